@@ -24,6 +24,20 @@ export interface ClientProfile {
   readonly looseMemberValues: boolean;
   /** Microsoft collection: members whose id resolves to no user or group are kept (strict: 400 invalidValue). */
   readonly keepUnresolvedMembers: boolean;
+  /** Okta AIW apps PUT full users: a PUT without `active` keeps it (never a silent deactivation), and a group PUT without `members` keeps them. */
+  readonly putPreservesOmitted: boolean;
+  /**
+   * Entra (SCIM-SDK #416): a replace on `emails[type eq "work"].value` when no work email exists creates the element
+   * from the filter's `eq` terms instead of failing with noTarget as RFC 7644 section 3.5.2.3 prescribes.
+   */
+  readonly upsertOnUnmatchedReplace: boolean;
+  /**
+   * Entra manager updates: `"value":[{"value":"id"}]` (an array) or a bare `"id"` string for the single-valued complex
+   * `manager`; also a single object where a multi-valued attribute expects an array.
+   */
+  readonly looseComplexValues: boolean;
+  /** OneLogin's admin-written JSON templates and hand-made PATCH bodies: `schemas` missing or lacking the core/PatchOp URN. */
+  readonly tolerateMissingSchemas: boolean;
 }
 
 /** The default: accepts what Entra (both modes), Okta, OneLogin, JumpCloud and Microsoft's collection send. */
@@ -38,6 +52,10 @@ export const lenientProfile: ClientProfile = {
   emptyReplaceRemoves: true,
   looseMemberValues: true,
   keepUnresolvedMembers: true,
+  putPreservesOmitted: true,
+  upsertOnUnmatchedReplace: true,
+  looseComplexValues: true,
+  tolerateMissingSchemas: true,
 };
 
 /** A literal RFC 7643/7644 reading: anything the RFC does not define is rejected with a SCIM error. */
@@ -52,6 +70,10 @@ export const strictRfcProfile: ClientProfile = {
   emptyReplaceRemoves: false,
   looseMemberValues: false,
   keepUnresolvedMembers: false,
+  putPreservesOmitted: false,
+  upsertOnUnmatchedReplace: false,
+  looseComplexValues: false,
+  tolerateMissingSchemas: false,
 };
 
 /** Looks a profile up by its configured name; unknown names fall back to lenient. */

@@ -1,0 +1,174 @@
+/**
+ * The in-memory organization behind the Admin API emulator: directories, Atlassian accounts with their
+ * directory membership, groups with members and role assignments, and product resources. Tests read and
+ * seed it directly.
+ */
+import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../seed';
+import { VIRTUAL_EPOCH } from '../virtual-clock';
+
+/** A user directory of the organization. */
+export interface AdminDirectory {
+  readonly directoryId: string;
+  name: string;
+}
+
+/** A product instance ("workspace" in the Admin API) that roles are granted on. */
+export interface AdminResource {
+  /** The resource ID (an ARI) used in permission rules and role assignments. */
+  readonly id: string;
+  name: string;
+  /** `attributes.type` in the workspaces search. */
+  type: string;
+  hostUrl: string;
+  /** Seat limit; null for none. Exceeding it is the 409 "user limit" of invites, memberships and assigns. */
+  capacity: number | null;
+  /** Roles that may be granted on this resource; others are answered 400 (invalid role for resource). */
+  roles: string[];
+}
+
+/** A role granted on a resource. */
+export interface RoleGrant {
+  readonly resourceId: string;
+  readonly roleId: string;
+}
+
+/** An Atlassian account as the organization sees it. */
+export interface AdminUser {
+  readonly accountId: string;
+  email: string;
+  name: string;
+  nickname: string;
+  accountStatus: 'active' | 'inactive' | 'closed';
+  claimStatus: 'managed' | 'unmanaged';
+  managementSource: 'invited' | 'synced' | null;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  /** ISO 8601. */
+  addedToOrg: string;
+  /** The directory the user is in; undefined once removed. */
+  directoryId: string | undefined;
+  membershipStatus: 'active' | 'suspended' | 'no_membership';
+  /** Roles granted to the user directly (invite permission rules). */
+  roles: RoleGrant[];
+}
+
+/** A group in a directory. */
+export interface AdminGroup {
+  readonly id: string;
+  name: string;
+  description: string | undefined;
+  readonly directoryId: string;
+  /** Created through IdP sync: the Organizations API may read but not change it. */
+  externalSynced: boolean;
+  managedBy: 'external' | 'admins' | 'team-members' | 'open';
+  readonly members: Set<string>;
+  roles: RoleGrant[];
+  /** Emulator clock time of creation; searches see the group from createdAt + groupSearchDelayMs. */
+  readonly createdAt: number;
+}
+
+/** The whole organization. */
+export interface AdminState {
+  orgId: string;
+  /** Invites need "at least one paid subscription" (402 otherwise). */
+  paidSubscription: boolean;
+  directories: AdminDirectory[];
+  /** Where invited users are placed; the invite names no directory. */
+  inviteDirectoryId: string;
+  resources: AdminResource[];
+  readonly users: Map<string, AdminUser>;
+  readonly groups: Map<string, AdminGroup>;
+}
+
+/** Roles the role-assignment operations list as valid (their `roleId` description). */
+export const GROUP_ROLE_IDS = [
+  'atlassian/user',
+  'atlassian/user-access-admin',
+  'atlassian/admin',
+  'atlassian/guest',
+  'atlassian/contributor',
+  'atlassian/customer',
+  'atlassian/basic',
+  'atlassian/stakeholder',
+  'atlassian/viewer',
+] as const;
+
+/** Returns the seeded organization: one directory, the Bitbucket workspace resource, the workspace admin. */
+export function seedAdminState(): AdminState {
+  const users = new Map<string, AdminUser>();
+  users.set(EMULATED_ADMIN.accountId, {
+    accountId: EMULATED_ADMIN.accountId,
+    email: EMULATED_ADMIN.email,
+    name: EMULATED_ADMIN.displayName,
+    nickname: EMULATED_ADMIN.nickname,
+    accountStatus: 'active',
+    claimStatus: 'managed',
+    managementSource: null,
+    emailVerified: true,
+    mfaEnabled: true,
+    addedToOrg: new Date(VIRTUAL_EPOCH - 86_400_000).toISOString(),
+    directoryId: EMULATED_DIRECTORY_ID,
+    membershipStatus: 'active',
+    roles: [{ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/admin' }],
+  });
+  return {
+    orgId: EMULATED_ORG_ID,
+    paidSubscription: true,
+    directories: [{ directoryId: EMULATED_DIRECTORY_ID, name: 'Emulated directory' }],
+    inviteDirectoryId: EMULATED_DIRECTORY_ID,
+    resources: [
+      {
+        id: EMULATED_BITBUCKET_RESOURCE_ID,
+        name: EMULATED_WORKSPACE_SLUG,
+        type: 'bitbucket',
+        hostUrl: `https://bitbucket.org/${EMULATED_WORKSPACE_SLUG}`,
+        capacity: null,
+        // Assumed: which roles Bitbucket accepts is not documented; these two are the ones the app uses.
+        roles: ['atlassian/user', 'atlassian/admin'],
+      },
+    ],
+    users,
+    groups: new Map(),
+  };
+}
+
+/** The composite `status` of a user (searchDirectoryUsers, field `status`). */
+export function userStatus(user: AdminUser): 'active' | 'suspended' | 'not_invited' | 'deactivated' {
+  if (user.accountStatus !== 'active') return 'deactivated';
+  if (user.membershipStatus === 'active') return 'active';
+  if (user.membershipStatus === 'suspended') return 'suspended';
+  return 'not_invited';
+}
+
+/** Finds an account by email, case-insensitively. */
+export function findUserByEmail(state: AdminState, email: string): AdminUser | undefined {
+  const wanted = email.toLowerCase();
+  for (const user of state.users.values()) if (user.email.toLowerCase() === wanted) return user;
+  return undefined;
+}
+
+/** Finds a group by name in a directory, case-insensitively (group names are unique per directory). */
+export function findGroupByName(state: AdminState, name: string, directoryId?: string): AdminGroup | undefined {
+  const wanted = name.toLowerCase();
+  for (const group of state.groups.values()) {
+    if (group.name.toLowerCase() === wanted && (directoryId === undefined || group.directoryId === directoryId)) return group;
+  }
+  return undefined;
+}
+
+/** Whether a user counts as having access to a resource: active, in a directory, holding a role directly or by group. */
+export function hasAccess(state: AdminState, user: AdminUser, resourceId: string): boolean {
+  if (user.accountStatus !== 'active' || user.membershipStatus !== 'active') return false;
+  if (user.roles.some((r) => r.resourceId === resourceId)) return true;
+  for (const group of state.groups.values()) {
+    if (group.members.has(user.accountId) && group.roles.some((r) => r.resourceId === resourceId)) return true;
+  }
+  return false;
+}
+
+/** The account IDs with access to a resource. */
+export function usersWithAccess(state: AdminState, resourceId: string): Set<string> {
+  const ids = new Set<string>();
+  for (const user of state.users.values()) if (hasAccess(state, user, resourceId)) ids.add(user.accountId);
+  return ids;
+}

@@ -1,0 +1,63 @@
+/**
+ * The transport-neutral request and response of both emulators, and the records they keep for tests:
+ * spec violations and the log of remote writes.
+ */
+
+/** An HTTP request as an emulator sees it; the node:http mount builds it, tests can build it directly. */
+export interface EmulatorRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Path below the emulator's prefix, not yet percent-decoded, e.g. `/v2/orgs/emulated-org/directories`. */
+  readonly path: string;
+  /** Decoded query parameters; repeated parameters keep every value. */
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  /** Headers with lower-case names. */
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  /** The raw body, if any. */
+  readonly body: string | undefined;
+  /**
+   * Absolute URL that stands for the real API's base (no trailing slash), used for links in responses;
+   * defaults to the real API's URL, so responses stay valid `format: uri` values.
+   */
+  readonly baseUrl?: string;
+}
+
+/** An HTTP response produced by an emulator. */
+export interface EmulatorResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+}
+
+/** Something an emulator is: a handler of requests. */
+export interface Emulator {
+  handle(request: EmulatorRequest): Promise<EmulatorResponse>;
+}
+
+/** A departure from the OpenAPI spec seen by an emulator: a client's request, or the emulator's own response. */
+export interface Violation {
+  readonly api: 'admin' | 'bitbucket';
+  /** `request`: the client sent something the spec does not describe; `response`: an emulator bug. */
+  readonly side: 'request' | 'response';
+  readonly method: string;
+  readonly path: string;
+  /** `METHOD /template` when the request matched an operation. */
+  readonly operation: string | undefined;
+  readonly messages: readonly string[];
+  readonly time: number;
+}
+
+/** One mutating call received by an emulator. */
+export interface WriteLogEntry {
+  readonly method: string;
+  readonly path: string;
+  /** `METHOD /template` of the operation. */
+  readonly operation: string;
+  readonly body: string | undefined;
+  /** The emulator clock's time when the call arrived. */
+  readonly time: number;
+  /** The status answered, or `dropped` when the connection was lost. */
+  readonly status: number | 'dropped';
+  /** Whether the emulator's state logic ran (true for successes, business errors and drops after handling). */
+  readonly applied: boolean;
+}

@@ -1,0 +1,102 @@
+/**
+ * The directory store port: the app's own mirror of what the IdP said. Users, groups and memberships are
+ * separate records so that no value grows with group size and concurrent member changes never overwrite
+ * each other (shared notes, architecture: storage design constraints).
+ */
+import type { Filter } from '../scim/filter/ast';
+import type { MemberRef, ScimObject } from '../scim/resource/types';
+
+/** Which resource collection a record belongs to. */
+export type ResourceKind = 'User' | 'Group';
+
+/** A stored user or group: the canonical SCIM resource without id, meta or members, plus bookkeeping. */
+export interface StoredResource {
+  readonly id: string;
+  readonly kind: ResourceKind;
+  /** Increases by one on every change of the resource or, for groups, of its membership. */
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+  readonly resource: ScimObject;
+}
+
+/** A member of a group as stored; `type` is 'User' or 'Group' when the value resolved, absent otherwise. */
+export interface StoredMember {
+  readonly value: string;
+  readonly display?: string;
+  readonly type?: string;
+}
+
+/** The indexed lookups IdPs send (shared notes, scim-and-idps section 1.2): each is an index hit, never a scan. */
+export type LookupKey = 'userName' | 'externalId' | 'workEmail' | 'displayName';
+
+/** A membership change, applied in order; identical to the PATCH layer's MemberChange. */
+export type MembershipChange =
+  | { readonly kind: 'add'; readonly members: readonly MemberRef[] }
+  | { readonly kind: 'remove'; readonly values: readonly string[] }
+  | { readonly kind: 'removeAll' }
+  | { readonly kind: 'replace'; readonly members: readonly MemberRef[] }
+  | { readonly kind: 'removeWhere'; readonly filter: Filter };
+
+/** Evaluates a member filter (for `removeWhere`) against one member; supplied by the SCIM layer. */
+export type MemberPredicate = (filter: Filter, member: StoredMember) => boolean;
+
+/** One page of a collection in its stable roster order. */
+export interface ResourcePage {
+  readonly totalResults: number;
+  readonly resources: readonly StoredResource[];
+}
+
+/** Why a directory operation failed; the SCIM layer maps each kind to an RFC 7644 section 3.12 error. */
+export type DirectoryErrorKind = 'not-found' | 'uniqueness' | 'version-mismatch' | 'too-many' | 'too-large' | 'contention';
+
+/** The one error type of the directory layer. */
+export class DirectoryError extends Error {
+  readonly kind: DirectoryErrorKind;
+
+  constructor(kind: DirectoryErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DirectoryError';
+    this.kind = kind;
+  }
+}
+
+/** Options of a conditional write: the version the caller last saw (from If-Match), if any. */
+export interface WriteCondition {
+  readonly expectedVersion?: number;
+}
+
+/** The port. Every write is atomic for the record it names; see each method for membership atomicity. */
+export interface DirectoryStore {
+  /** Reads one resource, or undefined. */
+  get(kind: ResourceKind, id: string): Promise<StoredResource | undefined>;
+  /** Reads several resources by id; missing ids are absent from the map. */
+  getMany(kind: ResourceKind, ids: readonly string[]): Promise<Map<string, StoredResource>>;
+  /** Index lookup; userName and displayName compare case-insensitively, the others exactly. */
+  find(kind: ResourceKind, key: LookupKey, value: string): Promise<StoredResource[]>;
+  /** Counts the collection without reading it. */
+  count(kind: ResourceKind): Promise<number>;
+  /** Reads `count` resources from 0-based position `offset` of the stable roster order; cost independent of offset. */
+  page(kind: ResourceKind, offset: number, count: number): Promise<ResourcePage>;
+  /** Reads the whole collection in batches, for filters and sorts that no index serves; stops after `limit`. */
+  scan(kind: ResourceKind, limit: number): AsyncIterable<readonly StoredResource[]>;
+
+  /** Creates a resource (and a group's initial members); throws 'uniqueness' when userName/displayName is taken. */
+  create(kind: ResourceKind, resource: ScimObject, members?: readonly MemberRef[]): Promise<StoredResource>;
+  /** Replaces a resource; for groups, `members` (when given) replaces the membership too. */
+  replace(kind: ResourceKind, id: string, resource: ScimObject, members: readonly MemberRef[] | undefined, condition?: WriteCondition): Promise<StoredResource>;
+  /** Updates a group's resource and applies membership changes in order, without reading or rewriting the whole membership. */
+  updateGroup(
+    id: string,
+    resource: ScimObject | undefined,
+    changes: readonly MembershipChange[],
+    condition?: WriteCondition,
+  ): Promise<StoredResource>;
+  /** Deletes a resource and every membership that names it. */
+  delete(kind: ResourceKind, id: string, condition?: WriteCondition): Promise<void>;
+
+  /** Reads a group's members in batches. */
+  members(groupId: string): AsyncIterable<readonly StoredMember[]>;
+  /** The groups that list `memberId` as a member (the User `groups` attribute). */
+  groupsOf(memberId: string): Promise<string[]>;
+}

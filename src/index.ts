@@ -1,0 +1,2 @@
+/** Forge loads handlers from src/index.ts (handler `index.x`); the map of the manifest is src/forge/index.ts. */
+export { scimHandler, adminResolver, syncWorker, reconcile } from './forge/index';

@@ -1,0 +1,14 @@
+/** Local implementation of the Forge storage service, for local runs and tests of code written against @forge/kvs. */
+export { createLocalKvs, type ForgeKvs } from './local-kvs';
+export { createLocalKvsService, type LocalKvsService, type LocalKvsServiceOptions } from './service';
+export { loadEntityDefinitions } from './manifest';
+export { OperationStats, type OperationCounts, type OperationCategory } from './operation-stats';
+export { KvsErrorCode, type KvsErrorCodeName } from './errors';
+export { KVS_LIMITS } from './limits';
+export type { RecoveryReport } from './data-directory';
+export type {
+  AttributeType,
+  EntityAttributeDefinition,
+  EntityDefinition,
+  EntityIndexDefinition,
+} from './types';

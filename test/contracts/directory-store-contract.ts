@@ -1,0 +1,250 @@
+/**
+ * The contract every DirectoryStore implementation must meet. Each suite gets a fresh store per test and,
+ * when the implementation can count them, the storage operations it performs.
+ */
+import { DirectoryError, type DirectoryStore, type StoredMember } from '../../src/directory/directory-store';
+import type { ScimObject } from '../../src/scim/resource/types';
+
+/** A store under test, with an optional storage-operation counter. */
+export interface StoreUnderTest {
+  readonly store: DirectoryStore;
+  /** Total storage operations so far, if the implementation counts them. */
+  readonly operations?: () => number;
+  close(): Promise<void>;
+}
+
+/** Builds a user resource for tests. */
+export function makeUser(userName: string, extra: ScimObject = {}): ScimObject {
+  return { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true, ...extra };
+}
+
+/** Builds a group resource for tests. */
+export function makeGroup(displayName: string, extra: ScimObject = {}): ScimObject {
+  return { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName, ...extra };
+}
+
+async function allMembers(store: DirectoryStore, groupId: string): Promise<StoredMember[]> {
+  const out: StoredMember[] = [];
+  for await (const page of store.members(groupId)) out.push(...page);
+  return out;
+}
+
+async function expectDirectoryError(promise: Promise<unknown>, kind: DirectoryError['kind']): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(DirectoryError);
+  await expect(promise).rejects.toMatchObject({ kind });
+}
+
+/** Registers the contract suite for one implementation. */
+export function describeDirectoryStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`DirectoryStore contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    let store: DirectoryStore;
+
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+
+    afterEach(async () => {
+      await subject.close();
+    });
+
+    it('creates, reads, replaces and deletes a user, bumping the version on every change', async () => {
+      const created = await store.create('User', makeUser('Alice@Example.com'));
+      expect(created.version).toBe(1);
+      expect(await store.get('User', created.id)).toMatchObject({ id: created.id, resource: { userName: 'Alice@Example.com' } });
+      const replaced = await store.replace('User', created.id, makeUser('alice@example.com', { displayName: 'Alice' }), undefined);
+      expect(replaced.version).toBe(2);
+      expect(replaced.created).toBe(created.created);
+      expect((await store.get('User', created.id))?.resource.displayName).toBe('Alice');
+      await store.delete('User', created.id);
+      expect(await store.get('User', created.id)).toBeUndefined();
+      expect(await store.count('User')).toBe(0);
+      await expectDirectoryError(store.delete('User', created.id), 'not-found');
+    });
+
+    it('finds users by userName case-insensitively, by externalId exactly and by work email', async () => {
+      const user = await store.create(
+        'User',
+        makeUser('Bob.Smith@Example.com', { externalId: 'Ext-1', emails: [{ type: 'work', value: 'Bob@Work.example' }, { type: 'home', value: 'bob@home.example' }] }),
+      );
+      expect((await store.find('User', 'userName', 'bob.smith@example.COM')).map((u) => u.id)).toEqual([user.id]);
+      expect((await store.find('User', 'externalId', 'Ext-1')).map((u) => u.id)).toEqual([user.id]);
+      expect(await store.find('User', 'externalId', 'ext-1')).toEqual([]);
+      expect((await store.find('User', 'workEmail', 'bob@work.example')).map((u) => u.id)).toEqual([user.id]);
+      expect(await store.find('User', 'workEmail', 'bob@home.example')).toEqual([]);
+    });
+
+    it('rejects a second user whose userName differs only in case, and frees the name on delete and rename', async () => {
+      const first = await store.create('User', makeUser('Carol'));
+      await expectDirectoryError(store.create('User', makeUser('CAROL')), 'uniqueness');
+      await store.replace('User', first.id, makeUser('Carol2'), undefined);
+      const second = await store.create('User', makeUser('carol'));
+      await expectDirectoryError(store.replace('User', second.id, makeUser('CAROL2'), undefined), 'uniqueness');
+      await store.delete('User', first.id);
+      await expect(store.create('User', makeUser('carol2'))).resolves.toMatchObject({ resource: { userName: 'carol2' } });
+    });
+
+    it('lets exactly one of many concurrent creates with the same userName win', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.create('User', makeUser(i % 2 === 0 ? 'dave' : 'DAVE'))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'uniqueness' });
+      expect(await store.count('User')).toBe(1);
+    });
+
+    it('honours an expected version and reports a mismatch', async () => {
+      const user = await store.create('User', makeUser('erin'));
+      await expectDirectoryError(store.replace('User', user.id, makeUser('erin'), undefined, { expectedVersion: 7 }), 'version-mismatch');
+      await expect(store.replace('User', user.id, makeUser('erin', { title: 'x' }), undefined, { expectedVersion: 1 })).resolves.toMatchObject({ version: 2 });
+      await expectDirectoryError(store.delete('User', user.id, { expectedVersion: 1 }), 'version-mismatch');
+    });
+
+    it('pages users in a stable insertion order, with the total, from any offset', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 45; i += 1) ids.push((await store.create('User', makeUser(`user-${String(i).padStart(3, '0')}`))).id);
+      await store.delete('User', ids[10] as string);
+      const expected = ids.filter((_, i) => i !== 10);
+      const seen: string[] = [];
+      for (let offset = 0; offset < 50; offset += 7) {
+        const page = await store.page('User', offset, 7);
+        expect(page.totalResults).toBe(44);
+        seen.push(...page.resources.map((r) => r.id));
+      }
+      expect(seen).toEqual(expected);
+      expect((await store.page('User', 100, 10)).resources).toEqual([]);
+      expect((await store.page('User', 0, 0)).totalResults).toBe(44);
+    });
+
+    it('scans the whole collection and refuses to scan more than the limit', async () => {
+      for (let i = 0; i < 30; i += 1) await store.create('User', makeUser(`scan-${i}`));
+      const seen: string[] = [];
+      for await (const batch of store.scan('User', 1000)) seen.push(...batch.map((r) => String(r.resource.userName)));
+      expect(seen.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `scan-${i}`).sort());
+      const tooMany = (async () => {
+        for await (const _batch of store.scan('User', 10)) {
+          // draining
+        }
+      })();
+      await expectDirectoryError(tooMany, 'too-many');
+    });
+
+    it('keeps group membership in separate records and applies changes in order', async () => {
+      const users = await Promise.all(['m1', 'm2', 'm3', 'm4'].map((n) => store.create('User', makeUser(n))));
+      const [u1, u2, u3, u4] = users.map((u) => u.id) as [string, string, string, string];
+      const group = await store.create('Group', makeGroup('Engineering'), [
+        { value: u1, type: 'User' },
+        { value: u2, display: 'Two', type: 'User' },
+      ]);
+      expect((await allMembers(store, group.id)).map((m) => m.value).sort()).toEqual([u1, u2].sort());
+      expect(await store.groupsOf(u1)).toEqual([group.id]);
+
+      const afterRemove = await store.updateGroup(group.id, undefined, [
+        { kind: 'remove', values: [u1] },
+        { kind: 'add', members: [{ value: u3, type: 'User' }] },
+      ]);
+      expect(afterRemove.version).toBeGreaterThan(group.version);
+      expect((await allMembers(store, group.id)).map((m) => m.value).sort()).toEqual([u2, u3].sort());
+      expect(await store.groupsOf(u1)).toEqual([]);
+
+      await store.updateGroup(group.id, undefined, [{ kind: 'removeAll' }, { kind: 'add', members: [{ value: u4, type: 'User' }] }]);
+      expect((await allMembers(store, group.id)).map((m) => m.value)).toEqual([u4]);
+
+      await store.updateGroup(group.id, undefined, [{ kind: 'replace', members: [{ value: u1, type: 'User' }, { value: u2, type: 'User' }] }]);
+      expect((await allMembers(store, group.id)).map((m) => m.value).sort()).toEqual([u1, u2].sort());
+    });
+
+    it('does not bump the version for a change that changes nothing', async () => {
+      const user = await store.create('User', makeUser('noop'));
+      const group = await store.create('Group', makeGroup('NoOp'), [{ value: user.id, type: 'User' }]);
+      const after = await store.updateGroup(group.id, undefined, [{ kind: 'add', members: [{ value: user.id, type: 'User' }] }, { kind: 'remove', values: ['absent'] }]);
+      expect(after.version).toBe(group.version);
+    });
+
+    it('enforces group displayName uniqueness case-insensitively, also on rename', async () => {
+      const a = await store.create('Group', makeGroup('Admins'));
+      await expectDirectoryError(store.create('Group', makeGroup('ADMINS')), 'uniqueness');
+      const b = await store.create('Group', makeGroup('Readers'));
+      await expectDirectoryError(store.updateGroup(b.id, makeGroup('admins'), []), 'uniqueness');
+      await store.updateGroup(a.id, makeGroup('Administrators'), []);
+      expect((await store.find('Group', 'displayName', 'administrators')).map((g) => g.id)).toEqual([a.id]);
+      expect(await store.find('Group', 'displayName', 'admins')).toEqual([]);
+    });
+
+    it('deleting a user removes it from every group and bumps those groups', async () => {
+      const user = await store.create('User', makeUser('leaver'));
+      const stayer = await store.create('User', makeUser('stayer'));
+      const g1 = await store.create('Group', makeGroup('G1'), [{ value: user.id, type: 'User' }, { value: stayer.id, type: 'User' }]);
+      const g2 = await store.create('Group', makeGroup('G2'), [{ value: user.id, type: 'User' }]);
+      await store.delete('User', user.id);
+      expect((await allMembers(store, g1.id)).map((m) => m.value)).toEqual([stayer.id]);
+      expect(await allMembers(store, g2.id)).toEqual([]);
+      expect((await store.get('Group', g1.id))?.version).toBeGreaterThan(g1.version);
+    });
+
+    it('deleting a group removes its memberships', async () => {
+      const user = await store.create('User', makeUser('member'));
+      const group = await store.create('Group', makeGroup('Doomed'), [{ value: user.id, type: 'User' }]);
+      await store.delete('Group', group.id);
+      expect(await store.groupsOf(user.id)).toEqual([]);
+      expect(await store.get('Group', group.id)).toBeUndefined();
+      await expect(store.create('Group', makeGroup('doomed'))).resolves.toBeDefined();
+    });
+
+    it('holds a group of 10,000 members and changes it without rewriting the membership', async () => {
+      const group = await store.create('Group', makeGroup('Everyone'));
+      const values = Array.from({ length: 10_000 }, (_, i) => `member-${i}`);
+      for (let i = 0; i < values.length; i += 500) {
+        await store.updateGroup(group.id, undefined, [{ kind: 'add', members: values.slice(i, i + 500).map((value) => ({ value })) }]);
+      }
+      const before = subject.operations?.();
+      await store.updateGroup(group.id, undefined, [{ kind: 'remove', values: ['member-5'] }, { kind: 'add', members: [{ value: 'member-new' }] }]);
+      const cost = before === undefined ? undefined : (subject.operations?.() ?? 0) - before;
+      if (cost !== undefined) expect(cost).toBeLessThanOrEqual(6);
+      const members = await allMembers(store, group.id);
+      expect(members).toHaveLength(10_000);
+      expect(members.some((m) => m.value === 'member-5')).toBe(false);
+      expect(members.some((m) => m.value === 'member-new')).toBe(true);
+    });
+
+    it('loses no update when many requests change one group at once', async () => {
+      const group = await store.create('Group', makeGroup('Busy'));
+      const writers = Array.from({ length: 12 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 5; i += 1) {
+            await store.updateGroup(group.id, undefined, [{ kind: 'add', members: [{ value: `w${w}-a${i}` }, { value: `w${w}-b${i}` }] }]);
+          }
+          await store.updateGroup(group.id, undefined, [{ kind: 'remove', values: [`w${w}-b0`] }]);
+        })(),
+      );
+      await Promise.all(writers);
+      const members = (await allMembers(store, group.id)).map((m) => m.value).sort();
+      const expected: string[] = [];
+      for (let w = 0; w < 12; w += 1) {
+        for (let i = 0; i < 5; i += 1) {
+          expected.push(`w${w}-a${i}`);
+          if (i !== 0) expected.push(`w${w}-b${i}`);
+        }
+      }
+      expect(members).toEqual(expected.sort());
+      expect((await store.get('Group', group.id))?.version).toBe(1 + 12 * 6);
+    });
+
+    it('reads any page for a bounded number of storage operations, whatever the directory size', async () => {
+      if (!subject.operations) return;
+      for (let i = 0; i < 2500; i += 1) await store.create('User', makeUser(`bulk-${i}`));
+      const costOf = async (offset: number): Promise<number> => {
+        const before = subject.operations?.() ?? 0;
+        const page = await store.page('User', offset, 100);
+        expect(page.resources).toHaveLength(100);
+        return (subject.operations?.() ?? 0) - before;
+      };
+      const first = await costOf(0);
+      const middle = await costOf(1200);
+      const last = await costOf(2400);
+      expect(Math.max(first, middle, last)).toBeLessThanOrEqual(8);
+      const before = subject.operations?.() ?? 0;
+      expect(await store.find('User', 'userName', 'BULK-2000')).toHaveLength(1);
+      expect((subject.operations?.() ?? 0) - before).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+/** Runs the directory store contract against the production KVS store over the local KVS service, in memory and on disk. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { memberMatches } from '../../src/scim/service';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../src/storage/local-kvs';
+import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import { describeDirectoryStoreContract, type StoreUnderTest } from './directory-store-contract';
+
+const entities = loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml'));
+
+function open(dataDir: string | undefined): StoreUnderTest {
+  const service = createLocalKvsService({ entities, ...(dataDir ? { dataDir } : {}) });
+  const store = new KvsDirectoryStore({ kvs: createLocalKvs(service), memberPredicate: memberMatches });
+  return {
+    store,
+    operations: () => service.stats.snapshot().total,
+    async close() {
+      await service.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describeDirectoryStoreContract('KvsDirectoryStore over the in-memory local KVS', async () => open(undefined));
+describeDirectoryStoreContract('KvsDirectoryStore over the file-backed local KVS', async () => open(mkdtempSync(path.join(tmpdir(), 'scim-store-'))));

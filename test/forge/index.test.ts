@@ -1,0 +1,48 @@
+import { PLACEHOLDER_STATUS } from '../../src/forge/admin-resolver';
+import { adminResolver, reconcile, syncWorker } from '../../src/forge/index';
+
+// The backend context Forge adds to a resolver call (@forge/resolver getDefinitions, second argument).
+const RUNTIME = { installContext: 'ari:cloud:bitbucket::workspace/0000', principal: { accountId: 'acc-1' } };
+
+describe('adminResolver', () => {
+  it('answers status/get with the placeholder status', async () => {
+    const result = await adminResolver({ call: { functionKey: 'status/get', payload: {} }, context: {} }, RUNTIME);
+    expect(result).toEqual(PLACEHOLDER_STATUS);
+    expect(result).toEqual({ ready: false, detail: expect.any(String) });
+  });
+
+  it('rejects a key it does not define', async () => {
+    await expect(adminResolver({ call: { functionKey: 'status/set' }, context: {} })).rejects.toThrow(/no definition for 'status\/set'/);
+  });
+});
+
+describe('syncWorker', () => {
+  let warn: jest.SpyInstance<void, unknown[]>;
+  let warnings: unknown[][];
+
+  beforeEach(() => {
+    warnings = [];
+    warn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      warnings.push(args);
+    });
+  });
+
+  afterEach(() => warn.mockRestore());
+
+  it('acknowledges an event it can read without logging', async () => {
+    await expect(syncWorker({ body: { version: 1, kind: 'apply' }, jobId: 'j', eventId: 'e' })).resolves.toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('acknowledges an event it cannot read, and logs it, instead of throwing', async () => {
+    await expect(syncWorker({ body: { something: 'else' }, jobId: 'j', eventId: 'e' })).resolves.toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]?.[0])).toContain('SYNC_EVENT_IGNORED job=j event=e');
+  });
+});
+
+describe('reconcile', () => {
+  it('reports success with 204', async () => {
+    await expect(reconcile()).resolves.toEqual({ statusCode: 204 });
+  });
+});

@@ -1,0 +1,232 @@
+/** Behaviour of the SCIM service end to end in process: listing, paging, cursors, sorting, projection, ETags, discovery. */
+import { startTestScim, TEST_BASE_URL, type TestScim } from '../support/test-scim';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+function userBody(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { schemas: [USER], userName, active: true, ...extra };
+}
+
+describe('SCIM service', () => {
+  let scim: TestScim;
+
+  beforeEach(async () => {
+    scim = await startTestScim();
+  });
+
+  afterEach(async () => {
+    expect(scim.errors).toEqual([]);
+    await scim.close();
+  });
+
+  async function createUsers(count: number, prefix = 'user'): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const response = await scim.call('POST', '/Users', {
+        body: userBody(`${prefix}${String(i).padStart(3, '0')}@example.com`, { name: { familyName: `F${(count - i) % 7}`, givenName: `G${i}` } }),
+      });
+      expect(response.status).toBe(201);
+      ids.push(response.body.id);
+    }
+    return ids;
+  }
+
+  it('creates a user with 201, Location, ETag and meta, and reads it back', async () => {
+    const created = await scim.call('POST', '/Users', { body: userBody('jane@example.com', { [ENTERPRISE]: { department: 'R&D' } }) });
+    expect(created.status).toBe(201);
+    expect(created.headers['content-type']).toBe('application/scim+json');
+    const id = created.body.id as string;
+    expect(created.headers.location).toBe(`${TEST_BASE_URL}/Users/${id}`);
+    expect(created.headers.etag).toBe('W/"1"');
+    expect(created.body.meta).toMatchObject({ resourceType: 'User', location: `${TEST_BASE_URL}/Users/${id}`, version: 'W/"1"' });
+    expect(created.body.schemas).toEqual([USER, ENTERPRISE]);
+    const read = await scim.call('GET', `/Users/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id, userName: 'jane@example.com', [ENTERPRISE]: { department: 'R&D' } });
+    expect(read.body.password).toBeUndefined();
+  });
+
+  it('pages with startIndex and count as JSON integers in a stable order', async () => {
+    const ids = await createUsers(12);
+    const first = await scim.call('GET', '/Users?startIndex=1&count=5');
+    expect(first.body).toMatchObject({ totalResults: 12, itemsPerPage: 5, startIndex: 1 });
+    const second = await scim.call('GET', '/Users?startIndex=6&count=5');
+    const third = await scim.call('GET', '/Users?startIndex=11&count=5');
+    expect(third.body).toMatchObject({ totalResults: 12, itemsPerPage: 2, startIndex: 11 });
+    const seen = [...first.body.Resources, ...second.body.Resources, ...third.body.Resources].map((r: { id: string }) => r.id);
+    expect(seen).toEqual(ids);
+    const zero = await scim.call('GET', '/Users?count=0');
+    expect(zero.body).toMatchObject({ totalResults: 12, itemsPerPage: 0, Resources: [] });
+    const below = await scim.call('GET', '/Users?startIndex=-4&count=-1');
+    expect(below.body).toMatchObject({ startIndex: 1, itemsPerPage: 0 });
+  });
+
+  it('rejects non-integer paging parameters with invalidValue', async () => {
+    const response = await scim.call('GET', '/Users?startIndex=abc');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+  });
+
+  it('pages with RFC 9865 cursors and rejects foreign or tampered cursors', async () => {
+    const ids = await createUsers(7);
+    const seen: string[] = [];
+    let cursor = '';
+    for (let guard = 0; guard < 10; guard += 1) {
+      const response = await scim.call('GET', `/Users?count=3&cursor=${encodeURIComponent(cursor)}`);
+      expect(response.status).toBe(200);
+      expect(response.body.startIndex).toBeUndefined();
+      seen.push(...response.body.Resources.map((r: { id: string }) => r.id));
+      if (!response.body.nextCursor) break;
+      cursor = response.body.nextCursor;
+    }
+    expect(seen).toEqual(ids);
+    const foreign = await scim.call('GET', `/Groups?count=3&cursor=${encodeURIComponent(cursor)}`);
+    expect(foreign.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    const garbage = await scim.call('GET', '/Users?cursor=not-a-cursor');
+    expect(garbage.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    const both = await scim.call('GET', '/Users?cursor=&startIndex=2');
+    expect(both.status).toBe(400);
+  });
+
+  it('expires cursors after the advertised timeout', async () => {
+    let nowMs = Date.parse('2026-01-01T00:00:00Z');
+    const clocked = await startTestScim({ now: () => new Date(nowMs) });
+    try {
+      for (let i = 0; i < 3; i += 1) await clocked.call('POST', '/Users', { body: userBody(`c${i}`) });
+      const first = await clocked.call('GET', '/Users?count=1&cursor=');
+      nowMs += 3601 * 1000;
+      const late = await clocked.call('GET', `/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+      expect(late.body).toMatchObject({ status: '400', scimType: 'expiredCursor' });
+    } finally {
+      await clocked.close();
+    }
+  });
+
+  it('sorts by an attribute, ascending and descending, case-insensitively for caseExact=false', async () => {
+    for (const name of ['b@x', 'C@x', 'a@x']) await scim.call('POST', '/Users', { body: userBody(name) });
+    const ascending = await scim.call('GET', '/Users?sortBy=userName');
+    expect(ascending.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['a@x', 'b@x', 'C@x']);
+    const descending = await scim.call('GET', '/Users?sortBy=USERNAME&sortOrder=descending&count=2');
+    expect(descending.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['C@x', 'b@x']);
+    expect(descending.body.totalResults).toBe(3);
+    const bad = await scim.call('GET', '/Users?sortBy=nonsense');
+    expect(bad.status).toBe(400);
+  });
+
+  it('filters with an index hit, a scan and a compound expression, answering 200 with an empty list on no match', async () => {
+    await createUsers(5);
+    const hit = await scim.call('GET', '/Users?filter=userName eq "USER003@example.com"');
+    expect(hit.body.totalResults).toBe(1);
+    expect(hit.body.Resources[0].userName).toBe('user003@example.com');
+    const scan = await scim.call('GET', '/Users?filter=name.givenName sw "G" and not (name.givenName eq "G1")');
+    expect(scan.body.totalResults).toBe(4);
+    const none = await scim.call('GET', '/Users?filter=userName eq "nobody"');
+    expect(none.status).toBe(200);
+    expect(none.body).toMatchObject({ totalResults: 0, Resources: [] });
+    const invalid = await scim.call('GET', '/Users?filter=userName zz "x"');
+    expect(invalid.body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+  });
+
+  it('applies attributes and excludedAttributes to reads and writes; id and schemas are always returned', async () => {
+    const created = await scim.call('POST', '/Users?attributes=userName', {
+      body: userBody('proj@example.com', { displayName: 'P', emails: [{ type: 'work', value: 'w@x' }, { type: 'home', value: 'h@x' }] }),
+    });
+    expect(Object.keys(created.body).sort()).toEqual(['id', 'schemas', 'userName']);
+    const id = created.body.id as string;
+    const excluded = await scim.call('GET', `/Users/${id}?excludedAttributes=emails,id`);
+    expect(excluded.body.emails).toBeUndefined();
+    expect(excluded.body.id).toBe(id);
+    expect(excluded.body.displayName).toBe('P');
+    const subAttribute = await scim.call('GET', `/Users/${id}?attributes=emails.value`);
+    expect(subAttribute.body.emails).toEqual([{ value: 'w@x' }, { value: 'h@x' }]);
+    const filtered = await scim.call('GET', `/Users?attributes=${encodeURIComponent('emails[type eq "work"]')}`);
+    expect(filtered.body.Resources[0].emails).toEqual([{ type: 'work', value: 'w@x' }]);
+    const patched = await scim.call('PATCH', `/Users/${id}?attributes=displayName`, {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Q' }] },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toEqual({ schemas: [USER], id, displayName: 'Q' });
+  });
+
+  it('returns groups on a user only when asked, and members unless excluded', async () => {
+    const user = await scim.call('POST', '/Users', { body: userBody('member@example.com') });
+    const group = await scim.call('POST', '/Groups', { body: { displayName: 'Team', members: [{ value: user.body.id }] } });
+    expect(group.body.members).toEqual([{ value: user.body.id, type: 'User', $ref: `${TEST_BASE_URL}/Users/${user.body.id}` }]);
+    const plain = await scim.call('GET', `/Users/${user.body.id}`);
+    expect(plain.body.groups).toBeUndefined();
+    const withGroups = await scim.call('GET', `/Users/${user.body.id}?attributes=groups,userName`);
+    expect(withGroups.body.groups).toEqual([{ value: group.body.id, $ref: `${TEST_BASE_URL}/Groups/${group.body.id}`, display: 'Team', type: 'direct' }]);
+    const lookup = await scim.call('GET', '/Groups?filter=displayName eq "team"&excludedAttributes=members');
+    expect(lookup.body.totalResults).toBe(1);
+    expect(lookup.body.Resources[0].members).toBeUndefined();
+  });
+
+  it('implements If-Match (412) and If-None-Match (304) with weak ETags', async () => {
+    const created = await scim.call('POST', '/Users', { body: userBody('etag@example.com') });
+    const id = created.body.id as string;
+    const notModified = await scim.call('GET', `/Users/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.text).toBeUndefined();
+    const stale = await scim.call('PUT', `/Users/${id}`, { body: userBody('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"9"' } });
+    expect(stale.status).toBe(412);
+    const fresh = await scim.call('PUT', `/Users/${id}`, { body: userBody('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"1"' } });
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.etag).toBe('W/"2"');
+    const modified = await scim.call('GET', `/Users/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
+    expect(modified.status).toBe(200);
+    const deleteStale = await scim.call('DELETE', `/Users/${id}`, { headers: { 'If-Match': '"1"' } });
+    expect(deleteStale.status).toBe(412);
+  });
+
+  it('serves discovery documents, including the RFC 9865 pagination block and Microsoft\'s spelling', async () => {
+    const config = await scim.call('GET', '/ServiceProviderConfig');
+    expect(config.body).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, sort: { supported: true }, etag: { supported: true } });
+    expect(config.body.pagination).toMatchObject({ cursor: true, index: true, defaultPaginationMethod: 'index' });
+    expect((await scim.call('GET', '/serviceConfiguration')).body).toEqual(config.body);
+    const types = await scim.call('GET', '/ResourceTypes');
+    expect(types.body.Resources.map((r: { endpoint: string }) => r.endpoint)).toEqual(['/Users', '/Groups']);
+    expect((await scim.call('GET', '/ResourceTypes/group')).body.schema).toBe('urn:ietf:params:scim:schemas:core:2.0:Group');
+    const schemas = await scim.call('GET', '/Schemas');
+    expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toContain(ENTERPRISE);
+    const userSchema = await scim.call('GET', `/Schemas/${USER}`);
+    expect(userSchema.body.attributes.find((a: { name: string }) => a.name === 'userName')).toMatchObject({ uniqueness: 'server', caseExact: false, required: true });
+    expect((await scim.call('GET', '/Schemas/urn:nope')).status).toBe(404);
+  });
+
+  it('answers /Me and /Bulk with 501, wrong methods with 405 and Allow', async () => {
+    expect((await scim.call('GET', '/Me')).status).toBe(501);
+    expect((await scim.call('POST', '/Bulk', { body: {} })).status).toBe(501);
+    const wrong = await scim.call('DELETE', '/Users');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow).toBe('GET, POST');
+    expect(wrong.body).toMatchObject({ status: '405' });
+  });
+
+  it('searches with POST /.search on a resource type and at the root', async () => {
+    await createUsers(3, 'search');
+    await scim.call('POST', '/Groups', { body: { displayName: 'search group' } });
+    const typed = await scim.call('POST', '/Users/.search', {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName sw "search00"', attributes: ['userName'], count: 2 },
+    });
+    expect(typed.body).toMatchObject({ totalResults: 3, itemsPerPage: 2 });
+    expect(Object.keys(typed.body.Resources[0]).sort()).toEqual(['id', 'schemas', 'userName']);
+    const root = await scim.call('POST', '/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'meta.created pr' } });
+    expect(root.body.totalResults).toBe(4);
+    expect(root.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual(['User', 'User', 'User', 'Group']);
+  });
+
+  it('keeps active on a PUT that omits it (lenient) but clears it in the strict profile', async () => {
+    const created = await scim.call('POST', '/Users', { body: userBody('put@example.com', { active: false }) });
+    const put = await scim.call('PUT', `/Users/${created.body.id}`, { body: { schemas: [USER], userName: 'put@example.com', title: 'T' } });
+    expect(put.body.active).toBe(false);
+    const strict = await startTestScim({ profile: 'strict-rfc' });
+    try {
+      const c = await strict.call('POST', '/Users', { body: userBody('put@example.com', { active: false }) });
+      const p = await strict.call('PUT', `/Users/${c.body.id}`, { body: { schemas: [USER], userName: 'put@example.com' } });
+      expect(p.body.active).toBeUndefined();
+    } finally {
+      await strict.close();
+    }
+  });
+});
