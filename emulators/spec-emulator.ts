@@ -63,11 +63,14 @@ export interface ApiDialect {
   /** Maps a path below the emulator prefix to a path in the spec, or undefined when it is outside the API. */
   specPath(path: string): string | undefined;
   authenticate(request: EmulatorRequest, operation: OperationRef): AuthOutcome;
-  errorBody(status: number, message: string, operation: OperationRef | undefined): JsonValue;
+  /** The API's error body for a status; `code` is an API error code when the route chose one. */
+  errorBody(status: number, message: string, operation: OperationRef | undefined, code?: string): JsonValue;
   /** Headers describing the rate-limit state; `decision` is undefined when no limiter counted the call. */
   rateLimitHeaders(decision: RateDecision | undefined, now: number, rejected: boolean): Record<string, string>;
   /** Message of a 429. */
   readonly rateLimitMessage: string;
+  /** The limit reported by an injected 429 when no limiter is configured (assumed). */
+  readonly nominalRateLimit: number;
 }
 
 /** Shared settings of an emulator. */
@@ -86,13 +89,13 @@ type Origin = 'handler' | 'rejected' | 'injected';
 /** Thrown by route code for an error answer; the pipeline turns it into the dialect's error body. */
 export class RouteError extends Error {
   readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly code: string | undefined;
 
-  constructor(status: number, message: string, headers: Readonly<Record<string, string>> = {}) {
+  constructor(status: number, message: string, code?: string) {
     super(message);
     this.name = 'RouteError';
     this.status = status;
-    this.headers = headers;
+    this.code = code;
   }
 }
 
@@ -164,7 +167,7 @@ export class SpecEmulator {
       const now = clock.now();
       const injected: RateDecision | undefined =
         terminal.status === 429 || terminal.retryAfterSeconds !== undefined
-          ? { allowed: false, limit: decision?.limit ?? limiter?.limit ?? 0, remaining: 0, resetAt: now + (terminal.retryAfterSeconds ?? 60) * 1000 }
+          ? { allowed: false, limit: decision?.limit ?? limiter?.limit ?? dialect.nominalRateLimit, remaining: 0, resetAt: now + (terminal.retryAfterSeconds ?? 60) * 1000 }
           : decision;
       const message = terminal.status === 429 ? dialect.rateLimitMessage : 'Injected server error.';
       return this.finish(request, operation, route, { status: terminal.status, json: dialect.errorBody(terminal.status, message, operation) }, 'injected', injected, arrived);
@@ -187,7 +190,7 @@ export class SpecEmulator {
       });
     } catch (error) {
       if (error instanceof RouteError) {
-        result = { status: error.status, json: dialect.errorBody(error.status, error.message, operation), headers: error.headers };
+        result = { status: error.status, json: dialect.errorBody(error.status, error.message, operation, error.code) };
       } else {
         const message = error instanceof Error ? error.message : String(error);
         this.recordViolation('response', request, operation.key, [`${operation.key}: the emulator failed: ${message}`]);

@@ -101,6 +101,13 @@ class Retry {
   constructor(public reason: string) {}
 }
 
+/** Forge KVS key rule (/limits-kvs-ce); ids this store issues are UUIDs, so an id outside it names nothing. */
+const KEY_PATTERN = /^(?!\s+$)[a-zA-Z0-9:._\s\-#]{1,400}$/;
+
+function isStorableId(id: string): boolean {
+  return KEY_PATTERN.test(id);
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -206,12 +213,13 @@ export class KvsDirectoryStore implements DirectoryStore {
   }
 
   async get(kind: ResourceKind, id: string): Promise<StoredResource | undefined> {
+    if (!isStorableId(id)) return undefined;
     const record = await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id);
     return record ? toStored(kind, id, record) : undefined;
   }
 
   async getMany(kind: ResourceKind, ids: readonly string[]): Promise<Map<string, StoredResource>> {
-    const records = await this.batchGet<ResourceRecord>(ENTITY[kind], ids);
+    const records = await this.batchGet<ResourceRecord>(ENTITY[kind], ids.filter(isStorableId));
     const out = new Map<string, StoredResource>();
     for (const [id, record] of records) out.set(id, toStored(kind, id, record));
     return out;
@@ -326,7 +334,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       return this.updateGroup(id, resource, members === undefined ? [] : [{ kind: 'replace', members }], condition);
     }
     return this.attempt(async () => {
-      const current = await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id);
+      const current = isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id) : undefined;
       if (!current) throw new DirectoryError('not-found', `${kind} ${id} not found`);
       this.checkCondition(current.version, condition);
       const record = toRecord(kind, resource, current.version + 1, current.doc.created, this.now().toISOString());
@@ -348,7 +356,7 @@ export class KvsDirectoryStore implements DirectoryStore {
     changes: readonly MembershipChange[],
     condition?: WriteCondition,
   ): Promise<StoredResource> {
-    const initial = await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id);
+    const initial = isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id) : undefined;
     if (!initial) throw new DirectoryError('not-found', `Group ${id} not found`);
     this.checkCondition(initial.version, condition);
     const memberWrites = await this.planMemberWrites(id, changes);
@@ -388,7 +396,7 @@ export class KvsDirectoryStore implements DirectoryStore {
   }
 
   async delete(kind: ResourceKind, id: string, condition?: WriteCondition): Promise<void> {
-    const current = await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id);
+    const current = isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id) : undefined;
     if (!current) throw new DirectoryError('not-found', `${kind} ${id} not found`);
     this.checkCondition(current.version, condition);
     // Memberships go first: if the request dies half-way the resource still exists, and the IdP's retried
