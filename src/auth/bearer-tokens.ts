@@ -29,7 +29,8 @@ export type TokenSummary = Omit<TokenRecord, 'hash'>;
 const SECRET_KEY = 'scim-bearer-tokens';
 /** At most this many tokens are valid at once: the current one and the one being rotated out. */
 export const MAX_ACTIVE_TOKENS = 2;
-const CACHE_MS = 5000;
+/** How long verification trusts its last read of the token list; a revocation elsewhere takes effect within it. */
+export const DEFAULT_CACHE_MS = 5000;
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
@@ -47,6 +48,7 @@ export class BearerTokens {
   constructor(
     private readonly secrets: SecretStore,
     private readonly now: () => Date = () => new Date(),
+    private readonly cacheMs: number = DEFAULT_CACHE_MS,
   ) {}
 
   /** True when `token` matches a token that has not expired; examines every record so timing reveals nothing. */
@@ -124,7 +126,7 @@ export class BearerTokens {
 
   private async records(cached: boolean): Promise<TokenRecord[]> {
     const nowMs = Date.now();
-    if (cached && this.cache && nowMs - this.cache.at < CACHE_MS) return this.cache.records;
+    if (cached && this.cache && nowMs - this.cache.at < this.cacheMs) return this.cache.records;
     const records = (await this.secrets.getSecret<TokenRecord[]>(SECRET_KEY)) ?? [];
     this.cache = { records, at: nowMs };
     return records;

@@ -1,29 +1,44 @@
 /**
- * The admin page's resolver. For now it answers one placeholder call so that the Custom UI wiring can be
- * deployed and checked end to end; the real calls come with the admin page.
+ * The admin page's resolver (`admin-resolver` function): the AdminApi contract of src/shared/admin-api.ts,
+ * every call but `status/get` refused unless the caller is a workspace admin (checked on the server).
  */
-import { makeResolver } from '@forge/resolver';
+import { makeResolver, type Handlers, type Request } from '@forge/resolver';
+import { TokenAdmin } from '../admin/token-admin';
+import { assertWorkspaceAdmin, type WorkspacePermissionLookup } from '../admin/workspace-admin';
+import type { AppParts } from '../app/create-app';
+import type { AdminApi, AdminStatus } from '../shared/admin-api';
 
-/** What `status/get` answers: whether the admin page has anything to manage yet. */
-export interface AdminStatus {
-  readonly ready: boolean;
-  readonly detail: string;
+/** What the resolver needs from its runtime. */
+export interface AdminResolverDeps {
+  readonly getApp: () => Promise<AppParts>;
+  readonly getBaseUrl: () => Promise<string>;
+  /** Asks Bitbucket for the caller's workspace permission, as the caller (Forge: `asUser().requestBitbucket`). */
+  readonly lookupPermission: WorkspacePermissionLookup;
 }
 
-/**
- * The calls the admin page can make, keyed `<area>/<verb>`; the UI types its `invoke` with the same map
- * (@forge/bridge makeInvoke) so both sides share one contract.
- */
-export type AdminResolverDefinitions = {
-  'status/get': () => AdminStatus;
-};
-
-/** The placeholder status, until the admin page's real resolvers exist. */
+/** What `status/get` answers while the sync engine and the full admin page are not there yet. */
 export const PLACEHOLDER_STATUS: AdminStatus = { ready: false, detail: 'SCIM provisioning is not set up yet.' };
 
-/** Builds the resolver function the manifest's `admin-resolver` names (DAC /runtime-reference/custom-ui-resolver). */
-export function makeAdminResolver(): ReturnType<typeof makeResolver> {
-  return makeResolver<AdminResolverDefinitions>({
+/** The resolver functions, testable without Forge. */
+export function makeAdminHandlers(deps: AdminResolverDeps): Handlers<AdminApi> {
+  const guarded =
+    <P, R>(body: (payload: P, tokens: TokenAdmin) => Promise<R>) =>
+    async (request: Request<P>): Promise<R> => {
+      await assertWorkspaceAdmin(request.context, deps.lookupPermission);
+      const app = await deps.getApp();
+      return body(request.payload, new TokenAdmin(app.tokens));
+    };
+  return {
     'status/get': () => PLACEHOLDER_STATUS,
-  });
+    'scim/get-base-url': guarded(async () => ({ url: await deps.getBaseUrl() })),
+    'tokens/list': guarded((_payload, tokens) => tokens.list()),
+    'tokens/issue': guarded((payload, tokens) => tokens.issue(payload)),
+    'tokens/rotate': guarded((payload, tokens) => tokens.rotate(payload)),
+    'tokens/revoke': guarded((payload, tokens) => tokens.revoke(payload)),
+  };
+}
+
+/** Builds the resolver function the manifest's `admin-resolver` names (DAC /runtime-reference/custom-ui-resolver). */
+export function makeAdminResolver(deps: AdminResolverDeps): ReturnType<typeof makeResolver> {
+  return makeResolver<AdminApi>(makeAdminHandlers(deps));
 }

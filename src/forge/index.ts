@@ -2,7 +2,7 @@
  * The map of the manifest: one export per `function` module handler. Each entry point only wires real
  * dependencies into logic that lives, testable, in its own file.
  */
-import { webTrigger } from '@forge/api';
+import { asUser, route, webTrigger } from '@forge/api';
 import { getForgeApp } from '../app/forge-app';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
@@ -17,13 +17,28 @@ export const SCIM_WEB_TRIGGER_KEY = 'scim-endpoint';
  * webTrigger.getUrl, which is stable per module, installation and environment
  * (DAC /runtime-reference/web-trigger-api), so one lookup per function instance suffices.
  */
+const scimBaseUrl = cacheFirstSuccess(() => webTrigger.getUrl(SCIM_WEB_TRIGGER_KEY));
+
 export const scimHandler = makeScimWebTrigger({
   getApp: getForgeApp,
-  getBaseUrl: cacheFirstSuccess(() => webTrigger.getUrl(SCIM_WEB_TRIGGER_KEY)),
+  getBaseUrl: scimBaseUrl,
 });
 
-/** The admin page's resolver (`admin-resolver` function). */
-export const adminResolver = makeAdminResolver();
+/**
+ * The admin page's resolver (`admin-resolver` function). The caller's role is asked of Bitbucket as the
+ * caller; `route` leaves the braces of `{uuid}` unencoded (shared notes, forge-platform section 3).
+ */
+export const adminResolver = makeAdminResolver({
+  getApp: getForgeApp,
+  getBaseUrl: scimBaseUrl,
+  lookupPermission: async (workspaceUuid) => {
+    const workspace = `{${workspaceUuid}}`;
+    const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
+    if (!response.ok) return { status: response.status };
+    const body = (await response.json()) as { permission?: unknown };
+    return typeof body.permission === 'string' ? { status: response.status, permission: body.permission } : { status: response.status };
+  },
+});
 
 /**
  * The `scim-sync` queue consumer (`sync-worker` function). It returns normally for events it cannot read,

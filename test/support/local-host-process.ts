@@ -10,7 +10,9 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /** The line prefix main.ts prints once the server listens. */
 const BASE_URL_PREFIX = 'SCIM base URL: ';
-/** The line prefix main.ts prints before a freshly generated token. */
+/** The prefix of the line main.ts prints about the bearer token, whichever way it was configured. */
+const TOKEN_LINE_PREFIX = 'SCIM bearer token';
+/** The line main.ts prints with a freshly generated token. */
 const GENERATED_TOKEN_PATTERN = /^SCIM bearer token \(shown once[^)]*\): (\S+)$/m;
 
 /**
@@ -150,16 +152,17 @@ async function waitForBaseUrl(
       cleanup();
       reject(describe(`The local host did not print "${BASE_URL_PREFIX}…" within ${timeoutMs} ms`));
     }, timeoutMs);
+    // main.ts prints the base URL and then one line about the bearer token; waiting for both complete lines means a
+    // generated token is never cut in half by a chunk boundary.
     const onData = (): void => {
-      const line = stdout()
-        .split('\n')
-        .find((l) => l.startsWith(BASE_URL_PREFIX) && stdout().includes(`${l}\n`));
-      if (line === undefined) return;
+      const lines = stdout().split('\n').slice(0, -1);
+      const baseUrlLine = lines.find((l) => l.startsWith(BASE_URL_PREFIX));
+      if (baseUrlLine === undefined || !lines.some((l) => l.startsWith(TOKEN_LINE_PREFIX))) return;
       cleanup();
-      resolve(line.slice(BASE_URL_PREFIX.length).trim());
+      resolve(baseUrlLine.slice(BASE_URL_PREFIX.length).trim());
     };
-    // A generated token is printed right after the base URL; wait for the line's newline so it is complete too.
     child.stdout?.on('data', onData);
+    onData();
     void closed.then((exit) => {
       cleanup();
       reject(describe(`The local host exited (code ${exit.code}, signal ${exit.signal}) before printing its base URL`));

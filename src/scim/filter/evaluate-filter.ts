@@ -225,7 +225,7 @@ function compileComparison(target: Target, operator: CompareOperator | 'pr', val
     const equals = valueTest(compared, 'eq', value);
     return (record) => {
       const candidates = compared.read(record);
-      return candidates.length === 0 || candidates.some((candidate) => !equals(candidate));
+      return candidates.some((candidate) => !equals(candidate));
     };
   }
   const test = valueTest(compared, operator, value);

@@ -8,7 +8,7 @@ import { compileValueFilter, type FilterPredicate } from '../filter/evaluate-fil
 import type { ClientProfile } from '../profile';
 import { isForbiddenName } from '../resource/json-values';
 import type { AttributeDefinition, SchemaDefinition } from '../schema/attribute';
-import { findAttribute, findSchema, resolvePath, splitUrnPrefix, type ResourceType } from '../schema/registry';
+import { findAttribute, findSchema, resolvePath, splitUrnPrefix, type ResolvedPath, type ResourceType } from '../schema/registry';
 import type { PatchOpName } from './patch-operation';
 
 /** Where an operation lands. */
@@ -50,7 +50,7 @@ export function resolvePatchTarget(path: PatchPath, op: PatchOpName, resourceTyp
   if (path.filter && names.length - (path.subAttribute === undefined ? 0 : 1) !== 1) {
     throw ScimError.invalidPath(`A value filter must follow a top-level attribute, not '${shown(text)}'.`);
   }
-  const resolved = resolvePath(resourceType, text);
+  const resolved = resolveAttributePath(resourceType, text);
   if (!resolved) return unknownTarget(text, op, profile, source);
   if (!resolved.attribute) {
     if (path.filter || path.subAttribute !== undefined || !resolved.schemaUrn) throw ScimError.invalidPath(`'${shown(text)}' is not a valid attribute path.`);
@@ -97,6 +97,19 @@ function compileElementFilter(filter: Filter, attribute: AttributeDefinition): F
     if (error instanceof ScimError) throw ScimError.invalidPath(error.detail, error);
     throw error;
   }
+}
+
+/**
+ * resolvePath, plus unqualified extension attributes: RFC 7644 section 3.10 only says clients SHOULD qualify them,
+ * and Entra sends `"path":"manager"` for the enterprise manager. Resolved only when exactly one extension has it.
+ */
+function resolveAttributePath(resourceType: ResourceType, text: string): ResolvedPath | undefined {
+  const resolved = resolvePath(resourceType, text);
+  if (resolved || /^urn:/i.test(text)) return resolved;
+  const candidates = resourceType.extensions
+    .map((extension) => resolvePath(resourceType, `${extension.schema.id}:${text}`))
+    .filter((candidate): candidate is ResolvedPath => candidate !== undefined);
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 /** The attribute names a path walks through, after any schema URN prefix. */

@@ -1,0 +1,83 @@
+/** Bearer tokens: hashed at rest, verified against live tokens only, rotated with an overlap. */
+import { BearerTokens, MAX_ACTIVE_TOKENS, type SecretStore } from '../../src/auth/bearer-tokens';
+
+class MemorySecrets implements SecretStore {
+  readonly values = new Map<string, unknown>();
+  async getSecret<T>(key: string): Promise<T | undefined> {
+    return this.values.get(key) as T | undefined;
+  }
+  async setSecret<T>(key: string, value: T): Promise<void> {
+    this.values.set(key, JSON.parse(JSON.stringify(value)));
+  }
+}
+
+describe('BearerTokens', () => {
+  let secrets: MemorySecrets;
+  let nowMs: number;
+  let tokens: BearerTokens;
+
+  beforeEach(() => {
+    secrets = new MemorySecrets();
+    nowMs = Date.parse('2026-11-23T10:00:00Z');
+    tokens = new BearerTokens(secrets, () => new Date(nowMs));
+  });
+
+  it('issues a token that verifies, stores only its hash and shows a suffix', async () => {
+    const { token, summary } = await tokens.issue({ label: 'Okta' });
+    expect(token).toMatch(/^scim_[A-Za-z0-9_-]{43}$/);
+    expect(await tokens.verify(token)).toBe(true);
+    expect(await tokens.verify(`${token}x`)).toBe(false);
+    expect(await tokens.verify(undefined)).toBe(false);
+    expect(await tokens.verify('')).toBe(false);
+    expect(summary.suffix).toBe(token.slice(-4));
+    expect(JSON.stringify([...secrets.values.values()])).not.toContain(token);
+    expect(await tokens.list()).toEqual([expect.objectContaining({ label: 'Okta', suffix: token.slice(-4) })]);
+    expect((await tokens.list())[0]).not.toHaveProperty('hash');
+  });
+
+  it('stops accepting a token at its expiry', async () => {
+    const { token } = await tokens.issue({ expiresAt: new Date(nowMs + 60_000) });
+    expect(await tokens.verify(token)).toBe(true);
+    nowMs += 61_000;
+    expect(await tokens.verify(token)).toBe(false);
+    expect(await tokens.list()).toEqual([]);
+  });
+
+  it('rotates: old and new are both valid until the overlap ends, then only the new one', async () => {
+    const old = await tokens.issue();
+    const rotated = await tokens.rotate(3600);
+    expect(await tokens.verify(old.token)).toBe(true);
+    expect(await tokens.verify(rotated.token)).toBe(true);
+    expect((await tokens.list()).find((t) => t.id === old.summary.id)?.expiresAt).toBe(new Date(nowMs + 3600_000).toISOString());
+    nowMs += 3601_000;
+    expect(await tokens.verify(old.token)).toBe(false);
+    expect(await tokens.verify(rotated.token)).toBe(true);
+  });
+
+  it(`keeps at most ${MAX_ACTIVE_TOKENS} valid tokens and revokes at once`, async () => {
+    const first = await tokens.issue();
+    await tokens.issue();
+    await expect(tokens.issue()).rejects.toThrow(/At most 2 tokens/);
+    expect(await tokens.revoke(first.summary.id)).toBe(true);
+    expect(await tokens.verify(first.token)).toBe(false);
+    expect(await tokens.revoke(first.summary.id)).toBe(false);
+    await expect(tokens.issue()).resolves.toBeDefined();
+  });
+
+  it('adopts a chosen token once', async () => {
+    const a = await tokens.adopt('my-local-token');
+    const b = await tokens.adopt('my-local-token');
+    expect(a.id).toBe(b.id);
+    expect(await tokens.verify('my-local-token')).toBe(true);
+    expect(await tokens.list()).toHaveLength(1);
+  });
+
+  it('sees a revocation made through another instance once its short cache expires', async () => {
+    const { token, summary } = await tokens.issue();
+    const cached = new BearerTokens(secrets, () => new Date(nowMs), 50);
+    expect(await cached.verify(token)).toBe(true);
+    await tokens.revoke(summary.id);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await cached.verify(token)).toBe(false);
+  });
+});
