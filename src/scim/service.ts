@@ -8,7 +8,7 @@ import { resourceTypeDocument, resourceTypeDocuments, schemaDocument, schemaDocu
 import { errorResponse, toErrorResponse, type ScimLogger } from './error-response';
 import { ScimError } from './errors';
 import type { Filter } from './filter/ast';
-import { evaluateFilter } from './filter/evaluate-filter';
+import { compileFilter, evaluateFilter } from './filter/evaluate-filter';
 import { findIndexableEquality } from './filter/indexable-equality';
 import { encodeCursor, parseListParameters, parseProjection, type ListParameters, type RawListParameters } from './list-parameters';
 import { applyPatch, parsePatchRequest, validateResource } from './patch';
@@ -261,9 +261,10 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     const kind = resourceType.name;
     const needsMembers = mentions(filter, 'members');
     const needsGroups = mentions(filter, 'groups');
+    const predicate = compileFilter(filter, resourceType);
     const test = async (stored: StoredResource): Promise<boolean> => {
       const rendered = renderResource(stored, resourceType, ctx.baseUrl, await extrasFor(stored, needsMembers, needsGroups));
-      return evaluateFilter(filter, rendered, resourceType);
+      return predicate(rendered);
     };
     const indexed = findIndexableEquality(filter, resourceType);
     let candidates: StoredResource[];

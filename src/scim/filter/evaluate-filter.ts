@@ -16,8 +16,8 @@ type JsonObject = Readonly<Record<string, unknown>>;
 export type FilterPredicate = (record: JsonObject) => boolean;
 
 /**
- * `schemas` is not in any schema's attribute table (RFC 7643 section 3 defines it beside them), yet clients
- * filter on it; it is a multi-valued string attribute, case-exact as the brief for this service fixes.
+ * `schemas` is in no schema's attribute table (RFC 7643 section 3 defines it beside them), yet clients filter on
+ * it. It is matched case-exactly because the service always writes the canonical URNs into it.
  */
 const SCHEMAS_ATTRIBUTE: AttributeDefinition = stringAttribute('schemas', 'The schema URIs the resource conforms to.', {
   multiValued: true,
@@ -75,8 +75,9 @@ function isPresent(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Entra filters on enterprise attributes without their URN (`id eq "…" and manager eq "…"`), which RFC 7644
- * section 3.10 leaves to the core schema; accept an unprefixed name that exactly one extension defines.
+ * Entra filters on enterprise attributes without their URN (`id eq "…" and manager eq "…"`), although RFC 7644
+ * section 3.10 reads unprefixed names as core attributes; accept an unprefixed name that exactly one extension
+ * defines and the core schema does not.
  */
 function resolveInExtension(resourceType: ResourceType, path: string): ResolvedPath | undefined {
   if (/^urn:/i.test(path)) return undefined;
@@ -150,9 +151,8 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
     case 'string':
     case 'reference':
     case 'binary': {
-      if (definition.type === 'binary' && operator !== 'eq') {
-        return invalid(`'${label}' is binary; only eq, ne and pr apply to it (RFC 7644 section 3.4.2.2)`);
-      }
+      // RFC 7644 section 3.4.2.2 rules out ordering binary values; substrings of base64 text mean nothing either.
+      if (definition.type === 'binary' && operator !== 'eq') return invalid(`'${label}' is binary; only eq, ne and pr apply to it`);
       // Unquoted numbers and booleans reach a string attribute from lenient clients (`externalId eq 12345`).
       const needle = typeof value === 'string' ? value : String(value);
       // toLowerCase uses the locale-independent Unicode mapping, unlike toLocaleLowerCase.
@@ -169,7 +169,8 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
       return (candidate) => typeof candidate === 'string' && matches(fold(candidate));
     }
     case 'boolean': {
-      if (operator !== 'eq') return invalid(`'${label}' is boolean; only eq, ne and pr apply to it (RFC 7644 section 3.4.2.2)`);
+      // RFC 7644 section 3.4.2.2 rules out ordering booleans; substring operators make no sense for them.
+      if (operator !== 'eq') return invalid(`'${label}' is boolean; only eq, ne and pr apply to it`);
       const lower = typeof value === 'string' ? value.toLowerCase() : undefined;
       const expected = typeof value === 'boolean' ? value : lower === 'true' ? true : lower === 'false' ? false : undefined;
       if (expected === undefined) return invalid(`'${label}' is boolean and cannot be compared with ${JSON.stringify(value)}`);
@@ -225,7 +226,7 @@ function compileComparison(target: Target, operator: CompareOperator | 'pr', val
     const equals = valueTest(compared, 'eq', value);
     return (record) => {
       const candidates = compared.read(record);
-      return candidates.some((candidate) => !equals(candidate));
+      return candidates.length === 0 || candidates.some((candidate) => !equals(candidate));
     };
   }
   const test = valueTest(compared, operator, value);

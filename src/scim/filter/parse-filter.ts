@@ -179,7 +179,7 @@ class Parser {
     if (token.kind !== 'end') this.fail(`expected 'and', 'or' or the end of the input, found ${describe(token)}`, token.offset);
   }
 
-  /** `and` binds tighter than `or`, and both associate to the left (RFC 7644 section 3.4.2.2, table 4 note). */
+  /** `and` binds tighter than `or` (RFC 7644 section 3.4.2.2, order of operations); both associate to the left. */
   private parseOr(depth: number, inValuePath: boolean): Filter {
     let left = this.parseAnd(depth, inValuePath);
     while (this.isKeyword(this.peek(), 'or')) {
