@@ -71,6 +71,9 @@ class Patcher {
   }
 
   private applyTarget(op: PatchOpName, target: PatchTarget, raw: unknown, source: TargetSource): void {
+    if (op !== 'remove' && raw === undefined && source === 'path') {
+      throw ScimError.invalidValue(`The ${op} operation needs a value (RFC 7644 section 3.5.2).`);
+    }
     switch (target.kind) {
       case 'ignored':
         return;
@@ -90,7 +93,8 @@ class Patcher {
     if (!schema.attributes.some((definition) => definition.mutability !== 'readOnly')) {
       throw ScimError.mutability(`Schema extension '${schema.id}' is read-only and cannot be modified.`);
     }
-    if (op === 'remove' || (this.profile.emptyReplaceRemoves && isBlank(raw))) {
+    // Only an explicit null or "" clears the whole extension; `{}` lists no attributes and so changes none.
+    if (op === 'remove' || (this.profile.emptyReplaceRemoves && (raw === null || raw === ''))) {
       delete this.resource[schema.id];
       return;
     }
@@ -110,13 +114,27 @@ class Patcher {
       this.remove(target, raw);
       return;
     }
-    if (raw === null || raw === undefined || (this.profile.emptyReplaceRemoves && isBlank(raw))) {
-      if (this.profile.emptyReplaceRemoves) {
+    if (raw === null || raw === undefined) {
+      if (this.profile.emptyReplaceRemoves) this.remove(target, undefined);
+      else if (source === 'path') throw ScimError.invalidValue(`The ${op} of '${target.label}' needs a value (RFC 7644 section 3.5.2).`);
+      return;
+    }
+    if (this.profile.emptyReplaceRemoves) {
+      const { attribute, subAttribute } = target;
+      const complexObject = attribute.type === 'complex' && !attribute.multiValued && !subAttribute && isPlainObject(raw);
+      // An empty array adds nothing; only a replace with one clears the attribute.
+      if (isBlank(raw) && !complexObject && !(op === 'add' && Array.isArray(raw))) {
         this.remove(target, undefined);
         return;
       }
-      if (source === 'valueKey') return;
-      throw ScimError.invalidValue(`The ${op} of '${target.label}' needs a value (RFC 7644 section 3.5.2).`);
+      // Blank sub-attributes of a complex value clear just those sub-attributes (Entra's manager `{"value":""}`).
+      if (complexObject) {
+        for (const [key, item] of Object.entries(raw)) {
+          const sub = findAttribute(attribute.subAttributes, key);
+          if (sub && sub.mutability !== 'readOnly' && isBlank(item)) this.remove({ ...target, subAttribute: sub }, undefined);
+        }
+        raw = Object.fromEntries(Object.entries(raw).filter(([, item]) => !isBlank(item)));
+      }
     }
     if (!target.attribute.multiValued) {
       this.setSingleValued(target, raw);

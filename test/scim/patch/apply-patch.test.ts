@@ -3,7 +3,7 @@ import { parsePatchRequest } from '../../../src/scim/patch/parse-patch-request';
 import { lenientProfile } from '../../../src/scim/profile';
 import { userResourceType } from '../../../src/scim/schema/registry';
 import { USER_SCHEMA } from '../../../src/scim/schema/urns';
-import { deepFreeze, profilesFor, prototypeIsClean, resourceTypeNamed, scimErrorOf } from '../scim-test-kit';
+import { deepFreeze, profilesFor, prototypeIsClean, resourceTypeNamed, scimErrorOf } from '../resource/test-kit';
 import { alice, patchCases } from './patch-cases';
 
 describe('PATCH cases (parsePatchRequest + applyPatch)', () => {

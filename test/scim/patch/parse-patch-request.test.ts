@@ -2,10 +2,11 @@ import type { ScimType } from '../../../src/scim/errors';
 import { MAX_PATCH_OPERATIONS, parsePatchRequest } from '../../../src/scim/patch/parse-patch-request';
 import type { PatchOperation } from '../../../src/scim/patch/patch-operation';
 import { PATCH_OP } from '../../../src/scim/schema/urns';
-import { profilesFor, resourceTypeNamed, scimErrorOf, type ProfileChoice, type Source } from '../scim-test-kit';
+import { profilesFor, resourceTypeNamed, scimErrorOf, type ProfileChoice, type Source } from '../resource/test-kit';
 
 interface ParseCase {
   readonly name: string;
+  readonly resourceType?: 'User' | 'Group';
   readonly source: Source;
   readonly profile: ProfileChoice;
   readonly body: unknown;
@@ -31,6 +32,7 @@ const cases: readonly ParseCase[] = [
   {
     name: 'extra keys in an operation and in the message are ignored',
     source: 'Microsoft collection',
+    resourceType: 'Group',
     profile: 'both',
     body: { id: 'g1', schemas: [PATCH_OP], Operations: [{ name: 'addMember', op: 'add', path: 'members', value: [{ value: 'u1' }] }] },
     expected: [{ op: 'add', path: { path: 'members' }, value: [{ value: 'u1' }] }],
@@ -45,6 +47,7 @@ const cases: readonly ParseCase[] = [
   {
     name: 'a remove keeps the value Entra sends with it',
     source: 'Entra default',
+    resourceType: 'Group',
     profile: 'both',
     body: { schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }] },
     expected: [{ op: 'remove', path: { path: 'members' }, value: [{ value: 'u1' }] }],
@@ -98,9 +101,7 @@ describe('parsePatchRequest', () => {
   for (const testCase of cases) {
     for (const [profileName, profile] of profilesFor(testCase.profile)) {
       test(`[${testCase.source}] ${testCase.name} (${profileName})`, () => {
-        const resourceType = resourceTypeNamed('Group');
-        const userType = resourceTypeNamed('User');
-        const target = JSON.stringify(testCase.body).includes('members') ? resourceType : userType;
+        const target = resourceTypeNamed(testCase.resourceType ?? 'User');
         if (testCase.error) {
           expect(scimErrorOf(() => parsePatchRequest(testCase.body, target, profile)).scimType).toBe(testCase.error);
           return;

@@ -6,7 +6,7 @@
 import type { ScimType } from '../../../src/scim/errors';
 import type { MemberChange, ScimObject } from '../../../src/scim/resource/types';
 import { ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from '../../../src/scim/schema/urns';
-import type { ProfileChoice, Source } from '../scim-test-kit';
+import type { ProfileChoice, Source } from '../resource/test-kit';
 
 /** One PATCH scenario. */
 export interface PatchCase {
@@ -855,6 +855,34 @@ export const patchCases: readonly PatchCase[] = [
     resource: alice,
     body: patchOp({ op: 'Replace', path: 'active', value: '' }),
     expected: aliceWith({ active: undefined }),
+  },
+
+  {
+    name: 'a blank sub-attribute in a complex value clears only that sub-attribute',
+    source: 'Entra default',
+    resourceType: 'User',
+    profile: 'lenient',
+    resource: aliceWith({ name: { givenName: 'Alice', familyName: 'Smith', middleName: 'J' } }),
+    body: patchOp({ op: 'replace', value: { name: { middleName: '', givenName: 'Alicia' } } }),
+    expected: aliceWith({ name: { givenName: 'Alicia', familyName: 'Smith' } }),
+  },
+  {
+    name: 'an empty object lists nothing and changes nothing',
+    source: 'Entra default',
+    resourceType: 'User',
+    profile: 'both',
+    resource: alice,
+    body: patchOp({ op: 'replace', value: { name: {}, [ENT]: {} } }),
+    expected: alice,
+  },
+  {
+    name: 'add of an empty array adds nothing; replace with one clears the attribute',
+    source: 'Entra default',
+    resourceType: 'User',
+    profile: 'both',
+    resource: aliceWith({ phoneNumbers: [{ value: '+1 555 0100' }] }),
+    body: patchOp({ op: 'add', path: 'emails', value: [] }, { op: 'replace', path: 'phoneNumbers', value: [] }),
+    expected: alice,
   },
 
   // RFC 7643 section 2.4 / RFC 7644 section 3.5.2: one primary value

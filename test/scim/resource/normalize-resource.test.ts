@@ -2,7 +2,7 @@ import type { ScimType } from '../../../src/scim/errors';
 import { normalizeResource } from '../../../src/scim/resource/normalize-resource';
 import type { MemberRef, ScimObject } from '../../../src/scim/resource/types';
 import { ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../../../src/scim/schema/urns';
-import { deepFreeze, profilesFor, prototypeIsClean, resourceTypeNamed, scimErrorOf, type ProfileChoice, type Source } from '../scim-test-kit';
+import { deepFreeze, profilesFor, prototypeIsClean, resourceTypeNamed, scimErrorOf, type ProfileChoice, type Source } from './test-kit';
 
 interface BodyCase {
   readonly name: string;

@@ -2,7 +2,7 @@ import { MAX_MULTI_VALUES } from '../../../src/scim/resource/normalize-value';
 import { validateResource } from '../../../src/scim/resource/validate-resource';
 import { groupResourceType, userResourceType } from '../../../src/scim/schema/registry';
 import { GROUP_SCHEMA, USER_SCHEMA } from '../../../src/scim/schema/urns';
-import { scimErrorOf } from '../scim-test-kit';
+import { scimErrorOf } from './test-kit';
 
 describe('validateResource', () => {
   test('[RFC] accepts a user with userName', () => {

@@ -1,7 +1,7 @@
 /** Shared test helpers for the resource and PATCH tables: profiles by name, resource types by name, error capture. */
-import { isScimError, type ScimError } from '../../src/scim/errors';
-import { lenientProfile, strictRfcProfile, type ClientProfile } from '../../src/scim/profile';
-import { groupResourceType, userResourceType, type ResourceType } from '../../src/scim/schema/registry';
+import { isScimError, type ScimError } from '../../../src/scim/errors';
+import { lenientProfile, strictRfcProfile, type ClientProfile } from '../../../src/scim/profile';
+import { groupResourceType, userResourceType, type ResourceType } from '../../../src/scim/schema/registry';
 
 /** Where a case comes from: the IdP or document whose behaviour it pins down. */
 export type Source = 'Entra default' | 'Entra aadOptscim062020' | 'Okta' | 'OneLogin' | 'JumpCloud' | 'RFC' | 'Microsoft collection' | 'security';
