@@ -447,6 +447,9 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         expect(await filtered(f().and('score', FilterConditions.exists()))).toEqual(['p1', 'p2', 'p5']);
         expect(await filtered(f().and('score', FilterConditions.notExists()))).toEqual(['p6', 'p3', 'p4']);
         expect(await filtered(f().and('team', FilterConditions.notEqualTo('red')))).toEqual(['p2', 'p5']);
+        // The negated conditions hold where the attribute is missing (assumed, DynamoDB-like).
+        expect(await filtered(f().and('score', FilterConditions.notEqualTo(1.5)))).toEqual(['p6', 'p3', 'p2', 'p4', 'p5']);
+        expect(await filtered(f().and('tags', FilterConditions.notContains('ops')))).toEqual(['p6', 'p1', 'p2', 'p4', 'p5']);
         expect(await filtered(f().and('team', FilterConditions.equalTo('blue')))).toEqual(['p2', 'p5']);
         expect(await filtered(f().and('active', FilterConditions.equalTo(false)))).toEqual(['p3', 'p2']);
         expect(await filtered(f().and('name', FilterConditions.beginsWith('ali')))).toEqual(['p1', 'p3']);
@@ -715,6 +718,12 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
           'CONDITIONAL_CHECK_FAILED',
         );
         expect(await kvs.get('unreached')).toBeUndefined();
+        await kvs
+          .transact()
+          .check<Employee>('nobody', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.notEqualTo('x')) })
+          .set('reached', 1)
+          .execute();
+        expect(await kvs.get('reached')).toBe(1);
       });
 
       it('accepts 25 operations and rejects 26', async () => {

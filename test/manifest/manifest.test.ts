@@ -175,6 +175,6 @@ describe('manifest.yml', () => {
 
   it('declares exactly the storage entities the directory store uses', () => {
     const names = (readManifest().app.storage?.entities ?? []).map((entity) => entity.name).sort();
-    expect(names).toEqual(['scim-claim', 'scim-group', 'scim-member', 'scim-roster', 'scim-user']);
+    expect(names).toEqual(['scim-claim', 'scim-group', 'scim-member', 'scim-roster', 'scim-user', 'sync-audit', 'sync-link', 'sync-outbox']);
   });
 });

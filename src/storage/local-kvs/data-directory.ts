@@ -362,11 +362,13 @@ function syncDirectory(directory: string): void {
 const CRC_TABLE = buildCrcTable();
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
-/** CRC-32 (IEEE) of `data`; Node's zlib.crc32 where available (Node ≥ 20.15), a table-driven loop otherwise. */
+/** CRC-32 (IEEE) of `data`; Node's zlib.crc32 where available (Node ≥ 20.15), softwareCrc32 otherwise. */
 export function crc32(data: Uint8Array): number {
-  if (nativeCrc32 !== undefined) {
-    return nativeCrc32(data);
-  }
+  return nativeCrc32 !== undefined ? nativeCrc32(data) : softwareCrc32(data);
+}
+
+/** Table-driven CRC-32 (IEEE), for Node versions without zlib.crc32; both must agree bit for bit. */
+export function softwareCrc32(data: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of data) {
     crc = (CRC_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);

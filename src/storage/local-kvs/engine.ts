@@ -11,7 +11,7 @@ import { decodeIndexCursor, decodeKeyCursor, encodeIndexCursor, encodeKeyCursor 
 import { assertValidEntityValue } from './entity-schema';
 import { badRequest, KvsErrorCode, KvsServiceError, type KvsErrorCodeName } from './errors';
 import { assertValidEntityName, assertValidKey, assertValidValue, KVS_LIMITS } from './limits';
-import { entityNamespace, KV_NAMESPACE, MemoryStore, partitionKey, SECRET_NAMESPACE, type ScanOrder } from './memory-store';
+import { entityNamespace, KV_NAMESPACE, partitionKey, SECRET_NAMESPACE, type MemoryStore, type ScanOrder } from './memory-store';
 import { indexRegion, prefixRegion, type IndexEntry } from './scan';
 import type { Mutation, NormalizedEntity, StoredItem } from './types';
 import { isScalar } from './values';

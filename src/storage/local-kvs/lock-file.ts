@@ -52,13 +52,26 @@ function readOwner(lockPath: string): number | undefined {
   }
 }
 
-// Signal 0 only checks for existence; EPERM means the process exists but belongs to another user.
+// Signal 0 only checks for existence; EPERM means the process exists but belongs to another user. A killed
+// process whose parent has not reaped it yet is a zombie: it still answers signal 0 but holds nothing, and
+// `kill -9` of `npm start` leaves exactly that for a moment, so on Linux its state in /proc decides.
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state letter follows the parenthesised command name, which may itself contain spaces or ')'.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

@@ -119,15 +119,6 @@ export class MemoryStore {
     }
   }
 
-  /** How many items are stored across all namespaces. */
-  get itemCount(): number {
-    let total = 0;
-    for (const namespace of this.namespaces.values()) {
-      total += namespace.items.size;
-    }
-    return total;
-  }
-
   /** Plain keys in `region`, ascending, strictly after `afterKey` when given. */
   *scanKeys(region: Region<string>, afterKey: string | undefined): Generator<string> {
     const keys = this.namespace(KV_NAMESPACE).keys;
@@ -141,11 +132,6 @@ export class MemoryStore {
       }
       yield key;
     }
-  }
-
-  /** Whether entity `entityName` has an index called `indexName`. */
-  index(entityName: string, indexName: string): NormalizedIndex | undefined {
-    return this.namespaces.get(entityNamespace(entityName))?.indexes.get(indexName)?.definition;
   }
 
   /** Index entries in `region` in `order`, strictly past `cursor` (in that order) when given. */

@@ -7,6 +7,10 @@ function post(service: { fetch: (path: string, init?: { body?: string }) => Prom
   return service.fetch(path, { body: typeof body === 'string' ? body : JSON.stringify(body) }) as Promise<Response>;
 }
 
+async function codeOf(response: Response | Promise<Response>): Promise<unknown> {
+  return ((await (await response).json()) as { code?: unknown }).code;
+}
+
 describe('local storage service over HTTP', () => {
   it('answers with Response objects in the shapes StorageApi parses', async () => {
     const service = createLocalKvsService({ entities: ENTITIES, clock: () => 1_700_000_000_000 });
@@ -36,22 +40,21 @@ describe('local storage service over HTTP', () => {
     const service = createLocalKvsService({ entities: ENTITIES });
     const notJson = await post(service, '/api/v1/get', '{not json');
     expect(notJson.status).toBe(400);
-    expect((await notJson.json()).code).toBe('BAD_REQUEST');
-    expect((await (await post(service, '/api/v1/get', [])).json()).code).toBe('BAD_REQUEST');
-    expect((await (await post(service, '/api/v1/get', { key: 'k', options: { metadataFields: ['NOPE'] } })).json()).code).toBe(
+    expect(await codeOf(notJson)).toBe('BAD_REQUEST');
+    expect(await codeOf(post(service, '/api/v1/get', []))).toBe('BAD_REQUEST');
+    expect(await codeOf(post(service, '/api/v1/get', { key: 'k', options: { metadataFields: ['NOPE'] } }))).toBe(
       'BAD_REQUEST',
     );
-    expect((await (await post(service, '/api/v1/set', { key: 'k' })).json()).code).toBe('BAD_REQUEST');
-    expect((await (await post(service, '/api/v1/transaction', {})).json()).code).toBe('BAD_REQUEST');
-    expect((await (await post(service, '/api/v1/query', { where: [{ property: 'value', condition: 'BEGINS_WITH', values: ['a'] }] })).json()).code).toBe(
+    expect(await codeOf(post(service, '/api/v1/set', { key: 'k' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(post(service, '/api/v1/transaction', {}))).toBe('BAD_REQUEST');
+    expect(await codeOf(post(service, '/api/v1/query', { where: [{ property: 'value', condition: 'BEGINS_WITH', values: ['a'] }] }))).toBe(
       'QUERY_WHERE_FIELD_INVALID',
     );
-    expect((await (await post(service, '/api/v1/query', { where: [{}, {}] })).json()).code).toBe('QUERY_WHERE_INVALID');
+    expect(await codeOf(post(service, '/api/v1/query', { where: [{}, {}] }))).toBe('QUERY_WHERE_INVALID');
     const unknown = await post(service, '/api/v2/teleport', {});
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).code).toBe('UNKNOWN_ENDPOINT');
-    const noBody = (await service.fetch('/api/v1/get')) as Response;
-    expect((await noBody.json()).code).toBe('BAD_REQUEST');
+    expect(await codeOf(unknown)).toBe('UNKNOWN_ENDPOINT');
+    expect(await codeOf(service.fetch('/api/v1/get') as Promise<Response>)).toBe('BAD_REQUEST');
     await service.close();
   });
 
@@ -106,18 +109,18 @@ describe('local storage service over HTTP', () => {
     await service.close();
   });
 
-  it('makes a transaction atomic with respect to requests issued while it runs', async () => {
+  it('shows a transaction to other requests entirely or not at all', async () => {
     const service = createLocalKvsService({ entities: ENTITIES });
     const kvs = createLocalKvs(service);
+    const keys = Array.from({ length: 25 }, (_, i) => ({ key: `t${i}` }));
     const tx = kvs.transact();
-    for (let i = 0; i < 25; i += 1) {
-      tx.set(`t${i}`, 'new');
-    }
+    keys.forEach(({ key }) => tx.set(key, 'new'));
+    const before = kvs.batchGet(keys);
     const running = tx.execute();
-    const observed = await kvs.batchGet(Array.from({ length: 25 }, (_, i) => ({ key: `t${i}` })));
+    const after = kvs.batchGet(keys);
     await running;
-    expect(observed.successfulKeys).toHaveLength(25);
-    expect(observed.failedKeys).toHaveLength(0);
+    expect((await before).successfulKeys).toHaveLength(0);
+    expect((await after).successfulKeys).toHaveLength(25);
     await service.close();
   });
 
