@@ -221,11 +221,13 @@ export class SpecEmulator {
     if (result.json !== undefined) headers['content-type'] = 'application/json';
     // Answers to bad requests and injected faults may carry statuses the operation does not list; the
     // request violation (or the test's own fault rule) already accounts for them.
+    const value = result.json === undefined ? undefined : result.present === undefined ? result.json : result.present(result.json);
     if (origin === 'handler' || validator.documentsStatus(operation, result.status)) {
       const errors = validator.validateResponseValue(operation, result.status, headers['content-type'], result.json);
+      // A partial representation is checked too: what it keeps must still match the schema.
+      if (value !== result.json) errors.push(...validator.validateResponseValue(operation, result.status, headers['content-type'], value, { partial: true }));
       if (errors.length > 0) this.recordViolation('response', request, operation.key, errors);
     }
-    const value = result.json === undefined ? undefined : result.present === undefined ? result.json : result.present(result.json);
     if (route !== undefined) this.logWrite(route, request, operation, arrived, result.status, origin === 'handler');
     return { status: result.status, headers, body: value === undefined ? undefined : JSON.stringify(value) };
   }

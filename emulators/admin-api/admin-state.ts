@@ -7,7 +7,7 @@ import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, 
 import { VIRTUAL_EPOCH } from '../virtual-clock';
 
 /** A user directory of the organization. */
-export interface AdminDirectory {
+export interface OrgDirectory {
   readonly directoryId: string;
   name: string;
 }
@@ -72,7 +72,7 @@ export interface AdminState {
   orgId: string;
   /** Invites need "at least one paid subscription" (402 otherwise). */
   paidSubscription: boolean;
-  directories: AdminDirectory[];
+  directories: OrgDirectory[];
   /** Where invited users are placed; the invite names no directory. */
   inviteDirectoryId: string;
   resources: AdminResource[];

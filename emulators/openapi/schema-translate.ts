@@ -21,11 +21,20 @@ const SCHEMA_LIST_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf']);
 /** Where a component schema reference points after translation. */
 export type RefRewriter = (ref: string) => string;
 
+/** Translation switches. */
+export interface TranslateOptions {
+  /**
+   * Drop `required`: for partial representations (Bitbucket's `fields` parameter), where any property may
+   * be left out on request but what is present must still match.
+   */
+  readonly dropRequired?: boolean;
+}
+
 /**
  * Returns the JSON Schema equivalent of an OpenAPI 3.0 schema. References to `#/components/schemas/X` are
  * passed through `rewriteRef`, so that they can point into a document registered with ajv.
  */
-export function toJsonSchema(schema: JsonValue, rewriteRef: RefRewriter): JsonValue {
+export function toJsonSchema(schema: JsonValue, rewriteRef: RefRewriter, options: TranslateOptions = {}): JsonValue {
   if (!isJsonObject(schema)) return schema;
   if (typeof schema.$ref === 'string') {
     // OpenAPI 3.0 section 4.7.25: properties next to $ref SHALL be ignored.
@@ -34,14 +43,15 @@ export function toJsonSchema(schema: JsonValue, rewriteRef: RefRewriter): JsonVa
   const out: JsonObject = {};
   for (const [keyword, value] of Object.entries(schema)) {
     if (DROPPED_KEYWORDS.has(keyword) || keyword.startsWith('x-')) continue;
+    if (keyword === 'required' && options.dropRequired === true) continue;
     if (SCHEMA_MAP_KEYWORDS.has(keyword) && isJsonObject(value)) {
       const map: JsonObject = {};
-      for (const [name, sub] of Object.entries(value)) map[name] = toJsonSchema(sub, rewriteRef);
+      for (const [name, sub] of Object.entries(value)) map[name] = toJsonSchema(sub, rewriteRef, options);
       out[keyword] = map;
     } else if (SCHEMA_KEYWORDS.has(keyword) && isJsonObject(value)) {
-      out[keyword] = toJsonSchema(value, rewriteRef);
+      out[keyword] = toJsonSchema(value, rewriteRef, options);
     } else if (SCHEMA_LIST_KEYWORDS.has(keyword) && Array.isArray(value)) {
-      out[keyword] = value.map((sub) => toJsonSchema(sub, rewriteRef));
+      out[keyword] = value.map((sub) => toJsonSchema(sub, rewriteRef, options));
     } else {
       out[keyword] = value;
     }

@@ -74,6 +74,20 @@ export interface RequestCheck {
 /** Query parameters a spec's narrative grants to operations beyond the ones they declare. */
 export type ImplicitQueryParameters = (operation: OperationRef) => Readonly<Record<string, JsonObject>>;
 
+/** Options of a response check. */
+export interface ResponseCheckOptions {
+  /**
+   * The request asked for a partial representation (Bitbucket's `fields`), so properties the schema
+   * requires may be missing; whatever is present is still checked.
+   */
+  readonly partial?: boolean;
+}
+
+/** Whether a request asks for a partial response with Bitbucket's `fields` parameter (narrative "Partial responses"). */
+export function requestsPartialResponse(query: Readonly<Record<string, readonly string[]>>): boolean {
+  return (query.fields ?? []).some((value) => value.trim() !== '');
+}
+
 /** Options for a validator. */
 export interface ValidatorOptions {
   /** A label for messages and for the ajv schema id. */
@@ -127,6 +141,7 @@ export class OpenApiValidator {
   private strictAjv: Ajv | undefined;
   private coercingAjv: Ajv | undefined;
   private allOperations: OperationRef[] | undefined;
+  private readonly partialDefinitionsIn = new WeakSet<Ajv>();
 
   constructor(document: OpenApiDocument, options: ValidatorOptions) {
     this.document = document;
@@ -203,23 +218,29 @@ export class OpenApiValidator {
   }
 
   /** Validates a serialised response to `op`. */
-  validateResponse(op: OperationRef, response: ResponseToValidate): string[] {
+  validateResponse(op: OperationRef, response: ResponseToValidate, options: ResponseCheckOptions = {}): string[] {
     const contentType = headerOf(response.headers, 'content-type');
     const hasBody = response.body !== undefined && response.body.length > 0;
-    if (!hasBody) return this.validateResponseValue(op, response.status, contentType, undefined);
+    if (!hasBody) return this.validateResponseValue(op, response.status, contentType, undefined, options);
     const mediaType = mediaTypeOf(contentType);
     if (mediaType !== undefined && isJsonMediaType(mediaType)) {
       try {
-        return this.validateResponseValue(op, response.status, contentType, JSON.parse(response.body ?? '') as JsonValue);
+        return this.validateResponseValue(op, response.status, contentType, JSON.parse(response.body ?? '') as JsonValue, options);
       } catch {
         return [`${op.key}: response ${response.status} body is not valid JSON`];
       }
     }
-    return this.validateResponseValue(op, response.status, contentType, response.body ?? '');
+    return this.validateResponseValue(op, response.status, contentType, response.body ?? '', options);
   }
 
   /** Validates a response given as a status, a Content-Type and a body value (undefined for no body). */
-  validateResponseValue(op: OperationRef, status: number, contentType: string | undefined, body: JsonValue | undefined): string[] {
+  validateResponseValue(
+    op: OperationRef,
+    status: number,
+    contentType: string | undefined,
+    body: JsonValue | undefined,
+    options: ResponseCheckOptions = {},
+  ): string[] {
     const prefix = `${op.key}: response ${status}`;
     const response = this.responseFor(op, status);
     if (response === undefined) {
@@ -238,7 +259,8 @@ export class OpenApiValidator {
       return [`${prefix} has content type ${contentType ?? '(none)'}, expected one of ${Object.keys(content).join(', ')}`];
     }
     if (media.schema === undefined || !isJsonMediaType(mediaType)) return [];
-    const validate = this.compile(`${op.key} response ${status} ${mediaType}`, media.schema, false);
+    const partial = options.partial === true;
+    const validate = this.compile(`${op.key} response ${status} ${mediaType}${partial ? ' partial' : ''}`, media.schema, false, partial);
     return validate(body) ? [] : formatErrors(`${prefix} body`, validate.errors);
   }
 
@@ -377,19 +399,36 @@ export class OpenApiValidator {
     return typeof resolved?.type === 'string' ? resolved.type : undefined;
   }
 
-  private compile(key: string, schema: JsonValue, coerce: boolean): ValidateFunction {
+  private compile(key: string, schema: JsonValue, coerce: boolean, partial = false): ValidateFunction {
     const cacheKey = `${coerce ? 'coerce' : 'strict'} ${key}`;
     const cached = this.compiled.get(cacheKey);
     if (cached !== undefined) return cached;
-    const translated = toJsonSchema(schema, (ref) => this.rewriteRef(ref));
-    const validate = this.ajv(coerce).compile(isJsonObject(translated) ? translated : {});
+    const ajv = this.ajv(coerce);
+    if (partial) this.addPartialDefinitions(ajv);
+    const translated = toJsonSchema(schema, (ref) => this.rewriteRef(ref, partial), { dropRequired: partial });
+    const validate = ajv.compile(isJsonObject(translated) ? translated : {});
     this.compiled.set(cacheKey, validate);
     return validate;
   }
 
-  private rewriteRef(ref: string): string {
+  private rewriteRef(ref: string, partial = false): string {
     if (!ref.startsWith(COMPONENT_SCHEMA_PREFIX)) throw new Error(`${this.options.name}: unsupported schema $ref ${ref}`);
-    return `${this.schemaId}#/definitions/${ref.slice(COMPONENT_SCHEMA_PREFIX.length)}`;
+    return `${partial ? this.partialSchemaId() : this.schemaId}#/definitions/${ref.slice(COMPONENT_SCHEMA_PREFIX.length)}`;
+  }
+
+  private partialSchemaId(): string {
+    return this.schemaId.replace(/\.json$/, '.partial.json');
+  }
+
+  private addPartialDefinitions(ajv: Ajv): void {
+    if (this.partialDefinitionsIn.has(ajv)) return;
+    this.partialDefinitionsIn.add(ajv);
+    const id = this.partialSchemaId();
+    const definitions: JsonObject = {};
+    for (const [name, schema] of Object.entries(this.document.components?.schemas ?? {})) {
+      definitions[name] = toJsonSchema(schema, (ref) => this.rewriteRef(ref, true), { dropRequired: true });
+    }
+    ajv.addSchema({ $id: id, definitions });
   }
 
   private ajv(coerce: boolean): Ajv {

@@ -99,4 +99,11 @@ export interface DirectoryStore {
   members(groupId: string): AsyncIterable<readonly StoredMember[]>;
   /** The groups that list `memberId` as a member (the User `groups` attribute). */
   groupsOf(memberId: string): Promise<string[]>;
+
+  /** Reads pending outbox entries (`User.<id>` / `Group.<id>` with the version that enqueued them), oldest first. */
+  pendingChanges(limit: number, cursor?: string): Promise<{ entries: { resourceKey: string; version: number }[]; cursor?: string }>;
+  /** Removes an outbox entry if it still has `version`; false when a newer change re-enqueued the resource. */
+  acknowledge(resourceKey: string, version: number): Promise<boolean>;
+  /** Enqueues resources for the sync engine outside a SCIM write (reconcile, a dependency, an admin retry). */
+  enqueue(resourceKeys: readonly string[]): Promise<void>;
 }

@@ -45,6 +45,7 @@ const ENTITY = { User: 'scim-user', Group: 'scim-group' } as const;
 const MEMBER_ENTITY = 'scim-member';
 const CLAIM_ENTITY = 'scim-claim';
 const ROSTER_ENTITY = 'scim-roster';
+const OUTBOX_ENTITY = 'sync-outbox';
 
 interface Envelope {
   resource: ScimObject;
@@ -309,6 +310,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       const writes: Write[] = [
         { kind: 'set', key: claim, entityName: CLAIM_ENTITY, value: { owner: id }, condition: absent('owner') },
         { kind: 'set', key: id, entityName: ENTITY[kind], value: record, condition: absent('version') },
+        this.outbox(kind, id, record.version),
         ...roster,
       ];
       await this.commit(writes, async () => {
@@ -341,6 +343,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       const writes: Write[] = [
         ...this.claimSwap(kind, id, uniqueValueOf(kind, current.doc.resource), uniqueValueOf(kind, resource)),
         { kind: 'set', key: id, entityName: ENTITY[kind], value: record, condition: versionIs(current.version) },
+        this.outbox(kind, id, record.version),
       ];
       await this.commit(writes, async () => {
         await this.assertClaimFree(kind, claimKey(kind, uniqueValueOf(kind, resource)), id, uniqueValueOf(kind, resource));
@@ -366,8 +369,8 @@ export class KvsDirectoryStore implements DirectoryStore {
     // The first transaction carries the resource change and as many member writes as fit; when more remain,
     // they follow in further transactions. All member writes are idempotent, so a failure between
     // transactions leaves a state that a retried request completes (validation happened before any write).
-    const firstRoom = MAX_BATCH - 1 - (renamed ? 2 : 0);
-    const batches = [memberWrites.slice(0, firstRoom), ...chunk(memberWrites.slice(firstRoom), MAX_BATCH - 1)];
+    const firstRoom = MAX_BATCH - 2 - (renamed ? 2 : 0);
+    const batches = [memberWrites.slice(0, firstRoom), ...chunk(memberWrites.slice(firstRoom), MAX_BATCH - 2)];
     let latest: ResourceRecord = initial;
     for (const [position, batch] of batches.entries()) {
       latest = await this.attempt(async () => {
@@ -381,6 +384,7 @@ export class KvsDirectoryStore implements DirectoryStore {
             ? this.claimSwap('Group', id, uniqueValueOf('Group', current.doc.resource), uniqueValueOf('Group', resource))
             : []),
           { kind: 'set', key: id, entityName: ENTITY.Group, value: record, condition: versionIs(current.version) },
+          this.outbox('Group', id, record.version),
           ...batch,
         ];
         await this.commit(writes, async () => {
@@ -411,6 +415,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       this.checkCondition(latest.version, condition);
       const writes: Write[] = [
         { kind: 'delete', key: id, entityName: ENTITY[kind], condition: versionIs(latest.version) },
+        this.outbox(kind, id, latest.version + 1),
         ...(await this.claimRelease(kind, id, uniqueValueOf(kind, latest.doc.resource))),
         ...(await this.rosterRemove(kind, id)),
       ];
@@ -440,6 +445,60 @@ export class KvsDirectoryStore implements DirectoryStore {
       cursor = page.nextCursor;
     } while (cursor);
     return out;
+  }
+
+  /** The outbox entry that asks the sync engine to look at a resource, written in the change's own transaction. */
+  private outbox(kind: ResourceKind, id: string, version: number): Write {
+    const resourceKey = `${kind}.${id}`;
+    return {
+      kind: 'set',
+      key: resourceKey,
+      entityName: OUTBOX_ENTITY,
+      value: { resourceKey, version, enqueuedAt: this.now().toISOString() },
+    };
+  }
+
+  async pendingChanges(limit: number, cursor?: string): Promise<{ entries: { resourceKey: string; version: number }[]; cursor?: string }> {
+    let query = this.kvs
+      .entity<{ resourceKey: string; version: number }>(OUTBOX_ENTITY)
+      .query()
+      .index('enqueuedAt')
+      .where(WhereConditions.greaterThan(''))
+      .limit(Math.min(limit, QUERY_PAGE));
+    if (cursor) query = query.cursor(cursor);
+    const page = await query.getMany();
+    const entries = page.results.map((r) => ({ resourceKey: r.value.resourceKey, version: r.value.version }));
+    return page.nextCursor ? { entries, cursor: page.nextCursor } : { entries };
+  }
+
+  async acknowledge(resourceKey: string, version: number): Promise<boolean> {
+    try {
+      await this.kvs
+        .transact()
+        .delete<Record<string, unknown>>(resourceKey, { entityName: OUTBOX_ENTITY, conditions: versionIs(version) })
+        .execute();
+      return true;
+    } catch (error) {
+      // A newer change re-enqueued the resource (or the entry is gone already): it stays for the next run.
+      const current = await this.kvs.entity<{ version: number }>(OUTBOX_ENTITY).get(resourceKey);
+      if (!current) return true;
+      if (current.version !== version) return false;
+      throw error;
+    }
+  }
+
+  async enqueue(resourceKeys: readonly string[]): Promise<void> {
+    for (const batch of chunk([...new Set(resourceKeys)], MAX_BATCH)) {
+      let tx = this.kvs.transact();
+      for (const resourceKey of batch) {
+        tx = tx.set<Record<string, unknown>>(
+          resourceKey,
+          { resourceKey, version: 0, enqueuedAt: this.now().toISOString() },
+          { entityName: OUTBOX_ENTITY },
+        );
+      }
+      await tx.execute();
+    }
   }
 
   private indexFor(kind: ResourceKind, key: LookupKey): string | undefined {

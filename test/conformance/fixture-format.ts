@@ -41,6 +41,8 @@ export interface FixtureStep {
   readonly name: string;
   /** Restricts the step to some of the flow's profiles (for behaviour the profiles deliberately differ on). */
   readonly profiles?: readonly ProfileName[];
+  /** Sends the request this many times, with `{{i}}` counting from 1 (to build data sets of IdP-sized pages). */
+  readonly repeat?: number;
   readonly request: FixtureRequest;
   readonly expect: FixtureExpectation;
   /** Variables taken from the response body by JSON pointer, usable as `{{name}}` in this and later steps. */
@@ -117,10 +119,13 @@ function readExpectation(value: unknown, where: string): FixtureExpectation {
 
 function readStep(value: unknown, where: string): FixtureStep {
   if (!isObject(value)) throw new Error(`${where} must be an object`);
-  onlyKeys(value, ['name', 'profiles', 'request', 'expect', 'capture', 'captureHeaders'], where);
+  onlyKeys(value, ['name', 'profiles', 'repeat', 'request', 'expect', 'capture', 'captureHeaders'], where);
   if (typeof value.name !== 'string' || value.name.trim() === '') throw new Error(`${where}.name must be a non-empty string`);
   const named = `${where} "${value.name}"`;
   if (value.profiles !== undefined) profiles(value.profiles, `${named}.profiles`);
+  if (value.repeat !== undefined && !(Number.isInteger(value.repeat) && (value.repeat as number) >= 1 && (value.repeat as number) <= 500)) {
+    throw new Error(`${named}.repeat must be an integer from 1 to 500`);
+  }
   readRequest(value.request, `${named}.request`);
   readExpectation(value.expect, `${named}.expect`);
   if (value.capture !== undefined) {

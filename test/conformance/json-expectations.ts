@@ -7,7 +7,9 @@
  * - `{"$contains": [...]}`: each expected element matches a different actual element; others may exist;
  * - `{"$exact": v}`: deep equality, no extra keys anywhere;
  * - `{"$type": "string" | "integer" | "number" | "boolean" | "object" | "array" | "null"}`;
+ * - `{"$noneOf": [...]}`: no actual element matches any of the listed ones;
  * - `{"$startsWith": "prefix"}`, `{"$length": n}`, `{"$not": v}` (v must not match).
+ * `$ref` is an attribute name in SCIM (RFC 7643 section 2.3.7), never a matcher.
  */
 
 type JsonObject = Record<string, unknown>;
@@ -16,13 +18,13 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const MATCHERS = new Set(['$unordered', '$contains', '$exact', '$type', '$startsWith', '$length', '$not']);
+const MATCHERS = new Set(['$unordered', '$contains', '$noneOf', '$exact', '$type', '$startsWith', '$length', '$not']);
 
 function matcherOf(expected: unknown): [string, unknown] | undefined {
   if (!isObject(expected)) return undefined;
   const keys = Object.keys(expected);
   const key = keys[0];
-  if (keys.length !== 1 || key === undefined || !key.startsWith('$')) return undefined;
+  if (keys.length !== 1 || key === undefined || !key.startsWith('$') || key === '$ref') return undefined;
   if (!MATCHERS.has(key)) throw new Error(`unknown matcher ${key}; known: ${[...MATCHERS].join(', ')}`);
   return [key, expected[key]];
 }
@@ -77,6 +79,12 @@ function applyMatcher(name: string, argument: unknown, actual: unknown, at: stri
       const missing = unpaired(argument, actual);
       if (missing.length > 0) out.push(`${where}: no element matches ${missing.map((i) => show(argument[i])).join(', ')} in ${show(actual)}`);
       return out;
+    }
+    case '$noneOf': {
+      if (!Array.isArray(argument)) throw new Error(`${name} needs an array`);
+      if (!Array.isArray(actual)) return [`${where}: expected an array, got ${show(actual)}`];
+      const hits = actual.filter((candidate) => argument.some((item) => mismatches(item, candidate, '').length === 0));
+      return hits.length === 0 ? [] : [`${where}: expected none of the listed elements, found ${show(hits)}`];
     }
     case '$exact':
       return deepEqual(argument, actual) ? [] : [`${where}: expected exactly ${show(argument)}, got ${show(actual)}`];

@@ -229,6 +229,34 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       expect((await store.get('Group', group.id))?.version).toBe(1 + 12 * 6);
     });
 
+    it('enqueues every change in its own transaction and keeps a newer change when an older one is acknowledged', async () => {
+      const pending = async (): Promise<Map<string, number>> => {
+        const out = new Map<string, number>();
+        let cursor: string | undefined;
+        do {
+          const page = await store.pendingChanges(20, cursor);
+          for (const entry of page.entries) out.set(entry.resourceKey, entry.version);
+          cursor = page.cursor;
+        } while (cursor);
+        return out;
+      };
+      const user = await store.create('User', makeUser('outbox'));
+      const group = await store.create('Group', makeGroup('Outbox'), [{ value: user.id, type: 'User' }]);
+      expect(await pending()).toEqual(new Map([[`User.${user.id}`, 1], [`Group.${group.id}`, 2]]));
+      await store.replace('User', user.id, makeUser('outbox', { title: 'x' }), undefined);
+      expect(await store.acknowledge(`User.${user.id}`, 1)).toBe(false);
+      expect((await pending()).get(`User.${user.id}`)).toBe(2);
+      expect(await store.acknowledge(`User.${user.id}`, 2)).toBe(true);
+      await store.delete('User', user.id);
+      const after = await pending();
+      expect(after.get(`User.${user.id}`)).toBe(3);
+      expect(after.get(`Group.${group.id}`)).toBe(3);
+      await store.enqueue(['Permissions.all']);
+      expect((await pending()).has('Permissions.all')).toBe(true);
+      expect(await store.acknowledge('Permissions.all', 0)).toBe(true);
+      expect(await store.acknowledge('Permissions.all', 0)).toBe(true);
+    });
+
     it('reads any page for a bounded number of storage operations, whatever the directory size', async () => {
       if (!subject.operations) return;
       for (let i = 0; i < 2500; i += 1) await store.create('User', makeUser(`bulk-${i}`));

@@ -1,0 +1,25 @@
+/** The emulators' public surface, for the local host and for tests. */
+export { AdminApiEmulator } from './admin-api/admin-emulator';
+export type { AdminApiEmulatorOptions, RateLimitSettings } from './admin-api/admin-emulator';
+export type { AdminBehaviour } from './admin-api/admin-routes';
+export type { OrgDirectory, AdminGroup, AdminResource, AdminState, AdminUser, RoleGrant } from './admin-api/admin-state';
+export { findGroupByName, findUserByEmail, hasAccess, seedAdminState, userStatus, usersWithAccess } from './admin-api/admin-state';
+export { BITBUCKET_RATE_LIMIT, BitbucketEmulator } from './bitbucket/bitbucket-emulator';
+export type { BitbucketEmulatorOptions } from './bitbucket/bitbucket-emulator';
+export type { BitbucketBehaviour, BitbucketDirectory } from './bitbucket/bitbucket-routes';
+export type { BitbucketGroup, BitbucketMember, BitbucketProject, BitbucketRepository, BitbucketState, PermissionGrant, PermissionKind } from './bitbucket/bitbucket-state';
+export { permissionKey, seedBitbucketState, slugifyGroupName } from './bitbucket/bitbucket-state';
+export type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from './emulator-types';
+export { DroppedConnectionError, FaultInjector, RollingWindowLimiter } from './faults';
+export type { Fault, FaultMatch, FaultRule, RateDecision } from './faults';
+export { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRequestListener, createEmulatorRouter, mountEmulators } from './http';
+export type { EmulatorMountOptions, EmulatorRouter } from './http';
+export { createLinkedEmulators } from './linked-emulators';
+export type { LinkedEmulatorOptions, LinkedEmulators } from './linked-emulators';
+export { loadSpec } from './openapi/load-spec';
+export type { SpecName } from './openapi/load-spec';
+export { OpenApiValidator, basicCredentials, requestsPartialResponse, validatorFor } from './openapi/validator';
+export type { OperationRef, RequestToValidate, ResponseCheckOptions, ResponseToValidate } from './openapi/validator';
+export * from './seed';
+export { VirtualClock, systemClock } from './virtual-clock';
+export type { Clock } from './virtual-clock';
