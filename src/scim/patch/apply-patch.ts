@@ -4,6 +4,7 @@
  */
 import { ScimError } from '../errors';
 import type { Filter } from '../filter/ast';
+import { parsePatchPath } from '../filter/parse-filter';
 import type { ClientProfile } from '../profile';
 import { cloneJson, isBlank, isPlainObject, jsonEqual } from '../resource/json-values';
 import { normalizeMembers } from '../resource/normalize-members';
@@ -62,6 +63,14 @@ class Patcher {
   /** One key of a path-less value, treated as its own operation (Entra aadOptscim062020 sends dotted and URN keys). */
   private applyKey(op: PatchOpName, key: string, raw: unknown): void {
     if (key.toLowerCase() === 'schemas') return;
+    if (key.includes('[')) {
+      // A value-path key (`emails[type eq "work"].value`) is a path in all but name: apply it as one, or
+      // refuse it; never accept and drop it.
+      if (!this.profile.pathlessDottedKeys) throw ScimError.invalidPath(`A path-less value cannot hold the value-path key '${key}'`);
+      const path = parsePatchPath(key, { unquotedValues: this.profile.unquotedFilterValues });
+      this.applyTarget(op, resolvePatchTarget(path, op, this.resourceType, this.profile, 'path'), raw, 'valueKey');
+      return;
+    }
     const target = resolvePatchTarget({ path: key }, op, this.resourceType, this.profile, 'valueKey');
     if (target.kind === 'attribute' && target.subAttribute && !this.profile.pathlessDottedKeys) {
       rejectUnknownAttribute(this.profile, key);
@@ -268,7 +277,10 @@ class Patcher {
         if (!this.matches(target, element)) kept.push(element);
         else if (subAttribute && isPlainObject(element)) {
           const rest = withoutKey(element, subAttribute.name);
-          if (Object.keys(rest).length > 0) kept.push(rest);
+          // Lenient: an element without its `value` (an email with no address, Entra's way of clearing the
+          // work email) carries nothing, so it goes whole; strict keeps the literal RFC 7644 section 3.5.2.2 result.
+          const lostValue = this.profile.emptyReplaceRemoves && subAttribute.name === 'value' && findAttribute(attribute.subAttributes, 'value') !== undefined;
+          if (Object.keys(rest).length > 0 && !lostValue) kept.push(rest);
         }
       }
     }

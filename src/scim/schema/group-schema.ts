@@ -3,15 +3,18 @@ import { attribute, complexAttribute, stringAttribute, type SchemaDefinition } f
 import { GROUP_SCHEMA } from './urns';
 
 /**
- * RFC 7643 section 4.2. displayName is required here: every IdP sends it and it is the lookup key Entra and
- * Okta use. Members carry `display` as well, which Okta sends and RFC 7643 section 2.4 allows.
+ * RFC 7643 section 4.2. displayName is required and unique here: every IdP sends it, it is the lookup key
+ * Entra and Okta use, and the org groups it becomes must have unique names. Members carry `display` as well, which Okta sends and RFC 7643 section 2.4 allows.
  */
 export const groupSchema: SchemaDefinition = {
   id: GROUP_SCHEMA,
   name: 'Group',
   description: 'Group',
   attributes: [
-    stringAttribute('displayName', 'A human-readable name for the Group.', { required: true }),
+    stringAttribute('displayName', 'A human-readable name for the Group, unique case-insensitively (Atlassian group names are unique in an organization).', {
+      required: true,
+      uniqueness: 'server',
+    }),
     complexAttribute(
       'members',
       'A list of members of the Group.',
