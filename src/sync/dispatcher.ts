@@ -1,0 +1,102 @@
+/**
+ * Moves outbox entries onto the job queue in batches, and runs the jobs. A SCIM write "kicks" the dispatcher
+ * at most once per kick window (so an IdP's burst of writes costs one queue event, well within Forge's ~500
+ * events a minute); the drain then pages through the outbox and pushes sync jobs of up to 100 entries, at most
+ * 50 jobs per push. Each resource is leased while a job syncs it, so duplicated or overlapping deliveries
+ * never work on one resource at once.
+ */
+import type { DirectoryStore } from '../directory/directory-store';
+import type { ForgeKvs } from '../storage/kvs-directory-store';
+import { MAX_ENTRIES_PER_JOB, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
+import type { BatchReport, SyncEngine } from './sync-engine';
+
+const KICK_KEY = 'dispatch:kick';
+const LEASE_PREFIX = 'lease:';
+const MAX_PUSH = 50;
+
+/** Dispatcher options. */
+export interface DispatcherOptions {
+  /** Seconds during which further kicks are absorbed by the first. */
+  readonly kickWindowSeconds?: number;
+  /** Delay of the drain a kick schedules, so a burst of writes lands in one drain. */
+  readonly drainDelaySeconds?: number;
+  /** Seconds a lease on a resource lasts (longer than a job can run). */
+  readonly leaseSeconds?: number;
+  /** Called with each batch's report (status page, tests). */
+  readonly onBatch?: (report: BatchReport) => void;
+}
+
+/** Drains the outbox into jobs and handles jobs. */
+export class Dispatcher {
+  constructor(
+    private readonly store: DirectoryStore,
+    private readonly kvs: ForgeKvs,
+    private readonly queue: JobQueue,
+    private readonly engine: SyncEngine,
+    private readonly options: DispatcherOptions = {},
+  ) {}
+
+  /** Schedules a drain unless one was scheduled within the kick window. */
+  async kick(): Promise<void> {
+    try {
+      await this.kvs.set(KICK_KEY, Date.now(), { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: this.options.kickWindowSeconds ?? 10, unit: 'SECONDS' } });
+    } catch {
+      return;
+    }
+    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.drainDelaySeconds ?? 2 });
+  }
+
+  /** Pushes every pending outbox entry as sync jobs; returns how many entries it queued. */
+  async drain(): Promise<number> {
+    let cursor: string | undefined;
+    const entries: SyncEntry[] = [];
+    do {
+      const page = await this.store.pendingChanges(20, cursor);
+      entries.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
+      cursor = page.cursor;
+    } while (cursor);
+    const jobs: SyncJob[] = [];
+    for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', entries: entries.slice(i, i + MAX_ENTRIES_PER_JOB) });
+    for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
+    return entries.length;
+  }
+
+  /** Enqueues every user and group (the scheduled reconcile), then drains. */
+  async reconcile(): Promise<number> {
+    for (const kind of ['User', 'Group'] as const) {
+      for await (const batch of this.store.scan(kind, 1_000_000)) await this.store.enqueue(batch.map((r) => `${kind}.${r.id}`));
+    }
+    await this.store.enqueue(['Permissions.all']);
+    return this.drain();
+  }
+
+  /** Handles one delivered job; asks for a later retry when Atlassian rate-limited it. */
+  async handle(job: SyncJob): Promise<JobOutcome> {
+    if (job.type === 'drain') {
+      await this.drain();
+      return undefined;
+    }
+    if (job.type === 'reconcile') {
+      await this.reconcile();
+      return undefined;
+    }
+    const leased: SyncEntry[] = [];
+    for (const entry of job.entries) if (await this.lease(entry.key)) leased.push(entry);
+    try {
+      const report = await this.engine.process(leased);
+      this.options.onBatch?.(report);
+      return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
+    } finally {
+      for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);
+    }
+  }
+
+  private async lease(key: string): Promise<boolean> {
+    try {
+      await this.kvs.set(`${LEASE_PREFIX}${key}`, Date.now(), { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: this.options.leaseSeconds ?? 900, unit: 'SECONDS' } });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Sync jobs as they travel on the queue. Forge queues deliver at least once, in any order, and allow about
+ * 500 events a minute per installation (50 per push), so a job carries a batch of resources and every
+ * handler is idempotent (DAC /runtime-reference/async-events-api, /limits-async-events).
+ */
+
+/** One outbox entry to sync: the resource key and the version that enqueued it (acknowledged after success). */
+export interface SyncEntry {
+  readonly key: string;
+  readonly version: number;
+}
+
+/** A queued job. `v` lets a newer app version recognise events pushed by an older one. */
+export type SyncJob =
+  | { readonly v: 1; readonly type: 'sync'; readonly entries: readonly SyncEntry[] }
+  | { readonly v: 1; readonly type: 'drain' }
+  | { readonly v: 1; readonly type: 'reconcile' };
+
+/** At most this many entries per sync job: small events, well under the 100 KB per-event limit. */
+export const MAX_ENTRIES_PER_JOB = 100;
+
+/** Reads a job body; anything else is undefined (logged and acknowledged by the consumer, never thrown). */
+export function parseSyncJob(body: unknown): SyncJob | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const candidate = body as Record<string, unknown>;
+  if (candidate.v !== 1) return undefined;
+  if (candidate.type === 'drain' || candidate.type === 'reconcile') return { v: 1, type: candidate.type };
+  if (candidate.type !== 'sync' || !Array.isArray(candidate.entries) || candidate.entries.length > MAX_ENTRIES_PER_JOB) return undefined;
+  const entries: SyncEntry[] = [];
+  for (const entry of candidate.entries as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { key, version } = entry as Record<string, unknown>;
+    if (typeof key !== 'string' || !/^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/.test(key) || typeof version !== 'number' || !Number.isSafeInteger(version)) return undefined;
+    entries.push({ key, version });
+  }
+  return { v: 1, type: 'sync', entries };
+}
+
+/** What a handler tells the queue: done, or retry after a delay (an upstream rate limit). */
+export type JobOutcome = { readonly retryAfterSeconds: number } | undefined;
+
+/** The job queue port: Forge async events in production, an in-process queue locally. */
+export interface JobQueue {
+  /** Enqueues jobs, optionally delayed (Forge allows 0..900 s). */
+  push(jobs: readonly SyncJob[], options?: { delaySeconds?: number }): Promise<void>;
+}

@@ -1,0 +1,426 @@
+/**
+ * The sync engine: for a batch of outbox entries it reads the desired state (the app's directory), the actual
+ * remote state (Atlassian), plans the minimal changes with the pure planner and applies them through the
+ * target ports. Every decision is made from fresh reads, so replaying a job whose effect is visible plans
+ * nothing; an entry is acknowledged in the outbox only after its changes succeeded.
+ */
+import type { DirectoryStore, StoredMember, StoredResource } from '../directory/directory-store';
+import type { ScimObject } from '../scim/resource/types';
+import type { AdminDirectory, BitbucketPermissions, DirectoryAccount, DirectoryGroup } from '../targets/ports';
+import { TargetError } from '../targets/ports';
+import type { SyncEntry } from './jobs';
+import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
+import type { LinkDoc, SyncLinks } from './sync-links';
+
+/** Everything the engine reads from settings: the planner's slice plus naming, access and mode. */
+export interface EngineSettings extends PlanSettings {
+  readonly dryRun: boolean;
+  readonly groupNamePrefix: string;
+  readonly bitbucketRoleId: string;
+  readonly workspaceResourceId: string;
+  readonly permissionSync: boolean;
+}
+
+/** One audit entry the engine emits per change. */
+export interface EngineAuditEntry {
+  readonly action: Change['kind'] | 'put-grant' | 'delete-grant';
+  readonly resourceKey: string;
+  readonly display?: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly outcome: 'applied' | 'planned' | 'skipped' | 'failed';
+  readonly detail?: string;
+}
+
+/** Where the engine records what it did. */
+export interface EngineAudit {
+  record(entries: readonly EngineAuditEntry[]): Promise<void>;
+}
+
+/** Decides how many deprovisioning changes may run now (the circuit breaker); the rest wait for an admin. */
+export type DeprovisioningGate = (requested: number, totalUsers: number) => Promise<number>;
+
+/** Permission sync: the slice of the permission-rules module the engine calls. */
+export interface PermissionSync {
+  /** Plans and applies grants for every app group; returns what it applied. */
+  run(groups: readonly { displayName: string; groupSlug: string }[], applied: Record<string, Record<string, string>>, dryRun: boolean): Promise<{
+    grants: Record<string, Record<string, string>>;
+    audit: EngineAuditEntry[];
+  }>;
+}
+
+/** The engine's collaborators. */
+export interface SyncEngineDeps {
+  readonly store: DirectoryStore;
+  readonly links: SyncLinks;
+  readonly settings: () => Promise<EngineSettings>;
+  /** Builds the remote ports from the stored credentials (undefined when not configured yet). */
+  readonly targets: () => Promise<{ admin: AdminDirectory; bitbucket: BitbucketPermissions } | undefined>;
+  /** The account email of a SCIM user (username transform or work email); undefined when none can be derived. */
+  readonly emailOf: (user: ScimObject, settings: EngineSettings) => string | undefined;
+  /** The org group name the app gives a SCIM group, and the Bitbucket slug of an org group name. */
+  readonly naming: { orgGroupName: (displayName: string, prefix: string) => string; groupSlug: (orgGroupName: string) => string };
+  readonly audit: EngineAudit;
+  readonly gate?: DeprovisioningGate;
+  readonly permissions?: PermissionSync;
+  readonly now?: () => Date;
+}
+
+/** What a batch did. */
+export interface BatchReport {
+  readonly applied: number;
+  readonly remoteWrites: number;
+  readonly failed: number;
+  readonly deferred: number;
+  /** Set when Atlassian rate-limited the batch: the job should come back after this many seconds. */
+  readonly retryAfterSeconds?: number;
+}
+
+const RETRY_BASE_MS = 60_000;
+const RETRY_MAX_MS = 6 * 3600_000;
+
+function lower(value: string): string {
+  return value.toLowerCase();
+}
+
+/** Runs batches of sync work. */
+export class SyncEngine {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SyncEngineDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions. */
+  async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
+    const settings = await this.deps.settings();
+    const targets = await this.deps.targets();
+    const report = { applied: 0, remoteWrites: 0, failed: 0, deferred: 0, retryAfterSeconds: undefined as number | undefined };
+    if (!targets) {
+      report.deferred = entries.length;
+      return report;
+    }
+    const byKind = (prefix: string): SyncEntry[] => entries.filter((e) => e.key.startsWith(prefix));
+    let groupsChanged = false;
+    try {
+      await this.syncUsers(byKind('User.'), settings, targets.admin, report);
+      groupsChanged = await this.syncGroups(byKind('Group.'), settings, targets.admin, report);
+      const permissionEntries = byKind('Permissions.');
+      if (settings.permissionSync && this.deps.permissions && (groupsChanged || permissionEntries.length > 0)) {
+        await this.syncPermissions(settings, report);
+      }
+      for (const entry of permissionEntries) await this.deps.store.acknowledge(entry.key, entry.version);
+    } catch (error) {
+      if (error instanceof TargetError && error.kind === 'rate-limited') {
+        report.retryAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 60_000) / 1000));
+      } else {
+        throw error;
+      }
+    }
+    return report;
+  }
+
+  private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number }): Promise<void> {
+    if (entries.length === 0) return;
+    const ids = entries.map((e) => e.key.slice('User.'.length));
+    const users = await this.deps.store.getMany('User', ids);
+    const links = await this.deps.links.getMany(entries.map((e) => e.key));
+    const desiredEmail = new Map<string, string | undefined>();
+    for (const id of ids) {
+      const user = users.get(id);
+      desiredEmail.set(id, user ? this.deps.emailOf(user.resource, settings) : undefined);
+    }
+    const lookup = new Set<string>();
+    for (const id of ids) {
+      const email = desiredEmail.get(id) ?? links.get(`User.${id}`)?.email;
+      if (email) lookup.add(lower(email));
+    }
+    const accounts = new Map<string, DirectoryAccount>();
+    for (const account of await admin.findAccountsByEmail([...lookup])) accounts.set(lower(account.email), account);
+
+    const planned = new Map<string, Change[]>();
+    for (const entry of entries) {
+      const id = entry.key.slice('User.'.length);
+      const user = users.get(id);
+      const link = links.get(entry.key);
+      const email = desiredEmail.get(id);
+      const account = (email ? accounts.get(lower(email)) : undefined) ?? (link?.email ? accounts.get(lower(link.email)) : undefined);
+      const inactive = !user || user.resource.active === false;
+      const appGroupIds = inactive && settings.deactivation === 'revoke-access' && account ? await this.appGroupIdsOf(id) : [];
+      planned.set(
+        entry.key,
+        planUser(
+          {
+            key: entry.key,
+            desired: user ? { deleted: false, active: user.resource.active !== false, email } : { deleted: true },
+            link,
+            account,
+            appGroupIdsOfAccount: appGroupIds,
+          },
+          settings,
+        ),
+      );
+    }
+    const allowed = await this.admitDeprovisioning(planned);
+    for (const entry of entries) {
+      const changes = planned.get(entry.key) ?? [];
+      const user = users.get(entry.key.slice('User.'.length));
+      if (!allowed.has(entry.key)) {
+        report.deferred += 1;
+        await this.markPending(entry.key, links.get(entry.key), 'Deactivation paused by the circuit breaker until an admin confirms');
+        continue;
+      }
+      await this.applyResource(entry, changes, settings, report, async (change) => this.applyUserChange(change, user, settings, admin), links.get(entry.key), user);
+    }
+  }
+
+  private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number }): Promise<boolean> {
+    if (entries.length === 0) return false;
+    let structural = false;
+    const ids = entries.map((e) => e.key.slice('Group.'.length));
+    const groups = await this.deps.store.getMany('Group', ids);
+    const links = await this.deps.links.getMany(entries.map((e) => e.key));
+    for (const entry of entries) {
+      const group = groups.get(entry.key.slice('Group.'.length));
+      const link = links.get(entry.key);
+      await this.applyResource(
+        entry,
+        await this.planGroupEntry(entry.key, group, link, settings, admin),
+        settings,
+        report,
+        async (change) => {
+          const changed = await this.applyGroupChange(change, group, settings, admin);
+          if (changed) structural = true;
+          return changed;
+        },
+        link,
+        group,
+        async () => {
+          // A new group is planned again at once: with its id known, role and members follow in the same job.
+          const refreshed = await this.deps.links.get(entry.key);
+          return refreshed?.orgGroupId && !link?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : [];
+        },
+      );
+      if (!group && link) structural = true;
+    }
+    return structural;
+  }
+
+  private async planGroupEntry(key: string, group: StoredResource | undefined, link: LinkDoc | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<Change[]> {
+    const desiredName = group ? this.deps.naming.orgGroupName(String(group.resource.displayName ?? ''), settings.groupNamePrefix) : undefined;
+    const lookupName = link?.orgGroupName ?? desiredName;
+    const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
+    const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();
+    const appAccounts = await this.deps.links.appAccounts([...actual]);
+    const memberAccounts = new Set<string>();
+    if (group) {
+      const members: StoredMember[] = [];
+      for await (const page of this.deps.store.members(group.id)) members.push(...page);
+      const userKeys = members.filter((m) => m.type === 'User').map((m) => `User.${m.value}`);
+      const userLinks = await this.deps.links.getMany(userKeys);
+      const active = settings.deactivation === 'revoke-access' ? await this.deps.store.getMany('User', members.map((m) => m.value)) : undefined;
+      for (const member of members) {
+        const accountId = userLinks.get(`User.${member.value}`)?.accountId;
+        if (!accountId) continue;
+        if (active && active.get(member.value)?.resource.active === false) continue;
+        memberAccounts.add(accountId);
+        appAccounts.add(accountId);
+      }
+    }
+    const roles = remote && settings.workspaceResourceId ? (await admin.getGroupRoles(remote.id)).filter((r) => r.resourceId === settings.workspaceResourceId).flatMap((r) => r.roles) : [];
+    return planGroup(
+      {
+        key,
+        desired: group && lookupName ? { deleted: false, orgGroupName: lookupName, memberAccountIds: memberAccounts } : { deleted: true },
+        link,
+        group: remote,
+        actualMemberAccountIds: actual,
+        appAccountIds: appAccounts,
+        rolesOnWorkspace: roles,
+        workspaceResourceId: settings.workspaceResourceId,
+        bitbucketRoleId: settings.bitbucketRoleId,
+      },
+      settings,
+    );
+  }
+
+  /** Applies one resource's changes, records them, updates its link and acknowledges its outbox entry. */
+  private async applyResource(
+    entry: SyncEntry,
+    changes: readonly Change[],
+    settings: EngineSettings,
+    report: { applied: number; remoteWrites: number; failed: number },
+    apply: (change: Change) => Promise<boolean | void>,
+    link: LinkDoc | undefined,
+    resource: StoredResource | undefined,
+    followUp?: () => Promise<Change[]>,
+  ): Promise<void> {
+    const display = resource ? String(resource.resource.userName ?? resource.resource.displayName ?? entry.key) : entry.key;
+    const audit: EngineAuditEntry[] = [];
+    try {
+      let queue = [...changes];
+      for (let pass = 0; pass < 2 && queue.length > 0; pass += 1) {
+        for (const change of queue) {
+          if (change.kind === 'skip') {
+            audit.push({ action: 'skip', resourceKey: entry.key, display, outcome: 'skipped', detail: change.reason });
+            continue;
+          }
+          if (settings.dryRun) {
+            audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'planned' });
+            continue;
+          }
+          await apply(change);
+          if (isRemoteWrite(change)) report.remoteWrites += 1;
+          report.applied += 1;
+          audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'applied' });
+        }
+        queue = settings.dryRun || !followUp ? [] : await followUp();
+      }
+      const current = await this.deps.links.get(entry.key);
+      if (resource) {
+        const skipped = changes.find((c) => c.kind === 'skip');
+        await this.deps.links.put({
+          ...(current ?? { key: entry.key, attempts: 0 }),
+          key: entry.key,
+          state: settings.dryRun ? 'pending' : skipped ? 'skipped' : 'synced',
+          attempts: 0,
+          lastSyncedAt: this.now().toISOString(),
+          ...(skipped && skipped.kind === 'skip' ? { detail: skipped.reason } : {}),
+        } as LinkDoc);
+      } else if (current && !settings.dryRun) {
+        await this.deps.links.delete(entry.key);
+      }
+      await this.deps.store.acknowledge(entry.key, entry.version);
+    } catch (error) {
+      if (error instanceof TargetError && error.kind === 'rate-limited') {
+        await this.deps.audit.record(audit);
+        throw error;
+      }
+      report.failed += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      const attempts = (link?.attempts ?? 0) + 1;
+      const retryable = error instanceof TargetError ? error.retryable : true;
+      const delay = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
+      audit.push({ action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip', resourceKey: entry.key, display, outcome: 'failed', detail: message });
+      await this.deps.links.put({
+        ...(link ?? { key: entry.key, attempts: 0 }),
+        key: entry.key,
+        state: 'failed',
+        attempts,
+        lastError: message,
+        ...(retryable ? { nextRetryAt: new Date(this.now().getTime() + delay).toISOString() } : {}),
+      } as LinkDoc);
+      // A permanent failure is acknowledged so it does not loop; the admin's retry (or reconcile) enqueues it again.
+      if (!retryable) await this.deps.store.acknowledge(entry.key, entry.version);
+    }
+    await this.deps.audit.record(audit);
+  }
+
+  private async applyUserChange(change: Change, user: StoredResource | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<void> {
+    const key = change.key;
+    const link = await this.deps.links.get(key);
+    switch (change.kind) {
+      case 'invite-user': {
+        const [outcome] = await admin.inviteUsers([change.email], { resourceId: settings.workspaceResourceId, roleId: settings.bitbucketRoleId, groupIds: [] });
+        if (!outcome?.accountId) throw new TargetError('conflict', outcome?.error ?? `Inviting ${change.email} returned no account`);
+        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: outcome.accountId, email: change.email } as LinkDoc);
+        await this.enqueueGroupsOf(key);
+        return;
+      }
+      case 'link-user':
+        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: change.accountId, email: change.email } as LinkDoc);
+        await this.enqueueGroupsOf(key);
+        return;
+      case 'suspend-user':
+        await admin.suspendUser(change.accountId);
+        return;
+      case 'restore-user':
+        await admin.restoreUser(change.accountId);
+        return;
+      case 'remove-user':
+        await admin.removeUser(change.accountId);
+        return;
+      case 'remove-member':
+        await admin.removeMember(change.orgGroupId, change.accountId);
+        return;
+      default:
+        throw new Error(`A user sync cannot apply ${change.kind}${user ? '' : ' for a deleted user'}`);
+    }
+  }
+
+  /** Applies one group change; true when the set of app groups changed (permissions must follow). */
+  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean> {
+    const key = change.key;
+    const link = await this.deps.links.get(key);
+    switch (change.kind) {
+      case 'create-group': {
+        const created = await admin.createGroup(change.name, group ? `SCIM group ${String(group.resource.displayName ?? '')}` : undefined);
+        if (created.externalSynced) throw new TargetError('conflict', `The org group "${created.name}" is synced by Atlassian's own IdP sync`);
+        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: created.id, orgGroupName: created.name, groupSlug: this.deps.naming.groupSlug(created.name) } as LinkDoc);
+        return true;
+      }
+      case 'link-group':
+        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: change.orgGroupId, orgGroupName: change.name, groupSlug: this.deps.naming.groupSlug(change.name) } as LinkDoc);
+        return link?.orgGroupId !== change.orgGroupId;
+      case 'delete-group':
+        await admin.deleteGroup(change.orgGroupId);
+        return true;
+      case 'assign-role':
+        await admin.assignGroupRole(change.orgGroupId, change.resourceId, change.roleId);
+        return false;
+      case 'add-member':
+        await admin.addMember(change.orgGroupId, change.accountId);
+        return false;
+      case 'remove-member':
+        await admin.removeMember(change.orgGroupId, change.accountId);
+        return false;
+      default:
+        throw new Error(`A group sync cannot apply ${change.kind}`);
+    }
+  }
+
+  private async syncPermissions(settings: EngineSettings, report: { applied: number; remoteWrites: number; failed: number }): Promise<void> {
+    const permissions = this.deps.permissions;
+    if (!permissions) return;
+    const groups: { displayName: string; groupSlug: string }[] = [];
+    for await (const batch of this.deps.store.scan('Group', 100_000)) {
+      const links = await this.deps.links.getMany(batch.map((g) => `Group.${g.id}`));
+      for (const group of batch) {
+        const slug = links.get(`Group.${group.id}`)?.groupSlug;
+        if (slug) groups.push({ displayName: String(group.resource.displayName ?? ''), groupSlug: slug });
+      }
+    }
+    const key = 'Permissions.all';
+    const link = await this.deps.links.get(key);
+    const result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
+    for (const entry of result.audit) if (entry.outcome === 'applied') report.remoteWrites += 1;
+    report.applied += result.audit.filter((e) => e.outcome === 'applied').length;
+    await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'synced', grants: result.grants, lastSyncedAt: this.now().toISOString(), attempts: 0 } as LinkDoc);
+    await this.deps.audit.record(result.audit);
+  }
+
+  private async admitDeprovisioning(planned: Map<string, Change[]>): Promise<Set<string>> {
+    const keys = [...planned.keys()];
+    const gate = this.deps.gate;
+    const deprovisioning = keys.filter((key) => (planned.get(key) ?? []).some(isDeprovisioning));
+    if (!gate || deprovisioning.length === 0) return new Set(keys);
+    const allowedCount = await gate(deprovisioning.length, await this.deps.store.count('User'));
+    const admitted = new Set(deprovisioning.slice(0, allowedCount));
+    return new Set(keys.filter((key) => !deprovisioning.includes(key) || admitted.has(key)));
+  }
+
+  private async markPending(key: string, link: LinkDoc | undefined, detail: string): Promise<void> {
+    await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', detail } as LinkDoc);
+  }
+
+  private async appGroupIdsOf(userId: string): Promise<string[]> {
+    const groupIds = await this.deps.store.groupsOf(userId);
+    const links = await this.deps.links.getMany(groupIds.map((g) => `Group.${g}`));
+    return [...links.values()].map((l) => l.orgGroupId).filter((id): id is string => id !== undefined);
+  }
+
+  private async enqueueGroupsOf(userKey: string): Promise<void> {
+    const groupIds = await this.deps.store.groupsOf(userKey.slice('User.'.length));
+    if (groupIds.length > 0) await this.deps.store.enqueue(groupIds.map((g) => `Group.${g}`));
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Links between SCIM resources and their Atlassian counterparts, with each resource's sync status (pending,
+ * synced, failed with the last error and next retry). One `sync-link` record per resource key, plus one
+ * `account.<accountId>` record per linked account so the engine can tell the app's accounts from others in
+ * a batch read.
+ */
+import type { ForgeKvs } from '../storage/kvs-directory-store';
+
+/** Sync status of one resource. */
+export type SyncState = 'pending' | 'synced' | 'failed' | 'skipped';
+
+/** What the app knows about one resource's remote side. */
+export interface LinkDoc {
+  readonly key: string;
+  readonly state: SyncState;
+  readonly accountId?: string;
+  readonly email?: string;
+  readonly orgGroupId?: string;
+  readonly orgGroupName?: string;
+  readonly groupSlug?: string;
+  /** Grants the app applied (Permissions record only): target → group slug → permission. */
+  readonly grants?: Record<string, Record<string, string>>;
+  readonly lastError?: string;
+  readonly detail?: string;
+  readonly attempts: number;
+  readonly nextRetryAt?: string;
+  readonly lastSyncedAt?: string;
+}
+
+interface LinkRecord {
+  state: string;
+  remoteId?: string;
+  doc: LinkDoc;
+}
+
+const ENTITY = 'sync-link';
+const BATCH = 25;
+const PAGE = 20;
+
+function accountKey(accountId: string): string {
+  return `account.${accountId.replace(/[^a-zA-Z0-9:._-]/g, '_')}`;
+}
+
+/** The link store on @forge/kvs. */
+export class SyncLinks {
+  constructor(private readonly kvs: ForgeKvs) {}
+
+  /** Reads one link. */
+  async get(key: string): Promise<LinkDoc | undefined> {
+    return (await this.kvs.entity<LinkRecord>(ENTITY).get(key))?.doc;
+  }
+
+  /** Reads several links; missing keys are absent. */
+  async getMany(keys: readonly string[]): Promise<Map<string, LinkDoc>> {
+    const out = new Map<string, LinkDoc>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += BATCH) {
+      const batch = unique.slice(i, i + BATCH);
+      if (batch.length === 0) continue;
+      const result = await this.kvs.batchGet<LinkRecord>(batch.map((key) => ({ key, entityName: ENTITY })));
+      for (const item of result.successfulKeys) out.set(item.key, item.value.doc);
+    }
+    return out;
+  }
+
+  /** Writes a link; a linked account also gets its reverse record. */
+  async put(doc: LinkDoc): Promise<void> {
+    const remoteId = doc.accountId ?? doc.orgGroupId;
+    const record: LinkRecord = { state: doc.state, doc, ...(remoteId ? { remoteId } : {}) };
+    let tx = this.kvs.transact().set(doc.key, record, { entityName: ENTITY });
+    if (doc.accountId) tx = tx.set(accountKey(doc.accountId), { state: 'account', remoteId: doc.accountId, doc: { key: doc.key, state: 'synced', attempts: 0 } }, { entityName: ENTITY });
+    await tx.execute();
+  }
+
+  /** Deletes a link (and its account record). */
+  async delete(key: string): Promise<void> {
+    const existing = await this.get(key);
+    let tx = this.kvs.transact().delete(key, { entityName: ENTITY });
+    if (existing?.accountId) tx = tx.delete(accountKey(existing.accountId), { entityName: ENTITY });
+    await tx.execute();
+  }
+
+  /** Which of these account ids belong to SCIM users of the app. */
+  async appAccounts(accountIds: readonly string[]): Promise<Set<string>> {
+    const records = await this.getMany(accountIds.map(accountKey));
+    return new Set(accountIds.filter((id) => records.has(accountKey(id))));
+  }
+
+  /** Counts links by state (for the status page); reads the state index page by page. */
+  async countByState(): Promise<Record<SyncState, number>> {
+    const counts: Record<SyncState, number> = { pending: 0, synced: 0, failed: 0, skipped: 0 };
+    for (const state of Object.keys(counts) as SyncState[]) {
+      let cursor: string | undefined;
+      do {
+        let query = this.kvs.entity<LinkRecord>(ENTITY).query().index('state').where({ condition: 'EQUAL_TO', values: [state] }).limit(PAGE);
+        if (cursor) query = query.cursor(cursor);
+        const page = await query.getMany();
+        counts[state] += page.results.length;
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    return counts;
+  }
+
+  /** Lists links in one state, newest pages first as the index orders them. */
+  async listByState(state: SyncState, limit: number, cursor?: string): Promise<{ links: LinkDoc[]; cursor?: string }> {
+    let query = this.kvs.entity<LinkRecord>(ENTITY).query().index('state').where({ condition: 'EQUAL_TO', values: [state] }).limit(Math.min(limit, PAGE));
+    if (cursor) query = query.cursor(cursor);
+    const page = await query.getMany();
+    const links = page.results.map((r) => r.value.doc);
+    return page.nextCursor ? { links, cursor: page.nextCursor } : { links };
+  }
+}
