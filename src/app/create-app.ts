@@ -7,6 +7,8 @@ import { createScimService, memberMatches, type ServiceLimits } from '../scim/se
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
 import type { App } from './app';
 
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** What the composition root needs from its runtime. */
 export interface AppOptions {
   /** Forge's `kvs`, or the same @forge/kvs class over the local KVS service. */
@@ -15,6 +17,8 @@ export interface AppOptions {
   readonly now?: () => Date;
   readonly profile?: () => ClientProfile | Promise<ClientProfile>;
   readonly limits?: Partial<ServiceLimits>;
+  /** Called after every accepted SCIM write (the sync dispatcher's kick); its failure never fails the request. */
+  readonly onWrite?: () => Promise<void>;
 }
 
 /** The App plus the parts the admin resolvers, the local host and tests reach into. */
@@ -28,7 +32,7 @@ export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
   const store = new KvsDirectoryStore({ kvs: options.kvs, now, memberPredicate: memberMatches });
   const tokens = new BearerTokens(options.kvs, now);
-  const handleScim = createScimService({
+  const serve = createScimService({
     store,
     authenticate: (token) => tokens.verify(token),
     profile: options.profile ?? (() => lenientProfile),
@@ -36,5 +40,14 @@ export function createApp(options: AppOptions): AppParts {
     now,
     ...(options.limits ? { limits: options.limits } : {}),
   });
+  const onWrite = options.onWrite;
+  const handleScim: App['handleScim'] = async (request) => {
+    const response = await serve(request);
+    if (onWrite && WRITES.has(request.method.toUpperCase()) && response.status >= 200 && response.status < 300) {
+      // The change and its outbox entry are stored already; a failed kick only delays the sync until the next drain.
+      await onWrite().catch((error: unknown) => options.logger.error('SYNC-KICK', 'Could not schedule a sync', { error: error instanceof Error ? error.message : String(error) }));
+    }
+    return response;
+  };
   return { handleScim, store, tokens };
 }

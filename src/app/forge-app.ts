@@ -1,12 +1,45 @@
-/** Composition root for the Forge runtime: builds the App over Forge's `@forge/kvs` once per function instance. */
+/** Composition root for the Forge runtime: builds the App and the sync over Forge's `@forge/kvs` once per function instance. */
+import { fetch as forgeFetch } from '@forge/api';
 import { kvs } from '@forge/kvs';
+import { ForgeJobQueue } from '../forge/forge-job-queue';
 import { consoleLogger } from './console-logger';
 import { createApp, type AppParts } from './create-app';
+import { createSync, type SyncParts, type TargetCredentials } from './create-sync';
+import type { TargetFetch } from '../targets/http/target-fetch';
+import type { EngineAudit } from '../sync/sync-engine';
 
-let instance: Promise<AppParts> | undefined;
+let app: Promise<AppParts> | undefined;
+let sync: Promise<SyncParts> | undefined;
 
-/** Returns the App for this Forge function instance, building it on first use. */
+/** Returns the App for this Forge function instance, building it on first use; accepted writes kick the sync. */
 export function getForgeApp(): Promise<AppParts> {
-  instance ??= Promise.resolve(createApp({ kvs, logger: consoleLogger }));
-  return instance;
+  app ??= Promise.resolve(createApp({ kvs, logger: consoleLogger, onWrite: async () => (await getForgeSync()).dispatcher.kick() }));
+  return app;
+}
+
+/** The credentials the admin stored; undefined until set up, which makes the engine wait. */
+async function storedCredentials(): Promise<TargetCredentials | undefined> {
+  const stored = await kvs.getSecret<TargetCredentials>('credentials:targets');
+  return stored && stored.orgApiKey && stored.bitbucketEmail && stored.bitbucketApiToken ? stored : undefined;
+}
+
+const consoleAudit: EngineAudit = {
+  async record(entries) {
+    for (const entry of entries) if (entry.outcome === 'failed') console.warn(JSON.stringify({ code: 'SYNC-CHANGE-FAILED', key: entry.resourceKey, action: entry.action, detail: entry.detail }));
+  },
+};
+
+/** Returns the sync engine and dispatcher for this Forge function instance. */
+export function getForgeSync(): Promise<SyncParts> {
+  sync ??= getForgeApp().then((parts) =>
+    createSync({
+      kvs,
+      store: parts.store,
+      queue: new ForgeJobQueue(),
+      fetch: forgeFetch as unknown as TargetFetch,
+      credentials: storedCredentials,
+      audit: consoleAudit,
+    }),
+  );
+  return sync;
 }

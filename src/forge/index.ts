@@ -3,10 +3,12 @@
  * dependencies into logic that lives, testable, in its own file.
  */
 import { asUser, route, webTrigger } from '@forge/api';
-import { getForgeApp } from '../app/forge-app';
+import { InvocationError, InvocationErrorCode } from '@forge/events';
+import { getForgeApp, getForgeSync } from '../app/forge-app';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
-import { handleSyncEvent } from './sync-worker';
+import { ForgeJobQueue } from './forge-job-queue';
+import { handleSyncEvent, makeReconcile } from './sync-worker';
 import { cacheFirstSuccess, makeScimWebTrigger } from './scim-web-trigger';
 
 /** The web trigger key of the SCIM endpoint in manifest.yml. */
@@ -44,14 +46,17 @@ export const adminResolver = makeAdminResolver({
  * The `scim-sync` queue consumer (`sync-worker` function). It returns normally for events it cannot read,
  * because a throw would have Forge redeliver them for a day (DAC /runtime-reference/async-events-api).
  */
-export async function syncWorker(event: SyncEvent): Promise<void> {
-  handleSyncEvent(event, { warn: (line) => console.warn(line) });
+export async function syncWorker(event: SyncEvent): Promise<InvocationError | undefined> {
+  const outcome = await handleSyncEvent(event, {
+    handle: async (job) => (await getForgeSync()).dispatcher.handle(job),
+    warn: (line) => console.warn(line),
+  });
+  // Atlassian rate-limited the job: come back after its wait (Forge caps retryAfter at 900 s).
+  return outcome ? new InvocationError({ retryAfter: outcome.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED }) : undefined;
 }
 
 /**
  * The hourly reconcile (`reconcile-fn` function). The docs disagree on whether the return value matters;
  * 204 satisfies both readings (DAC /events-reference/scheduled-trigger).
  */
-export async function reconcile(): Promise<{ statusCode: 204 }> {
-  return { statusCode: 204 };
-}
+export const reconcile = makeReconcile(() => new ForgeJobQueue());

@@ -13,6 +13,20 @@ import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';
 import { defaultServiceLimits } from '../scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
+import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
+import { LocalJobQueue, type LocalJobQueueOptions } from '../sync/local-job-queue';
+import { loadSettingsFile, type SyncSettings } from '../sync/settings';
+import type { EngineAudit } from '../sync/sync-engine';
+import {
+  createEmulatorRouter,
+  createLinkedEmulators,
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+  EMULATED_WORKSPACE_SLUG,
+  systemClock,
+  type LinkedEmulators,
+} from '../../emulators';
 
 /** Where the SCIM API is served on the local host. */
 export const SCIM_PREFIX = '/scim/v2';
@@ -31,6 +45,16 @@ export interface LocalHostOptions {
   readonly logger?: ScimLogger;
   /** fsync every write (power-loss durability); off by default, an acknowledged write survives kill -9 either way. */
   readonly fsync?: boolean;
+  /** Real Atlassian credentials; without them the host serves and uses the emulators. */
+  readonly atlassian?: TargetCredentials;
+  /** A settings document to store at start (SETTINGS_FILE). */
+  readonly settingsFile?: string;
+  /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
+  readonly reconcileIntervalMs?: number;
+  /** Delivery semantics of the in-process queue (tests: duplicates, shuffling). */
+  readonly queue?: LocalJobQueueOptions;
+  /** Where the engine records its changes. */
+  readonly audit?: EngineAudit;
 }
 
 /** A running local host. */
@@ -41,8 +65,22 @@ export interface LocalHost {
   readonly generatedToken: string | undefined;
   readonly app: AppParts;
   readonly kvs: LocalKvsService;
+  readonly sync: SyncParts;
+  readonly queue: LocalJobQueue;
+  /** The emulated Atlassian APIs, when no real credentials were given. */
+  readonly emulators: LinkedEmulators | undefined;
+  /** Base URLs of the emulated APIs, when emulated. */
+  readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
   close(): Promise<void>;
 }
+
+/** The targets of the emulated organization, stored as settings when nothing else was configured. */
+export const EMULATED_TARGET: SyncSettings['target'] = {
+  orgId: EMULATED_ORG_ID,
+  directoryId: EMULATED_DIRECTORY_ID,
+  workspace: EMULATED_WORKSPACE_SLUG,
+  workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+};
 
 function forgeHeaders(request: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -86,7 +124,31 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
   const kvs = createLocalKvs(kvsService);
   const profile = profileNamed(options.profile);
-  const app = createApp({ kvs, logger, profile: () => profile });
+  const emulators = options.atlassian ? undefined : createLinkedEmulators({ clock: systemClock });
+  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket }) : undefined;
+  let emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
+  let dispatcherRef: SyncParts['dispatcher'] | undefined;
+  const app = createApp({ kvs, logger, profile: () => profile, onWrite: async () => dispatcherRef?.kick() });
+  const queue = new LocalJobQueue((job) => (dispatcherRef ? dispatcherRef.handle(job) : Promise.resolve(undefined)), {
+    onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
+    ...options.queue,
+  });
+  const sync = createSync({
+    kvs,
+    store: app.store,
+    queue,
+    fetch: (url, init) => fetch(url, init),
+    baseUrls: () => emulatorUrls ?? {},
+    credentials: async () => options.atlassian ?? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' },
+    audit: engineAudit,
+  });
+  dispatcherRef = sync.dispatcher;
+  if (options.settingsFile) {
+    await sync.settings.save(await loadSettingsFile(options.settingsFile));
+  } else if (emulators && (await sync.settings.get()).target.orgId === '') {
+    await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET });
+  }
 
   let generatedToken: string | undefined;
   if (options.bearerToken) {
@@ -114,6 +176,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (emulatorRouter?.(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://local.invalid');
     const pathname = url.pathname;
     if (pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() || pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)) {
@@ -154,6 +217,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
+  if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket` };
+  const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
+  const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void queue.push([{ v: 1, type: 'reconcile' }]), reconcileEvery) : undefined;
+  reconcileTimer?.unref();
+  // Whatever the outbox held when the host stopped is synced now.
+  await queue.push([{ v: 1, type: 'drain' }]);
 
   return {
     url,
@@ -161,7 +230,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     generatedToken,
     app,
     kvs: kvsService,
+    sync,
+    queue,
+    emulators,
+    emulatorUrls,
     async close() {
+      if (reconcileTimer) clearInterval(reconcileTimer);
+      queue.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -85,6 +85,7 @@ export class Dispatcher {
     try {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
+      if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
     } finally {
       for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);

@@ -74,6 +74,8 @@ export interface BatchReport {
   readonly deferred: number;
   /** Set when Atlassian rate-limited the batch: the job should come back after this many seconds. */
   readonly retryAfterSeconds?: number;
+  /** True when the batch enqueued further work (groups of newly linked users): another drain should follow. */
+  readonly enqueuedMore: boolean;
 }
 
 const RETRY_BASE_MS = 60_000;
@@ -95,7 +97,8 @@ export class SyncEngine {
   async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
     const settings = await this.deps.settings();
     const targets = await this.deps.targets();
-    const report = { applied: 0, remoteWrites: 0, failed: 0, deferred: 0, retryAfterSeconds: undefined as number | undefined };
+    const report = { applied: 0, remoteWrites: 0, failed: 0, deferred: 0, retryAfterSeconds: undefined as number | undefined, enqueuedMore: false };
+    this.enqueued = false;
     if (!targets) {
       report.deferred = entries.length;
       return report;
@@ -117,8 +120,11 @@ export class SyncEngine {
         throw error;
       }
     }
+    report.enqueuedMore = this.enqueued;
     return report;
   }
+
+  private enqueued = false;
 
   private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number }): Promise<void> {
     if (entries.length === 0) return;
@@ -421,6 +427,9 @@ export class SyncEngine {
 
   private async enqueueGroupsOf(userKey: string): Promise<void> {
     const groupIds = await this.deps.store.groupsOf(userKey.slice('User.'.length));
-    if (groupIds.length > 0) await this.deps.store.enqueue(groupIds.map((g) => `Group.${g}`));
+    if (groupIds.length > 0) {
+      await this.deps.store.enqueue(groupIds.map((g) => `Group.${g}`));
+      this.enqueued = true;
+    }
   }
 }

@@ -1,5 +1,7 @@
 import { PLACEHOLDER_STATUS } from '../../src/forge/admin-resolver';
-import { adminResolver, reconcile, syncWorker } from '../../src/forge/index';
+import { adminResolver, syncWorker } from '../../src/forge/index';
+import { makeReconcile } from '../../src/forge/sync-worker';
+import type { SyncJob } from '../../src/sync/jobs';
 
 // The backend context Forge adds to a resolver call (@forge/resolver getDefinitions, second argument).
 const RUNTIME = { installContext: 'ari:cloud:bitbucket::workspace/0000', principal: { accountId: 'acc-1' } };
@@ -29,11 +31,6 @@ describe('syncWorker', () => {
 
   afterEach(() => warn.mockRestore());
 
-  it('acknowledges an event it can read without logging', async () => {
-    await expect(syncWorker({ body: { version: 1, kind: 'apply' }, jobId: 'j', eventId: 'e' })).resolves.toBeUndefined();
-    expect(warnings).toEqual([]);
-  });
-
   it('acknowledges an event it cannot read, and logs it, instead of throwing', async () => {
     await expect(syncWorker({ body: { something: 'else' }, jobId: 'j', eventId: 'e' })).resolves.toBeUndefined();
     expect(warnings).toHaveLength(1);
@@ -42,7 +39,10 @@ describe('syncWorker', () => {
 });
 
 describe('reconcile', () => {
-  it('reports success with 204', async () => {
+  it('queues one reconcile job and reports success with 204', async () => {
+    const pushed: SyncJob[] = [];
+    const reconcile = makeReconcile(() => ({ push: async (jobs) => void pushed.push(...jobs) }));
     await expect(reconcile()).resolves.toEqual({ statusCode: 204 });
+    expect(pushed).toEqual([{ v: 1, type: 'reconcile' }]);
   });
 });

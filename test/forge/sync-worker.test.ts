@@ -1,51 +1,67 @@
-import type { SyncEvent } from '../../src/forge/sync-worker';
-import { handleSyncEvent, parseSyncEventBody, SYNC_EVENT_IGNORED_CODE, SYNC_EVENT_VERSION } from '../../src/forge/sync-worker';
+/** The queue consumer: readable jobs go to the dispatcher, unreadable ones are logged by id and acknowledged. */
+import { handleSyncEvent, SYNC_EVENT_IGNORED_CODE, type SyncEvent } from '../../src/forge/sync-worker';
+import { parseSyncJob, type SyncJob } from '../../src/sync/jobs';
 
 function makeEvent(body: unknown): SyncEvent {
   return { body, jobId: 'job-1', eventId: 'event-1' };
 }
 
-describe('parseSyncEventBody', () => {
-  it('accepts a body of the current version', () => {
-    expect(parseSyncEventBody({ version: SYNC_EVENT_VERSION, kind: 'apply', extra: 1 })).toEqual({
-      outcome: 'accepted',
-      body: { version: 1, kind: 'apply' },
-    });
+describe('parseSyncJob', () => {
+  it.each([
+    [{ v: 1, type: 'drain' }, { v: 1, type: 'drain' }],
+    [{ v: 1, type: 'reconcile', extra: true }, { v: 1, type: 'reconcile' }],
+    [{ v: 1, type: 'sync', entries: [{ key: 'User.a-1', version: 3 }, { key: 'Permissions.all', version: 0 }] }, { v: 1, type: 'sync', entries: [{ key: 'User.a-1', version: 3 }, { key: 'Permissions.all', version: 0 }] }],
+  ])('reads %j', (body, expected) => {
+    expect(parseSyncJob(body)).toEqual(expected);
   });
 
   it.each([
-    ['null', null, 'body is not an object'],
-    ['a string', 'sync', 'body is not an object'],
-    ['an array', [{ version: 1, kind: 'apply' }], 'body is not an object'],
-    ['no version', { kind: 'apply' }, 'unsupported version undefined'],
-    ['a later version', { version: 2, kind: 'apply' }, 'unsupported version 2'],
-    ['a version as a string', { version: '1', kind: 'apply' }, 'unsupported version string'],
-    ['no kind', { version: 1 }, 'kind is not a non-empty string'],
-    ['an empty kind', { version: 1, kind: '' }, 'kind is not a non-empty string'],
-  ])('ignores a body with %s', (_name, body, reason) => {
-    expect(parseSyncEventBody(body)).toEqual({ outcome: 'ignored', reason });
+    ['null', null],
+    ['a string', 'sync'],
+    ['a later version', { v: 2, type: 'drain' }],
+    ['an unknown type', { v: 1, type: 'explode' }],
+    ['entries that are not an array', { v: 1, type: 'sync', entries: 'User.a' }],
+    ['a key of an unknown kind', { v: 1, type: 'sync', entries: [{ key: 'Secret.x', version: 1 }] }],
+    ['a key with a path', { v: 1, type: 'sync', entries: [{ key: 'User.../../x', version: 1 }] }],
+    ['a fractional version', { v: 1, type: 'sync', entries: [{ key: 'User.a', version: 1.5 }] }],
+    ['too many entries', { v: 1, type: 'sync', entries: Array.from({ length: 101 }, (_, i) => ({ key: `User.u${i}`, version: 1 })) }],
+  ])('rejects %s', (_name, body) => {
+    expect(parseSyncJob(body)).toBeUndefined();
   });
 });
 
 describe('handleSyncEvent', () => {
-  it('logs nothing for an event it can read', () => {
-    const lines: string[] = [];
-    const result = handleSyncEvent(makeEvent({ version: 1, kind: 'apply' }), { warn: (line) => lines.push(line) });
-    expect(result.outcome).toBe('accepted');
-    expect(lines).toEqual([]);
+  it('hands a readable job to the dispatcher and passes its retry request back', async () => {
+    const handled: SyncJob[] = [];
+    const outcome = await handleSyncEvent(makeEvent({ v: 1, type: 'drain' }), {
+      handle: async (job) => {
+        handled.push(job);
+        return { retryAfterSeconds: 30 };
+      },
+      warn: () => undefined,
+    });
+    expect(handled).toEqual([{ v: 1, type: 'drain' }]);
+    expect(outcome).toEqual({ retryAfterSeconds: 30 });
   });
 
-  it('logs the ids and the reason of an event it drops, but not the body', () => {
+  it('logs an unreadable event by its ids only and acknowledges it', async () => {
     const lines: string[] = [];
-    const result = handleSyncEvent(makeEvent({ version: 9, userName: 'alice@example.com' }), { warn: (line) => lines.push(line) });
-    expect(result).toEqual({ outcome: 'ignored', reason: 'unsupported version 9' });
-    expect(lines).toEqual([`${SYNC_EVENT_IGNORED_CODE} job=job-1 event=event-1: unsupported version 9`]);
-    expect(lines.join('')).not.toContain('alice');
+    const outcome = await handleSyncEvent(makeEvent({ v: 9, secret: 'do-not-log' }), {
+      handle: async () => {
+        throw new Error('must not be called');
+      },
+      warn: (line) => lines.push(line),
+    });
+    expect(outcome).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(SYNC_EVENT_IGNORED_CODE);
+    expect(lines[0]).toContain('job=job-1');
+    expect(lines[0]).not.toContain('do-not-log');
   });
 
-  it('copes with an event that has no fields at all', () => {
+  it('acknowledges an event without a body', async () => {
     const lines: string[] = [];
-    expect(handleSyncEvent(undefined, { warn: (line) => lines.push(line) }).outcome).toBe('ignored');
-    expect(lines).toEqual([`${SYNC_EVENT_IGNORED_CODE} job=- event=-: body is not an object`]);
+    expect(await handleSyncEvent(undefined, { handle: async () => undefined, warn: (line) => lines.push(line) })).toBeUndefined();
+    expect(lines[0]).toContain('job=-');
   });
 });

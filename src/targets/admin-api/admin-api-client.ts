@@ -1,0 +1,366 @@
+/**
+ * The AdminDirectory port over the Atlassian Admin (organization) API v2, authenticated with the org API
+ * key as a bearer token. Only v2 operations that are current in admin-organization-openapi.json are used:
+ * no v1 path and none of the deprecated `GET …/users` and `GET …/groups` lists (atlassian-admin-api.md
+ * sections 5 and 8). Where the API's answer is ambiguous (201 without a body, 409 and 404 that mean two
+ * things) the client reads back, as section 8 of the notes prescribes.
+ */
+import type { AdminDirectory, DirectoryAccount, DirectoryGroup, InviteOutcome } from '../ports';
+import { TargetError } from '../ports';
+import type { ApiOperation } from '../http/api-operation';
+import { apiOperation } from '../http/api-operation';
+import type { ApiRequest, ApiResponse } from '../http/request-executor';
+import { RequestExecutor } from '../http/request-executor';
+import { decodeBody } from '../http/response-shape';
+import type { RetryPolicy } from '../http/retry-policy';
+import type { TargetClock, TargetFetch } from '../http/target-fetch';
+import type { CursorPage, InviteLine } from './admin-api-shapes';
+import { normaliseGroupId, readAccountIdPage, readDirectoryPage, readGroupRolePage, readGroupSearchPage, readInviteResponse, readUserSearchPage } from './admin-api-shapes';
+
+/** The real API's base URL; the local host passes its emulator's instead. */
+export const ADMIN_API_BASE_URL = 'https://api.atlassian.com/admin';
+
+const ORG = '/v2/orgs/{orgId}';
+const DIRECTORY = `${ORG}/directories/{directoryId}`;
+const GROUP = `${DIRECTORY}/groups/{groupId}`;
+
+/** Every Admin API operation the client can call. */
+export const ADMIN_API_OPERATIONS = {
+  listDirectories: apiOperation('GET', `${ORG}/directories`),
+  searchUsers: apiOperation('POST', `${DIRECTORY}/users/search`),
+  inviteUsers: apiOperation('POST', `${ORG}/users/invite`),
+  suspendUser: apiOperation('POST', `${DIRECTORY}/users/{accountId}/suspend`),
+  restoreUser: apiOperation('POST', `${DIRECTORY}/users/{accountId}/restore`),
+  removeUser: apiOperation('DELETE', `${DIRECTORY}/users/{accountId}`),
+  createGroup: apiOperation('POST', `${DIRECTORY}/groups`),
+  searchGroups: apiOperation('POST', `${DIRECTORY}/groups/search`),
+  deleteGroup: apiOperation('DELETE', GROUP),
+  addMembership: apiOperation('POST', `${GROUP}/memberships`),
+  removeMembership: apiOperation('DELETE', `${GROUP}/memberships/{accountId}`),
+  listGroupRoles: apiOperation('GET', `${GROUP}/role-assignments`),
+  assignGroupRole: apiOperation('POST', `${GROUP}/role-assignments/assign`),
+  revokeGroupRole: apiOperation('POST', `${GROUP}/role-assignments/revoke`),
+} as const satisfies Record<string, ApiOperation>;
+
+/** `users/search` takes 1..100 `emails` (MultiDirectoryUserSearchRequest). */
+const EMAILS_PER_SEARCH = 100;
+/** The invite takes 1..25 `emails` (MultidirectoryInviteApiRequest; notes section 3.3). */
+const EMAILS_PER_INVITE = 25;
+/** A listing that repeats a cursor or runs past this many pages is broken, not long. */
+const MAX_PAGES = 10_000;
+
+/** The org API key; a key without scopes (notes section 1). */
+export interface AdminApiCredentials {
+  readonly apiKey: string;
+}
+
+/** Configuration of the client. */
+export interface AdminApiClientOptions {
+  readonly orgId: string;
+  /** The directory the app's groups and users live in (writes need a real ID, not `-`). */
+  readonly directoryId: string;
+  /** Asked on every request, so a rotated key takes effect at once. */
+  readonly credentials: () => AdminApiCredentials | Promise<AdminApiCredentials>;
+  readonly fetch: TargetFetch;
+  /** Defaults to ADMIN_API_BASE_URL. */
+  readonly baseUrl?: string;
+  readonly clock?: TargetClock;
+  /** Jitter source in [0, 1). */
+  readonly random?: () => number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Requests in flight at once; default 2. */
+  readonly maxConcurrency?: number;
+  /** `limit` of paged reads, 1..100; default 100. */
+  readonly pageSize?: number;
+  /** How long to keep searching for a group the API just created; default 60 s (notes section 8). */
+  readonly groupLookupBudgetMs?: number;
+  /** `sendNotification` of invites; default false, the API's own default. */
+  readonly sendInviteNotification?: boolean;
+}
+
+function unique(values: readonly string[], key: (value: string) => string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const value of values) {
+    const k = key(value);
+    if (value === '' || seen.has(k)) continue;
+    seen.add(k);
+    out.push(value);
+  }
+  return out;
+}
+
+function chunks<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+const lowerCase = (value: string): string => value.toLowerCase();
+
+/** The Admin API v2 client; see the module comment. */
+export class AdminApiClient implements AdminDirectory {
+  private readonly http: RequestExecutor;
+  private readonly pageSize: number;
+  private readonly groupLookupBudgetMs: number;
+
+  constructor(private readonly options: AdminApiClientOptions) {
+    this.pageSize = options.pageSize ?? 100;
+    if (!(Number.isInteger(this.pageSize) && this.pageSize >= 1 && this.pageSize <= 100)) throw new RangeError('pageSize must be 1..100');
+    this.groupLookupBudgetMs = options.groupLookupBudgetMs ?? 60_000;
+    this.http = new RequestExecutor({
+      baseUrl: options.baseUrl ?? ADMIN_API_BASE_URL,
+      fetch: options.fetch,
+      authorization: async () => {
+        const { apiKey } = await options.credentials();
+        if (apiKey.trim() === '') throw new TargetError('unauthorized', 'No org API key is configured');
+        return `Bearer ${apiKey}`;
+      },
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+    });
+  }
+
+  /** Lists the org's directories (getDirectoriesForOrg); also the cheap credential check of setup. */
+  async listDirectories(): Promise<{ directoryId: string; name: string }[]> {
+    const op = ADMIN_API_OPERATIONS.listDirectories;
+    // On GET lists, "if [cursor is] present, all other parameters are discarded", so only cursor and limit follow.
+    return this.collect(op, (cursor) => ({ operation: op, pathParams: this.org(), query: { limit: this.pageSize, cursor } }), readDirectoryPage);
+  }
+
+  /** Finds accounts by exact email (searchDirectoryUsers `emails`, at most 100 per request) in the app's directory. */
+  async findAccountsByEmail(emails: readonly string[]): Promise<DirectoryAccount[]> {
+    const found = new Map<string, DirectoryAccount>();
+    for (const batch of chunks(unique(emails, lowerCase), EMAILS_PER_SEARCH)) {
+      for (const account of await this.searchUsers({ emails: batch }, readUserSearchPage)) found.set(account.accountId, account);
+    }
+    return [...found.values()];
+  }
+
+  /** Account IDs of a group's members (searchDirectoryUsers `groupIds`). */
+  async listGroupMembers(groupId: string): Promise<string[]> {
+    return unique(await this.searchUsers({ groupIds: [normaliseGroupId(groupId)] }, readAccountIdPage), (id) => id);
+  }
+
+  /**
+   * Invites users with the given role on a resource and group memberships, 25 per request. The answer is
+   * 200, or 206 when "at least one invitation failed", with a result per email; outcomes come back in the
+   * order of `emails`, failed group assignments listed for retry through the membership endpoint.
+   */
+  async inviteUsers(emails: readonly string[], access: { resourceId: string; roleId: string; groupIds: readonly string[] }): Promise<InviteOutcome[]> {
+    const op = ADMIN_API_OPERATIONS.inviteUsers;
+    const groupIds = unique(access.groupIds.map(normaliseGroupId), (id) => id);
+    const outcomes: InviteOutcome[] = [];
+    for (const batch of chunks(unique(emails, lowerCase), EMAILS_PER_INVITE)) {
+      const body = {
+        emails: batch,
+        permissionRules: [{ resource: access.resourceId, role: access.roleId }],
+        ...(groupIds.length === 0 ? {} : { additionalGroups: groupIds }),
+        sendNotification: this.options.sendInviteNotification ?? false,
+      };
+      const response = await this.http.execute({ operation: op, pathParams: this.org(), json: body });
+      const lines = decodeBody(op, response.status, response.body, readInviteResponse);
+      for (const email of batch) outcomes.push(inviteOutcome(email, lines, groupIds));
+    }
+    return outcomes;
+  }
+
+  /** Suspends the user's access in the directory. */
+  async suspendUser(accountId: string): Promise<void> {
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.suspendUser, pathParams: { ...this.directory(), accountId } });
+  }
+
+  /** Restores a suspended user's access in the directory. */
+  async restoreUser(accountId: string): Promise<void> {
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.restoreUser, pathParams: { ...this.directory(), accountId } });
+  }
+
+  /** Removes the user from the directory; memberships and roles are lost ("You'll need to assign their roles and group memberships again"). */
+  async removeUser(accountId: string): Promise<void> {
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.removeUser, pathParams: { ...this.directory(), accountId } });
+  }
+
+  /** Finds a group by exact, case-insensitive name (searchDirectoryGroups `groupNames`). */
+  async findGroupByName(name: string): Promise<DirectoryGroup | undefined> {
+    const op = ADMIN_API_OPERATIONS.searchGroups;
+    const response = await this.http.execute({ operation: op, pathParams: this.directory(), json: { groupNames: [name], limit: this.pageSize } });
+    const page = decodeBody(op, response.status, response.body, readGroupSearchPage);
+    const wanted = name.toLowerCase();
+    return page.items.find((group) => group.name.toLowerCase() === wanted);
+  }
+
+  /**
+   * Creates a group. The create answers 201 with no body and no ID, so the group is then looked up by name,
+   * retried for a while since creation may be eventually consistent. A 409 ("A group with this name already
+   * exists") is looked up the same way and reported as `existed`, unless an earlier attempt of this very
+   * call may have created the group and lost the answer.
+   */
+  async createGroup(name: string, description?: string): Promise<DirectoryGroup & { existed: boolean }> {
+    const op = ADMIN_API_OPERATIONS.createGroup;
+    const response = await this.http.execute({
+      operation: op,
+      pathParams: this.directory(),
+      json: description === undefined ? { name } : { name, description },
+      passStatuses: [409],
+    });
+    const group = await this.lookUpNewGroup(name);
+    if (group === undefined) {
+      const after = `groups/search did not find "${name}" within ${this.groupLookupBudgetMs} ms`;
+      throw response.status === 409
+        ? new TargetError('conflict', `${op.key} answered 409, but ${after}`, { status: 409, operation: op.key })
+        : new TargetError('transient', `${op.key} answered ${response.status}, but ${after}`, { status: response.status, operation: op.key });
+    }
+    return { ...group, existed: response.status === 409 && !response.earlierAttemptMayHaveApplied };
+  }
+
+  /** Deletes a group; a 404 is confirmed with a search, and a group that is gone counts as deleted. */
+  async deleteGroup(groupId: string): Promise<void> {
+    const op = ADMIN_API_OPERATIONS.deleteGroup;
+    const id = normaliseGroupId(groupId);
+    const response = await this.http.execute({ operation: op, pathParams: { ...this.directory(), groupId: id }, passStatuses: [404] });
+    if (response.status !== 404) return;
+    const search = ADMIN_API_OPERATIONS.searchGroups;
+    const found = await this.http.execute({ operation: search, pathParams: this.directory(), json: { groupIds: [id], limit: 1 } });
+    if (decodeBody(search, found.status, found.body, readGroupSearchPage).items.some((group) => group.id === id)) {
+      throw new TargetError('not-found', `${op.key} answered 404 for group ${id}, which a search still finds`, { status: 404, operation: op.key });
+    }
+  }
+
+  /**
+   * Adds a member. A 409 means "already in the group" or "exceeded your user limit for an app that the
+   * group grants access to"; a read-back tells which, and the seat limit is a `conflict` TargetError.
+   */
+  async addMember(groupId: string, accountId: string): Promise<'added' | 'already-member'> {
+    const op = ADMIN_API_OPERATIONS.addMembership;
+    const id = normaliseGroupId(groupId);
+    const response = await this.http.execute({ operation: op, pathParams: { ...this.directory(), groupId: id }, json: { accountId }, passStatuses: [409] });
+    if (response.status !== 409) return 'added';
+    if (await this.isMember(id, accountId)) return response.earlierAttemptMayHaveApplied ? 'added' : 'already-member';
+    throw new TargetError('conflict', `${op.key} answered 409 and ${accountId} is not a member of ${id}: seat limit (the user limit of an app the group grants access to is exceeded)`, {
+      status: 409,
+      operation: op.key,
+    });
+  }
+
+  /** Removes a member; a 404 is read back, and a user who is not a member counts as removed already. */
+  async removeMember(groupId: string, accountId: string): Promise<'removed' | 'not-member'> {
+    const op = ADMIN_API_OPERATIONS.removeMembership;
+    const id = normaliseGroupId(groupId);
+    const response = await this.http.execute({ operation: op, pathParams: { ...this.directory(), groupId: id, accountId }, passStatuses: [404] });
+    if (response.status !== 404) return 'removed';
+    if (!(await this.isMember(id, accountId))) return response.earlierAttemptMayHaveApplied ? 'removed' : 'not-member';
+    throw new TargetError('not-found', `${op.key} answered 404, yet ${accountId} is still a member of ${id}`, { status: 404, operation: op.key });
+  }
+
+  /** The roles a group holds, per resource. */
+  async getGroupRoles(groupId: string): Promise<{ resourceId: string; roles: string[] }[]> {
+    return this.groupRoles(normaliseGroupId(groupId), undefined);
+  }
+
+  /**
+   * Grants a role on a resource to a group. What a repeated assign does is undocumented, so the current
+   * assignments are read first and a held role is left alone; a 409 is the seat limit ("You've exceeded
+   * your user limit for the app").
+   */
+  async assignGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void> {
+    const id = normaliseGroupId(groupId);
+    if (await this.holdsRole(id, resourceId, roleId)) return;
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.assignGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId } });
+  }
+
+  /** Revokes a role on a resource from a group; a role the group does not hold is left alone (repeat behaviour is undocumented). */
+  async revokeGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void> {
+    const id = normaliseGroupId(groupId);
+    if (!(await this.holdsRole(id, resourceId, roleId))) return;
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.revokeGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId } });
+  }
+
+  private org(): Record<string, string> {
+    return { orgId: this.options.orgId };
+  }
+
+  private directory(): Record<string, string> {
+    return { orgId: this.options.orgId, directoryId: this.options.directoryId };
+  }
+
+  /** Walks a cursor-paged listing; `request(undefined)` is the first page. */
+  private async collect<T>(op: ApiOperation, request: (cursor: string | undefined) => ApiRequest, read: (body: unknown) => CursorPage<T>): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let pages = 0; ; pages++) {
+      const response: ApiResponse = await this.http.execute(request(cursor));
+      const page = decodeBody(op, response.status, response.body, read);
+      items.push(...page.items);
+      if (page.next === undefined) return items;
+      if (seen.has(page.next) || pages >= MAX_PAGES) {
+        throw new TargetError('unexpected-response', `${op.key}: paging does not end (a cursor repeats)`, { status: response.status, operation: op.key });
+      }
+      seen.add(page.next);
+      cursor = page.next;
+    }
+  }
+
+  /** searchDirectoryUsers in the app's directory: filters on the first page, then only cursor and limit (notes section 2). */
+  private searchUsers<T>(filters: Record<string, unknown>, read: (body: unknown) => CursorPage<T>): Promise<T[]> {
+    const op = ADMIN_API_OPERATIONS.searchUsers;
+    const json = (cursor: string | undefined): Record<string, unknown> => (cursor === undefined ? { ...filters, limit: this.pageSize } : { cursor, limit: this.pageSize });
+    return this.collect(op, (cursor) => ({ operation: op, pathParams: this.directory(), json: json(cursor) }), read);
+  }
+
+  private async isMember(groupId: string, accountId: string): Promise<boolean> {
+    const members = await this.searchUsers({ accountIds: [accountId], groupIds: [groupId] }, readAccountIdPage);
+    return members.includes(accountId);
+  }
+
+  private groupRoles(groupId: string, resourceId: string | undefined): Promise<{ resourceId: string; roles: string[] }[]> {
+    const op = ADMIN_API_OPERATIONS.listGroupRoles;
+    const pathParams = { ...this.directory(), groupId };
+    return this.collect(
+      op,
+      (cursor) => ({
+        operation: op,
+        pathParams,
+        query: cursor === undefined ? { limit: this.pageSize, resourceIds: resourceId === undefined ? undefined : [resourceId] } : { cursor, limit: this.pageSize },
+      }),
+      readGroupRolePage,
+    );
+  }
+
+  private async holdsRole(groupId: string, resourceId: string, roleId: string): Promise<boolean> {
+    // Filtered by resource only: `roleIds` has an enum that lacks roles assign accepts (atlassian/viewer).
+    const assignments = await this.groupRoles(groupId, resourceId);
+    return assignments.some((a) => a.resourceId === resourceId && a.roles.includes(roleId));
+  }
+
+  /** Searches for a just-created group by name until it shows or the lookup budget is spent. */
+  private async lookUpNewGroup(name: string): Promise<DirectoryGroup | undefined> {
+    const clock = this.http.clock;
+    const started = clock.now();
+    for (let delay = 250; ; delay = Math.min(delay * 2, 8_000)) {
+      const group = await this.findGroupByName(name);
+      if (group !== undefined) return group;
+      const elapsed = clock.now() - started;
+      if (elapsed >= this.groupLookupBudgetMs) return undefined;
+      await clock.sleep(Math.min(delay, this.groupLookupBudgetMs - elapsed));
+    }
+  }
+}
+
+/** One email's outcome from the invite answer; a group the answer does not confirm counts as failed. */
+function inviteOutcome(email: string, lines: readonly InviteLine[], groupIds: readonly string[]): InviteOutcome {
+  const line = lines.find((l) => l.email.toLowerCase() === email.toLowerCase());
+  if (line === undefined) return { email, failedGroupIds: [...groupIds], error: 'The invite answer has no result for this email' };
+  const invited = new Set(line.groupResults.filter((g) => g.status === 'INVITED').map((g) => g.group));
+  const roleErrors = line.roleResults
+    .filter((r) => r.status === 'ERROR')
+    .map((r) => `${r.role ?? 'role'} on ${r.resource ?? 'resource'}: ${r.reason ?? 'failed'}`);
+  return {
+    email,
+    ...(line.accountId === undefined ? {} : { accountId: line.accountId }),
+    failedGroupIds: groupIds.filter((id) => !invited.has(id)),
+    ...(roleErrors.length === 0 ? {} : { error: roleErrors.join('; ') }),
+  };
+}

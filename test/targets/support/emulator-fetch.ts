@@ -1,0 +1,57 @@
+/**
+ * A TargetFetch that hands requests to emulators in process, the way `mountEmulators` would over HTTP: a
+ * URL under a mount's base goes to that emulator, a dropped-connection fault becomes the TypeError the
+ * global fetch throws, and an abort signal is honoured.
+ */
+import type { Emulator, EmulatorRequest } from '../../../emulators/emulator-types';
+import { DroppedConnectionError } from '../../../emulators/faults';
+import type { TargetFetch, TargetFetchResponse } from '../../../src/targets/http/target-fetch';
+
+/** An emulator and the base URL it stands for (no trailing slash). */
+export interface EmulatorMount {
+  readonly baseUrl: string;
+  readonly emulator: Emulator;
+}
+
+/** A fetch response over a string body, with case-insensitive header lookup. */
+export function stringResponse(status: number, headers: Readonly<Record<string, string>>, body: string): TargetFetchResponse {
+  const lower = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return { status, headers: { get: (name) => lower.get(name.toLowerCase()) ?? null }, text: async () => body };
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+/** Routes each request to the mount whose base URL it starts with; anything else is a connection failure. */
+export function emulatorFetch(...mounts: EmulatorMount[]): TargetFetch {
+  return async (url, init) => {
+    const mount = mounts.find((m) => url.startsWith(`${m.baseUrl}/`));
+    if (mount === undefined) throw new TypeError(`fetch failed: nothing listens at ${url}`);
+    const parsed = new URL(url);
+    const basePath = new URL(mount.baseUrl).pathname.replace(/\/$/, '');
+    const query: Record<string, string[]> = {};
+    for (const [name, value] of parsed.searchParams) (query[name] ??= []).push(value);
+    const headers: Record<string, string[]> = {};
+    for (const [name, value] of Object.entries(init.headers)) headers[name.toLowerCase()] = [value];
+    const request: EmulatorRequest = {
+      method: init.method.toUpperCase(),
+      path: parsed.pathname.slice(basePath.length) || '/',
+      query,
+      headers,
+      body: init.body,
+      baseUrl: mount.baseUrl,
+    };
+    const signal = init.signal;
+    if (signal?.aborted === true) throw abortError(signal);
+    const handled = mount.emulator.handle(request).catch((error: unknown) => {
+      // What undici's fetch throws when the server destroys the socket.
+      if (error instanceof DroppedConnectionError) throw new TypeError('fetch failed', { cause: error });
+      throw error;
+    });
+    const answer = await (signal === undefined
+      ? handled
+      : Promise.race([handled, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(abortError(signal)), { once: true }))]));
+    return stringResponse(answer.status, answer.headers, answer.body ?? '');
+  };
+}
