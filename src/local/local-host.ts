@@ -55,6 +55,12 @@ export interface LocalHostOptions {
   readonly queue?: LocalJobQueueOptions;
   /** Where the engine records its changes. */
   readonly audit?: EngineAudit;
+  /** Seed of the emulators' fault injection (tests). */
+  readonly emulatorSeed?: number;
+  /** The clients' clock (tests pass one whose sleep returns at once, so retries and backoff cost no wall time). */
+  readonly targetClock?: { now(): number; sleep(ms: number): Promise<void> };
+  /** Seconds before a batch's retryable failures are tried again (default 60). */
+  readonly retryDelaySeconds?: number;
 }
 
 /** A running local host. */
@@ -124,7 +130,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
   const kvs = createLocalKvs(kvsService);
   const profile = profileNamed(options.profile);
-  const emulators = options.atlassian ? undefined : createLinkedEmulators({ clock: systemClock });
+  const emulators = options.atlassian
+    ? undefined
+    : createLinkedEmulators({ clock: systemClock, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
   const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket }) : undefined;
   let emulatorUrls: { admin: string; bitbucket: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
@@ -142,6 +150,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     baseUrls: () => emulatorUrls ?? {},
     credentials: async () => options.atlassian ?? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' },
     audit: engineAudit,
+    ...(options.targetClock ? { clock: options.targetClock } : {}),
+    dispatcher: { retryDelaySeconds: options.retryDelaySeconds ?? 60 },
   });
   dispatcherRef = sync.dispatcher;
   if (options.settingsFile) {

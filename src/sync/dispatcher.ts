@@ -24,6 +24,8 @@ export interface DispatcherOptions {
   readonly leaseSeconds?: number;
   /** Called with each batch's report (status page, tests). */
   readonly onBatch?: (report: BatchReport) => void;
+  /** Delay of the drain that retries a batch's failed resources (their outbox entries stay until they succeed). */
+  readonly retryDelaySeconds?: number;
 }
 
 /** Drains the outbox into jobs and handles jobs. */
@@ -86,6 +88,7 @@ export class Dispatcher {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
       if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
+      if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
     } finally {
       for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);

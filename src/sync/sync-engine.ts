@@ -294,7 +294,9 @@ export class SyncEngine {
           ...(skipped && skipped.kind === 'skip' ? { detail: skipped.reason } : {}),
         } as LinkDoc);
       } else if (current && !settings.dryRun) {
-        await this.deps.links.delete(entry.key);
+        // The link outlives the resource: the account stays recognisably the app's, so later group syncs
+        // still remove it from the app's groups, and a reconcile never mistakes it for someone else's.
+        await this.deps.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString() });
       }
       await this.deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {

@@ -25,6 +25,8 @@ export interface LinkDoc {
   readonly attempts: number;
   readonly nextRetryAt?: string;
   readonly lastSyncedAt?: string;
+  /** The SCIM resource is gone; the link stays so its account is still recognised as the app's. */
+  readonly deleted?: boolean;
 }
 
 interface LinkRecord {

@@ -160,7 +160,7 @@ export class AdminApiClient implements AdminDirectory {
         ...(groupIds.length === 0 ? {} : { additionalGroups: groupIds }),
         sendNotification: this.options.sendInviteNotification ?? false,
       };
-      const response = await this.http.execute({ operation: op, pathParams: this.org(), json: body });
+      const response = await this.http.execute({ operation: op, pathParams: this.org(), json: body, unsafeToRepeat: true });
       const lines = decodeBody(op, response.status, response.body, readInviteResponse);
       for (const email of batch) outcomes.push(inviteOutcome(email, lines, groupIds));
     }
@@ -169,12 +169,12 @@ export class AdminApiClient implements AdminDirectory {
 
   /** Suspends the user's access in the directory. */
   async suspendUser(accountId: string): Promise<void> {
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.suspendUser, pathParams: { ...this.directory(), accountId } });
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.suspendUser, pathParams: { ...this.directory(), accountId }, unsafeToRepeat: true });
   }
 
   /** Restores a suspended user's access in the directory. */
   async restoreUser(accountId: string): Promise<void> {
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.restoreUser, pathParams: { ...this.directory(), accountId } });
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.restoreUser, pathParams: { ...this.directory(), accountId }, unsafeToRepeat: true });
   }
 
   /** Removes the user from the directory; memberships and roles are lost ("You'll need to assign their roles and group memberships again"). */
@@ -267,14 +267,14 @@ export class AdminApiClient implements AdminDirectory {
   async assignGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void> {
     const id = normaliseGroupId(groupId);
     if (await this.holdsRole(id, resourceId, roleId)) return;
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.assignGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId } });
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.assignGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId }, unsafeToRepeat: true });
   }
 
   /** Revokes a role on a resource from a group; a role the group does not hold is left alone (repeat behaviour is undocumented). */
   async revokeGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void> {
     const id = normaliseGroupId(groupId);
     if (!(await this.holdsRole(id, resourceId, roleId))) return;
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.revokeGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId } });
+    await this.http.execute({ operation: ADMIN_API_OPERATIONS.revokeGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId }, unsafeToRepeat: true });
   }
 
   private org(): Record<string, string> {

@@ -27,6 +27,12 @@ export interface ApiRequest {
   readonly json?: unknown;
   /** Error statuses handed back instead of thrown, for the caller to resolve by reading back (409, 404). */
   readonly passStatuses?: readonly number[];
+  /**
+   * The write answers success again when repeated (invite, suspend, restore, role assign/revoke), so a
+   * transient failure whose outcome is unknown is not retried here: the caller re-reads and decides, and no
+   * write is ever applied twice.
+   */
+  readonly unsafeToRepeat?: boolean;
 }
 
 /** The answer to a call. */
@@ -123,6 +129,9 @@ export class RequestExecutor {
       const outcome = await this.attempt(request, url);
       if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: attempt, earlierAttemptMayHaveApplied: mayHaveApplied };
       const { error } = outcome;
+      if (request.unsafeToRepeat && error.kind === 'transient') {
+        throw new TargetError('transient', `${error.message}; the outcome is unknown, so the write is not repeated blindly`, error.details, { cause: error });
+      }
       const wait = retryWait(this.policy, error, attempt, this.clock.now() - started, this.random);
       if (wait === undefined) {
         if (attempt === 1 || !error.retryable) throw error;

@@ -58,15 +58,22 @@ describe('AdminApiClient under injected faults', () => {
 
   it('gives up with transient after the attempt budget of 5xx answers', async () => {
     const { emulator, client } = harness({ client: { retry: { maxAttempts: 3 } } });
-    emulator.faults.add({ match: { pathTemplate: OPS.suspendUser.pathTemplate }, fault: { kind: 'status', status: 503 } });
-    expect(await rejectionOf(client.suspendUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', details: { status: 503 } });
+    emulator.faults.add({ match: { pathTemplate: OPS.removeUser.pathTemplate }, fault: { kind: 'status', status: 503 } });
+    expect(await rejectionOf(client.removeUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', details: { status: 503 } });
     expect(emulator.writeLog.map((w) => w.status)).toEqual([503, 503, 503]);
+  });
+
+  it('never repeats a write that answers success again when its outcome is unknown', async () => {
+    const { emulator, client } = harness({ client: { retry: { maxAttempts: 5 } } });
+    emulator.faults.add({ match: { pathTemplate: OPS.suspendUser.pathTemplate }, onCalls: [1], fault: { kind: 'drop', when: 'after-handling' } });
+    expect(await rejectionOf(client.suspendUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', message: expect.stringContaining('not repeated blindly') });
+    expect(emulator.writeLog.map((w) => [w.status, w.applied])).toEqual([['dropped', true]]);
   });
 
   it('reports a connection that keeps dropping as transient', async () => {
     const { emulator, client } = harness({ client: { retry: { maxAttempts: 2 } } });
-    emulator.faults.add({ match: { pathTemplate: OPS.suspendUser.pathTemplate }, fault: { kind: 'drop' } });
-    expect(await rejectionOf(client.suspendUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', message: expect.stringContaining('connection failed') });
+    emulator.faults.add({ match: { pathTemplate: OPS.removeUser.pathTemplate }, fault: { kind: 'drop' } });
+    expect(await rejectionOf(client.removeUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', message: expect.stringContaining('connection failed') });
     expect(emulator.writeLog.map((w) => [w.status, w.applied])).toEqual([
       ['dropped', false],
       ['dropped', false],
