@@ -1,5 +1,5 @@
 /** The admin calls about SCIM tokens and the endpoint, with every input validated on the server. */
-import { BearerTokens, type TokenSummary } from '../auth/bearer-tokens';
+import type { BearerTokens, TokenSummary } from '../auth/bearer-tokens';
 import type { IssueTokenPayload, IssuedToken, RotateTokenPayload, TokenView } from '../shared/admin-api';
 import { AdminError } from './workspace-admin';
 

@@ -136,9 +136,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket }) : undefined;
   let emulatorUrls: { admin: string; bitbucket: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
-  let dispatcherRef: SyncParts['dispatcher'] | undefined;
-  const app = createApp({ kvs, logger, profile: () => profile, onWrite: async () => dispatcherRef?.kick() });
-  const queue = new LocalJobQueue((job) => (dispatcherRef ? dispatcherRef.handle(job) : Promise.resolve(undefined)), {
+  // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
+  const late: { dispatcher?: SyncParts['dispatcher'] } = {};
+  const app = createApp({ kvs, logger, profile: () => profile, onWrite: async () => late.dispatcher?.kick() });
+  const queue = new LocalJobQueue((job) => (late.dispatcher ? late.dispatcher.handle(job) : Promise.resolve(undefined)), {
     onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
     ...options.queue,
   });
@@ -153,7 +154,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     ...(options.targetClock ? { clock: options.targetClock } : {}),
     dispatcher: { retryDelaySeconds: options.retryDelaySeconds ?? 60 },
   });
-  dispatcherRef = sync.dispatcher;
+  late.dispatcher = sync.dispatcher;
   if (options.settingsFile) {
     await sync.settings.save(await loadSettingsFile(options.settingsFile));
   } else if (emulators && (await sync.settings.get()).target.orgId === '') {

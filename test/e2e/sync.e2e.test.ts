@@ -18,6 +18,8 @@ const fastClock = { now: () => Date.now(), sleep: async () => undefined };
 interface Harness {
   host: LocalHost;
   dataDir: string;
+  // SCIM JSON of any shape; a precise type would be a second copy of the schema.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** SCIM group id -> the displayName it had when its org group was created (renames keep the org name). */
   originalNames: Map<string, string>;
