@@ -1,7 +1,9 @@
 /**
- * `npm start`: runs the SCIM server locally. Reads PORT (8080), HOST (127.0.0.1), DATA_DIR (./.data),
- * SCIM_BEARER_TOKEN (when unset, a token is generated on first start, kept, and printed once) and
- * SCIM_PROFILE (lenient or strict-rfc).
+ * `npm start`: runs the SCIM server, the sync engine and, without real credentials, the emulated Atlassian
+ * APIs locally. Reads PORT (8080), HOST (127.0.0.1), DATA_DIR (./.data), SCIM_BEARER_TOKEN (when unset, a
+ * token is generated on first start, kept, and printed once), SCIM_PROFILE (lenient or strict-rfc),
+ * SETTINGS_FILE (a settings document to store at start), and for the real APIs ATLASSIAN_ORG_API_KEY,
+ * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings).
  */
 import path from 'node:path';
 import { startLocalHost } from './local-host';
@@ -12,6 +14,10 @@ async function main(): Promise<void> {
   const host = process.env.HOST ?? '127.0.0.1';
   const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
   const bearerToken = process.env.SCIM_BEARER_TOKEN || undefined;
+  const orgApiKey = process.env.ATLASSIAN_ORG_API_KEY;
+  const bitbucketEmail = process.env.BITBUCKET_EMAIL;
+  const bitbucketApiToken = process.env.BITBUCKET_API_TOKEN;
+  const atlassian = orgApiKey && bitbucketEmail && bitbucketApiToken ? { orgApiKey, bitbucketEmail, bitbucketApiToken } : undefined;
   const local = await startLocalHost({
     port,
     host,
@@ -19,9 +25,17 @@ async function main(): Promise<void> {
     ...(bearerToken ? { bearerToken } : {}),
     ...(process.env.SCIM_PROFILE ? { profile: process.env.SCIM_PROFILE } : {}),
     fsync: process.env.KVS_FSYNC === '1',
+    ...(atlassian ? { atlassian } : {}),
+    ...(process.env.SETTINGS_FILE ? { settingsFile: path.resolve(process.env.SETTINGS_FILE) } : {}),
   });
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
+  if (local.emulatorUrls) {
+    console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
+    console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
+  } else {
+    console.log('Atlassian APIs: the real ones, with the credentials from the environment');
+  }
   if (local.generatedToken) {
     console.log(`SCIM bearer token (shown once, only its hash is kept): ${local.generatedToken}`);
   } else if (bearerToken) {
