@@ -60,4 +60,6 @@ export interface WriteLogEntry {
   readonly status: number | 'dropped';
   /** Whether the emulator's state logic ran (true for successes, business errors and drops after handling). */
   readonly applied: boolean;
+  /** For a drop after handling: the status the handler produced before the reply was lost (a 409 changed nothing). */
+  readonly handledStatus?: number;
 }

@@ -198,7 +198,7 @@ export class SpecEmulator {
       }
     }
     if (terminal?.kind === 'drop') {
-      this.logWrite(route, request, operation, arrived, 'dropped', true);
+      this.logWrite(route, request, operation, arrived, 'dropped', true, result.status);
       throw new DroppedConnectionError(true);
     }
     return this.finish(request, operation, route, result, 'handler', decision, arrived);
@@ -236,9 +236,9 @@ export class SpecEmulator {
     return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.options.dialect.errorBody(status, message, undefined)) };
   }
 
-  private logWrite(route: Route, request: EmulatorRequest, operation: OperationRef, time: number, status: number | 'dropped', applied: boolean): void {
+  private logWrite(route: Route, request: EmulatorRequest, operation: OperationRef, time: number, status: number | 'dropped', applied: boolean, handledStatus?: number): void {
     if (!route.mutating) return;
-    this.writeLog.push({ method: request.method, path: request.path, operation: operation.key, body: request.body, time, status, applied });
+    this.writeLog.push({ method: request.method, path: request.path, operation: operation.key, body: request.body, time, status, applied, ...(handledStatus !== undefined ? { handledStatus } : {}) });
   }
 
   private recordViolation(side: Violation['side'], request: EmulatorRequest, operation: string | undefined, messages: readonly string[]): void {

@@ -44,11 +44,19 @@ async function main(): Promise<void> {
     const tokens = await local.app.tokens.list();
     console.log(`SCIM bearer token: already configured (${tokens.map((t) => `…${t.suffix}`).join(', ')}); set SCIM_BEARER_TOKEN to use a known one`);
   }
+  // A signal to the process group reaches this process twice (directly and forwarded by tsx); a repeated
+  // signal must not kill it halfway through closing, which would leave the data directory locked.
+  let stopping = false;
   const stop = (): void => {
-    void local.close().then(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    void local.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -74,12 +74,13 @@ async function converge(h: Harness): Promise<void> {
   throw new Error('The sync did not converge within 60 rounds');
 }
 
-/** Applied, successful remote writes so far (the emulators' write logs). */
+/** Remote writes that changed state so far: 2xx answers, and lost replies whose handler answered 2xx (the emulators' write logs). */
 function appliedWrites(h: Harness): number {
   const emulators = h.host.emulators;
   if (!emulators) throw new Error('no emulators');
-  const count = (log: readonly { applied: boolean; status: number | 'dropped' }[]): number =>
-    log.filter((entry) => entry.applied && (entry.status === 'dropped' || (entry.status >= 200 && entry.status < 300))).length;
+  const succeeded = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;
+  const count = (log: readonly { applied: boolean; status: number | 'dropped'; handledStatus?: number }[]): number =>
+    log.filter((entry) => entry.applied && (entry.status === 'dropped' ? succeeded(entry.handledStatus) : succeeded(entry.status))).length;
   return count(emulators.admin.writeLog) + count(emulators.bitbucket.writeLog);
 }
 
