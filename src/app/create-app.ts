@@ -5,6 +5,7 @@ import type { ScimLogger } from '../scim/error-response';
 import { lenientProfile, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
+import { SyncLinks } from '../sync/sync-links';
 import type { App } from './app';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -32,6 +33,7 @@ export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
   const store = new KvsDirectoryStore({ kvs: options.kvs, now, memberPredicate: memberMatches });
   const tokens = new BearerTokens(options.kvs, now);
+  const links = new SyncLinks(options.kvs);
   const serve = createScimService({
     store,
     authenticate: (token) => tokens.verify(token),
@@ -39,6 +41,15 @@ export function createApp(options: AppOptions): AppParts {
     logger: options.logger,
     now,
     ...(options.limits ? { limits: options.limits } : {}),
+    accountLinks: async (ids) => {
+      const found = await links.getMany(ids.map((id) => `User.${id}`));
+      const out = new Map<string, { accountId?: string; syncState: string }>();
+      for (const id of ids) {
+        const link = found.get(`User.${id}`);
+        if (link) out.set(id, { ...(link.accountId ? { accountId: link.accountId } : {}), syncState: link.state });
+      }
+      return out;
+    },
   });
   const onWrite = options.onWrite;
   const handleScim: App['handleScim'] = async (request) => {

@@ -18,7 +18,7 @@ import { entityTag, project, projectionIncludes, renderResource, resourceLocatio
 import { normalizeResource } from './resource/normalize-resource';
 import type { MemberRef, ScimObject } from './resource/types';
 import { findAttribute, findSchema, groupResourceType, resolvePath, resourceTypes, schemas, userResourceType, type ResourceType } from './schema/registry';
-import { LIST_RESPONSE, SEARCH_REQUEST } from './schema/urns';
+import { ATLASSIAN_USER_SCHEMA, LIST_RESPONSE, SEARCH_REQUEST } from './schema/urns';
 
 /** Limits of the service; defaults suit IdPs (Okta pages with 100, Entra's validator with 5). */
 export interface ServiceLimits extends PagingLimits {
@@ -47,6 +47,14 @@ export interface ScimServiceOptions {
   readonly logger: ScimLogger;
   readonly now?: () => Date;
   readonly limits?: Partial<ServiceLimits>;
+  /** The Atlassian account and sync state of users, rendered as this app's read-only User extension. */
+  readonly accountLinks?: (userIds: readonly string[]) => Promise<Map<string, AccountLink>>;
+}
+
+/** What the sync engine knows about a user's Atlassian account. */
+export interface AccountLink {
+  readonly accountId?: string;
+  readonly syncState: string;
 }
 
 /** A SCIM request handler. */
@@ -212,7 +220,14 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     return extras;
   }
 
-  async function present(ctx: Context, stored: StoredResource, resourceType: ResourceType, projection: Projection, known?: RenderExtras): Promise<ScimObject> {
+  async function present(
+    ctx: Context,
+    stored: StoredResource,
+    resourceType: ResourceType,
+    projection: Projection,
+    known?: RenderExtras,
+    accountLinks?: Map<string, AccountLink>,
+  ): Promise<ScimObject> {
     const needsMembers = resourceType === groupResourceType && projectionIncludes(projection, resourceType, 'members');
     const needsGroups = resourceType === userResourceType && projectionIncludes(projection, resourceType, 'groups');
     const extras = known ?? (await extrasFor(stored, needsMembers, needsGroups));
@@ -220,6 +235,16 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       ...(needsMembers && extras.members ? { members: extras.members } : {}),
       ...(needsGroups && extras.groups ? { groups: extras.groups } : {}),
     });
+    if (resourceType === userResourceType && options.accountLinks) {
+      const link = (accountLinks ?? (await options.accountLinks([stored.id]))).get(stored.id);
+      if (link) {
+        rendered[ATLASSIAN_USER_SCHEMA] = { ...(link.accountId ? { accountId: link.accountId } : {}), syncState: link.syncState };
+        rendered.schemas = [...(rendered.schemas as string[]), ATLASSIAN_USER_SCHEMA];
+        const meta = rendered.meta;
+        delete rendered.meta;
+        rendered.meta = meta;
+      }
+    }
     return project(rendered, resourceType, projection);
   }
 
@@ -319,7 +344,9 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     const total = parts.reduce((sum, part) => sum + part.total, 0);
     const resources: ScimObject[] = [];
     for (const part of parts) {
-      for (const stored of part.page) resources.push(await present(ctx, stored, part.resourceType, parameters.projection));
+      // One batched read of the page's account links, not one per user.
+      const links = part.resourceType === userResourceType && options.accountLinks && part.page.length > 0 ? await options.accountLinks(part.page.map((r) => r.id)) : undefined;
+      for (const stored of part.page) resources.push(await present(ctx, stored, part.resourceType, parameters.projection, undefined, links));
     }
     const { offset, count } = parameters.paging;
     const body: ScimObject = { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length };

@@ -194,6 +194,13 @@ describe('sync engine against the emulated organization', () => {
     // 500 invites, 50 group creates, 50 Bitbucket role grants, one add per membership.
     expect(appliedWrites(h)).toBe(500 + 50 + 50 + memberships);
     expect(await h.host.sync.links.countByState()).toMatchObject({ failed: 0, pending: 0 });
+    const extension = 'urn:scim:schemas:extension:bitbucket-scim-sync:2.0:User';
+    const someone = await h.call('GET', `/Users/${userIds[42]}`);
+    const account = [...(h.host.emulators?.admin.state.users.values() ?? [])].find((u) => u.email === 'user42@example.com');
+    expect(someone.body[extension]).toEqual({ accountId: account?.accountId, syncState: 'synced' });
+    expect(someone.body.schemas).toContain(extension);
+    const listed = await h.call('GET', '/Users?count=3');
+    expect(listed.body.Resources.every((r: Record<string, { syncState?: string }>) => r[extension]?.syncState === 'synced')).toBe(true);
 
     const before = appliedWrites(h);
     const patchUser = (id: string, active: boolean) =>
