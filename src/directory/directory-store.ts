@@ -4,7 +4,7 @@
  * each other (shared notes, architecture: storage design constraints).
  */
 import type { Filter } from '../scim/filter/ast';
-import type { MemberRef, ScimObject } from '../scim/resource/types';
+import type { MemberChange, MemberRef, ScimObject } from '../scim/resource/types';
 
 /** Which resource collection a record belongs to. */
 export type ResourceKind = 'User' | 'Group';
@@ -30,13 +30,8 @@ export interface StoredMember {
 /** The indexed lookups IdPs send (shared notes, scim-and-idps section 1.2): each is an index hit, never a scan. */
 export type LookupKey = 'userName' | 'externalId' | 'workEmail' | 'displayName';
 
-/** A membership change, applied in order; identical to the PATCH layer's MemberChange. */
-export type MembershipChange =
-  | { readonly kind: 'add'; readonly members: readonly MemberRef[] }
-  | { readonly kind: 'remove'; readonly values: readonly string[] }
-  | { readonly kind: 'removeAll' }
-  | { readonly kind: 'replace'; readonly members: readonly MemberRef[] }
-  | { readonly kind: 'removeWhere'; readonly filter: Filter };
+/** A membership change, applied in order: the PATCH layer's MemberChange, one type for both layers. */
+export type MembershipChange = MemberChange;
 
 /** Evaluates a member filter (for `removeWhere`) against one member; supplied by the SCIM layer. */
 export type MemberPredicate = (filter: Filter, member: StoredMember) => boolean;
