@@ -5,7 +5,9 @@ import type { ScimLogger } from '../scim/error-response';
 import { lenientProfile, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
+import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
 import { SyncLinks } from '../sync/sync-links';
+import type { ScimRequest, ScimResponse } from '../scim/protocol';
 import type { App } from './app';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -20,12 +22,61 @@ export interface AppOptions {
   readonly limits?: Partial<ServiceLimits>;
   /** Called after every accepted SCIM write (the sync dispatcher's kick); its failure never fails the request. */
   readonly onWrite?: () => Promise<void>;
+  /** The audit log every SCIM write is recorded in; default: one over `kvs`. */
+  readonly auditLog?: AuditLog;
 }
 
 /** The App plus the parts the admin resolvers, the local host and tests reach into. */
 export interface AppParts extends App {
   readonly store: DirectoryStore;
   readonly tokens: BearerTokens;
+  readonly auditLog: AuditLog;
+}
+
+const COLLECTIONS: Readonly<Record<string, 'User' | 'Group'>> = { users: 'User', groups: 'Group' };
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Which resource a SCIM write names: `/Users/<id>` or `/Groups` (a create). */
+function writeTarget(path: string): { kind: 'User' | 'Group'; id?: string } | undefined {
+  const match = /^\/(users|groups)(?:\/([^/?#]+))?\/?$/i.exec(path);
+  const kind = match?.[1] ? COLLECTIONS[match[1].toLowerCase()] : undefined;
+  if (!kind) return undefined;
+  if (!match?.[2]) return { kind };
+  try {
+    return { kind, id: decodeURIComponent(match[2]) };
+  } catch {
+    return { kind, id: match[2] };
+  }
+}
+
+/** The audit entry of one SCIM write (source `scim`): before is the stored resource, after the response or the PATCH operations. */
+export function scimWriteAudit(request: ScimRequest, response: ScimResponse, target: { kind: 'User' | 'Group'; id?: string }, before: unknown): AuditEntryInput {
+  const method = request.method.toUpperCase();
+  const responseBody = parseJson(response.body) as Record<string, unknown> | undefined;
+  const ok = response.status >= 200 && response.status < 300;
+  const id = target.id ?? (ok && typeof responseBody?.id === 'string' ? responseBody.id : '(new)');
+  const requestBody = parseJson(request.body) as Record<string, unknown> | undefined;
+  const after = !ok ? undefined : method === 'DELETE' ? undefined : method === 'PATCH' ? (responseBody ?? { Operations: requestBody?.Operations }) : responseBody;
+  const display = (responseBody?.userName ?? responseBody?.displayName ?? requestBody?.userName ?? requestBody?.displayName) as unknown;
+  const action = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
+  return {
+    source: 'scim',
+    action: `${action}-${target.kind.toLowerCase()}`,
+    target: { kind: target.kind, id, ...(typeof display === 'string' ? { display } : {}) },
+    ...(target.kind === 'User' ? { userKey: id } : { groupKey: id }),
+    ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
+    outcome: ok ? 'applied' : 'failed',
+    ...(ok ? {} : { detail: `HTTP ${response.status}: ${typeof responseBody?.detail === 'string' ? responseBody.detail : 'rejected'}` }),
+  };
 }
 
 /** Builds the App. */
@@ -34,6 +85,7 @@ export function createApp(options: AppOptions): AppParts {
   const store = new KvsDirectoryStore({ kvs: options.kvs, now, memberPredicate: memberMatches });
   const tokens = new BearerTokens(options.kvs, now);
   const links = new SyncLinks(options.kvs);
+  const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
   const serve = createScimService({
     store,
     authenticate: (token) => tokens.verify(token),
@@ -53,12 +105,21 @@ export function createApp(options: AppOptions): AppParts {
   });
   const onWrite = options.onWrite;
   const handleScim: App['handleScim'] = async (request) => {
+    const write = WRITES.has(request.method.toUpperCase());
+    const target = write ? writeTarget(request.path) : undefined;
+    const before = target?.id ? await store.get(target.kind, target.id).catch(() => undefined) : undefined;
     const response = await serve(request);
-    if (onWrite && WRITES.has(request.method.toUpperCase()) && response.status >= 200 && response.status < 300) {
+    // Unauthenticated and unroutable requests are not the IdP's writes; everything else is, accepted or refused.
+    if (target && response.status !== 401 && response.status !== 405) {
+      await auditLog
+        .append(scimWriteAudit(request, response, target, before?.resource))
+        .catch((error: unknown) => options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', { error: error instanceof Error ? error.message : String(error) }));
+    }
+    if (onWrite && write && response.status >= 200 && response.status < 300) {
       // The change and its outbox entry are stored already; a failed kick only delays the sync until the next drain.
       await onWrite().catch((error: unknown) => options.logger.error('SYNC-KICK', 'Could not schedule a sync', { error: error instanceof Error ? error.message : String(error) }));
     }
     return response;
   };
-  return { handleScim, store, tokens };
+  return { handleScim, store, tokens, auditLog };
 }

@@ -1,13 +1,18 @@
 /**
- * Composition of the sync engine, shared by Forge and the local host: settings, links, the engine over the
- * real HTTP clients (pointed at Atlassian, or at the emulators locally), and the dispatcher over a job queue.
+ * Composition of the sync engine, shared by Forge and the local host: settings, links, credentials, the audit
+ * log, the deprovisioning circuit breaker, permission sync, the engine over the real HTTP clients (pointed at
+ * Atlassian, or at the emulators locally), and the dispatcher over a job queue.
  */
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimObject } from '../scim/resource/types';
+import { AuditLog, type AuditEntryInput, type AuditTargetKind } from '../sync/audit-log';
+import { CircuitBreakerStore } from '../sync/circuit-breaker';
+import { CredentialStore } from '../sync/credentials';
 import { Dispatcher, type DispatcherOptions } from '../sync/dispatcher';
 import type { JobQueue } from '../sync/jobs';
+import { PermissionSyncer } from '../sync/permission-sync';
 import { SettingsStore, type SyncSettings } from '../sync/settings';
-import { SyncEngine, type EngineAudit, type EngineSettings, type PermissionSync } from '../sync/sync-engine';
+import { SyncEngine, type EngineAudit, type EngineAuditEntry, type EngineSettings } from '../sync/sync-engine';
 import { SyncLinks } from '../sync/sync-links';
 import { compileTransform, looksLikeEmail, transformUserName, type CompiledTransform } from '../sync/username-transform';
 import { AdminApiClient } from '../targets/admin-api/admin-api-client';
@@ -19,6 +24,8 @@ import type { ForgeKvs } from '../storage/kvs-directory-store';
 
 /** The secrets the targets need (kept in Forge secret storage; never returned to the UI in full). */
 export interface TargetCredentials {
+  /** The organization id, when the credentials carry one; the settings' target names it otherwise. */
+  readonly orgId?: string;
   readonly orgApiKey: string;
   readonly bitbucketEmail: string;
   readonly bitbucketApiToken: string;
@@ -32,21 +39,58 @@ export interface SyncOptions {
   readonly fetch: TargetFetch;
   /** Base URLs of the Atlassian APIs; the local host points them at the emulators. */
   readonly baseUrls?: () => { readonly admin?: string; readonly bitbucket?: string };
-  readonly credentials: () => Promise<TargetCredentials | undefined>;
-  readonly audit: EngineAudit;
-  readonly permissions?: (bitbucket: BitbucketPermissions, settings: SyncSettings) => PermissionSync;
-  readonly gate?: (settings: SyncSettings) => ((requested: number, totalUsers: number) => Promise<number>) | undefined;
+  /** Where the credentials come from; default: the credential store in Forge secret storage (the admin page writes it). */
+  readonly credentials?: () => Promise<TargetCredentials | undefined>;
+  /** A further sink for the engine's entries (tests); they always go to the audit log too. */
+  readonly audit?: EngineAudit;
+  /** The audit log; default: one over `kvs`. */
+  readonly auditLog?: AuditLog;
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
   readonly now?: () => Date;
   readonly dispatcher?: DispatcherOptions;
 }
 
-/** The parts of the sync the entry points use. */
+/** The remote ports for the stored settings and credentials, or what is missing to build them. */
+export type ConnectedTargets =
+  | { readonly ok: true; readonly admin: AdminDirectory; readonly bitbucket: BitbucketPermissions; readonly settings: SyncSettings }
+  | { readonly ok: false; readonly missing: readonly string[] };
+
+/** The parts of the sync the entry points and the admin resolvers use. */
 export interface SyncParts {
   readonly settings: SettingsStore;
   readonly links: SyncLinks;
   readonly engine: SyncEngine;
   readonly dispatcher: Dispatcher;
+  readonly credentials: CredentialStore;
+  readonly auditLog: AuditLog;
+  readonly breaker: CircuitBreakerStore;
+  /** Builds the remote ports; `requireDirectory: false` lets a connection test list directories before one is chosen. */
+  connect(options?: { readonly requireDirectory?: boolean }): Promise<ConnectedTargets>;
+  /** The permission syncer over a Bitbucket port and the given rules. */
+  permissionSyncer(bitbucket: BitbucketPermissions, rules: SyncSettings['rules']): PermissionSyncer;
+}
+
+const KIND_OF_PREFIX: Readonly<Record<string, AuditTargetKind>> = { User: 'User', Group: 'Group', Permissions: 'Permission' };
+
+/** Maps the engine's entries onto audit-log entries (source `sync`). */
+export function auditEntriesOf(entries: readonly EngineAuditEntry[]): AuditEntryInput[] {
+  return entries.map((entry) => {
+    const dot = entry.resourceKey.indexOf('.');
+    const prefix = entry.resourceKey.slice(0, dot);
+    const id = entry.resourceKey.slice(dot + 1);
+    const kind = KIND_OF_PREFIX[prefix] ?? 'Settings';
+    return {
+      source: 'sync',
+      action: entry.action,
+      target: { kind, id, ...(entry.display ? { display: entry.display } : {}) },
+      ...(kind === 'User' ? { userKey: id } : {}),
+      ...(kind === 'Group' ? { groupKey: id } : {}),
+      ...(entry.before !== undefined ? { before: entry.before } : {}),
+      ...(entry.after !== undefined ? { after: entry.after } : {}),
+      outcome: entry.outcome,
+      ...(entry.detail ? { detail: entry.detail } : {}),
+    };
+  });
 }
 
 /** The planner's and engine's view of the stored settings. */
@@ -72,10 +116,14 @@ function workEmail(user: ScimObject): string | undefined {
 
 /** Builds the sync engine and its dispatcher. */
 export function createSync(options: SyncOptions): SyncParts {
+  const now = options.now ?? (() => new Date());
   const settingsStore = new SettingsStore(options.kvs);
   const links = new SyncLinks(options.kvs);
+  const credentialStore = new CredentialStore(options.kvs, now);
+  const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
+  const breaker = new CircuitBreakerStore({ kvs: options.kvs, now });
+  const credentials = options.credentials ?? (() => credentialStore.load());
   let current: SyncSettings | undefined;
-  let lastBitbucket: BitbucketPermissions | undefined;
   let compiled: { key: string; transform: CompiledTransform | null } | undefined;
 
   const transformOf = (settings: SyncSettings): CompiledTransform | null => {
@@ -84,6 +132,37 @@ export function createSync(options: SyncOptions): SyncParts {
     return compiled.transform;
   };
 
+  const connect = async (connectOptions: { readonly requireDirectory?: boolean } = {}): Promise<ConnectedTargets> => {
+    const settings = await settingsStore.get();
+    const found = await credentials();
+    const orgId = settings.target.orgId || found?.orgId || '';
+    const { directoryId, workspace } = settings.target;
+    const missing = [
+      ...(found ? [] : ['credentials']),
+      ...(orgId ? [] : ['organization id']),
+      ...(directoryId || connectOptions.requireDirectory === false ? [] : ['target directory']),
+      ...(workspace ? [] : ['workspace']),
+    ];
+    if (!found || missing.length > 0) return { ok: false, missing };
+    const admin = new AdminApiClient({
+      orgId,
+      directoryId,
+      credentials: () => ({ apiKey: found.orgApiKey }),
+      fetch: options.fetch,
+      ...(options.baseUrls?.().admin ? { baseUrl: options.baseUrls().admin } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const bitbucket = new BitbucketClient({
+      workspace,
+      credentials: () => ({ email: found.bitbucketEmail, apiToken: found.bitbucketApiToken }),
+      fetch: options.fetch,
+      ...(options.baseUrls?.().bitbucket ? { baseUrl: options.baseUrls().bitbucket } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    return { ok: true, admin, bitbucket, settings };
+  };
+
+  let lastBitbucket: BitbucketPermissions | undefined;
   const engine = new SyncEngine({
     store: options.store,
     links,
@@ -92,27 +171,10 @@ export function createSync(options: SyncOptions): SyncParts {
       return engineSettings(current);
     },
     targets: async () => {
-      const settings = current ?? (await settingsStore.get());
-      const credentials = await options.credentials();
-      const { orgId, directoryId, workspace } = settings.target;
-      if (!credentials || !orgId || !directoryId || !workspace) return undefined;
-      const admin: AdminDirectory = new AdminApiClient({
-        orgId,
-        directoryId,
-        credentials: () => ({ apiKey: credentials.orgApiKey }),
-        fetch: options.fetch,
-        ...(options.baseUrls?.().admin ? { baseUrl: options.baseUrls().admin } : {}),
-        ...(options.clock ? { clock: options.clock } : {}),
-      });
-      const bitbucket: BitbucketPermissions = new BitbucketClient({
-        workspace,
-        credentials: () => ({ email: credentials.bitbucketEmail, apiToken: credentials.bitbucketApiToken }),
-        fetch: options.fetch,
-        ...(options.baseUrls?.().bitbucket ? { baseUrl: options.baseUrls().bitbucket } : {}),
-        ...(options.clock ? { clock: options.clock } : {}),
-      });
-      lastBitbucket = bitbucket;
-      return { admin, bitbucket };
+      const connected = await connect();
+      if (!connected.ok) return undefined;
+      lastBitbucket = connected.bitbucket;
+      return { admin: connected.admin, bitbucket: connected.bitbucket };
     },
     emailOf: (user) => {
       const settings = current;
@@ -123,24 +185,46 @@ export function createSync(options: SyncOptions): SyncParts {
       return looksLikeEmail(email) ? email : undefined;
     },
     naming: { orgGroupName: orgGroupNameFor, groupSlug: groupSlugFor },
-    audit: options.audit,
-    gate: async (requested, totalUsers) => {
-      const gate = current && options.gate ? options.gate(current) : undefined;
-      return gate ? gate(requested, totalUsers) : requested;
+    audit: {
+      async record(entries) {
+        if (entries.length === 0) return;
+        await auditLog.appendMany(auditEntriesOf(entries));
+        await options.audit?.record(entries);
+      },
     },
-    ...(options.permissions
-      ? {
-          permissions: {
-            run: (groups, applied, dryRun) => {
-              const build = options.permissions;
-              if (!build || !lastBitbucket || !current) return Promise.resolve({ grants: applied, audit: [] });
-              return build(lastBitbucket, current).run(groups, applied, dryRun);
-            },
-          } satisfies PermissionSync,
-        }
-      : {}),
-    ...(options.now ? { now: options.now } : {}),
+    gate: async (requested, totalUsers) => {
+      const settings = current ?? (await settingsStore.get());
+      const decision = await breaker.admit(settings, totalUsers, requested);
+      if (decision.allowed < requested) {
+        await auditLog.append({
+          source: 'sync',
+          action: 'deactivations-paused',
+          target: { kind: 'Settings', id: 'circuit-breaker' },
+          outcome: 'skipped',
+          after: { requested, allowed: decision.allowed },
+          detail: decision.reason ?? 'The deprovisioning circuit breaker paused deactivations until an admin confirms',
+        });
+      }
+      return decision.allowed;
+    },
+    permissions: {
+      run: (groups, applied, dryRun) => {
+        if (!lastBitbucket || !current) return Promise.resolve({ grants: applied, audit: [] });
+        return new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun);
+      },
+    },
+    now,
   });
   const dispatcher = new Dispatcher(options.store, options.kvs, options.queue, engine, options.dispatcher);
-  return { settings: settingsStore, links, engine, dispatcher };
+  return {
+    settings: settingsStore,
+    links,
+    engine,
+    dispatcher,
+    credentials: credentialStore,
+    auditLog,
+    breaker,
+    connect,
+    permissionSyncer: (bitbucket, rules) => new PermissionSyncer(bitbucket, rules),
+  };
 }

@@ -4,7 +4,7 @@ import { kvs } from '@forge/kvs';
 import { ForgeJobQueue } from '../forge/forge-job-queue';
 import { consoleLogger } from './console-logger';
 import { createApp, type AppParts } from './create-app';
-import { createSync, type SyncParts, type TargetCredentials } from './create-sync';
+import { createSync, type SyncParts } from './create-sync';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { EngineAudit } from '../sync/sync-engine';
 
@@ -17,19 +17,13 @@ export function getForgeApp(): Promise<AppParts> {
   return app;
 }
 
-/** The credentials the admin stored; undefined until set up, which makes the engine wait. */
-async function storedCredentials(): Promise<TargetCredentials | undefined> {
-  const stored = await kvs.getSecret<TargetCredentials>('credentials:targets');
-  return stored && stored.orgApiKey && stored.bitbucketEmail && stored.bitbucketApiToken ? stored : undefined;
-}
-
 const consoleAudit: EngineAudit = {
   async record(entries) {
     for (const entry of entries) if (entry.outcome === 'failed') console.warn(JSON.stringify({ code: 'SYNC-CHANGE-FAILED', key: entry.resourceKey, action: entry.action, detail: entry.detail }));
   },
 };
 
-/** Returns the sync engine and dispatcher for this Forge function instance. */
+/** Returns the sync engine and dispatcher for this Forge function instance; credentials come from the credential store the admin page writes. */
 export function getForgeSync(): Promise<SyncParts> {
   sync ??= getForgeApp().then((parts) =>
     createSync({
@@ -37,8 +31,8 @@ export function getForgeSync(): Promise<SyncParts> {
       store: parts.store,
       queue: new ForgeJobQueue(),
       fetch: forgeFetch as unknown as TargetFetch,
-      credentials: storedCredentials,
       audit: consoleAudit,
+      auditLog: parts.auditLog,
     }),
   );
   return sync;

@@ -1,44 +1,17 @@
 /**
- * The admin page's resolver (`admin-resolver` function): the AdminApi contract of src/shared/admin-api.ts,
- * every call but `status/get` refused unless the caller is a workspace admin (checked on the server).
+ * The admin page's resolver (`admin-resolver` function): the handlers of src/admin/admin-handlers.ts, each
+ * answering an AdminFailure instead of throwing, so the page can show why a call was refused.
  */
 import { makeResolver, type Handlers, type Request } from '@forge/resolver';
-import { TokenAdmin } from '../admin/token-admin';
-import { assertWorkspaceAdmin, type WorkspacePermissionLookup } from '../admin/workspace-admin';
-import type { AppParts } from '../app/create-app';
-import type { AdminApi, AdminStatus } from '../shared/admin-api';
-
-/** What the resolver needs from its runtime. */
-export interface AdminResolverDeps {
-  readonly getApp: () => Promise<AppParts>;
-  readonly getBaseUrl: () => Promise<string>;
-  /** Asks Bitbucket for the caller's workspace permission, as the caller (Forge: `asUser().requestBitbucket`). */
-  readonly lookupPermission: WorkspacePermissionLookup;
-}
-
-/** What `status/get` answers while the sync engine and the full admin page are not there yet. */
-export const PLACEHOLDER_STATUS: AdminStatus = { ready: false, detail: 'SCIM provisioning is not set up yet.' };
-
-/** The resolver functions, testable without Forge. */
-export function makeAdminHandlers(deps: AdminResolverDeps): Handlers<AdminApi> {
-  const guarded =
-    <P, R>(body: (payload: P, tokens: TokenAdmin) => Promise<R>) =>
-    async (request: Request<P>): Promise<R> => {
-      await assertWorkspaceAdmin(request.context, deps.lookupPermission);
-      const app = await deps.getApp();
-      return body(request.payload, new TokenAdmin(app.tokens));
-    };
-  return {
-    'status/get': () => PLACEHOLDER_STATUS,
-    'scim/get-base-url': guarded(async () => ({ url: await deps.getBaseUrl() })),
-    'tokens/list': guarded((_payload, tokens) => tokens.list()),
-    'tokens/issue': guarded((payload, tokens) => tokens.issue(payload)),
-    'tokens/rotate': guarded((payload, tokens) => tokens.rotate(payload)),
-    'tokens/revoke': guarded((payload, tokens) => tokens.revoke(payload)),
-  };
-}
+import { invokeAdmin, makeAdminHandlers, type AdminHandlerDeps } from '../admin/admin-handlers';
+import type { ScimLogger } from '../scim/error-response';
+import type { AdminApi } from '../shared/admin-api';
 
 /** Builds the resolver function the manifest's `admin-resolver` names (DAC /runtime-reference/custom-ui-resolver). */
-export function makeAdminResolver(deps: AdminResolverDeps): ReturnType<typeof makeResolver> {
-  return makeResolver<AdminApi>(makeAdminHandlers(deps));
+export function makeAdminResolver(deps: AdminHandlerDeps, logger: ScimLogger): ReturnType<typeof makeResolver> {
+  const handlers = makeAdminHandlers(deps);
+  const answering = Object.fromEntries(
+    Object.keys(handlers).map((key) => [key, (request: Request<unknown>) => invokeAdmin(handlers, key, request, logger)]),
+  ) as unknown as Handlers<AdminApi>;
+  return makeResolver<AdminApi>(answering);
 }

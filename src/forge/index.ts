@@ -4,6 +4,8 @@
  */
 import { asUser, route, webTrigger } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
+import { kvs } from '@forge/kvs';
+import { consoleLogger } from '../app/console-logger';
 import { getForgeApp, getForgeSync } from '../app/forge-app';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
@@ -30,17 +32,22 @@ export const scimHandler = makeScimWebTrigger({
  * The admin page's resolver (`admin-resolver` function). The caller's role is asked of Bitbucket as the
  * caller; `route` leaves the braces of `{uuid}` unencoded (shared notes, forge-platform section 3).
  */
-export const adminResolver = makeAdminResolver({
-  getApp: getForgeApp,
-  getBaseUrl: scimBaseUrl,
-  lookupPermission: async (workspaceUuid) => {
-    const workspace = `{${workspaceUuid}}`;
-    const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
-    if (!response.ok) return { status: response.status };
-    const body = (await response.json()) as { permission?: unknown };
-    return typeof body.permission === 'string' ? { status: response.status, permission: body.permission } : { status: response.status };
+export const adminResolver = makeAdminResolver(
+  {
+    getApp: getForgeApp,
+    getSync: getForgeSync,
+    getBaseUrl: scimBaseUrl,
+    kvs,
+    lookupPermission: async (workspaceUuid) => {
+      const workspace = `{${workspaceUuid}}`;
+      const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
+      if (!response.ok) return { status: response.status };
+      const body = (await response.json()) as { permission?: unknown };
+      return typeof body.permission === 'string' ? { status: response.status, permission: body.permission } : { status: response.status };
+    },
   },
-});
+  consoleLogger,
+);
 
 /**
  * The `scim-sync` queue consumer (`sync-worker` function). It returns normally for events it cannot read,

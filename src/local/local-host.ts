@@ -14,6 +14,10 @@ import { profileNamed } from '../scim/profile';
 import { defaultServiceLimits } from '../scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
+import { makeAdminHandlers } from '../admin/admin-handlers';
+import { CredentialStore } from '../sync/credentials';
+import { createAdminBridge } from './admin-bridge';
+import { randomBytes } from 'node:crypto';
 import { LocalJobQueue, type LocalJobQueueOptions } from '../sync/local-job-queue';
 import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
@@ -47,6 +51,8 @@ export interface LocalHostOptions {
   readonly fsync?: boolean;
   /** Real Atlassian credentials; without them the host serves and uses the emulators. */
   readonly atlassian?: TargetCredentials;
+  /** Base URLs the clients call with `atlassian` credentials instead of Atlassian's (emulators run as a process of their own). */
+  readonly targetBaseUrls?: { readonly admin?: string; readonly bitbucket?: string };
   /** A settings document to store at start (SETTINGS_FILE). */
   readonly settingsFile?: string;
   /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
@@ -61,6 +67,12 @@ export interface LocalHostOptions {
   readonly targetClock?: { now(): number; sleep(ms: number): Promise<void> };
   /** Seconds before a batch's retryable failures are tried again (default 60). */
   readonly retryDelaySeconds?: number;
+  /** Seconds a sync job's lease on a resource lasts (the dispatcher's default, 900, when unset); a kill -9 leaves leases behind for this long. */
+  readonly leaseSeconds?: number;
+  /** The key the admin page's local bridge requires (ADMIN_KEY); generated and kept in the store when absent. */
+  readonly adminKey?: string;
+  /** The built admin page (default static/admin/dist). */
+  readonly adminStaticDir?: string;
 }
 
 /** A running local host. */
@@ -77,6 +89,8 @@ export interface LocalHost {
   readonly emulators: LinkedEmulators | undefined;
   /** Base URLs of the emulated APIs, when emulated. */
   readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  /** The admin page's URL, with the admin key in its fragment. */
+  readonly adminUrl: string;
   close(): Promise<void>;
 }
 
@@ -143,16 +157,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
     ...options.queue,
   });
+  const storedCredentials = new CredentialStore(kvs);
   const sync = createSync({
     kvs,
     store: app.store,
     queue,
     fetch: (url, init) => fetch(url, init),
-    baseUrls: () => emulatorUrls ?? {},
-    credentials: async () => options.atlassian ?? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' },
+    baseUrls: () => emulatorUrls ?? options.targetBaseUrls ?? {},
+    // Real credentials from the environment win; then those saved on the admin page; then, with the emulators, theirs.
+    credentials: async () =>
+      options.atlassian ??
+      (await storedCredentials.load()) ??
+      (emulators ? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' } : undefined),
     audit: engineAudit,
+    auditLog: app.auditLog,
     ...(options.targetClock ? { clock: options.targetClock } : {}),
-    dispatcher: { retryDelaySeconds: options.retryDelaySeconds ?? 60 },
+    dispatcher: { retryDelaySeconds: options.retryDelaySeconds ?? 60, ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}) },
   });
   late.dispatcher = sync.dispatcher;
   if (options.settingsFile) {
@@ -169,6 +189,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   let scimBaseUrl = '';
+  const ADMIN_KEY_KV = 'local:admin-key';
+  let adminKey = options.adminKey ?? (await kvs.get<string>(ADMIN_KEY_KV));
+  if (!adminKey) {
+    adminKey = randomBytes(18).toString('base64url');
+    await kvs.set(ADMIN_KEY_KV, adminKey);
+  }
+  const adminBridge = createAdminBridge({
+    handlers: makeAdminHandlers({
+      getApp: async () => app,
+      getSync: async () => sync,
+      getBaseUrl: async () => scimBaseUrl,
+      // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
+      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
+      kvs,
+      emulated: emulators !== undefined,
+    }),
+    adminKey,
+    staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),
+    logger,
+  });
   const webTrigger: ForgeWebTriggerHandler = makeScimWebTrigger({
     getApp: async () => app,
     getBaseUrl: async () => scimBaseUrl,
@@ -210,6 +250,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       send(response, result.statusCode, result.headers ?? {}, result.body);
       return;
     }
+    if (await adminBridge(request, response, pathname)) return;
     if (pathname === '/' || pathname === '/healthz') {
       send(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ service: 'bitbucket-scim-sync', scim: scimBaseUrl }));
       return;
@@ -245,6 +286,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     queue,
     emulators,
     emulatorUrls,
+    adminUrl: `${url}/admin/#key=${adminKey}`,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       queue.stop();

@@ -3,10 +3,20 @@
  * APIs locally. Reads PORT (8080), HOST (127.0.0.1), DATA_DIR (./.data), SCIM_BEARER_TOKEN (when unset, a
  * token is generated on first start, kept, and printed once), SCIM_PROFILE (lenient or strict-rfc),
  * SETTINGS_FILE (a settings document to store at start), and for the real APIs ATLASSIAN_ORG_API_KEY,
- * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings).
+ * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings), with
+ * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
+ * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
+ * and ADMIN_KEY (the admin page's key; generated and kept when unset).
  */
 import path from 'node:path';
 import { startLocalHost } from './local-host';
+
+/** Reads a whole number of seconds, at least 1, from an environment variable. */
+function positiveSeconds(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1, not ${raw}`);
+  return value;
+}
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
@@ -18,6 +28,11 @@ async function main(): Promise<void> {
   const bitbucketEmail = process.env.BITBUCKET_EMAIL;
   const bitbucketApiToken = process.env.BITBUCKET_API_TOKEN;
   const atlassian = orgApiKey && bitbucketEmail && bitbucketApiToken ? { orgApiKey, bitbucketEmail, bitbucketApiToken } : undefined;
+  const adminBaseUrl = process.env.ATLASSIAN_ADMIN_BASE_URL || undefined;
+  const bitbucketBaseUrl = process.env.BITBUCKET_BASE_URL || undefined;
+  if ((adminBaseUrl || bitbucketBaseUrl) && !atlassian) {
+    throw new Error('ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL need ATLASSIAN_ORG_API_KEY, BITBUCKET_EMAIL and BITBUCKET_API_TOKEN');
+  }
   const local = await startLocalHost({
     port,
     host,
@@ -26,13 +41,19 @@ async function main(): Promise<void> {
     ...(process.env.SCIM_PROFILE ? { profile: process.env.SCIM_PROFILE } : {}),
     fsync: process.env.KVS_FSYNC === '1',
     ...(atlassian ? { atlassian } : {}),
+    ...(adminBaseUrl || bitbucketBaseUrl ? { targetBaseUrls: { ...(adminBaseUrl ? { admin: adminBaseUrl } : {}), ...(bitbucketBaseUrl ? { bitbucket: bitbucketBaseUrl } : {}) } } : {}),
     ...(process.env.SETTINGS_FILE ? { settingsFile: path.resolve(process.env.SETTINGS_FILE) } : {}),
+    ...(process.env.SYNC_LEASE_SECONDS ? { leaseSeconds: positiveSeconds('SYNC_LEASE_SECONDS', process.env.SYNC_LEASE_SECONDS) } : {}),
+    ...(process.env.ADMIN_KEY ? { adminKey: process.env.ADMIN_KEY } : {}),
   });
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
+  console.log(`Admin page: ${local.adminUrl}`);
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
+  } else if (adminBaseUrl || bitbucketBaseUrl) {
+    console.log(`Atlassian APIs: ${adminBaseUrl ?? 'the real Admin API'} and ${bitbucketBaseUrl ?? 'the real Bitbucket API'}, with the credentials from the environment`);
   } else {
     console.log('Atlassian APIs: the real ones, with the credentials from the environment');
   }

@@ -1,13 +1,31 @@
 /**
  * The one contract between the admin resolvers and the admin page: resolver keys (`<area>/<verb>`) with their
- * payloads and results. The backend implements it with @forge/resolver `makeResolver`, the UI calls it with
- * @forge/bridge `makeInvoke`; neither copies these types.
+ * payloads and results. The backend implements it with @forge/resolver `makeResolver` (and the local host's
+ * HTTP bridge calls the same handlers); the UI calls it through `invoke` from @forge/bridge or the local bridge.
+ * Neither side copies these types. Every payload is validated again on the server.
  */
+import type { AuditEntry, AuditExport, AuditOutcome } from '../sync/audit-log';
+import type { BreakerState } from '../sync/circuit-breaker';
+import type { CredentialsView, CredentialWarning } from '../sync/credentials';
+import type { SettingsError, SyncSettings, UsernameTransform } from '../sync/settings';
+import type { SyncState } from '../sync/sync-links';
+import type { TransformPreview } from '../sync/username-transform';
+
+/** The identity providers the page has set-up guides for. */
+export const IDP_IDS = ['okta', 'entra-id', 'onelogin', 'jumpcloud', 'google-workspace', 'other'] as const;
+
+/** One of IDP_IDS. */
+export type IdpId = (typeof IDP_IDS)[number];
 
 /** Whether the app is ready and what the page should say. */
 export interface AdminStatus {
   readonly ready: boolean;
   readonly detail: string;
+  /** Which set-up steps are done. */
+  readonly steps: { readonly idp: boolean; readonly token: boolean; readonly credentials: boolean; readonly target: boolean };
+  readonly warnings: readonly CredentialWarning[];
+  /** True when the app talks to the emulated Atlassian APIs (local host without credentials). */
+  readonly emulated: boolean;
 }
 
 /** A SCIM bearer token as the page sees it: never the hash, never the token after issuance. */
@@ -38,12 +56,192 @@ export interface RotateTokenPayload extends IssueTokenPayload {
   readonly overlapHours: number;
 }
 
+/** The page's own choices that are not sync settings. */
+export interface SetupView {
+  readonly idp?: IdpId;
+}
+
+/** Payload of `credentials/save`: only the fields given change; an empty string clears nothing (use `credentials/clear`). */
+export interface SaveCredentialsPayload {
+  readonly orgId?: string;
+  readonly orgApiKey?: string;
+  readonly orgApiKeyExpiresAt?: string | null;
+  readonly bitbucketEmail?: string;
+  readonly bitbucketApiToken?: string;
+  readonly bitbucketApiTokenExpiresAt?: string | null;
+}
+
+/** The masked credentials with their warnings. */
+export interface CredentialsStatus {
+  readonly credentials: CredentialsView;
+  readonly warnings: readonly CredentialWarning[];
+}
+
+/** One check of a connection test. */
+export interface ConnectionCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** What `credentials/test` found for one API: each check with what works and what is missing. */
+export interface ConnectionReport {
+  readonly api: 'admin' | 'bitbucket';
+  readonly ok: boolean;
+  readonly checks: readonly ConnectionCheck[];
+}
+
+/** A directory of the organization. */
+export interface DirectoryView {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The result of a save that validates its input: the saved value, or every problem found. */
+export type SaveResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly SettingsError[] };
+
+/** Payload of `transform/preview`: the transform to try (not yet saved) and samples; recent userNames are added. */
+export interface TransformPreviewPayload {
+  readonly transform: UsernameTransform | null;
+  readonly samples?: readonly string[];
+}
+
+/** A preview over the given samples and the directory's most recent userNames. */
+export interface TransformPreviewView {
+  readonly preview: TransformPreview;
+  readonly recentUserNames: readonly string[];
+}
+
+/** One grant the rules lead to, beside what Bitbucket has now. */
+export interface GrantPreview {
+  readonly target: { readonly type: 'project' | 'repository'; readonly id: string };
+  readonly group: string;
+  readonly groupSlug: string;
+  /** The level the rules ask for; undefined when the app would revoke a grant it made. */
+  readonly desired?: string;
+  /** The level Bitbucket has now; undefined when there is no grant (or Bitbucket could not be read). */
+  readonly current?: string;
+  /** `blocked`: a grant the app did not make is in the way, and the app never touches those. */
+  readonly change: 'add' | 'change' | 'remove' | 'same' | 'blocked';
+  /** The rules that support the desired level. */
+  readonly ruleIds: readonly string[];
+}
+
+/** Payload of `rules/preview`: rules to preview (default: the saved ones). */
+export interface RulesPreviewPayload {
+  readonly rules?: SyncSettings['rules'];
+}
+
+/** The grants the rules lead to and the diff against Bitbucket. */
+export interface RulesPreview {
+  readonly grants: readonly GrantPreview[];
+  /** Rule groups no synced app group has (the rule grants nothing until the IdP pushes that group). */
+  readonly unknownGroups: readonly string[];
+  /** Whether the current grants were read from Bitbucket (false when not connected: `current` is then unknown). */
+  readonly comparedWithBitbucket: boolean;
+  readonly detail?: string;
+}
+
+/** Activity over time: entries per hour by outcome. */
+export interface ActivityBucket {
+  readonly hour: string;
+  readonly applied: number;
+  readonly failed: number;
+  readonly other: number;
+}
+
+/** The sync's state for the status section. */
+export interface SyncStatusView {
+  readonly queueDepth: number;
+  readonly running: boolean;
+  readonly counts: Readonly<Record<SyncState, number>>;
+  /** True when the queue was too deep to count in one call: queueDepth is then a lower bound. */
+  readonly queueDepthIsLowerBound: boolean;
+  readonly totals: { readonly users: number; readonly groups: number };
+  readonly lastReconcileAt?: string;
+  readonly lastSyncAt?: string;
+  readonly breaker: BreakerState;
+  readonly dryRun: boolean;
+}
+
+/** One resource whose sync failed (or waits). */
+export interface SyncItemView {
+  readonly key: string;
+  readonly kind: 'User' | 'Group' | 'Permissions';
+  readonly display: string;
+  readonly state: SyncState;
+  readonly accountId?: string;
+  readonly lastError?: string;
+  readonly detail?: string;
+  readonly attempts: number;
+  readonly nextRetryAt?: string;
+}
+
+/** A page of items. */
+export interface SyncItemsPage {
+  readonly items: readonly SyncItemView[];
+  readonly cursor?: string;
+}
+
+/** Payload of `audit/query`. */
+export interface AuditQueryPayload {
+  readonly from?: string;
+  readonly to?: string;
+  readonly user?: string;
+  readonly group?: string;
+  readonly outcome?: AuditOutcome;
+  /** Case-insensitive text searched in action, target, detail and before/after. */
+  readonly text?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** A page of audit entries, newest first. */
+export interface AuditPageView {
+  readonly entries: readonly AuditEntry[];
+  readonly cursor?: string;
+}
+
+/** Payload of `audit/export` (the text search applies to the page view only). */
+export interface AuditExportPayload extends Omit<AuditQueryPayload, 'limit' | 'cursor' | 'text'> {
+  readonly format: 'csv' | 'json';
+}
+
+/**
+ * A failure every resolver may answer with instead of its result, so the page can show it: `not-signed-in`,
+ * `no-workspace`, `not-admin`, `grant-required`, `invalid-input`, `not-connected`, or `internal`.
+ */
+export interface AdminFailure {
+  readonly error: { readonly reason: string; readonly message: string };
+}
+
 /** The resolver map. */
 export type AdminApi = {
   'status/get': () => AdminStatus;
   'scim/get-base-url': () => { readonly url: string };
+  'setup/get': () => SetupView;
+  'setup/save': (payload: SetupView) => SetupView;
   'tokens/list': () => readonly TokenView[];
   'tokens/issue': (payload: IssueTokenPayload) => IssuedToken;
   'tokens/rotate': (payload: RotateTokenPayload) => IssuedToken;
   'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean };
+  'credentials/get': () => CredentialsStatus;
+  'credentials/save': (payload: SaveCredentialsPayload) => SaveResult<CredentialsStatus>;
+  'credentials/clear': () => CredentialsStatus;
+  'credentials/test': () => readonly ConnectionReport[];
+  'directories/list': () => readonly DirectoryView[];
+  'settings/get': () => SyncSettings;
+  'settings/save': (payload: { readonly settings: unknown }) => SaveResult<SyncSettings>;
+  'settings/export': () => { readonly document: string; readonly fileName: string };
+  'settings/import': (payload: { readonly document: string }) => SaveResult<SyncSettings>;
+  'transform/preview': (payload: TransformPreviewPayload) => TransformPreviewView;
+  'rules/preview': (payload: RulesPreviewPayload) => RulesPreview;
+  'sync/status': () => SyncStatusView;
+  'sync/items': (payload: { readonly state: SyncState; readonly cursor?: string; readonly limit?: number }) => SyncItemsPage;
+  'sync/retry': (payload: { readonly keys?: readonly string[] }) => { readonly retried: number };
+  'sync/run': () => { readonly queued: number };
+  'sync/activity': (payload: { readonly hours?: number }) => readonly ActivityBucket[];
+  'breaker/confirm': () => BreakerState;
+  'audit/query': (payload: AuditQueryPayload) => AuditPageView;
+  'audit/export': (payload: AuditExportPayload) => AuditExport;
 };

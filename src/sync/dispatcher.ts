@@ -11,6 +11,10 @@ import { MAX_ENTRIES_PER_JOB, type JobOutcome, type JobQueue, type SyncEntry, ty
 import type { BatchReport, SyncEngine } from './sync-engine';
 
 const KICK_KEY = 'dispatch:kick';
+/** Plain KVS keys with the time of the last finished batch and the last reconcile (ISO 8601), for the status page. */
+export const LAST_SYNC_KEY = 'status:last-sync';
+/** See LAST_SYNC_KEY. */
+export const LAST_RECONCILE_KEY = 'status:last-reconcile';
 const LEASE_PREFIX = 'lease:';
 const MAX_PUSH = 50;
 
@@ -48,6 +52,16 @@ export class Dispatcher {
     await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.drainDelaySeconds ?? 2 });
   }
 
+  /** Schedules a drain now, whatever the kick window (an admin's retry). */
+  async drainSoon(): Promise<void> {
+    await this.queue.push([{ v: 1, type: 'drain' }]);
+  }
+
+  /** Schedules a reconcile now (an admin's "sync now"). */
+  async requestReconcile(): Promise<void> {
+    await this.queue.push([{ v: 1, type: 'reconcile' }]);
+  }
+
   /** Pushes every pending outbox entry as sync jobs; returns how many entries it queued. */
   async drain(): Promise<number> {
     let cursor: string | undefined;
@@ -69,6 +83,7 @@ export class Dispatcher {
       for await (const batch of this.store.scan(kind, 1_000_000)) await this.store.enqueue(batch.map((r) => `${kind}.${r.id}`));
     }
     await this.store.enqueue(['Permissions.all']);
+    await this.kvs.set(LAST_RECONCILE_KEY, new Date().toISOString());
     return this.drain();
   }
 
@@ -87,6 +102,7 @@ export class Dispatcher {
     try {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
+      await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
       if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
       if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;

@@ -40,13 +40,18 @@ export interface EngineAudit {
 /** Decides how many deprovisioning changes may run now (the circuit breaker); the rest wait for an admin. */
 export type DeprovisioningGate = (requested: number, totalUsers: number) => Promise<number>;
 
+/** What a permission run did: the grants the app now holds, its audit entries, failed writes, and the rate limit that stopped it. */
+export interface PermissionSyncResult {
+  readonly grants: Record<string, Record<string, string>>;
+  readonly audit: EngineAuditEntry[];
+  readonly failed?: number;
+  readonly interruptedBy?: TargetError;
+}
+
 /** Permission sync: the slice of the permission-rules module the engine calls. */
 export interface PermissionSync {
-  /** Plans and applies grants for every app group; returns what it applied. */
-  run(groups: readonly { displayName: string; groupSlug: string }[], applied: Record<string, Record<string, string>>, dryRun: boolean): Promise<{
-    grants: Record<string, Record<string, string>>;
-    audit: EngineAuditEntry[];
-  }>;
+  /** Plans and applies grants for every app group, given the grants the app applied before; returns what it holds now. */
+  run(groups: readonly { displayName: string; groupSlug: string }[], applied: Record<string, Record<string, string>>, dryRun: boolean): Promise<PermissionSyncResult>;
 }
 
 /** The engine's collaborators. */
@@ -387,24 +392,43 @@ export class SyncEngine {
     }
   }
 
-  private async syncPermissions(settings: EngineSettings, report: { applied: number; remoteWrites: number; failed: number }): Promise<void> {
-    const permissions = this.deps.permissions;
-    if (!permissions) return;
-    const groups: { displayName: string; groupSlug: string }[] = [];
+  /** The app's groups that exist in the org: their SCIM displayName and Bitbucket group slug. */
+  async appGroups(): Promise<{ id: string; displayName: string; groupSlug: string }[]> {
+    const groups: { id: string; displayName: string; groupSlug: string }[] = [];
     for await (const batch of this.deps.store.scan('Group', 100_000)) {
       const links = await this.deps.links.getMany(batch.map((g) => `Group.${g.id}`));
       for (const group of batch) {
         const slug = links.get(`Group.${group.id}`)?.groupSlug;
-        if (slug) groups.push({ displayName: String(group.resource.displayName ?? ''), groupSlug: slug });
+        if (slug) groups.push({ id: group.id, displayName: String(group.resource.displayName ?? ''), groupSlug: slug });
       }
     }
+    return groups;
+  }
+
+  private async syncPermissions(settings: EngineSettings, report: { applied: number; remoteWrites: number; failed: number }): Promise<void> {
+    const permissions = this.deps.permissions;
+    if (!permissions) return;
+    const groups = await this.appGroups();
     const key = 'Permissions.all';
     const link = await this.deps.links.get(key);
     const result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
-    for (const entry of result.audit) if (entry.outcome === 'applied') report.remoteWrites += 1;
-    report.applied += result.audit.filter((e) => e.outcome === 'applied').length;
-    await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'synced', grants: result.grants, lastSyncedAt: this.now().toISOString(), attempts: 0 } as LinkDoc);
+    const appliedCount = result.audit.filter((e) => e.outcome === 'applied').length;
+    report.remoteWrites += appliedCount;
+    report.applied += appliedCount;
+    const failed = result.failed ?? 0;
+    report.failed += failed;
+    const problem = result.interruptedBy ?? (failed > 0 ? new Error(`${failed} permission change(s) failed`) : undefined);
+    const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants } as LinkDoc;
+    if (problem) {
+      const attempts = (link?.attempts ?? 0) + 1;
+      await this.deps.links.put({ ...base, state: 'failed', lastError: problem.message, attempts, nextRetryAt: new Date(this.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1))).toISOString() });
+      // The outbox entry keeps the permissions due: the next drain tries again.
+      await this.deps.store.enqueue([key]);
+    } else {
+      await this.deps.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined } as LinkDoc);
+    }
     await this.deps.audit.record(result.audit);
+    if (result.interruptedBy) throw result.interruptedBy;
   }
 
   private async admitDeprovisioning(planned: Map<string, Change[]>): Promise<Set<string>> {

@@ -1,4 +1,3 @@
-import { PLACEHOLDER_STATUS } from '../../src/forge/admin-resolver';
 import { adminResolver, syncWorker } from '../../src/forge/index';
 import { makeReconcile } from '../../src/forge/sync-worker';
 import type { SyncJob } from '../../src/sync/jobs';
@@ -7,10 +6,9 @@ import type { SyncJob } from '../../src/sync/jobs';
 const RUNTIME = { installContext: 'ari:cloud:bitbucket::workspace/0000', principal: { accountId: 'acc-1' } };
 
 describe('adminResolver', () => {
-  it('answers status/get with the placeholder status', async () => {
+  it('answers a refusal, not a throw, when the installation names no Bitbucket workspace (before any storage or Bitbucket call)', async () => {
     const result = await adminResolver({ call: { functionKey: 'status/get', payload: {} }, context: {} }, RUNTIME);
-    expect(result).toEqual(PLACEHOLDER_STATUS);
-    expect(result).toEqual({ ready: false, detail: expect.any(String) });
+    expect(result).toEqual({ error: { reason: 'no-workspace', message: expect.any(String) } });
   });
 
   it('rejects a key it does not define', async () => {
