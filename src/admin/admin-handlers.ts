@@ -109,6 +109,22 @@ function settingsErrors(error: unknown): SaveResult<never> {
   throw error;
 }
 
+/** The detail the engine gives users whose deactivation the circuit breaker holds back. */
+const PAUSED_DETAIL = 'Deactivation paused';
+
+async function waitingDeactivations(sync: SyncParts): Promise<number> {
+  let waiting = 0;
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await sync.links.listByState('pending', 20, cursor);
+    waiting += page.links.filter((link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL)).length;
+    cursor = page.cursor;
+    pages += 1;
+  } while (cursor && pages < QUEUE_COUNT_PAGES);
+  return waiting;
+}
+
 function kindOf(key: string): SyncItemView['kind'] {
   return key.startsWith('User.') ? 'User' : key.startsWith('Group.') ? 'Group' : 'Permissions';
 }
@@ -407,6 +423,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         ...(lastSyncAt ? { lastSyncAt } : {}),
         ...(lastReconcileAt ? { lastReconcileAt } : {}),
         breaker,
+        waitingDeactivations: breaker.tripped ? await waitingDeactivations(sync) : 0,
         dryRun: settings.dryRun,
       };
     }),
@@ -489,7 +506,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     }),
     'breaker/confirm': guarded(async (_payload, { sync }) => {
       const before = await sync.breaker.state();
-      const state = await sync.breaker.confirm();
+      const state = await sync.breaker.confirm(await waitingDeactivations(sync));
       await adminAudit(sync, 'breaker-confirmed', 'Settings', 'circuit-breaker', { before, after: state });
       await sync.dispatcher.drainSoon();
       return state;

@@ -161,6 +161,8 @@ export interface SyncStatusView {
   readonly lastReconcileAt?: string;
   readonly lastSyncAt?: string;
   readonly breaker: BreakerState;
+  /** Users whose deactivation the tripped breaker holds back; confirming lets exactly these run. */
+  readonly waitingDeactivations: number;
   readonly dryRun: boolean;
 }
 

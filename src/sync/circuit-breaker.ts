@@ -31,6 +31,8 @@ export interface BreakerState {
   readonly tripped: boolean;
   readonly trippedAt?: string;
   readonly reason?: string;
+  /** Deactivations an admin confirmed that may run beyond the limit (the ones waiting when the breaker was confirmed). */
+  readonly allowance?: number;
 }
 
 /** The breaker's answer to a request for deactivations. */
@@ -78,7 +80,7 @@ export function evaluateBreaker(
   const breaker = settings.circuitBreaker;
   const limit = deactivationLimit(breaker, totalUsers);
   const recent = countInWindow(state, now, breaker.windowMinutes);
-  const room = Math.max(0, limit - recent);
+  const room = Math.max(0, limit - recent) + Math.max(0, state.allowance ?? 0);
   if (requested <= room) return { allowed: requested, tripped: false };
   const share = `${Math.round(breaker.maxDeactivationShare * 1000) / 10}%`;
   return {
@@ -156,7 +158,10 @@ export class CircuitBreakerStore {
       const state = await this.state();
       const decision = evaluateBreaker(state, settings, now, totalUsers, requested);
       if (decision.allowed === 0 && decision.tripped === state.tripped) return decision;
-      let next = recordDeactivations(state, decision.allowed, now);
+      // Confirmed deactivations are spent first, so they never count against the window's own limit.
+      const spent = Math.min(state.allowance ?? 0, decision.allowed);
+      let next = recordDeactivations(state, decision.allowed - spent, now);
+      if (state.allowance !== undefined) next = { ...next, allowance: state.allowance - spent };
       if (decision.tripped && !state.tripped) {
         next = { ...next, tripped: true, trippedAt: now.toISOString(), ...(decision.reason === undefined ? {} : { reason: decision.reason }) };
       }
@@ -165,11 +170,15 @@ export class CircuitBreakerStore {
     });
   }
 
-  /** The admin's confirmation: resumes deactivations and starts a fresh window, so the confirmed ones do not trip it again at once. */
-  async confirm(): Promise<BreakerState> {
+  /**
+   * The admin's confirmation: resumes deactivations and starts a fresh window; the `waiting` deactivations the
+   * admin saw paused are allowed on top of the window's limit, so confirming them does not trip the breaker again.
+   */
+  async confirm(waiting = 0): Promise<BreakerState> {
     return this.withLease(async () => {
-      await this.kvs.set(BREAKER_KEY, initialBreakerState);
-      return initialBreakerState;
+      const next: BreakerState = waiting > 0 ? { ...initialBreakerState, allowance: Math.floor(waiting) } : initialBreakerState;
+      await this.kvs.set(BREAKER_KEY, next);
+      return next;
     });
   }
 

@@ -118,6 +118,16 @@ describe('CircuitBreakerStore', () => {
     expect(await store.admit(settings(), 100, 1)).toEqual({ allowed: 1, tripped: false });
   });
 
+  it('lets the deactivations waiting at confirmation run on top of the limit, once', async () => {
+    expect(await store.admit(settings(), 100, 25)).toMatchObject({ allowed: 10, tripped: true });
+    await store.confirm(15);
+    expect(await store.state()).toMatchObject({ tripped: false, allowance: 15 });
+    expect(await store.admit(settings(), 100, 15)).toEqual({ allowed: 15, tripped: false });
+    expect((await store.state()).recent).toEqual([]);
+    expect(await store.admit(settings(), 100, 10)).toEqual({ allowed: 10, tripped: false });
+    expect(await store.admit(settings(), 100, 1)).toMatchObject({ allowed: 0, tripped: true });
+  });
+
   it('does not write when nothing changes', async () => {
     await store.admit(settings(), 100, 0);
     expect(await fixture.kvs.get(BREAKER_KEY)).toBeUndefined();
