@@ -3,25 +3,22 @@
  * only workspace admins get answers, every input is validated on the server, secrets never come back, and
  * each call does what the page expects of it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Handlers } from '@forge/resolver';
 import { invokeAdmin, makeAdminHandlers } from '../../src/admin/admin-handlers';
 import { workspaceUuidOf, type WorkspacePermissionLookup } from '../../src/admin/workspace-admin';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import type { AdminApi } from '../../src/shared/admin-api';
 import { createLocalKvs } from '../../src/storage/local-kvs';
+import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 import { scimOverHttp, type ScimCall } from '../support/sync-state';
 
 const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
 const ADMIN_CONTEXT = { accountId: '557058:admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
 const TOKEN = 'admin-handlers-token';
-const fastClock = { now: () => Date.now(), sleep: async () => undefined };
 
 describe('admin handlers', () => {
+  let started: InProcessHost;
   let host: LocalHost;
-  let dataDir: string;
   let scim: ScimCall;
   let permission: { status: number; permission?: string } | Error;
   let asked: string[];
@@ -59,26 +56,16 @@ describe('admin handlers', () => {
   }
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'admin-handlers-'));
     logged = [];
-    host = await startLocalHost({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      bearerToken: TOKEN,
-      reconcileIntervalMs: 0,
-      retryDelaySeconds: 0,
-      targetClock: fastClock,
-      logger: { error: (code: string) => void logged.push(code) },
-    });
+    started = await startInProcessHost({ bearerToken: TOKEN, logger: { error: (code: string) => void logged.push(code) } });
+    host = started.host;
     scim = scimOverHttp(host.scimBaseUrl, TOKEN);
     permission = { status: 200, permission: 'owner' };
     asked = [];
   });
 
   afterEach(async () => {
-    await host.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await started.stop();
   });
 
   it('reads the workspace from installContext only', () => {

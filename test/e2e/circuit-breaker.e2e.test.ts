@@ -2,23 +2,21 @@
  * The deprovisioning circuit breaker end to end: a mass deactivation over SCIM suspends only what the limit
  * allows, the rest waits visibly (status, audit log) until an admin confirms, and then exactly those run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Handlers } from '@forge/resolver';
 import { makeAdminHandlers } from '../../src/admin/admin-handlers';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import type { AdminApi } from '../../src/shared/admin-api';
 import { createLocalKvs } from '../../src/storage/local-kvs';
 import { findUserByEmail, userStatus } from '../../emulators';
+import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 
 const TOKEN = 'breaker-e2e-token';
 const CONTEXT = { accountId: 'admin', installContext: 'ari:cloud:bitbucket::workspace/5f8a1c2e-1111-4222-8333-944455556666' };
 const USERS = 30;
 
 describe('deprovisioning circuit breaker', () => {
+  let started: InProcessHost;
   let host: LocalHost;
-  let dataDir: string;
   let admin: Handlers<AdminApi>;
 
   const scim = async (method: string, p: string, body?: unknown): Promise<{ status: number; body: { id: string } }> => {
@@ -51,17 +49,8 @@ describe('deprovisioning circuit breaker', () => {
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'breaker-e2e-'));
-    host = await startLocalHost({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      bearerToken: TOKEN,
-      reconcileIntervalMs: 0,
-      retryDelaySeconds: 0,
-      targetClock: { now: () => Date.now(), sleep: async () => undefined },
-      logger: { error: () => undefined },
-    });
+    started = await startInProcessHost({ bearerToken: TOKEN });
+    host = started.host;
     admin = makeAdminHandlers({
       getApp: async () => host.app,
       getSync: async () => host.sync,
@@ -74,8 +63,7 @@ describe('deprovisioning circuit breaker', () => {
   });
 
   afterAll(async () => {
-    await host.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await started.stop();
   });
 
   it('holds back deactivations past the limit until an admin confirms, then runs exactly those', async () => {
