@@ -1,0 +1,65 @@
+/**
+ * The page's typed client of the admin resolvers (src/shared/admin-api.ts). Two transports carry the same calls:
+ * @forge/bridge `invoke` inside Bitbucket, and the local host's HTTP bridge (`POST /admin/api/invoke`). Both
+ * may answer an expected failure as `{ error: { reason, message } }` instead of failing; the client turns that
+ * into an AdminCallError so every section handles failures one way.
+ */
+import type { AdminApi } from '../../../../src/shared/admin-api';
+
+/** A resolver key. */
+export type AdminKey = keyof AdminApi;
+
+/** The payload a resolver takes (undefined for those that take none). */
+export type PayloadOf<K extends AdminKey> = Parameters<AdminApi[K]> extends [infer P] ? P : undefined;
+
+/** The result a resolver answers with. */
+export type ResultOf<K extends AdminKey> = Awaited<ReturnType<AdminApi[K]>>;
+
+/** A transport: sends one call and answers with the raw reply (a result, or an object with `error`). */
+export type Transport = (key: AdminKey, payload: unknown) => Promise<unknown>;
+
+/** A failed call: `reason` is the resolver's reason (not-admin, invalid-input, internal, …) or a transport one. */
+export class AdminCallError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminCallError';
+  }
+}
+
+/** Calls resolvers by key with the contract's payload and result types. */
+export interface AdminClient {
+  call<K extends AdminKey>(key: K, ...payload: PayloadOf<K> extends undefined ? [] : [PayloadOf<K>]): Promise<ResultOf<K>>;
+}
+
+/** Reads an `{ error: { reason, message } }` reply, or undefined when the reply is a result. */
+export function failureOf(reply: unknown): AdminCallError | undefined {
+  if (typeof reply !== 'object' || reply === null || !('error' in reply)) return undefined;
+  const error = (reply as { error: unknown }).error;
+  if (typeof error !== 'object' || error === null) return new AdminCallError('internal', 'The call failed');
+  const { reason, message } = error as { reason?: unknown; message?: unknown };
+  return new AdminCallError(typeof reason === 'string' ? reason : 'internal', typeof message === 'string' ? message : 'The call failed');
+}
+
+/** Makes a typed client over a transport. */
+export function makeAdminClient(transport: Transport): AdminClient {
+  return {
+    async call(key, ...payload) {
+      const reply = await transport(key, payload[0] ?? {});
+      const failure = failureOf(reply);
+      if (failure) throw failure;
+      return reply as never;
+    },
+  };
+}
+
+/** The message to show for a failed call. */
+export function describeError(error: unknown): string {
+  if (error instanceof AdminCallError) {
+    if (error.reason === 'not-admin') return `Only workspace admins can do this. ${error.message}`;
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
