@@ -155,7 +155,7 @@ export function AuditSection(_props: SectionProps): ReactNode {
       <ActionError error={exportLog.error} onDismiss={exportLog.clearError} title="The export failed" />
       <LoadableView state={page.state} what="the audit log" onRetry={() => page.reload()}>
         {(view) => (
-          <>
+          <div data-testid="audit-entries">
             <DynamicTable
               caption={<TableCaption>{`Entries, newest first (page ${cursors.length})`}</TableCaption>}
               head={{
@@ -173,7 +173,7 @@ export function AuditSection(_props: SectionProps): ReactNode {
                 cells: [
                   { key: 'at', content: <span style={{ whiteSpace: 'nowrap' }}>{formatTime(entry.at)}</span> },
                   { key: 'source', content: entry.source },
-                  { key: 'action', content: <code>{entry.action}</code> },
+                  { key: 'action', content: <code style={{ whiteSpace: 'nowrap' }}>{entry.action}</code> },
                   {
                     key: 'target',
                     content: (
@@ -194,7 +194,6 @@ export function AuditSection(_props: SectionProps): ReactNode {
                   <EmptyState title="No entries match these filters" />
                 )
               }
-              testId="audit-table"
             />
             <nav aria-label="Audit log pages" style={{ display: 'flex', gap: 8, marginTop: 8 }}>
               <Button isDisabled={cursors.length <= 1} onClick={() => setCursors((current) => current.slice(0, -1))}>
@@ -204,7 +203,7 @@ export function AuditSection(_props: SectionProps): ReactNode {
                 Older
               </Button>
             </nav>
-          </>
+          </div>
         )}
       </LoadableView>
     </div>

@@ -10,8 +10,6 @@ import { RadioGroup } from '@atlaskit/radio';
 import SectionMessage from '@atlaskit/section-message';
 import TextArea from '@atlaskit/textarea';
 import Textfield from '@atlaskit/textfield';
-import Toggle from '@atlaskit/toggle';
-import { token } from '@atlaskit/tokens';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { TransformPreviewView } from '../../../../src/shared/admin-api';
 import type { BreakerState } from '../../../../src/sync/circuit-breaker';
@@ -22,6 +20,7 @@ import type { SectionProps } from '../app';
 import { describedBy, Field } from '../ui/field';
 import { formatTime } from '../ui/format';
 import { ActionError, LoadableView, LoadingState } from '../ui/loadable-view';
+import { ToggleRow } from '../ui/toggle-row';
 import { useAction, useLoader } from '../ui/use-loader';
 
 const OPERATIONS: readonly { readonly key: keyof SyncOperations; readonly label: string; readonly helper: string }[] = [
@@ -185,22 +184,14 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
           {OPERATIONS.map((operation) => {
             const id = `provisioning-op-${operation.key}`;
             return (
-              <div key={operation.key} style={{ display: 'flex', gap: 8, alignItems: 'flex-start' }}>
-                <Toggle
-                  id={id}
-                  isChecked={draft.operations[operation.key]}
-                  onChange={() => update({ operations: { ...draft.operations, [operation.key]: !draft.operations[operation.key] } })}
-                  descriptionId={`${id}-helper`}
-                />
-                <div>
-                  <label htmlFor={id} style={{ fontWeight: 600 }}>
-                    {operation.label}
-                  </label>
-                  <div id={`${id}-helper`} style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
-                    {operation.helper}
-                  </div>
-                </div>
-              </div>
+              <ToggleRow
+                key={operation.key}
+                id={id}
+                label={operation.label}
+                helper={operation.helper}
+                isChecked={draft.operations[operation.key]}
+                onChange={() => update({ operations: { ...draft.operations, [operation.key]: !draft.operations[operation.key] } })}
+              />
             );
           })}
         </div>
@@ -262,16 +253,14 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
 
       <section aria-labelledby="provisioning-safety-heading" style={{ marginTop: 24 }}>
         <SubTitle id="provisioning-safety-heading">Dry run and circuit breaker</SubTitle>
-        <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start', marginTop: 8 }}>
-          <Toggle id="provisioning-dry-run" isChecked={draft.dryRun} onChange={() => update({ dryRun: !draft.dryRun })} descriptionId="provisioning-dry-run-helper" />
-          <div>
-            <label htmlFor="provisioning-dry-run" style={{ fontWeight: 600 }}>
-              Dry run
-            </label>
-            <div id="provisioning-dry-run-helper" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
-              Plan every change and record it in the audit log as planned, without applying it.
-            </div>
-          </div>
+        <div style={{ marginTop: 8 }}>
+          <ToggleRow
+            id="provisioning-dry-run"
+            label="Dry run"
+            helper="Plan every change and record it in the audit log as planned, without applying it."
+            isChecked={draft.dryRun}
+            onChange={() => update({ dryRun: !draft.dryRun })}
+          />
         </div>
         <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: 16 }}>
           <NumberField id="provisioning-share" label="Most users deactivated per window (%)" value={draft.sharePercent} onChange={(sharePercent) => update({ sharePercent })} error={byPath['circuitBreaker.maxDeactivationShare']} />
@@ -368,18 +357,18 @@ function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; r
 
   return (
     <div style={{ marginTop: 16 }}>
-      <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start' }}>
-        <Toggle id="provisioning-transform-on" isChecked={draft.transformOn} onChange={() => onChange({ transformOn: !draft.transformOn })} descriptionId="provisioning-transform-helper" />
-        <div>
-          <label htmlFor="provisioning-transform-on" style={{ fontWeight: 600 }}>
-            Username transform
-          </label>
-          <div id="provisioning-transform-helper" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
+      <ToggleRow
+        id="provisioning-transform-on"
+        label="Username transform"
+        helper={
+          <>
             A pattern over the whole userName and a replacement with $1…$9, e.g. <code>(.*)@corp\.example\.com</code> →{' '}
             <code>$1@example.com</code>. Names the pattern does not match stay as they are.
-          </div>
-        </div>
-      </div>
+          </>
+        }
+        isChecked={draft.transformOn}
+        onChange={() => onChange({ transformOn: !draft.transformOn })}
+      />
       {draft.transformOn ? (
         <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 16 }}>
           <Field id="provisioning-pattern" label="Pattern" error={issueOf('pattern')}>

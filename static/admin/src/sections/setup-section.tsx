@@ -54,9 +54,9 @@ export function SetupSection({ onChanged }: SectionProps): ReactNode {
   const url = baseUrl.state.status === 'ready' ? baseUrl.state.value.url : undefined;
   const liveTokens = tokens.state.status === 'ready' ? tokens.state.value : [];
   const tokenHint = issued
-    ? `Use the token generated on this page (it ends in ${issued.view.suffix}); it is shown only once.`
+    ? `Use the token generated on this page (it ends in …${issued.view.suffix}); it is shown only once.`
     : liveTokens.length > 0
-      ? `A token ending in ${liveTokens[0]?.suffix ?? ''} is active; if you no longer have it, generate a new one on this page (tokens are shown only once).`
+      ? `A token ending in …${liveTokens[0]?.suffix ?? ''} is active; if you no longer have it, generate a new one on this page (tokens are shown only once).`
       : 'Generate one under "Bearer tokens" on this page; it is shown only once.';
 
   return (
@@ -231,9 +231,9 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
             rows={views.map((view) => ({
               key: view.id,
               cells: [
-                { key: 'token', content: <code>…{view.suffix}</code> },
+                { key: 'token', content: <code style={{ whiteSpace: 'nowrap' }}>…{view.suffix}</code> },
                 { key: 'label', content: view.label ?? '—' },
-                { key: 'created', content: formatTime(view.createdAt) },
+                { key: 'created', content: <span style={{ whiteSpace: 'nowrap' }}>{formatTime(view.createdAt)}</span> },
                 { key: 'expires', content: view.expiresAt ? formatDate(view.expiresAt) : 'never' },
                 {
                   key: 'actions',

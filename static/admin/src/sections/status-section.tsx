@@ -177,6 +177,7 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
             aria-pressed={option === state}
             style={{ background: 'none', border: 0, padding: 0, cursor: 'pointer', display: 'inline-flex', gap: 4, alignItems: 'center', color: 'inherit', font: 'inherit' }}
             data-testid={`status-count-${option}`}
+            data-count={view.counts[option]}
           >
             <Lozenge appearance={STATE_APPEARANCE[option]}>{option}</Lozenge>
             <span style={{ fontWeight: 600 }}>{view.counts[option]}</span>

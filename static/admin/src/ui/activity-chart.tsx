@@ -3,8 +3,8 @@ import { token } from '@atlaskit/tokens';
 import type { ReactNode } from 'react';
 import type { ActivityBucket } from '../../../../src/shared/admin-api';
 
-const WIDTH = 720;
-const HEIGHT = 200;
+const WIDTH = 1040;
+const HEIGHT = 220;
 const MARGIN = { top: 12, right: 8, bottom: 28, left: 36 };
 
 const SERIES = [
@@ -48,7 +48,7 @@ export function ActivityChart({ buckets, title }: ActivityChartProps): ReactNode
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
   return (
     <figure style={{ margin: 0 }}>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-labelledby="activity-title activity-desc" style={{ maxWidth: WIDTH, display: 'block' }}>
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-labelledby="activity-title activity-desc" style={{ display: 'block' }}>
         <title id="activity-title">{title}</title>
         <desc id="activity-desc">{summary}</desc>
         {[0, 0.5, 1].map((fraction) => (

@@ -1,0 +1,357 @@
+/**
+ * The admin page in real headless Chromium (Debian's package, driven by playwright-core) against the real local
+ * host started as `npm start` does, walking an admin's story: pick the IdP, generate a token, push users and a
+ * group over SCIM with that token, watch them appear in Status with their state, add a permission rule and
+ * preview its grants, find the changes in the audit log and export it. Every section is screenshotted into
+ * test-output/screenshots/ and checked with axe-core; any console error or page error fails the test.
+ *
+ * The page is built by `npm run build:ui` (the first step of `npm test`) and Chromium is installed by
+ * scripts/ensure-chromium.sh; the test fails with a clear message when either is missing.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { killAllLocalHostProcesses, REPO_ROOT, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
+const AXE_SOURCE = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+const DIST_INDEX = path.join(REPO_ROOT, 'static', 'admin', 'dist', 'index.html');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** How long the page may take to show what the sync did (the dispatcher kicks at most once per 10 s). */
+const SYNC_WAIT_MS = 40_000;
+
+jest.setTimeout(150_000);
+
+/** One axe-core finding, as much of it as a failure message needs. */
+interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: readonly { readonly target: readonly string[]; readonly failureSummary?: string }[];
+}
+
+let host: LocalHostProcess;
+let context: BrowserContext;
+let page: Page;
+let dataDir: string;
+let userDataDir: string;
+let origin: string;
+const adminKey = randomBytes(18).toString('base64url');
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(DIST_INDEX)) throw new Error('static/admin/dist is missing: run `npm run build:ui` (npm test does it first)');
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it first)`);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-data-'));
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-chromium-'));
+  host = await startLocalHostProcess({ dataDir, launcher: 'node', env: { ADMIN_KEY: adminKey } });
+  origin = new URL(host.scimBaseUrl).origin;
+  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir).
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // A download's blob URL counts as an aborted request once the file is saved; that is not a failure.
+    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`);
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await host?.stop().catch(() => undefined);
+  await killAllLocalHostProcesses();
+  for (const dir of [dataDir, userDataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  const found = problems.splice(0);
+  expect(found).toEqual([]);
+});
+
+/** Opens a section by its tab. */
+async function openSection(id: string): Promise<void> {
+  await page.getByTestId(`tab-${id}`).click();
+  await page.locator(`[data-section="${id}"]`).waitFor({ state: 'visible' });
+}
+
+/** The count the Status section shows for a state. */
+async function countOf(state: string): Promise<number> {
+  return Number(await page.getByTestId(`status-count-${state}`).getAttribute('data-count'));
+}
+
+/** Polls `condition` from the test (the page's CSP forbids the string evaluation waitForFunction would need). */
+async function waitUntil(what: string, timeoutMs: number, condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Runs one step of the story; on failure, keeps a screenshot of what the page showed. */
+function step(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true }).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** Writes a full-page screenshot of the current section. */
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Runs axe-core over the page and answers the serious and critical violations. */
+async function seriousViolations(): Promise<AxeViolation[]> {
+  // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+  const result = (await page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
+  )) as { violations: AxeViolation[]; passes: unknown[]; testEngine: { name: string } };
+  expect(result.testEngine.name).toBe('axe-core');
+  expect(result.passes.length).toBeGreaterThan(10);
+  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}
+
+function describeViolations(violations: readonly AxeViolation[]): string[] {
+  return violations.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+}
+
+/** Screenshots the section and checks it with axe. */
+async function checkSection(name: string): Promise<void> {
+  await screenshot(name);
+  expect(describeViolations(await seriousViolations())).toEqual([]);
+}
+
+async function scim(method: string, resource: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${host.scimBaseUrl}/${resource}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json', Accept: 'application/scim+json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+function user(userName: string, given: string, family: string): unknown {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    name: { givenName: given, familyName: family },
+    emails: [{ value: userName.includes('@') ? userName : `${userName}@example.com`, type: 'work', primary: true }],
+    active: true,
+  };
+}
+
+let token = '';
+
+describe('the admin page on the local host', () => {
+  step('opens with the key from the URL, then hides the key', async () => {
+    await page.goto(`${origin}/admin/#key=${adminKey}`);
+    await page.getByRole('heading', { level: 1, name: 'SCIM provisioning' }).waitFor();
+    await page.getByText('Set-up is not finished').waitFor();
+    expect(page.url()).toBe(`${origin}/admin/`);
+    expect(host.stdout()).toContain(`Admin page: ${origin}/admin/#key=${adminKey}`);
+  });
+
+  step('Set-up: picks Okta, shows its guide with the base URL, generates a token shown once', async () => {
+    await openSection('setup');
+    await page.getByText('Choose your identity provider').first().waitFor();
+    await page.locator('#setup-idp').focus();
+    await page.keyboard.type('Okta');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Set-up guide: Okta' }).waitFor();
+    const guide = page.getByTestId('setup-guide');
+    await guide.getByRole('heading', { name: 'Connect Okta to the app' }).waitFor();
+    expect(await guide.textContent()).toContain(`SCIM connector base URL: ${host.scimBaseUrl}`);
+    expect(await guide.textContent()).not.toContain('{{');
+    expect(await page.locator('#setup-base-url').inputValue()).toBe(host.scimBaseUrl);
+
+    await page.locator('#setup-token-label').fill('Okta production');
+    await page.getByTestId('setup-generate-token').click();
+    const issued = page.locator('#setup-issued-token');
+    await issued.waitFor();
+    token = await issued.inputValue();
+    expect(token.length).toBeGreaterThan(20);
+    await page.getByRole('button', { name: 'Copy bearer token' }).click();
+    await page.getByText('Copied', { exact: true }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
+    await page.getByRole('cell', { name: 'Okta production' }).waitFor();
+    expect(await guide.textContent()).toContain(`it ends in …${token.slice(-4)}`);
+    await checkSection('1-setup');
+  });
+
+  step('Status: users and a group pushed over SCIM with that token appear with their state', async () => {
+    const created = [];
+    for (const [userName, given, family] of [
+      ['ada@example.com', 'Ada', 'Lovelace'],
+      ['grace@example.com', 'Grace', 'Hopper'],
+      ['alan@example.com', 'Alan', 'Turing'],
+      ['no-email-login', 'Nemo', 'Nobody'],
+    ] as const) {
+      const response = await scim('POST', 'Users', token, user(userName, given, family));
+      expect(response.status).toBe(201);
+      created.push(response.body.id as string);
+    }
+    const group = await scim('POST', 'Groups', token, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Engineering',
+      members: [{ value: created[0] }, { value: created[1] }],
+    });
+    expect(group.status).toBe(201);
+
+    await openSection('status');
+    const synced = page.getByTestId('status-count-synced');
+    // Three users and the group end up synced; the user whose userName is no email is skipped.
+    await waitUntil('3 users and the group synced, 1 user skipped', SYNC_WAIT_MS, async () => (await countOf('synced')) >= 4 && (await countOf('skipped')) >= 1);
+    await synced.click();
+    const names = page.getByTestId('status-items').getByTestId('status-item-name');
+    await page.getByTestId('status-items').getByText('Engineering').waitFor();
+    expect(await names.allTextContents()).toEqual(expect.arrayContaining(['Engineering', 'ada@example.com', 'alan@example.com', 'grace@example.com']));
+    await page.getByTestId('status-count-skipped').click();
+    await page.getByTestId('status-items').getByText('no-email-login').waitFor();
+    await page.getByRole('img', { name: /Audit entries per hour by outcome/ }).waitFor();
+    await checkSection('5-status');
+  });
+
+  step('Group permissions: a rule for the pushed group previews its grants and the diff, and saves', async () => {
+    await openSection('permissions');
+    await page.getByText('No rules yet').waitFor();
+    await page.getByTestId('permissions-add-rule').click();
+    await page.getByTestId('rule-0-group').fill('Engineering');
+    await page.getByTestId('rule-0-projects').fill('PLAT');
+    await page.getByTestId('rule-0-repositories').fill('web-*');
+    await page.locator('#rule-0-level').selectOption('write');
+    await page.getByTestId('permissions-preview').click();
+    const preview = page.getByTestId('permissions-preview-result');
+    await preview.waitFor();
+    await preview.getByText('2 to add').waitFor();
+    const rows = await preview.locator('tbody tr').allInnerTexts();
+    expect(rows.map((row) => row.replace(/\s+/g, ' ').trim())).toEqual([
+      'Project PLAT Engineering — write add rule-1',
+      'Repository web-app Engineering — write add rule-1',
+    ]);
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('Saved.').waitFor();
+    // Once the permission sync has applied the rule, the same preview finds both grants in Bitbucket.
+    await waitUntil('the grants applied in Bitbucket', SYNC_WAIT_MS, async () => {
+      await page.getByTestId('permissions-preview').click();
+      await preview.waitFor();
+      return preview.getByText('2 unchanged').isVisible();
+    });
+    expect((await preview.locator('tbody tr').allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim())).toEqual([
+      'Project PLAT Engineering write write same rule-1',
+      'Repository web-app Engineering write write same rule-1',
+    ]);
+    await checkSection('4-permissions');
+  });
+
+  step('Audit log: finds the changes, filters by outcome, and exports CSV and JSON', async () => {
+    await openSection('audit');
+    await page.locator('#audit-text').fill('ada@example.com');
+    await page.getByTestId('audit-apply').click();
+    const table = page.getByTestId('audit-entries');
+    await table.getByText('create-user').first().waitFor();
+    expect(await table.textContent()).toContain('User ada@example.com');
+
+    await page.locator('#audit-text').fill('');
+    await page.locator('#audit-outcome').focus();
+    await page.keyboard.type('skipped');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('audit-apply').click();
+    await table.getByText('no-email-login').first().waitFor();
+
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export-csv').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^scim-audit-.*\.csv$/);
+    const csvText = fs.readFileSync(await csv.path(), 'utf8');
+    const csvLines = csvText.trim().split(/\r?\n/);
+    expect(csvLines.length).toBeGreaterThan(1);
+    expect(csvLines[0]).toContain('outcome');
+    expect(csvLines.slice(1).every((line) => line.includes('skipped'))).toBe(true);
+    expect(csvText).toContain('no-email-login');
+
+    await page.getByText('Clear filters').click();
+    await table.getByText('settings-saved').first().waitFor();
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export-json').click()]);
+    expect(json.suggestedFilename()).toMatch(/^scim-audit-.*\.json$/);
+    const exported = JSON.parse(fs.readFileSync(await json.path(), 'utf8')) as unknown;
+    const entries = (Array.isArray(exported) ? exported : (exported as { entries: unknown[] }).entries) as { action: string; target: { display?: string } }[];
+    const actions = new Set(entries.map((entry) => entry.action));
+    for (const action of ['idp-chosen', 'token-issued', 'create-user', 'create-group', 'settings-saved']) expect(actions).toContain(action);
+    expect(entries.some((entry) => entry.target.display === 'grace@example.com')).toBe(true);
+    await page.getByText(/entries exported as JSON/).waitFor();
+    await checkSection('6-audit');
+  });
+
+  step('Provisioning: the username transform is validated and previewed live over samples and recent userNames', async () => {
+    await openSection('provisioning');
+    await page.getByText('Username transform', { exact: true }).click();
+    await page.getByTestId('provisioning-pattern').fill('(.*');
+    await page.getByText('This transform cannot be used').waitFor();
+    await page.getByTestId('provisioning-pattern').fill('(.*)@example\\.com');
+    await page.getByTestId('provisioning-replacement').fill('$1@corp.example');
+    const preview = page.getByTestId('provisioning-preview');
+    await preview.getByText('ada@corp.example').waitFor();
+    expect(await preview.textContent()).toContain('recent');
+    await checkSection('3-provisioning');
+  });
+
+  step('Connections: the emulated organization passes the connection test and offers its directory', async () => {
+    // From the Provisioning tab, the arrow keys move along the tab list and open the section they land on.
+    await page.getByTestId('tab-provisioning').focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByTestId('tab-connections').getAttribute('aria-selected')).toBe('true');
+    await page.locator('[data-section="connections"]').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.closest("[role=tabpanel]") !== null || document.activeElement?.getAttribute("role") === "tabpanel"')).toBe(true);
+    await page.getByTestId('connections-test').click();
+    const report = page.getByTestId('connections-report');
+    await report.getByText('Atlassian Admin API: works').waitFor();
+    await report.getByText('Bitbucket: works').waitFor();
+    await page.getByText('Emulated directory (emulated-directory)').waitFor();
+    await checkSection('2-connections');
+  });
+
+  step('Import and export: downloads the settings, and lists every problem of an invalid import by path', async () => {
+    await openSection('settings');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('settings-export').click()]);
+    const settings = JSON.parse(fs.readFileSync(await download.path(), 'utf8')) as { rules: { group: string; projects: string[] }[] };
+    expect(settings.rules).toEqual([expect.objectContaining({ group: 'Engineering', projects: ['PLAT'] })]);
+    await page.getByTestId('settings-document').fill(JSON.stringify({ ...settings, dryRun: 'yes', rules: [{ ...settings.rules[0], level: 'owner' }] }, null, 2));
+    await page.getByTestId('settings-import').click();
+    const errors = page.getByTestId('settings-import-errors');
+    await errors.getByText('rules[0].level').waitFor();
+    await errors.getByText('dryRun', { exact: true }).waitFor();
+    await checkSection('7-settings');
+  });
+});
