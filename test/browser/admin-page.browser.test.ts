@@ -354,4 +354,24 @@ describe('the admin page on the local host', () => {
     await errors.getByText('dryRun', { exact: true }).waitFor();
     await checkSection('7-settings');
   });
+
+  step('Connections: a saved key comes back masked with its expiry warning; an expiry without its token is refused on its field', async () => {
+    await openSection('connections');
+    const inFiveDays = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#connections-bitbucketApiTokenExpiresAt').fill(inFiveDays);
+    await page.getByTestId('connections-save').click();
+    await page.locator('#connections-bitbucketApiTokenExpiresAt-error').getByText('cannot be set before bitbucketApiToken is').waitFor();
+
+    await page.locator('#connections-bitbucketApiTokenExpiresAt').fill('');
+    await page.locator('#connections-orgApiKey').fill('test-org-api-key-WXYZ');
+    await page.locator('#connections-orgApiKeyExpiresAt').fill(inFiveDays);
+    await page.getByTestId('connections-save').click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByText('••••WXYZ').first().waitFor();
+    await page.getByText(/Org API key expires in \d days/).waitFor();
+    await page.getByText('A credential expires soon').waitFor();
+    expect(await page.locator('#connections-orgApiKey').inputValue()).toBe('');
+    expect(await page.content()).not.toContain('test-org-api-key');
+    await checkSection('8-connections-saved');
+  });
 });
