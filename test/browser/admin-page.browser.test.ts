@@ -374,4 +374,65 @@ describe('the admin page on the local host', () => {
     expect(await page.content()).not.toContain('test-org-api-key');
     await checkSection('8-connections-saved');
   });
+
+  step('Local: without a key the page says where to find it; with a wrong key it shows the refusal', async () => {
+    const other = await context.newPage();
+    const refused: string[] = [];
+    other.on('console', (message) => {
+      if (message.type() !== 'error') return;
+      // Chromium reports every 401 answer as a console error; those are the point of this step.
+      if (/status of 401/.test(message.text())) refused.push(message.text());
+      else problems.push(`console error (keyless page): ${message.text()}`);
+    });
+    other.on('pageerror', (error) => problems.push(`page error (keyless page): ${error.message}`));
+    try {
+      await other.goto(`${origin}/admin/`);
+      await other.getByText('Open the admin URL that npm start printed').waitFor();
+      await other.goto(`${origin}/admin/#key=not-the-key`);
+      await other.getByText("The app's state could not be read").waitFor();
+      await other.getByText(/admin key is missing or wrong/).first().waitFor();
+      expect(refused.length).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  step('Forge: inside a Custom UI frame the same build calls the resolvers through @forge/bridge and shows their failures', async () => {
+    // A stand-in for the iframe's host bridge: `invoke` goes to the local resolvers, except one call answered
+    // the way Forge's resolver adapter answers a refused caller.
+    const forgePage = await context.newPage();
+    forgePage.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error (Forge page): ${message.text()}`);
+    });
+    forgePage.on('pageerror', (error) => problems.push(`page error (Forge page): ${error.message}`));
+    await forgePage.addInitScript((key: string) => {
+      const scope = globalThis as unknown as { __bridge: unknown; __forgeCalls: string[] };
+      scope.__forgeCalls = [];
+      scope.__bridge = {
+        callBridge: async (type: string, data: { functionKey: string; payload: unknown }) => {
+          if (type !== 'invoke') return undefined;
+          scope.__forgeCalls.push(data.functionKey);
+          if (data.functionKey === 'tokens/list') return { error: { reason: 'not-admin', message: 'You are not an admin of this workspace.' } };
+          const response = await fetch('/admin/api/invoke', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-admin-key': key },
+            body: JSON.stringify({ key: data.functionKey, payload: data.payload }),
+          });
+          const body = (await response.json()) as { result?: unknown; error?: unknown };
+          return 'error' in body ? body : body.result;
+        },
+      };
+    }, adminKey);
+    try {
+      await forgePage.goto(`${origin}/admin/`);
+      await forgePage.getByText('Provisioning is running').waitFor();
+      await forgePage.getByText('Could not load tokens').waitFor();
+      await forgePage.getByText('Only workspace admins can do this. You are not an admin of this workspace.').waitFor();
+      await forgePage.getByRole('heading', { name: 'Set-up guide: Okta' }).waitFor();
+      const calls = (await forgePage.evaluate('globalThis.__forgeCalls')) as string[];
+      expect(calls).toEqual(expect.arrayContaining(['status/get', 'setup/get', 'scim/get-base-url', 'tokens/list']));
+    } finally {
+      await forgePage.close();
+    }
+  });
 });
