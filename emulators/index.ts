@@ -23,3 +23,7 @@ export type { OperationRef, RequestToValidate, ResponseCheckOptions, ResponseToV
 export * from './seed';
 export { VirtualClock, systemClock } from './virtual-clock';
 export type { Clock } from './virtual-clock';
+export { COUNTS_PATH, STATE_PATH, startEmulatorServer } from './emulator-server';
+export type { EmulatorCounts, EmulatorServer, EmulatorServerOptions } from './emulator-server';
+export { snapshotEmulators } from './snapshot';
+export type { EmulatorSnapshot, RequestCounts, SnapshotGroup, SnapshotUser } from './snapshot';

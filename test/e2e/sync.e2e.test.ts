@@ -9,18 +9,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalHost, type LocalHost } from '../../src/local/local-host';
 import type { LocalJobQueueOptions } from '../../src/sync/local-job-queue';
-import { orgGroupNameFor } from '../../src/targets/group-slug';
+import { actualState, appliedWrites, directoryFromStore, expectedState, populate, scimOverHttp, seeded, type OrgState, type Populated, type ScimCall } from '../support/sync-state';
 
 const TOKEN = 'sync-e2e-token';
-const PREFIX = 'scim-';
 const fastClock = { now: () => Date.now(), sleep: async () => undefined };
 
 interface Harness {
   host: LocalHost;
   dataDir: string;
-  // SCIM JSON of any shape; a precise type would be a second copy of the schema.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  call(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  call: ScimCall;
   /** SCIM group id -> the displayName it had when its org group was created (renames keep the org name). */
   originalNames: Map<string, string>;
 }
@@ -43,15 +40,7 @@ async function start(options: { seed?: number; queue?: LocalJobQueueOptions } = 
     host,
     dataDir,
     originalNames: new Map(),
-    async call(method, p, body) {
-      const response = await fetch(`${host.scimBaseUrl}${p}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    },
+    call: scimOverHttp(host.scimBaseUrl, TOKEN),
   };
 }
 
@@ -75,108 +64,25 @@ async function converge(h: Harness): Promise<void> {
 }
 
 /** Remote writes that changed state so far: 2xx answers, and lost replies whose handler answered 2xx (the emulators' write logs). */
-function appliedWrites(h: Harness): number {
+function hostWrites(h: Harness): number {
   const emulators = h.host.emulators;
   if (!emulators) throw new Error('no emulators');
-  const succeeded = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;
-  const count = (log: readonly { applied: boolean; status: number | 'dropped'; handledStatus?: number }[]): number =>
-    log.filter((entry) => entry.applied && (entry.status === 'dropped' ? succeeded(entry.handledStatus) : succeeded(entry.status))).length;
-  return count(emulators.admin.writeLog) + count(emulators.bitbucket.writeLog);
+  return appliedWrites(emulators.admin.writeLog, emulators.bitbucket.writeLog);
 }
 
-interface ExpectedState {
-  /** email -> membership status */
-  accounts: Map<string, string>;
-  /** org group name -> sorted member emails */
-  groups: Map<string, string[]>;
+/** The organization the SCIM directory implies (see expectedState in test/support/sync-state.ts). */
+async function expected(h: Harness, deletedEmails: Set<string>): Promise<OrgState> {
+  return expectedState(await directoryFromStore(h.host.app.store), h.originalNames, deletedEmails);
 }
 
-/** The organization the SCIM directory implies under the default settings (revoke-access deactivation, DELETE suspends). */
-async function expectedState(h: Harness, deletedEmails: Set<string>): Promise<ExpectedState> {
-  const store = h.host.app.store;
-  const accounts = new Map<string, string>();
-  const active = new Map<string, boolean>();
-  const emailOf = new Map<string, string>();
-  for await (const batch of store.scan('User', 100_000)) {
-    for (const user of batch) {
-      const email = String(user.resource.userName).toLowerCase();
-      emailOf.set(user.id, email);
-      active.set(user.id, user.resource.active !== false);
-      accounts.set(email, 'active');
-    }
-  }
-  for (const email of deletedEmails) accounts.set(email, 'suspended');
-  const groups = new Map<string, string[]>();
-  for await (const batch of store.scan('Group', 100_000)) {
-    for (const group of batch) {
-      const members: string[] = [];
-      for await (const page of store.members(group.id)) {
-        for (const member of page) if (active.get(member.value)) members.push(emailOf.get(member.value) ?? '?');
-      }
-      const name = orgGroupNameFor(h.originalNames.get(group.id) ?? String(group.resource.displayName), PREFIX);
-      groups.set(name, members.sort());
-    }
-  }
-  return { accounts, groups };
-}
-
-function actualState(h: Harness): ExpectedState {
+function actual(h: Harness): OrgState {
   const state = h.host.emulators?.admin.state;
   if (!state) throw new Error('no emulators');
-  const emailOf = new Map<string, string>();
-  const accounts = new Map<string, string>();
-  for (const user of state.users.values()) {
-    emailOf.set(user.accountId, user.email.toLowerCase());
-    if (user.email.endsWith('@example.com')) accounts.set(user.email.toLowerCase(), user.membershipStatus);
-  }
-  const groups = new Map<string, string[]>();
-  for (const group of state.groups.values()) {
-    if (!group.name.startsWith(PREFIX)) continue;
-    groups.set(group.name, [...group.members].map((id) => emailOf.get(id) ?? id).sort());
-    expect(group.roles).toContainEqual({ resourceId: 'ari:cloud:bitbucket::workspace/5f1c2c7e-2d8e-4a3b-9c61-6a0e8f2b7d10', roleId: 'atlassian/user' });
-  }
-  return { accounts, groups };
+  return actualState({ users: state.users.values(), groups: state.groups.values() });
 }
 
-/** A deterministic pseudo-random generator, so every run builds the same directory. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
-async function populate(h: Harness, users: number, groups: number, seed: number): Promise<{ userIds: string[]; groupIds: string[]; memberships: number }> {
-  const random = seeded(seed);
-  const userIds: string[] = [];
-  for (let i = 0; i < users; i += 1) {
-    const email = `user${i}@example.com`;
-    const created = await h.call('POST', '/Users', { userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] });
-    expect(created.status).toBe(201);
-    userIds.push(created.body.id);
-  }
-  const groupIds: string[] = [];
-  let memberships = 0;
-  for (let g = 0; g < groups; g += 1) {
-    const displayName = `Team ${g}`;
-    const created = await h.call('POST', '/Groups', { displayName });
-    expect(created.status).toBe(201);
-    groupIds.push(created.body.id);
-    h.originalNames.set(created.body.id, displayName);
-    const members = userIds.filter(() => random() < 0.04);
-    memberships += members.length;
-    for (let i = 0; i < members.length; i += 25) {
-      const patched = await h.call('PATCH', `/Groups/${created.body.id}`, {
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-        Operations: [{ op: 'Add', path: 'members', value: members.slice(i, i + 25).map((value) => ({ value })) }],
-      });
-      expect(patched.status).toBe(204);
-    }
-  }
-  return { userIds, groupIds, memberships };
+function populateHost(h: Harness, users: number, groups: number, seed: number): Promise<Populated> {
+  return populate(h.call, h.originalNames, users, groups, seed);
 }
 
 describe('sync engine against the emulated organization', () => {
@@ -188,11 +94,11 @@ describe('sync engine against the emulated organization', () => {
 
   it('converges 500 users and 50 groups exactly with the minimum of remote writes, then follows every kind of change', async () => {
     h = await start();
-    const { userIds, groupIds, memberships } = await populate(h, 500, 50, 7);
+    const { userIds, groupIds, memberships } = await populateHost(h, 500, 50, 7);
     await converge(h);
-    expect(actualState(h)).toEqual(await expectedState(h, new Set()));
+    expect(actual(h)).toEqual(await expected(h, new Set()));
     // 500 invites, 50 group creates, 50 Bitbucket role grants, one add per membership.
-    expect(appliedWrites(h)).toBe(500 + 50 + 50 + memberships);
+    expect(hostWrites(h)).toBe(500 + 50 + 50 + memberships);
     expect(await h.host.sync.links.countByState()).toMatchObject({ failed: 0, pending: 0 });
     const extension = 'urn:scim:schemas:extension:bitbucket-scim-sync:2.0:User';
     const someone = await h.call('GET', `/Users/${userIds[42]}`);
@@ -202,7 +108,7 @@ describe('sync engine against the emulated organization', () => {
     const listed = await h.call('GET', '/Users?count=3');
     expect(listed.body.Resources.every((r: Record<string, { syncState?: string }>) => r[extension]?.syncState === 'synced')).toBe(true);
 
-    const before = appliedWrites(h);
+    const before = hostWrites(h);
     const patchUser = (id: string, active: boolean) =>
       h.call('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: active ? 'True' : 'False' }] });
     for (const id of userIds.slice(0, 30)) expect((await patchUser(id, false)).status).toBe(204);
@@ -224,15 +130,15 @@ describe('sync engine against the emulated organization', () => {
       deleted.add(`user${400 + index}@example.com`);
     }
     await converge(h);
-    expect(actualState(h)).toEqual(await expectedState(h, deleted));
-    expect(appliedWrites(h)).toBeGreaterThan(before);
+    expect(actual(h)).toEqual(await expected(h, deleted));
+    expect(hostWrites(h)).toBeGreaterThan(before);
 
     // Replaying everything (the hourly reconcile) finds nothing to change.
-    const settled = appliedWrites(h);
+    const settled = hostWrites(h);
     await h.host.sync.dispatcher.reconcile();
     await converge(h);
-    expect(appliedWrites(h)).toBe(settled);
-    expect(actualState(h)).toEqual(await expectedState(h, deleted));
+    expect(hostWrites(h)).toBe(settled);
+    expect(actual(h)).toEqual(await expected(h, deleted));
   }, 300_000);
 
   it.each([1, 2, 3, 4, 5])('converges with 20%% injected faults (seed %i), with no lost and no duplicated writes', async (seed) => {
@@ -245,18 +151,18 @@ describe('sync engine against the emulated organization', () => {
       emulator.faults.add({ fault: { kind: 'drop', when: 'before-handling' }, probability: 0.04 });
       emulator.faults.add({ fault: { kind: 'drop', when: 'after-handling' }, probability: 0.04 });
     }
-    const { memberships } = await populate(h, 60, 6, seed);
+    const { memberships } = await populateHost(h, 60, 6, seed);
     await converge(h);
-    expect(actualState(h)).toEqual(await expectedState(h, new Set()));
-    expect(appliedWrites(h)).toBe(60 + 6 + 6 + memberships);
+    expect(actual(h)).toEqual(await expected(h, new Set()));
+    expect(hostWrites(h)).toBe(60 + 6 + 6 + memberships);
   }, 120_000);
 
   it('delivers jobs twice and out of order without a second remote write', async () => {
     h = await start({ queue: { duplicateProbability: 0.6, shuffle: true, random: seeded(11) } });
-    const { memberships } = await populate(h, 80, 8, 3);
+    const { memberships } = await populateHost(h, 80, 8, 3);
     await converge(h);
-    expect(actualState(h)).toEqual(await expectedState(h, new Set()));
-    expect(appliedWrites(h)).toBe(80 + 8 + 8 + memberships);
+    expect(actual(h)).toEqual(await expected(h, new Set()));
+    expect(hostWrites(h)).toBe(80 + 8 + 8 + memberships);
     expect(h.host.queue.delivered).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,0 +1,108 @@
+/**
+ * The emulated Atlassian APIs as a server of their own: a linked Admin API and Bitbucket pair on the system
+ * clock, served under `/emulated/admin` and `/emulated/bitbucket`, plus `/emulator/state` (a snapshot with
+ * the write logs; `?logs=false` for the state only) and `/emulator/counts` (requests and writes so far) for
+ * tests. Run apart from the local host, its state outlives a crash of the host.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Emulator } from './emulator-types';
+import { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRouter } from './http';
+import { createLinkedEmulators, type LinkedEmulators } from './linked-emulators';
+import { snapshotEmulators, type RequestCounts } from './snapshot';
+import { systemClock, type Clock } from './virtual-clock';
+
+/** Where the snapshot is served. */
+export const STATE_PATH = '/emulator/state';
+
+/** Where the request and write counters are served. */
+export const COUNTS_PATH = '/emulator/counts';
+
+/** Options of an emulator server. */
+export interface EmulatorServerOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Seed of generated ids and probabilistic faults. */
+  readonly seed?: number;
+  /** Real milliseconds added to every request, so that a sync is slow enough to be interrupted. */
+  readonly latencyMs?: number;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/** What `/emulator/counts` answers. */
+export interface EmulatorCounts {
+  readonly requests: RequestCounts;
+  /** Entries in each write log (every mutating call received). */
+  readonly writes: RequestCounts;
+}
+
+/** A running emulator server. */
+export interface EmulatorServer {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly bitbucketUrl: string;
+  readonly emulators: LinkedEmulators;
+  close(): Promise<void>;
+}
+
+function counting(emulator: Emulator, count: () => void): Emulator {
+  return {
+    handle(request) {
+      count();
+      return emulator.handle(request);
+    },
+  };
+}
+
+/** Starts the emulators on their own port; resolves once they listen. */
+export async function startEmulatorServer(options: EmulatorServerOptions): Promise<EmulatorServer> {
+  const emulators = createLinkedEmulators({
+    clock: options.clock ?? systemClock,
+    ...(options.seed !== undefined ? { admin: { seed: options.seed }, bitbucket: { seed: options.seed } } : {}),
+  });
+  if (options.latencyMs !== undefined && options.latencyMs > 0) {
+    for (const emulator of [emulators.admin, emulators.bitbucket]) emulator.faults.add({ fault: { kind: 'latency', ms: options.latencyMs, timer: 'real' } });
+  }
+  const requests = { admin: 0, bitbucket: 0 };
+  const router = createEmulatorRouter({
+    admin: counting(emulators.admin, () => (requests.admin += 1)),
+    bitbucket: counting(emulators.bitbucket, () => (requests.bitbucket += 1)),
+  });
+  const server: Server = createServer((request, response) => {
+    if (router(request, response)) return;
+    const url = new URL(request.url ?? '/', 'http://emulator.invalid');
+    let body: unknown;
+    if (request.method === 'GET' && url.pathname === STATE_PATH) {
+      body = snapshotEmulators(emulators, requests, { stateOnly: url.searchParams.get('logs') === 'false' });
+    } else if (request.method === 'GET' && url.pathname === COUNTS_PATH) {
+      body = { requests, writes: { admin: emulators.admin.writeLog.length, bitbucket: emulators.bitbucket.writeLog.length } } satisfies EmulatorCounts;
+    } else {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'Not found', admin: ADMIN_PREFIX, bitbucket: BITBUCKET_PREFIX, state: STATE_PATH }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  return {
+    url,
+    adminUrl: `${url}${ADMIN_PREFIX}`,
+    bitbucketUrl: `${url}${BITBUCKET_PREFIX}`,
+    emulators,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
