@@ -151,6 +151,11 @@ export function AuditSection(_props: SectionProps): ReactNode {
         <p role="status" aria-live="polite" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F'), minHeight: 16 }}>
           {exported ?? ''}
         </p>
+        {applied.text.trim() ? (
+          <p style={{ fontSize: 12, color: token('color.text.subtle', '#44546F'), marginTop: 0 }}>
+            Exports use the time, user, group and outcome filters; the text search narrows only the table.
+          </p>
+        ) : null}
       </form>
       <ActionError error={exportLog.error} onDismiss={exportLog.clearError} title="The export failed" />
       <LoadableView state={page.state} what="the audit log" onRetry={() => page.reload()}>

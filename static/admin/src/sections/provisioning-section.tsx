@@ -18,7 +18,7 @@ import { useAdmin } from '../admin-context';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { describedBy, Field } from '../ui/field';
-import { formatTime } from '../ui/format';
+import { formatTime, sentence } from '../ui/format';
 import { ActionError, LoadableView, LoadingState } from '../ui/loadable-view';
 import { ToggleRow } from '../ui/toggle-row';
 import { useAction, useLoader } from '../ui/use-loader';
@@ -130,7 +130,7 @@ function BreakerPanel(): ReactNode {
     <div style={{ marginTop: 12 }} data-testid="provisioning-breaker">
       <SectionMessage appearance="warning" title="Deactivations are paused: the circuit breaker tripped">
         <p>
-          {breaker.reason ?? 'Too many deactivations within the window.'} Tripped {formatTime(breaker.trippedAt)}; {status.state.value.waitingDeactivations} deactivation
+          {sentence(breaker.reason ?? 'Too many deactivations within the window')} Tripped {formatTime(breaker.trippedAt)}; {status.state.value.waitingDeactivations} deactivation
           {status.state.value.waitingDeactivations === 1 ? ' waits' : 's wait'}.
         </p>
         <p>Check the identity provider first (a removed assignment or deleted group). Once the changes are intended, confirm to let them through.</p>

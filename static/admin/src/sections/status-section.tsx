@@ -16,7 +16,7 @@ import { useAdmin } from '../admin-context';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { ActivityChart } from '../ui/activity-chart';
-import { formatAgo, formatTime } from '../ui/format';
+import { formatAgo, formatTime, sentence } from '../ui/format';
 import { ActionError, EmptyState, LoadableView } from '../ui/loadable-view';
 import { useAction, useLoader } from '../ui/use-loader';
 import { VisuallyHidden } from '../ui/visually-hidden';
@@ -81,7 +81,7 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
     onChanged();
     return result;
   });
-  const [queued, setQueued] = useState<number | undefined>(undefined);
+  const [queued, setQueued] = useState(false);
 
   return (
     <div>
@@ -89,9 +89,9 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
         <SectionTitle>Status</SectionTitle>
         <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
           <span role="status" aria-live="polite" style={{ fontSize: 12 }}>
-            {queued !== undefined ? `${queued} resource${queued === 1 ? '' : 's'} queued` : ''}
+            {queued ? 'A full sync is queued.' : ''}
           </span>
-          <Button appearance="primary" onClick={() => void syncNow.run().then((result) => setQueued(result?.queued))} isLoading={syncNow.pending} testId="status-sync-now">
+          <Button appearance="primary" onClick={() => void syncNow.run().then((result) => setQueued(result !== undefined))} isLoading={syncNow.pending} testId="status-sync-now">
             Sync now
           </Button>
         </div>
@@ -144,7 +144,7 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
         <div style={{ marginTop: 8 }}>
           <SectionMessage appearance="warning" title="Deactivations are paused">
             <p>
-              {view.breaker.reason ?? 'The circuit breaker tripped.'} {view.waitingDeactivations} deactivation{view.waitingDeactivations === 1 ? ' waits' : 's wait'}. Confirm under Provisioning once they are intended.
+              {sentence(view.breaker.reason ?? 'The circuit breaker tripped')} {view.waitingDeactivations} deactivation{view.waitingDeactivations === 1 ? ' waits' : 's wait'}. Confirm under Provisioning once they are intended.
             </p>
           </SectionMessage>
         </div>

@@ -28,6 +28,12 @@ export function formatAgo(iso: string | undefined, now: Date = new Date()): stri
   return `${days} days ago`;
 }
 
+/** A sentence from the server, ending with a full stop so that the page can write another after it. */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 /** A masked secret: its suffix behind dots. */
 export function masked(suffix: string | undefined): string {
   return suffix ? `••••${suffix}` : '••••';
