@@ -9,6 +9,7 @@ import { defineConfig } from 'vite';
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The admin page's build: React, relative asset URLs, output in static/admin/dist. */
 export default defineConfig({
   root,
   base: './',

@@ -15,7 +15,7 @@ import { SetupSection } from './sections/setup-section';
 import { StatusSection } from './sections/status-section';
 import { useLoader } from './ui/use-loader';
 
-/** The sections in tab order, with the id the browser test and the README use for each. */
+/** The sections in tab order, each with the id its tab and panel carry (`tab-<id>`, `data-section`). */
 export const SECTIONS = [
   { id: 'setup', title: 'Set-up', Component: SetupSection },
   { id: 'connections', title: 'Connections', Component: ConnectionsSection },
