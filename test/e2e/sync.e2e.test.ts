@@ -4,49 +4,61 @@
  * the state the SCIM directory implies, exactly, and the number of applied remote writes must equal the
  * minimum the changes need (nothing lost, nothing duplicated).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import type { LocalJobQueueOptions } from '../../src/sync/local-job-queue';
-import { actualState, appliedWrites, directoryFromStore, expectedState, populate, scimOverHttp, seeded, type OrgState, type Populated, type ScimCall } from '../support/sync-state';
+import type { PermissionRule } from '../../src/sync/settings';
+import { slugifyGroupName } from '../../emulators';
+import { orgGroupNameFor } from '../../src/targets/group-slug';
+import { actualGrants, expectedGrants } from '../support/grant-state';
+import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { actualState, appliedWrites, directoryFromStore, expectedState, GROUP_PREFIX, populate, scimOverHttp, seeded, type OrgState, type Populated, type ScimCall } from '../support/sync-state';
 
 const TOKEN = 'sync-e2e-token';
-const fastClock = { now: () => Date.now(), sleep: async () => undefined };
+
+/** Rules over the populated teams and the emulated workspace (projects PLAT and WEB; platform-api, platform-infra, web-app). */
+const RULES: PermissionRule[] = [
+  { id: 'team0-read-all', group: 'Team 0', projects: [], repositories: ['*'], level: 'read' },
+  { id: 'team0-write-platform', group: 'team 0', projects: [], repositories: ['platform-*'], level: 'write' },
+  { id: 'team1-plat', group: 'Team 1', projects: ['PLAT'], repositories: [], level: 'create-repo' },
+  { id: 'team2-web', group: 'Team 2', projects: ['web'], repositories: ['web-?pp'], level: 'admin' },
+  { id: 'team10-renamed-later', group: 'Team 10', projects: ['WEB'], repositories: ['platform-api'], level: 'write' },
+  { id: 'team15-deleted-later', group: 'Team 15', projects: [], repositories: ['*-infra'], level: 'admin' },
+  { id: 'nobody', group: 'Not pushed by the IdP', projects: ['PLAT'], repositories: ['*'], level: 'admin' },
+];
 
 interface Harness {
+  started: InProcessHost;
   host: LocalHost;
-  dataDir: string;
   call: ScimCall;
   /** SCIM group id -> the displayName it had when its org group was created (renames keep the org name). */
   originalNames: Map<string, string>;
 }
 
-async function start(options: { seed?: number; queue?: LocalJobQueueOptions } = {}): Promise<Harness> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'scim-sync-e2e-'));
-  const host = await startLocalHost({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
+async function start(options: { seed?: number; queue?: LocalJobQueueOptions; rules?: PermissionRule[] } = {}): Promise<Harness> {
+  const started = await startInProcessHost({
     bearerToken: TOKEN,
-    reconcileIntervalMs: 0,
-    retryDelaySeconds: 0,
-    targetClock: fastClock,
-    logger: { error: () => undefined },
     ...(options.seed !== undefined ? { emulatorSeed: options.seed } : {}),
     ...(options.queue ? { queue: options.queue } : {}),
   });
+  if (options.rules) await started.host.sync.settings.save({ ...(await started.host.sync.settings.get()), rules: options.rules });
   return {
-    host,
-    dataDir,
+    started,
+    host: started.host,
     originalNames: new Map(),
-    call: scimOverHttp(host.scimBaseUrl, TOKEN),
+    call: scimOverHttp(started.host.scimBaseUrl, TOKEN),
   };
 }
 
 async function stop(h: Harness): Promise<void> {
-  await h.host.close();
-  rmSync(h.dataDir, { recursive: true, force: true });
+  await h.started.stop();
+}
+
+/** The grants the rules imply for the directory now, and the grants the Bitbucket emulator holds. */
+async function grants(h: Harness, rules: readonly PermissionRule[]): Promise<{ expected: Map<string, string>; actual: Map<string, string> }> {
+  const emulators = h.host.emulators;
+  if (!emulators) throw new Error('no emulators');
+  const live = [...emulators.admin.state.groups.values()].map((g) => g.name);
+  return { expected: expectedGrants(rules, await directoryFromStore(h.host.app.store), h.originalNames), actual: actualGrants(emulators.bitbucket.state.permissions, live) };
 }
 
 /** Waits until the outbox is empty and the queue idle, draining again where needed; bounded. */
@@ -92,13 +104,17 @@ describe('sync engine against the emulated organization', () => {
     if (h) await stop(h);
   });
 
-  it('converges 500 users and 50 groups exactly with the minimum of remote writes, then follows every kind of change', async () => {
-    h = await start();
+  it('converges 500 users, 50 groups and permission rules exactly with the minimum of remote writes, then follows every kind of change', async () => {
+    h = await start({ rules: RULES });
     const { userIds, groupIds, memberships } = await populateHost(h, 500, 50, 7);
     await converge(h);
     expect(actual(h)).toEqual(await expected(h, new Set()));
-    // 500 invites, 50 group creates, 50 Bitbucket role grants, one add per membership.
-    expect(hostWrites(h)).toBe(500 + 50 + 50 + memberships);
+    const initial = await grants(h, RULES);
+    expect(initial.actual).toEqual(initial.expected);
+    // The rules give 3 + 1 + 2 + 2 + 1 grants (the highest level wins where two rules meet); none for a group never pushed.
+    expect(initial.expected.size).toBe(9);
+    // 500 invites, 50 group creates, 50 Bitbucket role grants, one add per membership, one write per grant.
+    expect(hostWrites(h)).toBe(500 + 50 + 50 + memberships + initial.expected.size);
     expect(await h.host.sync.links.countByState()).toMatchObject({ failed: 0, pending: 0 });
     const extension = 'urn:scim:schemas:extension:bitbucket-scim-sync:2.0:User';
     const someone = await h.call('GET', `/Users/${userIds[42]}`);
@@ -132,6 +148,20 @@ describe('sync engine against the emulated organization', () => {
     await converge(h);
     expect(actual(h)).toEqual(await expected(h, deleted));
     expect(hostWrites(h)).toBeGreaterThan(before);
+    // The renamed team no longer matches its rule and the deleted one is gone: their grants are revoked.
+    const changed = await grants(h, RULES);
+    expect(changed.actual).toEqual(changed.expected);
+    expect(changed.expected.size).toBe(6);
+    // A grant somebody made by hand on an app group is never touched, even by a rule change that revokes the app's own.
+    const team3 = slugifyGroupName(orgGroupNameFor('Team 3', GROUP_PREFIX));
+    const handMadeKey = `repository:web-app:${team3}`;
+    h.host.emulators?.bitbucket.state.permissions.set(handMadeKey, { kind: 'repository', target: 'web-app', groupSlug: team3, permission: 'read' });
+    const narrower = RULES.filter((rule) => rule.id !== 'team2-web');
+    await h.host.sync.settings.save({ ...(await h.host.sync.settings.get()), rules: narrower });
+    await h.host.app.store.enqueue(['Permissions.all']);
+    await converge(h);
+    const narrowed = await grants(h, narrower);
+    expect(narrowed.actual).toEqual(new Map([...narrowed.expected, [handMadeKey, 'read']]));
 
     // Replaying everything (the hourly reconcile) finds nothing to change.
     const settled = hostWrites(h);
@@ -139,10 +169,12 @@ describe('sync engine against the emulated organization', () => {
     await converge(h);
     expect(hostWrites(h)).toBe(settled);
     expect(actual(h)).toEqual(await expected(h, deleted));
+    const reconciled = await grants(h, narrower);
+    expect(reconciled.actual).toEqual(new Map([...reconciled.expected, [handMadeKey, 'read']]));
   }, 300_000);
 
   it.each([1, 2, 3, 4, 5])('converges with 20%% injected faults (seed %i), with no lost and no duplicated writes', async (seed) => {
-    h = await start({ seed });
+    h = await start({ seed, rules: RULES });
     const emulators = h.host.emulators;
     if (!emulators) throw new Error('no emulators');
     for (const emulator of [emulators.admin, emulators.bitbucket]) {
@@ -154,15 +186,19 @@ describe('sync engine against the emulated organization', () => {
     const { memberships } = await populateHost(h, 60, 6, seed);
     await converge(h);
     expect(actual(h)).toEqual(await expected(h, new Set()));
-    expect(hostWrites(h)).toBe(60 + 6 + 6 + memberships);
+    const { expected: wanted, actual: held } = await grants(h, RULES);
+    expect(held).toEqual(wanted);
+    expect(hostWrites(h)).toBe(60 + 6 + 6 + memberships + wanted.size);
   }, 120_000);
 
   it('delivers jobs twice and out of order without a second remote write', async () => {
-    h = await start({ queue: { duplicateProbability: 0.6, shuffle: true, random: seeded(11) } });
+    h = await start({ queue: { duplicateProbability: 0.6, shuffle: true, random: seeded(11) }, rules: RULES });
     const { memberships } = await populateHost(h, 80, 8, 3);
     await converge(h);
     expect(actual(h)).toEqual(await expected(h, new Set()));
-    expect(hostWrites(h)).toBe(80 + 8 + 8 + memberships);
+    const { expected: wanted, actual: held } = await grants(h, RULES);
+    expect(held).toEqual(wanted);
+    expect(hostWrites(h)).toBe(80 + 8 + 8 + memberships + wanted.size);
     expect(h.host.queue.delivered).toBeGreaterThan(0);
   }, 120_000);
 });
