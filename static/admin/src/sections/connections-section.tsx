@@ -153,7 +153,7 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
     >
       {status.warnings.map((warning) => (
         <div key={warning.credential} style={{ marginTop: 8 }}>
-          <SectionMessage appearance={warning.severity === 'expired' ? 'error' : 'warning'} title={`${CREDENTIAL_NAMES[warning.credential]} ${warning.severity === 'expired' ? 'has expired' : `expires in ${warning.daysLeft} days`}`}>
+          <SectionMessage headingLevel="h3" appearance={warning.severity === 'expired' ? 'error' : 'warning'} title={`${CREDENTIAL_NAMES[warning.credential]} ${warning.severity === 'expired' ? 'has expired' : `expires in ${warning.daysLeft} days`}`}>
             <p>{warning.message}</p>
           </SectionMessage>
         </div>
@@ -196,7 +196,7 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
       </div>
       {unknownErrors.length > 0 ? (
         <div style={{ marginTop: 12 }}>
-          <SectionMessage appearance="error" title="The credentials were not saved">
+          <SectionMessage headingLevel="h3" appearance="error" title="The credentials were not saved">
             <ul>
               {unknownErrors.map(([path, message]) => (
                 <li key={path}>{path ? `${path}: ${message}` : message}</li>
@@ -250,7 +250,7 @@ function ConnectionTest(): ReactNode {
         <div style={{ display: 'grid', gap: 12, marginTop: 12 }} data-testid="connections-report">
           {reports.length === 0 ? <EmptyState title="Nothing was tested" /> : null}
           {reports.map((report) => (
-            <SectionMessage key={report.api} appearance={report.ok ? 'success' : 'error'} title={`${report.api === 'admin' ? 'Atlassian Admin API' : 'Bitbucket'}: ${report.ok ? 'works' : 'not working'}`}>
+            <SectionMessage headingLevel="h3" key={report.api} appearance={report.ok ? 'success' : 'error'} title={`${report.api === 'admin' ? 'Atlassian Admin API' : 'Bitbucket'}: ${report.ok ? 'works' : 'not working'}`}>
               <ul style={{ paddingLeft: 0, listStyle: 'none' }}>
                 {report.checks.map((check) => (
                   <li key={check.name} style={{ display: 'flex', gap: 8, alignItems: 'baseline', marginTop: 4 }}>

@@ -179,7 +179,7 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
       )}
       {errors.filter((error) => !/^rules\[\d+\]\.(group|projects|repositories|level)/.test(error.path)).length > 0 ? (
         <div style={{ marginTop: 12 }}>
-          <SectionMessage appearance="error" title="The rules were not saved">
+          <SectionMessage headingLevel="h3" appearance="error" title="The rules were not saved">
             <ul>
               {errors
                 .filter((error) => !/^rules\[\d+\]\.(group|projects|repositories|level)/.test(error.path))
@@ -235,13 +235,13 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
   return (
     <div data-testid="permissions-preview-result">
       {!preview.comparedWithBitbucket ? (
-        <SectionMessage appearance="information" title="Not compared with Bitbucket">
+        <SectionMessage headingLevel="h3" appearance="information" title="Not compared with Bitbucket">
           <p>{preview.detail ?? 'The current grants could not be read, so every grant shows as an addition.'}</p>
         </SectionMessage>
       ) : null}
       {preview.unknownGroups.length > 0 ? (
         <div style={{ marginTop: 8 }}>
-          <SectionMessage appearance="warning" title="Groups the identity provider has not pushed">
+          <SectionMessage headingLevel="h3" appearance="warning" title="Groups the identity provider has not pushed">
             <p>
               These rules grant nothing until the identity provider pushes the group: {preview.unknownGroups.join(', ')}.
             </p>
@@ -256,7 +256,7 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
         {counts.blocked > 0 ? <Lozenge appearance="removed">{`${counts.blocked} blocked`}</Lozenge> : null}
       </p>
       {counts.blocked > 0 ? (
-        <SectionMessage appearance="warning" title="Some grants are blocked">
+        <SectionMessage headingLevel="h3" appearance="warning" title="Some grants are blocked">
           <p>Bitbucket already has a grant the app did not make for these groups; the app never changes those. Remove them in Bitbucket if the rules should apply.</p>
         </SectionMessage>
       ) : null}

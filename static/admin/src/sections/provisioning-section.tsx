@@ -120,7 +120,7 @@ function BreakerPanel(): ReactNode {
   if (!breaker.tripped) {
     return confirmed ? (
       <div style={{ marginTop: 12 }}>
-        <SectionMessage appearance="success" title="Deactivations resume">
+        <SectionMessage headingLevel="h3" appearance="success" title="Deactivations resume">
           <p>The circuit breaker is reset; the next sync plans deactivations from the current state.</p>
         </SectionMessage>
       </div>
@@ -128,7 +128,7 @@ function BreakerPanel(): ReactNode {
   }
   return (
     <div style={{ marginTop: 12 }} data-testid="provisioning-breaker">
-      <SectionMessage appearance="warning" title="Deactivations are paused: the circuit breaker tripped">
+      <SectionMessage headingLevel="h3" appearance="warning" title="Deactivations are paused: the circuit breaker tripped">
         <p>
           {sentence(breaker.reason ?? 'Too many deactivations within the window')} Tripped {formatTime(breaker.trippedAt)}; {status.state.value.waitingDeactivations} deactivation
           {status.state.value.waitingDeactivations === 1 ? ' waits' : 's wait'}.
@@ -277,7 +277,7 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
 
       {errors.length > 0 ? (
         <div style={{ marginTop: 16 }}>
-          <SectionMessage appearance="error" title="The settings were not saved">
+          <SectionMessage headingLevel="h3" appearance="error" title="The settings were not saved">
             <ul>
               {errors.map((error) => (
                 <li key={`${error.path}:${error.message}`}>
@@ -410,7 +410,7 @@ function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; r
 function TransformPreviewTable({ preview, matchBy }: { readonly preview: { readonly view?: TransformPreviewView; readonly error?: string; readonly loading: boolean }; readonly matchBy: Draft['matchBy'] }): ReactNode {
   if (preview.error) {
     return (
-      <SectionMessage appearance="error" title="The preview failed">
+      <SectionMessage headingLevel="h3" appearance="error" title="The preview failed">
         <p>{preview.error}</p>
       </SectionMessage>
     );
@@ -419,7 +419,7 @@ function TransformPreviewTable({ preview, matchBy }: { readonly preview: { reado
   const result = preview.view.preview;
   if (!result.ok) {
     return (
-      <SectionMessage appearance="error" title="This transform cannot be used">
+      <SectionMessage headingLevel="h3" appearance="error" title="This transform cannot be used">
         <ul>
           {result.issues.map((issue) => (
             <li key={`${issue.field}:${issue.message}`}>

@@ -112,7 +112,7 @@ export function SettingsTransferSection({ onChanged }: SectionProps): ReactNode 
         <ActionError error={importSettings.error} onDismiss={importSettings.clearError} title="The import failed" />
         {errors ? (
           <div style={{ marginTop: 12 }} data-testid="settings-import-errors">
-            <SectionMessage appearance="error" title={`Not imported: ${errors.length} problem${errors.length === 1 ? '' : 's'} found`}>
+            <SectionMessage headingLevel="h3" appearance="error" title={`Not imported: ${errors.length} problem${errors.length === 1 ? '' : 's'} found`}>
               <DynamicTable
                 caption={<TableCaption>Problems by path</TableCaption>}
                 head={{

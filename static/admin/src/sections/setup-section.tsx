@@ -199,7 +199,7 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
       <SubTitle id="setup-tokens-heading">Bearer tokens</SubTitle>
       {issued ? (
         <div style={{ marginTop: 8 }}>
-          <SectionMessage appearance="success" title="Copy the new token now: it is shown only once">
+          <SectionMessage headingLevel="h3" appearance="success" title="Copy the new token now: it is shown only once">
             <Field id="setup-issued-token" label="New bearer token" helper="Paste it into your identity provider. Only its hash is kept.">
               <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
                 <div style={{ flex: 1 }}>

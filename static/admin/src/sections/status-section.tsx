@@ -135,14 +135,14 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
     <div data-testid="status-overview">
       {view.dryRun ? (
         <div style={{ marginTop: 8 }}>
-          <SectionMessage appearance="discovery" title="Dry run is on">
+          <SectionMessage headingLevel="h3" appearance="discovery" title="Dry run is on">
             <p>Changes are planned and recorded in the audit log, not applied. Turn it off under Provisioning.</p>
           </SectionMessage>
         </div>
       ) : null}
       {view.breaker.tripped ? (
         <div style={{ marginTop: 8 }}>
-          <SectionMessage appearance="warning" title="Deactivations are paused">
+          <SectionMessage headingLevel="h3" appearance="warning" title="Deactivations are paused">
             <p>
               {sentence(view.breaker.reason ?? 'The circuit breaker tripped')} {view.waitingDeactivations} deactivation{view.waitingDeactivations === 1 ? ' waits' : 's wait'}. Confirm under Provisioning once they are intended.
             </p>

@@ -19,7 +19,7 @@ export function LoadableView<T>({ state, what, onRetry, children }: LoadableView
   if (state.status === 'loading') return <LoadingState what={what} />;
   if (state.status === 'error') {
     return (
-      <SectionMessage appearance="error" title={`Could not load ${what}`}>
+      <SectionMessage headingLevel="h3" appearance="error" title={`Could not load ${what}`}>
         <p>{state.message}</p>
         <Button onClick={onRetry}>Try again</Button>
       </SectionMessage>
@@ -53,7 +53,7 @@ export function ActionError({ error, onDismiss, title = 'That did not work' }: {
   if (!error) return null;
   return (
     <div style={{ margin: '12px 0' }}>
-      <SectionMessage appearance="error" title={title} {...(onDismiss ? { actions: [<SectionMessageAction key="dismiss" onClick={onDismiss}>Dismiss</SectionMessageAction>] } : {})}>
+      <SectionMessage headingLevel="h3" appearance="error" title={title} {...(onDismiss ? { actions: [<SectionMessageAction key="dismiss" onClick={onDismiss}>Dismiss</SectionMessageAction>] } : {})}>
         <p>{error}</p>
       </SectionMessage>
     </div>
