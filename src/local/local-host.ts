@@ -67,6 +67,8 @@ export interface LocalHostOptions {
   readonly targetClock?: { now(): number; sleep(ms: number): Promise<void> };
   /** Seconds before a batch's retryable failures are tried again (default 60). */
   readonly retryDelaySeconds?: number;
+  /** The dispatcher's kick window and first drain delay in seconds (defaults 10 and 2; tests shorten them). */
+  readonly kick?: { readonly windowSeconds: number; readonly drainDelaySeconds: number };
   /** Seconds a sync job's lease on a resource lasts (the dispatcher's default, 900, when unset); a kill -9 leaves leases behind for this long. */
   readonly leaseSeconds?: number;
   /** The key the admin page's local bridge requires (ADMIN_KEY); generated and kept in the store when absent. */
@@ -172,7 +174,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     audit: engineAudit,
     auditLog: app.auditLog,
     ...(options.targetClock ? { clock: options.targetClock } : {}),
-    dispatcher: { retryDelaySeconds: options.retryDelaySeconds ?? 60, ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}) },
+    dispatcher: {
+      retryDelaySeconds: options.retryDelaySeconds ?? 60,
+      ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}),
+      ...(options.kick ? { kickWindowSeconds: options.kick.windowSeconds, drainDelaySeconds: options.kick.drainDelaySeconds } : {}),
+    },
   });
   late.dispatcher = sync.dispatcher;
   if (options.settingsFile) {
@@ -273,6 +279,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
   const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void queue.push([{ v: 1, type: 'reconcile' }]), reconcileEvery) : undefined;
   reconcileTimer?.unref();
+  // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
+  // kill) would only hold its resources back until they expire.
+  await sync.dispatcher.releaseAllLeases();
   // Whatever the outbox held when the host stopped is synced now.
   await queue.push([{ v: 1, type: 'drain' }]);
 

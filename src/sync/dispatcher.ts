@@ -1,10 +1,12 @@
 /**
- * Moves outbox entries onto the job queue in batches, and runs the jobs. A SCIM write "kicks" the dispatcher
- * at most once per kick window (so an IdP's burst of writes costs one queue event, well within Forge's ~500
- * events a minute); the drain then pages through the outbox and pushes sync jobs of up to 100 entries, at most
- * 50 jobs per push. Each resource is leased while a job syncs it, so duplicated or overlapping deliveries
+ * Moves outbox entries onto the job queue in batches, and runs the jobs. A SCIM write "kicks" the dispatcher;
+ * the first kick of a kick window schedules two drains, one soon and a trailing one when the window ends, and
+ * further kicks in the window schedule nothing, so an IdP's burst of writes costs two queue events (well within
+ * Forge's ~500 events a minute) and a write that lands after the first drain is still picked up by the second.
+ * A drain pages through the outbox and pushes sync jobs of up to 100 entries, at most 50 jobs per push. Each resource is leased while a job syncs it, so duplicated or overlapping deliveries
  * never work on one resource at once.
  */
+import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { MAX_ENTRIES_PER_JOB, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
@@ -30,6 +32,8 @@ export interface DispatcherOptions {
   readonly onBatch?: (report: BatchReport) => void;
   /** Delay of the drain that retries a batch's failed resources (their outbox entries stay until they succeed). */
   readonly retryDelaySeconds?: number;
+  /** The clock of the kick window (milliseconds since the epoch). */
+  readonly now?: () => number;
 }
 
 /** Drains the outbox into jobs and handles jobs. */
@@ -42,14 +46,22 @@ export class Dispatcher {
     private readonly options: DispatcherOptions = {},
   ) {}
 
-  /** Schedules a drain unless one was scheduled within the kick window. */
+  /** Schedules a drain soon and one at the end of the kick window, unless this window's first kick did already. */
   async kick(): Promise<void> {
+    const windowSeconds = this.options.kickWindowSeconds ?? 10;
+    const now = (this.options.now ?? Date.now)();
+    const ttl = { value: windowSeconds, unit: 'SECONDS' as const };
     try {
-      await this.kvs.set(KICK_KEY, Date.now(), { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: this.options.kickWindowSeconds ?? 10, unit: 'SECONDS' } });
+      await this.kvs.set(KICK_KEY, now, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
     } catch {
-      return;
+      // Storage may delete expired keys late: a kick key older than its window no longer absorbs kicks.
+      const since = await this.kvs.get<number>(KICK_KEY);
+      if (typeof since === 'number' && now - since < windowSeconds * 1000) return;
+      await this.kvs.set(KICK_KEY, now, { ttl });
     }
-    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.drainDelaySeconds ?? 2 });
+    const soon = this.options.drainDelaySeconds ?? 2;
+    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: soon });
+    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.max(soon, windowSeconds) + 1 });
   }
 
   /** Schedules a drain now, whatever the kick window (an admin's retry). */
@@ -99,6 +111,9 @@ export class Dispatcher {
     }
     const leased: SyncEntry[] = [];
     for (const entry of job.entries) if (await this.lease(entry.key)) leased.push(entry);
+    // Entries another job holds stay in the outbox; a later drain picks them up once that job is done, or once
+    // the lease of a job that died runs out.
+    if (leased.length < job.entries.length) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.min(900, this.options.retryDelaySeconds ?? 60) });
     try {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
@@ -108,6 +123,17 @@ export class Dispatcher {
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
     } finally {
       for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);
+    }
+  }
+
+  /** Removes every lease; only for a runtime that knows no job is running (the local host at start, holding its data lock). */
+  async releaseAllLeases(): Promise<number> {
+    let released = 0;
+    for (;;) {
+      const page = await this.kvs.query().where('key', WhereConditions.beginsWith(LEASE_PREFIX)).limit(20).getMany();
+      for (const { key } of page.results) await this.kvs.delete(key);
+      released += page.results.length;
+      if (page.results.length === 0 || !page.nextCursor) return released;
     }
   }
 

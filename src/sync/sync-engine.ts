@@ -182,6 +182,7 @@ export class SyncEngine {
         continue;
       }
       await this.applyResource(entry, changes, settings, report, async (change) => this.applyUserChange(change, user, settings, admin), links.get(entry.key), user);
+      if (!settings.dryRun && user) await this.trackRevokedAccess(entry.key, user.resource.active !== false, settings);
     }
   }
 
@@ -327,6 +328,21 @@ export class SyncEngine {
       if (!retryable) await this.deps.store.acknowledge(entry.key, entry.version);
     }
     await this.deps.audit.record(audit);
+  }
+
+  /**
+   * Remembers that a deactivation took a user's app-group memberships away (`revoke-access`), and on reactivation
+   * re-plans the user's groups, which add the memberships back: the user's own plan has nothing to restore.
+   */
+  private async trackRevokedAccess(key: string, active: boolean, settings: EngineSettings): Promise<void> {
+    const link = await this.deps.links.get(key);
+    if (!link?.accountId || link.state === 'failed') return;
+    if (!active && settings.deactivation === 'revoke-access' && !link.revoked) {
+      await this.deps.links.put({ ...link, revoked: true });
+    } else if (active && link.revoked) {
+      await this.enqueueGroupsOf(key);
+      await this.deps.links.put({ ...link, revoked: undefined } as LinkDoc);
+    }
   }
 
   private async applyUserChange(change: Change, user: StoredResource | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<void> {

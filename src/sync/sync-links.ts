@@ -27,6 +27,8 @@ export interface LinkDoc {
   readonly lastSyncedAt?: string;
   /** The SCIM resource is gone; the link stays so its account is still recognised as the app's. */
   readonly deleted?: boolean;
+  /** The user is deactivated with `revoke-access`: its app-group memberships were taken away and come back on reactivation. */
+  readonly revoked?: boolean;
 }
 
 interface LinkRecord {

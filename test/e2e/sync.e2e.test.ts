@@ -173,6 +173,24 @@ describe('sync engine against the emulated organization', () => {
     expect(reconciled.actual).toEqual(new Map([...reconciled.expected, [handMadeKey, 'read']]));
   }, 300_000);
 
+  it('gives a reactivated user back the group memberships its revoke-access deactivation took away', async () => {
+    h = await start();
+    const { userIds } = await populateHost(h, 20, 2, 5);
+    await converge(h);
+    const memberCount = (): number => [...actual(h).groups.values()].reduce((sum, members) => sum + members.filter((m) => m === 'user0@example.com').length, 0);
+    const before = memberCount();
+    expect(before).toBeGreaterThan(0);
+    const patchUser = (active: boolean) =>
+      h.call('PATCH', `/Users/${userIds[0]}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: active }] });
+    expect((await patchUser(false)).status).toBe(204);
+    await converge(h);
+    expect(memberCount()).toBe(0);
+    expect((await patchUser(true)).status).toBe(204);
+    await converge(h);
+    expect(memberCount()).toBe(before);
+    expect(actual(h)).toEqual(await expected(h, new Set()));
+  }, 60_000);
+
   it.each([1, 2, 3, 4, 5])('converges with 20%% injected faults (seed %i), with no lost and no duplicated writes', async (seed) => {
     h = await start({ seed, rules: RULES });
     const emulators = h.host.emulators;

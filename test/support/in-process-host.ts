@@ -1,6 +1,7 @@
 /**
  * The local host started inside the test process on a fresh data directory, with the emulated Atlassian APIs,
- * no scheduled reconcile, immediate retries and a client clock that never sleeps, so sync tests run fast.
+ * no scheduled reconcile, immediate retries, a one-second kick window and a client clock that never sleeps, so
+ * sync tests run fast.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ export async function startInProcessHost(options: Partial<LocalHostOptions> & { 
     dataDir,
     reconcileIntervalMs: 0,
     retryDelaySeconds: 0,
+    kick: { windowSeconds: 1, drainDelaySeconds: 0 },
     targetClock: { now: () => Date.now(), sleep: async () => undefined },
     logger: { error: () => undefined },
     ...options,

@@ -124,7 +124,7 @@ export class BitbucketClient implements BitbucketPermissions {
 
   /** Removes a group's permission on a repository ("if one exists": no grant is still a 204). */
   async deleteRepositoryGroupPermission(repoSlug: string, groupSlug: string): Promise<void> {
-    await this.http.execute({ operation: BITBUCKET_OPERATIONS.deleteRepositoryGroupPermission, pathParams: { ...this.workspace(), repo_slug: repoSlug, group_slug: groupSlug } });
+    await this.http.execute({ operation: BITBUCKET_OPERATIONS.deleteRepositoryGroupPermission, pathParams: { ...this.workspace(), repo_slug: repoSlug, group_slug: groupSlug }, unsafeToRepeat: true });
   }
 
   /** Explicit group grants on a project. */
@@ -139,7 +139,7 @@ export class BitbucketClient implements BitbucketPermissions {
 
   /** Removes a group's permission on a project. */
   async deleteProjectGroupPermission(projectKey: string, groupSlug: string): Promise<void> {
-    await this.http.execute({ operation: BITBUCKET_OPERATIONS.deleteProjectGroupPermission, pathParams: { ...this.workspace(), project_key: projectKey, group_slug: groupSlug } });
+    await this.http.execute({ operation: BITBUCKET_OPERATIONS.deleteProjectGroupPermission, pathParams: { ...this.workspace(), project_key: projectKey, group_slug: groupSlug }, unsafeToRepeat: true });
   }
 
   /**
@@ -171,8 +171,9 @@ export class BitbucketClient implements BitbucketPermissions {
     return { workspace: this.options.workspace };
   }
 
+  /** A grant write; after an answer that was lost it is not repeated: the next permission run reads the grant back instead. */
   private async put(op: ApiOperation, pathParams: Record<string, string>, permission: string): Promise<void> {
-    const response = await this.http.execute({ operation: op, pathParams, json: { permission } });
+    const response = await this.http.execute({ operation: op, pathParams, json: { permission }, unsafeToRepeat: true });
     decodeBody(op, response.status, response.body, (body) => readWrittenGrant(body, permission));
   }
 

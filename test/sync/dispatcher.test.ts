@@ -1,0 +1,78 @@
+/**
+ * The dispatcher's kick window: a burst of writes costs two queue events, a write after the first drain is still
+ * drained by the trailing one, and a kick key that storage has not yet expired does not swallow later kicks.
+ */
+import { createSync } from '../../src/app/create-sync';
+import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import type { JobQueue, SyncJob } from '../../src/sync/jobs';
+import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+
+class RecordingQueue implements JobQueue {
+  readonly pushed: { jobs: readonly SyncJob[]; delaySeconds: number | undefined }[] = [];
+  async push(jobs: readonly SyncJob[], options?: { delaySeconds?: number }): Promise<void> {
+    this.pushed.push({ jobs, delaySeconds: options?.delaySeconds });
+  }
+}
+
+describe('dispatcher kick window', () => {
+  let fixture: KvsFixture;
+  let queue: RecordingQueue;
+  let now: number;
+
+  function dispatcher() {
+    const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    return createSync({
+      kvs: fixture.kvs,
+      store,
+      queue,
+      fetch: () => Promise.reject(new Error('no remote calls in this test')),
+      dispatcher: { kickWindowSeconds: 10, drainDelaySeconds: 2, now: () => now },
+    }).dispatcher;
+  }
+
+  beforeEach(() => {
+    fixture = makeKvs();
+    now = fixture.clock.ms;
+    queue = new RecordingQueue();
+  });
+  afterEach(() => fixture.service.close());
+
+  it('schedules a drain soon and a trailing drain at the window end for the first kick only', async () => {
+    const d = dispatcher();
+    await d.kick();
+    expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([
+      ['drain', 2],
+      ['drain', 11],
+    ]);
+    now += 4000;
+    fixture.clock.ms += 4000;
+    await d.kick();
+    await d.kick();
+    expect(queue.pushed).toHaveLength(2);
+  });
+
+  it('starts a new window once the old one is over, even while storage still holds the expired kick key', async () => {
+    const d = dispatcher();
+    await d.kick();
+    fixture.clock.ms += 5000;
+    now += 10_500;
+    await d.kick();
+    expect(queue.pushed).toHaveLength(4);
+    now += 1000;
+    await d.kick();
+    expect(queue.pushed).toHaveLength(4);
+    fixture.clock.ms += 20_000;
+    now += 20_000;
+    await d.kick();
+    expect(queue.pushed).toHaveLength(6);
+  });
+
+  it('leaves a resource another job holds to a later drain, and releases a dead runtime\'s leases on request', async () => {
+    const d = dispatcher();
+    await fixture.kvs.set('lease:User.u1', 1);
+    await d.handle({ v: 1, type: 'sync', entries: [{ key: 'User.u1', version: 1 }] });
+    expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([['drain', 60]]);
+    expect(await d.releaseAllLeases()).toBe(1);
+    expect(await fixture.kvs.get('lease:User.u1')).toBeUndefined();
+  });
+});
