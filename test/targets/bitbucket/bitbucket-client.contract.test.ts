@@ -163,18 +163,28 @@ describe('BitbucketClient under injected faults', () => {
     expect(refused.slice(1).map((w, i) => w.time - (refused[i]?.time ?? 0))).toEqual([750, 1_500, 3_000, 6_000]);
   });
 
-  it('retries a 5xx and then succeeds', async () => {
+  it('retries a 5xx on a read and then succeeds', async () => {
+    const { emulator, client, recorder } = harness();
+    emulator.faults.add({ match: { pathTemplate: OPS.listProjects.pathTemplate }, onCalls: [1], fault: { kind: 'status', status: 502 } });
+    expect(await client.listProjects()).toHaveLength(2);
+    expect(recorder.exchanges.map((e) => e.status)).toEqual([502, 200]);
+  });
+
+  it('never repeats a grant write whose outcome is unknown (a 5xx or a lost answer): the next permission run reads it back', async () => {
     const { emulator, client } = harness();
     emulator.faults.add({ match: REPO_PUT, onCalls: [1], fault: { kind: 'status', status: 502 } });
-    await client.putRepositoryGroupPermission('platform-api', 'developers', 'read');
-    expect(emulator.writeLog.map((w) => w.status)).toEqual([502, 200]);
+    expect(await rejectionOf(client.putRepositoryGroupPermission('platform-api', 'developers', 'read'))).toMatchObject({ kind: 'transient' });
+    expect(emulator.writeLog.map((w) => w.status)).toEqual([502]);
+    emulator.faults.add({ match: { method: 'DELETE' }, fault: { kind: 'drop' } });
+    expect(await rejectionOf(client.deleteProjectGroupPermission('PLAT', 'developers'))).toMatchObject({ kind: 'transient' });
+    expect(emulator.writeLog.map((w) => w.status)).toEqual([502, 'dropped']);
   });
 
   it('reports a connection that keeps dropping as transient, after the attempt budget', async () => {
-    const { emulator, client } = harness({ client: { retry: { maxAttempts: 3 } } });
-    emulator.faults.add({ match: { method: 'DELETE' }, fault: { kind: 'drop' } });
-    expect(await rejectionOf(client.deleteProjectGroupPermission('PLAT', 'developers'))).toMatchObject({ kind: 'transient' });
-    expect(emulator.writeLog.map((w) => w.status)).toEqual(['dropped', 'dropped', 'dropped']);
+    const { emulator, client, recorder } = harness({ client: { retry: { maxAttempts: 3 } } });
+    emulator.faults.add({ match: { pathTemplate: OPS.listProjects.pathTemplate }, fault: { kind: 'drop' } });
+    expect(await rejectionOf(client.listProjects())).toMatchObject({ kind: 'transient' });
+    expect(recorder.exchanges.map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
   });
 
   it('retries a read whose connection dropped once', async () => {
