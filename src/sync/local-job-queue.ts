@@ -10,7 +10,7 @@ export interface LocalJobQueueOptions {
   readonly concurrency?: number;
   /** Delivery attempts before a job is dropped (Forge keeps retrying for 24 h; locally a bound keeps tests finite). */
   readonly maxAttempts?: number;
-  /** Probability that a delivered job is delivered a second time (Forge: "at least once"). */
+  /** Probability that a delivered job is delivered a second time (Forge: "at least once"); 1 delivers every job twice. */
   readonly duplicateProbability?: number;
   /** Deliver in random order instead of arrival order (Forge: "in any order"). */
   readonly shuffle?: boolean;
@@ -24,6 +24,8 @@ interface Pending {
   readonly job: SyncJob;
   readonly attempt: number;
   readonly notBefore: number;
+  /** This delivery is itself a duplicate, which is not duplicated again. */
+  readonly duplicate?: boolean;
 }
 
 /** An in-process queue that delivers jobs to one handler. */
@@ -102,7 +104,7 @@ export class LocalJobQueue implements JobQueue {
     try {
       const outcome = await this.handler(item.job);
       if (outcome) retryAfterMs = outcome.retryAfterSeconds * 1000;
-      else if (this.random() < (this.options.duplicateProbability ?? 0)) this.pending.push({ job: item.job, attempt: item.attempt, notBefore: Date.now() });
+      else if (!item.duplicate && this.random() < (this.options.duplicateProbability ?? 0)) this.pending.push({ job: item.job, attempt: item.attempt, notBefore: Date.now(), duplicate: true });
     } catch (error) {
       this.options.onError?.(error, item.job);
       retryAfterMs = Math.min(1000 * 2 ** (item.attempt - 1), 15_000);
