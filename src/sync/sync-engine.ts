@@ -181,8 +181,10 @@ export class SyncEngine {
         await this.markPending(entry.key, links.get(entry.key), 'Deactivation paused by the circuit breaker until an admin confirms');
         continue;
       }
+      // The revocation is recorded before it is applied, so a group sync running meanwhile never adds the member back.
+      if (!settings.dryRun && user && user.resource.active === false) await this.trackRevokedAccess(entry.key, false, settings);
       await this.applyResource(entry, changes, settings, report, async (change) => this.applyUserChange(change, user, settings, admin), links.get(entry.key), user);
-      if (!settings.dryRun && user) await this.trackRevokedAccess(entry.key, user.resource.active !== false, settings);
+      if (!settings.dryRun && user && user.resource.active !== false) await this.trackRevokedAccess(entry.key, true, settings);
     }
   }
 
@@ -230,11 +232,13 @@ export class SyncEngine {
       for await (const page of this.deps.store.members(group.id)) members.push(...page);
       const userKeys = members.filter((m) => m.type === 'User').map((m) => `User.${m.value}`);
       const userLinks = await this.deps.links.getMany(userKeys);
-      const active = settings.deactivation === 'revoke-access' ? await this.deps.store.getMany('User', members.map((m) => m.value)) : undefined;
       for (const member of members) {
-        const accountId = userLinks.get(`User.${member.value}`)?.accountId;
+        const userLink = userLinks.get(`User.${member.value}`);
+        const accountId = userLink?.accountId;
         if (!accountId) continue;
-        if (active && active.get(member.value)?.resource.active === false) continue;
+        // A deactivated user's memberships are the user sync's to take away (behind the circuit breaker): the
+        // group leaves out only members whose access that sync has revoked, so no membership is removed twice.
+        if (userLink.revoked) continue;
         memberAccounts.add(accountId);
         appAccounts.add(accountId);
       }
@@ -336,7 +340,7 @@ export class SyncEngine {
    */
   private async trackRevokedAccess(key: string, active: boolean, settings: EngineSettings): Promise<void> {
     const link = await this.deps.links.get(key);
-    if (!link?.accountId || link.state === 'failed') return;
+    if (!link?.accountId) return;
     if (!active && settings.deactivation === 'revoke-access' && !link.revoked) {
       await this.deps.links.put({ ...link, revoked: true });
     } else if (active && link.revoked) {

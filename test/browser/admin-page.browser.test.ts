@@ -136,6 +136,8 @@ async function screenshot(name: string): Promise<void> {
 async function seriousViolations(): Promise<AxeViolation[]> {
   // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
   if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+  // Colours are checked once they have settled: a button caught mid-transition (just selected) has no final contrast.
+  await page.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
   const result = (await page.evaluate(
     `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
   )) as { violations: AxeViolation[]; passes: unknown[]; testEngine: { name: string } };
