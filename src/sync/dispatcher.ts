@@ -50,6 +50,9 @@ export class Dispatcher {
   async kick(): Promise<void> {
     const windowSeconds = this.options.kickWindowSeconds ?? 10;
     const now = (this.options.now ?? Date.now)();
+    // This instance scheduled the drains of the current window itself: its trailing drain covers this write,
+    // so no storage call is needed.
+    if (this.windowStartedAt !== undefined && now - this.windowStartedAt < windowSeconds * 1000) return;
     const ttl = { value: windowSeconds, unit: 'SECONDS' as const };
     try {
       await this.kvs.set(KICK_KEY, now, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
@@ -61,8 +64,11 @@ export class Dispatcher {
     }
     const soon = this.options.drainDelaySeconds ?? 2;
     await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: soon });
+    this.windowStartedAt = now;
     await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.max(soon, windowSeconds) + 1 });
   }
+
+  private windowStartedAt: number | undefined;
 
   /** Schedules a drain now, whatever the kick window (an admin's retry). */
   async drainSoon(): Promise<void> {

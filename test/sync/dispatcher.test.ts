@@ -51,6 +51,14 @@ describe('dispatcher kick window', () => {
     expect(queue.pushed).toHaveLength(2);
   });
 
+  it('absorbs the kicks of other instances (other function invocations) through storage', async () => {
+    await dispatcher().kick();
+    now += 4000;
+    fixture.clock.ms += 4000;
+    await dispatcher().kick();
+    expect(queue.pushed).toHaveLength(2);
+  });
+
   it('starts a new window once the old one is over, even while storage still holds the expired kick key', async () => {
     const d = dispatcher();
     await d.kick();
