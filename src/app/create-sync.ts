@@ -48,6 +48,8 @@ export interface SyncOptions {
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
   readonly now?: () => Date;
   readonly dispatcher?: DispatcherOptions;
+  /** Seconds without group changes before permission sync runs (see SyncEngineDeps; default 30). */
+  readonly permissionQuietSeconds?: number;
 }
 
 /** The remote ports for the stored settings and credentials, or what is missing to build them. */
@@ -214,6 +216,7 @@ export function createSync(options: SyncOptions): SyncParts {
       },
     },
     now,
+    ...(options.permissionQuietSeconds !== undefined ? { permissionQuietSeconds: options.permissionQuietSeconds } : {}),
   });
   const dispatcher = new Dispatcher(options.store, options.kvs, options.queue, engine, options.dispatcher);
   return {

@@ -67,6 +67,8 @@ export interface LocalHostOptions {
   readonly targetClock?: { now(): number; sleep(ms: number): Promise<void> };
   /** Seconds before a batch's retryable failures are tried again (default 60). */
   readonly retryDelaySeconds?: number;
+  /** Seconds without group changes before permission sync runs (default 5 locally; Forge waits 30). */
+  readonly permissionQuietSeconds?: number;
   /** The dispatcher's kick window and first drain delay in seconds (defaults 10 and 2; tests shorten them). */
   readonly kick?: { readonly windowSeconds: number; readonly drainDelaySeconds: number };
   /** Seconds a sync job's lease on a resource lasts (the dispatcher's default, 900, when unset); a kill -9 leaves leases behind for this long. */
@@ -174,6 +176,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     audit: engineAudit,
     auditLog: app.auditLog,
     ...(options.targetClock ? { clock: options.targetClock } : {}),
+    permissionQuietSeconds: options.permissionQuietSeconds ?? 5,
     dispatcher: {
       retryDelaySeconds: options.retryDelaySeconds ?? 60,
       ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}),

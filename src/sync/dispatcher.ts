@@ -125,6 +125,7 @@ export class Dispatcher {
       this.options.onBatch?.(report);
       await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
       if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
+      if (report.drainAfterSeconds !== undefined) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.min(900, report.drainAfterSeconds) });
       if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
     } finally {

@@ -68,6 +68,12 @@ export interface SyncEngineDeps {
   readonly audit: EngineAudit;
   readonly gate?: DeprovisioningGate;
   readonly permissions?: PermissionSync;
+  /**
+   * Seconds without group changes before permission sync runs (default 30): an initial load or a burst of group
+   * changes then costs one permission run, with its Bitbucket reads, instead of one per batch. A run is never
+   * held back for more than five times this since it first fell due.
+   */
+  readonly permissionQuietSeconds?: number;
   readonly now?: () => Date;
 }
 
@@ -81,6 +87,8 @@ export interface BatchReport {
   readonly retryAfterSeconds?: number;
   /** True when the batch enqueued further work (groups of newly linked users): another drain should follow. */
   readonly enqueuedMore: boolean;
+  /** Set when work was left in the outbox to wait (permission sync until group changes settle): drain again after this. */
+  readonly drainAfterSeconds?: number;
 }
 
 const RETRY_BASE_MS = 60_000;
@@ -102,7 +110,15 @@ export class SyncEngine {
   async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
     const settings = await this.deps.settings();
     const targets = await this.deps.targets();
-    const report = { applied: 0, remoteWrites: 0, failed: 0, deferred: 0, retryAfterSeconds: undefined as number | undefined, enqueuedMore: false };
+    const report = {
+      applied: 0,
+      remoteWrites: 0,
+      failed: 0,
+      deferred: 0,
+      retryAfterSeconds: undefined as number | undefined,
+      enqueuedMore: false,
+      drainAfterSeconds: undefined as number | undefined,
+    };
     this.enqueued = false;
     if (!targets) {
       report.deferred = entries.length;
@@ -114,10 +130,16 @@ export class SyncEngine {
       await this.syncUsers(byKind('User.'), settings, targets.admin, report);
       groupsChanged = await this.syncGroups(byKind('Group.'), settings, targets.admin, report);
       const permissionEntries = byKind('Permissions.');
-      if (settings.permissionSync && this.deps.permissions && (groupsChanged || permissionEntries.length > 0)) {
-        await this.syncPermissions(settings, report);
+      const permissionsOn = settings.permissionSync && this.deps.permissions !== undefined;
+      if (permissionsOn && groupsChanged) await this.notePermissionsDue();
+      let done = true;
+      if (permissionsOn && permissionEntries.length > 0) {
+        const wait = await this.permissionWait();
+        if (wait > 0) report.drainAfterSeconds = wait;
+        done = wait === 0 && (await this.syncPermissions(settings, report));
       }
-      for (const entry of permissionEntries) await this.deps.store.acknowledge(entry.key, entry.version);
+      // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.
+      if (done) for (const entry of permissionEntries) await this.deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {
       if (error instanceof TargetError && error.kind === 'rate-limited') {
         report.retryAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 60_000) / 1000));
@@ -130,6 +152,33 @@ export class SyncEngine {
   }
 
   private enqueued = false;
+
+  private quietMs(): number {
+    return (this.deps.permissionQuietSeconds ?? 30) * 1000;
+  }
+
+  /** Records that the app's groups changed and puts permission sync in the outbox. */
+  private async notePermissionsDue(): Promise<void> {
+    const key = 'Permissions.all';
+    const link = await this.deps.links.get(key);
+    const now = this.now().toISOString();
+    await this.deps.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), groupsChangedAt: now, permissionsDueSince: link?.permissionsDueSince ?? now } as LinkDoc);
+    await this.deps.store.enqueue([key]);
+    this.enqueued = true;
+  }
+
+  /** Seconds until permission sync may run: 0 once groups have been quiet long enough, or it has waited its longest. */
+  private async permissionWait(): Promise<number> {
+    const quiet = this.quietMs();
+    if (quiet === 0) return 0;
+    const link = await this.deps.links.get('Permissions.all');
+    const now = this.now().getTime();
+    const changedAt = link?.groupsChangedAt ? Date.parse(link.groupsChangedAt) : Number.NaN;
+    const dueSince = link?.permissionsDueSince ? Date.parse(link.permissionsDueSince) : Number.NaN;
+    if (Number.isNaN(changedAt) || now - changedAt >= quiet) return 0;
+    if (!Number.isNaN(dueSince) && now - dueSince >= 5 * quiet) return 0;
+    return Math.max(1, Math.ceil((quiet - (now - changedAt)) / 1000));
+  }
 
   private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number }): Promise<void> {
     if (entries.length === 0) return;
@@ -425,9 +474,10 @@ export class SyncEngine {
     return groups;
   }
 
-  private async syncPermissions(settings: EngineSettings, report: { applied: number; remoteWrites: number; failed: number }): Promise<void> {
+  /** Runs permission sync; true when every change succeeded. */
+  private async syncPermissions(settings: EngineSettings, report: { applied: number; remoteWrites: number; failed: number }): Promise<boolean> {
     const permissions = this.deps.permissions;
-    if (!permissions) return;
+    if (!permissions) return true;
     const groups = await this.appGroups();
     const key = 'Permissions.all';
     const link = await this.deps.links.get(key);
@@ -445,10 +495,11 @@ export class SyncEngine {
       // The outbox entry keeps the permissions due: the next drain tries again.
       await this.deps.store.enqueue([key]);
     } else {
-      await this.deps.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined } as LinkDoc);
+      await this.deps.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
     }
     await this.deps.audit.record(result.audit);
     if (result.interruptedBy) throw result.interruptedBy;
+    return problem === undefined;
   }
 
   private async admitDeprovisioning(planned: Map<string, Change[]>): Promise<Set<string>> {

@@ -27,6 +27,10 @@ export interface LinkDoc {
   readonly lastSyncedAt?: string;
   /** The SCIM resource is gone; the link stays so its account is still recognised as the app's. */
   readonly deleted?: boolean;
+  /** Permissions record only: when the app's groups last changed, and since when a permission run has been due. */
+  readonly groupsChangedAt?: string;
+  /** See groupsChangedAt. */
+  readonly permissionsDueSince?: string;
   /** The user is deactivated with `revoke-access`: its app-group memberships were taken away and come back on reactivation. */
   readonly revoked?: boolean;
 }

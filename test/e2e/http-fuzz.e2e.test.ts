@@ -50,7 +50,8 @@ describe('local host under random HTTP', () => {
   it('never answers 500 and always answers SCIM JSON under /scim/v2', async () => {
     const pathPart = fc.oneof(
       fc.constantFrom('/scim/v2/Users', '/scim/v2/Groups', '/scim/v2/users/%ZZ', '/scim/v2/Users/%E0%A4%A', '/scim/v2/Users/..%2F..%2Fetc', '/scim/v2/Schemas/urn:x', '/scim/v2/'),
-      fc.string({ maxLength: 30 }).map((s) => `/scim/v2/${encodeURIComponent(s)}`),
+      // A dot segment is not a resource name: `/scim/v2/..` is the path `/scim/`, outside the SCIM API.
+      fc.string({ maxLength: 30 }).map((s) => `/scim/v2/${s === '.' || s === '..' ? `${s}x` : encodeURIComponent(s)}`),
     );
     const query = fc.oneof(fc.constant(''), fc.constantFrom('?filter=%', '?filter=userName%20eq%20%22a', '?count=99999999999999999999', '?startIndex=%FF', '?attributes=emails[', '?filter=' + 'a'.repeat(5000)));
     await fc.assert(

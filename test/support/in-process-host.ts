@@ -25,6 +25,7 @@ export async function startInProcessHost(options: Partial<LocalHostOptions> & { 
     reconcileIntervalMs: 0,
     retryDelaySeconds: 0,
     kick: { windowSeconds: 1, drainDelaySeconds: 0 },
+    permissionQuietSeconds: 0,
     targetClock: { now: () => Date.now(), sleep: async () => undefined },
     logger: { error: () => undefined },
     ...options,
