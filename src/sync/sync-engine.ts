@@ -167,12 +167,21 @@ export class SyncEngine {
     this.enqueued = true;
   }
 
-  /** Seconds until permission sync may run: 0 once groups have been quiet long enough, or it has waited its longest. */
+  private rateLimitEnd(error: TargetError): string {
+    return new Date(this.now().getTime() + (error.details.retryAfterMs ?? 60_000)).toISOString();
+  }
+
+  /**
+   * Seconds until permission sync may run: while Bitbucket's rate limit lasts, the rest of its wait; otherwise 0
+   * once groups have been quiet long enough, or once it has waited its longest.
+   */
   private async permissionWait(): Promise<number> {
-    const quiet = this.quietMs();
-    if (quiet === 0) return 0;
     const link = await this.deps.links.get('Permissions.all');
     const now = this.now().getTime();
+    const limitedUntil = link?.rateLimitedUntil ? Date.parse(link.rateLimitedUntil) : Number.NaN;
+    if (!Number.isNaN(limitedUntil) && limitedUntil > now) return Math.ceil((limitedUntil - now) / 1000);
+    const quiet = this.quietMs();
+    if (quiet === 0) return 0;
     const changedAt = link?.groupsChangedAt ? Date.parse(link.groupsChangedAt) : Number.NaN;
     const dueSince = link?.permissionsDueSince ? Date.parse(link.permissionsDueSince) : Number.NaN;
     if (Number.isNaN(changedAt) || now - changedAt >= quiet) return 0;
@@ -481,7 +490,14 @@ export class SyncEngine {
     const groups = await this.appGroups();
     const key = 'Permissions.all';
     const link = await this.deps.links.get(key);
-    const result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
+    let result: PermissionSyncResult;
+    try {
+      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
+    } catch (error) {
+      // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
+      if (error instanceof TargetError && error.kind === 'rate-limited') await this.deps.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), rateLimitedUntil: this.rateLimitEnd(error) } as LinkDoc);
+      throw error;
+    }
     const appliedCount = result.audit.filter((e) => e.outcome === 'applied').length;
     report.remoteWrites += appliedCount;
     report.applied += appliedCount;
@@ -491,7 +507,14 @@ export class SyncEngine {
     const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants } as LinkDoc;
     if (problem) {
       const attempts = (link?.attempts ?? 0) + 1;
-      await this.deps.links.put({ ...base, state: 'failed', lastError: problem.message, attempts, nextRetryAt: new Date(this.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1))).toISOString() });
+      await this.deps.links.put({
+        ...base,
+        state: 'failed',
+        lastError: problem.message,
+        attempts,
+        nextRetryAt: new Date(this.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1))).toISOString(),
+        ...(result.interruptedBy ? { rateLimitedUntil: this.rateLimitEnd(result.interruptedBy) } : {}),
+      });
       // The outbox entry keeps the permissions due: the next drain tries again.
       await this.deps.store.enqueue([key]);
     } else {

@@ -31,6 +31,8 @@ export interface LinkDoc {
   readonly groupsChangedAt?: string;
   /** See groupsChangedAt. */
   readonly permissionsDueSince?: string;
+  /** Permissions record only: Bitbucket refused the last run for its rate limit until then; no run starts before. */
+  readonly rateLimitedUntil?: string;
   /** The user is deactivated with `revoke-access`: its app-group memberships were taken away and come back on reactivation. */
   readonly revoked?: boolean;
 }
