@@ -151,7 +151,8 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
     { baseUrl: ADMIN_API_BASE_URL, emulator: counting(emulators.admin, counter('admin')) },
     { baseUrl: BITBUCKET_BASE_URL, emulator: counting(emulators.bitbucket, counter('bitbucket')) },
   );
-  const kvsService = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')) });
+  // Storage expiry (kick windows, leases, deferred drains) runs on the same virtual clock as everything else.
+  const kvsService = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')), clock: () => clock.now() });
   const kvs = createLocalKvs(kvsService);
   const now = (): Date => new Date(clock.now());
   const app = createApp({ kvs, logger: { error: () => undefined }, now });
@@ -166,7 +167,7 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
     credentials: async () => ({ orgApiKey: 'bench-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'bench-api-token' }),
     clock,
     now,
-    dispatcher: { retryDelaySeconds: 60 },
+    dispatcher: { retryDelaySeconds: 60, now: () => clock.now() },
   });
   late.sync = sync;
   await sync.settings.save({

@@ -18,6 +18,8 @@ export const LAST_SYNC_KEY = 'status:last-sync';
 /** See LAST_SYNC_KEY. */
 export const LAST_RECONCILE_KEY = 'status:last-reconcile';
 const LEASE_PREFIX = 'lease:';
+/** Plain KVS key holding when the one drain scheduled for deferred work fires (milliseconds since the epoch). */
+const DEFERRED_DRAIN_KEY = 'dispatch:deferred';
 const MAX_PUSH = 50;
 
 /** Dispatcher options. */
@@ -125,12 +127,31 @@ export class Dispatcher {
       this.options.onBatch?.(report);
       await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
       if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
-      if (report.drainAfterSeconds !== undefined) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.min(900, report.drainAfterSeconds) });
+      if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
       if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
     } finally {
       for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);
     }
+  }
+
+  /**
+   * Schedules one drain for work the engine deferred (permission sync waiting for quiet or for a rate limit),
+   * unless one is already scheduled to fire by then: many jobs meeting the same wait cost one queue event.
+   */
+  private async drainLater(delaySeconds: number): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    const fireAt = now + delaySeconds * 1000;
+    const ttl = { value: Math.max(1, delaySeconds), unit: 'SECONDS' as const };
+    try {
+      await this.kvs.set(DEFERRED_DRAIN_KEY, fireAt, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
+    } catch {
+      const scheduled = await this.kvs.get<number>(DEFERRED_DRAIN_KEY);
+      // A drain scheduled to fire by then covers this wait; one that has fired already (storage may expire late) does not.
+      if (typeof scheduled === 'number' && scheduled > now && scheduled <= fireAt) return;
+      await this.kvs.set(DEFERRED_DRAIN_KEY, fireAt, { ttl });
+    }
+    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds });
   }
 
   /** Removes every lease; only for a runtime that knows no job is running (the local host at start, holding its data lock). */

@@ -83,4 +83,28 @@ describe('dispatcher kick window', () => {
     expect(await d.releaseAllLeases()).toBe(1);
     expect(await fixture.kvs.get('lease:User.u1')).toBeUndefined();
   });
+
+  it('defers permission sync while groups are changing, with one queued drain however many jobs meet the wait', async () => {
+    const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    const sync = createSync({
+      kvs: fixture.kvs,
+      store,
+      queue,
+      fetch: () => Promise.reject(new Error('no remote calls in this test')),
+      credentials: async () => ({ orgApiKey: 'k', bitbucketEmail: 'a@b.example', bitbucketApiToken: 't' }),
+      now: () => new Date(fixture.clock.ms),
+      permissionQuietSeconds: 30,
+      dispatcher: { now: () => fixture.clock.ms },
+    });
+    await sync.settings.save({ ...(await sync.settings.get()), target: { orgId: 'o', directoryId: 'd', workspace: 'w', workspaceResourceId: 'r' } });
+    await sync.links.put({ key: 'Permissions.all', state: 'pending', attempts: 0, groupsChangedAt: new Date(fixture.clock.ms - 10_000).toISOString() });
+    await store.enqueue(['Permissions.all']);
+    const [entry] = (await store.pendingChanges(5)).entries;
+    if (!entry) throw new Error('no outbox entry');
+    const job = { v: 1, type: 'sync', entries: [{ key: entry.resourceKey, version: entry.version }] } as const;
+    await sync.dispatcher.handle(job);
+    await sync.dispatcher.handle(job);
+    expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([['drain', 20]]);
+    expect((await store.pendingChanges(5)).entries).toHaveLength(1);
+  });
 });
