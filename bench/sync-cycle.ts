@@ -462,12 +462,13 @@ async function convergenceBench(settings: Settings, rulesFor: (groups: number) =
   );
   console.log(`  remote writes            ${tally.writes} applied`);
   console.log(`  virtual time to converge ${formatDuration(virtualMs)}`);
-  console.log(`  lower bound              ${formatDuration(rateBoundMs)} = ${minimum.total} Bitbucket requests / ${BITBUCKET_PER_HOUR} per hour`);
+  console.log(`  lower bound              ${formatDuration(windowBoundMs)} = floor((${minimum.total} - 1) / ${BITBUCKET_PER_HOUR}) h`);
   console.log(
-    `    (${minimum.total} = ${minimum.grants} permission PUTs, one per grant the rules ask for, + ${minimum.reads} reads: one page of projects, ` +
-      `one of repositories, and one permissions page per project or repository that gets a grant. The Admin API publishes no limit, so its ` +
-      `${tally.adminCalls} calls add nothing to the bound. A rolling window admits the first ${BITBUCKET_PER_HOUR} requests at once, so the strict ` +
-      `bound is floor((${minimum.total} - 1) / ${BITBUCKET_PER_HOUR}) h = ${formatDuration(windowBoundMs)}.)`,
+    `    (${minimum.total} Bitbucket requests at least = ${minimum.grants} permission PUTs, one per grant the rules ask for, + ${minimum.reads} reads: ` +
+      `one page of projects, one of repositories, and one permissions page per project or repository that gets a grant. The rolling window ` +
+      `admits the first ${BITBUCKET_PER_HOUR} at once and each later one an hour after an earlier one, hence the floor; at a steady ` +
+      `${BITBUCKET_PER_HOUR} an hour they would take ${formatDuration(rateBoundMs)}. The Admin API publishes no limit, so its ` +
+      `${tally.adminCalls} calls add nothing to the bound.)`,
   );
   console.log(`  wall time                ${((performance.now() - wallStart) / 1000).toFixed(1)} s in all, ${(syncWallMs / 1000).toFixed(1)} s of it syncing`);
   const memory = process.memoryUsage();
