@@ -2,15 +2,18 @@
 import { BearerTokens } from '../auth/bearer-tokens';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimLogger } from '../scim/error-response';
-import { lenientProfile, type ClientProfile } from '../scim/profile';
+import { profileNamed, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
+import { SettingsStore } from '../sync/settings';
 import { SyncLinks } from '../sync/sync-links';
 import type { ScimRequest, ScimResponse } from '../scim/protocol';
 import type { App } from './app';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** How long a function instance keeps the settings' SCIM profile before reading it again. */
+export const PROFILE_CACHE_MS = 30_000;
 
 /** What the composition root needs from its runtime. */
 export interface AppOptions {
@@ -18,6 +21,7 @@ export interface AppOptions {
   readonly kvs: ForgeKvs;
   readonly logger: ScimLogger;
   readonly now?: () => Date;
+  /** The client profile; default: the settings' `scimProfile`, read at most every PROFILE_CACHE_MS. */
   readonly profile?: () => ClientProfile | Promise<ClientProfile>;
   readonly limits?: Partial<ServiceLimits>;
   /** Called after every accepted SCIM write (the sync dispatcher's kick); its failure never fails the request. */
@@ -86,10 +90,17 @@ export function createApp(options: AppOptions): AppParts {
   const tokens = new BearerTokens(options.kvs, now);
   const links = new SyncLinks(options.kvs);
   const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
+  const settings = new SettingsStore(options.kvs);
+  let cachedProfile: { at: number; profile: ClientProfile } | undefined;
+  const profileFromSettings = async (): Promise<ClientProfile> => {
+    const at = now().getTime();
+    if (!cachedProfile || at - cachedProfile.at >= PROFILE_CACHE_MS) cachedProfile = { at, profile: profileNamed((await settings.get()).scimProfile) };
+    return cachedProfile.profile;
+  };
   const serve = createScimService({
     store,
     authenticate: (token) => tokens.verify(token),
-    profile: options.profile ?? (() => lenientProfile),
+    profile: options.profile ?? profileFromSettings,
     logger: options.logger,
     now,
     ...(options.limits ? { limits: options.limits } : {}),

@@ -42,7 +42,7 @@ export interface LocalHostOptions {
   readonly dataDir: string;
   /** When set, this token is accepted (its hash is stored); otherwise a token is generated on first start. */
   readonly bearerToken?: string;
-  /** `lenient` (default) or `strict-rfc`. */
+  /** `lenient` or `strict-rfc`, pinned (SCIM_PROFILE); without it the settings' `scimProfile` applies. */
   readonly profile?: string;
   /** The manifest whose `app.storage.entities` the local KVS enforces. */
   readonly manifestPath?: string;
@@ -147,7 +147,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     fsync: options.fsync ?? false,
   });
   const kvs = createLocalKvs(kvsService);
-  const profile = profileNamed(options.profile);
+  // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
+  const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
   const emulators = options.atlassian
     ? undefined
     : createLinkedEmulators({ clock: systemClock, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
@@ -156,7 +157,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
   const late: { dispatcher?: SyncParts['dispatcher'] } = {};
-  const app = createApp({ kvs, logger, profile: () => profile, onWrite: async () => late.dispatcher?.kick() });
+  const app = createApp({ kvs, logger, ...(pinnedProfile ? { profile: () => pinnedProfile } : {}), onWrite: async () => late.dispatcher?.kick() });
   const queue = new LocalJobQueue((job) => (late.dispatcher ? late.dispatcher.handle(job) : Promise.resolve(undefined)), {
     onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
     ...options.queue,

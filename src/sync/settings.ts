@@ -87,6 +87,8 @@ export interface SyncSettings {
   readonly usernameTransform: UsernameTransform | null;
   /** How an IdP user finds its Atlassian account: the transformed userName as email, or the SCIM work email. */
   readonly matchBy: 'email-from-username' | 'work-email';
+  /** How the SCIM endpoint reads requests: `lenient` accepts every documented IdP dialect, `strict-rfc` only RFC 7644 (src/scim/profile.ts). */
+  readonly scimProfile: 'lenient' | 'strict-rfc';
   /** Plan and record changes without applying them. */
   readonly dryRun: boolean;
   readonly circuitBreaker: CircuitBreakerSettings;
@@ -130,6 +132,7 @@ export const defaultSettings: SyncSettings = {
   deletion: 'suspend',
   usernameTransform: null,
   matchBy: 'email-from-username',
+  scimProfile: 'lenient',
   dryRun: false,
   circuitBreaker: { maxDeactivationShare: 0.1, windowMinutes: 60, minimumUsers: 10 },
   groupNamePrefix: 'scim-',
@@ -230,6 +233,7 @@ const TOP_LEVEL_KEYS = [
   'deletion',
   'usernameTransform',
   'matchBy',
+  'scimProfile',
   'dryRun',
   'circuitBreaker',
   'groupNamePrefix',
@@ -261,6 +265,7 @@ export function parseSettings(json: unknown): ParseSettingsResult {
     deletion: reader.choice(root, '', 'deletion', ['suspend', 'remove'] as const, d.deletion),
     usernameTransform: readTransform(reader, root.usernameTransform),
     matchBy: reader.choice(root, '', 'matchBy', ['email-from-username', 'work-email'] as const, d.matchBy),
+    scimProfile: reader.choice(root, '', 'scimProfile', ['lenient', 'strict-rfc'] as const, d.scimProfile),
     dryRun: reader.boolean(root, '', 'dryRun', d.dryRun),
     circuitBreaker,
     groupNamePrefix: reader.string(

@@ -38,6 +38,7 @@ interface Draft {
   readonly deactivation: SyncSettings['deactivation'];
   readonly deletion: SyncSettings['deletion'];
   readonly matchBy: SyncSettings['matchBy'];
+  readonly scimProfile: SyncSettings['scimProfile'];
   readonly dryRun: boolean;
   readonly transformOn: boolean;
   readonly pattern: string;
@@ -53,6 +54,7 @@ function draftOf(settings: SyncSettings): Draft {
     deactivation: settings.deactivation,
     deletion: settings.deletion,
     matchBy: settings.matchBy,
+    scimProfile: settings.scimProfile,
     dryRun: settings.dryRun,
     transformOn: settings.usernameTransform !== null,
     pattern: settings.usernameTransform?.pattern ?? '',
@@ -77,6 +79,7 @@ function settingsOf(base: SyncSettings, draft: Draft): unknown {
     deactivation: draft.deactivation,
     deletion: draft.deletion,
     matchBy: draft.matchBy,
+    scimProfile: draft.scimProfile,
     dryRun: draft.dryRun,
     usernameTransform: draft.transformOn ? { pattern: draft.pattern, replacement: draft.replacement } : null,
     circuitBreaker: {
@@ -249,6 +252,23 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
           ]}
         />
         <TransformEditor draft={draft} onChange={update} errors={byPath} />
+      </section>
+
+      <section aria-labelledby="provisioning-dialect-heading" style={{ marginTop: 24 }}>
+        <SubTitle id="provisioning-dialect-heading">SCIM dialect</SubTitle>
+        <p id="provisioning-dialect-label" style={{ fontWeight: 600 }}>
+          How the SCIM endpoint reads requests (takes effect within 30 seconds)
+        </p>
+        <RadioGroup
+          name="scimProfile"
+          aria-labelledby="provisioning-dialect-label"
+          value={draft.scimProfile}
+          onChange={(event) => update({ scimProfile: event.currentTarget.value as Draft['scimProfile'] })}
+          options={[
+            { name: 'scimProfile', value: 'lenient', label: 'Lenient: accepts the documented dialects of Entra ID, Okta, OneLogin and JumpCloud' },
+            { name: 'scimProfile', value: 'strict-rfc', label: 'Strict RFC 7644: refuses unknown attributes and non-standard PATCH forms' },
+          ]}
+        />
       </section>
 
       <section aria-labelledby="provisioning-safety-heading" style={{ marginTop: 24 }}>
