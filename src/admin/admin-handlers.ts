@@ -33,7 +33,7 @@ import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transfor
 import { TargetError } from '../targets/ports';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
-import { AdminError, assertWorkspaceAdmin, type WorkspacePermissionLookup } from './workspace-admin';
+import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from './workspace-admin';
 
 /** The plain KVS key of the page's own choices (the IdP picked). */
 export const SETUP_KEY = 'admin:setup';
@@ -58,6 +58,12 @@ export interface AdminHandlerDeps {
   readonly kvs: Pick<ForgeKvs, 'get' | 'set'>;
   /** True when the targets are the emulated Atlassian APIs (the local host without credentials). */
   readonly emulated?: boolean;
+  /**
+   * Fill an empty target workspace from the installation (Forge): the workspace is `{uuid}` (Bitbucket's API takes
+   * a workspace UUID in braces wherever it takes a slug) and the Bitbucket product's resource id is the
+   * installation's workspace ARI.
+   */
+  readonly targetFromInstallation?: boolean;
   readonly now?: () => Date;
 }
 
@@ -129,6 +135,21 @@ function kindOf(key: string): SyncItemView['kind'] {
   return key.startsWith('User.') ? 'User' : key.startsWith('Group.') ? 'Group' : 'Permissions';
 }
 
+async function adoptInstallationWorkspace(sync: SyncParts, installContext: unknown): Promise<void> {
+  const uuid = workspaceUuidOf(installContext);
+  if (!uuid) return;
+  const settings = await sync.settings.get();
+  if (settings.target.workspace !== '' && settings.target.workspaceResourceId !== '') return;
+  await sync.settings.save({
+    ...settings,
+    target: {
+      ...settings.target,
+      workspace: settings.target.workspace || `{${uuid}}`,
+      workspaceResourceId: settings.target.workspaceResourceId || `ari:cloud:bitbucket::workspace/${uuid}`,
+    },
+  });
+}
+
 /** The resolver functions, testable without Forge. */
 export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
   const now = deps.now ?? (() => new Date());
@@ -137,6 +158,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     async (request: Request<P>): Promise<R> => {
       await assertWorkspaceAdmin(request.context, deps.lookupPermission);
       const [app, sync] = await Promise.all([deps.getApp(), deps.getSync()]);
+      if (deps.targetFromInstallation) await adoptInstallationWorkspace(sync, request.context.installContext);
       return body(request.payload, { app, sync });
     };
   const adminAudit = async (sync: SyncParts, action: string, kind: 'Settings' | 'Permission', id: string, extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> => {

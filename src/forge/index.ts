@@ -38,6 +38,7 @@ export const adminResolver = makeAdminResolver(
     getSync: getForgeSync,
     getBaseUrl: scimBaseUrl,
     kvs,
+    targetFromInstallation: true,
     lookupPermission: async (workspaceUuid) => {
       const workspace = `{${workspaceUuid}}`;
       const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);

@@ -295,6 +295,24 @@ describe('admin handlers', () => {
     expect((await call('sync/status')).lastReconcileAt).toBeDefined();
   });
 
+  it('on Forge, fills an empty target workspace from the installation, and leaves a chosen one alone', async () => {
+    const settings = await call('settings/get');
+    await host.sync.settings.save({ ...settings, target: { ...settings.target, workspace: '', workspaceResourceId: '' } });
+    const forge = makeAdminHandlers({
+      getApp: async () => host.app,
+      getSync: async () => host.sync,
+      getBaseUrl: async () => 'https://example.invalid/x1/abc',
+      lookupPermission: lookup,
+      kvs: createLocalKvs(host.kvs),
+      targetFromInstallation: true,
+    });
+    await forge['setup/get']({ payload: undefined, context: ADMIN_CONTEXT });
+    expect((await host.sync.settings.get()).target).toMatchObject({ workspace: `{${WORKSPACE}}`, workspaceResourceId: `ari:cloud:bitbucket::workspace/${WORKSPACE}` });
+    await host.sync.settings.save({ ...(await host.sync.settings.get()), target: { ...settings.target } });
+    await forge['setup/get']({ payload: undefined, context: ADMIN_CONTEXT });
+    expect((await host.sync.settings.get()).target).toEqual(settings.target);
+  });
+
   it('confirms a tripped circuit breaker', async () => {
     const state = await call('breaker/confirm');
     expect(state).toMatchObject({ tripped: false });
