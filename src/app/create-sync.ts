@@ -74,9 +74,19 @@ export interface SyncParts {
 
 const KIND_OF_PREFIX: Readonly<Record<string, AuditTargetKind>> = { User: 'User', Group: 'Group', Permissions: 'Permission' };
 
-/** Maps the engine's entries onto audit-log entries (source `sync`). */
-export function auditEntriesOf(entries: readonly EngineAuditEntry[]): AuditEntryInput[] {
+function accountOf(entry: EngineAuditEntry): string | undefined {
+  const after = entry.after as { accountId?: unknown } | undefined;
+  return typeof after?.accountId === 'string' ? after.accountId : undefined;
+}
+
+/**
+ * Maps the engine's entries onto audit-log entries (source `sync`). A group's membership change also names the
+ * user (from `userKeys`, account id -> `User.<id>`), so querying the log by user finds it.
+ */
+export function auditEntriesOf(entries: readonly EngineAuditEntry[], userKeys: ReadonlyMap<string, string> = new Map()): AuditEntryInput[] {
   return entries.map((entry) => {
+    const member = accountOf(entry);
+    const memberKey = member ? userKeys.get(member) : undefined;
     const dot = entry.resourceKey.indexOf('.');
     const prefix = entry.resourceKey.slice(0, dot);
     const id = entry.resourceKey.slice(dot + 1);
@@ -85,7 +95,7 @@ export function auditEntriesOf(entries: readonly EngineAuditEntry[]): AuditEntry
       source: 'sync',
       action: entry.action,
       target: { kind, id, ...(entry.display ? { display: entry.display } : {}) },
-      ...(kind === 'User' ? { userKey: id } : {}),
+      ...(kind === 'User' ? { userKey: id } : memberKey ? { userKey: memberKey.slice('User.'.length) } : {}),
       ...(kind === 'Group' ? { groupKey: id } : {}),
       ...(entry.before !== undefined ? { before: entry.before } : {}),
       ...(entry.after !== undefined ? { after: entry.after } : {}),
@@ -190,7 +200,8 @@ export function createSync(options: SyncOptions): SyncParts {
     audit: {
       async record(entries) {
         if (entries.length === 0) return;
-        await auditLog.appendMany(auditEntriesOf(entries));
+        const members = [...new Set(entries.filter((e) => e.resourceKey.startsWith('Group.')).map(accountOf).filter((id): id is string => id !== undefined))];
+        await auditLog.appendMany(auditEntriesOf(entries, members.length > 0 ? await links.userKeysOf(members) : new Map()));
         await options.audit?.record(entries);
       },
     },

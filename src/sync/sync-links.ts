@@ -96,6 +96,17 @@ export class SyncLinks {
     return new Set(accountIds.filter((id) => records.has(accountKey(id))));
   }
 
+  /** The resource keys (`User.<id>`) of linked accounts, for the accounts the app linked. */
+  async userKeysOf(accountIds: readonly string[]): Promise<Map<string, string>> {
+    const records = await this.getMany(accountIds.map(accountKey));
+    const out = new Map<string, string>();
+    for (const id of accountIds) {
+      const key = records.get(accountKey(id))?.key;
+      if (key) out.set(id, key);
+    }
+    return out;
+  }
+
   /** Counts links by state (for the status page); reads the state index page by page. */
   async countByState(): Promise<Record<SyncState, number>> {
     const counts: Record<SyncState, number> = { pending: 0, synced: 0, failed: 0, skipped: 0 };

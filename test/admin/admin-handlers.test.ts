@@ -247,7 +247,7 @@ describe('admin handlers', () => {
     expect(synced.items.find((i) => i.kind === 'User')?.accountId).toBeDefined();
 
     const audit = await call('audit/query', { user: user.body.id });
-    expect(audit.entries.map((e) => `${e.source}:${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['scim:create-user:applied', 'sync:invite-user:applied']));
+    expect(audit.entries.map((e) => `${e.source}:${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['scim:create-user:applied', 'sync:invite-user:applied', 'sync:add-member:applied']));
     const searched = await call('audit/query', { text: 'DEVELOPERS' });
     expect(searched.entries.length).toBeGreaterThan(0);
     expect(searched.entries.every((e) => JSON.stringify(e).toLowerCase().includes('developers'))).toBe(true);
