@@ -61,18 +61,9 @@ export interface AuditEntryInput {
 }
 
 /** An entry as stored and read back: secrets redacted, keys lower-cased, oversized values summarised. */
-export interface AuditEntry {
+export interface AuditEntry extends Omit<AuditEntryInput, 'at'> {
   readonly id: string;
   readonly at: string;
-  readonly source: AuditSource;
-  readonly action: string;
-  readonly target: { readonly kind: AuditTargetKind; readonly id: string; readonly display?: string };
-  readonly userKey?: string;
-  readonly groupKey?: string;
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly outcome: AuditOutcome;
-  readonly detail?: string;
 }
 
 /** A query; `from` and `to` are inclusive bounds on `at`. */
