@@ -43,6 +43,8 @@ const STATES: readonly SyncState[] = ['pending', 'synced', 'failed', 'skipped'];
 const RESOURCE_KEY = /^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/;
 const MAX_DOCUMENT_BYTES = 256 * 1024;
 const QUEUE_COUNT_PAGES = 100;
+/** Pages of 20 counted per sync state: a status call stays well inside Forge's 25 s resolver limit. */
+const STATE_COUNT_PAGES = 100;
 const RETRY_ALL_LIMIT = 500;
 const ACTIVITY_MAX_ENTRIES = 5_000;
 const RECENT_USERNAMES = 10;
@@ -427,8 +429,8 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         cursor = page.cursor;
         pages += 1;
       } while (cursor && pages < QUEUE_COUNT_PAGES);
-      const [counts, users, groups, lastSyncAt, lastReconcileAt, breaker, settings] = await Promise.all([
-        sync.links.countByState(),
+      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings] = await Promise.all([
+        sync.links.countByState(STATE_COUNT_PAGES),
         app.store.count('User'),
         app.store.count('Group'),
         deps.kvs.get<string>(LAST_SYNC_KEY),
@@ -441,6 +443,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         queueDepthIsLowerBound: cursor !== undefined,
         running: queueDepth > 0,
         counts,
+        countsAtLeast: capped,
         totals: { users, groups },
         ...(lastSyncAt ? { lastSyncAt } : {}),
         ...(lastReconcileAt ? { lastReconcileAt } : {}),

@@ -155,6 +155,8 @@ export interface SyncStatusView {
   readonly queueDepth: number;
   readonly running: boolean;
   readonly counts: Readonly<Record<SyncState, number>>;
+  /** States whose count stopped at the counting limit (the resolver's time budget): their count is a lower bound. */
+  readonly countsAtLeast: readonly SyncState[];
   /** True when the queue was too deep to count in one call: queueDepth is then a lower bound. */
   readonly queueDepthIsLowerBound: boolean;
   readonly totals: { readonly users: number; readonly groups: number };

@@ -107,20 +107,27 @@ export class SyncLinks {
     return out;
   }
 
-  /** Counts links by state (for the status page); reads the state index page by page. */
-  async countByState(): Promise<Record<SyncState, number>> {
+  /**
+   * Counts links by state (for the status page), reading the state index page by page, at most `maxPages` pages
+   * (20 links each) per state; the states whose count stopped there are listed in `capped` (their count is a lower bound).
+   */
+  async countByState(maxPages = Number.POSITIVE_INFINITY): Promise<{ counts: Record<SyncState, number>; capped: SyncState[] }> {
     const counts: Record<SyncState, number> = { pending: 0, synced: 0, failed: 0, skipped: 0 };
+    const capped: SyncState[] = [];
     for (const state of Object.keys(counts) as SyncState[]) {
       let cursor: string | undefined;
+      let pages = 0;
       do {
         let query = this.kvs.entity<LinkRecord>(ENTITY).query().index('state').where({ condition: 'EQUAL_TO', values: [state] }).limit(PAGE);
         if (cursor) query = query.cursor(cursor);
         const page = await query.getMany();
         counts[state] += page.results.length;
         cursor = page.nextCursor;
-      } while (cursor);
+        pages += 1;
+      } while (cursor && pages < maxPages);
+      if (cursor) capped.push(state);
     }
-    return counts;
+    return { counts, capped };
   }
 
   /** Lists links in one state, newest pages first as the index orders them. */

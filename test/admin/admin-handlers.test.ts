@@ -242,6 +242,8 @@ describe('admin handlers', () => {
     const status = await call('sync/status');
     expect(status).toMatchObject({ queueDepth: 0, running: false, totals: { users: 1, groups: 1 }, counts: { synced: 3, failed: 0 }, dryRun: false });
     expect(status.lastSyncAt).toBeDefined();
+    expect(status.countsAtLeast).toEqual([]);
+    expect(await host.sync.links.countByState(1)).toEqual({ counts: { pending: 0, synced: 3, failed: 0, skipped: 0 }, capped: [] });
     const synced = await call('sync/items', { state: 'synced' });
     expect(synced.items.map((i) => i.display).sort()).toEqual(['Bitbucket permissions', 'Developers', 'dev1@emulated.example']);
     expect(synced.items.find((i) => i.kind === 'User')?.accountId).toBeDefined();

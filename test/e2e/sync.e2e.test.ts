@@ -115,7 +115,9 @@ describe('sync engine against the emulated organization', () => {
     expect(initial.expected.size).toBe(9);
     // 500 invites, 50 group creates, 50 Bitbucket role grants, one add per membership, one write per grant.
     expect(hostWrites(h)).toBe(500 + 50 + 50 + memberships + initial.expected.size);
-    expect(await h.host.sync.links.countByState()).toMatchObject({ failed: 0, pending: 0 });
+    expect(await h.host.sync.links.countByState()).toMatchObject({ counts: { failed: 0, pending: 0 }, capped: [] });
+    // A bounded count stops at its page limit and says which states it cut short.
+    expect(await h.host.sync.links.countByState(2)).toEqual({ counts: { pending: 0, synced: 40, failed: 0, skipped: 0 }, capped: ['synced'] });
     const extension = 'urn:scim:schemas:extension:bitbucket-scim-sync:2.0:User';
     const someone = await h.call('GET', `/Users/${userIds[42]}`);
     const account = [...(h.host.emulators?.admin.state.users.values() ?? [])].find((u) => u.email === 'user42@example.com');

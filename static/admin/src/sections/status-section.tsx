@@ -180,7 +180,10 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
             data-count={view.counts[option]}
           >
             <Lozenge appearance={STATE_APPEARANCE[option]}>{option}</Lozenge>
-            <span style={{ fontWeight: 600 }}>{view.counts[option]}</span>
+            <span style={{ fontWeight: 600 }}>
+              {view.counts[option]}
+              {view.countsAtLeast.includes(option) ? '+' : ''}
+            </span>
             <VisuallyHidden>resources, show them</VisuallyHidden>
           </button>
         ))}
