@@ -3,13 +3,13 @@
  * the first kick of a kick window schedules two drains, one soon and a trailing one when the window ends, and
  * further kicks in the window schedule nothing, so an IdP's burst of writes costs two queue events (well within
  * Forge's ~500 events a minute) and a write that lands after the first drain is still picked up by the second.
- * A drain pages through the outbox and pushes sync jobs of up to 100 entries, at most 50 jobs per push. Each resource is leased while a job syncs it, so duplicated or overlapping deliveries
- * never work on one resource at once.
+ * A drain pages through the outbox and pushes sync jobs of up to 100 entries, at most 50 jobs per push. Each
+ * resource is leased while a job syncs it, so duplicated or overlapping deliveries never work on one resource at once.
  */
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { MAX_ENTRIES_PER_JOB, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
+import { MAX_ENTRIES_PER_JOB, PERMISSIONS_KEY, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
 import type { BatchReport, SyncEngine } from './sync-engine';
 
 const KICK_KEY = 'dispatch:kick';
@@ -55,15 +55,8 @@ export class Dispatcher {
     // This instance scheduled the drains of the current window itself: its trailing drain covers this write,
     // so no storage call is needed.
     if (this.windowStartedAt !== undefined && now - this.windowStartedAt < windowSeconds * 1000) return;
-    const ttl = { value: windowSeconds, unit: 'SECONDS' as const };
-    try {
-      await this.kvs.set(KICK_KEY, now, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
-    } catch {
-      // Storage may delete expired keys late: a kick key older than its window no longer absorbs kicks.
-      const since = await this.kvs.get<number>(KICK_KEY);
-      if (typeof since === 'number' && now - since < windowSeconds * 1000) return;
-      await this.kvs.set(KICK_KEY, now, { ttl });
-    }
+    // A kick key older than its window no longer absorbs kicks.
+    if (!(await this.claim(KICK_KEY, now, windowSeconds, (since) => now - since < windowSeconds * 1000))) return;
     const soon = this.options.drainDelaySeconds ?? 2;
     await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: soon });
     this.windowStartedAt = now;
@@ -102,7 +95,7 @@ export class Dispatcher {
     for (const kind of ['User', 'Group'] as const) {
       for await (const batch of this.store.scan(kind, 1_000_000)) await this.store.enqueue(batch.map((r) => `${kind}.${r.id}`));
     }
-    await this.store.enqueue(['Permissions.all']);
+    await this.store.enqueue([PERMISSIONS_KEY]);
     await this.kvs.set(LAST_RECONCILE_KEY, new Date().toISOString());
     return this.drain();
   }
@@ -142,16 +135,27 @@ export class Dispatcher {
   private async drainLater(delaySeconds: number): Promise<void> {
     const now = (this.options.now ?? Date.now)();
     const fireAt = now + delaySeconds * 1000;
-    const ttl = { value: Math.max(1, delaySeconds), unit: 'SECONDS' as const };
-    try {
-      await this.kvs.set(DEFERRED_DRAIN_KEY, fireAt, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
-    } catch {
-      const scheduled = await this.kvs.get<number>(DEFERRED_DRAIN_KEY);
-      // A drain scheduled to fire by then covers this wait; one that has fired already (storage may expire late) does not.
-      if (typeof scheduled === 'number' && scheduled > now && scheduled <= fireAt) return;
-      await this.kvs.set(DEFERRED_DRAIN_KEY, fireAt, { ttl });
-    }
+    // A drain scheduled to fire by then covers this wait; one that has fired already does not.
+    if (!(await this.claim(DEFERRED_DRAIN_KEY, fireAt, delaySeconds, (scheduled) => scheduled > now && scheduled <= fireAt))) return;
     await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds });
+  }
+
+  /**
+   * Claims a plain key that stands for a scheduled drain: true when the caller should schedule one. The key is
+   * written with FAIL_IF_EXISTS and a TTL; a key already there wins while `stillCovers` says its value does,
+   * because storage may delete an expired key late.
+   */
+  private async claim(key: string, value: number, ttlSeconds: number, stillCovers: (existing: number) => boolean): Promise<boolean> {
+    const ttl = { value: Math.max(1, ttlSeconds), unit: 'SECONDS' as const };
+    try {
+      await this.kvs.set(key, value, { keyPolicy: 'FAIL_IF_EXISTS', ttl });
+      return true;
+    } catch {
+      const existing = await this.kvs.get<number>(key);
+      if (typeof existing === 'number' && stillCovers(existing)) return false;
+      await this.kvs.set(key, value, { ttl });
+      return true;
+    }
   }
 
   /** Removes every lease; only for a runtime that knows no job is running (the local host at start, holding its data lock). */

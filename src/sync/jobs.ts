@@ -16,6 +16,9 @@ export type SyncJob =
   | { readonly v: 1; readonly type: 'drain' }
   | { readonly v: 1; readonly type: 'reconcile' };
 
+/** The one outbox and sync-link key of the workspace's permission grants (all rules are planned together). */
+export const PERMISSIONS_KEY = 'Permissions.all';
+
 /** At most this many entries per sync job: small events, well under the 100 KB per-event limit. */
 export const MAX_ENTRIES_PER_JOB = 100;
 

@@ -8,7 +8,7 @@ import type { DirectoryStore, StoredMember, StoredResource } from '../directory/
 import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, DirectoryAccount, DirectoryGroup } from '../targets/ports';
 import { TargetError } from '../targets/ports';
-import type { SyncEntry } from './jobs';
+import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
 import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
 import type { LinkDoc, SyncLinks } from './sync-links';
 
@@ -159,7 +159,7 @@ export class SyncEngine {
 
   /** Records that the app's groups changed and puts permission sync in the outbox. */
   private async notePermissionsDue(): Promise<void> {
-    const key = 'Permissions.all';
+    const key = PERMISSIONS_KEY;
     const link = await this.deps.links.get(key);
     const now = this.now().toISOString();
     await this.deps.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), groupsChangedAt: now, permissionsDueSince: link?.permissionsDueSince ?? now } as LinkDoc);
@@ -176,7 +176,7 @@ export class SyncEngine {
    * once groups have been quiet long enough, or once it has waited its longest.
    */
   private async permissionWait(): Promise<number> {
-    const link = await this.deps.links.get('Permissions.all');
+    const link = await this.deps.links.get(PERMISSIONS_KEY);
     const now = this.now().getTime();
     const limitedUntil = link?.rateLimitedUntil ? Date.parse(link.rateLimitedUntil) : Number.NaN;
     if (!Number.isNaN(limitedUntil) && limitedUntil > now) return Math.ceil((limitedUntil - now) / 1000);
@@ -488,7 +488,7 @@ export class SyncEngine {
     const permissions = this.deps.permissions;
     if (!permissions) return true;
     const groups = await this.appGroups();
-    const key = 'Permissions.all';
+    const key = PERMISSIONS_KEY;
     const link = await this.deps.links.get(key);
     let result: PermissionSyncResult;
     try {
@@ -515,8 +515,6 @@ export class SyncEngine {
         nextRetryAt: new Date(this.now().getTime() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1))).toISOString(),
         ...(result.interruptedBy ? { rateLimitedUntil: this.rateLimitEnd(result.interruptedBy) } : {}),
       });
-      // The outbox entry keeps the permissions due: the next drain tries again.
-      await this.deps.store.enqueue([key]);
     } else {
       await this.deps.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
     }

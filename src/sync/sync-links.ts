@@ -118,11 +118,9 @@ export class SyncLinks {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        let query = this.kvs.entity<LinkRecord>(ENTITY).query().index('state').where({ condition: 'EQUAL_TO', values: [state] }).limit(PAGE);
-        if (cursor) query = query.cursor(cursor);
-        const page = await query.getMany();
-        counts[state] += page.results.length;
-        cursor = page.nextCursor;
+        const page = await this.listByState(state, PAGE, cursor);
+        counts[state] += page.links.length;
+        cursor = page.cursor;
         pages += 1;
       } while (cursor && pages < maxPages);
       if (cursor) capped.push(state);
