@@ -23,12 +23,13 @@ import {
   type SyncItemView,
 } from '../shared/admin-api';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { MAX_QUERY_LIMIT, type AuditOutcome } from '../sync/audit-log';
+import { MAX_QUERY_LIMIT, type AuditOutcome, type AuditQuery } from '../sync/audit-log';
 import { CredentialValidationError } from '../sync/credentials';
 import { LAST_RECONCILE_KEY, LAST_SYNC_KEY } from '../sync/dispatcher';
+import { PERMISSIONS_KEY } from '../sync/jobs';
 import { targetKey } from '../sync/permission-sync';
 import { exportSettings, parseSettings, type SyncSettings } from '../sync/settings';
-import type { SyncState } from '../sync/sync-links';
+import type { LinkDoc, SyncState } from '../sync/sync-links';
 import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transform';
 import { TargetError } from '../targets/ports';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
@@ -112,7 +113,7 @@ async function check(name: string, run: () => Promise<string>): Promise<Connecti
   }
 }
 
-function settingsErrors(error: unknown): SaveResult<never> {
+function credentialErrors(error: unknown): SaveResult<never> {
   if (error instanceof CredentialValidationError) return { ok: false, errors: error.errors.map((e) => ({ path: e.field, message: e.message })) };
   throw error;
 }
@@ -120,17 +121,56 @@ function settingsErrors(error: unknown): SaveResult<never> {
 /** The detail the engine gives users whose deactivation the circuit breaker holds back. */
 const PAUSED_DETAIL = 'Deactivation paused';
 
-async function waitingDeactivations(sync: SyncParts): Promise<number> {
-  let waiting = 0;
+/** Reads the links in one state page by page until `enough` says so (given what it read and how many pages). */
+async function linksInState(sync: SyncParts, state: SyncState, enough: (links: readonly LinkDoc[], pages: number) => boolean): Promise<LinkDoc[]> {
+  const links: LinkDoc[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await sync.links.listByState('pending', 20, cursor);
-    waiting += page.links.filter((link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL)).length;
+    const page = await sync.links.listByState(state, 20, cursor);
+    links.push(...page.links);
     cursor = page.cursor;
     pages += 1;
-  } while (cursor && pages < QUEUE_COUNT_PAGES);
-  return waiting;
+  } while (cursor && !enough(links, pages));
+  return links;
+}
+
+async function waitingDeactivations(sync: SyncParts): Promise<number> {
+  const pending = await linksInState(sync, 'pending', (_links, pages) => pages >= QUEUE_COUNT_PAGES);
+  return pending.filter((link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL)).length;
+}
+
+/** The audit filters shared by the query and the export: time range, user, group and outcome. */
+function auditFilters(record: Record<string, unknown>): Omit<AuditQuery, 'limit' | 'cursor'> {
+  const outcome = optionalChoice(record, 'outcome', OUTCOMES);
+  const from = optionalInstant(record, 'from');
+  const to = optionalInstant(record, 'to');
+  const user = optionalText(record, 'user', 200);
+  const group = optionalText(record, 'group', 200);
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(user ? { user } : {}), ...(group ? { group } : {}), ...(outcome ? { outcome } : {}) };
+}
+
+/** A secret or identifier of `credentials/save` and its longest accepted length. */
+const CREDENTIAL_TEXT = [
+  ['orgId', 200],
+  ['orgApiKey', 4096],
+  ['bitbucketEmail', 320],
+  ['bitbucketApiToken', 4096],
+] as const;
+const CREDENTIAL_EXPIRIES = ['orgApiKeyExpiresAt', 'bitbucketApiTokenExpiresAt'] as const;
+
+/** The credentials patch of `credentials/save`: given texts, and expiries as instants or `null` to clear them. */
+function credentialsPatch(record: Record<string, unknown>): Parameters<SyncParts['credentials']['update']>[0] {
+  const patch: Record<string, string | null> = {};
+  for (const [name, max] of CREDENTIAL_TEXT) {
+    const value = optionalText(record, name, max);
+    if (value !== undefined) patch[name] = value;
+  }
+  for (const name of CREDENTIAL_EXPIRIES) {
+    if (record[name] === undefined) continue;
+    patch[name] = record[name] === null ? null : (optionalInstant(record, name) ?? null);
+  }
+  return patch;
 }
 
 function kindOf(key: string): SyncItemView['kind'] {
@@ -175,7 +215,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     await adminAudit(sync, action, 'Settings', 'settings', { before, after: saved });
     const rulesChanged = JSON.stringify(before.rules) !== JSON.stringify(saved.rules) || before.operations.permissionSync !== saved.operations.permissionSync;
     if (rulesChanged || before.dryRun !== saved.dryRun) {
-      await (await deps.getApp()).store.enqueue(['Permissions.all']);
+      await (await deps.getApp()).store.enqueue([PERMISSIONS_KEY]);
     }
     await sync.dispatcher.drainSoon();
     return { ok: true, value: saved };
@@ -232,23 +272,11 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     }),
     'credentials/get': guarded((_payload, { sync }) => credentialsStatus(sync)),
     'credentials/save': guarded(async (payload, { sync }) => {
-      const record = payloadObject(payload);
-      const patch = {
-        ...(optionalText(record, 'orgId', 200) !== undefined ? { orgId: optionalText(record, 'orgId', 200) } : {}),
-        ...(optionalText(record, 'orgApiKey', 4096) !== undefined ? { orgApiKey: optionalText(record, 'orgApiKey', 4096) } : {}),
-        ...(optionalText(record, 'bitbucketEmail', 320) !== undefined ? { bitbucketEmail: optionalText(record, 'bitbucketEmail', 320) } : {}),
-        ...(optionalText(record, 'bitbucketApiToken', 4096) !== undefined ? { bitbucketApiToken: optionalText(record, 'bitbucketApiToken', 4096) } : {}),
-        ...(record.orgApiKeyExpiresAt === null ? { orgApiKeyExpiresAt: null } : record.orgApiKeyExpiresAt !== undefined ? { orgApiKeyExpiresAt: optionalInstant(record, 'orgApiKeyExpiresAt') ?? null } : {}),
-        ...(record.bitbucketApiTokenExpiresAt === null
-          ? { bitbucketApiTokenExpiresAt: null }
-          : record.bitbucketApiTokenExpiresAt !== undefined
-            ? { bitbucketApiTokenExpiresAt: optionalInstant(record, 'bitbucketApiTokenExpiresAt') ?? null }
-            : {}),
-      } as Parameters<SyncParts['credentials']['update']>[0];
+      const patch = credentialsPatch(payloadObject(payload));
       try {
         await sync.credentials.update(patch);
       } catch (error) {
-        return settingsErrors(error);
+        return credentialErrors(error);
       }
       if (typeof patch.orgId === 'string') {
         const settings = await sync.settings.get();
@@ -388,7 +416,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       const knownNames = new Set(groups.map((g) => g.displayName.toLowerCase()));
       const unknownGroups = [...new Set(rules.map((r) => r.group).filter((name) => !knownNames.has(name.toLowerCase())))];
       if (!connected.ok) return { grants: [], unknownGroups, comparedWithBitbucket: false, detail: `Connect first; missing: ${connected.missing.join(', ')}` };
-      const link = await sync.links.get('Permissions.all');
+      const link = await sync.links.get(PERMISSIONS_KEY);
       let plan;
       try {
         plan = await sync.permissionSyncer(connected.bitbucket, rules).plan(groups, link?.grants ?? {}, rules);
@@ -488,13 +516,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         if (bad !== undefined) throw new AdminError('invalid-input', `Not a resource key: ${JSON.stringify(bad.slice(0, 60))}`);
         chosen = keys;
       } else {
-        chosen = [];
-        let cursor: string | undefined;
-        do {
-          const page = await sync.links.listByState('failed', 20, cursor);
-          chosen.push(...page.links.map((l) => l.key));
-          cursor = page.cursor;
-        } while (cursor && chosen.length < RETRY_ALL_LIMIT);
+        chosen = (await linksInState(sync, 'failed', (links) => links.length >= RETRY_ALL_LIMIT)).map((l) => l.key);
       }
       if (chosen.length > 0) {
         await app.store.enqueue(chosen);
@@ -539,34 +561,16 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     'audit/query': guarded(async (payload, { sync }) => {
       const record = payloadObject(payload);
       const text = optionalText(record, 'text', 200)?.trim().toLowerCase();
-      const outcome = optionalChoice(record, 'outcome', OUTCOMES);
-      const from = optionalInstant(record, 'from');
-      const to = optionalInstant(record, 'to');
-      const user = optionalText(record, 'user', 200);
-      const group = optionalText(record, 'group', 200);
       const limit = optionalInteger(record, 'limit', 1, MAX_QUERY_LIMIT) ?? 50;
       const cursor = optionalText(record, 'cursor', 4096);
-      const page = await sync.auditLog.query({
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
-        ...(user ? { user } : {}),
-        ...(group ? { group } : {}),
-        ...(outcome ? { outcome } : {}),
-        limit,
-        ...(cursor ? { cursor } : {}),
-      });
+      const page = await sync.auditLog.query({ ...auditFilters(record), limit, ...(cursor ? { cursor } : {}) });
       const entries = text ? page.entries.filter((entry) => JSON.stringify(entry).toLowerCase().includes(text)) : page.entries;
       return page.cursor ? { entries, cursor: page.cursor } : { entries };
     }),
     'audit/export': guarded(async (payload, { sync }) => {
       const record = payloadObject(payload);
       const format = optionalChoice(record, 'format', ['csv', 'json'] as const) ?? 'csv';
-      const outcome = optionalChoice(record, 'outcome', OUTCOMES);
-      const from = optionalInstant(record, 'from');
-      const to = optionalInstant(record, 'to');
-      const user = optionalText(record, 'user', 200);
-      const group = optionalText(record, 'group', 200);
-      const query = { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(user ? { user } : {}), ...(group ? { group } : {}), ...(outcome ? { outcome } : {}) };
+      const query = auditFilters(record);
       return format === 'csv' ? sync.auditLog.exportCsv(query) : sync.auditLog.exportJson(query);
     }),
   };
