@@ -45,6 +45,14 @@ function parseTargetKey(key: string): { type: 'project' | 'repository'; id: stri
   return type === 'project' || type === 'repository' ? { type, id: key.slice(at + 1) } : undefined;
 }
 
+function pairKey(target: { type: 'project' | 'repository'; id: string }, slug: string): string {
+  return `${targetKey(target)}|${slug}`;
+}
+
+function byKey<T>([a]: [string, T], [b]: [string, T]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function put<P extends string>(map: GrantMap<P>, id: string, slug: string, level: P): void {
   const inner = map.get(id) ?? new Map<string, P>();
   inner.set(slug, level);
@@ -87,7 +95,7 @@ export class PermissionSyncer implements PermissionSync {
       if (target) targets.set(key, target);
     }
     const actual: Grants = { projects: new Map(), repositories: new Map() };
-    for (const [, target] of [...targets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [, target] of [...targets].sort(byKey)) {
       const exists = target.type === 'project' ? existingProjects.has(target.id) : existingRepositories.has(target.id);
       // A deleted project or repository took its grants with it; there is nothing to read or revoke.
       if (!exists) continue;
@@ -100,21 +108,21 @@ export class PermissionSyncer implements PermissionSync {
     const managed = new Set(groups.map((g) => g.groupSlug));
     for (const groupsOfTarget of Object.values(applied)) for (const slug of Object.keys(groupsOfTarget)) managed.add(slug);
     const candidates = planGrantChanges(desired, actual, managed);
-    const byPair = new Map(candidates.map((change) => [`${targetKey(change.target)}|${change.groupSlug}`, change]));
+    const byPair = new Map(candidates.map((change) => [pairKey(change.target, change.groupSlug), change]));
     const nextApplied = copyApplied(applied);
     const grants: PlannedGrant[] = [];
     const changes: GrantChange[] = [];
     const pairs = new Map<string, { target: { type: 'project' | 'repository'; id: string }; slug: string }>();
     const addPairs = (type: 'project' | 'repository', map: GrantMap<string>): void => {
-      for (const [id, inner] of map) for (const slug of inner.keys()) if (managed.has(slug)) pairs.set(`${type}:${id}|${slug}`, { target: { type, id }, slug });
+      for (const [id, inner] of map) for (const slug of inner.keys()) if (managed.has(slug)) pairs.set(pairKey({ type, id }, slug), { target: { type, id }, slug });
     };
     addPairs('project', desired.projects);
     addPairs('repository', desired.repositories);
     for (const [key, groupsOfTarget] of Object.entries(applied)) {
       const target = parseTargetKey(key);
-      if (target) for (const slug of Object.keys(groupsOfTarget)) pairs.set(`${key}|${slug}`, { target, slug });
+      if (target) for (const slug of Object.keys(groupsOfTarget)) pairs.set(pairKey(target, slug), { target, slug });
     }
-    for (const [pair, { target, slug }] of [...pairs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [pair, { target, slug }] of [...pairs].sort(byKey)) {
       const key = targetKey(target);
       const want = (target.type === 'project' ? desired.projects : desired.repositories).get(target.id)?.get(slug);
       const have = (target.type === 'project' ? actual.projects : actual.repositories).get(target.id)?.get(slug);
@@ -122,10 +130,10 @@ export class PermissionSyncer implements PermissionSync {
       const change = byPair.get(pair);
       let action: PlannedGrant['action'] = 'none';
       if (change) {
-        // Writing over (or removing) a grant is only the app's business when the grant is the one it made.
+        // Writing over (or removing) a grant is only the app's business when the grant is the one it made (a
+        // delete always has a grant to remove, so it is the app's only when the app's record holds that grant).
         const ours = have === undefined || have === mine;
         if (!ours) action = 'foreign';
-        else if (change.kind === 'delete' && mine === undefined) action = 'foreign';
         else {
           action = change.kind;
           changes.push(change);
