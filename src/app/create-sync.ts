@@ -66,8 +66,11 @@ export interface SyncParts {
   readonly credentials: CredentialStore;
   readonly auditLog: AuditLog;
   readonly breaker: CircuitBreakerStore;
-  /** Builds the remote ports; `requireDirectory: false` lets a connection test list directories before one is chosen. */
-  connect(options?: { readonly requireDirectory?: boolean }): Promise<ConnectedTargets>;
+  /**
+   * Builds the remote ports; `requireDirectory: false` lets a connection test list directories before one is
+   * chosen, and `settings` spares a caller that has just read them a second read.
+   */
+  connect(options?: { readonly requireDirectory?: boolean; readonly settings?: SyncSettings }): Promise<ConnectedTargets>;
   /** The permission syncer over a Bitbucket port and the given rules. */
   permissionSyncer(bitbucket: BitbucketPermissions, rules: SyncSettings['rules']): PermissionSyncer;
 }
@@ -144,8 +147,8 @@ export function createSync(options: SyncOptions): SyncParts {
     return compiled.transform;
   };
 
-  const connect = async (connectOptions: { readonly requireDirectory?: boolean } = {}): Promise<ConnectedTargets> => {
-    const settings = await settingsStore.get();
+  const connect = async (connectOptions: { readonly requireDirectory?: boolean; readonly settings?: SyncSettings } = {}): Promise<ConnectedTargets> => {
+    const settings = connectOptions.settings ?? (await settingsStore.get());
     const found = await credentials();
     const orgId = settings.target.orgId || found?.orgId || '';
     const { directoryId, workspace } = settings.target;
@@ -183,7 +186,8 @@ export function createSync(options: SyncOptions): SyncParts {
       return engineSettings(current);
     },
     targets: async () => {
-      const connected = await connect();
+      // The engine reads its settings just before its targets: build them from that same read.
+      const connected = await connect(current ? { settings: current } : {});
       if (!connected.ok) return undefined;
       lastBitbucket = connected.bitbucket;
       return { admin: connected.admin, bitbucket: connected.bitbucket };
