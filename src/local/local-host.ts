@@ -15,7 +15,6 @@ import { defaultServiceLimits } from '../scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
 import { makeAdminHandlers } from '../admin/admin-handlers';
-import { CredentialStore } from '../sync/credentials';
 import { createAdminBridge } from './admin-bridge';
 import { randomBytes } from 'node:crypto';
 import { LocalJobQueue, type LocalJobQueueOptions } from '../sync/local-job-queue';
@@ -71,7 +70,7 @@ export interface LocalHostOptions {
   readonly permissionQuietSeconds?: number;
   /** The dispatcher's kick window and first drain delay in seconds (defaults 10 and 2; tests shorten them). */
   readonly kick?: { readonly windowSeconds: number; readonly drainDelaySeconds: number };
-  /** Seconds a sync job's lease on a resource lasts (the dispatcher's default, 900, when unset); a kill -9 leaves leases behind for this long. */
+  /** Seconds a sync job's lease on a resource lasts (the dispatcher's default, 900, when unset); leases a killed run left are released at start. */
   readonly leaseSeconds?: number;
   /** The key the admin page's local bridge requires (ADMIN_KEY); generated and kept in the store when absent. */
   readonly adminKey?: string;
@@ -162,7 +161,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
     ...options.queue,
   });
-  const storedCredentials = new CredentialStore(kvs);
   const sync = createSync({
     kvs,
     store: app.store,
@@ -172,7 +170,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // Real credentials from the environment win; then those saved on the admin page; then, with the emulators, theirs.
     credentials: async () =>
       options.atlassian ??
-      (await storedCredentials.load()) ??
+      // Called only once the sync below exists, so its own credential store serves.
+      (await sync.credentials.load()) ??
       (emulators ? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' } : undefined),
     audit: engineAudit,
     auditLog: app.auditLog,
