@@ -5,9 +5,8 @@
  * tests. Run apart from the local host, its state outlives a crash of the host.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Emulator } from './emulator-types';
-import { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRouter } from './http';
+import { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRouter, listenOn } from './http';
 import { createLinkedEmulators, type LinkedEmulators } from './linked-emulators';
 import { snapshotEmulators, type RequestCounts } from './snapshot';
 import { systemClock, type Clock } from './virtual-clock';
@@ -85,15 +84,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenOn(server, options.port, options.host);
   return {
     url,
     adminUrl: `${url}${ADMIN_PREFIX}`,

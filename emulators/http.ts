@@ -4,6 +4,7 @@
  * reach them like the real APIs. A dropped-connection fault destroys the socket.
  */
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Emulator, EmulatorRequest } from './emulator-types';
 import { DroppedConnectionError } from './faults';
 
@@ -35,6 +36,19 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/** Starts `server` listening on `host:port` (port 0: any free one) and resolves with its base URL, `http://host:port`. */
+export async function listenOn(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 /** Translates a node request into an EmulatorRequest for the emulator mounted at `prefix`. */

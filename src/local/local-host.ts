@@ -4,7 +4,6 @@
  * local KVS service (embedded, persisted under DATA_DIR).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
 import { createApp, type AppParts } from '../app/create-app';
@@ -22,6 +21,7 @@ import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
   createEmulatorRouter,
+  listenOn,
   createLinkedEmulators,
   EMULATED_BITBUCKET_RESOURCE_ID,
   EMULATED_DIRECTORY_ID,
@@ -267,16 +267,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     send(response, 404, { 'content-type': 'application/json' }, JSON.stringify({ error: 'Not found', scim: scimBaseUrl }));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
   if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket` };
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
