@@ -31,6 +31,7 @@ import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '..
 import { loadSettingsFile, type PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
+import { seeded } from '../test/support/sync-state';
 import { emulatorFetch } from '../test/targets/support/emulator-fetch';
 import { VirtualJobQueue } from './virtual-job-queue';
 
@@ -84,16 +85,6 @@ function parseArgs(argv: readonly string[]): Settings {
   };
 }
 
-/** A deterministic pseudo-random generator, so every run builds the same directory. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** The default rules: each group gets a level on one project and on the repositories of one slug pattern. */
 function generatedRules(groups: number): PermissionRule[] {
