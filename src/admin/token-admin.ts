@@ -1,6 +1,7 @@
 /** The admin calls about SCIM tokens and the endpoint, with every input validated on the server. */
 import type { BearerTokens, TokenSummary } from '../auth/bearer-tokens';
 import type { IssueTokenPayload, IssuedToken, RotateTokenPayload, TokenView } from '../shared/admin-api';
+import { payloadObject } from './payload';
 import { AdminError } from './workspace-admin';
 
 const MAX_LABEL = 80;
@@ -15,12 +16,6 @@ function view(summary: TokenSummary): TokenView {
     ...(summary.expiresAt ? { expiresAt: summary.expiresAt } : {}),
     ...(summary.label ? { label: summary.label } : {}),
   };
-}
-
-function record(payload: unknown): Record<string, unknown> {
-  if (payload === undefined || payload === null) return {};
-  if (typeof payload !== 'object' || Array.isArray(payload)) throw new AdminError('invalid-input', 'The payload must be an object');
-  return payload as Record<string, unknown>;
 }
 
 function optionalLabel(value: unknown): string | undefined {
@@ -51,7 +46,7 @@ export class TokenAdmin {
 
   /** Issues a token; the value is returned this once. */
   async issue(payload: unknown): Promise<IssuedToken> {
-    const input = record(payload) as Partial<IssueTokenPayload>;
+    const input = payloadObject(payload) as Partial<IssueTokenPayload>;
     const label = optionalLabel(input.label);
     const days = optionalNumber(input.expiresInDays, 'expiresInDays', MAX_DAYS);
     try {
@@ -64,7 +59,7 @@ export class TokenAdmin {
 
   /** Issues a new token and lets the current ones expire after the overlap. */
   async rotate(payload: unknown): Promise<IssuedToken> {
-    const input = record(payload) as Partial<RotateTokenPayload>;
+    const input = payloadObject(payload) as Partial<RotateTokenPayload>;
     const overlap = optionalNumber(input.overlapHours, 'overlapHours', MAX_OVERLAP_HOURS);
     if (overlap === undefined) throw new AdminError('invalid-input', 'overlapHours is required');
     const label = optionalLabel(input.label);
@@ -75,7 +70,7 @@ export class TokenAdmin {
 
   /** Revokes a token at once. */
   async revoke(payload: unknown): Promise<{ revoked: boolean }> {
-    const id = record(payload).id;
+    const id = payloadObject(payload).id;
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new AdminError('invalid-input', 'id must be a token id');
     return { revoked: await this.tokens.revoke(id) };
   }
