@@ -65,6 +65,41 @@ function draftOf(settings: SyncSettings): Draft {
   };
 }
 
+/** The draft fields chosen from a few fixed values. */
+type ChoiceKey = 'deactivation' | 'deletion' | 'matchBy' | 'scimProfile';
+
+/** A labelled radio group over one of the draft's fixed-choice fields. */
+function ChoiceField<K extends ChoiceKey>({
+  draft,
+  update,
+  field,
+  labelId,
+  label,
+  choices,
+}: {
+  readonly draft: Draft;
+  readonly update: (change: Partial<Draft>) => void;
+  readonly field: K;
+  readonly labelId: string;
+  readonly label: string;
+  readonly choices: readonly (readonly [Draft[K], string])[];
+}): ReactNode {
+  return (
+    <>
+      <p id={labelId} style={{ fontWeight: 600 }}>
+        {label}
+      </p>
+      <RadioGroup
+        name={field}
+        aria-labelledby={labelId}
+        value={draft[field]}
+        onChange={(event) => update({ [field]: event.currentTarget.value } as Partial<Draft>)}
+        options={choices.map(([value, text]) => ({ name: field, value, label: text }))}
+      />
+    </>
+  );
+}
+
 /** A number when the text is one; otherwise the text, so the server's validation names the field. */
 function numberOrText(text: string): number | string {
   const value = Number(text);
@@ -204,32 +239,28 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
         <SubTitle id="provisioning-lifecycle-heading">Deactivation and deletion</SubTitle>
         <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 24 }}>
           <div>
-            <p id="provisioning-deactivation-label" style={{ fontWeight: 600 }}>
-              When the identity provider deactivates someone
-            </p>
-            <RadioGroup
-              name="deactivation"
-              aria-labelledby="provisioning-deactivation-label"
-              value={draft.deactivation}
-              onChange={(event) => update({ deactivation: event.currentTarget.value as Draft['deactivation'] })}
-              options={[
-                { name: 'deactivation', value: 'revoke-access', label: 'Revoke Bitbucket access only (the account stays active)' },
-                { name: 'deactivation', value: 'suspend', label: 'Suspend the account in the org directory (all products)' },
+            <ChoiceField
+              draft={draft}
+              update={update}
+              field="deactivation"
+              labelId="provisioning-deactivation-label"
+              label="When the identity provider deactivates someone"
+              choices={[
+                ['revoke-access', 'Revoke Bitbucket access only (the account stays active)'],
+                ['suspend', 'Suspend the account in the org directory (all products)'],
               ]}
             />
           </div>
           <div>
-            <p id="provisioning-deletion-label" style={{ fontWeight: 600 }}>
-              When the identity provider deletes someone
-            </p>
-            <RadioGroup
-              name="deletion"
-              aria-labelledby="provisioning-deletion-label"
-              value={draft.deletion}
-              onChange={(event) => update({ deletion: event.currentTarget.value as Draft['deletion'] })}
-              options={[
-                { name: 'deletion', value: 'suspend', label: 'Suspend the account (reversible)' },
-                { name: 'deletion', value: 'remove', label: 'Remove the account from the org directory' },
+            <ChoiceField
+              draft={draft}
+              update={update}
+              field="deletion"
+              labelId="provisioning-deletion-label"
+              label="When the identity provider deletes someone"
+              choices={[
+                ['suspend', 'Suspend the account (reversible)'],
+                ['remove', 'Remove the account from the org directory'],
               ]}
             />
           </div>
@@ -238,17 +269,15 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
 
       <section aria-labelledby="provisioning-matching-heading" style={{ marginTop: 24 }}>
         <SubTitle id="provisioning-matching-heading">Matching users to Atlassian accounts</SubTitle>
-        <p id="provisioning-matchby-label" style={{ fontWeight: 600 }}>
-          Match by
-        </p>
-        <RadioGroup
-          name="matchBy"
-          aria-labelledby="provisioning-matchby-label"
-          value={draft.matchBy}
-          onChange={(event) => update({ matchBy: event.currentTarget.value as Draft['matchBy'] })}
-          options={[
-            { name: 'matchBy', value: 'email-from-username', label: 'userName as email (after the username transform)' },
-            { name: 'matchBy', value: 'work-email', label: 'The work email the identity provider sends' },
+        <ChoiceField
+          draft={draft}
+          update={update}
+          field="matchBy"
+          labelId="provisioning-matchby-label"
+          label="Match by"
+          choices={[
+            ['email-from-username', 'userName as email (after the username transform)'],
+            ['work-email', 'The work email the identity provider sends'],
           ]}
         />
         <TransformEditor draft={draft} onChange={update} errors={byPath} />
@@ -256,17 +285,15 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
 
       <section aria-labelledby="provisioning-dialect-heading" style={{ marginTop: 24 }}>
         <SubTitle id="provisioning-dialect-heading">SCIM dialect</SubTitle>
-        <p id="provisioning-dialect-label" style={{ fontWeight: 600 }}>
-          How the SCIM endpoint reads requests (takes effect within 30 seconds)
-        </p>
-        <RadioGroup
-          name="scimProfile"
-          aria-labelledby="provisioning-dialect-label"
-          value={draft.scimProfile}
-          onChange={(event) => update({ scimProfile: event.currentTarget.value as Draft['scimProfile'] })}
-          options={[
-            { name: 'scimProfile', value: 'lenient', label: 'Lenient: accepts the documented dialects of Entra ID, Okta, OneLogin and JumpCloud' },
-            { name: 'scimProfile', value: 'strict-rfc', label: 'Strict RFC 7644: refuses unknown attributes and non-standard PATCH forms' },
+        <ChoiceField
+          draft={draft}
+          update={update}
+          field="scimProfile"
+          labelId="provisioning-dialect-label"
+          label="How the SCIM endpoint reads requests (takes effect within 30 seconds)"
+          choices={[
+            ['lenient', 'Lenient: accepts the documented dialects of Entra ID, Okta, OneLogin and JumpCloud'],
+            ['strict-rfc', 'Strict RFC 7644: refuses unknown attributes and non-standard PATCH forms'],
           ]}
         />
       </section>
