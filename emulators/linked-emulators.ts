@@ -2,7 +2,7 @@
  * An Admin API emulator and a Bitbucket emulator that describe one organization: users with Bitbucket
  * access become workspace members, and the directory's groups appear in Bitbucket's group namespace under
  * a derived slug. This is how the local host runs; how org groups really reach `permissions-config` is the
- * open `group_slug` question (atlassian-admin-api.md section 9), so the mapping here is assumed.
+ * open `group_slug` question (docs/notes/atlassian-admin-api.md section 9), so the mapping here is assumed.
  */
 import { AdminApiEmulator } from './admin-api/admin-emulator';
 import type { AdminApiEmulatorOptions } from './admin-api/admin-emulator';

@@ -18,7 +18,7 @@ export const EMULATED_WORKSPACE_UUID = '{5f1c2c7e-2d8e-4a3b-9c61-6a0e8f2b7d10}';
 
 /**
  * The workspace's resource ID in the Admin API. Assumed form: the spec gives no Bitbucket example, and
- * `ari:cloud:bitbucket::workspace/<uuid>` is only reported (atlassian-admin-api.md section 3.8).
+ * `ari:cloud:bitbucket::workspace/<uuid>` is only reported (docs/notes/atlassian-admin-api.md section 3.8).
  */
 export const EMULATED_BITBUCKET_RESOURCE_ID = 'ari:cloud:bitbucket::workspace/5f1c2c7e-2d8e-4a3b-9c61-6a0e8f2b7d10';
 

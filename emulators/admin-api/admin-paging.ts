@@ -2,7 +2,7 @@
  * Cursor paging as the Admin API v2 does it: `cursor` and `limit`, and `links.self|next|prev` holding
  * cursors. The cursor carries the filters of the first request, so that "if present, all other parameters
  * are discarded" (the GET list operations' `cursor` description) holds, and the search bodies may repeat
- * their filters or not (atlassian-admin-api.md section 2, "Paging").
+ * their filters or not (docs/notes/atlassian-admin-api.md section 2, "Paging").
  */
 import type { JsonObject, JsonValue } from '../openapi/openapi-types';
 import { isJsonObject } from '../openapi/openapi-types';

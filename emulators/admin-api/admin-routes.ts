@@ -1,6 +1,6 @@
 /**
  * The Admin API v2 operations the app calls, over AdminState. Behaviour follows the organization spec
- * (admin-organization-openapi.json) and atlassian-admin-api.md; where the spec is silent (repeat assigns,
+ * (admin-organization-openapi.json) and docs/notes/atlassian-admin-api.md; where the spec is silent (repeat assigns,
  * revoking what is not assigned, removing a non-member) the choice is marked "assumed".
  */
 import type { JsonObject, JsonValue } from '../openapi/openapi-types';
@@ -344,7 +344,7 @@ function createGroup(env: AdminRouteEnvironment, context: RouteContext): RouteRe
     roles: [],
     createdAt: context.now,
   });
-  // 201 with no body and no Location: the ID is found with groups/search (atlassian-admin-api.md 3.6).
+  // 201 with no body and no Location: the ID is found with groups/search (docs/notes/atlassian-admin-api.md 3.6).
   return { status: 201 };
 }
 

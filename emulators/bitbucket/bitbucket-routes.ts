@@ -1,7 +1,7 @@
 /**
  * The Bitbucket Cloud 2.0 operations the app calls, over BitbucketState: workspace members (with the email
  * filter), projects, repositories, and `permissions-config` for groups on repositories and projects.
- * Behaviour follows bitbucket-cloud-openapi.json and bitbucket-api.md; choices the spec leaves open are
+ * Behaviour follows bitbucket-cloud-openapi.json and docs/notes/bitbucket-api.md; choices the spec leaves open are
  * marked "assumed".
  */
 import type { JsonObject, JsonValue } from '../openapi/openapi-types';

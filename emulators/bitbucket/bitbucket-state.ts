@@ -118,7 +118,7 @@ export function seedBitbucketState(): BitbucketState {
 
 /**
  * The slug Bitbucket would give an organization group's name. Assumed rule: how org groups map to
- * `group_slug` is undocumented (atlassian-admin-api.md section 9); the spec says only that a slug is an
+ * `group_slug` is undocumented (docs/notes/atlassian-admin-api.md section 9); the spec says only that a slug is an
  * ASCII "sluggified" name, and slugs are reported to be cut at 62 characters.
  */
 export function slugifyGroupName(name: string): string {

@@ -1,6 +1,6 @@
 /**
- * Loads the vendored OpenAPI files (../shared/specs) once per process and applies, in memory, the
- * corrections that specs/README.md lists under "Known defects". The files themselves are never edited, so
+ * Loads the vendored OpenAPI files (the repository's specs/ folder) once per process and applies, in memory,
+ * the corrections that specs/README.md lists under "Known defects". The files themselves are never edited, so
  * they stay comparable with their public origin.
  */
 import { readFileSync } from 'node:fs';
@@ -22,9 +22,9 @@ export const SPEC_FILES: Readonly<Record<SpecName, string>> = {
 /** Environment variable that points at another copy of the specs folder. */
 export const SPECS_DIR_VARIABLE = 'BITBUCKET_SCIM_SYNC_SPECS_DIR';
 
-/** The folder holding the vendored specs: ../shared/specs next to the project, unless overridden. */
+/** The folder holding the vendored specs: specs/ at the repository root, unless overridden. */
 export function specsDirectory(): string {
-  return process.env[SPECS_DIR_VARIABLE] ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'specs');
+  return process.env[SPECS_DIR_VARIABLE] ?? path.resolve(__dirname, '..', '..', 'specs');
 }
 
 const loaded = new Map<SpecName, OpenApiDocument>();

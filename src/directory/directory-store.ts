@@ -1,7 +1,7 @@
 /**
  * The directory store port: the app's own mirror of what the IdP said. Users, groups and memberships are
  * separate records so that no value grows with group size and concurrent member changes never overwrite
- * each other (shared notes, architecture: storage design constraints).
+ * each other (docs/notes/architecture.md, "Storage design constraints").
  */
 import type { Filter } from '../scim/filter/ast';
 import type { MemberChange, MemberRef, ScimObject } from '../scim/resource/types';
@@ -27,7 +27,7 @@ export interface StoredMember {
   readonly type?: string;
 }
 
-/** The indexed lookups IdPs send (shared notes, scim-and-idps section 1.2): each is an index hit, never a scan. */
+/** The indexed lookups IdPs send (docs/notes/scim-and-idps.md section 1.2): each is an index hit, never a scan. */
 export type LookupKey = 'userName' | 'externalId' | 'workEmail' | 'displayName';
 
 /** A membership change, applied in order: the PATCH layer's MemberChange, one type for both layers. */

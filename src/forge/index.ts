@@ -30,7 +30,7 @@ export const scimHandler = makeScimWebTrigger({
 
 /**
  * The admin page's resolver (`admin-resolver` function). The caller's role is asked of Bitbucket as the
- * caller; `route` leaves the braces of `{uuid}` unencoded (shared notes, forge-platform section 3).
+ * caller; `route` leaves the braces of `{uuid}` unencoded (docs/notes/forge-platform.md section 3).
  */
 export const adminResolver = makeAdminResolver(
   {

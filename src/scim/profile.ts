@@ -1,6 +1,6 @@
 /**
  * Client profiles: every deviation from a literal reading of RFC 7643/7644 that real IdPs need lives here, as a
- * named switch, instead of as special cases scattered through the code (see shared notes, scim-and-idps section 2).
+ * named switch, instead of as special cases scattered through the code (see docs/notes/scim-and-idps.md section 2).
  */
 
 /** What a profile allows. Each flag names the IdP behaviour it exists for. */

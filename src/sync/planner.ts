@@ -75,7 +75,7 @@ export interface UserPlanInput {
   readonly appGroupIdsOfAccount: readonly string[];
 }
 
-/** Plans one user (RFC 7643 `active` and DELETE mapped per atlassian-admin-api notes section 3.4). */
+/** Plans one user (RFC 7643 `active` and DELETE mapped per docs/notes/atlassian-admin-api.md section 3.4). */
 export function planUser(input: UserPlanInput, settings: PlanSettings): Change[] {
   const { key, desired, link, account } = input;
   const changes: Change[] = [];
@@ -149,7 +149,7 @@ export interface GroupPlanInput {
   readonly bitbucketRoleId: string;
 }
 
-/** Plans one group: existence, Bitbucket product access, and memberships (atlassian-admin-api notes sections 3.6–3.8). */
+/** Plans one group: existence, Bitbucket product access, and memberships (docs/notes/atlassian-admin-api.md sections 3.6–3.8). */
 export function planGroup(input: GroupPlanInput, settings: PlanSettings): Change[] {
   const { key, desired, group } = input;
   if (!settings.operations.groupSync) return [{ kind: 'skip', key, reason: 'Group sync is switched off' }];

@@ -2,11 +2,11 @@
  * The one place that answers "which Bitbucket `group_slug` does an organization group have", and the names
  * the app gives the groups it creates.
  *
- * ASSUMPTION (open question, atlassian-admin-api.md section 9): no document says how a group created
+ * ASSUMPTION (open question, docs/notes/atlassian-admin-api.md section 9): no document says how a group created
  * through the Admin API is addressed in Bitbucket's `permissions-config`. Bitbucket describes a group's
  * `slug` only as "the 'sluggified' version of the group's name … only ASCII characters"
  * (bitbucket-cloud-openapi.json, schema `group`), and slugs are reported to be cut at 62 characters
- * (bitbucket-api.md section 2). This module assumes the slug is the name with accents folded away
+ * (docs/notes/bitbucket-api.md section 2). This module assumes the slug is the name with accents folded away
  * (Unicode NFKD, combining marks dropped), lower-cased, every run of other characters turned into one
  * hyphen, hyphens trimmed from both ends, and cut to 62 characters. The emulators assume the same rule
  * (`slugifyGroupName` in emulators/bitbucket/bitbucket-state.ts); a test keeps the two equal. When a live

@@ -54,7 +54,7 @@ export interface FixtureStep {
 /** A named, ordered flow recorded from one IdP's documented behaviour. */
 export interface Fixture {
   readonly name: string;
-  /** Where the behaviour is documented (shared notes section, IdP document). */
+  /** Where the behaviour is documented (a section of docs/notes/scim-and-idps.md, an IdP document). */
   readonly source: string;
   readonly description?: string;
   /** Profiles the whole flow runs under; lenient when omitted. */

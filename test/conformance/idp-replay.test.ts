@@ -15,7 +15,7 @@ const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
-/** The flows the IdP notes (shared notes, section 3) call for; a missing file must fail, not shrink the table. */
+/** The flows the IdP notes (docs/notes/scim-and-idps.md section 3) call for; a missing file must fail, not shrink the table. */
 const REQUIRED_FIXTURES = ['entra-aadoptscim062020.json', 'entra-default.json', 'errors.json', 'jumpcloud.json', 'okta.json', 'onelogin.json'];
 
 interface LoadedFixture {

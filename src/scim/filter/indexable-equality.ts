@@ -1,5 +1,5 @@
 /**
- * Recognises the equality lookups IdPs send before they create or update a resource (scim-and-idps notes,
+ * Recognises the equality lookups IdPs send before they create or update a resource (docs/notes/scim-and-idps.md,
  * section 1.2), so storage can answer them from an index instead of a scan. The result only narrows the
  * candidates: callers still evaluate the whole filter on each candidate.
  */

@@ -4,7 +4,7 @@
  * input and no crafted input can make it backtrack.
  */
 
-/** Longest input accepted, in UTF-16 code units; the libraries survey (notes/libraries.md section 5) saw stalls far below this. */
+/** Longest input accepted, in UTF-16 code units; the libraries survey (docs/notes/libraries.md section 5) saw stalls far below this. */
 export const MAX_FILTER_LENGTH = 4096;
 
 /** Deepest nesting of parentheses, `not (…)` and value paths accepted. */

@@ -46,7 +46,7 @@ export function jsonEqual(left: unknown, right: unknown): boolean {
 
 /**
  * True for values that carry nothing: null, `""`, and arrays or objects made only of such values. Entra's gallery
- * tests clear attributes by sending these (shared notes, scim-and-idps 1.5 "Null and empty values").
+ * tests clear attributes by sending these (docs/notes/scim-and-idps.md section 1.5, "Null and empty values").
  */
 export function isBlank(value: unknown): boolean {
   if (value === null || value === undefined || value === '') return true;

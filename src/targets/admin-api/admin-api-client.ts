@@ -1,7 +1,7 @@
 /**
  * The AdminDirectory port over the Atlassian Admin (organization) API v2, authenticated with the org API
  * key as a bearer token. Only v2 operations that are current in admin-organization-openapi.json are used:
- * no v1 path and none of the deprecated `GET …/users` and `GET …/groups` lists (atlassian-admin-api.md
+ * no v1 path and none of the deprecated `GET …/users` and `GET …/groups` lists (docs/notes/atlassian-admin-api.md
  * sections 5 and 8). Where the API's answer is ambiguous (201 without a body, 409 and 404 that mean two
  * things) the client reads back, as section 8 of the notes prescribes.
  */

@@ -1,7 +1,7 @@
 /**
  * The BitbucketPermissions port over Bitbucket Cloud REST 2.0, with Basic authentication (a workspace
  * admin's Atlassian account email and scoped API token): the `permissions-config` PUT and DELETE accept
- * only that ("x-atlassian-auth-types": ["api-token"]; bitbucket-api.md section 3). Collections are followed
+ * only that ("x-atlassian-auth-types": ["api-token"]; docs/notes/bitbucket-api.md section 3). Collections are followed
  * through their `next` links.
  */
 import type { BitbucketPermissions, ProjectPermission, RepositoryPermission } from '../ports';
@@ -42,7 +42,7 @@ export const BITBUCKET_OPERATIONS = {
   deleteProjectGroupPermission: apiOperation('DELETE', `${PROJECT}/permissions-config/groups/{group_slug}`),
 } as const satisfies Record<string, ApiOperation>;
 
-/** The members endpoint accepts "up to 90" addresses in one email filter (bitbucket-api.md section 1). */
+/** The members endpoint accepts "up to 90" addresses in one email filter (docs/notes/bitbucket-api.md section 1). */
 const EMAILS_PER_QUERY = 90;
 /** A collection that runs past this many pages or repeats a link is broken, not long. */
 const MAX_PAGES = 10_000;

@@ -61,7 +61,7 @@ export interface RequestExecutorOptions {
   /** Jitter source in [0, 1); Math.random by default. */
   readonly random?: () => number;
   readonly retry?: Partial<RetryPolicy>;
-  /** Requests in flight at once (atlassian-admin-api.md section 8 suggests one or two); default 2. */
+  /** Requests in flight at once (docs/notes/atlassian-admin-api.md section 8 suggests one or two); default 2. */
   readonly maxConcurrency?: number;
 }
 
@@ -152,7 +152,7 @@ export class RequestExecutor {
     return request.url;
   }
 
-  /** Honours an exhausted `X-RateLimit-Remaining` (atlassian-admin-api.md section 8: pace to the headers). */
+  /** Honours an exhausted `X-RateLimit-Remaining` (docs/notes/atlassian-admin-api.md section 8: pace to the headers). */
   private async waitWhilePaused(operation: ApiOperation, started: number): Promise<void> {
     const now = this.clock.now();
     if (this.pausedUntil === undefined || this.pausedUntil <= now) return;

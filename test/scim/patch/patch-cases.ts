@@ -1,7 +1,7 @@
 /**
  * PATCH cases as data: each row is the raw JSON body an IdP sends, the stored resource it applies to, and the
  * expected resource, member changes or error. IDs E1–E7, F1–F3, O1–O4, G1–G10 and S1–S4 are the cases of the
- * shared notes (libraries.md section 4); the rest come from scim-and-idps.md section 1.5 and the RFC.
+ * docs/notes/libraries.md section 4; the rest come from docs/notes/scim-and-idps.md section 1.5 and the RFC.
  */
 import type { ScimType } from '../../../src/scim/errors';
 import type { MemberChange, ScimObject } from '../../../src/scim/resource/types';
@@ -506,7 +506,7 @@ export const patchCases: readonly PatchCase[] = [
     error: 'noTarget',
   },
 
-  // Security (libraries.md section 5); bodies come from JSON.parse so `__proto__` is an own key, as on the wire.
+  // Security (docs/notes/libraries.md section 5); bodies come from JSON.parse so `__proto__` is an own key, as on the wire.
   {
     id: 'S1',
     name: 'add with path __proto__.polluted',

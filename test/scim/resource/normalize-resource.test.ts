@@ -420,7 +420,7 @@ describe('normalizeResource', () => {
     }
   }
 
-  describe('prototype pollution (libraries.md section 5)', () => {
+  describe('prototype pollution (docs/notes/libraries.md section 5)', () => {
     const schemas = `"schemas":["${USER_SCHEMA}","${ENTERPRISE}"]`;
     const bodies: [string, string][] = [
       ['top-level __proto__', `{${schemas},"__proto__":{"polluted":1},"userName":"a"}`],
