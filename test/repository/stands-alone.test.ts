@@ -30,7 +30,7 @@ function namesRepositoryFile(folder: string, reference: string): boolean {
 
 /** The references in `line` (of a file in `folder`) that reach the folder beside the repository. */
 function outsideReferences(folder: string, line: string): string[] {
-  const relative = [...line.matchAll(RELATIVE_SHARED)].map((m) => m[1]).filter((reference) => !namesRepositoryFile(folder, reference));
+  const relative = [...line.matchAll(RELATIVE_SHARED)].map((m) => m[1] ?? '').filter((reference) => !namesRepositoryFile(folder, reference));
   return JOINED_SHARED.test(line) ? [...relative, 'joined path'] : relative;
 }
 
@@ -45,7 +45,7 @@ function filesUnder(folder: string): string[] {
 /** `| \`file\` | \`sha256\` |` rows of the README's SHA-256 table. */
 function recordedHashes(readme: string): Map<string, string> {
   const rows = [...readme.matchAll(/^\|\s*`([^`]+\.json)`\s*\|\s*`([0-9a-f]{64})`\s*\|\s*$/gm)];
-  return new Map(rows.map((row) => [row[1], row[2]]));
+  return new Map(rows.map((row): [string, string] => [row[1] ?? '', row[2] ?? '']));
 }
 
 describe('the repository stands alone', () => {
