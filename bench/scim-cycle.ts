@@ -294,7 +294,7 @@ async function main(): Promise<void> {
     logger: { error: (code, message) => serverErrors.push(`${code} ${message}`) },
     // Sync jobs are queued (each write still pays for its outbox entry, its audit entry and its kick) but not run,
     // so the storage counts are the SCIM path's own; `npm run bench:sync` measures the sync engine.
-    queue: { concurrency: 0 },
+    queue: { paused: true },
   });
   const token = host.generatedToken;
   if (token === undefined) throw new Error('A fresh data directory must yield a generated token');

@@ -3,14 +3,14 @@
  * dependencies into logic that lives, testable, in its own file.
  */
 import { asUser, route, webTrigger } from '@forge/api';
-import { InvocationError, InvocationErrorCode } from '@forge/events';
+import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
 import { getForgeApp, getForgeSync } from '../app/forge-app';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
 import { ForgeJobQueue } from './forge-job-queue';
-import { handleSyncEvent, makeReconcile } from './sync-worker';
+import { makeReconcile, makeSyncWorker } from './sync-worker';
 import { cacheFirstSuccess, makeScimWebTrigger } from './scim-web-trigger';
 
 /** The web trigger key of the SCIM endpoint in manifest.yml. */
@@ -54,14 +54,10 @@ export const adminResolver = makeAdminResolver(
  * The `scim-sync` queue consumer (`sync-worker` function). It returns normally for events it cannot read,
  * because a throw would have Forge redeliver them for a day (DAC /runtime-reference/async-events-api).
  */
-export async function syncWorker(event: SyncEvent): Promise<InvocationError | undefined> {
-  const outcome = await handleSyncEvent(event, {
-    handle: async (job) => (await getForgeSync()).dispatcher.handle(job),
-    warn: (line) => console.warn(line),
-  });
-  // Atlassian rate-limited the job: come back after its wait (Forge caps retryAfter at 900 s).
-  return outcome ? new InvocationError({ retryAfter: outcome.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED }) : undefined;
-}
+export const syncWorker: (event: SyncEvent) => Promise<InvocationError | undefined> = makeSyncWorker({
+  handle: async (job) => (await getForgeSync()).dispatcher.handle(job),
+  warn: (line) => console.warn(line),
+});
 
 /**
  * The hourly reconcile (`reconcile-fn` function). The docs disagree on whether the return value matters;

@@ -3,6 +3,7 @@
  * logged (ids only, never the body) and acknowledged, because a thrown error makes Forge redeliver the event
  * for up to 24 hours (DAC /runtime-reference/async-events-api) and it would fail the same way every time.
  */
+import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { parseSyncJob, type JobOutcome, type JobQueue, type SyncJob } from '../sync/jobs';
 
 /** The fields of a Forge async event the worker reads (@forge/events AsyncEvent). */
@@ -31,6 +32,18 @@ export async function handleSyncEvent(event: SyncEvent | undefined, deps: SyncWo
     return undefined;
   }
   return deps.handle(job);
+}
+
+/**
+ * The `scim-sync` consumer function: a job the dispatcher asks to come back later (Atlassian rate-limited it)
+ * returns an InvocationError with that wait, which Forge caps at 900 s; anything else returns nothing. Forge and
+ * the local runtime call the same function.
+ */
+export function makeSyncWorker(deps: SyncWorkerDeps): (event: SyncEvent | undefined) => Promise<InvocationError | undefined> {
+  return async (event) => {
+    const outcome = await handleSyncEvent(event, deps);
+    return outcome ? new InvocationError({ retryAfter: outcome.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED }) : undefined;
+  };
 }
 
 /**

@@ -45,6 +45,8 @@ export interface AdminBridgeOptions {
   /** The built page (static/admin/dist). */
   readonly staticDir: string;
   readonly logger: ScimLogger;
+  /** Runs each call as a resolver invocation of the local Forge runtime (its time and call limits apply). */
+  readonly runAsResolver?: <T>(key: string, call: () => Promise<T>) => Promise<T>;
 }
 
 function digest(value: string): Buffer {
@@ -95,7 +97,16 @@ export function createAdminBridge(options: AdminBridgeOptions): (request: Incomi
       json(response, 400, { error: { reason: 'invalid-input', message: 'key must name an admin call' } });
       return;
     }
-    const result = await invokeAdmin(options.handlers, key, { payload, context: { accountId: 'local-admin', installContext: LOCAL_INSTALL_CONTEXT } }, options.logger);
+    const call = () => invokeAdmin(options.handlers, key, { payload, context: { accountId: 'local-admin', installContext: LOCAL_INSTALL_CONTEXT } }, options.logger);
+    let result: Awaited<ReturnType<typeof call>>;
+    try {
+      result = options.runAsResolver ? await options.runAsResolver(key, call) : await call();
+    } catch (error) {
+      // The platform stopped the invocation (time, memory or invocation rate): the bridge's invoke rejects on Forge.
+      options.logger.error('ADMIN-PLATFORM', 'The runtime stopped an admin call', { key, error: error instanceof Error ? error.message : String(error) });
+      json(response, 503, { error: { reason: 'internal', message: 'The admin call was stopped by the platform; try again' } });
+      return;
+    }
     json(response, 200, typeof result === 'object' && result !== null && 'error' in result ? result : { result: result ?? null });
   };
 

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
 import { createApp, type AppParts } from '../app/create-app';
 import { makeScimWebTrigger, type ForgeWebTriggerHandler, type ForgeWebTriggerRequest } from '../forge/scim-web-trigger';
+import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
+import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
+import { ForgeRuntime, NO_LATENCY, systemRuntimeClock, type DeliveryOptions, type RuntimeMode } from './forge-runtime';
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';
 import { defaultServiceLimits } from '../scim/service';
@@ -16,7 +19,6 @@ import { createSync, type SyncParts, type TargetCredentials } from '../app/creat
 import { makeAdminHandlers } from '../admin/admin-handlers';
 import { createAdminBridge } from './admin-bridge';
 import { randomBytes } from 'node:crypto';
-import { LocalJobQueue, type LocalJobQueueOptions } from '../sync/local-job-queue';
 import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
@@ -56,8 +58,10 @@ export interface LocalHostOptions {
   readonly settingsFile?: string;
   /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
   readonly reconcileIntervalMs?: number;
-  /** Delivery semantics of the in-process queue (tests: duplicates, shuffling). */
-  readonly queue?: LocalJobQueueOptions;
+  /** Delivery semantics of the runtime's queue (tests: duplicates, shuffling). */
+  readonly queue?: Omit<DeliveryOptions, 'onError'>;
+  /** How the local Forge runtime answers a breach of Forge's limits (default `record` until the app fits them). */
+  readonly runtimeMode?: RuntimeMode;
   /** Where the engine records its changes. */
   readonly audit?: EngineAudit;
   /** Seed of the emulators' fault injection (tests). */
@@ -87,7 +91,8 @@ export interface LocalHost {
   readonly app: AppParts;
   readonly kvs: LocalKvsService;
   readonly sync: SyncParts;
-  readonly queue: LocalJobQueue;
+  /** The local Forge runtime the host's invocations, storage and queue run on. */
+  readonly runtime: ForgeRuntime;
   /** The emulated Atlassian APIs, when no real credentials were given. */
   readonly emulators: LinkedEmulators | undefined;
   /** Base URLs of the emulated APIs, when emulated. */
@@ -145,7 +150,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     dataDir: options.dataDir,
     fsync: options.fsync ?? false,
   });
-  const kvs = createLocalKvs(kvsService);
+  const runtime = new ForgeRuntime({
+    mode: options.runtimeMode ?? 'record',
+    clock: systemRuntimeClock,
+    latency: NO_LATENCY,
+    delivery: {
+      // One event at a time, as the in-process queue before this runtime did: the app's jobs are not yet safe under
+      // Forge's parallel delivery (leases meet each other and drains re-push), which the Forge-fit issue fixes.
+      maxParallel: 1,
+      ...options.queue,
+      onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
+    },
+  });
+  runtime.onViolation((violation) => logger.error('FORGE-LIMIT', `A Forge limit was breached: ${violation.limit}`, { detail: violation.detail }));
+  const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
   const emulators = options.atlassian
@@ -157,15 +175,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
   const late: { dispatcher?: SyncParts['dispatcher'] } = {};
   const app = createApp({ kvs, logger, ...(pinnedProfile ? { profile: () => pinnedProfile } : {}), onWrite: async () => late.dispatcher?.kick() });
-  const queue = new LocalJobQueue((job) => (late.dispatcher ? late.dispatcher.handle(job) : Promise.resolve(undefined)), {
-    onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
-    ...options.queue,
-  });
+  const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
+  runtime.consume(
+    SYNC_QUEUE_KEY,
+    makeSyncWorker({
+      handle: (job) => (late.dispatcher ? late.dispatcher.handle(job) : Promise.resolve(undefined)),
+      warn: (line) => logger.error('SYNC-EVENT', line),
+    }),
+  );
   const sync = createSync({
     kvs,
     store: app.store,
     queue,
-    fetch: (url, init) => fetch(url, init),
+    fetch: runtime.remote((url, init) => fetch(url, init)),
     baseUrls: () => emulatorUrls ?? options.targetBaseUrls ?? {},
     // Real credentials from the environment win; then those saved on the admin page; then, with the emulators, theirs.
     credentials: async () =>
@@ -175,7 +197,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       (emulators ? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' } : undefined),
     audit: engineAudit,
     auditLog: app.auditLog,
-    ...(options.targetClock ? { clock: options.targetClock } : {}),
+    clock: options.targetClock ?? runtime.appClock,
     permissionQuietSeconds: options.permissionQuietSeconds ?? 5,
     dispatcher: {
       retryDelaySeconds: options.retryDelaySeconds ?? 60,
@@ -217,11 +239,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     adminKey,
     staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),
     logger,
+    runAsResolver: (key, call) => runtime.resolver(key, call),
   });
-  const webTrigger: ForgeWebTriggerHandler = makeScimWebTrigger({
-    getApp: async () => app,
-    getBaseUrl: async () => scimBaseUrl,
-  });
+  const webTrigger: ForgeWebTriggerHandler = runtime.webTrigger(
+    makeScimWebTrigger({
+      getApp: async () => app,
+      getBaseUrl: async () => scimBaseUrl,
+    }),
+  );
 
   const server: Server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -271,7 +296,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
   if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket` };
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
-  const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void queue.push([{ v: 1, type: 'reconcile' }]), reconcileEvery) : undefined;
+  const reconcile = makeReconcile(() => queue);
+  const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery) : undefined;
   reconcileTimer?.unref();
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
@@ -286,13 +312,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     app,
     kvs: kvsService,
     sync,
-    queue,
+    runtime,
     emulators,
     emulatorUrls,
     adminUrl: `${url}/admin/#key=${adminKey}`,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
-      queue.stop();
+      runtime.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

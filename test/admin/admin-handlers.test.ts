@@ -48,7 +48,7 @@ describe('admin handlers', () => {
 
   async function converge(): Promise<void> {
     for (let round = 0; round < 40; round += 1) {
-      await host.queue.idle();
+      await host.runtime.idle();
       if ((await host.app.store.pendingChanges(1)).entries.length === 0) return;
       await host.sync.dispatcher.drain();
     }

@@ -32,10 +32,10 @@ describe('deprovisioning circuit breaker', () => {
     (admin[key] as unknown as (r: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>)({ payload, context: CONTEXT });
   const settle = async (): Promise<void> => {
     for (let round = 0; round < 5; round += 1) {
-      await host.queue.idle();
+      await host.runtime.idle();
       await host.sync.dispatcher.drain();
     }
-    await host.queue.idle();
+    await host.runtime.idle();
   };
   const suspended = (): number => {
     const state = host.emulators?.admin.state;

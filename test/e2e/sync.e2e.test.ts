@@ -1,11 +1,11 @@
 /**
- * The sync engine end to end: SCIM requests over HTTP into the local host, jobs through the in-process queue,
+ * The sync engine end to end: SCIM requests over HTTP into the local host, jobs through the local Forge runtime's queue,
  * real HTTP clients against the emulated Atlassian APIs. After each phase the emulated organization must equal
  * the state the SCIM directory implies, exactly, and the number of applied remote writes must equal the
  * minimum the changes need (nothing lost, nothing duplicated).
  */
 import type { LocalHost } from '../../src/local/local-host';
-import type { LocalJobQueueOptions } from '../../src/sync/local-job-queue';
+import type { DeliveryOptions } from '../../src/local/forge-runtime';
 import type { PermissionRule } from '../../src/sync/settings';
 import { slugifyGroupName } from '../../emulators';
 import { orgGroupNameFor } from '../../src/targets/group-slug';
@@ -34,7 +34,7 @@ interface Harness {
   originalNames: Map<string, string>;
 }
 
-async function start(options: { seed?: number; queue?: LocalJobQueueOptions; rules?: PermissionRule[] } = {}): Promise<Harness> {
+async function start(options: { seed?: number; queue?: DeliveryOptions; rules?: PermissionRule[] } = {}): Promise<Harness> {
   const started = await startInProcessHost({
     bearerToken: TOKEN,
     ...(options.seed !== undefined ? { emulatorSeed: options.seed } : {}),
@@ -64,10 +64,10 @@ async function grants(h: Harness, rules: readonly PermissionRule[]): Promise<{ e
 /** Waits until the outbox is empty and the queue idle, draining again where needed; bounded. */
 async function converge(h: Harness): Promise<void> {
   for (let round = 0; round < 60; round += 1) {
-    await h.host.queue.idle();
+    await h.host.runtime.idle();
     const pending = await h.host.app.store.pendingChanges(1);
     if (pending.entries.length === 0) {
-      await h.host.queue.idle();
+      await h.host.runtime.idle();
       if ((await h.host.app.store.pendingChanges(1)).entries.length === 0) return;
     }
     await h.host.sync.dispatcher.drain();
@@ -219,7 +219,7 @@ describe('sync engine against the emulated organization', () => {
     const { expected: wanted, actual: held } = await grants(h, RULES);
     expect(held).toEqual(wanted);
     expect(hostWrites(h)).toBe(80 + 8 + 8 + memberships + wanted.size);
-    expect(h.host.queue.delivered % 2).toBe(0);
-    expect(h.host.queue.delivered).toBeGreaterThan(0);
+    expect(h.host.runtime.stats().events.deliveries % 2).toBe(0);
+    expect(h.host.runtime.stats().events.deliveries).toBeGreaterThan(0);
   }, 120_000);
 });
