@@ -8,7 +8,8 @@
 import type { FetchMethod } from '@forge/api';
 import type { TargetFetch, TargetFetchResponse } from '../../targets/http/target-fetch';
 import { DEFAULT_LATENCY, NO_LATENCY, type InvocationKind, type LatencyModel } from './limits';
-import { ForgePlatformError, Invocations, type InvocationStats, type RuntimeClock } from './invocations';
+import type { ForgePlatformError} from './invocations';
+import { Invocations, type InvocationStats, type RuntimeClock } from './invocations';
 import { RuntimeEvents, type ConsumerHandler, type DeliveryOptions, type EventStats, type QueuePort } from './runtime-events';
 import { ViolationLedger, type RuntimeMode, type Violation } from './violations';
 
