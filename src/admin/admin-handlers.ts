@@ -2,7 +2,8 @@
  * The admin page's resolvers: the AdminApi contract of src/shared/admin-api.ts over the app and the sync. Every
  * call is refused unless the caller is a workspace admin (checked on the server, DAC /app-context-security/), and
  * every payload is validated here whatever the page checked. Forge's resolver and the local host's HTTP bridge
- * both call these handlers through `invokeAdmin`, the one place where errors become AdminFailure answers.
+ * both call these handlers through `invokeAdmin`, the one place where errors become AdminFailure answers (except
+ * an error the runtime must see itself, which the caller of `invokeAdmin` picks out: src/forge/admin-resolver.ts).
  */
 import type { Handlers, Request } from '@forge/resolver';
 import type { AppParts } from '../app/create-app';
@@ -71,18 +72,37 @@ export interface AdminHandlerDeps {
 }
 
 function failureOf(error: unknown, logger: ScimLogger): AdminFailure {
-  if (error instanceof AdminError) return { error: { reason: error.reason, message: error.message } };
+  if (error instanceof AdminError) {
+    if (error.reason === 'check-failed' && error.cause !== undefined) {
+      logger.error('ADMIN-E502', 'The admin check could not ask Bitbucket', { error: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : String(error.cause) });
+    }
+    return { error: { reason: error.reason, message: error.message } };
+  }
   logger.error('ADMIN-E500', 'An admin call failed', { error: error instanceof Error ? error.message : String(error) });
   return { error: { reason: 'internal', message: 'Something went wrong on the server; the app log has the details' } };
 }
 
-/** Runs one resolver and turns any error into an AdminFailure answer (admin errors with their message, others generic). */
-export async function invokeAdmin(handlers: Handlers<AdminApi>, key: string, request: Request<unknown>, logger: ScimLogger): Promise<unknown> {
+/** Options of invokeAdmin. */
+export interface InvokeAdminOptions {
+  /**
+   * Picks out of a failure (or its `cause` chain) an error that must leave the resolver unchanged instead of
+   * becoming an AdminFailure answer, such as Forge's consent request; undefined for an ordinary failure.
+   */
+  readonly propagate?: (error: unknown) => Error | undefined;
+}
+
+/**
+ * Runs one resolver and turns any error into an AdminFailure answer (admin errors with their message, others
+ * generic), except one that `options.propagate` picks out: that one is thrown unchanged.
+ */
+export async function invokeAdmin(handlers: Handlers<AdminApi>, key: string, request: Request<unknown>, logger: ScimLogger, options: InvokeAdminOptions = {}): Promise<unknown> {
   const handler = Object.prototype.hasOwnProperty.call(handlers, key) ? (handlers as Record<string, (r: Request<unknown>) => unknown>)[key] : undefined;
   if (!handler) return { error: { reason: 'invalid-input', message: `There is no admin call named ${JSON.stringify(key.slice(0, 60))}` } };
   try {
     return await handler(request);
   } catch (error) {
+    const propagated = options.propagate?.(error);
+    if (propagated !== undefined) throw propagated;
     return failureOf(error, logger);
   }
 }

@@ -30,7 +30,9 @@ export const scimHandler = makeScimWebTrigger({
 
 /**
  * The admin page's resolver (`admin-resolver` function). The caller's role is asked of Bitbucket as the
- * caller; `route` leaves the braces of `{uuid}` unencoded (docs/notes/forge-platform.md section 3).
+ * caller; `route` leaves the braces of `{uuid}` unencoded (docs/notes/forge-platform.md section 3). When the
+ * caller has not yet allowed the app to act for them, `asUser()` throws Forge's consent request, which the lookup
+ * does not catch: makeAdminResolver (src/forge/admin-resolver.ts) lets it leave the resolver so Forge prompts.
  */
 export const adminResolver = makeAdminResolver(
   {

@@ -213,7 +213,8 @@ export interface AuditExportPayload extends Omit<AuditQueryPayload, 'limit' | 'c
 
 /**
  * A failure every resolver may answer with instead of its result, so the page can show it: `not-signed-in`,
- * `no-workspace`, `not-admin`, `grant-required`, `invalid-input`, `not-connected`, or `internal`.
+ * `no-workspace`, `not-admin`, `grant-required`, `check-failed`, `invalid-input`, `not-connected`, or `internal`.
+ * Forge's consent request is no such answer: the resolver throws it so Forge can prompt (src/forge/admin-resolver.ts).
  */
 export interface AdminFailure {
   readonly error: { readonly reason: string; readonly message: string };

@@ -79,7 +79,10 @@ describe('admin handlers', () => {
     ['a member', { status: 200, permission: 'member' }, 'not-admin'],
     ['a collaborator', { status: 200, permission: 'collaborator' }, 'not-admin'],
     ['someone without access', { status: 403 }, 'not-admin'],
+    ['someone Bitbucket does not know in the workspace', { status: 404 }, 'not-admin'],
     ['someone who has not granted access', { status: 401 }, 'grant-required'],
+    ['anyone while Bitbucket is rate limiting', { status: 429 }, 'check-failed'],
+    ['anyone while Bitbucket fails', { status: 503 }, 'check-failed'],
   ])('refuses %s', async (_who, answer, reason) => {
     permission = answer;
     await expect(handlers()['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).rejects.toMatchObject({ reason });
@@ -94,9 +97,22 @@ describe('admin handlers', () => {
     expect(asked).toEqual([]);
   });
 
-  it('turns a failed lookup into a grant-required refusal', async () => {
-    permission = new Error('401 from requestBitbucket');
-    await expect(handlers()['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).rejects.toMatchObject({ reason: 'grant-required' });
+  it('turns a lookup that throws into a check-failed refusal that keeps the error as its cause, not into grant-required', async () => {
+    permission = new TypeError('fetch failed');
+    const refusal = handlers()['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT });
+    await expect(refusal).rejects.toMatchObject({ reason: 'check-failed', cause: permission });
+    const answer = await invokeAdmin(handlers(), 'tokens/list', { payload: undefined, context: ADMIN_CONTEXT }, { error: (code) => void logged.push(code) });
+    expect(answer).toEqual({ error: { reason: 'check-failed', message: expect.stringContaining('try again') } });
+    expect(logged).toEqual(['ADMIN-E502']);
+  });
+
+  it('throws unchanged the error that options.propagate picks out of a failure, and answers every other failure', async () => {
+    const signal = new Error('the runtime must see this');
+    permission = signal;
+    const propagate = (error: unknown): Error | undefined => (error instanceof Error && error.cause === signal ? signal : undefined);
+    await expect(invokeAdmin(handlers(), 'tokens/list', { payload: undefined, context: ADMIN_CONTEXT }, { error: () => undefined }, { propagate })).rejects.toBe(signal);
+    permission = { status: 403 };
+    expect(await invokeAdmin(handlers(), 'tokens/list', { payload: undefined, context: ADMIN_CONTEXT }, { error: () => undefined }, { propagate })).toMatchObject({ error: { reason: 'not-admin' } });
   });
 
   it('lets an admin issue a token that the SCIM endpoint accepts, list it without its value, and revoke it', async () => {

@@ -132,13 +132,13 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Runs axe-core over the page and answers the serious and critical violations. */
-async function seriousViolations(): Promise<AxeViolation[]> {
+/** Runs axe-core over the page (by default the story's page) and answers the serious and critical violations. */
+async function seriousViolations(target: Page = page): Promise<AxeViolation[]> {
   // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+  if (!(await target.evaluate('typeof window.axe !== "undefined"'))) await target.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
   // Colours are checked once they have settled: a button caught mid-transition (just selected) has no final contrast.
-  await page.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
-  const result = (await page.evaluate(
+  await target.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
+  const result = (await target.evaluate(
     `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
   )) as { violations: AxeViolation[]; passes: unknown[]; testEngine: { name: string } };
   expect(result.testEngine.name).toBe('axe-core');
@@ -472,6 +472,73 @@ describe('the admin page on the local host', () => {
       await forgePage.getByRole('heading', { name: 'Set-up guide: Okta' }).waitFor();
       const calls = (await forgePage.evaluate('globalThis.__forgeCalls')) as string[];
       expect(calls).toEqual(expect.arrayContaining(['status/get', 'setup/get', 'scim/get-base-url', 'tokens/list']));
+    } finally {
+      await forgePage.close();
+    }
+  });
+
+  step('Forge: when a resolver needs the admin to allow access, the page asks for it and loads once it is allowed', async () => {
+    // A stand-in for the iframe's host bridge. Until the test "allows access", `invoke` rejects the way the
+    // resolver's rethrown consent request arrives (src/forge/admin-resolver.ts): first as @forge/api 8.3.0 names
+    // it, then as a plain Error that kept only the message (a custom name may not survive between frames), then
+    // as the resolver's own grant-required refusal (Bitbucket answered 401).
+    const forgePage = await context.newPage();
+    forgePage.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error (Forge consent page): ${message.text()}`);
+    });
+    forgePage.on('pageerror', (error) => problems.push(`page error (Forge consent page): ${error.message}`));
+    await forgePage.addInitScript((key: string) => {
+      type Mode = 'consent-error' | 'consent-message' | 'grant-required' | 'allowed';
+      const scope = globalThis as unknown as { __bridge: unknown; __forgeCalls: string[]; __forgeMode: Mode };
+      scope.__forgeCalls = [];
+      scope.__forgeMode = 'consent-error';
+      scope.__bridge = {
+        callBridge: async (type: string, data: { functionKey: string; payload: unknown }) => {
+          if (type !== 'invoke') return undefined;
+          scope.__forgeCalls.push(`${scope.__forgeMode} ${data.functionKey}`);
+          if (scope.__forgeMode === 'consent-error') throw Object.assign(new Error('Authentication Required'), { name: 'NEEDS_AUTHENTICATION_ERR', status: 401 });
+          if (scope.__forgeMode === 'consent-message') throw new Error('There was an error invoking the function - Authentication Required');
+          if (scope.__forgeMode === 'grant-required') return { error: { reason: 'grant-required', message: 'Allow the app to access Bitbucket on your behalf, then try again' } };
+          const response = await fetch('/admin/api/invoke', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-admin-key': key },
+            body: JSON.stringify({ key: data.functionKey, payload: data.payload }),
+          });
+          const body = (await response.json()) as { result?: unknown; error?: unknown };
+          return 'error' in body ? body : body.result;
+        },
+      };
+    }, adminKey);
+    const calls = async (): Promise<string[]> => (await forgePage.evaluate('globalThis.__forgeCalls')) as string[];
+    const setMode = async (mode: string): Promise<void> => {
+      await forgePage.evaluate(`globalThis.__forgeMode = ${JSON.stringify(mode)}`);
+    };
+    try {
+      await forgePage.goto(`${origin}/admin/`);
+      const consent = forgePage.getByTestId('consent-required');
+      await consent.getByText('Allow the app to access Bitbucket as you').waitFor();
+      await consent.getByText(/choose Allow access, then select Try again/).waitFor();
+      // Nothing else loads while access is missing: no sections, no error banner.
+      expect(await forgePage.getByTestId('tab-setup').count()).toBe(0);
+      expect(await forgePage.getByText("The app's state could not be read").count()).toBe(0);
+      // The sections' first calls go out beside the status call and meet the same refusal; only the panel remains.
+      expect(await calls()).toContain('consent-error status/get');
+      await forgePage.screenshot({ path: path.join(SCREENSHOTS, '9-forge-consent.png'), fullPage: true });
+      expect(describeViolations(await seriousViolations(forgePage))).toEqual([]);
+
+      for (const mode of ['consent-message', 'grant-required']) {
+        await setMode(mode);
+        await consent.getByRole('button', { name: 'Try again' }).click();
+        await waitUntil(`the retry through ${mode}`, 10_000, async () => (await calls()).includes(`${mode} status/get`));
+        await consent.getByText('Allow the app to access Bitbucket as you').waitFor();
+        expect(await forgePage.getByTestId('tab-setup').count()).toBe(0);
+      }
+
+      await setMode('allowed');
+      await consent.getByRole('button', { name: 'Try again' }).click();
+      await forgePage.getByText('Provisioning is running').waitFor();
+      await forgePage.getByTestId('tab-setup').waitFor();
+      expect(await consent.count()).toBe(0);
     } finally {
       await forgePage.close();
     }

@@ -6,6 +6,7 @@ import { token } from '@atlaskit/tokens';
 import { useCallback, useState, type ReactNode } from 'react';
 import type { AdminStatus } from '../../../src/shared/admin-api';
 import { useAdmin } from './admin-context';
+import { needsConsent } from './bridge/admin-client';
 import { AuditSection } from './sections/audit-section';
 import { ConnectionsSection } from './sections/connections-section';
 import { PermissionsSection } from './sections/permissions-section';
@@ -13,7 +14,8 @@ import { ProvisioningSection } from './sections/provisioning-section';
 import { SettingsTransferSection } from './sections/settings-transfer-section';
 import { SetupSection } from './sections/setup-section';
 import { StatusSection } from './sections/status-section';
-import { useLoader } from './ui/use-loader';
+import { ConsentRequired } from './ui/consent-required';
+import { useLoader, type Loadable } from './ui/use-loader';
 
 /** The sections in tab order, each with the id its tab and panel carry (`tab-<id>`, `data-section`). */
 export const SECTIONS = [
@@ -39,13 +41,14 @@ const pageStyle = {
   background: token('elevation.surface', '#FFFFFF'),
 } as const;
 
-/** The whole page. */
+/** The whole page; until the admin allows the app to use Bitbucket as them, only the request to do so. */
 export function App(): ReactNode {
   const [selected, setSelected] = useState(0);
   const { client } = useAdmin();
   const status = useLoader(() => client.call('status/get'));
   const { reload } = status;
   const onChanged = useCallback(() => reload(true), [reload]);
+  const consent = status.state.status === 'error' && needsConsent(status.state.error) ? status.state.error : undefined;
   return (
     <main style={pageStyle}>
       <Heading size="xlarge" as="h1">
@@ -55,9 +58,19 @@ export function App(): ReactNode {
         Your identity provider pushes users and groups here; the app turns them into Atlassian accounts, org groups
         and Bitbucket permissions.
       </p>
-      <ReadinessBanner status={status.state.status === 'ready' ? status.state.value : undefined} error={status.state.status === 'error' ? status.state.message : undefined} />
+      {/* A quiet reload keeps this on screen until the check answers again. */}
+      {consent !== undefined ? <ConsentRequired failure={consent} onRetry={onChanged} /> : <Sections status={status.state} selected={selected} onSelect={setSelected} onChanged={onChanged} />}
+    </main>
+  );
+}
+
+/** The readiness banner and one tab per section. */
+function Sections({ status, selected, onSelect, onChanged }: { readonly status: Loadable<AdminStatus>; readonly selected: number; readonly onSelect: (index: number) => void; readonly onChanged: () => void }): ReactNode {
+  return (
+    <>
+      <ReadinessBanner status={status.status === 'ready' ? status.value : undefined} error={status.status === 'error' ? status.message : undefined} />
       <div style={{ marginTop: 16 }}>
-        <Tabs id="admin-sections" selected={selected} onChange={setSelected} shouldUnmountTabPanelOnChange>
+        <Tabs id="admin-sections" selected={selected} onChange={onSelect} shouldUnmountTabPanelOnChange>
           <TabList>
             {SECTIONS.map((section) => (
               <Tab key={section.id} testId={`tab-${section.id}`}>
@@ -74,7 +87,7 @@ export function App(): ReactNode {
           ))}
         </Tabs>
       </div>
-    </main>
+    </>
   );
 }
 

@@ -55,8 +55,24 @@ export function makeAdminClient(transport: Transport): AdminClient {
   };
 }
 
+/**
+ * The reasons that mean the admin must allow the app to use Bitbucket as them: the resolver's `grant-required`
+ * (Bitbucket answered 401, src/admin/workspace-admin.ts) and `consent-required` (Forge's consent request reached
+ * the page, static/admin/src/bridge/forge-bridge.ts).
+ */
+export const CONSENT_REASONS: readonly string[] = ['grant-required', 'consent-required'];
+
+/** What the page tells an admin who has not yet allowed the app access. */
+export const CONSENT_MESSAGE = 'The app needs your permission to ask Bitbucket, as you, whether you are an admin of this workspace. Allow access when Atlassian asks, then try again.';
+
+/** True when a failed call means the admin has not yet allowed the app to use Bitbucket as them. */
+export function needsConsent(error: unknown): boolean {
+  return error instanceof AdminCallError && CONSENT_REASONS.includes(error.reason);
+}
+
 /** The message to show for a failed call. */
 export function describeError(error: unknown): string {
+  if (needsConsent(error)) return CONSENT_MESSAGE;
   if (error instanceof AdminCallError) {
     if (error.reason === 'not-admin') return `Only workspace admins can do this. ${error.message}`;
     return error.message;

@@ -5,7 +5,7 @@ import { describeError } from '../bridge/admin-client';
 /** A value that is loading, failed, or ready. */
 export type Loadable<T> =
   | { readonly status: 'loading' }
-  | { readonly status: 'error'; readonly message: string }
+  | { readonly status: 'error'; readonly message: string; readonly error: unknown }
   | { readonly status: 'ready'; readonly value: T };
 
 /** What useLoader answers. */
@@ -36,7 +36,7 @@ export function useLoader<T>(load: () => Promise<T>, key = ''): Loader<T> {
         if (generation.current === mine) setState({ status: 'ready', value });
       },
       (error: unknown) => {
-        if (generation.current === mine) setState({ status: 'error', message: describeError(error) });
+        if (generation.current === mine) setState({ status: 'error', message: describeError(error), error });
       },
     );
   }, []);
