@@ -10,6 +10,7 @@ import { ScimError } from './errors';
 import type { Filter } from './filter/ast';
 import { compileFilter, evaluateFilter } from './filter/evaluate-filter';
 import { findIndexableEquality } from './filter/indexable-equality';
+import { assertJsonDepth } from './json-depth';
 import { encodeCursor, parseListParameters, parseProjection, type ListParameters, type RawListParameters } from './list-parameters';
 import { applyPatch, parsePatchRequest, validateResource } from './patch';
 import type { ClientProfile } from './profile';
@@ -96,6 +97,8 @@ function isJsonMediaType(contentType: string): boolean {
 
 function parseBody(request: ScimRequest): unknown {
   if (request.body === undefined || request.body.trim() === '') throw ScimError.invalidSyntax('The request needs a JSON body');
+  // Before JSON.parse and every recursive walk of the value: a deep body is a 400, never a stack overflow.
+  assertJsonDepth(request.body);
   try {
     return JSON.parse(request.body) as unknown;
   } catch (error) {

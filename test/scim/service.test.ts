@@ -216,6 +216,39 @@ describe('SCIM service', () => {
     expect(root.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual(['User', 'User', 'User', 'Group']);
   });
 
+  describe('[security] a body nested deeper than the limit is a 400 invalidSyntax, never a stack overflow', () => {
+    const deepValue = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const patchOf = (path: string, value: string): string =>
+      `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"${path}","value":${value}}]}`;
+
+    it.each(['name', 'emails', 'active', `${ENTERPRISE}:manager`])('PATCH of a user\'s %s', async (attribute) => {
+      const user = await scim.call('POST', '/Users', { body: userBody('deep@example.com') });
+      const response = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf(attribute, deepValue(4100)) });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    });
+
+    it('PATCH of a group\'s displayName', async () => {
+      const group = await scim.call('POST', '/Groups', { body: { displayName: 'deep' } });
+      const response = await scim.call('PATCH', `/Groups/${group.body.id}`, { rawBody: patchOf('displayName', `${'['.repeat(4100)}${']'.repeat(4100)}`) });
+      expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    });
+
+    it('/.search with a deep attributes array, at the root and on a resource type', async () => {
+      const rawBody = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":${'['.repeat(4100)}"userName"${']'.repeat(4100)}}`;
+      expect((await scim.call('POST', '/.search', { rawBody })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+      expect((await scim.call('POST', '/Users/.search', { rawBody })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    });
+
+    it('POST and PUT too, while a body at the limit is served', async () => {
+      expect((await scim.call('POST', '/Users', { rawBody: `{"userName":"x","title":${deepValue(4100)}}` })).body).toMatchObject({ scimType: 'invalidSyntax' });
+      const user = await scim.call('POST', '/Users', { body: userBody('limit@example.com') });
+      const atLimit = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf('title', `${'['.repeat(13)}"t"${']'.repeat(13)}`) });
+      expect(atLimit.status).toBe(400);
+      expect(atLimit.body.scimType).not.toBe('invalidSyntax');
+    });
+  });
+
   it('keeps active on a PUT that omits it (lenient) but clears it in the strict profile', async () => {
     const created = await scim.call('POST', '/Users', { body: userBody('put@example.com', { active: false }) });
     const put = await scim.call('PUT', `/Users/${created.body.id}`, { body: { schemas: [USER], userName: 'put@example.com', title: 'T' } });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { isScimError } from '../../../src/scim/errors';
+import { MAX_JSON_DEPTH } from '../../../src/scim/json-depth';
 import { applyPatch } from '../../../src/scim/patch/apply-patch';
 import { parsePatchRequest } from '../../../src/scim/patch/parse-patch-request';
 import { lenientProfile, strictRfcProfile } from '../../../src/scim/profile';
@@ -91,6 +92,25 @@ const patchBodyArbitrary = fc.oneof(
   { weight: 1, arbitrary: jsonArbitrary },
 );
 
+/**
+ * Values nested as deeply as a body that passes the service's depth guard can carry them (the PatchOp envelope
+ * takes 3 of the MAX_JSON_DEPTH levels), built from the attribute names the PATCH code descends into.
+ */
+const deepValueArbitrary = fc
+  .tuple(
+    fc.integer({ min: 1, max: MAX_JSON_DEPTH - 3 }),
+    fc.array(fc.oneof(fc.constant('array'), keyArbitrary), { minLength: 1, maxLength: 5 }),
+    leafArbitrary,
+  )
+  .map(([depth, steps, leaf]) => {
+    let value: unknown = leaf;
+    for (let level = 0; level < depth - 1; level += 1) {
+      const step = steps[level % steps.length] ?? 'array';
+      value = step === 'array' ? [value] : Object.fromEntries([[step, value]]);
+    }
+    return [value];
+  });
+
 const profileArbitrary = fc.constantFrom(lenientProfile, strictRfcProfile);
 const typeArbitrary = fc.constantFrom(userResourceType, groupResourceType);
 
@@ -126,6 +146,20 @@ describe('properties', () => {
         expect(prototypeIsClean()).toBe(true);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  test('[security] PATCH values nested up to the depth limit throw only ScimError, on every path', () => {
+    const stored: Record<'User' | 'Group', ScimObject> = { User: deepFreeze(structuredClone(alice)), Group: deepFreeze(structuredClone(engineering)) };
+    fc.assert(
+      fc.property(pathArbitrary, fc.constantFrom('add', 'replace', 'remove'), deepValueArbitrary, profileArbitrary, typeArbitrary, (path, op, value, profile, resourceType) => {
+        const body = deepFreeze({ schemas: [PATCH_OP], Operations: [{ op, path, value: value[0] }] });
+        onlyScimErrors(() => normalizeResource({ schemas: [USER_SCHEMA], userName: 'u', displayName: 'g', name: value[0], emails: value }, resourceType, profile));
+        const result = onlyScimErrors(() => applyPatch(stored[resourceType.name], parsePatchRequest(body, resourceType, profile), resourceType, profile));
+        if (result) expect(free(result.resource)).toBe(true);
+        expect(prototypeIsClean()).toBe(true);
+      }),
+      { numRuns: 500 },
     );
   });
 
