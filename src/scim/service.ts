@@ -16,6 +16,7 @@ import { applyPatch, parsePatchRequest, validateResource } from './patch';
 import type { ClientProfile } from './profile';
 import { SCIM_MEDIA_TYPE, headerValue, queryValue, type ScimRequest, type ScimResponse } from './protocol';
 import { entityTag, project, projectionIncludes, renderResource, resourceLocation, type Projection, type RenderExtras } from './render';
+import { checkUniqueName } from './resource/name-text';
 import { normalizeResource } from './resource/normalize-resource';
 import type { MemberRef, ScimObject } from './resource/types';
 import { findAttribute, findSchema, groupResourceType, resolvePath, resourceTypes, schemas, userResourceType, type ResourceType } from './schema/registry';
@@ -422,6 +423,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
 
   async function create(ctx: Context, resourceType: ResourceType): Promise<ScimResponse> {
     const { resource, members } = normalizeResource(parseBody(ctx.request), resourceType, ctx.profile);
+    checkUniqueName(resource, resourceType);
     if (resourceType === groupResourceType) {
       const resolved = members ? await resolveMembers(ctx, members, undefined) : [];
       const stored = await store.create('Group', resource, resolved);
@@ -445,6 +447,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const current = await store.get(kind, id);
       if (!current) throw ScimError.notFound(`${kind} ${id} not found`);
       const version = expectedVersion(ctx.request, current) ?? current.version;
+      checkUniqueName(resource, resourceType, current.resource);
       const next: ScimObject = { ...resource };
       if (kind === 'User' && ctx.profile.putPreservesOmitted && next.active === undefined && current.resource.active !== undefined) {
         next.active = current.resource.active;
@@ -468,6 +471,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const clientVersion = expectedVersion(ctx.request, current);
       const { resource, memberChanges } = applyPatch(current.resource, operations, resourceType, ctx.profile);
       validateResource(resource, resourceType);
+      checkUniqueName(resource, resourceType, current.resource);
       const changed = JSON.stringify(resource) !== JSON.stringify(current.resource);
       let stored: StoredResource;
       if (kind === 'Group') {

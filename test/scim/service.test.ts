@@ -249,6 +249,61 @@ describe('SCIM service', () => {
     });
   });
 
+  describe('[security] unique names compare in Unicode NFC and refuse invisible or control characters', () => {
+    it('a composed and a decomposed userName are one name (409), each lookup finds it, and it is shown as sent', async () => {
+      const composed = await scim.call('POST', '/Users', { body: userBody('Ren\u00e9@example.com') });
+      expect(composed.status).toBe(201);
+      const decomposed = await scim.call('POST', '/Users', { body: userBody('rene\u0301@example.com') });
+      expect(decomposed.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+      const lookup = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName eq "RENE\u0301@example.com"')}`);
+      expect(lookup.body.totalResults).toBe(1);
+      expect(lookup.body.Resources[0].userName).toBe('Ren\u00e9@example.com');
+      const scan = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName sw "rene\u0301"')}`);
+      expect(scan.body.totalResults).toBe(1);
+    });
+
+    it('a composed and a decomposed group displayName are one name (409), on create and on rename', async () => {
+      await scim.call('POST', '/Groups', { body: { displayName: 'Caf\u00e9' } });
+      expect((await scim.call('POST', '/Groups', { body: { displayName: 'cafe\u0301' } })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+      const other = await scim.call('POST', '/Groups', { body: { displayName: 'Bar' } });
+      const rename = await scim.call('PATCH', `/Groups/${other.body.id}`, {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'CAFE\u0301' }] },
+      });
+      expect(rename.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    });
+
+    it.each([
+      ['NUL', 'a\u0000b'],
+      ['CR LF', 'a\r\nb'],
+      ['TAB', 'a\tb'],
+      ['a C1 control', 'a\u0085b'],
+      ['a right-to-left override', 'moc.elpmaxe@\u202Eeve'],
+      ['an isolate', '\u2067eve'],
+      ['a zero-width space', 'ev\u200Be'],
+      ['a BOM', '\uFEFFeve'],
+    ])('a userName or displayName with %s is a 400 invalidValue on POST, PUT and PATCH', async (_label, name) => {
+      expect((await scim.call('POST', '/Users', { body: userBody(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('POST', '/Groups', { body: { displayName: name } })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      const user = await scim.call('POST', '/Users', { body: userBody(`clean${name.length}@example.com`) });
+      expect((await scim.call('PUT', `/Users/${user.body.id}`, { body: userBody(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      const patch = await scim.call('PATCH', `/Users/${user.body.id}`, {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: name }] },
+      });
+      expect(patch.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('GET', `/Users/${user.body.id}`)).body.userName).toBe(`clean${name.length}@example.com`);
+    });
+
+    it('a user stored with such a name before the rule can still be deactivated by PATCH and PUT', async () => {
+      const legacy = await scim.app.store.create('User', { schemas: [USER], userName: 'legacy\u0000user', active: true });
+      const patch = await scim.call('PATCH', `/Users/${legacy.id}`, {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
+      });
+      expect(patch.status).toBe(204);
+      const put = await scim.call('PUT', `/Users/${legacy.id}`, { body: userBody('legacy\u0000user', { active: false, title: 'gone' }) });
+      expect(put.status).toBe(200);
+    });
+  });
+
   it('keeps active on a PUT that omits it (lenient) but clears it in the strict profile', async () => {
     const created = await scim.call('POST', '/Users', { body: userBody('put@example.com', { active: false }) });
     const put = await scim.call('PUT', `/Users/${created.body.id}`, { body: { schemas: [USER], userName: 'put@example.com', title: 'T' } });

@@ -4,6 +4,7 @@
  * resource is looked at, so a bad filter fails the same way whether or not some resource has the attribute.
  */
 import { ScimError } from '../errors';
+import { uniquenessKey } from '../resource/name-text';
 import { findAttribute, resolvePath, type ResolvedPath, type ResourceType } from '../schema/registry';
 import { stringAttribute, type AttributeDefinition } from '../schema/attribute';
 import type { CompareOperator, Filter, FilterValue } from './ast';
@@ -155,8 +156,10 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
       if (definition.type === 'binary' && operator !== 'eq') return invalid(`'${label}' is binary; only eq, ne and pr apply to it`);
       // Unquoted numbers and booleans reach a string attribute from lenient clients (`externalId eq 12345`).
       const needle = typeof value === 'string' ? value : String(value);
-      // toLowerCase uses the locale-independent Unicode mapping, unlike toLocaleLowerCase.
-      const fold = definition.caseExact ? (text: string) => text : (text: string) => text.toLowerCase();
+      // caseExact=false text compares as unique names do (src/scim/resource/name-text.ts): NFC, then
+      // toLowerCase, the locale-independent Unicode mapping, so the index lookups of userName and displayName
+      // and this predicate agree on which names are equal.
+      const fold = definition.caseExact ? (text: string) => text : uniquenessKey;
       const folded = fold(needle);
       const matches: (candidate: string) => boolean =
         operator === 'co'

@@ -5,11 +5,13 @@ import { applyPatch } from '../../../src/scim/patch/apply-patch';
 import { parsePatchRequest } from '../../../src/scim/patch/parse-patch-request';
 import { lenientProfile, strictRfcProfile } from '../../../src/scim/profile';
 import { isForbiddenName, isPlainObject } from '../../../src/scim/resource/json-values';
+import { checkUniqueName, forbiddenCharacterIn, uniquenessKey } from '../../../src/scim/resource/name-text';
 import { normalizeResource } from '../../../src/scim/resource/normalize-resource';
 import type { ScimObject } from '../../../src/scim/resource/types';
 import { groupResourceType, userResourceType } from '../../../src/scim/schema/registry';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from '../../../src/scim/schema/urns';
 import { deepFreeze, prototypeIsClean } from '../resource/test-kit';
+import { forbiddenPiece, respellings, unicodeName } from '../unicode-names';
 import { alice, engineering } from './patch-cases';
 
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -178,6 +180,42 @@ describe('properties', () => {
         expect(prototypeIsClean()).toBe(true);
       }),
       { numRuns: 600 },
+    );
+  });
+
+  test('[security] a unique name sent through POST or PATCH is refused exactly when it holds a forbidden character', () => {
+    fc.assert(
+      fc.property(unicodeName, typeArbitrary, profileArbitrary, (name, resourceType, profile) => {
+        const attribute = resourceType.name === 'User' ? 'userName' : 'displayName';
+        const forbidden = forbiddenCharacterIn(name) !== undefined;
+        const created = onlyScimErrors(() => {
+          const { resource } = normalizeResource({ schemas: [resourceType.schema.id], [attribute]: name }, resourceType, profile);
+          checkUniqueName(resource, resourceType);
+          return resource;
+        });
+        expect(created === undefined).toBe(forbidden);
+        if (created) expect(created[attribute]).toBe(name);
+        const current = resourceType.name === 'User' ? alice : engineering;
+        const patched = onlyScimErrors(() => {
+          const { resource } = applyPatch(current, parsePatchRequest({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: attribute, value: name }] }, resourceType, profile), resourceType, profile);
+          checkUniqueName(resource, resourceType, current);
+          return resource;
+        });
+        expect(patched === undefined).toBe(forbidden && current[attribute] !== name);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('[security] every spelling of a name has one uniqueness key, and a forbidden character never disappears from it', () => {
+    fc.assert(
+      fc.property(unicodeName, forbiddenPiece, (name, piece) => {
+        const keys = new Set(respellings(name).map(uniquenessKey));
+        expect(keys.size).toBe(1);
+        expect(uniquenessKey(uniquenessKey(name))).toBe(uniquenessKey(name));
+        expect(forbiddenCharacterIn(uniquenessKey(`${name}-${piece}-`))).toBeDefined();
+      }),
+      { numRuns: 1000 },
     );
   });
 });
