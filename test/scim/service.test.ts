@@ -162,6 +162,28 @@ describe('SCIM service', () => {
     expect(lookup.body.Resources[0].members).toBeUndefined();
   });
 
+  it('omits members and groups when they are empty (RFC 7643 section 2.5), also after every member was removed', async () => {
+    const user = await scim.call('POST', '/Users?attributes=userName,groups', { body: userBody('alone@example.com') });
+    expect(user.body).not.toHaveProperty('groups');
+    const empty = await scim.call('POST', '/Groups', { body: { displayName: 'Empty', members: [] } });
+    expect(empty.body).not.toHaveProperty('members');
+    const group = await scim.call('POST', '/Groups', { body: { displayName: 'Emptied', members: [{ value: user.body.id }] } });
+    expect(group.body.members).toHaveLength(1);
+    const removed = await scim.call('PATCH', `/Groups/${group.body.id}`, {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'members' }] },
+    });
+    expect(removed.status).toBe(204);
+    const read = await scim.call('GET', `/Groups/${group.body.id}`);
+    expect(read.body).not.toHaveProperty('members');
+    expect(read.body.displayName).toBe('Emptied');
+    const asked = await scim.call('GET', `/Groups/${group.body.id}?attributes=members`);
+    expect(asked.body).not.toHaveProperty('members');
+    const listed = await scim.call('GET', '/Groups?filter=displayName eq "Emptied"');
+    expect(listed.body.Resources[0]).not.toHaveProperty('members');
+    expect((await scim.call('GET', `/Users/${user.body.id}?attributes=groups`)).body).not.toHaveProperty('groups');
+    expect((await scim.call('GET', '/Groups?filter=members pr')).body.totalResults).toBe(0);
+  });
+
   it('implements If-Match (412) and If-None-Match (304) with weak ETags', async () => {
     const created = await scim.call('POST', '/Users', { body: userBody('etag@example.com') });
     const id = created.body.id as string;
