@@ -89,18 +89,38 @@ describe('SCIM service', () => {
     expect(both.status).toBe(400);
   });
 
-  it('expires cursors after the advertised timeout', async () => {
+  it('expires cursors after the advertised timeout of 10 minutes', async () => {
     let nowMs = Date.parse('2026-01-01T00:00:00Z');
     const clocked = await startTestScim({ now: () => new Date(nowMs) });
     try {
+      expect((await clocked.call('GET', '/ServiceProviderConfig')).body.pagination.cursorTimeout).toBe(600);
       for (let i = 0; i < 3; i += 1) await clocked.call('POST', '/Users', { body: userBody(`c${i}`) });
       const first = await clocked.call('GET', '/Users?count=1&cursor=');
-      nowMs += 3601 * 1000;
+      nowMs += 600 * 1000;
+      const inTime = await clocked.call('GET', `/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+      expect(inTime.status).toBe(200);
+      nowMs += 1000;
       const late = await clocked.call('GET', `/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
       expect(late.body).toMatchObject({ status: '400', scimType: 'expiredCursor' });
     } finally {
       await clocked.close();
     }
+  });
+
+  it('[security] refuses forged and altered cursors with invalidCursor: they are signed under the installation secret', async () => {
+    await createUsers(3);
+    const forge = (state: object): string => encodeURIComponent(Buffer.from(JSON.stringify(state)).toString('base64url'));
+    const issued = (await scim.call('GET', '/Users?count=1&cursor=')).body.nextCursor as string;
+    const query = JSON.parse(Buffer.from(issued.split('.')[0] ?? '', 'base64url').toString('utf8')).q as string;
+    for (const forged of [forge({ o: 1, q: query, t: 8.64e15 }), forge({ o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() })]) {
+      const response = await scim.call('GET', `/Users?count=1&cursor=${forged}`);
+      expect(response.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    }
+    const swapped = `${Buffer.from(JSON.stringify({ p: 'scim-list', o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() })).toString('base64url')}.${issued.split('.')[1]}`;
+    expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(swapped)}`)).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    const search = await scim.call('POST', '/Users/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: swapped, count: 1 } });
+    expect(search.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(issued)}`)).status).toBe(200);
   });
 
   it('sorts by an attribute, ascending and descending, case-insensitively for caseExact=false', async () => {
@@ -323,6 +343,62 @@ describe('SCIM service', () => {
       expect(patch.status).toBe(204);
       const put = await scim.call('PUT', `/Users/${legacy.id}`, { body: userBody('legacy\u0000user', { active: false, title: 'gone' }) });
       expect(put.status).toBe(200);
+    });
+  });
+
+  describe('root /.search spans Users and Groups (RFC 7644 section 3.4.3)', () => {
+    const search = (body: Record<string, unknown>) => scim.call('POST', '/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body } });
+    const kinds = (response: { body: { Resources: { meta: { resourceType: string } }[] } }): string[] => response.body.Resources.map((r) => r.meta.resourceType);
+    let userId: string;
+    let groupId: string;
+
+    beforeEach(async () => {
+      userId = (await scim.call('POST', '/Users', { body: userBody('root@example.com', { displayName: 'Shared' }) })).body.id;
+      await scim.call('POST', '/Users', { body: userBody('other@example.com') });
+      groupId = (await scim.call('POST', '/Groups', { body: { displayName: 'Shared', members: [{ value: userId }] } })).body.id;
+      await scim.call('POST', '/Groups', { body: { displayName: 'Lonely' } });
+    });
+
+    it('a filter on an attribute only Users have returns the matching Users, not a 400', async () => {
+      const response = await search({ filter: 'userName eq "ROOT@example.com"' });
+      expect(response.status).toBe(200);
+      expect(response.body.totalResults).toBe(1);
+      expect(response.body.Resources[0]).toMatchObject({ id: userId, userName: 'root@example.com' });
+      expect(kinds(await search({ filter: 'userName sw "o"' }))).toEqual(['User']);
+    });
+
+    it('an attribute only Groups have finds Groups; one both have finds both; or/not combine across types', async () => {
+      const members = await search({ filter: `members[value eq "${userId}"]` });
+      expect(members.body.Resources.map((r: { id: string }) => r.id)).toEqual([groupId]);
+      expect(kinds(await search({ filter: 'displayName eq "shared"' }))).toEqual(['User', 'Group']);
+      expect(kinds(await search({ filter: 'userName eq "other@example.com" or displayName eq "Lonely"' }))).toEqual(['User', 'Group']);
+      // Groups have no userName, so "not userName eq x" holds for every group.
+      expect(kinds(await search({ filter: 'not (userName eq "root@example.com")' }))).toEqual(['User', 'Group', 'Group']);
+      expect(kinds(await search({ filter: 'userName ne "x"' }))).toEqual(['User', 'User', 'Group', 'Group']);
+      expect(kinds(await search({ filter: 'userName pr' }))).toEqual(['User', 'User']);
+    });
+
+    it('still refuses an attribute no resource type has, and a comparison the attribute\'s type rules out', async () => {
+      expect((await search({ filter: 'nonsense eq "x"' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+      expect((await search({ filter: 'active gt true' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+      expect((await search({ filter: 'members[nonsense eq "x"]' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+      expect((await search({ sortBy: 'nonsense' })).body).toMatchObject({ status: '400', scimType: 'invalidPath' });
+    });
+
+    it('sorts by an attribute one type lacks, and pages by signed cursor across the types', async () => {
+      expect((await search({ sortBy: 'userName', sortOrder: 'descending' })).body.Resources.map((r: { userName?: string }) => r.userName)).toEqual(['root@example.com', 'other@example.com', undefined, undefined]);
+      const seen: string[] = [];
+      let cursor = '';
+      for (let guard = 0; guard < 6; guard += 1) {
+        const page = await search({ cursor, count: 1 });
+        expect(page.status).toBe(200);
+        seen.push(...kinds(page));
+        if (!page.body.nextCursor) break;
+        cursor = page.body.nextCursor;
+      }
+      expect(seen).toEqual(['User', 'User', 'Group', 'Group']);
+      const typed = (await scim.call('GET', '/Users?count=1&cursor=')).body.nextCursor as string;
+      expect((await search({ cursor: typed, count: 1 })).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
     });
   });
 

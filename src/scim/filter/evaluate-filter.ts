@@ -31,6 +31,17 @@ interface Target {
   readonly definition: AttributeDefinition;
   /** Every value the path addresses in a record; multi-valued attributes are flattened, null and undefined dropped. */
   readonly read: (record: JsonObject) => readonly unknown[];
+  /** True for an attribute the resource type does not define, read as unassigned (a search at the root). */
+  readonly unassigned?: boolean;
+}
+
+/** How compileFilter treats a path the resource type does not define. */
+export interface CompileOptions {
+  /**
+   * `invalid` (the default): 400 invalidFilter. `unassigned`: the attribute has no value in any resource of this
+   * type, as at the root, where a filter spans types (RFC 7644 section 3.4.3); an `eq` on it matches nothing.
+   */
+  readonly undefinedAttributes?: 'invalid' | 'unassigned';
 }
 
 /** Where paths are resolved: the whole resource, or the sub-attributes of one complex element. */
@@ -88,7 +99,7 @@ function resolveInExtension(resourceType: ResourceType, path: string): ResolvedP
   return matches.length === 1 ? matches[0] : undefined;
 }
 
-function resourceScope(resourceType: ResourceType): Scope {
+function resourceScope(resourceType: ResourceType, options: CompileOptions = {}): Scope {
   return {
     allowsValuePath: true,
     resolve(path) {
@@ -97,7 +108,10 @@ function resourceScope(resourceType: ResourceType): Scope {
       }
       const resolved = resolvePath(resourceType, path) ?? resolveInExtension(resourceType, path);
       const attribute = resolved?.attribute;
-      if (!resolved || !attribute) return invalid(`The filter names '${path}', which is not an attribute of ${resourceType.name} resources`);
+      if (!resolved || !attribute) {
+        if (options.undefinedAttributes === 'unassigned') return { label: path, definition: stringAttribute(path, 'Not defined for this resource type.'), read: () => [], unassigned: true };
+        return invalid(`The filter names '${path}', which is not an attribute of ${resourceType.name} resources`);
+      }
       const subAttribute = resolved.subAttribute;
       const extensionUrn = resolved.inExtension ? resolved.schemaUrn : undefined;
       return {
@@ -269,6 +283,7 @@ function compile(filter: Filter, scope: Scope): FilterPredicate {
     case 'valuePath': {
       if (!scope.allowsValuePath) return invalid(`Value filters cannot be nested ('${filter.path}[…]')`);
       const outer = scope.resolve(filter.path);
+      if (outer.unassigned) return () => false;
       const elementMatches = compileElementFilter(filter.filter, outer.definition, outer.label);
       const then = filter.then;
       const thenMatches = then ? compileComparison(elementScope(outer.definition, outer.label).resolve(then.subAttribute), then.operator, then.value) : undefined;
@@ -292,8 +307,8 @@ function compileElementFilter(filter: Filter, attribute: AttributeDefinition, la
  * and apply it to many resources. Throws ScimError invalidFilter when a path names no attribute or an operator
  * does not apply to an attribute's type.
  */
-export function compileFilter(filter: Filter, resourceType: ResourceType): FilterPredicate {
-  return compile(filter, resourceScope(resourceType));
+export function compileFilter(filter: Filter, resourceType: ResourceType, options?: CompileOptions): FilterPredicate {
+  return compile(filter, resourceScope(resourceType, options));
 }
 
 /**
