@@ -2,8 +2,8 @@
  * RFC 9865 list cursors: opaque to the client, tamper-evident and short-lived. A cursor carries the next offset,
  * a fingerprint of the query it continues and when it was issued, signed by the host's CursorSigner (HMAC-SHA256
  * under an installation secret: src/auth/cursor-signer.ts). A cursor this service did not sign, one for another
- * query, and one issued in the future is `invalidCursor`; one older than the timeout is `expiredCursor`
- * (RFC 9865 section 7).
+ * query, and one issued in the future is `invalidCursor`; one older than the timeout is `expiredCursor` (the two
+ * scimType values RFC 9865 adds to RFC 7644 section 3.12).
  */
 import { ScimError } from './errors';
 
@@ -31,7 +31,7 @@ function invalid(detail = 'The cursor is not one this service issued'): ScimErro
   return ScimError.typed('invalidCursor', detail);
 }
 
-/** The cursor text for `state` (RFC 9865 section 3: `nextCursor`). */
+/** The cursor text for `state`, sent as `nextCursor` (RFC 9865). */
 export function encodeListCursor(state: ListCursorState, signer: CursorSigner): string {
   return signer.sign(JSON.stringify({ p: PURPOSE, o: state.offset, q: state.query, t: state.issuedAtMs }));
 }

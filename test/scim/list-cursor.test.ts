@@ -15,7 +15,7 @@ describe('list cursors', () => {
     expect(decodeListCursor(issued, signer, 'q1', NOW + TIMEOUT * 1000, TIMEOUT).offset).toBe(40);
   });
 
-  it('[RFC] answers expiredCursor after the timeout (RFC 9865 section 7)', () => {
+  it('[RFC] answers expiredCursor after the timeout (RFC 9865)', () => {
     expect(scimErrorOf(() => decodeListCursor(issued, signer, 'q1', NOW + TIMEOUT * 1000 + 1, TIMEOUT))).toMatchObject({ status: 400, scimType: 'expiredCursor' });
   });
 
