@@ -33,6 +33,7 @@ import { exportSettings, parseSettings, type SyncSettings } from '../sync/settin
 import type { LinkDoc, SyncState } from '../sync/sync-links';
 import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transform';
 import { TargetError } from '../targets/ports';
+import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
 import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from './workspace-admin';
@@ -504,8 +505,9 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       const record = payloadObject(payload);
       const state = optionalChoice(record, 'state', STATES) ?? 'failed';
       const limit = optionalInteger(record, 'limit', 1, 20) ?? 20;
-      const cursor = optionalText(record, 'cursor', 4096);
-      const page = await sync.links.listByState(state, limit, cursor || undefined);
+      const signer = await app.cursorSigner();
+      const cursor = openAdminCursor(signer, 'sync/items', state, optionalText(record, 'cursor', 4096));
+      const page = await sync.links.listByState(state, limit, cursor);
       const ids = (prefix: string): string[] => page.links.filter((l) => l.key.startsWith(prefix)).map((l) => l.key.slice(prefix.length));
       const [users, groups] = await Promise.all([app.store.getMany('User', ids('User.')), app.store.getMany('Group', ids('Group.'))]);
       const items: SyncItemView[] = page.links.map((link) => {
@@ -526,7 +528,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
           ...(link.nextRetryAt ? { nextRetryAt: link.nextRetryAt } : {}),
         };
       });
-      return page.cursor ? { items, cursor: page.cursor } : { items };
+      return page.cursor ? { items, cursor: sealAdminCursor(signer, 'sync/items', state, page.cursor) } : { items };
     }),
     'sync/retry': guarded(async (payload, { app, sync }) => {
       const keys = optionalStrings(payloadObject(payload), 'keys', RETRY_ALL_LIMIT, 140);
@@ -578,14 +580,17 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       await sync.dispatcher.drainSoon();
       return state;
     }),
-    'audit/query': guarded(async (payload, { sync }) => {
+    'audit/query': guarded(async (payload, { app, sync }) => {
       const record = payloadObject(payload);
       const text = optionalText(record, 'text', 200)?.trim().toLowerCase();
       const limit = optionalInteger(record, 'limit', 1, MAX_QUERY_LIMIT) ?? 50;
-      const cursor = optionalText(record, 'cursor', 4096);
-      const page = await sync.auditLog.query({ ...auditFilters(record), limit, ...(cursor ? { cursor } : {}) });
+      const filters = auditFilters(record);
+      const signer = await app.cursorSigner();
+      const query = JSON.stringify(filters);
+      const cursor = openAdminCursor(signer, 'audit/query', query, optionalText(record, 'cursor', 4096));
+      const page = await sync.auditLog.query({ ...filters, limit, ...(cursor ? { cursor } : {}) });
       const entries = text ? page.entries.filter((entry) => JSON.stringify(entry).toLowerCase().includes(text)) : page.entries;
-      return page.cursor ? { entries, cursor: page.cursor } : { entries };
+      return page.cursor ? { entries, cursor: sealAdminCursor(signer, 'audit/query', query, page.cursor) } : { entries };
     }),
     'audit/export': guarded(async (payload, { sync }) => {
       const record = payloadObject(payload);

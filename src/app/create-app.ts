@@ -1,5 +1,6 @@
 /** Composition root shared by Forge and the local host: one App over whichever `@forge/kvs` it is given. */
 import { BearerTokens } from '../auth/bearer-tokens';
+import { installationSigner, type TokenSigner } from '../auth/cursor-signer';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimLogger } from '../scim/error-response';
 import { profileNamed, type ClientProfile } from '../scim/profile';
@@ -35,6 +36,8 @@ export interface AppParts extends App {
   readonly store: DirectoryStore;
   readonly tokens: BearerTokens;
   readonly auditLog: AuditLog;
+  /** The signer of opaque cursors (SCIM lists, the admin page's paging), under the installation's secret. */
+  readonly cursorSigner: () => Promise<TokenSigner>;
 }
 
 const COLLECTIONS: Readonly<Record<string, 'User' | 'Group'>> = { users: 'User', groups: 'Group' };
@@ -91,6 +94,7 @@ export function createApp(options: AppOptions): AppParts {
   const links = new SyncLinks(options.kvs);
   const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
   const settings = new SettingsStore(options.kvs);
+  const cursorSigner = installationSigner(options.kvs);
   let cachedProfile: { at: number; profile: ClientProfile } | undefined;
   const profileFromSettings = async (): Promise<ClientProfile> => {
     const at = now().getTime();
@@ -102,6 +106,7 @@ export function createApp(options: AppOptions): AppParts {
     authenticate: (token) => tokens.verify(token),
     profile: options.profile ?? profileFromSettings,
     logger: options.logger,
+    cursorSigner,
     now,
     ...(options.limits ? { limits: options.limits } : {}),
     accountLinks: async (ids) => {
@@ -132,5 +137,5 @@ export function createApp(options: AppOptions): AppParts {
     }
     return response;
   };
-  return { handleScim, store, tokens, auditLog };
+  return { handleScim, store, tokens, auditLog, cursorSigner };
 }

@@ -19,7 +19,10 @@ export interface ForgeWebTriggerRequest {
   readonly userPath?: string;
   /** Header values per name; the platform does not normalise the case of names. */
   readonly headers: Readonly<Record<string, readonly string[]>>;
-  /** The raw body; Forge does not parse it. */
+  /**
+   * The raw body; Forge does not parse it, but it has decoded the bytes into a string already, so invalid UTF-8
+   * cannot be told apart from a U+FFFD the client sent (the local host refuses invalid bytes: local-host.ts readBody).
+   */
   readonly body?: string;
   readonly queryParameters: Readonly<Record<string, readonly string[]>>;
 }

@@ -124,7 +124,13 @@ function forgeQuery(search: URLSearchParams): Record<string, string[]> {
   return out;
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string | 'too-large'> {
+/**
+ * Reads a request body as UTF-8 (RFC 8259 section 8.1, which RFC 7644 section 3.8 requires). The decoder is fatal:
+ * invalid bytes are refused, never silently turned into U+FFFD, which would make different byte strings one name.
+ * Only this host sees the bytes; on Forge the platform decodes the body before the web trigger gets it, so there
+ * the check cannot be made (and U+FFFD in the text may well have been sent as such).
+ */
+async function readBody(request: IncomingMessage, limit: number): Promise<string | 'too-large' | 'invalid-utf8'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -133,7 +139,12 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
     if (size > limit) return 'too-large';
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    // ignoreBOM keeps a byte order mark in the text, as Buffer#toString did, so JSON.parse still refuses it.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks));
+  } catch {
+    return 'invalid-utf8';
+  }
 }
 
 function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | undefined): void {
@@ -270,6 +281,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         const tooLarge = errorResponse(413, `The request body exceeds ${defaultServiceLimits.maxBodyBytes} bytes`);
         send(response, tooLarge.status, { ...tooLarge.headers, connection: 'close' }, tooLarge.body);
         request.resume();
+        return;
+      }
+      if (body === 'invalid-utf8') {
+        const invalid = errorResponse(400, 'The request body is not valid UTF-8', 'invalidSyntax');
+        send(response, invalid.status, invalid.headers, invalid.body);
         return;
       }
       const forgeRequest: ForgeWebTriggerRequest = {

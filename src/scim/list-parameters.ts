@@ -4,6 +4,8 @@
  */
 import { ScimError } from './errors';
 import type { Filter } from './filter/ast';
+import { checkFilterAcrossTypes } from './filter/root-filter';
+import { decodeListCursor, encodeListCursor, type CursorSigner } from './list-cursor';
 import { parseAttributeList, parseFilter } from './filter/parse-filter';
 import type { PagingLimits } from './discovery';
 import type { ClientProfile } from './profile';
@@ -22,6 +24,10 @@ export interface ListParameters {
   readonly filterText: string | undefined;
   readonly sortBy: string | undefined;
   readonly descending: boolean;
+  /** True at the root: the filter may name attributes only some resource types define (RFC 7644 section 3.4.3). */
+  readonly acrossTypes: boolean;
+  /** Identifies the query (resource types, filter, sort) that a cursor continues. */
+  readonly fingerprint: string;
   readonly paging: Paging;
   readonly projection: Projection;
 }
@@ -63,15 +69,9 @@ export function parseProjection(raw: Pick<RawListParameters, 'attributes' | 'exc
   };
 }
 
-/** An opaque RFC 9865 cursor: the next offset, a fingerprint of the query, and when it was issued. */
-interface CursorState {
-  readonly o: number;
-  readonly q: string;
-  readonly t: number;
-}
-
-function fingerprint(resourceType: ResourceType, filterText: string | undefined, sortBy: string | undefined, descending: boolean): string {
-  const text = `${resourceType.name}|${filterText ?? ''}|${sortBy ?? ''}|${descending ? 'd' : 'a'}`;
+/** A fingerprint of the query a cursor continues: the resource types, filter and sort, FNV-1a hashed. */
+function fingerprint(scope: string, filterText: string | undefined, sortBy: string | undefined, descending: boolean): string {
+  const text = `${scope}|${filterText ?? ''}|${sortBy ?? ''}|${descending ? 'd' : 'a'}`;
   let hash = 2166136261;
   for (let i = 0; i < text.length; i += 1) {
     hash ^= text.charCodeAt(i);
@@ -80,46 +80,45 @@ function fingerprint(resourceType: ResourceType, filterText: string | undefined,
   return hash.toString(36);
 }
 
-/** Encodes the cursor that continues a listing at `offset` (RFC 9865 section 3). */
-export function encodeCursor(parameters: ListParameters, resourceType: ResourceType, offset: number, nowMs: number): string {
-  const state: CursorState = { o: offset, q: fingerprint(resourceType, parameters.filterText, parameters.sortBy, parameters.descending), t: nowMs };
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
+/** Encodes the signed cursor that continues a listing at `offset` (RFC 9865 section 3). */
+export function encodeCursor(parameters: ListParameters, offset: number, nowMs: number, signer: CursorSigner): string {
+  return encodeListCursor({ offset, query: parameters.fingerprint, issuedAtMs: nowMs }, signer);
 }
 
-function decodeCursor(text: string): CursorState {
-  let state: unknown;
-  try {
-    state = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw ScimError.typed('invalidCursor', 'The cursor is not one this service issued', error);
-  }
-  const candidate = state as Partial<CursorState> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    !Number.isSafeInteger(candidate.o) ||
-    (candidate.o ?? -1) < 0 ||
-    typeof candidate.q !== 'string' ||
-    !Number.isSafeInteger(candidate.t)
-  ) {
-    throw ScimError.typed('invalidCursor', 'The cursor is not one this service issued');
-  }
-  return candidate as CursorState;
+/** What list parsing needs besides the request: the time, and the cursor signer when the request pages by cursor. */
+export interface ListContext {
+  readonly nowMs: number;
+  readonly signer?: CursorSigner;
 }
 
-/** Validates list parameters; `nowMs` decides cursor expiry (RFC 9865 section 4, expiredCursor). */
+function isTypeList(scope: ResourceType | readonly ResourceType[]): scope is readonly ResourceType[] {
+  return Array.isArray(scope);
+}
+
+function sortable(scope: readonly ResourceType[], sortBy: string): boolean {
+  return scope.some((resourceType) => resolvePath(resourceType, sortBy)?.attribute !== undefined);
+}
+
+/**
+ * Validates list parameters for one resource type, or for several at the root (RFC 7644 section 3.4.3), where an
+ * attribute only some types define is unassigned in the others; `context.nowMs` decides cursor expiry (RFC 9865).
+ */
 export function parseListParameters(
   raw: RawListParameters,
-  resourceType: ResourceType,
+  scope: ResourceType | readonly ResourceType[],
   profile: ClientProfile,
   limits: PagingLimits,
-  nowMs: number,
+  context: ListContext,
 ): ListParameters {
+  const acrossTypes = isTypeList(scope);
+  const types = isTypeList(scope) ? scope : [scope];
+  const scopeName = types.map((t) => t.name).join('+');
   const filterText = stringParameter('filter', raw.filter);
   const filter = filterText !== undefined && filterText.trim() !== '' ? parseFilter(filterText, { unquotedValues: profile.unquotedFilterValues }) : undefined;
+  if (filter && acrossTypes) checkFilterAcrossTypes(filter, types);
   const sortBy = stringParameter('sortBy', raw.sortBy);
-  if (sortBy !== undefined && sortBy !== '' && !resolvePath(resourceType, sortBy)?.attribute) {
-    throw ScimError.invalidPath(`sortBy names no attribute of ${resourceType.name}: ${sortBy}`);
+  if (sortBy !== undefined && sortBy !== '' && !sortable(types, sortBy)) {
+    throw ScimError.invalidPath(`sortBy names no attribute of ${types.map((t) => t.name).join(' or ')}: ${sortBy}`);
   }
   const sortOrder = stringParameter('sortOrder', raw.sortOrder)?.toLowerCase();
   if (sortOrder !== undefined && sortOrder !== '' && sortOrder !== 'ascending' && sortOrder !== 'descending') {
@@ -130,19 +129,17 @@ export function parseListParameters(
   const cursorText = stringParameter('cursor', raw.cursor);
   const startIndex = integerParameter('startIndex', raw.startIndex);
   const normalisedSort = sortBy === '' ? undefined : sortBy;
-  const partial = { filter, filterText, sortBy: normalisedSort, descending, projection: parseProjection(raw, profile) };
+  const query = fingerprint(scopeName, filterText, normalisedSort, descending);
+  const partial = { filter, filterText, sortBy: normalisedSort, descending, acrossTypes, fingerprint: query, projection: parseProjection(raw, profile) };
 
   if (cursorText !== undefined) {
     if (startIndex !== undefined) throw ScimError.invalidValue('A request cannot use both startIndex and cursor paging');
     if (requestedCount !== undefined && requestedCount < 0) throw ScimError.typed('invalidCount', 'count must not be negative');
     const count = Math.min(requestedCount ?? limits.defaultPageSize, limits.maxPageSize);
     if (cursorText === '') return { ...partial, paging: { method: 'cursor', offset: 0, count } };
-    const state = decodeCursor(cursorText);
-    if (state.q !== fingerprint(resourceType, filterText, normalisedSort, descending)) {
-      throw ScimError.typed('invalidCursor', 'The cursor belongs to a different query');
-    }
-    if (nowMs - state.t > limits.cursorTimeoutSeconds * 1000) throw ScimError.typed('expiredCursor', 'The cursor has expired; start again');
-    return { ...partial, paging: { method: 'cursor', offset: state.o, count } };
+    if (!context.signer) throw new Error('Cursor paging needs the cursor signer');
+    const state = decodeListCursor(cursorText, context.signer, query, context.nowMs, limits.cursorTimeoutSeconds);
+    return { ...partial, paging: { method: 'cursor', offset: state.offset, count } };
   }
   // RFC 7644 section 3.4.2.4: startIndex below 1 is read as 1, a negative count as 0.
   const offset = Math.max((startIndex ?? 1) - 1, 0);

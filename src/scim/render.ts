@@ -34,7 +34,9 @@ export function renderResource(stored: StoredResource, resourceType: ResourceTyp
   };
   if (externalId !== undefined) out.externalId = externalId;
   Object.assign(out, attributes);
-  if (extras.members) {
+  // RFC 7643 section 2.5: an empty multi-valued attribute is unassigned and may be omitted. Strict clients
+  // (scim2-tester) read `"members": []` after removing every member as "not removed", so both are left out.
+  if (extras.members && extras.members.length > 0) {
     out.members = extras.members.map((member) => {
       const rendered: ScimObject = { value: member.value };
       if (member.display !== undefined) rendered.display = member.display;
@@ -45,7 +47,7 @@ export function renderResource(stored: StoredResource, resourceType: ResourceTyp
       return rendered;
     });
   }
-  if (extras.groups) {
+  if (extras.groups && extras.groups.length > 0) {
     out.groups = extras.groups.map((group) => ({
       value: group.value,
       $ref: `${baseUrl}/Groups/${encodeURIComponent(group.value)}`,

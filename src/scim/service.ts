@@ -10,11 +10,15 @@ import { ScimError } from './errors';
 import type { Filter } from './filter/ast';
 import { compileFilter, evaluateFilter } from './filter/evaluate-filter';
 import { findIndexableEquality } from './filter/indexable-equality';
-import { encodeCursor, parseListParameters, parseProjection, type ListParameters, type RawListParameters } from './list-parameters';
+import { cannotMatch } from './filter/root-filter';
+import type { CursorSigner } from './list-cursor';
+import { assertJsonDepth } from './json-depth';
+import { encodeCursor, parseListParameters, parseProjection, type ListContext, type ListParameters, type RawListParameters } from './list-parameters';
 import { applyPatch, parsePatchRequest, validateResource } from './patch';
 import type { ClientProfile } from './profile';
 import { SCIM_MEDIA_TYPE, headerValue, queryValue, type ScimRequest, type ScimResponse } from './protocol';
 import { entityTag, project, projectionIncludes, renderResource, resourceLocation, type Projection, type RenderExtras } from './render';
+import { checkUniqueName } from './resource/name-text';
 import { normalizeResource } from './resource/normalize-resource';
 import type { MemberRef, ScimObject } from './resource/types';
 import { findAttribute, findSchema, groupResourceType, resolvePath, resourceTypes, schemas, userResourceType, type ResourceType } from './schema/registry';
@@ -32,7 +36,8 @@ export interface ServiceLimits extends PagingLimits {
 export const defaultServiceLimits: ServiceLimits = {
   maxPageSize: 200,
   defaultPageSize: 100,
-  cursorTimeoutSeconds: 3600,
+  // RFC 9865 cursors live 10 minutes: long enough for an IdP to page through, short enough to bound replay.
+  cursorTimeoutSeconds: 600,
   maxBodyBytes: 1024 * 1024,
   maxScan: 100_000,
 };
@@ -45,6 +50,8 @@ export interface ScimServiceOptions {
   /** The client profile in force (configured by the admin; lenient by default). */
   readonly profile: () => Promise<ClientProfile> | ClientProfile;
   readonly logger: ScimLogger;
+  /** Signs and verifies RFC 9865 cursors under the installation's secret (src/auth/cursor-signer.ts). */
+  readonly cursorSigner: () => Promise<CursorSigner>;
   readonly now?: () => Date;
   readonly limits?: Partial<ServiceLimits>;
   /** The Atlassian account and sync state of users, rendered as this app's read-only User extension. */
@@ -96,6 +103,8 @@ function isJsonMediaType(contentType: string): boolean {
 
 function parseBody(request: ScimRequest): unknown {
   if (request.body === undefined || request.body.trim() === '') throw ScimError.invalidSyntax('The request needs a JSON body');
+  // Before JSON.parse and every recursive walk of the value: a deep body is a 400, never a stack overflow.
+  assertJsonDepth(request.body);
   try {
     return JSON.parse(request.body) as unknown;
   } catch (error) {
@@ -282,11 +291,11 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     return out;
   }
 
-  async function matches(ctx: Context, resourceType: ResourceType, filter: Filter): Promise<StoredResource[]> {
+  async function matches(ctx: Context, resourceType: ResourceType, filter: Filter, acrossTypes: boolean): Promise<StoredResource[]> {
     const kind = resourceType.name;
     const needsMembers = mentions(filter, 'members');
     const needsGroups = mentions(filter, 'groups');
-    const predicate = compileFilter(filter, resourceType);
+    const predicate = compileFilter(filter, resourceType, acrossTypes ? { undefinedAttributes: 'unassigned' } : undefined);
     const test = async (stored: StoredResource): Promise<boolean> => {
       const rendered = renderResource(stored, resourceType, ctx.baseUrl, await extrasFor(stored, needsMembers, needsGroups));
       return predicate(rendered);
@@ -323,7 +332,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const page = await store.page(resourceType.name, offset, count);
       return { total: page.totalResults, page: [...page.resources] };
     }
-    let found = parameters.filter ? await matches(ctx, resourceType, parameters.filter) : await allOf(resourceType);
+    let found = parameters.filter ? await matches(ctx, resourceType, parameters.filter, parameters.acrossTypes) : await allOf(resourceType);
     if (parameters.sortBy) {
       const sortBy = parameters.sortBy;
       const resolved = resolvePath(resourceType, sortBy);
@@ -353,7 +362,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     if (parameters.paging.method === 'index') body.startIndex = offset + 1;
     body.Resources = resources;
     if (parameters.paging.method === 'cursor' && offset + count < total && count > 0) {
-      body.nextCursor = encodeCursor(parameters, parts.length === 1 && parts[0] ? parts[0].resourceType : userResourceType, offset + count, now().getTime());
+      body.nextCursor = encodeCursor(parameters, offset + count, now().getTime(), await options.cursorSigner());
     }
     return json(200, body);
   }
@@ -394,21 +403,28 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     };
   }
 
+  /** The time, and the cursor signer when the request pages by cursor (its key is read from storage only then). */
+  async function listContext(raw: RawListParameters): Promise<ListContext> {
+    const nowMs = now().getTime();
+    return raw.cursor === undefined || raw.cursor === null ? { nowMs } : { nowMs, signer: await options.cursorSigner() };
+  }
+
   async function list(ctx: Context, resourceType: ResourceType, raw: RawListParameters): Promise<ScimResponse> {
-    const parameters = parseListParameters(raw, resourceType, ctx.profile, limits, now().getTime());
+    const parameters = parseListParameters(raw, resourceType, ctx.profile, limits, await listContext(raw));
     const result = await query(ctx, resourceType, parameters);
     return listResponse(ctx, parameters, [{ resourceType, ...result }]);
   }
 
   async function rootSearch(ctx: Context, raw: RawListParameters): Promise<ScimResponse> {
-    // RFC 7644 section 3.4.3: a search at the root spans every resource type; users come first, then groups.
-    const parameters = parseListParameters(raw, userResourceType, ctx.profile, limits, now().getTime());
+    // RFC 7644 section 3.4.3: a search at the root spans every resource type; users come first, then groups. An
+    // attribute only some types define is unassigned in the others (filter/root-filter.ts).
+    const parameters = parseListParameters(raw, resourceTypes, ctx.profile, limits, await listContext(raw));
     const parts: { resourceType: ResourceType; total: number; page: StoredResource[] }[] = [];
     let offset = parameters.paging.offset;
     let remaining = parameters.paging.count;
     for (const resourceType of resourceTypes) {
-      const typed = parseListParameters({ ...raw, cursor: undefined, startIndex: undefined, count: undefined }, resourceType, ctx.profile, limits, now().getTime());
-      const all = await query(ctx, resourceType, { ...typed, paging: { method: 'index', offset: 0, count: limits.maxScan } });
+      if (parameters.filter && cannotMatch(parameters.filter, resourceType)) continue;
+      const all = await query(ctx, resourceType, { ...parameters, paging: { method: 'index', offset: 0, count: limits.maxScan } });
       const page = all.page.slice(offset, offset + remaining);
       parts.push({ resourceType, total: all.total, page });
       offset = Math.max(0, offset - all.total);
@@ -419,6 +435,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
 
   async function create(ctx: Context, resourceType: ResourceType): Promise<ScimResponse> {
     const { resource, members } = normalizeResource(parseBody(ctx.request), resourceType, ctx.profile);
+    checkUniqueName(resource, resourceType);
     if (resourceType === groupResourceType) {
       const resolved = members ? await resolveMembers(ctx, members, undefined) : [];
       const stored = await store.create('Group', resource, resolved);
@@ -442,6 +459,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const current = await store.get(kind, id);
       if (!current) throw ScimError.notFound(`${kind} ${id} not found`);
       const version = expectedVersion(ctx.request, current) ?? current.version;
+      checkUniqueName(resource, resourceType, current.resource);
       const next: ScimObject = { ...resource };
       if (kind === 'User' && ctx.profile.putPreservesOmitted && next.active === undefined && current.resource.active !== undefined) {
         next.active = current.resource.active;
@@ -465,6 +483,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const clientVersion = expectedVersion(ctx.request, current);
       const { resource, memberChanges } = applyPatch(current.resource, operations, resourceType, ctx.profile);
       validateResource(resource, resourceType);
+      checkUniqueName(resource, resourceType, current.resource);
       const changed = JSON.stringify(resource) !== JSON.stringify(current.resource);
       let stored: StoredResource;
       if (kind === 'Group') {

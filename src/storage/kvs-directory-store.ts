@@ -27,6 +27,7 @@ import {
   type WriteCondition,
 } from '../directory/directory-store';
 import type { MemberRef, ScimObject } from '../scim/resource/types';
+import { CLAIM_ENTITY, claimKey, claimKeysToRead, legacyNameIndexValue, nameIndexValue, planClaimChange } from './name-claims';
 
 /** The `@forge/kvs` API this store needs; in Forge the package's default `kvs`, locally the same class over the local service. */
 export type ForgeKvs = typeof ForgeKvsInstance;
@@ -43,7 +44,6 @@ const MAX_ATTEMPTS = 25;
 
 const ENTITY = { User: 'scim-user', Group: 'scim-group' } as const;
 const MEMBER_ENTITY = 'scim-member';
-const CLAIM_ENTITY = 'scim-claim';
 const ROSTER_ENTITY = 'scim-roster';
 const OUTBOX_ENTITY = 'sync-outbox';
 
@@ -137,10 +137,6 @@ function memberKey(groupId: string, value: string): string {
   return `${groupId}.${sha256(value).slice(0, 40)}`;
 }
 
-function claimKey(kind: ResourceKind, uniqueValue: string): string {
-  return `${kind.toLowerCase()}.${sha256(lower(uniqueValue))}`;
-}
-
 function rosterIndexKey(kind: ResourceKind): string {
   return `${kind.toLowerCase()}.index`;
 }
@@ -159,7 +155,7 @@ function workEmailOf(resource: ScimObject): string | undefined {
   if (!Array.isArray(emails)) return undefined;
   const work = emails.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && typeof e.type === 'string' && lower(e.type) === 'work');
   const chosen = work.find((e) => e.primary === true) ?? work[0];
-  return typeof chosen?.value === 'string' ? lower(chosen.value) : undefined;
+  return typeof chosen?.value === 'string' ? nameIndexValue(chosen.value) : undefined;
 }
 
 function toRecord(kind: ResourceKind, resource: ScimObject, version: number, created: string, lastModified: string): ResourceRecord {
@@ -167,11 +163,11 @@ function toRecord(kind: ResourceKind, resource: ScimObject, version: number, cre
   const externalId = resource.externalId;
   if (typeof externalId === 'string' && externalId !== '') record.externalId = externalId;
   if (kind === 'User') {
-    record.userNameKey = lower(uniqueValueOf(kind, resource));
+    record.userNameKey = nameIndexValue(uniqueValueOf(kind, resource));
     const workEmail = workEmailOf(resource);
     if (workEmail) record.workEmailKey = workEmail;
   } else {
-    record.displayNameKey = lower(uniqueValueOf(kind, resource));
+    record.displayNameKey = nameIndexValue(uniqueValueOf(kind, resource));
   }
   if (Buffer.byteLength(JSON.stringify(record)) > MAX_RECORD_BYTES) {
     throw new DirectoryError('too-large', `The ${kind} is larger than the ${MAX_RECORD_BYTES / 1024} KiB a record may hold`);
@@ -229,17 +225,22 @@ export class KvsDirectoryStore implements DirectoryStore {
   async find(kind: ResourceKind, key: LookupKey, value: string): Promise<StoredResource[]> {
     const index = this.indexFor(kind, key);
     if (!index) return [];
-    const indexValue = key === 'externalId' ? value : lower(value);
-    const out: StoredResource[] = [];
-    let cursor: string | undefined;
-    do {
-      let query = this.kvs.entity<ResourceRecord>(ENTITY[kind]).query().index(index).where(WhereConditions.equalTo(indexValue)).limit(QUERY_PAGE);
-      if (cursor) query = query.cursor(cursor);
-      const page = await query.getMany();
-      for (const result of page.results) out.push(toStored(kind, result.key, result.value));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return out;
+    // userName, displayName and the work e-mail compare as the filter predicate does: NFC, then lower case.
+    const indexValue = key === 'externalId' ? value : nameIndexValue(value);
+    // A record stored before they were compared in NFC, and not written since, is indexed by the lower-cased value.
+    const legacy = key !== 'externalId' && legacyNameIndexValue(value) !== indexValue ? [legacyNameIndexValue(value)] : [];
+    const found = new Map<string, StoredResource>();
+    for (const wanted of [indexValue, ...legacy]) {
+      let cursor: string | undefined;
+      do {
+        let query = this.kvs.entity<ResourceRecord>(ENTITY[kind]).query().index(index).where(WhereConditions.equalTo(wanted)).limit(QUERY_PAGE);
+        if (cursor) query = query.cursor(cursor);
+        const page = await query.getMany();
+        for (const result of page.results) found.set(result.key, toStored(kind, result.key, result.value));
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    return [...found.values()];
   }
 
   async count(kind: ResourceKind): Promise<number> {
@@ -341,7 +342,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       this.checkCondition(current.version, condition);
       const record = toRecord(kind, resource, current.version + 1, current.doc.created, this.now().toISOString());
       const writes: Write[] = [
-        ...this.claimSwap(kind, id, uniqueValueOf(kind, current.doc.resource), uniqueValueOf(kind, resource)),
+        ...(await this.claimChange(kind, id, uniqueValueOf(kind, current.doc.resource), uniqueValueOf(kind, resource))),
         { kind: 'set', key: id, entityName: ENTITY[kind], value: record, condition: versionIs(current.version) },
         this.outbox(kind, id, record.version),
       ];
@@ -369,7 +370,8 @@ export class KvsDirectoryStore implements DirectoryStore {
     // The first transaction carries the resource change and as many member writes as fit; when more remain,
     // they follow in further transactions. All member writes are idempotent, so a failure between
     // transactions leaves a state that a retried request completes (validation happened before any write).
-    const firstRoom = MAX_BATCH - 2 - (renamed ? 2 : 0);
+    // A rename takes one claim and releases at most two (planClaimChange).
+    const firstRoom = MAX_BATCH - 2 - (renamed ? 3 : 0);
     const batches = [memberWrites.slice(0, firstRoom), ...chunk(memberWrites.slice(firstRoom), MAX_BATCH - 2)];
     let latest: ResourceRecord = initial;
     for (const [position, batch] of batches.entries()) {
@@ -381,7 +383,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         const record = toRecord('Group', nextResource, current.version + 1, current.doc.created, this.now().toISOString());
         const writes: Write[] = [
           ...(position === 0 && renamed && resource
-            ? this.claimSwap('Group', id, uniqueValueOf('Group', current.doc.resource), uniqueValueOf('Group', resource))
+            ? await this.claimChange('Group', id, uniqueValueOf('Group', current.doc.resource), uniqueValueOf('Group', resource))
             : []),
           { kind: 'set', key: id, entityName: ENTITY.Group, value: record, condition: versionIs(current.version) },
           this.outbox('Group', id, record.version),
@@ -416,7 +418,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       const writes: Write[] = [
         { kind: 'delete', key: id, entityName: ENTITY[kind], condition: versionIs(latest.version) },
         this.outbox(kind, id, latest.version + 1),
-        ...(await this.claimRelease(kind, id, uniqueValueOf(kind, latest.doc.resource))),
+        ...(await this.claimChange(kind, id, uniqueValueOf(kind, latest.doc.resource), undefined)),
         ...(await this.rosterRemove(kind, id)),
       ];
       await this.commit(writes, async () => new Retry('changed while deleting'));
@@ -559,18 +561,16 @@ export class KvsDirectoryStore implements DirectoryStore {
     }
   }
 
-  private claimSwap(kind: ResourceKind, id: string, before: string, after: string): Write[] {
-    if (lower(before) === lower(after)) return [];
-    return [
-      { kind: 'delete', key: claimKey(kind, before), entityName: CLAIM_ENTITY },
-      { kind: 'set', key: claimKey(kind, after), entityName: CLAIM_ENTITY, value: { owner: id }, condition: absent('owner') },
-    ];
-  }
-
-  private async claimRelease(kind: ResourceKind, id: string, value: string): Promise<Write[]> {
-    const key = claimKey(kind, value);
-    const claim = await this.kvs.entity<{ owner: string }>(CLAIM_ENTITY).get(key);
-    return claim && claim.owner === id ? [{ kind: 'delete', key, entityName: CLAIM_ENTITY }] : [];
+  /** The claim writes of a name change (src/storage/name-claims.ts), reading the claims involved only when a key changes. */
+  private async claimChange(kind: ResourceKind, id: string, before: string, after: string | undefined): Promise<Write[]> {
+    const keys = claimKeysToRead(kind, before, after);
+    if (keys.length === 0) return [];
+    const claims = await this.batchGet<{ owner: string }>(CLAIM_ENTITY, keys);
+    return planClaimChange(kind, id, before, after, claims).map((write): Write =>
+      write.kind === 'delete'
+        ? { kind: 'delete', key: write.key, entityName: CLAIM_ENTITY }
+        : { kind: 'set', key: write.key, entityName: CLAIM_ENTITY, value: { owner: id }, condition: absent('owner') },
+    );
   }
 
   private async readRosterIndex(kind: ResourceKind): Promise<Versioned<RosterRecord<RosterIndex>>> {

@@ -145,7 +145,9 @@ const RULE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const PROJECT_KEY = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
 const REPOSITORY_PATTERN = /^[A-Za-z0-9._*?-]{1,128}$/;
 const GROUP_PREFIX = /^[a-z][a-z0-9-]{0,31}$/;
-const ROLE_ID = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+/** Longest product role id accepted; Atlassian's are short (`atlassian/user`), and the id is sent in URLs and shown in checks. */
+export const MAX_ROLE_ID_LENGTH = 100;
+const ROLE_ID = new RegExp(`^(?=.{1,${MAX_ROLE_ID_LENGTH}}$)[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*$`);
 const IDENTIFIER = /^[^\s\p{Cc}]{0,200}$/u;
 const PROJECT_LEVELS: readonly RuleLevel[] = ['read', 'write', 'create-repo', 'admin'];
 
@@ -275,7 +277,7 @@ export function parseSettings(json: unknown): ParseSettingsResult {
       { pattern: GROUP_PREFIX, describe: '1 to 32 lower-case letters, digits or hyphens, starting with a letter' },
       d.groupNamePrefix,
     ),
-    bitbucketRoleId: reader.string(root, '', 'bitbucketRoleId', { pattern: ROLE_ID, describe: 'a role id such as atlassian/user' }, d.bitbucketRoleId),
+    bitbucketRoleId: reader.string(root, '', 'bitbucketRoleId', { pattern: ROLE_ID, describe: `a role id such as atlassian/user: at most ${MAX_ROLE_ID_LENGTH} letters, digits, dots, underscores or hyphens, in segments separated by /` }, d.bitbucketRoleId),
     target: readTarget(reader, root.target),
     rules: readRules(reader, root.rules),
   };

@@ -9,6 +9,7 @@ import { workspaceUuidOf, type WorkspacePermissionLookup } from '../../src/admin
 import type { LocalHost } from '../../src/local/local-host';
 import type { AdminApi } from '../../src/shared/admin-api';
 import { createLocalKvs } from '../../src/storage/local-kvs';
+import { MAX_ROLE_ID_LENGTH } from '../../src/sync/settings';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 import { scimOverHttp, type ScimCall } from '../support/sync-state';
 
@@ -235,6 +236,55 @@ describe('admin handlers', () => {
     expect(imported).toMatchObject({ ok: true, value: { dryRun: false } });
     const actions = (await host.sync.auditLog.query({ limit: 100 })).entries.filter((e) => e.source === 'admin').map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['settings-saved', 'settings-imported']));
+  });
+
+  it('[security] refuses a bitbucketRoleId that is too long or malformed, with the error on its path, and stores nothing', async () => {
+    const settings = await call('settings/get');
+    for (const bitbucketRoleId of ['r'.repeat(150_000), 'r'.repeat(MAX_ROLE_ID_LENGTH + 1), 'atlassian/user\n', 'atlassian//user', '<script>', '']) {
+      const result = await call('settings/save', { settings: { ...settings, bitbucketRoleId } });
+      expect(result).toMatchObject({ ok: false, errors: [{ path: 'bitbucketRoleId', message: expect.stringContaining(String(MAX_ROLE_ID_LENGTH)) }] });
+    }
+    expect((await call('settings/get')).bitbucketRoleId).toBe(settings.bitbucketRoleId);
+    const longest = `atlassian/${'r'.repeat(MAX_ROLE_ID_LENGTH - 10)}`;
+    expect(await call('settings/save', { settings: { ...settings, bitbucketRoleId: longest } })).toMatchObject({ ok: true, value: { bitbucketRoleId: longest } });
+  });
+
+  it('[security] pages sync items and the audit log with signed cursors, and answers a malformed cursor with invalid-input, not internal', async () => {
+    for (const name of ['p1@emulated.example', 'p2@emulated.example', 'p3@emulated.example']) {
+      expect((await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: name })).status).toBe(201);
+    }
+    await converge();
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 10; guard += 1) {
+      const page = await call('sync/items', { state: 'synced', limit: 1, ...(cursor ? { cursor } : {}) });
+      keys.push(...page.items.map((i) => i.key));
+      cursor = page.cursor;
+      if (!cursor) break;
+    }
+    expect(keys.filter((key) => key.startsWith('User.'))).toHaveLength(3);
+    const itemsCursor = (await call('sync/items', { state: 'synced', limit: 1 })).cursor ?? '';
+    const auditCursor = (await call('audit/query', { limit: 1 })).cursor ?? '';
+    expect((await call('audit/query', { limit: 1, cursor: auditCursor })).entries).toHaveLength(1);
+    const [payload, mac] = itemsCursor.split('.');
+    const storeCursor = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')).cursor as string;
+    const h = handlers();
+    const attempts: [keyof AdminApi, Record<string, unknown>][] = [
+      ['sync/items', { state: 'synced', cursor: 'not-a-cursor' }],
+      ['sync/items', { state: 'synced', cursor: storeCursor }],
+      ['sync/items', { state: 'synced', cursor: `${Buffer.from('{"t":"index","i":"state","p":"","r":"synced","k":"x"}').toString('base64url')}.${mac}` }],
+      ['sync/items', { state: 'failed', cursor: itemsCursor }],
+      ['sync/items', { state: 'synced', cursor: auditCursor }],
+      ['audit/query', { cursor: 'eyJpIjoiYnktYXQiLCJwIjoiIiwiYyI6IiEhISJ9' }],
+      ['audit/query', { cursor: itemsCursor }],
+      ['audit/query', { outcome: 'failed', cursor: auditCursor }],
+    ];
+    for (const [key, payloadOf] of attempts) {
+      expect(await invokeAdmin(h, key, { payload: payloadOf, context: ADMIN_CONTEXT }, { error: (code) => void logged.push(code) })).toEqual({
+        error: { reason: 'invalid-input', message: expect.stringContaining('cursor') },
+      });
+    }
+    expect(logged).not.toContain('ADMIN-E500');
   });
 
   it('previews a username transform over samples and the most recent userNames', async () => {

@@ -85,6 +85,26 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       await expect(store.create('User', makeUser('carol2'))).resolves.toMatchObject({ resource: { userName: 'carol2' } });
     });
 
+    it('compares userNames and displayNames in Unicode NFC: a composed and a decomposed name are one name, kept as sent', async () => {
+      const composed = await store.create('User', makeUser('Jos\u00e9@example.com'));
+      await expectDirectoryError(store.create('User', makeUser('JOSE\u0301@example.com')), 'uniqueness');
+      expect((await store.find('User', 'userName', 'jose\u0301@EXAMPLE.com')).map((u) => u.id)).toEqual([composed.id]);
+      expect((await store.get('User', composed.id))?.resource.userName).toBe('Jos\u00e9@example.com');
+      const other = await store.create('User', makeUser('other@example.com'));
+      await expectDirectoryError(store.replace('User', other.id, makeUser('Jose\u0301@example.com'), undefined), 'uniqueness');
+      // Re-encoding the same name is no rename: the claim stays, and the spelling as sent is stored.
+      await store.replace('User', composed.id, makeUser('Jose\u0301@example.com'), undefined);
+      expect((await store.get('User', composed.id))?.resource.userName).toBe('Jose\u0301@example.com');
+      await expectDirectoryError(store.create('User', makeUser('jos\u00e9@example.com')), 'uniqueness');
+      const group = await store.create('Group', makeGroup('Caf\u00e9'));
+      await expectDirectoryError(store.create('Group', makeGroup('CAFE\u0301')), 'uniqueness');
+      const readers = await store.create('Group', makeGroup('Readers'));
+      await expectDirectoryError(store.updateGroup(readers.id, makeGroup('cafe\u0301'), []), 'uniqueness');
+      expect((await store.find('Group', 'displayName', 'cafe\u0301')).map((g) => g.id)).toEqual([group.id]);
+      await store.delete('Group', group.id);
+      await expect(store.create('Group', makeGroup('cafe\u0301'))).resolves.toMatchObject({ resource: { displayName: 'cafe\u0301' } });
+    });
+
     it('lets exactly one of many concurrent creates with the same userName win', async () => {
       const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.create('User', makeUser(i % 2 === 0 ? 'dave' : 'DAVE'))));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

@@ -16,7 +16,7 @@ interface RawResponse {
   body: string;
 }
 
-function send(host: LocalHost, method: string, rawPath: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+function send(host: LocalHost, method: string, rawPath: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<RawResponse> {
   const url = new URL(host.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path: rawPath, headers, timeout: 10_000 }, (res) => {
@@ -83,6 +83,20 @@ describe('local host under random HTTP', () => {
     expect(JSON.parse(response.body)).toMatchObject({ status: '413' });
     const after = await send(host, 'GET', '/scim/v2/ServiceProviderConfig', { authorization: `Bearer ${token}` }, undefined);
     expect(after.status).toBe(200);
+  });
+
+  it('[security] answers a body of invalid UTF-8 with 400 invalidSyntax instead of storing U+FFFD', async () => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+    const userName = (bytes: number[]): Buffer => Buffer.concat([Buffer.from('{"userName":"u'), Buffer.from(bytes), Buffer.from('"}')]);
+    for (const bytes of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe2, 0x82]]) {
+      const response = await send(host, 'POST', '/scim/v2/Users', headers, userName(bytes));
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    }
+    // Two different invalid byte strings used to collide as "u\uFFFD"; the valid U+FFFD (EF BF BD) is still accepted.
+    const valid = await send(host, 'POST', '/scim/v2/Users', headers, userName([0xef, 0xbf, 0xbd]));
+    expect(valid.status).toBe(201);
+    expect(JSON.parse(valid.body).userName).toBe('u\uFFFD');
   });
 
   it('requires the token on every SCIM path, with a SCIM 401', async () => {

@@ -3,6 +3,7 @@
  * error or a non-SCIM body, whatever the method, path, query, headers or body.
  */
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../src/scim/json-depth';
 import { startTestScim, type TestScim } from '../support/test-scim';
 
 const methods = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'get', 'Patch');
@@ -51,6 +52,31 @@ const bodies = fc.oneof(
 );
 const contentTypes = fc.constantFrom(undefined, 'application/scim+json', 'application/json; charset=utf-8', 'text/plain', 'application/xml', '', 'application/problem+json');
 
+/**
+ * Deeply nested JSON: a random mix of arrays and objects (keys chosen to reach real attributes), mostly around the
+ * depth limit and sometimes thousands of levels deep, as text, so that building it never recurses either.
+ */
+const nestingDepth = fc.oneof(fc.integer({ min: 1, max: MAX_JSON_DEPTH + 4 }), fc.integer({ min: MAX_JSON_DEPTH + 1, max: 6000 }));
+const deepJson = fc
+  .tuple(nestingDepth, fc.array(fc.constantFrom('[', '{"value":', '{"name":', '{"a":', '{"__proto__":'), { minLength: 1, maxLength: 7 }), fc.constantFrom('1', '"x"', 'null', '[]', '{}'))
+  .map(([depth, openers, leaf]) => {
+    const chosen = Array.from({ length: depth }, (_, i) => openers[i % openers.length] ?? '[');
+    return { depth: depth + (leaf === '[]' || leaf === '{}' ? 1 : 0), text: `${chosen.join('')}${leaf}${chosen.reverse().map((o) => (o === '[' ? ']' : '}')).join('')}` };
+  });
+/** Where a deep value travels: a PATCH value, a POST attribute, a SearchRequest parameter, or the body itself. */
+const deepRequest = fc.tuple(
+  fc.constantFrom(
+    { method: 'PATCH', path: '/Users/ID', wrap: (v: string) => `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name","value":${v}}]}`, extra: 3 },
+    { method: 'PATCH', path: '/Groups/GID', wrap: (v: string) => `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":${v}}]}`, extra: 3 },
+    { method: 'POST', path: '/Users', wrap: (v: string) => `{"userName":"deep","emails":${v}}`, extra: 1 },
+    { method: 'PUT', path: '/Groups/GID', wrap: (v: string) => `{"displayName":"fuzz-group","members":${v}}`, extra: 1 },
+    { method: 'POST', path: '/.search', wrap: (v: string) => `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":${v}}`, extra: 1 },
+    { method: 'POST', path: '/Users/.search', wrap: (v: string) => `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":${v}}`, extra: 1 },
+    { method: 'POST', path: '/Groups', wrap: (v: string) => v, extra: 0 },
+  ),
+  deepJson,
+);
+
 describe('request layer under random input', () => {
   let scim: TestScim;
   let userId: string;
@@ -90,6 +116,19 @@ describe('request layer under random input', () => {
         },
       ),
       { numRuns: 1500 },
+    );
+    expect(scim.errors).toEqual([]);
+  });
+
+  it('[security] answers a body nested past the limit with 400 invalidSyntax, and never 500 at any depth', async () => {
+    await fc.assert(
+      fc.asyncProperty(deepRequest, async ([target, value]) => {
+        const response = await scim.call(target.method, target.path.replace('GID', groupId).replace('ID', userId), { rawBody: target.wrap(value.text) });
+        expect(response.status).not.toBe(500);
+        if (value.depth + target.extra > MAX_JSON_DEPTH) expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      }),
+      { numRuns: 300 },
     );
     expect(scim.errors).toEqual([]);
   });

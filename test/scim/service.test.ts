@@ -89,18 +89,38 @@ describe('SCIM service', () => {
     expect(both.status).toBe(400);
   });
 
-  it('expires cursors after the advertised timeout', async () => {
+  it('expires cursors after the advertised timeout of 10 minutes', async () => {
     let nowMs = Date.parse('2026-01-01T00:00:00Z');
     const clocked = await startTestScim({ now: () => new Date(nowMs) });
     try {
+      expect((await clocked.call('GET', '/ServiceProviderConfig')).body.pagination.cursorTimeout).toBe(600);
       for (let i = 0; i < 3; i += 1) await clocked.call('POST', '/Users', { body: userBody(`c${i}`) });
       const first = await clocked.call('GET', '/Users?count=1&cursor=');
-      nowMs += 3601 * 1000;
+      nowMs += 600 * 1000;
+      const inTime = await clocked.call('GET', `/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+      expect(inTime.status).toBe(200);
+      nowMs += 1000;
       const late = await clocked.call('GET', `/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
       expect(late.body).toMatchObject({ status: '400', scimType: 'expiredCursor' });
     } finally {
       await clocked.close();
     }
+  });
+
+  it('[security] refuses forged and altered cursors with invalidCursor: they are signed under the installation secret', async () => {
+    await createUsers(3);
+    const forge = (state: object): string => encodeURIComponent(Buffer.from(JSON.stringify(state)).toString('base64url'));
+    const issued = (await scim.call('GET', '/Users?count=1&cursor=')).body.nextCursor as string;
+    const query = JSON.parse(Buffer.from(issued.split('.')[0] ?? '', 'base64url').toString('utf8')).q as string;
+    for (const forged of [forge({ o: 1, q: query, t: 8.64e15 }), forge({ o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() })]) {
+      const response = await scim.call('GET', `/Users?count=1&cursor=${forged}`);
+      expect(response.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    }
+    const swapped = `${Buffer.from(JSON.stringify({ p: 'scim-list', o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() })).toString('base64url')}.${issued.split('.')[1]}`;
+    expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(swapped)}`)).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    const search = await scim.call('POST', '/Users/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: swapped, count: 1 } });
+    expect(search.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(issued)}`)).status).toBe(200);
   });
 
   it('sorts by an attribute, ascending and descending, case-insensitively for caseExact=false', async () => {
@@ -162,6 +182,28 @@ describe('SCIM service', () => {
     expect(lookup.body.Resources[0].members).toBeUndefined();
   });
 
+  it('omits members and groups when they are empty (RFC 7643 section 2.5), also after every member was removed', async () => {
+    const user = await scim.call('POST', '/Users?attributes=userName,groups', { body: userBody('alone@example.com') });
+    expect(user.body).not.toHaveProperty('groups');
+    const empty = await scim.call('POST', '/Groups', { body: { displayName: 'Empty', members: [] } });
+    expect(empty.body).not.toHaveProperty('members');
+    const group = await scim.call('POST', '/Groups', { body: { displayName: 'Emptied', members: [{ value: user.body.id }] } });
+    expect(group.body.members).toHaveLength(1);
+    const removed = await scim.call('PATCH', `/Groups/${group.body.id}`, {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'members' }] },
+    });
+    expect(removed.status).toBe(204);
+    const read = await scim.call('GET', `/Groups/${group.body.id}`);
+    expect(read.body).not.toHaveProperty('members');
+    expect(read.body.displayName).toBe('Emptied');
+    const asked = await scim.call('GET', `/Groups/${group.body.id}?attributes=members`);
+    expect(asked.body).not.toHaveProperty('members');
+    const listed = await scim.call('GET', '/Groups?filter=displayName eq "Emptied"');
+    expect(listed.body.Resources[0]).not.toHaveProperty('members');
+    expect((await scim.call('GET', `/Users/${user.body.id}?attributes=groups`)).body).not.toHaveProperty('groups');
+    expect((await scim.call('GET', '/Groups?filter=members pr')).body.totalResults).toBe(0);
+  });
+
   it('implements If-Match (412) and If-None-Match (304) with weak ETags', async () => {
     const created = await scim.call('POST', '/Users', { body: userBody('etag@example.com') });
     const id = created.body.id as string;
@@ -214,6 +256,150 @@ describe('SCIM service', () => {
     const root = await scim.call('POST', '/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'meta.created pr' } });
     expect(root.body.totalResults).toBe(4);
     expect(root.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual(['User', 'User', 'User', 'Group']);
+  });
+
+  describe('[security] a body nested deeper than the limit is a 400 invalidSyntax, never a stack overflow', () => {
+    const deepValue = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const patchOf = (path: string, value: string): string =>
+      `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"${path}","value":${value}}]}`;
+
+    it.each(['name', 'emails', 'active', `${ENTERPRISE}:manager`])('PATCH of a user\'s %s', async (attribute) => {
+      const user = await scim.call('POST', '/Users', { body: userBody('deep@example.com') });
+      const response = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf(attribute, deepValue(4100)) });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    });
+
+    it('PATCH of a group\'s displayName', async () => {
+      const group = await scim.call('POST', '/Groups', { body: { displayName: 'deep' } });
+      const response = await scim.call('PATCH', `/Groups/${group.body.id}`, { rawBody: patchOf('displayName', `${'['.repeat(4100)}${']'.repeat(4100)}`) });
+      expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    });
+
+    it('/.search with a deep attributes array, at the root and on a resource type', async () => {
+      const rawBody = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":${'['.repeat(4100)}"userName"${']'.repeat(4100)}}`;
+      expect((await scim.call('POST', '/.search', { rawBody })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+      expect((await scim.call('POST', '/Users/.search', { rawBody })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    });
+
+    it('POST and PUT too, while a body at the limit is served', async () => {
+      expect((await scim.call('POST', '/Users', { rawBody: `{"userName":"x","title":${deepValue(4100)}}` })).body).toMatchObject({ scimType: 'invalidSyntax' });
+      const user = await scim.call('POST', '/Users', { body: userBody('limit@example.com') });
+      const atLimit = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf('title', `${'['.repeat(13)}"t"${']'.repeat(13)}`) });
+      expect(atLimit.status).toBe(400);
+      expect(atLimit.body.scimType).not.toBe('invalidSyntax');
+    });
+  });
+
+  describe('[security] unique names compare in Unicode NFC and refuse invisible or control characters', () => {
+    it('a composed and a decomposed userName are one name (409), each lookup finds it, and it is shown as sent', async () => {
+      const composed = await scim.call('POST', '/Users', { body: userBody('Ren\u00e9@example.com') });
+      expect(composed.status).toBe(201);
+      const decomposed = await scim.call('POST', '/Users', { body: userBody('rene\u0301@example.com') });
+      expect(decomposed.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+      const lookup = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName eq "RENE\u0301@example.com"')}`);
+      expect(lookup.body.totalResults).toBe(1);
+      expect(lookup.body.Resources[0].userName).toBe('Ren\u00e9@example.com');
+      const scan = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName sw "rene\u0301"')}`);
+      expect(scan.body.totalResults).toBe(1);
+    });
+
+    it('a composed and a decomposed group displayName are one name (409), on create and on rename', async () => {
+      await scim.call('POST', '/Groups', { body: { displayName: 'Caf\u00e9' } });
+      expect((await scim.call('POST', '/Groups', { body: { displayName: 'cafe\u0301' } })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+      const other = await scim.call('POST', '/Groups', { body: { displayName: 'Bar' } });
+      const rename = await scim.call('PATCH', `/Groups/${other.body.id}`, {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'CAFE\u0301' }] },
+      });
+      expect(rename.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    });
+
+    it.each([
+      ['NUL', 'a\u0000b'],
+      ['CR LF', 'a\r\nb'],
+      ['TAB', 'a\tb'],
+      ['a C1 control', 'a\u0085b'],
+      ['a right-to-left override', 'moc.elpmaxe@\u202Eeve'],
+      ['an isolate', '\u2067eve'],
+      ['a zero-width space', 'ev\u200Be'],
+      ['a BOM', '\uFEFFeve'],
+    ])('a userName or displayName with %s is a 400 invalidValue on POST, PUT and PATCH', async (_label, name) => {
+      expect((await scim.call('POST', '/Users', { body: userBody(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('POST', '/Groups', { body: { displayName: name } })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      const user = await scim.call('POST', '/Users', { body: userBody(`clean${name.length}@example.com`) });
+      expect((await scim.call('PUT', `/Users/${user.body.id}`, { body: userBody(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      const patch = await scim.call('PATCH', `/Users/${user.body.id}`, {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: name }] },
+      });
+      expect(patch.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('GET', `/Users/${user.body.id}`)).body.userName).toBe(`clean${name.length}@example.com`);
+    });
+
+    it('a user stored with such a name before the rule can still be deactivated by PATCH and PUT', async () => {
+      const legacy = await scim.app.store.create('User', { schemas: [USER], userName: 'legacy\u0000user', active: true });
+      const patch = await scim.call('PATCH', `/Users/${legacy.id}`, {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
+      });
+      expect(patch.status).toBe(204);
+      const put = await scim.call('PUT', `/Users/${legacy.id}`, { body: userBody('legacy\u0000user', { active: false, title: 'gone' }) });
+      expect(put.status).toBe(200);
+    });
+  });
+
+  describe('root /.search spans Users and Groups (RFC 7644 section 3.4.3)', () => {
+    const search = (body: Record<string, unknown>) => scim.call('POST', '/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body } });
+    const kinds = (response: { body: { Resources: { meta: { resourceType: string } }[] } }): string[] => response.body.Resources.map((r) => r.meta.resourceType);
+    let userId: string;
+    let groupId: string;
+
+    beforeEach(async () => {
+      userId = (await scim.call('POST', '/Users', { body: userBody('root@example.com', { displayName: 'Shared' }) })).body.id;
+      await scim.call('POST', '/Users', { body: userBody('other@example.com') });
+      groupId = (await scim.call('POST', '/Groups', { body: { displayName: 'Shared', members: [{ value: userId }] } })).body.id;
+      await scim.call('POST', '/Groups', { body: { displayName: 'Lonely' } });
+    });
+
+    it('a filter on an attribute only Users have returns the matching Users, not a 400', async () => {
+      const response = await search({ filter: 'userName eq "ROOT@example.com"' });
+      expect(response.status).toBe(200);
+      expect(response.body.totalResults).toBe(1);
+      expect(response.body.Resources[0]).toMatchObject({ id: userId, userName: 'root@example.com' });
+      expect(kinds(await search({ filter: 'userName sw "o"' }))).toEqual(['User']);
+    });
+
+    it('an attribute only Groups have finds Groups; one both have finds both; or/not combine across types', async () => {
+      const members = await search({ filter: `members[value eq "${userId}"]` });
+      expect(members.body.Resources.map((r: { id: string }) => r.id)).toEqual([groupId]);
+      expect(kinds(await search({ filter: 'displayName eq "shared"' }))).toEqual(['User', 'Group']);
+      expect(kinds(await search({ filter: 'userName eq "other@example.com" or displayName eq "Lonely"' }))).toEqual(['User', 'Group']);
+      // Groups have no userName, so "not userName eq x" holds for every group.
+      expect(kinds(await search({ filter: 'not (userName eq "root@example.com")' }))).toEqual(['User', 'Group', 'Group']);
+      expect(kinds(await search({ filter: 'userName ne "x"' }))).toEqual(['User', 'User', 'Group', 'Group']);
+      expect(kinds(await search({ filter: 'userName pr' }))).toEqual(['User', 'User']);
+    });
+
+    it('still refuses an attribute no resource type has, and a comparison the attribute\'s type rules out', async () => {
+      expect((await search({ filter: 'nonsense eq "x"' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+      expect((await search({ filter: 'active gt true' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+      expect((await search({ filter: 'members[nonsense eq "x"]' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+      expect((await search({ sortBy: 'nonsense' })).body).toMatchObject({ status: '400', scimType: 'invalidPath' });
+    });
+
+    it('sorts by an attribute one type lacks, and pages by signed cursor across the types', async () => {
+      expect((await search({ sortBy: 'userName', sortOrder: 'descending' })).body.Resources.map((r: { userName?: string }) => r.userName)).toEqual(['root@example.com', 'other@example.com', undefined, undefined]);
+      const seen: string[] = [];
+      let cursor = '';
+      for (let guard = 0; guard < 6; guard += 1) {
+        const page = await search({ cursor, count: 1 });
+        expect(page.status).toBe(200);
+        seen.push(...kinds(page));
+        if (!page.body.nextCursor) break;
+        cursor = page.body.nextCursor;
+      }
+      expect(seen).toEqual(['User', 'User', 'Group', 'Group']);
+      const typed = (await scim.call('GET', '/Users?count=1&cursor=')).body.nextCursor as string;
+      expect((await search({ cursor: typed, count: 1 })).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    });
   });
 
   it('keeps active on a PUT that omits it (lenient) but clears it in the strict profile', async () => {

@@ -4,6 +4,7 @@
  * resource is looked at, so a bad filter fails the same way whether or not some resource has the attribute.
  */
 import { ScimError } from '../errors';
+import { uniquenessKey } from '../resource/name-text';
 import { findAttribute, resolvePath, type ResolvedPath, type ResourceType } from '../schema/registry';
 import { stringAttribute, type AttributeDefinition } from '../schema/attribute';
 import type { CompareOperator, Filter, FilterValue } from './ast';
@@ -30,6 +31,17 @@ interface Target {
   readonly definition: AttributeDefinition;
   /** Every value the path addresses in a record; multi-valued attributes are flattened, null and undefined dropped. */
   readonly read: (record: JsonObject) => readonly unknown[];
+  /** True for an attribute the resource type does not define, read as unassigned (a search at the root). */
+  readonly unassigned?: boolean;
+}
+
+/** How compileFilter treats a path the resource type does not define. */
+export interface CompileOptions {
+  /**
+   * `invalid` (the default): 400 invalidFilter. `unassigned`: the attribute has no value in any resource of this
+   * type, as at the root, where a filter spans types (RFC 7644 section 3.4.3); an `eq` on it matches nothing.
+   */
+  readonly undefinedAttributes?: 'invalid' | 'unassigned';
 }
 
 /** Where paths are resolved: the whole resource, or the sub-attributes of one complex element. */
@@ -87,7 +99,7 @@ function resolveInExtension(resourceType: ResourceType, path: string): ResolvedP
   return matches.length === 1 ? matches[0] : undefined;
 }
 
-function resourceScope(resourceType: ResourceType): Scope {
+function resourceScope(resourceType: ResourceType, options: CompileOptions = {}): Scope {
   return {
     allowsValuePath: true,
     resolve(path) {
@@ -96,7 +108,10 @@ function resourceScope(resourceType: ResourceType): Scope {
       }
       const resolved = resolvePath(resourceType, path) ?? resolveInExtension(resourceType, path);
       const attribute = resolved?.attribute;
-      if (!resolved || !attribute) return invalid(`The filter names '${path}', which is not an attribute of ${resourceType.name} resources`);
+      if (!resolved || !attribute) {
+        if (options.undefinedAttributes === 'unassigned') return { label: path, definition: stringAttribute(path, 'Not defined for this resource type.'), read: () => [], unassigned: true };
+        return invalid(`The filter names '${path}', which is not an attribute of ${resourceType.name} resources`);
+      }
       const subAttribute = resolved.subAttribute;
       const extensionUrn = resolved.inExtension ? resolved.schemaUrn : undefined;
       return {
@@ -155,8 +170,10 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
       if (definition.type === 'binary' && operator !== 'eq') return invalid(`'${label}' is binary; only eq, ne and pr apply to it`);
       // Unquoted numbers and booleans reach a string attribute from lenient clients (`externalId eq 12345`).
       const needle = typeof value === 'string' ? value : String(value);
-      // toLowerCase uses the locale-independent Unicode mapping, unlike toLocaleLowerCase.
-      const fold = definition.caseExact ? (text: string) => text : (text: string) => text.toLowerCase();
+      // caseExact=false text compares as unique names do (src/scim/resource/name-text.ts): NFC, then
+      // toLowerCase, the locale-independent Unicode mapping, so the index lookups of userName and displayName
+      // and this predicate agree on which names are equal.
+      const fold = definition.caseExact ? (text: string) => text : uniquenessKey;
       const folded = fold(needle);
       const matches: (candidate: string) => boolean =
         operator === 'co'
@@ -266,6 +283,7 @@ function compile(filter: Filter, scope: Scope): FilterPredicate {
     case 'valuePath': {
       if (!scope.allowsValuePath) return invalid(`Value filters cannot be nested ('${filter.path}[…]')`);
       const outer = scope.resolve(filter.path);
+      if (outer.unassigned) return () => false;
       const elementMatches = compileElementFilter(filter.filter, outer.definition, outer.label);
       const then = filter.then;
       const thenMatches = then ? compileComparison(elementScope(outer.definition, outer.label).resolve(then.subAttribute), then.operator, then.value) : undefined;
@@ -289,8 +307,8 @@ function compileElementFilter(filter: Filter, attribute: AttributeDefinition, la
  * and apply it to many resources. Throws ScimError invalidFilter when a path names no attribute or an operator
  * does not apply to an attribute's type.
  */
-export function compileFilter(filter: Filter, resourceType: ResourceType): FilterPredicate {
-  return compile(filter, resourceScope(resourceType));
+export function compileFilter(filter: Filter, resourceType: ResourceType, options?: CompileOptions): FilterPredicate {
+  return compile(filter, resourceScope(resourceType, options));
 }
 
 /**

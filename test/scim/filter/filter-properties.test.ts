@@ -6,6 +6,8 @@ import { findIndexableEquality, type IndexableEquality } from '../../../src/scim
 import { parseAttributeList, parseFilter, parsePatchPath } from '../../../src/scim/filter/parse-filter';
 import type { AttributeDefinition } from '../../../src/scim/schema/attribute';
 import { commonAttributes, findAttribute, groupResourceType, userResourceType, type ResourceType } from '../../../src/scim/schema/registry';
+import { uniquenessKey } from '../../../src/scim/resource/name-text';
+import { cleanUnicodeName, respellings } from '../unicode-names';
 import { printFilter, type PrintStyle } from './filter-printer';
 
 const lenient = { unquotedValues: true };
@@ -393,4 +395,40 @@ describe('properties: an index hint never excludes a matching resource', () => {
       expect(hinted).toBeGreaterThan(30);
     });
   }
+});
+
+describe('properties: names in any Unicode spelling', () => {
+  /** One random name in several canonically equivalent spellings and cases, plus an unrelated name. */
+  const spellings = cleanUnicodeName.map((name) => [...respellings(name), 'other']);
+  const filterText = (attribute: string, value: string): string => `${attribute} eq ${JSON.stringify(value)}`;
+
+  /** What the store's indexes compare (src/storage/kvs-directory-store.ts): the uniqueness key of the value. */
+  function keyHolds(resource: Record<string, unknown>, { key, value }: IndexableEquality): boolean {
+    const wanted = uniquenessKey(value);
+    if (key === 'workEmail') {
+      return ((resource.emails ?? []) as { type: string; value: string }[]).some((e) => e.type.toLowerCase() === 'work' && uniquenessKey(e.value) === wanted);
+    }
+    return typeof resource[key] === 'string' && uniquenessKey(resource[key] as string) === wanted;
+  }
+
+  it('[security] an index hint never excludes a matching resource, and equal keys always match', () => {
+    let matched = 0;
+    fc.assert(
+      fc.property(spellings, fc.nat(), fc.nat(), fc.constantFrom('userName', 'emails[type eq "work"].value', 'displayName'), (names, stored, asked, attribute) => {
+        const storedName = names[stored % names.length]!;
+        const askedName = names[asked % names.length]!;
+        const resourceType = attribute === 'displayName' ? groupResourceType : userResourceType;
+        const resource = { userName: storedName, displayName: storedName, emails: [{ type: 'work', value: storedName }] };
+        const filter = parseFilter(filterText(attribute, askedName), strict);
+        const hint = findIndexableEquality(filter, resourceType);
+        expect(hint).toBeDefined();
+        const matches = evaluateFilter(filter, resource, resourceType);
+        if (matches) matched++;
+        if (hint && matches) expect(keyHolds(resource, hint)).toBe(true);
+        expect(matches).toBe(uniquenessKey(storedName) === uniquenessKey(askedName));
+      }),
+      { numRuns: 1500 },
+    );
+    expect(matched).toBeGreaterThan(300);
+  });
 });

@@ -1,14 +1,17 @@
 import fc from 'fast-check';
 import { isScimError } from '../../../src/scim/errors';
+import { MAX_JSON_DEPTH } from '../../../src/scim/json-depth';
 import { applyPatch } from '../../../src/scim/patch/apply-patch';
 import { parsePatchRequest } from '../../../src/scim/patch/parse-patch-request';
 import { lenientProfile, strictRfcProfile } from '../../../src/scim/profile';
 import { isForbiddenName, isPlainObject } from '../../../src/scim/resource/json-values';
+import { checkUniqueName, forbiddenCharacterIn, uniquenessKey } from '../../../src/scim/resource/name-text';
 import { normalizeResource } from '../../../src/scim/resource/normalize-resource';
 import type { ScimObject } from '../../../src/scim/resource/types';
 import { groupResourceType, userResourceType } from '../../../src/scim/schema/registry';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from '../../../src/scim/schema/urns';
 import { deepFreeze, prototypeIsClean } from '../resource/test-kit';
+import { forbiddenPiece, respellings, unicodeName } from '../unicode-names';
 import { alice, engineering } from './patch-cases';
 
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -91,6 +94,25 @@ const patchBodyArbitrary = fc.oneof(
   { weight: 1, arbitrary: jsonArbitrary },
 );
 
+/**
+ * Values nested as deeply as a body that passes the service's depth guard can carry them (the PatchOp envelope
+ * takes 3 of the MAX_JSON_DEPTH levels), built from the attribute names the PATCH code descends into.
+ */
+const deepValueArbitrary = fc
+  .tuple(
+    fc.integer({ min: 1, max: MAX_JSON_DEPTH - 3 }),
+    fc.array(fc.oneof(fc.constant('array'), keyArbitrary), { minLength: 1, maxLength: 5 }),
+    leafArbitrary,
+  )
+  .map(([depth, steps, leaf]) => {
+    let value: unknown = leaf;
+    for (let level = 0; level < depth - 1; level += 1) {
+      const step = steps[level % steps.length] ?? 'array';
+      value = step === 'array' ? [value] : Object.fromEntries([[step, value]]);
+    }
+    return [value];
+  });
+
 const profileArbitrary = fc.constantFrom(lenientProfile, strictRfcProfile);
 const typeArbitrary = fc.constantFrom(userResourceType, groupResourceType);
 
@@ -129,6 +151,20 @@ describe('properties', () => {
     );
   });
 
+  test('[security] PATCH values nested up to the depth limit throw only ScimError, on every path', () => {
+    const stored: Record<'User' | 'Group', ScimObject> = { User: deepFreeze(structuredClone(alice)), Group: deepFreeze(structuredClone(engineering)) };
+    fc.assert(
+      fc.property(pathArbitrary, fc.constantFrom('add', 'replace', 'remove'), deepValueArbitrary, profileArbitrary, typeArbitrary, (path, op, value, profile, resourceType) => {
+        const body = deepFreeze({ schemas: [PATCH_OP], Operations: [{ op, path, value: value[0] }] });
+        onlyScimErrors(() => normalizeResource({ schemas: [USER_SCHEMA], userName: 'u', displayName: 'g', name: value[0], emails: value }, resourceType, profile));
+        const result = onlyScimErrors(() => applyPatch(stored[resourceType.name], parsePatchRequest(body, resourceType, profile), resourceType, profile));
+        if (result) expect(free(result.resource)).toBe(true);
+        expect(prototypeIsClean()).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('[security] random PATCH requests throw only ScimError, never mutate the stored resource, never let a prototype key through', () => {
     const stored: Record<'User' | 'Group', ScimObject> = { User: deepFreeze(structuredClone(alice)), Group: deepFreeze(structuredClone(engineering)) };
     fc.assert(
@@ -144,6 +180,42 @@ describe('properties', () => {
         expect(prototypeIsClean()).toBe(true);
       }),
       { numRuns: 600 },
+    );
+  });
+
+  test('[security] a unique name sent through POST or PATCH is refused exactly when it holds a forbidden character', () => {
+    fc.assert(
+      fc.property(unicodeName, typeArbitrary, profileArbitrary, (name, resourceType, profile) => {
+        const attribute = resourceType.name === 'User' ? 'userName' : 'displayName';
+        const forbidden = forbiddenCharacterIn(name) !== undefined;
+        const created = onlyScimErrors(() => {
+          const { resource } = normalizeResource({ schemas: [resourceType.schema.id], [attribute]: name }, resourceType, profile);
+          checkUniqueName(resource, resourceType);
+          return resource;
+        });
+        expect(created === undefined).toBe(forbidden);
+        if (created) expect(created[attribute]).toBe(name);
+        const current = resourceType.name === 'User' ? alice : engineering;
+        const patched = onlyScimErrors(() => {
+          const { resource } = applyPatch(current, parsePatchRequest({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: attribute, value: name }] }, resourceType, profile), resourceType, profile);
+          checkUniqueName(resource, resourceType, current);
+          return resource;
+        });
+        expect(patched === undefined).toBe(forbidden && current[attribute] !== name);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('[security] every spelling of a name has one uniqueness key, and a forbidden character never disappears from it', () => {
+    fc.assert(
+      fc.property(unicodeName, forbiddenPiece, (name, piece) => {
+        const keys = new Set(respellings(name).map(uniquenessKey));
+        expect(keys.size).toBe(1);
+        expect(uniquenessKey(uniquenessKey(name))).toBe(uniquenessKey(name));
+        expect(forbiddenCharacterIn(uniquenessKey(`${name}-${piece}-`))).toBeDefined();
+      }),
+      { numRuns: 1000 },
     );
   });
 });
