@@ -1,0 +1,354 @@
+/**
+ * `npm run bench:forge [-- --sizes 1000,10000,100000] [--slow] [--record]`: the whole app on the local Forge runtime
+ * (src/local/forge-runtime), in `enforce` mode unless --record, on a virtual clock with the fixed latency model
+ * (30 ms a KVS request, 250 ms an API call, 1 s push to delivery; --slow doubles them).
+ *
+ * Per size N (users; N/20 groups, 3 memberships a user, one permission rule a group): an IdP pushes Entra-style
+ * (filter GET then POST per user and group, member PATCHes of 50) at 15 requests a second through the SCIM web
+ * trigger, then the sync runs to convergence (outbox empty, queue idle); then one group of N members (10,000 at
+ * most) is added in PATCHes of 1,000 and synced; then the scheduled reconcile runs and is synced. A phase that has
+ * not converged within 12 virtual hours, or whose wall time passes --phase-minutes, stops the size: the figures
+ * so far are printed with the first violations. It prints figures and asserts nothing; its last line is one JSON
+ * object (the keys the strict-runtime issue names).
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createLinkedEmulators } from '../emulators/linked-emulators';
+import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
+import { snapshotEmulators, type EmulatorSnapshot } from '../emulators/snapshot';
+import type { Emulator } from '../emulators/emulator-types';
+import { VirtualClock } from '../emulators/virtual-clock';
+import { createApp } from '../src/app/create-app';
+import { createSync, type SyncParts } from '../src/app/create-sync';
+import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../src/forge/forge-job-queue';
+import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../src/forge/scim-web-trigger';
+import { makeReconcile, makeSyncWorker } from '../src/forge/sync-worker';
+import { DEFAULT_LATENCY, ForgeRuntime, scaledLatency, type RuntimeMode } from '../src/local/forge-runtime';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../src/storage/local-kvs';
+import { parseSyncJob } from '../src/sync/jobs';
+import type { PermissionRule } from '../src/sync/settings';
+import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
+import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
+import { seeded } from '../test/support/sync-state';
+import { emulatorFetch } from '../test/targets/support/emulator-fetch';
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SCIM_BASE = 'https://bench.invalid/x1/scim/v2';
+const INTAKE_PER_SECOND = 15;
+const IDP_LANES = 4;
+const PHASE_CAP_MS = 12 * 3600_000;
+const BITBUCKET_PER_HOUR = 1000;
+const KVS_WRITE_UNITS_PER_MINUTE = 4000;
+
+interface Options {
+  readonly sizes: number[];
+  readonly slow: boolean;
+  readonly mode: RuntimeMode;
+  readonly phaseMinutes: number;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let sizes = [1000, 10_000, 100_000];
+  let slow = false;
+  let mode: RuntimeMode = 'enforce';
+  let phaseMinutes = 6;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--sizes') sizes = String(argv[(i += 1)]).split(',').map(Number);
+    else if (arg === '--slow') slow = true;
+    else if (arg === '--record') mode = 'record';
+    else if (arg === '--phase-minutes') phaseMinutes = Number(argv[(i += 1)]);
+    else throw new Error(`Unknown option ${arg}; see the comment at the top of bench/forge-cycle.ts`);
+  }
+  if (sizes.some((n) => !Number.isInteger(n) || n < 20)) throw new Error('--sizes takes whole numbers of at least 20');
+  return { sizes, slow, mode, phaseMinutes };
+}
+
+function counting(emulator: Emulator, tally: { calls: number }): Emulator {
+  return {
+    async handle(request) {
+      tally.calls += 1;
+      return emulator.handle(request);
+    },
+  };
+}
+
+function succeeded(entry: { status: number | 'dropped'; handledStatus?: number; applied: boolean }): boolean {
+  const status = entry.status === 'dropped' ? entry.handledStatus : entry.status;
+  return entry.applied && status !== undefined && status >= 200 && status < 300;
+}
+
+/** Figures of one size. */
+interface SizeResult {
+  readonly users: number;
+  readonly completed: boolean;
+  readonly fatal: string | undefined;
+  readonly violations: number;
+  readonly convergeRatio: number | undefined;
+  readonly adminCallsPerWrite: number | undefined;
+  readonly deliveriesPerEntry: number;
+  readonly maxInvocationFraction: number;
+  readonly kvsWriteRequestsPerScimWrite: number | undefined;
+  readonly kvsWriteRequestsPerRemoteChange: number | undefined;
+  readonly peakHeapMb: number;
+  readonly scim429s: number;
+  readonly peakRssMb: number;
+}
+
+async function runSize(users: number, options: Options): Promise<SizeResult> {
+  const groups = Math.max(1, Math.floor(users / 20));
+  const wallStart = performance.now();
+  const clock = new VirtualClock({ autoAdvance: true });
+  const latency = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
+  const runtime = new ForgeRuntime({ mode: options.mode, clock, latency });
+  const service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')), clock: () => clock.now() });
+  const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
+  const emulators = createLinkedEmulators({ clock });
+  const adminTally = { calls: 0 };
+  const bitbucketTally = { calls: 0 };
+  const fetch = runtime.remote(
+    emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator: counting(emulators.admin, adminTally) }, { baseUrl: BITBUCKET_BASE_URL, emulator: counting(emulators.bitbucket, bitbucketTally) }),
+  );
+  const now = (): Date => new Date(clock.now());
+  const late: { sync?: SyncParts } = {};
+  const app = createApp({ kvs, logger: { error: () => undefined }, now, onWrite: async () => late.sync?.dispatcher.kick() });
+  const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
+  const delivered = new Map<string, number>();
+  runtime.consume(
+    SYNC_QUEUE_KEY,
+    makeSyncWorker({
+      handle: async (job) => {
+        if (job.type === 'sync') for (const entry of job.entries) delivered.set(`${entry.key}@${entry.version}`, (delivered.get(`${entry.key}@${entry.version}`) ?? 0) + 1);
+        return late.sync ? late.sync.dispatcher.handle(job) : undefined;
+      },
+      warn: () => undefined,
+    }),
+  );
+  void parseSyncJob;
+  const sync = createSync({
+    kvs,
+    store: app.store,
+    queue,
+    fetch,
+    credentials: async () => ({ orgApiKey: 'bench-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'bench-api-token' }),
+    clock: runtime.appClock,
+    now,
+    dispatcher: { now: () => clock.now() },
+  });
+  late.sync = sync;
+  const rules: PermissionRule[] = Array.from({ length: groups }, (_, g) => ({
+    id: `team-${g}`,
+    group: `Team ${g}`,
+    projects: [EMULATED_PROJECTS[g % EMULATED_PROJECTS.length]?.key ?? 'PLAT'],
+    repositories: [g % 3 === 0 ? 'platform-*' : 'web-*'],
+    level: (['read', 'write', 'admin'] as const)[g % 3] ?? 'read',
+  }));
+  await sync.settings.save({ ...(await sync.settings.get()), target: { orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, workspace: EMULATED_WORKSPACE_SLUG, workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID }, rules });
+  const { token } = await app.tokens.issue({ label: 'bench' });
+  const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => SCIM_BASE }));
+
+  let scimRequests = 0;
+  let scimWrites = 0;
+  let scim429s = 0;
+  let peakRss = 0;
+  const sampleRss = (): void => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const scim = async (method: string, pathAndQuery: string, body?: unknown): Promise<Record<string, unknown> | undefined> => {
+    const [pathPart = '', search = ''] = pathAndQuery.split('?', 2);
+    const queryParameters: Record<string, string[]> = {};
+    for (const [name, value] of new URLSearchParams(search)) (queryParameters[name] ??= []).push(value);
+    const request = { method, path: `/x1/scim/v2${pathPart}`, userPath: pathPart, headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] }, queryParameters, body: body === undefined ? undefined : JSON.stringify(body) } as unknown as ForgeWebTriggerRequest;
+    scimRequests += 1;
+    if (method !== 'GET') scimWrites += 1;
+    const response = await trigger(request, {});
+    if (response.statusCode === 429) scim429s += 1;
+    if (scimRequests % 2000 === 0) sampleRss();
+    return response.body && response.statusCode < 300 ? (JSON.parse(response.body) as Record<string, unknown>) : undefined;
+  };
+
+  // The IdP: lanes take the next operation and wait for the next slot of the 15-a-second intake.
+  let nextSlot = clock.now();
+  const idp = async (operations: (() => Promise<void>)[]): Promise<void> => {
+    let index = 0;
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        const operation = operations[index++];
+        if (!operation) return;
+        await operation();
+      }
+    };
+    await Promise.all(Array.from({ length: IDP_LANES }, lane));
+  };
+  const slot = async (): Promise<void> => {
+    const at = Math.max(clock.now(), nextSlot);
+    nextSlot = at + 1000 / INTAKE_PER_SECOND;
+    await clock.sleep(at - clock.now());
+  };
+  const random = seeded(users);
+  const userIds: string[] = new Array<string>(users);
+  const groupIds: string[] = new Array<string>(groups);
+  const userOps = Array.from({ length: users }, (_, i) => async () => {
+    const email = `user${i}@example.com`;
+    await slot();
+    await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);
+    await slot();
+    const created = await scim('POST', '/Users', { userName: email, active: true, name: { givenName: 'User', familyName: String(i) }, emails: [{ type: 'work', value: email, primary: true }] });
+    userIds[i] = String(created?.id);
+  });
+  const groupOps = Array.from({ length: groups }, (_, g) => async () => {
+    await slot();
+    await scim('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "Team ${g}"`)}`);
+    await slot();
+    groupIds[g] = String((await scim('POST', '/Groups', { displayName: `Team ${g}` }))?.id);
+  });
+
+  const before = snapshotEmulators(emulators, { admin: 0, bitbucket: 0 }, { stateOnly: false });
+  const writesBefore = service.stats.snapshot().writes;
+  let fatal: string | undefined;
+  const phaseWallCapMs = options.phaseMinutes * 60_000;
+  const converge = async (label: string): Promise<boolean> => {
+    const phaseStart = clock.now();
+    const wallPhaseStart = performance.now();
+    for (;;) {
+      await Promise.race([runtime.idle(), clock.sleep(600_000)]);
+      sampleRss();
+      const pending = (await app.store.pendingChanges(1)).entries.length;
+      if (pending === 0 && (await Promise.race([runtime.idle().then(() => true), clock.sleep(1).then(() => false)]))) return true;
+      if (clock.now() - phaseStart > PHASE_CAP_MS || performance.now() - wallPhaseStart > phaseWallCapMs) {
+        fatal = `${label} did not converge (${pending > 0 ? 'outbox not empty' : 'queue busy'}); first violations: ${runtime.violations.summary().slice(0, 3).join('; ') || 'none'}`;
+        return false;
+      }
+      // What the hourly reconcile and the kicks would do: drain what is pending.
+      if (pending > 0) await runtime.scheduled('drain', () => sync.dispatcher.drain()).catch(() => undefined);
+    }
+  };
+
+  console.log(`\n== ${users} users, ${groups} groups, ${users * 3} memberships, ${rules.length} rules (${options.mode}${options.slow ? ', --slow' : ''})`);
+  const pushStart = clock.now();
+  await idp([...userOps, ...groupOps]);
+  const memberOps: (() => Promise<void>)[] = [];
+  const members = new Map<number, string[]>();
+  for (let i = 0; i < users; i += 1) {
+    const chosen = new Set<number>();
+    while (chosen.size < Math.min(3, groups)) chosen.add(Math.floor(random() * groups));
+    for (const g of chosen) members.set(g, [...(members.get(g) ?? []), userIds[i] ?? '']);
+  }
+  let memberships = 0;
+  for (const [g, ids] of members) {
+    memberships += ids.length;
+    for (let i = 0; i < ids.length; i += 50) {
+      const value = ids.slice(i, i + 50).map((id) => ({ value: id }));
+      memberOps.push(async () => {
+        await slot();
+        await scim('PATCH', `/Groups/${groupIds[g]}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value }] });
+      });
+    }
+  }
+  await idp(memberOps);
+  const pushedAt = clock.now();
+  console.log(`  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
+  const scimWriteRequests = service.stats.snapshot().writes - writesBefore;
+  const scimWritesAtPush = scimWrites;
+  const converged = await converge('initial sync');
+  const convergedAt = clock.now();
+  const afterInitial = snapshotEmulators(emulators, { admin: adminTally.calls, bitbucket: bitbucketTally.calls });
+  const adminWrites = afterInitial.writeLog.admin.slice(before.writeLog.admin.length).filter(succeeded).length;
+  const remoteWrites = adminWrites + afterInitial.writeLog.bitbucket.filter(succeeded).length;
+  const syncWriteRequests = service.stats.snapshot().writes - writesBefore - scimWriteRequests;
+  const grants = afterInitial.bitbucket.permissions.length;
+  const bitbucketMinimum = grants === 0 ? 0 : grants + new Set(afterInitial.bitbucket.permissions.map((p) => `${p.kind}:${p.target}`)).size + 2;
+  const bounds = {
+    bitbucket: bitbucketMinimum === 0 ? 0 : Math.floor((bitbucketMinimum - 1) / BITBUCKET_PER_HOUR) * 3600_000,
+    kvs: ((users + groups + memberships) / KVS_WRITE_UNITS_PER_MINUTE) * 60_000,
+    intake: (scimRequests / INTAKE_PER_SECOND) * 1000,
+  };
+  const lowerBound = Math.max(bounds.bitbucket, bounds.kvs, bounds.intake);
+  console.log(
+    converged
+      ? `  converged ${((convergedAt - pushStart) / 60_000).toFixed(1)} virtual min after the first request; lower bound ${(lowerBound / 60_000).toFixed(1)} min (Bitbucket ${(bounds.bitbucket / 60_000).toFixed(1)}, KVS writes ${(bounds.kvs / 60_000).toFixed(1)}, intake ${(bounds.intake / 60_000).toFixed(1)})`
+      : `  NOT converged: ${fatal}`,
+  );
+  console.log(`  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS write requests: ${scimWriteRequests} for ${scimWritesAtPush} SCIM writes, ${syncWriteRequests} for ${remoteWrites} remote writes`);
+  let completed = converged;
+  if (completed) {
+    const big = Array.from({ length: Math.min(users, 10_000) }, (_, i) => userIds[i] ?? '');
+    const created = await scim('POST', '/Groups', { displayName: 'Everyone' });
+    const bigOps = Array.from({ length: Math.ceil(big.length / 1000) }, (_, k) => async () => {
+      await slot();
+      await scim('PATCH', `/Groups/${String(created?.id)}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: big.slice(k * 1000, (k + 1) * 1000).map((value) => ({ value })) }] });
+    });
+    await idp(bigOps);
+    completed = await converge('group of all members');
+    console.log(completed ? `  a group of ${big.length} members converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min` : `  NOT converged: ${fatal}`);
+  }
+  if (completed) {
+    await runtime.scheduled('reconcile', makeReconcile(() => queue));
+    completed = await converge('reconcile');
+    console.log(completed ? `  reconcile converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min` : `  NOT converged: ${fatal}`);
+  }
+  sampleRss();
+  const stats = runtime.stats();
+  const deliveries = [...delivered.values()];
+  const result: SizeResult = {
+    users,
+    completed,
+    fatal,
+    violations: stats.violations,
+    convergeRatio: converged && lowerBound > 0 ? (convergedAt - pushStart) / lowerBound : undefined,
+    adminCallsPerWrite: adminWrites > 0 ? adminTally.calls / adminWrites : undefined,
+    deliveriesPerEntry: deliveries.length === 0 ? 0 : deliveries.reduce((a, b) => a + b, 0) / deliveries.length,
+    maxInvocationFraction: stats.invocations.maxInvocationFraction,
+    kvsWriteRequestsPerScimWrite: scimWritesAtPush > 0 ? scimWriteRequests / scimWritesAtPush : undefined,
+    kvsWriteRequestsPerRemoteChange: remoteWrites > 0 ? syncWriteRequests / remoteWrites : undefined,
+    peakHeapMb: stats.invocations.peakHeapDeltaBytes / 1048576,
+    scim429s,
+    peakRssMb: peakRss / 1048576,
+  };
+  console.log(`  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`);
+  console.log(
+    `  invocations ${JSON.stringify(stats.invocations.invocations)}, longest ${(stats.invocations.maxInvocationFraction * 100).toFixed(0)}% of its limit (${stats.invocations.longest ?? '-'}), ` +
+      `max outbound requests in one invocation ${stats.invocations.maxOutboundRequests}, peak heap growth in one invocation ${result.peakHeapMb.toFixed(0)} MB`,
+  );
+  console.log(`  queue: ${stats.events.pushes} pushes, ${stats.events.eventsPushed} events, largest push ${stats.events.largestPushKb.toFixed(0)} KB, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries), ${result.deliveriesPerEntry.toFixed(2)} deliveries per outbox entry`);
+  console.log(`  wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s, peak RSS ${result.peakRssMb.toFixed(0)} MB`);
+  runtime.stop();
+  await service.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  console.log(`Forge-fit benchmark on the local Forge runtime (${options.mode} mode)`);
+  const model = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
+  console.log(`Model: ${model.kvsMs} ms a KVS request, ${model.remoteMs} ms an API call, ${model.deliveryMs} ms push to delivery; intake ${INTAKE_PER_SECOND} SCIM requests/s; KVS requests count as outbound requests.`);
+  console.log('Note: KVS figures below count write requests (the embedded KVS does not meter 10 KB units yet), so the *_units_* keys are request counts.');
+  const results: SizeResult[] = [];
+  for (const size of options.sizes) results.push(await runSize(size, options));
+  const at = (n: number): SizeResult | undefined => results.find((r) => r.users === n);
+  const round = (x: number | undefined, digits = 2): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+  const summary = {
+    mode: options.mode,
+    slow: options.slow,
+    sizes: options.sizes,
+    violations: results.reduce((sum, r) => sum + r.violations, 0),
+    converge_ratio_10k: round(at(10_000)?.convergeRatio),
+    admin_calls_per_write_1k: round(at(1000)?.adminCallsPerWrite),
+    admin_calls_per_write_10k: round(at(10_000)?.adminCallsPerWrite),
+    deliveries_per_entry: round(Math.max(0, ...results.map((r) => r.deliveriesPerEntry))),
+    max_invocation_fraction: round(Math.max(0, ...results.map((r) => r.maxInvocationFraction))),
+    kvs_write_units_per_scim_write: round(Math.max(0, ...results.map((r) => r.kvsWriteRequestsPerScimWrite ?? 0))),
+    kvs_write_units_per_remote_change: round(Math.max(0, ...results.map((r) => r.kvsWriteRequestsPerRemoteChange ?? 0))),
+    peak_heap_mb_per_invocation: round(Math.max(0, ...results.map((r) => r.peakHeapMb)), 0),
+    scim_429s: results.reduce((sum, r) => sum + r.scim429s, 0),
+    completed_100k: at(100_000)?.completed ?? false,
+    peak_rss_mb_10k: round(at(10_000)?.peakRssMb, 0),
+    fatal: Object.fromEntries(results.filter((r) => r.fatal).map((r) => [r.users, r.fatal])),
+  };
+  console.log(JSON.stringify(summary));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
