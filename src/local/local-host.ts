@@ -144,6 +144,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     entities: loadEntityDefinitions(manifestPath),
     dataDir: options.dataDir,
     fsync: options.fsync ?? false,
+    // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
+    quotaMode: 'record',
   });
   const kvs = createLocalKvs(kvsService);
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
