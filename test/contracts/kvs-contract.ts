@@ -811,6 +811,16 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         await expectCode(kvs.set('wide', 'é'.repeat(130 * KIB)), 'MAX_SIZE');
       });
 
+      it('refuses the 1,001st request within a second with 429 RATE_LIMIT_EXCEEDED, applying nothing', async () => {
+        for (let i = 0; i < 1000; i += 1) {
+          await kvs.get(`absent-${i}`);
+        }
+        const refused = await expectCode(kvs.set('over', 1), 'RATE_LIMIT_EXCEEDED');
+        expect(refused.responseDetails.status).toBe(429);
+        advance(1000);
+        expect(await kvs.get('over')).toBeUndefined();
+      });
+
       it('accepts nesting of 31 levels and rejects 32', async () => {
         await kvs.set('deep', nested(31));
         expect(await kvs.get('deep')).toEqual(nested(31));
