@@ -27,7 +27,7 @@ import { VirtualClock } from '../emulators/virtual-clock';
 import { createApp, type AppParts } from '../src/app/create-app';
 import { createSync, type SyncParts } from '../src/app/create-sync';
 import type { ScimResponse } from '../src/scim/protocol';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../src/storage/local-kvs';
+import { createLocalKvs, createLocalKvsService, FORGE_KVS_QUOTAS, loadEntityDefinitions, type KvsQuotaMeter } from '../src/storage/local-kvs';
 import { loadSettingsFile, type PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
@@ -108,6 +108,8 @@ interface Rig {
   readonly app: AppParts;
   readonly sync: SyncParts;
   readonly queue: VirtualJobQueue;
+  /** The local KVS's meter of Forge's storage quotas. */
+  readonly storageQuota: KvsQuotaMeter;
   scim(method: string, pathAndQuery: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
   snapshot(): EmulatorSnapshot;
   /** Drains and waits until the outbox is empty and the queue idle; returns the drains it took. */
@@ -143,7 +145,12 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
     { baseUrl: BITBUCKET_BASE_URL, emulator: counting(emulators.bitbucket, counter('bitbucket')) },
   );
   // Storage expiry (kick windows, leases, deferred drains) runs on the same virtual clock as everything else.
-  const kvsService = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')), clock: () => clock.now() });
+  const kvsService = createLocalKvsService({
+    entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')),
+    clock: () => clock.now(),
+    // SCIM loads arrive at one virtual instant, far faster than any IdP on Forge: metered and printed, not refused.
+    quotaMode: 'record',
+  });
   const kvs = createLocalKvs(kvsService);
   const now = (): Date => new Date(clock.now());
   const app = createApp({ kvs, logger: { error: () => undefined }, now });
@@ -175,6 +182,7 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
     app,
     sync,
     queue,
+    storageQuota: kvsService.quota,
     async scim(method, pathAndQuery, body) {
       const [pathPart = '', search = ''] = pathAndQuery.split('?', 2);
       const query: Record<string, string[]> = {};
@@ -452,6 +460,12 @@ async function convergenceBench(settings: Settings, rulesFor: (groups: number) =
       `${rejected} refused with 429 (refused requests do not count against the limit)`,
   );
   console.log(`  remote writes            ${tally.writes} applied`);
+  const storage = rig.storageQuota.snapshot();
+  console.log(
+    `  Forge storage (KVS)      ${storage.requests} requests, ${storage.readUnits} read and ${storage.writeUnits} write units; peaks ` +
+      `${storage.peakRequestsPerSecond}/s (quota ${FORGE_KVS_QUOTAS.requestsPerSecond}), ${storage.peakReadUnitsPerMinute} read and ` +
+      `${storage.peakWriteUnitsPerMinute} write units/min (quotas ${FORGE_KVS_QUOTAS.readUnitsPerMinute} each); ${storage.violations} quota breaches, load included`,
+  );
   console.log(`  virtual time to converge ${formatDuration(virtualMs)}`);
   console.log(`  lower bound              ${formatDuration(windowBoundMs)} = floor((${minimum.total} - 1) / ${BITBUCKET_PER_HOUR}) h`);
   console.log(

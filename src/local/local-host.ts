@@ -160,6 +160,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     entities: loadEntityDefinitions(manifestPath),
     dataDir: options.dataDir,
     fsync: options.fsync ?? false,
+    // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
+    quotaMode: 'record',
   });
   const runtime = new ForgeRuntime({
     mode: options.runtimeMode ?? 'record',

@@ -22,6 +22,8 @@ export interface EngineResponse {
   status: number;
   /** The JSON body, if any. */
   body?: unknown;
+  /** Items a query read but its filters dropped, as they would have been returned; they count against the read quota. */
+  filteredOut?: unknown[];
 }
 
 /** A handler's outcome: the response and the changes to commit before sending it. */
@@ -210,11 +212,15 @@ export class KvsEngine {
       }
       page.push({ entry, item });
     }
-    const data = page
-      .filter(({ item }) => filter === undefined || matchesFilter(filter, item.value as Record<string, unknown>))
-      .map(({ entry, item }) => describe(entry.k, item, fields));
+    const data: unknown[] = [];
+    const filteredOut: unknown[] = [];
+    for (const { entry, item } of page) {
+      const kept = filter === undefined || matchesFilter(filter, item.value as Record<string, unknown>);
+      (kept ? data : filteredOut).push(describe(entry.k, item, fields));
+    }
     const last = page[page.length - 1];
-    return { status: 200, body: more && last !== undefined ? { data, cursor: encodeIndexCursor(index.name, last.entry) } : { data } };
+    const answer = more && last !== undefined ? { data, cursor: encodeIndexCursor(index.name, last.entry) } : { data };
+    return { status: 200, body: answer, ...(filteredOut.length > 0 ? { filteredOut } : {}) };
   }
 
   private batchItems(body: unknown, bodyBytes: number): Array<Record<string, unknown>> {

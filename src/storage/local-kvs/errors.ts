@@ -14,6 +14,8 @@
  *   COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE, QUERY_WHERE_INVALID, QUERY_WHERE_FIELD_INVALID, INVALID_FILTER_CONDITION,
  *   INVALID_FILTER_VALUES, INSUFFICIENT_FILTER_VALUES, EMPTY_FILTER_OPERATOR, INVALID_FILTER_OPERATORS_COMBINATION.
  *   The HTTP status of these is 400 per those pages.
+ * - Documented on DAC `/rest` (the KVS/Custom Entity Store REST API, "Quotas and limits"): a request over a quota
+ *   answers 429 with RATE_LIMIT_EXCEEDED. The body's other fields are not documented, so only `{code, message}` is sent.
  * - Seen only in third-party Forge app code, so unverified: KEY_CONFLICT (set with FAIL_IF_EXISTS on an existing key)
  *   and CONDITIONAL_CHECK_FAILED (a transaction condition or check does not hold). Their status (409) is assumed.
  * - Assumed, descriptive names of our own (Forge documents no code for these cases): UNKNOWN_ENTITY, INDEX_NOT_FOUND,
@@ -59,6 +61,7 @@ export const KvsErrorCode = {
   BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
   UNKNOWN_ENDPOINT: 'UNKNOWN_ENDPOINT',
   SERVICE_CLOSED: 'SERVICE_CLOSED',
+  RATE_LIMIT_EXCEEDED: 'RATE_LIMIT_EXCEEDED',
 } as const;
 
 /** One of the codes in KvsErrorCode. */
@@ -71,6 +74,7 @@ const STATUS_BY_CODE: Partial<Record<KvsErrorCodeName, number>> = {
   SERVICE_CLOSED: 503,
   KEY_CONFLICT: 409,
   CONDITIONAL_CHECK_FAILED: 409,
+  RATE_LIMIT_EXCEEDED: 429,
 };
 
 /** A failure the service reports to the caller as a JSON error body; thrown by handlers, caught at the endpoint. */

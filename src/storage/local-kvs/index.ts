@@ -5,6 +5,15 @@ export { loadEntityDefinitions } from './manifest';
 export { OperationStats, type OperationCounts, type OperationCategory } from './operation-stats';
 export { KvsErrorCode, type KvsErrorCodeName } from './errors';
 export { KVS_LIMITS } from './limits';
+export {
+  FORGE_KVS_QUOTAS,
+  KvsQuotaMeter,
+  type KvsQuotaLimitName,
+  type KvsQuotaLimits,
+  type KvsQuotaMode,
+  type KvsQuotaSnapshot,
+  type KvsQuotaViolation,
+} from './quota';
 export type { RecoveryReport } from './data-directory';
 export type {
   AttributeType,

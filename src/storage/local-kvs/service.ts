@@ -4,17 +4,29 @@
  * genuine @forge/kvs code against it, locally and in tests.
  *
  * Requests are executed one at a time in arrival order through an internal queue, and each one runs synchronously
- * once started (validation, log append, in-memory apply), so a transaction or batch is atomic with respect to every
- * other request.
+ * once started (validation, quota check, log append, in-memory apply), so a transaction or batch is atomic with
+ * respect to every other request.
+ *
+ * Every request is metered against Forge's storage quotas (quota.ts, priced by request-cost.ts). The engine never
+ * changes the store, so a request is fully evaluated, priced from its actual response, and only then admitted: in
+ * enforce mode a request over a quota answers 429 RATE_LIMIT_EXCEEDED, is not applied and consumes nothing.
  */
 import type { FetchMethod } from '@forge/api';
 import { DataDirectory, type RecoveryReport } from './data-directory';
-import { KvsEngine, type EngineResponse } from './engine';
+import { KvsEngine, type EngineResponse, type EngineResult } from './engine';
 import { normalizeEntityDefinitions } from './entity-schema';
 import { KvsErrorCode, KvsServiceError } from './errors';
 import { isExpired, MemoryStore } from './memory-store';
 import { OperationStats } from './operation-stats';
-import type { EntityDefinition, StoredItem } from './types';
+import {
+  FORGE_KVS_QUOTAS,
+  KvsQuotaMeter,
+  type KvsQuotaLimits,
+  type KvsQuotaMode,
+  type KvsQuotaViolation,
+} from './quota';
+import { requestCost, type MeteredRequest } from './request-cost';
+import type { EntityDefinition, Mutation, StoredItem } from './types';
 
 /** Options of createLocalKvsService. */
 export interface LocalKvsServiceOptions {
@@ -24,10 +36,19 @@ export interface LocalKvsServiceOptions {
   dataDir?: string;
   /** Whether to fdatasync every committed write (power-loss durability); default false (kill -9 durability only). */
   fsync?: boolean;
-  /** Current time in milliseconds, injectable so tests can drive TTL expiry; default Date.now. */
+  /** Current time in milliseconds, injectable so tests can drive TTL expiry and quota windows; default Date.now. */
   clock?: () => number;
   /** Log size in bytes that triggers compaction into a snapshot; default 64 MiB. */
   compactAfterBytes?: number;
+  /**
+   * The storage quotas to meter against: Forge's (FORGE_KVS_QUOTAS) by default, each figure overridable; `false`
+   * only measures usage (`quota.snapshot()`) and never refuses or reports.
+   */
+  quotas?: Partial<KvsQuotaLimits> | false;
+  /** `enforce` (default) answers a request over a quota with 429 RATE_LIMIT_EXCEEDED; `record` applies and reports it. */
+  quotaMode?: KvsQuotaMode;
+  /** Called with every quota breach, in both modes; it must not throw (that fails the request with a 500). */
+  onQuotaViolation?: (violation: KvsQuotaViolation) => void;
 }
 
 /** A running local storage service. */
@@ -36,6 +57,8 @@ export interface LocalKvsService {
   fetch: FetchMethod;
   /** Request counters by endpoint. */
   stats: OperationStats;
+  /** The quota meter: `quota.snapshot()` gives units and requests used, peaks per window and breaches. */
+  quota: KvsQuotaMeter;
   /** What was recovered from dataDir at start; undefined for an in-memory service. */
   recovery: RecoveryReport | undefined;
   /** Finishes queued requests, closes the log and releases the directory lock; later requests fail. */
@@ -49,6 +72,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
   409: 'Conflict',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -60,6 +84,11 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
   const store = new MemoryStore(entities);
   const engine = new KvsEngine(store, entities);
   const stats = new OperationStats();
+  const quota = new KvsQuotaMeter({
+    limits: quotaLimits(options.quotas),
+    mode: options.quotaMode ?? 'enforce',
+    ...(options.onQuotaViolation === undefined ? {} : { onViolation: options.onQuotaViolation }),
+  });
   const directory =
     options.dataDir === undefined
       ? undefined
@@ -77,6 +106,43 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
   let traceCounter = 0;
   let tail: Promise<unknown> = Promise.resolve();
 
+  const commit = (mutations: Mutation[], now: number): void => {
+    if (mutations.length > 0) {
+      // Logged before applied and before the response exists: a failed append leaves memory unchanged.
+      directory?.append(mutations);
+      mutations.forEach((mutation) => store.apply(mutation));
+      if (directory?.needsCompaction) {
+        compactQuietly(directory, store, now);
+      }
+    }
+  };
+
+  const respond = (path: string, init: { body?: unknown } | undefined, traceId: string): Response => {
+    const now = clock();
+    const request: MeteredRequest = { path, body: undefined, bodyBytes: 0 };
+    let result: EngineResult | KvsServiceError;
+    try {
+      const text = bodyText(init?.body);
+      request.bodyBytes = Buffer.byteLength(text, 'utf8');
+      request.body = parseJson(text);
+      store.purgeExpired(now);
+      result = engine.handle(path, request.body, request.bodyBytes, now);
+    } catch (error) {
+      result = asServiceError(error);
+    }
+    if (result instanceof KvsServiceError) {
+      return errorResponse(quota.admit(path, requestCost(request, { error: true }, quota.unitBytes), now) ?? result, traceId);
+    }
+    const text = responseText(result.response);
+    const responseBytes = text === null ? 0 : Buffer.byteLength(text, 'utf8');
+    const refusal = quota.admit(path, requestCost(request, { response: result.response, responseBytes }, quota.unitBytes), now);
+    if (refusal !== undefined) {
+      return errorResponse(refusal, traceId);
+    }
+    commit(result.mutations, now);
+    return textResponse(result.response.status, text, traceId);
+  };
+
   const execute = (path: string, init: { body?: unknown } | undefined): Response => {
     stats.record(path);
     traceCounter += 1;
@@ -85,28 +151,9 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
       return errorResponse(new KvsServiceError(KvsErrorCode.SERVICE_CLOSED, 'The local storage service is closed'), traceId);
     }
     try {
-      const text = bodyText(init?.body);
-      const body = parseJson(text);
-      const now = clock();
-      store.purgeExpired(now);
-      const { response, mutations } = engine.handle(path, body, Buffer.byteLength(text, 'utf8'), now);
-      if (mutations.length > 0) {
-        // Logged before applied and before the response exists: a failed append leaves memory unchanged.
-        directory?.append(mutations);
-        mutations.forEach((mutation) => store.apply(mutation));
-        if (directory?.needsCompaction) {
-          compactQuietly(directory, store, now);
-        }
-      }
-      return jsonResponse(response, traceId);
+      return respond(path, init, traceId);
     } catch (error) {
-      if (error instanceof KvsServiceError) {
-        return errorResponse(error, traceId);
-      }
-      return errorResponse(
-        new KvsServiceError(KvsErrorCode.INTERNAL_SERVER_ERROR, `Local storage failure: ${(error as Error).message}`),
-        traceId,
-      );
+      return errorResponse(asServiceError(error), traceId);
     }
   };
 
@@ -119,6 +166,7 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
   return {
     fetch: fetch as FetchMethod,
     stats,
+    quota,
     recovery: directory?.recovery,
     close: async () => {
       await tail;
@@ -166,15 +214,40 @@ function parseJson(text: string): unknown {
   }
 }
 
-function jsonResponse(response: EngineResponse, traceId: string): Response {
-  const hasBody = response.body !== undefined && response.status !== 204;
-  return new Response(hasBody ? JSON.stringify(response.body) : null, {
-    status: response.status,
-    statusText: STATUS_TEXT[response.status] ?? '',
-    headers: hasBody ? { 'content-type': 'application/json', 'x-trace-id': traceId } : { 'x-trace-id': traceId },
+function quotaLimits(quotas: Partial<KvsQuotaLimits> | false | undefined): KvsQuotaLimits | false {
+  if (quotas === false) {
+    return false;
+  }
+  const limits: KvsQuotaLimits = { ...FORGE_KVS_QUOTAS, ...quotas };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`quotas.${name} must be a positive integer, not ${String(value)}`);
+    }
+  }
+  return limits;
+}
+
+function asServiceError(error: unknown): KvsServiceError {
+  if (error instanceof KvsServiceError) {
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new KvsServiceError(KvsErrorCode.INTERNAL_SERVER_ERROR, `Local storage failure: ${message}`);
+}
+
+// The JSON text of a response body, serialised once: it is both sent and, for reads, priced.
+function responseText(response: EngineResponse): string | null {
+  return response.body !== undefined && response.status !== 204 ? JSON.stringify(response.body) : null;
+}
+
+function textResponse(status: number, text: string | null, traceId: string): Response {
+  return new Response(text, {
+    status,
+    statusText: STATUS_TEXT[status] ?? '',
+    headers: text !== null ? { 'content-type': 'application/json', 'x-trace-id': traceId } : { 'x-trace-id': traceId },
   });
 }
 
 function errorResponse(error: KvsServiceError, traceId: string): Response {
-  return jsonResponse({ status: error.status, body: error.toBody() }, traceId);
+  return textResponse(error.status, JSON.stringify(error.toBody()), traceId);
 }
