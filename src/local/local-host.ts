@@ -162,6 +162,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     fsync: options.fsync ?? false,
     // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
     quotaMode: 'record',
+    onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
   });
   const runtime = new ForgeRuntime({
     mode: options.runtimeMode ?? 'record',
@@ -175,7 +176,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
     },
   });
-  runtime.onViolation((violation) => logger.error('FORGE-LIMIT', `A Forge limit was breached: ${violation.limit}`, { detail: violation.detail }));
+  // The first breach of each limit is logged; all are counted in runtime.violations.
+  const logged = new Set<string>();
+  runtime.onViolation((violation) => {
+    if (logged.has(violation.limit)) return;
+    logged.add(violation.limit);
+    logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, { detail: violation.detail });
+  });
   const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
