@@ -1,0 +1,115 @@
+/**
+ * Today's app on the local Forge runtime in `record` mode reproduces the review's findings 1 to 4 as counted
+ * violations, and prints them (the Forge-fit issue turns these into failures and fixes them):
+ * 1. a queue push over 200 KB (a drain of a few thousand outbox entries, as a first load or reconcile makes);
+ * 2. drains that re-deliver work: more events and pushes than Forge allows (events a minute, cyclic pushes) and KVS
+ *    writes over the quota;
+ * 3. a sync job making more than 100 outbound requests in one invocation;
+ * 4. KVS rate limits met inside SCIM web-trigger invocations (today answered as a 500, not a 429).
+ */
+import path from 'node:path';
+import { createLinkedEmulators } from '../../../emulators/linked-emulators';
+import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
+import { VirtualClock } from '../../../emulators/virtual-clock';
+import { createApp } from '../../../src/app/create-app';
+import { createSync, type SyncParts } from '../../../src/app/create-sync';
+import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../../../src/forge/forge-job-queue';
+import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../../../src/forge/scim-web-trigger';
+import { makeReconcile, makeSyncWorker } from '../../../src/forge/sync-worker';
+import { DEFAULT_LATENCY, ForgeRuntime, type Violation } from '../../../src/local/forge-runtime';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
+import { ADMIN_API_BASE_URL } from '../../../src/targets/admin-api/admin-api-client';
+import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
+import { emulatorFetch } from '../../targets/support/emulator-fetch';
+
+jest.setTimeout(240_000);
+
+const USERS = 400;
+const LANES = 50;
+
+it('reproduces findings 1 to 4 as counted violations', async () => {
+  const clock = new VirtualClock({ autoAdvance: true });
+  const runtime = new ForgeRuntime({ mode: 'record', clock, latency: DEFAULT_LATENCY });
+  const inWebTrigger: Violation[] = [];
+  runtime.onViolation((violation) => {
+    if (violation.invocation?.kind === 'webtrigger' && violation.limit.startsWith('kvs-')) inWebTrigger.push(violation);
+  });
+  const service = createLocalKvsService({
+    entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')),
+    clock: () => clock.now(),
+    quotaMode: 'record',
+    onQuotaViolation: (v) => runtime.report({ limit: v.limit, observed: v.observed, allowed: v.allowed, detail: `${v.path}: ${v.observed} against ${v.allowed}` }),
+  });
+  const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
+  const emulators = createLinkedEmulators({ clock });
+  const fetch = runtime.remote(emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE_URL, emulator: emulators.bitbucket }));
+  const late: { sync?: SyncParts } = {};
+  const now = (): Date => new Date(clock.now());
+  const app = createApp({ kvs, logger: { error: () => undefined }, now, onWrite: async () => late.sync?.dispatcher.kick() });
+  const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
+  runtime.consume(SYNC_QUEUE_KEY, makeSyncWorker({ handle: async (job) => (late.sync ? late.sync.dispatcher.handle(job) : undefined), warn: () => undefined }));
+  late.sync = createSync({
+    kvs,
+    store: app.store,
+    queue,
+    fetch,
+    credentials: async () => ({ orgApiKey: 'k', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 't' }),
+    clock: runtime.appClock,
+    now,
+    dispatcher: { now: () => clock.now() },
+  });
+  await late.sync.settings.save({
+    ...(await late.sync.settings.get()),
+    target: { orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, workspace: EMULATED_WORKSPACE_SLUG, workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID },
+  });
+  const { token } = await app.tokens.issue({ label: 'findings' });
+  const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://findings.invalid/scim/v2' }));
+  const statuses = new Map<number, number>();
+
+  // An IdP burst: LANES requests in flight at once.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: LANES }, async () => {
+      for (let i = next++; i < USERS; i = next++) {
+        const email = `user${i}@example.com`;
+        const request = {
+          method: 'POST',
+          path: '/scim/v2/Users',
+          userPath: '/Users',
+          headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] },
+          queryParameters: {},
+          body: JSON.stringify({ userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] }),
+        } as unknown as ForgeWebTriggerRequest;
+        const response = await trigger(request, {});
+        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+      }
+    }),
+  );
+  await runtime.scheduled('reconcile', makeReconcile(() => queue));
+  // Ten virtual minutes of the sync that follows; the queue is stopped after, converged or not.
+  await Promise.race([runtime.idle(), clock.sleep(10 * 60_000)]);
+  // A first load of 4,000 users leaves 4,000 entries in the outbox: one drain pushes them as 40 jobs of 100 at once.
+  await app.store.enqueue(Array.from({ length: 4000 }, (_, i) => `User.${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`));
+  await runtime.scheduled('drain', () => late.sync?.dispatcher.drain() ?? Promise.resolve(0));
+  runtime.stop();
+  await service.close();
+
+  const counted = runtime.violations.byLimit();
+  console.log(
+    [
+      `Today's app on the local Forge runtime (record mode), ${USERS} users pushed by ${LANES} parallel requests, a reconcile, then a drain of 4,000 entries:`,
+      `SCIM statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+      ...runtime.violations.summary(),
+      `KVS limits met inside web-trigger invocations: ${inWebTrigger.length}`,
+      `figures: ${JSON.stringify(runtime.stats())}`,
+    ].join('\n'),
+  );
+  // Finding 1: the drain pushes up to 50 jobs of 100 entries in one push, over 200 KB.
+  expect(counted['push-payload']).toBeGreaterThan(0);
+  // Finding 2: drains re-push and re-deliver work past Forge's queue and KVS quotas.
+  expect((counted['events-per-minute'] ?? 0) + (counted['cyclic-pushes'] ?? 0) + (counted['kvs-write-units-per-minute'] ?? 0)).toBeGreaterThan(0);
+  // Finding 3: one sync job of 100 users makes far more than 100 outbound requests.
+  expect(counted['invocation-outbound-requests']).toBeGreaterThan(0);
+  // Finding 4: the SCIM path itself meets KVS rate limits, which today become 500s, not 429s with Retry-After.
+  expect(inWebTrigger.length).toBeGreaterThan(0);
+});
