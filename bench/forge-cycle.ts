@@ -15,7 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLinkedEmulators } from '../emulators/linked-emulators';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
-import { snapshotEmulators, type EmulatorSnapshot } from '../emulators/snapshot';
+import { snapshotEmulators } from '../emulators/snapshot';
 import type { Emulator } from '../emulators/emulator-types';
 import { VirtualClock } from '../emulators/virtual-clock';
 import { createApp } from '../src/app/create-app';
