@@ -274,6 +274,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const convergedAt = clock.now();
   const afterInitial = snapshotEmulators(emulators, { admin: adminTally.calls, bitbucket: bitbucketTally.calls });
   const adminWrites = afterInitial.writeLog.admin.slice(before.writeLog.admin.length).filter(succeeded).length;
+  const adminCallsAtConvergence = adminTally.calls;
   const remoteWrites = adminWrites + afterInitial.writeLog.bitbucket.filter(succeeded).length;
   const syncWriteRequests = service.stats.snapshot().writes - writesBefore - scimWriteRequests;
   const syncWriteUnits = service.quota.snapshot().writeUnits - unitsBefore - scimWriteUnits;
@@ -317,7 +318,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     fatal,
     violations: stats.violations,
     convergeRatio: converged && lowerBound > 0 ? (convergedAt - pushStart) / lowerBound : undefined,
-    adminCallsPerWrite: adminWrites > 0 ? adminTally.calls / adminWrites : undefined,
+    adminCallsPerWrite: adminWrites > 0 ? adminCallsAtConvergence / adminWrites : undefined,
     deliveriesPerEntry: deliveries.length === 0 ? 0 : deliveries.reduce((a, b) => a + b, 0) / deliveries.length,
     maxInvocationFraction: stats.invocations.maxInvocationFraction,
     kvsWriteUnitsPerScimWrite: scimWritesAtPush > 0 ? scimWriteUnits / scimWritesAtPush : undefined,
