@@ -43,16 +43,19 @@ export interface ResourcePage {
 }
 
 /** Why a directory operation failed; the SCIM layer maps each kind to an RFC 7644 section 3.12 error. */
-export type DirectoryErrorKind = 'not-found' | 'uniqueness' | 'version-mismatch' | 'too-many' | 'too-large' | 'contention';
+export type DirectoryErrorKind = 'not-found' | 'uniqueness' | 'version-mismatch' | 'too-many' | 'too-large' | 'contention' | 'throttled';
 
 /** The one error type of the directory layer. */
 export class DirectoryError extends Error {
   readonly kind: DirectoryErrorKind;
+  /** For `throttled`: when storage will take requests again, in seconds (storage quotas are per minute). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(kind: DirectoryErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(kind: DirectoryErrorKind, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = 'DirectoryError';
     this.kind = kind;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

@@ -10,14 +10,39 @@ export interface EventQueue {
   push(events: PushEvent[]): Promise<{ jobId: string }>;
 }
 
-/** Pushes sync jobs onto the `scim-sync` queue. */
+/** Most events in one push (@forge/events `MAXIMUM_EVENTS`). */
+const MAX_EVENTS_PER_PUSH = 50;
+/**
+ * Largest push, in bytes of `JSON.stringify(events)`: @forge/events refuses more than 200 KB
+ * (`MAXIMUM_PAYLOAD_SIZE_KB`, measured as bytes / 1024); a little is kept in hand.
+ */
+const MAX_PUSH_BYTES = 195 * 1024;
+
+/** Splits events into pushes of at most 50 events and MAX_PUSH_BYTES each, in order. */
+export function packPushes(events: readonly PushEvent[]): PushEvent[][] {
+  const pushes: PushEvent[][] = [];
+  let current: PushEvent[] = [];
+  let bytes = 2; // the array's brackets
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event)) + 1; // and its comma
+    if (current.length > 0 && (current.length === MAX_EVENTS_PER_PUSH || bytes + size > MAX_PUSH_BYTES)) {
+      pushes.push(current);
+      current = [];
+      bytes = 2;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) pushes.push(current);
+  return pushes;
+}
+
+/** Pushes sync jobs onto the `scim-sync` queue, split by count and by serialized size. */
 export class ForgeJobQueue implements JobQueue {
   constructor(private readonly queue: EventQueue = new Queue({ key: SYNC_QUEUE_KEY })) {}
 
   async push(jobs: readonly SyncJob[], options: { delaySeconds?: number } = {}): Promise<void> {
     const delayInSeconds = Math.max(0, Math.min(900, options.delaySeconds ?? 0));
-    for (let i = 0; i < jobs.length; i += 50) {
-      await this.queue.push(jobs.slice(i, i + 50).map((job) => ({ body: { ...job } as Record<string, unknown>, delayInSeconds })));
-    }
+    for (const events of packPushes(jobs.map((job) => ({ body: { ...job } as Record<string, unknown>, delayInSeconds })))) await this.queue.push(events);
   }
 }

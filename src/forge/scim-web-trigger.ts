@@ -17,14 +17,15 @@ export interface ForgeWebTriggerRequest {
   readonly path: string;
   /** The path segments the caller appended after the web trigger id (e.g. `/Users/abc`). */
   readonly userPath?: string;
-  /** Header values per name; the platform does not normalise the case of names. */
-  readonly headers: Readonly<Record<string, readonly string[]>>;
+  /** Header values per name; the platform does not normalise the case of names. Optional in @forge/api's types. */
+  readonly headers?: Readonly<Record<string, readonly string[]>>;
   /**
    * The raw body; Forge does not parse it, but it has decoded the bytes into a string already, so invalid UTF-8
    * cannot be told apart from a U+FFFD the client sent (the local host refuses invalid bytes: local-host.ts readBody).
    */
   readonly body?: string;
-  readonly queryParameters: Readonly<Record<string, readonly string[]>>;
+  /** Query parameter values per name; optional in @forge/api's types, so a request without any is read as none. */
+  readonly queryParameters?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The context Forge passes next to the request; `installContext` names the installation (an ARI). */
@@ -88,8 +89,8 @@ export function toScimRequest(request: ForgeWebTriggerRequest, baseUrl: string):
   return {
     method: request.method.toUpperCase(),
     path: scimPath(request, baseUrl),
-    query: copyMultiMap(request.queryParameters),
-    headers: lowerCaseHeaders(request.headers),
+    query: copyMultiMap(request.queryParameters ?? {}),
+    headers: lowerCaseHeaders(request.headers ?? {}),
     body: request.body === undefined || request.body === '' ? undefined : request.body,
     baseUrl: baseUrl.replace(/\/+$/, ''),
   };

@@ -4,6 +4,8 @@
  * for up to 24 hours (DAC /runtime-reference/async-events-api) and it would fail the same way every time.
  */
 import { InvocationError, InvocationErrorCode } from '@forge/events';
+import { DirectoryError } from '../directory/directory-store';
+import { isStorageThrottled, THROTTLED_RETRY_AFTER_SECONDS } from '../storage/kvs-directory-store';
 import { parseSyncJob, type JobOutcome, type JobQueue, type SyncJob } from '../sync/jobs';
 
 /** The fields of a Forge async event the worker reads (@forge/events AsyncEvent). */
@@ -41,9 +43,25 @@ export async function handleSyncEvent(event: SyncEvent | undefined, deps: SyncWo
  */
 export function makeSyncWorker(deps: SyncWorkerDeps): (event: SyncEvent | undefined) => Promise<InvocationError | undefined> {
   return async (event) => {
-    const outcome = await handleSyncEvent(event, deps);
+    let outcome: JobOutcome;
+    try {
+      outcome = await handleSyncEvent(event, deps);
+    } catch (error) {
+      // Storage over its per-minute quota: come back when it has room, instead of the platform's quick retries.
+      if (!throttledStorage(error)) throw error;
+      deps.warn(`SYNC_STORAGE_THROTTLED job=${event?.jobId ?? '-'} event=${event?.eventId ?? '-'}: retrying in ${THROTTLED_RETRY_AFTER_SECONDS} s`);
+      outcome = { retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS };
+    }
     return outcome ? new InvocationError({ retryAfter: outcome.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED }) : undefined;
   };
+}
+
+/** Whether `error`, or an error it was caused by, is storage refusing a request over the installation's quota. */
+function throttledStorage(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
+    if ((current instanceof DirectoryError && current.kind === 'throttled') || isStorageThrottled(current)) return true;
+  }
+  return false;
 }
 
 /**

@@ -36,8 +36,8 @@ const STATUS_OF_TYPE: Record<ScimType, number> = {
   invalidCount: 400,
 };
 
-/** Statuses that RFC 7644 section 3.12 lists for errors without a scimType. */
-export type PlainErrorStatus = 304 | 400 | 401 | 403 | 404 | 405 | 406 | 409 | 412 | 413 | 415 | 500 | 501 | 503;
+/** Statuses that RFC 7644 section 3.12 lists for errors without a scimType, and 429 (RFC 6585 section 4) for a throttled installation. */
+export type PlainErrorStatus = 304 | 400 | 401 | 403 | 404 | 405 | 406 | 409 | 412 | 413 | 415 | 429 | 500 | 501 | 503;
 
 /** A SCIM protocol error; the transport adapter renders it as an RFC 7644 section 3.12 error body. */
 export class ScimError extends Error {

@@ -97,6 +97,23 @@ export interface KvsDirectoryStoreOptions {
   readonly memberPredicate?: MemberPredicate;
 }
 
+/**
+ * Storage throttled the installation: Forge's KVS answers a request over its per-installation quotas (1,000
+ * requests a second, 4,000 read and 4,000 write units a minute) with 429 `RATE_LIMIT_EXCEEDED` (DAC `/rest`).
+ * Such an error is not contention: retrying at once only spends more of the quota.
+ */
+export function isStorageThrottled(error: unknown): boolean {
+  const candidate = error as { code?: unknown; responseDetails?: { status?: unknown } } | undefined;
+  return candidate?.code === 'RATE_LIMIT_EXCEEDED' || candidate?.responseDetails?.status === 429;
+}
+
+/** How long a throttled caller should wait: the quotas are per minute, so a request in a minute's time is safe. */
+export const THROTTLED_RETRY_AFTER_SECONDS = 60;
+
+function throttled(error: unknown): DirectoryError {
+  return new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', { cause: error, retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS });
+}
+
 /** Thrown inside an attempt to ask for another try after a concurrent change. */
 class Retry {
   constructor(public reason: string) {}
@@ -198,12 +215,26 @@ function sameMember(a: MemberRecord | undefined, b: MemberRecord): boolean {
 }
 
 /** The directory store port implemented on `@forge/kvs`. */
+/** The store's promise-returning methods, whose storage quota errors become DirectoryError('throttled'). */
+const THROTTLE_GUARDED = ['get', 'getMany', 'find', 'count', 'page', 'create', 'replace', 'updateGroup', 'delete', 'groupsOf', 'pendingChanges', 'acknowledge', 'enqueue'] as const;
+
 export class KvsDirectoryStore implements DirectoryStore {
   private readonly kvs: ForgeKvs;
   private readonly now: () => Date;
   private readonly memberPredicate: MemberPredicate | undefined;
 
   constructor(options: KvsDirectoryStoreOptions) {
+    // Every public call answers a storage quota breach as DirectoryError('throttled'), in this one place.
+    for (const name of THROTTLE_GUARDED) {
+      const method = this[name] as (...args: unknown[]) => Promise<unknown>;
+      (this as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+        try {
+          return await method.apply(this, args);
+        } catch (error) {
+          throw isStorageThrottled(error) ? throttled(error) : error;
+        }
+      };
+    }
     this.kvs = options.kvs;
     this.now = options.now ?? (() => new Date());
     this.memberPredicate = options.memberPredicate;
@@ -546,6 +577,7 @@ export class KvsDirectoryStore implements DirectoryStore {
     try {
       await tx.execute();
     } catch (error) {
+      if (isStorageThrottled(error)) throw throttled(error);
       // The KVS does not document the error code of a failed condition, so the state decides what happened.
       const verdict = await diagnose();
       verdict.reason = `${verdict.reason} (${error instanceof Error ? error.message : String(error)})`;

@@ -78,6 +78,11 @@ describe('scimPath', () => {
     expect(scimPath({ path: `/public/${TRIGGER_ID}/` }, BASE_URL)).toBe('/');
   });
 
+  it('reads a request without queryParameters or headers (both optional in @forge/api) as having none', () => {
+    const request = { method: 'GET', path: `/public/${TRIGGER_ID}/Users` } as ForgeWebTriggerRequest;
+    expect(toScimRequest(request, BASE_URL)).toMatchObject({ method: 'GET', path: '/Users', query: {}, headers: {} });
+  });
+
   it('keeps a path that has no trigger prefix', () => {
     expect(scimPath({ path: '/Users/abc' }, 'http://localhost:8080')).toBe('/Users/abc');
   });

@@ -163,7 +163,9 @@ describe('manifest.yml', () => {
     expect(handlerOf(consumer?.function)).toBe('index.syncWorker');
 
     const [schedule] = modules.scheduledTrigger ?? [];
-    expect(schedule).toMatchObject({ key: 'reconcile', interval: 'hour', filter: { appIsLicensed: true } });
+    expect(schedule).toMatchObject({ key: 'reconcile', interval: 'hour' });
+    // Unlicensed (development, staging) installations reconcile too: see the comment in manifest.yml.
+    expect(schedule).not.toHaveProperty('filter');
     expect(handlerOf(schedule?.function)).toBe('index.reconcile');
   });
 
