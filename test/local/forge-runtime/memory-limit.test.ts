@@ -1,0 +1,26 @@
+/**
+ * The local Forge runtime's memory limit in enforce mode. Memory is sampled in the process, not isolated per
+ * invocation (src/local/forge-runtime/invocations.ts), so garbage left by earlier work that the collector frees
+ * meanwhile can hide tens of MB: this file runs alone in its worker and the invocation holds 600 MiB, well past
+ * Forge's 512 MB.
+ */
+import path from 'node:path';
+import { VirtualClock } from '../../../emulators/virtual-clock';
+import { ForgeRuntime } from '../../../src/local/forge-runtime';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
+
+it('fails an invocation that grows the heap past 512 MB at its next platform call, and refuses that call', async () => {
+  const clock = new VirtualClock({ autoAdvance: true });
+  const runtime = new ForgeRuntime({ mode: 'enforce', clock, latency: { kvsMs: 30, remoteMs: 250, deliveryMs: 1000 } });
+  const service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')), clock: () => clock.now() });
+  const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
+  const outcome = runtime.resolver('memory', async () => {
+    const held = Buffer.alloc(600 * 1024 * 1024, 1);
+    await kvs.set('after-allocation', true);
+    // Still in use after the call, so the collector cannot free it before the runtime looks.
+    return held.length;
+  });
+  await expect(outcome).rejects.toMatchObject({ code: 'FUNCTION_OUT_OF_MEMORY' });
+  expect(await createLocalKvs(service).get('after-allocation')).toBeUndefined();
+  expect(runtime.violations.has('invocation-memory')).toBe(true);
+});
