@@ -238,7 +238,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
         return false;
       }
       // What the hourly reconcile and the kicks would do: drain what is pending.
-      if (pending > 0) await runtime.scheduled('drain', () => sync.dispatcher.drain()).catch(() => undefined);
+      if (pending > 0) await runtime.scheduled('drain', () => sync.dispatcher.drain({ sweep: true })).catch(() => undefined);
     }
   };
 

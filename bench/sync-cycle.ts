@@ -193,7 +193,7 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
     snapshot: () => snapshotEmulators(emulators, requests),
     async converge() {
       for (let round = 1; round <= 200; round += 1) {
-        await sync.dispatcher.drain();
+        await sync.dispatcher.drain({ sweep: true });
         await queue.idle();
         if ((await app.store.pendingChanges(1)).entries.length === 0) return round;
       }

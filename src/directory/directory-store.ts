@@ -59,6 +59,13 @@ export class DirectoryError extends Error {
   }
 }
 
+/** One outbox entry: the resource, the version that enqueued it, and when (ISO 8601). */
+export interface PendingChange {
+  readonly resourceKey: string;
+  readonly version: number;
+  readonly enqueuedAt: string;
+}
+
 /** Options of a conditional write: the version the caller last saw (from If-Match), if any. */
 export interface WriteCondition {
   readonly expectedVersion?: number;
@@ -98,8 +105,11 @@ export interface DirectoryStore {
   /** The groups that list `memberId` as a member (the User `groups` attribute). */
   groupsOf(memberId: string): Promise<string[]>;
 
-  /** Reads pending outbox entries (`User.<id>` / `Group.<id>` with the version that enqueued them), oldest first. */
-  pendingChanges(limit: number, cursor?: string): Promise<{ entries: { resourceKey: string; version: number }[]; cursor?: string }>;
+  /**
+   * Reads pending outbox entries (`User.<id>` / `Group.<id>` with the version that enqueued them and when), oldest
+   * first; with `after`, only entries enqueued later than that time (ISO 8601), so a drain can skip what it queued.
+   */
+  pendingChanges(limit: number, cursor?: string, after?: string): Promise<{ entries: PendingChange[]; cursor?: string }>;
   /** Removes an outbox entry if it still has `version`; false when a newer change re-enqueued the resource. */
   acknowledge(resourceKey: string, version: number): Promise<boolean>;
   /** Enqueues resources for the sync engine outside a SCIM write (reconcile, a dependency, an admin retry). */

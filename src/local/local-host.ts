@@ -328,7 +328,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // kill) would only hold its resources back until they expire.
   await sync.dispatcher.releaseAllLeases();
   // Whatever the outbox held when the host stopped is synced now.
-  await queue.push([{ v: 1, type: 'drain' }]);
+  await queue.push([{ v: 1, type: 'drain', sweep: true }]);
 
   return {
     url,

@@ -20,6 +20,7 @@ import {
   type LookupKey,
   type MemberPredicate,
   type MembershipChange,
+  type PendingChange,
   type ResourceKind,
   type ResourcePage,
   type StoredMember,
@@ -491,16 +492,16 @@ export class KvsDirectoryStore implements DirectoryStore {
     };
   }
 
-  async pendingChanges(limit: number, cursor?: string): Promise<{ entries: { resourceKey: string; version: number }[]; cursor?: string }> {
+  async pendingChanges(limit: number, cursor?: string, after = ''): Promise<{ entries: PendingChange[]; cursor?: string }> {
     let query = this.kvs
-      .entity<{ resourceKey: string; version: number }>(OUTBOX_ENTITY)
+      .entity<{ resourceKey: string; version: number; enqueuedAt: string }>(OUTBOX_ENTITY)
       .query()
       .index('enqueuedAt')
-      .where(WhereConditions.greaterThan(''))
+      .where(WhereConditions.greaterThan(after))
       .limit(Math.min(limit, QUERY_PAGE));
     if (cursor) query = query.cursor(cursor);
     const page = await query.getMany();
-    const entries = page.results.map((r) => ({ resourceKey: r.value.resourceKey, version: r.value.version }));
+    const entries = page.results.map((r) => ({ resourceKey: r.value.resourceKey, version: r.value.version, enqueuedAt: r.value.enqueuedAt }));
     return page.nextCursor ? { entries, cursor: page.nextCursor } : { entries };
   }
 

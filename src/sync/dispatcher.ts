@@ -7,7 +7,7 @@
  * resource is leased while a job syncs it, so duplicated or overlapping deliveries never work on one resource at once.
  */
 import { WhereConditions } from '@forge/kvs';
-import type { DirectoryStore } from '../directory/directory-store';
+import type { DirectoryStore, PendingChange } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { MAX_ENTRIES_PER_JOB, PERMISSIONS_KEY, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
 import type { BatchReport, SyncEngine } from './sync-engine';
@@ -21,6 +21,18 @@ const LEASE_PREFIX = 'lease:';
 /** Plain KVS key holding when the one drain scheduled for deferred work fires (milliseconds since the epoch). */
 const DEFERRED_DRAIN_KEY = 'dispatch:deferred';
 const MAX_PUSH = 50;
+/** Plain KVS key holding the enqueue time of the newest entry a drain queued: later drains push only newer ones. */
+const WATERMARK_KEY = 'dispatch:watermark';
+/**
+ * How long entries a drain queued are left to their jobs before any drain pushes them again: the watermark expires
+ * then, and a sweep (a drain from the start: after failures, unleased entries, deferrals, a restart) pushes whatever
+ * is still pending. Longer than a job runs (leases last 900 s; jobs end far sooner).
+ */
+const QUEUED_FOR_SECONDS = 600;
+/** Entries one drain pushes at most: 10 jobs of 100, read in 50 pages of 20, well inside 100 outbound requests. */
+const MAX_DRAIN_ENTRIES = 1000;
+/** Seconds between a drain that stopped at MAX_DRAIN_ENTRIES and the next, keeping under 500 events a minute. */
+const DRAIN_PACE_SECONDS = 15;
 
 /** Dispatcher options. */
 export interface DispatcherOptions {
@@ -65,9 +77,9 @@ export class Dispatcher {
 
   private windowStartedAt: number | undefined;
 
-  /** Schedules a drain now, whatever the kick window (an admin's retry). */
+  /** Schedules a sweep now, whatever the kick window (an admin's retry, a restart): every pending entry is pushed. */
   async drainSoon(): Promise<void> {
-    await this.queue.push([{ v: 1, type: 'drain' }]);
+    await this.queue.push([{ v: 1, type: 'drain', sweep: true }]);
   }
 
   /** Schedules a reconcile now (an admin's "sync now"). */
@@ -75,18 +87,36 @@ export class Dispatcher {
     await this.queue.push([{ v: 1, type: 'reconcile' }]);
   }
 
-  /** Pushes every pending outbox entry as sync jobs; returns how many entries it queued. */
-  async drain(): Promise<number> {
+  /**
+   * Pushes pending outbox entries as sync jobs, at most MAX_DRAIN_ENTRIES, and schedules the next drain when more
+   * are pending. A drain pushes only entries enqueued after those the last drains queued (the watermark), so work
+   * already on the queue is not delivered again; a sweep pushes every pending entry. Returns how many it queued.
+   */
+  async drain(options: { readonly sweep?: boolean } = {}): Promise<number> {
+    const after = options.sweep ? '' : ((await this.kvs.get<string>(WATERMARK_KEY)) ?? '');
     let cursor: string | undefined;
-    const entries: SyncEntry[] = [];
+    const pending: PendingChange[] = [];
+    let more = false;
     do {
-      const page = await this.store.pendingChanges(20, cursor);
-      entries.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
+      const page = await this.store.pendingChanges(20, cursor, after);
       cursor = page.cursor;
+      const last = pending.at(-1)?.enqueuedAt;
+      // Past the cap only entries of the last one's instant are taken, so no instant is split between drains.
+      const taken = pending.length < MAX_DRAIN_ENTRIES ? page.entries : page.entries.filter((e) => e.enqueuedAt === last);
+      pending.push(...taken);
+      if (taken.length < page.entries.length) {
+        more = true;
+        break;
+      }
+      more = cursor !== undefined;
     } while (cursor);
+    const entries: SyncEntry[] = pending.map((e) => ({ key: e.resourceKey, version: e.version }));
     const jobs: SyncJob[] = [];
     for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', entries: entries.slice(i, i + MAX_ENTRIES_PER_JOB) });
     for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
+    const newest = pending.at(-1)?.enqueuedAt;
+    if (newest !== undefined) await this.kvs.set(WATERMARK_KEY, newest, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
+    if (more) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: DRAIN_PACE_SECONDS });
     return entries.length;
   }
 
@@ -103,7 +133,7 @@ export class Dispatcher {
   /** Handles one delivered job; asks for a later retry when Atlassian rate-limited it. */
   async handle(job: SyncJob): Promise<JobOutcome> {
     if (job.type === 'drain') {
-      await this.drain();
+      await this.drain(job.sweep ? { sweep: true } : {});
       return undefined;
     }
     if (job.type === 'reconcile') {
@@ -114,14 +144,15 @@ export class Dispatcher {
     for (const entry of job.entries) if (await this.lease(entry.key)) leased.push(entry);
     // Entries another job holds stay in the outbox; a later drain picks them up once that job is done, or once
     // the lease of a job that died runs out.
-    if (leased.length < job.entries.length) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.min(900, this.options.retryDelaySeconds ?? 60) });
+    if (leased.length < job.entries.length) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: Math.min(900, this.options.retryDelaySeconds ?? 60) });
     try {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
       await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
       if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
       if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
-      if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
+      // Failed entries are behind the watermark: a sweep brings them back.
+      if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
       return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
     } finally {
       for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);
@@ -137,7 +168,8 @@ export class Dispatcher {
     const fireAt = now + delaySeconds * 1000;
     // A drain scheduled to fire by then covers this wait; one that has fired already does not.
     if (!(await this.claim(DEFERRED_DRAIN_KEY, fireAt, delaySeconds, (scheduled) => scheduled > now && scheduled <= fireAt))) return;
-    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds });
+    // The deferred entry (permission sync) is behind the watermark by then: a sweep pushes it.
+    await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds });
   }
 
   /**

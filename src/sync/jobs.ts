@@ -13,7 +13,7 @@ export interface SyncEntry {
 /** A queued job. `v` lets a newer app version recognise events pushed by an older one. */
 export type SyncJob =
   | { readonly v: 1; readonly type: 'sync'; readonly entries: readonly SyncEntry[] }
-  | { readonly v: 1; readonly type: 'drain' }
+  | { readonly v: 1; readonly type: 'drain'; readonly sweep?: true }
   | { readonly v: 1; readonly type: 'reconcile' };
 
 /** The one outbox and sync-link key of the workspace's permission grants (all rules are planned together). */
@@ -27,7 +27,8 @@ export function parseSyncJob(body: unknown): SyncJob | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const candidate = body as Record<string, unknown>;
   if (candidate.v !== 1) return undefined;
-  if (candidate.type === 'drain' || candidate.type === 'reconcile') return { v: 1, type: candidate.type };
+  if (candidate.type === 'drain') return candidate.sweep === true ? { v: 1, type: 'drain', sweep: true } : { v: 1, type: 'drain' };
+  if (candidate.type === 'reconcile') return { v: 1, type: 'reconcile' };
   if (candidate.type !== 'sync' || !Array.isArray(candidate.entries) || candidate.entries.length > MAX_ENTRIES_PER_JOB) return undefined;
   const entries: SyncEntry[] = [];
   for (const entry of candidate.entries as unknown[]) {

@@ -108,3 +108,57 @@ describe('dispatcher kick window', () => {
     expect((await store.pendingChanges(5)).entries).toHaveLength(1);
   });
 });
+
+describe('dispatcher drains', () => {
+  let fixture: KvsFixture;
+  let queue: RecordingQueue;
+
+  function parts() {
+    const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    const sync = createSync({ kvs: fixture.kvs, store, queue, fetch: () => Promise.reject(new Error('no remote calls in this test')), dispatcher: { now: () => fixture.clock.ms } });
+    return { store, dispatcher: sync.dispatcher };
+  }
+
+  const syncedKeys = (): string[] => queue.pushed.flatMap((p) => p.jobs.flatMap((job) => (job.type === 'sync' ? job.entries.map((e) => e.key) : [])));
+  const drains = (): { sweep: boolean; delaySeconds: number | undefined }[] =>
+    queue.pushed.flatMap((p) => p.jobs.filter((job) => job.type === 'drain').map((job) => ({ sweep: job.type === 'drain' && job.sweep === true, delaySeconds: p.delaySeconds })));
+
+  beforeEach(() => {
+    fixture = makeKvs();
+    queue = new RecordingQueue();
+  });
+  afterEach(() => fixture.service.close());
+
+  it('does not push again what an earlier drain queued, and a sweep pushes every pending entry', async () => {
+    const { store, dispatcher } = parts();
+    await store.enqueue(['User.a', 'User.b']);
+    expect(await dispatcher.drain()).toBe(2);
+    fixture.clock.ms += 1000;
+    await store.enqueue(['User.c']);
+    expect(await dispatcher.drain()).toBe(1);
+    expect(await dispatcher.drain()).toBe(0);
+    expect(syncedKeys()).toEqual(['User.a', 'User.b', 'User.c']);
+    expect(await dispatcher.drain({ sweep: true })).toBe(3);
+  });
+
+  it('pushes what is still pending once the watermark has expired', async () => {
+    const { store, dispatcher } = parts();
+    await store.enqueue(['User.a']);
+    await dispatcher.drain();
+    fixture.clock.ms += 601_000;
+    expect(await dispatcher.drain()).toBe(1);
+  });
+
+  it('stops at 1,000 entries without splitting an instant, and schedules the next drain', async () => {
+    const { store, dispatcher } = parts();
+    for (let i = 0; i < 48; i += 1) {
+      await store.enqueue(Array.from({ length: 25 }, (_, j) => `User.u${String(i * 25 + j).padStart(5, '0')}`));
+      fixture.clock.ms += 1;
+    }
+    const first = await dispatcher.drain();
+    expect(first).toBe(1000);
+    expect(drains()).toEqual([{ sweep: false, delaySeconds: 15 }]);
+    expect(await dispatcher.drain()).toBe(200);
+    expect(new Set(syncedKeys()).size).toBe(1200);
+  });
+});
