@@ -232,13 +232,15 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       if (stopped) return false;
       sampleRss();
       const pending = (await app.store.pendingChanges(1)).entries.length;
-      if (pending === 0 && (await Promise.race([runtime.idle().then(() => true), clock.sleep(1).then(() => false)]))) return true;
+      const idle = await Promise.race([runtime.idle().then(() => true), clock.sleep(1).then(() => false)]);
+      if (pending === 0 && idle) return true;
       if (clock.now() - phaseStart > PHASE_CAP_MS || performance.now() - wallPhaseStart > phaseWallCapMs) {
         fatal = `${label} did not converge (${pending > 0 ? 'outbox not empty' : 'queue busy'}); first violations: ${runtime.violations.summary().slice(0, 3).join('; ') || 'none'}`;
         return false;
       }
-      // What the hourly reconcile and the kicks would do: drain what is pending.
-      if (pending > 0) await runtime.scheduled('drain', () => sync.dispatcher.drain({ sweep: true })).catch(() => undefined);
+      // Work pending while nothing runs or waits on the queue is stuck: a sweep, as an admin's retry or the next
+      // hourly reconcile would do. While the queue is busy the app's own drains are left to it.
+      if (pending > 0 && idle) await runtime.scheduled('drain', () => sync.dispatcher.drain({ sweep: true })).catch(() => undefined);
     }
   };
 
