@@ -6,6 +6,8 @@ import type { ScimLogger } from '../scim/error-response';
 import { profileNamed, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
+import { meteredKvs } from '../storage/metered-kvs';
+import { spendCall } from '../sync/call-budget';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
 import { SettingsStore } from '../sync/settings';
 import { SyncLinks } from '../sync/sync-links';
@@ -89,12 +91,14 @@ export function scimWriteAudit(request: ScimRequest, response: ScimResponse, tar
 /** Builds the App. */
 export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
-  const store = new KvsDirectoryStore({ kvs: options.kvs, now, memberPredicate: memberMatches });
-  const tokens = new BearerTokens(options.kvs, now);
-  const links = new SyncLinks(options.kvs);
-  const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
-  const settings = new SettingsStore(options.kvs);
-  const cursorSigner = installationSigner(options.kvs);
+  // Every storage request is counted against the running invocation's budget (src/sync/call-budget.ts).
+  const kvs = meteredKvs(options.kvs, spendCall);
+  const store = new KvsDirectoryStore({ kvs, now, memberPredicate: memberMatches });
+  const tokens = new BearerTokens(kvs, now);
+  const links = new SyncLinks(kvs);
+  const auditLog = options.auditLog ?? new AuditLog({ kvs, now });
+  const settings = new SettingsStore(kvs);
+  const cursorSigner = installationSigner(kvs);
   let cachedProfile: { at: number; profile: ClientProfile } | undefined;
   const profileFromSettings = async (): Promise<ClientProfile> => {
     const at = now().getTime();

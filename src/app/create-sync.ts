@@ -21,6 +21,8 @@ import { groupSlugFor, orgGroupNameFor } from '../targets/group-slug';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
+import { meteredKvs } from '../storage/metered-kvs';
+import { spendCall } from '../sync/call-budget';
 
 /** The secrets the targets need (kept in Forge secret storage; never returned to the UI in full). */
 export interface TargetCredentials {
@@ -132,11 +134,17 @@ function workEmail(user: ScimObject): string | undefined {
 /** Builds the sync engine and its dispatcher. */
 export function createSync(options: SyncOptions): SyncParts {
   const now = options.now ?? (() => new Date());
-  const settingsStore = new SettingsStore(options.kvs);
-  const links = new SyncLinks(options.kvs);
-  const credentialStore = new CredentialStore(options.kvs, now);
-  const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
-  const breaker = new CircuitBreakerStore({ kvs: options.kvs, now });
+  // Storage and remote calls are counted against the running invocation's budget (src/sync/call-budget.ts).
+  const kvs = meteredKvs(options.kvs, spendCall);
+  const fetch: TargetFetch = (url, init) => {
+    spendCall();
+    return options.fetch(url, init);
+  };
+  const settingsStore = new SettingsStore(kvs);
+  const links = new SyncLinks(kvs);
+  const credentialStore = new CredentialStore(kvs, now);
+  const auditLog = options.auditLog ?? new AuditLog({ kvs, now });
+  const breaker = new CircuitBreakerStore({ kvs, now });
   const credentials = options.credentials ?? (() => credentialStore.load());
   let current: SyncSettings | undefined;
   let compiled: { key: string; transform: CompiledTransform | null } | undefined;
@@ -163,14 +171,14 @@ export function createSync(options: SyncOptions): SyncParts {
       orgId,
       directoryId,
       credentials: () => ({ apiKey: found.orgApiKey }),
-      fetch: options.fetch,
+      fetch,
       ...(options.baseUrls?.().admin ? { baseUrl: options.baseUrls().admin } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     const bitbucket = new BitbucketClient({
       workspace,
       credentials: () => ({ email: found.bitbucketEmail, apiToken: found.bitbucketApiToken }),
-      fetch: options.fetch,
+      fetch,
       ...(options.baseUrls?.().bitbucket ? { baseUrl: options.baseUrls().bitbucket } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
@@ -233,7 +241,7 @@ export function createSync(options: SyncOptions): SyncParts {
     now,
     ...(options.permissionQuietSeconds !== undefined ? { permissionQuietSeconds: options.permissionQuietSeconds } : {}),
   });
-  const dispatcher = new Dispatcher(options.store, options.kvs, options.queue, engine, options.dispatcher);
+  const dispatcher = new Dispatcher(options.store, kvs, options.queue, engine, options.dispatcher);
   return {
     settings: settingsStore,
     links,

@@ -9,7 +9,8 @@
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore, PendingChange } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { MAX_ENTRIES_PER_JOB, PERMISSIONS_KEY, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
+import { CONSUMER_BUDGET, withinBudget, type BudgetLimits } from './call-budget';
+import { ENTRIES_PER_JOB, PERMISSIONS_KEY, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
 import type { BatchReport, SyncEngine } from './sync-engine';
 
 const KICK_KEY = 'dispatch:kick';
@@ -48,6 +49,8 @@ export interface DispatcherOptions {
   readonly retryDelaySeconds?: number;
   /** The clock of the kick window (milliseconds since the epoch). */
   readonly now?: () => number;
+  /** What one job may spend (default: Forge's 100 outbound requests and half a consumer's 900 s). */
+  readonly budget?: BudgetLimits;
 }
 
 /** Drains the outbox into jobs and handles jobs. */
@@ -112,7 +115,7 @@ export class Dispatcher {
     } while (cursor);
     const entries: SyncEntry[] = pending.map((e) => ({ key: e.resourceKey, version: e.version }));
     const jobs: SyncJob[] = [];
-    for (let i = 0; i < entries.length; i += MAX_ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', entries: entries.slice(i, i + MAX_ENTRIES_PER_JOB) });
+    for (let i = 0; i < entries.length; i += ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', entries: entries.slice(i, i + ENTRIES_PER_JOB) });
     for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
     const newest = pending.at(-1)?.enqueuedAt;
     if (newest !== undefined) await this.kvs.set(WATERMARK_KEY, newest, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
@@ -130,8 +133,12 @@ export class Dispatcher {
     return this.drain();
   }
 
-  /** Handles one delivered job; asks for a later retry when Atlassian rate-limited it. */
+  /** Handles one delivered job within one invocation's budget; asks for a later retry when Atlassian rate-limited it. */
   async handle(job: SyncJob): Promise<JobOutcome> {
+    return withinBudget(this.options.budget ?? CONSUMER_BUDGET, this.options.now ?? Date.now, () => this.handleJob(job));
+  }
+
+  private async handleJob(job: SyncJob): Promise<JobOutcome> {
     if (job.type === 'drain') {
       await this.drain(job.sweep ? { sweep: true } : {});
       return undefined;
@@ -149,7 +156,8 @@ export class Dispatcher {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
       await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
-      if (report.enqueuedMore) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
+      // More work was enqueued, or the budget left entries behind: a drain picks them up.
+      if (report.enqueuedMore || report.leftover > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
       if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
       // Failed entries are behind the watermark: a sweep brings them back.
       if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });

@@ -19,8 +19,14 @@ export type SyncJob =
 /** The one outbox and sync-link key of the workspace's permission grants (all rules are planned together). */
 export const PERMISSIONS_KEY = 'Permissions.all';
 
-/** At most this many entries per sync job: small events, well under the 100 KB per-event limit. */
+/** At most this many entries in a sync job this version reads (older versions pushed up to 100). */
 export const MAX_ENTRIES_PER_JOB = 100;
+
+/**
+ * Entries a drain puts in one job: about what one invocation finishes within Forge's 100 outbound requests
+ * (src/sync/call-budget.ts; a user costs up to 16, after the job's shared reads), so jobs rarely leave work behind.
+ */
+export const ENTRIES_PER_JOB = 6;
 
 /** Reads a job body; anything else is undefined (logged and acknowledged by the consumer, never thrown). */
 export function parseSyncJob(body: unknown): SyncJob | undefined {

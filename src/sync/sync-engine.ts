@@ -8,6 +8,7 @@ import type { DirectoryStore, StoredMember, StoredResource } from '../directory/
 import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, DirectoryAccount, DirectoryGroup } from '../targets/ports';
 import { TargetError } from '../targets/ports';
+import { budgetAllows } from './call-budget';
 import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
 import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
 import type { LinkDoc, SyncLinks } from './sync-links';
@@ -89,7 +90,19 @@ export interface BatchReport {
   readonly enqueuedMore: boolean;
   /** Set when work was left in the outbox to wait (permission sync until group changes settle): drain again after this. */
   readonly drainAfterSeconds?: number;
+  /** Entries left untouched in the outbox because the invocation's budget ran low (src/sync/call-budget.ts). */
+  readonly leftover: number;
 }
+
+/**
+ * What one resource may cost at most, in outbound requests, before the engine starts on it: reads of its link and
+ * the remote state, its writes, link and outbox updates and its audit entry. A resource is started only when this
+ * much is left, so a job stops between resources, never inside one.
+ */
+const CALLS_PER_USER = 16;
+const CALLS_PER_GROUP = 40;
+/** Run time a resource may take at most before the engine starts on it (several API calls at their latency). */
+const MILLIS_PER_RESOURCE = 30_000;
 
 const RETRY_BASE_MS = 60_000;
 const RETRY_MAX_MS = 6 * 3600_000;
@@ -118,6 +131,7 @@ export class SyncEngine {
       retryAfterSeconds: undefined as number | undefined,
       enqueuedMore: false,
       drainAfterSeconds: undefined as number | undefined,
+      leftover: 0,
     };
     this.enqueued = false;
     if (!targets) {
@@ -189,7 +203,7 @@ export class SyncEngine {
     return Math.max(1, Math.ceil((quiet - (now - changedAt)) / 1000));
   }
 
-  private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number }): Promise<void> {
+  private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: number }): Promise<void> {
     if (entries.length === 0) return;
     const ids = entries.map((e) => e.key.slice('User.'.length));
     const users = await this.deps.store.getMany('User', ids);
@@ -232,6 +246,11 @@ export class SyncEngine {
     }
     const allowed = await this.admitDeprovisioning(planned);
     for (const entry of entries) {
+      // The rest stays in the outbox for the next job when this invocation could not finish another user.
+      if (!budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
+        report.leftover += 1;
+        continue;
+      }
       const changes = planned.get(entry.key) ?? [];
       const user = users.get(entry.key.slice('User.'.length));
       if (!allowed.has(entry.key)) {
@@ -246,13 +265,17 @@ export class SyncEngine {
     }
   }
 
-  private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number }): Promise<boolean> {
+  private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: number }): Promise<boolean> {
     if (entries.length === 0) return false;
     let structural = false;
     const ids = entries.map((e) => e.key.slice('Group.'.length));
     const groups = await this.deps.store.getMany('Group', ids);
     const links = await this.deps.links.getMany(entries.map((e) => e.key));
     for (const entry of entries) {
+      if (!budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
+        report.leftover += 1;
+        continue;
+      }
       const group = groups.get(entry.key.slice('Group.'.length));
       const link = links.get(entry.key);
       await this.applyResource(
