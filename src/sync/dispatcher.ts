@@ -156,8 +156,9 @@ export class Dispatcher {
       const report = await this.engine.process(leased);
       this.options.onBatch?.(report);
       await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
-      // More work was enqueued, or the budget left entries behind: a drain picks them up.
-      if (report.enqueuedMore || report.leftover > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
+      // Entries the budget left behind are enqueued again (after the watermark), so the next drain takes them.
+      if (report.leftover.length > 0) await this.store.enqueue(report.leftover);
+      if (report.enqueuedMore || report.leftover.length > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
       if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
       // Failed entries are behind the watermark: a sweep brings them back.
       if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });

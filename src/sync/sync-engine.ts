@@ -90,8 +90,8 @@ export interface BatchReport {
   readonly enqueuedMore: boolean;
   /** Set when work was left in the outbox to wait (permission sync until group changes settle): drain again after this. */
   readonly drainAfterSeconds?: number;
-  /** Entries left untouched in the outbox because the invocation's budget ran low (src/sync/call-budget.ts). */
-  readonly leftover: number;
+  /** Keys of entries left untouched because the invocation's budget ran low (src/sync/call-budget.ts). */
+  readonly leftover: readonly string[];
 }
 
 /**
@@ -131,7 +131,7 @@ export class SyncEngine {
       retryAfterSeconds: undefined as number | undefined,
       enqueuedMore: false,
       drainAfterSeconds: undefined as number | undefined,
-      leftover: 0,
+      leftover: [] as string[],
     };
     this.enqueued = false;
     if (!targets) {
@@ -203,7 +203,7 @@ export class SyncEngine {
     return Math.max(1, Math.ceil((quiet - (now - changedAt)) / 1000));
   }
 
-  private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: number }): Promise<void> {
+  private async syncUsers(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: string[] }): Promise<void> {
     if (entries.length === 0) return;
     const ids = entries.map((e) => e.key.slice('User.'.length));
     const users = await this.deps.store.getMany('User', ids);
@@ -248,7 +248,7 @@ export class SyncEngine {
     for (const entry of entries) {
       // The rest stays in the outbox for the next job when this invocation could not finish another user.
       if (!budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
-        report.leftover += 1;
+        report.leftover.push(entry.key);
         continue;
       }
       const changes = planned.get(entry.key) ?? [];
@@ -265,7 +265,7 @@ export class SyncEngine {
     }
   }
 
-  private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: number }): Promise<boolean> {
+  private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: string[] }): Promise<boolean> {
     if (entries.length === 0) return false;
     let structural = false;
     const ids = entries.map((e) => e.key.slice('Group.'.length));
@@ -273,7 +273,7 @@ export class SyncEngine {
     const links = await this.deps.links.getMany(entries.map((e) => e.key));
     for (const entry of entries) {
       if (!budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
-        report.leftover += 1;
+        report.leftover.push(entry.key);
         continue;
       }
       const group = groups.get(entry.key.slice('Group.'.length));
