@@ -30,8 +30,11 @@ const WATERMARK_KEY = 'dispatch:watermark';
  * is still pending. Longer than a job runs (leases last 900 s; jobs end far sooner).
  */
 const QUEUED_FOR_SECONDS = 600;
-/** Entries one drain pushes at most: 10 jobs of 100, read in 50 pages of 20, well inside 100 outbound requests. */
-const MAX_DRAIN_ENTRIES = 1000;
+/**
+ * Entries one drain pushes at most: 100 jobs of ENTRIES_PER_JOB (100 events), read in 30 pages of 20, well inside
+ * 100 outbound requests; one such drain every DRAIN_PACE_SECONDS is 400 events a minute, under Forge's 500.
+ */
+const MAX_DRAIN_ENTRIES = 100 * ENTRIES_PER_JOB;
 /** Seconds between a drain that stopped at MAX_DRAIN_ENTRIES and the next, keeping under 500 events a minute. */
 const DRAIN_PACE_SECONDS = 15;
 
