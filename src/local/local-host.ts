@@ -18,11 +18,13 @@ import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type Loca
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
 import { makeAdminHandlers } from '../admin/admin-handlers';
 import { createAdminBridge } from './admin-bridge';
+import { localEmulatorKey } from './local-secrets';
 import { randomBytes } from 'node:crypto';
 import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
   createEmulatorRouter,
+  EMULATOR_BITBUCKET_EMAIL,
   listenOn,
   createLinkedEmulators,
   EMULATED_BITBUCKET_RESOURCE_ID,
@@ -80,6 +82,8 @@ export interface LocalHostOptions {
   readonly adminKey?: string;
   /** The built admin page (default static/admin/dist). */
   readonly adminStaticDir?: string;
+  /** The key the served emulators require (local-secrets.ts); generated and kept in the store when absent. */
+  readonly emulatorKey?: string;
 }
 
 /** A running local host. */
@@ -97,6 +101,8 @@ export interface LocalHost {
   readonly emulators: LinkedEmulators | undefined;
   /** Base URLs of the emulated APIs, when emulated. */
   readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  /** The key the emulated APIs require (Bearer for the Admin API, Basic with the emulated admin's email for Bitbucket), when emulated. */
+  readonly emulatorKey: string | undefined;
   /** The admin page's URL, with the admin key in its fragment. */
   readonly adminUrl: string;
   close(): Promise<void>;
@@ -186,10 +192,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
-  const emulators = options.atlassian
+  // The emulators require a key as the real APIs require credentials; the host's own sync uses it (below).
+  const emulatorKey = options.atlassian ? undefined : await localEmulatorKey(kvs, options.emulatorKey);
+  const emulators = emulatorKey === undefined
     ? undefined
-    : createLinkedEmulators({ clock: systemClock, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
-  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket }) : undefined;
+    : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
+  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket, maxBodyBytes: defaultServiceLimits.maxBodyBytes }) : undefined;
   let emulatorUrls: { admin: string; bitbucket: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
@@ -214,7 +222,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       options.atlassian ??
       // Called only once the sync below exists, so its own credential store serves.
       (await sync.credentials.load()) ??
-      (emulators ? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' } : undefined),
+      (emulatorKey !== undefined ? { orgApiKey: emulatorKey, bitbucketEmail: EMULATOR_BITBUCKET_EMAIL, bitbucketApiToken: emulatorKey } : undefined),
     audit: engineAudit,
     auditLog: app.auditLog,
     clock: options.targetClock ?? runtime.appClock,
@@ -340,6 +348,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     runtime,
     emulators,
     emulatorUrls,
+    emulatorKey,
     adminUrl: `${url}/admin/#key=${adminKey}`,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);

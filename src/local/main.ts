@@ -9,6 +9,7 @@
  * and ADMIN_KEY (the admin page's key; generated and kept when unset).
  */
 import path from 'node:path';
+import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulators';
 import { startLocalHost } from './local-host';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
+    console.log(`${EMULATOR_KEY_LINE_PREFIX}${local.emulatorKey ?? ''}`);
+    console.log(`  (Admin API: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>; kept in the data directory)`);
   } else if (adminBaseUrl || bitbucketBaseUrl) {
     console.log(`Atlassian APIs: ${adminBaseUrl ?? 'the real Admin API'} and ${bitbucketBaseUrl ?? 'the real Bitbucket API'}, with the credentials from the environment`);
   } else {

@@ -88,9 +88,10 @@ describe('kill -9 of the local host mid-sync', () => {
     const env = {
       ATLASSIAN_ADMIN_BASE_URL: emulator.adminUrl,
       BITBUCKET_BASE_URL: emulator.bitbucketUrl,
-      ATLASSIAN_ORG_API_KEY: 'crash-test-org-api-key',
+      // The emulators accept only the key they printed, as org API key and as the admin's API token.
+      ATLASSIAN_ORG_API_KEY: emulator.key,
       BITBUCKET_EMAIL: 'admin@emulated.example',
-      BITBUCKET_API_TOKEN: 'crash-test-api-token',
+      BITBUCKET_API_TOKEN: emulator.key,
       SETTINGS_FILE: settingsFile,
     };
     // The `node` launcher makes the server this test's direct child, so SIGKILL hits the server process itself.
