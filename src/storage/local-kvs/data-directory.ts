@@ -11,6 +11,9 @@
  *   mismatch, or no newline), discards and truncates away. A bad line followed by good ones is corruption and fails.
  * - `LOCK`: see lock-file.ts.
  *
+ * The directory is created 0700 and every file in it 0600 (an existing directory and its files are tightened to that
+ * when opened), so other local users read nothing of it; secrets are moreover encrypted (secret-cipher.ts).
+ *
  * Compaction writes a temporary snapshot of generation g+1, creates the empty `wal-<g+1>.log`, renames the snapshot
  * into place and deletes the old log. A crash before the rename leaves the old snapshot and log plus an empty newer
  * log, which load discards; a crash after it leaves a stale older log, which load deletes.
@@ -28,6 +31,10 @@ const SNAPSHOT_VERSION = 1;
 const LOG_PATTERN = /^wal-(\d+)\.log$/;
 const NEWLINE = 0x0a;
 const WRITE_CHUNK_BYTES = 1 << 20;
+/** Only the owner may list or enter the directory. */
+export const DIRECTORY_MODE = 0o700;
+/** Only the owner may read or write a file in it. */
+export const FILE_MODE = 0o600;
 
 /** How a data directory is opened. */
 export interface DataDirectoryOptions {
@@ -63,7 +70,7 @@ export class DataDirectory {
     /** What was recovered when the directory was opened. */
     readonly recovery: RecoveryReport,
   ) {
-    this.fd = fs.openSync(this.logPath(generation), 'a');
+    this.fd = fs.openSync(this.logPath(generation), 'a', FILE_MODE);
     this.bytes = logBytes;
     this.compactionThreshold = options.compactAfterBytes;
     if (logBytes === 0) {
@@ -73,7 +80,8 @@ export class DataDirectory {
 
   /** Locks and loads `options.directory`, passing every recovered mutation to `apply` in commit order. */
   static open(options: DataDirectoryOptions, apply: (mutation: Mutation) => void): DataDirectory {
-    fs.mkdirSync(options.directory, { recursive: true });
+    fs.mkdirSync(options.directory, { recursive: true, mode: DIRECTORY_MODE });
+    tighten(options.directory);
     const lock = lockDirectory(options.directory);
     try {
       fs.rmSync(path.join(options.directory, SNAPSHOT_TEMP_FILE), { force: true });
@@ -129,7 +137,7 @@ export class DataDirectory {
     try {
       writeSnapshot(temp, next, items);
       // The new log exists before the snapshot that refers to it; an empty newer log is discarded by load.
-      nextFd = fs.openSync(this.logPath(next), 'a');
+      nextFd = fs.openSync(this.logPath(next), 'a', FILE_MODE);
       fs.renameSync(temp, path.join(this.options.directory, SNAPSHOT_FILE));
     } catch (error) {
       if (nextFd !== undefined) {
@@ -301,7 +309,7 @@ function writeSnapshot(file: string, generation: number, items: Iterable<[string
     lines.push(JSON.stringify([ns, key, item]));
     count += 1;
   }
-  const fd = fs.openSync(file, 'w');
+  const fd = fs.openSync(file, 'w', FILE_MODE);
   try {
     let chunk = `${JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, generation, items: count })}\n`;
     for (const line of lines) {
@@ -315,6 +323,25 @@ function writeSnapshot(file: string, generation: number, items: Iterable<[string
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes an existing directory 0700 and the files in it 0600, as a new one is created: a directory written by an
+ * earlier version (0755, files 0644) stops being readable by other users. Entries it may not change are left as they are.
+ */
+function tighten(directory: string): void {
+  chmodAtMost(directory, DIRECTORY_MODE);
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+    if (entry.isFile()) chmodAtMost(path.join(directory, entry.name), FILE_MODE);
+  }
+}
+
+function chmodAtMost(target: string, mode: number): void {
+  try {
+    if ((fs.statSync(target).mode & 0o777 & ~mode) !== 0) fs.chmodSync(target, mode);
+  } catch {
+    // Not ours to change (another owner, a read-only mount): the open goes on with what is there.
   }
 }
 
