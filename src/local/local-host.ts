@@ -18,8 +18,7 @@ import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type Loca
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
 import { makeAdminHandlers } from '../admin/admin-handlers';
 import { createAdminBridge } from './admin-bridge';
-import { localEmulatorKey } from './local-secrets';
-import { randomBytes } from 'node:crypto';
+import { localAdminKey, localEmulatorKey } from './local-secrets';
 import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
@@ -43,6 +42,8 @@ export interface LocalHostOptions {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** The key file secrets in dataDir are encrypted under (default DATA_KEY_FILE, else ~/.config/bitbucket-scim-sync/data.key). */
+  readonly dataKeyFile?: string;
   /** When set, this token is accepted (its hash is stored); otherwise a token is generated on first start. */
   readonly bearerToken?: string;
   /** `lenient` or `strict-rfc`, pinned (SCIM_PROFILE); without it the settings' `scimProfile` applies. */
@@ -165,6 +166,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const kvsService = createLocalKvsService({
     entities: loadEntityDefinitions(manifestPath),
     dataDir: options.dataDir,
+    ...(options.dataKeyFile !== undefined ? { dataKeyFile: options.dataKeyFile } : {}),
     fsync: options.fsync ?? false,
     // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
     quotaMode: 'record',
@@ -248,12 +250,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   let scimBaseUrl = '';
-  const ADMIN_KEY_KV = 'local:admin-key';
-  let adminKey = options.adminKey ?? (await kvs.get<string>(ADMIN_KEY_KV));
-  if (!adminKey) {
-    adminKey = randomBytes(18).toString('base64url');
-    await kvs.set(ADMIN_KEY_KV, adminKey);
-  }
+  const adminKey = await localAdminKey(kvs, options.adminKey);
   const adminBridge = createAdminBridge({
     handlers: makeAdminHandlers({
       getApp: async () => app,

@@ -6,7 +6,8 @@
  * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings), with
  * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
  * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
- * and ADMIN_KEY (the admin page's key; generated and kept when unset).
+ * ADMIN_KEY (the admin page's key; generated and kept when unset), and DATA_KEY_FILE (the key that encrypts the
+ * data directory's secrets; ~/.config/bitbucket-scim-sync/data.key by default).
  */
 import path from 'node:path';
 import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulators';
@@ -48,6 +49,10 @@ async function main(): Promise<void> {
     ...(process.env.ADMIN_KEY ? { adminKey: process.env.ADMIN_KEY } : {}),
   });
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);
+  if (local.kvs.dataKey) {
+    const { file, created } = local.kvs.dataKey;
+    console.log(`Secrets in the data directory are encrypted with the key in ${file}${created ? ' (created now)' : ''}: back it up apart from the data directory; without it the tokens and credentials are lost`);
+  }
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
   console.log(`Admin page: ${local.adminUrl}`);
   if (local.emulatorUrls) {

@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { lockDirectory, type DirectoryLock } from './lock-file';
+import { isDiskItem, SecretSealing } from './sealed-items';
 import type { Mutation, StoredItem } from './types';
 
 const SNAPSHOT_FILE = 'snapshot.jsonl';
@@ -44,6 +45,8 @@ export interface DataDirectoryOptions {
   fsync: boolean;
   /** Log size in bytes past which the service compacts the log into a new snapshot. */
   compactAfterBytes: number;
+  /** Seals secrets in the log and snapshot (sealed-items.ts); without it they are written as they are. */
+  sealing?: SecretSealing;
 }
 
 /** What loading found, for diagnostics and tests. */
@@ -61,6 +64,7 @@ export class DataDirectory {
   private fd: number;
   private bytes: number;
   private compactionThreshold: number;
+  private readonly sealing: SecretSealing;
 
   private constructor(
     private readonly options: DataDirectoryOptions,
@@ -73,6 +77,7 @@ export class DataDirectory {
     this.fd = fs.openSync(this.logPath(generation), 'a', FILE_MODE);
     this.bytes = logBytes;
     this.compactionThreshold = options.compactAfterBytes;
+    this.sealing = options.sealing ?? new SecretSealing(undefined);
     if (logBytes === 0) {
       syncDirectory(options.directory);
     }
@@ -85,10 +90,11 @@ export class DataDirectory {
     const lock = lockDirectory(options.directory);
     try {
       fs.rmSync(path.join(options.directory, SNAPSHOT_TEMP_FILE), { force: true });
-      const snapshot = readSnapshot(path.join(options.directory, SNAPSHOT_FILE), apply);
+      const sealing = options.sealing ?? new SecretSealing(undefined);
+      const snapshot = readSnapshot(path.join(options.directory, SNAPSHOT_FILE), apply, sealing);
       const generation = snapshot?.generation ?? 1;
       removeStaleLogs(options.directory, generation);
-      const replay = replayLog(path.join(options.directory, logName(generation)), apply);
+      const replay = replayLog(path.join(options.directory, logName(generation)), apply, sealing);
       return new DataDirectory(options, lock, generation, replay.validBytes, {
         snapshotItems: snapshot?.items ?? 0,
         replayedRecords: replay.records,
@@ -105,6 +111,11 @@ export class DataDirectory {
     return this.bytes;
   }
 
+  /** How many secrets were read in clear (written before encryption at rest); compact to rewrite them sealed. */
+  get plaintextSecrets(): number {
+    return this.sealing.plaintextSecrets;
+  }
+
   /** Whether the log has grown past the compaction threshold (raised after a failed compaction). */
   get needsCompaction(): boolean {
     return this.bytes > this.compactionThreshold;
@@ -112,7 +123,7 @@ export class DataDirectory {
 
   /** Appends one committed request's mutations as a single log line; returns only once the line is written. */
   append(mutations: readonly Mutation[]): void {
-    const line = encodeRecord(mutations);
+    const line = encodeRecord(mutations, this.sealing);
     try {
       writeFully(this.fd, line);
       if (this.options.fsync) {
@@ -135,7 +146,7 @@ export class DataDirectory {
     const temp = path.join(this.options.directory, SNAPSHOT_TEMP_FILE);
     let nextFd: number | undefined;
     try {
-      writeSnapshot(temp, next, items);
+      writeSnapshot(temp, next, items, this.sealing);
       // The new log exists before the snapshot that refers to it; an empty newer log is discarded by load.
       nextFd = fs.openSync(this.logPath(next), 'a', FILE_MODE);
       fs.renameSync(temp, path.join(this.options.directory, SNAPSHOT_FILE));
@@ -174,9 +185,9 @@ function logName(generation: number): string {
   return `wal-${generation}.log`;
 }
 
-/** Encodes one log line: `<payload bytes> <crc32 hex> <payload>\n`. */
-export function encodeRecord(mutations: readonly Mutation[]): Buffer {
-  const payload = Buffer.from(JSON.stringify(mutations), 'utf8');
+/** Encodes one log line: `<payload bytes> <crc32 hex> <payload>\n`, secrets sealed by `sealing` when given. */
+export function encodeRecord(mutations: readonly Mutation[], sealing?: SecretSealing): Buffer {
+  const payload = Buffer.from(JSON.stringify(sealing === undefined ? mutations : mutations.map((m) => sealing.mutationToDisk(m))), 'utf8');
   const header = Buffer.from(`${payload.length} ${crc32(payload).toString(16).padStart(8, '0')} `, 'latin1');
   return Buffer.concat([header, payload, Buffer.from([NEWLINE])]);
 }
@@ -184,6 +195,7 @@ export function encodeRecord(mutations: readonly Mutation[]): Buffer {
 function replayLog(
   logPath: string,
   apply: (mutation: Mutation) => void,
+  sealing: SecretSealing,
 ): { records: number; validBytes: number; discardedBytes: number } {
   let data: Buffer;
   try {
@@ -198,7 +210,7 @@ function replayLog(
   let records = 0;
   while (offset < data.length) {
     const end = data.indexOf(NEWLINE, offset);
-    const mutations = end === -1 ? undefined : decodeRecord(data.subarray(offset, end));
+    const mutations = end === -1 ? undefined : decodeRecord(data.subarray(offset, end), sealing);
     if (mutations === undefined) {
       const isLastLine = end === -1 || end === data.length - 1;
       if (!isLastLine) {
@@ -215,8 +227,11 @@ function replayLog(
   return { records, validBytes: offset, discardedBytes: 0 };
 }
 
-/** Decodes one log line without its newline; undefined when the length or checksum does not match. */
-export function decodeRecord(line: Buffer): Mutation[] | undefined {
+/**
+ * Decodes one log line without its newline, opening sealed secrets with `sealing`; undefined when the length or
+ * checksum does not match. A secret that does not open throws (DataKeyError): that is a wrong key, not a torn line.
+ */
+export function decodeRecord(line: Buffer, sealing: SecretSealing = new SecretSealing(undefined)): Mutation[] | undefined {
   const firstSpace = line.indexOf(0x20);
   const secondSpace = firstSpace === -1 ? -1 : line.indexOf(0x20, firstSpace + 1);
   if (secondSpace === -1) {
@@ -231,38 +246,32 @@ export function decodeRecord(line: Buffer): Mutation[] | undefined {
   if (crc32(payload) !== Number.parseInt(checksum, 16)) {
     return undefined;
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(payload.toString('utf8'));
-    return Array.isArray(parsed) && parsed.every(isMutation) ? parsed : undefined;
+    parsed = JSON.parse(payload.toString('utf8'));
   } catch {
     return undefined;
   }
+  if (!Array.isArray(parsed) || !parsed.every(isDiskMutation)) {
+    return undefined;
+  }
+  return parsed.map((m: DiskMutation) => (m.t === 'del' ? m : { ...m, item: sealing.fromDisk(m.ns, m.key, m.item) }));
 }
 
-function isMutation(value: unknown): value is Mutation {
+type DiskMutation = { t: 'del'; ns: string; key: string } | { t: 'put'; ns: string; key: string; item: Parameters<SecretSealing['fromDisk']>[2] };
+
+function isDiskMutation(value: unknown): value is DiskMutation {
   if (typeof value !== 'object' || value === null) {
     return false;
   }
   const { t, ns, key, item } = value as Record<string, unknown>;
-  return typeof ns === 'string' && typeof key === 'string' && (t === 'del' || (t === 'put' && isStoredItem(item)));
-}
-
-function isStoredItem(value: unknown): value is StoredItem {
-  if (typeof value !== 'object' || value === null) {
-    return false;
-  }
-  const { createdAt, updatedAt, expireAt } = value as Record<string, unknown>;
-  return (
-    'value' in value &&
-    typeof createdAt === 'number' &&
-    typeof updatedAt === 'number' &&
-    (expireAt === undefined || typeof expireAt === 'number')
-  );
+  return typeof ns === 'string' && typeof key === 'string' && (t === 'del' || (t === 'put' && isDiskItem(item)));
 }
 
 function readSnapshot(
   snapshotPath: string,
   apply: (mutation: Mutation) => void,
+  sealing: SecretSealing,
 ): { generation: number; items: number } | undefined {
   let text: string;
   try {
@@ -290,10 +299,10 @@ function readSnapshot(
       continue;
     }
     const [ns, key, item] = JSON.parse(line) as [unknown, unknown, unknown];
-    if (typeof ns !== 'string' || typeof key !== 'string' || !isStoredItem(item)) {
+    if (typeof ns !== 'string' || typeof key !== 'string' || !isDiskItem(item)) {
       throw new Error(`${snapshotPath} line ${i + 1} is not a stored item`);
     }
-    apply({ t: 'put', ns, key, item });
+    apply({ t: 'put', ns, key, item: sealing.fromDisk(ns, key, item) });
     items += 1;
   }
   if (items !== header.items) {
@@ -302,11 +311,11 @@ function readSnapshot(
   return { generation: header.generation, items };
 }
 
-function writeSnapshot(file: string, generation: number, items: Iterable<[string, string, StoredItem]>): void {
+function writeSnapshot(file: string, generation: number, items: Iterable<[string, string, StoredItem]>, sealing: SecretSealing): void {
   const lines: string[] = [];
   let count = 0;
   for (const [ns, key, item] of items) {
-    lines.push(JSON.stringify([ns, key, item]));
+    lines.push(JSON.stringify([ns, key, sealing.toDisk(ns, key, item)]));
     count += 1;
   }
   const fd = fs.openSync(file, 'w', FILE_MODE);
