@@ -11,7 +11,9 @@
  */
 import path from 'node:path';
 import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulators';
+import { weakTokenProblem } from '../auth/token-strength';
 import { startLocalHost } from './local-host';
+import { adminPageLine, tokenLines } from './startup-lines';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
 function positiveSeconds(name: string, raw: string): number {
@@ -26,6 +28,12 @@ async function main(): Promise<void> {
   const host = process.env.HOST ?? '127.0.0.1';
   const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
   const bearerToken = process.env.SCIM_BEARER_TOKEN || undefined;
+  const adminKey = process.env.ADMIN_KEY || undefined;
+  // Tokens from the environment must be as strong as the ones the host generates (token-strength.ts).
+  for (const [name, value] of [['SCIM_BEARER_TOKEN', bearerToken], ['ADMIN_KEY', adminKey]] as const) {
+    const problem = value === undefined ? undefined : weakTokenProblem(name, value);
+    if (problem !== undefined) throw new Error(problem);
+  }
   const orgApiKey = process.env.ATLASSIAN_ORG_API_KEY;
   const bitbucketEmail = process.env.BITBUCKET_EMAIL;
   const bitbucketApiToken = process.env.BITBUCKET_API_TOKEN;
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
     ...(adminBaseUrl || bitbucketBaseUrl ? { targetBaseUrls: { ...(adminBaseUrl ? { admin: adminBaseUrl } : {}), ...(bitbucketBaseUrl ? { bitbucket: bitbucketBaseUrl } : {}) } } : {}),
     ...(process.env.SETTINGS_FILE ? { settingsFile: path.resolve(process.env.SETTINGS_FILE) } : {}),
     ...(process.env.SYNC_LEASE_SECONDS ? { leaseSeconds: positiveSeconds('SYNC_LEASE_SECONDS', process.env.SYNC_LEASE_SECONDS) } : {}),
-    ...(process.env.ADMIN_KEY ? { adminKey: process.env.ADMIN_KEY } : {}),
+    ...(adminKey ? { adminKey } : {}),
   });
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);
   if (local.kvs.dataKey) {
@@ -54,7 +62,7 @@ async function main(): Promise<void> {
     console.log(`Secrets in the data directory are encrypted with the key in ${file}${created ? ' (created now)' : ''}: back it up apart from the data directory; without it the tokens and credentials are lost`);
   }
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
-  console.log(`Admin page: ${local.adminUrl}`);
+  console.log(adminPageLine(local.adminUrl, adminKey));
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
@@ -65,14 +73,12 @@ async function main(): Promise<void> {
   } else {
     console.log('Atlassian APIs: the real ones, with the credentials from the environment');
   }
-  if (local.generatedToken) {
-    console.log(`SCIM bearer token (shown once, only its hash is kept): ${local.generatedToken}`);
-  } else if (bearerToken) {
-    console.log('SCIM bearer token: the value of SCIM_BEARER_TOKEN');
-  } else {
-    const tokens = await local.app.tokens.list();
-    console.log(`SCIM bearer token: already configured (${tokens.map((t) => `…${t.suffix}`).join(', ')}); set SCIM_BEARER_TOKEN to use a known one`);
-  }
+  const tokenInput = {
+    ...(local.generatedToken !== undefined ? { generatedToken: local.generatedToken } : {}),
+    ...(local.bearerTokenOutcome !== undefined ? { outcome: local.bearerTokenOutcome } : {}),
+    tokens: await local.app.tokens.list(),
+  };
+  for (const line of tokenLines(tokenInput)) console.log(line);
   // A signal to the process group reaches this process twice (directly and forwarded by tsx); a repeated
   // signal must not kill it halfway through closing, which would leave the data directory locked.
   let stopping = false;

@@ -2,7 +2,7 @@
  * End-to-end tests of `npm start`: the local host runs as a real child process and is spoken to over real HTTP,
  * covering what an operator relies on: the startup output, bearer tokens, persistence across restarts and a crash.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,11 @@ const tempDirs: string[] = [];
  */
 function holdsLock(dataDir: string): boolean {
   return existsSync(path.join(dataDir, 'LOCK'));
+}
+
+/** A token as strong as SCIM_BEARER_TOKEN must be (src/auth/token-strength.ts): 256 random bits. */
+function newToken(): string {
+  return `e2e-${randomBytes(32).toString('base64url')}`;
 }
 
 function newDataDir(): string {
@@ -235,7 +240,7 @@ describe('npm start (the local host as a process)', () => {
   });
 
   it('accepts the token given in SCIM_BEARER_TOKEN and prints none of its own', async () => {
-    const token = `e2e-${randomUUID()}-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token });
     expect(host.generatedToken).toBeUndefined();
     expect(host.stdout()).toContain('SCIM bearer token: the value of SCIM_BEARER_TOKEN');
@@ -249,7 +254,7 @@ describe('npm start (the local host as a process)', () => {
   });
 
   it('answers 401 without a valid token and SCIM 404 errors for unknown paths, all as application/scim+json', async () => {
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token });
 
     const anonymous = await scim(host, 'GET', '/Users', { token: null });
@@ -277,7 +282,7 @@ describe('npm start (the local host as a process)', () => {
 
   it('loses no acknowledged POST when killed with SIGKILL right after a burst', async () => {
     const dataDir = newDataDir();
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     // The `node` launcher makes the server this test's direct child, so SIGKILL hits the server process itself.
     const host = await startLocalHostProcess({ dataDir, bearerToken: token, launcher: 'node' });
     const userNames = Array.from({ length: 150 }, (_, i) => `burst-${i}-${randomUUID()}@example.com`);
@@ -305,7 +310,7 @@ describe('npm start (the local host as a process)', () => {
 
   it('keeps every acknowledged POST and no torn user when killed with SIGKILL while writes are in flight', async () => {
     const dataDir = newDataDir();
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir, bearerToken: token, launcher: 'node' });
     const attempted = new Set<string>();
     const acknowledged = new Map<string, string>();
@@ -341,7 +346,7 @@ describe('npm start (the local host as a process)', () => {
   });
 
   it('requires the printed emulator key on the emulated APIs it serves beside SCIM', async () => {
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token });
     const origin = new URL(host.scimBaseUrl).origin;
     const key = host.emulatorKey;
@@ -361,7 +366,7 @@ describe('npm start (the local host as a process)', () => {
   });
 
   it('refuses 600 MiB sent to an emulator path without holding it, and serves SCIM right after, under 500 MiB peak', async () => {
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     // The `node` launcher makes the server this test's direct child, so its pid is the server's.
     const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token, launcher: 'node' });
     const origin = new URL(host.scimBaseUrl).origin;

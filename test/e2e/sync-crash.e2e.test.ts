@@ -18,7 +18,8 @@ import { actualState, appliedWrites, directoryOverScim, expectedState, populate,
 // Three process starts (emulators, host, host again) at a few seconds each, the load, the sync and its resumption.
 jest.setTimeout(120_000);
 
-const TOKEN = 'sync-crash-e2e-token';
+// As strong as SCIM_BEARER_TOKEN must be (src/auth/token-strength.ts).
+const TOKEN = 'sync-crash-e2e-token-Qm7vX2pL9sT4wZ8kR1nB5yH3';
 const USERS = 300;
 const GROUPS = 30;
 /** Real milliseconds the emulators add to every request: the sync takes several seconds, so the kill lands inside it. */
