@@ -123,11 +123,15 @@ export const EMULATED_TARGET: SyncSettings['target'] = {
   workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
 };
 
+/** The header the local host gives the app the socket's peer address in; a client's own copy is dropped. */
+const PEER_HEADER = 'x-local-peer-address';
+
 function forgeHeaders(request: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(request.headersDistinct)) {
-    if (values) out[name] = values;
+    if (values && name !== PEER_HEADER) out[name] = values;
   }
+  out[PEER_HEADER] = [request.socket.remoteAddress ?? 'unknown'];
   return out;
 }
 
@@ -210,7 +214,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
   const late: { dispatcher?: SyncParts['dispatcher'] } = {};
-  const app = createApp({ kvs, logger, ...(pinnedProfile ? { profile: () => pinnedProfile } : {}), onWrite: async () => late.dispatcher?.kick() });
+  const app = createApp({
+    kvs,
+    logger,
+    ...(pinnedProfile ? { profile: () => pinnedProfile } : {}),
+    onWrite: async () => late.dispatcher?.kick(),
+    // Failed authentications are recorded with the socket's address, which only this host sets.
+    failureSource: (request) => request.headers[PEER_HEADER]?.[0],
+    scheduleFlush: (run, ms) => setTimeout(run, ms).unref(),
+  });
   const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
   runtime.consume(
     SYNC_QUEUE_KEY,
@@ -358,6 +370,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       runtime.stop();
+      await app.authFailures.flush().catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -252,6 +252,15 @@ describe('the admin page on the local host', () => {
     await checkSection('5-status');
   });
 
+  step('Status: requests with a wrong token show up as failed sign-ins with their address', async () => {
+    for (let i = 0; i < 2; i += 1) expect((await scim('GET', 'Users', 'a-stale-token', undefined)).status).toBe(401);
+    await openSection('status');
+    const notice = page.getByTestId('status-auth-failures');
+    await notice.getByText('SCIM requests with a wrong token').waitFor({ timeout: 15_000 });
+    await notice.getByText(/2 requests this hour .* from 127\.0\.0\.1/).waitFor();
+    await checkSection('5b-status-auth-failures');
+  });
+
   step('Group permissions: a rule for the pushed group previews its grants and the diff, and saves', async () => {
     await openSection('permissions');
     await page.getByText('No rules yet').waitFor();
