@@ -7,7 +7,8 @@
  * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
  * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
  * ADMIN_KEY (the admin page's key; generated and kept when unset), and DATA_KEY_FILE (the key that encrypts the
- * data directory's secrets; ~/.config/bitbucket-scim-sync/data.key by default).
+ * data directory's secrets; ~/.config/bitbucket-scim-sync/data.key by default). SCIM_BEARER_TOKEN and ADMIN_KEY must
+ * pass the strength rule of src/auth/token-strength.ts, or it refuses to start and says how to make one.
  */
 import path from 'node:path';
 import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulators';
