@@ -2,9 +2,11 @@
  * The emulated Atlassian APIs as a server of their own: a linked Admin API and Bitbucket pair on the system
  * clock, served under `/emulated/admin` and `/emulated/bitbucket`, plus `/emulator/state` (a snapshot with
  * the write logs; `?logs=false` for the state only) and `/emulator/counts` (requests and writes so far) for
- * tests. Run apart from the local host, its state outlives a crash of the host.
+ * tests. Run apart from the local host, its state outlives a crash of the host. Everything it serves requires the
+ * emulator key (emulator-access.ts); the state paths take it as `Authorization: Bearer <key>`.
  */
 import { createServer, type Server } from 'node:http';
+import { bearerMatches, generateEmulatorKey } from './emulator-access';
 import type { Emulator } from './emulator-types';
 import { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRouter, listenOn } from './http';
 import { createLinkedEmulators, type LinkedEmulators } from './linked-emulators';
@@ -27,6 +29,10 @@ export interface EmulatorServerOptions {
   readonly latencyMs?: number;
   /** Defaults to the system clock. */
   readonly clock?: Clock;
+  /** The emulator key every request must carry; generated when absent. */
+  readonly key?: string;
+  /** The largest request body read (the SCIM API's 1 MiB by default); larger ones answer 413. */
+  readonly maxBodyBytes?: number;
 }
 
 /** What `/emulator/counts` answers. */
@@ -41,6 +47,8 @@ export interface EmulatorServer {
   readonly url: string;
   readonly adminUrl: string;
   readonly bitbucketUrl: string;
+  /** The key the emulators require (print it: `Emulator key: <key>`). */
+  readonly key: string;
   readonly emulators: LinkedEmulators;
   close(): Promise<void>;
 }
@@ -51,12 +59,15 @@ function counting(emulator: Emulator, count: () => void): Emulator {
       count();
       return emulator.handle(request);
     },
+    refuse: (request) => emulator.refuse?.(request),
   };
 }
 
 /** Starts the emulators on their own port; resolves once they listen. */
 export async function startEmulatorServer(options: EmulatorServerOptions): Promise<EmulatorServer> {
+  const key = options.key ?? generateEmulatorKey();
   const emulators = createLinkedEmulators({
+    key,
     clock: options.clock ?? systemClock,
     ...(options.seed !== undefined ? { admin: { seed: options.seed }, bitbucket: { seed: options.seed } } : {}),
   });
@@ -67,11 +78,17 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   const router = createEmulatorRouter({
     admin: counting(emulators.admin, () => (requests.admin += 1)),
     bitbucket: counting(emulators.bitbucket, () => (requests.bitbucket += 1)),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   const server: Server = createServer((request, response) => {
     if (router(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     let body: unknown;
+    if ((url.pathname === STATE_PATH || url.pathname === COUNTS_PATH) && !bearerMatches(request.headers.authorization, key)) {
+      response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="emulator"' });
+      response.end(JSON.stringify({ error: 'Send the emulator key: Authorization: Bearer <key>' }));
+      return;
+    }
     if (request.method === 'GET' && url.pathname === STATE_PATH) {
       body = snapshotEmulators(emulators, requests, { stateOnly: url.searchParams.get('logs') === 'false' });
     } else if (request.method === 'GET' && url.pathname === COUNTS_PATH) {
@@ -89,6 +106,7 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     url,
     adminUrl: `${url}${ADMIN_PREFIX}`,
     bitbucketUrl: `${url}${BITBUCKET_PREFIX}`,
+    key,
     emulators,
     close: () =>
       new Promise<void>((resolve) => {

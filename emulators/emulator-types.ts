@@ -32,6 +32,11 @@ export interface EmulatorResponse {
 /** Something an emulator is: a handler of requests. */
 export interface Emulator {
   handle(request: EmulatorRequest): Promise<EmulatorResponse>;
+  /**
+   * The answer (401, or 403 where the API says so) to a request whose headers already disqualify it, computed
+   * without its body (the request's `body` is ignored); undefined when its credential is accepted.
+   */
+  refuse?(request: EmulatorRequest): EmulatorResponse | undefined;
 }
 
 /** A departure from the OpenAPI spec seen by an emulator: a client's request, or the emulator's own response. */

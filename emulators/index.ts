@@ -12,7 +12,8 @@ export { permissionKey, seedBitbucketState, slugifyGroupName } from './bitbucket
 export type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from './emulator-types';
 export { DroppedConnectionError, FaultInjector, RollingWindowLimiter } from './faults';
 export type { Fault, FaultMatch, FaultRule, RateDecision } from './faults';
-export { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRequestListener, createEmulatorRouter, listenOn, mountEmulators } from './http';
+export { ADMIN_PREFIX, BITBUCKET_PREFIX, DEFAULT_MAX_BODY_BYTES, createEmulatorRequestListener, createEmulatorRouter, listenOn, mountEmulators } from './http';
+export { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX, basicMatches, bearerMatches, generateEmulatorKey } from './emulator-access';
 export type { EmulatorMountOptions, EmulatorRouter } from './http';
 export { createLinkedEmulators } from './linked-emulators';
 export type { LinkedEmulatorOptions, LinkedEmulators } from './linked-emulators';

@@ -5,6 +5,7 @@
  * open `group_slug` question (docs/notes/atlassian-admin-api.md section 9), so the mapping here is assumed.
  */
 import { AdminApiEmulator } from './admin-api/admin-emulator';
+import { EMULATOR_BITBUCKET_EMAIL } from './emulator-access';
 import type { AdminApiEmulatorOptions } from './admin-api/admin-emulator';
 import { hasAccess } from './admin-api/admin-state';
 import { BitbucketEmulator } from './bitbucket/bitbucket-emulator';
@@ -29,6 +30,11 @@ export interface LinkedEmulatorOptions {
    * alternative; by default every group of the directory is).
    */
   readonly groupsNeedBitbucketRole?: boolean;
+  /**
+   * The emulator key (emulator-access.ts): when set, the Admin API accepts only `Bearer <key>` and Bitbucket only
+   * Basic `<the seeded admin's email>:<key>`; without it any non-empty credential is accepted.
+   */
+  readonly key?: string;
 }
 
 /** The pair, sharing one clock. */
@@ -47,7 +53,7 @@ function memberUuid(accountId: string): string {
 /** Creates an Admin API emulator and a Bitbucket emulator that read the same organization. */
 export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): LinkedEmulators {
   const clock = options.clock ?? new VirtualClock();
-  const admin = new AdminApiEmulator({ ...options.admin, clock });
+  const admin = new AdminApiEmulator({ ...options.admin, clock, ...(options.key !== undefined ? { orgApiKey: options.key } : {}) });
   const resourceId = options.bitbucketResourceId ?? EMULATED_BITBUCKET_RESOURCE_ID;
 
   const directory: BitbucketDirectory = {
@@ -71,6 +77,7 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
     },
   };
   // The directory is only consulted while handling requests, after `bitbucket` exists.
-  const bitbucket: BitbucketEmulator = new BitbucketEmulator({ ...options.bitbucket, clock, directory });
+  const credential = options.key !== undefined ? { credential: { email: EMULATOR_BITBUCKET_EMAIL, apiToken: options.key } } : {};
+  const bitbucket: BitbucketEmulator = new BitbucketEmulator({ ...options.bitbucket, clock, directory, ...credential });
   return { admin, bitbucket, clock };
 }

@@ -3,9 +3,12 @@
  * local host can be pointed at them (ATLASSIAN_ADMIN_BASE_URL, BITBUCKET_BASE_URL) and restarted, or killed,
  * without losing the emulated organization. Reads PORT (8081), HOST (127.0.0.1), EMULATOR_SEED and
  * EMULATOR_LATENCY_MS (real milliseconds added to every request). State lives in memory for the process's life.
+ * Every request needs the key it generates and prints (`Emulator key: <key>`, a new one each start): the Admin API
+ * as `Authorization: Bearer <key>`, Bitbucket as Basic `admin@emulated.example:<key>`, the state as the bearer key.
  */
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from './seed';
 import { STATE_PATH, startEmulatorServer } from './emulator-server';
+import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from './emulator-access';
 
 function numberFromEnv(name: string, fallback: number | undefined): number | undefined {
   const raw = process.env[name];
@@ -28,6 +31,9 @@ async function main(): Promise<void> {
   });
   console.log(`Emulated Atlassian Admin API: ${server.adminUrl} (org ${EMULATED_ORG_ID}, directory ${EMULATED_DIRECTORY_ID})`);
   console.log(`Emulated Bitbucket API: ${server.bitbucketUrl} (workspace ${EMULATED_WORKSPACE_SLUG}, resource ${EMULATED_BITBUCKET_RESOURCE_ID})`);
+  console.log(`${EMULATOR_KEY_LINE_PREFIX}${server.key}`);
+  console.log(`  (Admin API and state: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>)`);
+  // Last, so a reader that waits for this line has the key too.
   console.log(`Emulator state: ${server.url}${STATE_PATH}`);
   let stopping = false;
   const stop = (): void => {

@@ -62,7 +62,8 @@ export interface ApiDialect {
   readonly defaultBaseUrl: string;
   /** Maps a path below the emulator prefix to a path in the spec, or undefined when it is outside the API. */
   specPath(path: string): string | undefined;
-  authenticate(request: EmulatorRequest, operation: OperationRef): AuthOutcome;
+  /** Checks the request's credential; `operation` is undefined when the path names none (a request refused unread). */
+  authenticate(request: EmulatorRequest, operation: OperationRef | undefined): AuthOutcome;
   /** The API's error body for a status; `code` is an API error code when the route chose one. */
   errorBody(status: number, message: string, operation: OperationRef | undefined, code?: string): JsonValue;
   /** Headers describing the rate-limit state; `decision` is undefined when no limiter counted the call. */
@@ -122,6 +123,22 @@ export class SpecEmulator {
   /** The operations this emulator serves, as `METHOD /template`. */
   servedOperations(): string[] {
     return [...this.routes.keys()];
+  }
+
+  /**
+   * The answer to a request whose credential is refused, from its method, path and headers alone, so the HTTP mount
+   * can answer before reading the body; undefined when the credential is accepted (then `handle` runs in full).
+   */
+  refuse(request: EmulatorRequest): EmulatorResponse | undefined {
+    const { validator, dialect, clock } = this.options;
+    const specPath = dialect.specPath(request.path);
+    const match = specPath === undefined ? undefined : validator.match(request.method, specPath);
+    const operation = match?.kind === 'matched' ? match.operation : undefined;
+    const auth = dialect.authenticate(request, operation);
+    if (auth.ok) return undefined;
+    if (operation === undefined) return this.plainError(auth.status, auth.message);
+    const result = { status: auth.status, json: dialect.errorBody(auth.status, auth.message, operation) };
+    return this.finish(request, operation, this.routes.get(operation.key), result, 'rejected', undefined, clock.now());
   }
 
   /** Handles one request; throws DroppedConnectionError when a fault drops the connection. */

@@ -3,6 +3,7 @@
  * https://api.atlassian.com/admin. Every request and response is checked against
  * admin-organization-openapi.json; v1 paths are not served, since they are gone from that file.
  */
+import { bearerToken, sameSecret } from '../emulator-access';
 import type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from '../emulator-types';
 import type { RateDecision } from '../faults';
 import { FaultInjector, RollingWindowLimiter } from '../faults';
@@ -39,6 +40,11 @@ export interface AdminApiEmulatorOptions {
   /** Send Retry-After on 429s; off by default because the Admin API does not document it. */
   readonly retryAfterHeader?: boolean;
   readonly behaviour?: Partial<AdminBehaviour>;
+  /**
+   * When set, the only org API key accepted (`npm start` and `npm run emulators` set their emulator key, see
+   * emulator-access.ts); any non-empty bearer token otherwise, as in-process tests use it.
+   */
+  readonly orgApiKey?: string;
 }
 
 const STATUS_TITLES: Readonly<Record<number, string>> = {
@@ -63,17 +69,18 @@ function errorSchemaName(operation: OperationRef | undefined, status: number): s
   return isJsonObject(schema) && typeof schema.$ref === 'string' ? schema.$ref.split('/').pop() : undefined;
 }
 
-function adminDialect(retryAfterHeader: () => boolean): ApiDialect {
+function adminDialect(retryAfterHeader: () => boolean, orgApiKey: string | undefined): ApiDialect {
   let errors = 0;
   return {
     api: 'admin',
     defaultBaseUrl: 'https://api.atlassian.com/admin',
     specPath: (path) => path,
     authenticate(request) {
-      // Any non-empty bearer token is accepted as the org API key (the issue's seed rule).
-      const m = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization?.[0] ?? '');
-      if (m === null) return { ok: false, status: 401, message: 'An org API key is required as a bearer token.' };
-      return { ok: true, credential: { scheme: 'bearer', key: `bearer:${m[1] ?? ''}` } };
+      // The configured key, or else any non-empty bearer token (the issue's seed rule), is the org API key.
+      const token = bearerToken(request.headers.authorization?.[0]);
+      if (token === undefined) return { ok: false, status: 401, message: 'An org API key is required as a bearer token.' };
+      if (orgApiKey !== undefined && !sameSecret(token, orgApiKey)) return { ok: false, status: 401, message: 'The org API key is not valid.' };
+      return { ok: true, credential: { scheme: 'bearer', key: `bearer:${token}` } };
     },
     errorBody(status, message, operation, code): JsonValue {
       const schema = errorSchemaName(operation, status);
@@ -127,7 +134,7 @@ export class AdminApiEmulator implements Emulator {
     const random = seededRandom(seed ^ 0x5eed);
     this.core = new SpecEmulator({
       validator: validatorFor('admin-organization'),
-      dialect: adminDialect(() => this.retryAfterHeader),
+      dialect: adminDialect(() => this.retryAfterHeader, options.orgApiKey),
       routes: adminRoutes({ state: this.state, behaviour: this.behaviour, newUuid: () => randomUuid(random) }),
       clock: this.clock,
       faults: this.faults,
@@ -158,5 +165,10 @@ export class AdminApiEmulator implements Emulator {
   /** Handles one request below `/emulated/admin` (a path such as `/v2/orgs/emulated-org/directories`). */
   handle(request: EmulatorRequest): Promise<EmulatorResponse> {
     return this.core.handle(request);
+  }
+
+  /** The 401 a request's headers already earn (see Emulator.refuse), or undefined when its credential is accepted. */
+  refuse(request: EmulatorRequest): EmulatorResponse | undefined {
+    return this.core.refuse(request);
   }
 }

@@ -3,6 +3,7 @@
  * https://api.bitbucket.org (paths start with `/2.0`). Every request and response is checked against
  * bitbucket-cloud-openapi.json, and each credential gets Bitbucket's 1,000 requests in a rolling hour.
  */
+import { basicMatches } from '../emulator-access';
 import type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from '../emulator-types';
 import type { RateDecision } from '../faults';
 import { FaultInjector, RollingWindowLimiter } from '../faults';
@@ -38,6 +39,11 @@ export interface BitbucketEmulatorOptions {
   readonly behaviour?: Partial<BitbucketBehaviour>;
   /** Where members and groups come from; defaults to the emulator's own state. */
   readonly directory?: BitbucketDirectory;
+  /**
+   * When set, the only credential accepted: Basic `<email>:<apiToken>` (`npm start` and `npm run emulators` set the
+   * seeded admin's email and their emulator key, see emulator-access.ts); any non-empty email and token otherwise.
+   */
+  readonly credential?: { readonly email: string; readonly apiToken: string };
 }
 
 function authTypes(operation: OperationRef): readonly string[] {
@@ -45,7 +51,11 @@ function authTypes(operation: OperationRef): readonly string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function bitbucketDialect(settings: { retryAfterHeader: () => boolean; rateLimitHeaders: () => boolean }): ApiDialect {
+function bitbucketDialect(settings: {
+  retryAfterHeader: () => boolean;
+  rateLimitHeaders: () => boolean;
+  credential: BitbucketEmulatorOptions['credential'];
+}): ApiDialect {
   return {
     api: 'bitbucket',
     defaultBaseUrl: 'https://api.bitbucket.org',
@@ -53,16 +63,22 @@ function bitbucketDialect(settings: { retryAfterHeader: () => boolean; rateLimit
       if (path === '/2.0') return '/';
       return path.startsWith('/2.0/') ? path.slice('/2.0'.length) : undefined;
     },
-    authenticate(request: EmulatorRequest, operation: OperationRef): AuthOutcome {
+    authenticate(request: EmulatorRequest, operation: OperationRef | undefined): AuthOutcome {
       const authorization = request.headers.authorization?.[0] ?? '';
       const basic = basicCredentials(authorization);
-      // Any non-empty email and token are accepted (the issue's seed rule). Limits count per user.
+      const configured = settings.credential;
+      if (basic !== undefined && configured !== undefined && !basicMatches(authorization, configured)) {
+        return { ok: false, status: 401, message: 'The email or API token is not valid.' };
+      }
+      // The configured credential, or else any non-empty email and token (the issue's seed rule). Limits count per user.
       if (basic !== undefined) return { ok: true, credential: { scheme: 'basic', key: `user:${basic.user.toLowerCase()}` } };
       const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization);
       if (bearer === null) return { ok: false, status: 401, message: 'Authentication is required.' };
+      // With a configured credential no bearer token is one the emulators issued.
+      if (configured !== undefined) return { ok: false, status: 401, message: 'The access token is not valid.' };
       // PUT and DELETE permissions-config carry x-atlassian-auth-types ["api-token"]: OAuth and Forge
       // tokens get 403 ("the authentication method was not via app password").
-      if (!authTypes(operation).includes('forge-oauth2')) {
+      if (operation === undefined || !authTypes(operation).includes('forge-oauth2')) {
         return { ok: false, status: 403, message: 'This endpoint accepts only Basic authentication with an API token.' };
       }
       return { ok: true, credential: { scheme: 'bearer', key: `bearer:${bearer[1] ?? ''}` } };
@@ -114,7 +130,7 @@ export class BitbucketEmulator implements Emulator {
     const directory: BitbucketDirectory = options.directory ?? { members: () => state.members, groups: () => state.groups };
     this.core = new SpecEmulator({
       validator: validatorFor('bitbucket-cloud'),
-      dialect: bitbucketDialect({ retryAfterHeader: () => this.retryAfterHeader, rateLimitHeaders: () => this.rateLimitHeaders }),
+      dialect: bitbucketDialect({ retryAfterHeader: () => this.retryAfterHeader, rateLimitHeaders: () => this.rateLimitHeaders, credential: options.credential }),
       routes: bitbucketRoutes({ state, directory, behaviour: this.behaviour }),
       clock: this.clock,
       faults: this.faults,
@@ -145,5 +161,10 @@ export class BitbucketEmulator implements Emulator {
   /** Handles one request below `/emulated/bitbucket` (a path such as `/2.0/workspaces/emulated-workspace/members`). */
   handle(request: EmulatorRequest): Promise<EmulatorResponse> {
     return this.core.handle(request);
+  }
+
+  /** The 401 a request's headers already earn (see Emulator.refuse), or undefined when its credential is accepted. */
+  refuse(request: EmulatorRequest): EmulatorResponse | undefined {
+    return this.core.refuse(request);
   }
 }

@@ -478,7 +478,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         cursor = page.cursor;
         pages += 1;
       } while (cursor && pages < QUEUE_COUNT_PAGES);
-      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings] = await Promise.all([
+      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings, authFailures] = await Promise.all([
         sync.links.countByState(STATE_COUNT_PAGES),
         app.store.count('User'),
         app.store.count('Group'),
@@ -486,6 +486,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         deps.kvs.get<string>(LAST_RECONCILE_KEY),
         sync.breaker.state(),
         sync.settings.get(),
+        app.authFailures.summary(),
       ]);
       return {
         queueDepth,
@@ -499,6 +500,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         breaker,
         waitingDeactivations: breaker.tripped ? await waitingDeactivations(sync) : 0,
         dryRun: settings.dryRun,
+        authFailures,
       };
     }),
     'sync/items': guarded(async (payload, { app, sync }) => {

@@ -1,5 +1,5 @@
 /** The admin calls about SCIM tokens and the endpoint, with every input validated on the server. */
-import type { BearerTokens, TokenSummary } from '../auth/bearer-tokens';
+import { BearerTokenError, type BearerTokens, type TokenSummary } from '../auth/bearer-tokens';
 import type { IssueTokenPayload, IssuedToken, RotateTokenPayload, TokenView } from '../shared/admin-api';
 import { payloadObject } from './payload';
 import { AdminError } from './workspace-admin';
@@ -57,15 +57,23 @@ export class TokenAdmin {
     }
   }
 
-  /** Issues a new token and lets the current ones expire after the overlap. */
+  /**
+   * Issues a new token and lets the current one expire after the overlap; refused (invalid-input, with which tokens
+   * are valid) while two are, since the rotation would end one of them at once.
+   */
   async rotate(payload: unknown): Promise<IssuedToken> {
     const input = payloadObject(payload) as Partial<RotateTokenPayload>;
     const overlap = optionalNumber(input.overlapHours, 'overlapHours', MAX_OVERLAP_HOURS);
     if (overlap === undefined) throw new AdminError('invalid-input', 'overlapHours is required');
     const label = optionalLabel(input.label);
     const days = optionalNumber(input.expiresInDays, 'expiresInDays', MAX_DAYS);
-    const issued = await this.tokens.rotate(overlap * 3600, { ...(label ? { label } : {}), ...(days ? { expiresAt: this.expiry(days) } : {}) });
-    return { token: issued.token, view: view(issued.summary) };
+    try {
+      const issued = await this.tokens.rotate(overlap * 3600, { ...(label ? { label } : {}), ...(days ? { expiresAt: this.expiry(days) } : {}) });
+      return { token: issued.token, view: view(issued.summary) };
+    } catch (error) {
+      if (error instanceof BearerTokenError) throw new AdminError('invalid-input', error.message, { cause: error });
+      throw error;
+    }
   }
 
   /** Revokes a token at once. */

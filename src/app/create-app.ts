@@ -1,4 +1,5 @@
 /** Composition root shared by Forge and the local host: one App over whichever `@forge/kvs` it is given. */
+import { AuthFailureLog } from '../auth/auth-failures';
 import { BearerTokens } from '../auth/bearer-tokens';
 import { installationSigner, type TokenSigner } from '../auth/cursor-signer';
 import type { DirectoryStore } from '../directory/directory-store';
@@ -31,6 +32,13 @@ export interface AppOptions {
   readonly onWrite?: () => Promise<void>;
   /** The audit log every SCIM write is recorded in; default: one over `kvs`. */
   readonly auditLog?: AuditLog;
+  /**
+   * The caller's address a failed authentication is recorded with, where the host knows one it can trust (the local
+   * host's socket); Forge gives none (auth-failures.ts).
+   */
+  readonly failureSource?: (request: ScimRequest) => string | undefined;
+  /** Runs a deferred write of failed authentications (the local host's timer; auth-failures.ts). */
+  readonly scheduleFlush?: (run: () => void, ms: number) => void;
 }
 
 /** The App plus the parts the admin resolvers, the local host and tests reach into. */
@@ -38,6 +46,8 @@ export interface AppParts extends App {
   readonly store: DirectoryStore;
   readonly tokens: BearerTokens;
   readonly auditLog: AuditLog;
+  /** Failed SCIM authentications per hour. */
+  readonly authFailures: AuthFailureLog;
   /** The signer of opaque cursors (SCIM lists, the admin page's paging), under the installation's secret. */
   readonly cursorSigner: () => Promise<TokenSigner>;
 }
@@ -99,6 +109,14 @@ export function createApp(options: AppOptions): AppParts {
   const auditLog = options.auditLog ?? new AuditLog({ kvs, now });
   const settings = new SettingsStore(kvs);
   const cursorSigner = installationSigner(kvs);
+  const logFailure = (error: unknown): void => options.logger.error('AUTH-FAILURES', 'Could not record failed authentications', { error: error instanceof Error ? error.message : String(error) });
+  const authFailures = new AuthFailureLog({
+    kvs,
+    now,
+    sourceKnown: options.failureSource !== undefined,
+    ...(options.scheduleFlush ? { schedule: options.scheduleFlush } : {}),
+    onError: logFailure,
+  });
   let cachedProfile: { at: number; profile: ClientProfile } | undefined;
   const profileFromSettings = async (): Promise<ClientProfile> => {
     const at = now().getTime();
@@ -129,6 +147,9 @@ export function createApp(options: AppOptions): AppParts {
     const target = write ? writeTarget(request.path) : undefined;
     const before = target?.id ? await store.get(target.kind, target.id).catch(() => undefined) : undefined;
     const response = await serve(request);
+    // Counted in memory and written at most every 10 s, so a flood of bad tokens costs no storage quota to speak of.
+    if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
+    else await authFailures.flushIfDue();
     // Unauthenticated and unroutable requests are not the IdP's writes; everything else is, accepted or refused.
     if (target && response.status !== 401 && response.status !== 405) {
       await auditLog
@@ -141,5 +162,5 @@ export function createApp(options: AppOptions): AppParts {
     }
     return response;
   };
-  return { handleScim, store, tokens, auditLog, cursorSigner };
+  return { handleScim, store, tokens, auditLog, authFailures, cursorSigner };
 }

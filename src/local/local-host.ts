@@ -17,12 +17,14 @@ import { defaultServiceLimits } from '../scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
 import { makeAdminHandlers } from '../admin/admin-handlers';
+import type { AdoptOutcome } from '../auth/bearer-tokens';
 import { createAdminBridge } from './admin-bridge';
-import { randomBytes } from 'node:crypto';
+import { localAdminKey, localEmulatorKey } from './local-secrets';
 import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
   createEmulatorRouter,
+  EMULATOR_BITBUCKET_EMAIL,
   listenOn,
   createLinkedEmulators,
   EMULATED_BITBUCKET_RESOURCE_ID,
@@ -41,7 +43,12 @@ export interface LocalHostOptions {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
-  /** When set, this token is accepted (its hash is stored); otherwise a token is generated on first start. */
+  /** The key file secrets in dataDir are encrypted under (default DATA_KEY_FILE, else ~/.config/bitbucket-scim-sync/data.key). */
+  readonly dataKeyFile?: string;
+  /**
+   * A token chosen by the operator (SCIM_BEARER_TOKEN), adopted once (BearerTokens.adopt): its hash is stored unless
+   * it was revoked or rotated out before or two tokens are valid already; without it a token is generated on first start.
+   */
   readonly bearerToken?: string;
   /** `lenient` or `strict-rfc`, pinned (SCIM_PROFILE); without it the settings' `scimProfile` applies. */
   readonly profile?: string;
@@ -80,6 +87,8 @@ export interface LocalHostOptions {
   readonly adminKey?: string;
   /** The built admin page (default static/admin/dist). */
   readonly adminStaticDir?: string;
+  /** The key the served emulators require (local-secrets.ts); generated and kept in the store when absent. */
+  readonly emulatorKey?: string;
 }
 
 /** A running local host. */
@@ -88,6 +97,8 @@ export interface LocalHost {
   readonly scimBaseUrl: string;
   /** The token generated on this start, shown once; undefined when one already existed or was given. */
   readonly generatedToken: string | undefined;
+  /** What became of `bearerToken`, when one was given. */
+  readonly bearerTokenOutcome: AdoptOutcome | undefined;
   readonly app: AppParts;
   readonly kvs: LocalKvsService;
   readonly sync: SyncParts;
@@ -97,6 +108,8 @@ export interface LocalHost {
   readonly emulators: LinkedEmulators | undefined;
   /** Base URLs of the emulated APIs, when emulated. */
   readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  /** The key the emulated APIs require (Bearer for the Admin API, Basic with the emulated admin's email for Bitbucket), when emulated. */
+  readonly emulatorKey: string | undefined;
   /** The admin page's URL, with the admin key in its fragment. */
   readonly adminUrl: string;
   close(): Promise<void>;
@@ -110,11 +123,15 @@ export const EMULATED_TARGET: SyncSettings['target'] = {
   workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
 };
 
+/** The header the local host gives the app the socket's peer address in; a client's own copy is dropped. */
+const PEER_HEADER = 'x-local-peer-address';
+
 function forgeHeaders(request: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(request.headersDistinct)) {
-    if (values) out[name] = values;
+    if (values && name !== PEER_HEADER) out[name] = values;
   }
+  out[PEER_HEADER] = [request.socket.remoteAddress ?? 'unknown'];
   return out;
 }
 
@@ -159,6 +176,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const kvsService = createLocalKvsService({
     entities: loadEntityDefinitions(manifestPath),
     dataDir: options.dataDir,
+    ...(options.dataKeyFile !== undefined ? { dataKeyFile: options.dataKeyFile } : {}),
     fsync: options.fsync ?? false,
     // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
     quotaMode: 'record',
@@ -186,15 +204,25 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
-  const emulators = options.atlassian
+  // The emulators require a key as the real APIs require credentials; the host's own sync uses it (below).
+  const emulatorKey = options.atlassian ? undefined : await localEmulatorKey(kvs, options.emulatorKey);
+  const emulators = emulatorKey === undefined
     ? undefined
-    : createLinkedEmulators({ clock: systemClock, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
-  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket }) : undefined;
+    : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
+  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket, maxBodyBytes: defaultServiceLimits.maxBodyBytes }) : undefined;
   let emulatorUrls: { admin: string; bitbucket: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
   const late: { dispatcher?: SyncParts['dispatcher'] } = {};
-  const app = createApp({ kvs, logger, ...(pinnedProfile ? { profile: () => pinnedProfile } : {}), onWrite: async () => late.dispatcher?.kick() });
+  const app = createApp({
+    kvs,
+    logger,
+    ...(pinnedProfile ? { profile: () => pinnedProfile } : {}),
+    onWrite: async () => late.dispatcher?.kick(),
+    // Failed authentications are recorded with the socket's address, which only this host sets.
+    failureSource: (request) => request.headers[PEER_HEADER]?.[0],
+    scheduleFlush: (run, ms) => setTimeout(run, ms).unref(),
+  });
   const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
   runtime.consume(
     SYNC_QUEUE_KEY,
@@ -214,7 +242,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       options.atlassian ??
       // Called only once the sync below exists, so its own credential store serves.
       (await sync.credentials.load()) ??
-      (emulators ? { orgApiKey: 'emulated-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'emulated-api-token' } : undefined),
+      (emulatorKey !== undefined ? { orgApiKey: emulatorKey, bitbucketEmail: EMULATOR_BITBUCKET_EMAIL, bitbucketApiToken: emulatorKey } : undefined),
     audit: engineAudit,
     auditLog: app.auditLog,
     clock: options.targetClock ?? runtime.appClock,
@@ -233,19 +261,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   let generatedToken: string | undefined;
+  let bearerTokenOutcome: AdoptOutcome | undefined;
   if (options.bearerToken) {
-    await app.tokens.adopt(options.bearerToken, { label: 'SCIM_BEARER_TOKEN' });
+    bearerTokenOutcome = await app.tokens.adopt(options.bearerToken, { label: 'SCIM_BEARER_TOKEN' });
   } else if ((await app.tokens.list()).length === 0) {
     generatedToken = (await app.tokens.issue({ label: 'generated by the local host' })).token;
   }
 
   let scimBaseUrl = '';
-  const ADMIN_KEY_KV = 'local:admin-key';
-  let adminKey = options.adminKey ?? (await kvs.get<string>(ADMIN_KEY_KV));
-  if (!adminKey) {
-    adminKey = randomBytes(18).toString('base64url');
-    await kvs.set(ADMIN_KEY_KV, adminKey);
-  }
+  const adminKey = await localAdminKey(kvs, options.adminKey);
   const adminBridge = createAdminBridge({
     handlers: makeAdminHandlers({
       getApp: async () => app,
@@ -334,16 +358,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     url,
     scimBaseUrl,
     generatedToken,
+    bearerTokenOutcome,
     app,
     kvs: kvsService,
     sync,
     runtime,
     emulators,
     emulatorUrls,
+    emulatorKey,
     adminUrl: `${url}/admin/#key=${adminKey}`,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       runtime.stop();
+      await app.authFailures.flush().catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

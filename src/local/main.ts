@@ -6,10 +6,15 @@
  * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings), with
  * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
  * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
- * and ADMIN_KEY (the admin page's key; generated and kept when unset).
+ * ADMIN_KEY (the admin page's key; generated and kept when unset), and DATA_KEY_FILE (the key that encrypts the
+ * data directory's secrets; ~/.config/bitbucket-scim-sync/data.key by default). SCIM_BEARER_TOKEN and ADMIN_KEY must
+ * pass the strength rule of src/auth/token-strength.ts, or it refuses to start and says how to make one.
  */
 import path from 'node:path';
+import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulators';
+import { weakTokenProblem } from '../auth/token-strength';
 import { startLocalHost } from './local-host';
+import { adminPageLine, tokenLines } from './startup-lines';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
 function positiveSeconds(name: string, raw: string): number {
@@ -24,6 +29,12 @@ async function main(): Promise<void> {
   const host = process.env.HOST ?? '127.0.0.1';
   const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
   const bearerToken = process.env.SCIM_BEARER_TOKEN || undefined;
+  const adminKey = process.env.ADMIN_KEY || undefined;
+  // Tokens from the environment must be as strong as the ones the host generates (token-strength.ts).
+  for (const [name, value] of [['SCIM_BEARER_TOKEN', bearerToken], ['ADMIN_KEY', adminKey]] as const) {
+    const problem = value === undefined ? undefined : weakTokenProblem(name, value);
+    if (problem !== undefined) throw new Error(problem);
+  }
   const orgApiKey = process.env.ATLASSIAN_ORG_API_KEY;
   const bitbucketEmail = process.env.BITBUCKET_EMAIL;
   const bitbucketApiToken = process.env.BITBUCKET_API_TOKEN;
@@ -44,27 +55,31 @@ async function main(): Promise<void> {
     ...(adminBaseUrl || bitbucketBaseUrl ? { targetBaseUrls: { ...(adminBaseUrl ? { admin: adminBaseUrl } : {}), ...(bitbucketBaseUrl ? { bitbucket: bitbucketBaseUrl } : {}) } } : {}),
     ...(process.env.SETTINGS_FILE ? { settingsFile: path.resolve(process.env.SETTINGS_FILE) } : {}),
     ...(process.env.SYNC_LEASE_SECONDS ? { leaseSeconds: positiveSeconds('SYNC_LEASE_SECONDS', process.env.SYNC_LEASE_SECONDS) } : {}),
-    ...(process.env.ADMIN_KEY ? { adminKey: process.env.ADMIN_KEY } : {}),
+    ...(adminKey ? { adminKey } : {}),
   });
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);
+  if (local.kvs.dataKey) {
+    const { file, created } = local.kvs.dataKey;
+    console.log(`Secrets in the data directory are encrypted with the key in ${file}${created ? ' (created now)' : ''}: back it up apart from the data directory; without it the tokens and credentials are lost`);
+  }
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
-  console.log(`Admin page: ${local.adminUrl}`);
+  console.log(adminPageLine(local.adminUrl, adminKey));
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
+    console.log(`${EMULATOR_KEY_LINE_PREFIX}${local.emulatorKey ?? ''}`);
+    console.log(`  (Admin API: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>; kept in the data directory)`);
   } else if (adminBaseUrl || bitbucketBaseUrl) {
     console.log(`Atlassian APIs: ${adminBaseUrl ?? 'the real Admin API'} and ${bitbucketBaseUrl ?? 'the real Bitbucket API'}, with the credentials from the environment`);
   } else {
     console.log('Atlassian APIs: the real ones, with the credentials from the environment');
   }
-  if (local.generatedToken) {
-    console.log(`SCIM bearer token (shown once, only its hash is kept): ${local.generatedToken}`);
-  } else if (bearerToken) {
-    console.log('SCIM bearer token: the value of SCIM_BEARER_TOKEN');
-  } else {
-    const tokens = await local.app.tokens.list();
-    console.log(`SCIM bearer token: already configured (${tokens.map((t) => `…${t.suffix}`).join(', ')}); set SCIM_BEARER_TOKEN to use a known one`);
-  }
+  const tokenInput = {
+    ...(local.generatedToken !== undefined ? { generatedToken: local.generatedToken } : {}),
+    ...(local.bearerTokenOutcome !== undefined ? { outcome: local.bearerTokenOutcome } : {}),
+    tokens: await local.app.tokens.list(),
+  };
+  for (const line of tokenLines(tokenInput)) console.log(line);
   // A signal to the process group reaches this process twice (directly and forwarded by tsx); a repeated
   // signal must not kill it halfway through closing, which would leave the data directory locked.
   let stopping = false;

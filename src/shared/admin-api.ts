@@ -4,6 +4,7 @@
  * HTTP bridge calls the same handlers); the UI calls it through `invoke` from @forge/bridge or the local bridge.
  * Neither side copies these types. Every payload is validated again on the server.
  */
+import type { AuthFailureSummary } from '../auth/auth-failures';
 import type { AuditEntry, AuditExport, AuditOutcome } from '../sync/audit-log';
 import type { BreakerState } from '../sync/circuit-breaker';
 import type { CredentialsView, CredentialWarning } from '../sync/credentials';
@@ -166,6 +167,8 @@ export interface SyncStatusView {
   /** Users whose deactivation the tripped breaker holds back; confirming lets exactly these run. */
   readonly waitingDeactivations: number;
   readonly dryRun: boolean;
+  /** SCIM requests refused for a missing, wrong, revoked or expired bearer token, per hour over the last day. */
+  readonly authFailures: AuthFailureSummary;
 }
 
 /** One resource whose sync failed (or waits). */

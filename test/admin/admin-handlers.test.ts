@@ -300,6 +300,18 @@ describe('admin handlers', () => {
     await expect(call('transform/preview', { transform: { pattern: 1 } as never })).rejects.toMatchObject({ reason: 'invalid-input' });
   });
 
+  it('shows failed SCIM authentications of the last day with the calling address in the status', async () => {
+    expect((await call('sync/status')).authFailures).toEqual({ thisHour: 0, last24Hours: 0, byHour: [], sourceKnown: true });
+    for (const token of ['stale-token', 'guess-1', 'guess-2']) {
+      const refused = await fetch(`${host.scimBaseUrl}/Users`, { headers: { authorization: `Bearer ${token}`, 'x-local-peer-address': '10.9.8.7' } });
+      expect(refused.status).toBe(401);
+    }
+    const failures = (await call('sync/status')).authFailures;
+    // The address is the socket's: a header the caller wrote is not taken for it.
+    expect(failures).toMatchObject({ thisHour: 3, last24Hours: 3, lastSource: '127.0.0.1', sourceKnown: true });
+    expect(JSON.stringify(failures)).not.toMatch(/stale-token|guess-/);
+  });
+
   it('syncs users and groups, shows their status and audit trail, previews rules and applies them', async () => {
     const user = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dev1@emulated.example', active: true });
     const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Developers', members: [{ value: user.body.id }] });

@@ -67,9 +67,63 @@ describe('BearerTokens', () => {
   it('adopts a chosen token once', async () => {
     const a = await tokens.adopt('my-local-token');
     const b = await tokens.adopt('my-local-token');
-    expect(a.id).toBe(b.id);
+    expect(a).toMatchObject({ status: 'adopted' });
+    expect(b).toMatchObject({ status: 'present' });
+    if (a.status !== 'adopted' || b.status !== 'present') throw new Error('unexpected outcome');
+    expect(a.summary.id).toBe(b.summary.id);
     expect(await tokens.verify('my-local-token')).toBe(true);
     expect(await tokens.list()).toHaveLength(1);
+  });
+
+  it('never adopts again a chosen token that was revoked, and remembers only its hash', async () => {
+    const adopted = await tokens.adopt('env-token-revoked-on-the-page');
+    if (adopted.status !== 'adopted') throw new Error('not adopted');
+    await tokens.revoke(adopted.summary.id);
+    nowMs += 86_400_000;
+    expect(await tokens.adopt('env-token-revoked-on-the-page')).toEqual({
+      status: 'retired',
+      retired: expect.objectContaining({ reason: 'revoked', suffix: 'page', at: '2026-11-23T10:00:00.000Z' }),
+    });
+    expect(await tokens.verify('env-token-revoked-on-the-page')).toBe(false);
+    expect(await tokens.list()).toEqual([]);
+    expect(JSON.stringify([...secrets.values.values()])).not.toContain('env-token-revoked-on-the-page');
+  });
+
+  it('never adopts again a chosen token that was rotated out, once its overlap ended', async () => {
+    await tokens.adopt('env-token-rotated-out');
+    const rotated = await tokens.rotate(3600);
+    expect(await tokens.adopt('env-token-rotated-out')).toMatchObject({ status: 'present' });
+    nowMs += 3601_000;
+    expect(await tokens.adopt('env-token-rotated-out')).toMatchObject({ status: 'retired', retired: { reason: 'rotated' } });
+    expect(await tokens.verify('env-token-rotated-out')).toBe(false);
+    expect(await tokens.verify(rotated.token)).toBe(true);
+  });
+
+  it('stores nothing and revokes nothing when a chosen token meets two valid ones', async () => {
+    const first = await tokens.issue();
+    const second = await tokens.issue();
+    const outcome = await tokens.adopt('env-token-over-the-limit');
+    expect(outcome).toEqual({ status: 'over-limit', suffix: 'imit', live: [expect.objectContaining({ id: first.summary.id }), expect.objectContaining({ id: second.summary.id })] });
+    expect(await tokens.verify('env-token-over-the-limit')).toBe(false);
+    expect(await tokens.verify(first.token)).toBe(true);
+    expect(await tokens.verify(second.token)).toBe(true);
+    await tokens.revoke(first.summary.id);
+    expect(await tokens.adopt('env-token-over-the-limit')).toMatchObject({ status: 'adopted' });
+  });
+
+  it('refuses to rotate while two tokens are valid instead of ending one at once', async () => {
+    const old = await tokens.issue();
+    const rotated = await tokens.rotate(3600);
+    await expect(tokens.rotate(3600)).rejects.toMatchObject({
+      name: 'BearerTokenError',
+      code: 'limit',
+      message: expect.stringMatching(new RegExp(`2 tokens are valid already: …${old.summary.suffix}.*valid until.*and …${rotated.summary.suffix}.*revoke the one your identity provider no longer uses, then rotate`)),
+    });
+    expect(await tokens.verify(old.token)).toBe(true);
+    expect(await tokens.verify(rotated.token)).toBe(true);
+    expect(await tokens.list()).toHaveLength(2);
+    await tokens.revoke(old.summary.id);
+    await expect(tokens.rotate(3600)).resolves.toBeDefined();
   });
 
   it('sees a revocation made through another instance once its short cache expires', async () => {

@@ -48,7 +48,7 @@ let page: Page;
 let dataDir: string;
 let userDataDir: string;
 let origin: string;
-const adminKey = randomBytes(18).toString('base64url');
+const adminKey = randomBytes(32).toString('base64url');
 const problems: string[] = [];
 
 beforeAll(async () => {
@@ -186,7 +186,9 @@ describe('the admin page on the local host', () => {
     await page.getByRole('heading', { level: 1, name: 'SCIM provisioning' }).waitFor();
     await page.getByText('Set-up is not finished').waitFor();
     expect(page.url()).toBe(`${origin}/admin/`);
-    expect(host.stdout()).toContain(`Admin page: ${origin}/admin/#key=${adminKey}`);
+    // A key set in ADMIN_KEY is not echoed: only its last four characters.
+    expect(host.stdout()).toContain(`Admin page: ${origin}/admin/#key=<the value of ADMIN_KEY> (…${adminKey.slice(-4)})`);
+    expect(host.stdout()).not.toContain(adminKey);
   });
 
   step('Set-up: picks Okta, shows its guide with the base URL, generates a token shown once', async () => {
@@ -248,6 +250,15 @@ describe('the admin page on the local host', () => {
     await page.getByTestId('status-items').getByText('no-email-login').waitFor();
     await page.getByRole('img', { name: /Audit entries per hour by outcome/ }).waitFor();
     await checkSection('5-status');
+  });
+
+  step('Status: requests with a wrong token show up as failed sign-ins with their address', async () => {
+    for (let i = 0; i < 2; i += 1) expect((await scim('GET', 'Users', 'a-stale-token', undefined)).status).toBe(401);
+    await openSection('status');
+    const notice = page.getByTestId('status-auth-failures');
+    await notice.getByText('SCIM requests with a wrong token').waitFor({ timeout: 15_000 });
+    await notice.getByText(/2 requests this hour .* from 127\.0\.0\.1/).waitFor();
+    await checkSection('5b-status-auth-failures');
   });
 
   step('Group permissions: a rule for the pushed group previews its grants and the diff, and saves', async () => {

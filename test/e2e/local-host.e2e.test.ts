@@ -2,8 +2,9 @@
  * End-to-end tests of `npm start`: the local host runs as a real child process and is spoken to over real HTTP,
  * covering what an operator relies on: the startup output, bearer tokens, persistence across restarts and a crash.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
@@ -38,6 +39,11 @@ const tempDirs: string[] = [];
  */
 function holdsLock(dataDir: string): boolean {
   return existsSync(path.join(dataDir, 'LOCK'));
+}
+
+/** A token as strong as SCIM_BEARER_TOKEN must be (src/auth/token-strength.ts): 256 random bits. */
+function newToken(): string {
+  return `e2e-${randomBytes(32).toString('base64url')}`;
 }
 
 function newDataDir(): string {
@@ -124,6 +130,45 @@ async function inParallel<T, R>(items: readonly T[], limit: number, task: (item:
   return results;
 }
 
+/**
+ * POSTs `totalBytes` of zeros to `url`, produced 64 KiB at a time as the socket drains (never held in memory), and
+ * resolves with the status once an answer arrives; the upload stops then (the server may already have cut it off).
+ */
+function streamZeros(url: string, headers: Record<string, string>, totalBytes: number): Promise<{ status: number; written: number }> {
+  return new Promise((resolve, reject) => {
+    const chunk = Buffer.alloc(64 * 1024);
+    let written = 0;
+    let done = false;
+    const req = httpRequest(url, { method: 'POST', headers, agent: false }, (res) => {
+      done = true;
+      res.resume();
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, written });
+      });
+    });
+    req.on('error', (error) => (done ? undefined : reject(error)));
+    const pump = (): void => {
+      while (!done && !req.destroyed && written < totalBytes) {
+        written += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!done && !req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
+/** The peak resident set size of a process (VmHWM in /proc/<pid>/status), in MiB. */
+function peakResidentMiB(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`No VmHWM for process ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
 function expectScimError(exchange: Exchange, status: number): void {
   expect(exchange.status).toBe(status);
   expect(exchange.body?.schemas).toEqual([ERROR_SCHEMA]);
@@ -195,7 +240,7 @@ describe('npm start (the local host as a process)', () => {
   });
 
   it('accepts the token given in SCIM_BEARER_TOKEN and prints none of its own', async () => {
-    const token = `e2e-${randomUUID()}-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token });
     expect(host.generatedToken).toBeUndefined();
     expect(host.stdout()).toContain('SCIM bearer token: the value of SCIM_BEARER_TOKEN');
@@ -209,7 +254,7 @@ describe('npm start (the local host as a process)', () => {
   });
 
   it('answers 401 without a valid token and SCIM 404 errors for unknown paths, all as application/scim+json', async () => {
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token });
 
     const anonymous = await scim(host, 'GET', '/Users', { token: null });
@@ -237,7 +282,7 @@ describe('npm start (the local host as a process)', () => {
 
   it('loses no acknowledged POST when killed with SIGKILL right after a burst', async () => {
     const dataDir = newDataDir();
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     // The `node` launcher makes the server this test's direct child, so SIGKILL hits the server process itself.
     const host = await startLocalHostProcess({ dataDir, bearerToken: token, launcher: 'node' });
     const userNames = Array.from({ length: 150 }, (_, i) => `burst-${i}-${randomUUID()}@example.com`);
@@ -265,7 +310,7 @@ describe('npm start (the local host as a process)', () => {
 
   it('keeps every acknowledged POST and no torn user when killed with SIGKILL while writes are in flight', async () => {
     const dataDir = newDataDir();
-    const token = `e2e-${randomUUID()}`;
+    const token = newToken();
     const host = await startLocalHostProcess({ dataDir, bearerToken: token, launcher: 'node' });
     const attempted = new Set<string>();
     const acknowledged = new Map<string, string>();
@@ -298,5 +343,46 @@ describe('npm start (the local host as a process)', () => {
     );
     expect(torn).toEqual([]);
     await restarted.stop();
+  });
+
+  it('requires the printed emulator key on the emulated APIs it serves beside SCIM', async () => {
+    const token = newToken();
+    const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token });
+    const origin = new URL(host.scimBaseUrl).origin;
+    const key = host.emulatorKey;
+    expect(key).toEqual(expect.stringMatching(/^emu_[A-Za-z0-9_-]{43}$/));
+    expect((await scim(host, 'POST', '/Users', { token, body: userBody('pushed@example.com') })).status).toBe(201);
+    const search = `${origin}/emulated/admin/v2/orgs/emulated-org/directories/emulated-directory/users/search`;
+    const post = (authorization: string): Promise<Response> =>
+      fetch(search, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(10_000) });
+    expect((await post('Bearer x')).status).toBe(401);
+    expect((await post(`Bearer ${token}`)).status).toBe(401);
+    expect((await post(`Bearer ${key}`)).status).toBe(200);
+    const projects = `${origin}/emulated/bitbucket/2.0/workspaces/emulated-workspace/projects`;
+    const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    expect((await fetch(projects, { headers: { authorization: basic('admin@emulated.example', 'x') } })).status).toBe(401);
+    expect((await fetch(projects, { headers: { authorization: basic('admin@emulated.example', key as string) } })).status).toBe(200);
+    await host.stop();
+  });
+
+  it('refuses 600 MiB sent to an emulator path without holding it, and serves SCIM right after, under 500 MiB peak', async () => {
+    const token = newToken();
+    // The `node` launcher makes the server this test's direct child, so its pid is the server's.
+    const host = await startLocalHostProcess({ dataDir: newDataDir(), bearerToken: token, launcher: 'node' });
+    const origin = new URL(host.scimBaseUrl).origin;
+    const size = 600 * 1024 * 1024;
+    const anonymous = await streamZeros(`${origin}/emulated/admin/x`, { 'content-type': 'application/octet-stream' }, size);
+    expect([401, 413]).toContain(anonymous.status);
+    const chunked = await streamZeros(`${origin}/emulated/admin/v2/orgs/emulated-org/directories`, { authorization: `Bearer ${host.emulatorKey}` }, size);
+    expect(chunked.status).toBe(413);
+    const declared = await streamZeros(`${origin}/emulated/admin/x`, { authorization: `Bearer ${host.emulatorKey}`, 'content-length': String(size) }, size);
+    expect(declared.status).toBe(413);
+
+    const after = await scim(host, 'GET', '/ServiceProviderConfig', { token });
+    expect(after.status).toBe(200);
+    const peak = peakResidentMiB(host.pid);
+    console.log(`Peak VmHWM of the local host after 3 × 600 MiB refused: ${peak.toFixed(1)} MiB (client pushed ${anonymous.written}, ${chunked.written} and ${declared.written} bytes before the answers)`);
+    expect(peak).toBeLessThan(500);
+    await host.stop();
   });
 });

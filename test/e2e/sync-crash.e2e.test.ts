@@ -18,7 +18,8 @@ import { actualState, appliedWrites, directoryOverScim, expectedState, populate,
 // Three process starts (emulators, host, host again) at a few seconds each, the load, the sync and its resumption.
 jest.setTimeout(120_000);
 
-const TOKEN = 'sync-crash-e2e-token';
+// As strong as SCIM_BEARER_TOKEN must be (src/auth/token-strength.ts).
+const TOKEN = 'sync-crash-e2e-token-Qm7vX2pL9sT4wZ8kR1nB5yH3';
 const USERS = 300;
 const GROUPS = 30;
 /** Real milliseconds the emulators add to every request: the sync takes several seconds, so the kill lands inside it. */
@@ -88,9 +89,10 @@ describe('kill -9 of the local host mid-sync', () => {
     const env = {
       ATLASSIAN_ADMIN_BASE_URL: emulator.adminUrl,
       BITBUCKET_BASE_URL: emulator.bitbucketUrl,
-      ATLASSIAN_ORG_API_KEY: 'crash-test-org-api-key',
+      // The emulators accept only the key they printed, as org API key and as the admin's API token.
+      ATLASSIAN_ORG_API_KEY: emulator.key,
       BITBUCKET_EMAIL: 'admin@emulated.example',
-      BITBUCKET_API_TOKEN: 'crash-test-api-token',
+      BITBUCKET_API_TOKEN: emulator.key,
       SETTINGS_FILE: settingsFile,
     };
     // The `node` launcher makes the server this test's direct child, so SIGKILL hits the server process itself.

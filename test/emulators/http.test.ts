@@ -3,7 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminApiEmulator } from '../../emulators/admin-api/admin-emulator';
 import { BitbucketEmulator } from '../../emulators/bitbucket/bitbucket-emulator';
-import { createEmulatorRequestListener, mountEmulators } from '../../emulators/http';
+import { createLinkedEmulators } from '../../emulators/linked-emulators';
+import { startEmulatorServer, type EmulatorServer } from '../../emulators/emulator-server';
+import { DEFAULT_MAX_BODY_BYTES, createEmulatorRequestListener, mountEmulators } from '../../emulators/http';
+import { defaultServiceLimits } from '../../src/scim/service';
 import { EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../emulators/seed';
 import { API_TOKEN, ORG_API_KEY } from './support/exchange';
 import { EMULATED_ADMIN } from '../../emulators/seed';
@@ -102,6 +105,131 @@ describe('emulators over loopback HTTP', () => {
     await expect(send(port, 'PUT', path, { authorization: basic, 'content-type': 'application/json' }, '{"permission":"write"}')).rejects.toBeDefined();
     const readBack = await send(port, 'GET', path, { authorization: basic });
     expect(JSON.parse(readBack.body)).toMatchObject({ permission: 'write' });
+  });
+});
+
+/** A request whose body is streamed in 64 KiB chunks up to `totalBytes`; resolves with the answer and the bytes the client got out. */
+function stream(port: number, path: string, headers: Record<string, string>, totalBytes: number): Promise<{ status: number; body: string; written: number }> {
+  return new Promise((resolve, reject) => {
+    let written = 0;
+    let answered: { status: number; body: string } | undefined;
+    const chunk = Buffer.alloc(64 * 1024);
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (data: Buffer) => chunks.push(data));
+      res.on('end', () => {
+        answered = { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+        req.destroy();
+        resolve({ ...answered, written });
+      });
+    });
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    const pump = (): void => {
+      while (written < totalBytes && answered === undefined && !req.destroyed) {
+        written += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (written >= totalBytes && !req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
+describe('served emulators with a key and a body limit', () => {
+  const KEY = 'emu_test-key-0123456789abcdefghijklmnopqrstuv';
+  const LIMIT = 64 * 1024;
+  const users = `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories/emulated-directory/users/search`;
+  const projects = `/emulated/bitbucket/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/projects`;
+  const basicWith = (email: string, token: string): string => `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
+  let server: Server;
+  let port: number;
+
+  beforeEach(async () => {
+    const { admin, bitbucket } = createLinkedEmulators({ key: KEY });
+    server = createServer(createEmulatorRequestListener({ admin, bitbucket, maxBodyBytes: LIMIT }));
+    port = await listen(server);
+  });
+
+  afterEach(async () => {
+    await close(server);
+  });
+
+  it('limits bodies to what SCIM accepts by default', () => {
+    expect(DEFAULT_MAX_BODY_BYTES).toBe(defaultServiceLimits.maxBodyBytes);
+  });
+
+  it('answers 401 to any credential but the key, as the real APIs answer a wrong one', async () => {
+    const json = { 'content-type': 'application/json' };
+    expect((await send(port, 'POST', users, { ...json, authorization: 'Bearer x' }, '{}')).status).toBe(401);
+    expect((await send(port, 'POST', users, json, '{}')).status).toBe(401);
+    expect((await send(port, 'POST', users, { ...json, authorization: `Bearer ${KEY}` }, '{}')).status).toBe(200);
+    expect((await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email, 'x') })).status).toBe(401);
+    expect((await send(port, 'GET', projects, { authorization: basicWith('someone@example.com', KEY) })).status).toBe(401);
+    expect((await send(port, 'GET', projects, { authorization: 'Bearer x' })).status).toBe(401);
+    const refused = await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email.toUpperCase(), `${KEY}x`) });
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body)).toMatchObject({ type: 'error', error: { message: expect.any(String) } });
+    expect((await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email.toUpperCase(), KEY) })).status).toBe(200);
+  });
+
+  it('answers 401 from the headers without waiting for a body it would not read', async () => {
+    // 1 GiB announced, 5 bytes sent: only an answer that does not wait for the body arrives.
+    const answer = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: users, agent: false, headers: { authorization: 'Bearer x', 'content-length': String(2 ** 30) } }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('hello');
+    });
+    expect(answer).toBe(401);
+  });
+
+  it('answers 413 to a Content-Length over the limit before reading a byte', async () => {
+    const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: users, agent: false, headers: { authorization: `Bearer ${KEY}`, 'content-length': String(LIMIT + 1) } }, (res) => {
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+        res.resume();
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(answer).toEqual({ status: 413, connection: 'close' });
+  });
+
+  it('stops reading a chunked body at the limit and answers 413', async () => {
+    const total = 64 * 1024 * 1024;
+    const result = await stream(port, users, { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, total);
+    expect(result.status).toBe(413);
+    expect(JSON.parse(result.body)).toEqual({ error: { message: `The request body exceeds ${LIMIT} bytes` } });
+    // The server closed the connection: the client could not push the whole body (socket buffers hold a few MiB).
+    expect(result.written).toBeLessThan(total / 2);
+  });
+});
+
+describe('the emulator server', () => {
+  let emulator: EmulatorServer;
+
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  it('generates a key, requires it for its state and counts, and serves the APIs only with it', async () => {
+    emulator = await startEmulatorServer({ port: 0, host: '127.0.0.1' });
+    expect(emulator.key).toMatch(/^emu_[A-Za-z0-9_-]{43}$/);
+    const state = `${emulator.url}/emulator/state`;
+    expect((await fetch(state)).status).toBe(401);
+    expect((await fetch(state, { headers: { authorization: 'Bearer x' } })).status).toBe(401);
+    expect((await fetch(`${emulator.url}/emulator/counts`)).status).toBe(401);
+    expect((await fetch(state, { headers: { authorization: `Bearer ${emulator.key}` } })).status).toBe(200);
+    const directories = `${emulator.adminUrl}/v2/orgs/${EMULATED_ORG_ID}/directories`;
+    expect((await fetch(directories, { headers: { authorization: 'Bearer x' } })).status).toBe(401);
+    expect((await fetch(directories, { headers: { authorization: `Bearer ${emulator.key}` } })).status).toBe(200);
   });
 });
 

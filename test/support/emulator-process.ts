@@ -11,6 +11,7 @@ import { REPO_ROOT, signalGroup, withTimeout, type ProcessExit } from './local-h
 const ADMIN_LINE = /^Emulated Atlassian Admin API: (\S+)/m;
 const BITBUCKET_LINE = /^Emulated Bitbucket API: (\S+)/m;
 const STATE_LINE = /^Emulator state: (\S+)$/m;
+const KEY_LINE = /^Emulator key: (\S+)$/m;
 
 /** Options of the emulator process. */
 export interface EmulatorProcessOptions {
@@ -27,6 +28,8 @@ export interface EmulatorProcess {
   readonly adminUrl: string;
   /** Stands for https://api.bitbucket.org. */
   readonly bitbucketUrl: string;
+  /** The key the emulators printed: the org API key, the admin's API token and the state's bearer token. */
+  readonly key: string;
   /** The emulators' state, write logs and request counts (`logs: false` for the state alone, cheaper). */
   snapshot(options?: { logs?: boolean }): Promise<EmulatorSnapshot>;
   /** Requests and write-log entries so far. */
@@ -37,8 +40,8 @@ export interface EmulatorProcess {
 
 const running = new Set<EmulatorProcess>();
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+async function getJson<T>(url: string, key: string): Promise<T> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) });
   if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -77,13 +80,16 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions = {})
   }
   const stateUrl = started;
   const countsUrl = stateUrl.replace(/\/state$/, '/counts');
+  // The key line comes before the state line, so it is complete by now.
+  const key = KEY_LINE.exec(out)?.[1] ?? '';
 
   const handle: EmulatorProcess = {
     pid,
     adminUrl: ADMIN_LINE.exec(out)?.[1] ?? '',
     bitbucketUrl: BITBUCKET_LINE.exec(out)?.[1] ?? '',
-    snapshot: (snapshotOptions = {}) => getJson<EmulatorSnapshot>(snapshotOptions.logs === false ? `${stateUrl}?logs=false` : stateUrl),
-    counts: () => getJson<EmulatorCounts>(countsUrl),
+    key,
+    snapshot: (snapshotOptions = {}) => getJson<EmulatorSnapshot>(snapshotOptions.logs === false ? `${stateUrl}?logs=false` : stateUrl, key),
+    counts: () => getJson<EmulatorCounts>(countsUrl, key),
     async kill() {
       signalGroup(pid, 'SIGKILL');
       const exit = await withTimeout(closed, 5_000);

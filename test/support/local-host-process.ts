@@ -14,6 +14,8 @@ const BASE_URL_PREFIX = 'SCIM base URL: ';
 const TOKEN_LINE_PREFIX = 'SCIM bearer token';
 /** The line main.ts prints with a freshly generated token. */
 const GENERATED_TOKEN_PATTERN = /^SCIM bearer token \(shown once[^)]*\): (\S+)$/m;
+/** The line main.ts prints with the emulators' key (before the token line). */
+const EMULATOR_KEY_PATTERN = /^Emulator key: (\S+)$/m;
 
 /**
  * How the host is launched.
@@ -52,6 +54,8 @@ export interface LocalHostProcess {
   readonly scimBaseUrl: string;
   /** The generated token the host printed on this start, if it printed one. */
   readonly generatedToken: string | undefined;
+  /** The key the served emulators require, when the host serves them. */
+  readonly emulatorKey: string | undefined;
   /** Everything written to stdout so far. */
   stdout(): string;
   /** Everything written to stderr so far. */
@@ -124,6 +128,7 @@ export async function startLocalHostProcess(options: LocalHostProcessOptions): P
     pid,
     scimBaseUrl,
     generatedToken: GENERATED_TOKEN_PATTERN.exec(out)?.[1],
+    emulatorKey: EMULATOR_KEY_PATTERN.exec(out)?.[1],
     stdout: () => out,
     stderr: () => err,
     stop: () => stopWith('SIGTERM', 10_000),

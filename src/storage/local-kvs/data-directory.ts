@@ -11,6 +11,9 @@
  *   mismatch, or no newline), discards and truncates away. A bad line followed by good ones is corruption and fails.
  * - `LOCK`: see lock-file.ts.
  *
+ * The directory is created 0700 and every file in it 0600 (an existing directory and its files are tightened to that
+ * when opened), so other local users read nothing of it; secrets are moreover encrypted (secret-cipher.ts).
+ *
  * Compaction writes a temporary snapshot of generation g+1, creates the empty `wal-<g+1>.log`, renames the snapshot
  * into place and deletes the old log. A crash before the rename leaves the old snapshot and log plus an empty newer
  * log, which load discards; a crash after it leaves a stale older log, which load deletes.
@@ -19,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { lockDirectory, type DirectoryLock } from './lock-file';
+import { isDiskItem, SecretSealing } from './sealed-items';
 import type { Mutation, StoredItem } from './types';
 
 const SNAPSHOT_FILE = 'snapshot.jsonl';
@@ -28,6 +32,10 @@ const SNAPSHOT_VERSION = 1;
 const LOG_PATTERN = /^wal-(\d+)\.log$/;
 const NEWLINE = 0x0a;
 const WRITE_CHUNK_BYTES = 1 << 20;
+/** Only the owner may list or enter the directory. */
+export const DIRECTORY_MODE = 0o700;
+/** Only the owner may read or write a file in it. */
+export const FILE_MODE = 0o600;
 
 /** How a data directory is opened. */
 export interface DataDirectoryOptions {
@@ -37,6 +45,8 @@ export interface DataDirectoryOptions {
   fsync: boolean;
   /** Log size in bytes past which the service compacts the log into a new snapshot. */
   compactAfterBytes: number;
+  /** Seals secrets in the log and snapshot (sealed-items.ts); without it they are written as they are. */
+  sealing?: SecretSealing;
 }
 
 /** What loading found, for diagnostics and tests. */
@@ -54,6 +64,7 @@ export class DataDirectory {
   private fd: number;
   private bytes: number;
   private compactionThreshold: number;
+  private readonly sealing: SecretSealing;
 
   private constructor(
     private readonly options: DataDirectoryOptions,
@@ -63,9 +74,10 @@ export class DataDirectory {
     /** What was recovered when the directory was opened. */
     readonly recovery: RecoveryReport,
   ) {
-    this.fd = fs.openSync(this.logPath(generation), 'a');
+    this.fd = fs.openSync(this.logPath(generation), 'a', FILE_MODE);
     this.bytes = logBytes;
     this.compactionThreshold = options.compactAfterBytes;
+    this.sealing = options.sealing ?? new SecretSealing(undefined);
     if (logBytes === 0) {
       syncDirectory(options.directory);
     }
@@ -73,14 +85,16 @@ export class DataDirectory {
 
   /** Locks and loads `options.directory`, passing every recovered mutation to `apply` in commit order. */
   static open(options: DataDirectoryOptions, apply: (mutation: Mutation) => void): DataDirectory {
-    fs.mkdirSync(options.directory, { recursive: true });
+    fs.mkdirSync(options.directory, { recursive: true, mode: DIRECTORY_MODE });
+    tighten(options.directory);
     const lock = lockDirectory(options.directory);
     try {
       fs.rmSync(path.join(options.directory, SNAPSHOT_TEMP_FILE), { force: true });
-      const snapshot = readSnapshot(path.join(options.directory, SNAPSHOT_FILE), apply);
+      const sealing = options.sealing ?? new SecretSealing(undefined);
+      const snapshot = readSnapshot(path.join(options.directory, SNAPSHOT_FILE), apply, sealing);
       const generation = snapshot?.generation ?? 1;
       removeStaleLogs(options.directory, generation);
-      const replay = replayLog(path.join(options.directory, logName(generation)), apply);
+      const replay = replayLog(path.join(options.directory, logName(generation)), apply, sealing);
       return new DataDirectory(options, lock, generation, replay.validBytes, {
         snapshotItems: snapshot?.items ?? 0,
         replayedRecords: replay.records,
@@ -97,6 +111,11 @@ export class DataDirectory {
     return this.bytes;
   }
 
+  /** How many secrets were read in clear (written before encryption at rest); compact to rewrite them sealed. */
+  get plaintextSecrets(): number {
+    return this.sealing.plaintextSecrets;
+  }
+
   /** Whether the log has grown past the compaction threshold (raised after a failed compaction). */
   get needsCompaction(): boolean {
     return this.bytes > this.compactionThreshold;
@@ -104,7 +123,7 @@ export class DataDirectory {
 
   /** Appends one committed request's mutations as a single log line; returns only once the line is written. */
   append(mutations: readonly Mutation[]): void {
-    const line = encodeRecord(mutations);
+    const line = encodeRecord(mutations, this.sealing);
     try {
       writeFully(this.fd, line);
       if (this.options.fsync) {
@@ -127,9 +146,9 @@ export class DataDirectory {
     const temp = path.join(this.options.directory, SNAPSHOT_TEMP_FILE);
     let nextFd: number | undefined;
     try {
-      writeSnapshot(temp, next, items);
+      writeSnapshot(temp, next, items, this.sealing);
       // The new log exists before the snapshot that refers to it; an empty newer log is discarded by load.
-      nextFd = fs.openSync(this.logPath(next), 'a');
+      nextFd = fs.openSync(this.logPath(next), 'a', FILE_MODE);
       fs.renameSync(temp, path.join(this.options.directory, SNAPSHOT_FILE));
     } catch (error) {
       if (nextFd !== undefined) {
@@ -166,9 +185,9 @@ function logName(generation: number): string {
   return `wal-${generation}.log`;
 }
 
-/** Encodes one log line: `<payload bytes> <crc32 hex> <payload>\n`. */
-export function encodeRecord(mutations: readonly Mutation[]): Buffer {
-  const payload = Buffer.from(JSON.stringify(mutations), 'utf8');
+/** Encodes one log line: `<payload bytes> <crc32 hex> <payload>\n`, secrets sealed by `sealing` when given. */
+export function encodeRecord(mutations: readonly Mutation[], sealing?: SecretSealing): Buffer {
+  const payload = Buffer.from(JSON.stringify(sealing === undefined ? mutations : mutations.map((m) => sealing.mutationToDisk(m))), 'utf8');
   const header = Buffer.from(`${payload.length} ${crc32(payload).toString(16).padStart(8, '0')} `, 'latin1');
   return Buffer.concat([header, payload, Buffer.from([NEWLINE])]);
 }
@@ -176,6 +195,7 @@ export function encodeRecord(mutations: readonly Mutation[]): Buffer {
 function replayLog(
   logPath: string,
   apply: (mutation: Mutation) => void,
+  sealing: SecretSealing,
 ): { records: number; validBytes: number; discardedBytes: number } {
   let data: Buffer;
   try {
@@ -190,7 +210,7 @@ function replayLog(
   let records = 0;
   while (offset < data.length) {
     const end = data.indexOf(NEWLINE, offset);
-    const mutations = end === -1 ? undefined : decodeRecord(data.subarray(offset, end));
+    const mutations = end === -1 ? undefined : decodeRecord(data.subarray(offset, end), sealing);
     if (mutations === undefined) {
       const isLastLine = end === -1 || end === data.length - 1;
       if (!isLastLine) {
@@ -207,8 +227,11 @@ function replayLog(
   return { records, validBytes: offset, discardedBytes: 0 };
 }
 
-/** Decodes one log line without its newline; undefined when the length or checksum does not match. */
-export function decodeRecord(line: Buffer): Mutation[] | undefined {
+/**
+ * Decodes one log line without its newline, opening sealed secrets with `sealing`; undefined when the length or
+ * checksum does not match. A secret that does not open throws (DataKeyError): that is a wrong key, not a torn line.
+ */
+export function decodeRecord(line: Buffer, sealing: SecretSealing = new SecretSealing(undefined)): Mutation[] | undefined {
   const firstSpace = line.indexOf(0x20);
   const secondSpace = firstSpace === -1 ? -1 : line.indexOf(0x20, firstSpace + 1);
   if (secondSpace === -1) {
@@ -223,38 +246,32 @@ export function decodeRecord(line: Buffer): Mutation[] | undefined {
   if (crc32(payload) !== Number.parseInt(checksum, 16)) {
     return undefined;
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(payload.toString('utf8'));
-    return Array.isArray(parsed) && parsed.every(isMutation) ? parsed : undefined;
+    parsed = JSON.parse(payload.toString('utf8'));
   } catch {
     return undefined;
   }
+  if (!Array.isArray(parsed) || !parsed.every(isDiskMutation)) {
+    return undefined;
+  }
+  return parsed.map((m: DiskMutation) => (m.t === 'del' ? m : { ...m, item: sealing.fromDisk(m.ns, m.key, m.item) }));
 }
 
-function isMutation(value: unknown): value is Mutation {
+type DiskMutation = { t: 'del'; ns: string; key: string } | { t: 'put'; ns: string; key: string; item: Parameters<SecretSealing['fromDisk']>[2] };
+
+function isDiskMutation(value: unknown): value is DiskMutation {
   if (typeof value !== 'object' || value === null) {
     return false;
   }
   const { t, ns, key, item } = value as Record<string, unknown>;
-  return typeof ns === 'string' && typeof key === 'string' && (t === 'del' || (t === 'put' && isStoredItem(item)));
-}
-
-function isStoredItem(value: unknown): value is StoredItem {
-  if (typeof value !== 'object' || value === null) {
-    return false;
-  }
-  const { createdAt, updatedAt, expireAt } = value as Record<string, unknown>;
-  return (
-    'value' in value &&
-    typeof createdAt === 'number' &&
-    typeof updatedAt === 'number' &&
-    (expireAt === undefined || typeof expireAt === 'number')
-  );
+  return typeof ns === 'string' && typeof key === 'string' && (t === 'del' || (t === 'put' && isDiskItem(item)));
 }
 
 function readSnapshot(
   snapshotPath: string,
   apply: (mutation: Mutation) => void,
+  sealing: SecretSealing,
 ): { generation: number; items: number } | undefined {
   let text: string;
   try {
@@ -282,10 +299,10 @@ function readSnapshot(
       continue;
     }
     const [ns, key, item] = JSON.parse(line) as [unknown, unknown, unknown];
-    if (typeof ns !== 'string' || typeof key !== 'string' || !isStoredItem(item)) {
+    if (typeof ns !== 'string' || typeof key !== 'string' || !isDiskItem(item)) {
       throw new Error(`${snapshotPath} line ${i + 1} is not a stored item`);
     }
-    apply({ t: 'put', ns, key, item });
+    apply({ t: 'put', ns, key, item: sealing.fromDisk(ns, key, item) });
     items += 1;
   }
   if (items !== header.items) {
@@ -294,14 +311,14 @@ function readSnapshot(
   return { generation: header.generation, items };
 }
 
-function writeSnapshot(file: string, generation: number, items: Iterable<[string, string, StoredItem]>): void {
+function writeSnapshot(file: string, generation: number, items: Iterable<[string, string, StoredItem]>, sealing: SecretSealing): void {
   const lines: string[] = [];
   let count = 0;
   for (const [ns, key, item] of items) {
-    lines.push(JSON.stringify([ns, key, item]));
+    lines.push(JSON.stringify([ns, key, sealing.toDisk(ns, key, item)]));
     count += 1;
   }
-  const fd = fs.openSync(file, 'w');
+  const fd = fs.openSync(file, 'w', FILE_MODE);
   try {
     let chunk = `${JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, generation, items: count })}\n`;
     for (const line of lines) {
@@ -315,6 +332,25 @@ function writeSnapshot(file: string, generation: number, items: Iterable<[string
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes an existing directory 0700 and the files in it 0600, as a new one is created: a directory written by an
+ * earlier version (0755, files 0644) stops being readable by other users. Entries it may not change are left as they are.
+ */
+function tighten(directory: string): void {
+  chmodAtMost(directory, DIRECTORY_MODE);
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+    if (entry.isFile()) chmodAtMost(path.join(directory, entry.name), FILE_MODE);
+  }
+}
+
+function chmodAtMost(target: string, mode: number): void {
+  try {
+    if ((fs.statSync(target).mode & 0o777 & ~mode) !== 0) fs.chmodSync(target, mode);
+  } catch {
+    // Not ours to change (another owner, a read-only mount): the open goes on with what is there.
   }
 }
 

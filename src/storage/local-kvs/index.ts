@@ -15,6 +15,7 @@ export {
   type KvsQuotaViolation,
 } from './quota';
 export type { RecoveryReport } from './data-directory';
+export { DATA_KEY_FILE_ENV, DataKeyError, defaultDataKeyFile } from './data-key';
 export type {
   AttributeType,
   EntityAttributeDefinition,

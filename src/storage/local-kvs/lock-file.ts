@@ -20,7 +20,8 @@ export function lockDirectory(directory: string): DirectoryLock {
   // Two attempts: the second one follows the removal of a stale lock.
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
-      const fd = fs.openSync(lockPath, 'wx');
+      // 0600 like every file of the data directory (data-directory.ts).
+      const fd = fs.openSync(lockPath, 'wx', 0o600);
       try {
         fs.writeSync(fd, pid);
         fs.fsyncSync(fd);

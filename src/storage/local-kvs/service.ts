@@ -12,7 +12,11 @@
  * enforce mode a request over a quota answers 429 RATE_LIMIT_EXCEEDED, is not applied and consumes nothing.
  */
 import type { FetchMethod } from '@forge/api';
+import { rmSync } from 'node:fs';
 import { DataDirectory, type RecoveryReport } from './data-directory';
+import { assertKeyOutside, DataKeyError, defaultDataKeyFile, loadOrCreateDataKey } from './data-key';
+import { SecretSealing } from './sealed-items';
+import { SecretCipher } from './secret-cipher';
 import { KvsEngine, type EngineResponse, type EngineResult } from './engine';
 import { normalizeEntityDefinitions } from './entity-schema';
 import { KvsErrorCode, KvsServiceError } from './errors';
@@ -34,6 +38,11 @@ export interface LocalKvsServiceOptions {
   entities: EntityDefinition[];
   /** Where to persist data; in-memory only when omitted. */
   dataDir?: string;
+  /**
+   * The file of the key that encrypts secrets in dataDir (data-key.ts), outside dataDir; default: DATA_KEY_FILE, else
+   * `~/.config/bitbucket-scim-sync/data.key` (under XDG_CONFIG_HOME when set). Created when missing.
+   */
+  dataKeyFile?: string;
   /** Whether to fdatasync every committed write (power-loss durability); default false (kill -9 durability only). */
   fsync?: boolean;
   /** Current time in milliseconds, injectable so tests can drive TTL expiry and quota windows; default Date.now. */
@@ -61,6 +70,8 @@ export interface LocalKvsService {
   quota: KvsQuotaMeter;
   /** What was recovered from dataDir at start; undefined for an in-memory service. */
   recovery: RecoveryReport | undefined;
+  /** The key file secrets in dataDir are encrypted under, its fingerprint, and whether this start created it. */
+  dataKey: { readonly file: string; readonly id: string; readonly created: boolean } | undefined;
   /** Finishes queued requests, closes the log and releases the directory lock; later requests fail. */
   close(): Promise<void>;
 }
@@ -89,18 +100,13 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
     mode: options.quotaMode ?? 'enforce',
     ...(options.onQuotaViolation === undefined ? {} : { onViolation: options.onQuotaViolation }),
   });
-  const directory =
-    options.dataDir === undefined
-      ? undefined
-      : DataDirectory.open(
-          {
-            directory: options.dataDir,
-            fsync: options.fsync ?? false,
-            compactAfterBytes: options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES,
-          },
-          (mutation) => store.apply(mutation),
-        );
+  const opened = options.dataDir === undefined ? undefined : openDataDirectory(options.dataDir, options, store);
+  const directory = opened?.directory;
   store.purgeExpired(clock());
+  if (directory !== undefined && directory.plaintextSecrets > 0) {
+    // Secrets an earlier version wrote in clear: the snapshot is rewritten sealed and the old log deleted now.
+    directory.compact(liveItems(store, clock()));
+  }
 
   let closed = false;
   let traceCounter = 0;
@@ -168,6 +174,7 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
     stats,
     quota,
     recovery: directory?.recovery,
+    dataKey: opened?.dataKey,
     close: async () => {
       await tail;
       if (!closed) {
@@ -176,6 +183,41 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
       }
     },
   };
+}
+
+/** Loads (or creates) the data key, refusing one inside the directory, and opens the directory with it. */
+function openDataDirectory(
+  dataDir: string,
+  options: LocalKvsServiceOptions,
+  store: MemoryStore,
+): { directory: DataDirectory; dataKey: { file: string; id: string; created: boolean } } {
+  const file = options.dataKeyFile ?? defaultDataKeyFile();
+  assertKeyOutside(file, dataDir);
+  const key = loadOrCreateDataKey(file);
+  try {
+    const directory = DataDirectory.open(
+      {
+        directory: dataDir,
+        fsync: options.fsync ?? false,
+        compactAfterBytes: options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES,
+        sealing: new SecretSealing(new SecretCipher(key.key)),
+      },
+      (mutation) => store.apply(mutation),
+    );
+    return { directory, dataKey: { file: key.file, id: key.id, created: key.created } };
+  } catch (error) {
+    // A key made just now for a directory sealed under another one would only mislead the next start.
+    if (key.created && error instanceof DataKeyError) rmKeyQuietly(key.file);
+    throw error;
+  }
+}
+
+function rmKeyQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    return;
+  }
 }
 
 // The request is already committed to the log, so a failed compaction must not turn it into an error response; the

@@ -75,6 +75,35 @@ describe('local storage persistence', () => {
     expect(ranked.results.map((r) => r.key)).toEqual(['m4', 'm9']);
   });
 
+  it('creates the data directory 0700 and the log, snapshot and lock 0600', async () => {
+    const root = dataDir;
+    dataDir = path.join(root, 'new', 'data');
+    const modeOf = (file: string): string => (fs.statSync(file).mode & 0o777).toString(8);
+    const service = start({ compactAfterBytes: 512 });
+    const kvs = createLocalKvs(service);
+    for (let i = 0; i < 20; i += 1) await kvs.set(`k${i}`, 'x'.repeat(64));
+    await kvs.setSecret('secret', 'shh');
+    const names = fs.readdirSync(dataDir).sort();
+    expect(names).toEqual(expect.arrayContaining(['LOCK', 'snapshot.jsonl']));
+    expect(names.some((name) => /^wal-\d+\.log$/.test(name))).toBe(true);
+    expect(modeOf(dataDir)).toBe('700');
+    expect(Object.fromEntries(names.map((name) => [name, modeOf(path.join(dataDir, name))]))).toEqual(Object.fromEntries(names.map((name) => [name, '600'])));
+    await stop(service);
+    dataDir = root;
+  });
+
+  it('tightens a data directory an earlier version left readable to others', async () => {
+    const first = start();
+    await createLocalKvs(first).set('a', 1);
+    await stop(first);
+    fs.chmodSync(dataDir, 0o755);
+    for (const name of fs.readdirSync(dataDir)) fs.chmodSync(path.join(dataDir, name), 0o644);
+    const second = start();
+    expect((fs.statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
+    for (const name of fs.readdirSync(dataDir)) expect([name, (fs.statSync(path.join(dataDir, name)).mode & 0o777).toString(8)]).toEqual([name, '600']);
+    expect(await createLocalKvs(second).get('a')).toBe(1);
+  });
+
   it('ignores a torn final log line and keeps appending after it', async () => {
     const first = start();
     const kvs = createLocalKvs(first);

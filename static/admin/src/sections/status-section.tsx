@@ -13,6 +13,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { SyncItemView, SyncStatusView } from '../../../../src/shared/admin-api';
 import type { SyncState } from '../../../../src/sync/sync-links';
 import { useAdmin } from '../admin-context';
+import { AuthFailuresNotice } from './auth-failures-notice';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { ActivityChart } from '../ui/activity-chart';
@@ -133,6 +134,7 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
   const running = view.running || view.queueDepth > 0;
   return (
     <div data-testid="status-overview">
+      <AuthFailuresNotice failures={view.authFailures} />
       {view.dryRun ? (
         <div style={{ marginTop: 8 }}>
           <SectionMessage headingLevel="h3" appearance="discovery" title="Dry run is on">
