@@ -169,6 +169,17 @@ function send(response: ServerResponse, status: number, headers: Record<string, 
   response.end(body);
 }
 
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+function within(ms: number, work: Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Starts the local host; resolves once it listens. */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const logger = options.logger ?? consoleLogger;
@@ -370,11 +381,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       runtime.stop();
-      await app.authFailures.flush().catch(() => undefined);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
+      // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.
+      await within(1000, app.authFailures.flush().catch(() => undefined));
+      await within(
+        2000,
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+      );
       await kvsService.close();
     },
   };

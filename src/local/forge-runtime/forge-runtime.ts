@@ -143,9 +143,10 @@ export class ForgeRuntime {
     return this.events.idle();
   }
 
-  /** Stops delivering events. */
+  /** Stops delivering events, and refuses every later platform call of invocations still running. */
   stop(): void {
     this.events.stop();
+    this.invocations.shutdown();
   }
 
   /** Figures so far. */

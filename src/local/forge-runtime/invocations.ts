@@ -13,8 +13,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { FORGE_LIMITS, type InvocationKind, type LatencyModel } from './limits';
 import type { RuntimeMode, Violation, ViolationLedger } from './violations';
 
-/** The error codes Forge reports for invocations it stopped (@forge/events InvocationErrorCode). */
-export type PlatformFailureCode = 'FUNCTION_TIME_OUT' | 'FUNCTION_OUT_OF_MEMORY' | 'FUNCTION_PLATFORM_RATE_LIMITED';
+/** The error codes Forge reports for invocations it stopped (@forge/events InvocationErrorCode), and the local runtime's own shutdown. */
+export type PlatformFailureCode = 'FUNCTION_TIME_OUT' | 'FUNCTION_OUT_OF_MEMORY' | 'FUNCTION_PLATFORM_RATE_LIMITED' | 'RUNTIME_STOPPED';
 
 /** The platform stopped an invocation, or refused a call of one it had stopped. */
 export class ForgePlatformError extends Error {
@@ -102,7 +102,14 @@ export class Invocations {
   private minuteStart = Number.NEGATIVE_INFINITY;
   private minuteCount = 0;
 
+  private stopped: ForgePlatformError | undefined;
+
   constructor(private readonly options: InvocationsOptions) {}
+
+  /** Refuses every later platform call, so invocations still running end at their next call (the host is stopping). */
+  shutdown(): void {
+    this.stopped = new ForgePlatformError('RUNTIME_STOPPED', 'The local runtime is stopping');
+  }
 
   /** The invocation the caller runs in, if any (set-up code of the local host runs outside any). */
   current(): Invocation | undefined {
@@ -191,6 +198,7 @@ export class Invocations {
   async admit(call: 'storage' | 'remote' | 'push'): Promise<boolean> {
     const invocation = this.current();
     const latency = call === 'storage' ? this.options.latency.kvsMs : call === 'remote' ? this.options.latency.remoteMs : 0;
+    if (this.stopped && invocation) throw this.stopped;
     if (!invocation) {
       await this.options.clock.sleep(latency);
       return true;
