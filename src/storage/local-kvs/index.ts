@@ -15,6 +15,7 @@ export {
   type KvsQuotaViolation,
 } from './quota';
 export type { RecoveryReport } from './data-directory';
+export type { TransactionConditionMode } from './engine';
 export type {
   AttributeType,
   EntityAttributeDefinition,
