@@ -6,6 +6,8 @@ import type { ScimLogger } from '../scim/error-response';
 import { profileNamed, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
+import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
+import { GuardedDirectoryStore } from '../diagnostics/guarded-directory-store';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
 import { SettingsStore } from '../sync/settings';
 import { SyncLinks } from '../sync/sync-links';
@@ -102,7 +104,8 @@ export function createApp(options: AppOptions): AppParts {
     return cachedProfile.profile;
   };
   const serve = createScimService({
-    store,
+    // The identity provider's writes meet the stored Diagnostics verdicts (src/diagnostics/verdicts.ts); the sync does not.
+    store: new GuardedDirectoryStore(store, DiagnosticsStore.for(options.kvs)),
     authenticate: (token) => tokens.verify(token),
     profile: options.profile ?? profileFromSettings,
     logger: options.logger,

@@ -158,6 +158,9 @@ function mapDirectoryError(error: unknown): unknown {
       return ScimError.invalidValue(error.message, error);
     case 'contention':
       return ScimError.plain(503, 'The resource is being changed by other requests; retry shortly', { cause: error, headers: { 'retry-after': '1' } });
+    case 'unavailable':
+      // The store refuses the write until an admin acts (src/diagnostics/guarded-directory-store.ts): its message says why.
+      return ScimError.plain(503, error.message, { cause: error });
   }
 }
 
