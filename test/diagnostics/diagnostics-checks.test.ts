@@ -18,7 +18,7 @@ import { ForgeRuntime } from '../../src/local/forge-runtime';
 import type { LocalHostOptions } from '../../src/local/local-host';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type TransactionConditionMode } from '../../src/storage/local-kvs';
 import type { TargetFetch } from '../../src/targets/http/target-fetch';
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_WORKSPACE_UUID, slugifyGroupName } from '../../emulators';
+import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_WORKSPACE_UUID, slugifyGroupName, validatorFor } from '../../emulators';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 
 const ENTITIES = loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml'));
@@ -35,6 +35,14 @@ function scratchKeyOf(detail: string): string {
   if (!key) throw new Error(`no scratch key in ${detail}`);
   return key;
 }
+
+describe('the operations the checks call directly', () => {
+  it.each(['/workspaces/{workspace}', '/repositories/{workspace}'])('GET %s is current in the Bitbucket spec and takes an API token', (template) => {
+    const operation = validatorFor('bitbucket-cloud').operation('GET', template);
+    expect(operation?.operation.deprecated).not.toBe(true);
+    expect(operation?.operation['x-atlassian-auth-types']).toContain('api-token');
+  });
+});
 
 describe('the kvs-conditions check', () => {
   it('finds NOT_EXISTS honoured by the local service as Forge is assumed to, and removes its scratch key', async () => {
