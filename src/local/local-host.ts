@@ -204,6 +204,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // The first breach of each limit is logged; all are counted in runtime.violations.
   const logged = new Set<string>();
   runtime.onViolation((violation) => {
+    // The Diagnostics' storage probe passes the outbound limit on purpose, in its own enforced invocation.
+    if (violation.invocation?.label?.startsWith('diagnostics/')) return;
     if (logged.has(violation.limit)) return;
     logged.add(violation.limit);
     logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, { detail: violation.detail });

@@ -266,6 +266,18 @@ describe('checks against the emulators', () => {
       expect(h.host.emulators?.admin.writeLog).toEqual([]);
     });
 
+    it('removes a group whose create answered too late to be seen', async () => {
+      const h = await host();
+      const emulators = h.host.emulators;
+      if (!emulators) throw new Error('no emulators');
+      emulators.admin.faults.add({ fault: { kind: 'drop', when: 'after-handling' }, match: { method: 'POST', path: /\/groups$/ } });
+      const outcome = await checkGroupSlug(await connected(h), 'web-app');
+      expect(outcome.verdict).toBe('inconclusive');
+      expect(outcome.observed).not.toContain('Left behind');
+      expect(outcome.steps.find((step) => step.name.startsWith('Clean up: group'))).toMatchObject({ ok: true });
+      expect(emulators.admin.state.groups.size).toBe(0);
+    });
+
     it('says what it could not remove', async () => {
       const h = await host();
       h.host.emulators?.bitbucket.faults.add({ fault: { kind: 'status', status: 500 }, match: { method: 'DELETE' } });

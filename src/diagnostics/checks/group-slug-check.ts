@@ -66,10 +66,12 @@ export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, tr
   }
 
   let groupId: string | undefined;
+  let creating = false;
   let roleGranted = false;
   let granted = false;
   let outcome: CheckOutcome;
   try {
+    creating = true;
     const group = await admin.createGroup(name, 'Temporary group of the SCIM app Diagnostics; removed when the check ends');
     groupId = group.id;
     steps.push({ name: 'Create the scratch group', ok: true, detail: `${name} (${group.id})` });
@@ -117,6 +119,15 @@ export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, tr
       steps.push({ name: `Clean up: ${what}`, ok: false, detail: describeError(error) });
     }
   };
+  // A create whose answer was lost may still have made the group: look it up by its name to remove it.
+  if (groupId === undefined && creating) {
+    try {
+      groupId = (await admin.findGroupByName(name))?.id;
+    } catch (error) {
+      leftBehind.push(`group ${name}, if it was created`);
+      steps.push({ name: `Clean up: group ${name}`, ok: false, detail: `Could not look it up: ${describeError(error)}` });
+    }
+  }
   if (granted) await cleanup(`read grant of ${slug} on ${repository}`, () => bitbucket.deleteRepositoryGroupPermission(repository, slug));
   const id = groupId;
   if (id !== undefined && roleGranted) await cleanup(`Bitbucket access of ${name}`, () => admin.revokeGroupRole(id, settings.target.workspaceResourceId, settings.bitbucketRoleId));
