@@ -17,7 +17,7 @@ const INFO: Readonly<Record<DiagnosticCheckId, Omit<DiagnosticCheckInfo, 'id'>>>
   'storage-outbound': {
     title: 'Storage requests and the 100 outbound requests per invocation',
     question: 'Do KVS requests count toward the 100 outbound requests one invocation may make? 101 tiny reads in one resolver call show it.',
-    assumed: 'They count (the stricter reading; no document says). The local Forge runtime and the app budget them as outbound requests.',
+    assumed: 'They count (the stricter reading; no document says). The local Forge runtime, on which the app is tested and measured, counts them as outbound requests.',
     needsConfirmation: false,
   },
   egress: {
@@ -66,7 +66,7 @@ const REACTIONS: Readonly<Record<DiagnosticCheckId, Readonly<Record<'as-assumed'
     'inconclusive': 'Nothing changes; run the check again.',
   },
   'storage-outbound': {
-    'as-assumed': 'KVS requests stay counted as outbound requests: the local Forge runtime and the sync budget them.',
+    'as-assumed': 'KVS requests stay counted as outbound requests by the local Forge runtime, so the app keeps being tested and measured against the stricter reading.',
     differs:
       'KVS requests are no longer counted as outbound requests: the stored setting switches the local Forge runtime (and bench:forge --storage-not-outbound models the same).',
     'inconclusive': 'KVS requests stay counted (the stricter reading); run the check again.',
