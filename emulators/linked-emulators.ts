@@ -35,6 +35,11 @@ export interface LinkedEmulatorOptions {
    * Basic `<the seeded admin's email>:<key>`; without it any non-empty credential is accepted.
    */
   readonly key?: string;
+  /**
+   * The `group_slug` an org group gets in Bitbucket (default slugifyGroupName, the assumed rule). A test gives
+   * another rule to stand for a Bitbucket whose slugs the app cannot compute (the Diagnostics group-slug check).
+   */
+  readonly groupSlugOf?: (name: string, groupId: string) => string;
 }
 
 /** The pair, sharing one clock. */
@@ -70,7 +75,7 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
       const groups = [...bitbucket.state.groups];
       for (const group of admin.state.groups.values()) {
         if (options.groupsNeedBitbucketRole === true && !group.roles.some((r) => r.resourceId === resourceId)) continue;
-        const slug = slugifyGroupName(group.name);
+        const slug = (options.groupSlugOf ?? slugifyGroupName)(group.name, group.id);
         if (slug !== '' && !groups.some((g) => g.slug === slug)) groups.push({ slug, name: group.name });
       }
       return groups;

@@ -234,6 +234,11 @@ function withFields(context: RouteContext, hidden: readonly string[]): (value: J
   return (value) => applyFields(value, context.request.query.fields?.[0], hidden);
 }
 
+function getWorkspace(env: BitbucketRouteEnvironment, context: RouteContext): RouteResult {
+  requireWorkspace(env, context);
+  return { status: 200, json: workspaceJson(env, context), present: withFields(context, []) };
+}
+
 function listMembers(env: BitbucketRouteEnvironment, context: RouteContext): RouteResult {
   requireWorkspace(env, context);
   const query = parseQuery(context);
@@ -360,6 +365,7 @@ export function bitbucketRoutes(env: BitbucketRouteEnvironment): Route[] {
     handle: (context) => handler(env, context),
   });
   return [
+    route('GET /workspaces/{workspace}', false, getWorkspace),
     route('GET /workspaces/{workspace}/members', false, listMembers),
     route('GET /workspaces/{workspace}/members/{member}', false, getMember),
     route('GET /workspaces/{workspace}/projects', false, listProjects),

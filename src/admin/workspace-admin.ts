@@ -52,7 +52,11 @@ export function workspaceUuidOf(installContext: unknown): string | undefined {
 export async function assertWorkspaceAdmin(context: CallerContext, lookup: WorkspacePermissionLookup): Promise<void> {
   if (typeof context.accountId !== 'string' || context.accountId === '') throw new AdminError('not-signed-in', 'The call has no signed-in user');
   const workspace = workspaceUuidOf(context.installContext);
-  if (!workspace) throw new AdminError('no-workspace', 'The installation context names no Bitbucket workspace');
+  if (!workspace) {
+    // The context form is an assumption (the Diagnostics' install-context check): say what came, so an admin can report it.
+    const given = typeof context.installContext === 'string' ? context.installContext.slice(0, 120) : String(context.installContext);
+    throw new AdminError('no-workspace', `The installation context (${given}) names no Bitbucket workspace in the form the app assumes, ari:cloud:bitbucket::workspace/<uuid>`);
+  }
   let answer: { status: number; permission?: string };
   try {
     answer = await lookup(workspace);

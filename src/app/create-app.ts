@@ -9,6 +9,8 @@ import { createScimService, memberMatches, type ServiceLimits } from '../scim/se
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
 import { spendCall } from '../sync/call-budget';
+import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
+import { GuardedDirectoryStore } from '../diagnostics/guarded-directory-store';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
 import { SettingsStore } from '../sync/settings';
 import { SyncLinks } from '../sync/sync-links';
@@ -124,7 +126,8 @@ export function createApp(options: AppOptions): AppParts {
     return cachedProfile.profile;
   };
   const serve = createScimService({
-    store,
+    // The identity provider's writes meet the stored Diagnostics verdicts (src/diagnostics/verdicts.ts); the sync does not.
+    store: new GuardedDirectoryStore(store, DiagnosticsStore.for(options.kvs)),
     authenticate: (token) => tokens.verify(token),
     profile: options.profile ?? profileFromSettings,
     logger: options.logger,

@@ -23,6 +23,11 @@ import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
 import { spendCall } from '../sync/call-budget';
+import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
+import { connectionBlock, permissionSyncBlock } from '../diagnostics/verdicts';
+import { ADMIN_API_BASE_URL } from '../targets/admin-api/admin-api-client';
+import { BITBUCKET_BASE_URL } from '../targets/bitbucket/bitbucket-client';
+import type { RetryPolicy } from '../targets/http/retry-policy';
 
 /** The secrets the targets need (kept in Forge secret storage; never returned to the UI in full). */
 export interface TargetCredentials {
@@ -59,6 +64,27 @@ export type ConnectedTargets =
   | { readonly ok: true; readonly admin: AdminDirectory; readonly bitbucket: BitbucketPermissions; readonly settings: SyncSettings }
   | { readonly ok: false; readonly missing: readonly string[] };
 
+/** What the remote clients run on; the Diagnostics probe the same fetch, hosts and credentials the sync uses. */
+export interface SyncTransport {
+  readonly fetch: TargetFetch;
+  /** The base URLs the clients call (Atlassian's, or the emulators'). */
+  baseUrls(): { readonly admin: string; readonly bitbucket: string };
+  credentials(): Promise<TargetCredentials | undefined>;
+  readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
+}
+
+/** Options of SyncParts.connect. */
+export interface ConnectOptions {
+  /** False lets a connection test list directories before one is chosen. */
+  readonly requireDirectory?: boolean;
+  /** Spares a caller that has just read the settings a second read. */
+  readonly settings?: SyncSettings;
+  /** Retries of the clients (the Diagnostics keep a resolver's calls short). */
+  readonly retry?: Partial<RetryPolicy>;
+  /** How long the Admin API client looks a new group up by name (default 60 s). */
+  readonly groupLookupBudgetMs?: number;
+}
+
 /** The parts of the sync the entry points and the admin resolvers use. */
 export interface SyncParts {
   readonly settings: SettingsStore;
@@ -68,11 +94,15 @@ export interface SyncParts {
   readonly credentials: CredentialStore;
   readonly auditLog: AuditLog;
   readonly breaker: CircuitBreakerStore;
+  /** The stored Diagnostics results the sync reacts to (src/diagnostics/verdicts.ts). */
+  readonly diagnostics: DiagnosticsStore;
+  /** The fetch, base URLs, credentials and clock the clients run on. */
+  readonly transport: SyncTransport;
   /**
-   * Builds the remote ports; `requireDirectory: false` lets a connection test list directories before one is
-   * chosen, and `settings` spares a caller that has just read them a second read.
+   * Builds the remote ports, or says what is missing: configuration, or what a failed Diagnostics check stands in
+   * for (egress refused, the installation's workspace not confirmed).
    */
-  connect(options?: { readonly requireDirectory?: boolean; readonly settings?: SyncSettings }): Promise<ConnectedTargets>;
+  connect(options?: ConnectOptions): Promise<ConnectedTargets>;
   /** The permission syncer over a Bitbucket port and the given rules. */
   permissionSyncer(bitbucket: BitbucketPermissions, rules: SyncSettings['rules']): PermissionSyncer;
 }
@@ -146,6 +176,13 @@ export function createSync(options: SyncOptions): SyncParts {
   const auditLog = options.auditLog ?? new AuditLog({ kvs, now });
   const breaker = new CircuitBreakerStore({ kvs, now });
   const credentials = options.credentials ?? (() => credentialStore.load());
+  const diagnostics = DiagnosticsStore.for(options.kvs);
+  const transport: SyncTransport = {
+    fetch: options.fetch,
+    baseUrls: () => ({ admin: options.baseUrls?.().admin ?? ADMIN_API_BASE_URL, bitbucket: options.baseUrls?.().bitbucket ?? BITBUCKET_BASE_URL }),
+    credentials,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
   let current: SyncSettings | undefined;
   let compiled: { key: string; transform: CompiledTransform | null } | undefined;
 
@@ -155,7 +192,7 @@ export function createSync(options: SyncOptions): SyncParts {
     return compiled.transform;
   };
 
-  const connect = async (connectOptions: { readonly requireDirectory?: boolean; readonly settings?: SyncSettings } = {}): Promise<ConnectedTargets> => {
+  const connect = async (connectOptions: ConnectOptions = {}): Promise<ConnectedTargets> => {
     const settings = connectOptions.settings ?? (await settingsStore.get());
     const found = await credentials();
     const orgId = settings.target.orgId || found?.orgId || '';
@@ -167,6 +204,9 @@ export function createSync(options: SyncOptions): SyncParts {
       ...(workspace ? [] : ['workspace']),
     ];
     if (!found || missing.length > 0) return { ok: false, missing };
+    const blocked = connectionBlock(await diagnostics.results({ maxAgeMs: VERDICT_CACHE_MS }));
+    if (blocked !== undefined) return { ok: false, missing: [blocked] };
+    const retry = connectOptions.retry ? { retry: connectOptions.retry } : {};
     const admin = new AdminApiClient({
       orgId,
       directoryId,
@@ -174,6 +214,8 @@ export function createSync(options: SyncOptions): SyncParts {
       fetch,
       ...(options.baseUrls?.().admin ? { baseUrl: options.baseUrls().admin } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(connectOptions.groupLookupBudgetMs !== undefined ? { groupLookupBudgetMs: connectOptions.groupLookupBudgetMs } : {}),
+      ...retry,
     });
     const bitbucket = new BitbucketClient({
       workspace,
@@ -181,6 +223,7 @@ export function createSync(options: SyncOptions): SyncParts {
       fetch,
       ...(options.baseUrls?.().bitbucket ? { baseUrl: options.baseUrls().bitbucket } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...retry,
     });
     return { ok: true, admin, bitbucket, settings };
   };
@@ -233,8 +276,11 @@ export function createSync(options: SyncOptions): SyncParts {
       return decision.allowed;
     },
     permissions: {
-      run: (groups, applied, dryRun) => {
-        if (!lastBitbucket || !current) return Promise.resolve({ grants: applied, audit: [] });
+      run: async (groups, applied, dryRun) => {
+        if (!lastBitbucket || !current) return { grants: applied, audit: [] };
+        // The slugs the app computes are not what Bitbucket knows its groups by: no grant is written to a guessed name.
+        const refused = permissionSyncBlock(await diagnostics.results({ maxAgeMs: VERDICT_CACHE_MS }));
+        if (refused !== undefined) return { grants: applied, audit: [], refused };
         return new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun);
       },
     },
@@ -250,6 +296,8 @@ export function createSync(options: SyncOptions): SyncParts {
     credentials: credentialStore,
     auditLog,
     breaker,
+    diagnostics,
+    transport,
     connect,
     permissionSyncer: (bitbucket, rules) => new PermissionSyncer(bitbucket, rules),
   };

@@ -43,7 +43,7 @@ export interface ResourcePage {
 }
 
 /** Why a directory operation failed; the SCIM layer maps each kind to an RFC 7644 section 3.12 error. */
-export type DirectoryErrorKind = 'not-found' | 'uniqueness' | 'version-mismatch' | 'too-many' | 'too-large' | 'contention' | 'throttled';
+export type DirectoryErrorKind = 'not-found' | 'uniqueness' | 'version-mismatch' | 'too-many' | 'too-large' | 'contention' | 'throttled' | 'unavailable';
 
 /** The one error type of the directory layer. */
 export class DirectoryError extends Error {

@@ -6,8 +6,9 @@
  */
 import { makeResolver, type Handlers, type Request } from '@forge/resolver';
 import { invokeAdmin, makeAdminHandlers, type AdminHandlerDeps } from '../admin/admin-handlers';
+import { makeDiagnosticsHandlers, type DiagnosticsHandlerDeps } from '../diagnostics/diagnostics-handlers';
 import type { ScimLogger } from '../scim/error-response';
-import type { AdminApi } from '../shared/admin-api';
+import type { AdminPageApi } from '../shared/diagnostics-api';
 
 /**
  * The `name` of the error `asUser()` throws when the user has not allowed the app to act for them:
@@ -33,11 +34,14 @@ export function forgeConsentErrorIn(error: unknown): Error | undefined {
   return undefined;
 }
 
-/** Builds the resolver function the manifest's `admin-resolver` names (DAC /runtime-reference/custom-ui-resolver). */
-export function makeAdminResolver(deps: AdminHandlerDeps, logger: ScimLogger): ReturnType<typeof makeResolver> {
-  const handlers = makeAdminHandlers(deps);
+/**
+ * Builds the resolver function the manifest's `admin-resolver` names (DAC /runtime-reference/custom-ui-resolver): the
+ * admin calls, and the Diagnostics calls (src/diagnostics/diagnostics-handlers.ts) when their dependencies are given.
+ */
+export function makeAdminResolver(deps: AdminHandlerDeps, logger: ScimLogger, diagnostics?: DiagnosticsHandlerDeps): ReturnType<typeof makeResolver> {
+  const handlers = { ...makeAdminHandlers(deps), ...(diagnostics ? makeDiagnosticsHandlers(diagnostics) : {}) };
   const answering = Object.fromEntries(
     Object.keys(handlers).map((key) => [key, (request: Request<unknown>) => invokeAdmin(handlers, key, request, logger, { propagate: forgeConsentErrorIn })]),
-  ) as unknown as Handlers<AdminApi>;
-  return makeResolver<AdminApi>(answering);
+  ) as unknown as Handlers<AdminPageApi>;
+  return makeResolver<AdminPageApi>(answering);
 }

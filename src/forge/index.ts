@@ -7,6 +7,7 @@ import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
 import { getForgeApp, getForgeSync } from '../app/forge-app';
+import type { WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
 import { ForgeJobQueue } from './forge-job-queue';
@@ -29,11 +30,19 @@ export const scimHandler = makeScimWebTrigger({
 });
 
 /**
- * The admin page's resolver (`admin-resolver` function). The caller's role is asked of Bitbucket as the
- * caller; `route` leaves the braces of `{uuid}` unencoded (docs/notes/forge-platform.md section 3). When the
+ * The admin check of the resolvers: the caller's role is asked of Bitbucket as the caller; `route` leaves the braces of `{uuid}` unencoded (docs/notes/forge-platform.md section 3). When the
  * caller has not yet allowed the app to act for them, `asUser()` throws Forge's consent request, which the lookup
  * does not catch: makeAdminResolver (src/forge/admin-resolver.ts) lets it leave the resolver so Forge prompts.
  */
+const lookupPermission: WorkspacePermissionLookup = async (workspaceUuid) => {
+  const workspace = `{${workspaceUuid}}`;
+  const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
+  if (!response.ok) return { status: response.status };
+  const body = (await response.json()) as { permission?: unknown };
+  return typeof body.permission === 'string' ? { status: response.status, permission: body.permission } : { status: response.status };
+};
+
+/** The admin page's resolver (`admin-resolver` function): the admin calls and the Diagnostics. */
 export const adminResolver = makeAdminResolver(
   {
     getApp: getForgeApp,
@@ -41,15 +50,11 @@ export const adminResolver = makeAdminResolver(
     getBaseUrl: scimBaseUrl,
     kvs,
     targetFromInstallation: true,
-    lookupPermission: async (workspaceUuid) => {
-      const workspace = `{${workspaceUuid}}`;
-      const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
-      if (!response.ok) return { status: response.status };
-      const body = (await response.json()) as { permission?: unknown };
-      return typeof body.permission === 'string' ? { status: response.status, permission: body.permission } : { status: response.status };
-    },
+    lookupPermission,
   },
   consoleLogger,
+  // The Diagnostics run here, inside the installation, on the same storage and fetch as the app.
+  { getApp: getForgeApp, getSync: getForgeSync, kvs, lookupPermission },
 );
 
 /**

@@ -47,6 +47,8 @@ export interface AdminBridgeOptions {
   readonly logger: ScimLogger;
   /** Runs each call as a resolver invocation of the local Forge runtime (its time and call limits apply). */
   readonly runAsResolver?: <T>(key: string, call: () => Promise<T>) => Promise<T>;
+  /** The installation context every call gets (default LOCAL_INSTALL_CONTEXT); the local host gives the emulated workspace's. */
+  readonly installContext?: string;
 }
 
 function digest(value: string): Buffer {
@@ -97,7 +99,7 @@ export function createAdminBridge(options: AdminBridgeOptions): (request: Incomi
       json(response, 400, { error: { reason: 'invalid-input', message: 'key must name an admin call' } });
       return;
     }
-    const call = () => invokeAdmin(options.handlers, key, { payload, context: { accountId: 'local-admin', installContext: LOCAL_INSTALL_CONTEXT } }, options.logger);
+    const call = () => invokeAdmin(options.handlers, key, { payload, context: { accountId: 'local-admin', installContext: options.installContext ?? LOCAL_INSTALL_CONTEXT } }, options.logger);
     let result: Awaited<ReturnType<typeof call>>;
     try {
       result = options.runAsResolver ? await options.runAsResolver(key, call) : await call();

@@ -14,11 +14,14 @@ import { ForgeRuntime, NO_LATENCY, systemRuntimeClock, type DeliveryOptions, typ
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';
 import { defaultServiceLimits } from '../scim/service';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService, type TransactionConditionMode } from '../storage/local-kvs';
+import { makeDiagnosticsHandlers } from '../diagnostics/diagnostics-handlers';
+import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
+import { storageCountsAsOutbound } from '../diagnostics/verdicts';
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
 import { makeAdminHandlers } from '../admin/admin-handlers';
 import type { AdoptOutcome } from '../auth/bearer-tokens';
-import { createAdminBridge } from './admin-bridge';
+import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
 import { localAdminKey, localEmulatorKey } from './local-secrets';
 import { loadSettingsFile, type SyncSettings } from '../sync/settings';
 import type { EngineAudit } from '../sync/sync-engine';
@@ -32,6 +35,7 @@ import {
   EMULATED_ORG_ID,
   EMULATED_WORKSPACE_SLUG,
   systemClock,
+  type LinkedEmulatorOptions,
   type LinkedEmulators,
 } from '../../emulators';
 
@@ -89,6 +93,22 @@ export interface LocalHostOptions {
   readonly adminStaticDir?: string;
   /** The key the served emulators require (local-secrets.ts); generated and kept in the store when absent. */
   readonly emulatorKey?: string;
+  /**
+   * Pins whether the runtime counts KVS requests as outbound requests; without it the stored Diagnostics verdict
+   * decides, and until there is one they count (src/diagnostics/verdicts.ts).
+   */
+  readonly storageCountsAsOutbound?: boolean;
+  /** Test switch of the runtime: the URLs `fetch` may reach (default all). */
+  readonly egressAllowed?: (url: string) => boolean;
+  /** Test switch of the local KVS service: how transaction conditions are evaluated (default `evaluated`). */
+  readonly transactionConditions?: TransactionConditionMode;
+  /** Test switches of the emulators (for instance `groupSlugOf`). */
+  readonly emulators?: Pick<LinkedEmulatorOptions, 'groupSlugOf' | 'groupsNeedBitbucketRole'>;
+  /**
+   * The installation context the admin bridge gives every call (Forge's `installContext`); default the emulated
+   * workspace's ARI with the emulators, LOCAL_INSTALL_CONTEXT otherwise.
+   */
+  readonly installContext?: string;
 }
 
 /** A running local host. */
@@ -192,11 +212,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
     quotaMode: 'record',
     onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
+    ...(options.transactionConditions ? { transactionConditions: options.transactionConditions } : {}),
   });
+  // Until the stored Diagnostics verdict is read below, storage counts (the stricter reading).
+  let storageCounts = true;
   const runtime = new ForgeRuntime({
     mode: options.runtimeMode ?? 'record',
     clock: systemRuntimeClock,
     latency: NO_LATENCY,
+    storageCountsAsOutbound: options.storageCountsAsOutbound ?? (() => storageCounts),
+    ...(options.egressAllowed ? { egressAllowed: options.egressAllowed } : {}),
     delivery: {
       // One event at a time, as the in-process queue before this runtime did: the app's jobs are not yet safe under
       // Forge's parallel delivery (leases meet each other and drains re-push), which the Forge-fit issue fixes.
@@ -208,18 +233,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // The first breach of each limit is logged; all are counted in runtime.violations.
   const logged = new Set<string>();
   runtime.onViolation((violation) => {
+    // The Diagnostics' storage probe passes the outbound limit on purpose, in its own enforced invocation.
+    if (violation.invocation?.label?.startsWith('diagnostics/')) return;
     if (logged.has(violation.limit)) return;
     logged.add(violation.limit);
     logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, { detail: violation.detail });
   });
   const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
+  // The counting switch is a stored setting: what the Diagnostics last observed (src/diagnostics/verdicts.ts).
+  storageCounts = storageCountsAsOutbound(await DiagnosticsStore.for(kvs).results());
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
   // The emulators require a key as the real APIs require credentials; the host's own sync uses it (below).
   const emulatorKey = options.atlassian ? undefined : await localEmulatorKey(kvs, options.emulatorKey);
   const emulators = emulatorKey === undefined
     ? undefined
-    : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
+    : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...options.emulators, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
   const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket, maxBodyBytes: defaultServiceLimits.maxBodyBytes }) : undefined;
   let emulatorUrls: { admin: string; bitbucket: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
@@ -281,20 +310,28 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   let scimBaseUrl = '';
   const adminKey = await localAdminKey(kvs, options.adminKey);
+  // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
+  const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({ status: 200, permission: 'owner' });
   const adminBridge = createAdminBridge({
-    handlers: makeAdminHandlers({
-      getApp: async () => app,
-      getSync: async () => sync,
-      getBaseUrl: async () => scimBaseUrl,
-      // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
-      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
-      kvs,
-      emulated: emulators !== undefined,
-    }),
+    handlers: {
+      ...makeAdminHandlers({ getApp: async () => app, getSync: async () => sync, getBaseUrl: async () => scimBaseUrl, lookupPermission, kvs, emulated: emulators !== undefined }),
+      ...makeDiagnosticsHandlers({
+        getApp: async () => app,
+        getSync: async () => sync,
+        lookupPermission,
+        kvs,
+        emulated: emulators !== undefined,
+        onRecorded: (results) => {
+          storageCounts = storageCountsAsOutbound(results);
+        },
+      }),
+    },
     adminKey,
     staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),
     logger,
-    runAsResolver: (key, call) => runtime.resolver(key, call),
+    // The Diagnostics observe Forge's answers to a breach, so they run enforced even while the host records.
+    runAsResolver: (key, call) => runtime.resolver(key, call, key.startsWith('diagnostics/') ? { mode: 'enforce' } : {}),
+    installContext: options.installContext ?? (emulators ? EMULATED_BITBUCKET_RESOURCE_ID : LOCAL_INSTALL_CONTEXT),
   });
   const webTrigger: ForgeWebTriggerHandler = runtime.webTrigger(
     makeScimWebTrigger({

@@ -161,6 +161,9 @@ function mapDirectoryError(error: unknown): unknown {
     case 'throttled':
       // RFC 6585 section 4: Too Many Requests, with when to come back; IdPs (Entra, Okta) honour Retry-After.
       return ScimError.plain(429, 'The app is over its storage quota for this minute; retry later', { cause: error, headers: { 'retry-after': String(error.retryAfterSeconds ?? 60) } });
+    case 'unavailable':
+      // The store refuses the write until an admin acts (src/diagnostics/guarded-directory-store.ts): its message says why.
+      return ScimError.plain(503, error.message, { cause: error });
   }
 }
 

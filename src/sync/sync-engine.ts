@@ -47,6 +47,8 @@ export interface PermissionSyncResult {
   readonly audit: EngineAuditEntry[];
   readonly failed?: number;
   readonly interruptedBy?: TargetError;
+  /** Set when permission sync refused to run (a failed Diagnostics check): the reason, recorded on the Permissions item. */
+  readonly refused?: string;
 }
 
 /** Permission sync: the slice of the permission-rules module the engine calls. */
@@ -520,6 +522,11 @@ export class SyncEngine {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited') await this.deps.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), rateLimitedUntil: this.rateLimitEnd(error) } as LinkDoc);
       throw error;
+    }
+    if (result.refused !== undefined) {
+      // Not a failure to retry: nothing runs until the check passes again, which queues permission sync anew.
+      await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'skipped', detail: result.refused, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      return true;
     }
     const appliedCount = result.audit.filter((e) => e.outcome === 'applied').length;
     report.remoteWrites += appliedCount;

@@ -2,8 +2,9 @@
  * The admin page in real headless Chromium (Debian's package, driven by playwright-core) against the real local
  * host started as `npm start` does, walking an admin's story: pick the IdP, generate a token, push users and a
  * group over SCIM with that token, watch them appear in Status with their state, add a permission rule and
- * preview its grants, find the changes in the audit log and export it. Every section is screenshotted into
- * test-output/screenshots/ and checked with axe-core; any console error or page error fails the test.
+ * preview its grants, find the changes in the audit log and export it, run the Diagnostics and find their results
+ * on Status. Every section is screenshotted into test-output/screenshots/ and checked with axe-core; any console
+ * error or page error fails the test.
  *
  * The page is built by `npm run build:ui` (the first step of `npm test`) and Chromium is installed by
  * scripts/ensure-chromium.sh; the test fails with a clear message when either is missing.
@@ -405,6 +406,51 @@ describe('the admin page on the local host', () => {
     await errors.getByText('rules[0].level').waitFor();
     await errors.getByText('dryRun', { exact: true }).waitFor();
     await checkSection('7-settings');
+  });
+
+  step('Diagnostics: runs the checks inside the installation and shows what was assumed, observed and what the app does', async () => {
+    await openSection('diagnostics');
+    await page.getByText('These run against the emulated Atlassian APIs').waitFor();
+    await page.getByTestId('diagnostics-check-group-slug').getByText(/^Not run yet/).waitFor();
+    await page.getByTestId('diagnostics-run-all').click();
+    await page.getByTestId('diagnostics-progress').getByText('Ran 4 checks.').waitFor({ timeout: 30_000 });
+    for (const check of ['kvs-conditions', 'storage-outbound', 'egress', 'install-context']) {
+      const result = page.getByTestId(`diagnostics-result-${check}`);
+      await result.waitFor();
+      expect(await result.getAttribute('data-verdict')).toBe('as-assumed');
+      await result.getByText('As assumed', { exact: true }).waitFor();
+    }
+    expect(await page.getByTestId('diagnostics-observed-storage-outbound').textContent()).toContain('storage requests count');
+    expect(await page.getByTestId('diagnostics-observed-install-context').textContent()).toContain('emulated-workspace');
+    expect(await page.getByTestId('diagnostics-reaction-egress').textContent()).toContain('Nothing changes');
+
+    // The group-slug check writes a scratch group and a grant: nothing runs before a repository is picked and confirmed.
+    const slug = page.getByTestId('diagnostics-check-group-slug');
+    expect(await page.getByTestId('diagnostics-slug-start').isDisabled()).toBe(true);
+    await page.locator('#diagnostics-repository').focus();
+    await page.keyboard.type('web-app');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('diagnostics-slug-start').click();
+    await slug.getByText('Create a scratch group and a grant?').waitFor();
+    await slug.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.getByTestId('diagnostics-result-group-slug').count()).toBe(0);
+    await page.getByTestId('diagnostics-slug-start').click();
+    await page.getByTestId('diagnostics-slug-confirm').click();
+    const slugResult = page.getByTestId('diagnostics-result-group-slug');
+    await slugResult.waitFor({ timeout: 30_000 });
+    expect(await slugResult.getAttribute('data-verdict')).toBe('as-assumed');
+    expect(await page.getByTestId('diagnostics-observed-group-slug').textContent()).toMatch(/read grant for scim-diagnostics-[0-9a-f]{8}/);
+    await slugResult.getByText('Steps (8)').click();
+    await slugResult.getByText('Clean up: group scim-diagnostics-', { exact: false }).waitFor();
+    await checkSection('10-diagnostics');
+
+    // The results stay on Status until the checks run again.
+    await openSection('status');
+    const summary = page.getByTestId('status-diagnostics');
+    await summary.getByTestId('status-diagnostic-group-slug').waitFor();
+    expect(await summary.locator('li').count()).toBe(5);
+    expect(await summary.locator('li[data-verdict="as-assumed"]').count()).toBe(5);
+    await checkSection('5-status-diagnostics');
   });
 
   step('Connections: a saved key comes back masked with its expiry warning; an expiry without its token is refused on its field', async () => {

@@ -50,6 +50,15 @@ describe('linked Admin API and Bitbucket emulators', () => {
     expect((await exchange(bitbucket, 'bitbucket-cloud', bitbucketRequest('PUT', path, { permission: 'read' }))).status).toBe(200);
   });
 
+  it('can give org groups slugs by another rule than the app computes (the Diagnostics slug check fails on it)', async () => {
+    const { admin, bitbucket } = createLinkedEmulators({ groupSlugOf: (name, id) => `${slugifyGroupName(name)}-${id.slice(0, 8)}` });
+    await exchange(admin, 'admin-organization', adminRequest('POST', `${DIR}/groups`, { name: 'scim-sync-probe' }));
+    const id = text((await exchange(admin, 'admin-organization', adminRequest('POST', `${DIR}/groups/search`, { groupNames: ['scim-sync-probe'] }))).json, 'data', 0, 'id');
+    const at = (slug: string): string => `/2.0/repositories/${EMULATED_WORKSPACE_SLUG}/web-app/permissions-config/groups/${slug}`;
+    expect((await exchange(bitbucket, 'bitbucket-cloud', bitbucketRequest('PUT', at('scim-sync-probe'), { permission: 'read' }))).status).toBe(404);
+    expect((await exchange(bitbucket, 'bitbucket-cloud', bitbucketRequest('PUT', at(`scim-sync-probe-${id.slice(0, 8)}`), { permission: 'read' }))).status).toBe(200);
+  });
+
   it('shares one clock between the two', () => {
     const { admin, bitbucket, clock } = createLinkedEmulators();
     expect(admin.clock).toBe(clock);

@@ -5,7 +5,7 @@
  * in `enforce` mode, fails the call or invocation with the error Forge gives. The local host, the tests and the
  * benchmarks all run the app on it (src/local/local-host.ts, bench/forge-cycle.ts).
  */
-import type { FetchMethod } from '@forge/api';
+import { ExternalEndpointNotAllowedError, type FetchMethod } from '@forge/api';
 import type { TargetFetch, TargetFetchResponse } from '../../targets/http/target-fetch';
 import { DEFAULT_LATENCY, NO_LATENCY, type InvocationKind, type LatencyModel } from './limits';
 import type { ForgePlatformError} from './invocations';
@@ -23,9 +23,15 @@ export interface ForgeRuntimeOptions {
   readonly latency?: LatencyModel;
   /**
    * Whether KVS requests count toward the 100 outbound requests of an invocation. No document says; until a live
-   * installation answers (the Diagnostics checks), they are counted, the stricter reading.
+   * installation answers (the Diagnostics checks), they are counted, the stricter reading. A function is asked at
+   * each storage request: the local host passes the stored Diagnostics verdict this way (src/diagnostics/verdicts.ts).
    */
-  readonly storageCountsAsOutbound?: boolean;
+  readonly storageCountsAsOutbound?: boolean | (() => boolean);
+  /**
+   * Test switch: whether `fetch` may reach a URL (Forge: the manifest's `permissions.external.fetch.backend`); a
+   * refused call throws @forge/api's own ExternalEndpointNotAllowedError. Default: every URL is allowed.
+   */
+  readonly egressAllowed?: (url: string) => boolean;
   /** How deliveries model "at least once, in any order". */
   readonly delivery?: DeliveryOptions;
   /** Overrides of FORGE_LIMITS for the runtime's own tests. */
@@ -105,9 +111,18 @@ export class ForgeRuntime {
     return async (url, init) => ((await this.invocations.admit('storage')) ? service(url, init) : fetchLimitResponse());
   }
 
-  /** The transport of the Atlassian and Google clients: each call is metered as an outbound request. */
+  /**
+   * The transport of the Atlassian and Google clients: each call is metered as an outbound request. A URL the
+   * `egressAllowed` switch refuses throws the error @forge/api 8.3.0 defines for it (`REQUEST_EGRESS_ALLOWLIST_ERR`,
+   * "URL not included in the external fetch backend permissions"); whether Forge's fetch throws it or answers 403
+   * instead is not documented.
+   */
   remote(fetch: TargetFetch): TargetFetch {
-    return async (url, init): Promise<TargetFetchResponse> => ((await this.invocations.admit('remote')) ? fetch(url, init) : fetchLimitResponse());
+    return async (url, init): Promise<TargetFetchResponse> => {
+      if (!(await this.invocations.admit('remote'))) return fetchLimitResponse();
+      if (this.options.egressAllowed && !this.options.egressAllowed(url)) throw new ExternalEndpointNotAllowedError(url);
+      return fetch(url, init);
+    };
   }
 
   /** The `Queue` of `queueKey`, as `new Queue({ key })` gives on Forge. */
@@ -128,9 +143,13 @@ export class ForgeRuntime {
     };
   }
 
-  /** Runs one resolver call as an invocation; a failure rejects as the bridge's invoke would. */
-  async resolver<T>(label: string, handler: () => Promise<T>): Promise<T> {
-    return this.settle('resolver', label, handler);
+  /**
+   * Runs one resolver call as an invocation; a failure rejects as the bridge's invoke would. `mode` overrides the
+   * runtime's for this invocation (the local host runs the Diagnostics in `enforce`, because they observe Forge's
+   * answers to a breach).
+   */
+  async resolver<T>(label: string, handler: () => Promise<T>, options: { readonly mode?: RuntimeMode } = {}): Promise<T> {
+    return this.settle('resolver', label, handler, options.mode);
   }
 
   /** Runs one scheduled trigger as an invocation. */
@@ -169,8 +188,8 @@ export class ForgeRuntime {
     this.invocations.breach(violation);
   }
 
-  private async settle<T>(kind: InvocationKind, label: string, handler: () => Promise<T>): Promise<T> {
-    const outcome = await this.invocations.run(kind, handler, { label });
+  private async settle<T>(kind: InvocationKind, label: string, handler: () => Promise<T>, mode?: RuntimeMode): Promise<T> {
+    const outcome = await this.invocations.run(kind, handler, { label, ...(mode ? { mode } : {}) });
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   }

@@ -48,6 +48,8 @@ export interface Invocation {
   pushes: number;
   heapAtStart: number;
   peakHeapDelta: number;
+  /** How this invocation answers a breach: the runtime's mode, unless the call that started it chose one. */
+  readonly mode: RuntimeMode;
   /** Set once the platform stopped it; every later platform call is refused with this failure. */
   failure: ForgePlatformError | undefined;
   /** Limits already reported for this invocation (each is reported once). */
@@ -78,8 +80,11 @@ export interface InvocationsOptions {
   readonly mode: RuntimeMode;
   readonly latency: LatencyModel;
   readonly ledger: ViolationLedger;
-  /** Whether storage requests count toward the outbound budget (a live installation has not said; counted until it does). */
-  readonly storageCountsAsOutbound: boolean;
+  /**
+   * Whether storage requests count toward the outbound budget (a live installation has not said; counted until it
+   * does); a function is asked at each storage request, so a stored Diagnostics verdict can switch it.
+   */
+  readonly storageCountsAsOutbound: boolean | (() => boolean);
   /** Overrides of FORGE_LIMITS for the runtime's own tests. */
   readonly limits?: Partial<{ outboundRequestsPerInvocation: number; memoryBytesPerInvocation: number; invocationsPerMinute: number }>;
 }
@@ -128,7 +133,7 @@ export class Invocations {
       at: this.options.clock.now(),
       ...(invocation ? { invocation: { id: invocation.id, kind: invocation.kind, ...(invocation.label ? { label: invocation.label } : {}) } } : {}),
     });
-    return this.options.mode === 'enforce';
+    return (invocation?.mode ?? this.options.mode) === 'enforce';
   }
 
   /**
@@ -136,7 +141,7 @@ export class Invocations {
    * the end of a wait on the app clock, that would pass its time limit; in enforce mode every later call of it
    * fails, and so does the invocation, whatever the handler returns.
    */
-  async run<T>(kind: InvocationKind, handler: () => Promise<T>, options: { readonly label?: string; readonly originId?: number } = {}): Promise<InvocationOutcome<T>> {
+  async run<T>(kind: InvocationKind, handler: () => Promise<T>, options: { readonly label?: string; readonly originId?: number; readonly mode?: RuntimeMode } = {}): Promise<InvocationOutcome<T>> {
     const id = this.nextId++;
     const invocation: Invocation = {
       id,
@@ -145,6 +150,7 @@ export class Invocations {
       originId: options.originId ?? id,
       startedAt: this.options.clock.now(),
       limitMs: FORGE_LIMITS.runtimeSeconds[kind] * 1000,
+      mode: options.mode ?? this.options.mode,
       outboundRequests: 0,
       storageRequests: 0,
       remoteRequests: 0,
@@ -165,7 +171,7 @@ export class Invocations {
         const value = await handler();
         this.sampleHeap(invocation);
         this.checkTime(invocation);
-        if (invocation.failure && this.options.mode === 'enforce') return { ok: false, error: invocation.failure, platform: invocation.failure, invocation };
+        if (invocation.failure && invocation.mode === 'enforce') return { ok: false, error: invocation.failure, platform: invocation.failure, invocation };
         return { ok: true, value, invocation };
       } catch (error) {
         return { ok: false, error, platform: invocation.failure, invocation };
@@ -214,7 +220,7 @@ export class Invocations {
     }
     if (call === 'storage') invocation.storageRequests += 1;
     else invocation.remoteRequests += 1;
-    if (call === 'storage' && !this.options.storageCountsAsOutbound) return true;
+    if (call === 'storage' && !this.storageCounts()) return true;
     invocation.outboundRequests += 1;
     const allowed = this.limit('outboundRequestsPerInvocation');
     if (invocation.outboundRequests <= allowed) return true;
@@ -225,6 +231,11 @@ export class Invocations {
       detail: `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''} made its outbound request number ${invocation.outboundRequests} (${call})`,
     });
     return !refuse;
+  }
+
+  private storageCounts(): boolean {
+    const setting = this.options.storageCountsAsOutbound;
+    return typeof setting === 'function' ? setting() : setting;
   }
 
   /** Stops the invocation (enforce) or records the breach (record) once its run time has passed its limit. */
@@ -273,7 +284,7 @@ export class Invocations {
 
   /** Reports a limit once per invocation; true when the call must fail. */
   private reportOnce(invocation: Invocation, key: string, violation: Omit<Violation, 'at' | 'invocation'>): boolean {
-    if (invocation.reported.has(key)) return this.options.mode === 'enforce';
+    if (invocation.reported.has(key)) return invocation.mode === 'enforce';
     invocation.reported.add(key);
     return this.breach(violation, invocation);
   }

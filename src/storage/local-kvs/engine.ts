@@ -53,6 +53,15 @@ interface SetOptions {
 
 type Handler = (writes: WriteSet, body: unknown, bodyBytes: number) => EngineResponse;
 
+/**
+ * How transaction conditions are evaluated. Forge does not document what a condition on a key that does not exist
+ * does, so besides the assumed semantics (`evaluated`: a missing item has no attributes, see conditions.ts) a test
+ * can have the service answer as a store that fails every condition on a missing item (`missing-item-fails`, so
+ * NOT_EXISTS on a new key does not pass) or never checks them (`ignored`). The Diagnostics check asks a live
+ * installation which one holds (src/diagnostics/checks/kvs-conditions-check.ts).
+ */
+export type TransactionConditionMode = 'evaluated' | 'missing-item-fails' | 'ignored';
+
 /** Executes storage requests against a MemoryStore without modifying it. */
 export class KvsEngine {
   private readonly handlers: ReadonlyMap<string, Handler>;
@@ -60,6 +69,7 @@ export class KvsEngine {
   constructor(
     private readonly store: MemoryStore,
     private readonly entities: ReadonlyMap<string, NormalizedEntity>,
+    private readonly conditionMode: TransactionConditionMode = 'evaluated',
   ) {
     this.handlers = new Map<string, Handler>([
       ['/api/v1/get', (w, b) => this.get(w, b, KV_NAMESPACE, undefined)],
@@ -298,6 +308,13 @@ export class KvsEngine {
     return { status: 200, body: { successfulKeys, failedKeys } };
   }
 
+  /** Whether a transaction condition holds for the item's attributes (undefined: no item), under the condition mode. */
+  private conditionHolds(condition: Filter, attributes: Record<string, unknown> | undefined): boolean {
+    if (this.conditionMode === 'ignored') return true;
+    if (this.conditionMode === 'missing-item-fails' && attributes === undefined) return false;
+    return matchesFilter(condition, attributes);
+  }
+
   private transaction(writes: WriteSet, body: unknown, bodyBytes: number): EngineResponse {
     const request = record(body);
     const sets = optionalArray(request.set, 'set');
@@ -369,7 +386,7 @@ export class KvsEngine {
     for (const op of operations) {
       const current = writes.read(op.ns, op.key);
       const attributes = current?.value as Record<string, unknown> | undefined;
-      if (op.condition !== undefined && !matchesFilter(op.condition, attributes)) {
+      if (op.condition !== undefined && !this.conditionHolds(op.condition, attributes)) {
         throw new KvsServiceError(
           KvsErrorCode.CONDITIONAL_CHECK_FAILED,
           `The ${op.kind} condition on key ${op.key} of entity ${op.entityName} does not hold`,

@@ -17,7 +17,7 @@ import { DataDirectory, type RecoveryReport } from './data-directory';
 import { assertKeyOutside, DataKeyError, defaultDataKeyFile, loadOrCreateDataKey } from './data-key';
 import { SecretSealing } from './sealed-items';
 import { SecretCipher } from './secret-cipher';
-import { KvsEngine, type EngineResponse, type EngineResult } from './engine';
+import { KvsEngine, type EngineResponse, type EngineResult, type TransactionConditionMode } from './engine';
 import { normalizeEntityDefinitions } from './entity-schema';
 import { KvsErrorCode, KvsServiceError } from './errors';
 import { isExpired, MemoryStore } from './memory-store';
@@ -58,6 +58,11 @@ export interface LocalKvsServiceOptions {
   quotaMode?: KvsQuotaMode;
   /** Called with every quota breach, in both modes; it must not throw (that fails the request with a 500). */
   onQuotaViolation?: (violation: KvsQuotaViolation) => void;
+  /**
+   * Test switch: how transaction conditions are evaluated (default `evaluated`, the assumed semantics; see
+   * TransactionConditionMode). The others stand for a Forge that answers differently, for the Diagnostics tests.
+   */
+  transactionConditions?: TransactionConditionMode;
 }
 
 /** A running local storage service. */
@@ -93,7 +98,7 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
   const clock = options.clock ?? Date.now;
   const entities = normalizeEntityDefinitions(options.entities);
   const store = new MemoryStore(entities);
-  const engine = new KvsEngine(store, entities);
+  const engine = new KvsEngine(store, entities, options.transactionConditions ?? 'evaluated');
   const stats = new OperationStats();
   const quota = new KvsQuotaMeter({
     limits: quotaLimits(options.quotas),

@@ -9,6 +9,7 @@ import { useAdmin } from './admin-context';
 import { needsConsent } from './bridge/admin-client';
 import { AuditSection } from './sections/audit-section';
 import { ConnectionsSection } from './sections/connections-section';
+import { DiagnosticsSection } from './sections/diagnostics-section';
 import { PermissionsSection } from './sections/permissions-section';
 import { ProvisioningSection } from './sections/provisioning-section';
 import { SettingsTransferSection } from './sections/settings-transfer-section';
@@ -26,6 +27,7 @@ export const SECTIONS = [
   { id: 'status', title: 'Status', Component: StatusSection },
   { id: 'audit', title: 'Audit log', Component: AuditSection },
   { id: 'settings', title: 'Import and export', Component: SettingsTransferSection },
+  { id: 'diagnostics', title: 'Diagnostics', Component: DiagnosticsSection },
 ] as const;
 
 /** What every section gets: a way to refresh the readiness banner after a change that may affect it. */

@@ -29,6 +29,17 @@ function follow(link: string): { path: string; query: Record<string, string[]> }
   return { path: url.pathname.replace(/^\/2\.0/, ''), query };
 }
 
+describe('Bitbucket emulator: the workspace', () => {
+  it('reads the workspace by slug or by UUID in braces, and 404s another UUID', async () => {
+    const { call } = setup();
+    const bySlug = await call('GET', `/workspaces/${WS}`);
+    expect(text(bySlug.json, 'uuid')).toBe(EMULATED_WORKSPACE_UUID);
+    const byUuid = await call('GET', `/workspaces/${encodeURIComponent(EMULATED_WORKSPACE_UUID)}`);
+    expect(text(byUuid.json, 'slug')).toBe(WS);
+    expect((await call('GET', `/workspaces/${encodeURIComponent('{00000000-0000-4000-8000-000000000009}')}`)).status).toBe(404);
+  });
+});
+
 describe('Bitbucket emulator: workspace members', () => {
   it('lists members and filters them by email, showing only the filtered addresses on request', async () => {
     const { call } = setup();

@@ -12,7 +12,7 @@ import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 
 const MANIFEST = path.resolve(__dirname, '../../../manifest.yml');
 
-function rig(mode: RuntimeMode = 'enforce', options: { storageCountsAsOutbound?: boolean } = {}) {
+function rig(mode: RuntimeMode = 'enforce', options: { storageCountsAsOutbound?: boolean | (() => boolean); egressAllowed?: (url: string) => boolean } = {}) {
   const clock = new VirtualClock({ autoAdvance: true });
   const runtime = new ForgeRuntime({ mode, clock, latency: { kvsMs: 30, remoteMs: 250, deliveryMs: 1000 }, ...options });
   const service = createLocalKvsService({ entities: loadEntityDefinitions(MANIFEST), clock: () => clock.now() });
@@ -182,6 +182,45 @@ describe('local Forge runtime, enforce mode', () => {
     for (let i = 0; i < FORGE_LIMITS.invocationsPerMinute + 1; i += 1) statuses.push((await trigger(undefined, undefined)).statusCode);
     expect(statuses.filter((s) => s === 200)).toHaveLength(FORGE_LIMITS.invocationsPerMinute);
     expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('asks a storage-counting switch given as a function at each storage request', async () => {
+    let counts = false;
+    const { runtime, kvs } = rig('enforce', { storageCountsAsOutbound: () => counts });
+    const setMany = (prefix: string) => runtime.resolver('storage', async () => {
+      for (let i = 0; i < 101; i += 1) await kvs.set(`${prefix}${i}`, i);
+    });
+    await expect(setMany('a')).resolves.toBeUndefined();
+    counts = true;
+    await expect(setMany('b')).rejects.toMatchObject({ responseDetails: { status: 429 } });
+  });
+
+  it('refuses fetch to a URL the egress switch does not allow with @forge/api ExternalEndpointNotAllowedError, counting the attempt', async () => {
+    const { runtime, fetch, remoteCalls } = rig('enforce', { egressAllowed: (url) => new URL(url).hostname !== 'api.bitbucket.org' });
+    const refused = runtime.resolver('egress', () => fetch('https://api.bitbucket.org/2.0/workspaces/x', { method: 'GET', headers: {} }));
+    await expect(refused).rejects.toMatchObject({ name: 'REQUEST_EGRESS_ALLOWLIST_ERR', status: 403, message: expect.stringContaining('URL not included in the external fetch backend permissions: https://api.bitbucket.org/2.0/workspaces/x') });
+    await expect(runtime.resolver('egress', async () => (await fetch('https://api.atlassian.com/admin', { method: 'GET', headers: {} })).status)).resolves.toBe(200);
+    expect(remoteCalls()).toBe(1);
+  });
+
+  it('runs one resolver in enforce mode inside a record-mode runtime when its caller asks', async () => {
+    const { runtime, fetch } = rig('record');
+    const calls = async (): Promise<number[]> => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 101; i += 1) statuses.push((await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status);
+      return statuses;
+    };
+    expect((await runtime.scheduled('recorded', calls))[100]).toBe(200);
+    // 101 calls of 250 ms would pass a resolver's 25 s: the budget is checked on a resolver with no latency.
+    const quick = new ForgeRuntime({ mode: 'record', clock: new VirtualClock({ autoAdvance: true }) });
+    const quickFetch = quick.remote(async () => ({ status: 200, headers: { get: () => null }, text: async () => '{}' }));
+    const enforced = await quick.resolver('enforced', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 101; i += 1) statuses.push((await quickFetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status);
+      return statuses;
+    }, { mode: 'enforce' });
+    expect(enforced[100]).toBe(429);
+    expect(quick.violations.byLimit()).toEqual({ 'invocation-outbound-requests': 1 });
   });
 });
 

@@ -146,3 +146,22 @@ describe('local storage service over HTTP', () => {
     expect(make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: ['a', 'a'] }])).toThrow(/declared twice/);
   });
 });
+
+describe('the transactionConditions test switch', () => {
+  const NOT_EXISTS = { and: [{ property: 'label', condition: 'NOT_EXISTS', values: [true] }] };
+  const create = (key: string) => ({ set: [{ key, value: { label: 'x' }, entityName: 'thing', conditions: NOT_EXISTS }] });
+
+  it.each([
+    ['evaluated', 204, 409],
+    ['missing-item-fails', 409, 409],
+    ['ignored', 204, 204],
+  ] as const)('%s: NOT_EXISTS on a new key answers %i, on an existing key %i', async (mode, onNew, onExisting) => {
+    const service = createLocalKvsService({ entities: ENTITIES, transactionConditions: mode });
+    expect((await post(service, '/api/v1/transaction', create('fresh'))).status).toBe(onNew);
+    await post(service, '/api/v1/transaction', { set: [{ key: 'held', value: { label: 'x' }, entityName: 'thing' }] });
+    const existing = await post(service, '/api/v1/transaction', create('held'));
+    expect(existing.status).toBe(onExisting);
+    if (onExisting === 409) expect(await codeOf(existing)).toBe('CONDITIONAL_CHECK_FAILED');
+    await service.close();
+  });
+});

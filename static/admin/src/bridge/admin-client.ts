@@ -4,16 +4,16 @@
  * may answer an expected failure as `{ error: { reason, message } }` instead of failing; the client turns that
  * into an AdminCallError so every section handles failures one way.
  */
-import type { AdminApi } from '../../../../src/shared/admin-api';
+import type { AdminPageApi } from '../../../../src/shared/diagnostics-api';
 
-/** A resolver key. */
-export type AdminKey = keyof AdminApi;
+/** A resolver key: the admin calls and the Diagnostics (src/shared/diagnostics-api.ts). */
+export type AdminKey = keyof AdminPageApi;
 
 /** The payload a resolver takes (undefined for those that take none). */
-export type PayloadOf<K extends AdminKey> = Parameters<AdminApi[K]> extends [infer P] ? P : undefined;
+export type PayloadOf<K extends AdminKey> = Parameters<AdminPageApi[K]> extends [infer P] ? P : undefined;
 
 /** The result a resolver answers with. */
-export type ResultOf<K extends AdminKey> = Awaited<ReturnType<AdminApi[K]>>;
+export type ResultOf<K extends AdminKey> = Awaited<ReturnType<AdminPageApi[K]>>;
 
 /** A transport: sends one call and answers with the raw reply (a result, or an object with `error`). */
 export type Transport = (key: AdminKey, payload: unknown) => Promise<unknown>;

@@ -17,6 +17,7 @@ import { AuthFailuresNotice } from './auth-failures-notice';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { ActivityChart } from '../ui/activity-chart';
+import { DiagnosticsSummary } from './diagnostics-summary';
 import { formatAgo, formatTime, sentence } from '../ui/format';
 import { ActionError, EmptyState, LoadableView } from '../ui/loadable-view';
 import { useAction, useLoader } from '../ui/use-loader';
@@ -112,6 +113,7 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
         </div>
         <ItemsList state={state} version={itemsVersion} onRetried={poll} />
       </section>
+      <DiagnosticsSummary />
       <section aria-labelledby="status-activity-heading" style={{ marginTop: 24 }}>
         <SubTitle id="status-activity-heading">Activity, last 24 hours</SubTitle>
         <LoadableView state={activity.state} what="the activity" onRetry={() => activity.reload()}>
