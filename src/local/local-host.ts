@@ -19,7 +19,9 @@ import { createSync, type SyncParts, type TargetCredentials } from '../app/creat
 import { makeAdminHandlers } from '../admin/admin-handlers';
 import { createAdminBridge } from './admin-bridge';
 import { randomBytes } from 'node:crypto';
-import { loadSettingsFile, type SyncSettings } from '../sync/settings';
+import type { SyncSettings } from '../sync/settings';
+import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from '../sync/settings-file';
+import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
   createEmulatorRouter,
@@ -54,7 +56,7 @@ export interface LocalHostOptions {
   readonly atlassian?: TargetCredentials;
   /** Base URLs the clients call with `atlassian` credentials instead of Atlassian's (emulators run as a process of their own). */
   readonly targetBaseUrls?: { readonly admin?: string; readonly bitbucket?: string };
-  /** A settings document to store at start (SETTINGS_FILE). */
+  /** A settings document merged over the stored settings at start, only the fields it names (SETTINGS_FILE). */
   readonly settingsFile?: string;
   /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
   readonly reconcileIntervalMs?: number;
@@ -99,6 +101,8 @@ export interface LocalHost {
   readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
   /** The admin page's URL, with the admin key in its fragment. */
   readonly adminUrl: string;
+  /** What the settings file changed at this start, when one was given. */
+  readonly settingsFileReport: SettingsFileReport | undefined;
   close(): Promise<void>;
 }
 
@@ -155,6 +159,8 @@ function send(response: ServerResponse, status: number, headers: Record<string, 
 /** Starts the local host; resolves once it listens. */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const logger = options.logger ?? consoleLogger;
+  // A bad settings file is refused before the data directory is opened (and locked).
+  const settingsPatch = options.settingsFile ? await readSettingsPatch(options.settingsFile) : undefined;
   const manifestPath = options.manifestPath ?? path.resolve(__dirname, '../../manifest.yml');
   const kvsService = createLocalKvsService({
     entities: loadEntityDefinitions(manifestPath),
@@ -226,8 +232,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
   });
   late.dispatcher = sync.dispatcher;
+  let settingsFileReport: SettingsFileReport | undefined;
   if (options.settingsFile) {
-    await sync.settings.save(await loadSettingsFile(options.settingsFile));
+    settingsFileReport = await applySettingsFile(options.settingsFile, sync.settings, app.auditLog, settingsPatch);
+    if (settingsFileReport.changed.some((c) => c.path === 'rules' || c.path === 'operations.permissionSync' || c.path === 'dryRun')) await app.store.enqueue([PERMISSIONS_KEY]);
   } else if (emulators && (await sync.settings.get()).target.orgId === '') {
     await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET });
   }
@@ -341,6 +349,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     emulators,
     emulatorUrls,
     adminUrl: `${url}/admin/#key=${adminKey}`,
+    settingsFileReport,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       runtime.stop();

@@ -2,13 +2,14 @@
  * `npm start`: runs the SCIM server, the sync engine and, without real credentials, the emulated Atlassian
  * APIs locally. Reads PORT (8080), HOST (127.0.0.1), DATA_DIR (./.data), SCIM_BEARER_TOKEN (when unset, a
  * token is generated on first start, kept, and printed once), SCIM_PROFILE (lenient or strict-rfc),
- * SETTINGS_FILE (a settings document to store at start), and for the real APIs ATLASSIAN_ORG_API_KEY,
+ * SETTINGS_FILE (a settings document merged over the stored settings at start, only the fields it names), and for the real APIs ATLASSIAN_ORG_API_KEY,
  * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings), with
  * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
  * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
  * and ADMIN_KEY (the admin page's key; generated and kept when unset).
  */
 import path from 'node:path';
+import { describeSettingsFile } from '../sync/settings-file';
 import { startLocalHost } from './local-host';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
   console.log(`Admin page: ${local.adminUrl}`);
+  if (local.settingsFileReport) console.log(describeSettingsFile(local.settingsFileReport));
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
