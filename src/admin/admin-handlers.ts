@@ -34,6 +34,7 @@ import type { LinkDoc, SyncState } from '../sync/sync-links';
 import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transform';
 import { TargetError } from '../targets/ports';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
+import { makeMoreAdminHandlers } from './more-admin-handlers';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
 import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from './workspace-admin';
@@ -243,6 +244,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
   };
 
   return {
+    ...makeMoreAdminHandlers(guarded),
     'status/get': guarded(async (_payload, { app, sync }) => {
       const [setup, tokens, credentials, settings, warnings] = await Promise.all([
         deps.kvs.get<SetupView>(SETUP_KEY),

@@ -17,7 +17,8 @@ import { SyncLinks } from '../sync/sync-links';
 import { compileTransform, looksLikeEmail, transformUserName, type CompiledTransform } from '../sync/username-transform';
 import { AdminApiClient } from '../targets/admin-api/admin-api-client';
 import { BitbucketClient } from '../targets/bitbucket/bitbucket-client';
-import { groupSlugFor, orgGroupNameFor } from '../targets/group-slug';
+import { groupSlugFor } from '../targets/group-slug';
+import { OrgGroupNames } from '../sync/org-group-names';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
@@ -138,6 +139,7 @@ export function createSync(options: SyncOptions): SyncParts {
   const auditLog = options.auditLog ?? new AuditLog({ kvs: options.kvs, now });
   const breaker = new CircuitBreakerStore({ kvs: options.kvs, now });
   const credentials = options.credentials ?? (() => credentialStore.load());
+  const orgGroupNames = new OrgGroupNames(options.kvs);
   let current: SyncSettings | undefined;
   let compiled: { key: string; transform: CompiledTransform | null } | undefined;
 
@@ -200,7 +202,11 @@ export function createSync(options: SyncOptions): SyncParts {
       const email = transformUserName(transformOf(settings), userName);
       return looksLikeEmail(email) ? email : undefined;
     },
-    naming: { orgGroupName: orgGroupNameFor, groupSlug: groupSlugFor },
+    naming: {
+      // Claimed once, before the create: the readable name unless another group or the org holds it (item 6 of "A new admin's first hour").
+      orgGroupName: (displayName, prefix, group) => orgGroupNames.nameFor({ id: group.id, displayName }, prefix, async (name) => (await group.admin.findGroupByName(name)) !== undefined),
+      groupSlug: groupSlugFor,
+    },
     audit: {
       async record(entries) {
         if (entries.length === 0) return;

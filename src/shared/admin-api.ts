@@ -211,6 +211,27 @@ export interface AuditExportPayload extends Omit<AuditQueryPayload, 'limit' | 'c
   readonly format: 'csv' | 'json';
 }
 
+/** An IdP group and the org group the app made (or linked) for it. */
+export interface GroupMappingView {
+  /** The SCIM group id. */
+  readonly id: string;
+  /** The group's name in the identity provider. */
+  readonly displayName: string;
+  /** The org group's name; absent until the sync has created or linked it. */
+  readonly orgGroupName?: string;
+  /** The Bitbucket group slug permissions use (assumed: src/targets/group-slug.ts). */
+  readonly groupSlug?: string;
+  readonly state: SyncState;
+  readonly lastError?: string;
+}
+
+/** A page of the IdP group -> org group mapping. */
+export interface GroupMappingPage {
+  readonly groups: readonly GroupMappingView[];
+  readonly total: number;
+  readonly offset: number;
+}
+
 /**
  * A failure every resolver may answer with instead of its result, so the page can show it: `not-signed-in`,
  * `no-workspace`, `not-admin`, `grant-required`, `check-failed`, `invalid-input`, `not-connected`, or `internal`.
@@ -249,4 +270,5 @@ export type AdminApi = {
   'breaker/confirm': () => BreakerState;
   'audit/query': (payload: AuditQueryPayload) => AuditPageView;
   'audit/export': (payload: AuditExportPayload) => AuditExport;
+  'groups/list': (payload: { readonly offset?: number; readonly count?: number }) => GroupMappingPage;
 };

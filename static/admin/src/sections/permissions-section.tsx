@@ -12,6 +12,7 @@ import { useState, type ReactNode } from 'react';
 import type { GrantPreview, RulesPreview } from '../../../../src/shared/admin-api';
 import type { PermissionRule, RuleLevel, SettingsError, SyncSettings } from '../../../../src/sync/settings';
 import { useAdmin } from '../admin-context';
+import { GroupMappingTable } from './group-mapping-table';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { ActionError, EmptyState, LoadableView, LoadingState } from '../ui/loadable-view';
@@ -81,6 +82,7 @@ export function PermissionsSection({ onChanged }: SectionProps): ReactNode {
           />
         )}
       </LoadableView>
+      <GroupMappingTable />
     </div>
   );
 }

@@ -1,0 +1,18 @@
+/**
+ * Resolvers kept apart from src/admin/admin-handlers.ts (which is long already), guarded by the same admin check:
+ * the IdP group -> org group mapping, and the further calls the admin page's first hour needs.
+ */
+import type { Handlers } from '@forge/resolver';
+import type { AdminApi } from '../shared/admin-api';
+import type { Guarded } from './admin-guard';
+import { listGroupMapping } from './group-mapping';
+
+/** The resolver keys this file implements. */
+export type MoreAdminKeys = 'groups/list';
+
+/** The resolvers of this file, each wrapped in `guarded`. */
+export function makeMoreAdminHandlers(guarded: Guarded): Pick<Handlers<AdminApi>, MoreAdminKeys> {
+  return {
+    'groups/list': guarded((payload, parts) => listGroupMapping(payload, parts)),
+  };
+}
