@@ -24,7 +24,7 @@ import {
   type SyncItemView,
 } from '../shared/admin-api';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { MAX_QUERY_LIMIT, type AuditOutcome, type AuditQuery } from '../sync/audit-log';
+import { MAX_QUERY_LIMIT } from '../sync/audit-log';
 import { CredentialValidationError } from '../sync/credentials';
 import { LAST_RECONCILE_KEY, LAST_SYNC_KEY } from '../sync/dispatcher';
 import { PERMISSIONS_KEY } from '../sync/jobs';
@@ -35,6 +35,7 @@ import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transfor
 import { TargetError } from '../targets/ports';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { makeMoreAdminHandlers } from './more-admin-handlers';
+import { adminActor, withAuditActor } from '../sync/audit-actor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
 import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from './workspace-admin';
@@ -42,7 +43,6 @@ import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermis
 /** The plain KVS key of the page's own choices (the IdP picked). */
 export const SETUP_KEY = 'admin:setup';
 
-const OUTCOMES: readonly AuditOutcome[] = ['applied', 'planned', 'skipped', 'failed'];
 const STATES: readonly SyncState[] = ['pending', 'synced', 'failed', 'skipped'];
 const RESOURCE_KEY = /^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/;
 const MAX_DOCUMENT_BYTES = 256 * 1024;
@@ -162,16 +162,6 @@ async function waitingDeactivations(sync: SyncParts): Promise<number> {
   return pending.filter((link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL)).length;
 }
 
-/** The audit filters shared by the query and the export: time range, user, group and outcome. */
-function auditFilters(record: Record<string, unknown>): Omit<AuditQuery, 'limit' | 'cursor'> {
-  const outcome = optionalChoice(record, 'outcome', OUTCOMES);
-  const from = optionalInstant(record, 'from');
-  const to = optionalInstant(record, 'to');
-  const user = optionalText(record, 'user', 200);
-  const group = optionalText(record, 'group', 200);
-  return { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(user ? { user } : {}), ...(group ? { group } : {}), ...(outcome ? { outcome } : {}) };
-}
-
 /** A secret or identifier of `credentials/save` and its longest accepted length. */
 const CREDENTIAL_TEXT = [
   ['orgId', 200],
@@ -223,7 +213,8 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       await assertWorkspaceAdmin(request.context, deps.lookupPermission);
       const [app, sync] = await Promise.all([deps.getApp(), deps.getSync()]);
       if (deps.targetFromInstallation) await adoptInstallationWorkspace(sync, request.context.installContext);
-      return body(request.payload, { app, sync });
+      // Every audit entry the call appends names the admin who made it.
+      return withAuditActor(adminActor(String(request.context.accountId)), () => body(request.payload, { app, sync }));
     };
   const adminAudit = async (sync: SyncParts, action: string, kind: 'Settings' | 'Permission', id: string, extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> => {
     await sync.auditLog.append({ source: 'admin', action, target: { kind, id }, outcome: 'applied', ...extra });
@@ -278,21 +269,6 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       return view;
     }),
     'tokens/list': guarded((_payload, { app }) => new TokenAdmin(app.tokens).list()),
-    'tokens/issue': guarded(async (payload, { app, sync }) => {
-      const issued = await new TokenAdmin(app.tokens).issue(payload);
-      await adminAudit(sync, 'token-issued', 'Settings', `token:${issued.view.id}`, { after: issued.view });
-      return issued;
-    }),
-    'tokens/rotate': guarded(async (payload, { app, sync }) => {
-      const issued = await new TokenAdmin(app.tokens).rotate(payload);
-      await adminAudit(sync, 'token-rotated', 'Settings', `token:${issued.view.id}`, { after: issued.view });
-      return issued;
-    }),
-    'tokens/revoke': guarded(async (payload, { app, sync }) => {
-      const result = await new TokenAdmin(app.tokens).revoke(payload);
-      await adminAudit(sync, 'token-revoked', 'Settings', `token:${String(payloadObject(payload).id)}`, { after: result });
-      return result;
-    }),
     'credentials/get': guarded((_payload, { sync }) => credentialsStatus(sync)),
     'credentials/save': guarded(async (payload, { sync }) => {
       const patch = credentialsPatch(payloadObject(payload));
@@ -581,24 +557,6 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       await adminAudit(sync, 'breaker-confirmed', 'Settings', 'circuit-breaker', { before, after: state });
       await sync.dispatcher.drainSoon();
       return state;
-    }),
-    'audit/query': guarded(async (payload, { app, sync }) => {
-      const record = payloadObject(payload);
-      const text = optionalText(record, 'text', 200)?.trim().toLowerCase();
-      const limit = optionalInteger(record, 'limit', 1, MAX_QUERY_LIMIT) ?? 50;
-      const filters = auditFilters(record);
-      const signer = await app.cursorSigner();
-      const query = JSON.stringify(filters);
-      const cursor = openAdminCursor(signer, 'audit/query', query, optionalText(record, 'cursor', 4096));
-      const page = await sync.auditLog.query({ ...filters, limit, ...(cursor ? { cursor } : {}) });
-      const entries = text ? page.entries.filter((entry) => JSON.stringify(entry).toLowerCase().includes(text)) : page.entries;
-      return page.cursor ? { entries, cursor: sealAdminCursor(signer, 'audit/query', query, page.cursor) } : { entries };
-    }),
-    'audit/export': guarded(async (payload, { sync }) => {
-      const record = payloadObject(payload);
-      const format = optionalChoice(record, 'format', ['csv', 'json'] as const) ?? 'csv';
-      const query = auditFilters(record);
-      return format === 'csv' ? sync.auditLog.exportCsv(query) : sync.auditLog.exportJson(query);
     }),
   };
 }

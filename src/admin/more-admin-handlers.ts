@@ -5,14 +5,19 @@
 import type { Handlers } from '@forge/resolver';
 import type { AdminApi } from '../shared/admin-api';
 import type { Guarded } from './admin-guard';
+import { exportAudit, queryAudit } from './audit-handlers';
 import { listGroupMapping } from './group-mapping';
+import { makeTokenHandlers, type TokenChangeKeys } from './token-handlers';
 
 /** The resolver keys this file implements. */
-export type MoreAdminKeys = 'groups/list';
+export type MoreAdminKeys = 'groups/list' | 'audit/query' | 'audit/export' | TokenChangeKeys;
 
 /** The resolvers of this file, each wrapped in `guarded`. */
 export function makeMoreAdminHandlers(guarded: Guarded): Pick<Handlers<AdminApi>, MoreAdminKeys> {
   return {
+    ...makeTokenHandlers(guarded),
     'groups/list': guarded((payload, parts) => listGroupMapping(payload, parts)),
+    'audit/query': guarded((payload, parts) => queryAudit(payload, parts)),
+    'audit/export': guarded((payload, parts) => exportAudit(payload, parts)),
   };
 }

@@ -21,6 +21,8 @@ export interface TokenRecord {
   /** The last four characters, so an admin can tell tokens apart. */
   readonly suffix: string;
   readonly label?: string;
+  /** Set by a rotation: the token is being replaced and stays valid only until `expiresAt`, the overlap's end. */
+  readonly retiring?: boolean;
 }
 
 /** A token as shown to an admin: no hash. */
@@ -83,7 +85,7 @@ export class BearerTokens {
   async rotate(overlapSeconds: number, options: { expiresAt?: Date; label?: string } = {}): Promise<{ token: string; summary: TokenSummary }> {
     const until = new Date(this.now().getTime() + Math.max(0, overlapSeconds) * 1000).toISOString();
     const records = this.live(await this.records(false)).map((record) =>
-      record.expiresAt !== undefined && Date.parse(record.expiresAt) < Date.parse(until) ? record : { ...record, expiresAt: until },
+      record.expiresAt !== undefined && Date.parse(record.expiresAt) < Date.parse(until) ? { ...record, retiring: true } : { ...record, expiresAt: until, retiring: true },
     );
     await this.save(records.slice(-(MAX_ACTIVE_TOKENS - 1)));
     return this.issue(options);

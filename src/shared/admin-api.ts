@@ -35,12 +35,16 @@ export interface TokenView {
   readonly expiresAt?: string;
   readonly suffix: string;
   readonly label?: string;
+  /** Being replaced by a rotation: valid only until `expiresAt`; the IdP should use the newer token. */
+  readonly retiring?: boolean;
 }
 
 /** A newly issued token: the only time its value leaves the backend. */
 export interface IssuedToken {
   readonly token: string;
   readonly view: TokenView;
+  /** After a rotation: the tokens it retires, each valid until its `expiresAt`. */
+  readonly retiring?: readonly TokenView[];
 }
 
 /** Payload of `tokens/issue`. */
@@ -191,19 +195,35 @@ export interface SyncItemsPage {
 export interface AuditQueryPayload {
   readonly from?: string;
   readonly to?: string;
+  /** A user's userName, work email or SCIM id. */
   readonly user?: string;
+  /** A group's displayName or SCIM id. */
   readonly group?: string;
   readonly outcome?: AuditOutcome;
-  /** Case-insensitive text searched in action, target, detail and before/after. */
+  /** Case-insensitive text searched in action, target, actor, detail and before/after, on the server across pages. */
   readonly text?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }
 
-/** A page of audit entries, newest first. */
+/** How a User or Group filter as typed was resolved to the SCIM id the log is keyed by. */
+export interface AuditFilterResolution {
+  readonly input: string;
+  readonly id: string;
+  /** The userName or displayName found. */
+  readonly display?: string;
+  /** False when no user or group of that name or id exists now (a deleted one is found by its id or the text search). */
+  readonly matched: boolean;
+}
+
+/** A page of audit entries, newest first; with a text search, the matches among the `scanned` entries read. */
 export interface AuditPageView {
   readonly entries: readonly AuditEntry[];
+  /** Continue from here (with the same filters); with a text search even when this page found nothing. */
   readonly cursor?: string;
+  /** Entries read for this page. */
+  readonly scanned?: number;
+  readonly resolved?: { readonly user?: AuditFilterResolution; readonly group?: AuditFilterResolution };
 }
 
 /** Payload of `audit/export` (the text search applies to the page view only). */
@@ -250,7 +270,7 @@ export type AdminApi = {
   'tokens/list': () => readonly TokenView[];
   'tokens/issue': (payload: IssueTokenPayload) => IssuedToken;
   'tokens/rotate': (payload: RotateTokenPayload) => IssuedToken;
-  'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean };
+  'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean; readonly token?: TokenView };
   'credentials/get': () => CredentialsStatus;
   'credentials/save': (payload: SaveCredentialsPayload) => SaveResult<CredentialsStatus>;
   'credentials/clear': () => CredentialsStatus;

@@ -7,6 +7,7 @@
  * is reported to the caller, which prints it, and recorded in the audit log.
  */
 import { readFile } from 'node:fs/promises';
+import { SETTINGS_FILE_ACTOR } from './audit-actor';
 import type { AuditLog } from './audit-log';
 import { parseSettings, SettingsValidationError, type SettingsStore, type SyncSettings } from './settings';
 
@@ -103,6 +104,7 @@ export async function applySettingsFile(
     before: Object.fromEntries(changed.map((c) => [c.path, c.before])),
     after: Object.fromEntries(changed.map((c) => [c.path, c.after])),
     outcome: 'applied',
+    actor: SETTINGS_FILE_ACTOR,
     detail: `SETTINGS_FILE ${file} changed ${changed.map((c) => c.path).join(', ')}; every other setting kept its stored value`,
   });
   return { file, named, changed, settings: saved };

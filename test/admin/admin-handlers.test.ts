@@ -132,7 +132,7 @@ describe('admin handlers', () => {
     const listed = await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT });
     expect(listed.map((t: { id: string }) => t.id)).toContain(issued.view.id);
     expect(JSON.stringify(listed)).not.toContain(issued.token);
-    expect(await h['tokens/revoke']({ payload: { id: issued.view.id }, context: ADMIN_CONTEXT })).toEqual({ revoked: true });
+    expect(await h['tokens/revoke']({ payload: { id: issued.view.id }, context: ADMIN_CONTEXT })).toMatchObject({ revoked: true, token: { id: issued.view.id } });
     expect((await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).map((t: { id: string }) => t.id)).not.toContain(issued.view.id);
   });
 
