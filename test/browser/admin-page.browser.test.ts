@@ -543,4 +543,34 @@ describe('the admin page on the local host', () => {
       await forgePage.close();
     }
   });
+
+  step('Set-up: after a rotation the guide names the new token; revoking asks first, and cancel keeps the token', async () => {
+    await openSection('setup');
+    await page.locator('#setup-overlap').fill('24');
+    await page.getByRole('button', { name: 'Rotate tokens' }).click();
+    const issued = page.locator('#setup-issued-token');
+    await issued.waitFor();
+    const rotated = await issued.inputValue();
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    const guide = page.getByTestId('setup-guide');
+    await guide.getByText(`A token ending in …${rotated.slice(-4)} is active`).waitFor();
+    expect(await guide.textContent()).toContain(`The token ending in …${token.slice(-4)} is being retired`);
+    await page.getByText(/retiring: valid until/).waitFor();
+
+    // Revoke is not one click: the page names the consequence and waits.
+    await page.getByRole('button', { name: `Revoke token ending in ${token.slice(-4)}` }).click();
+    const confirmation = page.getByTestId('setup-revoke-confirmation');
+    await confirmation.getByText(`Revoke the token ending in …${token.slice(-4)}?`).waitFor();
+    expect(await confirmation.textContent()).toContain('fails every provisioning cycle');
+    await checkSection('1-setup-revoke-confirmation');
+    await page.getByTestId('setup-revoke-cancel').click();
+    expect(await confirmation.count()).toBe(0);
+    expect((await scim('GET', 'ServiceProviderConfig', token)).status).toBe(200);
+    await page.getByRole('button', { name: `Revoke token ending in ${token.slice(-4)}` }).click();
+    await page.getByTestId('setup-revoke-confirm').click();
+    await waitUntil('the retiring token is gone from the list', 10_000, async () => (await page.getByRole('button', { name: `Revoke token ending in ${token.slice(-4)}` }).count()) === 0);
+    expect((await scim('GET', 'ServiceProviderConfig', token)).status).toBe(401);
+    expect((await scim('GET', 'ServiceProviderConfig', rotated)).status).toBe(200);
+    token = rotated;
+  });
 });
