@@ -35,13 +35,14 @@ import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transfor
 import { TargetError } from '../targets/ports';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { makeMoreAdminHandlers } from './more-admin-handlers';
+import { counted, credentialsInUse, SETUP_KEY } from './readiness';
+import { permissionsView, resourceCounts } from './status-view';
 import { adminActor, withAuditActor } from '../sync/audit-actor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
 import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from './workspace-admin';
 
-/** The plain KVS key of the page's own choices (the IdP picked). */
-export const SETUP_KEY = 'admin:setup';
+export { SETUP_KEY } from './readiness';
 
 const STATES: readonly SyncState[] = ['pending', 'synced', 'failed', 'skipped'];
 const RESOURCE_KEY = /^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/;
@@ -64,6 +65,8 @@ export interface AdminHandlerDeps {
   readonly kvs: Pick<ForgeKvs, 'get' | 'set'>;
   /** True when the targets are the emulated Atlassian APIs (the local host without credentials). */
   readonly emulated?: boolean;
+  /** True when the local host's credentials come from its environment (they win over saved ones). */
+  readonly environmentCredentials?: boolean;
   /**
    * Fill an empty target workspace from the installation (Forge): the workspace is `{uuid}` (Bitbucket's API takes
    * a workspace UUID in braces wherever it takes a slug) and the Bitbucket product's resource id is the
@@ -219,7 +222,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
   const adminAudit = async (sync: SyncParts, action: string, kind: 'Settings' | 'Permission', id: string, extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> => {
     await sync.auditLog.append({ source: 'admin', action, target: { kind, id }, outcome: 'applied', ...extra });
   };
-  const credentialsStatus = async (sync: SyncParts): Promise<CredentialsStatus> => ({ credentials: await sync.credentials.view(), warnings: await sync.credentials.warnings() });
+  const credentialsStatus = async (sync: SyncParts): Promise<CredentialsStatus> => ({ credentials: await sync.credentials.view(), warnings: await sync.credentials.warnings(), inUse: await credentialsInUse(deps, { sync }) });
   const saveSettings = async (sync: SyncParts, input: unknown, action: string): Promise<SaveResult<SyncSettings>> => {
     const parsed = parseSettings(input);
     if ('errors' in parsed) return { ok: false, errors: parsed.errors };
@@ -235,30 +238,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
   };
 
   return {
-    ...makeMoreAdminHandlers(guarded),
-    'status/get': guarded(async (_payload, { app, sync }) => {
-      const [setup, tokens, credentials, settings, warnings] = await Promise.all([
-        deps.kvs.get<SetupView>(SETUP_KEY),
-        app.tokens.list(),
-        sync.credentials.load(),
-        sync.settings.get(),
-        sync.credentials.warnings(),
-      ]);
-      const steps = {
-        idp: setup?.idp !== undefined,
-        token: tokens.length > 0,
-        credentials: credentials !== undefined || deps.emulated === true,
-        target: settings.target.directoryId !== '' && settings.target.workspace !== '',
-      };
-      const missing = [
-        ...(steps.idp ? [] : ['pick your identity provider']),
-        ...(steps.token ? [] : ['generate a SCIM token']),
-        ...(steps.credentials ? [] : ['add the Atlassian credentials']),
-        ...(steps.target ? [] : ['choose the target directory']),
-      ];
-      const ready = missing.length === 0;
-      return { ready, detail: ready ? 'SCIM provisioning is set up.' : `To finish set-up: ${missing.join(', ')}.`, steps, warnings, emulated: deps.emulated === true };
-    }),
+    ...makeMoreAdminHandlers(guarded, deps),
     'scim/get-base-url': guarded(async () => ({ url: await deps.getBaseUrl() })),
     'setup/get': guarded(async () => (await deps.kvs.get<SetupView>(SETUP_KEY)) ?? {}),
     'setup/save': guarded(async (payload, { sync }) => {
@@ -301,8 +281,9 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       }
       const { admin, bitbucket, settings } = connected;
       const credentials = await sync.credentials.load();
-      const adminChecks: ConnectionCheck[] = [];
-      const listed = await check('Organization API key', async () => `Accepted; the organization has ${(await admin.listDirectories()).length} directory(ies)`);
+      const inUse = await credentialsInUse(deps, { sync });
+      const adminChecks: ConnectionCheck[] = [{ name: 'Credentials in use', ok: inUse.source !== 'none', detail: inUse.detail }];
+      const listed = await check('Organization API key', async () => `Accepted; the organization has ${counted((await admin.listDirectories()).length, 'directory', 'directories')}`);
       adminChecks.push(listed);
       if (listed.ok) {
         adminChecks.push(
@@ -329,7 +310,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         detail: settings.target.workspaceResourceId !== '' ? `Access is granted through role ${settings.bitbucketRoleId} on ${settings.target.workspaceResourceId}` : 'Set the Bitbucket workspace resource id in the settings',
       });
       const bitbucketChecks: ConnectionCheck[] = [];
-      const projects = await check('Workspace and API token', async () => `Accepted; ${(await bitbucket.listProjects()).length} project(s) in ${settings.target.workspace}`);
+      const projects = await check('Workspace and API token', async () => `Accepted; ${counted((await bitbucket.listProjects()).length, 'project', 'projects')} in ${settings.target.workspace}`);
       bitbucketChecks.push(projects);
       if (projects.ok) {
         let firstRepository: string | undefined;
@@ -337,7 +318,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
           await check('Repositories', async () => {
             const repositories = await bitbucket.listRepositories();
             firstRepository = repositories[0]?.slug;
-            return `${repositories.length} repository(ies) visible`;
+            return `${counted(repositories.length, 'repository', 'repositories')} visible`;
           }),
         );
         bitbucketChecks.push(
@@ -456,7 +437,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         cursor = page.cursor;
         pages += 1;
       } while (cursor && pages < QUEUE_COUNT_PAGES);
-      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings] = await Promise.all([
+      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings, permissions] = await Promise.all([
         sync.links.countByState(STATE_COUNT_PAGES),
         app.store.count('User'),
         app.store.count('Group'),
@@ -464,12 +445,15 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         deps.kvs.get<string>(LAST_RECONCILE_KEY),
         sync.breaker.state(),
         sync.settings.get(),
+        sync.links.get(PERMISSIONS_KEY),
       ]);
+      const permissionsState = permissionsView(permissions);
       return {
         queueDepth,
         queueDepthIsLowerBound: cursor !== undefined,
         running: queueDepth > 0,
-        counts,
+        counts: resourceCounts(counts, permissions),
+        ...(permissionsState ? { permissions: permissionsState } : {}),
         countsAtLeast: capped,
         totals: { users, groups },
         ...(lastSyncAt ? { lastSyncAt } : {}),
@@ -504,6 +488,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
           ...(link.lastError ? { lastError: link.lastError } : {}),
           ...(link.detail ? { detail: link.detail } : {}),
           ...(link.nextRetryAt ? { nextRetryAt: link.nextRetryAt } : {}),
+          ...(kind === 'User' && resource?.active === false ? { deactivated: true } : {}),
         };
       });
       return page.cursor ? { items, cursor: sealAdminCursor(signer, 'sync/items', state, page.cursor) } : { items };

@@ -7,15 +7,17 @@ import type { AdminApi } from '../shared/admin-api';
 import type { Guarded } from './admin-guard';
 import { exportAudit, queryAudit } from './audit-handlers';
 import { listGroupMapping } from './group-mapping';
+import { readiness, type ReadinessDeps } from './readiness';
 import { makeTokenHandlers, type TokenChangeKeys } from './token-handlers';
 
 /** The resolver keys this file implements. */
-export type MoreAdminKeys = 'groups/list' | 'audit/query' | 'audit/export' | TokenChangeKeys;
+export type MoreAdminKeys = 'groups/list' | 'audit/query' | 'audit/export' | 'status/get' | TokenChangeKeys;
 
 /** The resolvers of this file, each wrapped in `guarded`. */
-export function makeMoreAdminHandlers(guarded: Guarded): Pick<Handlers<AdminApi>, MoreAdminKeys> {
+export function makeMoreAdminHandlers(guarded: Guarded, deps: ReadinessDeps): Pick<Handlers<AdminApi>, MoreAdminKeys> {
   return {
     ...makeTokenHandlers(guarded),
+    'status/get': guarded((_payload, parts) => readiness(deps, parts)),
     'groups/list': guarded((payload, parts) => listGroupMapping(payload, parts)),
     'audit/query': guarded((payload, parts) => queryAudit(payload, parts)),
     'audit/export': guarded((payload, parts) => exportAudit(payload, parts)),

@@ -13,6 +13,7 @@ import { headerValue, type ScimRequest, type ScimResponse } from '../scim/protoc
 import type { ScimObject } from '../scim/resource/types';
 import { scimActor, withAuditActor } from '../sync/audit-actor';
 import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
+import { IdpContactRecorder } from './idp-contact';
 import type { App } from './app';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -129,11 +130,15 @@ export function createApp(options: AppOptions): AppParts {
     },
   });
   const onWrite = options.onWrite;
+  const contact = new IdpContactRecorder(options.kvs, now);
   const handleScim: App['handleScim'] = async (request) => {
     const write = WRITES.has(request.method.toUpperCase());
     const target = write ? writeTarget(request.path) : undefined;
     const before = target?.id ? await store.get(target.kind, target.id).catch(() => undefined) : undefined;
     const response = await serve(request);
+    if (response.status !== 401) {
+      await contact.record(request.method.toUpperCase(), presentedTokenSuffix(headerValue(request, 'authorization'))).catch((error: unknown) => options.logger.error('IDP-CONTACT', 'Could not record the IdP contact', { error: error instanceof Error ? error.message : String(error) }));
+    }
     // Unauthenticated and unroutable requests are not the IdP's writes; everything else is, accepted or refused.
     if (target && response.status !== 401 && response.status !== 405) {
       // A 204 carries no user: read it back so the entry can say what changed (one read; a group's PATCH is

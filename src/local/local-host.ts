@@ -263,6 +263,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       lookupPermission: async () => ({ status: 200, permission: 'owner' }),
       kvs,
       emulated: emulators !== undefined,
+      environmentCredentials: options.atlassian !== undefined,
     }),
     adminKey,
     staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),

@@ -17,10 +17,22 @@ export const IDP_IDS = ['okta', 'entra-id', 'onelogin', 'jumpcloud', 'google-wor
 /** One of IDP_IDS. */
 export type IdpId = (typeof IDP_IDS)[number];
 
+/** Which credentials the sync engine calls Atlassian with, and the sentence that says so. */
+export interface CredentialsInUse {
+  readonly source: 'environment' | 'saved' | 'emulated' | 'none';
+  readonly detail: string;
+}
+
 /** Whether the app is ready and what the page should say. */
 export interface AdminStatus {
+  /** Every set-up step is done. */
   readonly ready: boolean;
+  /** `setup`: steps missing; `waiting-for-idp`: set up, but the IdP has not reached the endpoint yet; `running`: it has. */
+  readonly state: 'setup' | 'waiting-for-idp' | 'running';
   readonly detail: string;
+  /** When the identity provider last reached the SCIM endpoint with a valid token (to the minute). */
+  readonly lastIdpContactAt?: string;
+  readonly credentials: CredentialsInUse;
   /** Which set-up steps are done. */
   readonly steps: { readonly idp: boolean; readonly token: boolean; readonly credentials: boolean; readonly target: boolean };
   readonly warnings: readonly CredentialWarning[];
@@ -79,6 +91,8 @@ export interface SaveCredentialsPayload {
 export interface CredentialsStatus {
   readonly credentials: CredentialsView;
   readonly warnings: readonly CredentialWarning[];
+  /** Which credentials the sync uses (the local host's environment ones win over those saved here). */
+  readonly inUse?: CredentialsInUse;
 }
 
 /** One check of a connection test. */
@@ -158,7 +172,10 @@ export interface ActivityBucket {
 export interface SyncStatusView {
   readonly queueDepth: number;
   readonly running: boolean;
+  /** IdP users and groups by sync state (the Permissions resource is in `permissions`, not here). */
   readonly counts: Readonly<Record<SyncState, number>>;
+  /** Bitbucket permission sync, one resource for every grant; absent until it first ran. */
+  readonly permissions?: { readonly state: SyncState; readonly lastSyncedAt?: string; readonly lastError?: string; readonly grants: number };
   /** States whose count stopped at the counting limit (the resolver's time budget): their count is a lower bound. */
   readonly countsAtLeast: readonly SyncState[];
   /** True when the queue was too deep to count in one call: queueDepth is then a lower bound. */
@@ -183,6 +200,8 @@ export interface SyncItemView {
   readonly detail?: string;
   readonly attempts: number;
   readonly nextRetryAt?: string;
+  /** A user the IdP deactivated (`active: false`): synced means its access was taken away. */
+  readonly deactivated?: boolean;
 }
 
 /** A page of items. */

@@ -213,7 +213,7 @@ describe('admin handlers', () => {
       ['admin', true],
       ['bitbucket', true],
     ]);
-    expect(reports[0]?.checks.map((c) => c.name)).toEqual(['Organization API key', 'Target directory', 'Read users and groups', 'Bitbucket product']);
+    expect(reports[0]?.checks.map((c) => c.name)).toEqual(['Credentials in use', 'Organization API key', 'Target directory', 'Read users and groups', 'Bitbucket product']);
     expect(await call('directories/list')).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'emulated-directory' })]));
     const settings = await call('settings/get');
     await call('settings/save', { settings: { ...settings, target: { ...settings.target, directoryId: 'no-such-directory' } } });
@@ -306,7 +306,8 @@ describe('admin handlers', () => {
     expect(group.status).toBe(201);
     await converge();
     const status = await call('sync/status');
-    expect(status).toMatchObject({ queueDepth: 0, running: false, totals: { users: 1, groups: 1 }, counts: { synced: 3, failed: 0 }, dryRun: false });
+    // One user and one group synced; the Permissions resource is reported beside them, not counted among them.
+    expect(status).toMatchObject({ queueDepth: 0, running: false, totals: { users: 1, groups: 1 }, counts: { synced: 2, failed: 0 }, permissions: { state: 'synced' }, dryRun: false });
     expect(status.lastSyncAt).toBeDefined();
     expect(status.countsAtLeast).toEqual([]);
     expect(await host.sync.links.countByState(1)).toEqual({ counts: { pending: 0, synced: 3, failed: 0, skipped: 0 }, capped: [] });

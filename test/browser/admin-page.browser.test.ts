@@ -216,6 +216,14 @@ describe('the admin page on the local host', () => {
     await checkSection('1-setup');
   });
 
+  step('Banner: once set up it waits for the identity provider, and says provisioning runs only after the IdP reached the app', async () => {
+    await page.getByText('Waiting for your identity provider').waitFor();
+    expect(await page.getByText('Provisioning is running').count()).toBe(0);
+    expect((await scim('GET', 'Users?filter=userName%20eq%20%22nobody%40example.com%22', token)).status).toBe(200);
+    // The banner asks again every 10 seconds.
+    await page.getByText('Provisioning is running').waitFor({ timeout: 20_000 });
+  });
+
   step('Status: users and a group pushed over SCIM with that token appear with their state', async () => {
     const created = [];
     for (const [userName, given, family] of [
@@ -572,5 +580,14 @@ describe('the admin page on the local host', () => {
     expect((await scim('GET', 'ServiceProviderConfig', token)).status).toBe(401);
     expect((await scim('GET', 'ServiceProviderConfig', rotated)).status).toBe(200);
     token = rotated;
+  });
+
+  step('Status: "A full sync is queued." shows after Sync now and goes once the sync is idle again', async () => {
+    await openSection('status');
+    await page.getByTestId('status-sync-now').click();
+    await page.getByText('A full sync is queued.').waitFor();
+    await waitUntil('the note to go once the full sync ran', SYNC_WAIT_MS, async () => (await page.getByText('A full sync is queued.').count()) === 0);
+    await page.getByText(/The sync is idle/).waitFor();
+    expect(await page.getByTestId('status-permissions').textContent()).toMatch(/^synced, \d+ grants?$/);
   });
 });
