@@ -18,6 +18,7 @@ import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type Loca
 import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
 import { makeAdminHandlers } from '../admin/admin-handlers';
 import { createAdminBridge } from './admin-bridge';
+import { countingEmulator, createEmulatorStateRoute } from './emulator-state-route';
 import { randomBytes } from 'node:crypto';
 import type { SyncSettings } from '../sync/settings';
 import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from '../sync/settings-file';
@@ -31,6 +32,7 @@ import {
   EMULATED_DIRECTORY_ID,
   EMULATED_ORG_ID,
   EMULATED_WORKSPACE_SLUG,
+  STATE_PATH,
   systemClock,
   type LinkedEmulators,
 } from '../../emulators';
@@ -97,8 +99,8 @@ export interface LocalHost {
   readonly runtime: ForgeRuntime;
   /** The emulated Atlassian APIs, when no real credentials were given. */
   readonly emulators: LinkedEmulators | undefined;
-  /** Base URLs of the emulated APIs, when emulated. */
-  readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  /** Base URLs of the emulated APIs, and where their state is served (with the admin key), when emulated. */
+  readonly emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   /** The admin page's URL, with the admin key in its fragment. */
   readonly adminUrl: string;
   /** What the settings file changed at this start, when one was given. */
@@ -195,8 +197,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const emulators = options.atlassian
     ? undefined
     : createLinkedEmulators({ clock: systemClock, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
-  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket }) : undefined;
-  let emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  const emulatorRequests = { admin: 0, bitbucket: 0 };
+  const emulatorRouter = emulators
+    ? createEmulatorRouter({
+        admin: countingEmulator(emulators.admin, () => (emulatorRequests.admin += 1)),
+        bitbucket: countingEmulator(emulators.bitbucket, () => (emulatorRequests.bitbucket += 1)),
+      })
+    : undefined;
+  let emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
   const late: { dispatcher?: SyncParts['dispatcher'] } = {};
@@ -270,6 +278,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     logger,
     runAsResolver: (key, call) => runtime.resolver(key, call),
   });
+  // The emulated organization can be looked at (as `npm run emulators` serves it), behind the admin key for now.
+  const adminKeyValue = adminKey;
+  const emulatorState = emulators ? createEmulatorStateRoute({ emulators, requests: emulatorRequests, keys: () => [adminKeyValue] }) : undefined;
   const webTrigger: ForgeWebTriggerHandler = runtime.webTrigger(
     makeScimWebTrigger({
       getApp: async () => app,
@@ -291,6 +302,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (emulatorRouter?.(request, response)) return;
+    if (emulatorState?.(request, response, new URL(request.url ?? '/', 'http://local.invalid').pathname)) return;
     const url = new URL(request.url ?? '/', 'http://local.invalid');
     const pathname = url.pathname;
     if (pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() || pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)) {
@@ -328,7 +340,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
-  if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket` };
+  if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket`, state: `${url}${STATE_PATH}` };
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
   const reconcile = makeReconcile(() => queue);
   const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery) : undefined;

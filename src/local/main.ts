@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
+    console.log(`Emulated organization: ${local.emulatorUrls.state} (send the admin key from the admin page URL as x-admin-key)`);
   } else if (adminBaseUrl || bitbucketBaseUrl) {
     console.log(`Atlassian APIs: ${adminBaseUrl ?? 'the real Admin API'} and ${bitbucketBaseUrl ?? 'the real Bitbucket API'}, with the credentials from the environment`);
   } else {
