@@ -37,6 +37,7 @@ import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { makeMoreAdminHandlers } from './more-admin-handlers';
 import { counted, credentialsInUse, SETUP_KEY } from './readiness';
 import { permissionsView, resourceCounts } from './status-view';
+import { ruleProblems } from './rule-targets';
 import { adminActor, withAuditActor } from '../sync/audit-actor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
@@ -425,7 +426,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         };
       });
       grants.sort((a, b) => (targetKey(a.target) < targetKey(b.target) ? -1 : targetKey(a.target) > targetKey(b.target) ? 1 : a.groupSlug < b.groupSlug ? -1 : 1));
-      return { grants, unknownGroups, comparedWithBitbucket: true };
+      return { grants, unknownGroups, comparedWithBitbucket: true, ruleProblems: ruleProblems(plan.explanations, rules) };
     }),
     'sync/status': guarded(async (_payload, { app, sync }) => {
       let queueDepth = 0;

@@ -8,16 +8,18 @@ import type { Guarded } from './admin-guard';
 import { exportAudit, queryAudit } from './audit-handlers';
 import { listGroupMapping } from './group-mapping';
 import { readiness, type ReadinessDeps } from './readiness';
+import { ruleTargets } from './rule-targets';
 import { makeTokenHandlers, type TokenChangeKeys } from './token-handlers';
 
 /** The resolver keys this file implements. */
-export type MoreAdminKeys = 'groups/list' | 'audit/query' | 'audit/export' | 'status/get' | TokenChangeKeys;
+export type MoreAdminKeys = 'groups/list' | 'audit/query' | 'audit/export' | 'status/get' | 'rules/targets' | TokenChangeKeys;
 
 /** The resolvers of this file, each wrapped in `guarded`. */
 export function makeMoreAdminHandlers(guarded: Guarded, deps: ReadinessDeps): Pick<Handlers<AdminApi>, MoreAdminKeys> {
   return {
     ...makeTokenHandlers(guarded),
     'status/get': guarded((_payload, parts) => readiness(deps, parts)),
+    'rules/targets': guarded((_payload, parts) => ruleTargets(parts)),
     'groups/list': guarded((payload, parts) => listGroupMapping(payload, parts)),
     'audit/query': guarded((payload, parts) => queryAudit(payload, parts)),
     'audit/export': guarded((payload, parts) => exportAudit(payload, parts)),

@@ -158,6 +158,27 @@ export interface RulesPreview {
   /** Whether the current grants were read from Bitbucket (false when not connected: `current` is then unknown). */
   readonly comparedWithBitbucket: boolean;
   readonly detail?: string;
+  /** Rules naming projects that do not exist or patterns that match no repository (the rule grants nothing there). */
+  readonly ruleProblems?: readonly RuleProblemView[];
+}
+
+/** What is wrong with one rule, with its position as the page counts (from 1). */
+export interface RuleProblemView {
+  readonly ruleId: string;
+  readonly position: number;
+  readonly problems: readonly string[];
+}
+
+/** What the rule editor's pickers offer. */
+export interface RuleTargetsView {
+  /** displayNames of the groups the identity provider pushed. */
+  readonly groups: readonly string[];
+  /** True when there are more groups than the picker lists (type the name). */
+  readonly groupsTruncated: boolean;
+  readonly projects: readonly { readonly key: string; readonly name: string }[];
+  readonly repositories: readonly { readonly slug: string; readonly projectKey?: string }[];
+  /** Why projects and repositories are missing (not connected, Bitbucket failed). */
+  readonly detail?: string;
 }
 
 /** Activity over time: entries per hour by outcome. */
@@ -310,4 +331,5 @@ export type AdminApi = {
   'audit/query': (payload: AuditQueryPayload) => AuditPageView;
   'audit/export': (payload: AuditExportPayload) => AuditExport;
   'groups/list': (payload: { readonly offset?: number; readonly count?: number }) => GroupMappingPage;
+  'rules/targets': () => RuleTargetsView;
 };

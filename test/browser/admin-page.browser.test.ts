@@ -590,4 +590,68 @@ describe('the admin page on the local host', () => {
     await page.getByText(/The sync is idle/).waitFor();
     expect(await page.getByTestId('status-permissions').textContent()).toMatch(/^synced, \d+ grants?$/);
   });
+
+  step('Audit log: the text search finds an old entry behind many newer ones, searching on the server across pages', async () => {
+    await openSection('audit');
+    await page.getByText('Clear filters').click();
+    const table = page.getByTestId('audit-entries');
+    await table.getByRole('row').nth(20).waitFor();
+    await page.locator('#audit-text').fill('idp-chosen');
+    await page.getByTestId('audit-apply').click();
+    await table.getByText('idp-chosen').first().waitFor();
+    const status = await page.getByTestId('audit-search-status').textContent();
+    const searched = Number(/among (\d+) entries/.exec(status ?? '')?.[1]);
+    expect(searched).toBeGreaterThan(25);
+    // Who did it: the admin of the local bridge.
+    expect(await table.textContent()).toContain('admin local-admin');
+    await page.locator('#audit-text').fill('');
+    await page.locator('#audit-user').fill('ada@example.com');
+    await page.getByTestId('audit-apply').click();
+    await page.getByTestId('audit-resolved').getByText(/User: ada@example.com/).waitFor();
+    await table.getByText('create-user').first().waitFor();
+    await page.getByText('Clear filters').click();
+  });
+
+  step('Group permissions: pickers fill a rule, a misspelt project warns, create-repo is not offered for repositories, errors count from 1, and the preview follows a save', async () => {
+    await openSection('permissions');
+    await page.getByTestId('permissions-add-rule').click();
+    const picker = page.getByTestId('rule-1-group-picker');
+    await picker.waitFor();
+    await picker.selectOption('Engineering');
+    expect(await page.getByTestId('rule-1-group').inputValue()).toBe('Engineering');
+    await page.getByTestId('rule-1-project-picker').selectOption('WEB');
+    expect(await page.getByTestId('rule-1-projects').inputValue()).toBe('WEB');
+    await page.getByTestId('rule-1-projects').fill('WEB, PLTA');
+    await page.getByTestId('rule-1-repository-picker').selectOption('web-app');
+    expect(await page.getByTestId('rule-1-repositories').inputValue()).toBe('web-app');
+    expect(await page.locator('#rule-1-level option[value="create-repo"]').isDisabled()).toBe(true);
+    await page.getByTestId('permissions-preview').click();
+    const problems = page.getByTestId('permissions-rule-problems');
+    await problems.getByText('Rule 2 (rule-2): Unknown project key: PLTA.').waitFor();
+    await screenshot('4-permissions-pickers');
+    expect(describeViolations(await seriousViolations())).toEqual([]);
+
+    // A rule that names nothing is reported as rule 2, the way the page counts, not as rules[1].
+    await page.getByTestId('rule-1-projects').fill('');
+    await page.getByTestId('rule-1-repositories').fill('');
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('The rules were not saved').waitFor();
+    const list = await page.getByText('The rules were not saved').locator('..').locator('..').textContent();
+    expect(list).toContain('rule 2');
+    expect(list).not.toContain('rules[1]');
+
+    // Saving refreshes the preview on screen: the warning about PLTA goes with the draft it came from.
+    await page.getByTestId('rule-1-projects').fill('WEB');
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('Saved.').waitFor();
+    await waitUntil('the preview to show the saved rules', 10_000, async () => (await problems.count()) === 0);
+    await page.getByTestId('permissions-preview-result').getByText('Project WEB').first().waitFor();
+
+    // Back to the one rule the story saved.
+    await page.getByRole('button', { name: 'Remove rule 2' }).click();
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('Saved.').waitFor();
+    // The page shows which IdP group is which org group.
+    expect(await page.getByTestId('group-mapping-org').allTextContents()).toEqual(['scim-engineering']);
+  });
 });
