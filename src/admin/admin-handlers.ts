@@ -38,6 +38,7 @@ import { makeMoreAdminHandlers } from './more-admin-handlers';
 import { counted, credentialsInUse, SETUP_KEY } from './readiness';
 import { permissionsView, resourceCounts } from './status-view';
 import { ruleProblems } from './rule-targets';
+import { checkPreviewDomains } from './domain-check';
 import { adminActor, withAuditActor } from '../sync/audit-actor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
@@ -369,7 +370,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       }
       return saveSettings(sync, parsed, 'settings-imported');
     }),
-    'transform/preview': guarded(async (payload, { app }) => {
+    'transform/preview': guarded(async (payload, { app, sync }) => {
       const record = payloadObject(payload);
       const samples = optionalStrings(record, 'samples', MAX_PREVIEW_SAMPLES, 1000) ?? [];
       const transform = record.transform;
@@ -381,7 +382,8 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       const recent = total === 0 ? [] : (await app.store.page('User', Math.max(0, total - RECENT_USERNAMES), RECENT_USERNAMES)).resources;
       const recentUserNames = recent.map((r) => String(r.resource.userName ?? '')).filter((name) => name !== '').reverse();
       const preview = previewTransform({ usernameTransform: (transform ?? null) as SyncSettings['usernameTransform'] }, [...samples, ...recentUserNames].slice(0, MAX_PREVIEW_SAMPLES));
-      return { preview, recentUserNames };
+      const domains = await checkPreviewDomains(preview, sync);
+      return { preview, recentUserNames, ...(domains ? { domains } : {}) };
     }),
     'rules/preview': guarded(async (payload, { sync }) => {
       const record = payloadObject(payload);

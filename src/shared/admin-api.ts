@@ -124,10 +124,20 @@ export interface TransformPreviewPayload {
   readonly samples?: readonly string[];
 }
 
+/** The preview's results checked against the organization's verified domains. */
+export interface TransformDomainCheck {
+  /** The organization's verified domains (empty when they could not be read: see `detail`). */
+  readonly verified: readonly string[];
+  /** Result emails whose domain is not verified: the app would invite accounts the organization does not manage. */
+  readonly outside: readonly string[];
+  readonly detail?: string;
+}
+
 /** A preview over the given samples and the directory's most recent userNames. */
 export interface TransformPreviewView {
   readonly preview: TransformPreview;
   readonly recentUserNames: readonly string[];
+  readonly domains?: TransformDomainCheck;
 }
 
 /** One grant the rules lead to, beside what Bitbucket has now. */
