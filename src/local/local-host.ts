@@ -103,6 +103,8 @@ export interface LocalHost {
   readonly emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   /** The admin page's URL, with the admin key in its fragment. */
   readonly adminUrl: string;
+  /** The admin page's key (the local bridge's credential). */
+  readonly adminKey: string;
   /** What the settings file changed at this start, when one was given. */
   readonly settingsFileReport: SettingsFileReport | undefined;
   close(): Promise<void>;
@@ -362,6 +364,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     emulators,
     emulatorUrls,
     adminUrl: `${url}/admin/#key=${adminKey}`,
+    adminKey,
     settingsFileReport,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);

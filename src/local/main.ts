@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { describeSettingsFile } from '../sync/settings-file';
 import { startLocalHost } from './local-host';
+import { writeLocalHostFile } from './local-host-file';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
 function positiveSeconds(name: string, raw: string): number {
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
   console.log(`Admin page: ${local.adminUrl}`);
   if (local.settingsFileReport) console.log(describeSettingsFile(local.settingsFileReport));
+  // For local tools such as `npm run demo`: where this host is and its admin key (the data directory holds the key already).
+  writeLocalHostFile(dataDir, { scimBaseUrl: local.scimBaseUrl, adminUrl: local.adminUrl, adminKey: local.adminKey, ...(local.emulatorUrls ? { emulatorStateUrl: local.emulatorUrls.state } : {}) });
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
