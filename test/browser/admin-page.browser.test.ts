@@ -654,4 +654,14 @@ describe('the admin page on the local host', () => {
     // The page shows which IdP group is which org group.
     expect(await page.getByTestId('group-mapping-org').allTextContents()).toEqual(['scim-engineering']);
   });
+
+  step('Provisioning: a userName on a domain the organization has not verified is flagged, not shown as plainly unchanged', async () => {
+    await openSection('provisioning');
+    await page.locator('#provisioning-samples').fill('ada@contoso.onmicrosoft.com');
+    const preview = page.getByTestId('provisioning-preview');
+    await preview.getByText("unchanged, not the org's domain").waitFor();
+    const warning = page.getByTestId('provisioning-domain-warning');
+    await warning.getByText(/ada@contoso\.onmicrosoft\.com is not on a verified domain of the organization \(example\.com, emulated\.example\)/).waitFor();
+    await checkSection('3-provisioning-domains');
+  });
 });

@@ -449,9 +449,9 @@ function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; r
         </Field>
         <div style={{ marginTop: 12 }} aria-live="polite" data-testid="provisioning-preview">
           <TransformPreviewTable preview={preview} matchBy={draft.matchBy} />
-          <DomainNote domains={preview.view?.domains} />
         </div>
       </div>
+      <DomainNote domains={preview.view?.domains} />
     </div>
   );
 }
