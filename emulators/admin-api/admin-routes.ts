@@ -522,6 +522,23 @@ function matchesQuery(workspace: JsonObject, query: JsonValue | undefined): bool
   return true;
 }
 
+function getDomains(env: AdminRouteEnvironment, context: RouteContext): RouteResult {
+  requireOrg(env, context);
+  const page = pageFromQuery(context.request.query, 20);
+  const { items, links } = pageOf(env.state.domains, page);
+  const base = `${context.baseUrl}/v1/orgs/${env.state.orgId}/domains`;
+  // LinkPageModel: links are URLs ("URL to fetch the Next Page"), the cursor in their query.
+  const url = (cursor: JsonValue | undefined): string | undefined => (typeof cursor === 'string' ? `${base}?cursor=${encodeURIComponent(cursor)}` : undefined);
+  const next = url(links.next);
+  return {
+    status: 200,
+    json: {
+      data: items.map((d) => ({ id: d.id, type: 'domains', attributes: { name: d.name, claim: { type: 'dns', status: d.status } }, links: { self: `${base}/${d.id}` } })),
+      links: { self: url(links.self) ?? base, ...(next ? { next } : {}) },
+    },
+  };
+}
+
 function searchWorkspaces(env: AdminRouteEnvironment, context: RouteContext): RouteResult {
   requireOrg(env, context);
   const body = objectOf(context.body);
@@ -566,5 +583,6 @@ export function adminRoutes(env: AdminRouteEnvironment): Route[] {
     route(`POST ${DIR}/groups/{groupId}/role-assignments/revoke`, true, roleChange('revoke')),
     route(`GET ${DIR}/groups/{groupId}/role-assignments`, false, listGroupRoles),
     route(`POST ${ORG}/workspaces`, false, searchWorkspaces),
+    route('GET /v1/orgs/{orgId}/domains', false, getDomains),
   ];
 }

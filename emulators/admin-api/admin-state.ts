@@ -67,8 +67,17 @@ export interface AdminGroup {
   readonly createdAt: number;
 }
 
+/** A domain the organization claimed, with the status of its claim (getDomains). */
+export interface OrgDomain {
+  readonly id: string;
+  name: string;
+  status: 'verified' | 'unverified' | 'deleted' | 'superseded' | 'missing_token';
+}
+
 /** The whole organization. */
 export interface AdminState {
+  /** The organization's domains (seeded: example.com and emulated.example, verified). */
+  domains: OrgDomain[];
   orgId: string;
   /** Invites need "at least one paid subscription" (402 otherwise). */
   paidSubscription: boolean;
@@ -115,6 +124,10 @@ export function seedAdminState(): AdminState {
     orgId: EMULATED_ORG_ID,
     paidSubscription: true,
     directories: [{ directoryId: EMULATED_DIRECTORY_ID, name: 'Emulated directory' }],
+    domains: [
+      { id: 'd5c3a1e0-0000-4000-8000-000000000001', name: 'example.com', status: 'verified' },
+      { id: 'd5c3a1e0-0000-4000-8000-000000000002', name: 'emulated.example', status: 'verified' },
+    ],
     inviteDirectoryId: EMULATED_DIRECTORY_ID,
     resources: [
       {

@@ -24,7 +24,7 @@ import {
   type SyncItemView,
 } from '../shared/admin-api';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { MAX_QUERY_LIMIT, type AuditOutcome, type AuditQuery } from '../sync/audit-log';
+import { MAX_QUERY_LIMIT } from '../sync/audit-log';
 import { CredentialValidationError } from '../sync/credentials';
 import { LAST_RECONCILE_KEY, LAST_SYNC_KEY } from '../sync/dispatcher';
 import { PERMISSIONS_KEY } from '../sync/jobs';
@@ -34,14 +34,18 @@ import type { LinkDoc, SyncState } from '../sync/sync-links';
 import { MAX_PREVIEW_SAMPLES, previewTransform } from '../sync/username-transform';
 import { TargetError } from '../targets/ports';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
+import { makeMoreAdminHandlers } from './more-admin-handlers';
+import { counted, credentialsInUse, SETUP_KEY } from './readiness';
+import { permissionsView, resourceCounts } from './status-view';
+import { ruleProblems } from './rule-targets';
+import { checkPreviewDomains } from './domain-check';
+import { adminActor, withAuditActor } from '../sync/audit-actor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { TokenAdmin } from './token-admin';
 import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from './workspace-admin';
 
-/** The plain KVS key of the page's own choices (the IdP picked). */
-export const SETUP_KEY = 'admin:setup';
+export { SETUP_KEY } from './readiness';
 
-const OUTCOMES: readonly AuditOutcome[] = ['applied', 'planned', 'skipped', 'failed'];
 const STATES: readonly SyncState[] = ['pending', 'synced', 'failed', 'skipped'];
 const RESOURCE_KEY = /^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/;
 const MAX_DOCUMENT_BYTES = 256 * 1024;
@@ -63,6 +67,8 @@ export interface AdminHandlerDeps {
   readonly kvs: Pick<ForgeKvs, 'get' | 'set'>;
   /** True when the targets are the emulated Atlassian APIs (the local host without credentials). */
   readonly emulated?: boolean;
+  /** True when the local host's credentials come from its environment (they win over saved ones). */
+  readonly environmentCredentials?: boolean;
   /**
    * Fill an empty target workspace from the installation (Forge): the workspace is `{uuid}` (Bitbucket's API takes
    * a workspace UUID in braces wherever it takes a slug) and the Bitbucket product's resource id is the
@@ -161,16 +167,6 @@ async function waitingDeactivations(sync: SyncParts): Promise<number> {
   return pending.filter((link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL)).length;
 }
 
-/** The audit filters shared by the query and the export: time range, user, group and outcome. */
-function auditFilters(record: Record<string, unknown>): Omit<AuditQuery, 'limit' | 'cursor'> {
-  const outcome = optionalChoice(record, 'outcome', OUTCOMES);
-  const from = optionalInstant(record, 'from');
-  const to = optionalInstant(record, 'to');
-  const user = optionalText(record, 'user', 200);
-  const group = optionalText(record, 'group', 200);
-  return { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(user ? { user } : {}), ...(group ? { group } : {}), ...(outcome ? { outcome } : {}) };
-}
-
 /** A secret or identifier of `credentials/save` and its longest accepted length. */
 const CREDENTIAL_TEXT = [
   ['orgId', 200],
@@ -222,12 +218,13 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       await assertWorkspaceAdmin(request.context, deps.lookupPermission);
       const [app, sync] = await Promise.all([deps.getApp(), deps.getSync()]);
       if (deps.targetFromInstallation) await adoptInstallationWorkspace(sync, request.context.installContext);
-      return body(request.payload, { app, sync });
+      // Every audit entry the call appends names the admin who made it.
+      return withAuditActor(adminActor(String(request.context.accountId)), () => body(request.payload, { app, sync }));
     };
   const adminAudit = async (sync: SyncParts, action: string, kind: 'Settings' | 'Permission', id: string, extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> => {
     await sync.auditLog.append({ source: 'admin', action, target: { kind, id }, outcome: 'applied', ...extra });
   };
-  const credentialsStatus = async (sync: SyncParts): Promise<CredentialsStatus> => ({ credentials: await sync.credentials.view(), warnings: await sync.credentials.warnings() });
+  const credentialsStatus = async (sync: SyncParts): Promise<CredentialsStatus> => ({ credentials: await sync.credentials.view(), warnings: await sync.credentials.warnings(), inUse: await credentialsInUse(deps, { sync }) });
   const saveSettings = async (sync: SyncParts, input: unknown, action: string): Promise<SaveResult<SyncSettings>> => {
     const parsed = parseSettings(input);
     if ('errors' in parsed) return { ok: false, errors: parsed.errors };
@@ -243,29 +240,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
   };
 
   return {
-    'status/get': guarded(async (_payload, { app, sync }) => {
-      const [setup, tokens, credentials, settings, warnings] = await Promise.all([
-        deps.kvs.get<SetupView>(SETUP_KEY),
-        app.tokens.list(),
-        sync.credentials.load(),
-        sync.settings.get(),
-        sync.credentials.warnings(),
-      ]);
-      const steps = {
-        idp: setup?.idp !== undefined,
-        token: tokens.length > 0,
-        credentials: credentials !== undefined || deps.emulated === true,
-        target: settings.target.directoryId !== '' && settings.target.workspace !== '',
-      };
-      const missing = [
-        ...(steps.idp ? [] : ['pick your identity provider']),
-        ...(steps.token ? [] : ['generate a SCIM token']),
-        ...(steps.credentials ? [] : ['add the Atlassian credentials']),
-        ...(steps.target ? [] : ['choose the target directory']),
-      ];
-      const ready = missing.length === 0;
-      return { ready, detail: ready ? 'SCIM provisioning is set up.' : `To finish set-up: ${missing.join(', ')}.`, steps, warnings, emulated: deps.emulated === true };
-    }),
+    ...makeMoreAdminHandlers(guarded, deps),
     'scim/get-base-url': guarded(async () => ({ url: await deps.getBaseUrl() })),
     'setup/get': guarded(async () => (await deps.kvs.get<SetupView>(SETUP_KEY)) ?? {}),
     'setup/save': guarded(async (payload, { sync }) => {
@@ -276,21 +251,6 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       return view;
     }),
     'tokens/list': guarded((_payload, { app }) => new TokenAdmin(app.tokens).list()),
-    'tokens/issue': guarded(async (payload, { app, sync }) => {
-      const issued = await new TokenAdmin(app.tokens).issue(payload);
-      await adminAudit(sync, 'token-issued', 'Settings', `token:${issued.view.id}`, { after: issued.view });
-      return issued;
-    }),
-    'tokens/rotate': guarded(async (payload, { app, sync }) => {
-      const issued = await new TokenAdmin(app.tokens).rotate(payload);
-      await adminAudit(sync, 'token-rotated', 'Settings', `token:${issued.view.id}`, { after: issued.view });
-      return issued;
-    }),
-    'tokens/revoke': guarded(async (payload, { app, sync }) => {
-      const result = await new TokenAdmin(app.tokens).revoke(payload);
-      await adminAudit(sync, 'token-revoked', 'Settings', `token:${String(payloadObject(payload).id)}`, { after: result });
-      return result;
-    }),
     'credentials/get': guarded((_payload, { sync }) => credentialsStatus(sync)),
     'credentials/save': guarded(async (payload, { sync }) => {
       const patch = credentialsPatch(payloadObject(payload));
@@ -323,8 +283,9 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       }
       const { admin, bitbucket, settings } = connected;
       const credentials = await sync.credentials.load();
-      const adminChecks: ConnectionCheck[] = [];
-      const listed = await check('Organization API key', async () => `Accepted; the organization has ${(await admin.listDirectories()).length} directory(ies)`);
+      const inUse = await credentialsInUse(deps, { sync });
+      const adminChecks: ConnectionCheck[] = [{ name: 'Credentials in use', ok: inUse.source !== 'none', detail: inUse.detail }];
+      const listed = await check('Organization API key', async () => `Accepted; the organization has ${counted((await admin.listDirectories()).length, 'directory', 'directories')}`);
       adminChecks.push(listed);
       if (listed.ok) {
         adminChecks.push(
@@ -351,7 +312,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         detail: settings.target.workspaceResourceId !== '' ? `Access is granted through role ${settings.bitbucketRoleId} on ${settings.target.workspaceResourceId}` : 'Set the Bitbucket workspace resource id in the settings',
       });
       const bitbucketChecks: ConnectionCheck[] = [];
-      const projects = await check('Workspace and API token', async () => `Accepted; ${(await bitbucket.listProjects()).length} project(s) in ${settings.target.workspace}`);
+      const projects = await check('Workspace and API token', async () => `Accepted; ${counted((await bitbucket.listProjects()).length, 'project', 'projects')} in ${settings.target.workspace}`);
       bitbucketChecks.push(projects);
       if (projects.ok) {
         let firstRepository: string | undefined;
@@ -359,7 +320,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
           await check('Repositories', async () => {
             const repositories = await bitbucket.listRepositories();
             firstRepository = repositories[0]?.slug;
-            return `${repositories.length} repository(ies) visible`;
+            return `${counted(repositories.length, 'repository', 'repositories')} visible`;
           }),
         );
         bitbucketChecks.push(
@@ -409,7 +370,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       }
       return saveSettings(sync, parsed, 'settings-imported');
     }),
-    'transform/preview': guarded(async (payload, { app }) => {
+    'transform/preview': guarded(async (payload, { app, sync }) => {
       const record = payloadObject(payload);
       const samples = optionalStrings(record, 'samples', MAX_PREVIEW_SAMPLES, 1000) ?? [];
       const transform = record.transform;
@@ -421,7 +382,8 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       const recent = total === 0 ? [] : (await app.store.page('User', Math.max(0, total - RECENT_USERNAMES), RECENT_USERNAMES)).resources;
       const recentUserNames = recent.map((r) => String(r.resource.userName ?? '')).filter((name) => name !== '').reverse();
       const preview = previewTransform({ usernameTransform: (transform ?? null) as SyncSettings['usernameTransform'] }, [...samples, ...recentUserNames].slice(0, MAX_PREVIEW_SAMPLES));
-      return { preview, recentUserNames };
+      const domains = await checkPreviewDomains(preview, sync);
+      return { preview, recentUserNames, ...(domains ? { domains } : {}) };
     }),
     'rules/preview': guarded(async (payload, { sync }) => {
       const record = payloadObject(payload);
@@ -466,7 +428,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         };
       });
       grants.sort((a, b) => (targetKey(a.target) < targetKey(b.target) ? -1 : targetKey(a.target) > targetKey(b.target) ? 1 : a.groupSlug < b.groupSlug ? -1 : 1));
-      return { grants, unknownGroups, comparedWithBitbucket: true };
+      return { grants, unknownGroups, comparedWithBitbucket: true, ruleProblems: ruleProblems(plan.explanations, rules) };
     }),
     'sync/status': guarded(async (_payload, { app, sync }) => {
       let queueDepth = 0;
@@ -478,7 +440,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         cursor = page.cursor;
         pages += 1;
       } while (cursor && pages < QUEUE_COUNT_PAGES);
-      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings, authFailures] = await Promise.all([
+      const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings, authFailures, permissions] = await Promise.all([
         sync.links.countByState(STATE_COUNT_PAGES),
         app.store.count('User'),
         app.store.count('Group'),
@@ -487,12 +449,15 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         sync.breaker.state(),
         sync.settings.get(),
         app.authFailures.summary(),
+        sync.links.get(PERMISSIONS_KEY),
       ]);
+      const permissionsState = permissionsView(permissions);
       return {
         queueDepth,
         queueDepthIsLowerBound: cursor !== undefined,
         running: queueDepth > 0,
-        counts,
+        counts: resourceCounts(counts, permissions),
+        ...(permissionsState ? { permissions: permissionsState } : {}),
         countsAtLeast: capped,
         totals: { users, groups },
         ...(lastSyncAt ? { lastSyncAt } : {}),
@@ -528,6 +493,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
           ...(link.lastError ? { lastError: link.lastError } : {}),
           ...(link.detail ? { detail: link.detail } : {}),
           ...(link.nextRetryAt ? { nextRetryAt: link.nextRetryAt } : {}),
+          ...(kind === 'User' && resource?.active === false ? { deactivated: true } : {}),
         };
       });
       return page.cursor ? { items, cursor: sealAdminCursor(signer, 'sync/items', state, page.cursor) } : { items };
@@ -581,24 +547,6 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
       await adminAudit(sync, 'breaker-confirmed', 'Settings', 'circuit-breaker', { before, after: state });
       await sync.dispatcher.drainSoon();
       return state;
-    }),
-    'audit/query': guarded(async (payload, { app, sync }) => {
-      const record = payloadObject(payload);
-      const text = optionalText(record, 'text', 200)?.trim().toLowerCase();
-      const limit = optionalInteger(record, 'limit', 1, MAX_QUERY_LIMIT) ?? 50;
-      const filters = auditFilters(record);
-      const signer = await app.cursorSigner();
-      const query = JSON.stringify(filters);
-      const cursor = openAdminCursor(signer, 'audit/query', query, optionalText(record, 'cursor', 4096));
-      const page = await sync.auditLog.query({ ...filters, limit, ...(cursor ? { cursor } : {}) });
-      const entries = text ? page.entries.filter((entry) => JSON.stringify(entry).toLowerCase().includes(text)) : page.entries;
-      return page.cursor ? { entries, cursor: sealAdminCursor(signer, 'audit/query', query, page.cursor) } : { entries };
-    }),
-    'audit/export': guarded(async (payload, { sync }) => {
-      const record = payloadObject(payload);
-      const format = optionalChoice(record, 'format', ['csv', 'json'] as const) ?? 'csv';
-      const query = auditFilters(record);
-      return format === 'csv' ? sync.auditLog.exportCsv(query) : sync.auditLog.exportJson(query);
     }),
   };
 }

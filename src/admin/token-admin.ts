@@ -15,8 +15,13 @@ function view(summary: TokenSummary): TokenView {
     suffix: summary.suffix,
     ...(summary.expiresAt ? { expiresAt: summary.expiresAt } : {}),
     ...(summary.label ? { label: summary.label } : {}),
+    ...(summary.retiring ? { retiring: true } : {}),
   };
 }
+
+/** A token's suffix as an admin may type it: `abcd`, `…abcd` or `...abcd`. */
+const SUFFIX = /^(?:…|\.\.\.)?([A-Za-z0-9_-]{4})$/;
+const TOKEN_ID = /^[0-9a-f-]{36}$/;
 
 function optionalLabel(value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -69,18 +74,30 @@ export class TokenAdmin {
     const days = optionalNumber(input.expiresInDays, 'expiresInDays', MAX_DAYS);
     try {
       const issued = await this.tokens.rotate(overlap * 3600, { ...(label ? { label } : {}), ...(days ? { expiresAt: this.expiry(days) } : {}) });
-      return { token: issued.token, view: view(issued.summary) };
+      const retiring = (await this.tokens.list()).filter((token) => token.retiring && token.id !== issued.summary.id).map(view);
+      return { token: issued.token, view: view(issued.summary), retiring };
     } catch (error) {
       if (error instanceof BearerTokenError) throw new AdminError('invalid-input', error.message, { cause: error });
       throw error;
     }
   }
 
-  /** Revokes a token at once. */
-  async revoke(payload: unknown): Promise<{ revoked: boolean }> {
-    const id = payloadObject(payload).id;
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new AdminError('invalid-input', 'id must be a token id');
-    return { revoked: await this.tokens.revoke(id) };
+  /**
+   * Revokes a token at once, named by its id or by the 4-character suffix the page and `list` show (`abcd` or
+   * `…abcd`); a suffix two live tokens share is refused, so the wrong one is never revoked.
+   */
+  async revoke(payload: unknown): Promise<{ revoked: boolean; token?: TokenView }> {
+    const given = payloadObject(payload).id;
+    const suffix = typeof given === 'string' ? SUFFIX.exec(given.trim())?.[1] : undefined;
+    if (typeof given !== 'string' || (!TOKEN_ID.test(given) && suffix === undefined)) {
+      throw new AdminError('invalid-input', 'id must be a token id or the last 4 characters of a token (as the token list shows them)');
+    }
+    const live = await this.tokens.list();
+    const matches = TOKEN_ID.test(given) ? live.filter((token) => token.id === given) : live.filter((token) => token.suffix === suffix);
+    if (matches.length > 1) throw new AdminError('invalid-input', `${matches.length} tokens end in ${suffix ?? given}; revoke one by its id`);
+    const [found] = matches;
+    if (found === undefined) return TOKEN_ID.test(given) ? { revoked: await this.tokens.revoke(given) } : { revoked: false };
+    return { revoked: await this.tokens.revoke(found.id), token: view(found) };
   }
 
   private expiry(days: number): Date {

@@ -14,7 +14,11 @@ import { GuardedDirectoryStore } from '../diagnostics/guarded-directory-store';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
 import { SettingsStore } from '../sync/settings';
 import { SyncLinks } from '../sync/sync-links';
-import type { ScimRequest, ScimResponse } from '../scim/protocol';
+import { headerValue, type ScimRequest, type ScimResponse } from '../scim/protocol';
+import type { ScimObject } from '../scim/resource/types';
+import { scimActor, withAuditActor } from '../sync/audit-actor';
+import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
+import { IdpContactRecorder } from './idp-contact';
 import type { App } from './app';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -78,15 +82,21 @@ function writeTarget(path: string): { kind: 'User' | 'Group'; id?: string } | un
   }
 }
 
-/** The audit entry of one SCIM write (source `scim`): before is the stored resource, after the response or the PATCH operations. */
-export function scimWriteAudit(request: ScimRequest, response: ScimResponse, target: { kind: 'User' | 'Group'; id?: string }, before: unknown): AuditEntryInput {
+/**
+ * The audit entry of one SCIM write (source `scim`): before is the stored resource, after the response or the PATCH
+ * operations; `stored` is the resource as stored after the write, when the response did not carry it, so the
+ * detail can say what changed (`active: true -> false`).
+ */
+export function scimWriteAudit(request: ScimRequest, response: ScimResponse, target: { kind: 'User' | 'Group'; id?: string }, before: unknown, stored?: ScimObject): AuditEntryInput {
   const method = request.method.toUpperCase();
   const responseBody = parseJson(response.body) as Record<string, unknown> | undefined;
   const ok = response.status >= 200 && response.status < 300;
   const id = target.id ?? (ok && typeof responseBody?.id === 'string' ? responseBody.id : '(new)');
   const requestBody = parseJson(request.body) as Record<string, unknown> | undefined;
   const after = !ok ? undefined : method === 'DELETE' ? undefined : method === 'PATCH' ? (responseBody ?? { Operations: requestBody?.Operations }) : responseBody;
-  const display = (responseBody?.userName ?? responseBody?.displayName ?? requestBody?.userName ?? requestBody?.displayName) as unknown;
+  const previous = before as ScimObject | undefined;
+  const display = (responseBody?.userName ?? responseBody?.displayName ?? requestBody?.userName ?? requestBody?.displayName ?? stored?.userName ?? stored?.displayName ?? previous?.userName ?? previous?.displayName) as unknown;
+  const change = ok && (method === 'PATCH' || method === 'PUT') ? describeScimChange(previous, (responseBody as ScimObject | undefined) ?? stored, requestBody?.Operations) : undefined;
   const action = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
   return {
     source: 'scim',
@@ -96,7 +106,7 @@ export function scimWriteAudit(request: ScimRequest, response: ScimResponse, tar
     ...(before !== undefined ? { before } : {}),
     ...(after !== undefined ? { after } : {}),
     outcome: ok ? 'applied' : 'failed',
-    ...(ok ? {} : { detail: `HTTP ${response.status}: ${typeof responseBody?.detail === 'string' ? responseBody.detail : 'rejected'}` }),
+    ...(ok ? (change ? { detail: change } : {}) : { detail: `HTTP ${response.status}: ${typeof responseBody?.detail === 'string' ? responseBody.detail : 'rejected'}` }),
   };
 }
 
@@ -145,6 +155,7 @@ export function createApp(options: AppOptions): AppParts {
     },
   });
   const onWrite = options.onWrite;
+  const contact = new IdpContactRecorder(options.kvs, now);
   const handleScim: App['handleScim'] = async (request) => {
     const write = WRITES.has(request.method.toUpperCase());
     const target = write ? writeTarget(request.path) : undefined;
@@ -152,11 +163,16 @@ export function createApp(options: AppOptions): AppParts {
     const response = await serve(request);
     // Counted in memory and written at most every 10 s, so a flood of bad tokens costs no storage quota to speak of.
     if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
-    else await authFailures.flushIfDue();
+    else {
+      await authFailures.flushIfDue();
+      await contact.record(request.method.toUpperCase(), presentedTokenSuffix(headerValue(request, 'authorization'))).catch((error: unknown) => options.logger.error('IDP-CONTACT', 'Could not record the IdP contact', { error: error instanceof Error ? error.message : String(error) }));
+    }
     // Unauthenticated and unroutable requests are not the IdP's writes; everything else is, accepted or refused.
     if (target && response.status !== 401 && response.status !== 405) {
-      await auditLog
-        .append(scimWriteAudit(request, response, target, before?.resource))
+      // A 204 carries no user: read it back so the entry can say what changed (one read; a group's PATCH is
+      // described by its operations, so membership changes cost no extra read).
+      const stored = target.kind === 'User' && target.id && !response.body && response.status >= 200 && response.status < 300 && request.method.toUpperCase() !== 'DELETE' ? (await store.get(target.kind, target.id).catch(() => undefined))?.resource : undefined;
+      await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () => auditLog.append(scimWriteAudit(request, response, target, before?.resource, stored)))
         .catch((error: unknown) => options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', { error: error instanceof Error ? error.message : String(error) }));
     }
     if (onWrite && write && response.status >= 200 && response.status < 300) {

@@ -6,6 +6,7 @@
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimObject } from '../scim/resource/types';
 import { AuditLog, type AuditEntryInput, type AuditTargetKind } from '../sync/audit-log';
+import { SYNC_ACTOR } from '../sync/audit-actor';
 import { CircuitBreakerStore } from '../sync/circuit-breaker';
 import { CredentialStore } from '../sync/credentials';
 import { Dispatcher, type DispatcherOptions } from '../sync/dispatcher';
@@ -17,7 +18,8 @@ import { SyncLinks } from '../sync/sync-links';
 import { compileTransform, looksLikeEmail, transformUserName, type CompiledTransform } from '../sync/username-transform';
 import { AdminApiClient } from '../targets/admin-api/admin-api-client';
 import { BitbucketClient } from '../targets/bitbucket/bitbucket-client';
-import { groupSlugFor, orgGroupNameFor } from '../targets/group-slug';
+import { groupSlugFor } from '../targets/group-slug';
+import { OrgGroupNames } from '../sync/org-group-names';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
@@ -115,12 +117,14 @@ function accountOf(entry: EngineAuditEntry): string | undefined {
 }
 
 /**
- * Maps the engine's entries onto audit-log entries (source `sync`). A group's membership change also names the
- * user (from `userKeys`, account id -> `User.<id>`), so querying the log by user finds it.
+ * Maps the engine's entries onto audit-log entries (source `sync`, actor the sync engine). A group's membership
+ * change also names the user (from `userKeys`, account id -> `User.<id>`), so querying the log by user finds it,
+ * and says who the member is (`memberEmails`, account id -> email) when the engine's entry has no detail.
  */
-export function auditEntriesOf(entries: readonly EngineAuditEntry[], userKeys: ReadonlyMap<string, string> = new Map()): AuditEntryInput[] {
+export function auditEntriesOf(entries: readonly EngineAuditEntry[], userKeys: ReadonlyMap<string, string> = new Map(), memberEmails: ReadonlyMap<string, string> = new Map()): AuditEntryInput[] {
   return entries.map((entry) => {
     const member = accountOf(entry);
+    const memberDetail = entry.resourceKey.startsWith('Group.') && member && (entry.action === 'add-member' || entry.action === 'remove-member') ? `member ${memberEmails.get(member) ?? `account ${member}`}` : undefined;
     const memberKey = member ? userKeys.get(member) : undefined;
     const dot = entry.resourceKey.indexOf('.');
     const prefix = entry.resourceKey.slice(0, dot);
@@ -135,7 +139,8 @@ export function auditEntriesOf(entries: readonly EngineAuditEntry[], userKeys: R
       ...(entry.before !== undefined ? { before: entry.before } : {}),
       ...(entry.after !== undefined ? { after: entry.after } : {}),
       outcome: entry.outcome,
-      ...(entry.detail ? { detail: entry.detail } : {}),
+      ...(entry.detail ? { detail: memberDetail ? `${memberDetail}: ${entry.detail}` : entry.detail } : memberDetail ? { detail: memberDetail } : {}),
+      actor: SYNC_ACTOR,
     };
   });
 }
@@ -183,6 +188,7 @@ export function createSync(options: SyncOptions): SyncParts {
     credentials,
     ...(options.clock ? { clock: options.clock } : {}),
   };
+  const orgGroupNames = new OrgGroupNames(kvs);
   let current: SyncSettings | undefined;
   let compiled: { key: string; transform: CompiledTransform | null } | undefined;
 
@@ -251,12 +257,23 @@ export function createSync(options: SyncOptions): SyncParts {
       const email = transformUserName(transformOf(settings), userName);
       return looksLikeEmail(email) ? email : undefined;
     },
-    naming: { orgGroupName: orgGroupNameFor, groupSlug: groupSlugFor },
+    naming: {
+      // Claimed once, before the create: the readable name unless another group or the org holds it (item 6 of "A new admin's first hour").
+      orgGroupName: (displayName, prefix, group) => orgGroupNames.nameFor({ id: group.id, displayName }, prefix, async (name) => (await group.admin.findGroupByName(name)) !== undefined),
+      groupSlug: groupSlugFor,
+    },
     audit: {
       async record(entries) {
         if (entries.length === 0) return;
         const members = [...new Set(entries.filter((e) => e.resourceKey.startsWith('Group.')).map(accountOf).filter((id): id is string => id !== undefined))];
-        await auditLog.appendMany(auditEntriesOf(entries, members.length > 0 ? await links.userKeysOf(members) : new Map()));
+        const userKeys = members.length > 0 ? await links.userKeysOf(members) : new Map<string, string>();
+        const userLinks = userKeys.size > 0 ? await links.getMany([...userKeys.values()]) : new Map<string, { email?: string }>();
+        const memberEmails = new Map<string, string>();
+        for (const [accountId, key] of userKeys) {
+          const email = userLinks.get(key)?.email;
+          if (email) memberEmails.set(accountId, email);
+        }
+        await auditLog.appendMany(auditEntriesOf(entries, userKeys, memberEmails));
         await options.audit?.record(entries);
       },
     },
@@ -267,6 +284,7 @@ export function createSync(options: SyncOptions): SyncParts {
         await auditLog.append({
           source: 'sync',
           action: 'deactivations-paused',
+          actor: SYNC_ACTOR,
           target: { kind: 'Settings', id: 'circuit-breaker' },
           outcome: 'skipped',
           after: { requested, allowed: decision.allowed },

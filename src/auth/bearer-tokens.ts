@@ -23,6 +23,8 @@ export interface TokenRecord {
   /** The last four characters, so an admin can tell tokens apart. */
   readonly suffix: string;
   readonly label?: string;
+  /** Set by a rotation: the token is being replaced and stays valid only until `expiresAt`, the overlap's end. */
+  readonly retiring?: boolean;
 }
 
 /** A token as shown to an admin: no hash. */
@@ -152,7 +154,8 @@ export class BearerTokens {
     const until = new Date(this.now().getTime() + Math.max(0, overlapSeconds) * 1000).toISOString();
     const ending = live.filter((record) => record.expiresAt === undefined || Date.parse(record.expiresAt) > Date.parse(until));
     await this.remember([...ending.map((record) => retirement(record, 'rotated', until)), ...this.expiredOf(all, live)]);
-    await this.save(live.map((record) => (ending.includes(record) ? { ...record, expiresAt: until } : record)));
+    // Every token valid before the rotation is retiring now: the page names the new one as the IdP's to use.
+    await this.save(live.map((record) => ({ ...(ending.includes(record) ? { ...record, expiresAt: until } : record), retiring: true })));
     return this.issue(options);
   }
 

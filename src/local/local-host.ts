@@ -23,7 +23,10 @@ import { makeAdminHandlers } from '../admin/admin-handlers';
 import type { AdoptOutcome } from '../auth/bearer-tokens';
 import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
 import { localAdminKey, localEmulatorKey } from './local-secrets';
-import { loadSettingsFile, type SyncSettings } from '../sync/settings';
+import { countingEmulator, createEmulatorStateRoute } from './emulator-state-route';
+import type { SyncSettings } from '../sync/settings';
+import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from '../sync/settings-file';
+import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
   createEmulatorRouter,
@@ -34,6 +37,7 @@ import {
   EMULATED_DIRECTORY_ID,
   EMULATED_ORG_ID,
   EMULATED_WORKSPACE_SLUG,
+  STATE_PATH,
   systemClock,
   type LinkedEmulatorOptions,
   type LinkedEmulators,
@@ -65,7 +69,7 @@ export interface LocalHostOptions {
   readonly atlassian?: TargetCredentials;
   /** Base URLs the clients call with `atlassian` credentials instead of Atlassian's (emulators run as a process of their own). */
   readonly targetBaseUrls?: { readonly admin?: string; readonly bitbucket?: string };
-  /** A settings document to store at start (SETTINGS_FILE). */
+  /** A settings document merged over the stored settings at start, only the fields it names (SETTINGS_FILE). */
   readonly settingsFile?: string;
   /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
   readonly reconcileIntervalMs?: number;
@@ -126,12 +130,16 @@ export interface LocalHost {
   readonly runtime: ForgeRuntime;
   /** The emulated Atlassian APIs, when no real credentials were given. */
   readonly emulators: LinkedEmulators | undefined;
-  /** Base URLs of the emulated APIs, when emulated. */
-  readonly emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  /** Base URLs of the emulated APIs, and where their state is served (with the admin key), when emulated. */
+  readonly emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   /** The key the emulated APIs require (Bearer for the Admin API, Basic with the emulated admin's email for Bitbucket), when emulated. */
   readonly emulatorKey: string | undefined;
   /** The admin page's URL, with the admin key in its fragment. */
   readonly adminUrl: string;
+  /** The admin page's key (the local bridge's credential). */
+  readonly adminKey: string;
+  /** What the settings file changed at this start, when one was given. */
+  readonly settingsFileReport: SettingsFileReport | undefined;
   close(): Promise<void>;
 }
 
@@ -203,6 +211,8 @@ function within(ms: number, work: Promise<unknown>): Promise<void> {
 /** Starts the local host; resolves once it listens. */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const logger = options.logger ?? consoleLogger;
+  // A bad settings file is refused before the data directory is opened (and locked).
+  const settingsPatch = options.settingsFile ? await readSettingsPatch(options.settingsFile) : undefined;
   const manifestPath = options.manifestPath ?? path.resolve(__dirname, '../../manifest.yml');
   const kvsService = createLocalKvsService({
     entities: loadEntityDefinitions(manifestPath),
@@ -249,8 +259,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const emulators = emulatorKey === undefined
     ? undefined
     : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...options.emulators, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
-  const emulatorRouter = emulators ? createEmulatorRouter({ admin: emulators.admin, bitbucket: emulators.bitbucket, maxBodyBytes: defaultServiceLimits.maxBodyBytes }) : undefined;
-  let emulatorUrls: { admin: string; bitbucket: string } | undefined;
+  const emulatorRequests = { admin: 0, bitbucket: 0 };
+  const emulatorRouter = emulators
+    ? createEmulatorRouter({
+        admin: countingEmulator(emulators.admin, () => (emulatorRequests.admin += 1)),
+        bitbucket: countingEmulator(emulators.bitbucket, () => (emulatorRequests.bitbucket += 1)),
+        maxBodyBytes: defaultServiceLimits.maxBodyBytes,
+      })
+    : undefined;
+  let emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
   const late: { dispatcher?: SyncParts['dispatcher'] } = {};
@@ -294,8 +311,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
   });
   late.dispatcher = sync.dispatcher;
+  let settingsFileReport: SettingsFileReport | undefined;
   if (options.settingsFile) {
-    await sync.settings.save(await loadSettingsFile(options.settingsFile));
+    settingsFileReport = await applySettingsFile(options.settingsFile, sync.settings, app.auditLog, settingsPatch);
+    if (settingsFileReport.changed.some((c) => c.path === 'rules' || c.path === 'operations.permissionSync' || c.path === 'dryRun')) await app.store.enqueue([PERMISSIONS_KEY]);
   } else if (emulators && (await sync.settings.get()).target.orgId === '') {
     await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET });
   }
@@ -314,7 +333,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({ status: 200, permission: 'owner' });
   const adminBridge = createAdminBridge({
     handlers: {
-      ...makeAdminHandlers({ getApp: async () => app, getSync: async () => sync, getBaseUrl: async () => scimBaseUrl, lookupPermission, kvs, emulated: emulators !== undefined }),
+      ...makeAdminHandlers({ getApp: async () => app, getSync: async () => sync, getBaseUrl: async () => scimBaseUrl, lookupPermission, kvs, emulated: emulators !== undefined, environmentCredentials: options.atlassian !== undefined }),
       ...makeDiagnosticsHandlers({
         getApp: async () => app,
         getSync: async () => sync,
@@ -333,6 +352,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     runAsResolver: (key, call) => runtime.resolver(key, call, key.startsWith('diagnostics/') ? { mode: 'enforce' } : {}),
     installContext: options.installContext ?? (emulators ? EMULATED_BITBUCKET_RESOURCE_ID : LOCAL_INSTALL_CONTEXT),
   });
+  // The emulated organization can be looked at (as `npm run emulators` serves it), behind the admin key for now.
+  const adminKeyValue = adminKey;
+  const emulatorState = emulators ? createEmulatorStateRoute({ emulators, requests: emulatorRequests, keys: () => [adminKeyValue] }) : undefined;
   const webTrigger: ForgeWebTriggerHandler = runtime.webTrigger(
     makeScimWebTrigger({
       getApp: async () => app,
@@ -354,6 +376,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (emulatorRouter?.(request, response)) return;
+    if (emulatorState?.(request, response, new URL(request.url ?? '/', 'http://local.invalid').pathname)) return;
     const url = new URL(request.url ?? '/', 'http://local.invalid');
     const pathname = url.pathname;
     if (pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() || pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)) {
@@ -391,7 +414,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
-  if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket` };
+  if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket`, state: `${url}${STATE_PATH}` };
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
   const reconcile = makeReconcile(() => queue);
   const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery) : undefined;
@@ -415,6 +438,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     emulatorUrls,
     emulatorKey,
     adminUrl: `${url}/admin/#key=${adminKey}`,
+    adminKey,
+    settingsFileReport,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       runtime.stop();

@@ -2,7 +2,7 @@
  * `npm start`: runs the SCIM server, the sync engine and, without real credentials, the emulated Atlassian
  * APIs locally. Reads PORT (8080), HOST (127.0.0.1), DATA_DIR (./.data), SCIM_BEARER_TOKEN (when unset, a
  * token is generated on first start, kept, and printed once), SCIM_PROFILE (lenient or strict-rfc),
- * SETTINGS_FILE (a settings document to store at start), and for the real APIs ATLASSIAN_ORG_API_KEY,
+ * SETTINGS_FILE (a settings document merged over the stored settings at start, only the fields it names), and for the real APIs ATLASSIAN_ORG_API_KEY,
  * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings), with
  * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
  * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
@@ -15,6 +15,8 @@ import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulat
 import { weakTokenProblem } from '../auth/token-strength';
 import { startLocalHost } from './local-host';
 import { adminPageLine, tokenLines } from './startup-lines';
+import { describeSettingsFile } from '../sync/settings-file';
+import { writeLocalHostFile } from './local-host-file';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
 function positiveSeconds(name: string, raw: string): number {
@@ -64,11 +66,15 @@ async function main(): Promise<void> {
   }
   console.log(`SCIM base URL: ${local.scimBaseUrl}`);
   console.log(adminPageLine(local.adminUrl, adminKey));
+  if (local.settingsFileReport) console.log(describeSettingsFile(local.settingsFileReport));
+  // For local tools such as `npm run demo`: where this host is and its admin key (the data directory holds the key already).
+  writeLocalHostFile(dataDir, { scimBaseUrl: local.scimBaseUrl, adminUrl: local.adminUrl, adminKey: local.adminKey, ...(local.emulatorUrls ? { emulatorStateUrl: local.emulatorUrls.state } : {}) });
   if (local.emulatorUrls) {
     console.log(`Emulated Atlassian Admin API: ${local.emulatorUrls.admin} (org emulated-org, directory emulated-directory)`);
     console.log(`Emulated Bitbucket API: ${local.emulatorUrls.bitbucket} (workspace emulated-workspace)`);
     console.log(`${EMULATOR_KEY_LINE_PREFIX}${local.emulatorKey ?? ''}`);
     console.log(`  (Admin API: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>; kept in the data directory)`);
+    console.log(`Emulated organization: ${local.emulatorUrls.state} (send the admin key from the admin page URL as x-admin-key)`);
   } else if (adminBaseUrl || bitbucketBaseUrl) {
     console.log(`Atlassian APIs: ${adminBaseUrl ?? 'the real Admin API'} and ${bitbucketBaseUrl ?? 'the real Bitbucket API'}, with the credentials from the environment`);
   } else {

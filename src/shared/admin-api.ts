@@ -18,10 +18,22 @@ export const IDP_IDS = ['okta', 'entra-id', 'onelogin', 'jumpcloud', 'google-wor
 /** One of IDP_IDS. */
 export type IdpId = (typeof IDP_IDS)[number];
 
+/** Which credentials the sync engine calls Atlassian with, and the sentence that says so. */
+export interface CredentialsInUse {
+  readonly source: 'environment' | 'saved' | 'emulated' | 'none';
+  readonly detail: string;
+}
+
 /** Whether the app is ready and what the page should say. */
 export interface AdminStatus {
+  /** Every set-up step is done. */
   readonly ready: boolean;
+  /** `setup`: steps missing; `waiting-for-idp`: set up, but the IdP has not reached the endpoint yet; `running`: it has. */
+  readonly state: 'setup' | 'waiting-for-idp' | 'running';
   readonly detail: string;
+  /** When the identity provider last reached the SCIM endpoint with a valid token (to the minute). */
+  readonly lastIdpContactAt?: string;
+  readonly credentials: CredentialsInUse;
   /** Which set-up steps are done. */
   readonly steps: { readonly idp: boolean; readonly token: boolean; readonly credentials: boolean; readonly target: boolean };
   readonly warnings: readonly CredentialWarning[];
@@ -36,12 +48,16 @@ export interface TokenView {
   readonly expiresAt?: string;
   readonly suffix: string;
   readonly label?: string;
+  /** Being replaced by a rotation: valid only until `expiresAt`; the IdP should use the newer token. */
+  readonly retiring?: boolean;
 }
 
 /** A newly issued token: the only time its value leaves the backend. */
 export interface IssuedToken {
   readonly token: string;
   readonly view: TokenView;
+  /** After a rotation: the tokens it retires, each valid until its `expiresAt`. */
+  readonly retiring?: readonly TokenView[];
 }
 
 /** Payload of `tokens/issue`. */
@@ -76,6 +92,8 @@ export interface SaveCredentialsPayload {
 export interface CredentialsStatus {
   readonly credentials: CredentialsView;
   readonly warnings: readonly CredentialWarning[];
+  /** Which credentials the sync uses (the local host's environment ones win over those saved here). */
+  readonly inUse?: CredentialsInUse;
 }
 
 /** One check of a connection test. */
@@ -107,10 +125,20 @@ export interface TransformPreviewPayload {
   readonly samples?: readonly string[];
 }
 
+/** The preview's results checked against the organization's verified domains. */
+export interface TransformDomainCheck {
+  /** The organization's verified domains (empty when they could not be read: see `detail`). */
+  readonly verified: readonly string[];
+  /** Result emails whose domain is not verified: the app would invite accounts the organization does not manage. */
+  readonly outside: readonly string[];
+  readonly detail?: string;
+}
+
 /** A preview over the given samples and the directory's most recent userNames. */
 export interface TransformPreviewView {
   readonly preview: TransformPreview;
   readonly recentUserNames: readonly string[];
+  readonly domains?: TransformDomainCheck;
 }
 
 /** One grant the rules lead to, beside what Bitbucket has now. */
@@ -141,6 +169,27 @@ export interface RulesPreview {
   /** Whether the current grants were read from Bitbucket (false when not connected: `current` is then unknown). */
   readonly comparedWithBitbucket: boolean;
   readonly detail?: string;
+  /** Rules naming projects that do not exist or patterns that match no repository (the rule grants nothing there). */
+  readonly ruleProblems?: readonly RuleProblemView[];
+}
+
+/** What is wrong with one rule, with its position as the page counts (from 1). */
+export interface RuleProblemView {
+  readonly ruleId: string;
+  readonly position: number;
+  readonly problems: readonly string[];
+}
+
+/** What the rule editor's pickers offer. */
+export interface RuleTargetsView {
+  /** displayNames of the groups the identity provider pushed. */
+  readonly groups: readonly string[];
+  /** True when there are more groups than the picker lists (type the name). */
+  readonly groupsTruncated: boolean;
+  readonly projects: readonly { readonly key: string; readonly name: string }[];
+  readonly repositories: readonly { readonly slug: string; readonly projectKey?: string }[];
+  /** Why projects and repositories are missing (not connected, Bitbucket failed). */
+  readonly detail?: string;
 }
 
 /** Activity over time: entries per hour by outcome. */
@@ -155,7 +204,10 @@ export interface ActivityBucket {
 export interface SyncStatusView {
   readonly queueDepth: number;
   readonly running: boolean;
+  /** IdP users and groups by sync state (the Permissions resource is in `permissions`, not here). */
   readonly counts: Readonly<Record<SyncState, number>>;
+  /** Bitbucket permission sync, one resource for every grant; absent until it first ran. */
+  readonly permissions?: { readonly state: SyncState; readonly lastSyncedAt?: string; readonly lastError?: string; readonly grants: number };
   /** States whose count stopped at the counting limit (the resolver's time budget): their count is a lower bound. */
   readonly countsAtLeast: readonly SyncState[];
   /** True when the queue was too deep to count in one call: queueDepth is then a lower bound. */
@@ -182,6 +234,8 @@ export interface SyncItemView {
   readonly detail?: string;
   readonly attempts: number;
   readonly nextRetryAt?: string;
+  /** A user the IdP deactivated (`active: false`): synced means its access was taken away. */
+  readonly deactivated?: boolean;
 }
 
 /** A page of items. */
@@ -194,24 +248,61 @@ export interface SyncItemsPage {
 export interface AuditQueryPayload {
   readonly from?: string;
   readonly to?: string;
+  /** A user's userName, work email or SCIM id. */
   readonly user?: string;
+  /** A group's displayName or SCIM id. */
   readonly group?: string;
   readonly outcome?: AuditOutcome;
-  /** Case-insensitive text searched in action, target, detail and before/after. */
+  /** Case-insensitive text searched in action, target, actor, detail and before/after, on the server across pages. */
   readonly text?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }
 
-/** A page of audit entries, newest first. */
+/** How a User or Group filter as typed was resolved to the SCIM id the log is keyed by. */
+export interface AuditFilterResolution {
+  readonly input: string;
+  readonly id: string;
+  /** The userName or displayName found. */
+  readonly display?: string;
+  /** False when no user or group of that name or id exists now (a deleted one is found by its id or the text search). */
+  readonly matched: boolean;
+}
+
+/** A page of audit entries, newest first; with a text search, the matches among the `scanned` entries read. */
 export interface AuditPageView {
   readonly entries: readonly AuditEntry[];
+  /** Continue from here (with the same filters); with a text search even when this page found nothing. */
   readonly cursor?: string;
+  /** Entries read for this page. */
+  readonly scanned?: number;
+  readonly resolved?: { readonly user?: AuditFilterResolution; readonly group?: AuditFilterResolution };
 }
 
 /** Payload of `audit/export` (the text search applies to the page view only). */
 export interface AuditExportPayload extends Omit<AuditQueryPayload, 'limit' | 'cursor' | 'text'> {
   readonly format: 'csv' | 'json';
+}
+
+/** An IdP group and the org group the app made (or linked) for it. */
+export interface GroupMappingView {
+  /** The SCIM group id. */
+  readonly id: string;
+  /** The group's name in the identity provider. */
+  readonly displayName: string;
+  /** The org group's name; absent until the sync has created or linked it. */
+  readonly orgGroupName?: string;
+  /** The Bitbucket group slug permissions use (assumed: src/targets/group-slug.ts). */
+  readonly groupSlug?: string;
+  readonly state: SyncState;
+  readonly lastError?: string;
+}
+
+/** A page of the IdP group -> org group mapping. */
+export interface GroupMappingPage {
+  readonly groups: readonly GroupMappingView[];
+  readonly total: number;
+  readonly offset: number;
 }
 
 /**
@@ -232,7 +323,7 @@ export type AdminApi = {
   'tokens/list': () => readonly TokenView[];
   'tokens/issue': (payload: IssueTokenPayload) => IssuedToken;
   'tokens/rotate': (payload: RotateTokenPayload) => IssuedToken;
-  'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean };
+  'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean; readonly token?: TokenView };
   'credentials/get': () => CredentialsStatus;
   'credentials/save': (payload: SaveCredentialsPayload) => SaveResult<CredentialsStatus>;
   'credentials/clear': () => CredentialsStatus;
@@ -252,4 +343,6 @@ export type AdminApi = {
   'breaker/confirm': () => BreakerState;
   'audit/query': (payload: AuditQueryPayload) => AuditPageView;
   'audit/export': (payload: AuditExportPayload) => AuditExport;
+  'groups/list': (payload: { readonly offset?: number; readonly count?: number }) => GroupMappingPage;
+  'rules/targets': () => RuleTargetsView;
 };

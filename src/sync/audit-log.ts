@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, Sort, WhereConditions } from '@forge/kvs';
 import type { AndFilter, BetweenClause, GreaterThanEqualToClause, LessThanEqualToClause } from '@forge/kvs';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
+import { currentAuditActor } from './audit-actor';
 
 /** The custom entity the log writes (declared in manifest.yml). */
 export const AUDIT_ENTITY = 'sync-audit';
@@ -58,6 +59,8 @@ export interface AuditEntryInput {
   readonly after?: unknown;
   readonly outcome: AuditOutcome;
   readonly detail?: string;
+  /** Who made the change (src/sync/audit-actor.ts); default: the actor of the call appending it, if any. */
+  readonly actor?: string;
 }
 
 /** An entry as stored and read back: secrets redacted, keys lower-cased, oversized values summarised. */
@@ -83,6 +86,15 @@ export interface AuditQuery {
 export interface AuditPage {
   readonly entries: readonly AuditEntry[];
   readonly cursor?: string;
+  /** Entries read to answer (more than `entries` when a `match` predicate left some out). */
+  readonly scanned: number;
+}
+
+/** How a query reads: a predicate entries must also meet (applied after reading), and a bound on the index pages read. */
+export interface AuditScanOptions {
+  readonly match?: (entry: AuditEntry) => boolean;
+  /** Index pages (of 20 entries) one call reads at most; default 25. */
+  readonly maxPages?: number;
 }
 
 /** A finished export. */
@@ -117,6 +129,7 @@ interface AuditDoc {
   before?: unknown;
   after?: unknown;
   detail?: string;
+  actor?: string;
 }
 
 // Keys named like a credential hide their value wherever they appear in before/after, so a settings or
@@ -175,6 +188,8 @@ function toRecord(entry: AuditEntryInput, at: string): AuditRecord {
     },
   };
   if (entry.detail !== undefined) doc.detail = clip(entry.detail, 1000);
+  const actor = entry.actor ?? currentAuditActor();
+  if (actor !== undefined) doc.actor = clip(actor, 200);
   if (entry.before !== undefined) doc.before = redactSecrets(entry.before);
   if (entry.after !== undefined) doc.after = redactSecrets(entry.after);
   // The larger of before/after gives way first; the entry keeps its who/what/outcome either way.
@@ -205,6 +220,7 @@ function toEntry(id: string, record: AuditRecord): AuditEntry {
     ...(doc.after === undefined ? {} : { after: doc.after }),
     outcome: record.outcome,
     ...(doc.detail === undefined ? {} : { detail: doc.detail }),
+    ...(doc.actor === undefined ? {} : { actor: doc.actor }),
   };
 }
 
@@ -271,8 +287,12 @@ export class AuditLog {
     return prepared.map((p) => p.id);
   }
 
-  /** One page of entries matching the query, newest first. */
-  async query(query: AuditQuery): Promise<AuditPage> {
+  /**
+   * One page of entries matching the query, newest first. With `options.match` every index page read is kept whole
+   * (so the cursor never skips an entry), the page may then hold up to 19 entries beyond `limit`, and reading stops
+   * after `options.maxPages` index pages even with no match, leaving a cursor to go on from.
+   */
+  async query(query: AuditQuery, options: AuditScanOptions = {}): Promise<AuditPage> {
     const limit = query.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
       throw new Error(`Audit query limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}, not ${limit}`);
@@ -280,23 +300,30 @@ export class AuditLog {
     const plan = this.planQuery(query);
     let cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, plan.index, plan.partition ?? '');
     const entries: AuditEntry[] = [];
-    for (let page = 0; page < MAX_PAGES_PER_QUERY && entries.length < limit; page += 1) {
+    const match = options.match;
+    const maxPages = options.maxPages ?? MAX_PAGES_PER_QUERY;
+    let scanned = 0;
+    for (let page = 0; page < maxPages && entries.length < limit; page += 1) {
       // Never more than still needed: the store's cursor then marks exactly the last entry returned.
       let builder = this.kvs
         .entity<AuditRecord>(AUDIT_ENTITY)
         .query()
         .index(plan.index, plan.partition === undefined ? undefined : { partition: [plan.partition] })
         .sort(Sort.DESC)
-        .limit(Math.min(KVS_PAGE, limit - entries.length));
+        .limit(match ? KVS_PAGE : Math.min(KVS_PAGE, limit - entries.length));
       if (plan.range !== undefined) builder = builder.where(plan.range);
       if (plan.filter !== undefined) builder = builder.filters(plan.filter);
       if (cursor !== undefined) builder = builder.cursor(cursor);
       const result = await builder.getMany();
-      for (const item of result.results) entries.push(toEntry(item.key, item.value));
+      for (const item of result.results) {
+        const entry = toEntry(item.key, item.value);
+        scanned += 1;
+        if (!match || match(entry)) entries.push(entry);
+      }
       cursor = result.nextCursor;
       if (cursor === undefined) break;
     }
-    return cursor === undefined ? { entries } : { entries, cursor: encodeCursor({ i: plan.index, p: plan.partition ?? '', c: cursor }) };
+    return cursor === undefined ? { entries, scanned } : { entries, scanned, cursor: encodeCursor({ i: plan.index, p: plan.partition ?? '', c: cursor }) };
   }
 
   /** Every entry matching the query (up to `maxRows`) as CSV: RFC 4180 quoting, CRLF line ends, spreadsheet formulas neutralised. */
@@ -379,7 +406,7 @@ export class AuditLog {
   }
 }
 
-const CSV_COLUMNS = ['id', 'at', 'source', 'action', 'outcome', 'targetKind', 'targetId', 'targetDisplay', 'userKey', 'groupKey', 'before', 'after', 'detail'];
+const CSV_COLUMNS = ['id', 'at', 'source', 'action', 'outcome', 'targetKind', 'targetId', 'targetDisplay', 'userKey', 'groupKey', 'before', 'after', 'detail', 'actor'];
 
 function csvRow(entry: AuditEntry): string[] {
   const json = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value));
@@ -397,6 +424,7 @@ function csvRow(entry: AuditEntry): string[] {
     json(entry.before),
     json(entry.after),
     entry.detail ?? '',
+    entry.actor ?? '',
   ];
 }
 

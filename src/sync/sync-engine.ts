@@ -66,8 +66,8 @@ export interface SyncEngineDeps {
   readonly targets: () => Promise<{ admin: AdminDirectory; bitbucket: BitbucketPermissions } | undefined>;
   /** The account email of a SCIM user (username transform or work email); undefined when none can be derived. */
   readonly emailOf: (user: ScimObject, settings: EngineSettings) => string | undefined;
-  /** The org group name the app gives a SCIM group, and the Bitbucket slug of an org group name. */
-  readonly naming: { orgGroupName: (displayName: string, prefix: string) => string; groupSlug: (orgGroupName: string) => string };
+  /** The org group name the app gives a SCIM group (decided before its create, src/sync/org-group-names.ts), and the Bitbucket slug of an org group name. */
+  readonly naming: { orgGroupName: (displayName: string, prefix: string, group: { readonly id: string; readonly admin: AdminDirectory }) => string | Promise<string>; groupSlug: (orgGroupName: string) => string };
   readonly audit: EngineAudit;
   readonly gate?: DeprovisioningGate;
   readonly permissions?: PermissionSync;
@@ -304,7 +304,7 @@ export class SyncEngine {
   }
 
   private async planGroupEntry(key: string, group: StoredResource | undefined, link: LinkDoc | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<Change[]> {
-    const desiredName = group ? this.deps.naming.orgGroupName(String(group.resource.displayName ?? ''), settings.groupNamePrefix) : undefined;
+    const desiredName = group && !link?.orgGroupName ? await this.deps.naming.orgGroupName(String(group.resource.displayName ?? ''), settings.groupNamePrefix, { id: group.id, admin }) : undefined;
     const lookupName = link?.orgGroupName ?? desiredName;
     const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
     const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();

@@ -13,7 +13,10 @@
  * workspace shows the real rule, or the slug has to be looked up instead, this file is what changes.
  *
  * To make the assumption matter as little as possible, the app names its groups so that the name already
- * is its own slug (`orgGroupNameFor`).
+ * is its own slug (`orgGroupNameFor`): the IdP group's displayName as a slug after the configured prefix, which
+ * is also what an admin recognises on Bitbucket's permission pages. A hash is appended only when that name is
+ * taken (`hashedOrgGroupNameFor`); which candidate a group gets is decided, and claimed for good, by
+ * src/sync/org-group-names.ts before the group is created.
  */
 import { createHash } from 'node:crypto';
 
@@ -22,9 +25,6 @@ export const GROUP_SLUG_MAX_LENGTH = 62;
 
 /** Hex digits of the hash suffix: 40 bits, so a clash among 10,000 lossy names has odds of about 1 in 20,000. */
 const HASH_DIGITS = 10;
-
-/** The form of the hash suffix; a name that merely looks like it is given a real one, so the two never meet. */
-const HASH_SUFFIX = new RegExp(`-h[0-9a-f]{${HASH_DIGITS}}$`);
 
 /** Accents folded, lower-cased, runs of anything but `[a-z0-9]` made one hyphen, no hyphen at either end. */
 function sanitise(text: string): string {
@@ -41,27 +41,45 @@ export function groupSlugFor(orgGroupName: string): string {
   return sanitise(orgGroupName).slice(0, GROUP_SLUG_MAX_LENGTH).replace(/-+$/, '');
 }
 
-function hashSuffix(scimDisplayName: string): string {
+function hashSuffix(scimDisplayName: string, attempt: number): string {
   // UTF-16 code units, not UTF-8, so that even names with lone surrogates hash apart.
-  const digest = createHash('sha256').update(Buffer.from(scimDisplayName, 'utf16le')).digest('hex');
+  const digest = createHash('sha256')
+    .update(Buffer.from(attempt === 0 ? scimDisplayName : `${scimDisplayName}#${attempt}`, 'utf16le'))
+    .digest('hex');
   return `h${digest.slice(0, HASH_DIGITS)}`;
 }
 
+function plainName(scimDisplayName: string, prefix: string): { name: string; slug: string } {
+  const slug = sanitise(scimDisplayName);
+  const name = [sanitise(prefix), slug].filter((part) => part !== '').join('-').slice(0, GROUP_SLUG_MAX_LENGTH).replace(/-+$/, '');
+  return { name, slug };
+}
+
 /**
- * The organization group name the app creates for a SCIM group: `prefix-name`, lower-case ASCII letters,
- * digits and single hyphens, at most 62 characters, so that it is its own Bitbucket slug. When sanitising
- * changes the SCIM name (case, spaces, accents, other scripts) or the result is too long, a stable hash of
- * the SCIM name is appended as `-h<10 hex digits>`; names that come through unchanged never end that way,
- * so two different SCIM names get different group names (barring a 40-bit hash clash between two lossy ones).
+ * The name the app gives the org group of a SCIM group when nobody holds it: the prefix, then the displayName as a
+ * slug (Unicode NFKD with accents stripped, lower case, every run of anything but `[a-z0-9]` one hyphen, no hyphen
+ * at either end), at most 62 characters, so it is its own Bitbucket slug. A displayName with no slug-safe character
+ * at all (`日本語`) has no readable name and gets the hashed one.
  */
 export function orgGroupNameFor(scimDisplayName: string, prefix: string): string {
-  const name = sanitise(scimDisplayName);
-  const plain = [sanitise(prefix), name].filter((part) => part !== '').join('-');
-  // Case is not information here: SCIM group displayNames are unique case-insensitively in this app, so
-  // "Engineering" and "engineering" can never both exist and lower-casing alone needs no hash.
-  const lossless = name !== '' && name === scimDisplayName.toLowerCase() && plain.length <= GROUP_SLUG_MAX_LENGTH && !HASH_SUFFIX.test(plain);
-  if (lossless) return plain;
-  const suffix = hashSuffix(scimDisplayName);
-  const stem = (plain === '' ? 'group' : plain).slice(0, GROUP_SLUG_MAX_LENGTH - suffix.length - 1).replace(/-+$/, '');
+  const { name, slug } = plainName(scimDisplayName, prefix);
+  return slug === '' ? hashedOrgGroupNameFor(scimDisplayName, prefix) : name;
+}
+
+/**
+ * The name used when orgGroupNameFor's is taken: it with `-h<10 hex digits>` of a hash of the displayName appended
+ * (cut so the whole stays within 62 characters); `attempt` 1, 2, … give further names should that one be taken too.
+ */
+export function hashedOrgGroupNameFor(scimDisplayName: string, prefix: string, attempt = 0): string {
+  const { name } = plainName(scimDisplayName, prefix);
+  const suffix = hashSuffix(scimDisplayName, attempt);
+  const stem = (name === '' ? 'group' : name).slice(0, GROUP_SLUG_MAX_LENGTH - suffix.length - 1).replace(/-+$/, '');
   return `${stem}-${suffix}`;
+}
+
+/** The names a SCIM group may get, in the order they are tried: the readable one first, then hashed ones. */
+export function orgGroupNameCandidates(scimDisplayName: string, prefix: string, hashed = 3): string[] {
+  const names = [orgGroupNameFor(scimDisplayName, prefix)];
+  for (let attempt = 0; attempt < hashed; attempt += 1) names.push(hashedOrgGroupNameFor(scimDisplayName, prefix, attempt));
+  return [...new Set(names)];
 }

@@ -66,6 +66,8 @@ export interface AdminDirectory {
   assignGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void>;
   /** Revokes a product role on a resource from a group. */
   revokeGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void>;
+  /** The organization's verified domains, lower-cased (optional: a port that cannot tell leaves it out). */
+  listVerifiedDomains?(): Promise<string[]>;
 }
 
 /** Repository permission levels of `permissions-config`. */

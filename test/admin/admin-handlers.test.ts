@@ -132,7 +132,7 @@ describe('admin handlers', () => {
     const listed = await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT });
     expect(listed.map((t: { id: string }) => t.id)).toContain(issued.view.id);
     expect(JSON.stringify(listed)).not.toContain(issued.token);
-    expect(await h['tokens/revoke']({ payload: { id: issued.view.id }, context: ADMIN_CONTEXT })).toEqual({ revoked: true });
+    expect(await h['tokens/revoke']({ payload: { id: issued.view.id }, context: ADMIN_CONTEXT })).toMatchObject({ revoked: true, token: { id: issued.view.id } });
     expect((await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).map((t: { id: string }) => t.id)).not.toContain(issued.view.id);
   });
 
@@ -213,7 +213,7 @@ describe('admin handlers', () => {
       ['admin', true],
       ['bitbucket', true],
     ]);
-    expect(reports[0]?.checks.map((c) => c.name)).toEqual(['Organization API key', 'Target directory', 'Read users and groups', 'Bitbucket product']);
+    expect(reports[0]?.checks.map((c) => c.name)).toEqual(['Credentials in use', 'Organization API key', 'Target directory', 'Read users and groups', 'Bitbucket product']);
     expect(await call('directories/list')).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'emulated-directory' })]));
     const settings = await call('settings/get');
     await call('settings/save', { settings: { ...settings, target: { ...settings.target, directoryId: 'no-such-directory' } } });
@@ -318,7 +318,8 @@ describe('admin handlers', () => {
     expect(group.status).toBe(201);
     await converge();
     const status = await call('sync/status');
-    expect(status).toMatchObject({ queueDepth: 0, running: false, totals: { users: 1, groups: 1 }, counts: { synced: 3, failed: 0 }, dryRun: false });
+    // One user and one group synced; the Permissions resource is reported beside them, not counted among them.
+    expect(status).toMatchObject({ queueDepth: 0, running: false, totals: { users: 1, groups: 1 }, counts: { synced: 2, failed: 0 }, permissions: { state: 'synced' }, dryRun: false });
     expect(status.lastSyncAt).toBeDefined();
     expect(status.countsAtLeast).toEqual([]);
     expect(await host.sync.links.countByState(1)).toEqual({ counts: { pending: 0, synced: 3, failed: 0, skipped: 0 }, capped: [] });

@@ -219,6 +219,14 @@ describe('the admin page on the local host', () => {
     await checkSection('1-setup');
   });
 
+  step('Banner: once set up it waits for the identity provider, and says provisioning runs only after the IdP reached the app', async () => {
+    await page.getByText('Waiting for your identity provider').waitFor();
+    expect(await page.getByText('Provisioning is running').count()).toBe(0);
+    expect((await scim('GET', 'Users?filter=userName%20eq%20%22nobody%40example.com%22', token)).status).toBe(200);
+    // The banner asks again every 10 seconds.
+    await page.getByText('Provisioning is running').waitFor({ timeout: 20_000 });
+  });
+
   step('Status: users and a group pushed over SCIM with that token appear with their state', async () => {
     const created = [];
     for (const [userName, given, family] of [
@@ -599,5 +607,118 @@ describe('the admin page on the local host', () => {
     } finally {
       await forgePage.close();
     }
+  });
+
+  step('Set-up: after a rotation the guide names the new token; revoking asks first, and cancel keeps the token', async () => {
+    await openSection('setup');
+    await page.locator('#setup-overlap').fill('24');
+    await page.getByRole('button', { name: 'Rotate tokens' }).click();
+    const issued = page.locator('#setup-issued-token');
+    await issued.waitFor();
+    const rotated = await issued.inputValue();
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    const guide = page.getByTestId('setup-guide');
+    await guide.getByText(`A token ending in …${rotated.slice(-4)} is active`).waitFor();
+    expect(await guide.textContent()).toContain(`The token ending in …${token.slice(-4)} is being retired`);
+    await page.getByText(/retiring: valid until/).waitFor();
+
+    // Revoke is not one click: the page names the consequence and waits.
+    await page.getByRole('button', { name: `Revoke token ending in ${token.slice(-4)}` }).click();
+    const confirmation = page.getByTestId('setup-revoke-confirmation');
+    await confirmation.getByText(`Revoke the token ending in …${token.slice(-4)}?`).waitFor();
+    expect(await confirmation.textContent()).toContain('fails every provisioning cycle');
+    await checkSection('1-setup-revoke-confirmation');
+    await page.getByTestId('setup-revoke-cancel').click();
+    expect(await confirmation.count()).toBe(0);
+    expect((await scim('GET', 'ServiceProviderConfig', token)).status).toBe(200);
+    await page.getByRole('button', { name: `Revoke token ending in ${token.slice(-4)}` }).click();
+    await page.getByTestId('setup-revoke-confirm').click();
+    await waitUntil('the retiring token is gone from the list', 10_000, async () => (await page.getByRole('button', { name: `Revoke token ending in ${token.slice(-4)}` }).count()) === 0);
+    expect((await scim('GET', 'ServiceProviderConfig', token)).status).toBe(401);
+    expect((await scim('GET', 'ServiceProviderConfig', rotated)).status).toBe(200);
+    token = rotated;
+  });
+
+  step('Status: "A full sync is queued." shows after Sync now and goes once the sync is idle again', async () => {
+    await openSection('status');
+    await page.getByTestId('status-sync-now').click();
+    await page.getByText('A full sync is queued.').waitFor();
+    await waitUntil('the note to go once the full sync ran', SYNC_WAIT_MS, async () => (await page.getByText('A full sync is queued.').count()) === 0);
+    await page.getByText(/The sync is idle/).waitFor();
+    expect(await page.getByTestId('status-permissions').textContent()).toMatch(/^synced, \d+ grants?$/);
+  });
+
+  step('Audit log: the text search finds an old entry behind many newer ones, searching on the server across pages', async () => {
+    await openSection('audit');
+    await page.getByText('Clear filters').click();
+    const table = page.getByTestId('audit-entries');
+    await table.getByRole('row').nth(20).waitFor();
+    await page.locator('#audit-text').fill('idp-chosen');
+    await page.getByTestId('audit-apply').click();
+    await table.getByText('idp-chosen').first().waitFor();
+    const status = await page.getByTestId('audit-search-status').textContent();
+    const searched = Number(/among (\d+) entries/.exec(status ?? '')?.[1]);
+    expect(searched).toBeGreaterThan(25);
+    // Who did it: the admin of the local bridge.
+    expect(await table.textContent()).toContain('admin local-admin');
+    await page.locator('#audit-text').fill('');
+    await page.locator('#audit-user').fill('ada@example.com');
+    await page.getByTestId('audit-apply').click();
+    await page.getByTestId('audit-resolved').getByText(/User: ada@example.com/).waitFor();
+    await table.getByText('create-user').first().waitFor();
+    await page.getByText('Clear filters').click();
+  });
+
+  step('Group permissions: pickers fill a rule, a misspelt project warns, create-repo is not offered for repositories, errors count from 1, and the preview follows a save', async () => {
+    await openSection('permissions');
+    await page.getByTestId('permissions-add-rule').click();
+    const picker = page.getByTestId('rule-1-group-picker');
+    await picker.waitFor();
+    await picker.selectOption('Engineering');
+    expect(await page.getByTestId('rule-1-group').inputValue()).toBe('Engineering');
+    await page.getByTestId('rule-1-project-picker').selectOption('WEB');
+    expect(await page.getByTestId('rule-1-projects').inputValue()).toBe('WEB');
+    await page.getByTestId('rule-1-projects').fill('WEB, PLTA');
+    await page.getByTestId('rule-1-repository-picker').selectOption('web-app');
+    expect(await page.getByTestId('rule-1-repositories').inputValue()).toBe('web-app');
+    expect(await page.locator('#rule-1-level option[value="create-repo"]').isDisabled()).toBe(true);
+    await page.getByTestId('permissions-preview').click();
+    const problems = page.getByTestId('permissions-rule-problems');
+    await problems.getByText('Rule 2 (rule-2): Unknown project key: PLTA.').waitFor();
+    await screenshot('4-permissions-pickers');
+    expect(describeViolations(await seriousViolations())).toEqual([]);
+
+    // A rule that names nothing is reported as rule 2, the way the page counts, not as rules[1].
+    await page.getByTestId('rule-1-projects').fill('');
+    await page.getByTestId('rule-1-repositories').fill('');
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('The rules were not saved').waitFor();
+    const list = await page.getByText('The rules were not saved').locator('..').locator('..').textContent();
+    expect(list).toContain('rule 2');
+    expect(list).not.toContain('rules[1]');
+
+    // Saving refreshes the preview on screen: the warning about PLTA goes with the draft it came from.
+    await page.getByTestId('rule-1-projects').fill('WEB');
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('Saved.').waitFor();
+    await waitUntil('the preview to show the saved rules', 10_000, async () => (await problems.count()) === 0);
+    await page.getByTestId('permissions-preview-result').getByText('Project WEB').first().waitFor();
+
+    // Back to the one rule the story saved.
+    await page.getByRole('button', { name: 'Remove rule 2' }).click();
+    await page.getByTestId('permissions-save').click();
+    await page.getByText('Saved.').waitFor();
+    // The page shows which IdP group is which org group.
+    expect(await page.getByTestId('group-mapping-org').allTextContents()).toEqual(['scim-engineering']);
+  });
+
+  step('Provisioning: a userName on a domain the organization has not verified is flagged, not shown as plainly unchanged', async () => {
+    await openSection('provisioning');
+    await page.locator('#provisioning-samples').fill('ada@contoso.onmicrosoft.com');
+    const preview = page.getByTestId('provisioning-preview');
+    await preview.getByText("unchanged, not the org's domain").waitFor();
+    const warning = page.getByTestId('provisioning-domain-warning');
+    await warning.getByText(/ada@contoso\.onmicrosoft\.com is not on a verified domain of the organization \(example\.com, emulated\.example\)/).waitFor();
+    await checkSection('3-provisioning-domains');
   });
 });

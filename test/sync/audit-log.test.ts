@@ -51,6 +51,7 @@ describe('AuditLog', () => {
           detail: 'suspended',
         },
       ],
+      scanned: 1,
     });
     expect(await fixture.kvs.entity(AUDIT_ENTITY).get(id)).toMatchObject({ at: new Date(T0).toISOString(), userKey: 'u-1', groupKey: 'g-1', outcome: 'applied' });
   });
@@ -152,7 +153,7 @@ describe('AuditLog', () => {
     );
     const csv = await log.exportCsv({});
     const [header, row, end] = csv.body.split('\r\n');
-    expect(header).toBe('id,at,source,action,outcome,targetKind,targetId,targetDisplay,userKey,groupKey,before,after,detail');
+    expect(header).toBe('id,at,source,action,outcome,targetKind,targetId,targetDisplay,userKey,groupKey,before,after,detail,actor');
     expect(end).toBe('');
     expect(row).toContain(`,"'=HYPERLINK(""http://evil.example"",""click"")",applied,Group,'+cmd,"Team, ""Core""\nsecond line",'@admin,,"{""name"":""a,b""}",,'-2+3`);
     expect(csv.body.split('\r\n')).toHaveLength(3);

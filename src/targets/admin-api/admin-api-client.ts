@@ -1,7 +1,8 @@
 /**
  * The AdminDirectory port over the Atlassian Admin (organization) API v2, authenticated with the org API
- * key as a bearer token. Only v2 operations that are current in admin-organization-openapi.json are used:
- * no v1 path and none of the deprecated `GET …/users` and `GET …/groups` lists (docs/notes/atlassian-admin-api.md
+ * key as a bearer token. Only operations that are current in admin-organization-openapi.json are used: v2
+ * throughout, except the organization's domains, which the current spec offers as v1 only (`getDomains`, not
+ * deprecated), and none of the deprecated `GET …/users` and `GET …/groups` lists (docs/notes/atlassian-admin-api.md
  * sections 5 and 8). Where the API's answer is ambiguous (201 without a body, 409 and 404 that mean two
  * things) the client reads back, as section 8 of the notes prescribes.
  */
@@ -15,7 +16,7 @@ import { decodeBody } from '../http/response-shape';
 import type { RetryPolicy } from '../http/retry-policy';
 import type { TargetClock, TargetFetch } from '../http/target-fetch';
 import type { CursorPage, InviteLine } from './admin-api-shapes';
-import { normaliseGroupId, readAccountIdPage, readDirectoryPage, readGroupRolePage, readGroupSearchPage, readInviteResponse, readUserSearchPage } from './admin-api-shapes';
+import { normaliseGroupId, readAccountIdPage, readDirectoryPage, readDomainPage, readGroupRolePage, readGroupSearchPage, readInviteResponse, readUserSearchPage } from './admin-api-shapes';
 
 /** The real API's base URL; the local host passes its emulator's instead. */
 export const ADMIN_API_BASE_URL = 'https://api.atlassian.com/admin';
@@ -40,6 +41,7 @@ export const ADMIN_API_OPERATIONS = {
   listGroupRoles: apiOperation('GET', `${GROUP}/role-assignments`),
   assignGroupRole: apiOperation('POST', `${GROUP}/role-assignments/assign`),
   revokeGroupRole: apiOperation('POST', `${GROUP}/role-assignments/revoke`),
+  getDomains: apiOperation('GET', '/v1/orgs/{orgId}/domains'),
 } as const satisfies Record<string, ApiOperation>;
 
 /** `users/search` takes 1..100 `emails` (MultiDirectoryUserSearchRequest). */
@@ -180,6 +182,13 @@ export class AdminApiClient implements AdminDirectory {
   /** Removes the user from the directory; memberships and roles are lost ("You'll need to assign their roles and group memberships again"). */
   async removeUser(accountId: string): Promise<void> {
     await this.http.execute({ operation: ADMIN_API_OPERATIONS.removeUser, pathParams: { ...this.directory(), accountId } });
+  }
+
+  /** The organization's verified domains, lower-cased (getDomains; claims with status `verified` only). */
+  async listVerifiedDomains(): Promise<string[]> {
+    const op = ADMIN_API_OPERATIONS.getDomains;
+    const domains = await this.collect(op, (cursor) => ({ operation: op, pathParams: this.org(), query: { cursor } }), readDomainPage);
+    return domains.filter((domain) => domain.status === 'verified').map((domain) => domain.name.toLowerCase());
   }
 
   /** Finds a group by exact, case-insensitive name (searchDirectoryGroups `groupNames`). */

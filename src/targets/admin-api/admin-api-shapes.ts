@@ -55,6 +55,15 @@ export function readDirectoryPage(body: unknown): CursorPage<{ directoryId: stri
   return cursorPage(body, (item, where) => ({ directoryId: requiredString(item, 'directoryId', where), name: requiredString(item, 'name', where) }));
 }
 
+/** `DomainPage` (getDomains): each domain's name and the status of its claim (`verified`, `unverified`, …). */
+export function readDomainPage(body: unknown): CursorPage<{ name: string; status: string | undefined }> {
+  return cursorPage(body, (item, where) => {
+    const attributes = optionalRecord(item, 'attributes', where) ?? {};
+    const claim = optionalRecord(attributes, 'claim', `${where}.attributes`) ?? {};
+    return { name: requiredString(attributes, 'name', `${where}.attributes`), status: optionalString(claim, 'status', `${where}.attributes.claim`) };
+  });
+}
+
 /** `MultiDirectoryUserSearchPage` (searchDirectoryUsers), as accounts. */
 export function readUserSearchPage(body: unknown): CursorPage<DirectoryAccount> {
   return cursorPage(body, (item, where) => {

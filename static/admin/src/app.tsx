@@ -3,7 +3,7 @@ import Heading from '@atlaskit/heading';
 import SectionMessage from '@atlaskit/section-message';
 import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
 import { token } from '@atlaskit/tokens';
-import { useCallback, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { AdminStatus } from '../../../src/shared/admin-api';
 import { useAdmin } from './admin-context';
 import { needsConsent } from './bridge/admin-client';
@@ -35,6 +35,9 @@ export interface SectionProps {
   readonly onChanged: () => void;
 }
 
+/** How often the readiness banner asks again while the page is open. */
+const BANNER_REFRESH_MS = 10_000;
+
 const pageStyle = {
   maxWidth: 1120,
   margin: '0 auto',
@@ -50,6 +53,11 @@ export function App(): ReactNode {
   const status = useLoader(() => client.call('status/get'));
   const { reload } = status;
   const onChanged = useCallback(() => reload(true), [reload]);
+  // The banner follows what happens elsewhere too (the identity provider's first request), quietly.
+  useEffect(() => {
+    const timer = setInterval(() => reload(true), BANNER_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
   const consent = status.state.status === 'error' && needsConsent(status.state.error) ? status.state.error : undefined;
   return (
     <main style={pageStyle}>
@@ -93,6 +101,13 @@ function Sections({ status, selected, onSelect, onChanged }: { readonly status: 
   );
 }
 
+/** The banner's title and colour for each state: "running" only once the identity provider has reached the app. */
+const BANNER = {
+  setup: { title: 'Set-up is not finished', appearance: 'information' },
+  'waiting-for-idp': { title: 'Waiting for your identity provider', appearance: 'information' },
+  running: { title: 'Provisioning is running', appearance: 'success' },
+} as const satisfies Record<AdminStatus['state'], { title: string; appearance: 'information' | 'success' }>;
+
 function ReadinessBanner({ status, error }: { readonly status: AdminStatus | undefined; readonly error: string | undefined }): ReactNode {
   if (error) {
     return (
@@ -106,8 +121,9 @@ function ReadinessBanner({ status, error }: { readonly status: AdminStatus | und
   if (!status) return null;
   return (
     <div style={{ marginTop: 16, display: 'grid', gap: 8 }}>
-      <SectionMessage appearance={status.ready ? 'success' : 'information'} title={status.ready ? 'Provisioning is running' : 'Set-up is not finished'}>
+      <SectionMessage appearance={BANNER[status.state].appearance} title={BANNER[status.state].title}>
         <p>{status.detail}</p>
+        {status.credentials.source === 'environment' ? <p>{status.credentials.detail}</p> : null}
         {status.emulated ? (
           <p>
             This local host has no Atlassian credentials, so the sync engine writes to the emulated Admin API and

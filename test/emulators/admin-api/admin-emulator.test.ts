@@ -325,6 +325,22 @@ describe('Admin API emulator: product access', () => {
   });
 });
 
+describe('Admin API emulator: domains', () => {
+  it('lists the organization\'s domains with their claim status, paged by a cursor in the next link (v1, current in the spec)', async () => {
+    const { call, emulator } = setup();
+    for (let i = 0; i < 25; i += 1) emulator.state.domains.push({ id: `d5c3a1e0-0000-4000-8000-1000000000${String(i).padStart(2, '0')}`, name: `d${i}.example`, status: 'unverified' });
+    const first = await call('GET', `/v1/orgs/${EMULATED_ORG_ID}/domains`);
+    expect(first.status).toBe(200);
+    const items = list(first.json, 'data');
+    expect(items).toHaveLength(20);
+    expect(items[0]).toMatchObject({ type: 'domains', attributes: { name: 'example.com', claim: { status: 'verified' } } });
+    const next = new URL(text(first.json, 'links', 'next')).searchParams.get('cursor') ?? '';
+    const second = await call('GET', `/v1/orgs/${EMULATED_ORG_ID}/domains`, undefined, { cursor: [next] });
+    expect(list(second.json, 'data')).toHaveLength(7);
+    expect((await call('GET', '/v1/orgs/another-org/domains')).status).toBe(401);
+  });
+});
+
 describe('Admin API emulator: validation and the write log', () => {
   it('records a request the spec does not describe and answers 400', async () => {
     const emulator = new AdminApiEmulator();

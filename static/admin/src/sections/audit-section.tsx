@@ -1,6 +1,8 @@
 /**
- * Audit log: every SCIM write, admin action and remote change, newest first, filtered by time range, user, group,
- * outcome and text, paged, and exported as CSV or JSON with the same filters.
+ * Audit log: every SCIM write, admin action and remote change, newest first, with who made it, filtered by time
+ * range, user (email, userName or id), group (name or id), outcome and text, paged, and exported as CSV or JSON with
+ * the same filters. The text search runs on the server across the whole log, a bounded stretch per call: when a
+ * stretch holds no match the page says how much it searched and offers to search on.
  */
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
@@ -9,7 +11,7 @@ import Select from '@atlaskit/select';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { useState, type ReactNode } from 'react';
-import type { AuditQueryPayload } from '../../../../src/shared/admin-api';
+import type { AuditPageView, AuditQueryPayload } from '../../../../src/shared/admin-api';
 import type { AuditEntry, AuditOutcome } from '../../../../src/sync/audit-log';
 import { useAdmin } from '../admin-context';
 import { SectionTitle, TableCaption } from '../ui/headings';
@@ -70,6 +72,25 @@ function exportName(format: 'csv' | 'json'): string {
   return `scim-audit-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.${format}`;
 }
 
+/** Says which user or group the filters found, or that none has that name now. */
+function ResolvedFilters({ view }: { readonly view: AuditPageView }): ReactNode {
+  const notes = (['user', 'group'] as const).flatMap((kind) => {
+    const resolved = view.resolved?.[kind];
+    if (!resolved) return [];
+    return [
+      resolved.matched
+        ? `${kind === 'user' ? 'User' : 'Group'}: ${resolved.display ?? resolved.input} (${resolved.id})`
+        : `No ${kind} is named ${resolved.input} now; a deleted ${kind} is found by its SCIM id or by the text search.`,
+    ];
+  });
+  if (notes.length === 0) return null;
+  return (
+    <p data-testid="audit-resolved" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
+      {notes.join(' ')}
+    </p>
+  );
+}
+
 /** The Audit log section. */
 export function AuditSection(_props: SectionProps): ReactNode {
   const { client } = useAdmin();
@@ -117,10 +138,10 @@ export function AuditSection(_props: SectionProps): ReactNode {
               testId="audit-outcome"
             />
           </Field>
-          <Field id="audit-user" label="User (SCIM user id)">
+          <Field id="audit-user" label="User (email, userName or SCIM id)">
             <Textfield id="audit-user" value={form.user} onChange={(event) => set({ user: event.currentTarget.value })} testId="audit-user" />
           </Field>
-          <Field id="audit-group" label="Group (SCIM group id)">
+          <Field id="audit-group" label="Group (name or SCIM id)">
             <Textfield id="audit-group" value={form.group} onChange={(event) => set({ group: event.currentTarget.value })} testId="audit-group" />
           </Field>
           <Field id="audit-text" label="Search">
@@ -161,12 +182,19 @@ export function AuditSection(_props: SectionProps): ReactNode {
       <LoadableView state={page.state} what="the audit log" onRetry={() => page.reload()}>
         {(view) => (
           <div data-testid="audit-entries">
+            <ResolvedFilters view={view} />
+            {applied.text.trim() && view.scanned !== undefined ? (
+              <p role="status" data-testid="audit-search-status" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
+                {`${view.entries.length} match${view.entries.length === 1 ? '' : 'es'} for "${applied.text.trim()}" among ${view.scanned} entries searched on this page${view.cursor ? '; older entries are not searched yet' : ', the oldest included'}.`}
+              </p>
+            ) : null}
             <DynamicTable
               caption={<TableCaption>{`Entries, newest first (page ${cursors.length})`}</TableCaption>}
               head={{
                 cells: [
                   { key: 'at', content: 'Time' },
                   { key: 'source', content: 'Source' },
+                  { key: 'actor', content: 'By' },
                   { key: 'action', content: 'Action' },
                   { key: 'target', content: 'Target' },
                   { key: 'outcome', content: 'Outcome' },
@@ -178,6 +206,7 @@ export function AuditSection(_props: SectionProps): ReactNode {
                 cells: [
                   { key: 'at', content: <span style={{ whiteSpace: 'nowrap' }}>{formatTime(entry.at)}</span> },
                   { key: 'source', content: entry.source },
+                  { key: 'actor', content: <span style={{ overflowWrap: 'anywhere' }}>{entry.actor ?? '—'}</span> },
                   { key: 'action', content: <code style={{ whiteSpace: 'nowrap' }}>{entry.action}</code> },
                   {
                     key: 'target',
@@ -193,7 +222,13 @@ export function AuditSection(_props: SectionProps): ReactNode {
                 ],
               }))}
               emptyView={
-                JSON.stringify(applied) === JSON.stringify(NO_FILTERS) ? (
+                applied.text.trim() && view.cursor ? (
+                  <EmptyState title={`No match among the ${view.scanned ?? 0} entries searched`}>
+                    <Button onClick={() => setCursors((current) => [...current, view.cursor])} testId="audit-search-more">
+                      Search older entries
+                    </Button>
+                  </EmptyState>
+                ) : JSON.stringify(applied) === JSON.stringify(NO_FILTERS) ? (
                   <EmptyState title="The audit log is empty">Entries appear once the identity provider pushes changes or an admin changes settings.</EmptyState>
                 ) : (
                   <EmptyState title="No entries match these filters" />

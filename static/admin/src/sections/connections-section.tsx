@@ -159,6 +159,11 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
         </div>
       ))}
       <SubTitle id="connections-credentials-heading">Stored credentials</SubTitle>
+      {status.inUse ? (
+        <p data-testid="connections-in-use" style={{ color: token('color.text.subtle', '#44546F') }}>
+          {status.inUse.detail}
+        </p>
+      ) : null}
       <DynamicTable
         caption={<TableCaption>What is stored now</TableCaption>}
         head={{
@@ -173,7 +178,14 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
           key: name,
           cells: [
             { key: 'name', content: CREDENTIAL_NAMES[name] },
-            { key: 'value', content: view[name].configured ? <code>{masked(view[name].suffix)}</code> : <Lozenge appearance="default">not set</Lozenge> },
+            {
+              key: 'value',
+              content: view[name].configured ? (
+                <code>{masked(view[name].suffix)}</code>
+              ) : (
+                <Lozenge appearance="default">{status.inUse?.source === 'environment' ? 'not saved: the environment’s is used' : 'not set'}</Lozenge>
+              ),
+            },
             { key: 'updated', content: formatTime(view[name].updatedAt) },
             { key: 'expires', content: view[name].expiresAt ? formatDate(view[name].expiresAt) : '—' },
           ],

@@ -9,9 +9,11 @@ import SectionMessage from '@atlaskit/section-message';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { useState, type ReactNode } from 'react';
-import type { GrantPreview, RulesPreview } from '../../../../src/shared/admin-api';
+import type { GrantPreview, RulesPreview, RuleTargetsView } from '../../../../src/shared/admin-api';
 import type { PermissionRule, RuleLevel, SettingsError, SyncSettings } from '../../../../src/sync/settings';
 import { useAdmin } from '../admin-context';
+import { GroupMappingTable } from './group-mapping-table';
+import { humanRulePaths, levelAllowed, listItems, withItem } from '../rules/rule-editing';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { ActionError, EmptyState, LoadableView, LoadingState } from '../ui/loadable-view';
@@ -36,15 +38,8 @@ function draftOf(rule: PermissionRule): RuleDraft {
   return { id: rule.id, group: rule.group, projects: rule.projects.join(', '), repositories: rule.repositories.join(', '), level: rule.level };
 }
 
-function listOf(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
 function ruleOf(draft: RuleDraft): PermissionRule {
-  return { id: draft.id, group: draft.group.trim(), projects: listOf(draft.projects), repositories: listOf(draft.repositories), level: draft.level };
+  return { id: draft.id, group: draft.group.trim(), projects: listItems(draft.projects), repositories: listItems(draft.repositories), level: draft.level };
 }
 
 function nextId(rules: readonly RuleDraft[]): string {
@@ -57,6 +52,31 @@ function nextId(rules: readonly RuleDraft[]): string {
 const CHANGE_APPEARANCE = { add: 'success', change: 'moved', remove: 'removed', same: 'default', blocked: 'removed' } as const satisfies Record<GrantPreview['change'], string>;
 
 const cellStyle = { padding: '4px 8px 4px 0', verticalAlign: 'top' } as const;
+
+const selectStyle = {
+  height: 36,
+  minWidth: 120,
+  borderRadius: 3,
+  border: `2px solid ${token('color.border.input', '#8590A2')}`,
+  background: token('color.background.input', '#FFFFFF'),
+  color: 'inherit',
+  padding: '0 6px',
+} as const;
+
+/** A native picker under a rule's field: choosing an option calls `onPick` and the picker returns to its prompt. */
+function Picker({ id, label, prompt, options, onPick }: { readonly id: string; readonly label: string; readonly prompt: string; readonly options: readonly { readonly value: string; readonly label: string }[]; readonly onPick: (value: string) => void }): ReactNode {
+  if (options.length === 0) return null;
+  return (
+    <select id={id} aria-label={label} data-testid={id} value="" onChange={(event) => event.currentTarget.value && onPick(event.currentTarget.value)} style={{ ...selectStyle, height: 28, marginTop: 4, width: '100%', fontSize: 12 }}>
+      <option value="">{prompt}</option>
+      {options.map((option) => (
+        <option key={option.value} value={option.value}>
+          {option.label}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 /** The Group permissions section. */
 export function PermissionsSection({ onChanged }: SectionProps): ReactNode {
@@ -81,6 +101,7 @@ export function PermissionsSection({ onChanged }: SectionProps): ReactNode {
           />
         )}
       </LoadableView>
+      <GroupMappingTable />
     </div>
   );
 }
@@ -91,6 +112,8 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
   const [errors, setErrors] = useState<readonly SettingsError[]>([]);
   const [preview, setPreview] = useState<RulesPreview | undefined>(undefined);
   const [saved, setSaved] = useState(false);
+  const targets = useLoader(() => client.call('rules/targets'));
+  const picks: RuleTargetsView | undefined = targets.state.status === 'ready' ? targets.state.value : undefined;
   const runPreview = useAction(async () => setPreview(await client.call('rules/preview', { rules: rules.map(ruleOf) })));
   const save = useAction(async () => {
     const result = await client.call('settings/save', { settings: { ...settings, rules: rules.map(ruleOf) } });
@@ -102,6 +125,8 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
     setRules(result.value.rules.map(draftOf));
     setSaved(true);
     onSaved(result.value);
+    // A preview on screen shows the saved rules from now on, not the drafts it was made from.
+    if (preview) setPreview(await client.call('rules/preview', {}));
   });
   const change = (index: number, patch: Partial<RuleDraft>): void => {
     setRules((current) => current.map((rule, i) => (i === index ? { ...rule, ...patch } : rule)));
@@ -109,7 +134,7 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
   };
   const errorOf = (index: number, field: string): string | undefined => {
     const prefix = `rules[${index}]`;
-    return errors.filter((error) => error.path === `${prefix}.${field}` || error.path.startsWith(`${prefix}.${field}[`)).map((error) => error.message)[0];
+    return errors.filter((error) => error.path === `${prefix}.${field}` || error.path.startsWith(`${prefix}.${field}[`)).map((error) => humanRulePaths(error.message))[0];
   };
   const dirty = JSON.stringify(settings.rules.map(draftOf)) !== JSON.stringify(rules);
 
@@ -144,12 +169,33 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
               <tr key={rule.id} style={{ borderBottom: `1px solid ${token('color.border', '#091E4224')}` }}>
                 <td style={cellStyle}>
                   <RuleInput index={index} field="group" label="Group" value={rule.group} error={errorOf(index, 'group')} onChange={(group) => change(index, { group })} placeholder="e.g. Engineering" />
+                  <Picker
+                    id={`rule-${index}-group-picker`}
+                    label={`Pick the IdP group of rule ${index + 1}`}
+                    prompt="Pick a pushed group…"
+                    options={(picks?.groups ?? []).map((group) => ({ value: group, label: group }))}
+                    onPick={(group) => change(index, { group })}
+                  />
                 </td>
                 <td style={cellStyle}>
                   <RuleInput index={index} field="projects" label="Project keys" value={rule.projects} error={errorOf(index, 'projects')} onChange={(projects) => change(index, { projects })} placeholder="e.g. CORE, WEB" />
+                  <Picker
+                    id={`rule-${index}-project-picker`}
+                    label={`Add a project to rule ${index + 1}`}
+                    prompt="Add a project…"
+                    options={(picks?.projects ?? []).map((project) => ({ value: project.key, label: `${project.key} (${project.name})` }))}
+                    onPick={(key) => change(index, { projects: withItem(rule.projects, key) })}
+                  />
                 </td>
                 <td style={cellStyle}>
                   <RuleInput index={index} field="repositories" label="Repository patterns" value={rule.repositories} error={errorOf(index, 'repositories')} onChange={(repositories) => change(index, { repositories })} placeholder="e.g. api-*" />
+                  <Picker
+                    id={`rule-${index}-repository-picker`}
+                    label={`Add a repository to rule ${index + 1}`}
+                    prompt="Add a repository…"
+                    options={(picks?.repositories ?? []).map((repository) => ({ value: repository.slug, label: repository.projectKey ? `${repository.slug} (${repository.projectKey})` : repository.slug }))}
+                    onPick={(slug) => change(index, { repositories: withItem(rule.repositories, slug) })}
+                  />
                 </td>
                 <td style={cellStyle}>
                   <select
@@ -157,11 +203,11 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
                     aria-label={`Level of rule ${index + 1}`}
                     value={rule.level}
                     onChange={(event) => change(index, { level: event.currentTarget.value as RuleLevel })}
-                    style={{ height: 36, minWidth: 120, borderRadius: 3, border: `2px solid ${token('color.border.input', '#8590A2')}`, background: token('color.background.input', '#FFFFFF'), color: 'inherit', padding: '0 6px' }}
+                    style={selectStyle}
                   >
                     {LEVELS.map((level) => (
-                      <option key={level} value={level}>
-                        {level}
+                      <option key={level} value={level} disabled={!levelAllowed(level, rule.repositories) && level !== rule.level}>
+                        {levelAllowed(level, rule.repositories) ? level : `${level} (projects only)`}
                       </option>
                     ))}
                   </select>
@@ -185,14 +231,15 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
                 .filter((error) => !/^rules\[\d+\]\.(group|projects|repositories|level)/.test(error.path))
                 .map((error) => (
                   <li key={`${error.path}:${error.message}`}>
-                    {error.path ? <code>{error.path}</code> : null} {error.message}
+                    {error.path ? <code>{humanRulePaths(error.path)}</code> : null} {humanRulePaths(error.message)}
                   </li>
                 ))}
             </ul>
           </SectionMessage>
         </div>
       ) : null}
-      <ActionError error={save.error ?? runPreview.error} onDismiss={() => [save, runPreview].forEach((action) => action.clearError())} />
+      {picks?.detail ? <p style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>{picks.detail}</p> : null}
+      <ActionError error={(save.error ?? runPreview.error) === undefined ? undefined : humanRulePaths(save.error ?? runPreview.error ?? '')} onDismiss={() => [save, runPreview].forEach((action) => action.clearError())} />
       <div style={{ display: 'flex', gap: 8, marginTop: 12, alignItems: 'center', flexWrap: 'wrap' }}>
         <Button onClick={() => setRules((current) => [...current, { id: nextId(current), group: '', projects: '', repositories: '', level: 'read' }])} testId="permissions-add-rule">
           Add rule
@@ -245,6 +292,19 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
             <p>
               These rules grant nothing until the identity provider pushes the group: {preview.unknownGroups.join(', ')}.
             </p>
+          </SectionMessage>
+        </div>
+      ) : null}
+      {(preview.ruleProblems ?? []).length > 0 ? (
+        <div style={{ marginTop: 8 }} data-testid="permissions-rule-problems">
+          <SectionMessage headingLevel="h3" appearance="warning" title="Rules that grant nothing where they point">
+            <ul>
+              {(preview.ruleProblems ?? []).map((problem) => (
+                <li key={problem.ruleId}>
+                  {`Rule ${problem.position} (${problem.ruleId}): ${problem.problems.join('; ')}.`}
+                </li>
+              ))}
+            </ul>
           </SectionMessage>
         </div>
       ) : null}

@@ -22,6 +22,7 @@ import { formatTime, sentence } from '../ui/format';
 import { ActionError, LoadableView, LoadingState } from '../ui/loadable-view';
 import { ToggleRow } from '../ui/toggle-row';
 import { useAction, useLoader } from '../ui/use-loader';
+import { DomainNote, TransformCheck } from './transform-check';
 
 const OPERATIONS: readonly { readonly key: keyof SyncOperations; readonly label: string; readonly helper: string }[] = [
   { key: 'create', label: 'Create accounts', helper: 'Invite people who have no Atlassian account yet, with Bitbucket access.' },
@@ -450,6 +451,7 @@ function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; r
           <TransformPreviewTable preview={preview} matchBy={draft.matchBy} />
         </div>
       </div>
+      <DomainNote domains={preview.view?.domains} />
     </div>
   );
 }
@@ -495,11 +497,7 @@ function TransformPreviewTable({ preview, matchBy }: { readonly preview: { reado
           { key: 'output', content: <code>{sample.output}</code> },
           {
             key: 'check',
-            content: sample.looksLikeEmail ? (
-              <Lozenge appearance="success">{sample.matched ? 'rewritten' : 'unchanged'}</Lozenge>
-            ) : (
-              <Lozenge appearance="removed">not an email</Lozenge>
-            ),
+            content: <TransformCheck sample={sample} domains={preview.view?.domains} />,
           },
         ],
       }))}

@@ -14,6 +14,7 @@ import { useAdmin } from '../admin-context';
 import { SectionTitle, SubTitle } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { guideFor, IDP_NAMES } from '../guides/idp-guides';
+import { tokenHintFor } from '../guides/token-hint';
 import { MarkdownView } from '../markdown/markdown-view';
 import { CopyButton } from '../ui/copy-button';
 import { describedBy, Field } from '../ui/field';
@@ -53,11 +54,7 @@ export function SetupSection({ onChanged }: SectionProps): ReactNode {
 
   const url = baseUrl.state.status === 'ready' ? baseUrl.state.value.url : undefined;
   const liveTokens = tokens.state.status === 'ready' ? tokens.state.value : [];
-  const tokenHint = issued
-    ? `Use the token generated on this page (it ends in …${issued.view.suffix}); it is shown only once.`
-    : liveTokens.length > 0
-      ? `A token ending in …${liveTokens[0]?.suffix ?? ''} is active; if you no longer have it, generate a new one on this page (tokens are shown only once).`
-      : 'Generate one under "Bearer tokens" on this page; it is shown only once.';
+  const tokenHint = tokenHintFor(liveTokens, issued);
 
   return (
     <div>
@@ -189,8 +186,11 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
     setLabel('');
     onIssued(next);
   });
+  /** The token whose revocation waits for the admin's confirmation. */
+  const [confirming, setConfirming] = useState<TokenView | undefined>(undefined);
   const revoke = useAction(async (id: string) => {
     await client.call('tokens/revoke', { id });
+    setConfirming(undefined);
     onRevoked();
   });
 
@@ -234,11 +234,11 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
                 { key: 'token', content: <code style={{ whiteSpace: 'nowrap' }}>…{view.suffix}</code> },
                 { key: 'label', content: view.label ?? '—' },
                 { key: 'created', content: <span style={{ whiteSpace: 'nowrap' }}>{formatTime(view.createdAt)}</span> },
-                { key: 'expires', content: view.expiresAt ? formatDate(view.expiresAt) : 'never' },
+                { key: 'expires', content: view.retiring ? `retiring: valid until ${formatTime(view.expiresAt)}` : view.expiresAt ? formatDate(view.expiresAt) : 'never' },
                 {
                   key: 'actions',
                   content: (
-                    <Button appearance="subtle" onClick={() => void revoke.run(view.id)} isDisabled={revoke.pending} aria-label={`Revoke token ending in ${view.suffix}`}>
+                    <Button appearance="subtle" onClick={() => setConfirming(view)} isDisabled={revoke.pending} aria-label={`Revoke token ending in ${view.suffix}`}>
                       Revoke
                     </Button>
                   ),
@@ -250,6 +250,25 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
           />
         )}
       </LoadableView>
+      {confirming ? (
+        <div style={{ marginTop: 8 }} data-testid="setup-revoke-confirmation">
+          <SectionMessage headingLevel="h3" appearance="warning" title={`Revoke the token ending in …${confirming.suffix}?`}>
+            <p>
+              It stops working at once. An identity provider still using it fails every provisioning cycle from now on
+              (Microsoft Entra ID quarantines the app after repeated failures).{' '}
+              {list.length > 1 ? 'Make sure your identity provider uses the other token first.' : 'It is the only live token: generate or rotate first, unless provisioning should stop.'}
+            </p>
+            <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
+              <Button appearance="danger" onClick={() => void revoke.run(confirming.id)} isLoading={revoke.pending} testId="setup-revoke-confirm">
+                {`Revoke …${confirming.suffix}`}
+              </Button>
+              <Button onClick={() => setConfirming(undefined)} testId="setup-revoke-cancel">
+                Keep the token
+              </Button>
+            </div>
+          </SectionMessage>
+        </div>
+      ) : null}
       <fieldset style={fieldsetStyle}>
         <legend style={legendStyle}>New token</legend>
         <div style={{ display: 'grid', gap: 8, gridTemplateColumns: '1fr 1fr' }}>

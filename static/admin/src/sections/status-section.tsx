@@ -77,13 +77,21 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
   const pollActivity = useCallback(() => reloadActivity(true), [reloadActivity]);
   useInterval(pollActivity, 15_000);
 
+  /** The last reconcile when "Sync now" was chosen; the note stays until a newer reconcile has run and the queue is empty. */
+  const [queuedAfter, setQueuedAfter] = useState<{ readonly reconcile: string | undefined } | undefined>(undefined);
   const syncNow = useAction(async () => {
+    const before = status.state.status === 'ready' ? status.state.value.lastReconcileAt : undefined;
     const result = await client.call('sync/run');
+    setQueuedAfter({ reconcile: before });
     poll();
     onChanged();
     return result;
   });
-  const [queued, setQueued] = useState(false);
+  const view = status.state.status === 'ready' ? status.state.value : undefined;
+  const queued = queuedAfter !== undefined && !(view !== undefined && view.lastReconcileAt !== queuedAfter.reconcile && !view.running && view.queueDepth === 0);
+  useEffect(() => {
+    if (queuedAfter !== undefined && !queued) setQueuedAfter(undefined);
+  }, [queued, queuedAfter]);
 
   return (
     <div>
@@ -93,7 +101,7 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
           <span role="status" aria-live="polite" style={{ fontSize: 12 }}>
             {queued ? 'A full sync is queued.' : ''}
           </span>
-          <Button appearance="primary" onClick={() => void syncNow.run().then((result) => setQueued(result !== undefined))} isLoading={syncNow.pending} testId="status-sync-now">
+          <Button appearance="primary" onClick={() => void syncNow.run()} isLoading={syncNow.pending} testId="status-sync-now">
             Sync now
           </Button>
         </div>
@@ -157,6 +165,11 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
         <Stat label="Queue depth" value={view.queueDepthIsLowerBound ? `${view.queueDepth}+` : view.queueDepth} />
         <Stat label="Users" value={view.totals.users} />
         <Stat label="Groups" value={view.totals.groups} />
+        <Stat
+          label="Bitbucket permissions"
+          value={<span data-testid="status-permissions">{view.permissions ? `${view.permissions.state}, ${view.permissions.grants} grant${view.permissions.grants === 1 ? '' : 's'}` : 'not run yet'}</span>}
+          {...(view.permissions?.lastError ? { detail: view.permissions.lastError } : {})}
+        />
         <Stat label="Last sync" value={formatAgo(view.lastSyncAt)} detail={formatTime(view.lastSyncAt)} />
         <Stat label="Last reconcile" value={formatAgo(view.lastReconcileAt)} detail={formatTime(view.lastReconcileAt)} />
       </dl>
@@ -250,7 +263,15 @@ function ItemsList({ state, version, onRetried }: { readonly state: SyncState; r
                 cells: [
                   { key: 'kind', content: item.kind },
                   { key: 'name', content: <span data-testid="status-item-name">{item.display}</span> },
-                  { key: 'state', content: <Lozenge appearance={STATE_APPEARANCE[item.state]}>{item.state}</Lozenge> },
+                  {
+                    key: 'state',
+                    content: (
+                      <span style={{ display: 'inline-flex', gap: 4 }}>
+                        <Lozenge appearance={STATE_APPEARANCE[item.state]}>{item.state}</Lozenge>
+                        {item.deactivated ? <Lozenge appearance="removed">deactivated</Lozenge> : null}
+                      </span>
+                    ),
+                  },
                   {
                     key: 'detail',
                     content: (

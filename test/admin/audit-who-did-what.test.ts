@@ -1,0 +1,162 @@
+/**
+ * The audit log answers "who did what" (first hour, item 3): the text search runs on the server across pages with
+ * a bounded read per call, the User and Group filters take an email or a name, membership rows name the member, a
+ * deactivation says `active: true -> false`, token entries name the token as the page does, every entry has an
+ * actor, and token changes made with the CLI are audited.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeAdminHandlers } from '../../src/admin/admin-handlers';
+import { SEARCH_PAGES } from '../../src/admin/audit-handlers';
+import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import { runTokenCommand } from '../../src/local/token-command';
+import type { AdminApi, AuditPageView } from '../../src/shared/admin-api';
+import { createLocalKvs } from '../../src/storage/local-kvs';
+import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+
+const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
+const CONTEXT = { accountId: '557058:first-hour-admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const TOKEN = 'audit-who-did-what-token-Zq9x';
+
+describe('the audit log answers who did what', () => {
+  let started: InProcessHost;
+  let scim: ScimCall;
+
+  beforeEach(async () => {
+    started = await startInProcessHost({ bearerToken: TOKEN });
+    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
+  });
+  afterEach(async () => {
+    await started.stop();
+  });
+
+  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0]): Promise<ReturnType<AdminApi[K]>> {
+    const handlers = makeAdminHandlers({
+      getApp: async () => started.host.app,
+      getSync: async () => started.host.sync,
+      getBaseUrl: async () => started.host.scimBaseUrl,
+      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
+      kvs: createLocalKvs(started.host.kvs),
+      emulated: true,
+    });
+    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
+    return handler({ payload, context: CONTEXT });
+  }
+
+  async function converge(): Promise<void> {
+    const { host } = started;
+    for (let round = 0; round < 60; round += 1) {
+      await host.runtime.idle();
+      if ((await host.app.store.pendingChanges(1)).entries.length === 0) return;
+      await host.sync.dispatcher.drain();
+    }
+    throw new Error('no convergence');
+  }
+
+  it('searches the text on the server across pages, reading a bounded number of entries per call and answering a cursor to go on', async () => {
+    const log = started.host.sync.auditLog;
+    await log.append({ source: 'admin', action: 'token-issued', target: { kind: 'Settings', id: 'token:x', display: 'token …Ab12' }, outcome: 'applied' });
+    const filler = Array.from({ length: SEARCH_PAGES * 20 + 30 }, (_, i) => ({ source: 'sync' as const, action: 'noop', target: { kind: 'User' as const, id: `u${i}` }, outcome: 'applied' as const }));
+    await log.appendMany(filler);
+    // The newest 25 entries hold no match; the old page-only filter answered an empty page here.
+    const first = await call('audit/query', { text: 'TOKEN', limit: 25 });
+    expect(first.entries).toEqual([]);
+    expect(first.scanned).toBe(SEARCH_PAGES * 20);
+    expect(first.cursor).toBeDefined();
+    const second = (await call('audit/query', { text: 'token', limit: 25, cursor: first.cursor })) as AuditPageView;
+    expect(second.entries.map((e) => e.action)).toEqual(['token-issued']);
+    expect(second.cursor).toBeUndefined();
+    // A cursor belongs to its search.
+    await expect(call('audit/query', { text: 'other', limit: 25, cursor: first.cursor })).rejects.toMatchObject({ reason: 'invalid-input' });
+  });
+
+  it('filters by a user\'s email or userName and a group\'s name, not only SCIM ids', async () => {
+    const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true, emails: [{ type: 'work', value: 'ada.work@example.com' }] });
+    const group = await scim('POST', '/Groups', { displayName: 'Platform Team' });
+    await scim('POST', '/Users', { userName: 'bob@example.com', active: true });
+    const byName = await call('audit/query', { user: 'ADA@example.com' });
+    expect(byName.entries.length).toBeGreaterThan(0);
+    expect(byName.entries.every((e) => e.userKey === user.body.id)).toBe(true);
+    expect(byName.resolved?.user).toMatchObject({ id: user.body.id, display: 'ada@example.com', matched: true });
+    expect((await call('audit/query', { user: 'ada.work@example.com' })).entries.length).toBe(byName.entries.length);
+    const byGroup = await call('audit/query', { group: 'platform team' });
+    expect(byGroup.entries.map((e) => e.action)).toEqual(['create-group']);
+    expect(byGroup.entries[0]?.groupKey).toBe(group.body.id);
+    expect((await call('audit/query', { user: 'nobody@example.com' })).resolved?.user).toMatchObject({ matched: false });
+  });
+
+  it('names the member in add-member rows, not only the group', async () => {
+    const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
+    const group = await scim('POST', '/Groups', { displayName: 'Platform Team' });
+    await scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+    await converge();
+    const adds = (await call('audit/query', { text: 'add-member' })).entries.filter((e) => e.action === 'add-member');
+    expect(adds).toHaveLength(1);
+    expect(adds[0]).toMatchObject({ target: { kind: 'Group', display: 'Platform Team' }, detail: 'member ada@example.com' });
+    expect((await call('audit/query', { text: 'patch-group' })).entries[0]?.detail).toBe('members: +1');
+  });
+
+  it('says active: true -> false for a deactivation PATCH answered 204, naming the user', async () => {
+    const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
+    // Entra deactivates with a PATCH that answers 204.
+    const deactivated = await scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    expect(deactivated.status).toBe(204);
+    const entry = (await call('audit/query', { text: 'patch-user' })).entries[0];
+    expect(entry).toMatchObject({ action: 'patch-user', target: { kind: 'User', id: user.body.id, display: 'ada@example.com' }, detail: 'active: true -> false' });
+  });
+
+  it('names tokens by the 4-character suffix the page shows, never by the UUID alone', async () => {
+    const issued = await call('tokens/issue', { label: 'Entra' });
+    const rotated = await call('tokens/rotate', { overlapHours: 2 });
+    const revoked = await call('tokens/revoke', { id: `…${issued.view.suffix}` });
+    expect(revoked).toMatchObject({ revoked: true, token: { suffix: issued.view.suffix } });
+    const tokens = (await call('audit/query', { text: 'token-' })).entries;
+    expect(tokens.map((e) => [e.action, e.target.display])).toEqual([
+      ['token-revoked', `token …${issued.view.suffix} (Entra)`],
+      ['token-rotated', `token …${rotated.view.suffix}`],
+      ['token-issued', `token …${issued.view.suffix} (Entra)`],
+    ]);
+    expect(tokens.every((e) => !JSON.stringify(e).includes(issued.token) && !JSON.stringify(e).includes(rotated.token))).toBe(true);
+  });
+
+  it('names the actor of every entry: the admin, the IdP by its token, the sync engine', async () => {
+    const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
+    await call('tokens/issue', { label: 'Entra' });
+    await converge();
+    const entries = (await call('audit/query', {})).entries;
+    expect(entries.find((e) => e.action === 'create-user')?.actor).toBe(`IdP (token …${TOKEN.slice(-4)})`);
+    expect(entries.find((e) => e.action === 'token-issued')?.actor).toBe('admin 557058:first-hour-admin');
+    expect(entries.find((e) => e.action === 'invite-user' && e.userKey === user.body.id)?.actor).toBe('sync engine');
+  });
+});
+
+describe('the token CLI', () => {
+  let dataDir: string;
+  let host: LocalHost | undefined;
+  const start = (): Promise<LocalHost> => startLocalHost({ port: 0, host: '127.0.0.1', dataDir, reconcileIntervalMs: 0, bearerToken: 'cli-audit-token-abcd', logger: { error: () => undefined } });
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'token-cli-'));
+  });
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('records its token changes in the audit log, with the CLI as actor', async () => {
+    await (await start()).close();
+    const out: string[] = [];
+    const io = { dataDir, out: (l: string) => void out.push(l), err: (l: string) => void out.push(l) };
+    expect(await runTokenCommand(['issue', '--label', 'from the CLI'], io)).toBe(0);
+    const suffix = /…(\S{4}) \(shown once\)/.exec(out.join('\n'))?.[1];
+    expect(await runTokenCommand(['revoke', `…${suffix}`], io)).toBe(0);
+    host = await start();
+    const entries = (await host.sync.auditLog.query({})).entries.filter((e) => e.action.startsWith('token-'));
+    expect(entries.map((e) => [e.action, e.target.display, e.actor])).toEqual([
+      ['token-revoked', `token …${suffix} (from the CLI)`, 'token CLI (npm run token)'],
+      ['token-issued', `token …${suffix} (from the CLI)`, 'token CLI (npm run token)'],
+    ]);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The rule editor (first hour, item 5): pickers offer the pushed groups and the workspace's projects and
+ * repositories, a rule on a project that does not exist previews with a warning, rule positions count from 1 as
+ * the page does, and create-repo is not offered to a rule with repository patterns.
+ */
+import { makeAdminHandlers } from '../../src/admin/admin-handlers';
+import type { AdminApi } from '../../src/shared/admin-api';
+import { createLocalKvs } from '../../src/storage/local-kvs';
+import { humanRulePaths, levelAllowed, withItem } from '../../static/admin/src/rules/rule-editing';
+import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { scimOverHttp } from '../support/sync-state';
+
+const CONTEXT = { accountId: '557058:rules-admin', installContext: 'ari:cloud:bitbucket::workspace/5f8a1c2e-1111-4222-8333-944455556666' };
+
+describe('the rule editor', () => {
+  let started: InProcessHost;
+
+  beforeEach(async () => {
+    started = await startInProcessHost({ bearerToken: 'rule-editor-token' });
+  });
+  afterEach(async () => {
+    await started.stop();
+  });
+
+  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0]): Promise<ReturnType<AdminApi[K]>> {
+    const handlers = makeAdminHandlers({
+      getApp: async () => started.host.app,
+      getSync: async () => started.host.sync,
+      getBaseUrl: async () => started.host.scimBaseUrl,
+      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
+      kvs: createLocalKvs(started.host.kvs),
+      emulated: true,
+    });
+    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
+    return handler({ payload, context: CONTEXT });
+  }
+
+  it('offers the pushed groups and the workspace\'s projects and repositories to pick from', async () => {
+    const scim = scimOverHttp(started.host.scimBaseUrl, 'rule-editor-token');
+    for (const displayName of ['Platform Team', 'Engineering']) expect((await scim('POST', '/Groups', { displayName })).status).toBe(201);
+    const targets = await call('rules/targets', undefined);
+    expect(targets.groups).toEqual(['Engineering', 'Platform Team']);
+    expect(targets.projects.map((p) => p.key)).toEqual(expect.arrayContaining(['PLAT', 'WEB']));
+    expect(targets.repositories.map((r) => r.slug)).toEqual(expect.arrayContaining(['platform-api', 'web-app']));
+    expect(targets.detail).toBeUndefined();
+  });
+
+  it('warns about a rule on a project that does not exist (and a pattern matching nothing), numbering rules from 1', async () => {
+    const preview = await call('rules/preview', {
+      rules: [
+        { id: 'ok', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'read' },
+        { id: 'typo', group: 'Engineering', projects: ['PLTA'], repositories: ['nothing-*'], level: 'write' },
+      ],
+    });
+    expect(preview.ruleProblems).toEqual([{ ruleId: 'typo', position: 2, problems: ['Unknown project key: PLTA', 'Pattern "nothing-*" matches no repository'] }]);
+  });
+
+  it('speaks of rule 3 where the server says rules[2]', () => {
+    expect(humanRulePaths('rules[2].level')).toBe('rule 3.level');
+    expect(humanRulePaths('rules[1].id: repeats the id of rules[0]')).toBe('rule 2.id: repeats the id of rule 1');
+  });
+
+  it('does not offer create-repo to a rule with repository patterns', () => {
+    expect(levelAllowed('create-repo', 'api-*')).toBe(false);
+    expect(levelAllowed('create-repo', '')).toBe(true);
+    expect(levelAllowed('admin', 'api-*')).toBe(true);
+    expect(withItem('PLAT, web', 'WEB')).toBe('PLAT, web');
+    expect(withItem('PLAT', 'WEB')).toBe('PLAT, WEB');
+  });
+});

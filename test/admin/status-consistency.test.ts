@@ -1,0 +1,114 @@
+/**
+ * The page's status does not contradict itself (first hour, item 8): "running" only once the IdP has reached the
+ * endpoint, credentials from the environment count and are named as the ones in use, counts read in words
+ * ("1 directory"), the status counts are of users and groups only with permissions beside them, and a deactivated
+ * user is marked as such.
+ */
+import { makeAdminHandlers, type AdminHandlerDeps } from '../../src/admin/admin-handlers';
+import type { AdminApi } from '../../src/shared/admin-api';
+import { createLocalKvs } from '../../src/storage/local-kvs';
+import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+
+const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
+const CONTEXT = { accountId: '557058:status-admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const TOKEN = 'status-consistency-token';
+
+describe('status that does not contradict itself', () => {
+  let started: InProcessHost;
+  let scim: ScimCall;
+
+  beforeEach(async () => {
+    started = await startInProcessHost({ bearerToken: TOKEN });
+    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
+  });
+  afterEach(async () => {
+    await started.stop();
+  });
+
+  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0], deps: Partial<AdminHandlerDeps> = {}): Promise<ReturnType<AdminApi[K]>> {
+    const handlers = makeAdminHandlers({
+      getApp: async () => started.host.app,
+      getSync: async () => started.host.sync,
+      getBaseUrl: async () => started.host.scimBaseUrl,
+      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
+      kvs: createLocalKvs(started.host.kvs),
+      emulated: true,
+      ...deps,
+    });
+    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
+    return handler({ payload, context: CONTEXT });
+  }
+
+  async function converge(): Promise<void> {
+    const { host } = started;
+    for (let round = 0; round < 60; round += 1) {
+      await host.runtime.idle();
+      if ((await host.app.store.pendingChanges(1)).entries.length === 0) return;
+      await host.sync.dispatcher.drain();
+    }
+    throw new Error('no convergence');
+  }
+
+  it('waits for the identity provider after set-up instead of saying provisioning is running', async () => {
+    await call('setup/save', { idp: 'entra-id' });
+    const before = await call('status/get', undefined);
+    expect(before).toMatchObject({ ready: true, state: 'waiting-for-idp' });
+    expect(before.detail).toMatch(/nothing has arrived from your identity provider yet/);
+    expect(before.lastIdpContactAt).toBeUndefined();
+    expect((await scim('GET', '/Users?filter=userName%20eq%20%22ada%40example.com%22')).status).toBe(200);
+    const after = await call('status/get', undefined);
+    expect(after).toMatchObject({ ready: true, state: 'running' });
+    expect(after.detail).toContain(`with the token ending in …${TOKEN.slice(-4)}`);
+  });
+
+  it('counts credentials from the environment as set and names them as the ones in use, everywhere', async () => {
+    const environment = { emulated: false, environmentCredentials: true };
+    await call('setup/save', { idp: 'okta' }, environment);
+    const status = await call('status/get', undefined, environment);
+    expect(status.steps.credentials).toBe(true);
+    expect(status.detail).not.toMatch(/credentials/);
+    expect(status.credentials.source).toBe('environment');
+    const credentials = await call('credentials/get', undefined, environment);
+    expect(credentials.inUse).toMatchObject({ source: 'environment', detail: expect.stringContaining('ATLASSIAN_ORG_API_KEY') });
+    const report = await call('credentials/test', undefined, environment);
+    expect(report[0]?.checks[0]).toMatchObject({ name: 'Credentials in use', ok: true, detail: expect.stringContaining('from the environment') });
+  });
+
+  it('says "1 directory", not "1 directory(ies)"', async () => {
+    const report = await call('credentials/test', undefined);
+    const details = report.flatMap((r) => r.checks.map((c) => c.detail)).join('\n');
+    expect(details).toContain('the organization has 1 directory');
+    expect(details).not.toMatch(/\((ies|s)\)/);
+  });
+
+  /** Pushes three users and a group with a permission rule, and syncs them. */
+  async function pushAndSync(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of ['ada', 'grace', 'alan']) ids.push((await scim('POST', '/Users', { userName: `${name}@example.com`, active: true })).body.id);
+    const group = await scim('POST', '/Groups', { displayName: 'Engineering', members: [{ value: ids[0] }] });
+    expect(group.status).toBe(201);
+    await started.host.sync.settings.save({ ...(await started.host.sync.settings.get()), rules: [{ id: 'eng', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }] });
+    await started.host.app.store.enqueue(['Permissions.all']);
+    await converge();
+    return ids;
+  }
+
+  it('counts users and groups only, with Bitbucket permissions beside them (not "synced 5" beside 3 users and 1 group)', async () => {
+    await pushAndSync();
+    const status = await call('sync/status', undefined);
+    expect(status.totals).toEqual({ users: 3, groups: 1 });
+    expect(status.counts.synced).toBe(4);
+    expect(status.permissions).toMatchObject({ state: 'synced', grants: 1 });
+  });
+
+  it('marks a deactivated user as deactivated, not as a plain "synced"', async () => {
+    const ids = await pushAndSync();
+    const deactivated = await scim('PATCH', `/Users/${ids[1]}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    expect(deactivated.status).toBe(204);
+    await converge();
+    const items = await call('sync/items', { state: 'synced' });
+    expect(items.items.find((item) => item.display === 'grace@example.com')).toMatchObject({ state: 'synced', deactivated: true });
+    expect(items.items.find((item) => item.display === 'ada@example.com')?.deactivated).toBeUndefined();
+  });
+});
