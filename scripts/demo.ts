@@ -2,12 +2,12 @@
  * `npm run demo`: plays an Entra-like identity provider against a running `npm start` — 50 users and 5 groups
  * pushed with filter GETs, POSTs and member PATCHes, one permission rule, one deactivation — waits until the sync
  * has converged (the admin bridge's status, and the emulated organization at /emulator/state), and prints what to
- * look at. Reads SCIM_BASE_URL and SCIM_BEARER_TOKEN (defaults: the host `npm start` wrote into DATA_DIR's
- * local-host.json, and a token the demo issues itself through the admin page's calls), ADMIN_KEY (default: the
+ * look at. Reads SCIM_BASE_URL and SCIM_BEARER_TOKEN (defaults: the host `npm start` of DATA_DIR wrote into its
+ * host file (src/local/local-host-file.ts), and a token the demo issues itself through the admin page's calls), ADMIN_KEY (default: the
  * same file) and DEMO_TIMEOUT_SECONDS (180).
  */
 import path from 'node:path';
-import { readLocalHostFile } from '../src/local/local-host-file';
+import { localHostFilePath, readLocalHostFile } from '../src/local/local-host-file';
 import { waitForConvergence } from './demo/convergence';
 import { DEMO_DEACTIVATED, DEMO_GROUPS, DEMO_RULE, DEMO_USERS } from './demo/demo-directory';
 import { EntraLikeIdp } from './demo/entra-like-idp';
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   const origin = new URL(scimBaseUrl).origin;
   const adminKey = process.env.ADMIN_KEY ?? local?.adminKey;
   if (!adminKey) {
-    console.error(`No admin key: start the host with npm start (it writes ${path.join(dataDir, 'local-host.json')}), or set ADMIN_KEY to the key in the admin page URL (after #key=).`);
+    console.error(`No admin key: start the host with npm start (it writes ${localHostFilePath(dataDir)}), or set ADMIN_KEY to the key in the admin page URL (after #key=).`);
     return 2;
   }
   const timeoutSeconds = Number(process.env.DEMO_TIMEOUT_SECONDS ?? 180);

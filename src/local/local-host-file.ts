@@ -1,13 +1,18 @@
 /**
- * `DATA_DIR/local-host.json`: where a running `npm start` can be reached, and the admin page's key, for local
- * tools on the same machine (`npm run demo`). Written by `npm start` with owner-only permissions; the key is kept
- * in the same data directory's store already, so the file grants nothing the directory did not.
+ * Where a running `npm start` can be reached, and the admin page's key, for local tools on the same machine
+ * (`npm run demo`). The file lives beside the data key, outside the data directory (a copy of the data directory
+ * alone must reveal no secret), one per data directory, written owner-only in an owner-only folder.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { defaultDataKeyFile } from '../storage/local-kvs/data-key';
 
-/** The file's name inside the data directory. */
-export const LOCAL_HOST_FILE = 'local-host.json';
+/** The file of the host using `dataDir`: `<the data key's folder>/hosts/<sha-256 of the directory's path>.json`. */
+export function localHostFilePath(dataDir: string): string {
+  const id = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 24);
+  return path.join(path.dirname(defaultDataKeyFile()), 'hosts', `${id}.json`);
+}
 
 /** What the file says. */
 export interface LocalHostFile {
@@ -19,14 +24,16 @@ export interface LocalHostFile {
 
 /** Writes the file (mode 0600). */
 export function writeLocalHostFile(dataDir: string, content: LocalHostFile): void {
-  writeFileSync(path.join(dataDir, LOCAL_HOST_FILE), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  const file = localHostFilePath(dataDir);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Reads the file, or undefined when there is none (or it is not what `npm start` writes). */
 export function readLocalHostFile(dataDir: string): LocalHostFile | undefined {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path.join(dataDir, LOCAL_HOST_FILE), 'utf8'));
+    json = JSON.parse(readFileSync(localHostFilePath(dataDir), 'utf8'));
   } catch {
     return undefined;
   }

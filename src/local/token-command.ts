@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TokenAdmin } from '../admin/token-admin';
 import { auditTokenChange } from '../admin/token-audit';
 import { AdminError } from '../admin/workspace-admin';
-import { BearerTokens } from '../auth/bearer-tokens';
+import { BearerTokenError, BearerTokens } from '../auth/bearer-tokens';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
 import { TOKEN_CLI_ACTOR } from '../sync/audit-actor';
 import { AuditLog } from '../sync/audit-log';
@@ -119,7 +119,8 @@ export async function runTokenCommand(args: readonly string[], options: TokenCom
   } catch (error) {
     if (!(error instanceof AdminError)) throw error;
     options.err(error.message.replace(/\boverlapHours\b/, '--overlap-hours').replace(/\bexpiresInDays\b/, '--expires-in-days'));
-    return 2;
+    // A refusal by the token store (a rotation while two tokens are valid) is a failed command, not a usage error.
+    return error.cause instanceof BearerTokenError ? 1 : 2;
   } finally {
     await service.close();
   }

@@ -47,7 +47,7 @@ describe('npm run demo', () => {
 
     // Checked here too, independently of the demo's own check.
     const local = readLocalHostFile(dataDir);
-    if (!local?.emulatorStateUrl) throw new Error('npm start wrote no local-host.json with the emulator state URL');
+    if (!local?.emulatorStateUrl) throw new Error('npm start wrote no host file with the emulator state URL');
     const snapshot = (await (await fetch(`${local.emulatorStateUrl}?logs=false`, { headers: { 'x-admin-key': local.adminKey } })).json()) as EmulatorSnapshot;
     const emails = new Set(snapshot.admin.users.map((u) => u.email));
     for (const user of DEMO_USERS) expect(emails).toContain(user.userName);

@@ -66,7 +66,7 @@ describe('tokens from the environment', () => {
     const listed = await admin<{ id: string; suffix: string }[]>(first, 'tokens/list');
     const adopted = listed.find((t) => t.suffix === token.slice(-4));
     expect(adopted).toBeDefined();
-    expect(await admin(first, 'tokens/revoke', { id: adopted?.id })).toEqual({ revoked: true });
+    expect(await admin(first, 'tokens/revoke', { id: adopted?.id })).toMatchObject({ revoked: true, token: { label: 'SCIM_BEARER_TOKEN' } });
     await first.stop();
 
     const second = await startLocalHostProcess({ dataDir, bearerToken: token, env: { ADMIN_KEY } });
