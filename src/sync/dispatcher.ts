@@ -24,6 +24,21 @@ const DEFERRED_DRAIN_KEY = 'dispatch:deferred';
 const MAX_PUSH = 50;
 /** Plain KVS key holding the enqueue time of the newest entry a drain queued: later drains push only newer ones. */
 const WATERMARK_KEY = 'dispatch:watermark';
+
+/**
+ * The watermark: drains push entries enqueued from `at` on, except those in `queued` (`<enqueuedAt>|<key>@<version>`),
+ * which a drain queued already. `at` lags the drain by WATERMARK_LAG_MS: a write stamps its outbox entry before it
+ * commits, so an entry can become visible after a drain read past its time; the lag lets the next drain see it.
+ */
+interface Watermark {
+  readonly at: string;
+  readonly queued: readonly string[];
+}
+
+/** How far the watermark lags a drain: longer than a write takes from stamping its outbox entry to committing it. */
+const WATERMARK_LAG_MS = 60_000;
+/** Most entries the watermark remembers as queued (about 70 bytes each, well under a KVS value's 240 KiB). */
+const MAX_REMEMBERED = 2000;
 /**
  * How long entries a drain queued are left to their jobs before any drain pushes them again: the watermark expires
  * then, and a sweep (a drain from the start: after failures, unleased entries, deferrals, a restart) pushes whatever
@@ -99,18 +114,24 @@ export class Dispatcher {
    * already on the queue is not delivered again; a sweep pushes every pending entry. Returns how many it queued.
    */
   async drain(options: { readonly sweep?: boolean } = {}): Promise<number> {
-    const after = options.sweep ? '' : ((await this.kvs.get<string>(WATERMARK_KEY)) ?? '');
+    const startedAt = (this.options.now ?? Date.now)();
+    const stored = options.sweep ? undefined : await this.kvs.get<Watermark>(WATERMARK_KEY);
+    const mark = typeof stored === 'object' && stored !== null && typeof stored.at === 'string' && Array.isArray(stored.queued) ? stored : undefined;
+    const after = mark ? new Date(Date.parse(mark.at) - 1).toISOString() : '';
+    // An entry enqueued again (a new time, perhaps the same version) is new work, so the time is part of the match.
+    const already = new Set(mark?.queued ?? []);
     let cursor: string | undefined;
     const pending: PendingChange[] = [];
     let more = false;
     do {
       const page = await this.store.pendingChanges(20, cursor, after);
       cursor = page.cursor;
+      const fresh = page.entries.filter((e) => !already.has(`${e.enqueuedAt}|${e.resourceKey}@${e.version}`));
       const last = pending.at(-1)?.enqueuedAt;
       // Past the cap only entries of the last one's instant are taken, so no instant is split between drains.
-      const taken = pending.length < MAX_DRAIN_ENTRIES ? page.entries : page.entries.filter((e) => e.enqueuedAt === last);
+      const taken = pending.length < MAX_DRAIN_ENTRIES ? fresh : fresh.filter((e) => e.enqueuedAt === last);
       pending.push(...taken);
-      if (taken.length < page.entries.length) {
+      if (taken.length < fresh.length) {
         more = true;
         break;
       }
@@ -121,7 +142,14 @@ export class Dispatcher {
     for (let i = 0; i < entries.length; i += ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', entries: entries.slice(i, i + ENTRIES_PER_JOB) });
     for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
     const newest = pending.at(-1)?.enqueuedAt;
-    if (newest !== undefined) await this.kvs.set(WATERMARK_KEY, newest, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
+    if (newest !== undefined) {
+      // Everything before `at` was pushed (or was pushed before and is still pending: a sweep's to bring back).
+      const lagged = new Date(startedAt - WATERMARK_LAG_MS).toISOString();
+      const at = more ? newest : newest < lagged ? newest : lagged;
+      const queued = [...(mark?.queued ?? []), ...pending.map((e) => `${e.enqueuedAt}|${e.resourceKey}@${e.version}`)].filter((item) => item.slice(0, item.indexOf('|')) >= at).slice(-MAX_REMEMBERED);
+      const next: Watermark = { at, queued };
+      await this.kvs.set(WATERMARK_KEY, next, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
+    }
     if (more) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: DRAIN_PACE_SECONDS });
     return entries.length;
   }

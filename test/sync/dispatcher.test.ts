@@ -141,6 +141,16 @@ describe('dispatcher drains', () => {
     expect(await dispatcher.drain({ sweep: true })).toBe(3);
   });
 
+  it('pushes an entry enqueued in the same millisecond as the last one a drain queued, and only that one', async () => {
+    const { store, dispatcher } = parts();
+    await store.enqueue(['User.a']);
+    expect(await dispatcher.drain()).toBe(1);
+    await store.enqueue(['User.b']);
+    expect(await dispatcher.drain()).toBe(1);
+    expect(await dispatcher.drain()).toBe(0);
+    expect(syncedKeys()).toEqual(['User.a', 'User.b']);
+  });
+
   it('pushes what is still pending once the watermark has expired', async () => {
     const { store, dispatcher } = parts();
     await store.enqueue(['User.a']);
