@@ -66,7 +66,9 @@ describe('the repository stands alone', () => {
   it('catches both spellings, and lets imports of src/shared/ pass', () => {
     const testFolder = path.join(REPO_ROOT, 'test', 'e2e');
     expect(outsideReferences(testFolder, `read(path.resolve(REPO_ROOT, '${OUTSIDE}/conformance/c.json'))`)).toHaveLength(1);
-    expect(outsideReferences(testFolder, "path.resolve(__dirname, '..', 'shared', 'specs')")).toHaveLength(1);
+    // Built from parts, so that this file does not hold the joined spelling itself.
+    const joined = `path.resolve(__dirname, ${["'..'", "'shared'"].join(', ')}, ` + "'specs')";
+    expect(outsideReferences(testFolder, joined)).toHaveLength(1);
     expect(outsideReferences(path.join(REPO_ROOT, 'src'), `'${OUTSIDE}/specs'`)).toHaveLength(1);
     expect(outsideReferences(path.join(REPO_ROOT, 'src', 'admin'), `import type { AdminApi } from '${OUTSIDE}/admin-api';`)).toEqual([]);
   });
