@@ -7,13 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeAdminHandlers } from '../../src/admin/admin-handlers';
 import { SEARCH_PAGES } from '../../src/admin/audit-handlers';
 import { startLocalHost, type LocalHost } from '../../src/local/local-host';
 import { runTokenCommand } from '../../src/local/token-command';
-import type { AdminApi, AuditPageView } from '../../src/shared/admin-api';
-import { createLocalKvs } from '../../src/storage/local-kvs';
+import type { AuditPageView } from '../../src/shared/admin-api';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { adminCaller, convergeHost } from '../support/admin-harness';
 import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
 
 const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
@@ -32,28 +31,9 @@ describe('the audit log answers who did what', () => {
     await started.stop();
   });
 
-  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0]): Promise<ReturnType<AdminApi[K]>> {
-    const handlers = makeAdminHandlers({
-      getApp: async () => started.host.app,
-      getSync: async () => started.host.sync,
-      getBaseUrl: async () => started.host.scimBaseUrl,
-      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
-      kvs: createLocalKvs(started.host.kvs),
-      emulated: true,
-    });
-    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
-    return handler({ payload, context: CONTEXT });
-  }
+  const call = adminCaller(() => started.host, CONTEXT);
 
-  async function converge(): Promise<void> {
-    const { host } = started;
-    for (let round = 0; round < 60; round += 1) {
-      await host.runtime.idle();
-      if ((await host.app.store.pendingChanges(1)).entries.length === 0) return;
-      await host.sync.dispatcher.drain();
-    }
-    throw new Error('no convergence');
-  }
+  const converge = (): Promise<void> => convergeHost(started.host);
 
   it('searches the text on the server across pages, reading a bounded number of entries per call and answering a cursor to go on', async () => {
     const log = started.host.sync.auditLog;

@@ -3,11 +3,9 @@
  * repositories, a rule on a project that does not exist previews with a warning, rule positions count from 1 as
  * the page does, and create-repo is not offered to a rule with repository patterns.
  */
-import { makeAdminHandlers } from '../../src/admin/admin-handlers';
-import type { AdminApi } from '../../src/shared/admin-api';
-import { createLocalKvs } from '../../src/storage/local-kvs';
 import { humanRulePaths, levelAllowed, withItem } from '../../static/admin/src/rules/rule-editing';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { adminCaller } from '../support/admin-harness';
 import { scimOverHttp } from '../support/sync-state';
 
 const CONTEXT = { accountId: '557058:rules-admin', installContext: 'ari:cloud:bitbucket::workspace/5f8a1c2e-1111-4222-8333-944455556666' };
@@ -22,18 +20,7 @@ describe('the rule editor', () => {
     await started.stop();
   });
 
-  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0]): Promise<ReturnType<AdminApi[K]>> {
-    const handlers = makeAdminHandlers({
-      getApp: async () => started.host.app,
-      getSync: async () => started.host.sync,
-      getBaseUrl: async () => started.host.scimBaseUrl,
-      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
-      kvs: createLocalKvs(started.host.kvs),
-      emulated: true,
-    });
-    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
-    return handler({ payload, context: CONTEXT });
-  }
+  const call = adminCaller(() => started.host, CONTEXT);
 
   it('offers the pushed groups and the workspace\'s projects and repositories to pick from', async () => {
     const scim = scimOverHttp(started.host.scimBaseUrl, 'rule-editor-token');

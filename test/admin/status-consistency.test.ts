@@ -4,10 +4,8 @@
  * ("1 directory"), the status counts are of users and groups only with permissions beside them, and a deactivated
  * user is marked as such.
  */
-import { makeAdminHandlers, type AdminHandlerDeps } from '../../src/admin/admin-handlers';
-import type { AdminApi } from '../../src/shared/admin-api';
-import { createLocalKvs } from '../../src/storage/local-kvs';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { adminCaller, convergeHost } from '../support/admin-harness';
 import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
 
 const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
@@ -26,29 +24,9 @@ describe('status that does not contradict itself', () => {
     await started.stop();
   });
 
-  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0], deps: Partial<AdminHandlerDeps> = {}): Promise<ReturnType<AdminApi[K]>> {
-    const handlers = makeAdminHandlers({
-      getApp: async () => started.host.app,
-      getSync: async () => started.host.sync,
-      getBaseUrl: async () => started.host.scimBaseUrl,
-      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
-      kvs: createLocalKvs(started.host.kvs),
-      emulated: true,
-      ...deps,
-    });
-    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
-    return handler({ payload, context: CONTEXT });
-  }
+  const call = adminCaller(() => started.host, CONTEXT);
 
-  async function converge(): Promise<void> {
-    const { host } = started;
-    for (let round = 0; round < 60; round += 1) {
-      await host.runtime.idle();
-      if ((await host.app.store.pendingChanges(1)).entries.length === 0) return;
-      await host.sync.dispatcher.drain();
-    }
-    throw new Error('no convergence');
-  }
+  const converge = (): Promise<void> => convergeHost(started.host);
 
   it('waits for the identity provider after set-up instead of saying provisioning is running', async () => {
     await call('setup/save', { idp: 'entra-id' });

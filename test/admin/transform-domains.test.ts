@@ -3,10 +3,8 @@
  * Entra's default `…@contoso.onmicrosoft.com` userNames would be invited as accounts the organization does not
  * manage, and the preview used to mark them "unchanged" without a word.
  */
-import { makeAdminHandlers } from '../../src/admin/admin-handlers';
-import type { AdminApi } from '../../src/shared/admin-api';
-import { createLocalKvs } from '../../src/storage/local-kvs';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { adminCaller } from '../support/admin-harness';
 
 const CONTEXT = { accountId: '557058:domains-admin', installContext: 'ari:cloud:bitbucket::workspace/5f8a1c2e-1111-4222-8333-944455556666' };
 
@@ -19,18 +17,7 @@ describe('the transform preview and the organization\'s domains', () => {
     await started.stop();
   });
 
-  function call<K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0]): Promise<ReturnType<AdminApi[K]>> {
-    const handlers = makeAdminHandlers({
-      getApp: async () => started.host.app,
-      getSync: async () => started.host.sync,
-      getBaseUrl: async () => started.host.scimBaseUrl,
-      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
-      kvs: createLocalKvs(started.host.kvs),
-      emulated: true,
-    });
-    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
-    return handler({ payload, context: CONTEXT });
-  }
+  const call = adminCaller(() => started.host, CONTEXT);
 
   it('flags an unchanged userName on a domain the organization has not verified', async () => {
     const view = await call('transform/preview', { transform: null, samples: ['ada@contoso.onmicrosoft.com', 'bob@example.com'] });

@@ -3,11 +3,10 @@
  * is taken (by another SCIM group's claim or by any org group, hand-made ones included), and the first group to
  * claim a name keeps it for good.
  */
-import { makeAdminHandlers } from '../../src/admin/admin-handlers';
-import { createLocalKvs } from '../../src/storage/local-kvs';
 import { hashedOrgGroupNameFor, orgGroupNameFor } from '../../src/targets/group-slug';
 import { OrgGroupNames } from '../../src/sync/org-group-names';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { adminCaller, convergeHost } from '../support/admin-harness';
 import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
@@ -68,15 +67,7 @@ describe('org group names in the sync', () => {
     await started.stop();
   });
 
-  async function converge(): Promise<void> {
-    const { host } = started;
-    for (let round = 0; round < 60; round += 1) {
-      await host.runtime.idle();
-      if ((await host.app.store.pendingChanges(1)).entries.length === 0) return;
-      await host.sync.dispatcher.drain();
-    }
-    throw new Error('no convergence');
-  }
+  const converge = (): Promise<void> => convergeHost(started.host);
 
   it('gives "Engineering Team", "engineering-team" and "Ünïcode Ops" readable or hashed names, and leaves a hand-made scim-unicode-ops alone', async () => {
     const emulators = started.host.emulators;
@@ -120,15 +111,7 @@ describe('org group names in the sync', () => {
     expect(unicode?.members.size).toBe(1);
 
     // The page's mapping names each IdP group's org group.
-    const handlers = makeAdminHandlers({
-      getApp: async () => started.host.app,
-      getSync: async () => started.host.sync,
-      getBaseUrl: async () => started.host.scimBaseUrl,
-      lookupPermission: async () => ({ status: 200, permission: 'owner' }),
-      kvs: createLocalKvs(started.host.kvs),
-      emulated: true,
-    });
-    const mapping = await handlers['groups/list']({ payload: {}, context: { accountId: 'a', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` } });
+    const mapping = await adminCaller(() => started.host, { accountId: 'a', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` })('groups/list', {});
     expect(mapping.total).toBe(3);
     expect(mapping.groups.map((g) => [g.displayName, g.orgGroupName, g.state])).toEqual([
       ['Engineering Team', 'scim-engineering-team', 'synced'],
