@@ -136,6 +136,7 @@ export class SyncEngine {
       leftover: [] as string[],
     };
     this.enqueued = false;
+    this.started = 0;
     if (!targets) {
       report.deferred = entries.length;
       return report;
@@ -168,6 +169,8 @@ export class SyncEngine {
   }
 
   private enqueued = false;
+  /** Resources this batch has started on (the budget may stop a batch only after its first). */
+  private started = 0;
 
   private quietMs(): number {
     return (this.deps.permissionQuietSeconds ?? 30) * 1000;
@@ -249,10 +252,12 @@ export class SyncEngine {
     const allowed = await this.admitDeprovisioning(planned);
     for (const entry of entries) {
       // The rest stays in the outbox for the next job when this invocation could not finish another user.
-      if (!budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
+      // Every job finishes at least one resource, so a job whose shared reads took most of the budget still progresses.
+      if (this.started > 0 && !budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
+      this.started += 1;
       const changes = planned.get(entry.key) ?? [];
       const user = users.get(entry.key.slice('User.'.length));
       if (!allowed.has(entry.key)) {
@@ -274,10 +279,11 @@ export class SyncEngine {
     const groups = await this.deps.store.getMany('Group', ids);
     const links = await this.deps.links.getMany(entries.map((e) => e.key));
     for (const entry of entries) {
-      if (!budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
+      if (this.started > 0 && !budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
+      this.started += 1;
       const group = groups.get(entry.key.slice('Group.'.length));
       const link = links.get(entry.key);
       await this.applyResource(
