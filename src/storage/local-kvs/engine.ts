@@ -203,7 +203,7 @@ export class KvsEngine {
     const range = request.range === undefined ? undefined : parseRangeCondition(request.range);
     const filter = request.filters === undefined ? undefined : parseFilter(request.filters);
     const order = parseSort(request.sort);
-    const pageSize = parseLimit(request.limit, KvsErrorCode.COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE);
+    const pageSize = parseLimit(request.limit, KvsErrorCode.COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE, KVS_LIMITS.maxEntityQueryLimit);
     const fields = parseMetadataFields(request.metadataFields ?? record(request.options ?? {}).metadataFields);
     const cursor = request.cursor === undefined ? undefined : decodeIndexCursor(request.cursor, index.name, partition);
 
@@ -536,15 +536,15 @@ function parseSetOptions(raw: unknown): SetOptions {
   return options;
 }
 
-function parseLimit(raw: unknown, code: KvsErrorCodeName): number {
+function parseLimit(raw: unknown, code: KvsErrorCodeName, max: number = KVS_LIMITS.maxQueryLimit): number {
   if (raw === undefined) {
     return KVS_LIMITS.defaultQueryLimit;
   }
   if (typeof raw !== 'number' || !Number.isInteger(raw)) {
     throw badRequest('limit must be an integer');
   }
-  if (raw < 1 || raw > KVS_LIMITS.maxQueryLimit) {
-    throw new KvsServiceError(code, `limit must be between 1 and ${KVS_LIMITS.maxQueryLimit}, not ${raw}`);
+  if (raw < 1 || raw > max) {
+    throw new KvsServiceError(code, `limit must be between 1 and ${max}, not ${raw}`);
   }
   return raw;
 }

@@ -24,8 +24,13 @@ export const KVS_LIMITS = {
   maxBatchItems: 25,
   /** Largest batch request body; 1,000,000 bytes for now because of FRGE-1916, as for transactions (assumption). */
   maxBatchBytes: 1_000_000,
-  /** Largest query page; the November 2024 limits page says 20 (the error pages say 100, we keep the stricter one). */
+  /** Largest page of a plain key query; the November 2024 limits page says 20 (LIST_QUERY_LIMIT_EXCEEDED). */
   maxQueryLimit: 20,
+  /**
+   * Largest page of a custom-entity query: DAC `/storage-reference/handling-errors-customentities`,
+   * COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE, "The page limit must be set between 1 and 100".
+   */
+  maxEntityQueryLimit: 100,
   /** Page size when a query sets no limit; Forge documents none, so this is an assumption. */
   defaultQueryLimit: 10,
   /** Shortest entity name. */

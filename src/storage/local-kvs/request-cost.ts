@@ -6,14 +6,19 @@
  * Forge says which quota a request draws on and that it is sized in units, not what is sized. The rules here, all
  * assumptions, take the stricter reading wherever two were plausible:
  * - A write is sized by the request body it sends, whatever the outcome (a refused or conflicting write was still
- *   received): set and delete cost the units of their body, at least 1; batch set and batch delete the sum over their
- *   items of each item's units (its JSON), at least 1 each; a transaction the units of its whole body, at least 1,
- *   and no reads although its conditions read.
+ *   received): set and delete cost the units of their body, at least 1; batch set and batch delete, like a
+ *   transaction, the units of their whole body, at least 1; a transaction no reads although its conditions read.
  * - A read is sized by what it sends back: get costs the units of its response body, at least 1, so a missing key
  *   costs 1; a query the units of its response body plus the items its filters read and dropped (DynamoDB charges
  *   for items read before a filter; our queries apply filters after the page limit as it does), at least 1; batch
- *   get the sum of each returned item's units, at least 1 each, and 1 per failed key. A read refused as invalid
- *   costs 1.
+ *   get the units of its whole response body, at least 1. A read refused as invalid costs 1.
+ * - Batches are one request each, sized as a whole: DAC `/storage-reference/entities-api` says batch requests "use
+ *   rate limits more efficiently" than the same requests made one by one, which pricing every item at a unit would
+ *   contradict. (Until 2026-12-07 this model priced each item at least a unit, the stricter reading; the limits
+ *   page's sentence is about request sizes, and a batch is one request.)
+ * - Not modelled: the batch page's "maximum of 45 batch operations per minute" (DAC `/storage-reference/batchops`),
+ *   which reads as a survivor of the per-operation limits that DAC `/limits-kvs-ce` says the unit quotas replaced;
+ *   unverified (docs/notes/forge-platform.md).
  * - Secrets are priced like plain keys. An unknown endpoint costs no units (it still counts as a request).
  */
 import type { EngineResponse } from './engine';
@@ -69,21 +74,16 @@ export function requestCost(request: MeteredRequest, outcome: MeteredOutcome, un
     case 'transaction':
       return writes(units(request.bodyBytes));
     case 'batch-write':
-      return writes(Array.isArray(request.body) ? Math.max(1, sum(request.body, (item) => units(jsonBytes(item)))) : 1);
+      return writes(units(request.bodyBytes));
     case 'read':
       return reads('error' in outcome ? 1 : units(outcome.responseBytes));
     case 'query':
       return reads('error' in outcome ? 1 : units(outcome.responseBytes + sum(outcome.response.filteredOut ?? [], jsonBytes)));
     case 'batch-read':
-      return reads('error' in outcome ? 1 : Math.max(1, batchReadUnits(outcome.response.body, units)));
+      return reads('error' in outcome ? 1 : units(outcome.responseBytes));
     default:
       return { readUnits: 0, writeUnits: 0 };
   }
-}
-
-function batchReadUnits(body: unknown, units: (bytes: number) => number): number {
-  const { successfulKeys, failedKeys } = (body ?? {}) as { successfulKeys?: unknown[]; failedKeys?: unknown[] };
-  return sum(successfulKeys ?? [], (item) => units(jsonBytes(item))) + (failedKeys ?? []).length;
 }
 
 function sum<T>(items: readonly T[], cost: (item: T) => number): number {

@@ -54,26 +54,27 @@ describe('quota pricing of queries and batches', () => {
     expect(rig.service.quota.snapshot().readUnits).toBe(1);
   });
 
-  it('prices batch get per item: each found item rounded up, one unit per failed key', async () => {
+  it('prices a batch get as one request by its whole response: a batch uses the quota more efficiently than single gets', async () => {
     const rig = quotaRig();
     await rig.kvs.set('big', text(25_000));
     await rig.kvs.set('small', 1);
     const got = await rig.kvs.batchGet([{ key: 'big' }, { key: 'small' }, { key: 'missing' }]);
     expect(got.successfulKeys).toHaveLength(2);
     expect(got.failedKeys).toHaveLength(1);
-    expect(rig.service.quota.snapshot()).toMatchObject({ readUnits: 3 + 1 + 1, requests: 3 });
+    // One response of about 25 KB: three units, where three single gets would cost 3 + 1 + 1.
+    expect(rig.service.quota.snapshot()).toMatchObject({ readUnits: 3, requests: 3 });
   });
 
-  it('prices batch set and batch delete per item, each at least one unit', async () => {
+  it('prices batch set and batch delete by their whole body, at least one unit', async () => {
     const rig = quotaRig();
     await rig.kvs.batchSet<unknown>([
       { key: 'a', value: 1 },
       { key: 'b', value: 2 },
       { key: 'big', value: text(25_000) },
     ]);
-    expect(rig.service.quota.snapshot()).toMatchObject({ writeUnits: 1 + 1 + 3, requests: 1 });
+    expect(rig.service.quota.snapshot()).toMatchObject({ writeUnits: 3, requests: 1 });
     await rig.kvs.batchDelete([{ key: 'a' }, { key: 'b' }, { key: 'missing' }]);
-    expect(rig.service.quota.snapshot()).toMatchObject({ writeUnits: 5 + 3, requests: 2 });
+    expect(rig.service.quota.snapshot()).toMatchObject({ writeUnits: 3 + 1, requests: 2 });
   });
 
   it('prices secrets like plain keys', async () => {
