@@ -81,6 +81,15 @@ function succeeded(entry: { status: number | 'dropped'; handledStatus?: number; 
   return entry.applied && status !== undefined && status >= 200 && status < 300;
 }
 
+/** The entity (or key prefix) a storage request names, for the usage table. */
+function entityOf(body: unknown): string {
+  const first = (Array.isArray(body) ? body[0] : body) as Record<string, unknown> | undefined;
+  const keys = first?.['keys'] ?? first?.['operations'] ?? first?.['set'];
+  const item = (Array.isArray(keys) ? keys[0] : first) as Record<string, unknown> | undefined;
+  const inner = (item?.['set'] ?? item?.['delete'] ?? item) as Record<string, unknown> | undefined;
+  return String(inner?.['entityName'] ?? first?.['entityName'] ?? String(inner?.['key'] ?? '').split(/[:.]/)[0] ?? '');
+}
+
 /** Figures of one size. */
 interface SizeResult {
   readonly users: number;
@@ -104,10 +113,27 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const clock = new VirtualClock({ autoAdvance: true });
   const latency = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
   const runtime = new ForgeRuntime({ mode: options.mode, clock, latency, storageCountsAsOutbound: options.storageCountsAsOutbound });
+  // KVS usage by invocation (kind and label) and endpoint, and by invocation kind alone.
+  const usage = new Map<string, { requests: number; readUnits: number; writeUnits: number }>();
+  const byKind = new Map<string, { requests: number; readUnits: number; writeUnits: number }>();
   const service = createLocalKvsService({
     entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')),
     clock: () => clock.now(),
     quotaMode: options.mode,
+    onCost: (kvsPath, cost, body) => {
+      const invocation = runtime.currentInvocation();
+      const key = `${invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside'} ${kvsPath.replace('/api/v1/', '')} ${entityOf(body)}`;
+      const row = usage.get(key) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
+      row.requests += 1;
+      row.readUnits += cost.readUnits;
+      row.writeUnits += cost.writeUnits;
+      usage.set(key, row);
+      const kindRow = byKind.get(invocation?.kind ?? 'outside') ?? { requests: 0, readUnits: 0, writeUnits: 0 };
+      kindRow.requests += 1;
+      kindRow.readUnits += cost.readUnits;
+      kindRow.writeUnits += cost.writeUnits;
+      byKind.set(invocation?.kind ?? 'outside', kindRow);
+    },
     onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
   });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
@@ -212,8 +238,6 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
 
   const pushStartRef = { at: clock.now() };
   const before = snapshotEmulators(emulators, { admin: 0, bitbucket: 0 }, { stateOnly: false });
-  const writesBefore = service.stats.snapshot().writes;
-  const unitsBefore = service.quota.snapshot().writeUnits;
   let fatal: string | undefined;
   // In enforce mode a breach failed some call: today's figures stop at the first one.
   let stopped = false;
@@ -223,6 +247,15 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     fatal = `first violation ${violation.limit} at ${((violation.at - pushStartRef.at) / 60_000).toFixed(1)} virtual min: ${violation.detail}`;
   });
   const phaseWallCapMs = options.phaseMinutes * 60_000;
+  // Breaches by limit at the end of each phase, so a record run shows which phase made them.
+  const phaseBreaches: string[] = [];
+  let breachesBefore: Record<string, number> = {};
+  const notePhase = (label: string): void => {
+    const now = runtime.violations.byLimit();
+    const delta = Object.entries(now).map(([limit, count]) => [limit, count - (breachesBefore[limit] ?? 0)] as const).filter(([, count]) => count > 0);
+    phaseBreaches.push(`${label}: ${delta.length === 0 ? 'none' : delta.map(([limit, count]) => `${limit} ${count}`).join(', ')}`);
+    breachesBefore = now;
+  };
   const converge = async (label: string): Promise<boolean> => {
     const phaseStart = clock.now();
     const wallPhaseStart = performance.now();
@@ -267,19 +300,24 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     }
   }
   await idp(memberOps);
+  notePhase('push');
   const pushedAt = clock.now();
   console.log(`  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
-  const scimWriteRequests = service.stats.snapshot().writes - writesBefore;
-  const scimWriteUnits = service.quota.snapshot().writeUnits - unitsBefore;
+  const scimWriteRequests = byKind.get('webtrigger')?.requests ?? 0;
+  // Units the web trigger wrote (the SCIM writes' own cost; the sync runs meanwhile and is counted apart).
+  const scimWriteUnits = byKind.get('webtrigger')?.writeUnits ?? 0;
+  const syncUnitsAtPush = (byKind.get('consumer')?.writeUnits ?? 0) + (byKind.get('scheduled')?.writeUnits ?? 0);
   const scimWritesAtPush = scimWrites;
   const converged = await converge('initial sync');
+  notePhase('initial sync');
   const convergedAt = clock.now();
   const afterInitial = snapshotEmulators(emulators, { admin: adminTally.calls, bitbucket: bitbucketTally.calls });
   const adminWrites = afterInitial.writeLog.admin.slice(before.writeLog.admin.length).filter(succeeded).length;
   const adminCallsAtConvergence = adminTally.calls;
   const remoteWrites = adminWrites + afterInitial.writeLog.bitbucket.filter(succeeded).length;
-  const syncWriteRequests = service.stats.snapshot().writes - writesBefore - scimWriteRequests;
-  const syncWriteUnits = service.quota.snapshot().writeUnits - unitsBefore - scimWriteUnits;
+  const syncWriteRequests = (byKind.get('consumer')?.requests ?? 0) + (byKind.get('scheduled')?.requests ?? 0);
+  const syncWriteUnits = (byKind.get('consumer')?.writeUnits ?? 0) + (byKind.get('scheduled')?.writeUnits ?? 0);
+  void syncUnitsAtPush;
   const grants = afterInitial.bitbucket.permissions.length;
   const bitbucketMinimum = grants === 0 ? 0 : grants + new Set(afterInitial.bitbucket.permissions.map((p) => `${p.kind}:${p.target}`)).size + 2;
   const bounds = {
@@ -293,7 +331,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       ? `  converged ${((convergedAt - pushStart) / 60_000).toFixed(1)} virtual min after the first request; lower bound ${(lowerBound / 60_000).toFixed(1)} min (Bitbucket ${(bounds.bitbucket / 60_000).toFixed(1)}, KVS writes ${(bounds.kvs / 60_000).toFixed(1)}, intake ${(bounds.intake / 60_000).toFixed(1)})`
       : `  NOT converged: ${fatal}`,
   );
-  console.log(`  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS writes: ${scimWriteRequests} requests (${scimWriteUnits} units) for ${scimWritesAtPush} SCIM writes, ${syncWriteRequests} requests (${syncWriteUnits} units) for ${remoteWrites} remote writes`);
+  console.log(`  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS: the web trigger ${scimWriteRequests} requests (${scimWriteUnits} write units) for ${scimWritesAtPush} SCIM writes, the sync ${syncWriteRequests} requests (${syncWriteUnits} write units) for ${remoteWrites} remote writes`);
   let completed = converged;
   if (completed) {
     const big = Array.from({ length: Math.min(users, 10_000) }, (_, i) => userIds[i] ?? '');
@@ -304,11 +342,13 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     });
     await idp(bigOps);
     completed = await converge('group of all members');
+    notePhase('group of all members');
     console.log(completed ? `  a group of ${big.length} members converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min` : `  NOT converged: ${fatal}`);
   }
   if (completed) {
     await runtime.scheduled('reconcile', makeReconcile(() => queue));
     completed = await converge('reconcile');
+    notePhase('reconcile');
     console.log(completed ? `  reconcile converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min` : `  NOT converged: ${fatal}`);
   }
   sampleRss();
@@ -329,6 +369,10 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     scim429s,
     peakRssMb: peakRss / 1048576,
   };
+  const top = [...usage.entries()].sort((a, b) => b[1].readUnits + b[1].writeUnits - (a[1].readUnits + a[1].writeUnits)).slice(0, 20);
+  console.log(`  KVS usage by invocation and endpoint (requests / read units / write units):\n    ${top.map(([key, row]) => `${key}: ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('\n    ')}`);
+  console.log(`  KVS by invocation kind (requests / read units / write units): ${[...byKind.entries()].map(([kind, row]) => `${kind} ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('; ')}`);
+  console.log(`  breaches by phase: ${phaseBreaches.join('; ')}`);
   console.log(`  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`);
   console.log(
     `  invocations ${JSON.stringify(stats.invocations.invocations)}, longest ${(stats.invocations.maxInvocationFraction * 100).toFixed(0)}% of its limit (${stats.invocations.longest ?? '-'}), ` +

@@ -20,7 +20,7 @@ describe('meteredKvs', () => {
   it('feeds the budget, which says when a run may not start on more work', async () => {
     const { spendCall } = await import('../../src/sync/call-budget');
     const kvs = meteredKvs(createLocalKvs(createLocalKvsService({ entities: [] })) as unknown as ForgeKvs, spendCall);
-    const seen = await withinBudget({ calls: 10, millis: 1000 }, Date.now, async () => {
+    const seen = await withinBudget({ calls: 10, millis: 1000 }, { now: Date.now, sleep: async () => undefined }, async () => {
       for (let i = 0; i < 7; i += 1) await kvs.set(`k${i}`, i);
       return { spent: callsSpent(), roomForThree: budgetAllows(3), roomForFour: budgetAllows(4) };
     });

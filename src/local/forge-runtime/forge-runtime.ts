@@ -106,6 +106,12 @@ export class ForgeRuntime {
     return { now: () => this.options.clock.now(), sleep: (ms) => this.invocations.sleep(ms) };
   }
 
+  /** The kind and label of the invocation the caller runs in, or undefined outside any (benchmarks attribute usage by it). */
+  currentInvocation(): { readonly kind: string; readonly label: string | undefined } | undefined {
+    const invocation = this.invocations.current();
+    return invocation ? { kind: invocation.kind, label: invocation.label } : undefined;
+  }
+
   /** The storage transport the @forge/kvs client runs on: each request is metered as a platform call. */
   storage(service: FetchMethod): FetchMethod {
     return async (url, init) => ((await this.invocations.admit('storage')) ? service(url, init) : fetchLimitResponse());

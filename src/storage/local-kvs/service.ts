@@ -29,7 +29,7 @@ import {
   type KvsQuotaMode,
   type KvsQuotaViolation,
 } from './quota';
-import { requestCost, type MeteredRequest } from './request-cost';
+import { requestCost, type MeteredRequest, type RequestCost } from './request-cost';
 import type { EntityDefinition, Mutation, StoredItem } from './types';
 
 /** Options of createLocalKvsService. */
@@ -58,6 +58,8 @@ export interface LocalKvsServiceOptions {
   quotaMode?: KvsQuotaMode;
   /** Called with every quota breach, in both modes; it must not throw (that fails the request with a 500). */
   onQuotaViolation?: (violation: KvsQuotaViolation) => void;
+  /** Called with every request's path and the units it cost (refused ones included), for benchmarks that attribute usage; it must not throw. */
+  onCost?: (path: string, cost: RequestCost, body: unknown) => void;
   /**
    * Test switch: how transaction conditions are evaluated (default `evaluated`, the assumed semantics; see
    * TransactionConditionMode). The others stand for a Forge that answers differently, for the Diagnostics tests.
@@ -142,11 +144,15 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
       result = asServiceError(error);
     }
     if (result instanceof KvsServiceError) {
-      return errorResponse(quota.admit(path, requestCost(request, { error: true }, quota.unitBytes), now) ?? result, traceId);
+      const failedCost = requestCost(request, { error: true }, quota.unitBytes);
+      options.onCost?.(path, failedCost, request.body);
+      return errorResponse(quota.admit(path, failedCost, now) ?? result, traceId);
     }
     const text = responseText(result.response);
     const responseBytes = text === null ? 0 : Buffer.byteLength(text, 'utf8');
-    const refusal = quota.admit(path, requestCost(request, { response: result.response, responseBytes }, quota.unitBytes), now);
+    const cost = requestCost(request, { response: result.response, responseBytes }, quota.unitBytes);
+    options.onCost?.(path, cost, request.body);
+    const refusal = quota.admit(path, cost, now);
     if (refusal !== undefined) {
       return errorResponse(refusal, traceId);
     }
