@@ -33,12 +33,16 @@ import { CLAIM_ENTITY, claimKey, claimKeysToRead, legacyNameIndexValue, nameInde
 /** The `@forge/kvs` API this store needs; in Forge the package's default `kvs`, locally the same class over the local service. */
 export type ForgeKvs = typeof ForgeKvsInstance;
 
-/** Ids per roster shard: 1,000 UUIDs serialise to about 40 KB, well under the 240 KiB value limit. */
-export const SHARD_CAPACITY = 1000;
+/**
+ * Ids per roster shard: 150 UUIDs serialise to about 6 KB, so reading a shard costs one 10 KB quota unit and a
+ * create's transaction (record, claim, outbox entry, shard and index) stays near one write unit up to ~10,000
+ * resources and two at 100,000 (DAC `/limits-kvs-ce`).
+ */
+export const SHARD_CAPACITY = 150;
 /** Forge KVS: at most 25 operations in one transaction or batch. */
 const MAX_BATCH = 25;
-/** Forge KVS: at most 20 results per query page. */
-const QUERY_PAGE = 20;
+/** Forge's custom-entity queries: at most 100 results a page (src/storage/local-kvs/limits.ts maxEntityQueryLimit). */
+const QUERY_PAGE = 100;
 /** Stored records stay well below the 240 KiB value limit, leaving room for the envelope. */
 const MAX_RECORD_BYTES = 200 * 1024;
 const MAX_ATTEMPTS = 25;
@@ -73,6 +77,23 @@ interface MemberRecord {
 interface RosterIndex {
   shards: { n: number; count: number }[];
   next: number;
+}
+
+/** The stored form of a RosterIndex: shard numbers and counts as one flat list of pairs, about 8 bytes a shard. */
+interface StoredRosterIndex {
+  s: number[];
+  next: number;
+}
+
+function decodeRosterIndex(body: StoredRosterIndex | undefined): RosterIndex {
+  if (!body) return { shards: [], next: 0 };
+  const shards: { n: number; count: number }[] = [];
+  for (let i = 0; i + 1 < body.s.length; i += 2) shards.push({ n: body.s[i] ?? 0, count: body.s[i + 1] ?? 0 });
+  return { shards, next: body.next };
+}
+
+function encodeRosterIndex(index: RosterIndex): StoredRosterIndex {
+  return { s: index.shards.flatMap((shard) => [shard.n, shard.count]), next: index.next };
 }
 
 interface RosterRecord<T> {
@@ -608,7 +629,8 @@ export class KvsDirectoryStore implements DirectoryStore {
 
   private async readRosterIndex(kind: ResourceKind): Promise<Versioned<RosterRecord<RosterIndex>>> {
     const key = rosterIndexKey(kind);
-    return { key, record: await this.kvs.entity<RosterRecord<RosterIndex>>(ROSTER_ENTITY).get(key) };
+    const stored = await this.kvs.entity<RosterRecord<StoredRosterIndex>>(ROSTER_ENTITY).get(key);
+    return { key, record: stored ? { version: stored.version, body: decodeRosterIndex(stored.body) } : undefined };
   }
 
   private async rosterAppend(kind: ResourceKind, id: string): Promise<Write[]> {
@@ -641,7 +663,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         kind: 'set',
         key: index.key,
         entityName: ROSTER_ENTITY,
-        value: { version: (index.record?.version ?? 0) + 1, body: { shards, next } },
+        value: { version: (index.record?.version ?? 0) + 1, body: encodeRosterIndex({ shards, next }) },
         condition: index.record ? versionIs(index.record.version) : absent('version'),
       },
     ];
@@ -673,7 +695,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         kind: 'set',
         key: index.key,
         entityName: ROSTER_ENTITY,
-        value: { version: index.record.version + 1, body: { shards, next: index.record.body.next } },
+        value: { version: index.record.version + 1, body: encodeRosterIndex({ shards, next: index.record.body.next }) },
         condition: versionIs(index.record.version),
       },
     ];
