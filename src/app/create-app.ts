@@ -8,7 +8,7 @@ import { profileNamed, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
-import { spendCall } from '../sync/call-budget';
+import { budgetStorageMeter } from '../sync/call-budget';
 import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
 import { GuardedDirectoryStore } from '../diagnostics/guarded-directory-store';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
@@ -114,7 +114,7 @@ export function scimWriteAudit(request: ScimRequest, response: ScimResponse, tar
 export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
   // Every storage request is counted against the running invocation's budget (src/sync/call-budget.ts).
-  const kvs = meteredKvs(options.kvs, spendCall);
+  const kvs = meteredKvs(options.kvs, budgetStorageMeter);
   const store = new KvsDirectoryStore({ kvs, now, memberPredicate: memberMatches });
   const tokens = new BearerTokens(kvs, now);
   const links = new SyncLinks(kvs);

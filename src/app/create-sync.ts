@@ -24,7 +24,7 @@ import type { TargetFetch } from '../targets/http/target-fetch';
 import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
-import { spendCall } from '../sync/call-budget';
+import { budgetStorageMeter, spendCall } from '../sync/call-budget';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
 import { connectionBlock, permissionSyncBlock } from '../diagnostics/verdicts';
 import { ADMIN_API_BASE_URL } from '../targets/admin-api/admin-api-client';
@@ -170,7 +170,7 @@ function workEmail(user: ScimObject): string | undefined {
 export function createSync(options: SyncOptions): SyncParts {
   const now = options.now ?? (() => new Date());
   // Storage and remote calls are counted against the running invocation's budget (src/sync/call-budget.ts).
-  const kvs = meteredKvs(options.kvs, spendCall);
+  const kvs = meteredKvs(options.kvs, budgetStorageMeter);
   const fetch: TargetFetch = (url, init) => {
     spendCall();
     return options.fetch(url, init);
@@ -305,7 +305,7 @@ export function createSync(options: SyncOptions): SyncParts {
     now,
     ...(options.permissionQuietSeconds !== undefined ? { permissionQuietSeconds: options.permissionQuietSeconds } : {}),
   });
-  const dispatcher = new Dispatcher(options.store, kvs, options.queue, engine, options.dispatcher);
+  const dispatcher = new Dispatcher(options.store, kvs, options.queue, engine, { ...(options.clock ? { clock: options.clock } : {}), ...options.dispatcher });
   return {
     settings: settingsStore,
     links,

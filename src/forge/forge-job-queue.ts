@@ -37,12 +37,22 @@ export function packPushes(events: readonly PushEvent[]): PushEvent[][] {
   return pushes;
 }
 
-/** Pushes sync jobs onto the `scim-sync` queue, split by count and by serialized size. */
+/**
+ * The concurrency key of a job (DAC `/runtime-reference/async-events-api`, `concurrency: { key, limit }`; counters are
+ * per installation): a sync job's lane runs one job at a time, and so do drains and reconciles together, so one
+ * drain at a time reads the outbox.
+ */
+export function concurrencyOf(job: SyncJob): { key: string; limit: number } {
+  return job.type === 'sync' ? { key: `${SYNC_QUEUE_KEY}-lane-${job.lane ?? 0}`, limit: 1 } : { key: `${SYNC_QUEUE_KEY}-drain`, limit: 1 };
+}
+
+/** Pushes sync jobs onto the `scim-sync` queue, split by count and by serialized size, each with its concurrency key. */
 export class ForgeJobQueue implements JobQueue {
   constructor(private readonly queue: EventQueue = new Queue({ key: SYNC_QUEUE_KEY })) {}
 
   async push(jobs: readonly SyncJob[], options: { delaySeconds?: number } = {}): Promise<void> {
     const delayInSeconds = Math.max(0, Math.min(900, options.delaySeconds ?? 0));
-    for (const events of packPushes(jobs.map((job) => ({ body: { ...job } as Record<string, unknown>, delayInSeconds })))) await this.queue.push(events);
+    const events = jobs.map((job) => ({ body: { ...job } as Record<string, unknown>, delayInSeconds, concurrency: concurrencyOf(job) }));
+    for (const push of packPushes(events)) await this.queue.push(push);
   }
 }

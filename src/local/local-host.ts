@@ -89,8 +89,6 @@ export interface LocalHostOptions {
   readonly permissionQuietSeconds?: number;
   /** The dispatcher's kick window and first drain delay in seconds (defaults 10 and 2; tests shorten them). */
   readonly kick?: { readonly windowSeconds: number; readonly drainDelaySeconds: number };
-  /** Seconds a sync job's lease on a resource lasts (the dispatcher's default, 900, when unset); leases a killed run left are released at start. */
-  readonly leaseSeconds?: number;
   /** The key the admin page's local bridge requires (ADMIN_KEY); generated and kept in the store when absent. */
   readonly adminKey?: string;
   /** The built admin page (default static/admin/dist). */
@@ -233,9 +231,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     storageCountsAsOutbound: options.storageCountsAsOutbound ?? (() => storageCounts),
     ...(options.egressAllowed ? { egressAllowed: options.egressAllowed } : {}),
     delivery: {
-      // One event at a time, as the in-process queue before this runtime did: the app's jobs are not yet safe under
-      // Forge's parallel delivery (leases meet each other and drains re-push), which the Forge-fit issue fixes.
-      maxParallel: 1,
+      // As Forge delivers: in parallel, bounded only by the jobs' concurrency keys (one job per sync lane, one drain).
       ...options.queue,
       onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
     },
@@ -306,7 +302,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     permissionQuietSeconds: options.permissionQuietSeconds ?? 5,
     dispatcher: {
       retryDelaySeconds: options.retryDelaySeconds ?? 60,
-      ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}),
       ...(options.kick ? { kickWindowSeconds: options.kick.windowSeconds, drainDelaySeconds: options.kick.drainDelaySeconds } : {}),
     },
   });

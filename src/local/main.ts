@@ -5,7 +5,6 @@
  * SETTINGS_FILE (a settings document merged over the stored settings at start, only the fields it names), and for the real APIs ATLASSIAN_ORG_API_KEY,
  * BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (the org, directory and workspace come from the settings), with
  * ATLASSIAN_ADMIN_BASE_URL and BITBUCKET_BASE_URL to call other base URLs (the emulators run by `npm run emulators`),
- * SYNC_LEASE_SECONDS (how long a sync job's lease on a resource lasts; 900 by default),
  * ADMIN_KEY (the admin page's key; generated and kept when unset), and DATA_KEY_FILE (the key that encrypts the
  * data directory's secrets; ~/.config/bitbucket-scim-sync/data.key by default). SCIM_BEARER_TOKEN and ADMIN_KEY must
  * pass the strength rule of src/auth/token-strength.ts, or it refuses to start and says how to make one.
@@ -19,12 +18,6 @@ import { describeSettingsFile } from '../sync/settings-file';
 import { writeLocalHostFile } from './local-host-file';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */
-function positiveSeconds(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds, at least 1, not ${raw}`);
-  return value;
-}
-
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
@@ -56,7 +49,6 @@ async function main(): Promise<void> {
     ...(atlassian ? { atlassian } : {}),
     ...(adminBaseUrl || bitbucketBaseUrl ? { targetBaseUrls: { ...(adminBaseUrl ? { admin: adminBaseUrl } : {}), ...(bitbucketBaseUrl ? { bitbucket: bitbucketBaseUrl } : {}) } } : {}),
     ...(process.env.SETTINGS_FILE ? { settingsFile: path.resolve(process.env.SETTINGS_FILE) } : {}),
-    ...(process.env.SYNC_LEASE_SECONDS ? { leaseSeconds: positiveSeconds('SYNC_LEASE_SECONDS', process.env.SYNC_LEASE_SECONDS) } : {}),
     ...(adminKey ? { adminKey } : {}),
   });
   console.log(`Bitbucket SCIM Sync is running (data in ${dataDir})`);

@@ -3,14 +3,16 @@
  * the first kick of a kick window schedules two drains, one soon and a trailing one when the window ends, and
  * further kicks in the window schedule nothing, so an IdP's burst of writes costs two queue events (well within
  * Forge's ~500 events a minute) and a write that lands after the first drain is still picked up by the second.
- * A drain pages through the outbox and pushes sync jobs of up to 100 entries, at most 50 jobs per push. Each
- * resource is leased while a job syncs it, so duplicated or overlapping deliveries never work on one resource at once.
+ * A drain pages through the outbox and pushes sync jobs of ENTRIES_PER_JOB entries, at most 50 jobs per push. A job
+ * holds the entries of one lane (src/sync/jobs.ts laneOf), and the queue runs one job of a lane at a time, so
+ * duplicated or overlapping deliveries never work on one resource at once.
  */
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore, PendingChange } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { CONSUMER_BUDGET, withinBudget, type BudgetLimits } from './call-budget';
-import { ENTRIES_PER_JOB, PERMISSIONS_KEY, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
+import { CONSUMER_BUDGET, storageUnitsSpent, withinBudget, type BudgetClock, type BudgetLimits } from './call-budget';
+import { LanePace } from './lane-pace';
+import { ENTRIES_PER_JOB, laneOf, PERMISSIONS_KEY, SYNC_LANES, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
 import type { BatchReport, SyncEngine } from './sync-engine';
 
 const KICK_KEY = 'dispatch:kick';
@@ -18,6 +20,7 @@ const KICK_KEY = 'dispatch:kick';
 export const LAST_SYNC_KEY = 'status:last-sync';
 /** See LAST_SYNC_KEY. */
 export const LAST_RECONCILE_KEY = 'status:last-reconcile';
+/** Keys of the per-resource leases older versions took (a lane replaces them); removed at a local start. */
 const LEASE_PREFIX = 'lease:';
 /** Plain KVS key holding when the one drain scheduled for deferred work fires (milliseconds since the epoch). */
 const DEFERRED_DRAIN_KEY = 'dispatch:deferred';
@@ -59,8 +62,6 @@ export interface DispatcherOptions {
   readonly kickWindowSeconds?: number;
   /** Delay of the drain a kick schedules, so a burst of writes lands in one drain. */
   readonly drainDelaySeconds?: number;
-  /** Seconds a lease on a resource lasts (longer than a job can run). */
-  readonly leaseSeconds?: number;
   /** Called with each batch's report (status page, tests). */
   readonly onBatch?: (report: BatchReport) => void;
   /** Delay of the drain that retries a batch's failed resources (their outbox entries stay until they succeed). */
@@ -69,6 +70,8 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   /** What one job may spend (default: Forge's 100 outbound requests and half a consumer's 900 s). */
   readonly budget?: BudgetLimits;
+  /** The clock a job's budget measures and paces storage with (default: `now` and real timers). */
+  readonly clock?: BudgetClock;
 }
 
 /** Drains the outbox into jobs and handles jobs. */
@@ -139,7 +142,11 @@ export class Dispatcher {
     } while (cursor);
     const entries: SyncEntry[] = pending.map((e) => ({ key: e.resourceKey, version: e.version }));
     const jobs: SyncJob[] = [];
-    for (let i = 0; i < entries.length; i += ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', entries: entries.slice(i, i + ENTRIES_PER_JOB) });
+    const byLane = Array.from({ length: SYNC_LANES }, (): SyncEntry[] => []);
+    for (const entry of entries) byLane[laneOf(entry.key)]?.push(entry);
+    for (const [lane, laneEntries] of byLane.entries()) {
+      for (let i = 0; i < laneEntries.length; i += ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', lane, entries: laneEntries.slice(i, i + ENTRIES_PER_JOB) });
+    }
     for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
     const newest = pending.at(-1)?.enqueuedAt;
     if (newest !== undefined) {
@@ -166,7 +173,30 @@ export class Dispatcher {
 
   /** Handles one delivered job within one invocation's budget; asks for a later retry when Atlassian rate-limited it. */
   async handle(job: SyncJob): Promise<JobOutcome> {
-    return withinBudget(this.options.budget ?? CONSUMER_BUDGET, this.options.now ?? Date.now, () => this.handleJob(job));
+    const clock = this.options.clock ?? { now: this.options.now ?? Date.now, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+    const budget = this.options.budget ?? CONSUMER_BUDGET;
+    const pace = budget.kvsUnitsPerMinute ? new LanePace(this.kvs, budget.kvsUnitsPerMinute) : undefined;
+    // Drains and reconciles share one concurrency key (src/forge/forge-job-queue.ts), and so one allowance.
+    const lane = job.type === 'sync' ? `lane-${job.lane ?? 0}` : 'drain';
+    const startedAt = clock.now();
+    const allowance = pace ? await pace.take(lane, startedAt) : undefined;
+    let used = { read: 0, write: 0 };
+    try {
+      return await withinBudget(
+        budget,
+        clock,
+        async () => {
+          try {
+            return await this.handleJob(job);
+          } finally {
+            used = storageUnitsSpent();
+          }
+        },
+        allowance,
+      );
+    } finally {
+      if (pace && allowance) await pace.save(lane, startedAt, allowance, used, clock.now());
+    }
   }
 
   private async handleJob(job: SyncJob): Promise<JobOutcome> {
@@ -178,25 +208,22 @@ export class Dispatcher {
       await this.reconcile();
       return undefined;
     }
-    const leased: SyncEntry[] = [];
-    for (const entry of job.entries) if (await this.lease(entry.key)) leased.push(entry);
-    // Entries another job holds stay in the outbox; a later drain picks them up once that job is done, or once
-    // the lease of a job that died runs out.
-    if (leased.length < job.entries.length) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: Math.min(900, this.options.retryDelaySeconds ?? 60) });
-    try {
-      const report = await this.engine.process(leased);
-      this.options.onBatch?.(report);
-      await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
-      // Entries the budget left behind are enqueued again (after the watermark), so the next drain takes them.
-      if (report.leftover.length > 0) await this.store.enqueue(report.leftover);
-      if (report.enqueuedMore || report.leftover.length > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
-      if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
-      // Failed entries are behind the watermark: a sweep brings them back.
-      if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
-      return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
-    } finally {
-      for (const entry of leased) await this.kvs.delete(`${LEASE_PREFIX}${entry.key}`);
-    }
+    // Only the job's own lane runs here; entries of other lanes (a job pushed without a lane) go back to the outbox,
+    // so a drain queues them in their lanes.
+    const lane = job.lane ?? 0;
+    const mine = job.entries.filter((entry) => laneOf(entry.key) === lane);
+    const others = job.entries.filter((entry) => laneOf(entry.key) !== lane).map((entry) => entry.key);
+    const report = await this.engine.process(mine);
+    this.options.onBatch?.(report);
+    await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
+    // Entries the budget left behind are enqueued again (after the watermark), so the next drain takes them.
+    const again = [...report.leftover, ...others];
+    if (again.length > 0) await this.store.enqueue(again);
+    if (report.enqueuedMore || again.length > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
+    if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
+    // Failed entries are behind the watermark: a sweep brings them back.
+    if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
+    return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
   }
 
   /**
@@ -230,7 +257,7 @@ export class Dispatcher {
     }
   }
 
-  /** Removes every lease; only for a runtime that knows no job is running (the local host at start, holding its data lock). */
+  /** Removes every lease older versions left; only for a runtime that knows no job is running (the local host at start). */
   async releaseAllLeases(): Promise<number> {
     let released = 0;
     for (;;) {
@@ -238,15 +265,6 @@ export class Dispatcher {
       for (const { key } of page.results) await this.kvs.delete(key);
       released += page.results.length;
       if (page.results.length === 0 || !page.nextCursor) return released;
-    }
-  }
-
-  private async lease(key: string): Promise<boolean> {
-    try {
-      await this.kvs.set(`${LEASE_PREFIX}${key}`, Date.now(), { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: this.options.leaseSeconds ?? 900, unit: 'SECONDS' } });
-      return true;
-    } catch {
-      return false;
     }
   }
 }

@@ -10,9 +10,13 @@ export interface SyncEntry {
   readonly version: number;
 }
 
-/** A queued job. `v` lets a newer app version recognise events pushed by an older one. */
+/**
+ * A queued job. `v` lets a newer app version recognise events pushed by an older one. A sync job runs in a lane
+ * (laneOf): the queue lets one job of a lane run at a time (a Forge concurrency key per lane), so no two jobs ever
+ * work on one resource at once; a job without a lane (pushed by an older version) runs in lane 0.
+ */
 export type SyncJob =
-  | { readonly v: 1; readonly type: 'sync'; readonly entries: readonly SyncEntry[] }
+  | { readonly v: 1; readonly type: 'sync'; readonly entries: readonly SyncEntry[]; readonly lane?: number }
   | { readonly v: 1; readonly type: 'drain'; readonly sweep?: true }
   | { readonly v: 1; readonly type: 'reconcile' };
 
@@ -27,6 +31,19 @@ export const MAX_ENTRIES_PER_JOB = 100;
  * (src/sync/call-budget.ts; a user costs up to 16, after the job's shared reads), so jobs rarely leave work behind.
  */
 export const ENTRIES_PER_JOB = 6;
+
+/**
+ * Lanes of sync jobs that may run at once. Each lane's jobs pace their storage to LANE_KVS_UNITS_PER_MINUTE
+ * (src/sync/call-budget.ts), so the sync as a whole stays within its share of the installation's quotas.
+ */
+export const SYNC_LANES = 4;
+
+/** The lane of a resource: a stable hash of its key, so a resource always syncs in the same lane. */
+export function laneOf(key: string): number {
+  let hash = 0;
+  for (let i = 0; i < key.length; i += 1) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+  return hash % SYNC_LANES;
+}
 
 /** Reads a job body; anything else is undefined (logged and acknowledged by the consumer, never thrown). */
 export function parseSyncJob(body: unknown): SyncJob | undefined {
@@ -43,7 +60,10 @@ export function parseSyncJob(body: unknown): SyncJob | undefined {
     if (typeof key !== 'string' || !/^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/.test(key) || typeof version !== 'number' || !Number.isSafeInteger(version)) return undefined;
     entries.push({ key, version });
   }
-  return { v: 1, type: 'sync', entries };
+  const lane = candidate.lane;
+  if (lane !== undefined && (typeof lane !== 'number' || !Number.isInteger(lane) || lane < 0 || lane >= SYNC_LANES)) return undefined;
+  // Entries of a job pushed before lanes existed may belong to several lanes; they run in lane 0, as that job did.
+  return lane === undefined ? { v: 1, type: 'sync', entries } : { v: 1, type: 'sync', entries, lane };
 }
 
 /** What a handler tells the queue: done, or retry after a delay (an upstream rate limit). */

@@ -4,7 +4,7 @@
  */
 import { createSync } from '../../src/app/create-sync';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
-import type { JobQueue, SyncJob } from '../../src/sync/jobs';
+import { laneOf, SYNC_LANES, type JobQueue, type SyncJob } from '../../src/sync/jobs';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 class RecordingQueue implements JobQueue {
@@ -75,13 +75,27 @@ describe('dispatcher kick window', () => {
     expect(queue.pushed).toHaveLength(6);
   });
 
-  it('leaves a resource another job holds to a later drain, and releases a dead runtime\'s leases on request', async () => {
+  it('runs only its own lane of a job, and sends the entries of other lanes back to the outbox for their lanes', async () => {
     const d = dispatcher();
-    await fixture.kvs.set('lease:User.u1', 1);
-    await d.handle({ v: 1, type: 'sync', entries: [{ key: 'User.u1', version: 1 }] });
-    expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([['drain', 60]]);
-    expect(await d.releaseAllLeases()).toBe(1);
-    expect(await fixture.kvs.get('lease:User.u1')).toBeUndefined();
+    const keys = ['User.a', 'User.b', 'User.c', 'User.d', 'User.e', 'User.f', 'User.g', 'User.h'];
+    expect(new Set(keys.map(laneOf)).size).toBeGreaterThan(1);
+    await d.handle({ v: 1, type: 'sync', entries: keys.map((key) => ({ key, version: 1 })) });
+    const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    const pending = (await store.pendingChanges(20)).entries.map((e) => e.resourceKey).sort();
+    expect(pending).toEqual(keys.filter((key) => laneOf(key) !== 0).sort());
+    expect(queue.pushed.some((p) => p.jobs[0]?.type === 'drain')).toBe(true);
+  });
+
+  it('puts the entries of one lane in each job it pushes', async () => {
+    const d = dispatcher();
+    const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    const keys = Array.from({ length: 40 }, (_, i) => `User.u${i}`);
+    await store.enqueue(keys);
+    expect(await d.drain()).toBe(40);
+    const jobs = queue.pushed.flatMap((p) => p.jobs).filter((job): job is Extract<SyncJob, { type: 'sync' }> => job.type === 'sync');
+    for (const job of jobs) expect(job.entries.every((entry) => laneOf(entry.key) === job.lane)).toBe(true);
+    expect(jobs.flatMap((job) => job.entries.map((entry) => entry.key)).sort()).toEqual([...keys].sort());
+    expect(new Set(jobs.map((job) => job.lane)).size).toBe(SYNC_LANES);
   });
 
   it('defers permission sync while groups are changing, with one queued drain however many jobs meet the wait', async () => {
@@ -101,7 +115,7 @@ describe('dispatcher kick window', () => {
     await store.enqueue(['Permissions.all']);
     const [entry] = (await store.pendingChanges(5)).entries;
     if (!entry) throw new Error('no outbox entry');
-    const job = { v: 1, type: 'sync', entries: [{ key: entry.resourceKey, version: entry.version }] } as const;
+    const job = { v: 1, type: 'sync', lane: laneOf(entry.resourceKey), entries: [{ key: entry.resourceKey, version: entry.version }] } as const;
     await sync.dispatcher.handle(job);
     await sync.dispatcher.handle(job);
     expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([['drain', 20]]);
