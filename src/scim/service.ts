@@ -265,7 +265,8 @@ export function createScimService(options: ScimServiceOptions): ScimService {
 
   async function single(ctx: Context, stored: StoredResource, resourceType: ResourceType, status: number, extras?: RenderExtras): Promise<ScimResponse> {
     const projection = parseProjection({ attributes: queryValue(ctx.request, 'attributes'), excludedAttributes: queryValue(ctx.request, 'excludedAttributes') }, ctx.profile);
-    const body = await present(ctx, stored, resourceType, projection, extras);
+    // A resource created by this request has no Atlassian account link yet: nothing to read.
+    const body = await present(ctx, stored, resourceType, projection, extras, status === 201 ? new Map() : undefined);
     const headers: Record<string, string> = { etag: entityTag(stored.version) };
     if (status === 201) headers.location = resourceLocation(ctx.baseUrl, resourceType, stored.id);
     return json(status, body, headers);

@@ -8,7 +8,9 @@ import type { DirectoryStore, StoredMember, StoredResource } from '../directory/
 import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, DirectoryAccount, DirectoryGroup } from '../targets/ports';
 import { TargetError } from '../targets/ports';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { budgetAllows } from './call-budget';
+import { JobLinkCache } from './job-link-cache';
 import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
 import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
 import type { LinkDoc, SyncLinks } from './sync-links';
@@ -113,6 +115,15 @@ function lower(value: string): string {
   return value.toLowerCase();
 }
 
+/** What one batch keeps while it runs. */
+interface BatchState {
+  /** Whether the batch put more work in the outbox. */
+  enqueued: boolean;
+  /** Resources this batch has started on (the budget may stop a batch only after its first). */
+  started: number;
+  readonly links: JobLinkCache;
+}
+
 /** Runs batches of sync work. */
 export class SyncEngine {
   private readonly now: () => Date;
@@ -123,6 +134,10 @@ export class SyncEngine {
 
   /** Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions. */
   async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
+    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links) }, () => this.processBatch(entries));
+  }
+
+  private async processBatch(entries: readonly SyncEntry[]): Promise<BatchReport> {
     const settings = await this.deps.settings();
     const targets = await this.deps.targets();
     const report = {
@@ -135,8 +150,6 @@ export class SyncEngine {
       drainAfterSeconds: undefined as number | undefined,
       leftover: [] as string[],
     };
-    this.enqueued = false;
-    this.started = 0;
     if (!targets) {
       report.deferred = entries.length;
       return report;
@@ -164,13 +177,22 @@ export class SyncEngine {
         throw error;
       }
     }
-    report.enqueuedMore = this.enqueued;
+    report.enqueuedMore = this.state.enqueued;
     return report;
   }
 
-  private enqueued = false;
-  /** Resources this batch has started on (the budget may stop a batch only after its first). */
-  private started = 0;
+  /** The running batch's own state: jobs of several lanes may run at once on one engine (one per invocation). */
+  private readonly batch = new AsyncLocalStorage<BatchState>();
+
+  /** The running batch's state; outside a batch (appGroups for a preview), a fresh one that nothing keeps. */
+  private get state(): BatchState {
+    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links) };
+  }
+
+  /** The running batch's link cache (src/sync/job-link-cache.ts). */
+  private get links(): JobLinkCache {
+    return this.state.links;
+  }
 
   private quietMs(): number {
     return (this.deps.permissionQuietSeconds ?? 30) * 1000;
@@ -179,11 +201,11 @@ export class SyncEngine {
   /** Records that the app's groups changed and puts permission sync in the outbox. */
   private async notePermissionsDue(): Promise<void> {
     const key = PERMISSIONS_KEY;
-    const link = await this.deps.links.get(key);
+    const link = await this.links.get(key);
     const now = this.now().toISOString();
-    await this.deps.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), groupsChangedAt: now, permissionsDueSince: link?.permissionsDueSince ?? now } as LinkDoc);
+    await this.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), groupsChangedAt: now, permissionsDueSince: link?.permissionsDueSince ?? now } as LinkDoc);
     await this.deps.store.enqueue([key]);
-    this.enqueued = true;
+    this.state.enqueued = true;
   }
 
   private rateLimitEnd(error: TargetError): string {
@@ -195,7 +217,7 @@ export class SyncEngine {
    * once groups have been quiet long enough, or once it has waited its longest.
    */
   private async permissionWait(): Promise<number> {
-    const link = await this.deps.links.get(PERMISSIONS_KEY);
+    const link = await this.links.get(PERMISSIONS_KEY);
     const now = this.now().getTime();
     const limitedUntil = link?.rateLimitedUntil ? Date.parse(link.rateLimitedUntil) : Number.NaN;
     if (!Number.isNaN(limitedUntil) && limitedUntil > now) return Math.ceil((limitedUntil - now) / 1000);
@@ -212,7 +234,7 @@ export class SyncEngine {
     if (entries.length === 0) return;
     const ids = entries.map((e) => e.key.slice('User.'.length));
     const users = await this.deps.store.getMany('User', ids);
-    const links = await this.deps.links.getMany(entries.map((e) => e.key));
+    const links = await this.links.getMany(entries.map((e) => e.key));
     const desiredEmail = new Map<string, string | undefined>();
     for (const id of ids) {
       const user = users.get(id);
@@ -253,11 +275,11 @@ export class SyncEngine {
     for (const entry of entries) {
       // The rest stays in the outbox for the next job when this invocation could not finish another user.
       // Every job finishes at least one resource, so a job whose shared reads took most of the budget still progresses.
-      if (this.started > 0 && !budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
+      if (this.state.started > 0 && !budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
-      this.started += 1;
+      this.state.started += 1;
       const changes = planned.get(entry.key) ?? [];
       const user = users.get(entry.key.slice('User.'.length));
       if (!allowed.has(entry.key)) {
@@ -277,13 +299,13 @@ export class SyncEngine {
     let structural = false;
     const ids = entries.map((e) => e.key.slice('Group.'.length));
     const groups = await this.deps.store.getMany('Group', ids);
-    const links = await this.deps.links.getMany(entries.map((e) => e.key));
+    const links = await this.links.getMany(entries.map((e) => e.key));
     for (const entry of entries) {
-      if (this.started > 0 && !budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
+      if (this.state.started > 0 && !budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
-      this.started += 1;
+      this.state.started += 1;
       const group = groups.get(entry.key.slice('Group.'.length));
       const link = links.get(entry.key);
       await this.applyResource(
@@ -300,7 +322,7 @@ export class SyncEngine {
         group,
         async () => {
           // A new group is planned again at once: with its id known, role and members follow in the same job.
-          const refreshed = await this.deps.links.get(entry.key);
+          const refreshed = await this.links.get(entry.key);
           return refreshed?.orgGroupId && !link?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : [];
         },
       );
@@ -314,13 +336,14 @@ export class SyncEngine {
     const lookupName = link?.orgGroupName ?? desiredName;
     const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
     const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();
-    const appAccounts = await this.deps.links.appAccounts([...actual]);
+    const appAccounts = await this.links.appAccounts([...actual]);
     const memberAccounts = new Set<string>();
     if (group) {
       const members: StoredMember[] = [];
       for await (const page of this.deps.store.members(group.id)) members.push(...page);
       const userKeys = members.filter((m) => m.type === 'User').map((m) => `User.${m.value}`);
-      const userLinks = await this.deps.links.getMany(userKeys);
+      // Read after the org's members and the account index, so an account added since is seen with its link.
+      const userLinks = await this.links.othersMany(userKeys);
       for (const member of members) {
         const userLink = userLinks.get(`User.${member.value}`);
         const accountId = userLink?.accountId;
@@ -381,10 +404,10 @@ export class SyncEngine {
         }
         queue = settings.dryRun || !followUp ? [] : await followUp();
       }
-      const current = await this.deps.links.get(entry.key);
+      const current = await this.links.get(entry.key);
       if (resource) {
         const skipped = changes.find((c) => c.kind === 'skip');
-        await this.deps.links.put({
+        await this.links.put({
           ...(current ?? { key: entry.key, attempts: 0 }),
           key: entry.key,
           state: settings.dryRun ? 'pending' : skipped ? 'skipped' : 'synced',
@@ -395,7 +418,7 @@ export class SyncEngine {
       } else if (current && !settings.dryRun) {
         // The link outlives the resource: the account stays recognisably the app's, so later group syncs
         // still remove it from the app's groups, and a reconcile never mistakes it for someone else's.
-        await this.deps.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString() });
+        await this.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString() });
       }
       await this.deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {
@@ -409,7 +432,7 @@ export class SyncEngine {
       const retryable = error instanceof TargetError ? error.retryable : true;
       const delay = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
       audit.push({ action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip', resourceKey: entry.key, display, outcome: 'failed', detail: message });
-      await this.deps.links.put({
+      await this.links.put({
         ...(link ?? { key: entry.key, attempts: 0 }),
         key: entry.key,
         state: 'failed',
@@ -428,29 +451,34 @@ export class SyncEngine {
    * re-plans the user's groups, which add the memberships back: the user's own plan has nothing to restore.
    */
   private async trackRevokedAccess(key: string, active: boolean, settings: EngineSettings): Promise<void> {
-    const link = await this.deps.links.get(key);
+    const link = await this.links.get(key);
     if (!link?.accountId) return;
     if (!active && settings.deactivation === 'revoke-access' && !link.revoked) {
-      await this.deps.links.put({ ...link, revoked: true });
+      await this.links.put({ ...link, revoked: true });
     } else if (active && link.revoked) {
       await this.enqueueGroupsOf(key);
-      await this.deps.links.put({ ...link, revoked: undefined } as LinkDoc);
+      await this.links.put({ ...link, revoked: undefined } as LinkDoc);
     }
   }
 
   private async applyUserChange(change: Change, user: StoredResource | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<void> {
     const key = change.key;
-    const link = await this.deps.links.get(key);
+    const link = await this.links.get(key);
     switch (change.kind) {
       case 'invite-user': {
-        const [outcome] = await admin.inviteUsers([change.email], { resourceId: settings.workspaceResourceId, roleId: settings.bitbucketRoleId, groupIds: [] });
+        // The invite carries the user's memberships of app groups that exist already (one call instead of one per
+        // group and a re-plan of each); groups not made yet, or whose assignment failed, sync the member themselves.
+        const groups = await this.appGroupsOfUser(key.slice('User.'.length));
+        const linked = groups.filter((g) => g.orgGroupId !== undefined);
+        const [outcome] = await admin.inviteUsers([change.email], { resourceId: settings.workspaceResourceId, roleId: settings.bitbucketRoleId, groupIds: linked.map((g) => g.orgGroupId ?? '') });
         if (!outcome?.accountId) throw new TargetError('conflict', outcome?.error ?? `Inviting ${change.email} returned no account`);
-        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: outcome.accountId, email: change.email } as LinkDoc);
-        await this.enqueueGroupsOf(key);
+        await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: outcome.accountId, email: change.email } as LinkDoc);
+        const failed = new Set(outcome.failedGroupIds);
+        await this.enqueueGroups(groups.filter((g) => g.orgGroupId === undefined || failed.has(g.orgGroupId)).map((g) => g.key));
         return;
       }
       case 'link-user':
-        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: change.accountId, email: change.email } as LinkDoc);
+        await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: change.accountId, email: change.email } as LinkDoc);
         await this.enqueueGroupsOf(key);
         return;
       case 'suspend-user':
@@ -473,16 +501,16 @@ export class SyncEngine {
   /** Applies one group change; true when the set of app groups changed (permissions must follow). */
   private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean> {
     const key = change.key;
-    const link = await this.deps.links.get(key);
+    const link = await this.links.get(key);
     switch (change.kind) {
       case 'create-group': {
         const created = await admin.createGroup(change.name, group ? `SCIM group ${String(group.resource.displayName ?? '')}` : undefined);
         if (created.externalSynced) throw new TargetError('conflict', `The org group "${created.name}" is synced by Atlassian's own IdP sync`);
-        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: created.id, orgGroupName: created.name, groupSlug: this.deps.naming.groupSlug(created.name) } as LinkDoc);
+        await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: created.id, orgGroupName: created.name, groupSlug: this.deps.naming.groupSlug(created.name) } as LinkDoc);
         return true;
       }
       case 'link-group':
-        await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: change.orgGroupId, orgGroupName: change.name, groupSlug: this.deps.naming.groupSlug(change.name) } as LinkDoc);
+        await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: change.orgGroupId, orgGroupName: change.name, groupSlug: this.deps.naming.groupSlug(change.name) } as LinkDoc);
         return link?.orgGroupId !== change.orgGroupId;
       case 'delete-group':
         await admin.deleteGroup(change.orgGroupId);
@@ -505,7 +533,7 @@ export class SyncEngine {
   async appGroups(): Promise<{ id: string; displayName: string; groupSlug: string }[]> {
     const groups: { id: string; displayName: string; groupSlug: string }[] = [];
     for await (const batch of this.deps.store.scan('Group', 100_000)) {
-      const links = await this.deps.links.getMany(batch.map((g) => `Group.${g.id}`));
+      const links = await this.links.getMany(batch.map((g) => `Group.${g.id}`));
       for (const group of batch) {
         const slug = links.get(`Group.${group.id}`)?.groupSlug;
         if (slug) groups.push({ id: group.id, displayName: String(group.resource.displayName ?? ''), groupSlug: slug });
@@ -520,18 +548,18 @@ export class SyncEngine {
     if (!permissions) return true;
     const groups = await this.appGroups();
     const key = PERMISSIONS_KEY;
-    const link = await this.deps.links.get(key);
+    const link = await this.links.get(key);
     let result: PermissionSyncResult;
     try {
       result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
-      if (error instanceof TargetError && error.kind === 'rate-limited') await this.deps.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), rateLimitedUntil: this.rateLimitEnd(error) } as LinkDoc);
+      if (error instanceof TargetError && error.kind === 'rate-limited') await this.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), rateLimitedUntil: this.rateLimitEnd(error) } as LinkDoc);
       throw error;
     }
     if (result.refused !== undefined) {
       // Not a failure to retry: nothing runs until the check passes again, which queues permission sync anew.
-      await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'skipped', detail: result.refused, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'skipped', detail: result.refused, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
       return true;
     }
     const appliedCount = result.audit.filter((e) => e.outcome === 'applied').length;
@@ -543,7 +571,7 @@ export class SyncEngine {
     const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants } as LinkDoc;
     if (problem) {
       const attempts = (link?.attempts ?? 0) + 1;
-      await this.deps.links.put({
+      await this.links.put({
         ...base,
         state: 'failed',
         lastError: problem.message,
@@ -552,7 +580,7 @@ export class SyncEngine {
         ...(result.interruptedBy ? { rateLimitedUntil: this.rateLimitEnd(result.interruptedBy) } : {}),
       });
     } else {
-      await this.deps.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      await this.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
     }
     await this.deps.audit.record(result.audit);
     if (result.interruptedBy) throw result.interruptedBy;
@@ -570,20 +598,33 @@ export class SyncEngine {
   }
 
   private async markPending(key: string, link: LinkDoc | undefined, detail: string): Promise<void> {
-    await this.deps.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', detail } as LinkDoc);
+    await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', detail } as LinkDoc);
   }
 
   private async appGroupIdsOf(userId: string): Promise<string[]> {
     const groupIds = await this.deps.store.groupsOf(userId);
-    const links = await this.deps.links.getMany(groupIds.map((g) => `Group.${g}`));
+    const links = await this.links.othersMany(groupIds.map((g) => `Group.${g}`));
     return [...links.values()].map((l) => l.orgGroupId).filter((id): id is string => id !== undefined);
   }
 
   private async enqueueGroupsOf(userKey: string): Promise<void> {
     const groupIds = await this.deps.store.groupsOf(userKey.slice('User.'.length));
-    if (groupIds.length > 0) {
-      await this.deps.store.enqueue(groupIds.map((g) => `Group.${g}`));
-      this.enqueued = true;
-    }
+    await this.enqueueGroups(groupIds.map((g) => `Group.${g}`));
+  }
+
+  private async enqueueGroups(groupKeys: readonly string[]): Promise<void> {
+    if (groupKeys.length === 0) return;
+    await this.deps.store.enqueue(groupKeys);
+    this.state.enqueued = true;
+  }
+
+  /** The user's SCIM groups (outbox keys) with their org group ids where the group exists in the org. */
+  private async appGroupsOfUser(userId: string): Promise<{ key: string; orgGroupId?: string }[]> {
+    const keys = (await this.deps.store.groupsOf(userId)).map((g) => `Group.${g}`);
+    const links = await this.links.othersMany(keys);
+    return keys.map((key) => {
+      const orgGroupId = links.get(key)?.orgGroupId;
+      return orgGroupId === undefined ? { key } : { key, orgGroupId };
+    });
   }
 }

@@ -11,7 +11,7 @@ import { slugifyGroupName } from '../../emulators';
 import { orgGroupNameFor } from '../../src/targets/group-slug';
 import { actualGrants, expectedGrants } from '../support/grant-state';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { actualState, appliedWrites, directoryFromStore, expectedState, GROUP_PREFIX, populate, scimOverHttp, seeded, type OrgState, type Populated, type ScimCall } from '../support/sync-state';
+import { actualState, appliedChanges, directoryFromStore, expectedState, GROUP_PREFIX, populate, scimOverHttp, seeded, type OrgState, type Populated, type ScimCall } from '../support/sync-state';
 
 const TOKEN = 'sync-e2e-token';
 
@@ -77,11 +77,14 @@ async function converge(h: Harness): Promise<void> {
   throw new Error('The sync did not converge within 60 rounds');
 }
 
-/** Remote writes that changed state so far: 2xx answers, and lost replies whose handler answered 2xx (the emulators' write logs). */
+/**
+ * Remote changes made so far: writes answered 2xx, and lost replies whose handler answered 2xx (the emulators' write
+ * logs), with each membership an invite carried counted as a change of its own.
+ */
 function hostWrites(h: Harness): number {
   const emulators = h.host.emulators;
   if (!emulators) throw new Error('no emulators');
-  return appliedWrites(emulators.admin.writeLog, emulators.bitbucket.writeLog);
+  return appliedChanges(emulators.admin.writeLog, emulators.bitbucket.writeLog);
 }
 
 /** The organization the SCIM directory implies (see expectedState in test/support/sync-state.ts). */

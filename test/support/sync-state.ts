@@ -208,6 +208,20 @@ export function appliedWrites(...logs: readonly (readonly LoggedWrite[])[]): num
   return logs.reduce((sum, log) => sum + log.filter(isAppliedWrite).length, 0);
 }
 
+/**
+ * Remote changes made so far: each applied write is one, except that an invite carrying group memberships
+ * (`additionalGroups`, the Admin API's invite) made one more change per group it names.
+ */
+export function appliedChanges(...logs: readonly (readonly LoggedWrite[])[]): number {
+  return logs.reduce((sum, log) => sum + log.filter(isAppliedWrite).reduce((n, entry) => n + 1 + invitedGroups(entry), 0), 0);
+}
+
+function invitedGroups(entry: LoggedWrite): number {
+  if (entry.body === undefined || !entry.path.endsWith('/users/invite')) return 0;
+  const body = JSON.parse(entry.body) as { additionalGroups?: unknown };
+  return Array.isArray(body.additionalGroups) ? body.additionalGroups.length : 0;
+}
+
 /** Applied writes that repeat an earlier applied write exactly (same method, path and body), with the repeated ones. */
 export function repeatedWrites(...logs: readonly (readonly LoggedWrite[])[]): { count: number; examples: string[] } {
   const seen = new Map<string, number>();
