@@ -9,7 +9,9 @@ import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, DirectoryAccount, DirectoryGroup } from '../targets/ports';
 import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
+import { describeDifference, joinDifferences, unfinishedRepair } from './comparison';
 import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
+import { memberAccountLost } from './lost-members';
 import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
 import type { LinkDoc, SyncLinks } from './sync-links';
 
@@ -105,6 +107,8 @@ const CALLS_PER_USER = 16;
 const CALLS_PER_GROUP = 40;
 /** Run time a resource may take at most before the engine starts on it (several API calls at their latency). */
 const MILLIS_PER_RESOURCE = 30_000;
+/** What comparing a group the org created anew again may cost (its reads, role, a few members, link, audit). */
+const CALLS_PER_FOLLOW_UP = 20;
 
 const RETRY_BASE_MS = 60_000;
 const RETRY_MAX_MS = 6 * 3600_000;
@@ -137,6 +141,7 @@ export class SyncEngine {
     };
     this.enqueued = false;
     this.started = 0;
+    this.waiting.clear();
     if (!targets) {
       report.deferred = entries.length;
       return report;
@@ -171,6 +176,8 @@ export class SyncEngine {
   private enqueued = false;
   /** Resources this batch has started on (the budget may stop a batch only after its first). */
   private started = 0;
+  /** Groups of this batch waiting for member accounts the organization lost (their users are synced first): key -> count. */
+  private readonly waiting = new Map<string, number>();
 
   private quietMs(): number {
     return (this.deps.permissionQuietSeconds ?? 30) * 1000;
@@ -293,15 +300,17 @@ export class SyncEngine {
         report,
         async (change) => {
           const changed = await this.applyGroupChange(change, group, settings, admin);
-          if (changed) structural = true;
+          if (changed === true) structural = true;
           return changed;
         },
         link,
         group,
         async () => {
-          // A new group is planned again at once: with its id known, role and members follow in the same job.
+          // A group the org created (new, or anew after someone deleted it) is compared again at once: with its id
+          // known, role and members follow in the same job, when the budget allows; otherwise in the next job.
+          if (!budgetAllows(CALLS_PER_FOLLOW_UP, MILLIS_PER_RESOURCE)) return undefined;
           const refreshed = await this.deps.links.get(entry.key);
-          return refreshed?.orgGroupId && !link?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : [];
+          return refreshed?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : undefined;
         },
       );
       if (!group && link) structural = true;
@@ -349,22 +358,32 @@ export class SyncEngine {
     );
   }
 
-  /** Applies one resource's changes, records them, updates its link and acknowledges its outbox entry. */
+  /**
+   * Applies one resource's changes, records them, updates its link and acknowledges its outbox entry. `changes` is a
+   * comparison with the organization: a difference it finds on a resource Status calls synced is recorded before the
+   * repair starts, and the resource is called synced again only once every change of the repair was applied. A
+   * created group is compared again (`followUp`) so its role and members follow; when the budget leaves no room for
+   * that, its entry stays in the outbox and is handed back in `report.leftover` for the next job.
+   */
   private async applyResource(
     entry: SyncEntry,
     changes: readonly Change[],
     settings: EngineSettings,
-    report: { applied: number; remoteWrites: number; failed: number },
-    apply: (change: Change) => Promise<boolean | void>,
+    report: { applied: number; remoteWrites: number; failed: number; leftover: string[] },
+    apply: (change: Change) => Promise<boolean | void | 'waiting'>,
     link: LinkDoc | undefined,
     resource: StoredResource | undefined,
-    followUp?: () => Promise<Change[]>,
+    followUp?: () => Promise<Change[] | undefined>,
   ): Promise<void> {
     const display = resource ? String(resource.resource.userName ?? resource.resource.displayName ?? entry.key) : entry.key;
     const audit: EngineAuditEntry[] = [];
+    let comparedAt = this.now().toISOString();
+    let difference = describeDifference(changes);
     try {
+      if (difference !== undefined && !settings.dryRun && link?.state === 'synced') await this.noteDifference(entry.key, comparedAt, difference);
       let queue = [...changes];
-      for (let pass = 0; pass < 2 && queue.length > 0; pass += 1) {
+      let complete = true;
+      for (let pass = 0; queue.length > 0; pass += 1) {
         for (const change of queue) {
           if (change.kind === 'skip') {
             audit.push({ action: 'skip', resourceKey: entry.key, display, outcome: 'skipped', detail: change.reason });
@@ -374,30 +393,50 @@ export class SyncEngine {
             audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'planned' });
             continue;
           }
-          await apply(change);
+          if ((await apply(change)) === 'waiting') {
+            audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'skipped', detail: 'The account is gone from the organization: its user is synced first, then the group again' });
+            continue;
+          }
           if (isRemoteWrite(change)) report.remoteWrites += 1;
           report.applied += 1;
           audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'applied' });
         }
-        queue = settings.dryRun || !followUp ? [] : await followUp();
+        if (settings.dryRun || !queue.some((c) => c.kind === 'create-group')) break;
+        const next = pass === 0 && followUp ? await followUp() : undefined;
+        if (next === undefined) {
+          complete = false;
+          break;
+        }
+        comparedAt = this.now().toISOString();
+        difference = joinDifferences(difference, describeDifference(next));
+        queue = next;
       }
+      const waiting = this.waiting.get(entry.key) ?? 0;
+      const repaired = !settings.dryRun && complete && waiting === 0;
+      const comparison = { lastComparedAt: comparedAt, lastComparison: difference === undefined ? 'equal' : repaired ? 'repaired' : 'different', difference } as const;
       const current = await this.deps.links.get(entry.key);
       if (resource) {
         const skipped = changes.find((c) => c.kind === 'skip');
+        const unfinished = unfinishedRepair(complete, waiting);
         await this.deps.links.put({
           ...(current ?? { key: entry.key, attempts: 0 }),
           key: entry.key,
-          state: settings.dryRun ? 'pending' : skipped ? 'skipped' : 'synced',
+          state: !repaired ? 'pending' : skipped ? 'skipped' : 'synced',
           attempts: 0,
-          lastSyncedAt: this.now().toISOString(),
-          ...(skipped && skipped.kind === 'skip' ? { detail: skipped.reason } : {}),
+          lastError: undefined,
+          nextRetryAt: undefined,
+          ...(repaired ? { lastSyncedAt: this.now().toISOString() } : {}),
+          detail: skipped && skipped.kind === 'skip' ? skipped.reason : unfinished,
+          ...comparison,
         } as LinkDoc);
       } else if (current && !settings.dryRun) {
         // The link outlives the resource: the account stays recognisably the app's, so later group syncs
         // still remove it from the app's groups, and a reconcile never mistakes it for someone else's.
-        await this.deps.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString() });
+        await this.deps.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString(), ...comparison });
       }
-      await this.deps.store.acknowledge(entry.key, entry.version);
+      // A group whose role and members did not fit in this job keeps its entry and goes back to the queue.
+      if (complete) await this.deps.store.acknowledge(entry.key, entry.version);
+      else report.leftover.push(entry.key);
     } catch (error) {
       if (error instanceof TargetError && error.kind === 'rate-limited') {
         await this.deps.audit.record(audit);
@@ -409,18 +448,27 @@ export class SyncEngine {
       const retryable = error instanceof TargetError ? error.retryable : true;
       const delay = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
       audit.push({ action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip', resourceKey: entry.key, display, outcome: 'failed', detail: message });
+      // Read again: the changes applied before the failure may have linked an account or a group.
+      const current = (await this.deps.links.get(entry.key)) ?? link;
       await this.deps.links.put({
-        ...(link ?? { key: entry.key, attempts: 0 }),
+        ...(current ?? { key: entry.key, attempts: 0 }),
         key: entry.key,
         state: 'failed',
         attempts,
         lastError: message,
         ...(retryable ? { nextRetryAt: new Date(this.now().getTime() + delay).toISOString() } : {}),
+        ...(difference !== undefined ? { lastComparedAt: comparedAt, lastComparison: 'different', difference } : {}),
       } as LinkDoc);
       // A permanent failure is acknowledged so it does not loop; the admin's retry (or reconcile) enqueues it again.
       if (!retryable) await this.deps.store.acknowledge(entry.key, entry.version);
     }
     await this.deps.audit.record(audit);
+  }
+
+  /** Records, before the repair starts, that a resource Status called synced differs from the organization. */
+  private async noteDifference(key: string, comparedAt: string, difference: string): Promise<void> {
+    const current = await this.deps.links.get(key);
+    if (current) await this.deps.links.put({ ...current, state: 'pending', lastComparedAt: comparedAt, lastComparison: 'different', difference });
   }
 
   /**
@@ -470,8 +518,11 @@ export class SyncEngine {
     }
   }
 
-  /** Applies one group change; true when the set of app groups changed (permissions must follow). */
-  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean> {
+  /**
+   * Applies one group change; true when the set of app groups changed (permissions must follow), `waiting` when a
+   * member could not be added because the organization lost its account (the user is synced first).
+   */
+  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean | 'waiting'> {
     const key = change.key;
     const link = await this.deps.links.get(key);
     switch (change.kind) {
@@ -491,7 +542,14 @@ export class SyncEngine {
         await admin.assignGroupRole(change.orgGroupId, change.resourceId, change.roleId);
         return false;
       case 'add-member':
-        await admin.addMember(change.orgGroupId, change.accountId);
+        try {
+          await admin.addMember(change.orgGroupId, change.accountId);
+        } catch (error) {
+          if (!(error instanceof TargetError && error.kind === 'not-found') || !(await memberAccountLost(this.deps, key, change.accountId, admin))) throw error;
+          this.enqueued = true;
+          this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
+          return 'waiting';
+        }
         return false;
       case 'remove-member':
         await admin.removeMember(change.orgGroupId, change.accountId);
@@ -540,7 +598,11 @@ export class SyncEngine {
     const failed = result.failed ?? 0;
     report.failed += failed;
     const problem = result.interruptedBy ?? (failed > 0 ? new Error(`${failed} permission change(s) failed`) : undefined);
-    const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants } as LinkDoc;
+    // The run compared the grants with Bitbucket: any change it planned was a difference, repaired only when all succeeded.
+    const planned = result.audit.filter((e) => e.outcome !== 'skipped').length;
+    const lastComparison = planned === 0 && !problem ? 'equal' : problem || settings.dryRun ? 'different' : 'repaired';
+    const difference = planned > 0 ? `${planned} grant${planned === 1 ? '' : 's'} to change` : undefined;
+    const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants, lastComparedAt: this.now().toISOString(), lastComparison, difference } as LinkDoc;
     if (problem) {
       const attempts = (link?.attempts ?? 0) + 1;
       await this.deps.links.put({
@@ -552,7 +614,8 @@ export class SyncEngine {
         ...(result.interruptedBy ? { rateLimitedUntil: this.rateLimitEnd(result.interruptedBy) } : {}),
       });
     } else {
-      await this.deps.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      // In a dry run the differences stay: the grants are not called synced while they differ.
+      await this.deps.links.put({ ...base, state: lastComparison === 'different' ? 'pending' : 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
     }
     await this.deps.audit.record(result.audit);
     if (result.interruptedBy) throw result.interruptedBy;
