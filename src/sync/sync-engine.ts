@@ -109,6 +109,8 @@ const CALLS_PER_GROUP = 40;
 const MILLIS_PER_RESOURCE = 30_000;
 /** What comparing a group the org created anew again may cost (its reads, role, a few members, link, audit). */
 const CALLS_PER_FOLLOW_UP = 20;
+/** What asking the circuit breaker costs (the user count, its lease, state and audit entry). */
+const CALLS_TO_ADMIT = 8;
 
 const RETRY_BASE_MS = 60_000;
 const RETRY_MAX_MS = 6 * 3600_000;
@@ -256,13 +258,20 @@ export class SyncEngine {
         ),
       );
     }
-    const allowed = await this.admitDeprovisioning(planned);
-    for (const entry of entries) {
+    const allowed = new Set<string>();
+    let admittedTo = 0;
+    for (const [index, entry] of entries.entries()) {
       // The rest stays in the outbox for the next job when this invocation could not finish another user.
       // Every job finishes at least one resource, so a job whose shared reads took most of the budget still progresses.
       if (this.started > 0 && !budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
+      }
+      // Deactivations go to the circuit breaker only for the users this job will surely start: one the budget left
+      // over would otherwise count against the breaker's limit again in the job that takes it up.
+      if (index >= admittedTo) {
+        admittedTo = index + this.usersTheBudgetHolds(entries.length - index);
+        for (const key of await this.admitDeprovisioning(new Map(entries.slice(index, admittedTo).map((e) => [e.key, planned.get(e.key) ?? []])))) allowed.add(key);
       }
       this.started += 1;
       const changes = planned.get(entry.key) ?? [];
@@ -277,6 +286,13 @@ export class SyncEngine {
       await this.applyResource(entry, changes, settings, report, async (change) => this.applyUserChange(change, user, settings, admin), links.get(entry.key), user);
       if (!settings.dryRun && user && user.resource.active !== false) await this.trackRevokedAccess(entry.key, true, settings);
     }
+  }
+
+  /** How many more users, up to `max`, this job will surely start: each starts only while CALLS_PER_USER are left. */
+  private usersTheBudgetHolds(max: number): number {
+    let count = 1;
+    while (count < max && budgetAllows(CALLS_TO_ADMIT + (count + 1) * CALLS_PER_USER, (count + 1) * MILLIS_PER_RESOURCE)) count += 1;
+    return count;
   }
 
   private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: string[] }): Promise<boolean> {

@@ -4,7 +4,8 @@
  * (its entry is handed back, never dropped); a member whose account the org lost makes the group wait for the user's
  * re-invite, which asks for the group again; the grants of the recreated group are written again. Each resource
  * records when it was last compared with the organization and what that found, and is not called synced while a
- * difference is not repaired. Runs the engine as composed for Forge over the in-process emulators.
+ * difference is not repaired. Users a job's budget leaves over are picked up by the next job without counting twice
+ * against the circuit breaker. Runs the engine as composed for Forge over the in-process emulators.
  */
 import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
 import { slugifyGroupName } from '../../emulators';
@@ -191,5 +192,23 @@ describe('sync engine: restoring what the organization lost', () => {
     expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'failed', lastComparison: 'different', difference: '1 member missing', lastError: expect.stringContaining('404') });
     expect(await sync.links.get(`User.${userIds[1]}`)).toMatchObject({ state: 'synced', accountId: grace.accountId });
     expect(await pending()).toEqual([]);
+  });
+
+  it('counts with the circuit breaker only the deactivations a job starts: users the budget leaves over are counted once, by the job that takes them', async () => {
+    for (const id of userIds) {
+      const stored = await store.get('User', id);
+      if (!stored) throw new Error('no user');
+      await store.replace('User', id, { ...stored.resource, active: false }, undefined);
+    }
+    const entries = (await pending()).filter((e) => e.key.startsWith('User.'));
+    expect(entries).toHaveLength(3);
+    const counted = async (): Promise<number> => (await sync.breaker.state()).recent.reduce((sum, bucket) => sum + bucket.count, 0);
+    const report = await withinBudget({ calls: 30, millis: 60_000 }, () => fixture.clock.ms, () => sync.engine.process(entries));
+    expect(report.leftover.length).toBeGreaterThan(0);
+    expect(await counted()).toBe(entries.length - report.leftover.length);
+    await store.enqueue(report.leftover);
+    await runUntilIdle();
+    expect(await counted()).toBe(3);
+    expect(orgGroup()?.members.size).toBe(0);
   });
 });
