@@ -494,6 +494,9 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
           ...(link.detail ? { detail: link.detail } : {}),
           ...(link.nextRetryAt ? { nextRetryAt: link.nextRetryAt } : {}),
           ...(kind === 'User' && resource?.active === false ? { deactivated: true } : {}),
+          ...(link.lastComparedAt ? { lastComparedAt: link.lastComparedAt } : {}),
+          ...(link.lastComparison ? { lastComparison: link.lastComparison } : {}),
+          ...(link.difference ? { difference: link.difference } : {}),
         };
       });
       return page.cursor ? { items, cursor: sealAdminCursor(signer, 'sync/items', state, page.cursor) } : { items };

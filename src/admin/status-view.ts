@@ -22,5 +22,7 @@ export function permissionsView(permissions: LinkDoc | undefined): SyncStatusVie
     ...(permissions.lastSyncedAt ? { lastSyncedAt: permissions.lastSyncedAt } : {}),
     ...(permissions.lastError ? { lastError: permissions.lastError } : {}),
     grants: Object.values(permissions.grants ?? {}).reduce((sum, groups) => sum + Object.keys(groups).length, 0),
+    ...(permissions.lastComparedAt ? { lastComparedAt: permissions.lastComparedAt } : {}),
+    ...(permissions.lastComparison ? { lastComparison: permissions.lastComparison } : {}),
   };
 }

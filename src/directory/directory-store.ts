@@ -112,6 +112,9 @@ export interface DirectoryStore {
   pendingChanges(limit: number, cursor?: string, after?: string): Promise<{ entries: PendingChange[]; cursor?: string }>;
   /** Removes an outbox entry if it still has `version`; false when a newer change re-enqueued the resource. */
   acknowledge(resourceKey: string, version: number): Promise<boolean>;
-  /** Enqueues resources for the sync engine outside a SCIM write (reconcile, a dependency, an admin retry). */
+  /**
+   * Enqueues resources for the sync engine outside a SCIM write (reconcile, a dependency, an admin retry), under a
+   * version of this call's own: a job acknowledging an earlier entry of the same resource leaves this one pending.
+   */
   enqueue(resourceKeys: readonly string[]): Promise<void>;
 }

@@ -7,6 +7,7 @@
 import type { AuthFailureSummary } from '../auth/auth-failures';
 import type { AuditEntry, AuditExport, AuditOutcome } from '../sync/audit-log';
 import type { BreakerState } from '../sync/circuit-breaker';
+import type { ComparisonResult } from '../sync/comparison';
 import type { CredentialsView, CredentialWarning } from '../sync/credentials';
 import type { SettingsError, SyncSettings, UsernameTransform } from '../sync/settings';
 import type { SyncState } from '../sync/sync-links';
@@ -207,7 +208,15 @@ export interface SyncStatusView {
   /** IdP users and groups by sync state (the Permissions resource is in `permissions`, not here). */
   readonly counts: Readonly<Record<SyncState, number>>;
   /** Bitbucket permission sync, one resource for every grant; absent until it first ran. */
-  readonly permissions?: { readonly state: SyncState; readonly lastSyncedAt?: string; readonly lastError?: string; readonly grants: number };
+  readonly permissions?: {
+    readonly state: SyncState;
+    readonly lastSyncedAt?: string;
+    readonly lastError?: string;
+    readonly grants: number;
+    /** When permission sync last compared the grants with Bitbucket, and what it found. */
+    readonly lastComparedAt?: string;
+    readonly lastComparison?: ComparisonResult;
+  };
   /** States whose count stopped at the counting limit (the resolver's time budget): their count is a lower bound. */
   readonly countsAtLeast: readonly SyncState[];
   /** True when the queue was too deep to count in one call: queueDepth is then a lower bound. */
@@ -236,6 +245,11 @@ export interface SyncItemView {
   readonly nextRetryAt?: string;
   /** A user the IdP deactivated (`active: false`): synced means its access was taken away. */
   readonly deactivated?: boolean;
+  /** When the sync last compared the resource with the organization, and what it found (never `synced` while `different`). */
+  readonly lastComparedAt?: string;
+  readonly lastComparison?: ComparisonResult;
+  /** The difference that comparison found, in words. */
+  readonly difference?: string;
 }
 
 /** A page of items. */

@@ -11,7 +11,7 @@
  * - scim-roster: per collection, an index record and shards of at most SHARD_CAPACITY ids in insertion
  *   order, so `startIndex` paging reads one index, at most two shards and the page's records.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { Filter as KvsFilter, FilterConditions, WhereConditions } from '@forge/kvs';
 import type { kvs as ForgeKvsInstance } from '@forge/kvs';
 import {
@@ -543,12 +543,16 @@ export class KvsDirectoryStore implements DirectoryStore {
   }
 
   async enqueue(resourceKeys: readonly string[]): Promise<void> {
+    // A version of its own, random and negative (a 32-bit integer, as the entity declares, never a resource's): a job
+    // that holds an earlier entry of the key and acknowledges it must leave this newer request pending (a user's
+    // re-invite asks for its groups again while a reconcile's job on one of them runs).
+    const version = -randomInt(1, 2 ** 31);
     for (const batch of chunk([...new Set(resourceKeys)], MAX_BATCH)) {
       let tx = this.kvs.transact();
       for (const resourceKey of batch) {
         tx = tx.set<Record<string, unknown>>(
           resourceKey,
-          { resourceKey, version: 0, enqueuedAt: this.now().toISOString() },
+          { resourceKey, version, enqueuedAt: this.now().toISOString() },
           { entityName: OUTBOX_ENTITY },
         );
       }

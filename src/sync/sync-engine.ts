@@ -11,7 +11,9 @@ import { TargetError } from '../targets/ports';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { budgetAllows } from './call-budget';
 import { JobLinkCache } from './job-link-cache';
+import { describeDifference, joinDifferences, unfinishedRepair } from './comparison';
 import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
+import { memberAccountLost } from './lost-members';
 import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
 import type { LinkDoc, SyncLinks } from './sync-links';
 
@@ -107,6 +109,10 @@ const CALLS_PER_USER = 16;
 const CALLS_PER_GROUP = 40;
 /** Run time a resource may take at most before the engine starts on it (several API calls at their latency). */
 const MILLIS_PER_RESOURCE = 30_000;
+/** What comparing a group the org created anew again may cost (its reads, role, a few members, link, audit). */
+const CALLS_PER_FOLLOW_UP = 20;
+/** What asking the circuit breaker costs (the user count, its lease, state and audit entry). */
+const CALLS_TO_ADMIT = 8;
 
 const RETRY_BASE_MS = 60_000;
 const RETRY_MAX_MS = 6 * 3600_000;
@@ -122,6 +128,8 @@ interface BatchState {
   /** Resources this batch has started on (the budget may stop a batch only after its first). */
   started: number;
   readonly links: JobLinkCache;
+  /** Groups of this batch waiting for member accounts the organization lost (their users are synced first): key -> count. */
+  readonly waiting: Map<string, number>;
 }
 
 /** Runs batches of sync work. */
@@ -134,7 +142,7 @@ export class SyncEngine {
 
   /** Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions. */
   async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
-    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links) }, () => this.processBatch(entries));
+    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map() }, () => this.processBatch(entries));
   }
 
   private async processBatch(entries: readonly SyncEntry[]): Promise<BatchReport> {
@@ -186,7 +194,7 @@ export class SyncEngine {
 
   /** The running batch's state; outside a batch (appGroups for a preview), a fresh one that nothing keeps. */
   private get state(): BatchState {
-    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links) };
+    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map() };
   }
 
   /** The running batch's link cache (src/sync/job-link-cache.ts). */
@@ -271,13 +279,20 @@ export class SyncEngine {
         ),
       );
     }
-    const allowed = await this.admitDeprovisioning(planned);
-    for (const entry of entries) {
+    const allowed = new Set<string>();
+    let admittedTo = 0;
+    for (const [index, entry] of entries.entries()) {
       // The rest stays in the outbox for the next job when this invocation could not finish another user.
       // Every job finishes at least one resource, so a job whose shared reads took most of the budget still progresses.
       if (this.state.started > 0 && !budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
+      }
+      // Deactivations go to the circuit breaker only for the users this job will surely start: one the budget left
+      // over would otherwise count against the breaker's limit again in the job that takes it up.
+      if (index >= admittedTo) {
+        admittedTo = index + this.usersTheBudgetHolds(entries.length - index);
+        for (const key of await this.admitDeprovisioning(new Map(entries.slice(index, admittedTo).map((e) => [e.key, planned.get(e.key) ?? []])))) allowed.add(key);
       }
       this.state.started += 1;
       const changes = planned.get(entry.key) ?? [];
@@ -292,6 +307,13 @@ export class SyncEngine {
       await this.applyResource(entry, changes, settings, report, async (change) => this.applyUserChange(change, user, settings, admin), links.get(entry.key), user);
       if (!settings.dryRun && user && user.resource.active !== false) await this.trackRevokedAccess(entry.key, true, settings);
     }
+  }
+
+  /** How many more users, up to `max`, this job will surely start: each starts only while CALLS_PER_USER are left. */
+  private usersTheBudgetHolds(max: number): number {
+    let count = 1;
+    while (count < max && budgetAllows(CALLS_TO_ADMIT + (count + 1) * CALLS_PER_USER, (count + 1) * MILLIS_PER_RESOURCE)) count += 1;
+    return count;
   }
 
   private async syncGroups(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: { applied: number; remoteWrites: number; failed: number; deferred: number; leftover: string[] }): Promise<boolean> {
@@ -315,15 +337,17 @@ export class SyncEngine {
         report,
         async (change) => {
           const changed = await this.applyGroupChange(change, group, settings, admin);
-          if (changed) structural = true;
+          if (changed === true) structural = true;
           return changed;
         },
         link,
         group,
         async () => {
-          // A new group is planned again at once: with its id known, role and members follow in the same job.
+          // A group the org created (new, or anew after someone deleted it) is compared again at once: with its id
+          // known, role and members follow in the same job, when the budget allows; otherwise in the next job.
+          if (!budgetAllows(CALLS_PER_FOLLOW_UP, MILLIS_PER_RESOURCE)) return undefined;
           const refreshed = await this.links.get(entry.key);
-          return refreshed?.orgGroupId && !link?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : [];
+          return refreshed?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : undefined;
         },
       );
       if (!group && link) structural = true;
@@ -372,22 +396,32 @@ export class SyncEngine {
     );
   }
 
-  /** Applies one resource's changes, records them, updates its link and acknowledges its outbox entry. */
+  /**
+   * Applies one resource's changes, records them, updates its link and acknowledges its outbox entry. `changes` is a
+   * comparison with the organization: a difference it finds on a resource Status calls synced is recorded before the
+   * repair starts, and the resource is called synced again only once every change of the repair was applied. A
+   * created group is compared again (`followUp`) so its role and members follow; when the budget leaves no room for
+   * that, its entry stays in the outbox and is handed back in `report.leftover` for the next job.
+   */
   private async applyResource(
     entry: SyncEntry,
     changes: readonly Change[],
     settings: EngineSettings,
-    report: { applied: number; remoteWrites: number; failed: number },
-    apply: (change: Change) => Promise<boolean | void>,
+    report: { applied: number; remoteWrites: number; failed: number; leftover: string[] },
+    apply: (change: Change) => Promise<boolean | void | 'waiting'>,
     link: LinkDoc | undefined,
     resource: StoredResource | undefined,
-    followUp?: () => Promise<Change[]>,
+    followUp?: () => Promise<Change[] | undefined>,
   ): Promise<void> {
     const display = resource ? String(resource.resource.userName ?? resource.resource.displayName ?? entry.key) : entry.key;
     const audit: EngineAuditEntry[] = [];
+    let comparedAt = this.now().toISOString();
+    let difference = describeDifference(changes);
     try {
+      if (difference !== undefined && !settings.dryRun && link?.state === 'synced') await this.noteDifference(entry.key, comparedAt, difference);
       let queue = [...changes];
-      for (let pass = 0; pass < 2 && queue.length > 0; pass += 1) {
+      let complete = true;
+      for (let pass = 0; queue.length > 0; pass += 1) {
         for (const change of queue) {
           if (change.kind === 'skip') {
             audit.push({ action: 'skip', resourceKey: entry.key, display, outcome: 'skipped', detail: change.reason });
@@ -397,30 +431,51 @@ export class SyncEngine {
             audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'planned' });
             continue;
           }
-          await apply(change);
+          if ((await apply(change)) === 'waiting') {
+            audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'skipped', detail: 'The account is gone from the organization: its user is synced first, then the group again' });
+            continue;
+          }
           if (isRemoteWrite(change)) report.remoteWrites += 1;
           report.applied += 1;
           audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'applied' });
         }
-        queue = settings.dryRun || !followUp ? [] : await followUp();
+        if (settings.dryRun || !queue.some((c) => c.kind === 'create-group')) break;
+        const next = pass === 0 && followUp ? await followUp() : undefined;
+        if (next === undefined) {
+          complete = false;
+          break;
+        }
+        comparedAt = this.now().toISOString();
+        difference = joinDifferences(difference, describeDifference(next));
+        queue = next;
       }
+      const waiting = this.state.waiting.get(entry.key) ?? 0;
+      const repaired = !settings.dryRun && complete && waiting === 0;
+      const comparison = { lastComparedAt: comparedAt, lastComparison: difference === undefined ? 'equal' : repaired ? 'repaired' : 'different', difference } as const;
       const current = await this.links.get(entry.key);
       if (resource) {
         const skipped = changes.find((c) => c.kind === 'skip');
+        const unfinished = unfinishedRepair(complete, waiting);
         await this.links.put({
           ...(current ?? { key: entry.key, attempts: 0 }),
           key: entry.key,
-          state: settings.dryRun ? 'pending' : skipped ? 'skipped' : 'synced',
+          state: !repaired ? 'pending' : skipped ? 'skipped' : 'synced',
           attempts: 0,
-          lastSyncedAt: this.now().toISOString(),
-          ...(skipped && skipped.kind === 'skip' ? { detail: skipped.reason } : {}),
+          lastError: undefined,
+          nextRetryAt: undefined,
+          ...(repaired ? { lastSyncedAt: this.now().toISOString() } : {}),
+          detail: skipped && skipped.kind === 'skip' ? skipped.reason : unfinished,
+          awaitingMembers: waiting > 0 ? waiting : undefined,
+          ...comparison,
         } as LinkDoc);
       } else if (current && !settings.dryRun) {
         // The link outlives the resource: the account stays recognisably the app's, so later group syncs
         // still remove it from the app's groups, and a reconcile never mistakes it for someone else's.
-        await this.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString() });
+        await this.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString(), ...comparison });
       }
-      await this.deps.store.acknowledge(entry.key, entry.version);
+      // A group whose role and members did not fit in this job keeps its entry and goes back to the queue.
+      if (complete) await this.deps.store.acknowledge(entry.key, entry.version);
+      else report.leftover.push(entry.key);
     } catch (error) {
       if (error instanceof TargetError && error.kind === 'rate-limited') {
         await this.deps.audit.record(audit);
@@ -432,18 +487,27 @@ export class SyncEngine {
       const retryable = error instanceof TargetError ? error.retryable : true;
       const delay = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
       audit.push({ action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip', resourceKey: entry.key, display, outcome: 'failed', detail: message });
+      // Read again: the changes applied before the failure may have linked an account or a group.
+      const current = (await this.links.get(entry.key)) ?? link;
       await this.links.put({
-        ...(link ?? { key: entry.key, attempts: 0 }),
+        ...(current ?? { key: entry.key, attempts: 0 }),
         key: entry.key,
         state: 'failed',
         attempts,
         lastError: message,
         ...(retryable ? { nextRetryAt: new Date(this.now().getTime() + delay).toISOString() } : {}),
+        ...(difference !== undefined ? { lastComparedAt: comparedAt, lastComparison: 'different', difference } : {}),
       } as LinkDoc);
       // A permanent failure is acknowledged so it does not loop; the admin's retry (or reconcile) enqueues it again.
       if (!retryable) await this.deps.store.acknowledge(entry.key, entry.version);
     }
     await this.deps.audit.record(audit);
+  }
+
+  /** Records, before the repair starts, that a resource Status called synced differs from the organization. */
+  private async noteDifference(key: string, comparedAt: string, difference: string): Promise<void> {
+    const current = await this.links.get(key);
+    if (current) await this.links.put({ ...current, state: 'pending', lastComparedAt: comparedAt, lastComparison: 'different', difference });
   }
 
   /**
@@ -470,11 +534,20 @@ export class SyncEngine {
         // group and a re-plan of each); groups not made yet, or whose assignment failed, sync the member themselves.
         const groups = await this.appGroupsOfUser(key.slice('User.'.length));
         const linked = groups.filter((g) => g.orgGroupId !== undefined);
-        const [outcome] = await admin.inviteUsers([change.email], { resourceId: settings.workspaceResourceId, roleId: settings.bitbucketRoleId, groupIds: linked.map((g) => g.orgGroupId ?? '') });
+        const invite = (groupIds: readonly string[]) => admin.inviteUsers([change.email], { resourceId: settings.workspaceResourceId, roleId: settings.bitbucketRoleId, groupIds });
+        const [outcome] = await invite(linked.map((g) => g.orgGroupId ?? '')).catch(async (error: unknown) => {
+          // The Admin API refuses the whole invite when a named group is gone (404; the organization lost it): the user
+          // is invited alone and every group syncs the member itself, re-creating what was lost.
+          if (!(error instanceof TargetError && error.kind === 'not-found') || linked.length === 0) throw error;
+          linked.length = 0;
+          return invite([]);
+        });
         if (!outcome?.accountId) throw new TargetError('conflict', outcome?.error ?? `Inviting ${change.email} returned no account`);
         await this.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: outcome.accountId, email: change.email } as LinkDoc);
         const failed = new Set(outcome.failedGroupIds);
-        await this.enqueueGroups(groups.filter((g) => g.orgGroupId === undefined || failed.has(g.orgGroupId)).map((g) => g.key));
+        if (linked.length === 0) for (const g of groups) if (g.orgGroupId !== undefined) failed.add(g.orgGroupId);
+        // A group waiting for this user's lost account is compared again, to find the repair done.
+        await this.enqueueGroups(groups.filter((g) => g.orgGroupId === undefined || failed.has(g.orgGroupId) || g.awaiting).map((g) => g.key));
         return;
       }
       case 'link-user':
@@ -498,8 +571,11 @@ export class SyncEngine {
     }
   }
 
-  /** Applies one group change; true when the set of app groups changed (permissions must follow). */
-  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean> {
+  /**
+   * Applies one group change; true when the set of app groups changed (permissions must follow), `waiting` when a
+   * member could not be added because the organization lost its account (the user is synced first).
+   */
+  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean | 'waiting'> {
     const key = change.key;
     const link = await this.links.get(key);
     switch (change.kind) {
@@ -519,7 +595,14 @@ export class SyncEngine {
         await admin.assignGroupRole(change.orgGroupId, change.resourceId, change.roleId);
         return false;
       case 'add-member':
-        await admin.addMember(change.orgGroupId, change.accountId);
+        try {
+          await admin.addMember(change.orgGroupId, change.accountId);
+        } catch (error) {
+          if (!(error instanceof TargetError && error.kind === 'not-found') || !(await memberAccountLost(this.deps, key, change.accountId, admin))) throw error;
+          this.state.enqueued = true;
+          this.state.waiting.set(key, (this.state.waiting.get(key) ?? 0) + 1);
+          return 'waiting';
+        }
         return false;
       case 'remove-member':
         await admin.removeMember(change.orgGroupId, change.accountId);
@@ -568,7 +651,11 @@ export class SyncEngine {
     const failed = result.failed ?? 0;
     report.failed += failed;
     const problem = result.interruptedBy ?? (failed > 0 ? new Error(`${failed} permission change(s) failed`) : undefined);
-    const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants } as LinkDoc;
+    // The run compared the grants with Bitbucket: any change it planned was a difference, repaired only when all succeeded.
+    const planned = result.audit.filter((e) => e.outcome !== 'skipped').length;
+    const lastComparison = planned === 0 && !problem ? 'equal' : problem || settings.dryRun ? 'different' : 'repaired';
+    const difference = planned > 0 ? `${planned} grant${planned === 1 ? '' : 's'} to change` : undefined;
+    const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants, lastComparedAt: this.now().toISOString(), lastComparison, difference } as LinkDoc;
     if (problem) {
       const attempts = (link?.attempts ?? 0) + 1;
       await this.links.put({
@@ -580,7 +667,8 @@ export class SyncEngine {
         ...(result.interruptedBy ? { rateLimitedUntil: this.rateLimitEnd(result.interruptedBy) } : {}),
       });
     } else {
-      await this.links.put({ ...base, state: 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      // In a dry run the differences stay: the grants are not called synced while they differ.
+      await this.links.put({ ...base, state: lastComparison === 'different' ? 'pending' : 'synced', lastSyncedAt: this.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
     }
     await this.deps.audit.record(result.audit);
     if (result.interruptedBy) throw result.interruptedBy;
@@ -618,13 +706,14 @@ export class SyncEngine {
     this.state.enqueued = true;
   }
 
-  /** The user's SCIM groups (outbox keys) with their org group ids where the group exists in the org. */
-  private async appGroupsOfUser(userId: string): Promise<{ key: string; orgGroupId?: string }[]> {
+  /** The user's SCIM groups (outbox keys) with their org group ids where the group exists in the org, and whether each waits for a lost member account. */
+  private async appGroupsOfUser(userId: string): Promise<{ key: string; orgGroupId?: string; awaiting: boolean }[]> {
     const keys = (await this.deps.store.groupsOf(userId)).map((g) => `Group.${g}`);
     const links = await this.links.othersMany(keys);
     return keys.map((key) => {
-      const orgGroupId = links.get(key)?.orgGroupId;
-      return orgGroupId === undefined ? { key } : { key, orgGroupId };
+      const link = links.get(key);
+      const awaiting = (link?.awaitingMembers ?? 0) > 0;
+      return link?.orgGroupId === undefined ? { key, awaiting } : { key, orgGroupId: link.orgGroupId, awaiting };
     });
   }
 }

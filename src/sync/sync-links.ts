@@ -5,6 +5,7 @@
  * a batch read.
  */
 import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ComparisonResult } from './comparison';
 
 /** Sync status of one resource. */
 export type SyncState = 'pending' | 'synced' | 'failed' | 'skipped';
@@ -35,6 +36,14 @@ export interface LinkDoc {
   readonly rateLimitedUntil?: string;
   /** The user is deactivated with `revoke-access`: its app-group memberships were taken away and come back on reactivation. */
   readonly revoked?: boolean;
+  /** When the engine last compared the resource with the organization (ISO 8601). */
+  readonly lastComparedAt?: string;
+  /** What that comparison found (src/sync/comparison.ts): the state is never `synced` while this is `different`. */
+  readonly lastComparison?: ComparisonResult;
+  /** The difference it found, in words; absent when it found none. */
+  readonly difference?: string;
+  /** Group links: members whose accounts the organization lost, waited for while their users are re-invited. */
+  readonly awaitingMembers?: number;
 }
 
 interface LinkRecord {

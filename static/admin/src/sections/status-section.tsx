@@ -1,7 +1,8 @@
 /**
  * Status: the sync's queue depth and a progress bar while it runs, the last sync and reconcile, counts by state,
- * the resources in each state (failed ones with their error and a retry button), "sync now", and an activity
- * chart over the last day. The section refreshes itself while it is open.
+ * the resources in each state (failed ones with their error and a retry button, each with when it was last compared
+ * with the organization and what that found), "sync now", and an activity chart over the last day. The section
+ * refreshes itself while it is open.
  */
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
@@ -28,6 +29,20 @@ const STATES = ['failed', 'pending', 'skipped', 'synced'] as const satisfies rea
 const _everyStateListed: [Exclude<SyncState, (typeof STATES)[number]>] extends [never] ? true : false = true;
 
 const STATE_APPEARANCE = { failed: 'removed', pending: 'inprogress', skipped: 'moved', synced: 'success' } as const;
+
+/** What the last comparison with the organization found, in words. */
+const COMPARISON_WORDS = { equal: 'no difference', different: 'difference found', repaired: 'difference repaired' } as const;
+
+/** When a resource was last compared with the organization and what that found ("2 minutes ago: difference repaired"). */
+function LastComparison({ item }: { readonly item: SyncItemView }): ReactNode {
+  if (!item.lastComparedAt) return <span>not compared yet</span>;
+  return (
+    <span title={formatTime(item.lastComparedAt)} data-testid="status-item-comparison">
+      {formatAgo(item.lastComparedAt)}: {item.lastComparison ? COMPARISON_WORDS[item.lastComparison] : '—'}
+      {item.difference ? <span style={{ display: 'block', fontSize: 12 }}>{item.difference}</span> : null}
+    </span>
+  );
+}
 
 const POLL_IDLE_MS = 5000;
 const POLL_RUNNING_MS = 1500;
@@ -168,7 +183,11 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
         <Stat
           label="Bitbucket permissions"
           value={<span data-testid="status-permissions">{view.permissions ? `${view.permissions.state}, ${view.permissions.grants} grant${view.permissions.grants === 1 ? '' : 's'}` : 'not run yet'}</span>}
-          {...(view.permissions?.lastError ? { detail: view.permissions.lastError } : {})}
+          {...(view.permissions?.lastError
+            ? { detail: view.permissions.lastError }
+            : view.permissions?.lastComparedAt
+              ? { detail: `Last compared with Bitbucket ${formatTime(view.permissions.lastComparedAt)}: ${view.permissions.lastComparison ? COMPARISON_WORDS[view.permissions.lastComparison] : '—'}` }
+              : {})}
         />
         <Stat label="Last sync" value={formatAgo(view.lastSyncAt)} detail={formatTime(view.lastSyncAt)} />
         <Stat label="Last reconcile" value={formatAgo(view.lastReconcileAt)} detail={formatTime(view.lastReconcileAt)} />
@@ -254,6 +273,7 @@ function ItemsList({ state, version, onRetried }: { readonly state: SyncState; r
                   { key: 'name', content: 'Name' },
                   { key: 'state', content: 'State' },
                   { key: 'detail', content: 'Detail' },
+                  { key: 'compared', content: 'Last compared with the organization' },
                   { key: 'attempts', content: 'Attempts' },
                   { key: 'actions', content: <VisuallyHidden>Actions</VisuallyHidden> },
                 ],
@@ -281,6 +301,7 @@ function ItemsList({ state, version, onRetried }: { readonly state: SyncState; r
                       </span>
                     ),
                   },
+                  { key: 'compared', content: <LastComparison item={item} /> },
                   { key: 'attempts', content: item.attempts },
                   {
                     key: 'actions',
