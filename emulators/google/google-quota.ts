@@ -33,6 +33,11 @@ export class GoogleQuota {
     this.injected.push({ reason, remaining: count, after: this.calls + after });
   }
 
+  /** Drops every injected refusal still waiting. */
+  clearInjected(): void {
+    this.injected = [];
+  }
+
   /** Counts one call of `subject`; the reason it is refused, or undefined when it may run. */
   take(subject: string, _now: number): QuotaReason | undefined {
     const rule = this.injected.find((r) => r.remaining > 0 && this.calls >= r.after);
