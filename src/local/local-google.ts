@@ -42,18 +42,22 @@ export interface LocalPullOptions {
   readonly emulated?: { readonly emulator: GoogleWorkspaceEmulator; readonly keyFile: ServiceAccountKeyFile; readonly url: string };
   /** How often the schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
   readonly tickMs: number;
+  /** The longest delay a pushed pull event may have (a test's fast resume after a failure); default Forge's 900 s. */
+  readonly maxDelaySeconds?: number;
 }
 
 /** The pull of a local host, its consumer registered and its schedule running. */
 export function startLocalPull(options: LocalPullOptions): { readonly pull: PullParts; stop(): void } {
   const { runtime, emulated } = options;
   const base = emulated ? `${emulated.url}${GOOGLE_PREFIX}` : undefined;
+  const queue = pullQueue(runtime.queue(PULL_QUEUE_KEY));
+  const cap = options.maxDelaySeconds;
   const pull = createPull({
     kvs: options.kvs,
     store: options.app.store,
     fetch: runtime.remote((url, init) => fetch(url, init)),
     clock: options.clock,
-    queue: pullQueue(runtime.queue(PULL_QUEUE_KEY)),
+    queue: cap === undefined ? queue : (delaySeconds) => queue(Math.min(cap, delaySeconds)),
     breaker: options.sync.breaker,
     syncSettings: () => options.sync.settings.get(),
     afterWrites: () => options.sync.dispatcher.kick(),

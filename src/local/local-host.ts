@@ -121,6 +121,8 @@ export interface LocalHostOptions {
   readonly googleSeed?: GoogleSeedOptions;
   /** How often the pull's schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
   readonly pullTickMs?: number;
+  /** Test switch: the longest a pull waits before resuming after a failure (default: what the pull asks, up to Forge's 900 s). */
+  readonly pullRetryDelaySeconds?: number;
 }
 
 /** A running local host. */
@@ -430,7 +432,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
   if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket`, state: `${url}${STATE_PATH}` };
-  const localPull = startLocalPull({ kvs, runtime, app, sync, clock: options.targetClock ?? runtime.appClock, ...(google ? { emulated: { ...google, url } } : {}), tickMs: options.pullTickMs ?? 300_000 });
+  const localPull = startLocalPull({ kvs, runtime, app, sync, clock: options.targetClock ?? runtime.appClock, ...(google ? { emulated: { ...google, url } } : {}), tickMs: options.pullTickMs ?? 300_000, ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}) });
   late.pull = localPull.pull;
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
   const reconcile = makeReconcile(() => queue);

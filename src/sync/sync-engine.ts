@@ -220,8 +220,8 @@ export class SyncEngine {
     }
     const lookup = new Set<string>();
     for (const id of ids) {
-      const email = desiredEmail.get(id) ?? links.get(`User.${id}`)?.email;
-      if (email) lookup.add(lower(email));
+      // The linked email too: a user renamed at the source whose new email has no account keeps its linked one.
+      for (const email of [desiredEmail.get(id), links.get(`User.${id}`)?.email]) if (email) lookup.add(lower(email));
     }
     const accounts = new Map<string, DirectoryAccount>();
     for (const account of await admin.findAccountsByEmail([...lookup])) accounts.set(lower(account.email), account);
