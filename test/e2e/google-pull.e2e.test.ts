@@ -247,7 +247,7 @@ describe('Google Workspace as the directory source', () => {
     expect(confirmed.heldDeactivations).toBe(0);
     expect(confirmed.changes.usersDeactivated).toBe(held.heldDeactivations);
     await organizationMatches(h, accounts);
-  });
+  }, 240_000);
 
   it('switches from SCIM by email, and a pull that fails part-way deactivates no one, shows why, and resumes', async () => {
     started = await startInProcessHost({ bearerToken: TOKEN, googleSeed: { users: 120, groups: 12 }, pullTickMs: 0, pullRetryDelaySeconds: 1 });
@@ -321,5 +321,5 @@ describe('Google Workspace as the directory source', () => {
     expect(afterQuota.changes.usersDeactivated).toBe(1);
     expect((await directoryFromStore(h.host.app.store)).users.find((u) => u.userName === seededUserEmail(8))?.active).toBe(false);
     await organizationMatches(h, accounts);
-  });
+  }, 120_000);
 });
