@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import { bearerMatches, generateEmulatorKey } from './emulator-access';
 import type { Emulator } from './emulator-types';
-import { ADMIN_PREFIX, BITBUCKET_PREFIX, createEmulatorRouter, listenOn } from './http';
+import { GoogleWorkspaceEmulator, type ServiceAccountKeyFile } from './google/google-emulator';
+import { ADMIN_PREFIX, BITBUCKET_PREFIX, GOOGLE_PREFIX, createEmulatorRouter, listenOn } from './http';
 import { createLinkedEmulators, type LinkedEmulators } from './linked-emulators';
 import { snapshotEmulators, type RequestCounts } from './snapshot';
 import { systemClock, type Clock } from './virtual-clock';
@@ -18,6 +19,9 @@ export const STATE_PATH = '/emulator/state';
 
 /** Where the request and write counters are served. */
 export const COUNTS_PATH = '/emulator/counts';
+
+/** Where the emulated Google service account's key file is served (the JSON an admin uploads on the Set-up page). */
+export const GOOGLE_KEY_PATH = '/emulator/google-key';
 
 /** Options of an emulator server. */
 export interface EmulatorServerOptions {
@@ -47,6 +51,11 @@ export interface EmulatorServer {
   readonly url: string;
   readonly adminUrl: string;
   readonly bitbucketUrl: string;
+  /** The emulated Google Workspace: Directory API below it, token endpoint at `<googleUrl>/token`. */
+  readonly googleUrl: string;
+  /** The emulated Google Workspace and the key file of its service account (domain-wide delegation granted). */
+  readonly google: GoogleWorkspaceEmulator;
+  readonly googleKey: ServiceAccountKeyFile;
   /** The key the emulators require (print it: `Emulator key: <key>`). */
   readonly key: string;
   readonly emulators: LinkedEmulators;
@@ -74,23 +83,28 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   if (options.latencyMs !== undefined && options.latencyMs > 0) {
     for (const emulator of [emulators.admin, emulators.bitbucket]) emulator.faults.add({ fault: { kind: 'latency', ms: options.latencyMs, timer: 'real' } });
   }
+  const google = new GoogleWorkspaceEmulator({ clock: options.clock ?? systemClock });
+  const googleKey = google.createServiceAccountKey();
   const requests = { admin: 0, bitbucket: 0 };
   const router = createEmulatorRouter({
     admin: counting(emulators.admin, () => (requests.admin += 1)),
     bitbucket: counting(emulators.bitbucket, () => (requests.bitbucket += 1)),
+    google,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   const server: Server = createServer((request, response) => {
     if (router(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     let body: unknown;
-    if ((url.pathname === STATE_PATH || url.pathname === COUNTS_PATH) && !bearerMatches(request.headers.authorization, key)) {
+    if ((url.pathname === STATE_PATH || url.pathname === COUNTS_PATH || url.pathname === GOOGLE_KEY_PATH) && !bearerMatches(request.headers.authorization, key)) {
       response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="emulator"' });
       response.end(JSON.stringify({ error: 'Send the emulator key: Authorization: Bearer <key>' }));
       return;
     }
     if (request.method === 'GET' && url.pathname === STATE_PATH) {
       body = snapshotEmulators(emulators, requests, { stateOnly: url.searchParams.get('logs') === 'false' });
+    } else if (request.method === 'GET' && url.pathname === GOOGLE_KEY_PATH) {
+      body = googleKey;
     } else if (request.method === 'GET' && url.pathname === COUNTS_PATH) {
       body = { requests, writes: { admin: emulators.admin.writeLog.length, bitbucket: emulators.bitbucket.writeLog.length } } satisfies EmulatorCounts;
     } else {
@@ -106,6 +120,9 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     url,
     adminUrl: `${url}${ADMIN_PREFIX}`,
     bitbucketUrl: `${url}${BITBUCKET_PREFIX}`,
+    googleUrl: `${url}${GOOGLE_PREFIX}`,
+    google,
+    googleKey,
     key,
     emulators,
     close: () =>

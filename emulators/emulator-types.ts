@@ -41,7 +41,7 @@ export interface Emulator {
 
 /** A departure from the OpenAPI spec seen by an emulator: a client's request, or the emulator's own response. */
 export interface Violation {
-  readonly api: 'admin' | 'bitbucket';
+  readonly api: 'admin' | 'bitbucket' | 'google';
   /** `request`: the client sent something the spec does not describe; `response`: an emulator bug. */
   readonly side: 'request' | 'response';
   readonly method: string;

@@ -18,6 +18,9 @@ export const ADMIN_PREFIX = '/emulated/admin';
 /** Where the Bitbucket emulator is served. */
 export const BITBUCKET_PREFIX = '/emulated/bitbucket';
 
+/** Where the Google Workspace emulator is served: the Directory API below it, the token endpoint at `<prefix>/token`. */
+export const GOOGLE_PREFIX = '/emulated/google';
+
 /** The largest request body read by default: the SCIM API's (src/scim/service.ts defaultServiceLimits.maxBodyBytes). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -25,6 +28,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export interface EmulatorMountOptions {
   readonly admin?: Emulator;
   readonly bitbucket?: Emulator;
+  readonly google?: Emulator;
   readonly adminPrefix?: string;
   readonly bitbucketPrefix?: string;
   /** The largest request body read, in bytes (DEFAULT_MAX_BODY_BYTES); a larger one answers 413. */
@@ -177,6 +181,7 @@ export function createEmulatorRouter(options: EmulatorMountOptions): EmulatorRou
   const mounts: Array<{ prefix: string; emulator: Emulator }> = [];
   if (options.admin !== undefined) mounts.push({ prefix: options.adminPrefix ?? ADMIN_PREFIX, emulator: options.admin });
   if (options.bitbucket !== undefined) mounts.push({ prefix: options.bitbucketPrefix ?? BITBUCKET_PREFIX, emulator: options.bitbucket });
+  if (options.google !== undefined) mounts.push({ prefix: GOOGLE_PREFIX, emulator: options.google });
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

@@ -12,7 +12,7 @@ export { permissionKey, seedBitbucketState, slugifyGroupName } from './bitbucket
 export type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from './emulator-types';
 export { DroppedConnectionError, FaultInjector, RollingWindowLimiter } from './faults';
 export type { Fault, FaultMatch, FaultRule, RateDecision } from './faults';
-export { ADMIN_PREFIX, BITBUCKET_PREFIX, DEFAULT_MAX_BODY_BYTES, createEmulatorRequestListener, createEmulatorRouter, listenOn, mountEmulators } from './http';
+export { ADMIN_PREFIX, BITBUCKET_PREFIX, GOOGLE_PREFIX, DEFAULT_MAX_BODY_BYTES, createEmulatorRequestListener, createEmulatorRouter, listenOn, mountEmulators } from './http';
 export { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX, basicMatches, bearerMatches, generateEmulatorKey } from './emulator-access';
 export type { EmulatorMountOptions, EmulatorRouter } from './http';
 export { createLinkedEmulators } from './linked-emulators';
@@ -24,7 +24,14 @@ export type { OperationRef, RequestToValidate, ResponseCheckOptions, ResponseToV
 export * from './seed';
 export { VirtualClock, systemClock } from './virtual-clock';
 export type { Clock } from './virtual-clock';
-export { COUNTS_PATH, STATE_PATH, startEmulatorServer } from './emulator-server';
+export { COUNTS_PATH, GOOGLE_KEY_PATH, STATE_PATH, startEmulatorServer } from './emulator-server';
 export type { EmulatorCounts, EmulatorServer, EmulatorServerOptions } from './emulator-server';
 export { snapshotEmulators } from './snapshot';
 export type { EmulatorSnapshot, RequestCounts, SnapshotGroup, SnapshotUser } from './snapshot';
+export { GOOGLE_TOKEN_PATH, GoogleWorkspaceEmulator, newServiceAccountKey } from './google/google-emulator';
+export type { GoogleWorkspaceEmulatorOptions, ServiceAccountKeyFile } from './google/google-emulator';
+export { SEEDED_GOOGLE_ADMIN, SEEDED_GOOGLE_DOMAIN, SEEDED_ORG_UNITS, SEEDED_OUTSIDER, seedGoogleDomain } from './google/google-seed';
+export type { GoogleSeedOptions } from './google/google-seed';
+export type { GoogleGroup, GoogleMember, GoogleState, GoogleUser } from './google/google-state';
+export { READ_ONLY_SCOPES } from './google/google-state';
+export { GOOGLE_TOKEN_AUDIENCE } from './google/token-endpoint';

@@ -1,5 +1,5 @@
 /**
- * `npm run emulators`: serves the emulated Atlassian Admin API and Bitbucket as a process of their own, so the
+ * `npm run emulators`: serves the emulated Atlassian Admin API, Bitbucket and Google Workspace as a process of their own, so the
  * local host can be pointed at them (ATLASSIAN_ADMIN_BASE_URL, BITBUCKET_BASE_URL) and restarted, or killed,
  * without losing the emulated organization. Reads PORT (8081), HOST (127.0.0.1), EMULATOR_SEED and
  * EMULATOR_LATENCY_MS (real milliseconds added to every request). State lives in memory for the process's life.
@@ -7,7 +7,8 @@
  * as `Authorization: Bearer <key>`, Bitbucket as Basic `admin@emulated.example:<key>`, the state as the bearer key.
  */
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from './seed';
-import { STATE_PATH, startEmulatorServer } from './emulator-server';
+import { GOOGLE_KEY_PATH, STATE_PATH, startEmulatorServer } from './emulator-server';
+import { SEEDED_GOOGLE_ADMIN } from './google/google-seed';
 import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from './emulator-access';
 
 function numberFromEnv(name: string, fallback: number | undefined): number | undefined {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   });
   console.log(`Emulated Atlassian Admin API: ${server.adminUrl} (org ${EMULATED_ORG_ID}, directory ${EMULATED_DIRECTORY_ID})`);
   console.log(`Emulated Bitbucket API: ${server.bitbucketUrl} (workspace ${EMULATED_WORKSPACE_SLUG}, resource ${EMULATED_BITBUCKET_RESOURCE_ID})`);
+  console.log(`Emulated Google Workspace: ${server.googleUrl} (token endpoint ${server.googleUrl}/token, admin ${SEEDED_GOOGLE_ADMIN}, service account key file at ${server.url}${GOOGLE_KEY_PATH})`);
   console.log(`${EMULATOR_KEY_LINE_PREFIX}${server.key}`);
   console.log(`  (Admin API and state: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>)`);
   // Last, so a reader that waits for this line has the key too.

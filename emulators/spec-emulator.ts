@@ -57,7 +57,7 @@ export type AuthOutcome = { readonly ok: true; readonly credential: Credential }
 
 /** What differs between the two APIs: paths, credentials, error bodies and rate-limit headers. */
 export interface ApiDialect {
-  readonly api: 'admin' | 'bitbucket';
+  readonly api: 'admin' | 'bitbucket' | 'google';
   /** The real API's base URL, for links when the request carries none. */
   readonly defaultBaseUrl: string;
   /** Maps a path below the emulator prefix to a path in the spec, or undefined when it is outside the API. */

@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { discoveryToOpenApi, type TranslatedDiscovery } from '../google/discovery-to-openapi';
 import type { JsonObject, OpenApiDocument } from './openapi-types';
 import { isJsonObject } from './openapi-types';
 
 /** The vendored specs the emulators and contract tests know by name. */
-export type SpecName = 'bitbucket-cloud' | 'admin-organization' | 'admin-organization-2026-06' | 'admin-user-management';
+export type SpecName = 'bitbucket-cloud' | 'admin-organization' | 'admin-organization-2026-06' | 'admin-user-management' | 'google-admin-directory';
 
 /** File name of each spec inside the specs folder. */
 export const SPEC_FILES: Readonly<Record<SpecName, string>> = {
@@ -17,6 +18,7 @@ export const SPEC_FILES: Readonly<Record<SpecName, string>> = {
   'admin-organization': 'admin-organization-openapi.json',
   'admin-organization-2026-06': 'admin-organization-openapi-2026-06.json',
   'admin-user-management': 'admin-user-management-openapi.json',
+  'google-admin-directory': 'google-admin-directory-v1-discovery.json',
 };
 
 /** Environment variable that points at another copy of the specs folder. */
@@ -28,11 +30,27 @@ export function specsDirectory(): string {
 }
 
 const loaded = new Map<SpecName, OpenApiDocument>();
+let discovery: TranslatedDiscovery | undefined;
+
+/** Google's Directory API discovery document translated to OpenAPI 3.0 (emulators/google/discovery-to-openapi.ts), with its method index. */
+export function loadGoogleDiscovery(): TranslatedDiscovery {
+  if (discovery === undefined) {
+    const raw: unknown = JSON.parse(readFileSync(path.join(specsDirectory(), SPEC_FILES['google-admin-directory']), 'utf8'));
+    if (!isJsonObject(raw) || raw.kind !== 'discovery#restDescription') throw new Error(`${SPEC_FILES['google-admin-directory']} is not a discovery document`);
+    discovery = discoveryToOpenApi(raw);
+  }
+  return discovery;
+}
 
 /** Returns the named spec with its corrections applied; parsed on first use and shared afterwards. */
 export function loadSpec(name: SpecName): OpenApiDocument {
   const cached = loaded.get(name);
   if (cached !== undefined) return cached;
+  if (name === 'google-admin-directory') {
+    const document = loadGoogleDiscovery().document;
+    loaded.set(name, document);
+    return document;
+  }
   const raw: unknown = JSON.parse(readFileSync(path.join(specsDirectory(), SPEC_FILES[name]), 'utf8'));
   if (!isJsonObject(raw) || !isJsonObject(raw.paths)) throw new Error(`${SPEC_FILES[name]} is not an OpenAPI document`);
   correctSpec(name, raw);
@@ -52,6 +70,7 @@ export function correctSpec(name: SpecName, document: JsonObject): void {
       correctUserManagementSpec(document);
       return;
     case 'bitbucket-cloud':
+    case 'google-admin-directory':
       return;
   }
 }

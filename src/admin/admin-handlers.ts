@@ -5,6 +5,8 @@
  * both call these handlers through `invokeAdmin`, the one place where errors become AdminFailure answers (except
  * an error the runtime must see itself, which the caller of `invokeAdmin` picks out: src/forge/admin-resolver.ts).
  */
+import type { PullParts } from '../sources/create-pull';
+import { makeSourceHandlers } from './source-handlers';
 import type { Handlers, Request } from '@forge/resolver';
 import type { AppParts } from '../app/create-app';
 import type { SyncParts } from '../app/create-sync';
@@ -75,6 +77,8 @@ export interface AdminHandlerDeps {
    * installation's workspace ARI.
    */
   readonly targetFromInstallation?: boolean;
+  /** The directory pull (Google Workspace as the source), for the source calls (src/admin/source-handlers.ts). */
+  readonly getPull?: () => Promise<PullParts>;
   readonly now?: () => Date;
 }
 
@@ -239,8 +243,14 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     return { ok: true, value: saved };
   };
 
+  // Deactivations a pull held whole (the breaker tripped before any was written) wait for the same confirmation.
+  const heldByPull = async (): Promise<number> => {
+    const status = deps.getPull ? await (await deps.getPull()).status() : undefined;
+    return status?.lastPull?.heldDeactivations ?? 0;
+  };
   return {
     ...makeMoreAdminHandlers(guarded, deps),
+    ...makeSourceHandlers(guarded, deps.getPull),
     'scim/get-base-url': guarded(async () => ({ url: await deps.getBaseUrl() })),
     'setup/get': guarded(async () => (await deps.kvs.get<SetupView>(SETUP_KEY)) ?? {}),
     'setup/save': guarded(async (payload, { sync }) => {
@@ -463,7 +473,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
         ...(lastSyncAt ? { lastSyncAt } : {}),
         ...(lastReconcileAt ? { lastReconcileAt } : {}),
         breaker,
-        waitingDeactivations: breaker.tripped ? await waitingDeactivations(sync) : 0,
+        waitingDeactivations: breaker.tripped ? (await waitingDeactivations(sync)) + (await heldByPull()) : 0,
         dryRun: settings.dryRun,
         authFailures,
       };
@@ -546,7 +556,7 @@ export function makeAdminHandlers(deps: AdminHandlerDeps): Handlers<AdminApi> {
     }),
     'breaker/confirm': guarded(async (_payload, { sync }) => {
       const before = await sync.breaker.state();
-      const state = await sync.breaker.confirm(await waitingDeactivations(sync));
+      const state = await sync.breaker.confirm((await waitingDeactivations(sync)) + (await heldByPull()));
       await adminAudit(sync, 'breaker-confirmed', 'Settings', 'circuit-breaker', { before, after: state });
       await sync.dispatcher.drainSoon();
       return state;

@@ -3,7 +3,8 @@ import { AuthFailureLog } from '../auth/auth-failures';
 import { BearerTokens } from '../auth/bearer-tokens';
 import { installationSigner, type TokenSigner } from '../auth/cursor-signer';
 import type { DirectoryStore } from '../directory/directory-store';
-import type { ScimLogger } from '../scim/error-response';
+import { errorResponse, type ScimLogger } from '../scim/error-response';
+import { SourceSettingsStore } from '../sources/source-settings';
 import { profileNamed, type ClientProfile } from '../scim/profile';
 import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
@@ -24,6 +25,15 @@ import type { App } from './app';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** How long a function instance keeps the settings' SCIM profile before reading it again. */
 export const PROFILE_CACHE_MS = 30_000;
+
+/**
+ * The answer to an authenticated SCIM write while a pull source owns the directory (src/sources): 403, RFC 7644
+ * section 3.12 ("the operation is not permitted based on the supplied authorization"), with a detail that says why
+ * and where to change it, so an IdP still pushing shows the admin a clear error instead of silently diverging.
+ */
+export function pulledSourceRefusal(): ScimResponse {
+  return errorResponse(403, 'This installation\'s directory follows Google Workspace (Set-up > Directory source): users and groups are pulled from Google, so SCIM writes are refused. Choose SCIM push on the Set-up page to accept them again.');
+}
 
 /** What the composition root needs from its runtime. */
 export interface AppOptions {
@@ -156,11 +166,21 @@ export function createApp(options: AppOptions): AppParts {
   });
   const onWrite = options.onWrite;
   const contact = new IdpContactRecorder(options.kvs, now);
+  const sources = new SourceSettingsStore(kvs);
+  let cachedSource: { at: number; pulled: boolean } | undefined;
+  const pulledSource = async (): Promise<boolean> => {
+    const at = now().getTime();
+    if (!cachedSource || at - cachedSource.at >= PROFILE_CACHE_MS) cachedSource = { at, pulled: (await sources.get()).kind !== 'scim' };
+    return cachedSource.pulled;
+  };
+  const bearer = (request: ScimRequest): string | undefined => /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request, 'authorization') ?? '')?.[1];
   const handleScim: App['handleScim'] = async (request) => {
     const write = WRITES.has(request.method.toUpperCase());
     const target = write ? writeTarget(request.path) : undefined;
     const before = target?.id ? await store.get(target.kind, target.id).catch(() => undefined) : undefined;
-    const response = await serve(request);
+    // Unauthenticated writes still get their 401 from the service; authenticated ones meet the pull source's 403.
+    const refused = write && target !== undefined && (await pulledSource()) && (await tokens.verify(bearer(request)));
+    const response = refused ? pulledSourceRefusal() : await serve(request);
     // Counted in memory and written at most every 10 s, so a flood of bad tokens costs no storage quota to speak of.
     if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
     else {

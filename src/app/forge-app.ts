@@ -7,9 +7,12 @@ import { createApp, type AppParts } from './create-app';
 import { createSync, type SyncParts } from './create-sync';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { EngineAudit } from '../sync/sync-engine';
+import { createPull, type PullParts } from '../sources/create-pull';
+import { pullQueue } from '../forge/pull-worker';
 
 let app: Promise<AppParts> | undefined;
 let sync: Promise<SyncParts> | undefined;
+let pull: Promise<PullParts> | undefined;
 
 /** Returns the App for this Forge function instance, building it on first use; accepted writes kick the sync. */
 export function getForgeApp(): Promise<AppParts> {
@@ -36,4 +39,22 @@ export function getForgeSync(): Promise<SyncParts> {
     }),
   );
   return sync;
+}
+
+/** Returns the directory pull (Google Workspace) for this Forge function instance; its writes kick the sync. */
+export function getForgePull(): Promise<PullParts> {
+  pull ??= Promise.all([getForgeApp(), getForgeSync()]).then(([parts, syncParts]) =>
+    createPull({
+      kvs,
+      store: parts.store,
+      fetch: forgeFetch as unknown as TargetFetch,
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+      queue: pullQueue(),
+      breaker: syncParts.breaker,
+      syncSettings: () => syncParts.settings.get(),
+      afterWrites: () => syncParts.dispatcher.kick(),
+      auditLog: parts.auditLog,
+    }),
+  );
+  return pull;
 }

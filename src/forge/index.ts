@@ -6,7 +6,8 @@ import { asUser, route, webTrigger } from '@forge/api';
 import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
-import { getForgeApp, getForgeSync } from '../app/forge-app';
+import { getForgeApp, getForgePull, getForgeSync } from '../app/forge-app';
+import { makePullSchedule, makePullWorker } from './pull-worker';
 import type { WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
@@ -48,6 +49,7 @@ export const adminResolver = makeAdminResolver(
     getApp: getForgeApp,
     getSync: getForgeSync,
     getBaseUrl: scimBaseUrl,
+    getPull: getForgePull,
     kvs,
     targetFromInstallation: true,
     lookupPermission,
@@ -71,3 +73,9 @@ export const syncWorker: (event: SyncEvent) => Promise<InvocationError | undefin
  * 204 satisfies both readings (DAC /events-reference/scheduled-trigger).
  */
 export const reconcile = makeReconcile(() => new ForgeJobQueue());
+
+/** The `directory-pull` queue consumer (`pull-worker` function): one bounded invocation of a Google Workspace pull. */
+export const pullWorker = makePullWorker(getForgePull);
+
+/** The five-minute scheduled trigger (`pull-schedule-fn`): starts a pull when the admin's schedule says one is due. */
+export const pullSchedule = makePullSchedule(getForgePull);

@@ -27,6 +27,8 @@ import { countingEmulator, createEmulatorStateRoute } from './emulator-state-rou
 import type { SyncSettings } from '../sync/settings';
 import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from '../sync/settings-file';
 import { PERMISSIONS_KEY } from '../sync/jobs';
+import type { PullParts } from '../sources/create-pull';
+import { localGoogleEmulator, startLocalPull } from './local-google';
 import type { EngineAudit } from '../sync/sync-engine';
 import {
   createEmulatorRouter,
@@ -39,6 +41,8 @@ import {
   EMULATED_WORKSPACE_SLUG,
   STATE_PATH,
   systemClock,
+  type GoogleSeedOptions,
+  type GoogleWorkspaceEmulator,
   type LinkedEmulatorOptions,
   type LinkedEmulators,
 } from '../../emulators';
@@ -111,6 +115,12 @@ export interface LocalHostOptions {
    * workspace's ARI with the emulators, LOCAL_INSTALL_CONTEXT otherwise.
    */
   readonly installContext?: string;
+  /** The emulated Google Workspace account (default: seedGoogleDomain's 40 users and 6 groups). */
+  readonly googleSeed?: GoogleSeedOptions;
+  /** How often the pull's schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
+  readonly pullTickMs?: number;
+  /** Test switch: the longest a pull waits before resuming after a failure (default: what the pull asks, up to Forge's 900 s). */
+  readonly pullRetryDelaySeconds?: number;
 }
 
 /** A running local host. */
@@ -138,6 +148,10 @@ export interface LocalHost {
   readonly adminKey: string;
   /** What the settings file changed at this start, when one was given. */
   readonly settingsFileReport: SettingsFileReport | undefined;
+  /** The directory pull (Google Workspace as the source). */
+  readonly pull: PullParts;
+  /** The emulated Google Workspace, served with the emulated Atlassian APIs. */
+  readonly google: GoogleWorkspaceEmulator | undefined;
   close(): Promise<void>;
 }
 
@@ -255,18 +269,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const emulators = emulatorKey === undefined
     ? undefined
     : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...options.emulators, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
+  const google = emulators ? await localGoogleEmulator(kvs, options.googleSeed) : undefined;
   const emulatorRequests = { admin: 0, bitbucket: 0 };
   const emulatorRouter = emulators
     ? createEmulatorRouter({
         admin: countingEmulator(emulators.admin, () => (emulatorRequests.admin += 1)),
         bitbucket: countingEmulator(emulators.bitbucket, () => (emulatorRequests.bitbucket += 1)),
+        ...(google ? { google: google.emulator } : {}),
         maxBodyBytes: defaultServiceLimits.maxBodyBytes,
       })
     : undefined;
   let emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
-  const late: { dispatcher?: SyncParts['dispatcher'] } = {};
+  const late: { dispatcher?: SyncParts['dispatcher']; pull?: PullParts } = {};
   const app = createApp({
     kvs,
     logger,
@@ -323,12 +339,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   let scimBaseUrl = '';
+  const getPull = async (): Promise<PullParts> => late.pull ?? Promise.reject(new Error('The directory pull is not started yet'));
   const adminKey = await localAdminKey(kvs, options.adminKey);
   // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
   const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({ status: 200, permission: 'owner' });
   const adminBridge = createAdminBridge({
     handlers: {
-      ...makeAdminHandlers({ getApp: async () => app, getSync: async () => sync, getBaseUrl: async () => scimBaseUrl, lookupPermission, kvs, emulated: emulators !== undefined, environmentCredentials: options.atlassian !== undefined }),
+      ...makeAdminHandlers({ getApp: async () => app, getSync: async () => sync, getBaseUrl: async () => scimBaseUrl, getPull, lookupPermission, kvs, emulated: emulators !== undefined, environmentCredentials: options.atlassian !== undefined }),
       ...makeDiagnosticsHandlers({
         getApp: async () => app,
         getSync: async () => sync,
@@ -410,6 +427,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
   if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket`, state: `${url}${STATE_PATH}` };
+  const localPull = startLocalPull({ kvs, runtime, app, sync, clock: options.targetClock ?? runtime.appClock, ...(google ? { emulated: { ...google, url } } : {}), tickMs: options.pullTickMs ?? 300_000, ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}) });
+  late.pull = localPull.pull;
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
   const reconcile = makeReconcile(() => queue);
   const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery) : undefined;
@@ -435,8 +454,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     adminUrl: `${url}/admin/#key=${adminKey}`,
     adminKey,
     settingsFileReport,
+    pull: localPull.pull,
+    google: google?.emulator,
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
+      localPull.stop();
       runtime.stop();
       // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
       // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.

@@ -4,6 +4,7 @@
  * HTTP bridge calls the same handlers); the UI calls it through `invoke` from @forge/bridge or the local bridge.
  * Neither side copies these types. Every payload is validated again on the server.
  */
+import type { SourceApi } from './source-api';
 import type { AuthFailureSummary } from '../auth/auth-failures';
 import type { AuditEntry, AuditExport, AuditOutcome } from '../sync/audit-log';
 import type { BreakerState } from '../sync/circuit-breaker';
@@ -329,7 +330,7 @@ export interface AdminFailure {
 }
 
 /** The resolver map. */
-export type AdminApi = {
+export type AdminApi = SourceApi & {
   'status/get': () => AdminStatus;
   'scim/get-base-url': () => { readonly url: string };
   'setup/get': () => SetupView;

@@ -171,6 +171,21 @@ export class CircuitBreakerStore {
   }
 
   /**
+   * Trips the breaker without counting anything: a pull source that would deactivate more users at once than the
+   * window allows (src/sources/pull) holds all of them and asks an admin first, rather than letting the share through.
+   * An already tripped breaker keeps its first reason.
+   */
+  async trip(reason: string): Promise<BreakerState> {
+    return this.withLease(async () => {
+      const state = await this.state();
+      if (state.tripped) return state;
+      const next: BreakerState = { ...state, tripped: true, trippedAt: this.now().toISOString(), reason };
+      await this.kvs.set(BREAKER_KEY, next);
+      return next;
+    });
+  }
+
+  /**
    * The admin's confirmation: resumes deactivations and starts a fresh window; the `waiting` deactivations the
    * admin saw paused are allowed on top of the window's limit, so confirming them does not trip the breaker again.
    */

@@ -107,9 +107,12 @@ export function planUser(input: UserPlanInput, settings: PlanSettings): Change[]
     return [{ kind: 'invite-user', key, email: desired.email }];
   }
 
-  const emailChanged = link?.email !== undefined && link.email.toLowerCase() !== desired.email.toLowerCase();
+  // The link records the email the account has: after a rename at the source with no account under the new email,
+  // the account found by the linked email stays linked under its own email (the app cannot change an account's email).
+  const linkedEmail = account.email.toLowerCase() === desired.email.toLowerCase() ? desired.email : account.email;
+  const emailChanged = link?.email !== undefined && link.email.toLowerCase() !== linkedEmail.toLowerCase();
   if (link?.accountId !== account.accountId || (emailChanged && settings.operations.update)) {
-    changes.push({ kind: 'link-user', key, accountId: account.accountId, email: desired.email });
+    changes.push({ kind: 'link-user', key, accountId: account.accountId, email: linkedEmail });
   }
   if (account.status === 'suspended') {
     changes.push(settings.operations.reactivate ? { kind: 'restore-user', key, accountId: account.accountId } : { kind: 'skip', key, reason: 'Reactivation is switched off' });

@@ -250,8 +250,8 @@ export class SyncEngine {
     }
     const lookup = new Set<string>();
     for (const id of ids) {
-      const email = desiredEmail.get(id) ?? links.get(`User.${id}`)?.email;
-      if (email) lookup.add(lower(email));
+      // The linked email too: a user renamed at the source whose new email has no account keeps its linked one.
+      for (const email of [desiredEmail.get(id), links.get(`User.${id}`)?.email]) if (email) lookup.add(lower(email));
     }
     const accounts = new Map<string, DirectoryAccount>();
     for (const account of await admin.findAccountsByEmail([...lookup])) accounts.set(lower(account.email), account);
@@ -292,7 +292,10 @@ export class SyncEngine {
       // over would otherwise count against the breaker's limit again in the job that takes it up.
       if (index >= admittedTo) {
         admittedTo = index + this.usersTheBudgetHolds(entries.length - index);
-        for (const key of await this.admitDeprovisioning(new Map(entries.slice(index, admittedTo).map((e) => [e.key, planned.get(e.key) ?? []])))) allowed.add(key);
+        // A user newly deactivated counts even when nothing is left to take away: the IdP may have dropped the
+        // user's group memberships too, and a group sync of another lane may have removed them first.
+        const leaving = (key: string): boolean => users.get(key.slice('User.'.length))?.resource.active === false && links.get(key)?.accountId !== undefined && links.get(key)?.revoked !== true;
+        for (const key of await this.admitDeprovisioning(new Map(entries.slice(index, admittedTo).map((e) => [e.key, planned.get(e.key) ?? []])), leaving)) allowed.add(key);
       }
       this.state.started += 1;
       const changes = planned.get(entry.key) ?? [];
@@ -675,10 +678,10 @@ export class SyncEngine {
     return problem === undefined;
   }
 
-  private async admitDeprovisioning(planned: Map<string, Change[]>): Promise<Set<string>> {
+  private async admitDeprovisioning(planned: Map<string, Change[]>, leaving: (key: string) => boolean): Promise<Set<string>> {
     const keys = [...planned.keys()];
     const gate = this.deps.gate;
-    const deprovisioning = keys.filter((key) => (planned.get(key) ?? []).some(isDeprovisioning));
+    const deprovisioning = keys.filter((key) => (planned.get(key) ?? []).some(isDeprovisioning) || leaving(key));
     if (!gate || deprovisioning.length === 0) return new Set(keys);
     const allowedCount = await gate(deprovisioning.length, await this.deps.store.count('User'));
     const admitted = new Set(deprovisioning.slice(0, allowedCount));

@@ -1,6 +1,7 @@
 /**
- * Set-up: the identity provider and its guide, the SCIM base URL to paste into it, and the bearer tokens
- * (generate, rotate with an overlap, revoke; a new token is shown once).
+ * Set-up: the identity provider and its guide, the SCIM base URL to paste into it, the bearer tokens
+ * (generate, rotate with an overlap, revoke; a new token is shown once), and the directory source (SCIM push, or
+ * Google Workspace pulled by the app: google-source-panel.tsx).
  */
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
@@ -14,6 +15,7 @@ import { useAdmin } from '../admin-context';
 import { SectionTitle, SubTitle } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { guideFor, IDP_NAMES } from '../guides/idp-guides';
+import { DirectorySourcePanel } from './google-source-panel';
 import { tokenHintFor } from '../guides/token-hint';
 import { MarkdownView } from '../markdown/markdown-view';
 import { CopyButton } from '../ui/copy-button';
@@ -109,6 +111,7 @@ export function SetupSection({ onChanged }: SectionProps): ReactNode {
           }}
         />
       </div>
+      <DirectorySourcePanel onChanged={onChanged} />
       <section aria-labelledby="setup-guide-heading" style={{ marginTop: 24 }}>
         <GuidePanel idp={setup.state.status === 'ready' ? setup.state.value.idp : undefined} baseUrl={url} tokenHint={tokenHint} />
       </section>

@@ -1,8 +1,9 @@
 /**
  * Status: the sync's queue depth and a progress bar while it runs, the last sync and reconcile, counts by state,
  * the resources in each state (failed ones with their error and a retry button, each with when it was last compared
- * with the organization and what that found), "sync now", and an activity chart over the last day. The section
- * refreshes itself while it is open.
+ * with the organization and what that found), "sync now", and an activity chart over the last day; while Google
+ * Workspace is the source, its pull (a stopped pull shows here with its error). The section refreshes itself while
+ * it is open.
  */
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
@@ -19,6 +20,7 @@ import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';
 import { ActivityChart } from '../ui/activity-chart';
 import { DiagnosticsSummary } from './diagnostics-summary';
+import { GooglePullStatus } from './google-pull-panel';
 import { formatAgo, formatTime, sentence } from '../ui/format';
 import { ActionError, EmptyState, LoadableView } from '../ui/loadable-view';
 import { useAction, useLoader } from '../ui/use-loader';
@@ -125,6 +127,7 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
       <LoadableView state={status.state} what="the sync status" onRetry={() => status.reload()}>
         {(view) => <Overview view={view} state={state} onPickState={setState} />}
       </LoadableView>
+      <GooglePullStatus />
       <section aria-labelledby="status-items-heading" style={{ marginTop: 24 }}>
         <SubTitle id="status-items-heading">Resources by state</SubTitle>
         <div role="group" aria-label="Show resources in state" style={{ display: 'flex', gap: 4, marginTop: 8 }}>
