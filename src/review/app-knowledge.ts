@@ -8,6 +8,7 @@ import type { DirectoryStore } from '../directory/directory-store';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { PermissionRule, SettingsStore } from '../sync/settings';
 import type { LinkDoc, SyncLinks, SyncState } from '../sync/sync-links';
+import type { TokenUsage } from '../sync/token-usage';
 import type { PermissionRunState } from './read-gate';
 
 /** The link states a review scans, in order. */
@@ -31,12 +32,13 @@ export interface AppKnowledge {
 }
 
 /** The port over the app's own stores. */
-export function appKnowledge(links: SyncLinks, store: DirectoryStore, settings: Pick<SettingsStore, 'get'>): AppKnowledge {
+export function appKnowledge(links: SyncLinks, store: DirectoryStore, settings: Pick<SettingsStore, 'get'>, tokenUsage: Pick<TokenUsage, 'lastHour'>): AppKnowledge {
   return {
     async permissions() {
-      const link = await links.get(PERMISSIONS_KEY);
+      const [link, recentRequests] = await Promise.all([links.get(PERMISSIONS_KEY), tokenUsage.lastHour()]);
       return {
         applied: link?.grants ?? {},
+        recentRequests,
         ...(link?.permissionsDueSince !== undefined ? { dueSince: link.permissionsDueSince } : {}),
         ...(link?.nextRetryAt !== undefined ? { nextRetryAt: link.nextRetryAt } : {}),
         ...(link?.rateLimitedUntil !== undefined ? { rateLimitedUntil: link.rateLimitedUntil } : {}),

@@ -5,7 +5,8 @@
  * - reads nothing while a permission run is due (the Permissions record says since when) and expected within
  *   PERMISSION_HORIZON_MS, nor while Bitbucket refuses the token for its rate limit: a pending permission sync never
  *   waits for more than the review step already running;
- * - keeps its own requests within any rolling hour to the token's limit minus a reserve for a whole permission run
+ * - keeps its own requests, with what permission runs spent in the last hour, within any rolling hour to the token's
+ *   limit minus a reserve for a whole permission run
  *   (its reads and a margin of writes), so the run that falls due finds that much left;
  * - reads at most STEP_REQUESTS per step, so its requests spread over the hour instead of arriving at once.
  */
@@ -20,7 +21,7 @@ export const PERMISSION_HORIZON_MS = 10 * 60_000;
 /** Bounds of the reserve kept for permission sync. */
 export const MIN_RESERVE = 250;
 export const MAX_RESERVE = 750;
-/** Writes a permission run is assumed to need beyond its reads, when sizing the reserve. */
+/** Writes beyond the grants the app manages (new grants of a rule change) kept in the reserve. */
 export const RESERVE_WRITE_MARGIN = 100;
 
 /** What the Permissions record says about the next permission run (src/sync/sync-links.ts). */
@@ -31,6 +32,8 @@ export interface PermissionRunState {
   readonly nextRetryAt?: string;
   /** Bitbucket refused the token until then. */
   readonly rateLimitedUntil?: string;
+  /** Requests permission runs made with the token in the last hour (src/sync/token-usage.ts). */
+  readonly recentRequests?: number;
 }
 
 /** The gate's answer: how many requests, or why none. */
@@ -41,11 +44,12 @@ export interface GateDecision {
 
 /**
  * Requests to keep free for one permission run: its reads (the repository and project listings, one listing per
- * target the app manages) plus a margin of writes, within MIN_RESERVE..MAX_RESERVE.
+ * target the app manages), a write for each grant the app manages (a rule change may rewrite them all) and a margin
+ * for new ones, within MIN_RESERVE..MAX_RESERVE.
  */
-export function permissionReserve(managedTargets: number, repositories: number, projects: number): number {
-  const reads = Math.ceil(repositories / 100) + Math.ceil(projects / 100) + managedTargets;
-  return Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, reads + RESERVE_WRITE_MARGIN));
+export function permissionReserve(managed: { readonly targets: number; readonly grants: number }, repositories: number, projects: number): number {
+  const reads = Math.ceil(repositories / 100) + Math.ceil(projects / 100) + managed.targets;
+  return Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, reads + managed.grants + RESERVE_WRITE_MARGIN));
 }
 
 function after(iso: string | undefined, now: number): number | undefined {
@@ -64,11 +68,12 @@ export function decideReads(run: Pick<RunState, 'ledger' | 'rateLimitedUntil'>, 
     const retry = after(permission.nextRetryAt, now);
     if (retry === undefined || retry - now <= PERMISSION_HORIZON_MS) return { allow: 0, waiting: { reason: 'permission-sync' } };
   }
-  const share = TOKEN_HOURLY_LIMIT - reserve;
+  const share = TOKEN_HOURLY_LIMIT - reserve - (permission.recentRequests ?? 0);
   const left = share - requestsInLastHour(run.ledger, now);
   if (left <= 0) {
+    // When the review's own oldest minute leaves the window (or, with nothing of its own there, in a minute).
     const oldest = run.ledger.find(([m]) => m > minuteOf(now) - 60);
-    const until = oldest === undefined ? now + 60_000 : (oldest[0] + 61) * 60_000;
+    const until = oldest === undefined ? (minuteOf(now) + 1) * 60_000 : (oldest[0] + 61) * 60_000;
     return { allow: 0, waiting: { reason: 'hourly-share', until: new Date(until).toISOString() } };
   }
   return { allow: Math.min(STEP_REQUESTS, left) };

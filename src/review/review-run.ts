@@ -5,6 +5,7 @@
  * step together with the records the step read (src/review/review-store.ts), so a review resumes where the last
  * step stopped.
  */
+import { addUsage, usageInLastHour } from '../sync/token-usage';
 import type { LogPosition } from './review-store';
 
 /** What a review covers: the whole workspace, or some projects and their repositories. */
@@ -108,17 +109,12 @@ export function minuteOf(ms: number): number {
 
 /** The ledger with `count` more requests in the current minute and nothing older than an hour. */
 export function recordRequests(ledger: RunState['ledger'], now: number, count: number): RunState['ledger'] {
-  const minute = minuteOf(now);
-  const recent = ledger.filter(([m]) => m > minute - 60);
-  const last = recent[recent.length - 1];
-  if (last !== undefined && last[0] === minute) return [...recent.slice(0, -1), [minute, last[1] + count]];
-  return count > 0 ? [...recent, [minute, count]] : recent;
+  return addUsage(ledger, now, count);
 }
 
 /** Bitbucket requests of the review within the rolling hour before `now`. */
 export function requestsInLastHour(ledger: RunState['ledger'], now: number): number {
-  const minute = minuteOf(now);
-  return ledger.reduce((sum, [m, count]) => (m > minute - 60 ? sum + count : sum), 0);
+  return usageInLastHour(ledger, now);
 }
 
 /** How far a run is, for the admin page: done and total of the targets, and the phases. */

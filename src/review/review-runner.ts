@@ -126,7 +126,8 @@ export class ReviewRunner {
     let run = start;
     if (run.bitbucket.phase === 'done') return run;
     const permission = await this.deps.knowledge.permissions();
-    const reserve = permissionReserve(Object.keys(permission.applied).length, run.targets.filter((t) => t.startsWith('r:')).length, run.targets.filter((t) => t.startsWith('p:')).length);
+    const managed = { targets: Object.keys(permission.applied).length, grants: Object.values(permission.applied).reduce((sum, groups) => sum + Object.keys(groups).length, 0) };
+    const reserve = permissionReserve(managed, run.targets.filter((t) => t.startsWith('r:')).length, run.targets.filter((t) => t.startsWith('p:')).length);
     const gate = decideReads(run, permission, reserve, this.now().getTime());
     const { waiting: _previous, ...rest } = run;
     run = gate.waiting !== undefined ? { ...rest, waiting: gate.waiting } : rest;

@@ -35,6 +35,11 @@ describe('read gate', () => {
     expect(TOKEN_HOURLY_LIMIT - 300).toBe(700);
   });
 
+  it('leaves room for what permission runs spent in the last hour', () => {
+    expect(decideReads({ ledger: [] }, { recentRequests: 690 }, 300, NOW)).toEqual({ allow: 10 });
+    expect(decideReads({ ledger: [] }, { recentRequests: 700 }, 300, NOW)).toEqual({ allow: 0, waiting: { reason: 'hourly-share', until: iso((minuteOf(NOW) + 1) * 60_000) } });
+  });
+
   it('forgets requests older than an hour', () => {
     const minute = minuteOf(NOW);
     const ledger = recordRequests([[minute - 61, 900], [minute - 30, 10]], NOW, 5);
@@ -42,9 +47,9 @@ describe('read gate', () => {
     expect(requestsInLastHour(ledger, NOW)).toBe(15);
   });
 
-  it('sizes the reserve to one permission run: its reads plus a margin of writes, within bounds', () => {
-    expect(permissionReserve(0, 0, 0)).toBe(MIN_RESERVE);
-    expect(permissionReserve(300, 2000, 20)).toBe(300 + 20 + 1 + 100);
-    expect(permissionReserve(5000, 2000, 20)).toBe(MAX_RESERVE);
+  it('sizes the reserve to one permission run rewriting every grant the app manages, within bounds', () => {
+    expect(permissionReserve({ targets: 0, grants: 0 }, 0, 0)).toBe(MIN_RESERVE);
+    expect(permissionReserve({ targets: 50, grants: 500 }, 2000, 20)).toBe(20 + 1 + 50 + 500 + 100);
+    expect(permissionReserve({ targets: 5000, grants: 5000 }, 2000, 20)).toBe(MAX_RESERVE);
   });
 });

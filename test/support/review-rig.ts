@@ -36,10 +36,22 @@ export interface RigKnowledge {
   applied: Record<string, Record<string, string>>;
   rules: PermissionRule[];
   permission: { dueSince?: string; nextRetryAt?: string; rateLimitedUntil?: string };
+  /** Times of the Bitbucket requests permission runs made (what src/sync/token-usage.ts records in the app). */
+  readonly syncRequests: number[];
+}
+
+/** How the rig's emulated Bitbucket behaves. */
+export interface RigOptions {
+  /** Virtual latency of every Bitbucket request. */
+  readonly bitbucketLatencyMs?: number;
 }
 
 /** The rig. */
 export interface ReviewRig {
+  /** The fetch every client of the rig uses (counted against the running invocation's budget). */
+  readonly fetch: TargetFetch;
+  /** The workspace admin's credentials, as the app's Bitbucket clients send them. */
+  readonly credentials: { readonly email: string; readonly apiToken: string };
   readonly clock: VirtualClock;
   readonly emulators: LinkedEmulators;
   readonly plan: AccessWorkspacePlan;
@@ -56,7 +68,7 @@ export interface ReviewRig {
   stop(): Promise<void>;
 }
 
-function knowledgeOf(known: RigKnowledge): AppKnowledge {
+function knowledgeOf(known: RigKnowledge, now: () => number): AppKnowledge {
   const linksOf = (): LinkDoc[] => [
     ...[...known.users].map(([id, u]): LinkDoc => ({ key: `User.${id}`, state: 'synced', attempts: 0, accountId: u.accountId, email: u.userName, ...(u.deleted ? { deleted: true } : {}) })),
     ...[...known.groups].map(([id, g]): LinkDoc => ({ key: `Group.${id}`, state: 'synced', attempts: 0, orgGroupId: g.orgGroupId, groupSlug: g.slug, orgGroupName: `${APP_PREFIX}${g.displayName}` })),
@@ -64,7 +76,7 @@ function knowledgeOf(known: RigKnowledge): AppKnowledge {
   return {
     async permissions() {
       spendCall();
-      return { applied: known.applied, ...known.permission };
+      return { applied: known.applied, ...known.permission, recentRequests: known.syncRequests.filter((t) => t > now() - 3_600_000).length };
     },
     async links(state: SyncState, cursor?: string) {
       spendCall();
@@ -94,16 +106,17 @@ function knowledgeOf(known: RigKnowledge): AppKnowledge {
 }
 
 /** Builds the rig over a workspace of `size` (the issue's by default). */
-export function reviewRig(size: Partial<AccessWorkspaceSize> = {}): ReviewRig {
+export function reviewRig(size: Partial<AccessWorkspaceSize> = {}, options: RigOptions = {}): ReviewRig {
   const clock = new VirtualClock({ autoAdvance: true });
   const emulators = createLinkedEmulators({ clock });
+  if (options.bitbucketLatencyMs !== undefined) emulators.bitbucket.faults.add({ fault: { kind: 'latency', ms: options.bitbucketLatencyMs, timer: 'virtual' } });
   const plan = planAccessWorkspace({ ...ISSUE_17_WORKSPACE, ...size });
   seedAccessLayout(emulators.bitbucket.state, plan);
   seedIdpAccounts(emulators, plan, APP_PREFIX);
   const slugOf = (name: string): string => slugifyGroupName(`${APP_PREFIX}${name}`);
   seedHandMadeAccess(emulators, plan, slugOf);
 
-  const known: RigKnowledge = { users: new Map(), groups: new Map(), applied: {}, rules: [...plan.rules] as PermissionRule[], permission: {} };
+  const known: RigKnowledge = { users: new Map(), groups: new Map(), applied: {}, rules: [...plan.rules] as PermissionRule[], permission: {}, syncRequests: [] };
   plan.people.forEach((person, i) => {
     const user = findUserByEmail(emulators.admin.state, person.email);
     if (user !== undefined) known.users.set(`u${i}`, { accountId: user.accountId, userName: person.email, active: true, deleted: false });
@@ -128,9 +141,10 @@ export function reviewRig(size: Partial<AccessWorkspaceSize> = {}): ReviewRig {
     return counting(url, init);
   };
   const store = new ReviewStore(meteredKvs(kvs.kvs, spendCall));
-  const reader = new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => ({ email: 'admin@emulated.example', apiToken: 'token' }), fetch, clock });
+  const credentials = { email: 'admin@emulated.example', apiToken: 'token' } as const;
+  const reader = new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => credentials, fetch, clock });
   const admin = new AdminApiClient({ orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, credentials: () => ({ apiKey: 'key' }), fetch, clock });
-  const runner = new ReviewRunner({ store, knowledge: knowledgeOf(known), bitbucket: async () => reader, admin: async () => admin, now: () => new Date(clock.now()) });
+  const runner = new ReviewRunner({ store, knowledge: knowledgeOf(known, () => clock.now()), bitbucket: async () => reader, admin: async () => admin, now: () => new Date(clock.now()) });
   const stepCalls: number[] = [];
 
   const step = async (): Promise<StepReport> => {
@@ -142,6 +156,8 @@ export function reviewRig(size: Partial<AccessWorkspaceSize> = {}): ReviewRig {
     });
   };
   return {
+    fetch,
+    credentials,
     clock,
     emulators,
     plan,
