@@ -1,2 +1,2 @@
 /** Forge loads handlers from src/index.ts (handler `index.x`); the map of the manifest is src/forge/index.ts. */
-export { scimHandler, adminResolver, syncWorker, reconcile } from './forge/index';
+export { scimHandler, adminResolver, syncWorker, reconcile, reviewStep } from './forge/index';

@@ -7,6 +7,8 @@ import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
 import { getForgeApp, getForgeSync } from '../app/forge-app';
+import { reviewParts } from '../app/create-review';
+import { makeReviewStep } from './review-step';
 import type { WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
@@ -71,3 +73,6 @@ export const syncWorker: (event: SyncEvent) => Promise<InvocationError | undefin
  * 204 satisfies both readings (DAC /events-reference/scheduled-trigger).
  */
 export const reconcile = makeReconcile(() => new ForgeJobQueue());
+
+/** The access review's step (`review-step-fn` function, every five minutes): src/forge/review-step.ts. */
+export const reviewStep = makeReviewStep(async () => reviewParts(await getForgeApp(), await getForgeSync()), (line) => console.warn(line));

@@ -97,8 +97,12 @@ export class ReviewRunner {
     return cancelled;
   }
 
-  /** One step of the running review (nothing when none runs or another step holds the lease). */
-  async step(): Promise<StepReport> {
+  /**
+   * One step of the running review (nothing when none runs or another step holds the lease). `callMillis` is the time
+   * a call is assumed to take at most (a resolver's short budget passes less than a scheduled invocation's default).
+   */
+  async step(options: { readonly callMillis?: number } = {}): Promise<StepReport> {
+    const callMillis = options.callMillis ?? CALL_MILLIS;
     const store = this.deps.store;
     if ((await store.lease(LEASE_SECONDS)) === undefined) return { outcome: 'busy', bitbucketRequests: 0 };
     try {
@@ -107,12 +111,12 @@ export class ReviewRunner {
       const buffer: Record<ReviewLog, ReviewRecord[]> = { inputs: [], eff: [] };
       const before = run.counts.bitbucketRequests;
       run = { ...run, counts: { ...run.counts, steps: run.counts.steps + 1 } };
-      run = await this.readBitbucket(run, buffer);
-      if (run.status === 'running') run = await this.readApp(run, buffer);
+      run = await this.readBitbucket(run, buffer, callMillis);
+      if (run.status === 'running') run = await this.readApp(run, buffer, callMillis);
       run = await store.append(run, buffer);
       const spent = run.counts.bitbucketRequests - before;
       if (run.status === 'failed') return { outcome: 'failed', run, bitbucketRequests: spent };
-      if (run.bitbucket.phase === 'done' && run.app.phase === 'done' && this.allows(BOOKKEEPING_CALLS + run.logs.inputs.chunks + run.logs.eff.chunks + 4, CALL_MILLIS)) {
+      if (run.bitbucket.phase === 'done' && run.app.phase === 'done' && this.allows(BOOKKEEPING_CALLS + run.logs.inputs.chunks + run.logs.eff.chunks + 4, callMillis)) {
         const snapshot = await this.finish(run);
         return { outcome: 'finished', run: await store.run(), snapshot, bitbucketRequests: spent };
       }
@@ -122,7 +126,7 @@ export class ReviewRunner {
     }
   }
 
-  private async readBitbucket(start: RunState, buffer: Record<ReviewLog, ReviewRecord[]>): Promise<RunState> {
+  private async readBitbucket(start: RunState, buffer: Record<ReviewLog, ReviewRecord[]>, callMillis: number): Promise<RunState> {
     let run = start;
     if (run.bitbucket.phase === 'done') return run;
     const permission = await this.deps.knowledge.permissions();
@@ -135,7 +139,7 @@ export class ReviewRunner {
     const reader = await this.deps.bitbucket();
     if (reader === undefined) return { ...rest, status: 'failed', finishedAt: this.now().toISOString(), error: 'No Bitbucket credentials are configured' };
     let allowance = gate.allow;
-    while (allowance > 0 && run.bitbucket.phase !== 'done' && run.status === 'running' && this.allows(BOOKKEEPING_CALLS + 1, CALL_MILLIS)) {
+    while (allowance > 0 && run.bitbucket.phase !== 'done' && run.status === 'running' && this.allows(BOOKKEEPING_CALLS + 1, callMillis)) {
       allowance -= 1;
       run = await this.readPage(run, reader, buffer);
       if (run.rateLimitedUntil !== undefined && Date.parse(run.rateLimitedUntil) > this.now().getTime()) break;
@@ -244,10 +248,10 @@ export class ReviewRunner {
     return { ...run, rateLimitedUntil: new Date(now + 60_000).toISOString() };
   }
 
-  private async readApp(start: RunState, buffer: Record<ReviewLog, ReviewRecord[]>): Promise<RunState> {
+  private async readApp(start: RunState, buffer: Record<ReviewLog, ReviewRecord[]>, callMillis: number): Promise<RunState> {
     let run = start;
     const knowledge = this.deps.knowledge;
-    while (run.app.phase === 'identities' && this.allows(BOOKKEEPING_CALLS + 4, CALL_MILLIS)) {
+    while (run.app.phase === 'identities' && this.allows(BOOKKEEPING_CALLS + 4, callMillis)) {
       const state = LINK_STATES[run.app.stateIndex];
       if (state === undefined) {
         run = { ...run, app: { phase: 'groups', stateIndex: run.app.stateIndex, groupIndex: 0 } };
@@ -278,7 +282,7 @@ export class ReviewRunner {
     const admin = slugs.length > run.app.groupIndex ? await this.deps.admin() : undefined;
     let index = run.app.groupIndex;
     let adminCalls = 0;
-    while (index < slugs.length && admin !== undefined && this.allows(BOOKKEEPING_CALLS + 6, CALL_MILLIS)) {
+    while (index < slugs.length && admin !== undefined && this.allows(BOOKKEEPING_CALLS + 6, callMillis)) {
       const slug = slugs[index] ?? '';
       const name = run.grantedGroups[slug] ?? slug;
       const mine = run.appGroups[slug];
