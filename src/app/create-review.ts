@@ -10,6 +10,7 @@ import { appKnowledge, type AppKnowledge } from '../review/app-knowledge';
 import { ReviewRunner } from '../review/review-runner';
 import { ReviewStore } from '../review/review-store';
 import { spendCall } from '../sync/call-budget';
+import { TokenUsage } from '../sync/token-usage';
 import { BitbucketAccessReader } from '../targets/bitbucket/access-reads';
 import type { TargetFetch } from '../targets/http/target-fetch';
 
@@ -28,8 +29,12 @@ const built = new WeakMap<SyncParts, ReviewParts>();
 export function reviewParts(app: AppParts, sync: SyncParts): ReviewParts {
   const cached = built.get(sync);
   if (cached !== undefined) return cached;
+  // The review keeps time by the clock the app's outbound clients run on (a test's virtual hours pass on it too), and
+  // reads permission sync's ledger of the token's hour by that clock.
+  const clock = sync.transport.clock;
   const store = new ReviewStore(sync.kvs);
-  const knowledge = appKnowledge(sync.links, app.store, sync.settings, sync.tokenUsage);
+  const usage = clock !== undefined ? new TokenUsage(sync.kvs, () => clock.now()) : sync.tokenUsage;
+  const knowledge = appKnowledge(sync.links, app.store, sync.settings, usage);
   // Counted against the invocation's budget like every remote call of the sync (src/sync/call-budget.ts).
   const fetch: TargetFetch = (url, init) => {
     spendCall();
@@ -47,6 +52,7 @@ export function reviewParts(app: AppParts, sync: SyncParts): ReviewParts {
     });
   };
   const runner = new ReviewRunner({
+    ...(clock !== undefined ? { now: () => new Date(clock.now()) } : {}),
     store,
     knowledge,
     bitbucket: reader,
