@@ -71,6 +71,38 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
       }
       return members;
     },
+    groupMembers(slug: string): readonly string[] {
+      const own = bitbucket.state.groups.find((g) => g.slug === slug);
+      if (own !== undefined) return own.members ?? [];
+      for (const group of admin.state.groups.values()) {
+        if ((options.groupSlugOf ?? slugifyGroupName)(group.name, group.id) === slug) return [...group.members];
+      }
+      return [];
+    },
+    admins(): ReadonlySet<string> {
+      // Workspace admins: this emulator's own, and accounts with access that hold the admin role on the workspace,
+      // directly or through a group (assumed: how Bitbucket derives `owner` from org roles is not documented).
+      const ids = new Set(bitbucket.state.workspaceAdmins);
+      const isAdminRole = (r: { resourceId: string; roleId: string }): boolean => r.resourceId === resourceId && r.roleId === 'atlassian/admin';
+      for (const user of admin.state.users.values()) {
+        if (!hasAccess(admin.state, user, resourceId)) continue;
+        if (user.roles.some(isAdminRole)) ids.add(user.accountId);
+      }
+      for (const group of admin.state.groups.values()) {
+        if (!group.roles.some(isAdminRole)) continue;
+        for (const id of group.members) {
+          const user = admin.state.users.get(id);
+          if (user !== undefined && hasAccess(admin.state, user, resourceId)) ids.add(id);
+        }
+      }
+      return ids;
+    },
+    account(accountId: string): BitbucketMember | undefined {
+      const own = bitbucket.state.members.find((m) => m.accountId === accountId || m.uuid === accountId);
+      if (own !== undefined) return own;
+      const user = admin.state.users.get(accountId) ?? [...admin.state.users.values()].find((u) => memberUuid(u.accountId) === accountId);
+      return user === undefined ? undefined : { accountId: user.accountId, uuid: memberUuid(user.accountId), displayName: user.name, nickname: user.nickname, email: user.email };
+    },
     groups(): BitbucketGroup[] {
       const groups = [...bitbucket.state.groups];
       for (const group of admin.state.groups.values()) {

@@ -16,6 +16,7 @@ import type { Clock } from '../virtual-clock';
 import { VirtualClock } from '../virtual-clock';
 import type { BitbucketBehaviour, BitbucketDirectory } from './bitbucket-routes';
 import { bitbucketRoutes } from './bitbucket-routes';
+import { accessRoutes } from './access-routes';
 import type { BitbucketState } from './bitbucket-state';
 import { seedBitbucketState } from './bitbucket-state';
 
@@ -128,10 +129,11 @@ export class BitbucketEmulator implements Emulator {
     this.setRateLimit(options.rateLimit === undefined ? BITBUCKET_RATE_LIMIT : options.rateLimit === false ? undefined : options.rateLimit);
     const state = this.state;
     const directory: BitbucketDirectory = options.directory ?? { members: () => state.members, groups: () => state.groups };
+    const environment = { state, directory, behaviour: this.behaviour };
     this.core = new SpecEmulator({
       validator: validatorFor('bitbucket-cloud'),
       dialect: bitbucketDialect({ retryAfterHeader: () => this.retryAfterHeader, rateLimitHeaders: () => this.rateLimitHeaders, credential: options.credential }),
-      routes: bitbucketRoutes({ state, directory, behaviour: this.behaviour }),
+      routes: [...bitbucketRoutes(environment), ...accessRoutes(environment)],
       clock: this.clock,
       faults: this.faults,
       limiter: () => this.limiter,

@@ -18,6 +18,12 @@ import { applyFields } from './partial-response';
 export interface BitbucketDirectory {
   members(): readonly BitbucketMember[];
   groups(): readonly BitbucketGroup[];
+  /** Account IDs of a group's members (default: the group's own `members`). */
+  groupMembers?(slug: string): readonly string[];
+  /** Account IDs of the workspace's admins (default: the state's `workspaceAdmins`). */
+  admins?(): ReadonlySet<string>;
+  /** Any account Bitbucket knows, member or not (a leaver's lingering grant still names them); default: the members. */
+  account?(accountId: string): BitbucketMember | undefined;
 }
 
 /** Behaviour switches of the Bitbucket emulator, set per test. */
@@ -43,16 +49,19 @@ export const MAX_EMAIL_FILTER = 90;
 const REPO = '/repositories/{workspace}/{repo_slug}';
 const PROJECT = '/workspaces/{workspace}/projects/{project_key}';
 
-function api(context: RouteContext): string {
+/** The API root for links (`<base>/2.0`). */
+export function api(context: RouteContext): string {
   return `${context.baseUrl}/2.0`;
 }
 
-function requireWorkspace(env: BitbucketRouteEnvironment, context: RouteContext): void {
+/** Throws 404 unless the path names this workspace (slug or `{uuid}`). */
+export function requireWorkspace(env: BitbucketRouteEnvironment, context: RouteContext): void {
   const id = context.params.workspace ?? '';
   if (id !== env.state.workspace.slug && id !== env.state.workspace.uuid) throw new RouteError(404, `Workspace ${id} not found.`);
 }
 
-function requireRepository(env: BitbucketRouteEnvironment, context: RouteContext): BitbucketRepository {
+/** The path's repository (slug or `{uuid}`), or a 404. */
+export function requireRepository(env: BitbucketRouteEnvironment, context: RouteContext): BitbucketRepository {
   requireWorkspace(env, context);
   const id = context.params.repo_slug ?? '';
   const repository = env.state.repositories.find((r) => r.slug === id || r.uuid === id);
@@ -60,7 +69,8 @@ function requireRepository(env: BitbucketRouteEnvironment, context: RouteContext
   return repository;
 }
 
-function requireProject(env: BitbucketRouteEnvironment, context: RouteContext): BitbucketProject {
+/** The path's project, or a 404. */
+export function requireProject(env: BitbucketRouteEnvironment, context: RouteContext): BitbucketProject {
   requireWorkspace(env, context);
   const project = env.state.projects.find((p) => p.key === context.params.project_key);
   if (project === undefined) throw new RouteError(404, `Project ${context.params.project_key ?? ''} not found.`);
@@ -73,11 +83,13 @@ function requireGroup(env: BitbucketRouteEnvironment, slug: string | undefined):
   return group;
 }
 
-function link(href: string): JsonObject {
+/** A `link` object. */
+export function link(href: string): JsonObject {
   return { href };
 }
 
-function workspaceJson(env: BitbucketRouteEnvironment, context: RouteContext): JsonObject {
+/** The `workspace` representation. */
+export function workspaceJson(env: BitbucketRouteEnvironment, context: RouteContext): JsonObject {
   const ws = env.state.workspace;
   return {
     type: 'workspace',
@@ -88,7 +100,8 @@ function workspaceJson(env: BitbucketRouteEnvironment, context: RouteContext): J
   };
 }
 
-function userJson(member: BitbucketMember, context: RouteContext): JsonObject {
+/** The `user` representation of an account. */
+export function userJson(member: BitbucketMember, context: RouteContext): JsonObject {
   return {
     type: 'user',
     account_id: member.accountId,
@@ -110,7 +123,8 @@ function membershipJson(env: BitbucketRouteEnvironment, member: BitbucketMember,
   };
 }
 
-function projectJson(env: BitbucketRouteEnvironment, project: BitbucketProject): JsonObject {
+/** The `project` representation. */
+export function projectJson(env: BitbucketRouteEnvironment, project: BitbucketProject): JsonObject {
   const ws = env.state.workspace;
   return {
     type: 'project',
@@ -127,7 +141,8 @@ function projectJson(env: BitbucketRouteEnvironment, project: BitbucketProject):
   };
 }
 
-function repositoryJson(env: BitbucketRouteEnvironment, repository: BitbucketRepository, context: RouteContext): JsonObject {
+/** The `repository` representation. */
+export function repositoryJson(env: BitbucketRouteEnvironment, repository: BitbucketRepository, context: RouteContext): JsonObject {
   const ws = env.state.workspace;
   const project = env.state.projects.find((p) => p.key === repository.projectKey);
   const json: JsonObject = {
@@ -178,7 +193,8 @@ function permissionJson(env: BitbucketRouteEnvironment, context: RouteContext, g
   };
 }
 
-function parseQuery(context: RouteContext): BbqlNode | undefined {
+/** The parsed `q` parameter (BBQL), or undefined; a syntax error is a 400. */
+export function parseQuery(context: RouteContext): BbqlNode | undefined {
   const q = context.request.query.q?.[0];
   if (q === undefined || q.trim() === '') return undefined;
   try {
@@ -196,7 +212,7 @@ function readPath(value: JsonValue | undefined, path: string): JsonValue | undef
 }
 
 /** Filters and sorts a collection with `q` and `sort` as the spec's "Filter and sort" narrative describes. */
-function filterAndSort(items: JsonObject[], context: RouteContext, query: BbqlNode | undefined): JsonObject[] {
+export function filterAndSort(items: JsonObject[], context: RouteContext, query: BbqlNode | undefined): JsonObject[] {
   const filtered = query === undefined ? items : items.filter((item) => matchesBbql(query, item));
   const sort = context.request.query.sort?.[0];
   if (sort === undefined || sort === '') return filtered;
@@ -214,11 +230,14 @@ function filterAndSort(items: JsonObject[], context: RouteContext, query: BbqlNo
  * Cuts a page of a collection (spec narrative "Pagination"): `page` from 1, `pagelen` 10 by default and at
  * most 100 (larger values are clamped, assumed), and an absolute `next`/`previous` link.
  */
-function paginate(items: readonly JsonValue[], context: RouteContext): JsonObject {
+export function paginate<T = JsonValue>(items: readonly T[], context: RouteContext, toJson?: (item: T) => JsonValue): JsonObject {
   const page = Math.max(1, Number(context.request.query.page?.[0] ?? '1'));
   const pagelen = Math.min(100, Math.max(1, Number(context.request.query.pagelen?.[0] ?? '10')));
   const start = (page - 1) * pagelen;
-  const result: JsonObject = { size: items.length, page, pagelen, values: items.slice(start, start + pagelen) };
+  // Only the page's own items are turned into JSON (the workspace-wide listings hold tens of thousands).
+  const slice = items.slice(start, start + pagelen);
+  const values = toJson === undefined ? (slice as unknown as JsonValue[]) : slice.map(toJson);
+  const result: JsonObject = { size: items.length, page, pagelen, values };
   const linkTo = (target: number): string => {
     const params = new URLSearchParams();
     for (const [name, values] of Object.entries(context.request.query)) if (name !== 'page') for (const v of values) params.append(name, v);
@@ -230,7 +249,8 @@ function paginate(items: readonly JsonValue[], context: RouteContext): JsonObjec
   return result;
 }
 
-function withFields(context: RouteContext, hidden: readonly string[]): (value: JsonValue) => JsonValue {
+/** Applies the `fields` parameter (partial responses) to a validated body, keeping `hidden` paths out unless asked for. */
+export function withFields(context: RouteContext, hidden: readonly string[]): (value: JsonValue) => JsonValue {
   return (value) => applyFields(value, context.request.query.fields?.[0], hidden);
 }
 

@@ -27,6 +27,8 @@ export interface BitbucketMember {
 export interface BitbucketGroup {
   readonly slug: string;
   name: string;
+  /** Account IDs of its members, for groups this emulator holds itself (a linked Admin API answers for its own groups). */
+  members?: string[];
 }
 
 /** A project. */
@@ -65,6 +67,15 @@ export interface PermissionGrant {
   permission: 'read' | 'write' | 'create-repo' | 'admin';
 }
 
+/** An explicit user permission on a repository or project (`permissions-config/users`). */
+export interface UserPermissionGrant {
+  readonly kind: PermissionKind;
+  /** Repository slug or project key. */
+  readonly target: string;
+  readonly accountId: string;
+  permission: 'read' | 'write' | 'create-repo' | 'admin';
+}
+
 /** The whole workspace. */
 export interface BitbucketState {
   readonly workspace: BitbucketWorkspace;
@@ -76,6 +87,13 @@ export interface BitbucketState {
   readonly repositories: BitbucketRepository[];
   /** Keyed by permissionKey(). */
   readonly permissions: Map<string, PermissionGrant>;
+  /**
+   * Explicit user permissions, keyed by userPermissionKey(). They outlive workspace membership: a deactivated
+   * account's direct permissions linger (docs/notes/bitbucket-api.md section 6).
+   */
+  readonly userPermissions: Map<string, UserPermissionGrant>;
+  /** Account IDs this emulator itself makes workspace admins (`owner`); a linked Admin API adds its Bitbucket admins. */
+  readonly workspaceAdmins: Set<string>;
   /** When true, permission PUTs answer 402 ("You have reached your plan's user limit"). */
   planUserLimitReached: boolean;
 }
@@ -83,6 +101,11 @@ export interface BitbucketState {
 /** The key of a grant in BitbucketState.permissions. */
 export function permissionKey(kind: PermissionKind, target: string, groupSlug: string): string {
   return `${kind}:${target}:${groupSlug}`;
+}
+
+/** The key of a user grant in BitbucketState.userPermissions. */
+export function userPermissionKey(kind: PermissionKind, target: string, accountId: string): string {
+  return `${kind}:${target}:${accountId}`;
 }
 
 /** Returns the seeded workspace: the admin as its only member, two projects, three repositories, no groups. */
@@ -112,6 +135,8 @@ export function seedBitbucketState(): BitbucketState {
       updatedOn: created,
     })),
     permissions: new Map(),
+    userPermissions: new Map(),
+    workspaceAdmins: new Set([EMULATED_ADMIN.accountId]),
     planUserLimitReached: false,
   };
 }

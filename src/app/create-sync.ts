@@ -25,6 +25,7 @@ import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
+import { TokenUsage } from '../sync/token-usage';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
 import { connectionBlock, permissionSyncBlock } from '../diagnostics/verdicts';
 import { ADMIN_API_BASE_URL } from '../targets/admin-api/admin-api-client';
@@ -89,6 +90,10 @@ export interface ConnectOptions {
 
 /** The parts of the sync the entry points and the admin resolvers use. */
 export interface SyncParts {
+  /** The app's key-value store, metered against the invocation's budget (the access review keeps its records here). */
+  readonly kvs: ForgeKvs;
+  /** Bitbucket requests permission runs made with the admin's token in the last hour. */
+  readonly tokenUsage: TokenUsage;
   readonly settings: SettingsStore;
   readonly links: SyncLinks;
   readonly engine: SyncEngine;
@@ -171,10 +176,14 @@ export function createSync(options: SyncOptions): SyncParts {
   const now = options.now ?? (() => new Date());
   // Storage and remote calls are counted against the running invocation's budget (src/sync/call-budget.ts).
   const kvs = meteredKvs(options.kvs, budgetStorageMeter);
+  // Bitbucket requests made with the admin's token, so permission runs can say how many they made (src/sync/token-usage.ts).
+  let bitbucketRequests = 0;
   const fetch: TargetFetch = (url, init) => {
     spendCall();
+    if (url.startsWith(options.baseUrls?.().bitbucket ?? BITBUCKET_BASE_URL)) bitbucketRequests += 1;
     return options.fetch(url, init);
   };
+  const tokenUsage = new TokenUsage(kvs, () => now().getTime());
   const settingsStore = new SettingsStore(kvs);
   const links = new SyncLinks(kvs);
   const credentialStore = new CredentialStore(kvs, now);
@@ -299,7 +308,12 @@ export function createSync(options: SyncOptions): SyncParts {
         // The slugs the app computes are not what Bitbucket knows its groups by: no grant is written to a guessed name.
         const refused = permissionSyncBlock(await diagnostics.results({ maxAgeMs: VERDICT_CACHE_MS }));
         if (refused !== undefined) return { grants: applied, audit: [], refused };
-        return new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun);
+        const before = bitbucketRequests;
+        try {
+          return await new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun);
+        } finally {
+          await tokenUsage.record(bitbucketRequests - before);
+        }
       },
     },
     now,
@@ -307,6 +321,8 @@ export function createSync(options: SyncOptions): SyncParts {
   });
   const dispatcher = new Dispatcher(options.store, kvs, options.queue, engine, { ...(options.clock ? { clock: options.clock } : {}), ...options.dispatcher });
   return {
+    kvs,
+    tokenUsage,
     settings: settingsStore,
     links,
     engine,

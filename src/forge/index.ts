@@ -7,7 +7,9 @@ import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
 import { getForgeApp, getForgePull, getForgeSync } from '../app/forge-app';
+import { reviewParts } from '../app/create-review';
 import { makePullSchedule, makePullWorker } from './pull-worker';
+import { makeReviewStep } from './review-step';
 import type { WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
@@ -79,3 +81,6 @@ export const pullWorker = makePullWorker(getForgePull);
 
 /** The five-minute scheduled trigger (`pull-schedule-fn`): starts a pull when the admin's schedule says one is due. */
 export const pullSchedule = makePullSchedule(getForgePull);
+
+/** The access review's step (`review-step-fn` function, every five minutes): src/forge/review-step.ts. */
+export const reviewStep = makeReviewStep(async () => reviewParts(await getForgeApp(), await getForgeSync()), (line) => console.warn(line));

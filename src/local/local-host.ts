@@ -10,6 +10,8 @@ import { createApp, type AppParts } from '../app/create-app';
 import { makeScimWebTrigger, type ForgeWebTriggerHandler, type ForgeWebTriggerRequest } from '../forge/scim-web-trigger';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
 import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
+import { makeReviewStep } from '../forge/review-step';
+import { reviewParts } from '../app/create-review';
 import { ForgeRuntime, NO_LATENCY, systemRuntimeClock, type DeliveryOptions, type RuntimeMode } from './forge-runtime';
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';
@@ -77,6 +79,8 @@ export interface LocalHostOptions {
   readonly settingsFile?: string;
   /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
   readonly reconcileIntervalMs?: number;
+  /** How often the access review steps (Forge: every five minutes); 0 switches it off. */
+  readonly reviewStepIntervalMs?: number;
   /** Delivery semantics of the runtime's queue (tests: duplicates, shuffling). */
   readonly queue?: Omit<DeliveryOptions, 'onError'>;
   /** How the local Forge runtime answers a breach of Forge's limits (default `record` until the app fits them). */
@@ -433,6 +437,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const reconcile = makeReconcile(() => queue);
   const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery) : undefined;
   reconcileTimer?.unref();
+  const reviewEvery = options.reviewStepIntervalMs ?? 300_000;
+  const reviewStep = makeReviewStep(async () => reviewParts(app, sync), (line) => logger.error('REVIEW-E500', line, {}));
+  const reviewTimer = reviewEvery > 0 ? setInterval(() => void runtime.scheduled('review-step', reviewStep).catch(() => undefined), reviewEvery) : undefined;
+  reviewTimer?.unref();
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
   await sync.dispatcher.releaseAllLeases();
@@ -459,6 +467,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     async close() {
       if (reconcileTimer) clearInterval(reconcileTimer);
       localPull.stop();
+      if (reviewTimer) clearInterval(reviewTimer);
       runtime.stop();
       // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
       // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.

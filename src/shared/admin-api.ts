@@ -4,6 +4,7 @@
  * HTTP bridge calls the same handlers); the UI calls it through `invoke` from @forge/bridge or the local bridge.
  * Neither side copies these types. Every payload is validated again on the server.
  */
+import type { ReviewApi } from './review-api';
 import type { SourceApi } from './source-api';
 import type { AuthFailureSummary } from '../auth/auth-failures';
 import type { AuditEntry, AuditExport, AuditOutcome } from '../sync/audit-log';
@@ -329,8 +330,8 @@ export interface AdminFailure {
   readonly error: { readonly reason: string; readonly message: string };
 }
 
-/** The resolver map. */
-export type AdminApi = SourceApi & {
+/** The resolver map (the Google source's calls are in src/shared/source-api.ts, the access review's in src/shared/review-api.ts). */
+export type AdminApi = SourceApi & ReviewApi & {
   'status/get': () => AdminStatus;
   'scim/get-base-url': () => { readonly url: string };
   'setup/get': () => SetupView;

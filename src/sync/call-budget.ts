@@ -61,7 +61,9 @@ const context = new AsyncLocalStorage<Spending>();
  * Runs `body` with a fresh budget; calls reported inside it (however deep) are counted against `limits`. Storage is
  * paced once `allowance` is used up (default: a few units).
  */
-export function withinBudget<T>(limits: BudgetLimits, clock: BudgetClock, body: () => Promise<T>, allowance?: StorageAllowance): Promise<T> {
+export function withinBudget<T>(limits: BudgetLimits, clockOrNow: BudgetClock | (() => number), body: () => Promise<T>, allowance?: StorageAllowance): Promise<T> {
+  // A bare `now` paces (when the limits ask for it) on real timers.
+  const clock: BudgetClock = typeof clockOrNow === 'function' ? { now: clockOrNow, sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } : clockOrNow;
   const start = allowance ?? { read: PACE_BURST_UNITS, write: PACE_BURST_UNITS };
   return context.run({ limits, startedAt: clock.now(), clock, allowance: start, calls: 0, readUnits: 0, writeUnits: 0 }, body);
 }

@@ -23,6 +23,7 @@ export async function startInProcessHost(options: Partial<LocalHostOptions> & { 
     host: '127.0.0.1',
     dataDir,
     reconcileIntervalMs: 0,
+    reviewStepIntervalMs: 0,
     retryDelaySeconds: 0,
     kick: { windowSeconds: 1, drainDelaySeconds: 0 },
     permissionQuietSeconds: 0,

@@ -11,6 +11,7 @@ import { AuditSection } from './sections/audit-section';
 import { ConnectionsSection } from './sections/connections-section';
 import { DiagnosticsSection } from './sections/diagnostics-section';
 import { PermissionsSection } from './sections/permissions-section';
+import { ReviewSection } from './sections/review-section';
 import { ProvisioningSection } from './sections/provisioning-section';
 import { SettingsTransferSection } from './sections/settings-transfer-section';
 import { SetupSection } from './sections/setup-section';
@@ -26,6 +27,7 @@ export const SECTIONS = [
   { id: 'permissions', title: 'Group permissions', Component: PermissionsSection },
   { id: 'status', title: 'Status', Component: StatusSection },
   { id: 'audit', title: 'Audit log', Component: AuditSection },
+  { id: 'review', title: 'Access review', Component: ReviewSection },
   { id: 'settings', title: 'Import and export', Component: SettingsTransferSection },
   { id: 'diagnostics', title: 'Diagnostics', Component: DiagnosticsSection },
 ] as const;

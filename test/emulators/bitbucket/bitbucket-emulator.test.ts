@@ -1,3 +1,4 @@
+import { ACCESS_ROUTE_KEYS } from '../../../emulators/bitbucket/access-routes';
 import { BitbucketEmulator } from '../../../emulators/bitbucket/bitbucket-emulator';
 import { permissionKey } from '../../../emulators/bitbucket/bitbucket-state';
 import type { JsonValue } from '../../../emulators/openapi/openapi-types';
@@ -182,7 +183,8 @@ describe('Bitbucket emulator: permissions-config for groups', () => {
 });
 
 describe('Bitbucket emulator: coverage of this file', () => {
-  it('exercised every operation the emulator serves', () => {
-    expect([...tally.seen].sort()).toEqual(new BitbucketEmulator().servedOperations().sort());
+  it('exercised every operation the emulator serves (the access-review reads have their own file)', () => {
+    const elsewhere = new Set<string>(ACCESS_ROUTE_KEYS);
+    expect([...tally.seen].sort()).toEqual(new BitbucketEmulator().servedOperations().filter((key) => !elsewhere.has(key)).sort());
   });
 });

@@ -1,0 +1,23 @@
+/**
+ * The access review's scheduled step (`review-step-fn`, every five minutes): one bounded step of the running review
+ * (src/review/review-runner.ts) inside the invocation's budget, and nothing when no review runs. Like the reconcile it
+ * answers 204 (DAC /events-reference/scheduled-trigger); a failed step is logged and the next one tries again.
+ */
+import type { ReviewParts } from '../app/create-review';
+import { withinBudget, type BudgetLimits } from '../sync/call-budget';
+
+/** What one step may spend: Forge's 100 outbound requests less a margin, and well under the 900 s the function has. */
+export const REVIEW_STEP_BUDGET: BudgetLimits = { calls: 95, millis: 600_000 };
+
+/** Builds the scheduled handler. */
+export function makeReviewStep(parts: () => Promise<ReviewParts>, warn: (line: string) => void, now: () => number = () => Date.now()): () => Promise<{ statusCode: 204 }> {
+  return async () => {
+    try {
+      const review = await parts();
+      await withinBudget(REVIEW_STEP_BUDGET, now, () => review.runner.step());
+    } catch (error) {
+      warn(`REVIEW_STEP_FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return { statusCode: 204 };
+  };
+}
