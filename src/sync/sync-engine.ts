@@ -292,10 +292,14 @@ export class SyncEngine {
       // over would otherwise count against the breaker's limit again in the job that takes it up.
       if (index >= admittedTo) {
         admittedTo = index + this.usersTheBudgetHolds(entries.length - index);
-        // A user newly deactivated counts even when nothing is left to take away: the IdP may have dropped the
-        // user's group memberships too, and a group sync of another lane may have removed them first.
-        const leaving = (key: string): boolean => users.get(key.slice('User.'.length))?.resource.active === false && links.get(key)?.accountId !== undefined && links.get(key)?.revoked !== true;
-        for (const key of await this.admitDeprovisioning(new Map(entries.slice(index, admittedTo).map((e) => [e.key, planned.get(e.key) ?? []])), leaving)) allowed.add(key);
+        // With revoke-access, a user newly deactivated (not yet marked revoked) counts even when nothing is left to
+        // take away: the IdP may have dropped the user's memberships too, and a group sync of another lane may have
+        // removed them first. (A suspension is always a planned change, counted as such.)
+        // A user already marked revoked was counted when that happened: a reconcile re-planning its removals (most of
+        // them no-ops) counts nothing again.
+        const leaving = (key: string): boolean => settings.deactivation === 'revoke-access' && users.get(key.slice('User.'.length))?.resource.active === false && links.get(key)?.accountId !== undefined;
+        const counted = (key: string): boolean => links.get(key)?.revoked !== true && ((planned.get(key) ?? []).some(isDeprovisioning) || leaving(key));
+        for (const key of await this.admitDeprovisioning(entries.slice(index, admittedTo).map((e) => e.key), counted)) allowed.add(key);
       }
       this.state.started += 1;
       const changes = planned.get(entry.key) ?? [];
@@ -678,10 +682,9 @@ export class SyncEngine {
     return problem === undefined;
   }
 
-  private async admitDeprovisioning(planned: Map<string, Change[]>, leaving: (key: string) => boolean): Promise<Set<string>> {
-    const keys = [...planned.keys()];
+  private async admitDeprovisioning(keys: readonly string[], counted: (key: string) => boolean): Promise<Set<string>> {
     const gate = this.deps.gate;
-    const deprovisioning = keys.filter((key) => (planned.get(key) ?? []).some(isDeprovisioning) || leaving(key));
+    const deprovisioning = keys.filter(counted);
     if (!gate || deprovisioning.length === 0) return new Set(keys);
     const allowedCount = await gate(deprovisioning.length, await this.deps.store.count('User'));
     const admitted = new Set(deprovisioning.slice(0, allowedCount));
