@@ -8,7 +8,7 @@ import type { TokenSigner } from '../auth/cursor-signer';
 import { AdminError } from './workspace-admin';
 
 /** The calls whose answers page by cursor. */
-export type PagedCall = 'sync/items' | 'audit/query' | 'review/export' | 'review/diff';
+export type PagedCall = 'sync/items' | 'audit/query' | 'audit/export' | 'review/export' | 'review/diff';
 
 /** Marks a payload as an admin cursor, so that no other signed token of the app passes for one. */
 const PURPOSE = 'admin-page';

@@ -9,7 +9,7 @@
 import type { AuditEntry, AuditQuery } from '../sync/audit-log';
 import { MAX_QUERY_LIMIT, type AuditOutcome } from '../sync/audit-log';
 import type { AuditExportPayload, AuditPageView, AuditFilterResolution } from '../shared/admin-api';
-import type { AuditExport } from '../sync/audit-log';
+import { exportAuditPage, type AuditExportPage } from '../sync/audit-export';
 import type { AdminParts } from './admin-guard';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalText, payloadObject } from './payload';
@@ -82,10 +82,17 @@ export async function queryAudit(payload: unknown, parts: AdminParts): Promise<A
   };
 }
 
-/** `audit/export`: every entry matching the time, user, group and outcome filters, as CSV or JSON. */
-export async function exportAudit(payload: unknown, parts: AdminParts): Promise<AuditExport> {
+/**
+ * `audit/export`: the entries matching the time, user, group and outcome filters, as CSV or JSON, one page of at
+ * most 1 MB per call (src/sync/audit-export.ts); the page asks again with the cursor until none comes back.
+ */
+export async function exportAudit(payload: unknown, parts: AdminParts): Promise<AuditExportPage> {
   const record = payloadObject(payload) as Record<string, unknown> & Partial<AuditExportPayload>;
   const format = optionalChoice(record, 'format', ['csv', 'json'] as const) ?? 'csv';
   const { filters } = await auditFilters(record, parts);
-  return format === 'csv' ? parts.sync.auditLog.exportCsv(filters) : parts.sync.auditLog.exportJson(filters);
+  const signer = await parts.app.cursorSigner();
+  const query = JSON.stringify({ filters, format });
+  const cursor = openAdminCursor(signer, 'audit/export', query, optionalText(record, 'cursor', 4096));
+  const page = await exportAuditPage(parts.sync.auditLog, filters, format, cursor);
+  return { ...page, ...(page.cursor ? { cursor: sealAdminCursor(signer, 'audit/export', query, page.cursor) } : {}) };
 }

@@ -3,7 +3,7 @@
  * which origin, with the person's IdP status), in pages: each answer holds at most `maxBytes` (1 MB by default, so
  * a resolver's answer stays small) and says from which row the next page starts.
  */
-import { csvCell } from '../sync/audit-log';
+import { csvCell } from '../sync/audit-export';
 import type { AccessEntry, AccessPath } from './access-model';
 import type { ReviewPerson } from './effective-access';
 import type { LoadedReview } from './review-snapshot';

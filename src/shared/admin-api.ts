@@ -7,7 +7,8 @@
 import type { ReviewApi } from './review-api';
 import type { SourceApi } from './source-api';
 import type { AuthFailureSummary } from '../auth/auth-failures';
-import type { AuditEntry, AuditExport, AuditOutcome } from '../sync/audit-log';
+import type { AuditExportPage } from '../sync/audit-export';
+import type { AuditEntry, AuditOutcome } from '../sync/audit-log';
 import type { BreakerState } from '../sync/circuit-breaker';
 import type { ComparisonResult } from '../sync/comparison';
 import type { CredentialsView, CredentialWarning } from '../sync/credentials';
@@ -295,9 +296,10 @@ export interface AuditPageView {
   readonly resolved?: { readonly user?: AuditFilterResolution; readonly group?: AuditFilterResolution };
 }
 
-/** Payload of `audit/export` (the text search applies to the page view only). */
+/** Payload of `audit/export` (the text search applies to the page view only); `cursor` asks for the next page. */
 export interface AuditExportPayload extends Omit<AuditQueryPayload, 'limit' | 'cursor' | 'text'> {
   readonly format: 'csv' | 'json';
+  readonly cursor?: string;
 }
 
 /** An IdP group and the org group the app made (or linked) for it. */
@@ -358,7 +360,7 @@ export type AdminApi = SourceApi & ReviewApi & {
   'sync/activity': (payload: { readonly hours?: number }) => readonly ActivityBucket[];
   'breaker/confirm': () => BreakerState;
   'audit/query': (payload: AuditQueryPayload) => AuditPageView;
-  'audit/export': (payload: AuditExportPayload) => AuditExport;
+  'audit/export': (payload: AuditExportPayload) => AuditExportPage;
   'groups/list': (payload: { readonly offset?: number; readonly count?: number }) => GroupMappingPage;
   'rules/targets': () => RuleTargetsView;
 };

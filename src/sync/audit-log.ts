@@ -23,8 +23,6 @@ export const MAX_RETENTION_DAYS = 365;
 export const MAX_DOC_BYTES = 8 * 1024;
 /** Most entries one query page returns. */
 export const MAX_QUERY_LIMIT = 100;
-/** Most rows one export holds unless told otherwise. */
-export const DEFAULT_EXPORT_ROWS = 10_000;
 
 const KVS_PAGE = 20;
 const KVS_BATCH = 25;
@@ -95,15 +93,6 @@ export interface AuditScanOptions {
   readonly match?: (entry: AuditEntry) => boolean;
   /** Index pages (of 20 entries) one call reads at most; default 25. */
   readonly maxPages?: number;
-}
-
-/** A finished export. */
-export interface AuditExport {
-  readonly contentType: 'text/csv; charset=utf-8' | 'application/json';
-  readonly body: string;
-  readonly rows: number;
-  /** True when more entries matched than the export may hold; narrow the time range and export again. */
-  readonly truncated: boolean;
 }
 
 /** Options of the audit log. */
@@ -326,32 +315,6 @@ export class AuditLog {
     return cursor === undefined ? { entries, scanned } : { entries, scanned, cursor: encodeCursor({ i: plan.index, p: plan.partition ?? '', c: cursor }) };
   }
 
-  /** Every entry matching the query (up to `maxRows`) as CSV: RFC 4180 quoting, CRLF line ends, spreadsheet formulas neutralised. */
-  async exportCsv(query: Omit<AuditQuery, 'limit' | 'cursor'>, maxRows = DEFAULT_EXPORT_ROWS): Promise<AuditExport> {
-    const { entries, truncated } = await this.collect(query, maxRows);
-    const lines = [CSV_COLUMNS.map(csvCell).join(',')];
-    for (const entry of entries) lines.push(csvRow(entry).map(csvCell).join(','));
-    return { contentType: 'text/csv; charset=utf-8', body: `${lines.join('\r\n')}\r\n`, rows: entries.length, truncated };
-  }
-
-  /** Every entry matching the query (up to `maxRows`) as a JSON document `{ format, entries }`. */
-  async exportJson(query: Omit<AuditQuery, 'limit' | 'cursor'>, maxRows = DEFAULT_EXPORT_ROWS): Promise<AuditExport> {
-    const { entries, truncated } = await this.collect(query, maxRows);
-    const body = JSON.stringify({ format: 'bitbucket-scim-sync/audit@1', truncated, entries });
-    return { contentType: 'application/json', body, rows: entries.length, truncated };
-  }
-
-  private async collect(query: Omit<AuditQuery, 'limit' | 'cursor'>, maxRows: number): Promise<{ entries: AuditEntry[]; truncated: boolean }> {
-    const entries: AuditEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.query({ ...query, limit: MAX_QUERY_LIMIT, ...(cursor === undefined ? {} : { cursor }) });
-      entries.push(...page.entries);
-      cursor = page.cursor;
-    } while (cursor !== undefined && entries.length <= maxRows);
-    return { entries: entries.slice(0, maxRows), truncated: entries.length > maxRows || (cursor !== undefined && entries.length >= maxRows) };
-  }
-
   private planQuery(query: AuditQuery): {
     index: string;
     partition?: string;
@@ -404,36 +367,4 @@ export class AuditLog {
     const ms = String(Date.parse(at)).padStart(15, '0');
     return `${ms}.${this.sequence.toString(16).padStart(6, '0')}.${randomBytes(5).toString('hex')}`;
   }
-}
-
-const CSV_COLUMNS = ['id', 'at', 'source', 'action', 'outcome', 'targetKind', 'targetId', 'targetDisplay', 'userKey', 'groupKey', 'before', 'after', 'detail', 'actor'];
-
-function csvRow(entry: AuditEntry): string[] {
-  const json = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value));
-  return [
-    entry.id,
-    entry.at,
-    entry.source,
-    entry.action,
-    entry.outcome,
-    entry.target.kind,
-    entry.target.id,
-    entry.target.display ?? '',
-    entry.userKey ?? '',
-    entry.groupKey ?? '',
-    json(entry.before),
-    json(entry.after),
-    entry.detail ?? '',
-    entry.actor ?? '',
-  ];
-}
-
-/**
- * One CSV cell. A cell a spreadsheet would read as a formula (starting with = + - @, or a tab or carriage return
- * that some spreadsheets skip before one) is prefixed with a single quote (OWASP "CSV injection"); then a cell
- * holding a quote, comma or line break is quoted with inner quotes doubled (RFC 4180, section 2).
- */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -338,6 +338,11 @@ describe('admin handlers', () => {
     expect(csv.rows).toBeGreaterThan(0);
     const json = await call('audit/export', { format: 'json' });
     expect(JSON.parse(json.body).entries).toHaveLength(json.rows);
+    expect(json.cursor).toBeUndefined();
+    // A cursor is the app's own, for this call and these filters: a forged one, or one of the query view, is refused.
+    await expect(call('audit/export', { format: 'json', cursor: 'forged' })).rejects.toMatchObject({ reason: 'invalid-input' });
+    const viewCursor = (await call('audit/query', { limit: 1 })).cursor;
+    await expect(call('audit/export', { format: 'json', cursor: viewCursor ?? 'none' })).rejects.toMatchObject({ reason: 'invalid-input' });
     await expect(call('audit/query', { outcome: 'exploded' as never })).rejects.toMatchObject({ reason: 'invalid-input' });
 
     const settings = await call('settings/get');

@@ -1,5 +1,6 @@
 /** The audit log on the local KVS: append, paging through each index, exports, redaction and retention. */
-import { AUDIT_ENTITY, AuditLog, csvCell, MAX_DOC_BYTES, type AuditEntry, type AuditEntryInput, type AuditQuery } from '../../src/sync/audit-log';
+import { exportAuditPage, csvCell, type AuditExportPage } from '../../src/sync/audit-export';
+import { AUDIT_ENTITY, AuditLog, MAX_DOC_BYTES, type AuditEntry, type AuditEntryInput, type AuditQuery } from '../../src/sync/audit-log';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -7,6 +8,18 @@ const DAY_MS = 86_400_000;
 
 function makeEntry(overrides: Partial<AuditEntryInput> = {}): AuditEntryInput {
   return { source: 'sync', action: 'invite-user', target: { kind: 'User', id: 'u-1', display: 'ada@example.com' }, userKey: 'u-1', outcome: 'applied', ...overrides };
+}
+
+/** Every page of an export, followed by its cursors. */
+async function exportAll(log: AuditLog, query: Omit<AuditQuery, 'limit' | 'cursor'>, format: 'csv' | 'json', limits?: { maxBytes: number; maxQueries: number }): Promise<AuditExportPage[]> {
+  const pages: AuditExportPage[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await exportAuditPage(log, query, format, cursor, limits);
+    pages.push(page);
+    cursor = page.cursor;
+  } while (cursor !== undefined && pages.length < 1000);
+  return pages;
 }
 
 async function everything(log: AuditLog, query: Omit<AuditQuery, 'cursor'>): Promise<{ entries: AuditEntry[]; pages: number }> {
@@ -129,15 +142,41 @@ describe('AuditLog', () => {
       await expect(log.query({ limit: 101 })).rejects.toThrow(/limit/);
     });
 
-    it('exports every matching entry as JSON and marks a capped export as truncated', async () => {
-      const full = await log.exportJson({ user: 'user-a' });
-      expect(full).toMatchObject({ contentType: 'application/json', rows: 25, truncated: false });
-      const parsed = JSON.parse(full.body) as { format: string; entries: AuditEntry[] };
+    it('exports every matching entry as JSON', async () => {
+      const [full, ...more] = await exportAll(log, { user: 'user-a' }, 'json');
+      expect(more).toEqual([]);
+      expect(full).toMatchObject({ contentType: 'application/json', rows: 25 });
+      const parsed = JSON.parse(full?.body ?? '') as { format: string; entries: AuditEntry[] };
       expect(parsed.format).toBe('bitbucket-scim-sync/audit@1');
       expect(steps(parsed.entries)).toEqual(expected((i) => i % 3 === 0));
-      const capped = await log.exportCsv({}, 30);
-      expect(capped).toMatchObject({ rows: 30, truncated: true });
-      expect(capped.body.split('\r\n')).toHaveLength(1 + 30 + 1);
+    });
+
+    it('exports in pages within the byte and query bounds that together hold every entry once, in order', async () => {
+      const whole = (await everything(log, { limit: 100 })).entries.map((e) => e.id);
+      // One query page per export page (plus the exact re-read of a page cut short), and the query's limit made small.
+      let queries = 0;
+      const counted = { query: (q: AuditQuery) => ((queries += 1), log.query({ ...q, limit: Math.min(q.limit ?? 50, 10) })) };
+      const byQueries: AuditExportPage[] = [];
+      let cursor: string | undefined;
+      do {
+        queries = 0;
+        const page = await exportAuditPage(counted, {}, 'csv', cursor, { maxBytes: 1_000_000, maxQueries: 1 });
+        expect(queries).toBe(1);
+        byQueries.push(page);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(byQueries.map((p) => p.rows)).toEqual([10, 10, 10, 10, 10, 10, 10, 5]);
+      expect(byQueries.map((p) => p.body).join('').split('\r\n').slice(1, -1).map((line) => line.slice(0, line.indexOf(',')))).toEqual(whole);
+      for (const limits of [{ maxBytes: 2_000, maxQueries: 12 }, { maxBytes: 150, maxQueries: 12 }]) {
+        const csv = await exportAll(log, {}, 'csv', limits);
+        expect(csv.length).toBeGreaterThan(1);
+        for (const page of csv) expect(page.rows === 1 || Buffer.byteLength(page.body) <= limits.maxBytes).toBe(true);
+        const lines = csv.map((p) => p.body).join('').split('\r\n');
+        expect(lines[0]).toMatch(/^id,at,source/);
+        expect(lines.slice(1, -1).map((line) => line.slice(0, line.indexOf(',')))).toEqual(whole);
+        const json = await exportAll(log, {}, 'json', limits);
+        expect(json.flatMap((p) => (JSON.parse(p.body) as { entries: AuditEntry[] }).entries.map((e) => e.id))).toEqual(whole);
+      }
     });
   });
 
@@ -151,7 +190,8 @@ describe('AuditLog', () => {
         before: { name: 'a,b' },
       }),
     );
-    const csv = await log.exportCsv({});
+    const [csv] = await exportAll(log, {}, 'csv');
+    if (!csv) throw new Error('no page');
     const [header, row, end] = csv.body.split('\r\n');
     expect(header).toBe('id,at,source,action,outcome,targetKind,targetId,targetDisplay,userKey,groupKey,before,after,detail,actor');
     expect(end).toBe('');
@@ -189,7 +229,7 @@ describe('AuditLog', () => {
     const [entry] = (await log.query({})).entries;
     expect(entry?.before).toEqual({ orgApiKey: '[redacted]', nested: [{ password: '[redacted]', note: 'kept' }], bitbucket_api_token: '[redacted]', Authorization: '[redacted]' });
     expect(entry?.after).toEqual({ orgApiKey: '[redacted]', clientSecret: '[redacted]', email: 'admin@example.com' });
-    const raw = JSON.stringify(await log.exportJson({}));
+    const raw = JSON.stringify(await exportAll(log, {}, 'json'));
     for (const secret of ['key-old-1234', 'hunter2', 'key-new-5678', 'deep', 'Bearer x']) expect(raw).not.toContain(secret);
   });
 
