@@ -14,7 +14,7 @@ import { applyOp, costOf, emptyApplyCounts, SnapshotCache, type ApplyCounts } fr
 import { holdDeactivations, planGroup, planGroupDelete, planUsers, type ExistingResource, type PullOp } from './pull-plan';
 import type { PulledDirectory, PullReader } from './pull-reader';
 import { RunStage, type StagedChunks } from './pull-stage';
-import { bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type PullStore, type UserSnapshotEntry } from './pull-store';
+import { batchedReads, bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type PullStore, type UserSnapshotEntry } from './pull-store';
 
 /** Where a run stands. */
 export type PullPhase = 'read' | 'plan-users' | 'apply-users' | 'plan-groups' | 'apply-groups' | 'finish';
@@ -261,14 +261,14 @@ export class PullRunner {
   }
 
   /**
-   * Requests a planning phase needs before its first decision: every staged chunk and snapshot bucket not yet in memory,
+   * Requests a planning phase needs before its first decision: every staged chunk and snapshot bucket not yet in memory (read in batches, pull-store.ts),
    * and on the first pull after a switch a scan of the directory (roughly one request per 25 resources).
    */
   private loadCost(run: PullRun, context: InvocationContext): number {
-    const staged = context.picture === undefined ? Object.entries(run.staged).filter(([kind]) => kind !== 'p1' && kind !== 'p2').reduce((sum, [, n]) => sum + n, 0) : 0;
+    const staged = context.picture === undefined ? Object.entries(run.staged).filter(([kind]) => kind !== 'p1' && kind !== 'p2').reduce((sum, [, n]) => sum + batchedReads(n), 0) : 0;
     // The directory's groups are scanned only on the first pull (known once this invocation has asked).
     const scan = run.phase === 'plan-groups' && context.groups === undefined && context.first !== false ? 8 : 0;
-    return staged + (context.users === undefined ? USER_BUCKETS : 0) + 4 + scan;
+    return staged + (context.users === undefined ? batchedReads(USER_BUCKETS) : 0) + 4 + scan;
   }
 
   private async source(context: InvocationContext): Promise<PullReader> {
