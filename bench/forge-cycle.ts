@@ -11,25 +11,22 @@
  * or whose wall time passes --phase-minutes, stops it too. The figures so far are printed with the violations. It prints figures and asserts nothing; its last line is one JSON
  * object (the keys the strict-runtime issue names).
  */
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLinkedEmulators } from '../emulators/linked-emulators';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
 import { snapshotEmulators } from '../emulators/snapshot';
-import type { Emulator } from '../emulators/emulator-types';
-import { VirtualClock } from '../emulators/virtual-clock';
 import { createApp } from '../src/app/create-app';
 import { createSync, type SyncParts } from '../src/app/create-sync';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../src/forge/forge-job-queue';
 import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../src/forge/scim-web-trigger';
 import { makeReconcile, makeSyncWorker } from '../src/forge/sync-worker';
-import { DEFAULT_LATENCY, ForgeRuntime, scaledLatency, type RuntimeMode } from '../src/local/forge-runtime';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../src/storage/local-kvs';
+import { DEFAULT_LATENCY, scaledLatency, type RuntimeMode } from '../src/local/forge-runtime';
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { seeded } from '../test/support/sync-state';
 import { emulatorFetch } from '../test/targets/support/emulator-fetch';
+import { countingEmulator, forgeRig, usageLines } from './forge-rig';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SCIM_BASE = 'https://bench.invalid/x1/scim/v2';
@@ -67,27 +64,9 @@ function parseOptions(argv: readonly string[]): Options {
   return { sizes, slow, mode, phaseMinutes, storageCountsAsOutbound };
 }
 
-function counting(emulator: Emulator, tally: { calls: number }): Emulator {
-  return {
-    async handle(request) {
-      tally.calls += 1;
-      return emulator.handle(request);
-    },
-  };
-}
-
 function succeeded(entry: { status: number | 'dropped'; handledStatus?: number; applied: boolean }): boolean {
   const status = entry.status === 'dropped' ? entry.handledStatus : entry.status;
   return entry.applied && status !== undefined && status >= 200 && status < 300;
-}
-
-/** The entity (or key prefix) a storage request names, for the usage table. */
-function entityOf(body: unknown): string {
-  const first = (Array.isArray(body) ? body[0] : body) as Record<string, unknown> | undefined;
-  const keys = first?.['keys'] ?? first?.['operations'] ?? first?.['set'];
-  const item = (Array.isArray(keys) ? keys[0] : first) as Record<string, unknown> | undefined;
-  const inner = (item?.['set'] ?? item?.['delete'] ?? item) as Record<string, unknown> | undefined;
-  return String(inner?.['entityName'] ?? first?.['entityName'] ?? String(inner?.['key'] ?? '').split(/[:.]/)[0] ?? '');
 }
 
 /** Figures of one size. */
@@ -110,38 +89,13 @@ interface SizeResult {
 async function runSize(users: number, options: Options): Promise<SizeResult> {
   const groups = Math.max(1, Math.floor(users / 20));
   const wallStart = performance.now();
-  const clock = new VirtualClock({ autoAdvance: true });
-  const latency = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
-  const runtime = new ForgeRuntime({ mode: options.mode, clock, latency, storageCountsAsOutbound: options.storageCountsAsOutbound });
-  // KVS usage by invocation (kind and label) and endpoint, and by invocation kind alone.
-  const usage = new Map<string, { requests: number; readUnits: number; writeUnits: number }>();
-  const byKind = new Map<string, { requests: number; readUnits: number; writeUnits: number }>();
-  const service = createLocalKvsService({
-    entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')),
-    clock: () => clock.now(),
-    quotaMode: options.mode,
-    onCost: (kvsPath, cost, body) => {
-      const invocation = runtime.currentInvocation();
-      const key = `${invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside'} ${kvsPath.replace('/api/v1/', '')} ${entityOf(body)}`;
-      const row = usage.get(key) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
-      row.requests += 1;
-      row.readUnits += cost.readUnits;
-      row.writeUnits += cost.writeUnits;
-      usage.set(key, row);
-      const kindRow = byKind.get(invocation?.kind ?? 'outside') ?? { requests: 0, readUnits: 0, writeUnits: 0 };
-      kindRow.requests += 1;
-      kindRow.readUnits += cost.readUnits;
-      kindRow.writeUnits += cost.writeUnits;
-      byKind.set(invocation?.kind ?? 'outside', kindRow);
-    },
-    onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
-  });
-  const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
+  const rig = forgeRig({ mode: options.mode, slow: options.slow, storageCountsAsOutbound: options.storageCountsAsOutbound });
+  const { clock, runtime, kvs, usage, byKind } = rig;
   const emulators = createLinkedEmulators({ clock });
   const adminTally = { calls: 0 };
   const bitbucketTally = { calls: 0 };
   const fetch = runtime.remote(
-    emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator: counting(emulators.admin, adminTally) }, { baseUrl: BITBUCKET_BASE_URL, emulator: counting(emulators.bitbucket, bitbucketTally) }),
+    emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator: countingEmulator(emulators.admin, adminTally) }, { baseUrl: BITBUCKET_BASE_URL, emulator: countingEmulator(emulators.bitbucket, bitbucketTally) }),
   );
   const now = (): Date => new Date(clock.now());
   const late: { sync?: SyncParts } = {};
@@ -369,8 +323,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     scim429s,
     peakRssMb: peakRss / 1048576,
   };
-  const top = [...usage.entries()].sort((a, b) => b[1].readUnits + b[1].writeUnits - (a[1].readUnits + a[1].writeUnits)).slice(0, 20);
-  console.log(`  KVS usage by invocation and endpoint (requests / read units / write units):\n    ${top.map(([key, row]) => `${key}: ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('\n    ')}`);
+  console.log(`  KVS usage by invocation and endpoint (requests / read units / write units):\n    ${usageLines(usage).join('\n    ')}`);
   console.log(`  KVS by invocation kind (requests / read units / write units): ${[...byKind.entries()].map(([kind, row]) => `${kind} ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('; ')}`);
   console.log(`  breaches by phase: ${phaseBreaches.join('; ')}`);
   console.log(`  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`);
@@ -381,7 +334,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   console.log(`  queue: ${stats.events.pushes} pushes, ${stats.events.eventsPushed} events, largest push ${stats.events.largestPushKb.toFixed(0)} KB, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries), ${result.deliveriesPerEntry.toFixed(2)} deliveries per outbox entry`);
   console.log(`  wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s, peak RSS ${result.peakRssMb.toFixed(0)} MB`);
   runtime.stop();
-  await service.close();
+  await rig.close();
   return result;
 }
 

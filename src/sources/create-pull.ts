@@ -10,7 +10,7 @@ import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
 import type { AuditLog } from '../sync/audit-log';
 import { SYNC_ACTOR } from '../sync/audit-actor';
-import { CONSUMER_BUDGET, spendCall, withinBudget, budgetAllows } from '../sync/call-budget';
+import { budgetAllows, budgetStorageMeter, CONSUMER_BUDGET, spendCall, withinBudget } from '../sync/call-budget';
 import type { CircuitBreakerStore } from '../sync/circuit-breaker';
 import type { SyncSettings } from '../sync/settings';
 import type { TargetClock, TargetFetch } from '../targets/http/target-fetch';
@@ -103,7 +103,7 @@ const LEASE_SECONDS = 960;
 /** Builds the pull. */
 export function createPull(options: PullOptions): PullParts {
   const now = options.now ?? (() => new Date());
-  const kvs = meteredKvs(options.kvs, spendCall);
+  const kvs = meteredKvs(options.kvs, budgetStorageMeter);
   const fetch: TargetFetch = (url, init) => {
     spendCall();
     return options.fetch(url, init);

@@ -14,7 +14,7 @@ import { applyOp, costOf, emptyApplyCounts, SnapshotCache, type ApplyCounts } fr
 import { holdDeactivations, planGroup, planGroupDelete, planUsers, type ExistingResource, type PullOp } from './pull-plan';
 import type { PulledDirectory, PullReader } from './pull-reader';
 import { RunStage, type StagedChunks } from './pull-stage';
-import { bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type PullStore, type UserSnapshotEntry } from './pull-store';
+import { batchedReads, bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type PullStore, type UserSnapshotEntry } from './pull-store';
 
 /** Where a run stands. */
 export type PullPhase = 'read' | 'plan-users' | 'apply-users' | 'plan-groups' | 'apply-groups' | 'finish';
@@ -261,12 +261,14 @@ export class PullRunner {
   }
 
   /**
-   * Requests a planning phase needs before its first decision: every staged chunk and snapshot bucket not yet in memory,
+   * Requests a planning phase needs before its first decision: every staged chunk and snapshot bucket not yet in memory (read in batches, pull-store.ts),
    * and on the first pull after a switch a scan of the directory (roughly one request per 25 resources).
    */
   private loadCost(run: PullRun, context: InvocationContext): number {
-    const staged = context.picture === undefined ? Object.entries(run.staged).filter(([kind]) => kind !== 'p1' && kind !== 'p2').reduce((sum, [, n]) => sum + n, 0) : 0;
-    return staged + (context.users === undefined ? USER_BUCKETS : 0) + 4 + (run.phase === 'plan-groups' && context.groups === undefined ? 8 : 0);
+    const staged = context.picture === undefined ? Object.entries(run.staged).filter(([kind]) => kind !== 'p1' && kind !== 'p2').reduce((sum, [, n]) => sum + batchedReads(n), 0) : 0;
+    // The directory's groups are scanned only on the first pull (known once this invocation has asked).
+    const scan = run.phase === 'plan-groups' && context.groups === undefined && context.first !== false ? 8 : 0;
+    return staged + (context.users === undefined ? batchedReads(USER_BUCKETS) : 0) + 4 + scan;
   }
 
   private async source(context: InvocationContext): Promise<PullReader> {
@@ -290,13 +292,15 @@ export class PullRunner {
     return out;
   }
 
-  private async firstPull(): Promise<boolean> {
-    return (await this.deps.pullStore.get('snap:meta')) === undefined;
+  /** Whether no pull has finished yet (no snapshot): asked once an invocation. */
+  private async firstPull(context: InvocationContext): Promise<boolean> {
+    context.first ??= (await this.deps.pullStore.get('snap:meta')) === undefined;
+    return context.first;
   }
 
   private async planUserPhase(run: PullRun, context: InvocationContext): Promise<void> {
     const picture = await this.picture(context);
-    let plan = planUsers(picture.users, await this.users(context), (await this.firstPull()) ? await this.existing('User') : undefined);
+    let plan = planUsers(picture.users, await this.users(context), (await this.firstPull(context)) ? await this.existing('User') : undefined);
     run.usersRead = picture.users.length;
     run.groupsRead = picture.groups.length;
     run.findings = picture.findings;
@@ -324,7 +328,7 @@ export class PullRunner {
     const picture = await this.picture(context);
     const users = await this.users(context);
     const snapshot = await context.snapshot.groupSnapshot();
-    const first = (await this.firstPull()) && Object.keys(snapshot).length === 0;
+    const first = (await this.firstPull(context)) && Object.keys(snapshot).length === 0;
     const existing = first ? (context.groups ??= await this.existing('Group')) : [];
     const matched = new Set(run.groupPlan.matched);
     // In a preview, users not created yet stand in under a placeholder id, so membership changes still count right.
@@ -437,6 +441,8 @@ interface InvocationContext {
   picture?: PulledDirectory;
   users?: Map<string, UserSnapshotEntry>;
   groups?: ExistingResource[];
+  /** Whether no pull has finished yet, once asked. */
+  first?: boolean;
 }
 
 /** Requests one group's planning may take (its member set read and written). */

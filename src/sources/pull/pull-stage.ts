@@ -37,8 +37,8 @@ export class RunStage implements Stage {
   async all<T>(kind: string): Promise<T[]> {
     const cached = this.loaded.get(kind);
     if (cached !== undefined) return cached as T[];
-    const items: unknown[] = [];
-    for (let n = 0; n < (this.chunks[kind] ?? 0); n += 1) items.push(...((await this.store.get<unknown[]>(`stage:${this.runId}:${kind}:${n}`)) ?? []));
+    const chunks = await this.store.getMany<unknown[]>(Array.from({ length: this.chunks[kind] ?? 0 }, (_, n) => `stage:${this.runId}:${kind}:${n}`));
+    const items: unknown[] = chunks.flatMap((chunk) => chunk ?? []);
     items.push(...(this.buffers.get(kind)?.items ?? []));
     this.loaded.set(kind, items);
     return items as T[];

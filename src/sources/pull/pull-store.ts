@@ -48,7 +48,19 @@ export function chunkBySize<T>(items: readonly T[], limit = CHUNK_BYTES): T[][] 
   return parts;
 }
 
-type Kvs = Pick<ForgeKvs, 'get' | 'set' | 'delete'>;
+/**
+ * Records read in one batch request: four of the largest values Forge allows stay under the 1 MB that bug FRGE-1916
+ * holds batch payloads to (docs/notes/forge-platform.md, storage limits), so a load of many records costs few of an
+ * invocation's outbound requests (the quota units are the same: a batch is sized by its whole response).
+ */
+export const RECORDS_PER_BATCH = 4;
+
+/** Requests a batched read of `records` records takes. */
+export function batchedReads(records: number): number {
+  return Math.ceil(records / RECORDS_PER_BATCH);
+}
+
+type Kvs = Pick<ForgeKvs, 'get' | 'set' | 'delete' | 'batchGet'>;
 
 /** The pull's records. */
 export class PullStore {
@@ -57,6 +69,18 @@ export class PullStore {
   /** Reads a record. */
   get<T>(key: string): Promise<T | undefined> {
     return this.kvs.get<T>(`pull:${key}`);
+  }
+
+  /** Reads records in batches (RECORDS_PER_BATCH a request), in the order of `keys`; a missing record is undefined. */
+  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const found = new Map<string, T>();
+    for (let i = 0; i < keys.length; i += RECORDS_PER_BATCH) {
+      const result = await this.kvs.batchGet<T>(keys.slice(i, i + RECORDS_PER_BATCH).map((key) => ({ key: `pull:${key}` })));
+      for (const item of result.successfulKeys) found.set(item.key, item.value);
+      const failed = result.failedKeys.filter((f) => f.error.code !== 'KEY_NOT_FOUND');
+      if (failed.length > 0) throw new Error(`KVS batch read failed for ${failed.length} pull records: ${failed[0]?.error.code ?? 'unknown'}`);
+    }
+    return keys.map((key) => found.get(`pull:${key}`));
   }
 
   /** Writes a record. */
@@ -93,7 +117,8 @@ export class PullStore {
   /** Every user snapshot bucket. */
   async userSnapshot(): Promise<Map<string, UserSnapshotEntry>> {
     const out = new Map<string, UserSnapshotEntry>();
-    for (let b = 0; b < USER_BUCKETS; b += 1) for (const [id, entry] of Object.entries(await this.userBucket(b))) out.set(id, entry);
+    const buckets = await this.getMany<Record<string, UserSnapshotEntry>>(Array.from({ length: USER_BUCKETS }, (_, b) => `snap:u:${b}`));
+    for (const bucket of buckets) for (const [id, entry] of Object.entries(bucket ?? {})) out.set(id, entry);
     return out;
   }
 
@@ -104,9 +129,8 @@ export class PullStore {
 
   /** A group's member set (directory user ids) of one generation. */
   async memberSet(groupSourceId: string, generation: string, parts: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let part = 0; part < parts; part += 1) ids.push(...((await this.get<string[]>(`gm:${groupSourceId}:${generation}:${part}`)) ?? []));
-    return ids;
+    const chunks = await this.getMany<string[]>(Array.from({ length: parts }, (_, part) => `gm:${groupSourceId}:${generation}:${part}`));
+    return chunks.flatMap((chunk) => chunk ?? []);
   }
 
   /** Writes a group's member set under a generation; returns how many parts it took. */

@@ -1,0 +1,110 @@
+/**
+ * The parts the benchmarks share to run the app on the strict local Forge runtime (src/local/forge-runtime): a
+ * virtual clock, the runtime in `enforce` or `record` mode with the fixed latency model, the embedded KVS service with
+ * Forge's quotas whose every request is tallied by invocation and endpoint, and an emulator wrapper that counts
+ * calls. Used by bench/forge-cycle.ts and bench/google-cycle.ts.
+ */
+import path from 'node:path';
+import type { Emulator } from '../emulators/emulator-types';
+import { VirtualClock } from '../emulators/virtual-clock';
+import { DEFAULT_LATENCY, ForgeRuntime, scaledLatency, type LatencyModel, type RuntimeMode } from '../src/local/forge-runtime';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type ForgeKvs } from '../src/storage/local-kvs';
+
+/** Requests and quota units of a slice of KVS usage. */
+export interface KvsUsage {
+  requests: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
+/** Options of a rig. */
+export interface ForgeRigOptions {
+  readonly mode: RuntimeMode;
+  /** Doubles every latency of the model (`--slow`). */
+  readonly slow?: boolean;
+  /** Whether KVS requests count toward the 100 outbound requests of an invocation (default: they do). */
+  readonly storageCountsAsOutbound?: boolean;
+  /** Told of every storage request after it is tallied: its endpoint, entity (or key prefix) and units. */
+  readonly onRequest?: (endpoint: string, entity: string, cost: { readonly readUnits: number; readonly writeUnits: number }) => void;
+}
+
+/** A runtime, its clock and its storage, with the storage usage tallied. */
+export interface ForgeRig {
+  readonly clock: VirtualClock;
+  readonly latency: LatencyModel;
+  readonly runtime: ForgeRuntime;
+  /** The @forge/kvs client over the runtime's storage transport. */
+  readonly kvs: ForgeKvs;
+  /** Usage by `<invocation kind> [label] <endpoint> <entity or key prefix>`. */
+  readonly usage: Map<string, KvsUsage>;
+  /** Usage by invocation kind (`outside` for requests made outside any invocation). */
+  readonly byKind: Map<string, KvsUsage>;
+  /** Usage of every request so far (a copy). */
+  total(): KvsUsage;
+  /** Closes the storage service (after `runtime.stop()`). */
+  close(): Promise<void>;
+}
+
+/** An emulator whose every request adds one to `tally.calls` first. */
+export function countingEmulator(emulator: Emulator, tally: { calls: number }): Emulator {
+  return {
+    async handle(request) {
+      tally.calls += 1;
+      return emulator.handle(request);
+    },
+  };
+}
+
+/** The entity (or key prefix) a storage request names, for the usage table. */
+export function entityOf(body: unknown): string {
+  const first = (Array.isArray(body) ? body[0] : body) as Record<string, unknown> | undefined;
+  const keys = first?.['keys'] ?? first?.['operations'] ?? first?.['set'];
+  const item = (Array.isArray(keys) ? keys[0] : first) as Record<string, unknown> | undefined;
+  const inner = (item?.['set'] ?? item?.['delete'] ?? item) as Record<string, unknown> | undefined;
+  return String(inner?.['entityName'] ?? first?.['entityName'] ?? String(inner?.['key'] ?? '').split(/[:.]/)[0] ?? '');
+}
+
+function add(map: Map<string, KvsUsage>, key: string, cost: { readUnits: number; writeUnits: number }): void {
+  const row = map.get(key) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
+  row.requests += 1;
+  row.readUnits += cost.readUnits;
+  row.writeUnits += cost.writeUnits;
+  map.set(key, row);
+}
+
+/** Builds a runtime on a self-advancing virtual clock with metered storage; quota breaches are reported to the runtime. */
+export function forgeRig(options: ForgeRigOptions): ForgeRig {
+  const clock = new VirtualClock({ autoAdvance: true });
+  const latency = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
+  const runtime = new ForgeRuntime({ mode: options.mode, clock, latency, storageCountsAsOutbound: options.storageCountsAsOutbound ?? true });
+  const usage = new Map<string, KvsUsage>();
+  const byKind = new Map<string, KvsUsage>();
+  const total: KvsUsage = { requests: 0, readUnits: 0, writeUnits: 0 };
+  const service = createLocalKvsService({
+    entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')),
+    clock: () => clock.now(),
+    quotaMode: options.mode,
+    onCost: (kvsPath, cost, body) => {
+      const invocation = runtime.currentInvocation();
+      const endpoint = kvsPath.replace('/api/v1/', '');
+      const entity = entityOf(body);
+      add(usage, `${invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside'} ${endpoint} ${entity}`, cost);
+      add(byKind, invocation?.kind ?? 'outside', cost);
+      total.requests += 1;
+      total.readUnits += cost.readUnits;
+      total.writeUnits += cost.writeUnits;
+      options.onRequest?.(endpoint, entity, cost);
+    },
+    onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
+  });
+  const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
+  return { clock, latency, runtime, kvs, usage, byKind, total: () => ({ ...total }), close: () => service.close() };
+}
+
+/** The `top` rows of a usage table by units, one line each: `key: requests / read units / write units`. */
+export function usageLines(usage: ReadonlyMap<string, KvsUsage>, top = 20): string[] {
+  return [...usage.entries()]
+    .sort((a, b) => b[1].readUnits + b[1].writeUnits - (a[1].readUnits + a[1].writeUnits))
+    .slice(0, top)
+    .map(([key, row]) => `${key}: ${row.requests} / ${row.readUnits} / ${row.writeUnits}`);
+}
