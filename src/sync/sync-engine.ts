@@ -113,6 +113,12 @@ const MILLIS_PER_RESOURCE = 30_000;
 const CALLS_PER_FOLLOW_UP = 20;
 /** What asking the circuit breaker costs (the user count, its lease, state and audit entry). */
 const CALLS_TO_ADMIT = 8;
+/**
+ * Calls (an Admin API write, the audit and link writes after it) and time to keep for one more change of a resource
+ * being applied: a huge group's members are added over several jobs, each stopping between two changes.
+ */
+const CALLS_PER_CHANGE = 4;
+const MILLIS_PER_CHANGE = 5_000;
 
 const RETRY_BASE_MS = 60_000;
 const RETRY_MAX_MS = 6 * 3600_000;
@@ -428,8 +434,19 @@ export class SyncEngine {
       if (difference !== undefined && !settings.dryRun && link?.state === 'synced') await this.noteDifference(entry.key, comparedAt, difference);
       let queue = [...changes];
       let complete = true;
+      // Changes applied here, and whether the budget stopped between two of them (the rest in the next job).
+      let appliedHere = 0;
+      let cutShort: string | undefined;
       for (let pass = 0; queue.length > 0; pass += 1) {
         for (const change of queue) {
+          // Every job applies at least one change, so a resource too large for one invocation still progresses; the next
+          // job plans the rest from fresh reads, so nothing applied here is sent again.
+          if (!settings.dryRun && appliedHere > 0 && isRemoteWrite(change) && !budgetAllows(CALLS_PER_CHANGE, MILLIS_PER_CHANGE)) {
+            const writes = queue.filter(isRemoteWrite);
+            const more = writes.length - writes.indexOf(change);
+            cutShort = `${appliedHere} change${appliedHere === 1 ? '' : 's'} applied; ${more} more follow${more === 1 ? 's' : ''} in the next job`;
+            break;
+          }
           if (change.kind === 'skip') {
             audit.push({ action: 'skip', resourceKey: entry.key, display, outcome: 'skipped', detail: change.reason });
             continue;
@@ -444,7 +461,12 @@ export class SyncEngine {
           }
           if (isRemoteWrite(change)) report.remoteWrites += 1;
           report.applied += 1;
+          appliedHere += 1;
           audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'applied' });
+        }
+        if (cutShort !== undefined) {
+          complete = false;
+          break;
         }
         if (settings.dryRun || !queue.some((c) => c.kind === 'create-group')) break;
         const next = pass === 0 && followUp ? await followUp() : undefined;
@@ -462,7 +484,7 @@ export class SyncEngine {
       const current = await this.links.get(entry.key);
       if (resource) {
         const skipped = changes.find((c) => c.kind === 'skip');
-        const unfinished = unfinishedRepair(complete, waiting);
+        const unfinished = cutShort ?? unfinishedRepair(complete, waiting);
         await this.links.put({
           ...(current ?? { key: entry.key, attempts: 0 }),
           key: entry.key,

@@ -144,6 +144,30 @@ describe('sync engine: restoring what the organization lost', () => {
     expect((await sync.links.get(`Group.${groupId}`))?.difference).toBeUndefined();
   });
 
+  it('adds members over several jobs when one job\'s budget holds only some, stopping between two changes and never repeating one', async () => {
+    const group = orgGroup();
+    if (!group) throw new Error('no org group');
+    group.members.clear();
+    const addsBefore = emulators.admin.writeLog.filter((w) => w.method === 'POST' && w.path.endsWith('/memberships')).length;
+    const details: string[] = [];
+    let jobs = 0;
+    for (let report = await processGroup(10); ; report = await processGroup(10)) {
+      jobs += 1;
+      expect(report.applied).toBeGreaterThan(0);
+      if (report.leftover.length === 0) break;
+      expect(report.leftover).toEqual([`Group.${groupId}`]);
+      details.push(String((await sync.links.get(`Group.${groupId}`))?.detail));
+      if (jobs > 5) throw new Error('the group never finished');
+    }
+    expect(jobs).toBeGreaterThan(1);
+    expect(details[0]).toMatch(/^1 change applied; 2 more follow in the next job$/);
+    expect(orgGroup()?.members.size).toBe(3);
+    const adds = emulators.admin.writeLog.filter((w) => w.method === 'POST' && w.path.endsWith('/memberships')).slice(addsBefore);
+    expect(adds).toHaveLength(3);
+    expect(new Set(adds.map((w) => w.body)).size).toBe(3);
+    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'synced', lastComparison: 'repaired' });
+  });
+
   it('hands a recreated group back when the budget leaves no room for its role and members, and the next job finishes it', async () => {
     deleteOrgGroup();
     const report = await processGroup(10);
