@@ -6,6 +6,7 @@
  */
 import { IDP_CONTACT_KEY, type IdpContact } from '../app/idp-contact';
 import type { AdminStatus, CredentialsInUse, SetupView } from '../shared/admin-api';
+import type { PullParts } from '../sources/create-pull';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import type { AdminParts } from './admin-guard';
 
@@ -19,6 +20,8 @@ export interface ReadinessDeps {
   readonly emulated?: boolean;
   /** True when the local host was started with ATLASSIAN_ORG_API_KEY, BITBUCKET_EMAIL and BITBUCKET_API_TOKEN: they win over saved ones. */
   readonly environmentCredentials?: boolean;
+  /** The directory pull, where the installation has one: with Google Workspace as the source, no SCIM IdP is waited for. */
+  readonly getPull?: () => Promise<Pick<PullParts, 'sources' | 'status'>>;
 }
 
 /** `1 directory`, `2 directories`: a count with the noun in the right number. */
@@ -47,9 +50,13 @@ export async function readiness(deps: ReadinessDeps, parts: AdminParts): Promise
     sync.credentials.warnings(),
     deps.kvs.get<IdpContact>(IDP_CONTACT_KEY),
   ]);
+  // With Google Workspace as the source the app pulls: no SCIM token or IdP contact is needed, a finished pull is.
+  const pull = deps.getPull ? await deps.getPull() : undefined;
+  const google = pull !== undefined && (await pull.sources.get()).kind === 'google-workspace';
+  const lastPull = google ? (await pull.status()).lastPull : undefined;
   const steps = {
-    idp: setup?.idp !== undefined,
-    token: tokens.length > 0,
+    idp: google || setup?.idp !== undefined,
+    token: google || tokens.length > 0,
     credentials: inUse.source !== 'none',
     target: settings.target.directoryId !== '' && settings.target.workspace !== '',
   };
@@ -60,11 +67,15 @@ export async function readiness(deps: ReadinessDeps, parts: AdminParts): Promise
     ...(steps.target ? [] : ['choose the target directory']),
   ];
   const ready = missing.length === 0;
-  const state: AdminStatus['state'] = !ready ? 'setup' : contact ? 'running' : 'waiting-for-idp';
+  const state: AdminStatus['state'] = !ready ? 'setup' : (google ? lastPull : contact) ? 'running' : 'waiting-for-idp';
   const detail =
     state === 'setup'
       ? `To finish set-up: ${missing.join(', ')}.`
-      : state === 'waiting-for-idp'
+      : google
+        ? state === 'running'
+          ? `Google Workspace is the source: the last pull finished at ${lastPull?.finishedAt ?? ''}.`
+          : 'Google Workspace is the source, and no pull has finished yet: run the preview, approve it and press Sync now (under Set-up).'
+        : state === 'waiting-for-idp'
         ? 'Set-up is done, but nothing has arrived from your identity provider yet: paste the SCIM base URL and a token into it and start provisioning there (its guide is under Set-up).'
         : `Your identity provider last reached the app at ${contact?.at ?? ''}${contact?.tokenSuffix ? ` with the token ending in …${contact.tokenSuffix}` : ''}.`;
   return {
