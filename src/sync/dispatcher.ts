@@ -10,7 +10,7 @@
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore, PendingChange } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { CONSUMER_BUDGET, storageUnitsSpent, withinBudget, type BudgetClock, type BudgetLimits } from './call-budget';
+import { budgetAllows, CONSUMER_BUDGET, storageUnitsSpent, withinBudget, type BudgetClock, type BudgetLimits } from './call-budget';
 import { LanePace } from './lane-pace';
 import { ENTRIES_PER_JOB, laneOf, PERMISSIONS_KEY, SYNC_LANES, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
 import type { BatchReport, SyncEngine } from './sync-engine';
@@ -53,6 +53,8 @@ const QUEUED_FOR_SECONDS = 600;
  * 100 outbound requests; one such drain every DRAIN_PACE_SECONDS is 400 events a minute, under Forge's 500.
  */
 const MAX_DRAIN_ENTRIES = 100 * ENTRIES_PER_JOB;
+/** Requests a drain keeps for its pushes (50 jobs each) and the watermark once it stops reading the outbox. */
+const DRAIN_RESERVE_CALLS = 12;
 /** Seconds between a drain that stopped at MAX_DRAIN_ENTRIES and the next, keeping under 500 events a minute. */
 const DRAIN_PACE_SECONDS = 15;
 
@@ -127,7 +129,12 @@ export class Dispatcher {
     const pending: PendingChange[] = [];
     let more = false;
     do {
-      const page = await this.store.pendingChanges(20, cursor, after);
+      // A drain reads pages while its invocation has requests left for the pushes and the watermark after them.
+      if (pending.length > 0 && !budgetAllows(DRAIN_RESERVE_CALLS)) {
+        more = true;
+        break;
+      }
+      const page = await this.store.pendingChanges(100, cursor, after);
       cursor = page.cursor;
       const fresh = page.entries.filter((e) => !already.has(`${e.enqueuedAt}|${e.resourceKey}@${e.version}`));
       const last = pending.at(-1)?.enqueuedAt;

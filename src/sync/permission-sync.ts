@@ -7,6 +7,7 @@
  */
 import type { BitbucketPermissions, ProjectPermission, RepositoryPermission } from '../targets/ports';
 import { TargetError } from '../targets/ports';
+import { budgetAllows } from './call-budget';
 import { desiredGrants, explainRules, isRepositoryChange, planGrantChanges, type GrantChange, type GrantMap, type Grants, type RuleExplanation, type RuleGroup } from './permission-rules';
 import type { PermissionRule } from './settings';
 import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './sync-engine';
@@ -33,6 +34,9 @@ export interface PermissionPlan {
   /** The record after the plan's changes succeed (grants equal on both sides are adopted; vanished ones dropped). */
   readonly nextApplied: AppliedGrants;
 }
+
+/** Calls to keep for one more grant change: its write, then the record and the audit at the run's end. */
+const CALLS_PER_GRANT = 4;
 
 /** The record key of a target. */
 export function targetKey(target: { type: 'project' | 'repository'; id: string }): string {
@@ -161,7 +165,9 @@ export class PermissionSyncer implements PermissionSync {
     const record = copyApplied(plan.nextApplied);
     const audit: EngineAuditEntry[] = [];
     let failed = 0;
-    for (const change of plan.changes) {
+    for (const [index, change] of plan.changes.entries()) {
+      // After one change at least, the run stops when the invocation's budget is spent; the next job plans the rest.
+      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT)) return { grants: record, audit, failed, left: plan.changes.length - index };
       const key = targetKey(change.target);
       const resourceKey = `Permissions.${key}`;
       const display = `${change.groupSlug} on ${change.target.type} ${change.target.id}`;

@@ -53,6 +53,8 @@ export interface PermissionSyncResult {
   readonly interruptedBy?: TargetError;
   /** Set when permission sync refused to run (a failed Diagnostics check): the reason, recorded on the Permissions item. */
   readonly refused?: string;
+  /** Changes the invocation's budget left for the next job (after at least one applied); the run plans them again there. */
+  readonly left?: number;
 }
 
 /** Permission sync: the slice of the permission-rules module the engine calls. */
@@ -136,6 +138,10 @@ interface BatchState {
   readonly links: JobLinkCache;
   /** Groups of this batch waiting for member accounts the organization lost (their users are synced first): key -> count. */
   readonly waiting: Map<string, number>;
+  /** Members each group of this batch listed when planned (kept on its link: src/sync/sync-links.ts memberCount). */
+  readonly memberCounts: Map<string, number>;
+  /** Whether this batch's permission run stopped for its budget with changes left. */
+  permissionsLeft?: boolean;
 }
 
 /** Runs batches of sync work. */
@@ -148,7 +154,7 @@ export class SyncEngine {
 
   /** Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions. */
   async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
-    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map() }, () => this.processBatch(entries));
+    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map() }, () => this.processBatch(entries));
   }
 
   private async processBatch(entries: readonly SyncEntry[]): Promise<BatchReport> {
@@ -181,6 +187,8 @@ export class SyncEngine {
         const wait = await this.permissionWait();
         if (wait > 0) report.drainAfterSeconds = wait;
         done = wait === 0 && (await this.syncPermissions(settings, report));
+        // A run the budget cut short goes on in the next job (its entry stays and is queued again).
+        if (!done && wait === 0 && this.state.permissionsLeft) report.leftover.push(...permissionEntries.map((e) => e.key));
       }
       // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.
       if (done) for (const entry of permissionEntries) await this.deps.store.acknowledge(entry.key, entry.version);
@@ -200,7 +208,7 @@ export class SyncEngine {
 
   /** The running batch's state; outside a batch (appGroups for a preview), a fresh one that nothing keeps. */
   private get state(): BatchState {
-    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map() };
+    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map() };
   }
 
   /** The running batch's link cache (src/sync/job-link-cache.ts). */
@@ -336,7 +344,9 @@ export class SyncEngine {
     const groups = await this.deps.store.getMany('Group', ids);
     const links = await this.links.getMany(entries.map((e) => e.key));
     for (const entry of entries) {
-      if (this.state.started > 0 && !budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
+      // A large group's plan reads its members' links (25 a request) and org members (100 a page): known from its last comparison.
+      const size = links.get(entry.key)?.memberCount ?? 0;
+      if (this.state.started > 0 && !budgetAllows(CALLS_PER_GROUP + Math.ceil(size / 25) + Math.ceil(size / 100), MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
@@ -358,7 +368,8 @@ export class SyncEngine {
         async () => {
           // A group the org created (new, or anew after someone deleted it) is compared again at once: with its id
           // known, role and members follow in the same job, when the budget allows; otherwise in the next job.
-          if (!budgetAllows(CALLS_PER_FOLLOW_UP, MILLIS_PER_RESOURCE)) return undefined;
+          const size = this.state.memberCounts.get(entry.key) ?? 0;
+          if (!budgetAllows(CALLS_PER_FOLLOW_UP + Math.ceil(size / 25) + Math.ceil(size / 100), MILLIS_PER_RESOURCE)) return undefined;
           const refreshed = await this.links.get(entry.key);
           return refreshed?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : undefined;
         },
@@ -373,24 +384,33 @@ export class SyncEngine {
     const lookupName = link?.orgGroupName ?? desiredName;
     const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
     const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();
-    const appAccounts = await this.links.appAccounts([...actual]);
     const memberAccounts = new Set<string>();
+    const appAccounts = new Set<string>();
+    const memberKeys = new Set<string>();
+    let userLinks = new Map<string, LinkDoc>();
     if (group) {
       const members: StoredMember[] = [];
       for await (const page of this.deps.store.members(group.id)) members.push(...page);
-      const userKeys = members.filter((m) => m.type === 'User').map((m) => `User.${m.value}`);
-      // Read after the org's members and the account index, so an account added since is seen with its link.
-      const userLinks = await this.links.othersMany(userKeys);
-      for (const member of members) {
-        const userLink = userLinks.get(`User.${member.value}`);
-        const accountId = userLink?.accountId;
+      for (const member of members) if (member.type === 'User') memberKeys.add(`User.${member.value}`);
+      this.state.memberCounts.set(key, memberKeys.size);
+      // Read after the org's members, so an account added since (an invite carrying this group) is seen with its link.
+      userLinks = await this.links.othersMany([...memberKeys]);
+      for (const userLink of userLinks.values()) {
+        const accountId = userLink.accountId;
         if (!accountId) continue;
+        appAccounts.add(accountId);
         // A deactivated user's memberships are the user sync's to take away (behind the circuit breaker): the
         // group leaves out only members whose access that sync has revoked, so no membership is removed twice.
-        if (userLink.revoked) continue;
-        memberAccounts.add(accountId);
-        appAccounts.add(accountId);
+        if (!userLink.revoked) memberAccounts.add(accountId);
       }
+    }
+    // The org group's other members: the app's own accounts (found in the account index) are removed, except one whose
+    // user is a member here and whose link, as read, named no account yet: it was linked since (an invite carrying this
+    // group) and is left for the next comparison. Only these few are looked up, not every member of the org group.
+    const others = [...actual].filter((accountId) => !appAccounts.has(accountId));
+    for (const [accountId, userKey] of await this.deps.links.userKeysOf(others)) {
+      const linked = userLinks.get(userKey)?.accountId;
+      if (!memberKeys.has(userKey) || (linked !== undefined && linked !== accountId)) appAccounts.add(accountId);
     }
     const roles = remote && settings.workspaceResourceId ? (await admin.getGroupRoles(remote.id)).filter((r) => r.resourceId === settings.workspaceResourceId).flatMap((r) => r.roles) : [];
     return planGroup(
@@ -495,6 +515,7 @@ export class SyncEngine {
           ...(repaired ? { lastSyncedAt: this.now().toISOString() } : {}),
           detail: skipped && skipped.kind === 'skip' ? skipped.reason : unfinished,
           awaitingMembers: waiting > 0 ? waiting : undefined,
+          ...(this.state.memberCounts.has(entry.key) ? { memberCount: this.state.memberCounts.get(entry.key) } : {}),
           ...comparison,
         } as LinkDoc);
       } else if (current && !settings.dryRun) {
@@ -680,6 +701,13 @@ export class SyncEngine {
     const failed = result.failed ?? 0;
     report.failed += failed;
     const problem = result.interruptedBy ?? (failed > 0 ? new Error(`${failed} permission change(s) failed`) : undefined);
+    if (result.left !== undefined && !problem) {
+      // Cut short by the budget: what was applied is recorded, the rest is planned again by the next job.
+      this.state.permissionsLeft = true;
+      await this.links.put({ ...(link ?? { attempts: 0 }), key, grants: result.grants, state: 'pending', detail: `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job` } as LinkDoc);
+      await this.deps.audit.record(result.audit);
+      return false;
+    }
     // The run compared the grants with Bitbucket: any change it planned was a difference, repaired only when all succeeded.
     const planned = result.audit.filter((e) => e.outcome !== 'skipped').length;
     const lastComparison = planned === 0 && !problem ? 'equal' : problem || settings.dryRun ? 'different' : 'repaired';

@@ -44,6 +44,8 @@ export interface LinkDoc {
   readonly difference?: string;
   /** Group links: members whose accounts the organization lost, waited for while their users are re-invited. */
   readonly awaitingMembers?: number;
+  /** Group links: how many members the directory listed at the last comparison (what planning the group costs). */
+  readonly memberCount?: number;
 }
 
 interface LinkRecord {
