@@ -14,9 +14,8 @@ import type { JsonRecord } from '../http/response-shape';
 import { asRecord, decodeBody, oneOf, optionalBoolean, optionalRecord, optionalString, requiredString } from '../http/response-shape';
 import type { RetryPolicy } from '../http/retry-policy';
 import type { TargetClock, TargetFetch } from '../http/target-fetch';
-import { TargetError } from '../ports';
 import type { BitbucketCredentials } from './bitbucket-client';
-import { BITBUCKET_BASE_URL } from './bitbucket-client';
+import { BITBUCKET_BASE_URL, bitbucketAuthorization } from './bitbucket-client';
 import { readPage } from './bitbucket-shapes';
 
 const REPOSITORY = '/repositories/{workspace}/{repo_slug}';
@@ -130,11 +129,7 @@ export class BitbucketAccessReader {
       baseUrl: options.baseUrl ?? BITBUCKET_BASE_URL,
       pathPrefix: '/2.0',
       fetch: options.fetch,
-      authorization: async () => {
-        const { email, apiToken } = await options.credentials();
-        if (email.trim() === '' || apiToken.trim() === '') throw new TargetError('unauthorized', 'No Bitbucket email and API token are configured');
-        return `Basic ${Buffer.from(`${email}:${apiToken}`, 'utf8').toString('base64')}`;
-      },
+      authorization: () => bitbucketAuthorization(options.credentials),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       retry: { maxAttempts: 3, totalBudgetMs: 20_000, requestTimeoutMs: 20_000, ...options.retry },
       maxConcurrency: 1,

@@ -77,6 +77,16 @@ function bbqlString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/**
+ * The Authorization header of a workspace admin's API token: HTTP Basic with the Atlassian account email and the
+ * token (Bitbucket Cloud's API tokens, "Using API tokens"); refused before any request when either is missing.
+ */
+export async function bitbucketAuthorization(credentials: () => BitbucketCredentials | Promise<BitbucketCredentials>): Promise<string> {
+  const { email, apiToken } = await credentials();
+  if (email.trim() === '' || apiToken.trim() === '') throw new TargetError('unauthorized', 'No Bitbucket email and API token are configured');
+  return `Basic ${Buffer.from(`${email}:${apiToken}`, 'utf8').toString('base64')}`;
+}
+
 /** The Bitbucket client; see the module comment. */
 export class BitbucketClient implements BitbucketPermissions {
   private readonly http: RequestExecutor;
@@ -89,11 +99,7 @@ export class BitbucketClient implements BitbucketPermissions {
       baseUrl: options.baseUrl ?? BITBUCKET_BASE_URL,
       pathPrefix: '/2.0',
       fetch: options.fetch,
-      authorization: async () => {
-        const { email, apiToken } = await options.credentials();
-        if (email.trim() === '' || apiToken.trim() === '') throw new TargetError('unauthorized', 'No Bitbucket email and API token are configured');
-        return `Basic ${Buffer.from(`${email}:${apiToken}`, 'utf8').toString('base64')}`;
-      },
+      authorization: () => bitbucketAuthorization(options.credentials),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
