@@ -25,6 +25,7 @@ import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
+import { PlanCarry } from '../sync/plan-carry';
 import { TokenUsage } from '../sync/token-usage';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
 import { connectionBlock, permissionSyncBlock } from '../diagnostics/verdicts';
@@ -247,6 +248,7 @@ export function createSync(options: SyncOptions): SyncParts {
   const engine = new SyncEngine({
     store: options.store,
     links,
+    carry: new PlanCarry(kvs),
     settings: async () => {
       current = await settingsStore.get();
       return engineSettings(current);

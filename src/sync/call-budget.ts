@@ -37,7 +37,7 @@ export interface StorageAllowance {
  * the sustained sync uses at most 2,000 of the installation's 4,000 a minute (plus what idle lanes saved up,
  * src/sync/lane-pace.ts), and leaves the rest to the SCIM web trigger.
  */
-export const CONSUMER_BUDGET: BudgetLimits = { calls: 85, millis: 450_000, kvsUnitsPerMinute: { read: 400, write: 400 } };
+export const CONSUMER_BUDGET: BudgetLimits = { calls: 78, millis: 450_000, kvsUnitsPerMinute: { read: 400, write: 400 } };
 
 /** The clock a budget measures and waits with (the app clock, so a local runtime sees the waits). */
 export interface BudgetClock {

@@ -14,6 +14,7 @@ import { JobLinkCache } from './job-link-cache';
 import { describeDifference, joinDifferences, unfinishedRepair } from './comparison';
 import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
 import { memberAccountLost } from './lost-members';
+import type { PlanCarry } from './plan-carry';
 import { isDeprovisioning, isRemoteWrite, planGroup, planUser, type Change, type PlanSettings } from './planner';
 import type { LinkDoc, SyncLinks } from './sync-links';
 
@@ -84,6 +85,8 @@ export interface SyncEngineDeps {
    */
   readonly permissionQuietSeconds?: number;
   readonly now?: () => Date;
+  /** Where a group's member changes a job could not apply wait for the next job (src/sync/plan-carry.ts). */
+  readonly carry?: PlanCarry;
 }
 
 /** What a batch did. */
@@ -142,6 +145,8 @@ interface BatchState {
   readonly memberCounts: Map<string, number>;
   /** Whether this batch's permission run stopped for its budget with changes left. */
   permissionsLeft?: boolean;
+  /** Groups this batch applied carried changes to (src/sync/plan-carry.ts): a fresh comparison follows them. */
+  readonly carried: Set<string>;
 }
 
 /** Runs batches of sync work. */
@@ -154,7 +159,7 @@ export class SyncEngine {
 
   /** Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions. */
   async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
-    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map() }, () => this.processBatch(entries));
+    return this.batch.run({ enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map(), carried: new Set() }, () => this.processBatch(entries));
   }
 
   private async processBatch(entries: readonly SyncEntry[]): Promise<BatchReport> {
@@ -208,7 +213,7 @@ export class SyncEngine {
 
   /** The running batch's state; outside a batch (appGroups for a preview), a fresh one that nothing keeps. */
   private get state(): BatchState {
-    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map() };
+    return this.batch.getStore() ?? { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map(), carried: new Set() };
   }
 
   /** The running batch's link cache (src/sync/job-link-cache.ts). */
@@ -344,8 +349,13 @@ export class SyncEngine {
     const groups = await this.deps.store.getMany('Group', ids);
     const links = await this.links.getMany(entries.map((e) => e.key));
     for (const entry of entries) {
+      // What an earlier job planned and could not apply is applied without planning again, while the group's directory
+      // version (members included) is the one it was planned for.
+      const directoryVersion = groups.get(entry.key.slice('Group.'.length))?.version;
+      const carried = this.deps.carry && directoryVersion !== undefined ? await this.deps.carry.take(entry.key, directoryVersion, this.now().getTime()) : undefined;
+      if (carried) this.state.carried.add(entry.key);
       // A large group's plan reads its members' links (25 a request) and org members (100 a page): known from its last comparison.
-      const size = links.get(entry.key)?.memberCount ?? 0;
+      const size = carried ? 0 : (links.get(entry.key)?.memberCount ?? 0);
       if (this.state.started > 0 && !budgetAllows(CALLS_PER_GROUP + Math.ceil(size / 25) + Math.ceil(size / 100), MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
@@ -355,7 +365,7 @@ export class SyncEngine {
       const link = links.get(entry.key);
       await this.applyResource(
         entry,
-        await this.planGroupEntry(entry.key, group, link, settings, admin),
+        carried ?? (await this.planGroupEntry(entry.key, group, link, settings, admin)),
         settings,
         report,
         async (change) => {
@@ -464,6 +474,7 @@ export class SyncEngine {
           if (!settings.dryRun && appliedHere > 0 && isRemoteWrite(change) && !budgetAllows(CALLS_PER_CHANGE, MILLIS_PER_CHANGE)) {
             const writes = queue.filter(isRemoteWrite);
             const more = writes.length - writes.indexOf(change);
+            if (this.deps.carry && entry.key.startsWith('Group.') && resource) await this.deps.carry.save(entry.key, resource.version, queue.slice(queue.indexOf(change)), this.now().getTime());
             cutShort = `${appliedHere} change${appliedHere === 1 ? '' : 's'} applied; ${more} more follow${more === 1 ? 's' : ''} in the next job`;
             break;
           }
@@ -499,12 +510,12 @@ export class SyncEngine {
         queue = next;
       }
       const waiting = this.state.waiting.get(entry.key) ?? 0;
-      const repaired = !settings.dryRun && complete && waiting === 0;
+      const repaired = !settings.dryRun && complete && waiting === 0 && !this.state.carried.has(entry.key);
       const comparison = { lastComparedAt: comparedAt, lastComparison: difference === undefined ? 'equal' : repaired ? 'repaired' : 'different', difference } as const;
       const current = await this.links.get(entry.key);
       if (resource) {
         const skipped = changes.find((c) => c.kind === 'skip');
-        const unfinished = cutShort ?? unfinishedRepair(complete, waiting);
+        const unfinished = cutShort ?? (this.state.carried.has(entry.key) && complete ? 'The planned changes are applied; a fresh comparison with the organization follows' : unfinishedRepair(complete, waiting));
         await this.links.put({
           ...(current ?? { key: entry.key, attempts: 0 }),
           key: entry.key,
@@ -523,8 +534,9 @@ export class SyncEngine {
         // still remove it from the app's groups, and a reconcile never mistakes it for someone else's.
         await this.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.now().toISOString(), ...comparison });
       }
-      // A group whose role and members did not fit in this job keeps its entry and goes back to the queue.
-      if (complete) await this.deps.store.acknowledge(entry.key, entry.version);
+      // A group whose role and members did not fit in this job keeps its entry and goes back to the queue; so does one
+      // whose carried changes are done: they were planned before members linked since, so a fresh comparison follows.
+      if (complete && !this.state.carried.has(entry.key)) await this.deps.store.acknowledge(entry.key, entry.version);
       else report.leftover.push(entry.key);
     } catch (error) {
       if (error instanceof TargetError && error.kind === 'rate-limited') {
@@ -569,6 +581,8 @@ export class SyncEngine {
     if (!link?.accountId) return;
     if (!active && settings.deactivation === 'revoke-access' && !link.revoked) {
       await this.links.put({ ...link, revoked: true });
+      // A group's carried member adds were planned before the revocation: its next job plans again without this user.
+      if (this.deps.carry) for (const groupId of await this.deps.store.groupsOf(key.slice('User.'.length))) await this.deps.carry.drop(`Group.${groupId}`);
     } else if (active && link.revoked) {
       await this.enqueueGroupsOf(key);
       await this.links.put({ ...link, revoked: undefined } as LinkDoc);
