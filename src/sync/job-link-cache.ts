@@ -55,9 +55,4 @@ export class JobLinkCache {
     await this.links.put(doc);
     this.known.set(doc.key, doc);
   }
-
-  /** Which of these account ids belong to the app's users (not cached: other resources' records). */
-  appAccounts(accountIds: readonly string[]): Promise<Set<string>> {
-    return this.links.appAccounts(accountIds);
-  }
 }

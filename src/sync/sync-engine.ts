@@ -123,6 +123,11 @@ const CALLS_TO_ADMIT = 8;
  * being applied: a huge group's members are added over several jobs, each stopping between two changes.
  */
 const CALLS_PER_CHANGE = 4;
+
+/** Requests a group's plan makes for its members beyond the fixed ones: their links 25 a request, org members 100 a page. */
+function planCalls(members: number): number {
+  return Math.ceil(members / 25) + Math.ceil(members / 100);
+}
 const MILLIS_PER_CHANGE = 5_000;
 
 const RETRY_BASE_MS = 60_000;
@@ -354,9 +359,9 @@ export class SyncEngine {
       const directoryVersion = groups.get(entry.key.slice('Group.'.length))?.version;
       const carried = this.deps.carry && directoryVersion !== undefined ? await this.deps.carry.take(entry.key, directoryVersion, this.now().getTime()) : undefined;
       if (carried) this.state.carried.add(entry.key);
-      // A large group's plan reads its members' links (25 a request) and org members (100 a page): known from its last comparison.
+      // A large group's plan costs more (planCalls): its size is known from its last comparison.
       const size = carried ? 0 : (links.get(entry.key)?.memberCount ?? 0);
-      if (this.state.started > 0 && !budgetAllows(CALLS_PER_GROUP + Math.ceil(size / 25) + Math.ceil(size / 100), MILLIS_PER_RESOURCE)) {
+      if (this.state.started > 0 && !budgetAllows(CALLS_PER_GROUP + planCalls(size), MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
@@ -379,7 +384,7 @@ export class SyncEngine {
           // A group the org created (new, or anew after someone deleted it) is compared again at once: with its id
           // known, role and members follow in the same job, when the budget allows; otherwise in the next job.
           const size = this.state.memberCounts.get(entry.key) ?? 0;
-          if (!budgetAllows(CALLS_PER_FOLLOW_UP + Math.ceil(size / 25) + Math.ceil(size / 100), MILLIS_PER_RESOURCE)) return undefined;
+          if (!budgetAllows(CALLS_PER_FOLLOW_UP + planCalls(size), MILLIS_PER_RESOURCE)) return undefined;
           const refreshed = await this.links.get(entry.key);
           return refreshed?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : undefined;
         },

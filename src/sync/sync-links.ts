@@ -101,12 +101,6 @@ export class SyncLinks {
     await tx.execute();
   }
 
-  /** Which of these account ids belong to SCIM users of the app. */
-  async appAccounts(accountIds: readonly string[]): Promise<Set<string>> {
-    const records = await this.getMany(accountIds.map(accountKey));
-    return new Set(accountIds.filter((id) => records.has(accountKey(id))));
-  }
-
   /** The resource keys (`User.<id>`) of linked accounts, for the accounts the app linked. */
   async userKeysOf(accountIds: readonly string[]): Promise<Map<string, string>> {
     const records = await this.getMany(accountIds.map(accountKey));
