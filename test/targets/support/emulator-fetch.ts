@@ -23,6 +23,24 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('aborted');
 }
 
+/**
+ * `work`, or the signal's reason once it aborts first. The abort listener is removed when `work` settles, as
+ * undici's fetch does: Node keeps an `AbortSignal.timeout` signal that has a listener (and all the listener
+ * reaches) alive until its real-time timer fires, so a listener left behind would hold every request for its timeout.
+ */
+async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** Routes each request to the mount whose base URL it starts with; anything else is a connection failure. */
 export function emulatorFetch(...mounts: EmulatorMount[]): TargetFetch {
   return async (url, init) => {
@@ -49,9 +67,7 @@ export function emulatorFetch(...mounts: EmulatorMount[]): TargetFetch {
       if (error instanceof DroppedConnectionError) throw new TypeError('fetch failed', { cause: error });
       throw error;
     });
-    const answer = await (signal === undefined
-      ? handled
-      : Promise.race([handled, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(abortError(signal)), { once: true }))]));
+    const answer = signal === undefined ? await handled : await raceAbort(handled, signal);
     return stringResponse(answer.status, answer.headers, answer.body ?? '');
   };
 }
