@@ -73,8 +73,8 @@ export async function readiness(deps: ReadinessDeps, parts: AdminParts): Promise
       ? `To finish set-up: ${missing.join(', ')}.`
       : google
         ? state === 'running'
-          ? `Google Workspace is the source: the last pull finished at ${lastPull?.finishedAt ?? ''}.`
-          : 'Google Workspace is the source, and no pull has finished yet: run the preview, approve it and press Sync now (under Set-up).'
+          ? `The last pull from Google Workspace finished at ${lastPull?.finishedAt ?? ''}.`
+          : 'Set-up is done, but no pull from Google Workspace has finished yet: run the preview, approve it and press Sync now (under Set-up).'
         : state === 'waiting-for-idp'
         ? 'Set-up is done, but nothing has arrived from your identity provider yet: paste the SCIM base URL and a token into it and start provisioning there (its guide is under Set-up).'
         : `Your identity provider last reached the app at ${contact?.at ?? ''}${contact?.tokenSuffix ? ` with the token ending in …${contact.tokenSuffix}` : ''}.`;

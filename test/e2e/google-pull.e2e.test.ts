@@ -175,14 +175,14 @@ describe('Google Workspace as the directory source', () => {
     ]);
     expect(await call('source/sync-now', undefined)).toEqual({ started: false, refused: 'not-approved' });
     // With Google as the source no SCIM IdP is picked or waited for: set-up is done, and the banner waits for a pull.
-    expect(await call('status/get', undefined)).toMatchObject({ ready: true, state: 'waiting-for-idp', detail: expect.stringContaining('no pull has finished yet') });
+    expect(await call('status/get', undefined)).toMatchObject({ ready: true, state: 'waiting-for-idp', detail: expect.stringContaining('no pull from Google Workspace has finished yet') });
     const preview = await previewAndApprove(call, h);
     expect(preview.changes.usersCreated).toBeGreaterThan(300);
     expect(await h.host.app.store.count('User')).toBe(0);
 
     const first = await pullNow(call, h);
     expect(first.changes.usersCreated).toBe(preview.changes.usersCreated);
-    expect(await call('status/get', undefined)).toMatchObject({ state: 'running', detail: `Google Workspace is the source: the last pull finished at ${first.finishedAt}.` });
+    expect(await call('status/get', undefined)).toMatchObject({ state: 'running', detail: `The last pull from Google Workspace finished at ${first.finishedAt}.` });
     expect(first.findings.cycles).toHaveLength(1);
     expect(first.findings.outsideDomain.count).toBe(1);
     await organizationMatches(h, accounts);
