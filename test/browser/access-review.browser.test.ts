@@ -11,27 +11,21 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { killAllLocalHostProcesses, REPO_ROOT, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import type { Page } from 'playwright-core';
+import { launchAdminBrowser, SCREENSHOTS, seriousViolations, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
-const AXE_SOURCE = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const DIST_INDEX = path.join(REPO_ROOT, 'static', 'admin', 'dist', 'index.html');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SYNC_WAIT_MS = 40_000;
 
 jest.setTimeout(150_000);
 
 let host: LocalHostProcess;
-let context: BrowserContext;
+let browser: AdminBrowser | undefined;
 let page: Page;
 let dataDir: string;
-let userDataDir: string;
 let origin: string;
 const adminKey = randomBytes(32).toString('base64url');
 const scimToken = randomBytes(32).toString('base64url');
-const problems: string[] = [];
 /** SCIM ids and account IDs of the pushed people, by email. */
 const people = new Map<string, { id: string; accountId?: string }>();
 
@@ -70,24 +64,10 @@ async function directGrant(method: 'GET' | 'PUT', repository: string, accountId:
   return response.status;
 }
 
-async function waitUntil(what: string, timeoutMs: number, condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 /** Screenshots the page and checks it with axe-core (serious and critical violations fail). */
 async function checkView(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
-  await page.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`)) as {
-    violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-  };
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`)).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 }
 
 function step(name: string, body: () => Promise<void>): void {
@@ -115,23 +95,11 @@ async function readToEnd(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(DIST_INDEX)) throw new Error('static/admin/dist is missing: run `npm run build:ui` (npm test does it first)');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it first)`);
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-page-data-'));
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-page-chromium-'));
   host = await startLocalHostProcess({ dataDir, launcher: 'node', bearerToken: scimToken, env: { ADMIN_KEY: adminKey } });
   origin = new URL(host.scimBaseUrl).origin;
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000, viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => {
-    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`);
-  });
+  browser = await launchAdminBrowser(origin);
+  page = browser.page;
 
   // The IdP's people and group, and a rule: the app gives Engineering write on project PLAT.
   for (const email of ['ada@example.com', 'grace@example.com', 'alan@example.com']) {
@@ -155,14 +123,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
+  await browser?.close();
   await host?.stop().catch(() => undefined);
   await killAllLocalHostProcesses();
-  for (const dir of [dataDir, userDataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 afterEach(() => {
-  expect(problems.splice(0)).toEqual([]);
+  expect(browser?.problems.splice(0) ?? []).toEqual([]);
 });
 
 describe('the Access review section', () => {
