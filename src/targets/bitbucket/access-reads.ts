@@ -15,22 +15,22 @@ import { asRecord, decodeBody, oneOf, optionalBoolean, optionalRecord, optionalS
 import type { RetryPolicy } from '../http/retry-policy';
 import type { TargetClock, TargetFetch } from '../http/target-fetch';
 import type { BitbucketCredentials } from './bitbucket-client';
-import { BITBUCKET_BASE_URL, bitbucketAuthorization } from './bitbucket-client';
+import { BITBUCKET_BASE_URL, BITBUCKET_OPERATIONS, bitbucketAuthorization } from './bitbucket-client';
 import { readPage } from './bitbucket-shapes';
 
 const REPOSITORY = '/repositories/{workspace}/{repo_slug}';
 const PROJECT = '/workspaces/{workspace}/projects/{project_key}';
 
-/** Every Bitbucket operation of the access review, relative to https://api.bitbucket.org/2.0. */
+/** Every Bitbucket operation of the access review, relative to https://api.bitbucket.org/2.0 (the listings permission sync reads too are its own). */
 export const ACCESS_READ_OPERATIONS = {
-  listRepositories: apiOperation('GET', '/repositories/{workspace}'),
-  listProjects: apiOperation('GET', '/workspaces/{workspace}/projects'),
+  listRepositories: BITBUCKET_OPERATIONS.listRepositories,
+  listProjects: BITBUCKET_OPERATIONS.listProjects,
   listWorkspacePermissions: apiOperation('GET', '/workspaces/{workspace}/permissions'),
-  listMembers: apiOperation('GET', '/workspaces/{workspace}/members'),
+  listMembers: BITBUCKET_OPERATIONS.listWorkspaceMembers,
   listEffectivePermissions: apiOperation('GET', '/workspaces/{workspace}/permissions/repositories'),
-  listRepositoryGroupPermissions: apiOperation('GET', `${REPOSITORY}/permissions-config/groups`),
+  listRepositoryGroupPermissions: BITBUCKET_OPERATIONS.listRepositoryGroupPermissions,
   listRepositoryUserPermissions: apiOperation('GET', `${REPOSITORY}/permissions-config/users`),
-  listProjectGroupPermissions: apiOperation('GET', `${PROJECT}/permissions-config/groups`),
+  listProjectGroupPermissions: BITBUCKET_OPERATIONS.listProjectGroupPermissions,
   listProjectUserPermissions: apiOperation('GET', `${PROJECT}/permissions-config/users`),
   deleteRepositoryUserPermission: apiOperation('DELETE', `${REPOSITORY}/permissions-config/users/{selected_user_id}`),
   deleteProjectUserPermission: apiOperation('DELETE', `${PROJECT}/permissions-config/users/{selected_user_id}`),
