@@ -13,7 +13,6 @@
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { Filter as KvsFilter, FilterConditions, WhereConditions } from '@forge/kvs';
-import type { kvs as ForgeKvsInstance } from '@forge/kvs';
 import {
   DirectoryError,
   type DirectoryStore,
@@ -28,10 +27,8 @@ import {
   type WriteCondition,
 } from '../directory/directory-store';
 import type { MemberRef, ScimObject } from '../scim/resource/types';
+import { isStorageThrottled, THROTTLED_RETRY_AFTER_SECONDS, type ForgeKvs } from './kvs-port';
 import { CLAIM_ENTITY, claimKey, claimKeysToRead, legacyNameIndexValue, nameIndexValue, planClaimChange } from './name-claims';
-
-/** The `@forge/kvs` API this store needs; in Forge the package's default `kvs`, locally the same class over the local service. */
-export type ForgeKvs = typeof ForgeKvsInstance;
 
 /**
  * Ids per roster shard: 150 UUIDs serialise to about 6 KB, so reading a shard costs one 10 KB quota unit and a
@@ -118,19 +115,6 @@ export interface KvsDirectoryStoreOptions {
   /** Evaluates `removeWhere` member filters; supplied by the SCIM layer. */
   readonly memberPredicate?: MemberPredicate;
 }
-
-/**
- * Storage throttled the installation: Forge's KVS answers a request over its per-installation quotas (1,000
- * requests a second, 4,000 read and 4,000 write units a minute) with 429 `RATE_LIMIT_EXCEEDED` (DAC `/rest`).
- * Such an error is not contention: retrying at once only spends more of the quota.
- */
-export function isStorageThrottled(error: unknown): boolean {
-  const candidate = error as { code?: unknown; responseDetails?: { status?: unknown } } | undefined;
-  return candidate?.code === 'RATE_LIMIT_EXCEEDED' || candidate?.responseDetails?.status === 429;
-}
-
-/** How long a throttled caller should wait: the quotas are per minute, so a request in a minute's time is safe. */
-export const THROTTLED_RETRY_AFTER_SECONDS = 60;
 
 function throttled(error: unknown): DirectoryError {
   return new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', { cause: error, retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS });

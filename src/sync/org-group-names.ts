@@ -10,7 +10,7 @@
  * never claim one name.
  */
 import { createHash } from 'node:crypto';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { CLAIM_ENTITY } from '../storage/name-claims';
 import { orgGroupNameCandidates } from '../targets/group-slug';
 

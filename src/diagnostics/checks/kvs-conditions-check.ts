@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Filter, FilterConditions } from '@forge/kvs';
-import type { ForgeKvs } from '../../storage/kvs-directory-store';
+import type { ForgeKvs } from '../../storage/kvs-port';
 import { CLAIM_ENTITY } from '../../storage/name-claims';
 import type { DiagnosticStep } from '../../shared/diagnostics-api';
 import { describeError, type CheckOutcome } from './check-outcome';
