@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
-import { CLAIM_ENTITY } from '../storage/name-claims';
+import { CLAIM_ENTITY } from '../storage/kvs-directory/name-claims';
 import { orgGroupNameCandidates } from '../targets/group-slug';
 
 /** A claim record: the SCIM group id that owns the name. */
