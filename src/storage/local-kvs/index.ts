@@ -16,7 +16,7 @@ export {
 } from './quota';
 export type { RecoveryReport } from './data-directory';
 export { DATA_KEY_FILE_ENV, DataKeyError, defaultDataKeyFile } from './data-key';
-export type { TransactionConditionMode } from './engine';
+export type { TransactionConditionMode } from './transaction';
 export type {
   AttributeType,
   EntityAttributeDefinition,
