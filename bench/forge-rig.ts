@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Emulator } from '../emulators/emulator-types';
 import { VirtualClock } from '../emulators/virtual-clock';
 import { DEFAULT_LATENCY, ForgeRuntime, scaledLatency, type LatencyModel, type RuntimeMode } from '../src/local/forge-runtime';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type ForgeKvs } from '../src/storage/local-kvs';
+import type { ForgeKvs } from '../src/storage/kvs-port';
+import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../src/storage/local-kvs';
 
 /** Requests and quota units of a slice of KVS usage. */
 export interface KvsUsage {

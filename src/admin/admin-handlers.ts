@@ -25,7 +25,7 @@ import {
   type SetupView,
   type SyncItemView,
 } from '../shared/admin-api';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { MAX_QUERY_LIMIT } from '../sync/audit-log';
 import { CredentialValidationError } from '../sync/credentials';
 import { LAST_RECONCILE_KEY, LAST_SYNC_KEY } from '../sync/dispatcher';

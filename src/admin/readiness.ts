@@ -7,7 +7,7 @@
 import { IDP_CONTACT_KEY, type IdpContact } from '../app/idp-contact';
 import type { AdminStatus, CredentialsInUse, SetupView } from '../shared/admin-api';
 import type { PullParts } from '../sources/create-pull';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { AdminParts } from './admin-guard';
 
 /** The plain KVS key of the page's own choices (the IdP picked). */

@@ -22,7 +22,7 @@ import { groupSlugFor } from '../targets/group-slug';
 import { OrgGroupNames } from '../sync/org-group-names';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
 import { PlanCarry } from '../sync/plan-carry';

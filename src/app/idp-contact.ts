@@ -3,7 +3,7 @@
  * it waits for the IdP instead of "Provisioning is running". Written under a plain KVS key at most once a minute
  * per function instance, so a busy IdP costs no write per request.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 
 /** The plain KVS key of the last contact. */
 export const IDP_CONTACT_KEY = 'status:last-idp-contact';

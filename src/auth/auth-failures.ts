@@ -13,7 +13,7 @@
  * query, body), and a header the caller wrote is no evidence, so on Forge no source is recorded.
  */
 import { WhereConditions } from '@forge/kvs';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 
 /** Failures are written at most this often per instance. */
 export const FLUSH_INTERVAL_MS = 10_000;

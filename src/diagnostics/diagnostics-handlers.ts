@@ -11,7 +11,7 @@ import type { SyncParts } from '../app/create-sync';
 import { optionalChoice, optionalText, payloadObject } from '../admin/payload';
 import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { DIAGNOSTIC_CHECKS, type DiagnosticCheckId, type DiagnosticResult, type DiagnosticsApi, type RepositoryChoice } from '../shared/diagnostics-api';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import { expandPath } from '../targets/http/api-operation';
 import type { RetryPolicy } from '../targets/http/retry-policy';

@@ -7,7 +7,7 @@
  * same `kvs` (`DiagnosticsStore.for`), so a result recorded there is seen at once; another function instance sees
  * it within VERDICT_CACHE_MS.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { DIAGNOSTIC_CHECKS, type DiagnosticCheckId, type DiagnosticResult } from '../shared/diagnostics-api';
 
 /** The plain KVS key of the results. */

@@ -5,7 +5,7 @@
  */
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { DirectoryError } from '../directory/directory-store';
-import { isStorageThrottled, THROTTLED_RETRY_AFTER_SECONDS } from '../storage/kvs-directory-store';
+import { isStorageThrottled, THROTTLED_RETRY_AFTER_SECONDS } from '../storage/kvs-port';
 import { parseSyncJob, type JobOutcome, type JobQueue, type SyncJob } from '../sync/jobs';
 
 /** The fields of a Forge async event the worker reads (@forge/events AsyncEvent). */

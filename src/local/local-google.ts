@@ -12,7 +12,7 @@ import type { SyncParts } from '../app/create-sync';
 import { makePullSchedule, makePullWorker, pullQueue } from '../forge/pull-worker';
 import { createPull, PULL_QUEUE_KEY, type PullParts } from '../sources/create-pull';
 import { parseServiceAccountKey } from '../sources/google/service-account-key';
-import type { ForgeKvs } from '../storage/local-kvs';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { TargetClock } from '../targets/http/target-fetch';
 import type { ForgeRuntime } from './forge-runtime';
 

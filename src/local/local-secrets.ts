@@ -4,7 +4,7 @@
  * generated once and kept, so the admin URL and credentials saved for the emulated organization survive restarts.
  */
 import { randomBytes } from 'node:crypto';
-import type { ForgeKvs } from '../storage/local-kvs';
+import type { ForgeKvs } from '../storage/kvs-port';
 
 /** The secret holding the admin page's key. */
 export const ADMIN_KEY_SECRET = 'local:admin-key';

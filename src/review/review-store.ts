@@ -6,7 +6,7 @@
  * are deleted when a 13th is stored).
  */
 import { randomUUID } from 'node:crypto';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { ReviewRecord } from './review-records';
 import { recordBytes } from './review-records';
 import type { RunState } from './review-run';

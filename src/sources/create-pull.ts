@@ -6,7 +6,7 @@
  * budget (src/sync/call-budget.ts), as the sync's are.
  */
 import type { DirectoryStore } from '../directory/directory-store';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
 import type { AuditLog } from '../sync/audit-log';
 import { SYNC_ACTOR } from '../sync/audit-actor';

@@ -4,7 +4,7 @@
  * Forge secret storage (`kvs.setSecret`, encrypted, never queryable) and only its client email, client id and key id
  * come back. Kept apart from the sync settings (src/sync/settings.ts): the engine never reads them.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { DirectorySourceKind } from './directory-source';
 import { SELECT_EVERYTHING, selectionProblems, type GoogleSelection } from './google/google-selection';
 import { parseServiceAccountKey, summarizeKey, type ServiceAccountKey, type ServiceAccountKeySummary } from './google/service-account-key';

@@ -6,7 +6,7 @@
  */
 import { KvsImpl } from '@forge/kvs/out/kvs';
 import { StorageApi } from '@forge/kvs/out/storage-api';
-import type { ForgeKvs } from './kvs-directory-store';
+import type { ForgeKvs } from './kvs-port';
 import { kvsQuotaOf, kvsUnits } from './kvs-units';
 
 type Transport = (path: string, init?: RequestInit) => Promise<Response>;

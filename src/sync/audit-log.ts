@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { Filter, FilterConditions, Sort, WhereConditions } from '@forge/kvs';
 import type { AndFilter, BetweenClause, GreaterThanEqualToClause, LessThanEqualToClause } from '@forge/kvs';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { currentAuditActor } from './audit-actor';
 
 /** The custom entity the log writes (declared in manifest.yml). */

@@ -8,7 +8,7 @@
  * minute of the longest window, 1,440) whatever the number of users, at the price of minute granularity.
  */
 import { randomUUID } from 'node:crypto';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { MAX_BREAKER_WINDOW_MINUTES, type CircuitBreakerSettings, type SyncSettings } from './settings';
 
 /** The plain KVS key of the breaker's state. */

@@ -9,7 +9,7 @@
  */
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore, PendingChange } from '../directory/directory-store';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { budgetAllows, CONSUMER_BUDGET, storageUnitsSpent, withinBudget, type BudgetClock, type BudgetLimits } from './call-budget';
 import { LanePace } from './lane-pace';
 import { ENTRIES_PER_JOB, laneOf, PERMISSIONS_KEY, SYNC_LANES, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';

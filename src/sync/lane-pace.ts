@@ -5,7 +5,7 @@
  * because a job that overspends leaves the next one a debt to wait out. One job of a lane runs at a time (its
  * concurrency key, src/forge/forge-job-queue.ts), so the key has one writer at a time.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { StorageAllowance } from './call-budget';
 
 /** Most units a lane saves up while idle: a minute of sustained pace would be too much on top of the others' pace. */

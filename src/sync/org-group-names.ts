@@ -10,8 +10,8 @@
  * never claim one name.
  */
 import { createHash } from 'node:crypto';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
-import { CLAIM_ENTITY } from '../storage/name-claims';
+import type { ForgeKvs } from '../storage/kvs-port';
+import { CLAIM_ENTITY } from '../storage/kvs-directory/name-claims';
 import { orgGroupNameCandidates } from '../targets/group-slug';
 
 /** A claim record: the SCIM group id that owns the name. */

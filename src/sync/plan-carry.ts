@@ -7,7 +7,7 @@
  * of the group or its members bumps) is the one it was planned for, and only while young; otherwise the next job
  * plans again from fresh reads.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { Change } from './planner';
 
 /** How long a carried plan may be used (the next job of the entry normally runs within seconds). */

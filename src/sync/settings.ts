@@ -9,7 +9,7 @@
  * Fields left out take their defaults, which lets a hand-written file name only what it changes.
  */
 import { readFile } from 'node:fs/promises';
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { ProjectPermission } from '../targets/ports';
 import { validateTransform } from './username-transform';
 

@@ -4,7 +4,7 @@
  * `account.<accountId>` record per linked account so the engine can tell the app's accounts from others in
  * a batch read.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import type { ComparisonResult } from './comparison';
 
 /** Sync status of one resource. */

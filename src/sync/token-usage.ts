@@ -5,7 +5,7 @@
  * read and one write of a small value per run), and the access review's read gate (src/review/read-gate.ts) leaves
  * room for them. Member lookups by email, a request per 90 users, are not counted.
  */
-import type { ForgeKvs } from '../storage/kvs-directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 
 /** The plain KVS key of the ledger. */
 export const TOKEN_USAGE_KEY = 'bitbucket:token-usage:v1';

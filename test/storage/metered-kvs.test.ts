@@ -5,7 +5,7 @@
  */
 import { meteredKvs } from '../../src/storage/metered-kvs';
 import { createLocalKvs, createLocalKvsService } from '../../src/storage/local-kvs';
-import type { ForgeKvs } from '../../src/storage/kvs-directory-store';
+import type { ForgeKvs } from '../../src/storage/kvs-port';
 import { budgetAllows, callsSpent, withinBudget } from '../../src/sync/call-budget';
 
 describe('meteredKvs', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { memberMatches } from '../../src/scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
-import { CLAIM_ENTITY, claimKey, claimKeysToRead, planClaimChange } from '../../src/storage/name-claims';
+import { CLAIM_ENTITY, claimKey, claimKeysToRead, planClaimChange } from '../../src/storage/kvs-directory/name-claims';
 import { makeUser } from '../contracts/directory-store-contract';
 import { createHash } from 'node:crypto';
 

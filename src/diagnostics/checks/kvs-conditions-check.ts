@@ -1,14 +1,14 @@
 /**
  * Does a NOT_EXISTS condition pass on a key that does not exist? Every create of the directory store takes its
  * uniqueness claim in a transaction whose set carries `FilterConditions.notExists()` on the claim's `owner`
- * (src/storage/kvs-directory-store.ts, `absent`), and Forge does not document what a condition on a missing item
- * does. The check makes the same write on a scratch claim key, makes it again (it must now fail, or conditions are
- * not checked at all), and deletes the key: four KVS requests, nothing left behind.
+ * (src/storage/kvs-directory/name-claims.ts, `takeClaim`), and Forge does not document what a condition on a
+ * missing item does. The check makes the same write on a scratch claim key, makes it again (it must now fail, or
+ * conditions are not checked at all), and deletes the key: four KVS requests, nothing left behind.
  */
 import { randomUUID } from 'node:crypto';
 import { Filter, FilterConditions } from '@forge/kvs';
-import type { ForgeKvs } from '../../storage/kvs-directory-store';
-import { CLAIM_ENTITY } from '../../storage/name-claims';
+import type { ForgeKvs } from '../../storage/kvs-port';
+import { CLAIM_ENTITY } from '../../storage/kvs-directory/name-claims';
 import type { DiagnosticStep } from '../../shared/diagnostics-api';
 import { describeError, type CheckOutcome } from './check-outcome';
 

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TokenSigner } from '../../auth/cursor-signer';
-import type { ForgeKvs } from '../../storage/kvs-directory-store';
+import type { ForgeKvs } from '../../storage/kvs-port';
 import type { DiagnosticStep } from '../../shared/diagnostics-api';
 import { DiagnosticsError } from '../diagnostics-error';
 import { describeError, type CheckOutcome } from './check-outcome';

@@ -5,7 +5,7 @@
  * USER_BUCKETS buckets by source id, group fingerprints in one record, each group's member set by generation. The
  * snapshot is what makes an unchanged pull cheap: it is compared, not the directory, and nothing is written.
  */
-import type { ForgeKvs } from '../../storage/kvs-directory-store';
+import type { ForgeKvs } from '../../storage/kvs-port';
 
 /** The largest record written (Forge allows 240 KiB a value). */
 export const CHUNK_BYTES = 180_000;

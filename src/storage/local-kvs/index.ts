@@ -1,5 +1,5 @@
 /** Local implementation of the Forge storage service, for local runs and tests of code written against @forge/kvs. */
-export { createLocalKvs, type ForgeKvs } from './local-kvs';
+export { createLocalKvs } from './local-kvs';
 export { createLocalKvsService, type LocalKvsService, type LocalKvsServiceOptions } from './service';
 export { loadEntityDefinitions } from './manifest';
 export { OperationStats, type OperationCounts, type OperationCategory } from './operation-stats';
@@ -16,7 +16,7 @@ export {
 } from './quota';
 export type { RecoveryReport } from './data-directory';
 export { DATA_KEY_FILE_ENV, DataKeyError, defaultDataKeyFile } from './data-key';
-export type { TransactionConditionMode } from './engine';
+export type { TransactionConditionMode } from './transaction';
 export type {
   AttributeType,
   EntityAttributeDefinition,

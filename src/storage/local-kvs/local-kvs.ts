@@ -5,10 +5,8 @@
  */
 import { KvsImpl } from '@forge/kvs/out/kvs';
 import { StorageApi } from '@forge/kvs/out/storage-api';
+import type { ForgeKvs } from '../kvs-port';
 import type { LocalKvsService } from './service';
-
-/** The type of `kvs` exported by @forge/kvs, for code that takes the storage client as a parameter. */
-export type ForgeKvs = KvsImpl;
 
 /** A @forge/kvs client (`kvs.get`, `kvs.entity(...)`, `kvs.transact()`, ...) whose requests go to `service`. */
 export function createLocalKvs(service: Pick<LocalKvsService, 'fetch'>): ForgeKvs {

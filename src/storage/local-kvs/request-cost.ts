@@ -21,7 +21,7 @@
  *   unverified (docs/notes/forge-platform.md).
  * - Secrets are priced like plain keys. An unknown endpoint costs no units (it still counts as a request).
  */
-import type { EngineResponse } from './engine';
+import type { EngineResponse } from './engine-response';
 
 /** Read and write units of one request. */
 export interface RequestCost {

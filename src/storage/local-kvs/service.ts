@@ -17,7 +17,8 @@ import { DataDirectory, type RecoveryReport } from './data-directory';
 import { assertKeyOutside, DataKeyError, defaultDataKeyFile, loadOrCreateDataKey } from './data-key';
 import { SecretSealing } from './sealed-items';
 import { SecretCipher } from './secret-cipher';
-import { KvsEngine, type EngineResponse, type EngineResult, type TransactionConditionMode } from './engine';
+import { KvsEngine } from './engine';
+import type { EngineResponse, EngineResult } from './engine-response';
 import { normalizeEntityDefinitions } from './entity-schema';
 import { KvsErrorCode, KvsServiceError } from './errors';
 import { isExpired, MemoryStore } from './memory-store';
@@ -30,6 +31,7 @@ import {
   type KvsQuotaViolation,
 } from './quota';
 import { requestCost, type MeteredRequest, type RequestCost } from './request-cost';
+import type { TransactionConditionMode } from './transaction';
 import type { EntityDefinition, Mutation, StoredItem } from './types';
 
 /** Options of createLocalKvsService. */

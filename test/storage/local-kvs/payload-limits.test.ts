@@ -3,7 +3,8 @@
  * read as 1,000,000 bytes (not 1 MiB). Bodies of exactly that size pass; one byte more is refused with the existing
  * size codes, through the genuine @forge/kvs client.
  */
-import { KVS_LIMITS, type ForgeKvs } from '../../../src/storage/local-kvs';
+import type { ForgeKvs } from '../../../src/storage/kvs-port';
+import { KVS_LIMITS } from '../../../src/storage/local-kvs';
 import { bodyBytesOf, expectApiError, quotaRig, text } from './fixtures/quota-rig';
 
 const CAP = 1_000_000;

@@ -5,8 +5,10 @@
  * the lower-cased name only; a write that touches such a name moves its claim to the current key.
  */
 import { createHash } from 'node:crypto';
-import type { ResourceKind } from '../directory/directory-store';
-import { uniquenessKey } from '../scim/resource/name-text';
+import { DirectoryError, type ResourceKind } from '../../directory/directory-store';
+import { uniquenessKey } from '../../scim/resource/name-text';
+import type { ForgeKvs } from '../kvs-port';
+import { absent, batchGet, type Write } from './transactions';
 
 /** The KVS custom entity of the claims (manifest.yml). */
 export const CLAIM_ENTITY = 'scim-claim';
@@ -68,4 +70,28 @@ export function planClaimChange(
   }
   if (target !== undefined && claims.get(target)?.owner !== id) writes.push({ kind: 'set', key: target });
   return writes;
+}
+
+/** The transaction write that takes the claim `key` for `owner`; it fails when the claim exists already. */
+export function takeClaim(key: string, owner: string): Write {
+  return { kind: 'set', key, entityName: CLAIM_ENTITY, value: { owner }, condition: absent('owner') };
+}
+
+/** The claim writes of a name change (planClaimChange), reading the claims involved only when a key changes. */
+export async function claimChange(kvs: ForgeKvs, kind: ResourceKind, id: string, before: string, after: string | undefined): Promise<Write[]> {
+  const keys = claimKeysToRead(kind, before, after);
+  if (keys.length === 0) return [];
+  const claims = await batchGet<{ owner: string }>(kvs, CLAIM_ENTITY, keys);
+  return planClaimChange(kind, id, before, after, claims).map((write): Write =>
+    write.kind === 'delete' ? { kind: 'delete', key: write.key, entityName: CLAIM_ENTITY } : takeClaim(write.key, id),
+  );
+}
+
+/** Throws a uniqueness DirectoryError when a resource other than `owner` holds the claim `key` on `value`. */
+export async function assertClaimFree(kvs: ForgeKvs, kind: ResourceKind, key: string, owner: string, value: string): Promise<void> {
+  const claim = await kvs.entity<{ owner: string }>(CLAIM_ENTITY).get(key);
+  if (claim && claim.owner !== owner) {
+    const attribute = kind === 'User' ? 'userName' : 'displayName';
+    throw new DirectoryError('uniqueness', `${attribute} "${value}" is already in use`);
+  }
 }

@@ -1,0 +1,145 @@
+/**
+ * Group memberships in the KVS directory store: one `scim-member` record per (group, member), indexed by group and by
+ * member (manifest.yml), so a membership change touches only the members it names and never rewrites a group.
+ */
+import { createHash } from 'node:crypto';
+import type { MemberPredicate, MembershipChange, StoredMember } from '../../directory/directory-store';
+import type { MemberRef } from '../../scim/resource/types';
+import type { ForgeKvs } from '../kvs-port';
+import { attempt, batchGet, chunk, commit, MAX_BATCH, QUERY_PAGE, Retry, type Write } from './transactions';
+
+const MEMBER_ENTITY = 'scim-member';
+
+interface MemberRecord {
+  groupId: string;
+  value: string;
+  display?: string;
+  type?: string;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function memberKey(groupId: string, value: string): string {
+  return `${groupId}.${sha256(value).slice(0, 40)}`;
+}
+
+function toMemberRecord(groupId: string, member: MemberRef): MemberRecord {
+  const record: MemberRecord = { groupId, value: member.value };
+  if (member.display !== undefined) record.display = member.display;
+  if (member.type !== undefined) record.type = member.type;
+  return record;
+}
+
+function toStoredMember(record: MemberRecord): StoredMember {
+  const member: { value: string; display?: string; type?: string } = { value: record.value };
+  if (record.display !== undefined) member.display = record.display;
+  if (record.type !== undefined) member.type = record.type;
+  return member;
+}
+
+function sameMember(a: MemberRecord | undefined, b: MemberRecord): boolean {
+  return a !== undefined && a.value === b.value && a.display === b.display && a.type === b.type;
+}
+
+/** The membership records: reads by group and by member, and the writes that membership changes come to. */
+export class Memberships {
+  constructor(
+    private readonly kvs: ForgeKvs,
+    /** Evaluates `removeWhere` member filters; supplied by the SCIM layer. */
+    private readonly memberPredicate: MemberPredicate | undefined,
+  ) {}
+
+  /** A group's members in pages of at most 100. */
+  async *members(groupId: string): AsyncIterable<readonly StoredMember[]> {
+    let cursor: string | undefined;
+    do {
+      let query = this.kvs.entity<MemberRecord>(MEMBER_ENTITY).query().index('by-group', { partition: [groupId] }).limit(QUERY_PAGE);
+      if (cursor) query = query.cursor(cursor);
+      const page = await query.getMany();
+      if (page.results.length > 0) yield page.results.map((r) => toStoredMember(r.value));
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /** The ids of the groups that list `memberId` as a member. */
+  async groupsOf(memberId: string): Promise<string[]> {
+    const out: string[] = [];
+    let cursor: string | undefined;
+    do {
+      let query = this.kvs.entity<MemberRecord>(MEMBER_ENTITY).query().index('by-value', { partition: [memberId] }).limit(QUERY_PAGE);
+      if (cursor) query = query.cursor(cursor);
+      const page = await query.getMany();
+      for (const result of page.results) out.push(result.value.groupId);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+
+  /** Turns membership changes into the minimal record writes, reading only the members they name. */
+  async planWrites(groupId: string, changes: readonly MembershipChange[]): Promise<Write[]> {
+    const desired = new Map<string, MemberRecord | null>();
+    let everyone: Map<string, MemberRecord> | undefined;
+    const loadEveryone = async (): Promise<Map<string, MemberRecord>> => {
+      if (!everyone) {
+        everyone = new Map();
+        for await (const page of this.members(groupId)) {
+          for (const member of page) everyone.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+        }
+      }
+      return everyone;
+    };
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'add':
+          for (const member of change.members) desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+          break;
+        case 'remove':
+          for (const value of change.values) desired.set(memberKey(groupId, value), null);
+          break;
+        case 'removeAll':
+        case 'replace': {
+          for (const key of (await loadEveryone()).keys()) desired.set(key, null);
+          for (const key of desired.keys()) desired.set(key, null);
+          if (change.kind === 'replace') {
+            for (const member of change.members) desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+          }
+          break;
+        }
+        case 'removeWhere': {
+          const predicate = this.memberPredicate;
+          if (!predicate) throw new Error('removeWhere needs a member predicate');
+          const effective = new Map(await loadEveryone());
+          for (const [key, record] of desired) {
+            if (record) effective.set(key, record);
+            else effective.delete(key);
+          }
+          for (const [key, record] of effective) {
+            if (predicate(change.filter, toStoredMember(record))) desired.set(key, null);
+          }
+          break;
+        }
+      }
+    }
+    const current = everyone ?? (await batchGet<MemberRecord>(this.kvs, MEMBER_ENTITY, [...desired.keys()]));
+    const writes: Write[] = [];
+    for (const [key, record] of desired) {
+      const existing = current.get(key);
+      if (record === null) {
+        if (existing) writes.push({ kind: 'delete', key, entityName: MEMBER_ENTITY });
+      } else if (!sameMember(existing, record)) {
+        writes.push({ kind: 'set', key, entityName: MEMBER_ENTITY, value: record });
+      }
+    }
+    return writes;
+  }
+
+  /** Deletes every membership record of a group, in transactions of at most 25. */
+  async deleteAll(groupId: string): Promise<void> {
+    const writes = await this.planWrites(groupId, [{ kind: 'removeAll' }]);
+    for (const batch of chunk(writes, MAX_BATCH)) {
+      await attempt(() => commit(this.kvs, batch, async () => new Retry('member delete failed')));
+    }
+  }
+}
