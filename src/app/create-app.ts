@@ -56,6 +56,8 @@ export interface AppOptions {
   readonly failureSource?: (request: ScimRequest) => string | undefined;
   /** Runs a deferred write of failed authentications (the local host's timer; auth-failures.ts). */
   readonly scheduleFlush?: (run: () => void, ms: number) => void;
+  /** Waits between tries of a contended storage write; default a timer (the local Forge runtime's clock in benchmarks). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** The App plus the parts the admin resolvers, the local host and tests reach into. */
@@ -126,7 +128,7 @@ export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
   // Every storage request is counted against the running invocation's budget (src/sync/call-budget.ts).
   const kvs = meteredKvs(options.kvs, budgetStorageMeter);
-  const store = new KvsDirectoryStore({ kvs, now, memberPredicate: memberMatches });
+  const store = new KvsDirectoryStore({ kvs, now, memberPredicate: memberMatches, ...(options.sleep ? { sleep: options.sleep } : {}) });
   const tokens = new BearerTokens(kvs, now);
   const links = new SyncLinks(kvs);
   const auditLog = options.auditLog ?? new AuditLog({ kvs, now });

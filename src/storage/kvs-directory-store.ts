@@ -56,7 +56,9 @@ import {
   QUERY_PAGE,
   Retry,
   throttled,
+  timerSleep,
   versionIs,
+  type Sleep,
   type Write,
 } from './kvs-directory/transactions';
 import { isStorageThrottled, type ForgeKvs } from './kvs-port';
@@ -68,6 +70,8 @@ export interface KvsDirectoryStoreOptions {
   readonly now?: () => Date;
   /** Evaluates `removeWhere` member filters; supplied by the SCIM layer. */
   readonly memberPredicate?: MemberPredicate;
+  /** Waits between tries of a contended write; default a timer (kvs-directory/transactions.ts, attempt). */
+  readonly sleep?: Sleep;
 }
 
 /** The store's promise-returning methods, whose storage quota errors become DirectoryError('throttled'). */
@@ -77,6 +81,7 @@ const THROTTLE_GUARDED = ['get', 'getMany', 'find', 'count', 'page', 'create', '
 export class KvsDirectoryStore implements DirectoryStore {
   private readonly kvs: ForgeKvs;
   private readonly now: () => Date;
+  private readonly sleep: Sleep;
   private readonly roster: Roster;
   private readonly memberships: Memberships;
   private readonly outbox: Outbox;
@@ -95,6 +100,7 @@ export class KvsDirectoryStore implements DirectoryStore {
     }
     this.kvs = options.kvs;
     this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? timerSleep;
     this.roster = new Roster(this.kvs);
     this.memberships = new Memberships(this.kvs, options.memberPredicate);
     this.outbox = new Outbox(this.kvs, this.now);
@@ -169,7 +175,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         await assertClaimFree(this.kvs, kind, claim, id, uniqueValueOf(kind, resource));
         return new Retry('roster changed');
       });
-    });
+    }, this.sleep);
     const created = toStored(kind, id, record);
     if (kind === 'Group' && members && members.length > 0) {
       return this.updateGroup(id, undefined, [{ kind: 'add', members }]);
@@ -202,7 +208,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         return new Retry('version changed');
       });
       return toStored(kind, id, record);
-    });
+    }, this.sleep);
   }
 
   async updateGroup(
@@ -247,7 +253,7 @@ export class KvsDirectoryStore implements DirectoryStore {
           return new Retry('group version changed');
         });
         return record;
-      });
+      }, this.sleep);
     }
     return toStored('Group', id, latest);
   }
@@ -273,7 +279,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         ...(await this.roster.remove(kind, id)),
       ];
       await commit(this.kvs, writes, async () => new Retry('changed while deleting'));
-    });
+    }, this.sleep);
   }
 
   members(groupId: string): AsyncIterable<readonly StoredMember[]> {

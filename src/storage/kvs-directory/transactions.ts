@@ -11,7 +11,17 @@ import { isStorageThrottled, THROTTLED_RETRY_AFTER_SECONDS, type ForgeKvs } from
 export const MAX_BATCH = 25;
 /** Forge's custom-entity queries: at most 100 results a page (src/storage/local-kvs/limits.ts maxEntityQueryLimit). */
 export const QUERY_PAGE = 100;
-const MAX_ATTEMPTS = 25;
+/** Tries of a contended write before it is answered as contention (a 503 with Retry-After at the SCIM edge). */
+const MAX_ATTEMPTS = 14;
+/** The first retry waits up to this long; each later one up to twice the previous, capped at BACKOFF_CAP_MS. */
+const BACKOFF_BASE_MS = 20;
+const BACKOFF_CAP_MS = 2_000;
+
+/** Waits `ms` milliseconds on the host's clock (the local Forge runtime's virtual one in benchmarks and tests). */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** The default Sleep: a timer. */
+export const timerSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A condition on a stored item's attributes that a transactional write requires. */
 export type Condition = ReturnType<KvsFilter<Record<string, unknown>>['and']>;
@@ -48,8 +58,13 @@ export function throttled(error: unknown): DirectoryError {
   return new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', { cause: error, retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS });
 }
 
-/** Runs `body` until it completes without asking for a retry; concurrent writers make it ask. */
-export async function attempt<T>(body: () => Promise<T>): Promise<T> {
+/**
+ * Runs `body` until it completes without asking for a retry; concurrent writers make it ask. Retries wait an
+ * exponentially growing, fully jittered time: an IdP's burst of parallel creates all append to the roster's tail,
+ * and retrying at once multiplied their KVS requests past Forge's 1,000 a second (the findings replay,
+ * test/local/forge-runtime/todays-findings.test.ts).
+ */
+export async function attempt<T>(body: () => Promise<T>, sleep: Sleep = timerSleep): Promise<T> {
   let lastReason = '';
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     try {
@@ -57,7 +72,7 @@ export async function attempt<T>(body: () => Promise<T>): Promise<T> {
     } catch (error) {
       if (!(error instanceof Retry)) throw error;
       lastReason = error.reason;
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * (5 + attempt * 10))));
+      await sleep(Math.floor(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));
     }
   }
   throw new DirectoryError('contention', `Gave up after ${MAX_ATTEMPTS} attempts: ${lastReason}`);
