@@ -99,7 +99,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   );
   const now = (): Date => new Date(clock.now());
   const late: { sync?: SyncParts } = {};
-  const app = createApp({ kvs, logger: { error: () => undefined }, now, onWrite: async () => late.sync?.dispatcher.kick() });
+  const app = createApp({ kvs, logger: { error: () => undefined }, now, sleep: (ms) => runtime.appClock.sleep(ms), onWrite: async () => late.sync?.dispatcher.kick() });
   const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
   const delivered = new Map<string, number>();
   runtime.consume(

@@ -224,38 +224,42 @@ export class KvsDirectoryStore implements DirectoryStore {
     const renamed = resource !== undefined && JSON.stringify(resource) !== JSON.stringify(initial.doc.resource);
     if (!renamed && memberWrites.length === 0) return toStored('Group', id, initial);
 
-    // The first transaction carries the resource change and as many member writes as fit; when more remain,
-    // they follow in further transactions. All member writes are idempotent, so a failure between
-    // transactions leaves a state that a retried request completes (validation happened before any write).
-    // A rename takes one claim and releases at most two (planClaimChange).
+    // The first transaction carries the resource change, the group's next version with its outbox entry, and as many
+    // member writes as fit. More member writes follow in transactions of 25 that do not read or write the group, and
+    // then one more version and outbox entry, so that a sync job started by the first entry while they were landing
+    // looks again. Member writes are idempotent: a failure between transactions leaves a state that the IdP's retried
+    // request completes (validation happened before any write). A PATCH of 1,000 members so takes about 45 requests
+    // rather than 90 (and 44 group and outbox rewrites fewer). A rename takes one claim and releases at most two
+    // (planClaimChange).
     const firstRoom = MAX_BATCH - 2 - (renamed ? 3 : 0);
-    const batches = [memberWrites.slice(0, firstRoom), ...chunk(memberWrites.slice(firstRoom), MAX_BATCH - 2)];
-    let latest: ResourceRecord = initial;
-    for (const [position, batch] of batches.entries()) {
-      latest = await attempt(async () => {
-        const current = await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id);
-        if (!current) throw new DirectoryError('not-found', `Group ${id} not found`);
-        if (position === 0) checkCondition(current.version, condition);
-        const nextResource = position === 0 && renamed && resource ? resource : current.doc.resource;
-        const record = toRecord('Group', nextResource, current.version + 1, current.doc.created, this.now().toISOString());
-        const writes: Write[] = [
-          ...(position === 0 && renamed && resource
-            ? await claimChange(this.kvs, 'Group', id, uniqueValueOf('Group', current.doc.resource), uniqueValueOf('Group', resource))
-            : []),
-          { kind: 'set', key: id, entityName: ENTITY.Group, value: record, condition: versionIs(current.version) },
-          this.outbox.entry('Group', id, record.version),
-          ...batch,
-        ];
-        await commit(this.kvs, writes, async () => {
-          if (position === 0 && renamed && resource) {
-            await assertClaimFree(this.kvs, 'Group', claimKey('Group', uniqueValueOf('Group', resource)), id, uniqueValueOf('Group', resource));
-          }
-          return new Retry('group version changed');
-        });
-        return record;
-      }, this.sleep);
+    const rest = chunk(memberWrites.slice(firstRoom), MAX_BATCH);
+    let latest = await this.writeGroupVersion(id, renamed ? resource : undefined, memberWrites.slice(0, firstRoom), condition);
+    for (const batch of rest) {
+      await attempt(() => commit(this.kvs, batch, async () => new Retry('member write failed')), this.sleep);
     }
+    if (rest.length > 0) latest = await this.writeGroupVersion(id, undefined, [], undefined);
     return toStored('Group', id, latest);
+  }
+
+  /** Writes a group's next version (renamed to `resource` when given) with its outbox entry and `memberWrites`. */
+  private async writeGroupVersion(id: string, resource: ScimObject | undefined, memberWrites: readonly Write[], condition: WriteCondition | undefined): Promise<ResourceRecord> {
+    return attempt(async () => {
+      const current = await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id);
+      if (!current) throw new DirectoryError('not-found', `Group ${id} not found`);
+      checkCondition(current.version, condition);
+      const record = toRecord('Group', resource ?? current.doc.resource, current.version + 1, current.doc.created, this.now().toISOString());
+      const writes: Write[] = [
+        ...(resource ? await claimChange(this.kvs, 'Group', id, uniqueValueOf('Group', current.doc.resource), uniqueValueOf('Group', resource)) : []),
+        { kind: 'set', key: id, entityName: ENTITY.Group, value: record, condition: versionIs(current.version) },
+        this.outbox.entry('Group', id, record.version),
+        ...memberWrites,
+      ];
+      await commit(this.kvs, writes, async () => {
+        if (resource) await assertClaimFree(this.kvs, 'Group', claimKey('Group', uniqueValueOf('Group', resource)), id, uniqueValueOf('Group', resource));
+        return new Retry('group version changed');
+      });
+      return record;
+    }, this.sleep);
   }
 
   async delete(kind: ResourceKind, id: string, condition?: WriteCondition): Promise<void> {

@@ -3,7 +3,7 @@
  * member (manifest.yml), so a membership change touches only the members it names and never rewrites a group.
  */
 import { createHash } from 'node:crypto';
-import type { MemberPredicate, MembershipChange, StoredMember } from '../../directory/directory-store';
+import { DirectoryError, type MemberPredicate, type MembershipChange, type StoredMember } from '../../directory/directory-store';
 import type { MemberRef } from '../../scim/resource/types';
 import type { ForgeKvs } from '../kvs-port';
 import { attempt, batchGet, chunk, commit, MAX_BATCH, QUERY_PAGE, Retry, type Write } from './transactions';
@@ -38,6 +38,21 @@ function toStoredMember(record: MemberRecord): StoredMember {
   if (record.type !== undefined) member.type = record.type;
   return member;
 }
+
+/**
+ * Most membership records one write request may change: writing them takes a transaction per 25 and validating the
+ * named members a batch read per 25, so 1,000 come to about 90 of the 100 requests one Forge invocation may make
+ * (test/local/forge-runtime/large-membership-write.test.ts). AWS IAM Identity Center takes 100 per request, IBM
+ * Verify 2,500; IdPs send larger groups in several PATCH requests (docs/notes/scim-and-idps.md).
+ */
+export const MAX_MEMBER_WRITES = 1_000;
+
+function tooManyMembers(why: string): DirectoryError {
+  return new DirectoryError('too-many', `A request may change at most ${MAX_MEMBER_WRITES} group members, and this one cannot: ${why}. Send the change in several PATCH requests of at most ${MAX_MEMBER_WRITES} members`);
+}
+
+/** Most named members whose records a membership change reads first, to write only what differs (4 batch reads). */
+export const CHECKED_KEYS = 100;
 
 function sameMember(a: MemberRecord | undefined, b: MemberRecord): boolean {
   return a !== undefined && a.value === b.value && a.display === b.display && a.type === b.type;
@@ -77,8 +92,11 @@ export class Memberships {
     return out;
   }
 
-  /** Turns membership changes into the minimal record writes, reading only the members they name. */
-  async planWrites(groupId: string, changes: readonly MembershipChange[]): Promise<Write[]> {
+  /**
+   * Turns membership changes into record writes: only what differs when at most CHECKED_KEYS members are named,
+   * else every named one; a change of more than `limit` records is refused whole (DirectoryError 'too-many').
+   */
+  async planWrites(groupId: string, changes: readonly MembershipChange[], limit = MAX_MEMBER_WRITES): Promise<Write[]> {
     const desired = new Map<string, MemberRecord | null>();
     let everyone: Map<string, MemberRecord> | undefined;
     const loadEveryone = async (): Promise<Map<string, MemberRecord>> => {
@@ -86,6 +104,7 @@ export class Memberships {
         everyone = new Map();
         for await (const page of this.members(groupId)) {
           for (const member of page) everyone.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+          if (everyone.size > limit) throw tooManyMembers(`the group has more than ${MAX_MEMBER_WRITES} members to replace or remove`);
         }
       }
       return everyone;
@@ -122,13 +141,18 @@ export class Memberships {
         }
       }
     }
-    const current = everyone ?? (await batchGet<MemberRecord>(this.kvs, MEMBER_ENTITY, [...desired.keys()]));
+    if (desired.size > limit) throw tooManyMembers(`it names ${desired.size} members`);
+    // Which of the named members exist decides what to write; past CHECKED_KEYS (batch reads of 25) it is not read,
+    // and every named member is set or deleted: both are idempotent, and skipping the reads keeps a PATCH of 1,000
+    // members within one invocation's 100 requests (docs/notes/forge-platform.md).
+    const checked = everyone !== undefined || desired.size <= CHECKED_KEYS;
+    const current = everyone ?? (checked ? await batchGet<MemberRecord>(this.kvs, MEMBER_ENTITY, [...desired.keys()]) : new Map<string, MemberRecord>());
     const writes: Write[] = [];
     for (const [key, record] of desired) {
       const existing = current.get(key);
       if (record === null) {
-        if (existing) writes.push({ kind: 'delete', key, entityName: MEMBER_ENTITY });
-      } else if (!sameMember(existing, record)) {
+        if (existing || !checked) writes.push({ kind: 'delete', key, entityName: MEMBER_ENTITY });
+      } else if (!checked || !sameMember(existing, record)) {
         writes.push({ kind: 'set', key, entityName: MEMBER_ENTITY, value: record });
       }
     }
@@ -137,7 +161,9 @@ export class Memberships {
 
   /** Deletes every membership record of a group, in transactions of at most 25. */
   async deleteAll(groupId: string): Promise<void> {
-    const writes = await this.planWrites(groupId, [{ kind: 'removeAll' }]);
+    // A deleted group's memberships all go, however many (a DELETE of a group of more than 1,000 members does not fit
+    // one Forge invocation: README, what the app cannot do).
+    const writes = await this.planWrites(groupId, [{ kind: 'removeAll' }], Number.POSITIVE_INFINITY);
     for (const batch of chunk(writes, MAX_BATCH)) {
       await attempt(() => commit(this.kvs, batch, async () => new Retry('member delete failed')));
     }
