@@ -6,7 +6,7 @@ import type { DirectoryStore } from '../directory/directory-store';
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { SourceSettingsStore } from '../sources/source-settings';
 import { profileNamed, type ClientProfile } from '../scim/profile';
-import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
+import { createScimService, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore, type ForgeKvs } from '../storage/kvs-directory-store';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter } from '../sync/call-budget';
@@ -125,7 +125,7 @@ export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
   // Every storage request is counted against the running invocation's budget (src/sync/call-budget.ts).
   const kvs = meteredKvs(options.kvs, budgetStorageMeter);
-  const store = new KvsDirectoryStore({ kvs, now, memberPredicate: memberMatches });
+  const store = new KvsDirectoryStore({ kvs, now });
   const tokens = new BearerTokens(kvs, now);
   const links = new SyncLinks(kvs);
   const auditLog = options.auditLog ?? new AuditLog({ kvs, now });

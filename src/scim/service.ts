@@ -8,7 +8,8 @@ import { resourceTypeDocument, resourceTypeDocuments, schemaDocument, schemaDocu
 import { errorResponse, toErrorResponse, type ScimLogger } from './error-response';
 import { ScimError } from './errors';
 import type { Filter } from './filter/ast';
-import { compileFilter, evaluateFilter } from './filter/evaluate-filter';
+import { compileFilter } from './filter/evaluate-filter';
+import { memberPredicate } from './filter/member-predicate';
 import { findIndexableEquality } from './filter/indexable-equality';
 import { cannotMatch } from './filter/root-filter';
 import type { CursorSigner } from './list-cursor';
@@ -20,7 +21,7 @@ import { SCIM_MEDIA_TYPE, headerValue, queryValue, type ScimRequest, type ScimRe
 import { entityTag, project, projectionIncludes, renderResource, resourceLocation, type Projection, type RenderExtras } from './render';
 import { checkUniqueName } from './resource/name-text';
 import { normalizeResource } from './resource/normalize-resource';
-import type { MemberRef, ScimObject } from './resource/types';
+import type { MemberChange, MemberRef, ScimObject } from './resource/types';
 import { findAttribute, findSchema, groupResourceType, resolvePath, resourceTypes, schemas, userResourceType, type ResourceType } from './schema/registry';
 import { ATLASSIAN_USER_SCHEMA, LIST_RESPONSE, SEARCH_REQUEST } from './schema/urns';
 
@@ -66,11 +67,6 @@ export interface AccountLink {
 
 /** A SCIM request handler. */
 export type ScimService = (request: ScimRequest) => Promise<ScimResponse>;
-
-/** Evaluates a member filter (`members[display eq "x"]`) against one stored member, for the store's removeWhere. */
-export function memberMatches(filter: Filter, member: StoredMember): boolean {
-  return evaluateFilter({ kind: 'valuePath', path: 'members', filter }, { members: [member] }, groupResourceType);
-}
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const MAX_OPTIMISTIC_ATTEMPTS = 8;
@@ -289,10 +285,11 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     });
   }
 
-  async function resolveChanges(ctx: Context, changes: readonly MembershipChange[], groupId: string): Promise<MembershipChange[]> {
+  async function resolveChanges(ctx: Context, changes: readonly MemberChange[], groupId: string): Promise<MembershipChange[]> {
     const out: MembershipChange[] = [];
     for (const change of changes) {
       if (change.kind === 'add' || change.kind === 'replace') out.push({ kind: change.kind, members: await resolveMembers(ctx, change.members, groupId) });
+      else if (change.kind === 'removeWhere') out.push({ kind: 'removeWhere', matches: memberPredicate(change.filter) });
       else out.push(change);
     }
     return out;

@@ -18,16 +18,16 @@ import {
   DirectoryError,
   type DirectoryStore,
   type LookupKey,
-  type MemberPredicate,
+  type MemberRef,
   type MembershipChange,
   type PendingChange,
   type ResourceKind,
   type ResourcePage,
+  type ScimObject,
   type StoredMember,
   type StoredResource,
   type WriteCondition,
 } from '../directory/directory-store';
-import type { MemberRef, ScimObject } from '../scim/resource/types';
 import { CLAIM_ENTITY, claimKey, claimKeysToRead, legacyNameIndexValue, nameIndexValue, planClaimChange } from './name-claims';
 
 /** The `@forge/kvs` API this store needs; in Forge the package's default `kvs`, locally the same class over the local service. */
@@ -115,8 +115,6 @@ export interface KvsDirectoryStoreOptions {
   readonly kvs: ForgeKvs;
   /** Returns the current time; injected so tests control timestamps. */
   readonly now?: () => Date;
-  /** Evaluates `removeWhere` member filters; supplied by the SCIM layer. */
-  readonly memberPredicate?: MemberPredicate;
 }
 
 /**
@@ -243,7 +241,6 @@ const THROTTLE_GUARDED = ['get', 'getMany', 'find', 'count', 'page', 'create', '
 export class KvsDirectoryStore implements DirectoryStore {
   private readonly kvs: ForgeKvs;
   private readonly now: () => Date;
-  private readonly memberPredicate: MemberPredicate | undefined;
 
   constructor(options: KvsDirectoryStoreOptions) {
     // Every public call answers a storage quota breach as DirectoryError('throttled'), in this one place.
@@ -259,7 +256,6 @@ export class KvsDirectoryStore implements DirectoryStore {
     }
     this.kvs = options.kvs;
     this.now = options.now ?? (() => new Date());
-    this.memberPredicate = options.memberPredicate;
   }
 
   async get(kind: ResourceKind, id: string): Promise<StoredResource | undefined> {
@@ -755,15 +751,13 @@ export class KvsDirectoryStore implements DirectoryStore {
           break;
         }
         case 'removeWhere': {
-          const predicate = this.memberPredicate;
-          if (!predicate) throw new Error('removeWhere needs a member predicate');
           const effective = new Map(await loadEveryone());
           for (const [key, record] of desired) {
             if (record) effective.set(key, record);
             else effective.delete(key);
           }
           for (const [key, record] of effective) {
-            if (predicate(change.filter, toStoredMember(record))) desired.set(key, null);
+            if (change.matches(toStoredMember(record))) desired.set(key, null);
           }
           break;
         }

@@ -91,7 +91,7 @@ describe('SCIM write audit', () => {
   });
 
   it('refuses an authenticated write with 403 while a pull source owns the directory, and records the refusal', async () => {
-    await new SourceSettingsStore(createLocalKvs(service)).save({ kind: 'google' });
+    await new SourceSettingsStore(createLocalKvs(service)).save({ kind: 'google-workspace' });
     const refused = await call('POST', '/Users', { userName: 'pushed@example.com' });
     expect(refused.status).toBe(403);
     expect((await call('POST', '/Users', { userName: 'pushed@example.com' }, true)).status).toBe(401);
