@@ -90,13 +90,33 @@ describe('SCIM write audit', () => {
     expect(kicks).toBe(0);
   });
 
+  it('knows a write by its route, not by its method: a search is no write, a path with empty segments is one', async () => {
+    const search = { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] };
+    expect((await call('POST', '/Users/.search', search)).status).toBe(200);
+    expect((await call('POST', '/.search', search)).status).toBe(200);
+    const created = await call('POST', '//Users/', { userName: 'ada@example.com' });
+    expect(created.status).toBe(201);
+    expect((await call('DELETE', `/Users//${encodeURIComponent(created.json.id as string)}`)).status).toBe(204);
+    expect((await entries()).map(summary)).toEqual([
+      ['create-user', 'User', created.json.id, 'ada@example.com', 'applied', undefined],
+      ['delete-user', 'User', created.json.id, 'ada@example.com', 'applied', undefined],
+    ]);
+    expect(kicks).toBe(2);
+  });
+
   it('refuses an authenticated write with 403 while a pull source owns the directory, and records the refusal', async () => {
     await new SourceSettingsStore(createLocalKvs(service)).save({ kind: 'google-workspace' });
     const refused = await call('POST', '/Users', { userName: 'pushed@example.com' });
     expect(refused.status).toBe(403);
     expect((await call('POST', '/Users', { userName: 'pushed@example.com' }, true)).status).toBe(401);
     expect((await call('GET', '/Users')).status).toBe(200);
-    expect((await entries()).map(summary)).toEqual([['create-user', 'User', '(new)', 'pushed@example.com', 'failed', expect.stringMatching(/^HTTP 403: /)]]);
+    // A search reads, so it answers; a path with an empty segment names the same collection, so it is refused too.
+    expect((await call('POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] })).status).toBe(200);
+    expect((await call('POST', '//Users', { userName: 'pushed@example.com' })).status).toBe(403);
+    expect((await entries()).map(summary)).toEqual([
+      ['create-user', 'User', '(new)', 'pushed@example.com', 'failed', expect.stringMatching(/^HTTP 403: /)],
+      ['create-user', 'User', '(new)', 'pushed@example.com', 'failed', expect.stringMatching(/^HTTP 403: /)],
+    ]);
     expect(kicks).toBe(0);
   });
 });
