@@ -12,6 +12,7 @@ import { routeRequest } from './router';
 import type { ScimDependencies } from './scim-context';
 import { defaultServiceLimits, type ScimServiceOptions } from './service-options';
 
+/** The service's options and limits (service-options.ts), so that its hosts build it from this one module. */
 export { defaultServiceLimits, type AccountLink, type ScimServiceOptions, type ServiceLimits } from './service-options';
 
 /** A SCIM request handler. */
