@@ -6,7 +6,7 @@ import type { DirectoryStore } from '../directory/directory-store';
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { SourceSettingsStore } from '../sources/source-settings';
 import { profileNamed, type ClientProfile } from '../scim/profile';
-import { createScimService, memberMatches, type ServiceLimits } from '../scim/service';
+import { createScimService, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore } from '../storage/kvs-directory-store';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
@@ -18,12 +18,12 @@ import { SettingsStore } from '../sync/settings';
 import { SyncLinks } from '../sync/sync-links';
 import { headerValue, type ScimRequest, type ScimResponse } from '../scim/protocol';
 import type { ScimObject } from '../scim/resource/types';
+import { scimWriteOf, type ScimWrite } from '../scim/router';
 import { scimActor, withAuditActor } from '../sync/audit-actor';
 import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
 import { IdpContactRecorder } from './idp-contact';
 import type { App } from './app';
 
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** How long a function instance keeps the settings' SCIM profile before reading it again. */
 export const PROFILE_CACHE_MS = 30_000;
 
@@ -71,8 +71,6 @@ export interface AppParts extends App {
   readonly cursorSigner: () => Promise<TokenSigner>;
 }
 
-const COLLECTIONS: Readonly<Record<string, 'User' | 'Group'>> = { users: 'User', groups: 'Group' };
-
 function parseJson(text: string | undefined): unknown {
   if (!text) return undefined;
   try {
@@ -82,40 +80,26 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-/** Which resource a SCIM write names: `/Users/<id>` or `/Groups` (a create). */
-function writeTarget(path: string): { kind: 'User' | 'Group'; id?: string } | undefined {
-  const match = /^\/(users|groups)(?:\/([^/?#]+))?\/?$/i.exec(path);
-  const kind = match?.[1] ? COLLECTIONS[match[1].toLowerCase()] : undefined;
-  if (!kind) return undefined;
-  if (!match?.[2]) return { kind };
-  try {
-    return { kind, id: decodeURIComponent(match[2]) };
-  } catch {
-    return { kind, id: match[2] };
-  }
-}
-
 /**
- * The audit entry of one SCIM write (source `scim`): before is the stored resource, after the response or the PATCH
- * operations; `stored` is the resource as stored after the write, when the response did not carry it, so the
- * detail can say what changed (`active: true -> false`).
+ * The audit entry of one SCIM write (source `scim`), as the router named it (src/scim/router.ts): before is the
+ * stored resource, after the response or the PATCH operations; `stored` is the resource as stored after the write,
+ * when the response did not carry it, so the detail can say what changed (`active: true -> false`).
  */
-export function scimWriteAudit(request: ScimRequest, response: ScimResponse, target: { kind: 'User' | 'Group'; id?: string }, before: unknown, stored?: ScimObject): AuditEntryInput {
-  const method = request.method.toUpperCase();
+export function scimWriteAudit(request: ScimRequest, response: ScimResponse, write: ScimWrite, before: unknown, stored?: ScimObject): AuditEntryInput {
+  const operation = write.operation;
   const responseBody = parseJson(response.body) as Record<string, unknown> | undefined;
   const ok = response.status >= 200 && response.status < 300;
-  const id = target.id ?? (ok && typeof responseBody?.id === 'string' ? responseBody.id : '(new)');
+  const id = write.id ?? (ok && typeof responseBody?.id === 'string' ? responseBody.id : '(new)');
   const requestBody = parseJson(request.body) as Record<string, unknown> | undefined;
-  const after = !ok ? undefined : method === 'DELETE' ? undefined : method === 'PATCH' ? (responseBody ?? { Operations: requestBody?.Operations }) : responseBody;
+  const after = !ok ? undefined : operation === 'delete' ? undefined : operation === 'patch' ? (responseBody ?? { Operations: requestBody?.Operations }) : responseBody;
   const previous = before as ScimObject | undefined;
   const display = (responseBody?.userName ?? responseBody?.displayName ?? requestBody?.userName ?? requestBody?.displayName ?? stored?.userName ?? stored?.displayName ?? previous?.userName ?? previous?.displayName) as unknown;
-  const change = ok && (method === 'PATCH' || method === 'PUT') ? describeScimChange(previous, (responseBody as ScimObject | undefined) ?? stored, requestBody?.Operations) : undefined;
-  const action = { POST: 'create', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
+  const change = ok && (operation === 'patch' || operation === 'replace') ? describeScimChange(previous, (responseBody as ScimObject | undefined) ?? stored, requestBody?.Operations) : undefined;
   return {
     source: 'scim',
-    action: `${action}-${target.kind.toLowerCase()}`,
-    target: { kind: target.kind, id, ...(typeof display === 'string' ? { display } : {}) },
-    ...(target.kind === 'User' ? { userKey: id } : { groupKey: id }),
+    action: `${operation}-${write.resourceType.toLowerCase()}`,
+    target: { kind: write.resourceType, id, ...(typeof display === 'string' ? { display } : {}) },
+    ...(write.resourceType === 'User' ? { userKey: id } : { groupKey: id }),
     ...(before !== undefined ? { before } : {}),
     ...(after !== undefined ? { after } : {}),
     outcome: ok ? 'applied' : 'failed',
@@ -128,7 +112,7 @@ export function createApp(options: AppOptions): AppParts {
   const now = options.now ?? (() => new Date());
   // Every storage request is counted against the running invocation's budget (src/sync/call-budget.ts).
   const kvs = meteredKvs(options.kvs, budgetStorageMeter);
-  const store = new KvsDirectoryStore({ kvs, now, memberPredicate: memberMatches, ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const store = new KvsDirectoryStore({ kvs, now, ...(options.sleep ? { sleep: options.sleep } : {}) });
   const tokens = new BearerTokens(kvs, now);
   const links = new SyncLinks(kvs);
   const auditLog = options.auditLog ?? new AuditLog({ kvs, now });
@@ -178,11 +162,11 @@ export function createApp(options: AppOptions): AppParts {
   };
   const bearer = (request: ScimRequest): string | undefined => /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request, 'authorization') ?? '')?.[1];
   const handleScim: App['handleScim'] = async (request) => {
-    const write = WRITES.has(request.method.toUpperCase());
-    const target = write ? writeTarget(request.path) : undefined;
-    const before = target?.id ? await store.get(target.kind, target.id).catch(() => undefined) : undefined;
+    // The route's write (src/scim/router.ts): its operation, resource type and id; none for reads and unroutable requests.
+    const write = scimWriteOf(request);
+    const before = write?.id ? await store.get(write.resourceType, write.id).catch(() => undefined) : undefined;
     // Unauthenticated writes still get their 401 from the service; authenticated ones meet the pull source's 403.
-    const refused = write && target !== undefined && (await pulledSource()) && (await tokens.verify(bearer(request)));
+    const refused = write !== undefined && (await pulledSource()) && (await tokens.verify(bearer(request)));
     const response = refused ? pulledSourceRefusal() : await serve(request);
     // Counted in memory and written at most every 10 s, so a flood of bad tokens costs no storage quota to speak of.
     if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
@@ -190,12 +174,12 @@ export function createApp(options: AppOptions): AppParts {
       await authFailures.flushIfDue();
       await contact.record(request.method.toUpperCase(), presentedTokenSuffix(headerValue(request, 'authorization'))).catch((error: unknown) => options.logger.error('IDP-CONTACT', 'Could not record the IdP contact', { error: error instanceof Error ? error.message : String(error) }));
     }
-    // Unauthenticated and unroutable requests are not the IdP's writes; everything else is, accepted or refused.
-    if (target && response.status !== 401 && response.status !== 405) {
+    // Unauthenticated requests are not the IdP's writes; every routed write is, accepted or refused.
+    if (write && response.status !== 401) {
       // A 204 carries no user: read it back so the entry can say what changed (one read; a group's PATCH is
       // described by its operations, so membership changes cost no extra read).
-      const stored = target.kind === 'User' && target.id && !response.body && response.status >= 200 && response.status < 300 && request.method.toUpperCase() !== 'DELETE' ? (await store.get(target.kind, target.id).catch(() => undefined))?.resource : undefined;
-      await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () => auditLog.append(scimWriteAudit(request, response, target, before?.resource, stored)))
+      const stored = write.resourceType === 'User' && write.id && !response.body && response.status >= 200 && response.status < 300 && write.operation !== 'delete' ? (await store.get(write.resourceType, write.id).catch(() => undefined))?.resource : undefined;
+      await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () => auditLog.append(scimWriteAudit(request, response, write, before?.resource, stored)))
         .catch((error: unknown) => options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', { error: error instanceof Error ? error.message : String(error) }));
     }
     if (onWrite && write && response.status >= 200 && response.status < 300) {

@@ -3,8 +3,19 @@
  * separate records so that no value grows with group size and concurrent member changes never overwrite
  * each other (docs/notes/architecture.md, "Storage design constraints").
  */
-import type { Filter } from '../scim/filter/ast';
-import type { MemberChange, MemberRef, ScimObject } from '../scim/resource/types';
+
+/**
+ * A SCIM JSON object whose keys are canonical attribute names (or extension URNs) from the attribute table
+ * (src/scim/schema/registry.ts): the stored shape of a user or group, without id, meta or members.
+ */
+export type ScimObject = Record<string, unknown>;
+
+/** One group member as a client named it (RFC 7643 section 4.2); `$ref` is derived by the service, never stored. */
+export interface MemberRef {
+  readonly value: string;
+  readonly display?: string;
+  readonly type?: string;
+}
 
 /** Which resource collection a record belongs to. */
 export type ResourceKind = 'User' | 'Group';
@@ -30,11 +41,23 @@ export interface StoredMember {
 /** The indexed lookups IdPs send (docs/notes/scim-and-idps.md section 1.2): each is an index hit, never a scan. */
 export type LookupKey = 'userName' | 'externalId' | 'workEmail' | 'displayName';
 
-/** A membership change, applied in order: the PATCH layer's MemberChange, one type for both layers. */
-export type MembershipChange = MemberChange;
+/**
+ * Whether a `removeWhere` change removes one member; the SCIM layer builds it from a PATCH member filter
+ * (src/scim/filter/member-predicate.ts), so the directory never sees a filter.
+ */
+export type MemberPredicate = (member: StoredMember) => boolean;
 
-/** Evaluates a member filter (for `removeWhere`) against one member; supplied by the SCIM layer. */
-export type MemberPredicate = (filter: Filter, member: StoredMember) => boolean;
+/**
+ * One change to a group's membership, applied in order. Membership lives beside the resource, never inside it,
+ * because large groups cannot live in one stored value; `removeWhere` removes the members its predicate matches,
+ * the changes before it in the same call included.
+ */
+export type MembershipChange =
+  | { readonly kind: 'add'; readonly members: readonly MemberRef[] }
+  | { readonly kind: 'remove'; readonly values: readonly string[] }
+  | { readonly kind: 'removeAll' }
+  | { readonly kind: 'replace'; readonly members: readonly MemberRef[] }
+  | { readonly kind: 'removeWhere'; readonly matches: MemberPredicate };
 
 /** One page of a collection in its stable roster order. */
 export interface ResourcePage {

@@ -22,16 +22,16 @@ import {
   DirectoryError,
   type DirectoryStore,
   type LookupKey,
-  type MemberPredicate,
+  type MemberRef,
   type MembershipChange,
   type PendingChange,
   type ResourceKind,
   type ResourcePage,
+  type ScimObject,
   type StoredMember,
   type StoredResource,
   type WriteCondition,
 } from '../directory/directory-store';
-import type { MemberRef, ScimObject } from '../scim/resource/types';
 import { Memberships } from './kvs-directory/memberships';
 import { assertClaimFree, claimChange, claimKey, legacyNameIndexValue, nameIndexValue, takeClaim } from './kvs-directory/name-claims';
 import { Outbox } from './kvs-directory/outbox';
@@ -68,8 +68,6 @@ export interface KvsDirectoryStoreOptions {
   readonly kvs: ForgeKvs;
   /** Returns the current time; injected so tests control timestamps. */
   readonly now?: () => Date;
-  /** Evaluates `removeWhere` member filters; supplied by the SCIM layer. */
-  readonly memberPredicate?: MemberPredicate;
   /** Waits between tries of a contended write; default a timer (kvs-directory/transactions.ts, attempt). */
   readonly sleep?: Sleep;
 }
@@ -102,7 +100,7 @@ export class KvsDirectoryStore implements DirectoryStore {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? timerSleep;
     this.roster = new Roster(this.kvs);
-    this.memberships = new Memberships(this.kvs, options.memberPredicate);
+    this.memberships = new Memberships(this.kvs);
     this.outbox = new Outbox(this.kvs, this.now);
   }
 

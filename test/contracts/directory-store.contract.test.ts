@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { memberMatches } from '../../src/scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../src/storage/local-kvs';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { describeDirectoryStoreContract, type StoreUnderTest } from './directory-store-contract';
@@ -12,7 +11,7 @@ const entities = loadEntityDefinitions(path.resolve(__dirname, '../../manifest.y
 function open(dataDir: string | undefined): StoreUnderTest {
   // The contract builds directories of 10,000 members on the system clock, far faster than Forge would: metered, not refused.
   const service = createLocalKvsService({ entities, quotaMode: 'record', ...(dataDir ? { dataDir } : {}) });
-  const store = new KvsDirectoryStore({ kvs: createLocalKvs(service), memberPredicate: memberMatches });
+  const store = new KvsDirectoryStore({ kvs: createLocalKvs(service) });
   return {
     store,
     operations: () => service.stats.snapshot().total,

@@ -1,6 +1,5 @@
 /** Uniqueness claims of unique names: the planner's table, and records stored before names were compared in NFC. */
 import path from 'node:path';
-import { memberMatches } from '../../src/scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { CLAIM_ENTITY, claimKey, claimKeysToRead, planClaimChange } from '../../src/storage/kvs-directory/name-claims';
@@ -74,7 +73,7 @@ describe('a user stored before names were compared in NFC', () => {
 
   beforeEach(() => {
     service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')) });
-    store = new KvsDirectoryStore({ kvs: createLocalKvs(service), memberPredicate: memberMatches });
+    store = new KvsDirectoryStore({ kvs: createLocalKvs(service) });
   });
 
   afterEach(async () => {

@@ -3,8 +3,7 @@
  * member (manifest.yml), so a membership change touches only the members it names and never rewrites a group.
  */
 import { createHash } from 'node:crypto';
-import { DirectoryError, type MemberPredicate, type MembershipChange, type StoredMember } from '../../directory/directory-store';
-import type { MemberRef } from '../../scim/resource/types';
+import { DirectoryError, type MemberRef, type MembershipChange, type StoredMember } from '../../directory/directory-store';
 import type { ForgeKvs } from '../kvs-port';
 import { attempt, batchGet, chunk, commit, MAX_BATCH, QUERY_PAGE, Retry, type Write } from './transactions';
 
@@ -60,11 +59,7 @@ function sameMember(a: MemberRecord | undefined, b: MemberRecord): boolean {
 
 /** The membership records: reads by group and by member, and the writes that membership changes come to. */
 export class Memberships {
-  constructor(
-    private readonly kvs: ForgeKvs,
-    /** Evaluates `removeWhere` member filters; supplied by the SCIM layer. */
-    private readonly memberPredicate: MemberPredicate | undefined,
-  ) {}
+  constructor(private readonly kvs: ForgeKvs) {}
 
   /** A group's members in pages of at most 100. */
   async *members(groupId: string): AsyncIterable<readonly StoredMember[]> {
@@ -127,15 +122,13 @@ export class Memberships {
           break;
         }
         case 'removeWhere': {
-          const predicate = this.memberPredicate;
-          if (!predicate) throw new Error('removeWhere needs a member predicate');
           const effective = new Map(await loadEveryone());
           for (const [key, record] of desired) {
             if (record) effective.set(key, record);
             else effective.delete(key);
           }
           for (const [key, record] of effective) {
-            if (predicate(change.filter, toStoredMember(record))) desired.set(key, null);
+            if (change.matches(toStoredMember(record))) desired.set(key, null);
           }
           break;
         }

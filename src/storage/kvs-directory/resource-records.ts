@@ -4,7 +4,7 @@
  * indexes read, and staying well below Forge's 240 KiB value limit (DAC `/limits-kvs-ce`).
  */
 import { DirectoryError, type LookupKey, type ResourceKind, type StoredResource, type WriteCondition } from '../../directory/directory-store';
-import type { ScimObject } from '../../scim/resource/types';
+import type { ScimObject } from '../../directory/directory-store';
 import { nameIndexValue } from './name-claims';
 
 /** Stored records stay well below the 240 KiB value limit, leaving room for the envelope. */

@@ -4,7 +4,6 @@
  * quotas enforced), the circuit breaker with default settings, and every invocation inside a call budget of
  * Forge's size, its storage and Google calls counted. Time moves 15 s per invocation.
  */
-import { memberMatches } from '../../../src/scim/service';
 import type { GoogleSelection } from '../../../src/sources/google/google-selection';
 import { SELECT_EVERYTHING } from '../../../src/sources/google/google-selection';
 import { GoogleDirectoryClient } from '../../../src/sources/google/google-directory-client';
@@ -32,7 +31,7 @@ export function pullHarness(options: GoogleHarnessOptions & { selection?: Google
   const google = googleHarness(options);
   const fixture = makeKvs(google.clock.now());
   const kvs = meteredKvs(fixture.kvs, spendCall);
-  const store = new KvsDirectoryStore({ kvs, memberPredicate: memberMatches, now: () => new Date(fixture.clock.ms) });
+  const store = new KvsDirectoryStore({ kvs, now: () => new Date(fixture.clock.ms) });
   const pullStore = new PullStore(kvs);
   const breaker = new CircuitBreakerStore({ kvs, now: () => new Date(fixture.clock.ms), sleep: async () => undefined });
   let selection = options.selection ?? SELECT_EVERYTHING;
