@@ -31,7 +31,7 @@ import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from '.
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { PullParts } from '../sources/create-pull';
 import { localGoogleEmulator, startLocalPull } from './local-google';
-import type { EngineAudit } from '../sync/sync-engine';
+import type { EngineAudit } from '../sync/engine-ports';
 import {
   createEmulatorRouter,
   EMULATOR_BITBUCKET_EMAIL,

@@ -10,7 +10,7 @@ import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
 import { desiredGrants, explainRules, isRepositoryChange, planGrantChanges, type GrantChange, type GrantMap, type Grants, type RuleExplanation, type RuleGroup } from './permission-rules';
 import type { PermissionRule } from './settings';
-import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './sync-engine';
+import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './engine-ports';
 
 /** Applied grants as the sync link stores them: `project:<key>` or `repository:<slug>` -> group slug -> level. */
 export type AppliedGrants = Record<string, Record<string, string>>;
