@@ -14,6 +14,7 @@ import { memberAccountLost } from './lost-members';
 import { planGroup, type Change } from './planner';
 import { CALLS_PER_FOLLOW_UP, CALLS_PER_GROUP, MILLIS_PER_RESOURCE, planCalls } from './resource-budget';
 import type { ResourceApplier } from './resource-applier';
+import { SyncError } from './sync-error';
 import type { LinkDoc } from './sync-links';
 
 /** Syncs the groups of a batch. */
@@ -158,7 +159,7 @@ export class GroupSync {
         await admin.removeMember(change.orgGroupId, change.accountId);
         return false;
       default:
-        throw new Error(`A group sync cannot apply ${change.kind}`);
+        throw new SyncError('bug', `A group sync cannot apply ${change.kind}`);
     }
   }
 }

@@ -8,6 +8,7 @@ import type { EngineSettings, PermissionSyncResult } from './engine-ports';
 import { PERMISSIONS_KEY } from './jobs';
 import type { PermissionDebounce } from './permission-debounce';
 import { nextRetryAt } from './retry-backoff';
+import { errorChain } from './sync-error';
 import type { LinkDoc } from './sync-links';
 
 /** Runs permission sync and records its outcome. */
@@ -44,7 +45,8 @@ export class PermissionRun {
     report.applied += appliedCount;
     const failed = result.failed ?? 0;
     report.failed += failed;
-    const problem = result.interruptedBy ?? (failed > 0 ? new Error(`${failed} permission change(s) failed`) : undefined);
+    // What Status shows of a run that did not finish: the rate limit that stopped it, or how many changes failed (each is in the audit).
+    const problem = result.interruptedBy ? errorChain(result.interruptedBy) : failed > 0 ? `${failed} permission change(s) failed` : undefined;
     if (result.left !== undefined && !problem) {
       // Cut short by the budget: what was applied is recorded, the rest is planned again by the next job.
       this.ctx.state.permissionsLeft = true;
@@ -62,7 +64,7 @@ export class PermissionRun {
       await links.put({
         ...base,
         state: 'failed',
-        lastError: problem.message,
+        lastError: problem,
         attempts,
         nextRetryAt: nextRetryAt(this.ctx.now(), attempts),
         ...(result.interruptedBy ? { rateLimitedUntil: this.debounce.rateLimitEnd(result.interruptedBy) } : {}),

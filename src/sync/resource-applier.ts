@@ -13,6 +13,7 @@ import type { SyncEntry } from './jobs';
 import { isRemoteWrite, type Change } from './planner';
 import { CALLS_PER_CHANGE, MILLIS_PER_CHANGE } from './resource-budget';
 import { nextRetryAt } from './retry-backoff';
+import { errorChain, syncErrorOf } from './sync-error';
 import type { LinkDoc } from './sync-links';
 
 /** Applies a resource's changes and records them. */
@@ -124,9 +125,11 @@ export class ResourceApplier {
         throw error;
       }
       report.failed += 1;
-      const message = error instanceof Error ? error.message : String(error);
+      // What failed decides whether it is tried again (src/sync/sync-error.ts): a fault in the app is not, whatever threw it.
+      const failure = syncErrorOf(error);
+      const message = errorChain(failure);
       const attempts = (link?.attempts ?? 0) + 1;
-      const retryable = error instanceof TargetError ? error.retryable : true;
+      const retryable = failure.retryable;
       audit.push({ action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip', resourceKey: entry.key, display, outcome: 'failed', detail: message });
       // Read again: the changes applied before the failure may have linked an account or a group.
       const current = (await this.ctx.links.get(entry.key)) ?? link;
@@ -136,7 +139,8 @@ export class ResourceApplier {
         state: 'failed',
         attempts,
         lastError: message,
-        ...(retryable ? { nextRetryAt: nextRetryAt(this.ctx.now(), attempts) } : {}),
+        // A failure that is not retried shows no retry time, not even one an earlier failure left.
+        nextRetryAt: retryable ? nextRetryAt(this.ctx.now(), attempts) : undefined,
         ...(difference !== undefined ? { lastComparedAt: comparedAt, lastComparison: 'different', difference } : {}),
       } as LinkDoc);
       // A permanent failure is acknowledged so it does not loop; the admin's retry (or reconcile) enqueues it again.

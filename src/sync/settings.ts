@@ -8,6 +8,7 @@
  * src/sync/settings-document.ts, storing it src/sync/settings-store.ts, the local host's file src/local/settings-file.ts.
  */
 import type { ProjectPermission } from '../targets/ports';
+import { SyncError } from './sync-error';
 
 /** The `format` marker of an exported settings document. */
 export const SETTINGS_FORMAT = 'bitbucket-scim-sync/settings@1';
@@ -105,13 +106,13 @@ export interface SettingsError {
 /** The result of parseSettings. */
 export type ParseSettingsResult = { readonly settings: SyncSettings } | { readonly errors: readonly SettingsError[] };
 
-/** Thrown when settings that must be valid are not (a save, a settings file, a corrupted stored value). */
-export class SettingsValidationError extends Error {
+/** The `config` SyncError thrown when settings that must be valid are not (a save, a settings file, a corrupted stored value), with every problem. */
+export class SettingsValidationError extends SyncError {
   constructor(
     readonly errors: readonly SettingsError[],
     context = 'Invalid settings',
   ) {
-    super(`${context}: ${errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`)).join('; ')}`);
+    super('config', `${context}: ${errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`)).join('; ')}`);
     this.name = 'SettingsValidationError';
   }
 }

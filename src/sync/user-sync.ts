@@ -14,6 +14,7 @@ import type { SyncEntry } from './jobs';
 import { isDeprovisioning, planUser, type Change } from './planner';
 import { CALLS_PER_USER, MILLIS_PER_RESOURCE, usersTheBudgetHolds } from './resource-budget';
 import type { ResourceApplier } from './resource-applier';
+import { SyncError } from './sync-error';
 import type { LinkDoc } from './sync-links';
 
 function lower(value: string): string {
@@ -178,7 +179,7 @@ export class UserSync {
         await admin.removeMember(change.orgGroupId, change.accountId);
         return;
       default:
-        throw new Error(`A user sync cannot apply ${change.kind}${user ? '' : ' for a deleted user'}`);
+        throw new SyncError('bug', `A user sync cannot apply ${change.kind}${user ? '' : ' for a deleted user'}`);
     }
   }
 
