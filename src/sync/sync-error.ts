@@ -64,7 +64,7 @@ const TARGET_KINDS: Readonly<Record<TargetErrorKind, SyncErrorKind>> = {
 
 /**
  * The @forge/kvs client's errors (ForgeKvsError, and ForgeKvsAPIError for an error answer, whose `name` is the
- * same: node_modules/@forge/kvs/out/errors.js). Matched by name, as sync code does not import @forge/*.
+ * same: node_modules/@forge/kvs/out/errors.js). Matched by that name, so this module needs no @forge/kvs import.
  */
 function isKvsError(error: unknown): boolean {
   return errorLike(error)?.name === 'ForgeKvsError';
