@@ -87,10 +87,10 @@ async function permissionRun(rig: ReviewRig, rules: readonly PermissionRule[]): 
       writes += result.audit.filter((e) => e.outcome === 'applied').length;
       if (result.interruptedBy === undefined && (result.failed ?? 0) === 0) break;
     } catch (error) {
-      // The plan's reads were refused: the engine records the wait and throws (src/sync/sync-engine.ts).
+      // The plan's reads were refused: the engine records the wait and throws (src/sync/permission-run.ts).
       if (!(error instanceof TargetError && error.kind === 'rate-limited')) throw error;
     }
-    // The engine's wait after a rate limit without Retry-After (src/sync/sync-engine.ts, rateLimitEnd).
+    // The engine's wait after a rate limit without Retry-After (src/sync/permission-debounce.ts, rateLimitEnd).
     rig.known.permission = { dueSince: new Date(start).toISOString(), rateLimitedUntil: new Date(rig.clock.now() + MINUTE).toISOString() };
     await rig.clock.sleep(MINUTE);
   }

@@ -14,7 +14,7 @@ import { budgetStorageMeter } from '../sync/call-budget';
 import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
 import { GuardedDirectoryStore } from '../diagnostics/guarded-directory-store';
 import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
-import { SettingsStore } from '../sync/settings';
+import { SettingsStore } from '../sync/settings-store';
 import { SyncLinks } from '../sync/sync-links';
 import { headerValue, type ScimRequest, type ScimResponse } from '../scim/protocol';
 import type { ScimObject } from '../scim/resource/types';

@@ -6,7 +6,7 @@ import { consoleLogger } from './console-logger';
 import { createApp, type AppParts } from './create-app';
 import { createSync, type SyncParts } from './create-sync';
 import type { TargetFetch } from '../targets/http/target-fetch';
-import type { EngineAudit } from '../sync/sync-engine';
+import type { EngineAudit } from '../sync/engine-ports';
 import { createPull, type PullParts } from '../sources/create-pull';
 import { pullQueue } from '../forge/pull-worker';
 

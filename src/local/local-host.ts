@@ -27,11 +27,11 @@ import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
 import { localAdminKey, localEmulatorKey } from './local-secrets';
 import { countingEmulator, createEmulatorStateRoute } from './emulator-state-route';
 import type { SyncSettings } from '../sync/settings';
-import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from '../sync/settings-file';
+import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from './settings-file';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { PullParts } from '../sources/create-pull';
 import { localGoogleEmulator, startLocalPull } from './local-google';
-import type { EngineAudit } from '../sync/sync-engine';
+import type { EngineAudit } from '../sync/engine-ports';
 import {
   createEmulatorRouter,
   EMULATOR_BITBUCKET_EMAIL,

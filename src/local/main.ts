@@ -14,7 +14,7 @@ import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from '../../emulat
 import { weakTokenProblem } from '../auth/token-strength';
 import { startLocalHost } from './local-host';
 import { adminPageLine, tokenLines } from './startup-lines';
-import { describeSettingsFile } from '../sync/settings-file';
+import { describeSettingsFile } from './settings-file';
 import { writeLocalHostFile } from './local-host-file';
 
 /** Reads a whole number of seconds, at least 1, from an environment variable. */

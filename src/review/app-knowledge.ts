@@ -6,7 +6,8 @@
  */
 import type { DirectoryStore } from '../directory/directory-store';
 import { PERMISSIONS_KEY } from '../sync/jobs';
-import type { PermissionRule, SettingsStore } from '../sync/settings';
+import type { PermissionRule } from '../sync/settings';
+import type { SettingsStore } from '../sync/settings-store';
 import type { LinkDoc, SyncLinks, SyncState } from '../sync/sync-links';
 import type { TokenUsage } from '../sync/token-usage';
 import type { PermissionRunState } from './read-gate';

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { MAX_BREAKER_WINDOW_MINUTES, type CircuitBreakerSettings, type SyncSettings } from './settings';
+import { SyncError } from './sync-error';
 
 /** The plain KVS key of the breaker's state. */
 export const BREAKER_KEY = 'breaker:v1';
@@ -105,10 +106,10 @@ export function recordDeactivations(state: BreakerState, count: number, now: Dat
   return { ...state, recent };
 }
 
-/** Thrown when the breaker's lease stays taken by another run for longer than the store is willing to wait. */
-export class BreakerBusyError extends Error {
+/** The `conflict` SyncError thrown when the breaker's lease stays taken by another run for longer than the store is willing to wait. */
+export class BreakerBusyError extends SyncError {
   constructor() {
-    super('The circuit breaker is busy in another sync run; try again');
+    super('conflict', 'The circuit breaker is busy in another sync run; try again');
     this.name = 'BreakerBusyError';
   }
 }

@@ -5,6 +5,7 @@
  * sees a masked view with a short suffix, and warnings when a key or token is about to expire.
  */
 import type { SecretStore } from '../auth/bearer-tokens';
+import { SyncError } from './sync-error';
 
 /** The credentials as the engine uses them. */
 export interface Credentials {
@@ -49,10 +50,10 @@ export interface CredentialError {
   readonly message: string;
 }
 
-/** Thrown by save and update when credentials are invalid; nothing is stored then. */
-export class CredentialValidationError extends Error {
+/** The `config` SyncError thrown by save and update when credentials are invalid, with every problem; nothing is stored then. */
+export class CredentialValidationError extends SyncError {
   constructor(readonly errors: readonly CredentialError[]) {
-    super(`Invalid credentials: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    super('config', `Invalid credentials: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     this.name = 'CredentialValidationError';
   }
 }

@@ -13,7 +13,8 @@ import type { ForgeKvs } from '../storage/kvs-port';
 import { budgetAllows, CONSUMER_BUDGET, storageUnitsSpent, withinBudget, type BudgetClock, type BudgetLimits } from './call-budget';
 import { LanePace } from './lane-pace';
 import { ENTRIES_PER_JOB, laneOf, PERMISSIONS_KEY, SYNC_LANES, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
-import type { BatchReport, SyncEngine } from './sync-engine';
+import type { BatchReport } from './engine-ports';
+import type { SyncEngine } from './sync-engine';
 
 const KICK_KEY = 'dispatch:kick';
 /** Plain KVS keys with the time of the last finished batch and the last reconcile (ISO 8601), for the status page. */

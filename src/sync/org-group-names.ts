@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { CLAIM_ENTITY } from '../storage/kvs-directory/name-claims';
 import { orgGroupNameCandidates } from '../targets/group-slug';
+import { SyncError } from './sync-error';
 
 /** A claim record: the SCIM group id that owns the name. */
 interface NameClaim {
@@ -22,14 +23,6 @@ interface NameClaim {
 /** The key of the claim on an org group name. */
 export function orgGroupClaimKey(name: string): string {
   return `orggroup.${createHash('sha256').update(name.toLowerCase()).digest('hex')}`;
-}
-
-/** Thrown when every candidate name of a group is taken. */
-export class OrgGroupNameTakenError extends Error {
-  constructor(readonly displayName: string, readonly candidates: readonly string[]) {
-    super(`Every org group name for "${displayName}" is taken (${candidates.join(', ')}); rename the group in the identity provider`);
-    this.name = 'OrgGroupNameTakenError';
-  }
 }
 
 /** Decides and records org group names. */
@@ -50,7 +43,7 @@ export class OrgGroupNames {
       if (await isTaken(name)) continue;
       if (await this.claim(name, group.id)) return name;
     }
-    throw new OrgGroupNameTakenError(group.displayName, candidates);
+    throw new SyncError('conflict', `Every org group name for "${group.displayName}" is taken (${candidates.join(', ')}); rename the group in the identity provider`);
   }
 
   /** Who has claimed each of `names` (absent: nobody). */

@@ -10,7 +10,8 @@ import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
 import { desiredGrants, explainRules, isRepositoryChange, planGrantChanges, type GrantChange, type GrantMap, type Grants, type RuleExplanation, type RuleGroup } from './permission-rules';
 import type { PermissionRule } from './settings';
-import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './sync-engine';
+import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './engine-ports';
+import { errorChain } from './sync-error';
 
 /** Applied grants as the sync link stores them: `project:<key>` or `repository:<slug>` -> group slug -> level. */
 export type AppliedGrants = Record<string, Record<string, string>>;
@@ -186,7 +187,7 @@ export class PermissionSyncer implements PermissionSync {
           return { grants: record, audit, failed, interruptedBy: error };
         }
         failed += 1;
-        audit.push({ ...entryBase, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) });
+        audit.push({ ...entryBase, outcome: 'failed', detail: errorChain(error) });
       }
     }
     return { grants: dryRun ? applied : record, audit, failed };

@@ -10,6 +10,7 @@
  */
 import { RE2JS } from 're2js';
 import type { SyncSettings, UsernameTransform } from './settings';
+import { SyncError } from './sync-error';
 
 /** Longest pattern or replacement accepted, in characters. */
 export const MAX_TRANSFORM_LENGTH = 500;
@@ -29,10 +30,10 @@ export interface TransformIssue {
   readonly message: string;
 }
 
-/** Thrown by compileTransform for a pattern or replacement that cannot be used; the only error it throws. */
-export class TransformValidationError extends Error {
+/** The `config` SyncError thrown by compileTransform for a pattern or replacement that cannot be used, with every issue; the only error it throws. */
+export class TransformValidationError extends SyncError {
   constructor(readonly issues: readonly TransformIssue[]) {
-    super(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+    super('config', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
     this.name = 'TransformValidationError';
   }
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { createApp, PROFILE_CACHE_MS } from '../../src/app/create-app';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../src/storage/local-kvs';
-import { SettingsStore } from '../../src/sync/settings';
+import { SettingsStore } from '../../src/sync/settings-store';
 
 describe('SCIM profile from the settings', () => {
   it('is lenient by default and strict once the settings say so and the cache has expired', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalHost, type LocalHost } from '../../src/local/local-host';
 import { defaultSettings } from '../../src/sync/settings';
-import { describeSettingsFile, mergeSettingsPatch } from '../../src/sync/settings-file';
+import { describeSettingsFile, mergeSettingsPatch } from '../../src/local/settings-file';
 
 const TARGET = { orgId: 'org-from-file', directoryId: 'dir-from-file', workspace: 'ws-from-file', workspaceResourceId: 'ari:cloud:bitbucket::workspace/from-file' };
 const RULE = { id: 'devs', group: 'Developers', projects: ['CORE'], repositories: [], level: 'write' as const };

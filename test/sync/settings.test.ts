@@ -2,19 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  defaultSettings,
-  exportSettings,
-  loadSettingsFile,
-  parseSettings,
-  SETTINGS_FORMAT,
-  SETTINGS_KEY,
-  SettingsStore,
-  SettingsValidationError,
-  type PermissionRule,
-  type SettingsError,
-  type SyncSettings,
-} from '../../src/sync/settings';
+import { loadSettingsFile } from '../../src/local/settings-file';
+import { defaultSettings, SETTINGS_FORMAT, SETTINGS_KEY, SettingsValidationError, type PermissionRule, type SettingsError, type SyncSettings } from '../../src/sync/settings';
+import { exportSettings, parseSettings } from '../../src/sync/settings-document';
+import { SettingsStore } from '../../src/sync/settings-store';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 function makeRule(overrides: Partial<PermissionRule> = {}): PermissionRule {

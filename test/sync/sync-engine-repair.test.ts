@@ -14,7 +14,7 @@ import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { withinBudget } from '../../src/sync/call-budget';
 import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
-import type { BatchReport } from '../../src/sync/sync-engine';
+import type { BatchReport } from '../../src/sync/engine-ports';
 import { emulatorFetch } from '../targets/support/emulator-fetch';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 

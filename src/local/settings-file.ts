@@ -4,12 +4,15 @@
  * `usernameTransform` as a whole), and every field it does not name keeps its stored value. So a file with only
  * `target` (as the README suggests) can be kept in place across restarts without resetting a permission rule
  * saved on the admin page. The file is validated as strictly as an import (docs/settings.md); what it changed
- * is reported to the caller, which prints it, and recorded in the audit log.
+ * is reported to the caller, which prints it, and recorded in the audit log. A file can also be read whole as
+ * settings (loadSettingsFile, for the benchmarks). Only the local host reads files: the sync code takes no `node:fs`.
  */
 import { readFile } from 'node:fs/promises';
-import { SETTINGS_FILE_ACTOR } from './audit-actor';
-import type { AuditLog } from './audit-log';
-import { parseSettings, SettingsValidationError, type SettingsStore, type SyncSettings } from './settings';
+import { SETTINGS_FILE_ACTOR } from '../sync/audit-actor';
+import type { AuditLog } from '../sync/audit-log';
+import { SettingsValidationError, type SyncSettings } from '../sync/settings';
+import { parseSettings } from '../sync/settings-document';
+import type { SettingsStore } from '../sync/settings-store';
 
 /** Top-level settings merged field by field; every other named field replaces the stored one whole. */
 const NESTED = ['operations', 'circuitBreaker', 'target'] as const;
@@ -37,8 +40,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads a settings file as JSON and validates it as a document; throws with the file's path and every problem. */
-export async function readSettingsPatch(file: string): Promise<Record<string, unknown>> {
+/** A settings file read as JSON and validated as a document: the JSON as written and the settings it stands for. */
+async function readSettingsJson(file: string): Promise<{ json: Record<string, unknown>; settings: SyncSettings }> {
   const text = await readFile(file, 'utf8');
   let json: unknown;
   try {
@@ -49,7 +52,17 @@ export async function readSettingsPatch(file: string): Promise<Record<string, un
   const result = parseSettings(json);
   if ('errors' in result) throw new SettingsValidationError(result.errors, `Settings file ${file}`);
   if (!isRecord(json)) throw new SettingsValidationError([{ path: '', message: 'must be an object' }], `Settings file ${file}`);
-  return json;
+  return { json, settings: result.settings };
+}
+
+/** Reads a settings file as JSON and validates it as a document; throws with the file's path and every problem. */
+export async function readSettingsPatch(file: string): Promise<Record<string, unknown>> {
+  return (await readSettingsJson(file)).json;
+}
+
+/** Reads and validates a settings file as whole settings (fields it leaves out take their defaults); throws with every problem and the file's path. */
+export async function loadSettingsFile(file: string): Promise<SyncSettings> {
+  return (await readSettingsJson(file)).settings;
 }
 
 /** The stored settings with the patch's named fields merged over them, and the paths the patch names. */

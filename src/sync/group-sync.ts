@@ -1,0 +1,165 @@
+/**
+ * The groups of a batch: each is planned from fresh reads (the org group by name, its members and role, the members'
+ * links) or takes the plan an earlier job carried, and its changes are applied within the invocation's budget. A
+ * group the org created is compared again at once, so its role and members follow in the same job when they fit.
+ */
+import type { StoredMember, StoredResource } from '../directory/directory-store';
+import type { AdminDirectory, DirectoryGroup } from '../targets/ports';
+import { TargetError } from '../targets/ports';
+import { budgetAllows } from './call-budget';
+import type { BatchTally, EngineContext } from './engine-context';
+import type { EngineSettings } from './engine-ports';
+import type { SyncEntry } from './jobs';
+import { memberAccountLost } from './lost-members';
+import { planGroup, type Change } from './planner';
+import { CALLS_PER_FOLLOW_UP, CALLS_PER_GROUP, MILLIS_PER_RESOURCE, planCalls } from './resource-budget';
+import type { ResourceApplier } from './resource-applier';
+import { SyncError } from './sync-error';
+import type { LinkDoc } from './sync-links';
+
+/** Syncs the groups of a batch. */
+export class GroupSync {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly applier: ResourceApplier,
+  ) {}
+
+  /** Syncs a batch's groups (carried plans first, within the budget); true when the set of app groups changed. */
+  async sync(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: BatchTally): Promise<boolean> {
+    if (entries.length === 0) return false;
+    let structural = false;
+    const ids = entries.map((e) => e.key.slice('Group.'.length));
+    const groups = await this.ctx.deps.store.getMany('Group', ids);
+    const links = await this.ctx.links.getMany(entries.map((e) => e.key));
+    for (const entry of entries) {
+      // What an earlier job planned and could not apply is applied without planning again, while the group's directory
+      // version (members included) is the one it was planned for.
+      const directoryVersion = groups.get(entry.key.slice('Group.'.length))?.version;
+      const carried = this.ctx.deps.carry && directoryVersion !== undefined ? await this.ctx.deps.carry.take(entry.key, directoryVersion, this.ctx.now().getTime()) : undefined;
+      if (carried) this.ctx.state.carried.add(entry.key);
+      // A large group's plan costs more (planCalls): its size is known from its last comparison.
+      const size = carried ? 0 : (links.get(entry.key)?.memberCount ?? 0);
+      if (this.ctx.state.started > 0 && !budgetAllows(CALLS_PER_GROUP + planCalls(size), MILLIS_PER_RESOURCE)) {
+        report.leftover.push(entry.key);
+        continue;
+      }
+      this.ctx.state.started += 1;
+      const group = groups.get(entry.key.slice('Group.'.length));
+      const link = links.get(entry.key);
+      await this.applier.apply(
+        entry,
+        carried ?? (await this.planGroupEntry(entry.key, group, link, settings, admin)),
+        settings,
+        report,
+        async (change) => {
+          const changed = await this.applyGroupChange(change, group, settings, admin);
+          if (changed === true) structural = true;
+          return changed;
+        },
+        link,
+        group,
+        async () => {
+          // A group the org created (new, or anew after someone deleted it) is compared again at once: with its id
+          // known, role and members follow in the same job, when the budget allows; otherwise in the next job.
+          const size = this.ctx.state.memberCounts.get(entry.key) ?? 0;
+          if (!budgetAllows(CALLS_PER_FOLLOW_UP + planCalls(size), MILLIS_PER_RESOURCE)) return undefined;
+          const refreshed = await this.ctx.links.get(entry.key);
+          return refreshed?.orgGroupId ? this.planGroupEntry(entry.key, group, refreshed, settings, admin) : undefined;
+        },
+      );
+      if (!group && link) structural = true;
+    }
+    return structural;
+  }
+
+  private async planGroupEntry(key: string, group: StoredResource | undefined, link: LinkDoc | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<Change[]> {
+    const desiredName = group && !link?.orgGroupName ? await this.ctx.deps.naming.orgGroupName(String(group.resource.displayName ?? ''), settings.groupNamePrefix, { id: group.id, admin }) : undefined;
+    const lookupName = link?.orgGroupName ?? desiredName;
+    const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
+    const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();
+    const memberAccounts = new Set<string>();
+    const appAccounts = new Set<string>();
+    const memberKeys = new Set<string>();
+    let userLinks = new Map<string, LinkDoc>();
+    if (group) {
+      const members: StoredMember[] = [];
+      for await (const page of this.ctx.deps.store.members(group.id)) members.push(...page);
+      for (const member of members) if (member.type === 'User') memberKeys.add(`User.${member.value}`);
+      this.ctx.state.memberCounts.set(key, memberKeys.size);
+      // Read after the org's members, so an account added since (an invite carrying this group) is seen with its link.
+      userLinks = await this.ctx.links.othersMany([...memberKeys]);
+      for (const userLink of userLinks.values()) {
+        const accountId = userLink.accountId;
+        if (!accountId) continue;
+        appAccounts.add(accountId);
+        // A deactivated user's memberships are the user sync's to take away (behind the circuit breaker): the
+        // group leaves out only members whose access that sync has revoked, so no membership is removed twice.
+        if (!userLink.revoked) memberAccounts.add(accountId);
+      }
+    }
+    // The org group's other members: the app's own accounts (found in the account index) are removed, except one whose
+    // user is a member here and whose link, as read, named no account yet: it was linked since (an invite carrying this
+    // group) and is left for the next comparison. Only these few are looked up, not every member of the org group.
+    const others = [...actual].filter((accountId) => !appAccounts.has(accountId));
+    for (const [accountId, userKey] of await this.ctx.deps.links.userKeysOf(others)) {
+      const linked = userLinks.get(userKey)?.accountId;
+      if (!memberKeys.has(userKey) || (linked !== undefined && linked !== accountId)) appAccounts.add(accountId);
+    }
+    const roles = remote && settings.workspaceResourceId ? (await admin.getGroupRoles(remote.id)).filter((r) => r.resourceId === settings.workspaceResourceId).flatMap((r) => r.roles) : [];
+    return planGroup(
+      {
+        key,
+        desired: group && lookupName ? { deleted: false, orgGroupName: lookupName, memberAccountIds: memberAccounts } : { deleted: true },
+        link,
+        group: remote,
+        actualMemberAccountIds: actual,
+        appAccountIds: appAccounts,
+        rolesOnWorkspace: roles,
+        workspaceResourceId: settings.workspaceResourceId,
+        bitbucketRoleId: settings.bitbucketRoleId,
+      },
+      settings,
+    );
+  }
+
+  /**
+   * Applies one group change; true when the set of app groups changed (permissions must follow), `waiting` when a
+   * member could not be added because the organization lost its account (the user is synced first).
+   */
+  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean | 'waiting'> {
+    const key = change.key;
+    const link = await this.ctx.links.get(key);
+    switch (change.kind) {
+      case 'create-group': {
+        const created = await admin.createGroup(change.name, group ? `SCIM group ${String(group.resource.displayName ?? '')}` : undefined);
+        if (created.externalSynced) throw new TargetError('conflict', `The org group "${created.name}" is synced by Atlassian's own IdP sync`);
+        await this.ctx.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: created.id, orgGroupName: created.name, groupSlug: this.ctx.deps.naming.groupSlug(created.name) } as LinkDoc);
+        return true;
+      }
+      case 'link-group':
+        await this.ctx.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: change.orgGroupId, orgGroupName: change.name, groupSlug: this.ctx.deps.naming.groupSlug(change.name) } as LinkDoc);
+        return link?.orgGroupId !== change.orgGroupId;
+      case 'delete-group':
+        await admin.deleteGroup(change.orgGroupId);
+        return true;
+      case 'assign-role':
+        await admin.assignGroupRole(change.orgGroupId, change.resourceId, change.roleId);
+        return false;
+      case 'add-member':
+        try {
+          await admin.addMember(change.orgGroupId, change.accountId);
+        } catch (error) {
+          if (!(error instanceof TargetError && error.kind === 'not-found') || !(await memberAccountLost(this.ctx.deps, key, change.accountId, admin))) throw error;
+          this.ctx.state.enqueued = true;
+          this.ctx.state.waiting.set(key, (this.ctx.state.waiting.get(key) ?? 0) + 1);
+          return 'waiting';
+        }
+        return false;
+      case 'remove-member':
+        await admin.removeMember(change.orgGroupId, change.accountId);
+        return false;
+      default:
+        throw new SyncError('bug', `A group sync cannot apply ${change.kind}`);
+    }
+  }
+}

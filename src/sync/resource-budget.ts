@@ -1,0 +1,40 @@
+/**
+ * What the engine keeps of an invocation's budget (src/sync/call-budget.ts: Forge's 100 outbound requests and the
+ * consumer's run time) before it starts on a resource or on one more change of it, so a job stops between two
+ * resources or two changes, never inside one.
+ */
+import { budgetAllows } from './call-budget';
+
+/**
+ * What one resource may cost at most, in outbound requests, before the engine starts on it: reads of its link and
+ * the remote state, its writes, link and outbox updates and its audit entry. A resource is started only when this
+ * much is left, so a job stops between resources, never inside one.
+ */
+export const CALLS_PER_USER = 16;
+/** See CALLS_PER_USER. */
+export const CALLS_PER_GROUP = 40;
+/** Run time a resource may take at most before the engine starts on it (several API calls at their latency). */
+export const MILLIS_PER_RESOURCE = 30_000;
+/** What comparing a group the org created anew again may cost (its reads, role, a few members, link, audit). */
+export const CALLS_PER_FOLLOW_UP = 20;
+/** What asking the circuit breaker costs (the user count, its lease, state and audit entry). */
+export const CALLS_TO_ADMIT = 8;
+/**
+ * Calls (an Admin API write, the audit and link writes after it) and time to keep for one more change of a resource
+ * being applied: a huge group's members are added over several jobs, each stopping between two changes.
+ */
+export const CALLS_PER_CHANGE = 4;
+/** See CALLS_PER_CHANGE. */
+export const MILLIS_PER_CHANGE = 5_000;
+
+/** Requests a group's plan makes for its members beyond the fixed ones: their links 25 a request, org members 100 a page. */
+export function planCalls(members: number): number {
+  return Math.ceil(members / 25) + Math.ceil(members / 100);
+}
+
+/** How many more users, up to `max`, this job will surely start: each starts only while CALLS_PER_USER are left. */
+export function usersTheBudgetHolds(max: number): number {
+  let count = 1;
+  while (count < max && budgetAllows(CALLS_TO_ADMIT + (count + 1) * CALLS_PER_USER, (count + 1) * MILLIS_PER_RESOURCE)) count += 1;
+  return count;
+}

@@ -1,0 +1,148 @@
+/**
+ * How the engine records a resource whose sync fails (src/sync/sync-error.ts): a fault in the app itself (a
+ * TypeError thrown while a change is applied) is recorded failed with its whole chain of causes and is not retried,
+ * and the batch goes on with the next resource; Atlassian answering 5xx is recorded failed and retried later, and a
+ * 429 hands the whole job back for later, as before. Runs the engine over the in-process emulators and a local KVS.
+ */
+import { createLinkedEmulators, slugifyGroupName, type LinkedEmulators } from '../../emulators';
+import { createSync, engineSettings, type SyncParts } from '../../src/app/create-sync';
+import { EMULATED_TARGET } from '../../src/local/local-host';
+import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-ports';
+import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
+import { SyncEngine } from '../../src/sync/sync-engine';
+import type { TargetFetchResponse } from '../../src/targets/http/target-fetch';
+import { emulatorFetch, stringResponse } from '../targets/support/emulator-fetch';
+import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+
+const ADMIN_BASE = 'https://admin.emulated.test';
+const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
+const QUEUE: JobQueue = { push: async () => undefined };
+
+describe('sync engine: failures', () => {
+  let fixture: KvsFixture;
+  let emulators: LinkedEmulators;
+  let store: KvsDirectoryStore;
+  let sync: SyncParts;
+  let audit: EngineAuditEntry[];
+  /** Answers a request instead of the emulators when it returns a response (a test's fault). */
+  let fault: ((url: string, method: string) => TargetFetchResponse | undefined) | undefined;
+
+  beforeEach(async () => {
+    fixture = makeKvs();
+    emulators = createLinkedEmulators();
+    fault = undefined;
+    audit = [];
+    const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
+    store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    sync = createSync({
+      kvs: fixture.kvs,
+      store,
+      queue: QUEUE,
+      fetch: async (url, init) => fault?.(url, init.method) ?? toEmulators(url, init),
+      baseUrls: () => ({ admin: ADMIN_BASE, bitbucket: BITBUCKET_BASE }),
+      credentials: async () => ({ orgApiKey: 'org-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'api-token' }),
+      clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
+      now: () => new Date(fixture.clock.ms),
+    });
+    await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET });
+  });
+  afterEach(() => fixture.service.close());
+
+  /** An engine over the composition's links, settings and targets, with `naming` replaced where a test says. */
+  function engine(naming?: Partial<SyncEngineDeps['naming']>): SyncEngine {
+    return new SyncEngine({
+      store,
+      links: sync.links,
+      settings: async () => engineSettings(await sync.settings.get()),
+      targets: async () => {
+        const connected = await sync.connect();
+        return connected.ok ? { admin: connected.admin, bitbucket: connected.bitbucket } : undefined;
+      },
+      emailOf: (user) => (typeof user.userName === 'string' ? user.userName : undefined),
+      naming: { orgGroupName: (displayName, prefix) => `${prefix}${displayName.toLowerCase()}`, groupSlug: slugifyGroupName, ...naming },
+      audit: { record: async (entries) => void audit.push(...entries) },
+      now: () => new Date(fixture.clock.ms),
+    });
+  }
+
+  /** Every pending outbox entry, oldest first. */
+  async function pending(): Promise<SyncEntry[]> {
+    const out: SyncEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.pendingChanges(20, cursor);
+      out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+
+  const isGroupCreate = (url: string, method: string): boolean => method === 'POST' && new URL(url).pathname.endsWith('/groups');
+
+  it('records a programming error failed with its chain, does not retry it, and goes on with the next resource', async () => {
+    const broken = (await store.create('Group', { displayName: 'Broken' })).id;
+    const fine = (await store.create('Group', { displayName: 'Fine' })).id;
+    const bug = new TypeError("Cannot read properties of undefined (reading 'slug')", { cause: new RangeError('slug table index 7 out of range') });
+    const report = await engine({
+      groupSlug: (name) => {
+        if (name === 'scim-broken') throw bug;
+        return slugifyGroupName(name);
+      },
+    }).process(await pending());
+
+    expect(report).toMatchObject({ failed: 1, retryAfterSeconds: undefined });
+    const link = await sync.links.get(`Group.${broken}`);
+    expect(link).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      lastError: "A fault in the app stopped this change; it is not retried ← TypeError: Cannot read properties of undefined (reading 'slug') ← RangeError: slug table index 7 out of range",
+    });
+    expect(link?.nextRetryAt).toBeUndefined();
+    expect(audit).toContainEqual(expect.objectContaining({ resourceKey: `Group.${broken}`, outcome: 'failed', detail: link?.lastError }));
+    // Not retried: its outbox entry is acknowledged (the admin's retry or a reconcile enqueues it again).
+    expect((await pending()).map((e) => e.key)).not.toContain(`Group.${broken}`);
+    // The batch went on: the next group was created and is synced.
+    expect(await sync.links.get(`Group.${fine}`)).toMatchObject({ state: 'synced', orgGroupName: 'scim-fine' });
+  });
+
+  it('keeps a failure stored before a programming error from showing a retry time', async () => {
+    const id = (await store.create('Group', { displayName: 'Broken' })).id;
+    fault = (url, method) => (isGroupCreate(url, method) ? stringResponse(503, {}, '') : undefined);
+    await engine().process(await pending());
+    expect((await sync.links.get(`Group.${id}`))?.nextRetryAt).toBeDefined();
+
+    fault = undefined;
+    await store.enqueue([`Group.${id}`]);
+    await engine({ groupSlug: () => { throw new TypeError('groupSlug is not a function'); } }).process(await pending());
+    const link = await sync.links.get(`Group.${id}`);
+    expect(link).toMatchObject({ state: 'failed', attempts: 2, lastError: expect.stringContaining('TypeError: groupSlug is not a function') });
+    expect(link?.nextRetryAt).toBeUndefined();
+  });
+
+  it('retries a resource Atlassian answered 5xx for, with the answer in lastError', async () => {
+    const id = (await store.create('Group', { displayName: 'Engineering' })).id;
+    fault = (url, method) => (isGroupCreate(url, method) ? stringResponse(503, { 'content-type': 'application/json' }, '{"message":"Service Unavailable"}') : undefined);
+    const report = await engine().process(await pending());
+
+    expect(report).toMatchObject({ failed: 1 });
+    const link = await sync.links.get(`Group.${id}`);
+    expect(link).toMatchObject({ state: 'failed', attempts: 1, lastError: expect.stringContaining('answered 503') });
+    expect(Date.parse(link?.nextRetryAt ?? '')).toBe(fixture.clock.ms + 60_000);
+    // Retried: the entry stays in the outbox, and the next job creates the group once Atlassian answers again.
+    expect((await pending()).map((e) => e.key)).toEqual([`Group.${id}`]);
+    fault = undefined;
+    await engine().process(await pending());
+    expect(await sync.links.get(`Group.${id}`)).toMatchObject({ state: 'synced', orgGroupName: 'scim-engineering' });
+  });
+
+  it('hands the job back when Atlassian answers 429, leaving the resource in the outbox', async () => {
+    const id = (await store.create('Group', { displayName: 'Engineering' })).id;
+    fault = (url, method) => (isGroupCreate(url, method) ? stringResponse(429, { 'retry-after': '3600' }, '') : undefined);
+    const report = await engine().process(await pending());
+
+    expect(report).toMatchObject({ failed: 0, retryAfterSeconds: 3600 });
+    expect((await sync.links.get(`Group.${id}`))?.state).not.toBe('failed');
+    expect((await pending()).map((e) => e.key)).toEqual([`Group.${id}`]);
+  });
+});
