@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadSettingsFile } from '../../src/local/settings-file';
 import { defaultSettings, SETTINGS_FORMAT, SETTINGS_KEY, SettingsValidationError, type PermissionRule, type SettingsError, type SyncSettings } from '../../src/sync/settings';
 import { exportSettings, parseSettings } from '../../src/sync/settings-document';
-import { SettingsStore } from '../../src/sync/settings-store';
+import { SETTINGS_STAMP_KEY, SettingsStore } from '../../src/sync/settings-store';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 function makeRule(overrides: Partial<PermissionRule> = {}): PermissionRule {
@@ -179,5 +179,46 @@ describe('SettingsStore', () => {
   it('fails loudly instead of falling back to defaults when the stored value is unusable', async () => {
     await fixture.kvs.set(SETTINGS_KEY, { format: SETTINGS_FORMAT, version: 2 });
     await expect(store.get()).rejects.toThrow(/Stored settings are invalid: version/);
+  });
+});
+
+describe('SettingsStore reads', () => {
+  let fixture: KvsFixture;
+  let reads: string[];
+  let store: SettingsStore;
+  let other: SettingsStore;
+
+  beforeEach(() => {
+    fixture = makeKvs();
+    reads = [];
+    const counted = {
+      get: async <T>(key: string) => {
+        reads.push(key);
+        return fixture.kvs.get<T>(key);
+      },
+      set: (key: string, value: unknown) => fixture.kvs.set(key, value as never),
+    };
+    store = new SettingsStore(counted as never);
+    other = new SettingsStore(fixture.kvs);
+  });
+  afterEach(() => fixture.service.close());
+
+  it('reads the document again only when a save changed the stamp, here or in another instance', async () => {
+    await other.save(makeSettings());
+    expect(await store.get()).toEqual(makeSettings());
+    expect(await store.get()).toEqual(makeSettings());
+    expect(reads).toEqual([SETTINGS_STAMP_KEY, SETTINGS_KEY, SETTINGS_STAMP_KEY]);
+    const changed = { ...makeSettings(), rules: [] };
+    await other.save(changed);
+    reads = [];
+    expect(await store.get()).toEqual(changed);
+    expect(reads).toEqual([SETTINGS_STAMP_KEY, SETTINGS_KEY]);
+  });
+
+  it('never caches without a stamp (settings stored before stamps existed)', async () => {
+    await fixture.kvs.set(SETTINGS_KEY, JSON.parse(exportSettings(makeSettings())));
+    await store.get();
+    await store.get();
+    expect(reads).toEqual([SETTINGS_STAMP_KEY, SETTINGS_KEY, SETTINGS_STAMP_KEY, SETTINGS_KEY]);
   });
 });
