@@ -30,7 +30,7 @@ export interface AuditEntry {
   readonly actor?: string;
 }
 
-/** One page of an export. */
+/** One page of the audit log's export. */
 export interface AuditExportPage {
   readonly contentType: 'text/csv; charset=utf-8' | 'application/json';
   /** CSV: header (first page) and rows, CRLF-terminated. JSON: `{ format, entries }` with this page's entries. */
