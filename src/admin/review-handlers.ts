@@ -5,7 +5,7 @@
  * most 200 or 500 long, with the count of the rest), and the calls that reach Bitbucket run within a resolver's budget.
  */
 import type { Handlers } from '@forge/resolver';
-import { reviewParts, type ReviewParts } from '../app/create-review';
+import { reviewParts, type ReviewParts } from '../review/create-review';
 import type { AccessEntry, TargetRef } from '../review/access-model';
 import type { ReviewPerson } from '../review/effective-access';
 import { cleanUpLeavers } from '../review/leaver-cleanup';

@@ -7,7 +7,7 @@ import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
 import { getForgeApp, getForgePull, getForgeSync } from '../app/forge-app';
-import { reviewParts } from '../app/create-review';
+import { reviewParts } from '../review/create-review';
 import { makePullSchedule, makePullWorker } from './pull-worker';
 import { makeReviewStep } from './review-step';
 import type { WorkspacePermissionLookup } from '../admin/workspace-admin';
