@@ -6,7 +6,7 @@ import { asUser, route, webTrigger } from '@forge/api';
 import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
 import { consoleLogger } from '../app/console-logger';
-import { getForgeApp, getForgePull, getForgeSync } from '../app/forge-app';
+import { getForgeApp, getForgePull, getForgeSync } from './forge-app';
 import { reviewParts } from '../review/create-review';
 import { makePullSchedule, makePullWorker } from './pull-worker';
 import { makeReviewStep } from './review-step';
