@@ -8,9 +8,10 @@
  */
 import type { AuditEntry, AuditQuery } from '../sync/audit-log';
 import { MAX_QUERY_LIMIT, type AuditOutcome } from '../sync/audit-log';
-import type { AuditExportPayload, AuditPageView, AuditFilterResolution } from '../shared/admin-api';
+import type { AdminApi, AuditExportPayload, AuditPageView, AuditFilterResolution } from '../shared/admin-api';
 import { exportAuditPage, type AuditExportPage } from '../sync/audit-export';
-import type { AdminParts } from './admin-guard';
+import type { Guarded, Handlers } from './admin-guard';
+import type { AdminParts } from './admin-parts';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { optionalChoice, optionalInstant, optionalInteger, optionalText, payloadObject } from './payload';
 
@@ -95,4 +96,15 @@ export async function exportAudit(payload: unknown, parts: AdminParts): Promise<
   const cursor = openAdminCursor(signer, 'audit/export', query, optionalText(record, 'cursor', 4096));
   const page = await exportAuditPage(parts.sync.auditLog, filters, format, cursor);
   return { ...page, ...(page.cursor ? { cursor: sealAdminCursor(signer, 'audit/export', query, page.cursor) } : {}) };
+}
+
+/** The resolver keys of this area. */
+export type AuditKeys = 'audit/query' | 'audit/export';
+
+/** The audit log's resolvers, each wrapped in `guarded`. */
+export function makeAuditHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<AdminApi>, AuditKeys> {
+  return {
+    'audit/query': guarded((payload, parts) => queryAudit(payload, parts)),
+    'audit/export': guarded((payload, parts) => exportAudit(payload, parts)),
+  };
 }

@@ -4,15 +4,15 @@
  * account under it (`ada@contoso.onmicrosoft.com` from Entra's default userName) that the organization does not
  * manage, and show it as synced. The domains are read at most once a minute per organization.
  */
-import type { SyncParts } from '../app/create-sync';
 import type { TransformDomainCheck } from '../shared/admin-api';
 import type { TransformPreview } from '../sync/username-transform';
+import type { AdminSync } from './admin-parts';
 
 const CACHE_MS = 60_000;
 const cache = new Map<string, { readonly at: number; readonly domains: readonly string[] }>();
 
 /** The organization's verified domains, or why they could not be read. */
-async function verifiedDomains(sync: Pick<SyncParts, 'connect'>, now: number): Promise<{ domains: readonly string[] } | { detail: string }> {
+async function verifiedDomains(sync: Pick<AdminSync, 'connect'>, now: number): Promise<{ domains: readonly string[] } | { detail: string }> {
   const connected = await sync.connect({ requireDirectory: false });
   if (!connected.ok) return { detail: `The organization's domains are checked once connected; missing: ${connected.missing.join(', ')}` };
   const orgId = connected.settings.target.orgId;
@@ -35,7 +35,7 @@ function domainOf(email: string): string | undefined {
 }
 
 /** Which preview results are emails outside the organization's verified domains. */
-export async function checkPreviewDomains(preview: TransformPreview, sync: Pick<SyncParts, 'connect'>, now = Date.now()): Promise<TransformDomainCheck | undefined> {
+export async function checkPreviewDomains(preview: TransformPreview, sync: Pick<AdminSync, 'connect'>, now = Date.now()): Promise<TransformDomainCheck | undefined> {
   if (!preview.ok) return undefined;
   const found = await verifiedDomains(sync, now);
   if ('detail' in found) return { verified: [], outside: [], detail: found.detail };

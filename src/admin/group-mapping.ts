@@ -3,16 +3,15 @@
  * created (or linked) for each, with its assumed Bitbucket group slug and sync state, so an admin can recognise
  * on Bitbucket's permission pages the group an identity provider pushed.
  */
-import type { AppParts } from '../app/create-app';
-import type { SyncParts } from '../app/create-sync';
 import type { GroupMappingPage, GroupMappingView } from '../shared/admin-api';
+import type { AdminParts } from './admin-parts';
 import { optionalInteger, payloadObject } from './payload';
 
 /** Most groups one call answers (one directory page read and one batch of link reads per 25). */
 export const MAX_GROUPS_PER_PAGE = 50;
 
 /** One page of the IdP group -> org group mapping, in the directory's order. */
-export async function listGroupMapping(payload: unknown, parts: { readonly app: AppParts; readonly sync: SyncParts }): Promise<GroupMappingPage> {
+export async function listGroupMapping(payload: unknown, parts: AdminParts): Promise<GroupMappingPage> {
   const record = payloadObject(payload);
   const offset = optionalInteger(record, 'offset', 0, 1_000_000) ?? 0;
   const count = optionalInteger(record, 'count', 1, MAX_GROUPS_PER_PAGE) ?? MAX_GROUPS_PER_PAGE;

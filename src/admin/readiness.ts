@@ -4,11 +4,11 @@
  * that the page says it waits for the IdP); credentials from the local host's environment count as configured and
  * are named as the ones in use, so the banner, Connections and the connection test agree.
  */
-import { IDP_CONTACT_KEY, type IdpContact } from '../app/idp-contact';
+import { IDP_CONTACT_KEY, type IdpContact } from '../auth/idp-contact';
 import type { AdminStatus, CredentialsInUse, SetupView } from '../shared/admin-api';
 import type { PullParts } from '../sources/create-pull';
 import type { ForgeKvs } from '../storage/kvs-port';
-import type { AdminParts } from './admin-guard';
+import type { AdminParts } from './admin-parts';
 
 /** The plain KVS key of the page's own choices (the IdP picked). */
 export const SETUP_KEY = 'admin:setup';

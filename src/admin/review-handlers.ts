@@ -4,8 +4,7 @@
  * between two reviews, the export in pages of at most 1 MB, and the leaver clean-up. Each answer is bounded (lists at
  * most 200 or 500 long, with the count of the rest), and the calls that reach Bitbucket run within a resolver's budget.
  */
-import type { Handlers } from '@forge/resolver';
-import { reviewParts, type ReviewParts } from '../app/create-review';
+import { reviewParts, type ReviewParts } from '../review/create-review';
 import type { AccessEntry, TargetRef } from '../review/access-model';
 import type { ReviewPerson } from '../review/effective-access';
 import { cleanUpLeavers } from '../review/leaver-cleanup';
@@ -16,7 +15,8 @@ import { progressOf, type ReviewScope, type RunState } from '../review/review-ru
 import { loadReview, type LoadedReview } from '../review/review-snapshot';
 import type { AccessRowView, ReviewApi, ReviewPersonView, ReviewRunView, ReviewStatusView } from '../shared/review-api';
 import { budgetAllows, withinBudget } from '../sync/call-budget';
-import type { AdminParts, Guarded } from './admin-guard';
+import type { Guarded, Handlers } from './admin-guard';
+import type { AdminParts } from './admin-parts';
 import { openAdminCursor, sealAdminCursor } from './admin-cursor';
 import { optionalChoice, optionalInteger, optionalStrings, optionalText, payloadObject } from './payload';
 import { AdminError } from './workspace-admin';
@@ -134,7 +134,7 @@ async function cleanup(parts: AdminParts, review: ReviewParts, payload: unknown)
 }
 
 /** The resolvers of this file, each wrapped in `guarded`. */
-export function makeReviewHandlers(guarded: Guarded): Pick<Handlers<ReviewApi>, ReviewKeys> {
+export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<ReviewApi>, ReviewKeys> {
   const withReview = <P, R>(body: (payload: P, review: ReviewParts, parts: AdminParts) => Promise<R>) => guarded<P, R>((payload, parts) => body(payload, reviewParts(parts.app, parts.sync), parts));
   return {
     'review/status': withReview(async (_payload, review) => status(review)),

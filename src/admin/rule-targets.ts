@@ -7,7 +7,7 @@
 import type { RuleExplanation } from '../sync/permission-rules';
 import type { PermissionRule } from '../sync/settings';
 import type { RuleProblemView, RuleTargetsView } from '../shared/admin-api';
-import type { AdminParts } from './admin-guard';
+import type { AdminParts } from './admin-parts';
 
 /** Most groups the group picker lists (one directory page read). */
 export const MAX_PICKER_GROUPS = 500;

@@ -4,13 +4,13 @@
  * now". A change of source, key, admin or selection cancels a pull in progress and needs a new preview before pulls
  * apply (src/sources/create-pull.ts). Every change is in the audit log; the key never is, only its summary.
  */
-import type { Handlers } from '@forge/resolver';
 import type { PullParts } from '../sources/create-pull';
 import { ServiceAccountKeyError } from '../sources/google/service-account-key';
 import { GOOGLE_READ_ONLY_SCOPES } from '../sources/google/scopes';
 import { DEFAULT_GOOGLE, googleSettingsProblems, type GoogleSourceSettings } from '../sources/source-settings';
 import type { SourceApi, SourceView } from '../shared/source-api';
-import type { Guarded } from './admin-guard';
+import type { Guarded, Handlers } from './admin-guard';
+import type { AdminParts } from './admin-parts';
 import { AdminError } from './workspace-admin';
 
 async function view(pull: PullParts): Promise<SourceView> {
@@ -26,7 +26,7 @@ function requirePull(getPull: (() => Promise<PullParts>) | undefined): () => Pro
 }
 
 /** The source resolvers, each wrapped in `guarded`. */
-export function makeSourceHandlers(guarded: Guarded, getPull: (() => Promise<PullParts>) | undefined): Handlers<SourceApi> {
+export function makeSourceHandlers(guarded: Guarded<AdminParts>, getPull: (() => Promise<PullParts>) | undefined): Handlers<SourceApi> {
   const pullOf = requirePull(getPull);
   return {
     'source/get': guarded(async () => view(await pullOf())),

@@ -1,16 +1,17 @@
-/** `tokens/issue`, `tokens/rotate` and `tokens/revoke`: the token changes, each audited as the page names the token. */
-import type { Handlers } from '@forge/resolver';
+/** The SCIM tokens' calls: the live tokens, and issuing, rotating and revoking one, each change audited as the page names the token. */
 import type { AdminApi } from '../shared/admin-api';
-import type { Guarded } from './admin-guard';
+import type { Guarded, Handlers } from './admin-guard';
+import type { AdminParts } from './admin-parts';
 import { TokenAdmin } from './token-admin';
 import { auditTokenChange } from './token-audit';
 
 /** The resolver keys this file implements. */
-export type TokenChangeKeys = 'tokens/issue' | 'tokens/rotate' | 'tokens/revoke';
+export type TokenKeys = 'tokens/list' | 'tokens/issue' | 'tokens/rotate' | 'tokens/revoke';
 
-/** The token-changing resolvers, each wrapped in `guarded`. */
-export function makeTokenHandlers(guarded: Guarded): Pick<Handlers<AdminApi>, TokenChangeKeys> {
+/** The tokens' resolvers, each wrapped in `guarded`. */
+export function makeTokenHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<AdminApi>, TokenKeys> {
   return {
+    'tokens/list': guarded((_payload, { app }) => new TokenAdmin(app.tokens).list()),
     'tokens/issue': guarded(async (payload, { app, sync }) => {
       const issued = await new TokenAdmin(app.tokens).issue(payload);
       await auditTokenChange(sync.auditLog, 'token-issued', issued.view);

@@ -21,7 +21,7 @@ import type { ScimObject } from '../scim/resource/types';
 import { scimWriteOf, type ScimWrite } from '../scim/router';
 import { scimActor, withAuditActor } from '../sync/audit-actor';
 import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
-import { IdpContactRecorder } from './idp-contact';
+import { IdpContactRecorder } from '../auth/idp-contact';
 import type { App } from './app';
 
 /** How long a function instance keeps the settings' SCIM profile before reading it again. */

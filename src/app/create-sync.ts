@@ -23,7 +23,7 @@ import { BitbucketClient } from '../targets/bitbucket/bitbucket-client';
 import { groupSlugFor } from '../targets/group-slug';
 import { OrgGroupNames } from '../sync/org-group-names';
 import type { TargetFetch } from '../targets/http/target-fetch';
-import type { AdminDirectory, BitbucketPermissions } from '../targets/ports';
+import type { BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
@@ -33,16 +33,10 @@ import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-s
 import { connectionBlock, permissionSyncBlock } from '../diagnostics/verdicts';
 import { ADMIN_API_BASE_URL } from '../targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../targets/bitbucket/bitbucket-client';
-import type { RetryPolicy } from '../targets/http/retry-policy';
+import type { ConnectedTargets, ConnectOptions, SyncTransport, TargetCredentials } from '../sync/sync-connection';
 
-/** The secrets the targets need (kept in Forge secret storage; never returned to the UI in full). */
-export interface TargetCredentials {
-  /** The organization id, when the credentials carry one; the settings' target names it otherwise. */
-  readonly orgId?: string;
-  readonly orgApiKey: string;
-  readonly bitbucketEmail: string;
-  readonly bitbucketApiToken: string;
-}
+/** The sync's connection types (src/sync/sync-connection.ts), re-exported for the composition's users. */
+export type { ConnectedTargets, ConnectOptions, SyncTransport, TargetCredentials } from '../sync/sync-connection';
 
 /** What the sync composition needs from its runtime. */
 export interface SyncOptions {
@@ -63,32 +57,6 @@ export interface SyncOptions {
   readonly dispatcher?: DispatcherOptions;
   /** Seconds without group changes before permission sync runs (see SyncEngineDeps; default 30). */
   readonly permissionQuietSeconds?: number;
-}
-
-/** The remote ports for the stored settings and credentials, or what is missing to build them. */
-export type ConnectedTargets =
-  | { readonly ok: true; readonly admin: AdminDirectory; readonly bitbucket: BitbucketPermissions; readonly settings: SyncSettings }
-  | { readonly ok: false; readonly missing: readonly string[] };
-
-/** What the remote clients run on; the Diagnostics probe the same fetch, hosts and credentials the sync uses. */
-export interface SyncTransport {
-  readonly fetch: TargetFetch;
-  /** The base URLs the clients call (Atlassian's, or the emulators'). */
-  baseUrls(): { readonly admin: string; readonly bitbucket: string };
-  credentials(): Promise<TargetCredentials | undefined>;
-  readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
-}
-
-/** Options of SyncParts.connect. */
-export interface ConnectOptions {
-  /** False lets a connection test list directories before one is chosen. */
-  readonly requireDirectory?: boolean;
-  /** Spares a caller that has just read the settings a second read. */
-  readonly settings?: SyncSettings;
-  /** Retries of the clients (the Diagnostics keep a resolver's calls short). */
-  readonly retry?: Partial<RetryPolicy>;
-  /** How long the Admin API client looks a new group up by name (default 60 s). */
-  readonly groupLookupBudgetMs?: number;
 }
 
 /** The parts of the sync the entry points and the admin resolvers use. */

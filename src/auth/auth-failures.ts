@@ -14,6 +14,7 @@
  */
 import { WhereConditions } from '@forge/kvs';
 import type { ForgeKvs } from '../storage/kvs-port';
+import type { AuthFailureSummary } from '../shared/status-types';
 
 /** Failures are written at most this often per instance. */
 export const FLUSH_INTERVAL_MS = 10_000;
@@ -30,20 +31,8 @@ export interface AuthFailureHour {
   readonly lastSource?: string;
 }
 
-/** Failed authentications of the last 24 hours, as the admin page's status shows them. */
-export interface AuthFailureSummary {
-  /** Failures in the current clock hour. */
-  readonly thisHour: number;
-  /** Failures in the last 24 clock hours, the current one included. */
-  readonly last24Hours: number;
-  /** Hours (ISO, UTC, on the hour) with failures, oldest first. */
-  readonly byHour: readonly { readonly hour: string; readonly count: number }[];
-  readonly lastAt?: string;
-  /** The address of the last failed request, where the platform gives one. */
-  readonly lastSource?: string;
-  /** False where the platform gives no source address (Forge). */
-  readonly sourceKnown: boolean;
-}
+/** The admin page's data (src/shared/status-types.ts), re-exported for the modules that use it here. */
+export type { AuthFailureSummary } from '../shared/status-types';
 
 /** Options of the log. */
 export interface AuthFailureLogOptions {

@@ -2,14 +2,14 @@
  * The Diagnostics resolvers (the DiagnosticsApi of src/shared/diagnostics-api.ts): each check runs inside the
  * installation, in its own resolver invocation so that it fits Forge's 25 s and 100 outbound requests, reads only or
  * cleans up after itself, and its result is stored with its time for the page and for the app's reactions
- * (src/diagnostics/verdicts.ts). Like every admin call, each is refused unless the caller is a workspace admin
- * (DAC /app-context-security/), and every payload is validated here.
+ * (src/diagnostics/verdicts.ts). Like every admin call, each goes through the admin calls' one guard (a workspace
+ * admin only, DAC /app-context-security/; src/admin/admin-guard.ts), every payload is validated here, and errors
+ * become answers in the one failure mapping (src/admin/admin-failure.ts).
  */
-import type { Handlers, Request } from '@forge/resolver';
-import type { AppParts } from '../app/create-app';
-import type { SyncParts } from '../app/create-sync';
-import { optionalChoice, optionalText, payloadObject } from '../admin/payload';
-import { AdminError, assertWorkspaceAdmin, workspaceUuidOf, type WorkspacePermissionLookup } from '../admin/workspace-admin';
+import { makeGuard, type Handlers } from '../admin/admin-guard';
+import type { AdminApp, AdminSync } from '../admin/admin-parts';
+import { optionalChoice, optionalText } from '../admin/payload';
+import { AdminError, workspaceUuidOf, type WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { DIAGNOSTIC_CHECKS, type DiagnosticCheckId, type DiagnosticResult, type DiagnosticsApi, type RepositoryChoice } from '../shared/diagnostics-api';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { PERMISSIONS_KEY } from '../sync/jobs';
@@ -25,6 +25,7 @@ import { checkInstallContext } from './checks/install-context-check';
 import { checkKvsConditions } from './checks/kvs-conditions-check';
 import { openObservation, outboundOutcome, probeStorageRequests, sealObservation } from './checks/outbound-check';
 import { DiagnosticsError } from './diagnostics-error';
+import type { DiagnosticsStore } from './diagnostics-store';
 
 /** Retries of the clients inside a check: one more try at most, and never a long wait, in a resolver's 25 s. */
 export const DIAGNOSTIC_RETRY: Partial<RetryPolicy> = { maxAttempts: 2, totalBudgetMs: 4_000, requestTimeoutMs: 8_000 };
@@ -33,10 +34,19 @@ const GROUP_LOOKUP_MS = 6_000;
 /** Repositories offered for the group-slug check: one page, one request. */
 const REPOSITORY_PAGE = 100;
 
+/** What the Diagnostics use of the app (src/app/create-app.ts, AppParts). */
+export type DiagnosticsApp = Pick<AdminApp, 'store' | 'cursorSigner'>;
+
+/** What the Diagnostics use of the sync (src/app/create-sync.ts, SyncParts): the stored results beside the admin calls' parts. */
+export interface DiagnosticsSync extends Pick<AdminSync, 'settings' | 'auditLog' | 'dispatcher' | 'transport' | 'connect'> {
+  /** The stored Diagnostics results the sync reacts to (src/diagnostics/verdicts.ts). */
+  readonly diagnostics: DiagnosticsStore;
+}
+
 /** What the Diagnostics resolvers need from their runtime. */
 export interface DiagnosticsHandlerDeps {
-  readonly getApp: () => Promise<AppParts>;
-  readonly getSync: () => Promise<SyncParts>;
+  readonly getApp: () => Promise<DiagnosticsApp>;
+  readonly getSync: () => Promise<DiagnosticsSync>;
   /** Asks Bitbucket for the caller's workspace permission, as the caller (the same lookup as the admin calls). */
   readonly lookupPermission: WorkspacePermissionLookup;
   /** The app's storage, on which the storage checks run. */
@@ -49,23 +59,21 @@ export interface DiagnosticsHandlerDeps {
 }
 
 interface Parts {
-  readonly app: AppParts;
-  readonly sync: SyncParts;
+  readonly app: DiagnosticsApp;
+  readonly sync: DiagnosticsSync;
   readonly installContext: unknown;
 }
 
 /** The resolver functions, testable without Forge. */
 export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<DiagnosticsApi> {
   const now = deps.now ?? (() => new Date());
-  const guarded =
-    <P, R>(body: (payload: P, parts: Parts) => Promise<R>) =>
-    async (request: Request<P>): Promise<R> => {
-      await assertWorkspaceAdmin(request.context, deps.lookupPermission);
-      const [app, sync] = await Promise.all([deps.getApp(), deps.getSync()]);
-      return body(request.payload, { app, sync, installContext: request.context.installContext });
-    };
+  // The admin calls' one guard (src/admin/admin-guard.ts), with the installation's context beside the parts.
+  const guarded = makeGuard<Parts>(deps.lookupPermission, async (context) => {
+    const [app, sync] = await Promise.all([deps.getApp(), deps.getSync()]);
+    return { app, sync, installContext: context.installContext };
+  });
 
-  const record = async (sync: SyncParts, app: AppParts, check: DiagnosticCheckId, outcome: CheckOutcome, startedAt: number, durationMs: number, extra?: unknown): Promise<DiagnosticResult> => {
+  const record = async (sync: DiagnosticsSync, app: DiagnosticsApp, check: DiagnosticCheckId, outcome: CheckOutcome, startedAt: number, durationMs: number, extra?: unknown): Promise<DiagnosticResult> => {
     const before = (await sync.diagnostics.results()).find((result) => result.check === check);
     const result: DiagnosticResult = {
       check,
@@ -98,8 +106,7 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
     return result;
   };
 
-  const run = async (payload: unknown, { app, sync, installContext }: Parts): Promise<ReturnType<DiagnosticsApi['diagnostics/run']>> => {
-    const input = payloadObject(payload);
+  const run = async (input: Record<string, unknown>, { app, sync, installContext }: Parts): Promise<ReturnType<DiagnosticsApi['diagnostics/run']>> => {
     const check = optionalChoice(input, 'check', DIAGNOSTIC_CHECKS);
     if (check === undefined) throw new AdminError('invalid-input', `check must be one of ${DIAGNOSTIC_CHECKS.join(', ')}`);
     const started = now().getTime();
@@ -135,9 +142,9 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
 
   return {
     'diagnostics/get': guarded(async (_payload, { sync }) => ({ checks: checkCatalog(), results: await sync.diagnostics.results(), emulated: deps.emulated === true })),
-    'diagnostics/run': guarded(run),
-    'diagnostics/record': guarded(async (payload, { app, sync }) => {
-      const sealed = optionalText(payloadObject(payload), 'sealed', 8192);
+    'diagnostics/run': guarded.fields(run),
+    'diagnostics/record': guarded.fields(async (input, { app, sync }) => {
+      const sealed = optionalText(input, 'sealed', 8192);
       if (sealed === undefined) throw new AdminError('invalid-input', 'sealed is required');
       let opened: ReturnType<typeof openObservation>;
       try {

@@ -3,7 +3,7 @@
  * (src/review/review-runner.ts) inside the invocation's budget, and nothing when no review runs. Like the reconcile it
  * answers 204 (DAC /events-reference/scheduled-trigger); a failed step is logged and the next one tries again.
  */
-import type { ReviewParts } from '../app/create-review';
+import type { ReviewParts } from '../review/create-review';
 import { withinBudget, type BudgetLimits } from '../sync/call-budget';
 
 /** What one step may spend: Forge's 100 outbound requests less a margin, and well under the 900 s the function has. */

@@ -11,7 +11,7 @@ import { makeScimWebTrigger, type ForgeWebTriggerHandler, type ForgeWebTriggerRe
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
 import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
 import { makeReviewStep } from '../forge/review-step';
-import { reviewParts } from '../app/create-review';
+import { reviewParts } from '../review/create-review';
 import { ForgeRuntime, NO_LATENCY, systemRuntimeClock, type DeliveryOptions, type RuntimeMode } from './forge-runtime';
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';

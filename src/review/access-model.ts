@@ -3,24 +3,11 @@
  * reaches a repository or project (AccessPath) and the levels on Bitbucket's two scales. Plain data only, so the
  * core that computes a review stays pure and the review can be stored and diffed as JSON.
  */
+import { PROJECT_LEVELS, REPOSITORY_LEVELS, type AccessLevel, type AccessPath, type IdpIdentity, type RepositoryLevel, type TargetRef } from '../shared/review-types';
 
-/** Repository levels of `permissions-config`, lowest first. */
-export const REPOSITORY_LEVELS = ['read', 'write', 'admin'] as const;
-/** Project levels of `permissions-config`, lowest first. */
-export const PROJECT_LEVELS = ['read', 'write', 'create-repo', 'admin'] as const;
-
-/** A repository level. */
-export type RepositoryLevel = (typeof REPOSITORY_LEVELS)[number];
-/** A project level. */
-export type ProjectLevel = (typeof PROJECT_LEVELS)[number];
-/** A level on either scale. */
-export type AccessLevel = RepositoryLevel | ProjectLevel;
-
-/** A repository (by slug) or project (by key). */
-export interface TargetRef {
-  readonly type: 'repository' | 'project';
-  readonly id: string;
-}
+/** The levels, targets and paths are the admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export { PROJECT_LEVELS, REPOSITORY_LEVELS };
+export type { AccessLevel, AccessPath, IdpIdentity, IdpStatus, PathKind, PathOrigin, ProjectLevel, RepositoryLevel, TargetRef } from '../shared/review-types';
 
 /** `repository:<slug>` or `project:<key>`, the key permission sync's record uses too (src/sync/permission-sync.ts). */
 export function targetKeyOf(target: TargetRef): string {
@@ -41,18 +28,6 @@ export function inheritedRepositoryLevel(projectLevel: string): RepositoryLevel 
   if (projectLevel === 'admin') return 'admin';
   if (projectLevel === 'read') return 'read';
   return 'write';
-}
-
-/** How an IdP identity stands: active, deactivated (`active: false`) or deleted (the SCIM resource is gone). */
-export type IdpStatus = 'active' | 'deactivated' | 'deleted';
-
-/** The IdP identity the app linked to an Atlassian account. */
-export interface IdpIdentity {
-  readonly accountId: string;
-  /** The SCIM user id. */
-  readonly userId: string;
-  readonly userName: string;
-  readonly status: IdpStatus;
 }
 
 /** A Bitbucket group as grants name it, with its members (account IDs) and whether the app made it. */
@@ -121,29 +96,6 @@ export interface ReviewInputs {
   readonly applied: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** The workspace-wide effective listing, when it was read: the cross-check. */
   readonly effective?: readonly EffectivePermission[];
-}
-
-/** Where a path comes from: a rule of the app, the app's grant changed by hand, or anything not made by the app. */
-export type PathOrigin =
-  | { readonly kind: 'rule'; readonly ruleIds: readonly string[] }
-  | { readonly kind: 'app-drift'; readonly applied: string }
-  | { readonly kind: 'not-app' }
-  | { readonly kind: 'public' };
-
-/** How a path reaches its target. */
-export type PathKind = 'workspace-admin' | 'project-user' | 'project-group' | 'repository-user' | 'repository-group' | 'public';
-
-/** One way a person reaches a target, at a level on the target's scale. */
-export interface AccessPath {
-  readonly kind: PathKind;
-  /** The level this path gives on the target. */
-  readonly level: AccessLevel;
-  /** The level as granted, when it differs (a project's create-repo reaching a repository as write). */
-  readonly granted?: AccessLevel;
-  /** The project a repository inherits the path from. */
-  readonly project?: string;
-  readonly groupSlug?: string;
-  readonly origin: PathOrigin;
 }
 
 /** A person's access to one target: the highest level and every path to it. */

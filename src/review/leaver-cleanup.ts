@@ -10,6 +10,7 @@ import type { AuditEntryInput } from '../sync/audit-log';
 import type { AccessLevel, TargetRef } from './access-model';
 import type { AccessReview } from './review-core';
 import type { LeaverFlag } from './review-flags';
+import type { LeaverCleanup, CleanupResult } from '../shared/review-types';
 
 /** What the clean-up needs. */
 export interface CleanupDeps {
@@ -33,25 +34,8 @@ export interface CleanupRequest {
   readonly after?: string;
 }
 
-/** What happened to one leaver. */
-export interface LeaverCleanup {
-  readonly accountId: string;
-  readonly userName: string;
-  readonly removed: readonly { readonly target: TargetRef; readonly level: AccessLevel }[];
-  readonly failed: readonly { readonly target: TargetRef; readonly error: string }[];
-  /** Why nothing was removed, when nothing was. */
-  readonly skipped?: string;
-}
-
-/** The answer. */
-export interface CleanupResult {
-  readonly dryRun: boolean;
-  readonly leavers: readonly LeaverCleanup[];
-  /** Set when the breaker held leavers back. */
-  readonly paused?: string;
-  /** The account ID to continue after when the invocation's budget ran out; absent when all were handled. */
-  readonly next?: string;
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { LeaverCleanup, CleanupResult } from '../shared/review-types';
 
 /** Requests one grant's removal costs, with its audit entry. */
 const CALLS_PER_GRANT = 2;

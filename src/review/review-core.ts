@@ -6,6 +6,7 @@ import type { AccessEntry, ReviewInputs, TargetRef } from './access-model';
 import { targetKeyOf } from './access-model';
 import { computeAccess, type ReviewPerson } from './effective-access';
 import { flagAccess, type ReviewFlags } from './review-flags';
+import type { ReviewSummary } from '../shared/review-types';
 
 /** A computed review. */
 export interface AccessReview {
@@ -14,18 +15,8 @@ export interface AccessReview {
   readonly flags: ReviewFlags;
 }
 
-/** Figures of a review for its summary line. */
-export interface ReviewSummary {
-  readonly repositories: number;
-  readonly projects: number;
-  readonly people: number;
-  readonly entries: number;
-  readonly leavers: number;
-  readonly orphans: number;
-  readonly handMade: number;
-  readonly drift: number;
-  readonly crossCheckMismatches?: number;
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { ReviewSummary } from '../shared/review-types';
 
 /** Computes the review of `inputs`. */
 export function reviewAccess(inputs: ReviewInputs): AccessReview {

@@ -2,18 +2,13 @@
  * What changed between two reviews ("what changed since the last review"): per person and target, access gained,
  * access lost, and access whose level or paths changed (a new path, a path gone, another level or origin). Pure.
  */
-import type { AccessEntry, AccessLevel, AccessPath, TargetRef } from './access-model';
+import type { AccessEntry, AccessPath } from './access-model';
 import { targetKeyOf } from './access-model';
 import type { AccessReview } from './review-core';
+import type { AccessChange } from '../shared/review-types';
 
-/** One change of access. */
-export interface AccessChange {
-  readonly change: 'added' | 'removed' | 'changed';
-  readonly accountId: string;
-  readonly target: TargetRef;
-  readonly before?: { readonly level: AccessLevel; readonly paths: readonly AccessPath[] };
-  readonly after?: { readonly level: AccessLevel; readonly paths: readonly AccessPath[] };
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { AccessChange } from '../shared/review-types';
 
 function keyOf(entry: AccessEntry): string {
   return `${targetKeyOf(entry.target)}|${entry.accountId}`;

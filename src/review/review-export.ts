@@ -7,21 +7,13 @@ import { csvCell } from '../sync/audit-export';
 import type { AccessEntry, AccessPath } from './access-model';
 import type { ReviewPerson } from './effective-access';
 import type { LoadedReview } from './review-snapshot';
+import type { ReviewExportPage } from '../shared/review-types';
 
 /** Largest body of one export page. */
 export const EXPORT_PAGE_BYTES = 1_000_000;
 
-/** One page of an export. */
-export interface ReviewExportPage {
-  readonly contentType: 'text/csv; charset=utf-8' | 'application/json';
-  readonly body: string;
-  /** Rows in this page. */
-  readonly rows: number;
-  /** The row the next page starts at; absent on the last page. */
-  readonly nextRow?: number;
-  /** Rows in the whole export. */
-  readonly totalRows: number;
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { ReviewExportPage } from '../shared/review-types';
 
 /** The CSV columns. */
 export const EXPORT_COLUMNS = [

@@ -4,53 +4,13 @@
  * the app's grants changed by hand (drift, which the reconcile repairs); and the cross-check of the computed
  * levels against Bitbucket's own effective listing. Pure, over the computed entries and the inputs.
  */
-import type { AccessEntry, AccessLevel, AccessPath, IdpIdentity, ReviewInputs, TargetRef } from './access-model';
+import type { AccessEntry, AccessLevel, AccessPath, ReviewInputs, TargetRef } from './access-model';
 import { levelRank, targetKeyOf } from './access-model';
 import type { ComputedAccess } from './effective-access';
+import type { LeaverFlag, OrphanFlag, HandMadeFlag, DriftFlag, CrossCheck } from '../shared/review-types';
 
-/** A leaver who still reaches something other than public repositories. */
-export interface LeaverFlag {
-  readonly accountId: string;
-  readonly displayName: string;
-  readonly identity: IdpIdentity;
-  /** How many (target, path) pairs still reach something. */
-  readonly paths: number;
-  /** Their direct grants: what the leaver clean-up removes. */
-  readonly directGrants: readonly { readonly target: TargetRef; readonly level: AccessLevel }[];
-  /** What remains beyond direct grants: groups, workspace administration (the sync's or an admin's business). */
-  readonly otherPaths: readonly string[];
-}
-
-/** A workspace member the IdP does not know. */
-export interface OrphanFlag {
-  readonly accountId: string;
-  readonly displayName: string;
-  readonly admin: boolean;
-}
-
-/** A grant not made by the app on a target the rules manage. */
-export interface HandMadeFlag {
-  readonly target: TargetRef;
-  readonly principal: { readonly type: 'group'; readonly slug: string; readonly madeByApp: boolean } | { readonly type: 'user'; readonly accountId: string };
-  readonly level: AccessLevel;
-}
-
-/** A grant the app made that is not what it made any more: another level, or removed. */
-export interface DriftFlag {
-  readonly target: TargetRef;
-  readonly groupSlug: string;
-  readonly applied: string;
-  /** Absent when the grant was removed. */
-  readonly actual?: AccessLevel;
-}
-
-/** The cross-check against `GET /workspaces/{workspace}/permissions/repositories`. */
-export interface CrossCheck {
-  readonly compared: number;
-  readonly mismatched: number;
-  /** The first mismatches (at most 100): the computed level (without public access) and the listed one. */
-  readonly mismatches: readonly { readonly repository: string; readonly accountId: string; readonly computed?: AccessLevel; readonly listed?: AccessLevel }[];
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { LeaverFlag, OrphanFlag, HandMadeFlag, DriftFlag, CrossCheck } from '../shared/review-types';
 
 /** Every flag of a review. */
 export interface ReviewFlags {

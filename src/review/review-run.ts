@@ -7,24 +7,11 @@
  */
 import { addUsage, usageInLastHour } from '../sync/token-usage';
 import type { LogPosition } from './review-store';
+import { BITBUCKET_PHASES, type AppPhase, type BitbucketPhase, type ReviewScope, type ReviewWait } from '../shared/review-types';
 
-/** What a review covers: the whole workspace, or some projects and their repositories. */
-export type ReviewScope = { readonly kind: 'workspace' } | { readonly kind: 'projects'; readonly keys: readonly string[] };
-
-/** The Bitbucket listings, in the order a review reads them. */
-export const BITBUCKET_PHASES = ['repositories', 'projects', 'admins', 'members', 'targets', 'effective', 'done'] as const;
-/** A Bitbucket phase. */
-export type BitbucketPhase = (typeof BITBUCKET_PHASES)[number];
-
-/** What the app itself knows, read from storage and the Admin API: its identities and groups, then group members. */
-export type AppPhase = 'identities' | 'groups' | 'done';
-
-/** Why a review is not reading Bitbucket right now. */
-export interface ReviewWait {
-  readonly reason: 'permission-sync' | 'hourly-share' | 'rate-limit';
-  /** When the wait ends, when known. */
-  readonly until?: string;
-}
+/** A run's scope, phases and waits are the admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export { BITBUCKET_PHASES };
+export type { AppPhase, BitbucketPhase, ReviewScope, ReviewWait };
 
 /** Requests and pages a review has spent. */
 export interface ReviewCounts {

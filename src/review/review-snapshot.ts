@@ -4,27 +4,14 @@
  * (cached per function instance, since a stored review never changes).
  */
 import type { ReviewInputs } from './access-model';
-import type { AccessReview, ReviewSummary } from './review-core';
+import type { AccessReview } from './review-core';
 import { reviewAccess } from './review-core';
-import type { CrossCheck } from './review-flags';
 import type { ReviewRecord } from './review-records';
 import { inputsFromRecords } from './review-records';
-import type { ReviewScope } from './review-run';
-import type { LogPosition } from './review-store';
+import type { SnapshotMeta } from '../shared/review-types';
 
-/** The stored description of a finished review. */
-export interface SnapshotMeta {
-  readonly id: string;
-  readonly scope: ReviewScope;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly startedBy?: string;
-  readonly inputs: LogPosition;
-  readonly summary: ReviewSummary;
-  readonly crossCheck?: CrossCheck;
-  readonly crossCheckSkipped?: string;
-  readonly requests: { readonly bitbucket: number; readonly lowerBound: number; readonly admin: number; readonly steps: number };
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { SnapshotMeta } from '../shared/review-types';
 
 /** A loaded review: its inputs and the review computed from them. */
 export interface LoadedReview {

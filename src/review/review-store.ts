@@ -11,6 +11,7 @@ import type { ReviewRecord } from './review-records';
 import { recordBytes } from './review-records';
 import type { RunState } from './review-run';
 import type { SnapshotMeta } from './review-snapshot';
+import type { LogPosition } from '../shared/review-types';
 
 /** The chunked logs of a run: what the review reads into its inputs, and the effective listing (cross-check only). */
 export type ReviewLog = 'inputs' | 'eff';
@@ -31,11 +32,8 @@ export function chunkKey(runId: string, log: ReviewLog, n: number): string {
   return `review:v1:${runId}:${log}:${n}`;
 }
 
-/** Where a log stands: how many chunks it has and how full the last one is. */
-export interface LogPosition {
-  readonly chunks: number;
-  readonly tailBytes: number;
-}
+/** The admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
+export type { LogPosition } from '../shared/review-types';
 
 /** The store; one per installation. */
 export class ReviewStore {

@@ -6,15 +6,9 @@
  */
 import type { ReviewApi } from './review-api';
 import type { SourceApi } from './source-api';
-import type { AuthFailureSummary } from '../auth/auth-failures';
-import type { AuditExportPage } from '../sync/audit-export';
-import type { AuditEntry, AuditOutcome } from '../sync/audit-log';
-import type { BreakerState } from '../sync/circuit-breaker';
-import type { ComparisonResult } from '../sync/comparison';
-import type { CredentialsView, CredentialWarning } from '../sync/credentials';
-import type { SettingsError, SyncSettings, UsernameTransform } from '../sync/settings';
-import type { SyncState } from '../sync/sync-links';
-import type { TransformPreview } from '../sync/username-transform';
+import type { AuditEntry, AuditExportPage, AuditOutcome } from './audit-types';
+import type { SettingsError, SyncSettings, TransformPreview, UsernameTransform } from './settings-types';
+import type { AuthFailureSummary, BreakerState, ComparisonResult, CredentialsView, CredentialWarning, SyncState } from './status-types';
 
 /** The identity providers the page has set-up guides for. */
 export const IDP_IDS = ['okta', 'entra-id', 'onelogin', 'jumpcloud', 'google-workspace', 'other'] as const;

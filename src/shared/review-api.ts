@@ -2,13 +2,25 @@
  * The access review's resolver contract (src/admin/review-handlers.ts), shared with the admin page's "Access review"
  * section: one type per answer, so the page and the resolvers cannot drift apart.
  */
-import type { AccessLevel, AccessPath, IdpStatus, TargetRef } from '../review/access-model';
-import type { CleanupResult } from '../review/leaver-cleanup';
-import type { AccessChange } from '../review/review-diff';
-import type { ReviewExportPage } from '../review/review-export';
-import type { CrossCheck, DriftFlag, HandMadeFlag, LeaverFlag, OrphanFlag } from '../review/review-flags';
-import type { BitbucketPhase, AppPhase, ReviewScope, ReviewWait } from '../review/review-run';
-import type { SnapshotMeta } from '../review/review-snapshot';
+import type {
+  AccessChange,
+  AccessLevel,
+  AccessPath,
+  AppPhase,
+  BitbucketPhase,
+  CleanupResult,
+  CrossCheck,
+  DriftFlag,
+  HandMadeFlag,
+  IdpStatus,
+  LeaverFlag,
+  OrphanFlag,
+  ReviewExportPage,
+  ReviewScope,
+  ReviewWait,
+  SnapshotMeta,
+  TargetRef,
+} from './review-types';
 
 export type { AccessChange, AccessLevel, AccessPath, CleanupResult, CrossCheck, DriftFlag, HandMadeFlag, IdpStatus, LeaverFlag, OrphanFlag, SnapshotMeta, TargetRef };
 

@@ -3,10 +3,7 @@
  * and the page: which source the directory follows, the Google Workspace settings and key (only the client email,
  * client id and key id come back), the connection test, preview, approval, "Sync now" and the pull's status.
  */
-import type { PullStatus, SourceCheck } from '../sources/create-pull';
-import type { DirectorySourceKind } from '../sources/directory-source';
-import type { ServiceAccountKeySummary } from '../sources/google/service-account-key';
-import type { GoogleSourceSettings } from '../sources/source-settings';
+import type { DirectorySourceKind, GoogleSourceSettings, PullStatus, ServiceAccountKeySummary, SourceCheck } from './source-types';
 
 /** What the Set-up page shows of the source. */
 export interface SourceView {

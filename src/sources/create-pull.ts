@@ -20,9 +20,10 @@ import { GoogleTokenSource } from './google/google-token-source';
 import { GOOGLE_READ_ONLY_SCOPES } from './google/scopes';
 import type { ServiceAccountKey } from './google/service-account-key';
 import { breakerGate } from './pull/breaker-gate';
-import { PullRunner, type PullMode, type PullRun, type PullStepResult, type PullSummary } from './pull/pull-runner';
+import { PullRunner, type PullMode, type PullStepResult, type PullSummary } from './pull/pull-runner';
 import { PullStore } from './pull/pull-store';
 import { configFingerprint, DEFAULT_GOOGLE, SCHEDULE_MS, SourceSettingsStore, type GoogleSourceSettings } from './source-settings';
+import type { PullStatus, SourceCheck } from '../shared/source-types';
 
 /** The queue a pull's invocations travel on (manifest.yml `consumer`). */
 export const PULL_QUEUE_KEY = 'directory-pull';
@@ -61,15 +62,8 @@ export interface PullOptions {
 /** Why a pull cannot start, or undefined when it can. */
 export type StartRefusal = 'not-google' | 'no-key' | 'no-admin' | 'not-approved' | undefined;
 
-/** What the Status and Set-up pages show of the pull. */
-export interface PullStatus {
-  readonly running: Pick<PullRun, 'id' | 'mode' | 'phase' | 'startedAt' | 'updatedAt' | 'invocations' | 'error'> | undefined;
-  readonly lastPull: PullSummary | undefined;
-  readonly lastPreview: PullSummary | undefined;
-  /** The fingerprint of the current configuration; a preview of exactly this must be approved before pulls apply. */
-  readonly config: string;
-  readonly approved: boolean;
-}
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { PullStatus, SourceCheck } from '../shared/source-types';
 
 /** The pull's parts. */
 export interface PullParts {
@@ -86,13 +80,6 @@ export interface PullParts {
   approve(): Promise<boolean>;
   /** The connection test: each check by name, what works and what is missing. */
   testConnection(): Promise<SourceCheck[]>;
-}
-
-/** One check of the connection test. */
-export interface SourceCheck {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
 }
 
 /** A run not advanced for this long has lost its chain of invocations (a failed push); the schedule restarts it. */

@@ -7,8 +7,8 @@
  * ask which source it was (docs/notes/architecture.md, "The flow of data").
  */
 
-/** Which source the installation's directory follows. */
-export type DirectorySourceKind = 'scim' | 'google-workspace';
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { DirectorySourceKind, PullFindings } from '../shared/source-types';
 
 /** A user as a pull source reports it. */
 export interface SourceUser {
@@ -29,14 +29,4 @@ export interface SourceGroup {
   readonly name: string;
   /** The sourceIds of the selected users who are members, directly or through nested groups. */
   readonly memberSourceIds: readonly string[];
-}
-
-/** What a pull source noticed and left out, shown on the admin page. */
-export interface PullFindings {
-  /** Members outside the account's domains, by email (at most a sample), and how many. */
-  readonly outsideDomain: { readonly count: number; readonly sample: readonly string[] };
-  /** Members in the domain who are not among the selected users. */
-  readonly notSelected: number;
-  /** Cycles of nested groups, each as the group emails around it. */
-  readonly cycles: readonly (readonly string[])[];
 }

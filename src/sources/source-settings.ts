@@ -6,25 +6,16 @@
  */
 import type { ForgeKvs } from '../storage/kvs-port';
 import type { DirectorySourceKind } from './directory-source';
-import { SELECT_EVERYTHING, selectionProblems, type GoogleSelection } from './google/google-selection';
+import { SELECT_EVERYTHING, selectionProblems } from './google/google-selection';
 import { parseServiceAccountKey, summarizeKey, type ServiceAccountKey, type ServiceAccountKeySummary } from './google/service-account-key';
 import { fingerprint } from './pull/source-resources';
+import type { PullSchedule, GoogleSourceSettings } from '../shared/source-types';
 
-/** How often a scheduled pull runs (Forge's scheduled trigger intervals: fiveMinute, hour, day). */
-export type PullSchedule = 'five-minutes' | 'hourly' | 'daily';
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { PullSchedule, GoogleSourceSettings } from '../shared/source-types';
 
 /** Milliseconds between scheduled pulls. */
 export const SCHEDULE_MS: Readonly<Record<PullSchedule, number>> = { 'five-minutes': 5 * 60_000, hourly: 3600_000, daily: 86_400_000 };
-
-/** The Google Workspace source's settings (the key apart). */
-export interface GoogleSourceSettings {
-  /** The super admin the service account impersonates (the JWT's `sub`). */
-  readonly subject: string;
-  readonly selection: GoogleSelection;
-  readonly schedule: PullSchedule;
-  /** The configuration fingerprint a preview showed and an admin approved; pulls apply only while it is current. */
-  readonly approvedConfig?: string;
-}
 
 /** The stored source settings. */
 export interface SourceSettings {

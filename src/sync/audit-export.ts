@@ -7,6 +7,7 @@
  */
 import type { AuditEntry, AuditLog, AuditQuery } from './audit-log';
 import { MAX_QUERY_LIMIT } from './audit-log';
+import type { AuditExportPage } from '../shared/audit-types';
 
 /** Most body bytes one export page holds (issue 11: at most 1 MB per resolver answer). */
 export const EXPORT_PAGE_BYTES = 1_000_000;
@@ -15,15 +16,8 @@ export const EXPORT_PAGE_QUERIES = 12;
 /** The JSON export's format marker. */
 export const AUDIT_EXPORT_FORMAT = 'bitbucket-scim-sync/audit@1';
 
-/** One page of an export. */
-export interface AuditExportPage {
-  readonly contentType: 'text/csv; charset=utf-8' | 'application/json';
-  /** CSV: header (first page) and rows, CRLF-terminated. JSON: `{ format, entries }` with this page's entries. */
-  readonly body: string;
-  readonly rows: number;
-  /** The audit log's cursor after the last entry of this page; absent on the last page. */
-  readonly cursor?: string;
-}
+/** The admin page's data (src/shared/audit-types.ts), re-exported for the modules that use it here. */
+export type { AuditExportPage } from '../shared/audit-types';
 
 const CSV_COLUMNS = ['id', 'at', 'source', 'action', 'outcome', 'targetKind', 'targetId', 'targetDisplay', 'userKey', 'groupKey', 'before', 'after', 'detail', 'actor'];
 /** Bytes the JSON page's frame (`{"format":…,"entries":[` and `]}`) takes. */

@@ -12,6 +12,7 @@ import { Filter, FilterConditions, Sort, WhereConditions } from '@forge/kvs';
 import type { AndFilter, BetweenClause, GreaterThanEqualToClause, LessThanEqualToClause } from '@forge/kvs';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { currentAuditActor } from './audit-actor';
+import type { AuditEntry, AuditOutcome, AuditSource, AuditTargetKind } from '../shared/audit-types';
 
 /** The custom entity the log writes (declared in manifest.yml). */
 export const AUDIT_ENTITY = 'sync-audit';
@@ -31,40 +32,16 @@ const MAX_PAGES_PER_QUERY = 25;
 const MAX_DEPTH = 8;
 const REDACTED = '[redacted]';
 
-/** Who caused an entry: an IdP through SCIM, the sync engine, or an admin. */
-export type AuditSource = 'scim' | 'sync' | 'admin';
-/** What became of the change. */
-export type AuditOutcome = 'applied' | 'planned' | 'skipped' | 'failed';
-/** The kind of thing an entry is about. */
-export type AuditTargetKind = 'User' | 'Group' | 'Permission' | 'Settings';
+/** The admin page's data (src/shared/audit-types.ts), re-exported for the modules that use it here. */
+export type { AuditEntry, AuditOutcome, AuditSource, AuditTargetKind } from '../shared/audit-types';
 
 const SOURCES: readonly AuditSource[] = ['scim', 'sync', 'admin'];
 const OUTCOMES: readonly AuditOutcome[] = ['applied', 'planned', 'skipped', 'failed'];
 const TARGET_KINDS: readonly AuditTargetKind[] = ['User', 'Group', 'Permission', 'Settings'];
 
 /** An entry to append; `at` defaults to now. */
-export interface AuditEntryInput {
+export interface AuditEntryInput extends Omit<AuditEntry, 'id' | 'at'> {
   readonly at?: string | Date;
-  readonly source: AuditSource;
-  /** What happened, e.g. `create-user`, `put-grant`, `settings-saved`. */
-  readonly action: string;
-  readonly target: { readonly kind: AuditTargetKind; readonly id: string; readonly display?: string };
-  /** The user the entry concerns (queried case-insensitively), e.g. the SCIM user id. */
-  readonly userKey?: string;
-  /** The group the entry concerns (queried case-insensitively), e.g. the SCIM group id. */
-  readonly groupKey?: string;
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly outcome: AuditOutcome;
-  readonly detail?: string;
-  /** Who made the change (src/sync/audit-actor.ts); default: the actor of the call appending it, if any. */
-  readonly actor?: string;
-}
-
-/** An entry as stored and read back: secrets redacted, keys lower-cased, oversized values summarised. */
-export interface AuditEntry extends Omit<AuditEntryInput, 'at'> {
-  readonly id: string;
-  readonly at: string;
 }
 
 /** A query; `from` and `to` are inclusive bounds on `at`. */

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { MAX_BREAKER_WINDOW_MINUTES, type CircuitBreakerSettings, type SyncSettings } from './settings';
 import { SyncError } from './sync-error';
+import type { BreakerState } from '../shared/status-types';
 
 /** The plain KVS key of the breaker's state. */
 export const BREAKER_KEY = 'breaker:v1';
@@ -19,22 +20,8 @@ export const BREAKER_LEASE_KEY = 'breaker:v1:lease';
 
 const MINUTE_MS = 60_000;
 
-/** Deactivations admitted within one minute (`minute` is minutes since the epoch). */
-export interface DeactivationBucket {
-  readonly minute: number;
-  readonly count: number;
-}
-
-/** What the breaker remembers. */
-export interface BreakerState {
-  /** Recent deactivations, oldest first, no older than the longest window. */
-  readonly recent: readonly DeactivationBucket[];
-  readonly tripped: boolean;
-  readonly trippedAt?: string;
-  readonly reason?: string;
-  /** Deactivations an admin confirmed that may run beyond the limit (the ones waiting when the breaker was confirmed). */
-  readonly allowance?: number;
-}
+/** The admin page's data (src/shared/status-types.ts), re-exported for the modules that use it here. */
+export type { DeactivationBucket, BreakerState } from '../shared/status-types';
 
 /** The breaker's answer to a request for deactivations. */
 export interface BreakerDecision {

@@ -6,8 +6,8 @@
  */
 import type { Change } from './planner';
 
-/** The result of the last comparison: nothing to change, a difference not (yet) repaired, or one whose repair was applied. */
-export type ComparisonResult = 'equal' | 'different' | 'repaired';
+/** The admin page's data (src/shared/status-types.ts), re-exported for the modules that use it here. */
+export type { ComparisonResult } from '../shared/status-types';
 
 const PHRASES: Readonly<Record<Exclude<Change['kind'], 'skip'>, (count: number) => string>> = {
   'invite-user': () => 'no account in the organization',

@@ -6,6 +6,7 @@
  */
 import type { SecretStore } from '../auth/bearer-tokens';
 import { SyncError } from './sync-error';
+import type { CredentialName, CredentialFieldView, CredentialsView, CredentialWarning } from '../shared/status-types';
 
 /** The credentials as the engine uses them. */
 export interface Credentials {
@@ -19,30 +20,8 @@ export interface Credentials {
   readonly bitbucketApiTokenExpiresAt?: string;
 }
 
-/** The names of the stored credentials. */
-export type CredentialName = 'orgId' | 'orgApiKey' | 'bitbucketEmail' | 'bitbucketApiToken';
-
-/** One credential as the admin page sees it: whether it is set and a short suffix, never the value. */
-export interface CredentialFieldView {
-  readonly configured: boolean;
-  /** At most the last 4 characters, fewer for short values, so the value can be recognised but not recovered. */
-  readonly suffix?: string;
-  readonly updatedAt?: string;
-  readonly expiresAt?: string;
-}
-
-/** Every credential, masked. */
-export type CredentialsView = Readonly<Record<CredentialName, CredentialFieldView>>;
-
-/** A credential that has expired or expires soon. */
-export interface CredentialWarning {
-  readonly credential: 'orgApiKey' | 'bitbucketApiToken';
-  readonly severity: 'expired' | 'expiring';
-  readonly expiresAt: string;
-  /** Whole days left, rounded down; negative once expired. */
-  readonly daysLeft: number;
-  readonly message: string;
-}
+/** The admin page's data (src/shared/status-types.ts), re-exported for the modules that use it here. */
+export type { CredentialName, CredentialFieldView, CredentialsView, CredentialWarning } from '../shared/status-types';
 
 /** A problem with credentials being saved. */
 export interface CredentialError {

@@ -6,9 +6,10 @@
  */
 import type { ForgeKvs } from '../storage/kvs-port';
 import type { ComparisonResult } from './comparison';
+import type { SyncState } from '../shared/status-types';
 
-/** Sync status of one resource. */
-export type SyncState = 'pending' | 'synced' | 'failed' | 'skipped';
+/** The admin page's data (src/shared/status-types.ts), re-exported for the modules that use it here. */
+export type { SyncState } from '../shared/status-types';
 
 /** What the app knows about one resource's remote side. */
 export interface LinkDoc {

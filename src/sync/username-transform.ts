@@ -9,7 +9,7 @@
  * rest alone.
  */
 import { RE2JS } from 're2js';
-import type { SyncSettings, UsernameTransform } from './settings';
+import type { SyncSettings, TransformIssue, TransformPreview, TransformSample, UsernameTransform } from '../shared/settings-types';
 import { SyncError } from './sync-error';
 
 /** Longest pattern or replacement accepted, in characters. */
@@ -23,12 +23,6 @@ export const MAX_PROGRAM_SIZE = 2000;
 export const MAX_PREVIEW_SAMPLES = 50;
 /** Longest sample a preview evaluates, in characters. */
 export const MAX_PREVIEW_SAMPLE_LENGTH = 1000;
-
-/** A problem with a transform, with the settings field it concerns. */
-export interface TransformIssue {
-  readonly field: 'pattern' | 'replacement';
-  readonly message: string;
-}
 
 /** The `config` SyncError thrown by compileTransform for a pattern or replacement that cannot be used, with every issue; the only error it throws. */
 export class TransformValidationError extends SyncError {
@@ -69,20 +63,8 @@ export function transformUserName(compiled: CompiledTransform | null, userName: 
   return compiled.parts.map((part) => ('text' in part ? part.text : (matcher.group(part.group) ?? ''))).join('');
 }
 
-/** One sample run through the transform for the admin page. */
-export interface TransformSample {
-  readonly input: string;
-  readonly output: string;
-  /** Whether the pattern matched the whole sample (when false, output equals input). */
-  readonly matched: boolean;
-  /** Whether the output has the shape of an email address, which `email-from-username` matching needs. */
-  readonly looksLikeEmail: boolean;
-}
-
-/** The result of previewTransform: the samples transformed, or why the transform cannot be used. */
-export type TransformPreview =
-  | { readonly ok: true; readonly samples: readonly TransformSample[]; readonly omitted: number }
-  | { readonly ok: false; readonly issues: readonly TransformIssue[] };
+/** The preview's types are the admin page's data (src/shared/settings-types.ts); re-exported for the sync's modules. */
+export type { TransformIssue, TransformPreview, TransformSample };
 
 /**
  * Runs the settings' transform over sample userNames for the admin page, before the settings are saved.

@@ -4,7 +4,7 @@
  * through `fetch` is unconfirmed (docs/notes/forge-platform.md section 8). One GET to each, through the very fetch,
  * base URLs and credentials the sync uses: two outbound requests.
  */
-import type { SyncTransport } from '../../app/create-sync';
+import type { SyncTransport } from '../../sync/sync-connection';
 import type { DiagnosticStep } from '../../shared/diagnostics-api';
 import { ADMIN_API_OPERATIONS } from '../../targets/admin-api/admin-api-client';
 import { expandPath } from '../../targets/http/api-operation';

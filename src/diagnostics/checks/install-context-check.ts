@@ -5,7 +5,7 @@
  * refuse any call whose context does not parse. The check records the context as it came, asks Bitbucket for
  * `{uuid}` with the saved credentials (one outbound request), and compares the answer with the settings' target.
  */
-import type { SyncTransport } from '../../app/create-sync';
+import type { SyncTransport } from '../../sync/sync-connection';
 import { workspaceUuidOf } from '../../admin/workspace-admin';
 import type { DiagnosticStep } from '../../shared/diagnostics-api';
 import type { SyncSettings } from '../../sync/settings';

@@ -3,21 +3,10 @@
  * the members of one Google group, nested groups included) and which groups (all, a list by email, or a pattern on
  * name or email with `*` and `?`). Checked when saved, so a pull never runs on a selection it cannot read.
  */
+import type { GroupSelection, GoogleSelection } from '../../shared/source-types';
 
-/** Which users. */
-export type UserSelection =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'org-units'; readonly paths: readonly string[] }
-  | { readonly kind: 'group'; readonly email: string };
-
-/** Which groups. */
-export type GroupSelection = { readonly kind: 'all' } | { readonly kind: 'list'; readonly emails: readonly string[] } | { readonly kind: 'pattern'; readonly pattern: string };
-
-/** The whole selection. */
-export interface GoogleSelection {
-  readonly users: UserSelection;
-  readonly groups: GroupSelection;
-}
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { UserSelection, GroupSelection, GoogleSelection } from '../../shared/source-types';
 
 /** Every user and every group. */
 export const SELECT_EVERYTHING: GoogleSelection = { users: { kind: 'all' }, groups: { kind: 'all' } };

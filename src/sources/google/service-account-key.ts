@@ -5,6 +5,7 @@
  * RS256 would fail every pull). The key lives in secret storage; only the client email, client id and key id are shown.
  */
 import { createPrivateKey } from 'node:crypto';
+import type { ServiceAccountKeySummary } from '../../shared/source-types';
 
 /** A parsed service account key. */
 export interface ServiceAccountKey {
@@ -15,12 +16,8 @@ export interface ServiceAccountKey {
   readonly privateKey: string;
 }
 
-/** What the admin page may show of a stored key. */
-export interface ServiceAccountKeySummary {
-  readonly clientEmail: string;
-  readonly clientId: string;
-  readonly privateKeyId: string;
-}
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { ServiceAccountKeySummary } from '../../shared/source-types';
 
 /** A key file that cannot be used, with every reason. */
 export class ServiceAccountKeyError extends Error {

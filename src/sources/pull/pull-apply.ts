@@ -11,20 +11,10 @@ import type { PullOp } from './pull-plan';
 import type { GroupSnapshotEntry, PullStore, UserSnapshotEntry } from './pull-store';
 import { bucketOf } from './pull-store';
 import { fingerprint, userResource } from './source-resources';
+import type { ApplyCounts } from '../../shared/source-types';
 
-/** What applying counted. */
-export interface ApplyCounts {
-  usersCreated: number;
-  usersUpdated: number;
-  usersDeactivated: number;
-  groupsCreated: number;
-  groupsUpdated: number;
-  groupsDeleted: number;
-  membersAdded: number;
-  membersRemoved: number;
-  /** Calls that wrote the directory (each a resource and its outbox entry). */
-  directoryWrites: number;
-}
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { ApplyCounts } from '../../shared/source-types';
 
 /** Counts at zero. */
 export function emptyApplyCounts(): ApplyCounts {

@@ -15,35 +15,10 @@ import { holdDeactivations, planGroup, planGroupDelete, planUsers, type Existing
 import type { PulledDirectory, PullReader } from './pull-reader';
 import { RunStage, type StagedChunks } from './pull-stage';
 import { batchedReads, bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type PullStore, type UserSnapshotEntry } from './pull-store';
+import type { PullPhase, PullMode, PullSummary } from '../../shared/source-types';
 
-/** Where a run stands. */
-export type PullPhase = 'read' | 'plan-users' | 'apply-users' | 'plan-groups' | 'apply-groups' | 'finish';
-
-/** Apply writes the directory; preview only says what it would write. */
-export type PullMode = 'apply' | 'preview';
-
-/** What a finished pull (or preview) reports. */
-export interface PullSummary {
-  readonly runId: string;
-  readonly mode: PullMode;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  /** The configuration the run read with (a fingerprint; a preview approves exactly this). */
-  readonly config: string;
-  readonly invocations: number;
-  readonly usersRead: number;
-  readonly groupsRead: number;
-  readonly unchangedUsers: number;
-  readonly unchangedGroups: number;
-  /** Planned (preview) or applied (apply) changes. */
-  readonly changes: ApplyCounts;
-  /** Deactivations the breaker held (none written). */
-  readonly heldDeactivations: number;
-  readonly breakerReason?: string;
-  readonly findings: PullFindings;
-  /** A few of the planned operations, for the preview. */
-  readonly sample: readonly string[];
-}
+/** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
+export type { PullPhase, PullMode, PullSummary } from '../../shared/source-types';
 
 /** The state of a run between invocations (the `pull:run` record). */
 export interface PullRun {

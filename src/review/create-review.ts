@@ -2,17 +2,40 @@
  * Composition of the access review (src/review), shared by Forge and the local host: its store on the app's
  * metered key-value store, what the app knows (links, directory, settings, the token's usage), the Bitbucket reads
  * over the sync's transport and stored credentials (the workspace admin's token, docs/notes/access-review.md), and the
- * Admin API reads of group members through the sync's own connection.
+ * Admin API reads of group members through the sync's own connection. It lives with the review, as the pull's lives with
+ * the sources (src/sources/create-pull.ts), so the admin calls (src/admin) build it over the parts they are given.
  */
-import type { AppParts } from './create-app';
-import type { SyncParts } from './create-sync';
-import { appKnowledge, type AppKnowledge } from '../review/app-knowledge';
-import { ReviewRunner } from '../review/review-runner';
-import { ReviewStore } from '../review/review-store';
+import type { DirectoryStore } from '../directory/directory-store';
+import type { ForgeKvs } from '../storage/kvs-port';
 import { spendCall } from '../sync/call-budget';
+import type { SettingsStore } from '../sync/settings-store';
+import type { ConnectedTargets, SyncTransport } from '../sync/sync-connection';
+import type { SyncLinks } from '../sync/sync-links';
 import { TokenUsage } from '../sync/token-usage';
 import { BitbucketAccessReader } from '../targets/bitbucket/access-reads';
 import type { TargetFetch } from '../targets/http/target-fetch';
+import { appKnowledge, type AppKnowledge } from './app-knowledge';
+import { ReviewRunner } from './review-runner';
+import { ReviewStore } from './review-store';
+
+/** What the review reads of the app's directory (src/app/create-app.ts, AppParts). */
+export interface ReviewApp {
+  readonly store: DirectoryStore;
+}
+
+/** What the review uses of the sync's parts (src/app/create-sync.ts, SyncParts). */
+export interface ReviewSync {
+  /** The app's key-value store, metered against the invocation's budget: the review keeps its records here. */
+  readonly kvs: ForgeKvs;
+  /** Bitbucket requests permission runs made with the admin's token in the last hour. */
+  readonly tokenUsage: TokenUsage;
+  readonly links: SyncLinks;
+  readonly settings: SettingsStore;
+  /** The fetch, base URLs, credentials and clock the sync's clients run on. */
+  readonly transport: SyncTransport;
+  /** The remote ports over the stored settings and credentials (the Admin API reads of group members). */
+  connect(): Promise<ConnectedTargets>;
+}
 
 /** The review's parts. */
 export interface ReviewParts {
@@ -23,10 +46,10 @@ export interface ReviewParts {
   reader(): Promise<BitbucketAccessReader | undefined>;
 }
 
-const built = new WeakMap<SyncParts, ReviewParts>();
+const built = new WeakMap<ReviewSync, ReviewParts>();
 
 /** Returns the review's parts for this app and sync (built once per sync). */
-export function reviewParts(app: AppParts, sync: SyncParts): ReviewParts {
+export function reviewParts(app: ReviewApp, sync: ReviewSync): ReviewParts {
   const cached = built.get(sync);
   if (cached !== undefined) return cached;
   // The review keeps time by the clock the app's outbound clients run on (a test's virtual hours pass on it too), and

@@ -1,14 +1,18 @@
-/** Composition root for the Forge runtime: builds the App and the sync over Forge's `@forge/kvs` once per function instance. */
+/**
+ * Composition root for the Forge runtime: builds the App and the sync over Forge's `@forge/kvs` once per function
+ * instance. It lives with the Forge entry points (it uses their job queues), over the runtime-neutral compositions of
+ * src/app.
+ */
 import { fetch as forgeFetch } from '@forge/api';
 import { kvs } from '@forge/kvs';
-import { ForgeJobQueue } from '../forge/forge-job-queue';
-import { consoleLogger } from './console-logger';
-import { createApp, type AppParts } from './create-app';
-import { createSync, type SyncParts } from './create-sync';
+import { consoleLogger } from '../app/console-logger';
+import { createApp, type AppParts } from '../app/create-app';
+import { createSync, type SyncParts } from '../app/create-sync';
+import { ForgeJobQueue } from './forge-job-queue';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { EngineAudit } from '../sync/engine-ports';
 import { createPull, type PullParts } from '../sources/create-pull';
-import { pullQueue } from '../forge/pull-worker';
+import { pullQueue } from './pull-worker';
 
 let app: Promise<AppParts> | undefined;
 let sync: Promise<SyncParts> | undefined;
