@@ -26,7 +26,7 @@ import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { seeded } from '../test/support/sync-state';
 import { emulatorFetch } from '../test/targets/support/emulator-fetch';
-import { countingEmulator, forgeRig, usageLines } from './forge-rig';
+import { countingEmulator, forgeRig, busiestMinuteLines, usageLines } from './forge-rig';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SCIM_BASE = 'https://bench.invalid/x1/scim/v2';
@@ -90,7 +90,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const groups = Math.max(1, Math.floor(users / 20));
   const wallStart = performance.now();
   const rig = forgeRig({ mode: options.mode, slow: options.slow, storageCountsAsOutbound: options.storageCountsAsOutbound });
-  const { clock, runtime, kvs, usage, byKind } = rig;
+  const { clock, runtime, kvs, usage, byKind, byMinute } = rig;
   const emulators = createLinkedEmulators({ clock });
   const adminTally = { calls: 0 };
   const bitbucketTally = { calls: 0 };
@@ -324,6 +324,8 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     peakRssMb: peakRss / 1048576,
   };
   console.log(`  KVS usage by invocation and endpoint (requests / read units / write units):\n    ${usageLines(usage).join('\n    ')}`);
+  console.log('  busiest minutes by KVS read units (read / write units by invocation):');
+  for (const line of busiestMinuteLines(byMinute)) console.log(`    ${line}`);
   console.log(`  KVS by invocation kind (requests / read units / write units): ${[...byKind.entries()].map(([kind, row]) => `${kind} ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('; ')}`);
   console.log(`  breaches by phase: ${phaseBreaches.join('; ')}`);
   console.log(`  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`);

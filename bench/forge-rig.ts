@@ -40,6 +40,8 @@ export interface ForgeRig {
   readonly usage: Map<string, KvsUsage>;
   /** Usage by invocation kind (`outside` for requests made outside any invocation). */
   readonly byKind: Map<string, KvsUsage>;
+  /** Usage per virtual minute since the rig started, by invocation kind and label (as `usage`, without the endpoint). */
+  readonly byMinute: Map<number, Map<string, KvsUsage>>;
   /** Usage of every request so far (a copy). */
   total(): KvsUsage;
   /** Closes the storage service (after `runtime.stop()`). */
@@ -80,6 +82,8 @@ export function forgeRig(options: ForgeRigOptions): ForgeRig {
   const runtime = new ForgeRuntime({ mode: options.mode, clock, latency, storageCountsAsOutbound: options.storageCountsAsOutbound ?? true });
   const usage = new Map<string, KvsUsage>();
   const byKind = new Map<string, KvsUsage>();
+  const byMinute = new Map<number, Map<string, KvsUsage>>();
+  const startedAt = clock.now();
   const total: KvsUsage = { requests: 0, readUnits: 0, writeUnits: 0 };
   const service = createLocalKvsService({
     entities: loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml')),
@@ -91,6 +95,10 @@ export function forgeRig(options: ForgeRigOptions): ForgeRig {
       const entity = entityOf(body);
       add(usage, `${invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside'} ${endpoint} ${entity}`, cost);
       add(byKind, invocation?.kind ?? 'outside', cost);
+      const minute = Math.floor((clock.now() - startedAt) / 60_000);
+      let slot = byMinute.get(minute);
+      if (!slot) byMinute.set(minute, (slot = new Map()));
+      add(slot, invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside', cost);
       total.requests += 1;
       total.readUnits += cost.readUnits;
       total.writeUnits += cost.writeUnits;
@@ -99,7 +107,16 @@ export function forgeRig(options: ForgeRigOptions): ForgeRig {
     onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
   });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
-  return { clock, latency, runtime, kvs, usage, byKind, total: () => ({ ...total }), close: () => service.close() };
+  return { clock, latency, runtime, kvs, usage, byKind, byMinute, total: () => ({ ...total }), close: () => service.close() };
+}
+
+/** The `top` virtual minutes by read units, one line each with what each invocation kind and label spent in it. */
+export function busiestMinuteLines(byMinute: ReadonlyMap<number, ReadonlyMap<string, KvsUsage>>, top = 3): string[] {
+  const sum = (slot: ReadonlyMap<string, KvsUsage>, unit: 'readUnits' | 'writeUnits'): number => [...slot.values()].reduce((total, row) => total + row[unit], 0);
+  return [...byMinute.entries()]
+    .sort((a, b) => sum(b[1], 'readUnits') - sum(a[1], 'readUnits'))
+    .slice(0, top)
+    .map(([minute, slot]) => `minute ${minute}: ${sum(slot, 'readUnits')} read / ${sum(slot, 'writeUnits')} write units (${[...slot.entries()].sort((a, b) => b[1].readUnits - a[1].readUnits).map(([key, row]) => `${key} ${row.readUnits}/${row.writeUnits}`).join(', ')})`);
 }
 
 /** The `top` rows of a usage table by units, one line each: `key: requests / read units / write units`. */

@@ -24,6 +24,10 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.getMany(kind, ids);
   }
 
+  kindsOf(ids: readonly string[]): Promise<Map<string, ResourceKind>> {
+    return this.inner.kindsOf(ids);
+  }
+
   find(kind: ResourceKind, key: LookupKey, value: string): Promise<StoredResource[]> {
     return this.inner.find(kind, key, value);
   }

@@ -40,6 +40,7 @@ import {
   ENTITY,
   indexFor,
   isStorableId,
+  kindMarkerKey,
   toRecord,
   toStored,
   uniqueValueOf,
@@ -50,6 +51,7 @@ import {
   absent,
   attempt,
   batchGet,
+  batchGetPlain,
   chunk,
   commit,
   MAX_BATCH,
@@ -73,7 +75,7 @@ export interface KvsDirectoryStoreOptions {
 }
 
 /** The store's promise-returning methods, whose storage quota errors become DirectoryError('throttled'). */
-const THROTTLE_GUARDED = ['get', 'getMany', 'find', 'count', 'page', 'create', 'replace', 'updateGroup', 'delete', 'groupsOf', 'pendingChanges', 'acknowledge', 'enqueue'] as const;
+const THROTTLE_GUARDED = ['get', 'getMany', 'kindsOf', 'find', 'count', 'page', 'create', 'replace', 'updateGroup', 'delete', 'groupsOf', 'pendingChanges', 'acknowledge', 'enqueue'] as const;
 
 /** The directory store port implemented on `@forge/kvs`. */
 export class KvsDirectoryStore implements DirectoryStore {
@@ -114,6 +116,24 @@ export class KvsDirectoryStore implements DirectoryStore {
     const records = await batchGet<ResourceRecord>(this.kvs, ENTITY[kind], ids.filter(isStorableId));
     const out = new Map<string, StoredResource>();
     for (const [id, record] of records) out.set(id, toStored(kind, id, record));
+    return out;
+  }
+
+  async kindsOf(ids: readonly string[]): Promise<Map<string, ResourceKind>> {
+    const storable = [...new Set(ids.filter(isStorableId))];
+    const markers = await batchGetPlain<string>(this.kvs, storable.map(kindMarkerKey));
+    const out = new Map<string, ResourceKind>();
+    const unmarked: string[] = [];
+    for (const id of storable) {
+      const marker = markers.get(kindMarkerKey(id));
+      if (marker === 'User' || marker === 'Group') out.set(id, marker);
+      else unmarked.push(id);
+    }
+    // Resources stored before the markers existed (and ids that name nothing) are looked up whole.
+    if (unmarked.length > 0) {
+      for (const id of (await this.getMany('User', unmarked)).keys()) out.set(id, 'User');
+      for (const id of (await this.getMany('Group', unmarked.filter((id) => !out.has(id)))).keys()) out.set(id, 'Group');
+    }
     return out;
   }
 
@@ -167,6 +187,7 @@ export class KvsDirectoryStore implements DirectoryStore {
         takeClaim(claim, id),
         { kind: 'set', key: id, entityName: ENTITY[kind], value: record, condition: absent('version') },
         this.outbox.entry(kind, id, record.version),
+        { kind: 'set-plain', key: kindMarkerKey(id), value: kind },
         ...roster,
       ];
       await commit(this.kvs, writes, async () => {
@@ -231,11 +252,14 @@ export class KvsDirectoryStore implements DirectoryStore {
     // (planClaimChange).
     const firstRoom = MAX_BATCH - 2 - (renamed ? 3 : 0);
     const rest = chunk(memberWrites.slice(firstRoom), MAX_BATCH);
+    // The closing version rides with the last member writes when they leave room for it.
+    const last = rest[rest.length - 1];
+    const closing = last !== undefined && last.length <= MAX_BATCH - 2 ? last : [];
     let latest = await this.writeGroupVersion(id, renamed ? resource : undefined, memberWrites.slice(0, firstRoom), condition);
-    for (const batch of rest) {
+    for (const batch of closing.length > 0 ? rest.slice(0, -1) : rest) {
       await attempt(() => commit(this.kvs, batch, async () => new Retry('member write failed')), this.sleep);
     }
-    if (rest.length > 0) latest = await this.writeGroupVersion(id, undefined, [], undefined);
+    if (rest.length > 0) latest = await this.writeGroupVersion(id, undefined, closing, undefined);
     return toStored('Group', id, latest);
   }
 
@@ -277,6 +301,7 @@ export class KvsDirectoryStore implements DirectoryStore {
       const writes: Write[] = [
         { kind: 'delete', key: id, entityName: ENTITY[kind], condition: versionIs(latest.version) },
         this.outbox.entry(kind, id, latest.version + 1),
+        { kind: 'delete-plain', key: kindMarkerKey(id) },
         ...(await claimChange(this.kvs, kind, id, uniqueValueOf(kind, latest.doc.resource), undefined)),
         ...(await this.roster.remove(kind, id)),
       ];

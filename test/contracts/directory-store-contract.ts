@@ -210,6 +210,16 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       await expect(store.create('Group', makeGroup('doomed'))).resolves.toBeDefined();
     });
 
+    it('says which ids are users and which are groups, and forgets deleted ones', async () => {
+      const user = await store.create('User', makeUser('kind-user'));
+      const group = await store.create('Group', makeGroup('Kind group'));
+      const gone = await store.create('User', makeUser('kind-gone'));
+      await store.delete('User', gone.id);
+      const kinds = await store.kindsOf([user.id, group.id, gone.id, '00000000-0000-4000-8000-000000000000', 'not an id', user.id]);
+      expect(Object.fromEntries(kinds)).toEqual({ [user.id]: 'User', [group.id]: 'Group' });
+      expect((await store.kindsOf([])).size).toBe(0);
+    });
+
     it('holds a group of 10,000 members and changes it without rewriting the membership', async () => {
       const group = await store.create('Group', makeGroup('Everyone'));
       const values = Array.from({ length: 10_000 }, (_, i) => `member-${i}`);

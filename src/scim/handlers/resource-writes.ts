@@ -31,11 +31,10 @@ function dedupe(members: readonly MemberRef[]): StoredMember[] {
 /** Types each member as 'User' or 'Group'; an unknown member is a 400 unless the profile keeps unresolved members. */
 async function resolveMembers(ctx: ScimContext, members: readonly MemberRef[], groupId: string | undefined): Promise<MemberRef[]> {
   const values = [...new Set(members.map((m) => m.value))];
-  const users = await ctx.store.getMany('User', values);
-  const groups = await ctx.store.getMany('Group', values.filter((v) => !users.has(v)));
+  const kinds = await ctx.store.kindsOf(values);
   return members.map((member) => {
     if (groupId !== undefined && member.value === groupId) throw ScimError.invalidValue('A group cannot be a member of itself');
-    const type = users.has(member.value) ? 'User' : groups.has(member.value) ? 'Group' : undefined;
+    const type = kinds.get(member.value);
     if (!type && !ctx.profile.keepUnresolvedMembers) {
       throw ScimError.invalidValue(`Member "${member.value}" is neither a User nor a Group of this service provider`);
     }

@@ -29,7 +29,9 @@ export type Condition = ReturnType<KvsFilter<Record<string, unknown>>['and']>;
 /** One operation of a transaction: an entity item set or deleted, under an optional condition. */
 export type Write =
   | { kind: 'set'; key: string; entityName: string; value: object; condition?: Condition }
-  | { kind: 'delete'; key: string; entityName: string; condition?: Condition };
+  | { kind: 'delete'; key: string; entityName: string; condition?: Condition }
+  | { kind: 'set-plain'; key: string; value: string }
+  | { kind: 'delete-plain'; key: string };
 
 /** Thrown inside an attempt to ask for another try after a concurrent change. */
 export class Retry {
@@ -83,7 +85,11 @@ export async function commit(kvs: ForgeKvs, writes: readonly Write[], diagnose: 
   if (writes.length > MAX_BATCH) throw new Error(`A transaction of ${writes.length} operations exceeds the KVS limit of ${MAX_BATCH}`);
   let tx = kvs.transact();
   for (const write of writes) {
-    if (write.kind === 'set') {
+    if (write.kind === 'set-plain') {
+      tx = tx.set<string>(write.key, write.value);
+    } else if (write.kind === 'delete-plain') {
+      tx = tx.delete(write.key);
+    } else if (write.kind === 'set') {
       tx = tx.set<Record<string, unknown>>(write.key, write.value as Record<string, unknown>, write.condition ? { entityName: write.entityName, conditions: write.condition } : { entityName: write.entityName });
     } else {
       tx = tx.delete<Record<string, unknown>>(write.key, write.condition ? { entityName: write.entityName, conditions: write.condition } : { entityName: write.entityName });
@@ -98,6 +104,19 @@ export async function commit(kvs: ForgeKvs, writes: readonly Write[], diagnose: 
     verdict.reason = `${verdict.reason} (${error instanceof Error ? error.message : String(error)})`;
     throw verdict;
   }
+}
+
+/** Reads plain (non-entity) keys in batches of at most 25; a missing key is absent from the map. */
+export async function batchGetPlain<T>(kvs: ForgeKvs, keys: readonly string[]): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (const batch of chunk([...new Set(keys)], MAX_BATCH)) {
+    if (batch.length === 0) continue;
+    const result = await kvs.batchGet<T>(batch.map((key) => ({ key })));
+    for (const item of result.successfulKeys) out.set(item.key, item.value);
+    const failed = result.failedKeys.filter((f) => f.error.code !== 'KEY_NOT_FOUND');
+    if (failed.length > 0) throw new Error(`KVS batch read failed for ${failed.length} keys: ${failed[0]?.error.code ?? 'unknown'}`);
+  }
+  return out;
 }
 
 /** Reads the items of `entityName` at `keys` in batches of at most 25; a missing key is absent from the map. */
