@@ -12,6 +12,7 @@
  * object (the keys the strict-runtime issue names).
  */
 import { performance } from 'node:perf_hooks';
+import { emulatorFetch } from '../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../emulators/linked-emulators';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
 import { snapshotEmulators } from '../emulators/snapshot';
@@ -25,7 +26,6 @@ import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { seeded } from '../test/support/sync-state';
-import { emulatorFetch } from '../test/targets/support/emulator-fetch';
 import { countingEmulator, forgeRig, busiestMinuteLines, usageLines } from './forge-rig';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

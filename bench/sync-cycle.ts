@@ -19,6 +19,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { emulatorFetch } from '../emulators/emulator-fetch';
 import { createLinkedEmulators, type LinkedEmulators } from '../emulators/linked-emulators';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_REPOSITORIES, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
 import { snapshotEmulators, type EmulatorSnapshot } from '../emulators/snapshot';
@@ -33,7 +34,6 @@ import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { seeded } from '../test/support/sync-state';
-import { emulatorFetch } from '../test/targets/support/emulator-fetch';
 import { VirtualJobQueue } from './virtual-job-queue';
 
 const SCIM_BASE_URL = 'https://bench.invalid/scim/v2';

@@ -8,6 +8,7 @@ import type { AccessWorkspacePlan, AccessWorkspaceSize } from '../../emulators/a
 import { ISSUE_17_WORKSPACE, planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts } from '../../emulators/access-workspace';
 import { findUserByEmail } from '../../emulators/admin-api/admin-state';
 import { permissionKey, slugifyGroupName } from '../../emulators/bitbucket/bitbucket-state';
+import { emulatorFetch } from '../../emulators/emulator-fetch';
 import { createLinkedEmulators, type LinkedEmulators } from '../../emulators/linked-emulators';
 import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../emulators/seed';
 import { VirtualClock } from '../../emulators/virtual-clock';
@@ -24,7 +25,6 @@ import { BitbucketAccessReader } from '../../src/targets/bitbucket/access-reads'
 import { BITBUCKET_BASE_URL } from '../../src/targets/bitbucket/bitbucket-client';
 import type { TargetFetch } from '../../src/targets/http/target-fetch';
 import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
-import { emulatorFetch } from '../targets/support/emulator-fetch';
 
 /** The prefix the rig's app gives its org groups. */
 export const APP_PREFIX = 'scim-';

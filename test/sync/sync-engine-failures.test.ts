@@ -5,6 +5,7 @@
  * 429 hands the whole job back for later, as before. Runs the engine over the in-process emulators and a local KVS.
  */
 import { createLinkedEmulators, slugifyGroupName, type LinkedEmulators } from '../../emulators';
+import { emulatorFetch, stringResponse } from '../../emulators/emulator-fetch';
 import { createSync, engineSettings, type SyncParts } from '../../src/app/create-sync';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
@@ -12,7 +13,6 @@ import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-por
 import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import type { TargetFetchResponse } from '../../src/targets/http/target-fetch';
-import { emulatorFetch, stringResponse } from '../targets/support/emulator-fetch';
 import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const ADMIN_BASE = 'https://admin.emulated.test';

@@ -9,6 +9,7 @@
  * then a drain of 4,000 outbox entries. Here the IdP honours 429 and Retry-After, as Entra ID and Okta do.
  */
 import path from 'node:path';
+import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../../../emulators/linked-emulators';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
@@ -21,7 +22,6 @@ import { DEFAULT_LATENCY, ForgeRuntime, type Violation } from '../../../src/loca
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
 import { ADMIN_API_BASE_URL } from '../../../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
-import { emulatorFetch } from '../../targets/support/emulator-fetch';
 
 jest.setTimeout(240_000);
 

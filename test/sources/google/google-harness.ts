@@ -3,6 +3,7 @@
  * the emulator's `/token`, Directory calls through the validating recorder (every request built and response
  * accepted checked against the discovery document), so a test can assert that neither side broke the contract.
  */
+import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { GoogleWorkspaceEmulator, type ServiceAccountKeyFile } from '../../../emulators/google/google-emulator';
 import { SEEDED_GOOGLE_ADMIN, seedGoogleDomain, type GoogleSeedOptions } from '../../../emulators/google/google-seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
@@ -11,7 +12,6 @@ import { GoogleTokenSource } from '../../../src/sources/google/google-token-sour
 import { parseServiceAccountKey } from '../../../src/sources/google/service-account-key';
 import { GOOGLE_DIRECTORY_BASE_URL, GOOGLE_READ_ONLY_SCOPES, GOOGLE_TOKEN_URL } from '../../../src/sources/google/scopes';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
-import { emulatorFetch } from '../../targets/support/emulator-fetch';
 import { ValidatingRecorder } from '../../targets/support/validating-recorder';
 
 /** Options of a harness. */

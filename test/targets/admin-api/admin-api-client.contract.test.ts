@@ -1,9 +1,9 @@
 import { findGroupByName, findUserByEmail } from '../../../emulators/admin-api/admin-state';
+import { stringResponse } from '../../../emulators/emulator-fetch';
 import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID } from '../../../emulators/seed';
 import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { stringResponse } from '../support/emulator-fetch';
 import { adminHarness, expectNoViolations, rejectionOf, seedDirectoryUser, seedGroup } from '../support/harness';
 
 const OPS = ADMIN_API_OPERATIONS;

@@ -1,5 +1,6 @@
 import { planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts, ISSUE_17_WORKSPACE } from '../../../emulators/access-workspace';
 import { slugifyGroupName } from '../../../emulators/bitbucket/bitbucket-state';
+import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../../../emulators/linked-emulators';
 import { validatorFor } from '../../../emulators/openapi/validator';
 import { EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
@@ -8,7 +9,6 @@ import type { AccessListing, AccessListingItems } from '../../../src/targets/bit
 import { ACCESS_READ_OPERATIONS, BitbucketAccessReader } from '../../../src/targets/bitbucket/access-reads';
 import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
 import { TargetError } from '../../../src/targets/ports';
-import { emulatorFetch } from '../support/emulator-fetch';
 import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations, rejectionOf } from '../support/harness';
 import { ValidatingRecorder } from '../support/validating-recorder';
 

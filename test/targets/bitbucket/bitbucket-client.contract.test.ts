@@ -1,9 +1,9 @@
 import { permissionKey } from '../../../emulators/bitbucket/bitbucket-state';
+import { stringResponse } from '../../../emulators/emulator-fetch';
 import { EMULATED_ADMIN, EMULATED_REPOSITORIES } from '../../../emulators/seed';
 import { BITBUCKET_OPERATIONS } from '../../../src/targets/bitbucket/bitbucket-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { stringResponse } from '../support/emulator-fetch';
 import { bitbucketHarness, expectNoViolations, rejectionOf } from '../support/harness';
 
 const OPS = BITBUCKET_OPERATIONS;

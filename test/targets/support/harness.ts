@@ -7,6 +7,7 @@ import type { AdminApiEmulatorOptions } from '../../../emulators/admin-api/admin
 import type { AdminGroup, AdminUser } from '../../../emulators/admin-api/admin-state';
 import { BitbucketEmulator } from '../../../emulators/bitbucket/bitbucket-emulator';
 import type { BitbucketEmulatorOptions } from '../../../emulators/bitbucket/bitbucket-emulator';
+import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import type { Violation } from '../../../emulators/emulator-types';
 import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
@@ -15,7 +16,6 @@ import { ADMIN_API_BASE_URL, AdminApiClient } from '../../../src/targets/admin-a
 import type { BitbucketClientOptions } from '../../../src/targets/bitbucket/bitbucket-client';
 import { BITBUCKET_BASE_URL, BitbucketClient } from '../../../src/targets/bitbucket/bitbucket-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
-import { emulatorFetch } from './emulator-fetch';
 import { ValidatingRecorder } from './validating-recorder';
 
 /** The org API key the tests configure. */
