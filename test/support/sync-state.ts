@@ -6,6 +6,7 @@
  */
 import type { DirectoryStore } from '../../src/directory/directory-store';
 import { orgGroupNameFor } from '../../src/targets/group-slug';
+import { xorshiftRandom } from '../../emulators/random';
 import { EMULATED_BITBUCKET_RESOURCE_ID } from '../../emulators/seed';
 
 /** The prefix of the org groups the app creates under the default settings. */
@@ -33,16 +34,8 @@ export function scimOverHttp(baseUrl: string, token: string): ScimCall {
   };
 }
 
-/** A deterministic pseudo-random generator, so every run builds the same directory. */
-export function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+/** A deterministic pseudo-random generator, so every run builds the same directory (kept for test/e2e, which issue 15 must not touch). */
+export const seeded = xorshiftRandom;
 
 /** What populate created. */
 export interface Populated {
@@ -57,7 +50,7 @@ export interface Populated {
  * users as members (added 25 per PATCH); records each group's original displayName in `originalNames`.
  */
 export async function populate(call: ScimCall, originalNames: Map<string, string>, users: number, groups: number, seed: number): Promise<Populated> {
-  const random = seeded(seed);
+  const random = xorshiftRandom(seed);
   const userIds: string[] = [];
   for (let i = 0; i < users; i += 1) {
     const email = `user${i}@example.com`;
