@@ -1,8 +1,8 @@
 /** The guide's token sentence after a rotation names the new token, and the retiring one only with its end. */
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { BearerTokens } from '../../src/auth/bearer-tokens';
 import { TokenAdmin } from '../../src/admin/token-admin';
 import { tokenHintFor } from '../../static/admin/src/guides/token-hint';
-import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
 
 describe('the guide after a rotation', () => {
   let fixture: KvsFixture;

@@ -1,8 +1,8 @@
 /** Failed SCIM authentications: counted per hour, written to KVS at most every 10 s, shown with their last source. */
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { AUTH_FAILURE_PREFIX, AuthFailureLog, FLUSH_INTERVAL_MS } from '../../src/auth/auth-failures';
 import { createApp } from '../../src/app/create-app';
 import type { ForgeKvs } from '../../src/storage/kvs-port';
-import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
 
 describe('AuthFailureLog', () => {
   let fixture: KvsFixture;

@@ -1,7 +1,7 @@
 /** The audit log on the local KVS: append, paging through each index, exports, redaction and retention. */
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { exportAuditPage, csvCell, type AuditExportPage } from '../../src/sync/audit-export';
 import { AUDIT_ENTITY, AuditLog, MAX_DOC_BYTES, type AuditEntry, type AuditEntryInput, type AuditQuery } from '../../src/sync/audit-log';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const DAY_MS = 86_400_000;

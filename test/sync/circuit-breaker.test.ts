@@ -9,8 +9,8 @@ import {
   recordDeactivations,
   type BreakerState,
 } from '../../src/sync/circuit-breaker';
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { defaultSettings, type CircuitBreakerSettings } from '../../src/sync/settings';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const minutes = (n: number): Date => new Date(T0.getTime() + n * 60_000);

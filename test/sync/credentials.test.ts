@@ -1,6 +1,6 @@
 /** Credentials in Forge secret storage (the local KVS): validation, masking, partial updates and expiry warnings. */
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { CredentialStore, CredentialValidationError, EXPIRY_WARNING_DAYS, secretSuffix, type Credentials } from '../../src/sync/credentials';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
 const DAY_MS = 86_400_000;

@@ -2,10 +2,10 @@
  * The dispatcher's kick window: a burst of writes costs two queue events, a write after the first drain is still
  * drained by the trailing one, and a kick key that storage has not yet expired does not swallow later kicks.
  */
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { createSync } from '../../src/app/create-sync';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { laneOf, SYNC_LANES, type JobQueue, type SyncJob } from '../../src/sync/jobs';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 class RecordingQueue implements JobQueue {
   readonly pushed: { jobs: readonly SyncJob[]; delaySeconds: number | undefined }[] = [];

@@ -3,12 +3,12 @@
  * is taken (by another SCIM group's claim or by any org group, hand-made ones included), and the first group to
  * claim a name keeps it for good.
  */
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { hashedOrgGroupNameFor, orgGroupNameFor } from '../../src/targets/group-slug';
 import { OrgGroupNames } from '../../src/sync/org-group-names';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 import { adminCaller, convergeHost } from '../support/admin-harness';
 import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const HASHED = /-h[0-9a-f]{10}$/;
 const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';

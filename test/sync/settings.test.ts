@@ -2,11 +2,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { loadSettingsFile } from '../../src/local/settings-file';
 import { defaultSettings, SETTINGS_FORMAT, SETTINGS_KEY, SettingsValidationError, type PermissionRule, type SettingsError, type SyncSettings } from '../../src/sync/settings';
 import { exportSettings, parseSettings } from '../../src/sync/settings-document';
 import { SETTINGS_STAMP_KEY, SettingsStore } from '../../src/sync/settings-store';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 function makeRule(overrides: Partial<PermissionRule> = {}): PermissionRule {
   return { id: 'devs-write', group: 'Developers', projects: ['CORE'], repositories: ['api-*'], level: 'write', ...overrides };

@@ -6,6 +6,7 @@
  */
 import { createLinkedEmulators, slugifyGroupName, type LinkedEmulators } from '../../emulators';
 import { emulatorFetch, stringResponse } from '../../emulators/emulator-fetch';
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { createSync, engineSettings, type SyncParts } from '../../src/app/create-sync';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
@@ -13,7 +14,6 @@ import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-por
 import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import type { TargetFetchResponse } from '../../src/targets/http/target-fetch';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const ADMIN_BASE = 'https://admin.emulated.test';
 const BITBUCKET_BASE = 'https://bitbucket.emulated.test';

@@ -10,13 +10,13 @@
 import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
 import { slugifyGroupName } from '../../emulators';
 import { emulatorFetch } from '../../emulators/emulator-fetch';
+import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { createSync, type SyncParts } from '../../src/app/create-sync';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { withinBudget } from '../../src/sync/call-budget';
 import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
 import type { BatchReport } from '../../src/sync/engine-ports';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 const ADMIN_BASE = 'https://admin.emulated.test';
 const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
