@@ -7,8 +7,8 @@ import { ADMIN_API_OPERATIONS } from '../../src/targets/admin-api/admin-api-clie
 import { BITBUCKET_OPERATIONS } from '../../src/targets/bitbucket/bitbucket-client';
 import type { ApiOperation } from '../../src/targets/http/api-operation';
 import { apiOperation } from '../../src/targets/http/api-operation';
+import { ValidatingRecorder } from '../support/validating-recorder';
 import { ADMIN_API, adminHarness, bitbucketHarness, expectNoViolations, seedDirectoryUser } from './support/harness';
-import { ValidatingRecorder } from './support/validating-recorder';
 
 const adminOperations: ApiOperation[] = Object.values(ADMIN_API_OPERATIONS);
 const bitbucketOperations: ApiOperation[] = Object.values(BITBUCKET_OPERATIONS);

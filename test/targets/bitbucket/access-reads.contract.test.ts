@@ -1,16 +1,14 @@
 import { planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts, ISSUE_17_WORKSPACE } from '../../../emulators/access-workspace';
 import { slugifyGroupName } from '../../../emulators/bitbucket/bitbucket-state';
-import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../../../emulators/linked-emulators';
 import { validatorFor } from '../../../emulators/openapi/validator';
 import { EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import type { AccessListing, AccessListingItems } from '../../../src/targets/bitbucket/access-reads';
 import { ACCESS_READ_OPERATIONS, BitbucketAccessReader } from '../../../src/targets/bitbucket/access-reads';
-import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
 import { TargetError } from '../../../src/targets/ports';
+import { clientHarness } from '../../support/client-harness';
 import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations, rejectionOf } from '../support/harness';
-import { ValidatingRecorder } from '../support/validating-recorder';
 
 function setup(rateLimit?: { limit: number; windowMs: number }) {
   const clock = new VirtualClock({ autoAdvance: true });
@@ -19,8 +17,12 @@ function setup(rateLimit?: { limit: number; windowMs: number }) {
   seedAccessLayout(linked.bitbucket.state, plan);
   seedIdpAccounts(linked, plan, 'scim-');
   seedHandMadeAccess(linked, plan, (name) => slugifyGroupName(`scim-${name}`));
-  const recorder = new ValidatingRecorder(emulatorFetch({ baseUrl: BITBUCKET_BASE_URL, emulator: linked.bitbucket }), [BITBUCKET_API]);
-  const reader = new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => BITBUCKET_CREDENTIALS, fetch: recorder.fetch, clock });
+  const { recorder, client: reader } = clientHarness({
+    clock,
+    emulator: () => linked.bitbucket,
+    api: BITBUCKET_API,
+    client: ({ fetch }) => new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => BITBUCKET_CREDENTIALS, fetch, clock }),
+  });
   return { linked, plan, recorder, reader };
 }
 
