@@ -13,23 +13,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { killAllLocalHostProcesses, REPO_ROOT, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchAdminBrowser, SCREENSHOTS, seriousViolations, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
-const AXE_SOURCE = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const DIST_INDEX = path.join(REPO_ROOT, 'static', 'admin', 'dist', 'index.html');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /**
  * How long the page may take to show what the sync did: a write's trailing drain comes up to 11 s after the kick, and a
  * full sync's jobs are paced in KVS units per lane (src/sync/call-budget.ts CONSUMER_BUDGET) on a machine the whole
@@ -39,59 +26,29 @@ const SYNC_WAIT_MS = 75_000;
 
 jest.setTimeout(150_000);
 
-/** One axe-core finding, as much of it as a failure message needs. */
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: readonly { readonly target: readonly string[]; readonly failureSummary?: string }[];
-}
-
 let host: LocalHostProcess;
+let browser: AdminBrowser | undefined;
 let context: BrowserContext;
 let page: Page;
 let dataDir: string;
-let userDataDir: string;
 let origin: string;
 const adminKey = randomBytes(32).toString('base64url');
-const problems: string[] = [];
+/** What went wrong in the browser: the story page's problems as the launch collects them, and the other pages' (added below). */
+let problems: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(DIST_INDEX)) throw new Error('static/admin/dist is missing: run `npm run build:ui` (npm test does it first)');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it first)`);
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-data-'));
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-chromium-'));
   host = await startLocalHostProcess({ dataDir, launcher: 'node', env: { ADMIN_KEY: adminKey } });
   origin = new URL(host.scimBaseUrl).origin;
-  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir).
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => {
-    // A download's blob URL counts as an aborted request once the file is saved; that is not a failure.
-    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`);
-  });
+  browser = await launchAdminBrowser(origin);
+  ({ context, page, problems } = browser);
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
+  await browser?.close();
   await host?.stop().catch(() => undefined);
   await killAllLocalHostProcesses();
-  for (const dir of [dataDir, userDataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 afterEach(() => {
@@ -108,15 +65,6 @@ async function openSection(id: string): Promise<void> {
 /** The count the Status section shows for a state. */
 async function countOf(state: string): Promise<number> {
   return Number(await page.getByTestId(`status-count-${state}`).getAttribute('data-count'));
-}
-
-/** Polls `condition` from the test (the page's CSP forbids the string evaluation waitForFunction would need). */
-async function waitUntil(what: string, timeoutMs: number, condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Runs one step of the story; on failure, keeps a screenshot of what the page showed. */
@@ -137,28 +85,10 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Runs axe-core over the page (by default the story's page) and answers the serious and critical violations. */
-async function seriousViolations(target: Page = page): Promise<AxeViolation[]> {
-  // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-  if (!(await target.evaluate('typeof window.axe !== "undefined"'))) await target.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
-  // Colours are checked once they have settled: a button caught mid-transition (just selected) has no final contrast.
-  await target.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
-  const result = (await target.evaluate(
-    `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
-  )) as { violations: AxeViolation[]; passes: unknown[]; testEngine: { name: string } };
-  expect(result.testEngine.name).toBe('axe-core');
-  expect(result.passes.length).toBeGreaterThan(10);
-  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-}
-
-function describeViolations(violations: readonly AxeViolation[]): string[] {
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
-
 /** Screenshots the section and checks it with axe. */
 async function checkSection(name: string): Promise<void> {
   await screenshot(name);
-  expect(describeViolations(await seriousViolations())).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 }
 
 async function scim(method: string, resource: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -593,7 +523,7 @@ describe('the admin page on the local host', () => {
       // The sections' first calls go out beside the status call and meet the same refusal; only the panel remains.
       expect(await calls()).toContain('consent-error status/get');
       await forgePage.screenshot({ path: path.join(SCREENSHOTS, '9-forge-consent.png'), fullPage: true });
-      expect(describeViolations(await seriousViolations(forgePage))).toEqual([]);
+      expect(await seriousViolations(forgePage)).toEqual([]);
 
       for (const mode of ['consent-message', 'grant-required']) {
         await setMode(mode);
@@ -698,7 +628,7 @@ describe('the admin page on the local host', () => {
     const problems = page.getByTestId('permissions-rule-problems');
     await problems.getByText('Rule 2 (rule-2): Unknown project key: PLTA.').waitFor();
     await screenshot('4-permissions-pickers');
-    expect(describeViolations(await seriousViolations())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // A rule that names nothing is reported as rule 2, the way the page counts, not as rules[1].
     await page.getByTestId('rule-1-projects').fill('');

@@ -2,7 +2,7 @@
  * Real headless Chromium on the admin page of a local host process, for browser tests: the launch with a fresh
  * profile, every console error, page error and failed request collected as a problem, axe-core's serious and critical
  * findings, and a poll from the test side (the page's CSP forbids the string evaluation waitForFunction needs).
- * The same set-up as test/browser/admin-page.browser.test.ts, shared for the tests that followed it.
+ * One set-up for every browser test of the admin page (test/browser/).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
