@@ -10,8 +10,9 @@ import { VirtualClock } from '../../emulators/virtual-clock';
 import { ADMIN_API_OPERATIONS, type AdminApiClient } from '../../src/targets/admin-api/admin-api-client';
 import type { BitbucketClient } from '../../src/targets/bitbucket/bitbucket-client';
 import { groupSlugFor, orgGroupNameFor } from '../../src/targets/group-slug';
+import { rejectionOf } from '../support/outcomes';
 import { ValidatingRecorder } from '../support/validating-recorder';
-import { rejectionOf, testAdminClient, testBitbucketClient } from './support/harness';
+import { testAdminClient, testBitbucketClient } from './support/harness';
 
 describe('both clients over loopback HTTP, against linked emulators mounted on a node:http server', () => {
   let server: Server;

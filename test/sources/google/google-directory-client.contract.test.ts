@@ -4,18 +4,15 @@ import { GOOGLE_DIRECTORY_OPERATIONS } from '../../../src/sources/google/google-
 import { GoogleSourceError } from '../../../src/sources/google/google-source-error';
 import { GOOGLE_READ_ONLY_SCOPES } from '../../../src/sources/google/scopes';
 import { checkedAfterEach } from '../../support/client-harness';
+import { rejectionOf } from '../../support/outcomes';
 import { googleHarness } from './google-harness';
 
 const harness = checkedAfterEach(googleHarness);
 
 async function rejection(promise: Promise<unknown>): Promise<GoogleSourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GoogleSourceError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
+  const error = await rejectionOf(promise);
+  if (error instanceof GoogleSourceError) return error;
+  throw error;
 }
 
 describe('GoogleDirectoryClient against the Google emulator', () => {

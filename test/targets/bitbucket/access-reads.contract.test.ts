@@ -8,7 +8,8 @@ import type { AccessListing, AccessListingItems } from '../../../src/targets/bit
 import { ACCESS_READ_OPERATIONS, BitbucketAccessReader } from '../../../src/targets/bitbucket/access-reads';
 import { TargetError } from '../../../src/targets/ports';
 import { clientHarness } from '../../support/client-harness';
-import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations, rejectionOf } from '../support/harness';
+import { rejectionOf } from '../../support/outcomes';
+import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations } from '../support/harness';
 
 function setup(rateLimit?: { limit: number; windowMs: number }) {
   const clock = new VirtualClock({ autoAdvance: true });

@@ -4,7 +4,8 @@ import { EMULATED_ADMIN, EMULATED_REPOSITORIES } from '../../../emulators/seed';
 import { BITBUCKET_OPERATIONS } from '../../../src/targets/bitbucket/bitbucket-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { bitbucketHarness, checkedAfterEach, rejectionOf, type BitbucketHarnessOptions } from '../support/harness';
+import { rejectionOf } from '../../support/outcomes';
+import { bitbucketHarness, checkedAfterEach, type BitbucketHarnessOptions } from '../support/harness';
 
 const OPS = BITBUCKET_OPERATIONS;
 const REPO_PUT = { method: 'PUT', pathTemplate: OPS.putRepositoryGroupPermission.pathTemplate };

@@ -6,7 +6,8 @@ import type { RequestExecutorOptions } from '../../../src/targets/http/request-e
 import { RequestExecutor } from '../../../src/targets/http/request-executor';
 import type { TargetFetch, TargetFetchInit, TargetFetchResponse } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { MIDDLE_JITTER, rejectionOf } from '../support/harness';
+import { rejectionOf } from '../../support/outcomes';
+import { MIDDLE_JITTER } from '../support/harness';
 
 const BASE = 'https://api.example.test/admin';
 const GET_GROUP = apiOperation('GET', '/v2/orgs/{orgId}/groups/{groupId}');

@@ -130,13 +130,3 @@ export function seedGroup(emulator: AdminApiEmulator, id: string, name: string, 
   emulator.state.groups.set(id, group);
   return group;
 }
-
-/** Runs `promise` expecting a rejection, and returns what it was rejected with. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected a rejection, but the promise resolved');
-}
