@@ -6,6 +6,7 @@
 import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { hashedOrgGroupNameFor, orgGroupNameFor } from '../../src/targets/group-slug';
 import { OrgGroupNames } from '../../src/sync/org-group-names';
+import { seedGroup } from '../support/admin-seeds';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 import { adminCaller, convergeHost } from '../support/admin-harness';
 import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
@@ -73,17 +74,7 @@ describe('org group names in the sync', () => {
     const emulators = started.host.emulators;
     if (!emulators) throw new Error('no emulators');
     const handMade = 'hand-made-group-id';
-    emulators.admin.state.groups.set(handMade, {
-      id: handMade,
-      name: 'scim-unicode-ops',
-      description: 'made by hand',
-      directoryId: 'emulated-directory',
-      externalSynced: false,
-      managedBy: 'admins',
-      members: new Set(),
-      roles: [],
-      createdAt: 0,
-    });
+    seedGroup(emulators.admin, handMade, 'scim-unicode-ops', { description: 'made by hand' });
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     expect(user.status).toBe(201);
     const ids: string[] = [];

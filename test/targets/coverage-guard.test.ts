@@ -7,8 +7,9 @@ import { ADMIN_API_OPERATIONS } from '../../src/targets/admin-api/admin-api-clie
 import { BITBUCKET_OPERATIONS } from '../../src/targets/bitbucket/bitbucket-client';
 import type { ApiOperation } from '../../src/targets/http/api-operation';
 import { apiOperation } from '../../src/targets/http/api-operation';
+import { seedDirectoryUser } from '../support/admin-seeds';
 import { ValidatingRecorder } from '../support/validating-recorder';
-import { ADMIN_API, adminHarness, bitbucketHarness, expectNoViolations, seedDirectoryUser } from './support/harness';
+import { ADMIN_API, adminHarness, bitbucketHarness, expectNoViolations } from './support/harness';
 
 const adminOperations: ApiOperation[] = Object.values(ADMIN_API_OPERATIONS);
 const bitbucketOperations: ApiOperation[] = Object.values(BITBUCKET_OPERATIONS);

@@ -4,8 +4,9 @@ import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID }
 import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
+import { seedDirectoryUser, seedGroup } from '../../support/admin-seeds';
 import { rejectionOf } from '../../support/outcomes';
-import { adminHarness, checkedAfterEach, seedDirectoryUser, seedGroup } from '../support/harness';
+import { adminHarness, checkedAfterEach } from '../support/harness';
 
 const OPS = ADMIN_API_OPERATIONS;
 const USER_ROLE = 'atlassian/user';

@@ -2,8 +2,9 @@ import { findGroupByName } from '../../../emulators/admin-api/admin-state';
 import { EMULATED_ADMIN } from '../../../emulators/seed';
 import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
 import { TargetError } from '../../../src/targets/ports';
+import { seedDirectoryUser, seedGroup } from '../../support/admin-seeds';
 import { rejectionOf } from '../../support/outcomes';
-import { adminHarness, checkedAfterEach, seedDirectoryUser, seedGroup } from '../support/harness';
+import { adminHarness, checkedAfterEach } from '../support/harness';
 
 const OPS = ADMIN_API_OPERATIONS;
 const CREATE = { method: 'POST', pathTemplate: OPS.createGroup.pathTemplate };

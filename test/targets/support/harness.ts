@@ -1,10 +1,9 @@
 /**
  * The target clients' harnesses (Admin API, Bitbucket) on the one factory of test/support/client-harness.ts, the
- * credentials and jitter they are configured with, and seeds of the emulated directory.
+ * credentials and jitter they are configured with.
  */
 import { AdminApiEmulator } from '../../../emulators/admin-api/admin-emulator';
 import type { AdminApiEmulatorOptions } from '../../../emulators/admin-api/admin-emulator';
-import type { AdminGroup, AdminUser } from '../../../emulators/admin-api/admin-state';
 import { BitbucketEmulator } from '../../../emulators/bitbucket/bitbucket-emulator';
 import type { BitbucketEmulatorOptions } from '../../../emulators/bitbucket/bitbucket-emulator';
 import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
@@ -90,43 +89,4 @@ export function bitbucketHarness(options: BitbucketHarnessOptions = {}): ClientH
     wrap: options.wrap,
     client: ({ fetch, clock }) => testBitbucketClient(fetch, clock, options.client),
   });
-}
-
-/** Puts an active user into the emulated directory. */
-export function seedDirectoryUser(emulator: AdminApiEmulator, accountId: string, email: string, changes: Partial<AdminUser> = {}): AdminUser {
-  const user: AdminUser = {
-    accountId,
-    email,
-    name: email.split('@')[0] ?? email,
-    nickname: email.split('@')[0] ?? email,
-    accountStatus: 'active',
-    claimStatus: 'unmanaged',
-    managementSource: 'invited',
-    emailVerified: true,
-    mfaEnabled: false,
-    addedToOrg: '2026-08-01T00:00:00.000Z',
-    directoryId: EMULATED_DIRECTORY_ID,
-    membershipStatus: 'active',
-    roles: [],
-    ...changes,
-  };
-  emulator.state.users.set(accountId, user);
-  return user;
-}
-
-/** Puts a group into the emulated directory and returns it. */
-export function seedGroup(emulator: AdminApiEmulator, id: string, name: string, changes: { externalSynced?: boolean; members?: string[] } = {}): AdminGroup {
-  const group: AdminGroup = {
-    id,
-    name,
-    description: undefined,
-    directoryId: EMULATED_DIRECTORY_ID,
-    externalSynced: changes.externalSynced ?? false,
-    managedBy: changes.externalSynced === true ? 'external' : 'admins',
-    members: new Set(changes.members ?? []),
-    roles: [],
-    createdAt: 0,
-  };
-  emulator.state.groups.set(id, group);
-  return group;
 }
