@@ -10,11 +10,12 @@ import type { LocalHost } from '../../src/local/local-host';
 import type { AdminApi } from '../../src/shared/admin-api';
 import { createLocalKvs } from '../../src/storage/local-kvs';
 import { MAX_ROLE_ID_LENGTH } from '../../src/sync/settings';
+import { adminContext, TEST_WORKSPACE } from '../support/admin-harness';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 import { scimOverHttp, type ScimCall } from '../support/sync-state';
 
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
-const ADMIN_CONTEXT = { accountId: '557058:admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const WORKSPACE = TEST_WORKSPACE;
+const ADMIN_CONTEXT = adminContext('557058:admin');
 const TOKEN = 'admin-handlers-token';
 
 describe('admin handlers', () => {

@@ -8,28 +8,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_PAGES } from '../../src/admin/audit-handlers';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import { runTokenCommand } from '../../src/local/token-command';
 import type { AuditPageView } from '../../src/shared/admin-api';
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller, convergeHost } from '../support/admin-harness';
-import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+import { inProcessHostPerTest, scimCallTo, startLocalHostOn } from '../support/in-process-host';
+import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { PATCH_OP } from '../support/sync-state';
 
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
-const CONTEXT = { accountId: '557058:first-hour-admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const CONTEXT = adminContext('557058:first-hour-admin');
 const TOKEN = 'audit-who-did-what-token-Zq9x';
 
 describe('the audit log answers who did what', () => {
-  let started: InProcessHost;
-  let scim: ScimCall;
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN });
-    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: TOKEN });
+  const scim = scimCallTo(() => started.host, TOKEN);
 
   const call = adminCaller(() => started.host, CONTEXT);
 
@@ -116,7 +107,7 @@ describe('the audit log answers who did what', () => {
 describe('the token CLI', () => {
   let dataDir: string;
   let host: LocalHost | undefined;
-  const start = (): Promise<LocalHost> => startLocalHost({ port: 0, host: '127.0.0.1', dataDir, reconcileIntervalMs: 0, bearerToken: 'cli-audit-token-abcd', logger: { error: () => undefined } });
+  const start = (): Promise<LocalHost> => startLocalHostOn(dataDir, 'cli-audit-token-abcd');
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'token-cli-'));
   });

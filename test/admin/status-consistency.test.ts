@@ -4,25 +4,16 @@
  * ("1 directory"), the status counts are of users and groups only with permissions beside them, and a deactivated
  * user is marked as such.
  */
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller, convergeHost } from '../support/admin-harness';
-import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
+import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { PATCH_OP } from '../support/sync-state';
 
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
-const CONTEXT = { accountId: '557058:status-admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const CONTEXT = adminContext('557058:status-admin');
 const TOKEN = 'status-consistency-token';
 
 describe('status that does not contradict itself', () => {
-  let started: InProcessHost;
-  let scim: ScimCall;
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN });
-    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: TOKEN });
+  const scim = scimCallTo(() => started.host, TOKEN);
 
   const call = adminCaller(() => started.host, CONTEXT);
 

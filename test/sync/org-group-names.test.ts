@@ -7,12 +7,11 @@ import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { hashedOrgGroupNameFor, orgGroupNameFor } from '../../src/targets/group-slug';
 import { OrgGroupNames } from '../../src/sync/org-group-names';
 import { seedGroup } from '../support/admin-seeds';
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller, convergeHost } from '../support/admin-harness';
-import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
+import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { PATCH_OP } from '../support/sync-state';
 
 const HASHED = /-h[0-9a-f]{10}$/;
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
 
 describe('OrgGroupNames', () => {
   let fixture: KvsFixture;
@@ -56,17 +55,9 @@ describe('OrgGroupNames', () => {
 });
 
 describe('org group names in the sync', () => {
-  let started: InProcessHost;
-  let scim: ScimCall;
   const TOKEN = 'org-group-names-token';
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN });
-    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: TOKEN });
+  const scim = scimCallTo(() => started.host, TOKEN);
 
   const converge = (): Promise<void> => convergeHost(started.host);
 
@@ -102,7 +93,7 @@ describe('org group names in the sync', () => {
     expect(unicode?.members.size).toBe(1);
 
     // The page's mapping names each IdP group's org group.
-    const mapping = await adminCaller(() => started.host, { accountId: 'a', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` })('groups/list', {});
+    const mapping = await adminCaller(() => started.host, adminContext('a'))('groups/list', {});
     expect(mapping.total).toBe(3);
     expect(mapping.groups.map((g) => [g.displayName, g.orgGroupName, g.state])).toEqual([
       ['Engineering Team', 'scim-engineering-team', 'synced'],
