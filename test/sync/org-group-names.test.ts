@@ -3,24 +3,18 @@
  * is taken (by another SCIM group's claim or by any org group, hand-made ones included), and the first group to
  * claim a name keeps it for good.
  */
-import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { hashedOrgGroupNameFor, orgGroupNameFor } from '../../src/targets/group-slug';
 import { OrgGroupNames } from '../../src/sync/org-group-names';
 import { seedGroup } from '../support/admin-seeds';
 import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
 import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { kvsPerTest } from '../support/kvs-per-test';
 import { PATCH_OP } from '../support/sync-state';
 
 const HASHED = /-h[0-9a-f]{10}$/;
 
 describe('OrgGroupNames', () => {
-  let fixture: KvsFixture;
-  beforeEach(() => {
-    fixture = makeKvs();
-  });
-  afterEach(async () => {
-    await fixture.service.close();
-  });
+  const fixture = kvsPerTest();
 
   it('gives the readable name first, a hashed one when it is claimed or taken in the org, and the same name again later', async () => {
     const names = new OrgGroupNames(fixture.kvs);

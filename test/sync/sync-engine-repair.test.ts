@@ -10,20 +10,20 @@
 import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
 import { slugifyGroupName } from '../../emulators';
 import { emulatorFetch } from '../../emulators/emulator-fetch';
-import { makeKvs, type KvsFixture } from '../../rigs/local-kvs-fixture';
 import { createSync, type SyncParts } from '../../src/app/create-sync';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { withinBudget } from '../../src/sync/call-budget';
 import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
 import type { BatchReport } from '../../src/sync/engine-ports';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 const ADMIN_BASE = 'https://admin.emulated.test';
 const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
 const QUEUE: JobQueue = { push: async () => undefined };
 
 describe('sync engine: restoring what the organization lost', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest();
   let emulators: LinkedEmulators;
   let store: KvsDirectoryStore;
   let sync: SyncParts;
@@ -33,7 +33,6 @@ describe('sync engine: restoring what the organization lost', () => {
   let beforeRequest: ((url: string, method: string) => void) | undefined;
 
   beforeEach(async () => {
-    fixture = makeKvs();
     emulators = createLinkedEmulators();
     beforeRequest = undefined;
     const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
@@ -63,7 +62,6 @@ describe('sync engine: restoring what the organization lost', () => {
     await runUntilIdle();
     expect(orgGroup()?.members.size).toBe(3);
   });
-  afterEach(() => fixture.service.close());
 
   /** Every pending outbox entry, oldest first. */
   async function pending(): Promise<SyncEntry[]> {
