@@ -13,7 +13,7 @@ import { runTokenCommand } from '../../src/local/token-command';
 import type { AuditPageView } from '../../src/shared/admin-api';
 import { inProcessHostPerTest, scimCallTo, startLocalHostOn } from '../support/in-process-host';
 import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
-import { PATCH_OP } from '../support/sync-state';
+import { patchOp } from '../support/scim-bodies';
 
 const CONTEXT = adminContext('557058:first-hour-admin');
 const TOKEN = 'audit-who-did-what-token-Zq9x';
@@ -61,7 +61,7 @@ describe('the audit log answers who did what', () => {
   it('names the member in add-member rows, not only the group', async () => {
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     const group = await scim('POST', '/Groups', { displayName: 'Platform Team' });
-    await scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+    await scim('PATCH', `/Groups/${group.body.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }));
     await converge();
     const adds = (await call('audit/query', { text: 'add-member' })).entries.filter((e) => e.action === 'add-member');
     expect(adds).toHaveLength(1);
@@ -72,7 +72,7 @@ describe('the audit log answers who did what', () => {
   it('says active: true -> false for a deactivation PATCH answered 204, naming the user', async () => {
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     // Entra deactivates with a PATCH that answers 204.
-    const deactivated = await scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    const deactivated = await scim('PATCH', `/Users/${user.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }));
     expect(deactivated.status).toBe(204);
     const entry = (await call('audit/query', { text: 'patch-user' })).entries[0];
     expect(entry).toMatchObject({ action: 'patch-user', target: { kind: 'User', id: user.body.id, display: 'ada@example.com' }, detail: 'active: true -> false' });

@@ -6,7 +6,7 @@
  */
 import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
 import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
-import { PATCH_OP } from '../support/sync-state';
+import { deactivation } from '../support/scim-bodies';
 
 const CONTEXT = adminContext('557058:status-admin');
 const TOKEN = 'status-consistency-token';
@@ -73,7 +73,7 @@ describe('status that does not contradict itself', () => {
 
   it('marks a deactivated user as deactivated, not as a plain "synced"', async () => {
     const ids = await pushAndSync();
-    const deactivated = await scim('PATCH', `/Users/${ids[1]}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    const deactivated = await scim('PATCH', `/Users/${ids[1]}`, deactivation());
     expect(deactivated.status).toBe(204);
     await converge();
     const items = await call('sync/items', { state: 'synced' });

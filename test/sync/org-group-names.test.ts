@@ -9,7 +9,7 @@ import { seedGroup } from '../support/admin-seeds';
 import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
 import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
 import { kvsPerTest } from '../support/kvs-per-test';
-import { PATCH_OP } from '../support/sync-state';
+import { patchOp } from '../support/scim-bodies';
 
 const HASHED = /-h[0-9a-f]{10}$/;
 
@@ -69,7 +69,7 @@ describe('org group names in the sync', () => {
       ids.push(created.body.id);
       await converge();
     }
-    const patch = await scim('PATCH', `/Groups/${ids[2]}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+    const patch = await scim('PATCH', `/Groups/${ids[2]}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }));
     expect(patch.status).toBe(204);
     await converge();
 
