@@ -14,8 +14,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchAdminBrowser, SCREENSHOTS, seriousViolations, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { checkPage, launchAdminBrowser, screenshot, SCREENSHOTS, seriousViolations, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
 import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { deactivation, scimGroup, scimUser } from '../support/scim-bodies';
 
 /**
  * How long the page may take to show what the sync did: a write's trailing drain comes up to 11 s after the kick, and a
@@ -67,29 +68,11 @@ async function countOf(state: string): Promise<number> {
   return Number(await page.getByTestId(`status-count-${state}`).getAttribute('data-count'));
 }
 
-/** Runs one step of the story; on failure, keeps a screenshot of what the page showed. */
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true }).catch(() => undefined);
-      fs.writeFileSync(path.join(SCREENSHOTS, '..', 'admin-page-host.log'), `--- stdout ---\n${host.stdout()}\n--- stderr ---\n${host.stderr()}\n`);
-      throw error;
-    }
-  });
-}
-
-/** Writes a full-page screenshot of the current section. */
-async function screenshot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
+/** Runs one step of the story; on failure, keeps a screenshot of what the page showed and the host's output. */
+const step = storySteps({ page: () => page, prefix: '', hostLog: { file: 'admin-page-host.log', host: () => host } });
 
 /** Screenshots the section and checks it with axe. */
-async function checkSection(name: string): Promise<void> {
-  await screenshot(name);
-  expect(await seriousViolations(page)).toEqual([]);
-}
+const checkSection = (name: string): Promise<void> => checkPage(page, name);
 
 async function scim(method: string, resource: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${host.scimBaseUrl}/${resource}`, {
@@ -102,13 +85,7 @@ async function scim(method: string, resource: string, token: string, body?: unkn
 }
 
 function user(userName: string, given: string, family: string): unknown {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-    userName,
-    name: { givenName: given, familyName: family },
-    emails: [{ value: userName.includes('@') ? userName : `${userName}@example.com`, type: 'work', primary: true }],
-    active: true,
-  };
+  return scimUser(userName, { name: { givenName: given, familyName: family }, emails: [{ value: userName.includes('@') ? userName : `${userName}@example.com`, type: 'work', primary: true }] });
 }
 
 let token = '';
@@ -174,11 +151,7 @@ describe('the admin page on the local host', () => {
       created.push(response.body.id as string);
       userIds.set(userName, response.body.id as string);
     }
-    const group = await scim('POST', 'Groups', token, {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
-      displayName: 'Engineering',
-      members: [{ value: created[0] }, { value: created[1] }],
-    });
+    const group = await scim('POST', 'Groups', token, scimGroup('Engineering', { members: [{ value: created[0] }, { value: created[1] }] }));
     expect(group.status).toBe(201);
 
     await openSection('status');
@@ -301,7 +274,7 @@ describe('the admin page on the local host', () => {
 
     for (const userName of ['alan@example.com', 'grace@example.com']) {
       const id = userIds.get(userName) ?? '';
-      const response = await scim('PATCH', `Users/${id}`, token, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+      const response = await scim('PATCH', `Users/${id}`, token, deactivation());
       expect([200, 204]).toContain(response.status);
     }
     await openSection('status');
@@ -627,7 +600,7 @@ describe('the admin page on the local host', () => {
     await page.getByTestId('permissions-preview').click();
     const problems = page.getByTestId('permissions-rule-problems');
     await problems.getByText('Rule 2 (rule-2): Unknown project key: PLTA.').waitFor();
-    await screenshot('4-permissions-pickers');
+    await screenshot(page, '4-permissions-pickers');
     expect(await seriousViolations(page)).toEqual([]);
 
     // A rule that names nothing is reported as rule 2, the way the page counts, not as rules[1].
