@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { checkPage, launchAdminBrowser, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
-import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { checkPage, endStory, launchAdminBrowser, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 import { deactivation, scimGroup, scimUser } from '../support/scim-bodies';
 
 const SYNC_WAIT_MS = 40_000;
@@ -111,12 +111,7 @@ beforeAll(async () => {
   await waitUntil('Grace out of the app group', SYNC_WAIT_MS, async () => !(await emulatorState()).admin.groups.some((g) => g.members.includes(grace)));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop().catch(() => undefined);
-  await killAllLocalHostProcesses();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => endStory(browser, host, [dataDir]));
 
 afterEach(() => {
   expect(browser?.problems.splice(0) ?? []).toEqual([]);

@@ -14,8 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { checkPage, launchAdminBrowser, screenshot, SCREENSHOTS, seriousViolations, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
-import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { checkPage, endStory, launchAdminBrowser, screenshot, SCREENSHOTS, seriousViolations, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 import { deactivation, scimGroup, scimUser } from '../support/scim-bodies';
 
 /**
@@ -45,12 +45,7 @@ beforeAll(async () => {
   ({ context, page, problems } = browser);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop().catch(() => undefined);
-  await killAllLocalHostProcesses();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => endStory(browser, host, [dataDir]));
 
 afterEach(() => {
   const found = problems.splice(0);

@@ -16,8 +16,8 @@ import type { Page } from 'playwright-core';
 import { newServiceAccountKey } from '../../emulators/google/google-emulator';
 import { seedGoogleDomain } from '../../emulators/google/google-seed';
 import { GOOGLE_READ_ONLY_SCOPES } from '../../src/sources/google/scopes';
-import { checkPage, launchAdminBrowser, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
-import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { checkPage, endStory, launchAdminBrowser, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
 jest.setTimeout(150_000);
 
@@ -46,12 +46,7 @@ beforeAll(async () => {
   page = browser.page;
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop().catch(() => undefined);
-  await killAllLocalHostProcesses();
-  for (const dir of [dataDir, keyDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => endStory(browser, host, [dataDir, keyDir]));
 
 afterEach(() => {
   expect(browser.problems.splice(0)).toEqual([]);

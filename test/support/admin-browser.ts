@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT } from './local-host-process';
+import { killAllLocalHostProcesses, REPO_ROOT, type LocalHostProcess } from './local-host-process';
 
 /** Debian's Chromium (scripts/ensure-chromium.sh installs it). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -70,6 +70,14 @@ export async function launchAdminBrowser(origin: string): Promise<AdminBrowser> 
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Ends a browser story (for afterAll): closes the browser, stops the host and any it left running, removes `folders`. */
+export async function endStory(browser: AdminBrowser | undefined, host: LocalHostProcess | undefined, folders: readonly (string | undefined)[]): Promise<void> {
+  await browser?.close();
+  await host?.stop().catch(() => undefined);
+  await killAllLocalHostProcesses();
+  for (const folder of folders) if (folder) fs.rmSync(folder, { recursive: true, force: true });
 }
 
 /** Runs axe-core over the page and answers its serious and critical violations, one line each. */

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalHost, type LocalHost, type LocalHostOptions } from '../../src/local/local-host';
+import { perTest } from './per-test';
 import { scimOverHttp, type ScimCall } from './sync-state';
 
 /** A started host and how to stop it (closing it and removing its data). */
@@ -47,18 +48,7 @@ export async function startInProcessHost(options: Partial<LocalHostOptions> & { 
  * running host, so read it inside a test (`started.host`).
  */
 export function inProcessHostPerTest(options: Partial<LocalHostOptions> & { readonly bearerToken: string }): InProcessHost {
-  let current: InProcessHost | undefined;
-  beforeEach(async () => {
-    current = await startInProcessHost(options);
-  });
-  afterEach(async () => {
-    await current?.stop();
-    current = undefined;
-  });
-  const running = (): InProcessHost => {
-    if (current === undefined) throw new Error('No host is running: read it inside a test');
-    return current;
-  };
+  const running = perTest('host', () => startInProcessHost(options), (started) => started.stop());
   return {
     get host() {
       return running().host;
