@@ -7,20 +7,15 @@
  * difference is not repaired. Users a job's budget leaves over are picked up by the next job without counting twice
  * against the circuit breaker. Runs the engine as composed for Forge over the in-process emulators.
  */
-import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
-import { slugifyGroupName } from '../../emulators';
-import { emulatorFetch } from '../../emulators/emulator-fetch';
-import { createSync, type SyncParts } from '../../src/app/create-sync';
+import { slugifyGroupName, type LinkedEmulators } from '../../emulators';
+import type { SyncParts } from '../../src/app/create-sync';
 import { EMULATED_TARGET } from '../../src/local/local-host';
-import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { withinBudget } from '../../src/sync/call-budget';
-import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
 import type { BatchReport } from '../../src/sync/engine-ports';
+import type { SyncEntry } from '../../src/sync/jobs';
+import { emulatedSync } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
-
-const ADMIN_BASE = 'https://admin.emulated.test';
-const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
-const QUEUE: JobQueue = { push: async () => undefined };
 
 describe('sync engine: restoring what the organization lost', () => {
   const fixture = kvsPerTest();
@@ -33,29 +28,15 @@ describe('sync engine: restoring what the organization lost', () => {
   let beforeRequest: ((url: string, method: string) => void) | undefined;
 
   beforeEach(async () => {
-    emulators = createLinkedEmulators();
     beforeRequest = undefined;
-    const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
-    store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
-    sync = createSync({
-      kvs: fixture.kvs,
-      store,
-      queue: QUEUE,
-      fetch: (url, init) => {
+    ({ emulators, store, sync } = await emulatedSync(fixture, {
+      fetch: (toEmulators) => (url, init) => {
         beforeRequest?.(url, init.method);
         return toEmulators(url, init);
       },
-      baseUrls: () => ({ admin: ADMIN_BASE, bitbucket: BITBUCKET_BASE }),
-      credentials: async () => ({ orgApiKey: 'org-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'api-token' }),
-      clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
-      now: () => new Date(fixture.clock.ms),
-      permissionQuietSeconds: 0,
-    });
-    await sync.settings.save({
-      ...(await sync.settings.get()),
-      target: EMULATED_TARGET,
-      rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }],
-    });
+      sync: { permissionQuietSeconds: 0 },
+      settings: { rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }] },
+    }));
     userIds = [];
     for (const name of ['ada', 'grace', 'alan']) userIds.push((await store.create('User', { userName: `${name}@example.com`, active: true })).id);
     groupId = (await store.create('Group', { displayName: 'Engineering' }, userIds.map((value) => ({ value, type: 'User' as const })))).id;
