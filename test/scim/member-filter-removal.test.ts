@@ -3,19 +3,10 @@
  * layer turns the filter into the directory's member predicate and the store removes exactly the members it matches.
  */
 import { patchOp } from '../support/scim-bodies';
-import { startTestScim, type TestScim } from '../support/test-scim';
+import { testScimPerTest } from '../support/test-scim';
 
 describe('PATCH remove members[<filter>]', () => {
-  let scim: TestScim;
-
-  beforeEach(async () => {
-    scim = await startTestScim();
-  });
-
-  afterEach(async () => {
-    expect(scim.errors).toEqual([]);
-    await scim.close();
-  });
+  const scim = testScimPerTest();
 
   async function groupWithMembers(): Promise<{ groupId: string; ann: string; bob: string; cleo: string }> {
     const ids: string[] = [];

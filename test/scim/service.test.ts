@@ -1,21 +1,12 @@
 /** Behaviour of the SCIM service end to end in process: listing, paging, cursors, sorting, projection, ETags, discovery. */
 import { patchOp, scimUser, USER_SCHEMA } from '../support/scim-bodies';
-import { startTestScim, TEST_BASE_URL, type TestScim } from '../support/test-scim';
+import { startTestScim, TEST_BASE_URL, testScimPerTest } from '../support/test-scim';
 
 const USER = USER_SCHEMA;
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 describe('SCIM service', () => {
-  let scim: TestScim;
-
-  beforeEach(async () => {
-    scim = await startTestScim();
-  });
-
-  afterEach(async () => {
-    expect(scim.errors).toEqual([]);
-    await scim.close();
-  });
+  const scim = testScimPerTest();
 
   async function createUsers(count: number, prefix = 'user'): Promise<string[]> {
     const ids: string[] = [];

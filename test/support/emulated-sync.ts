@@ -1,13 +1,15 @@
 /**
  * The sync composed as for Forge (createSync) over in-process linked emulators and a local KVS, its target the
- * emulated organization: what the sync engine tests run against.
+ * emulated organization: what the sync engine tests run against; and the outbox read as the engine's entries.
  */
 import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
 import { emulatorFetch } from '../../emulators/emulator-fetch';
 import type { KvsFixture } from '../../rigs/local-kvs-fixture';
 import { createSync, type SyncOptions, type SyncParts } from '../../src/app/create-sync';
+import type { DirectoryStore } from '../../src/directory/directory-store';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import type { SyncEntry } from '../../src/sync/jobs';
 import type { SyncSettings } from '../../src/sync/settings';
 import type { TargetFetch } from '../../src/targets/http/target-fetch';
 
@@ -51,4 +53,16 @@ export async function emulatedSync(fixture: KvsFixture, options: EmulatedSyncOpt
   });
   await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET, ...options.settings });
   return { emulators, store, sync };
+}
+
+/** Every pending outbox entry of `store`, oldest first, as the engine takes them. */
+export async function pendingEntries(store: DirectoryStore): Promise<SyncEntry[]> {
+  const out: SyncEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.pendingChanges(20, cursor);
+    out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
 }

@@ -12,7 +12,7 @@ import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-por
 import type { SyncEntry } from '../../src/sync/jobs';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import type { TargetFetchResponse } from '../../src/targets/http/target-fetch';
-import { emulatedSync } from '../support/emulated-sync';
+import { emulatedSync, pendingEntries } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: failures', () => {
@@ -47,16 +47,7 @@ describe('sync engine: failures', () => {
   }
 
   /** Every pending outbox entry, oldest first. */
-  async function pending(): Promise<SyncEntry[]> {
-    const out: SyncEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.pendingChanges(20, cursor);
-      out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
-      cursor = page.cursor;
-    } while (cursor);
-    return out;
-  }
+  const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
   const isGroupCreate = (url: string, method: string): boolean => method === 'POST' && new URL(url).pathname.endsWith('/groups');
 

@@ -14,7 +14,7 @@ import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { withinBudget } from '../../src/sync/call-budget';
 import type { BatchReport } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
-import { emulatedSync } from '../support/emulated-sync';
+import { emulatedSync, pendingEntries } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: restoring what the organization lost', () => {
@@ -45,16 +45,7 @@ describe('sync engine: restoring what the organization lost', () => {
   });
 
   /** Every pending outbox entry, oldest first. */
-  async function pending(): Promise<SyncEntry[]> {
-    const out: SyncEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.pendingChanges(20, cursor);
-      out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
-      cursor = page.cursor;
-    } while (cursor);
-    return out;
-  }
+  const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
   /** Processes what is pending, batch after batch, as the dispatcher's jobs would (leftovers go back to the outbox). */
   async function runUntilIdle(): Promise<void> {
