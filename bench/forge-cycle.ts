@@ -12,7 +12,9 @@
  * object (the keys the strict-runtime issue names).
  */
 import { performance } from 'node:perf_hooks';
+import { emulatorFetch } from '../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../emulators/linked-emulators';
+import { xorshiftRandom } from '../emulators/random';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
 import { snapshotEmulators } from '../emulators/snapshot';
 import { createApp } from '../src/app/create-app';
@@ -24,8 +26,6 @@ import { DEFAULT_LATENCY, scaledLatency, type RuntimeMode } from '../src/local/f
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
-import { seeded } from '../test/support/sync-state';
-import { emulatorFetch } from '../test/targets/support/emulator-fetch';
 import { countingEmulator, forgeRig, busiestMinuteLines, usageLines } from './forge-rig';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -172,7 +172,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     nextSlot = at + 1000 / INTAKE_PER_SECOND;
     await clock.sleep(at - clock.now());
   };
-  const random = seeded(users);
+  const random = xorshiftRandom(users);
   const userIds: string[] = new Array<string>(users);
   const groupIds: string[] = new Array<string>(groups);
   const userOps = Array.from({ length: users }, (_, i) => async () => {

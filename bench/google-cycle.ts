@@ -16,6 +16,7 @@
  * It prints figures and asserts nothing; its last line is one JSON object.
  */
 import { performance } from 'node:perf_hooks';
+import { emulatorFetch } from '../emulators/emulator-fetch';
 import type { Emulator } from '../emulators/emulator-types';
 import { GOOGLE_TOKEN_PATH, GoogleWorkspaceEmulator } from '../emulators/google/google-emulator';
 import { GOOGLE_QUERIES_PER_MINUTE } from '../emulators/google/google-quota';
@@ -29,7 +30,6 @@ import { createPull, PULL_QUEUE_KEY, type PullParts } from '../src/sources/creat
 import { SELECT_EVERYTHING } from '../src/sources/google/google-selection';
 import { GOOGLE_DIRECTORY_BASE_URL, GOOGLE_TOKEN_URL } from '../src/sources/google/scopes';
 import type { PullSummary } from '../src/sources/pull/pull-runner';
-import { emulatorFetch } from '../test/targets/support/emulator-fetch';
 import { forgeRig, usageLines, type KvsUsage } from './forge-rig';
 
 /** The directory's own storage (src/storage/kvs-directory-store.ts, manifest.yml): a write here is a directory write. */

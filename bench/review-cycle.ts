@@ -16,6 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PermissionGrant } from '../emulators/bitbucket/bitbucket-state';
 import { EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
+import { reviewRig, type ReviewRig } from '../rigs/review-rig';
 import { STEP_REQUESTS } from '../src/review/read-gate';
 import type { SnapshotMeta } from '../src/review/review-snapshot';
 import { PermissionSyncer } from '../src/sync/permission-sync';
@@ -23,7 +24,6 @@ import type { PermissionRule } from '../src/sync/settings';
 import { BitbucketClient } from '../src/targets/bitbucket/bitbucket-client';
 import { TargetError } from '../src/targets/ports';
 import type { TargetFetch } from '../src/targets/http/target-fetch';
-import { reviewRig, type ReviewRig } from '../test/support/review-rig';
 
 const MINUTE = 60_000;
 const STEP_INTERVAL_MS = 5 * MINUTE;

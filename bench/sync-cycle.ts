@@ -19,7 +19,9 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { emulatorFetch } from '../emulators/emulator-fetch';
 import { createLinkedEmulators, type LinkedEmulators } from '../emulators/linked-emulators';
+import { xorshiftRandom } from '../emulators/random';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_REPOSITORIES, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
 import { snapshotEmulators, type EmulatorSnapshot } from '../emulators/snapshot';
 import type { Emulator } from '../emulators/emulator-types';
@@ -32,8 +34,6 @@ import { loadSettingsFile } from '../src/local/settings-file';
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
-import { seeded } from '../test/support/sync-state';
-import { emulatorFetch } from '../test/targets/support/emulator-fetch';
 import { VirtualJobQueue } from './virtual-job-queue';
 
 const SCIM_BASE_URL = 'https://bench.invalid/scim/v2';
@@ -211,7 +211,7 @@ async function expectStatus(call: Promise<{ status: number; body: Record<string,
 
 /** Loads `users` users and `groups` groups, each user in GROUPS_PER_USER random groups; returns their ids and the memberships. */
 async function load(rig: Rig, users: number, groups: number, seed: number): Promise<{ userIds: string[]; groupIds: string[]; members: Map<string, string[]> }> {
-  const random = seeded(seed);
+  const random = xorshiftRandom(seed);
   const userIds: string[] = [];
   for (let i = 0; i < users; i += 1) {
     const email = `user${i}@example.com`;
@@ -363,7 +363,7 @@ async function changeSetBench(settings: Settings, rulesFor: (groups: number) => 
   const { userIds, groupIds, members } = await load(rig, users, groups, 17);
   const loaded = await syncPhase(rig, 'initial load', empty);
 
-  const random = seeded(23);
+  const random = xorshiftRandom(23);
   const pick = <T>(items: readonly T[], n: number, from = 0): T[] => items.slice(from, from + n);
   const creates = Math.max(1, Math.round(users * 0.05));
   const newIds: string[] = [];

@@ -35,3 +35,5 @@ export type { GoogleSeedOptions } from './google/google-seed';
 export type { GoogleGroup, GoogleMember, GoogleState, GoogleUser } from './google/google-state';
 export { READ_ONLY_SCOPES } from './google/google-state';
 export { GOOGLE_TOKEN_AUDIENCE } from './google/token-endpoint';
+export { emulatorFetch, stringResponse } from './emulator-fetch';
+export type { EmulatorFetch, EmulatorFetchInit, EmulatorFetchResponse, EmulatorMount } from './emulator-fetch';

@@ -24,3 +24,17 @@ export function randomUuid(random: RandomSource): string {
   const s = hex.join('');
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
+
+/**
+ * Returns a xorshift32 generator: the one the benchmarks' and end-to-end tests' generated directories are drawn
+ * from, kept apart from `seededRandom` so that those directories stay exactly as they were measured.
+ */
+export function xorshiftRandom(seed: number): RandomSource {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}

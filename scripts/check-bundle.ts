@@ -34,7 +34,7 @@ export interface CheckBundleOptions {
 // matched at any depth of node_modules so that a copy nested under another package counts too.
 // The admin page (static/, React, Atlaskit, the browser bridge) is a Custom UI resource, never function code.
 const FORBIDDEN_PATTERNS: readonly RegExp[] = [
-  /^(src\/local|emulators|test|bench|scripts|static)\//,
+  /^(src\/local|emulators|test|rigs|bench|scripts|static)\//,
   /(^|\/)node_modules\/(tsx|esbuild|@esbuild|newman|jest|jest-[^/]+|@jest|ts-jest|fast-check|ajv|ajv-formats|yaml|typescript|@forge\/lint)\//,
   /(^|\/)node_modules\/(react|react-dom|scheduler|@atlaskit\/[^/]+|@compiled\/[^/]+|@emotion\/[^/]+|@forge\/bridge|vite|rolldown|@rolldown\/[^/]+|@vitejs\/[^/]+|playwright-core|axe-core)\//,
 ];

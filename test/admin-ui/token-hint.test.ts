@@ -2,16 +2,10 @@
 import { BearerTokens } from '../../src/auth/bearer-tokens';
 import { TokenAdmin } from '../../src/admin/token-admin';
 import { tokenHintFor } from '../../static/admin/src/guides/token-hint';
-import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('the guide after a rotation', () => {
-  let fixture: KvsFixture;
-  beforeEach(() => {
-    fixture = makeKvs();
-  });
-  afterEach(async () => {
-    await fixture.service.close();
-  });
+  const fixture = kvsPerTest();
 
   it('names the newer token as the active one and the retiring one with the end of its overlap', async () => {
     const admin = new TokenAdmin(new BearerTokens(fixture.kvs, () => new Date(fixture.clock.ms)), () => new Date(fixture.clock.ms));

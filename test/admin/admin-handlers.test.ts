@@ -10,11 +10,13 @@ import type { LocalHost } from '../../src/local/local-host';
 import type { AdminApi } from '../../src/shared/admin-api';
 import { createLocalKvs } from '../../src/storage/local-kvs';
 import { MAX_ROLE_ID_LENGTH } from '../../src/sync/settings';
+import { adminContext, TEST_WORKSPACE } from '../support/admin-harness';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { scimGroup, scimUser, USER_SCHEMA } from '../support/scim-bodies';
 import { scimOverHttp, type ScimCall } from '../support/sync-state';
 
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
-const ADMIN_CONTEXT = { accountId: '557058:admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const WORKSPACE = TEST_WORKSPACE;
+const ADMIN_CONTEXT = adminContext('557058:admin');
 const TOKEN = 'admin-handlers-token';
 
 describe('admin handlers', () => {
@@ -251,7 +253,7 @@ describe('admin handlers', () => {
 
   it('[security] pages sync items and the audit log with signed cursors, and answers a malformed cursor with invalid-input, not internal', async () => {
     for (const name of ['p1@emulated.example', 'p2@emulated.example', 'p3@emulated.example']) {
-      expect((await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: name })).status).toBe(201);
+      expect((await scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: name })).status).toBe(201);
     }
     await converge();
     const keys: string[] = [];
@@ -289,7 +291,7 @@ describe('admin handlers', () => {
 
   it('previews a username transform over samples and the most recent userNames', async () => {
     for (const name of ['ann@corp.example', 'bob@corp.example']) {
-      expect((await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: name })).status).toBe(201);
+      expect((await scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: name })).status).toBe(201);
     }
     const view = await call('transform/preview', { transform: { pattern: '(.*)@corp\\.example', replacement: '$1@emulated.example' }, samples: ['zed@corp.example'] });
     expect(view.recentUserNames).toEqual(['bob@corp.example', 'ann@corp.example']);
@@ -313,8 +315,8 @@ describe('admin handlers', () => {
   });
 
   it('syncs users and groups, shows their status and audit trail, previews rules and applies them', async () => {
-    const user = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dev1@emulated.example', active: true });
-    const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Developers', members: [{ value: user.body.id }] });
+    const user = await scim('POST', '/Users', scimUser('dev1@emulated.example'));
+    const group = await scim('POST', '/Groups', scimGroup('Developers', { members: [{ value: user.body.id }] }));
     expect(group.status).toBe(201);
     await converge();
     const status = await call('sync/status');
@@ -368,7 +370,7 @@ describe('admin handlers', () => {
   });
 
   it('shows failed items with their error and retries them', async () => {
-    const user = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'not-an-email' });
+    const user = await scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'not-an-email' });
     expect(user.status).toBe(201);
     await converge();
     const skipped = await call('sync/items', { state: 'skipped' });

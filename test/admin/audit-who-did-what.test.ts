@@ -8,28 +8,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_PAGES } from '../../src/admin/audit-handlers';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import { runTokenCommand } from '../../src/local/token-command';
 import type { AuditPageView } from '../../src/shared/admin-api';
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller, convergeHost } from '../support/admin-harness';
-import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+import { inProcessHostPerTest, scimCallTo, startLocalHostOn } from '../support/in-process-host';
+import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { patchOp } from '../support/scim-bodies';
 
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
-const CONTEXT = { accountId: '557058:first-hour-admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const CONTEXT = adminContext('557058:first-hour-admin');
 const TOKEN = 'audit-who-did-what-token-Zq9x';
 
 describe('the audit log answers who did what', () => {
-  let started: InProcessHost;
-  let scim: ScimCall;
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN });
-    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: TOKEN });
+  const scim = scimCallTo(() => started.host, TOKEN);
 
   const call = adminCaller(() => started.host, CONTEXT);
 
@@ -70,7 +61,7 @@ describe('the audit log answers who did what', () => {
   it('names the member in add-member rows, not only the group', async () => {
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     const group = await scim('POST', '/Groups', { displayName: 'Platform Team' });
-    await scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+    await scim('PATCH', `/Groups/${group.body.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }));
     await converge();
     const adds = (await call('audit/query', { text: 'add-member' })).entries.filter((e) => e.action === 'add-member');
     expect(adds).toHaveLength(1);
@@ -81,7 +72,7 @@ describe('the audit log answers who did what', () => {
   it('says active: true -> false for a deactivation PATCH answered 204, naming the user', async () => {
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     // Entra deactivates with a PATCH that answers 204.
-    const deactivated = await scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    const deactivated = await scim('PATCH', `/Users/${user.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }));
     expect(deactivated.status).toBe(204);
     const entry = (await call('audit/query', { text: 'patch-user' })).entries[0];
     expect(entry).toMatchObject({ action: 'patch-user', target: { kind: 'User', id: user.body.id, display: 'ada@example.com' }, detail: 'active: true -> false' });
@@ -116,7 +107,7 @@ describe('the audit log answers who did what', () => {
 describe('the token CLI', () => {
   let dataDir: string;
   let host: LocalHost | undefined;
-  const start = (): Promise<LocalHost> => startLocalHost({ port: 0, host: '127.0.0.1', dataDir, reconcileIntervalMs: 0, bearerToken: 'cli-audit-token-abcd', logger: { error: () => undefined } });
+  const start = (): Promise<LocalHost> => startLocalHostOn(dataDir, 'cli-audit-token-abcd');
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'token-cli-'));
   });

@@ -4,21 +4,14 @@
  * the page does, and create-repo is not offered to a rule with repository patterns.
  */
 import { humanRulePaths, levelAllowed, withItem } from '../../static/admin/src/rules/rule-editing';
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller } from '../support/admin-harness';
+import { inProcessHostPerTest } from '../support/in-process-host';
+import { adminCaller, adminContext } from '../support/admin-harness';
 import { scimOverHttp } from '../support/sync-state';
 
-const CONTEXT = { accountId: '557058:rules-admin', installContext: 'ari:cloud:bitbucket::workspace/5f8a1c2e-1111-4222-8333-944455556666' };
+const CONTEXT = adminContext('557058:rules-admin');
 
 describe('the rule editor', () => {
-  let started: InProcessHost;
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: 'rule-editor-token' });
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: 'rule-editor-token' });
 
   const call = adminCaller(() => started.host, CONTEXT);
 

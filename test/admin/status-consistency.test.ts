@@ -4,25 +4,16 @@
  * ("1 directory"), the status counts are of users and groups only with permissions beside them, and a deactivated
  * user is marked as such.
  */
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller, convergeHost } from '../support/admin-harness';
-import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
+import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
+import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { deactivation } from '../support/scim-bodies';
 
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
-const CONTEXT = { accountId: '557058:status-admin', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` };
+const CONTEXT = adminContext('557058:status-admin');
 const TOKEN = 'status-consistency-token';
 
 describe('status that does not contradict itself', () => {
-  let started: InProcessHost;
-  let scim: ScimCall;
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN });
-    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: TOKEN });
+  const scim = scimCallTo(() => started.host, TOKEN);
 
   const call = adminCaller(() => started.host, CONTEXT);
 
@@ -82,7 +73,7 @@ describe('status that does not contradict itself', () => {
 
   it('marks a deactivated user as deactivated, not as a plain "synced"', async () => {
     const ids = await pushAndSync();
-    const deactivated = await scim('PATCH', `/Users/${ids[1]}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    const deactivated = await scim('PATCH', `/Users/${ids[1]}`, deactivation());
     expect(deactivated.status).toBe(204);
     await converge();
     const items = await call('sync/items', { state: 'synced' });

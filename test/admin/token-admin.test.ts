@@ -1,17 +1,8 @@
 /** Token administration as the admin page's resolvers and the token CLI use it. */
 import { TokenAdmin } from '../../src/admin/token-admin';
 import { AdminError } from '../../src/admin/workspace-admin';
-import { BearerTokenError, BearerTokens, type SecretStore } from '../../src/auth/bearer-tokens';
-
-class MemorySecrets implements SecretStore {
-  readonly values = new Map<string, unknown>();
-  async getSecret<T>(key: string): Promise<T | undefined> {
-    return this.values.get(key) as T | undefined;
-  }
-  async setSecret<T>(key: string, value: T): Promise<void> {
-    this.values.set(key, JSON.parse(JSON.stringify(value)));
-  }
-}
+import { BearerTokenError, BearerTokens } from '../../src/auth/bearer-tokens';
+import { MemorySecrets } from '../support/memory-secrets';
 
 describe('TokenAdmin', () => {
   it('refuses a rotation while two tokens are valid, as invalid input naming them, and keeps both', async () => {

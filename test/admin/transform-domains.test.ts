@@ -3,19 +3,13 @@
  * Entra's default `…@contoso.onmicrosoft.com` userNames would be invited as accounts the organization does not
  * manage, and the preview used to mark them "unchanged" without a word.
  */
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller } from '../support/admin-harness';
+import { inProcessHostPerTest } from '../support/in-process-host';
+import { adminCaller, adminContext } from '../support/admin-harness';
 
-const CONTEXT = { accountId: '557058:domains-admin', installContext: 'ari:cloud:bitbucket::workspace/5f8a1c2e-1111-4222-8333-944455556666' };
+const CONTEXT = adminContext('557058:domains-admin');
 
 describe('the transform preview and the organization\'s domains', () => {
-  let started: InProcessHost;
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: 'transform-domains-token' });
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: 'transform-domains-token' });
 
   const call = adminCaller(() => started.host, CONTEXT);
 

@@ -8,8 +8,7 @@ import type { ScimResponse } from '../../src/scim/protocol';
 import { SourceSettingsStore } from '../../src/sources/source-settings';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
 import type { AuditEntry } from '../../src/sync/audit-log';
-
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+import { deactivation, patchOp } from '../support/scim-bodies';
 
 describe('SCIM write audit', () => {
   let service: LocalKvsService;
@@ -47,9 +46,9 @@ describe('SCIM write audit', () => {
     const userId = user.json.id as string;
     const group = await call('POST', '/Groups', { displayName: 'Readers', members: [{ value: userId }] });
     const groupId = group.json.id as string;
-    expect((await call('PATCH', `/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] })).status).toBe(204);
+    expect((await call('PATCH', `/Users/${userId}`, deactivation())).status).toBe(204);
     expect((await call('PUT', `/Groups/${groupId}`, { displayName: 'Writers' })).status).toBe(200);
-    expect((await call('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }] })).status).toBe(204);
+    expect((await call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: userId }] }))).status).toBe(204);
     expect((await call('PUT', '/Users/missing', { userName: 'x@example.com' })).status).toBe(404);
     expect((await call('DELETE', `/Groups/${groupId}`)).status).toBe(204);
     expect((await call('DELETE', `/Users/${userId}`)).status).toBe(204);

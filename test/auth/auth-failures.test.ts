@@ -2,18 +2,10 @@
 import { AUTH_FAILURE_PREFIX, AuthFailureLog, FLUSH_INTERVAL_MS } from '../../src/auth/auth-failures';
 import { createApp } from '../../src/app/create-app';
 import type { ForgeKvs } from '../../src/storage/kvs-port';
-import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('AuthFailureLog', () => {
-  let fixture: KvsFixture;
-
-  beforeEach(() => {
-    fixture = makeKvs(Date.parse('2026-11-23T10:15:00.000Z'));
-  });
-
-  afterEach(async () => {
-    await fixture.service.close();
-  });
+  const fixture = kvsPerTest(Date.parse('2026-11-23T10:15:00.000Z'));
 
   const sets = (): number => fixture.service.stats.snapshot().byPath['/api/v1/set'] ?? 0;
   const log = (options: { sourceKnown?: boolean } = {}): AuthFailureLog =>

@@ -1,15 +1,6 @@
 /** Bearer tokens: hashed at rest, verified against live tokens only, rotated with an overlap. */
-import { BearerTokens, MAX_ACTIVE_TOKENS, type SecretStore } from '../../src/auth/bearer-tokens';
-
-class MemorySecrets implements SecretStore {
-  readonly values = new Map<string, unknown>();
-  async getSecret<T>(key: string): Promise<T | undefined> {
-    return this.values.get(key) as T | undefined;
-  }
-  async setSecret<T>(key: string, value: T): Promise<void> {
-    this.values.set(key, JSON.parse(JSON.stringify(value)));
-  }
-}
+import { BearerTokens, MAX_ACTIVE_TOKENS } from '../../src/auth/bearer-tokens';
+import { MemorySecrets } from '../support/memory-secrets';
 
 describe('BearerTokens', () => {
   let secrets: MemorySecrets;

@@ -12,8 +12,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchAdminBrowser, SCREENSHOTS, seriousViolations, waitUntil, type AdminBrowser } from '../support/admin-browser';
-import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { checkPage, endStory, launchAdminBrowser, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { deactivation, scimGroup, scimUser } from '../support/scim-bodies';
 
 const SYNC_WAIT_MS = 40_000;
 
@@ -65,21 +66,9 @@ async function directGrant(method: 'GET' | 'PUT', repository: string, accountId:
 }
 
 /** Screenshots the page and checks it with axe-core (serious and critical violations fail). */
-async function checkView(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  expect(await seriousViolations(page)).toEqual([]);
-}
+const checkView = (name: string): Promise<void> => checkPage(page, name);
 
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-review-${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true }).catch(() => undefined);
-      throw error;
-    }
-  });
-}
+const step = storySteps({ page: () => page, prefix: 'review-' });
 
 /** Reads the running review to its end with "Read now" (the scheduled step would, every five minutes). */
 async function readToEnd(): Promise<void> {
@@ -103,11 +92,11 @@ beforeAll(async () => {
 
   // The IdP's people and group, and a rule: the app gives Engineering write on project PLAT.
   for (const email of ['ada@example.com', 'grace@example.com', 'alan@example.com']) {
-    const created = await scim('POST', 'Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: email, active: true, emails: [{ value: email, type: 'work', primary: true }] });
+    const created = await scim('POST', 'Users', scimUser(email, { emails: [{ value: email, type: 'work', primary: true }] }));
     expect(created.status).toBe(201);
     people.set(email, { id: String(created.body.id) });
   }
-  const group = await scim('POST', 'Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering', members: ['ada@example.com', 'grace@example.com'].map((e) => ({ value: people.get(e)?.id })) });
+  const group = await scim('POST', 'Groups', scimGroup('Engineering', { members: ['ada@example.com', 'grace@example.com'].map((e) => ({ value: people.get(e)?.id })) }));
   expect(group.status).toBe(201);
   const settings = await invoke('settings/get');
   await invoke('settings/save', { settings: { ...settings, rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }] } });
@@ -117,17 +106,12 @@ beforeAll(async () => {
   const grace = people.get('grace@example.com')?.accountId ?? '';
   // Made by hand: Grace gets write on platform-api directly. Then she leaves: deactivated in the IdP.
   expect(await directGrant('PUT', 'platform-api', grace, 'write')).toBe(200);
-  const patched = await scim('PATCH', `Users/${people.get('grace@example.com')?.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+  const patched = await scim('PATCH', `Users/${people.get('grace@example.com')?.id}`, deactivation());
   expect(patched.status).toBe(204);
   await waitUntil('Grace out of the app group', SYNC_WAIT_MS, async () => !(await emulatorState()).admin.groups.some((g) => g.members.includes(grace)));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop().catch(() => undefined);
-  await killAllLocalHostProcesses();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => endStory(browser, host, [dataDir]));
 
 afterEach(() => {
   expect(browser?.problems.splice(0) ?? []).toEqual([]);

@@ -13,23 +13,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { killAllLocalHostProcesses, REPO_ROOT, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import type { BrowserContext, Page } from 'playwright-core';
+import { checkPage, endStory, launchAdminBrowser, screenshot, SCREENSHOTS, seriousViolations, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { deactivation, scimGroup, scimUser } from '../support/scim-bodies';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
-const AXE_SOURCE = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const DIST_INDEX = path.join(REPO_ROOT, 'static', 'admin', 'dist', 'index.html');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /**
  * How long the page may take to show what the sync did: a write's trailing drain comes up to 11 s after the kick, and a
  * full sync's jobs are paced in KVS units per lane (src/sync/call-budget.ts CONSUMER_BUDGET) on a machine the whole
@@ -39,60 +27,25 @@ const SYNC_WAIT_MS = 75_000;
 
 jest.setTimeout(150_000);
 
-/** One axe-core finding, as much of it as a failure message needs. */
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: readonly { readonly target: readonly string[]; readonly failureSummary?: string }[];
-}
-
 let host: LocalHostProcess;
+let browser: AdminBrowser | undefined;
 let context: BrowserContext;
 let page: Page;
 let dataDir: string;
-let userDataDir: string;
 let origin: string;
 const adminKey = randomBytes(32).toString('base64url');
-const problems: string[] = [];
+/** What went wrong in the browser: the story page's problems as the launch collects them, and the other pages' (added below). */
+let problems: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(DIST_INDEX)) throw new Error('static/admin/dist is missing: run `npm run build:ui` (npm test does it first)');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it first)`);
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-data-'));
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-page-chromium-'));
   host = await startLocalHostProcess({ dataDir, launcher: 'node', env: { ADMIN_KEY: adminKey } });
   origin = new URL(host.scimBaseUrl).origin;
-  // A fresh profile directory per run (playwright passes it to Chromium as --user-data-dir).
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => {
-    // A download's blob URL counts as an aborted request once the file is saved; that is not a failure.
-    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`);
-  });
+  browser = await launchAdminBrowser(origin);
+  ({ context, page, problems } = browser);
 }, 90_000);
 
-afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await host?.stop().catch(() => undefined);
-  await killAllLocalHostProcesses();
-  for (const dir of [dataDir, userDataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => endStory(browser, host, [dataDir]));
 
 afterEach(() => {
   const found = problems.splice(0);
@@ -110,56 +63,11 @@ async function countOf(state: string): Promise<number> {
   return Number(await page.getByTestId(`status-count-${state}`).getAttribute('data-count'));
 }
 
-/** Polls `condition` from the test (the page's CSP forbids the string evaluation waitForFunction would need). */
-async function waitUntil(what: string, timeoutMs: number, condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** Runs one step of the story; on failure, keeps a screenshot of what the page showed. */
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true }).catch(() => undefined);
-      fs.writeFileSync(path.join(SCREENSHOTS, '..', 'admin-page-host.log'), `--- stdout ---\n${host.stdout()}\n--- stderr ---\n${host.stderr()}\n`);
-      throw error;
-    }
-  });
-}
-
-/** Writes a full-page screenshot of the current section. */
-async function screenshot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Runs axe-core over the page (by default the story's page) and answers the serious and critical violations. */
-async function seriousViolations(target: Page = page): Promise<AxeViolation[]> {
-  // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-  if (!(await target.evaluate('typeof window.axe !== "undefined"'))) await target.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
-  // Colours are checked once they have settled: a button caught mid-transition (just selected) has no final contrast.
-  await target.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
-  const result = (await target.evaluate(
-    `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
-  )) as { violations: AxeViolation[]; passes: unknown[]; testEngine: { name: string } };
-  expect(result.testEngine.name).toBe('axe-core');
-  expect(result.passes.length).toBeGreaterThan(10);
-  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-}
-
-function describeViolations(violations: readonly AxeViolation[]): string[] {
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
+/** Runs one step of the story; on failure, keeps a screenshot of what the page showed and the host's output. */
+const step = storySteps({ page: () => page, prefix: '', hostLog: { file: 'admin-page-host.log', host: () => host } });
 
 /** Screenshots the section and checks it with axe. */
-async function checkSection(name: string): Promise<void> {
-  await screenshot(name);
-  expect(describeViolations(await seriousViolations())).toEqual([]);
-}
+const checkSection = (name: string): Promise<void> => checkPage(page, name);
 
 async function scim(method: string, resource: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${host.scimBaseUrl}/${resource}`, {
@@ -172,13 +80,7 @@ async function scim(method: string, resource: string, token: string, body?: unkn
 }
 
 function user(userName: string, given: string, family: string): unknown {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-    userName,
-    name: { givenName: given, familyName: family },
-    emails: [{ value: userName.includes('@') ? userName : `${userName}@example.com`, type: 'work', primary: true }],
-    active: true,
-  };
+  return scimUser(userName, { name: { givenName: given, familyName: family }, emails: [{ value: userName.includes('@') ? userName : `${userName}@example.com`, type: 'work', primary: true }] });
 }
 
 let token = '';
@@ -244,11 +146,7 @@ describe('the admin page on the local host', () => {
       created.push(response.body.id as string);
       userIds.set(userName, response.body.id as string);
     }
-    const group = await scim('POST', 'Groups', token, {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
-      displayName: 'Engineering',
-      members: [{ value: created[0] }, { value: created[1] }],
-    });
+    const group = await scim('POST', 'Groups', token, scimGroup('Engineering', { members: [{ value: created[0] }, { value: created[1] }] }));
     expect(group.status).toBe(201);
 
     await openSection('status');
@@ -371,7 +269,7 @@ describe('the admin page on the local host', () => {
 
     for (const userName of ['alan@example.com', 'grace@example.com']) {
       const id = userIds.get(userName) ?? '';
-      const response = await scim('PATCH', `Users/${id}`, token, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+      const response = await scim('PATCH', `Users/${id}`, token, deactivation());
       expect([200, 204]).toContain(response.status);
     }
     await openSection('status');
@@ -593,7 +491,7 @@ describe('the admin page on the local host', () => {
       // The sections' first calls go out beside the status call and meet the same refusal; only the panel remains.
       expect(await calls()).toContain('consent-error status/get');
       await forgePage.screenshot({ path: path.join(SCREENSHOTS, '9-forge-consent.png'), fullPage: true });
-      expect(describeViolations(await seriousViolations(forgePage))).toEqual([]);
+      expect(await seriousViolations(forgePage)).toEqual([]);
 
       for (const mode of ['consent-message', 'grant-required']) {
         await setMode(mode);
@@ -697,8 +595,8 @@ describe('the admin page on the local host', () => {
     await page.getByTestId('permissions-preview').click();
     const problems = page.getByTestId('permissions-rule-problems');
     await problems.getByText('Rule 2 (rule-2): Unknown project key: PLTA.').waitFor();
-    await screenshot('4-permissions-pickers');
-    expect(describeViolations(await seriousViolations())).toEqual([]);
+    await screenshot(page, '4-permissions-pickers');
+    expect(await seriousViolations(page)).toEqual([]);
 
     // A rule that names nothing is reported as rule 2, the way the page counts, not as rules[1].
     await page.getByTestId('rule-1-projects').fill('');

@@ -16,8 +16,8 @@ import type { Page } from 'playwright-core';
 import { newServiceAccountKey } from '../../emulators/google/google-emulator';
 import { seedGoogleDomain } from '../../emulators/google/google-seed';
 import { GOOGLE_READ_ONLY_SCOPES } from '../../src/sources/google/scopes';
-import { launchAdminBrowser, SCREENSHOTS, seriousViolations, waitUntil, type AdminBrowser } from '../support/admin-browser';
-import { killAllLocalHostProcesses, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
+import { checkPage, endStory, launchAdminBrowser, storySteps, waitUntil, type AdminBrowser } from '../support/admin-browser';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process';
 
 jest.setTimeout(150_000);
 
@@ -46,34 +46,16 @@ beforeAll(async () => {
   page = browser.page;
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop().catch(() => undefined);
-  await killAllLocalHostProcesses();
-  for (const dir of [dataDir, keyDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => endStory(browser, host, [dataDir, keyDir]));
 
 afterEach(() => {
   expect(browser.problems.splice(0)).toEqual([]);
 });
 
 /** Runs one step of the story; on failure, keeps a screenshot and the host's output. */
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-google-${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true }).catch(() => undefined);
-      fs.writeFileSync(path.join(SCREENSHOTS, '..', 'google-page-host.log'), `--- stdout ---\n${host.stdout()}\n--- stderr ---\n${host.stderr()}\n`);
-      throw error;
-    }
-  });
-}
+const step = storySteps({ page: () => page, prefix: 'google-', hostLog: { file: 'google-page-host.log', host: () => host } });
 
-async function check(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  expect(await seriousViolations(page)).toEqual([]);
-}
+const check = (name: string): Promise<void> => checkPage(page, name);
 
 /** Picks an option of an Atlaskit Select by typing its label. */
 async function choose(inputId: string, text: string): Promise<void> {

@@ -9,6 +9,7 @@ import type { AndFilter, EntityWhereClauses, OrFilter } from '@forge/kvs/out/int
 import type { Kvs } from '@forge/kvs/out/interfaces/kvs';
 import { MetadataField, Sort, type ListResult } from '@forge/kvs/out/interfaces/types';
 import type { EntityDefinition } from '../../src/storage/local-kvs';
+import { rejectionOf } from '../support/outcomes';
 
 /** A storage client under test and how to dispose of it. */
 export interface KvsUnderTest {
@@ -56,10 +57,7 @@ const START = Date.parse('2025-01-01T00:00:00.000Z');
 const KIB = 1024;
 
 async function rejection(promise: Promise<unknown>): Promise<ForgeKvsAPIError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  const outcome = await rejectionOf(promise);
   expect(outcome).toBeInstanceOf(ForgeKvsAPIError);
   return outcome as ForgeKvsAPIError;
 }

@@ -2,11 +2,11 @@
  * The app's reactions as pure readers of the stored results, the catalog's words for them, and the store that keeps
  * the results (one per `kvs`, cached on hot paths, recorded results seen at once).
  */
+import { makeKvs } from '../../rigs/local-kvs-fixture';
 import { checkCatalog, impactOf, reactionOf } from '../../src/diagnostics/check-catalog';
 import { DiagnosticsStore, DIAGNOSTICS_KEY } from '../../src/diagnostics/diagnostics-store';
 import { connectionBlock, permissionSyncBlock, scimWriteBlock, storageCountsAsOutbound } from '../../src/diagnostics/verdicts';
 import { DIAGNOSTIC_CHECKS, type DiagnosticCheckId, type DiagnosticResult, type DiagnosticVerdict } from '../../src/shared/diagnostics-api';
-import { makeKvs } from '../sync/local-kvs-fixture';
 
 function result(check: DiagnosticCheckId, verdict: DiagnosticVerdict, finding: string, observed = 'it was so'): DiagnosticResult {
   return { check, verdict, finding, impact: impactOf(check, verdict), assumed: 'a', observed, reaction: reactionOf(check, verdict), steps: [], at: '2026-12-07T10:00:00.000Z', durationMs: 1, emulated: true };

@@ -3,19 +3,12 @@
  * `/emulator/counts` are served on the local host as `npm run emulators` serves them, behind the admin key.
  */
 import { randomBytes } from 'node:crypto';
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
+import { inProcessHostPerTest } from '../support/in-process-host';
 import { scimOverHttp } from '../support/sync-state';
 
 describe('/emulator/state on the local host', () => {
-  let started: InProcessHost;
   const adminKey = randomBytes(12).toString('base64url');
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: 'emulator-state-token', adminKey });
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: 'emulator-state-token', adminKey });
 
   it('answers the snapshot of the emulated organization to a caller with the admin key, and 401 without it', async () => {
     const created = await scimOverHttp(started.host.scimBaseUrl, 'emulator-state-token')('POST', '/Users', { userName: 'ada@example.com', active: true });

@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import { defaultSettings } from '../../src/sync/settings';
 import { describeSettingsFile, mergeSettingsPatch } from '../../src/local/settings-file';
+import { startLocalHostOn } from '../support/in-process-host';
 
 const TARGET = { orgId: 'org-from-file', directoryId: 'dir-from-file', workspace: 'ws-from-file', workspaceResourceId: 'ari:cloud:bitbucket::workspace/from-file' };
 const RULE = { id: 'devs', group: 'Developers', projects: ['CORE'], repositories: [], level: 'write' as const };
@@ -19,7 +20,7 @@ describe('SETTINGS_FILE', () => {
   let host: LocalHost | undefined;
 
   const start = (settingsFile?: string): Promise<LocalHost> =>
-    startLocalHost({ port: 0, host: '127.0.0.1', dataDir, reconcileIntervalMs: 0, logger: { error: () => undefined }, bearerToken: 'settings-file-token', ...(settingsFile ? { settingsFile } : {}) });
+    startLocalHostOn(dataDir, 'settings-file-token', settingsFile ? { settingsFile } : {});
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'settings-file-'));

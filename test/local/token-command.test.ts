@@ -5,8 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalHost, type LocalHost } from '../../src/local/local-host';
+import type { LocalHost } from '../../src/local/local-host';
 import { runTokenCommand } from '../../src/local/token-command';
+import { startLocalHostOn } from '../support/in-process-host';
 
 describe('npm run token', () => {
   let dataDir: string;
@@ -27,7 +28,7 @@ describe('npm run token', () => {
   });
 
   it('says to stop npm start when the data directory is locked', async () => {
-    host = await startLocalHost({ port: 0, host: '127.0.0.1', dataDir, reconcileIntervalMs: 0, bearerToken: 'token-command-token', logger: { error: () => undefined } });
+    host = await startLocalHostOn(dataDir, 'token-command-token');
     expect(await run('list')).toBe(1);
     expect(err.join('\n')).toMatch(/in use by a running npm start \(process \d+\): stop npm start first/);
   });

@@ -11,7 +11,7 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 const SPECS = path.join(REPO_ROOT, 'specs');
 
 /** The folders whose files run or are read by what runs; none of them may reach outside the repository. */
-const CHECKED_FOLDERS = ['src', 'test', 'emulators', 'bench', 'scripts'];
+const CHECKED_FOLDERS = ['src', 'test', 'rigs', 'emulators', 'bench', 'scripts'];
 
 /** The folder beside the repository that only CI has, spelled so that this file does not name it itself. */
 const OUTSIDE = ['..', 'shared'].join('/');

@@ -1,6 +1,6 @@
+import { reviewRig, type ReviewRig } from '../../rigs/review-rig';
 import { loadReview } from '../../src/review/review-snapshot';
 import { STEP_REQUESTS } from '../../src/review/read-gate';
-import { reviewRig, type ReviewRig } from '../support/review-rig';
 
 const SMALL = { repositories: 40, projects: 4, people: 80, appGroups: 8, foreignGroups: 3, orphans: 2, userGrants: 60 };
 

@@ -2,21 +2,11 @@
  * A PATCH `remove` whose path filters members by something other than `value` (RFC 7644 section 3.5.2.2): the SCIM
  * layer turns the filter into the directory's member predicate and the store removes exactly the members it matches.
  */
-import { startTestScim, type TestScim } from '../support/test-scim';
-
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+import { patchOp } from '../support/scim-bodies';
+import { testScimPerTest } from '../support/test-scim';
 
 describe('PATCH remove members[<filter>]', () => {
-  let scim: TestScim;
-
-  beforeEach(async () => {
-    scim = await startTestScim();
-  });
-
-  afterEach(async () => {
-    expect(scim.errors).toEqual([]);
-    await scim.close();
-  });
+  const scim = testScimPerTest();
 
   async function groupWithMembers(): Promise<{ groupId: string; ann: string; bob: string; cleo: string }> {
     const ids: string[] = [];
@@ -37,7 +27,7 @@ describe('PATCH remove members[<filter>]', () => {
 
   it('removes the members whose display matches, case-insensitively as the attribute is caseExact false', async () => {
     const { groupId, bob } = await groupWithMembers();
-    const patched = await scim.call('PATCH', `/Groups/${groupId}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members[display eq "ANN"]' }] } });
+    const patched = await scim.call('PATCH', `/Groups/${groupId}`, { body: patchOp({ op: 'remove', path: 'members[display eq "ANN"]' }) });
     expect(patched.status).toBe(204);
     expect(await memberValues(groupId)).toEqual([bob]);
   });
@@ -45,15 +35,12 @@ describe('PATCH remove members[<filter>]', () => {
   it('applies the filter after the earlier operations of the same request', async () => {
     const { groupId, ann, cleo } = await groupWithMembers();
     const patched = await scim.call('PATCH', `/Groups/${groupId}`, {
-      body: {
-        schemas: [PATCH_OP],
-        Operations: [
-          { op: 'remove', path: `members[value eq "${ann}"]` },
-          { op: 'add', path: 'members', value: [{ value: ann, display: 'Ann again' }] },
-          { op: 'remove', path: 'members[display eq "Bob"]' },
-          { op: 'remove', path: 'members[display eq "Ann again"]' },
-        ],
-      },
+      body: patchOp(
+        { op: 'remove', path: `members[value eq "${ann}"]` },
+        { op: 'add', path: 'members', value: [{ value: ann, display: 'Ann again' }] },
+        { op: 'remove', path: 'members[display eq "Bob"]' },
+        { op: 'remove', path: 'members[display eq "Ann again"]' },
+      ),
     });
     expect(patched.status).toBe(204);
     expect(await memberValues(groupId)).toEqual([cleo]);
@@ -61,7 +48,7 @@ describe('PATCH remove members[<filter>]', () => {
 
   it('removes nobody when the filter matches no member', async () => {
     const { groupId, ann, bob, cleo } = await groupWithMembers();
-    const patched = await scim.call('PATCH', `/Groups/${groupId}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members[display eq "Zed"]' }] } });
+    const patched = await scim.call('PATCH', `/Groups/${groupId}`, { body: patchOp({ op: 'remove', path: 'members[display eq "Zed"]' }) });
     expect(patched.status).toBe(204);
     expect(await memberValues(groupId)).toEqual([ann, bob, cleo].sort());
   });

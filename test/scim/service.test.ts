@@ -1,30 +1,18 @@
 /** Behaviour of the SCIM service end to end in process: listing, paging, cursors, sorting, projection, ETags, discovery. */
-import { startTestScim, TEST_BASE_URL, type TestScim } from '../support/test-scim';
+import { patchOp, scimUser, USER_SCHEMA } from '../support/scim-bodies';
+import { startTestScim, TEST_BASE_URL, testScimPerTest } from '../support/test-scim';
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const USER = USER_SCHEMA;
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-function userBody(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { schemas: [USER], userName, active: true, ...extra };
-}
-
 describe('SCIM service', () => {
-  let scim: TestScim;
-
-  beforeEach(async () => {
-    scim = await startTestScim();
-  });
-
-  afterEach(async () => {
-    expect(scim.errors).toEqual([]);
-    await scim.close();
-  });
+  const scim = testScimPerTest();
 
   async function createUsers(count: number, prefix = 'user'): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const response = await scim.call('POST', '/Users', {
-        body: userBody(`${prefix}${String(i).padStart(3, '0')}@example.com`, { name: { familyName: `F${(count - i) % 7}`, givenName: `G${i}` } }),
+        body: scimUser(`${prefix}${String(i).padStart(3, '0')}@example.com`, { name: { familyName: `F${(count - i) % 7}`, givenName: `G${i}` } }),
       });
       expect(response.status).toBe(201);
       ids.push(response.body.id);
@@ -33,7 +21,7 @@ describe('SCIM service', () => {
   }
 
   it('creates a user with 201, Location, ETag and meta, and reads it back', async () => {
-    const created = await scim.call('POST', '/Users', { body: userBody('jane@example.com', { [ENTERPRISE]: { department: 'R&D' } }) });
+    const created = await scim.call('POST', '/Users', { body: scimUser('jane@example.com', { [ENTERPRISE]: { department: 'R&D' } }) });
     expect(created.status).toBe(201);
     expect(created.headers['content-type']).toBe('application/scim+json');
     const id = created.body.id as string;
@@ -94,7 +82,7 @@ describe('SCIM service', () => {
     const clocked = await startTestScim({ now: () => new Date(nowMs) });
     try {
       expect((await clocked.call('GET', '/ServiceProviderConfig')).body.pagination.cursorTimeout).toBe(600);
-      for (let i = 0; i < 3; i += 1) await clocked.call('POST', '/Users', { body: userBody(`c${i}`) });
+      for (let i = 0; i < 3; i += 1) await clocked.call('POST', '/Users', { body: scimUser(`c${i}`) });
       const first = await clocked.call('GET', '/Users?count=1&cursor=');
       nowMs += 600 * 1000;
       const inTime = await clocked.call('GET', `/Users?count=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
@@ -124,7 +112,7 @@ describe('SCIM service', () => {
   });
 
   it('sorts by an attribute, ascending and descending, case-insensitively for caseExact=false', async () => {
-    for (const name of ['b@x', 'C@x', 'a@x']) await scim.call('POST', '/Users', { body: userBody(name) });
+    for (const name of ['b@x', 'C@x', 'a@x']) await scim.call('POST', '/Users', { body: scimUser(name) });
     const ascending = await scim.call('GET', '/Users?sortBy=userName');
     expect(ascending.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['a@x', 'b@x', 'C@x']);
     const descending = await scim.call('GET', '/Users?sortBy=USERNAME&sortOrder=descending&count=2');
@@ -150,7 +138,7 @@ describe('SCIM service', () => {
 
   it('applies attributes and excludedAttributes to reads and writes; id and schemas are always returned', async () => {
     const created = await scim.call('POST', '/Users?attributes=userName', {
-      body: userBody('proj@example.com', { displayName: 'P', emails: [{ type: 'work', value: 'w@x' }, { type: 'home', value: 'h@x' }] }),
+      body: scimUser('proj@example.com', { displayName: 'P', emails: [{ type: 'work', value: 'w@x' }, { type: 'home', value: 'h@x' }] }),
     });
     expect(Object.keys(created.body).sort()).toEqual(['id', 'schemas', 'userName']);
     const id = created.body.id as string;
@@ -163,14 +151,14 @@ describe('SCIM service', () => {
     const filtered = await scim.call('GET', `/Users?attributes=${encodeURIComponent('emails[type eq "work"]')}`);
     expect(filtered.body.Resources[0].emails).toEqual([{ type: 'work', value: 'w@x' }]);
     const patched = await scim.call('PATCH', `/Users/${id}?attributes=displayName`, {
-      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Q' }] },
+      body: patchOp({ op: 'replace', path: 'displayName', value: 'Q' }),
     });
     expect(patched.status).toBe(200);
     expect(patched.body).toEqual({ schemas: [USER], id, displayName: 'Q' });
   });
 
   it('returns groups on a user only when asked, and members unless excluded', async () => {
-    const user = await scim.call('POST', '/Users', { body: userBody('member@example.com') });
+    const user = await scim.call('POST', '/Users', { body: scimUser('member@example.com') });
     const group = await scim.call('POST', '/Groups', { body: { displayName: 'Team', members: [{ value: user.body.id }] } });
     expect(group.body.members).toEqual([{ value: user.body.id, type: 'User', $ref: `${TEST_BASE_URL}/Users/${user.body.id}` }]);
     const plain = await scim.call('GET', `/Users/${user.body.id}`);
@@ -183,14 +171,14 @@ describe('SCIM service', () => {
   });
 
   it('omits members and groups when they are empty (RFC 7643 section 2.5), also after every member was removed', async () => {
-    const user = await scim.call('POST', '/Users?attributes=userName,groups', { body: userBody('alone@example.com') });
+    const user = await scim.call('POST', '/Users?attributes=userName,groups', { body: scimUser('alone@example.com') });
     expect(user.body).not.toHaveProperty('groups');
     const empty = await scim.call('POST', '/Groups', { body: { displayName: 'Empty', members: [] } });
     expect(empty.body).not.toHaveProperty('members');
     const group = await scim.call('POST', '/Groups', { body: { displayName: 'Emptied', members: [{ value: user.body.id }] } });
     expect(group.body.members).toHaveLength(1);
     const removed = await scim.call('PATCH', `/Groups/${group.body.id}`, {
-      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'members' }] },
+      body: patchOp({ op: 'remove', path: 'members' }),
     });
     expect(removed.status).toBe(204);
     const read = await scim.call('GET', `/Groups/${group.body.id}`);
@@ -205,14 +193,14 @@ describe('SCIM service', () => {
   });
 
   it('implements If-Match (412) and If-None-Match (304) with weak ETags', async () => {
-    const created = await scim.call('POST', '/Users', { body: userBody('etag@example.com') });
+    const created = await scim.call('POST', '/Users', { body: scimUser('etag@example.com') });
     const id = created.body.id as string;
     const notModified = await scim.call('GET', `/Users/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
     expect(notModified.status).toBe(304);
     expect(notModified.text).toBeUndefined();
-    const stale = await scim.call('PUT', `/Users/${id}`, { body: userBody('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"9"' } });
+    const stale = await scim.call('PUT', `/Users/${id}`, { body: scimUser('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"9"' } });
     expect(stale.status).toBe(412);
-    const fresh = await scim.call('PUT', `/Users/${id}`, { body: userBody('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"1"' } });
+    const fresh = await scim.call('PUT', `/Users/${id}`, { body: scimUser('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"1"' } });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.etag).toBe('W/"2"');
     const modified = await scim.call('GET', `/Users/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
@@ -264,7 +252,7 @@ describe('SCIM service', () => {
       `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"${path}","value":${value}}]}`;
 
     it.each(['name', 'emails', 'active', `${ENTERPRISE}:manager`])('PATCH of a user\'s %s', async (attribute) => {
-      const user = await scim.call('POST', '/Users', { body: userBody('deep@example.com') });
+      const user = await scim.call('POST', '/Users', { body: scimUser('deep@example.com') });
       const response = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf(attribute, deepValue(4100)) });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
@@ -284,7 +272,7 @@ describe('SCIM service', () => {
 
     it('POST and PUT too, while a body at the limit is served', async () => {
       expect((await scim.call('POST', '/Users', { rawBody: `{"userName":"x","title":${deepValue(4100)}}` })).body).toMatchObject({ scimType: 'invalidSyntax' });
-      const user = await scim.call('POST', '/Users', { body: userBody('limit@example.com') });
+      const user = await scim.call('POST', '/Users', { body: scimUser('limit@example.com') });
       const atLimit = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf('title', `${'['.repeat(13)}"t"${']'.repeat(13)}`) });
       expect(atLimit.status).toBe(400);
       expect(atLimit.body.scimType).not.toBe('invalidSyntax');
@@ -293,9 +281,9 @@ describe('SCIM service', () => {
 
   describe('[security] unique names compare in Unicode NFC and refuse invisible or control characters', () => {
     it('a composed and a decomposed userName are one name (409), each lookup finds it, and it is shown as sent', async () => {
-      const composed = await scim.call('POST', '/Users', { body: userBody('Ren\u00e9@example.com') });
+      const composed = await scim.call('POST', '/Users', { body: scimUser('Ren\u00e9@example.com') });
       expect(composed.status).toBe(201);
-      const decomposed = await scim.call('POST', '/Users', { body: userBody('rene\u0301@example.com') });
+      const decomposed = await scim.call('POST', '/Users', { body: scimUser('rene\u0301@example.com') });
       expect(decomposed.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
       const lookup = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName eq "RENE\u0301@example.com"')}`);
       expect(lookup.body.totalResults).toBe(1);
@@ -309,7 +297,7 @@ describe('SCIM service', () => {
       expect((await scim.call('POST', '/Groups', { body: { displayName: 'cafe\u0301' } })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
       const other = await scim.call('POST', '/Groups', { body: { displayName: 'Bar' } });
       const rename = await scim.call('PATCH', `/Groups/${other.body.id}`, {
-        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'CAFE\u0301' }] },
+        body: patchOp({ op: 'replace', path: 'displayName', value: 'CAFE\u0301' }),
       });
       expect(rename.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
     });
@@ -324,12 +312,12 @@ describe('SCIM service', () => {
       ['a zero-width space', 'ev\u200Be'],
       ['a BOM', '\uFEFFeve'],
     ])('a userName or displayName with %s is a 400 invalidValue on POST, PUT and PATCH', async (_label, name) => {
-      expect((await scim.call('POST', '/Users', { body: userBody(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('POST', '/Users', { body: scimUser(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
       expect((await scim.call('POST', '/Groups', { body: { displayName: name } })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
-      const user = await scim.call('POST', '/Users', { body: userBody(`clean${name.length}@example.com`) });
-      expect((await scim.call('PUT', `/Users/${user.body.id}`, { body: userBody(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      const user = await scim.call('POST', '/Users', { body: scimUser(`clean${name.length}@example.com`) });
+      expect((await scim.call('PUT', `/Users/${user.body.id}`, { body: scimUser(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
       const patch = await scim.call('PATCH', `/Users/${user.body.id}`, {
-        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: name }] },
+        body: patchOp({ op: 'replace', path: 'userName', value: name }),
       });
       expect(patch.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
       expect((await scim.call('GET', `/Users/${user.body.id}`)).body.userName).toBe(`clean${name.length}@example.com`);
@@ -338,10 +326,10 @@ describe('SCIM service', () => {
     it('a user stored with such a name before the rule can still be deactivated by PATCH and PUT', async () => {
       const legacy = await scim.app.store.create('User', { schemas: [USER], userName: 'legacy\u0000user', active: true });
       const patch = await scim.call('PATCH', `/Users/${legacy.id}`, {
-        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
+        body: patchOp({ op: 'replace', path: 'active', value: false }),
       });
       expect(patch.status).toBe(204);
-      const put = await scim.call('PUT', `/Users/${legacy.id}`, { body: userBody('legacy\u0000user', { active: false, title: 'gone' }) });
+      const put = await scim.call('PUT', `/Users/${legacy.id}`, { body: scimUser('legacy\u0000user', { active: false, title: 'gone' }) });
       expect(put.status).toBe(200);
     });
   });
@@ -353,8 +341,8 @@ describe('SCIM service', () => {
     let groupId: string;
 
     beforeEach(async () => {
-      userId = (await scim.call('POST', '/Users', { body: userBody('root@example.com', { displayName: 'Shared' }) })).body.id;
-      await scim.call('POST', '/Users', { body: userBody('other@example.com') });
+      userId = (await scim.call('POST', '/Users', { body: scimUser('root@example.com', { displayName: 'Shared' }) })).body.id;
+      await scim.call('POST', '/Users', { body: scimUser('other@example.com') });
       groupId = (await scim.call('POST', '/Groups', { body: { displayName: 'Shared', members: [{ value: userId }] } })).body.id;
       await scim.call('POST', '/Groups', { body: { displayName: 'Lonely' } });
     });
@@ -403,12 +391,12 @@ describe('SCIM service', () => {
   });
 
   it('keeps active on a PUT that omits it (lenient) but clears it in the strict profile', async () => {
-    const created = await scim.call('POST', '/Users', { body: userBody('put@example.com', { active: false }) });
+    const created = await scim.call('POST', '/Users', { body: scimUser('put@example.com', { active: false }) });
     const put = await scim.call('PUT', `/Users/${created.body.id}`, { body: { schemas: [USER], userName: 'put@example.com', title: 'T' } });
     expect(put.body.active).toBe(false);
     const strict = await startTestScim({ profile: 'strict-rfc' });
     try {
-      const c = await strict.call('POST', '/Users', { body: userBody('put@example.com', { active: false }) });
+      const c = await strict.call('POST', '/Users', { body: scimUser('put@example.com', { active: false }) });
       const p = await strict.call('PUT', `/Users/${c.body.id}`, { body: { schemas: [USER], userName: 'put@example.com' } });
       expect(p.body.active).toBeUndefined();
     } finally {

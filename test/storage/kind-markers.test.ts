@@ -4,13 +4,9 @@
  */
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { kindMarkerKey } from '../../src/storage/kvs-directory/resource-records';
-import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
-let fixture: KvsFixture;
-beforeEach(() => {
-  fixture = makeKvs();
-});
-afterEach(() => fixture.service.close());
+const fixture = kvsPerTest();
 
 it('reads only the markers of marked resources', async () => {
   const reads: string[] = [];

@@ -1,14 +1,14 @@
 /**
  * Real headless Chromium on the admin page of a local host process, for browser tests: the launch with a fresh
  * profile, every console error, page error and failed request collected as a problem, axe-core's serious and critical
- * findings, and a poll from the test side (the page's CSP forbids the string evaluation waitForFunction needs).
- * The same set-up as test/browser/admin-page.browser.test.ts, shared for the tests that followed it.
+ * findings, a poll from the test side (the page's CSP forbids the string evaluation waitForFunction needs), and a
+ * story's steps that keep a screenshot of a failure. One set-up for every browser test of the admin page (test/browser/).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT } from './local-host-process';
+import { killAllLocalHostProcesses, REPO_ROOT, type LocalHostProcess } from './local-host-process';
 
 /** Debian's Chromium (scripts/ensure-chromium.sh installs it). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -72,6 +72,14 @@ export async function launchAdminBrowser(origin: string): Promise<AdminBrowser> 
   };
 }
 
+/** Ends a browser story (for afterAll): closes the browser, stops the host and any it left running, removes `folders`. */
+export async function endStory(browser: AdminBrowser | undefined, host: LocalHostProcess | undefined, folders: readonly (string | undefined)[]): Promise<void> {
+  await browser?.close();
+  await host?.stop().catch(() => undefined);
+  await killAllLocalHostProcesses();
+  for (const folder of folders) if (folder) fs.rmSync(folder, { recursive: true, force: true });
+}
+
 /** Runs axe-core over the page and answers its serious and critical violations, one line each. */
 export async function seriousViolations(page: Page): Promise<string[]> {
   // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
@@ -93,4 +101,46 @@ export async function waitUntil(what: string, timeoutMs: number, condition: () =
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Writes a full-page screenshot of `page` to SCREENSHOTS/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Screenshots `page` and checks it with axe-core: serious and critical violations fail the test. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousViolations(page)).toEqual([]);
+}
+
+/** What a story's steps keep when one fails. */
+export interface StoryOptions {
+  /** The page to screenshot (read when a step fails). */
+  readonly page: () => Page;
+  /** Put before the step's name in the screenshot's: `failed-<prefix><step>.png`. */
+  readonly prefix: string;
+  /** The host whose output is written beside the screenshots, into `file`. */
+  readonly hostLog?: { readonly file: string; readonly host: () => { stdout(): string; stderr(): string } };
+}
+
+/** Returns `step(name, body)`, which registers one step of a story as a test that, when it fails, keeps a screenshot of what the page showed (and the host's output). */
+export function storySteps(options: StoryOptions): (name: string, body: () => Promise<void>) => void {
+  return (name, body) => {
+    it(name, async () => {
+      try {
+        await body();
+      } catch (error) {
+        await options
+          .page()
+          .screenshot({ path: path.join(SCREENSHOTS, `failed-${options.prefix}${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true })
+          .catch(() => undefined);
+        if (options.hostLog !== undefined) {
+          const host = options.hostLog.host();
+          fs.writeFileSync(path.join(SCREENSHOTS, '..', options.hostLog.file), `--- stdout ---\n${host.stdout()}\n--- stderr ---\n${host.stderr()}\n`);
+        }
+        throw error;
+      }
+    });
+  };
 }

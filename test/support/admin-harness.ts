@@ -13,6 +13,14 @@ export interface AdminContext {
   readonly installContext: string;
 }
 
+/** The workspace the resolver tests install the app in. */
+export const TEST_WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
+
+/** The resolver context of `accountId`, calling from TEST_WORKSPACE. */
+export function adminContext(accountId: string): AdminContext {
+  return { accountId, installContext: `ari:cloud:bitbucket::workspace/${TEST_WORKSPACE}` };
+}
+
 /** A typed call of one admin resolver; `deps` overrides the handlers' dependencies for that call. */
 export type AdminCall = <K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0], deps?: Partial<AdminHandlerDeps>) => Promise<ReturnType<AdminApi[K]>>;
 

@@ -6,13 +6,15 @@
  */
 import type { DirectoryStore } from '../../src/directory/directory-store';
 import { orgGroupNameFor } from '../../src/targets/group-slug';
+import { xorshiftRandom } from '../../emulators/random';
 import { EMULATED_BITBUCKET_RESOURCE_ID } from '../../emulators/seed';
+import { patchOp } from './scim-bodies';
 
 /** The prefix of the org groups the app creates under the default settings. */
 export const GROUP_PREFIX = 'scim-';
 
-/** The PATCH message schema. */
-export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+/** The PATCH message schema (kept for test/e2e, which issue 15 must not touch; built in ./scim-bodies). */
+export { PATCH_OP } from './scim-bodies';
 
 /** One SCIM call, answered with its status and parsed body. */
 // SCIM JSON of any shape; a precise type would be a second copy of the schema.
@@ -33,16 +35,8 @@ export function scimOverHttp(baseUrl: string, token: string): ScimCall {
   };
 }
 
-/** A deterministic pseudo-random generator, so every run builds the same directory. */
-export function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+/** A deterministic pseudo-random generator, so every run builds the same directory (kept for test/e2e, which issue 15 must not touch). */
+export const seeded = xorshiftRandom;
 
 /** What populate created. */
 export interface Populated {
@@ -57,7 +51,7 @@ export interface Populated {
  * users as members (added 25 per PATCH); records each group's original displayName in `originalNames`.
  */
 export async function populate(call: ScimCall, originalNames: Map<string, string>, users: number, groups: number, seed: number): Promise<Populated> {
-  const random = seeded(seed);
+  const random = xorshiftRandom(seed);
   const userIds: string[] = [];
   for (let i = 0; i < users; i += 1) {
     const email = `user${i}@example.com`;
@@ -76,10 +70,7 @@ export async function populate(call: ScimCall, originalNames: Map<string, string
     const members = userIds.filter(() => random() < 0.04);
     memberships += members.length;
     for (let i = 0; i < members.length; i += 25) {
-      const patched = await call('PATCH', `/Groups/${created.body.id}`, {
-        schemas: [PATCH_OP],
-        Operations: [{ op: 'Add', path: 'members', value: members.slice(i, i + 25).map((value) => ({ value })) }],
-      });
+      const patched = await call('PATCH', `/Groups/${created.body.id}`, patchOp({ op: 'Add', path: 'members', value: members.slice(i, i + 25).map((value) => ({ value })) }));
       expect(patched.status).toBe(204);
     }
   }

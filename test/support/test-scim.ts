@@ -1,6 +1,6 @@
 /**
  * An in-process SCIM service for tests: the production App (directory store on @forge/kvs) over the local
- * KVS service in memory, called the way the web trigger calls it.
+ * KVS service in memory, called the way the web trigger calls it; or one per test.
  */
 import path from 'node:path';
 import { createApp, type AppParts } from '../../src/app/create-app';
@@ -8,6 +8,7 @@ import type { ScimLogger } from '../../src/scim/error-response';
 import { profileNamed } from '../../src/scim/profile';
 import type { ScimResponse } from '../../src/scim/protocol';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
+import { perTest } from './per-test';
 
 /** Base URL the in-process service believes it is served at. */
 export const TEST_BASE_URL = 'https://scim.test/scim/v2';
@@ -83,5 +84,32 @@ export async function startTestScim(options: { profile?: 'lenient' | 'strict-rfc
     async close() {
       await kvsService.close();
     },
+  };
+}
+
+/**
+ * A service started before each test of the scope it is called in; after each, the test fails if the service logged
+ * an error, and the service is closed. The answer stands for the current test's service.
+ */
+export function testScimPerTest(): TestScim {
+  const current = perTest('SCIM service', () => startTestScim(), async (scim) => {
+    expect(scim.errors).toEqual([]);
+    await scim.close();
+  });
+  return {
+    get app() {
+      return current().app;
+    },
+    get token() {
+      return current().token;
+    },
+    get kvs() {
+      return current().kvs;
+    },
+    get errors() {
+      return current().errors;
+    },
+    call: (method, pathAndQuery, options) => current().call(method, pathAndQuery, options),
+    close: () => current().close(),
   };
 }

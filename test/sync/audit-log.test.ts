@@ -1,7 +1,7 @@
 /** The audit log on the local KVS: append, paging through each index, exports, redaction and retention. */
 import { exportAuditPage, csvCell, type AuditExportPage } from '../../src/sync/audit-export';
 import { AUDIT_ENTITY, AuditLog, MAX_DOC_BYTES, type AuditEntry, type AuditEntryInput, type AuditQuery } from '../../src/sync/audit-log';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const DAY_MS = 86_400_000;
@@ -37,13 +37,11 @@ async function everything(log: AuditLog, query: Omit<AuditQuery, 'cursor'>): Pro
 }
 
 describe('AuditLog', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest(T0);
   let log: AuditLog;
   beforeEach(() => {
-    fixture = makeKvs(T0);
     log = new AuditLog({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
   });
-  afterEach(() => fixture.service.close());
 
   it('appends an entry that reads back as written, with keys folded to lower case', async () => {
     const id = await log.append(makeEntry({ userKey: 'U-1', groupKey: 'G-1', before: { active: true }, after: { active: false }, detail: 'suspended' }));

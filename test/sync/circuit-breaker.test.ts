@@ -10,7 +10,7 @@ import {
   type BreakerState,
 } from '../../src/sync/circuit-breaker';
 import { defaultSettings, type CircuitBreakerSettings } from '../../src/sync/settings';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const minutes = (n: number): Date => new Date(T0.getTime() + n * 60_000);
@@ -93,15 +93,13 @@ describe('recordDeactivations', () => {
 });
 
 describe('CircuitBreakerStore', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest(T0.getTime());
   let now: Date;
   let store: CircuitBreakerStore;
   beforeEach(() => {
-    fixture = makeKvs(T0.getTime());
     now = T0;
     store = new CircuitBreakerStore({ kvs: fixture.kvs, now: () => now, sleep: () => new Promise((resolve) => setImmediate(resolve)) });
   });
-  afterEach(() => fixture.service.close());
 
   it('counts admitted deactivations, trips, stays tripped, and resumes after confirm', async () => {
     expect(await store.admit(settings(), 100, 5)).toEqual({ allowed: 5, tripped: false });

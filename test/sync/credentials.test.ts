@@ -1,6 +1,6 @@
 /** Credentials in Forge secret storage (the local KVS): validation, masking, partial updates and expiry warnings. */
 import { CredentialStore, CredentialValidationError, EXPIRY_WARNING_DAYS, secretSuffix, type Credentials } from '../../src/sync/credentials';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
 const DAY_MS = 86_400_000;
@@ -18,13 +18,11 @@ function makeCredentials(overrides: Partial<Credentials> = {}): Credentials {
 }
 
 describe('CredentialStore', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest(NOW.getTime());
   let store: CredentialStore;
   beforeEach(() => {
-    fixture = makeKvs(NOW.getTime());
     store = new CredentialStore(fixture.kvs, () => NOW);
   });
-  afterEach(() => fixture.service.close());
 
   it('stores each credential in its own secret and loads them in full', async () => {
     expect(await store.load()).toBeUndefined();

@@ -5,7 +5,7 @@
 import { createSync } from '../../src/app/create-sync';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { laneOf, SYNC_LANES, type JobQueue, type SyncJob } from '../../src/sync/jobs';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 class RecordingQueue implements JobQueue {
   readonly pushed: { jobs: readonly SyncJob[]; delaySeconds: number | undefined }[] = [];
@@ -15,7 +15,7 @@ class RecordingQueue implements JobQueue {
 }
 
 describe('dispatcher kick window', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest();
   let queue: RecordingQueue;
   let now: number;
 
@@ -31,11 +31,9 @@ describe('dispatcher kick window', () => {
   }
 
   beforeEach(() => {
-    fixture = makeKvs();
     now = fixture.clock.ms;
     queue = new RecordingQueue();
   });
-  afterEach(() => fixture.service.close());
 
   it('schedules a drain soon and a trailing drain at the window end for the first kick only', async () => {
     const d = dispatcher();
@@ -124,7 +122,7 @@ describe('dispatcher kick window', () => {
 });
 
 describe('dispatcher drains', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest();
   let queue: RecordingQueue;
 
   function parts() {
@@ -138,10 +136,8 @@ describe('dispatcher drains', () => {
     queue.pushed.flatMap((p) => p.jobs.filter((job) => job.type === 'drain').map((job) => ({ sweep: job.type === 'drain' && job.sweep === true, delaySeconds: p.delaySeconds })));
 
   beforeEach(() => {
-    fixture = makeKvs();
     queue = new RecordingQueue();
   });
-  afterEach(() => fixture.service.close());
 
   it('does not push again what an earlier drain queued, and a sweep pushes every pending entry', async () => {
     const { store, dispatcher } = parts();

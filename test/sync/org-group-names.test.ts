@@ -5,22 +5,16 @@
  */
 import { hashedOrgGroupNameFor, orgGroupNameFor } from '../../src/targets/group-slug';
 import { OrgGroupNames } from '../../src/sync/org-group-names';
-import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
-import { adminCaller, convergeHost } from '../support/admin-harness';
-import { PATCH_OP, scimOverHttp, type ScimCall } from '../support/sync-state';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+import { seedGroup } from '../support/admin-seeds';
+import { inProcessHostPerTest, scimCallTo } from '../support/in-process-host';
+import { adminCaller, adminContext, convergeHost } from '../support/admin-harness';
+import { kvsPerTest } from '../support/kvs-per-test';
+import { patchOp } from '../support/scim-bodies';
 
 const HASHED = /-h[0-9a-f]{10}$/;
-const WORKSPACE = '5f8a1c2e-1111-4222-8333-944455556666';
 
 describe('OrgGroupNames', () => {
-  let fixture: KvsFixture;
-  beforeEach(() => {
-    fixture = makeKvs();
-  });
-  afterEach(async () => {
-    await fixture.service.close();
-  });
+  const fixture = kvsPerTest();
 
   it('gives the readable name first, a hashed one when it is claimed or taken in the org, and the same name again later', async () => {
     const names = new OrgGroupNames(fixture.kvs);
@@ -55,17 +49,9 @@ describe('OrgGroupNames', () => {
 });
 
 describe('org group names in the sync', () => {
-  let started: InProcessHost;
-  let scim: ScimCall;
   const TOKEN = 'org-group-names-token';
-
-  beforeEach(async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN });
-    scim = scimOverHttp(started.host.scimBaseUrl, TOKEN);
-  });
-  afterEach(async () => {
-    await started.stop();
-  });
+  const started = inProcessHostPerTest({ bearerToken: TOKEN });
+  const scim = scimCallTo(() => started.host, TOKEN);
 
   const converge = (): Promise<void> => convergeHost(started.host);
 
@@ -73,17 +59,7 @@ describe('org group names in the sync', () => {
     const emulators = started.host.emulators;
     if (!emulators) throw new Error('no emulators');
     const handMade = 'hand-made-group-id';
-    emulators.admin.state.groups.set(handMade, {
-      id: handMade,
-      name: 'scim-unicode-ops',
-      description: 'made by hand',
-      directoryId: 'emulated-directory',
-      externalSynced: false,
-      managedBy: 'admins',
-      members: new Set(),
-      roles: [],
-      createdAt: 0,
-    });
+    seedGroup(emulators.admin, handMade, 'scim-unicode-ops', { description: 'made by hand' });
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     expect(user.status).toBe(201);
     const ids: string[] = [];
@@ -93,7 +69,7 @@ describe('org group names in the sync', () => {
       ids.push(created.body.id);
       await converge();
     }
-    const patch = await scim('PATCH', `/Groups/${ids[2]}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+    const patch = await scim('PATCH', `/Groups/${ids[2]}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }));
     expect(patch.status).toBe(204);
     await converge();
 
@@ -111,7 +87,7 @@ describe('org group names in the sync', () => {
     expect(unicode?.members.size).toBe(1);
 
     // The page's mapping names each IdP group's org group.
-    const mapping = await adminCaller(() => started.host, { accountId: 'a', installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}` })('groups/list', {});
+    const mapping = await adminCaller(() => started.host, adminContext('a'))('groups/list', {});
     expect(mapping.total).toBe(3);
     expect(mapping.groups.map((g) => [g.displayName, g.orgGroupName, g.state])).toEqual([
       ['Engineering Team', 'scim-engineering-team', 'synced'],

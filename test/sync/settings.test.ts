@@ -6,7 +6,7 @@ import { loadSettingsFile } from '../../src/local/settings-file';
 import { defaultSettings, SETTINGS_FORMAT, SETTINGS_KEY, SettingsValidationError, type PermissionRule, type SettingsError, type SyncSettings } from '../../src/sync/settings';
 import { exportSettings, parseSettings } from '../../src/sync/settings-document';
 import { SETTINGS_STAMP_KEY, SettingsStore } from '../../src/sync/settings-store';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 function makeRule(overrides: Partial<PermissionRule> = {}): PermissionRule {
   return { id: 'devs-write', group: 'Developers', projects: ['CORE'], repositories: ['api-*'], level: 'write', ...overrides };
@@ -151,13 +151,11 @@ describe('loadSettingsFile', () => {
 });
 
 describe('SettingsStore', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest();
   let store: SettingsStore;
   beforeEach(() => {
-    fixture = makeKvs();
     store = new SettingsStore(fixture.kvs);
   });
-  afterEach(() => fixture.service.close());
 
   it('returns the defaults before anything is saved', async () => {
     expect(await store.get()).toEqual(defaultSettings);
@@ -183,13 +181,12 @@ describe('SettingsStore', () => {
 });
 
 describe('SettingsStore reads', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest();
   let reads: string[];
   let store: SettingsStore;
   let other: SettingsStore;
 
   beforeEach(() => {
-    fixture = makeKvs();
     reads = [];
     const counted = {
       get: async <T>(key: string) => {
@@ -201,7 +198,6 @@ describe('SettingsStore reads', () => {
     store = new SettingsStore(counted as never);
     other = new SettingsStore(fixture.kvs);
   });
-  afterEach(() => fixture.service.close());
 
   it('reads the document again only when a save changed the stamp, here or in another instance', async () => {
     await other.save(makeSettings());

@@ -4,24 +4,19 @@
  * and the batch goes on with the next resource; Atlassian answering 5xx is recorded failed and retried later, and a
  * 429 hands the whole job back for later, as before. Runs the engine over the in-process emulators and a local KVS.
  */
-import { createLinkedEmulators, slugifyGroupName, type LinkedEmulators } from '../../emulators';
-import { createSync, engineSettings, type SyncParts } from '../../src/app/create-sync';
-import { EMULATED_TARGET } from '../../src/local/local-host';
-import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import { slugifyGroupName } from '../../emulators';
+import { stringResponse } from '../../emulators/emulator-fetch';
+import { engineSettings, type SyncParts } from '../../src/app/create-sync';
+import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-ports';
-import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
+import type { SyncEntry } from '../../src/sync/jobs';
 import { SyncEngine } from '../../src/sync/sync-engine';
 import type { TargetFetchResponse } from '../../src/targets/http/target-fetch';
-import { emulatorFetch, stringResponse } from '../targets/support/emulator-fetch';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
-
-const ADMIN_BASE = 'https://admin.emulated.test';
-const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
-const QUEUE: JobQueue = { push: async () => undefined };
+import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: failures', () => {
-  let fixture: KvsFixture;
-  let emulators: LinkedEmulators;
+  const fixture = kvsPerTest();
   let store: KvsDirectoryStore;
   let sync: SyncParts;
   let audit: EngineAuditEntry[];
@@ -29,25 +24,10 @@ describe('sync engine: failures', () => {
   let fault: ((url: string, method: string) => TargetFetchResponse | undefined) | undefined;
 
   beforeEach(async () => {
-    fixture = makeKvs();
-    emulators = createLinkedEmulators();
     fault = undefined;
     audit = [];
-    const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
-    store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
-    sync = createSync({
-      kvs: fixture.kvs,
-      store,
-      queue: QUEUE,
-      fetch: async (url, init) => fault?.(url, init.method) ?? toEmulators(url, init),
-      baseUrls: () => ({ admin: ADMIN_BASE, bitbucket: BITBUCKET_BASE }),
-      credentials: async () => ({ orgApiKey: 'org-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'api-token' }),
-      clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
-      now: () => new Date(fixture.clock.ms),
-    });
-    await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET });
+    ({ store, sync } = await emulatedSync(fixture, { fetch: (toEmulators) => async (url, init) => fault?.(url, init.method) ?? toEmulators(url, init) }));
   });
-  afterEach(() => fixture.service.close());
 
   /** An engine over the composition's links, settings and targets, with `naming` replaced where a test says. */
   function engine(naming?: Partial<SyncEngineDeps['naming']>): SyncEngine {
@@ -67,16 +47,7 @@ describe('sync engine: failures', () => {
   }
 
   /** Every pending outbox entry, oldest first. */
-  async function pending(): Promise<SyncEntry[]> {
-    const out: SyncEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.pendingChanges(20, cursor);
-      out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
-      cursor = page.cursor;
-    } while (cursor);
-    return out;
-  }
+  const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
   const isGroupCreate = (url: string, method: string): boolean => method === 'POST' && new URL(url).pathname.endsWith('/groups');
 

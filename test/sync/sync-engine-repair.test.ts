@@ -7,23 +7,18 @@
  * difference is not repaired. Users a job's budget leaves over are picked up by the next job without counting twice
  * against the circuit breaker. Runs the engine as composed for Forge over the in-process emulators.
  */
-import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
-import { slugifyGroupName } from '../../emulators';
-import { createSync, type SyncParts } from '../../src/app/create-sync';
+import { slugifyGroupName, type LinkedEmulators } from '../../emulators';
+import type { SyncParts } from '../../src/app/create-sync';
 import { EMULATED_TARGET } from '../../src/local/local-host';
-import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { withinBudget } from '../../src/sync/call-budget';
-import type { JobQueue, SyncEntry } from '../../src/sync/jobs';
 import type { BatchReport } from '../../src/sync/engine-ports';
-import { emulatorFetch } from '../targets/support/emulator-fetch';
-import { makeKvs, type KvsFixture } from './local-kvs-fixture';
-
-const ADMIN_BASE = 'https://admin.emulated.test';
-const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
-const QUEUE: JobQueue = { push: async () => undefined };
+import type { SyncEntry } from '../../src/sync/jobs';
+import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: restoring what the organization lost', () => {
-  let fixture: KvsFixture;
+  const fixture = kvsPerTest();
   let emulators: LinkedEmulators;
   let store: KvsDirectoryStore;
   let sync: SyncParts;
@@ -33,49 +28,24 @@ describe('sync engine: restoring what the organization lost', () => {
   let beforeRequest: ((url: string, method: string) => void) | undefined;
 
   beforeEach(async () => {
-    fixture = makeKvs();
-    emulators = createLinkedEmulators();
     beforeRequest = undefined;
-    const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
-    store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
-    sync = createSync({
-      kvs: fixture.kvs,
-      store,
-      queue: QUEUE,
-      fetch: (url, init) => {
+    ({ emulators, store, sync } = await emulatedSync(fixture, {
+      fetch: (toEmulators) => (url, init) => {
         beforeRequest?.(url, init.method);
         return toEmulators(url, init);
       },
-      baseUrls: () => ({ admin: ADMIN_BASE, bitbucket: BITBUCKET_BASE }),
-      credentials: async () => ({ orgApiKey: 'org-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'api-token' }),
-      clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
-      now: () => new Date(fixture.clock.ms),
-      permissionQuietSeconds: 0,
-    });
-    await sync.settings.save({
-      ...(await sync.settings.get()),
-      target: EMULATED_TARGET,
-      rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }],
-    });
+      sync: { permissionQuietSeconds: 0 },
+      settings: { rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }] },
+    }));
     userIds = [];
     for (const name of ['ada', 'grace', 'alan']) userIds.push((await store.create('User', { userName: `${name}@example.com`, active: true })).id);
     groupId = (await store.create('Group', { displayName: 'Engineering' }, userIds.map((value) => ({ value, type: 'User' as const })))).id;
     await runUntilIdle();
     expect(orgGroup()?.members.size).toBe(3);
   });
-  afterEach(() => fixture.service.close());
 
   /** Every pending outbox entry, oldest first. */
-  async function pending(): Promise<SyncEntry[]> {
-    const out: SyncEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.pendingChanges(20, cursor);
-      out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
-      cursor = page.cursor;
-    } while (cursor);
-    return out;
-  }
+  const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
   /** Processes what is pending, batch after batch, as the dispatcher's jobs would (leftovers go back to the outbox). */
   async function runUntilIdle(): Promise<void> {

@@ -1,14 +1,15 @@
 import { AdminApiEmulator } from '../../emulators/admin-api/admin-emulator';
 import { BitbucketEmulator } from '../../emulators/bitbucket/bitbucket-emulator';
+import { stringResponse } from '../../emulators/emulator-fetch';
 import { validatorFor } from '../../emulators/openapi/validator';
 import { EMULATED_BITBUCKET_RESOURCE_ID } from '../../emulators/seed';
 import { ADMIN_API_OPERATIONS } from '../../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_OPERATIONS } from '../../src/targets/bitbucket/bitbucket-client';
 import type { ApiOperation } from '../../src/targets/http/api-operation';
 import { apiOperation } from '../../src/targets/http/api-operation';
-import { stringResponse } from './support/emulator-fetch';
-import { ADMIN_API, adminHarness, bitbucketHarness, expectNoViolations, seedDirectoryUser } from './support/harness';
-import { ValidatingRecorder } from './support/validating-recorder';
+import { seedDirectoryUser } from '../support/admin-seeds';
+import { ValidatingRecorder } from '../support/validating-recorder';
+import { ADMIN_API, adminHarness, bitbucketHarness, expectNoViolations } from './support/harness';
 
 const adminOperations: ApiOperation[] = Object.values(ADMIN_API_OPERATIONS);
 const bitbucketOperations: ApiOperation[] = Object.values(BITBUCKET_OPERATIONS);

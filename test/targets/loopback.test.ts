@@ -5,13 +5,14 @@ import { findUserByEmail } from '../../emulators/admin-api/admin-state';
 import { ADMIN_PREFIX, BITBUCKET_PREFIX, mountEmulators } from '../../emulators/http';
 import { createLinkedEmulators } from '../../emulators/linked-emulators';
 import type { LinkedEmulators } from '../../emulators/linked-emulators';
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../emulators/seed';
+import { EMULATED_BITBUCKET_RESOURCE_ID } from '../../emulators/seed';
 import { VirtualClock } from '../../emulators/virtual-clock';
-import { ADMIN_API_OPERATIONS, AdminApiClient } from '../../src/targets/admin-api/admin-api-client';
-import { BitbucketClient } from '../../src/targets/bitbucket/bitbucket-client';
+import { ADMIN_API_OPERATIONS, type AdminApiClient } from '../../src/targets/admin-api/admin-api-client';
+import type { BitbucketClient } from '../../src/targets/bitbucket/bitbucket-client';
 import { groupSlugFor, orgGroupNameFor } from '../../src/targets/group-slug';
-import { BITBUCKET_CREDENTIALS, MIDDLE_JITTER, ORG_API_KEY, rejectionOf } from './support/harness';
-import { ValidatingRecorder } from './support/validating-recorder';
+import { rejectionOf } from '../support/outcomes';
+import { ValidatingRecorder } from '../support/validating-recorder';
+import { testAdminClient, testBitbucketClient } from './support/harness';
 
 describe('both clients over loopback HTTP, against linked emulators mounted on a node:http server', () => {
   let server: Server;
@@ -33,24 +34,8 @@ describe('both clients over loopback HTTP, against linked emulators mounted on a
       { baseUrl: adminBase, spec: 'admin-organization' },
       { baseUrl: bitbucketBase, spec: 'bitbucket-cloud', serverPath: '/2.0' },
     ]);
-    admin = new AdminApiClient({
-      orgId: EMULATED_ORG_ID,
-      directoryId: EMULATED_DIRECTORY_ID,
-      credentials: () => ({ apiKey: ORG_API_KEY }),
-      fetch: recorder.fetch,
-      baseUrl: adminBase,
-      clock,
-      random: MIDDLE_JITTER,
-    });
-    bitbucket = new BitbucketClient({
-      workspace: EMULATED_WORKSPACE_SLUG,
-      credentials: () => BITBUCKET_CREDENTIALS,
-      fetch: recorder.fetch,
-      baseUrl: bitbucketBase,
-      clock,
-      random: MIDDLE_JITTER,
-      pageLength: 1,
-    });
+    admin = testAdminClient(recorder.fetch, clock, { baseUrl: adminBase });
+    bitbucket = testBitbucketClient(recorder.fetch, clock, { baseUrl: bitbucketBase, pageLength: 1 });
   });
 
   afterEach(async () => {

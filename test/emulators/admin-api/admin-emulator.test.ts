@@ -1,9 +1,9 @@
 import { AdminApiEmulator } from '../../../emulators/admin-api/admin-emulator';
-import type { AdminUser } from '../../../emulators/admin-api/admin-state';
 import { findGroupByName, findUserByEmail, hasAccess } from '../../../emulators/admin-api/admin-state';
 import type { JsonValue } from '../../../emulators/openapi/openapi-types';
 import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID } from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
+import { seedDirectoryUser } from '../../support/admin-seeds';
 import { OperationTally, adminRequest, at, exchange, list, text } from '../support/exchange';
 
 const ORG = `/v2/orgs/${EMULATED_ORG_ID}`;
@@ -24,26 +24,6 @@ function setup(options: ConstructorParameters<typeof AdminApiEmulator>[0] = {}) 
     return text(response.json, 'data', 0, 'id');
   };
   return { clock, emulator, call, createGroup, invite };
-}
-
-function seedUser(emulator: AdminApiEmulator, accountId: string, email: string, nickname = email): AdminUser {
-  const user: AdminUser = {
-    accountId,
-    email,
-    name: nickname,
-    nickname,
-    accountStatus: 'active',
-    claimStatus: 'unmanaged',
-    managementSource: 'invited',
-    emailVerified: true,
-    mfaEnabled: false,
-    addedToOrg: '2026-08-01T00:00:00.000Z',
-    directoryId: EMULATED_DIRECTORY_ID,
-    membershipStatus: 'active',
-    roles: [],
-  };
-  emulator.state.users.set(accountId, user);
-  return user;
 }
 
 describe('Admin API emulator: directories', () => {
@@ -79,7 +59,7 @@ describe('Admin API emulator: users', () => {
 
   it('pages with a cursor that keeps the first request filters', async () => {
     const { emulator, call } = setup();
-    for (let i = 0; i < 5; i++) seedUser(emulator, `712020:user-${i}`, `user${i}@corp.example`);
+    for (let i = 0; i < 5; i++) seedDirectoryUser(emulator, `712020:user-${i}`, `user${i}@corp.example`, { name: `user${i}@corp.example`, nickname: `user${i}@corp.example` });
     const first = await call('POST', `${DIR}/users/search`, { emailDomains: ['corp.example'], limit: 2 });
     expect(list(first.json, 'data')).toHaveLength(2);
     const ids = list(first.json, 'data').map((u) => text(u, 'accountId'));

@@ -6,13 +6,13 @@
 import path from 'node:path';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import { createApp } from '../../../src/app/create-app';
-import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../../../src/forge/scim-web-trigger';
+import { makeScimWebTrigger } from '../../../src/forge/scim-web-trigger';
 import { DEFAULT_LATENCY, ForgeRuntime } from '../../../src/local/forge-runtime';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
+import { scimTriggerRequest } from '../../support/forge-requests';
+import { patchOp } from '../../support/scim-bodies';
 
 jest.setTimeout(120_000);
-
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 it('adds and removes 1,000 members in one web-trigger invocation each, within 100 requests, and refuses more', async () => {
   const clock = new VirtualClock({ autoAdvance: true });
@@ -25,18 +25,7 @@ it('adds and removes 1,000 members in one web-trigger invocation each, within 10
   const group = await app.store.create('Group', { displayName: 'Everyone' });
   const { token } = await app.tokens.issue({ label: 'large' });
   const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://large.invalid/scim/v2' }));
-  const patch = async (operation: object) =>
-    trigger(
-      {
-        method: 'PATCH',
-        path: `/scim/v2/Groups/${group.id}`,
-        userPath: `/Groups/${group.id}`,
-        headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] },
-        queryParameters: { excludedAttributes: ['members'] },
-        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [operation] }),
-      } as unknown as ForgeWebTriggerRequest,
-      {},
-    );
+  const patch = async (operation: object) => trigger(scimTriggerRequest(token, 'PATCH', `/Groups/${group.id}`, patchOp(operation), { excludedAttributes: ['members'] }), {});
   const members = async () => {
     let count = 0;
     for await (const page of app.store.members(group.id)) count += page.length;

@@ -10,18 +10,12 @@ import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../../../src/fo
 import { makeSyncWorker } from '../../../src/forge/sync-worker';
 import { DEFAULT_LATENCY, ForgeRuntime } from '../../../src/local/forge-runtime';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
+import { scimTriggerRequest } from '../../support/forge-requests';
 
 const MANIFEST = path.resolve(__dirname, '../../../manifest.yml');
 
 function post(token: string, email: string): ForgeWebTriggerRequest {
-  return {
-    method: 'POST',
-    path: '/scim/v2/Users',
-    userPath: '/Users',
-    headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] },
-    queryParameters: {},
-    body: JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
-  } as unknown as ForgeWebTriggerRequest;
+  return scimTriggerRequest(token, 'POST', '/Users', { userName: email, emails: [{ value: email, primary: true }] });
 }
 
 async function rig(writeUnitsPerMinute: number) {

@@ -9,19 +9,20 @@
  * then a drain of 4,000 outbox entries. Here the IdP honours 429 and Retry-After, as Entra ID and Okta do.
  */
 import path from 'node:path';
+import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../../../emulators/linked-emulators';
 import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import { createApp } from '../../../src/app/create-app';
 import { createSync, type SyncParts } from '../../../src/app/create-sync';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../../../src/forge/forge-job-queue';
-import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../../../src/forge/scim-web-trigger';
+import { makeScimWebTrigger } from '../../../src/forge/scim-web-trigger';
 import { makeReconcile, makeSyncWorker } from '../../../src/forge/sync-worker';
 import { DEFAULT_LATENCY, ForgeRuntime, type Violation } from '../../../src/local/forge-runtime';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
 import { ADMIN_API_BASE_URL } from '../../../src/targets/admin-api/admin-api-client';
 import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
-import { emulatorFetch } from '../../targets/support/emulator-fetch';
+import { scimTriggerRequest } from '../../support/forge-requests';
 
 jest.setTimeout(240_000);
 
@@ -76,14 +77,7 @@ it('replays findings 1 to 4 in enforce mode without a breach outside the IdP bur
     Array.from({ length: LANES }, async () => {
       for (let i = next++; i < USERS; i = next++) {
         const email = `user${i}@example.com`;
-        const request = {
-          method: 'POST',
-          path: '/scim/v2/Users',
-          userPath: '/Users',
-          headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] },
-          queryParameters: {},
-          body: JSON.stringify({ userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] }),
-        } as unknown as ForgeWebTriggerRequest;
+        const request = scimTriggerRequest(token, 'POST', '/Users', { userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] });
         for (let attempt = 0; attempt < 20; attempt += 1) {
           const response = await trigger(request, {});
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);

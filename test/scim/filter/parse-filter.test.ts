@@ -1,6 +1,7 @@
 import type { CompareOperator, Filter, FilterValue, PatchPath, ValuePathFilter } from '../../../src/scim/filter/ast';
 import { parseAttributeList, parseFilter, parsePatchPath } from '../../../src/scim/filter/parse-filter';
 import { ScimError } from '../../../src/scim/errors';
+import { thrownBy } from '../../support/outcomes';
 
 const lenient = { unquotedValues: true };
 const strict = { unquotedValues: false };
@@ -15,16 +16,6 @@ const vp = (path: string, filter: Filter, then?: ValuePathFilter['then']): Filte
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-
-/** Catches what `action` throws, failing the test when it throws nothing. */
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 function expectScimError(action: () => unknown, scimType: 'invalidFilter' | 'invalidPath', offset?: number): ScimError {
   const error = thrownBy(action);

@@ -6,6 +6,7 @@
 import type { ScimType } from '../../../src/scim/errors';
 import type { MemberChange, ScimObject } from '../../../src/scim/resource/types';
 import { ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from '../../../src/scim/schema/urns';
+import { patchOp } from '../../support/scim-bodies';
 import type { ProfileChoice, Source } from '../resource/test-kit';
 
 /** One PATCH scenario. */
@@ -25,11 +26,6 @@ export interface PatchCase {
 }
 
 const ENT = ENTERPRISE_USER_SCHEMA;
-
-/** A PatchOp message with the given operations. */
-function patchOp(...operations: unknown[]): unknown {
-  return { schemas: [PATCH_OP], Operations: operations };
-}
 
 /** The stored user most cases start from. */
 export const alice: ScimObject = {

@@ -2,6 +2,7 @@
 import { isScimError, type ScimError } from '../../../src/scim/errors';
 import { lenientProfile, strictRfcProfile, type ClientProfile } from '../../../src/scim/profile';
 import { groupResourceType, userResourceType, type ResourceType } from '../../../src/scim/schema/registry';
+import { thrownBy } from '../../support/outcomes';
 
 /** Where a case comes from: the IdP or document whose behaviour it pins down. */
 export type Source = 'Entra default' | 'Entra aadOptscim062020' | 'Okta' | 'OneLogin' | 'JumpCloud' | 'RFC' | 'Microsoft collection' | 'security';
@@ -25,13 +26,7 @@ export function resourceTypeNamed(name: 'User' | 'Group'): ResourceType {
 
 /** Runs `action` and returns the ScimError it throws; fails the test when it returns or throws anything else. */
 export function scimErrorOf(action: () => unknown): ScimError {
-  let thrown: unknown;
-  try {
-    action();
-  } catch (error) {
-    thrown = error;
-  }
-  if (thrown === undefined) throw new Error('expected a ScimError, but the call returned normally');
+  const thrown = thrownBy(action);
   if (!isScimError(thrown)) throw new Error(`expected a ScimError, got ${String(thrown)}`);
   return thrown;
 }

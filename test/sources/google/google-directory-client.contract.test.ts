@@ -3,32 +3,16 @@ import { SEEDED_ORG_UNITS, seededGroupId, seededUserId } from '../../../emulator
 import { GOOGLE_DIRECTORY_OPERATIONS } from '../../../src/sources/google/google-directory-client';
 import { GoogleSourceError } from '../../../src/sources/google/google-source-error';
 import { GOOGLE_READ_ONLY_SCOPES } from '../../../src/sources/google/scopes';
+import { checkedAfterEach } from '../../support/client-harness';
+import { rejectionOf } from '../../support/outcomes';
 import { googleHarness } from './google-harness';
 
-type Harness = ReturnType<typeof googleHarness>;
-let current: Harness | undefined;
-
-function harness(options: Parameters<typeof googleHarness>[0] = {}): Harness {
-  current = googleHarness(options);
-  return current;
-}
-
-afterEach(() => {
-  if (current !== undefined) {
-    expect(current.recorder.violations).toEqual([]);
-    expect(current.emulator.violations).toEqual([]);
-  }
-  current = undefined;
-});
+const harness = checkedAfterEach(googleHarness);
 
 async function rejection(promise: Promise<unknown>): Promise<GoogleSourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GoogleSourceError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
+  const error = await rejectionOf(promise);
+  if (error instanceof GoogleSourceError) return error;
+  throw error;
 }
 
 describe('GoogleDirectoryClient against the Google emulator', () => {

@@ -4,6 +4,7 @@
  * quotas enforced), the circuit breaker with default settings, and every invocation inside a call budget of
  * Forge's size, its storage and Google calls counted. Time moves 15 s per invocation.
  */
+import { makeKvs } from '../../../rigs/local-kvs-fixture';
 import type { GoogleSelection } from '../../../src/sources/google/google-selection';
 import { SELECT_EVERYTHING } from '../../../src/sources/google/google-selection';
 import { GoogleDirectoryClient } from '../../../src/sources/google/google-directory-client';
@@ -20,7 +21,6 @@ import { budgetAllows, callsSpent, spendCall, withinBudget } from '../../../src/
 import { CircuitBreakerStore } from '../../../src/sync/circuit-breaker';
 import { defaultSettings } from '../../../src/sync/settings';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
-import { makeKvs } from '../../sync/local-kvs-fixture';
 import { googleHarness, type GoogleHarnessOptions } from '../google/google-harness';
 
 /** Forge's 100 outbound requests less the consumer's bookkeeping (src/sync/call-budget.ts CONSUMER_BUDGET). */

@@ -3,9 +3,9 @@
  * local KVS service: records come back in the order asked, a missing one is undefined, and each request carries at
  * most RECORDS_PER_BATCH keys, so a load's request count is what the runner reserves for it (batchedReads).
  */
+import { makeKvs } from '../../../rigs/local-kvs-fixture';
 import { PullStore, RECORDS_PER_BATCH, USER_BUCKETS, batchedReads } from '../../../src/sources/pull/pull-store';
 import { meteredKvs } from '../../../src/storage/metered-kvs';
-import { makeKvs } from '../../sync/local-kvs-fixture';
 
 function countingStore(): { store: PullStore; requests: () => number } {
   let requests = 0;

@@ -1,26 +1,17 @@
 import { findGroupByName, findUserByEmail } from '../../../emulators/admin-api/admin-state';
+import { stringResponse } from '../../../emulators/emulator-fetch';
 import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID } from '../../../emulators/seed';
 import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { stringResponse } from '../support/emulator-fetch';
-import { adminHarness, expectNoViolations, rejectionOf, seedDirectoryUser, seedGroup } from '../support/harness';
+import { seedDirectoryUser, seedGroup } from '../../support/admin-seeds';
+import { rejectionOf } from '../../support/outcomes';
+import { adminHarness, checkedAfterEach } from '../support/harness';
 
 const OPS = ADMIN_API_OPERATIONS;
 const USER_ROLE = 'atlassian/user';
 
-type Harness = ReturnType<typeof adminHarness>;
-let current: Harness | undefined;
-
-function harness(options: Parameters<typeof adminHarness>[0] = {}): Harness {
-  current = adminHarness(options);
-  return current;
-}
-
-afterEach(() => {
-  if (current !== undefined) expectNoViolations(current.emulator, current.recorder);
-  current = undefined;
-});
+const harness = checkedAfterEach(adminHarness);
 
 describe('AdminApiClient against the Admin API emulator: directories and users', () => {
   it('lists directories, following cursors page by page', async () => {

@@ -2,23 +2,14 @@ import { findGroupByName } from '../../../emulators/admin-api/admin-state';
 import { EMULATED_ADMIN } from '../../../emulators/seed';
 import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
 import { TargetError } from '../../../src/targets/ports';
-import { adminHarness, expectNoViolations, rejectionOf, seedDirectoryUser, seedGroup } from '../support/harness';
+import { seedDirectoryUser, seedGroup } from '../../support/admin-seeds';
+import { rejectionOf } from '../../support/outcomes';
+import { adminHarness, checkedAfterEach } from '../support/harness';
 
 const OPS = ADMIN_API_OPERATIONS;
 const CREATE = { method: 'POST', pathTemplate: OPS.createGroup.pathTemplate };
 
-type Harness = ReturnType<typeof adminHarness>;
-let current: Harness | undefined;
-
-function harness(options: Parameters<typeof adminHarness>[0] = {}): Harness {
-  current = adminHarness(options);
-  return current;
-}
-
-afterEach(() => {
-  if (current !== undefined) expectNoViolations(current.emulator, current.recorder);
-  current = undefined;
-});
+const harness = checkedAfterEach(adminHarness);
 
 describe('AdminApiClient under injected faults', () => {
   it('waits out a 429 for the Retry-After time on the virtual clock, then succeeds', async () => {

@@ -6,11 +6,10 @@ import { EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import type { AccessListing, AccessListingItems } from '../../../src/targets/bitbucket/access-reads';
 import { ACCESS_READ_OPERATIONS, BitbucketAccessReader } from '../../../src/targets/bitbucket/access-reads';
-import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
 import { TargetError } from '../../../src/targets/ports';
-import { emulatorFetch } from '../support/emulator-fetch';
-import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations, rejectionOf } from '../support/harness';
-import { ValidatingRecorder } from '../support/validating-recorder';
+import { clientHarness } from '../../support/client-harness';
+import { rejectionOf } from '../../support/outcomes';
+import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations } from '../support/harness';
 
 function setup(rateLimit?: { limit: number; windowMs: number }) {
   const clock = new VirtualClock({ autoAdvance: true });
@@ -19,8 +18,12 @@ function setup(rateLimit?: { limit: number; windowMs: number }) {
   seedAccessLayout(linked.bitbucket.state, plan);
   seedIdpAccounts(linked, plan, 'scim-');
   seedHandMadeAccess(linked, plan, (name) => slugifyGroupName(`scim-${name}`));
-  const recorder = new ValidatingRecorder(emulatorFetch({ baseUrl: BITBUCKET_BASE_URL, emulator: linked.bitbucket }), [BITBUCKET_API]);
-  const reader = new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => BITBUCKET_CREDENTIALS, fetch: recorder.fetch, clock });
+  const { recorder, client: reader } = clientHarness({
+    clock,
+    emulator: () => linked.bitbucket,
+    api: BITBUCKET_API,
+    client: ({ fetch }) => new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => BITBUCKET_CREDENTIALS, fetch, clock }),
+  });
   return { linked, plan, recorder, reader };
 }
 

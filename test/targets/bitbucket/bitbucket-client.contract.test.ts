@@ -1,26 +1,19 @@
 import { permissionKey } from '../../../emulators/bitbucket/bitbucket-state';
+import { stringResponse } from '../../../emulators/emulator-fetch';
 import { EMULATED_ADMIN, EMULATED_REPOSITORIES } from '../../../emulators/seed';
 import { BITBUCKET_OPERATIONS } from '../../../src/targets/bitbucket/bitbucket-client';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { stringResponse } from '../support/emulator-fetch';
-import { bitbucketHarness, expectNoViolations, rejectionOf } from '../support/harness';
+import { rejectionOf } from '../../support/outcomes';
+import { bitbucketHarness, checkedAfterEach, type BitbucketHarnessOptions } from '../support/harness';
 
 const OPS = BITBUCKET_OPERATIONS;
 const REPO_PUT = { method: 'PUT', pathTemplate: OPS.putRepositoryGroupPermission.pathTemplate };
 
-type Harness = ReturnType<typeof bitbucketHarness>;
-let current: Harness | undefined;
-
-function harness(options: Parameters<typeof bitbucketHarness>[0] = {}): Harness {
-  current = bitbucketHarness(options);
-  current.emulator.state.groups.push({ slug: 'developers', name: 'Developers' }, { slug: 'scim-ops', name: 'scim-ops' });
-  return current;
-}
-
-afterEach(() => {
-  if (current !== undefined) expectNoViolations(current.emulator, current.recorder);
-  current = undefined;
+const harness = checkedAfterEach((options?: BitbucketHarnessOptions) => {
+  const built = bitbucketHarness(options);
+  built.emulator.state.groups.push({ slug: 'developers', name: 'Developers' }, { slug: 'scim-ops', name: 'scim-ops' });
+  return built;
 });
 
 describe('BitbucketClient against the Bitbucket emulator: workspace contents', () => {

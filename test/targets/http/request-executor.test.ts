@@ -1,12 +1,13 @@
 import type { FetchMethod } from '@forge/api';
+import { stringResponse } from '../../../emulators/emulator-fetch';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import { apiOperation } from '../../../src/targets/http/api-operation';
 import type { RequestExecutorOptions } from '../../../src/targets/http/request-executor';
 import { RequestExecutor } from '../../../src/targets/http/request-executor';
 import type { TargetFetch, TargetFetchInit, TargetFetchResponse } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
-import { stringResponse } from '../support/emulator-fetch';
-import { MIDDLE_JITTER, rejectionOf } from '../support/harness';
+import { rejectionOf } from '../../support/outcomes';
+import { MIDDLE_JITTER } from '../support/harness';
 
 const BASE = 'https://api.example.test/admin';
 const GET_GROUP = apiOperation('GET', '/v2/orgs/{orgId}/groups/{groupId}');

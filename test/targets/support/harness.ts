@@ -1,22 +1,20 @@
 /**
- * Builders for client tests: an emulator on an auto-advancing virtual clock, the client under test wired to
- * it through the validating recorder, and the after-test check that neither side saw a spec violation.
+ * The target clients' harnesses (Admin API, Bitbucket) on the one factory of test/support/client-harness.ts, the
+ * credentials and jitter they are configured with.
  */
 import { AdminApiEmulator } from '../../../emulators/admin-api/admin-emulator';
 import type { AdminApiEmulatorOptions } from '../../../emulators/admin-api/admin-emulator';
-import type { AdminGroup, AdminUser } from '../../../emulators/admin-api/admin-state';
 import { BitbucketEmulator } from '../../../emulators/bitbucket/bitbucket-emulator';
 import type { BitbucketEmulatorOptions } from '../../../emulators/bitbucket/bitbucket-emulator';
-import type { Violation } from '../../../emulators/emulator-types';
 import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
-import { VirtualClock } from '../../../emulators/virtual-clock';
 import type { AdminApiClientOptions } from '../../../src/targets/admin-api/admin-api-client';
 import { ADMIN_API_BASE_URL, AdminApiClient } from '../../../src/targets/admin-api/admin-api-client';
 import type { BitbucketClientOptions } from '../../../src/targets/bitbucket/bitbucket-client';
 import { BITBUCKET_BASE_URL, BitbucketClient } from '../../../src/targets/bitbucket/bitbucket-client';
-import type { TargetFetch } from '../../../src/targets/http/target-fetch';
-import { emulatorFetch } from './emulator-fetch';
-import { ValidatingRecorder } from './validating-recorder';
+import type { TargetClock, TargetFetch } from '../../../src/targets/http/target-fetch';
+import { clientHarness, type ClientHarness } from '../../support/client-harness';
+
+export { checkedAfterEach, expectNoViolations } from '../../support/client-harness';
 
 /** The org API key the tests configure. */
 export const ORG_API_KEY = 'test-org-api-key';
@@ -33,15 +31,29 @@ export const ADMIN_API = { baseUrl: ADMIN_API_BASE_URL, spec: 'admin-organizatio
 /** The recorder's view of Bitbucket (the spec's server is `https://api.bitbucket.org/2.0`). */
 export const BITBUCKET_API = { baseUrl: BITBUCKET_BASE_URL, spec: 'bitbucket-cloud', serverPath: '/2.0' } as const;
 
-/** Something with recorded violations. */
-interface Checked {
-  readonly violations: readonly Violation[];
+/** An Admin API client for the emulated org with the tests' key and middle jitter; `options` override. */
+export function testAdminClient(fetch: TargetFetch, clock: TargetClock, options: Partial<AdminApiClientOptions> = {}): AdminApiClient {
+  return new AdminApiClient({
+    orgId: EMULATED_ORG_ID,
+    directoryId: EMULATED_DIRECTORY_ID,
+    credentials: () => ({ apiKey: ORG_API_KEY }),
+    fetch,
+    clock,
+    random: MIDDLE_JITTER,
+    ...options,
+  });
 }
 
-/** Asserts that the emulator and the recorder saw nothing the spec does not describe. */
-export function expectNoViolations(emulator: Checked, recorder: ValidatingRecorder): void {
-  expect(recorder.violations).toEqual([]);
-  expect(emulator.violations).toEqual([]);
+/** A Bitbucket client for the emulated workspace with the tests' credentials and middle jitter; `options` override. */
+export function testBitbucketClient(fetch: TargetFetch, clock: TargetClock, options: Partial<BitbucketClientOptions> = {}): BitbucketClient {
+  return new BitbucketClient({
+    workspace: EMULATED_WORKSPACE_SLUG,
+    credentials: () => BITBUCKET_CREDENTIALS,
+    fetch,
+    clock,
+    random: MIDDLE_JITTER,
+    ...options,
+  });
 }
 
 /** Options of an Admin API harness. */
@@ -53,21 +65,13 @@ export interface AdminHarnessOptions {
 }
 
 /** An Admin API client against an Admin API emulator, at the real base URL, on one virtual clock. */
-export function adminHarness(options: AdminHarnessOptions = {}) {
-  const clock = new VirtualClock({ autoAdvance: true });
-  const emulator = new AdminApiEmulator({ ...options.emulator, clock });
-  const recorder = new ValidatingRecorder(emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator }), [ADMIN_API]);
-  const fetch = options.wrap === undefined ? recorder.fetch : options.wrap(recorder.fetch);
-  const client = new AdminApiClient({
-    orgId: EMULATED_ORG_ID,
-    directoryId: EMULATED_DIRECTORY_ID,
-    credentials: () => ({ apiKey: ORG_API_KEY }),
-    fetch,
-    clock,
-    random: MIDDLE_JITTER,
-    ...options.client,
+export function adminHarness(options: AdminHarnessOptions = {}): ClientHarness<AdminApiEmulator, AdminApiClient> {
+  return clientHarness({
+    emulator: (clock) => new AdminApiEmulator({ ...options.emulator, clock }),
+    api: ADMIN_API,
+    wrap: options.wrap,
+    client: ({ fetch, clock }) => testAdminClient(fetch, clock, options.client),
   });
-  return { clock, emulator, recorder, client };
 }
 
 /** Options of a Bitbucket harness. */
@@ -78,67 +82,11 @@ export interface BitbucketHarnessOptions {
 }
 
 /** A Bitbucket client against a Bitbucket emulator, at the real base URL, on one virtual clock. */
-export function bitbucketHarness(options: BitbucketHarnessOptions = {}) {
-  const clock = new VirtualClock({ autoAdvance: true });
-  const emulator = new BitbucketEmulator({ ...options.emulator, clock });
-  const recorder = new ValidatingRecorder(emulatorFetch({ baseUrl: BITBUCKET_BASE_URL, emulator }), [BITBUCKET_API]);
-  const fetch = options.wrap === undefined ? recorder.fetch : options.wrap(recorder.fetch);
-  const client = new BitbucketClient({
-    workspace: EMULATED_WORKSPACE_SLUG,
-    credentials: () => BITBUCKET_CREDENTIALS,
-    fetch,
-    clock,
-    random: MIDDLE_JITTER,
-    ...options.client,
+export function bitbucketHarness(options: BitbucketHarnessOptions = {}): ClientHarness<BitbucketEmulator, BitbucketClient> {
+  return clientHarness({
+    emulator: (clock) => new BitbucketEmulator({ ...options.emulator, clock }),
+    api: BITBUCKET_API,
+    wrap: options.wrap,
+    client: ({ fetch, clock }) => testBitbucketClient(fetch, clock, options.client),
   });
-  return { clock, emulator, recorder, client };
-}
-
-/** Puts an active user into the emulated directory. */
-export function seedDirectoryUser(emulator: AdminApiEmulator, accountId: string, email: string, changes: Partial<AdminUser> = {}): AdminUser {
-  const user: AdminUser = {
-    accountId,
-    email,
-    name: email.split('@')[0] ?? email,
-    nickname: email.split('@')[0] ?? email,
-    accountStatus: 'active',
-    claimStatus: 'unmanaged',
-    managementSource: 'invited',
-    emailVerified: true,
-    mfaEnabled: false,
-    addedToOrg: '2026-08-01T00:00:00.000Z',
-    directoryId: EMULATED_DIRECTORY_ID,
-    membershipStatus: 'active',
-    roles: [],
-    ...changes,
-  };
-  emulator.state.users.set(accountId, user);
-  return user;
-}
-
-/** Puts a group into the emulated directory and returns it. */
-export function seedGroup(emulator: AdminApiEmulator, id: string, name: string, changes: { externalSynced?: boolean; members?: string[] } = {}): AdminGroup {
-  const group: AdminGroup = {
-    id,
-    name,
-    description: undefined,
-    directoryId: EMULATED_DIRECTORY_ID,
-    externalSynced: changes.externalSynced ?? false,
-    managedBy: changes.externalSynced === true ? 'external' : 'admins',
-    members: new Set(changes.members ?? []),
-    roles: [],
-    createdAt: 0,
-  };
-  emulator.state.groups.set(id, group);
-  return group;
-}
-
-/** Runs `promise` expecting a rejection, and returns what it was rejected with. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected a rejection, but the promise resolved');
 }

@@ -1,11 +1,31 @@
 /**
- * A TargetFetch that hands requests to emulators in process, the way `mountEmulators` would over HTTP: a
- * URL under a mount's base goes to that emulator, a dropped-connection fault becomes the TypeError the
- * global fetch throws, and an abort signal is honoured.
+ * A fetch that hands requests to emulators in process, the way `mountEmulators` would over HTTP: a URL under a
+ * mount's base goes to that emulator, a dropped-connection fault becomes the TypeError the global fetch throws,
+ * and an abort signal is honoured. Tests and benchmarks pass it to the app's clients; its call shape is the one
+ * the global fetch has (and the app's `TargetFetch`, src/targets/http/target-fetch.ts), declared here so that
+ * the emulators import nothing from the app.
  */
-import type { Emulator, EmulatorRequest } from '../../../emulators/emulator-types';
-import { DroppedConnectionError } from '../../../emulators/faults';
-import type { TargetFetch, TargetFetchResponse } from '../../../src/targets/http/target-fetch';
+import type { Emulator, EmulatorRequest } from './emulator-types';
+import { DroppedConnectionError } from './faults';
+
+/** What a client hands to fetch: always a method and headers, a string body when there is one. */
+export interface EmulatorFetchInit {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  /** Aborts the request. */
+  readonly signal?: AbortSignal;
+}
+
+/** The part of a fetch response a client reads. */
+export interface EmulatorFetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** A fetch function over the emulators. */
+export type EmulatorFetch = (url: string, init: EmulatorFetchInit) => Promise<EmulatorFetchResponse>;
 
 /** An emulator and the base URL it stands for (no trailing slash). */
 export interface EmulatorMount {
@@ -14,7 +34,7 @@ export interface EmulatorMount {
 }
 
 /** A fetch response over a string body, with case-insensitive header lookup. */
-export function stringResponse(status: number, headers: Readonly<Record<string, string>>, body: string): TargetFetchResponse {
+export function stringResponse(status: number, headers: Readonly<Record<string, string>>, body: string): EmulatorFetchResponse {
   const lower = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
   return { status, headers: { get: (name) => lower.get(name.toLowerCase()) ?? null }, text: async () => body };
 }
@@ -42,7 +62,7 @@ async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Routes each request to the mount whose base URL it starts with; anything else is a connection failure. */
-export function emulatorFetch(...mounts: EmulatorMount[]): TargetFetch {
+export function emulatorFetch(...mounts: EmulatorMount[]): EmulatorFetch {
   return async (url, init) => {
     const mount = mounts.find((m) => url.startsWith(`${m.baseUrl}/`));
     if (mount === undefined) throw new TypeError(`fetch failed: nothing listens at ${url}`);

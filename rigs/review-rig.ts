@@ -4,27 +4,27 @@
  * local KVS, and steps run as Forge would: each inside an invocation budget of 100 outbound requests, with every
  * KVS and HTTP request counted.
  */
-import type { AccessWorkspacePlan, AccessWorkspaceSize } from '../../emulators/access-workspace';
-import { ISSUE_17_WORKSPACE, planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts } from '../../emulators/access-workspace';
-import { findUserByEmail } from '../../emulators/admin-api/admin-state';
-import { permissionKey, slugifyGroupName } from '../../emulators/bitbucket/bitbucket-state';
-import { createLinkedEmulators, type LinkedEmulators } from '../../emulators/linked-emulators';
-import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../emulators/seed';
-import { VirtualClock } from '../../emulators/virtual-clock';
-import type { AppKnowledge } from '../../src/review/app-knowledge';
-import { ReviewRunner, type StepReport } from '../../src/review/review-runner';
-import { ReviewStore } from '../../src/review/review-store';
-import { ruleGrantsOf } from '../../src/review/rule-origins';
-import { spendCall, withinBudget, callsSpent } from '../../src/sync/call-budget';
-import type { PermissionRule } from '../../src/sync/settings';
-import type { LinkDoc, SyncState } from '../../src/sync/sync-links';
-import { meteredKvs } from '../../src/storage/metered-kvs';
-import { ADMIN_API_BASE_URL, AdminApiClient } from '../../src/targets/admin-api/admin-api-client';
-import { BitbucketAccessReader } from '../../src/targets/bitbucket/access-reads';
-import { BITBUCKET_BASE_URL } from '../../src/targets/bitbucket/bitbucket-client';
-import type { TargetFetch } from '../../src/targets/http/target-fetch';
-import { makeKvs, type KvsFixture } from '../sync/local-kvs-fixture';
-import { emulatorFetch } from '../targets/support/emulator-fetch';
+import type { AccessWorkspacePlan, AccessWorkspaceSize } from '../emulators/access-workspace';
+import { ISSUE_17_WORKSPACE, planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts } from '../emulators/access-workspace';
+import { findUserByEmail } from '../emulators/admin-api/admin-state';
+import { permissionKey, slugifyGroupName } from '../emulators/bitbucket/bitbucket-state';
+import { emulatorFetch } from '../emulators/emulator-fetch';
+import { createLinkedEmulators, type LinkedEmulators } from '../emulators/linked-emulators';
+import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
+import { VirtualClock } from '../emulators/virtual-clock';
+import type { AppKnowledge } from '../src/review/app-knowledge';
+import { ReviewRunner, type StepReport } from '../src/review/review-runner';
+import { ReviewStore } from '../src/review/review-store';
+import { ruleGrantsOf } from '../src/review/rule-origins';
+import { spendCall, withinBudget, callsSpent } from '../src/sync/call-budget';
+import type { PermissionRule } from '../src/sync/settings';
+import type { LinkDoc, SyncState } from '../src/sync/sync-links';
+import { meteredKvs } from '../src/storage/metered-kvs';
+import { ADMIN_API_BASE_URL, AdminApiClient } from '../src/targets/admin-api/admin-api-client';
+import { BitbucketAccessReader } from '../src/targets/bitbucket/access-reads';
+import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
+import type { TargetFetch } from '../src/targets/http/target-fetch';
+import { makeKvs, type KvsFixture } from './local-kvs-fixture';
 
 /** The prefix the rig's app gives its org groups. */
 export const APP_PREFIX = 'scim-';

@@ -4,9 +4,9 @@
  * status the operation documents). Problems are collected, not thrown, so a test can assert on them after
  * the client has run; the operations seen are tallied for coverage.
  */
-import type { SpecName } from '../../../emulators/openapi/load-spec';
-import { requestsPartialResponse, validatorFor } from '../../../emulators/openapi/validator';
-import type { TargetFetch } from '../../../src/targets/http/target-fetch';
+import type { SpecName } from '../../emulators/openapi/load-spec';
+import { requestsPartialResponse, validatorFor } from '../../emulators/openapi/validator';
+import type { TargetFetch } from '../../src/targets/http/target-fetch';
 
 /** Which spec governs the URLs under a base. */
 export interface RecordedApi {

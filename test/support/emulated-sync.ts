@@ -1,0 +1,68 @@
+/**
+ * The sync composed as for Forge (createSync) over in-process linked emulators and a local KVS, its target the
+ * emulated organization: what the sync engine tests run against; and the outbox read as the engine's entries.
+ */
+import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
+import { emulatorFetch } from '../../emulators/emulator-fetch';
+import type { KvsFixture } from '../../rigs/local-kvs-fixture';
+import { createSync, type SyncOptions, type SyncParts } from '../../src/app/create-sync';
+import type { DirectoryStore } from '../../src/directory/directory-store';
+import { EMULATED_TARGET } from '../../src/local/local-host';
+import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import type { SyncEntry } from '../../src/sync/jobs';
+import type { SyncSettings } from '../../src/sync/settings';
+import type { TargetFetch } from '../../src/targets/http/target-fetch';
+
+/** Where the Admin API emulator answers. */
+export const ADMIN_BASE = 'https://admin.emulated.test';
+/** Where the Bitbucket emulator answers. */
+export const BITBUCKET_BASE = 'https://bitbucket.emulated.test';
+
+/** How to build one. */
+export interface EmulatedSyncOptions {
+  /** Wraps the fetch to the emulators (a test's faults, or its look at each request). */
+  readonly fetch?: (toEmulators: TargetFetch) => TargetFetch;
+  /** Options of createSync beyond the ones built here. */
+  readonly sync?: Partial<SyncOptions>;
+  /** Settings saved over the defaults, after the target. */
+  readonly settings?: Partial<SyncSettings>;
+}
+
+/** What was built. */
+export interface EmulatedSync {
+  readonly emulators: LinkedEmulators;
+  readonly store: KvsDirectoryStore;
+  readonly sync: SyncParts;
+}
+
+/** Builds the emulators, the directory store and the sync on `fixture`'s KVS and clock, and saves the target (and `settings`). */
+export async function emulatedSync(fixture: KvsFixture, options: EmulatedSyncOptions = {}): Promise<EmulatedSync> {
+  const emulators = createLinkedEmulators();
+  const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
+  const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+  const sync = createSync({
+    kvs: fixture.kvs,
+    store,
+    queue: { push: async () => undefined },
+    fetch: options.fetch === undefined ? toEmulators : options.fetch(toEmulators),
+    baseUrls: () => ({ admin: ADMIN_BASE, bitbucket: BITBUCKET_BASE }),
+    credentials: async () => ({ orgApiKey: 'org-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'api-token' }),
+    clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
+    now: () => new Date(fixture.clock.ms),
+    ...options.sync,
+  });
+  await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET, ...options.settings });
+  return { emulators, store, sync };
+}
+
+/** Every pending outbox entry of `store`, oldest first, as the engine takes them. */
+export async function pendingEntries(store: DirectoryStore): Promise<SyncEntry[]> {
+  const out: SyncEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.pendingChanges(20, cursor);
+    out.push(...page.entries.map((e) => ({ key: e.resourceKey, version: e.version })));
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
