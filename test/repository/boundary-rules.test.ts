@@ -43,7 +43,7 @@ const RANK = 'boundaries/folder-rank';
 const RANK_CASES: readonly Case[] = [
   { name: 'shared (0) -> directory (0), type-only', file: 'src/shared/x.ts', code: "import type { DirectoryStore } from '../directory/directory-store';\nexport type X = DirectoryStore;\n", fires: [RANK] },
   { name: 'directory (0) -> scim (1), type-only', file: 'src/directory/x.ts', code: "import type { Filter } from '../scim/filter/ast';\nexport type X = Filter;\n", fires: [RANK] },
-  { name: 'targets (0) -> shared (0)', file: 'src/targets/x.ts', code: "export { y } from '../shared/y';\n", fires: [RANK] },
+  { name: 'targets (0) -> directory (0), export from', file: 'src/targets/x.ts', code: "export { y } from '../directory/y';\n", fires: [RANK] },
   { name: 'scim (1) -> storage (2)', file: 'src/scim/x.ts', code: "import { y } from '../storage/y';\nexport const x = y;\n", fires: [RANK] },
   { name: 'scim (1) -> directory (0) is allowed', file: 'src/scim/x.ts', code: "import { y } from '../directory/y';\nexport const x = y;\n", fires: [] },
   { name: 'storage (2) -> auth (3)', file: 'src/storage/x.ts', code: "import { y } from '../auth/y';\nexport const x = y;\n", fires: [RANK] },
