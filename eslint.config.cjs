@@ -33,8 +33,7 @@ const RANKS_DOC = 'ranks: README.md § Layout';
 
 /** Files that may import `@forge/*`: those that did when issue 15 drew the boundaries; do not add to it lightly. */
 const FORGE_API_ALLOWED = [
-  'src/forge/**', // the Forge entry points
-  'src/app/forge-app*', // the Forge composition root
+  'src/forge/**', // the Forge entry points and the Forge composition root (forge-app.ts)
   'src/storage/**', // the KVS adapters (@forge/kvs) and the local KVS built on its client
   'src/admin/**', // resolver handlers, typed by @forge/resolver
   'src/diagnostics/diagnostics-handlers.ts', // resolver handlers, typed by @forge/resolver
@@ -210,11 +209,21 @@ module.exports = tseslint.config(
         {
           patterns: [
             climbsInto('bench', 'src/ does not import bench/: benchmarks import the app, not the other way round.'),
-            climbsInto('emulators', 'src/ does not import emulators/: the emulators stand in for Atlassian and Google, outside the app.'),
+            climbsInto('emulators', 'src/ does not import emulators/ (only the local host, src/local, starts them): the emulators stand in for Atlassian and Google, outside the app.'),
           ],
         },
       ],
       'boundaries/static-imports': 'error',
+    },
+  },
+  {
+    // The local host runs the emulators beside the app when no real credentials are given (README, Run it locally).
+    files: ['src/local/**/*.ts'],
+    rules: {
+      'boundaries/no-tooling-imports': [
+        'error',
+        { patterns: [climbsInto('bench', 'src/ does not import bench/: benchmarks import the app, not the other way round.')] },
+      ],
     },
   },
 );
