@@ -156,7 +156,7 @@ module.exports = tseslint.config(
     },
   },
   // The boundaries of issue 15.
-  { files: ['src/**/*.ts', 'bench/**/*.ts'], plugins: { boundaries } },
+  { files: ['src/**/*.ts', 'bench/**/*.ts', 'static/admin/src/**/*.{ts,tsx}'], plugins: { boundaries } },
   ...folderRankConfigs(),
   {
     files: ['src/**/*.ts'],
@@ -214,6 +214,23 @@ module.exports = tseslint.config(
         },
       ],
       'boundaries/static-imports': 'error',
+    },
+  },
+  {
+    // The admin page (React, bundled for the browser) shares only data types with the app: src/shared owns them.
+    files: ['static/admin/src/**/*.{ts,tsx}'],
+    rules: {
+      'boundaries/folder-rank': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!shared/)',
+              message: 'The admin page imports from src/ only src/shared, which owns the data types it shares with the app (README.md § Layout).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -90,6 +90,8 @@ const OTHER_CASES: readonly Case[] = [
   { name: 'the local host -> emulators is allowed', file: 'src/local/x.ts', code: "export { y } from '../../emulators';\n", fires: [] },
   { name: 'the local host -> bench', file: 'src/local/x.ts', code: "export { y } from '../../bench/forge-rig';\n", fires: ['boundaries/no-tooling-imports'] },
   { name: '@forge/kvs in the app composition is not allowed', file: 'src/app/x.ts', code: "import { kvs } from '@forge/kvs';\nexport const x = kvs;\n", fires: ['boundaries/forge-api'] },
+  { name: 'the admin page -> src/sync', file: 'static/admin/src/sections/x.tsx', code: "import type { Y } from '../../../../src/sync/settings';\nexport type X = Y;\n", fires: ['boundaries/folder-rank'] },
+  { name: 'the admin page -> src/shared is allowed', file: 'static/admin/src/sections/x.tsx', code: "import type { Y } from '../../../../src/shared/settings-types';\nexport type X = Y;\n", fires: [] },
   { name: 'a dynamic import in src', file: 'src/sync/x.ts', code: "export const x = () => import('./y');\n", fires: ['boundaries/static-imports'] },
   { name: 'require() in src', file: 'src/sync/x.ts', code: "export const x = () => require('./y');\n", fires: ['boundaries/static-imports'] },
   { name: 'a dynamic import in test is allowed', file: 'test/x.test.ts', code: "export const x = () => import('./y');\n", fires: [] },

@@ -4,7 +4,7 @@
  * projects only: docs/settings.md, "Permission rules"), and a picked project or repository is added to a list
  * typed as text without repeating it.
  */
-import type { RuleLevel } from '../../../../src/sync/settings';
+import type { RuleLevel } from '../../../../src/shared/settings-types';
 
 /** Replaces every `rules[N]` with `rule N+1`, the way the page numbers rules. */
 export function humanRulePaths(text: string): string {

@@ -12,7 +12,7 @@ import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { useState, type ReactNode } from 'react';
 import type { AuditPageView, AuditQueryPayload } from '../../../../src/shared/admin-api';
-import type { AuditEntry, AuditOutcome } from '../../../../src/sync/audit-log';
+import type { AuditEntry, AuditOutcome } from '../../../../src/shared/audit-types';
 import { useAdmin } from '../admin-context';
 import { SectionTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';

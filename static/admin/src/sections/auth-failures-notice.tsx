@@ -5,7 +5,7 @@
  */
 import SectionMessage from '@atlaskit/section-message';
 import type { ReactNode } from 'react';
-import type { AuthFailureSummary } from '../../../../src/auth/auth-failures';
+import type { AuthFailureSummary } from '../../../../src/shared/status-types';
 import { formatAgo, formatTime } from '../ui/format';
 
 function plural(count: number, one: string, many: string): string {

@@ -10,7 +10,7 @@ import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { useState, type ReactNode } from 'react';
 import type { GrantPreview, RulesPreview, RuleTargetsView } from '../../../../src/shared/admin-api';
-import type { PermissionRule, RuleLevel, SettingsError, SyncSettings } from '../../../../src/sync/settings';
+import type { PermissionRule, RuleLevel, SettingsError, SyncSettings } from '../../../../src/shared/settings-types';
 import { useAdmin } from '../admin-context';
 import { GroupMappingTable } from './group-mapping-table';
 import { humanRulePaths, levelAllowed, listItems, withItem } from '../rules/rule-editing';

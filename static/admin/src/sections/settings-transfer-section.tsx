@@ -8,7 +8,7 @@ import SectionMessage from '@atlaskit/section-message';
 import TextArea from '@atlaskit/textarea';
 import { token } from '@atlaskit/tokens';
 import { useState, type ReactNode } from 'react';
-import type { SettingsError } from '../../../../src/sync/settings';
+import type { SettingsError } from '../../../../src/shared/settings-types';
 import { useAdmin } from '../admin-context';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';
 import type { SectionProps } from '../app';

@@ -13,7 +13,7 @@ import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { SyncItemView, SyncStatusView } from '../../../../src/shared/admin-api';
-import type { SyncState } from '../../../../src/sync/sync-links';
+import type { SyncState } from '../../../../src/shared/status-types';
 import { useAdmin } from '../admin-context';
 import { AuthFailuresNotice } from './auth-failures-notice';
 import { SectionTitle, SubTitle, TableCaption } from '../ui/headings';

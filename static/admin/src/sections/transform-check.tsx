@@ -7,7 +7,7 @@ import Lozenge from '@atlaskit/lozenge';
 import SectionMessage from '@atlaskit/section-message';
 import type { ReactNode } from 'react';
 import type { TransformDomainCheck } from '../../../../src/shared/admin-api';
-import type { TransformSample } from '../../../../src/sync/username-transform';
+import type { TransformSample } from '../../../../src/shared/settings-types';
 
 /** The Check cell of one sample. */
 export function TransformCheck({ sample, domains }: { readonly sample: TransformSample; readonly domains: TransformDomainCheck | undefined }): ReactNode {
