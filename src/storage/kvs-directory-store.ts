@@ -255,7 +255,7 @@ export class KvsDirectoryStore implements DirectoryStore {
     // The closing version rides with the last member writes when they leave room for it.
     const last = rest[rest.length - 1];
     const closing = last !== undefined && last.length <= MAX_BATCH - 2 ? last : [];
-    let latest = await this.writeGroupVersion(id, renamed ? resource : undefined, memberWrites.slice(0, firstRoom), condition);
+    let latest = await this.writeGroupVersion(id, renamed ? resource : undefined, memberWrites.slice(0, firstRoom), condition, initial);
     for (const batch of closing.length > 0 ? rest.slice(0, -1) : rest) {
       await attempt(() => commit(this.kvs, batch, async () => new Retry('member write failed')), this.sleep);
     }
@@ -264,9 +264,19 @@ export class KvsDirectoryStore implements DirectoryStore {
   }
 
   /** Writes a group's next version (renamed to `resource` when given) with its outbox entry and `memberWrites`. */
-  private async writeGroupVersion(id: string, resource: ScimObject | undefined, memberWrites: readonly Write[], condition: WriteCondition | undefined): Promise<ResourceRecord> {
+  private async writeGroupVersion(
+    id: string,
+    resource: ScimObject | undefined,
+    memberWrites: readonly Write[],
+    condition: WriteCondition | undefined,
+    known?: ResourceRecord,
+  ): Promise<ResourceRecord> {
+    // The first try may build on a record the caller has just read (one read unit fewer a group write); a retry
+    // means it changed, so later tries read it again.
+    let fresh = known;
     return attempt(async () => {
-      const current = await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id);
+      const current = fresh ?? (await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id));
+      fresh = undefined;
       if (!current) throw new DirectoryError('not-found', `Group ${id} not found`);
       checkCondition(current.version, condition);
       const record = toRecord('Group', resource ?? current.doc.resource, current.version + 1, current.doc.created, this.now().toISOString());
