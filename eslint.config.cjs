@@ -58,7 +58,9 @@ function climbsInto(folder, message) {
 function rankMessage(folder, other) {
   const rank = FOLDER_RANKS[folder];
   if (rank === 0) return `src/${folder} is rank 0: it imports nothing from src outside itself (${RANKS_DOC}).`;
-  const lower = Object.keys(FOLDER_RANKS).filter((name) => FOLDER_RANKS[name] < rank).map((name) => `src/${name}`);
+  const lower = Object.keys(FOLDER_RANKS)
+    .filter((name) => FOLDER_RANKS[name] < rank)
+    .map((name) => `src/${name}`);
   return (
     `src/${folder} is rank ${rank}: it imports only from itself and lower ranks (${lower.join(', ')}), ` +
     `not src/${other} (rank ${FOLDER_RANKS[other]}) (${RANKS_DOC}).`
@@ -68,12 +70,19 @@ function rankMessage(folder, other) {
 /** One config per ranked folder: imports of folders of equal or higher rank are errors. */
 function folderRankConfigs() {
   return Object.keys(FOLDER_RANKS).flatMap((folder) => {
-    const others = Object.keys(FOLDER_RANKS).filter((other) => other !== folder && FOLDER_RANKS[other] >= FOLDER_RANKS[folder]);
+    const others = Object.keys(FOLDER_RANKS).filter(
+      (other) => other !== folder && FOLDER_RANKS[other] >= FOLDER_RANKS[folder],
+    );
     if (others.length === 0) return []; // the highest rank may import every other folder
     return [
       {
         files: [`src/${folder}/**/*.ts`],
-        rules: { 'boundaries/folder-rank': ['error', { patterns: others.map((other) => climbsInto(other, rankMessage(folder, other))) }] },
+        rules: {
+          'boundaries/folder-rank': [
+            'error',
+            { patterns: others.map((other) => climbsInto(other, rankMessage(folder, other))) },
+          ],
+        },
       },
     ];
   });
@@ -86,7 +95,8 @@ const staticImportsRule = {
     docs: { description: 'Disallow import() and require() in src/: the boundary rules only see static imports.' },
     schema: [],
     messages: {
-      dynamic: 'src/ imports statically (no import() or require()), so that the boundary rules of eslint.config.cjs see every edge.',
+      dynamic:
+        'src/ imports statically (no import() or require()), so that the boundary rules of eslint.config.cjs see every edge.',
     },
   },
   create(context) {
@@ -130,7 +140,10 @@ module.exports = tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='jest'][callee.property.name='mock']", message: 'Prefer injected fakes over jest.mock.' },
+        {
+          selector: "CallExpression[callee.object.name='jest'][callee.property.name='mock']",
+          message: 'Prefer injected fakes over jest.mock.',
+        },
       ],
     },
   },
@@ -168,7 +181,8 @@ module.exports = tseslint.config(
           patterns: [
             {
               group: ['@forge/*'],
-              message: '@forge/* only in the Forge entry points, the Forge composition root and the production adapters (FORGE_API_ALLOWED in eslint.config.cjs).',
+              message:
+                '@forge/* only in the Forge entry points, the Forge composition root and the production adapters (FORGE_API_ALLOWED in eslint.config.cjs).',
             },
           ],
         },
@@ -185,7 +199,8 @@ module.exports = tseslint.config(
           patterns: [
             {
               regex: '^(node:)?fs(/|$)',
-              message: 'node:fs only in the local host: src/local/** and src/storage/local-kvs/** (issue 15); take what a file holds as a parameter instead.',
+              message:
+                'node:fs only in the local host: src/local/** and src/storage/local-kvs/** (issue 15); take what a file holds as a parameter instead.',
             },
           ],
         },
@@ -197,7 +212,11 @@ module.exports = tseslint.config(
     rules: {
       'boundaries/no-test-imports': [
         'error',
-        { patterns: [climbsInto('test', 'src/ and bench/ do not import test/: move what both need into src/ (or bench/).')] },
+        {
+          patterns: [
+            climbsInto('test', 'src/ and bench/ do not import test/: move what both need into src/ (or bench/).'),
+          ],
+        },
       ],
     },
   },
@@ -209,7 +228,10 @@ module.exports = tseslint.config(
         {
           patterns: [
             climbsInto('bench', 'src/ does not import bench/: benchmarks import the app, not the other way round.'),
-            climbsInto('emulators', 'src/ does not import emulators/ (only the local host, src/local, starts them): the emulators stand in for Atlassian and Google, outside the app.'),
+            climbsInto(
+              'emulators',
+              'src/ does not import emulators/ (only the local host, src/local, starts them): the emulators stand in for Atlassian and Google, outside the app.',
+            ),
           ],
         },
       ],
@@ -226,7 +248,8 @@ module.exports = tseslint.config(
           patterns: [
             {
               regex: '^(\\.\\./)+src/(?!shared/)',
-              message: 'The admin page imports from src/ only src/shared, which owns the data types it shares with the app (README.md § Layout).',
+              message:
+                'The admin page imports from src/ only src/shared, which owns the data types it shares with the app (README.md § Layout).',
             },
           ],
         },
@@ -239,7 +262,11 @@ module.exports = tseslint.config(
     rules: {
       'boundaries/no-tooling-imports': [
         'error',
-        { patterns: [climbsInto('bench', 'src/ does not import bench/: benchmarks import the app, not the other way round.')] },
+        {
+          patterns: [
+            climbsInto('bench', 'src/ does not import bench/: benchmarks import the app, not the other way round.'),
+          ],
+        },
       ],
     },
   },

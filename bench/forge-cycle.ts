@@ -15,7 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { emulatorFetch } from '../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../emulators/linked-emulators';
 import { xorshiftRandom } from '../emulators/random';
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
+import {
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+  EMULATED_PROJECTS,
+  EMULATED_WORKSPACE_SLUG,
+} from '../emulators/seed';
 import { snapshotEmulators } from '../emulators/snapshot';
 import { createApp } from '../src/app/create-app';
 import { createSync, type SyncParts } from '../src/app/create-sync';
@@ -53,7 +59,10 @@ function parseOptions(argv: readonly string[]): Options {
   let storageCountsAsOutbound = true;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
-    if (arg === '--sizes') sizes = String(argv[(i += 1)]).split(',').map(Number);
+    if (arg === '--sizes')
+      sizes = String(argv[(i += 1)])
+        .split(',')
+        .map(Number);
     else if (arg === '--slow') slow = true;
     else if (arg === '--record') mode = 'record';
     else if (arg === '--storage-not-outbound') storageCountsAsOutbound = false;
@@ -89,24 +98,39 @@ interface SizeResult {
 async function runSize(users: number, options: Options): Promise<SizeResult> {
   const groups = Math.max(1, Math.floor(users / 20));
   const wallStart = performance.now();
-  const rig = forgeRig({ mode: options.mode, slow: options.slow, storageCountsAsOutbound: options.storageCountsAsOutbound });
+  const rig = forgeRig({
+    mode: options.mode,
+    slow: options.slow,
+    storageCountsAsOutbound: options.storageCountsAsOutbound,
+  });
   const { clock, runtime, kvs, usage, byKind, byMinute } = rig;
   const emulators = createLinkedEmulators({ clock });
   const adminTally = { calls: 0 };
   const bitbucketTally = { calls: 0 };
   const fetch = runtime.remote(
-    emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator: countingEmulator(emulators.admin, adminTally) }, { baseUrl: BITBUCKET_BASE_URL, emulator: countingEmulator(emulators.bitbucket, bitbucketTally) }),
+    emulatorFetch(
+      { baseUrl: ADMIN_API_BASE_URL, emulator: countingEmulator(emulators.admin, adminTally) },
+      { baseUrl: BITBUCKET_BASE_URL, emulator: countingEmulator(emulators.bitbucket, bitbucketTally) },
+    ),
   );
   const now = (): Date => new Date(clock.now());
   const late: { sync?: SyncParts } = {};
-  const app = createApp({ kvs, logger: { error: () => undefined }, now, sleep: (ms) => runtime.appClock.sleep(ms), onWrite: async () => late.sync?.dispatcher.kick() });
+  const app = createApp({
+    kvs,
+    logger: { error: () => undefined },
+    now,
+    sleep: (ms) => runtime.appClock.sleep(ms),
+    onWrite: async () => late.sync?.dispatcher.kick(),
+  });
   const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
   const delivered = new Map<string, number>();
   runtime.consume(
     SYNC_QUEUE_KEY,
     makeSyncWorker({
       handle: async (job) => {
-        if (job.type === 'sync') for (const entry of job.entries) delivered.set(`${entry.key}@${entry.version}`, (delivered.get(`${entry.key}@${entry.version}`) ?? 0) + 1);
+        if (job.type === 'sync')
+          for (const entry of job.entries)
+            delivered.set(`${entry.key}@${entry.version}`, (delivered.get(`${entry.key}@${entry.version}`) ?? 0) + 1);
         return late.sync ? late.sync.dispatcher.handle(job) : undefined;
       },
       warn: () => undefined,
@@ -117,7 +141,11 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     store: app.store,
     queue,
     fetch,
-    credentials: async () => ({ orgApiKey: 'bench-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'bench-api-token' }),
+    credentials: async () => ({
+      orgApiKey: 'bench-org-api-key',
+      bitbucketEmail: 'admin@emulated.example',
+      bitbucketApiToken: 'bench-api-token',
+    }),
     clock: runtime.appClock,
     now,
     dispatcher: { now: () => clock.now() },
@@ -130,9 +158,20 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     repositories: [g % 3 === 0 ? 'platform-*' : 'web-*'],
     level: (['read', 'write', 'admin'] as const)[g % 3] ?? 'read',
   }));
-  await sync.settings.save({ ...(await sync.settings.get()), target: { orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, workspace: EMULATED_WORKSPACE_SLUG, workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID }, rules });
+  await sync.settings.save({
+    ...(await sync.settings.get()),
+    target: {
+      orgId: EMULATED_ORG_ID,
+      directoryId: EMULATED_DIRECTORY_ID,
+      workspace: EMULATED_WORKSPACE_SLUG,
+      workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+    },
+    rules,
+  });
   const { token } = await app.tokens.issue({ label: 'bench' });
-  const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => SCIM_BASE }));
+  const trigger = runtime.webTrigger(
+    makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => SCIM_BASE }),
+  );
 
   let scimRequests = 0;
   let scimWrites = 0;
@@ -141,17 +180,30 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const sampleRss = (): void => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
-  const scim = async (method: string, pathAndQuery: string, body?: unknown): Promise<Record<string, unknown> | undefined> => {
+  const scim = async (
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+  ): Promise<Record<string, unknown> | undefined> => {
     const [pathPart = '', search = ''] = pathAndQuery.split('?', 2);
     const queryParameters: Record<string, string[]> = {};
     for (const [name, value] of new URLSearchParams(search)) (queryParameters[name] ??= []).push(value);
-    const request = { method, path: `/x1/scim/v2${pathPart}`, userPath: pathPart, headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] }, queryParameters, body: body === undefined ? undefined : JSON.stringify(body) } as unknown as ForgeWebTriggerRequest;
+    const request = {
+      method,
+      path: `/x1/scim/v2${pathPart}`,
+      userPath: pathPart,
+      headers: { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] },
+      queryParameters,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    } as unknown as ForgeWebTriggerRequest;
     scimRequests += 1;
     if (method !== 'GET') scimWrites += 1;
     const response = await trigger(request, {});
     if (response.statusCode === 429) scim429s += 1;
     if (scimRequests % 2000 === 0) sampleRss();
-    return response.body && response.statusCode < 300 ? (JSON.parse(response.body) as Record<string, unknown>) : undefined;
+    return response.body && response.statusCode < 300
+      ? (JSON.parse(response.body) as Record<string, unknown>)
+      : undefined;
   };
 
   // The IdP: lanes take the next operation and wait for the next slot of the 15-a-second intake.
@@ -180,7 +232,12 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     await slot();
     await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);
     await slot();
-    const created = await scim('POST', '/Users', { userName: email, active: true, name: { givenName: 'User', familyName: String(i) }, emails: [{ type: 'work', value: email, primary: true }] });
+    const created = await scim('POST', '/Users', {
+      userName: email,
+      active: true,
+      name: { givenName: 'User', familyName: String(i) },
+      emails: [{ type: 'work', value: email, primary: true }],
+    });
     userIds[i] = String(created?.id);
   });
   const groupOps = Array.from({ length: groups }, (_, g) => async () => {
@@ -206,8 +263,12 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   let breachesBefore: Record<string, number> = {};
   const notePhase = (label: string): void => {
     const now = runtime.violations.byLimit();
-    const delta = Object.entries(now).map(([limit, count]) => [limit, count - (breachesBefore[limit] ?? 0)] as const).filter(([, count]) => count > 0);
-    phaseBreaches.push(`${label}: ${delta.length === 0 ? 'none' : delta.map(([limit, count]) => `${limit} ${count}`).join(', ')}`);
+    const delta = Object.entries(now)
+      .map(([limit, count]) => [limit, count - (breachesBefore[limit] ?? 0)] as const)
+      .filter(([, count]) => count > 0);
+    phaseBreaches.push(
+      `${label}: ${delta.length === 0 ? 'none' : delta.map(([limit, count]) => `${limit} ${count}`).join(', ')}`,
+    );
     breachesBefore = now;
   };
   const converge = async (label: string): Promise<boolean> => {
@@ -227,11 +288,14 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       }
       // Work pending while nothing runs or waits on the queue is stuck: a sweep, as an admin's retry or the next
       // hourly reconcile would do. While the queue is busy the app's own drains are left to it.
-      if (pending > 0 && idle) await runtime.scheduled('drain', () => sync.dispatcher.drain({ sweep: true })).catch(() => undefined);
+      if (pending > 0 && idle)
+        await runtime.scheduled('drain', () => sync.dispatcher.drain({ sweep: true })).catch(() => undefined);
     }
   };
 
-  console.log(`\n== ${users} users, ${groups} groups, ${users * 3} memberships, ${rules.length} rules (${options.mode}${options.slow ? ', --slow' : ''})`);
+  console.log(
+    `\n== ${users} users, ${groups} groups, ${users * 3} memberships, ${rules.length} rules (${options.mode}${options.slow ? ', --slow' : ''})`,
+  );
   const pushStart = clock.now();
   pushStartRef.at = pushStart;
   await idp([...userOps, ...groupOps]);
@@ -249,14 +313,19 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       const value = ids.slice(i, i + 50).map((id) => ({ value: id }));
       memberOps.push(async () => {
         await slot();
-        await scim('PATCH', `/Groups/${groupIds[g]}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value }] });
+        await scim('PATCH', `/Groups/${groupIds[g]}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'add', path: 'members', value }],
+        });
       });
     }
   }
   await idp(memberOps);
   notePhase('push');
   const pushedAt = clock.now();
-  console.log(`  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
+  console.log(
+    `  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`,
+  );
   const scimWriteRequests = byKind.get('webtrigger')?.requests ?? 0;
   // Units the web trigger wrote (the SCIM writes' own cost; the sync runs meanwhile and is counted apart).
   const scimWriteUnits = byKind.get('webtrigger')?.writeUnits ?? 0;
@@ -273,7 +342,10 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const syncWriteUnits = (byKind.get('consumer')?.writeUnits ?? 0) + (byKind.get('scheduled')?.writeUnits ?? 0);
   void syncUnitsAtPush;
   const grants = afterInitial.bitbucket.permissions.length;
-  const bitbucketMinimum = grants === 0 ? 0 : grants + new Set(afterInitial.bitbucket.permissions.map((p) => `${p.kind}:${p.target}`)).size + 2;
+  const bitbucketMinimum =
+    grants === 0
+      ? 0
+      : grants + new Set(afterInitial.bitbucket.permissions.map((p) => `${p.kind}:${p.target}`)).size + 2;
   const bounds = {
     bitbucket: bitbucketMinimum === 0 ? 0 : Math.floor((bitbucketMinimum - 1) / BITBUCKET_PER_HOUR) * 3600_000,
     kvs: ((users + groups + memberships) / KVS_WRITE_UNITS_PER_MINUTE) * 60_000,
@@ -285,25 +357,43 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       ? `  converged ${((convergedAt - pushStart) / 60_000).toFixed(1)} virtual min after the first request; lower bound ${(lowerBound / 60_000).toFixed(1)} min (Bitbucket ${(bounds.bitbucket / 60_000).toFixed(1)}, KVS writes ${(bounds.kvs / 60_000).toFixed(1)}, intake ${(bounds.intake / 60_000).toFixed(1)})`
       : `  NOT converged: ${fatal}`,
   );
-  console.log(`  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS: the web trigger ${scimWriteRequests} requests (${scimWriteUnits} write units) for ${scimWritesAtPush} SCIM writes, the sync ${syncWriteRequests} requests (${syncWriteUnits} write units) for ${remoteWrites} remote writes`);
+  console.log(
+    `  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS: the web trigger ${scimWriteRequests} requests (${scimWriteUnits} write units) for ${scimWritesAtPush} SCIM writes, the sync ${syncWriteRequests} requests (${syncWriteUnits} write units) for ${remoteWrites} remote writes`,
+  );
   let completed = converged;
   if (completed) {
     const big = Array.from({ length: Math.min(users, 10_000) }, (_, i) => userIds[i] ?? '');
     const created = await scim('POST', '/Groups', { displayName: 'Everyone' });
     const bigOps = Array.from({ length: Math.ceil(big.length / 1000) }, (_, k) => async () => {
       await slot();
-      await scim('PATCH', `/Groups/${String(created?.id)}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: big.slice(k * 1000, (k + 1) * 1000).map((value) => ({ value })) }] });
+      await scim('PATCH', `/Groups/${String(created?.id)}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'add', path: 'members', value: big.slice(k * 1000, (k + 1) * 1000).map((value) => ({ value })) },
+        ],
+      });
     });
     await idp(bigOps);
     completed = await converge('group of all members');
     notePhase('group of all members');
-    console.log(completed ? `  a group of ${big.length} members converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min` : `  NOT converged: ${fatal}`);
+    console.log(
+      completed
+        ? `  a group of ${big.length} members converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min`
+        : `  NOT converged: ${fatal}`,
+    );
   }
   if (completed) {
-    await runtime.scheduled('reconcile', makeReconcile(() => queue));
+    await runtime.scheduled(
+      'reconcile',
+      makeReconcile(() => queue),
+    );
     completed = await converge('reconcile');
     notePhase('reconcile');
-    console.log(completed ? `  reconcile converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min` : `  NOT converged: ${fatal}`);
+    console.log(
+      completed
+        ? `  reconcile converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min`
+        : `  NOT converged: ${fatal}`,
+    );
   }
   sampleRss();
   const stats = runtime.stats();
@@ -323,18 +413,28 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     scim429s,
     peakRssMb: peakRss / 1048576,
   };
-  console.log(`  KVS usage by invocation and endpoint (requests / read units / write units):\n    ${usageLines(usage).join('\n    ')}`);
+  console.log(
+    `  KVS usage by invocation and endpoint (requests / read units / write units):\n    ${usageLines(usage).join('\n    ')}`,
+  );
   console.log('  busiest minutes by KVS read units (read / write units by invocation):');
   for (const line of busiestMinuteLines(byMinute)) console.log(`    ${line}`);
-  console.log(`  KVS by invocation kind (requests / read units / write units): ${[...byKind.entries()].map(([kind, row]) => `${kind} ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('; ')}`);
+  console.log(
+    `  KVS by invocation kind (requests / read units / write units): ${[...byKind.entries()].map(([kind, row]) => `${kind} ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('; ')}`,
+  );
   console.log(`  breaches by phase: ${phaseBreaches.join('; ')}`);
-  console.log(`  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`);
+  console.log(
+    `  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`,
+  );
   console.log(
     `  invocations ${JSON.stringify(stats.invocations.invocations)}, longest ${(stats.invocations.maxInvocationFraction * 100).toFixed(0)}% of its limit (${stats.invocations.longest ?? '-'}), ` +
       `max outbound requests in one invocation ${stats.invocations.maxOutboundRequests}, peak heap growth in one invocation ${result.peakHeapMb.toFixed(0)} MB`,
   );
-  console.log(`  queue: ${stats.events.pushes} pushes, ${stats.events.eventsPushed} events, largest push ${stats.events.largestPushKb.toFixed(0)} KB, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries), ${result.deliveriesPerEntry.toFixed(2)} deliveries per outbox entry`);
-  console.log(`  wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s, peak RSS ${result.peakRssMb.toFixed(0)} MB`);
+  console.log(
+    `  queue: ${stats.events.pushes} pushes, ${stats.events.eventsPushed} events, largest push ${stats.events.largestPushKb.toFixed(0)} KB, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries), ${result.deliveriesPerEntry.toFixed(2)} deliveries per outbox entry`,
+  );
+  console.log(
+    `  wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s, peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+  );
   runtime.stop();
   await rig.close();
   return result;
@@ -344,12 +444,17 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   console.log(`Forge-fit benchmark on the local Forge runtime (${options.mode} mode)`);
   const model = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
-  console.log(`Model: ${model.kvsMs} ms a KVS request, ${model.remoteMs} ms an API call, ${model.deliveryMs} ms push to delivery; intake ${INTAKE_PER_SECOND} SCIM requests/s; KVS requests ${options.storageCountsAsOutbound ? 'count' : 'do not count'} as outbound requests.`);
-  console.log('KVS quotas: 1,000 requests/s, 4,000 read and 4,000 write units of 10,000 bytes a minute (sliding windows). In enforce mode a size stops at its first violation.');
+  console.log(
+    `Model: ${model.kvsMs} ms a KVS request, ${model.remoteMs} ms an API call, ${model.deliveryMs} ms push to delivery; intake ${INTAKE_PER_SECOND} SCIM requests/s; KVS requests ${options.storageCountsAsOutbound ? 'count' : 'do not count'} as outbound requests.`,
+  );
+  console.log(
+    'KVS quotas: 1,000 requests/s, 4,000 read and 4,000 write units of 10,000 bytes a minute (sliding windows). In enforce mode a size stops at its first violation.',
+  );
   const results: SizeResult[] = [];
   for (const size of options.sizes) results.push(await runSize(size, options));
   const at = (n: number): SizeResult | undefined => results.find((r) => r.users === n);
-  const round = (x: number | undefined, digits = 2): number | null => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+  const round = (x: number | undefined, digits = 2): number | null =>
+    x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
   const summary = {
     mode: options.mode,
     slow: options.slow,

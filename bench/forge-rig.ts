@@ -7,7 +7,13 @@
 import path from 'node:path';
 import type { Emulator } from '../emulators/emulator-types';
 import { VirtualClock } from '../emulators/virtual-clock';
-import { DEFAULT_LATENCY, ForgeRuntime, scaledLatency, type LatencyModel, type RuntimeMode } from '../src/local/forge-runtime';
+import {
+  DEFAULT_LATENCY,
+  ForgeRuntime,
+  scaledLatency,
+  type LatencyModel,
+  type RuntimeMode,
+} from '../src/local/forge-runtime';
 import type { ForgeKvs } from '../src/storage/kvs-port';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../src/storage/local-kvs';
 
@@ -26,7 +32,11 @@ export interface ForgeRigOptions {
   /** Whether KVS requests count toward the 100 outbound requests of an invocation (default: they do). */
   readonly storageCountsAsOutbound?: boolean;
   /** Told of every storage request after it is tallied: its endpoint, entity (or key prefix) and units. */
-  readonly onRequest?: (endpoint: string, entity: string, cost: { readonly readUnits: number; readonly writeUnits: number }) => void;
+  readonly onRequest?: (
+    endpoint: string,
+    entity: string,
+    cost: { readonly readUnits: number; readonly writeUnits: number },
+  ) => void;
 }
 
 /** A runtime, its clock and its storage, with the storage usage tallied. */
@@ -79,7 +89,12 @@ function add(map: Map<string, KvsUsage>, key: string, cost: { readUnits: number;
 export function forgeRig(options: ForgeRigOptions): ForgeRig {
   const clock = new VirtualClock({ autoAdvance: true });
   const latency = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
-  const runtime = new ForgeRuntime({ mode: options.mode, clock, latency, storageCountsAsOutbound: options.storageCountsAsOutbound ?? true });
+  const runtime = new ForgeRuntime({
+    mode: options.mode,
+    clock,
+    latency,
+    storageCountsAsOutbound: options.storageCountsAsOutbound ?? true,
+  });
   const usage = new Map<string, KvsUsage>();
   const byKind = new Map<string, KvsUsage>();
   const byMinute = new Map<number, Map<string, KvsUsage>>();
@@ -93,7 +108,11 @@ export function forgeRig(options: ForgeRigOptions): ForgeRig {
       const invocation = runtime.currentInvocation();
       const endpoint = kvsPath.replace('/api/v1/', '');
       const entity = entityOf(body);
-      add(usage, `${invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside'} ${endpoint} ${entity}`, cost);
+      add(
+        usage,
+        `${invocation ? `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''}` : 'outside'} ${endpoint} ${entity}`,
+        cost,
+      );
       add(byKind, invocation?.kind ?? 'outside', cost);
       const minute = Math.floor((clock.now() - startedAt) / 60_000);
       let slot = byMinute.get(minute);
@@ -104,19 +123,44 @@ export function forgeRig(options: ForgeRigOptions): ForgeRig {
       total.writeUnits += cost.writeUnits;
       options.onRequest?.(endpoint, entity, cost);
     },
-    onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
+    onQuotaViolation: (violation) =>
+      runtime.report({
+        limit: violation.limit,
+        observed: violation.observed,
+        allowed: violation.allowed,
+        detail: `${violation.path}: ${violation.observed} against ${violation.allowed}`,
+      }),
   });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
-  return { clock, latency, runtime, kvs, usage, byKind, byMinute, total: () => ({ ...total }), close: () => service.close() };
+  return {
+    clock,
+    latency,
+    runtime,
+    kvs,
+    usage,
+    byKind,
+    byMinute,
+    total: () => ({ ...total }),
+    close: () => service.close(),
+  };
 }
 
 /** The `top` virtual minutes by read units, one line each with what each invocation kind and label spent in it. */
 export function busiestMinuteLines(byMinute: ReadonlyMap<number, ReadonlyMap<string, KvsUsage>>, top = 3): string[] {
-  const sum = (slot: ReadonlyMap<string, KvsUsage>, unit: 'readUnits' | 'writeUnits'): number => [...slot.values()].reduce((total, row) => total + row[unit], 0);
+  const sum = (slot: ReadonlyMap<string, KvsUsage>, unit: 'readUnits' | 'writeUnits'): number =>
+    [...slot.values()].reduce((total, row) => total + row[unit], 0);
   return [...byMinute.entries()]
     .sort((a, b) => sum(b[1], 'readUnits') - sum(a[1], 'readUnits'))
     .slice(0, top)
-    .map(([minute, slot]) => `minute ${minute}: ${sum(slot, 'readUnits')} read / ${sum(slot, 'writeUnits')} write units (${[...slot.entries()].sort((a, b) => b[1].readUnits - a[1].readUnits).map(([key, row]) => `${key} ${row.readUnits}/${row.writeUnits}`).join(', ')})`);
+    .map(
+      ([minute, slot]) =>
+        `minute ${minute}: ${sum(slot, 'readUnits')} read / ${sum(slot, 'writeUnits')} write units (${[
+          ...slot.entries(),
+        ]
+          .sort((a, b) => b[1].readUnits - a[1].readUnits)
+          .map(([key, row]) => `${key} ${row.readUnits}/${row.writeUnits}`)
+          .join(', ')})`,
+    );
 }
 
 /** The `top` rows of a usage table by units, one line each: `key: requests / read units / write units`. */

@@ -33,7 +33,14 @@ import type { PullSummary } from '../src/sources/pull/pull-runner';
 import { forgeRig, usageLines, type KvsUsage } from './forge-rig';
 
 /** The directory's own storage (src/storage/kvs-directory-store.ts, manifest.yml): a write here is a directory write. */
-const DIRECTORY_ENTITIES = new Set(['scim-user', 'scim-group', 'scim-member', 'scim-claim', 'scim-roster', 'sync-outbox']);
+const DIRECTORY_ENTITIES = new Set([
+  'scim-user',
+  'scim-group',
+  'scim-member',
+  'scim-claim',
+  'scim-roster',
+  'sync-outbox',
+]);
 /** How long a pull may take before the benchmark gives up on it (virtual time). */
 const PULL_CAP_MS = 12 * 3600_000;
 /** Forge's scheduled trigger interval the pull schedule runs on (manifest.yml `pull-schedule`). */
@@ -59,7 +66,8 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--slow') slow = true;
     else throw new Error(`Unknown option ${arg}; see the comment at the top of bench/google-cycle.ts`);
   }
-  if (!Number.isInteger(users) || users < 1 || !Number.isInteger(groups) || groups < 4) throw new Error('--users takes a whole number of at least 1, --groups of at least 4');
+  if (!Number.isInteger(users) || users < 1 || !Number.isInteger(groups) || groups < 4)
+    throw new Error('--users takes a whole number of at least 1, --groups of at least 4');
   return { users, groups, mode, slow };
 }
 
@@ -103,12 +111,20 @@ async function main(): Promise<void> {
   const { clock, runtime, kvs } = rig;
   const now = (): Date => new Date(clock.now());
 
-  const google = new GoogleWorkspaceEmulator({ clock, state: seedGoogleDomain({ users: options.users, groups: options.groups }) });
+  const google = new GoogleWorkspaceEmulator({
+    clock,
+    state: seedGoogleDomain({ users: options.users, groups: options.groups }),
+  });
   google.quota.setLimit(GOOGLE_QUERIES_PER_MINUTE);
   const keyFile = google.createServiceAccountKey('scim-sync');
   const tally = { directory: 0, token: 0 };
   const counted = countingGoogle(google, tally);
-  const fetch = runtime.remote(emulatorFetch({ baseUrl: GOOGLE_DIRECTORY_BASE_URL, emulator: counted }, { baseUrl: new URL(GOOGLE_TOKEN_URL).origin, emulator: counted }));
+  const fetch = runtime.remote(
+    emulatorFetch(
+      { baseUrl: GOOGLE_DIRECTORY_BASE_URL, emulator: counted },
+      { baseUrl: new URL(GOOGLE_TOKEN_URL).origin, emulator: counted },
+    ),
+  );
 
   const app = createApp({ kvs, logger: { error: () => undefined }, now });
   const sync = createSync({
@@ -134,13 +150,19 @@ async function main(): Promise<void> {
     syncSettings: () => sync.settings.get(),
     auditLog: app.auditLog,
   });
-  runtime.consume(PULL_QUEUE_KEY, makePullWorker(async () => pull));
+  runtime.consume(
+    PULL_QUEUE_KEY,
+    makePullWorker(async () => pull),
+  );
   const schedule = makePullSchedule(async () => pull);
 
   // The admin's Set-up page: the source, the key, the admin to impersonate and the hourly schedule.
   await runtime.resolver('source/save', async () => {
     await pull.sources.saveKey(JSON.stringify(keyFile));
-    await pull.sources.save({ kind: 'google-workspace', google: { subject: SEEDED_GOOGLE_ADMIN, selection: SELECT_EVERYTHING, schedule: 'hourly' } });
+    await pull.sources.save({
+      kind: 'google-workspace',
+      google: { subject: SEEDED_GOOGLE_ADMIN, selection: SELECT_EVERYTHING, schedule: 'hourly' },
+    });
   });
 
   const inside = (): KvsUsage => {
@@ -159,21 +181,43 @@ async function main(): Promise<void> {
       [...rig.usage]
         .map(([key, row]): [string, KvsUsage] => {
           const was = before.get(key) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
-          return [key, { requests: row.requests - was.requests, readUnits: row.readUnits - was.readUnits, writeUnits: row.writeUnits - was.writeUnits }];
+          return [
+            key,
+            {
+              requests: row.requests - was.requests,
+              readUnits: row.readUnits - was.readUnits,
+              writeUnits: row.writeUnits - was.writeUnits,
+            },
+          ];
         })
         .filter(([, row]) => row.requests > 0),
     );
 
   /** Runs one pull from `begin` until its run is gone, the schedule ticking every five minutes meanwhile, as on Forge. */
-  const measure = async (label: string, begin: () => Promise<unknown>, result: () => Promise<PullSummary | undefined>): Promise<PullFigures> => {
-    const before = { kvs: inside(), calls: { ...tally }, invocations: runtime.stats().invocations.invocations.consumer, violations: runtime.stats().violations, spec: google.violations.length, at: clock.now(), usage: usageSnapshot() };
+  const measure = async (
+    label: string,
+    begin: () => Promise<unknown>,
+    result: () => Promise<PullSummary | undefined>,
+  ): Promise<PullFigures> => {
+    const before = {
+      kvs: inside(),
+      calls: { ...tally },
+      invocations: runtime.stats().invocations.invocations.consumer,
+      violations: runtime.stats().violations,
+      spec: google.violations.length,
+      at: clock.now(),
+      usage: usageSnapshot(),
+    };
     phase.directoryWrites = 0;
     await begin();
     for (;;) {
       await runtime.idle();
       if ((await pull.runner.current()) === undefined) break;
       // The chain of invocations broke off (a failed push or invocation): the schedule restarts it after a while.
-      if (clock.now() - before.at > PULL_CAP_MS) throw new Error(`${label} did not finish within ${PULL_CAP_MS / 3600_000} virtual hours; violations: ${runtime.violations.summary().slice(0, 3).join('; ') || 'none'}`);
+      if (clock.now() - before.at > PULL_CAP_MS)
+        throw new Error(
+          `${label} did not finish within ${PULL_CAP_MS / 3600_000} virtual hours; violations: ${runtime.violations.summary().slice(0, 3).join('; ') || 'none'}`,
+        );
       await clock.sleep(TICK_MS);
       await runtime.scheduled('pull-schedule', schedule);
     }
@@ -188,7 +232,11 @@ async function main(): Promise<void> {
       violations: runtime.stats().violations - before.violations,
       googleSpecViolations: google.violations.length - before.spec,
       minutes: (Date.parse(summary.finishedAt) - Date.parse(summary.startedAt)) / 60_000,
-      kvs: { requests: after.requests - before.kvs.requests, readUnits: after.readUnits - before.kvs.readUnits, writeUnits: after.writeUnits - before.kvs.writeUnits },
+      kvs: {
+        requests: after.requests - before.kvs.requests,
+        readUnits: after.readUnits - before.kvs.readUnits,
+        writeUnits: after.writeUnits - before.kvs.writeUnits,
+      },
       directoryWrites: phase.directoryWrites,
       usage: usageSince(before.usage),
     };
@@ -197,35 +245,72 @@ async function main(): Promise<void> {
   const print = (label: string, f: PullFigures): void => {
     const c = f.summary.changes;
     console.log(`\n== ${label}`);
-    console.log(`  read ${f.summary.usersRead} users and ${f.summary.groupsRead} groups with ${f.directoryApiCalls} Directory API calls (${f.tokenRequests} token requests) in ${f.invocations} invocations, ${f.minutes.toFixed(1)} virtual min`);
-    console.log(`  ${f.summary.mode === 'preview' ? 'would change' : 'changed'}: users +${c.usersCreated} ~${c.usersUpdated} deactivated ${c.usersDeactivated}; groups +${c.groupsCreated} ~${c.groupsUpdated} -${c.groupsDeleted}; members +${c.membersAdded} -${c.membersRemoved}; unchanged ${f.summary.unchangedUsers} users, ${f.summary.unchangedGroups} groups`);
-    console.log(`  findings: ${f.summary.findings.outsideDomain.count} members outside the domain, ${f.summary.findings.cycles.length} cycles, ${f.summary.heldDeactivations} deactivations held by the breaker`);
-    console.log(`  KVS: ${f.kvs.requests} requests, ${f.kvs.readUnits} read units, ${f.kvs.writeUnits} write units; directory writes (at the storage service) ${f.directoryWrites}, by the pull's count ${c.directoryWrites}`);
-    console.log(`  violations: ${f.violations} of Forge's limits, ${f.googleSpecViolations} of the Directory API's discovery document`);
-    console.log(`  KVS by invocation and endpoint (requests / read units / write units):\n    ${usageLines(f.usage, 12).join('\n    ')}`);
+    console.log(
+      `  read ${f.summary.usersRead} users and ${f.summary.groupsRead} groups with ${f.directoryApiCalls} Directory API calls (${f.tokenRequests} token requests) in ${f.invocations} invocations, ${f.minutes.toFixed(1)} virtual min`,
+    );
+    console.log(
+      `  ${f.summary.mode === 'preview' ? 'would change' : 'changed'}: users +${c.usersCreated} ~${c.usersUpdated} deactivated ${c.usersDeactivated}; groups +${c.groupsCreated} ~${c.groupsUpdated} -${c.groupsDeleted}; members +${c.membersAdded} -${c.membersRemoved}; unchanged ${f.summary.unchangedUsers} users, ${f.summary.unchangedGroups} groups`,
+    );
+    console.log(
+      `  findings: ${f.summary.findings.outsideDomain.count} members outside the domain, ${f.summary.findings.cycles.length} cycles, ${f.summary.heldDeactivations} deactivations held by the breaker`,
+    );
+    console.log(
+      `  KVS: ${f.kvs.requests} requests, ${f.kvs.readUnits} read units, ${f.kvs.writeUnits} write units; directory writes (at the storage service) ${f.directoryWrites}, by the pull's count ${c.directoryWrites}`,
+    );
+    console.log(
+      `  violations: ${f.violations} of Forge's limits, ${f.googleSpecViolations} of the Directory API's discovery document`,
+    );
+    console.log(
+      `  KVS by invocation and endpoint (requests / read units / write units):\n    ${usageLines(f.usage, 12).join('\n    ')}`,
+    );
   };
 
-  console.log(`Google Workspace pull benchmark on the local Forge runtime (${options.mode} mode${options.slow ? ', --slow' : ''})`);
-  console.log(`Model: ${rig.latency.kvsMs} ms a KVS request, ${rig.latency.remoteMs} ms an API call, ${rig.latency.deliveryMs} ms push to delivery; Google quota ${GOOGLE_QUERIES_PER_MINUTE} queries a minute; KVS quotas 4,000 read and 4,000 write units a minute.`);
-  console.log(`Domain: ${options.users} users (every 37th suspended, every 97th archived) and the admin, ${options.groups} groups (some nested, one cycle, one with the whole customer as member).`);
+  console.log(
+    `Google Workspace pull benchmark on the local Forge runtime (${options.mode} mode${options.slow ? ', --slow' : ''})`,
+  );
+  console.log(
+    `Model: ${rig.latency.kvsMs} ms a KVS request, ${rig.latency.remoteMs} ms an API call, ${rig.latency.deliveryMs} ms push to delivery; Google quota ${GOOGLE_QUERIES_PER_MINUTE} queries a minute; KVS quotas 4,000 read and 4,000 write units a minute.`,
+  );
+  console.log(
+    `Domain: ${options.users} users (every 37th suspended, every 97th archived) and the admin, ${options.groups} groups (some nested, one cycle, one with the whole customer as member).`,
+  );
 
-  const preview = await measure('preview', () => runtime.resolver('source/preview', () => pull.start('preview', 'admin')), async () => (await pull.status()).lastPreview);
+  const preview = await measure(
+    'preview',
+    () => runtime.resolver('source/preview', () => pull.start('preview', 'admin')),
+    async () => (await pull.status()).lastPreview,
+  );
   print('Preview (required before pulls apply)', preview);
-  if (!(await runtime.resolver('source/approve', () => pull.approve()))) throw new Error('The preview could not be approved');
+  if (!(await runtime.resolver('source/approve', () => pull.approve())))
+    throw new Error('The preview could not be approved');
 
-  const first = await measure('first pull', () => runtime.scheduled('pull-schedule', schedule), async () => (await pull.status()).lastPull);
+  const first = await measure(
+    'first pull',
+    () => runtime.scheduled('pull-schedule', schedule),
+    async () => (await pull.status()).lastPull,
+  );
   print('First pull (the scheduled trigger; the directory is empty)', first);
 
   // An hour later the schedule finds the next pull due; nothing changed in Google meanwhile.
   await clock.sleep(3600_000);
-  const second = await measure('second pull', () => runtime.scheduled('pull-schedule', schedule), async () => (await pull.status()).lastPull);
+  const second = await measure(
+    'second pull',
+    () => runtime.scheduled('pull-schedule', schedule),
+    async () => (await pull.status()).lastPull,
+  );
   if (second.summary.runId === first.summary.runId) throw new Error('The second pull did not run');
   print('Second pull, nothing changed (an hour later, the scheduled trigger)', second);
 
   const stats = runtime.stats();
-  console.log(`\nRuntime: invocations ${JSON.stringify(stats.invocations.invocations)}, longest ${(stats.invocations.maxInvocationFraction * 100).toFixed(0)}% of its limit (${stats.invocations.longest ?? '-'}), max outbound requests in one invocation ${stats.invocations.maxOutboundRequests}, peak heap growth in one invocation ${(stats.invocations.peakHeapDeltaBytes / 1048576).toFixed(0)} MB`);
-  console.log(`  queue: ${stats.events.pushes} pushes, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries); Google quota refusals ${google.quota.refused}`);
-  console.log(`  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`);
+  console.log(
+    `\nRuntime: invocations ${JSON.stringify(stats.invocations.invocations)}, longest ${(stats.invocations.maxInvocationFraction * 100).toFixed(0)}% of its limit (${stats.invocations.longest ?? '-'}), max outbound requests in one invocation ${stats.invocations.maxOutboundRequests}, peak heap growth in one invocation ${(stats.invocations.peakHeapDeltaBytes / 1048576).toFixed(0)} MB`,
+  );
+  console.log(
+    `  queue: ${stats.events.pushes} pushes, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries); Google quota refusals ${google.quota.refused}`,
+  );
+  console.log(
+    `  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`,
+  );
   console.log(`  wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
   runtime.stop();
   await rig.close();

@@ -23,7 +23,11 @@ interface Figures {
 async function measure(variant: 'memory' | 'file', count: number): Promise<Figures> {
   const dataDir = variant === 'file' ? fs.mkdtempSync(path.join(os.tmpdir(), 'local-kvs-bench-')) : undefined;
   // A throughput benchmark on the system clock exceeds Forge's quotas by design: metered, not refused.
-  const service = createLocalKvsService({ entities, quotaMode: 'record', ...(dataDir === undefined ? {} : { dataDir }) });
+  const service = createLocalKvsService({
+    entities,
+    quotaMode: 'record',
+    ...(dataDir === undefined ? {} : { dataDir }),
+  });
   const users = createLocalKvs(service).entity<Record<string, unknown>>('scim-user');
   try {
     const setStart = performance.now();
@@ -33,7 +37,12 @@ async function measure(variant: 'memory' | 'file', count: number): Promise<Figur
         externalId: `ext-${i}`,
         workEmailKey: `user${i}@example.com`,
         version: 1,
-        doc: { id: `u${i}`, userName: `user${i}@example.com`, active: true, name: { givenName: 'Given', familyName: `Family${i}` } },
+        doc: {
+          id: `u${i}`,
+          userName: `user${i}@example.com`,
+          active: true,
+          name: { givenName: 'Given', familyName: `Family${i}` },
+        },
       });
     }
     const setSeconds = (performance.now() - setStart) / 1000;
@@ -43,7 +52,12 @@ async function measure(variant: 'memory' | 'file', count: number): Promise<Figur
     const queryStart = performance.now();
     for (let i = 0; i < QUERY_SAMPLES; i += 1) {
       const target = (i * 7919) % count;
-      const page = await users.query().index('userNameKey').where(WhereConditions.equalTo(`user${target}@example.com`)).limit(2).getMany();
+      const page = await users
+        .query()
+        .index('userNameKey')
+        .where(WhereConditions.equalTo(`user${target}@example.com`))
+        .limit(2)
+        .getMany();
       found += page.results.length;
     }
     const querySeconds = (performance.now() - queryStart) / 1000;

@@ -39,13 +39,25 @@ function numberArg(argv: readonly string[], name: string, fallback: number): num
 function pendingRules(rig: ReviewRig, writes: number): PermissionRule[] {
   const perGroup = 10;
   const covered = new Set(Object.keys(rig.known.applied));
-  const free = rig.plan.repositories.filter((r) => !covered.has(`repository:${r.slug}`) && !covered.has(`project:${r.projectKey}`)).slice(0, Math.ceil(writes / perGroup));
-  return rig.plan.appGroups.slice(0, perGroup).map((g, i) => ({ id: `bench-${i}`, group: g.name, projects: [], repositories: free.map((r) => r.slug), level: 'read' as const }));
+  const free = rig.plan.repositories
+    .filter((r) => !covered.has(`repository:${r.slug}`) && !covered.has(`project:${r.projectKey}`))
+    .slice(0, Math.ceil(writes / perGroup));
+  return rig.plan.appGroups
+    .slice(0, perGroup)
+    .map((g, i) => ({
+      id: `bench-${i}`,
+      group: g.name,
+      projects: [],
+      repositories: free.map((r) => r.slug),
+      level: 'read' as const,
+    }));
 }
 
 /** The rules with half the benchmark's own rules raised to write: a rule change that rewrites 250 grants. */
 function halfRaised(rules: readonly PermissionRule[]): PermissionRule[] {
-  return rules.map((r) => (r.id.startsWith('bench-') && Number(r.id.slice('bench-'.length)) < 5 ? { ...r, level: 'write' as const } : r));
+  return rules.map((r) =>
+    r.id.startsWith('bench-') && Number(r.id.slice('bench-'.length)) < 5 ? { ...r, level: 'write' as const } : r,
+  );
 }
 
 interface World {
@@ -54,7 +66,10 @@ interface World {
 }
 
 function save(rig: ReviewRig): World {
-  return { permissions: new Map([...rig.emulators.bitbucket.state.permissions].map(([k, v]) => [k, { ...v }])), applied: JSON.parse(JSON.stringify(rig.known.applied)) as World['applied'] };
+  return {
+    permissions: new Map([...rig.emulators.bitbucket.state.permissions].map(([k, v]) => [k, { ...v }])),
+    applied: JSON.parse(JSON.stringify(rig.known.applied)) as World['applied'],
+  };
 }
 
 function restore(rig: ReviewRig, world: World): void {
@@ -66,7 +81,10 @@ function restore(rig: ReviewRig, world: World): void {
 }
 
 /** Runs permission sync to completion as the app would; returns its duration and requests. */
-async function permissionRun(rig: ReviewRig, rules: readonly PermissionRule[]): Promise<{ ms: number; attempts: number; writes: number }> {
+async function permissionRun(
+  rig: ReviewRig,
+  rules: readonly PermissionRule[],
+): Promise<{ ms: number; attempts: number; writes: number }> {
   const start = rig.clock.now();
   rig.known.rules = [...rules];
   rig.known.permission = { dueSince: new Date(start).toISOString() };
@@ -75,7 +93,12 @@ async function permissionRun(rig: ReviewRig, rules: readonly PermissionRule[]): 
     rig.known.syncRequests.push(rig.clock.now());
     return rig.fetch(url, init);
   };
-  const client = new BitbucketClient({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => rig.credentials, fetch: counted, clock: rig.clock });
+  const client = new BitbucketClient({
+    workspace: EMULATED_WORKSPACE_SLUG,
+    credentials: () => rig.credentials,
+    fetch: counted,
+    clock: rig.clock,
+  });
   const groups = [...rig.known.groups.values()].map((g) => ({ displayName: g.displayName, groupSlug: g.slug }));
   let attempts = 0;
   let writes = 0;
@@ -91,7 +114,10 @@ async function permissionRun(rig: ReviewRig, rules: readonly PermissionRule[]): 
       if (!(error instanceof TargetError && error.kind === 'rate-limited')) throw error;
     }
     // The engine's wait after a rate limit without Retry-After (src/sync/permission-debounce.ts, rateLimitEnd).
-    rig.known.permission = { dueSince: new Date(start).toISOString(), rateLimitedUntil: new Date(rig.clock.now() + MINUTE).toISOString() };
+    rig.known.permission = {
+      dueSince: new Date(start).toISOString(),
+      rateLimitedUntil: new Date(rig.clock.now() + MINUTE).toISOString(),
+    };
     await rig.clock.sleep(MINUTE);
   }
   rig.known.permission = {};
@@ -108,8 +134,14 @@ function grantsPerTarget(rig: ReviewRig): { lowerBound: number } {
   const groups = count(state.permissions.values());
   const users = count(state.userPermissions.values());
   let lowerBound = 0;
-  for (const r of state.repositories) lowerBound += Math.max(1, Math.ceil((groups.get(`repository:${r.slug}`) ?? 0) / 100)) + Math.max(1, Math.ceil((users.get(`repository:${r.slug}`) ?? 0) / 100));
-  for (const p of state.projects) lowerBound += Math.max(1, Math.ceil((groups.get(`project:${p.key}`) ?? 0) / 100)) + Math.max(1, Math.ceil((users.get(`project:${p.key}`) ?? 0) / 100));
+  for (const r of state.repositories)
+    lowerBound +=
+      Math.max(1, Math.ceil((groups.get(`repository:${r.slug}`) ?? 0) / 100)) +
+      Math.max(1, Math.ceil((users.get(`repository:${r.slug}`) ?? 0) / 100));
+  for (const p of state.projects)
+    lowerBound +=
+      Math.max(1, Math.ceil((groups.get(`project:${p.key}`) ?? 0) / 100)) +
+      Math.max(1, Math.ceil((users.get(`project:${p.key}`) ?? 0) / 100));
   return { lowerBound };
 }
 
@@ -118,7 +150,13 @@ async function effectiveEntries(rig: ReviewRig): Promise<number> {
   const emulator = rig.emulators.bitbucket;
   emulator.setRateLimit(undefined);
   const auth = `Basic ${Buffer.from(`${rig.credentials.email}:${rig.credentials.apiToken}`).toString('base64')}`;
-  const response = await emulator.handle({ method: 'GET', path: `/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/permissions/repositories`, query: { pagelen: ['1'] }, headers: { authorization: [auth] }, body: undefined });
+  const response = await emulator.handle({
+    method: 'GET',
+    path: `/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/permissions/repositories`,
+    query: { pagelen: ['1'] },
+    headers: { authorization: [auth] },
+    body: undefined,
+  });
   return Number((JSON.parse(response.body ?? '{}') as { size?: number }).size ?? 0);
 }
 
@@ -128,11 +166,27 @@ async function main(): Promise<void> {
   const projects = numberArg(argv, 'projects', 200);
   const latencyMs = numberArg(argv, 'latency-ms', 150);
   const wallStart = performance.now();
-  const rig = reviewRig({ repositories, projects, people: 500, appGroups: 40, foreignGroups: 10, orphans: 5, userGrants: 120, publicRepositories: 2 }, { bitbucketLatencyMs: latencyMs });
+  const rig = reviewRig(
+    {
+      repositories,
+      projects,
+      people: 500,
+      appGroups: 40,
+      foreignGroups: 10,
+      orphans: 5,
+      userGrants: 120,
+      publicRepositories: 2,
+    },
+    { bitbucketLatencyMs: latencyMs },
+  );
   const r1 = [...rig.known.rules, ...pendingRules(rig, 500)];
   const r2 = halfRaised(r1);
-  console.log(`Workspace: ${repositories} repositories in ${projects} projects, ${rig.plan.people.length} people, ${rig.plan.appGroups.length} app groups and ${rig.plan.foreignGroups.length} others, ${rig.emulators.bitbucket.state.userPermissions.size} direct user grants`);
-  console.log(`Bitbucket: 1,000 requests a rolling hour per credential, ${latencyMs} ms per request (virtual); review steps every 5 minutes, at most ${STEP_REQUESTS} Bitbucket reads each`);
+  console.log(
+    `Workspace: ${repositories} repositories in ${projects} projects, ${rig.plan.people.length} people, ${rig.plan.appGroups.length} app groups and ${rig.plan.foreignGroups.length} others, ${rig.emulators.bitbucket.state.userPermissions.size} direct user grants`,
+  );
+  console.log(
+    `Bitbucket: 1,000 requests a rolling hour per credential, ${latencyMs} ms per request (virtual); review steps every 5 minutes, at most ${STEP_REQUESTS} Bitbucket reads each`,
+  );
 
   // Alone: the same two permission runs without a review, from the same states.
   const initial = save(rig);
@@ -140,7 +194,9 @@ async function main(): Promise<void> {
   await rig.clock.advance(2 * 3_600_000);
   rig.emulators.bitbucket.setRateLimit({ limit: 1000, windowMs: 3_600_000 });
   const alone2 = await permissionRun(rig, r2);
-  console.log(`Permission sync alone: 500 writes pending ${(alone1.ms / 1000).toFixed(0)} s (${alone1.writes} writes, ${alone1.attempts} attempts); a rule change rewriting 250 grants ${(alone2.ms / 1000).toFixed(0)} s (${alone2.writes} writes)`);
+  console.log(
+    `Permission sync alone: 500 writes pending ${(alone1.ms / 1000).toFixed(0)} s (${alone1.writes} writes, ${alone1.attempts} attempts); a rule change rewriting 250 grants ${(alone2.ms / 1000).toFixed(0)} s (${alone2.writes} writes)`,
+  );
 
   // Beside the review: the first run pending when the review starts, the rule change halfway through.
   await rig.clock.advance(2 * 3_600_000);
@@ -161,7 +217,12 @@ async function main(): Promise<void> {
     }
     if (report.outcome === 'failed') throw new Error(`The review failed: ${report.run?.error ?? ''}`);
     const progress = report.run;
-    if (midway === undefined && progress !== undefined && progress.bitbucket.phase === 'targets' && progress.bitbucket.targetIndex >= progress.targets.length / 2) {
+    if (
+      midway === undefined &&
+      progress !== undefined &&
+      progress.bitbucket.phase === 'targets' &&
+      progress.bitbucket.targetIndex >= progress.targets.length / 2
+    ) {
       await first;
       // The rule change lands one second into the next step, while that step reads.
       midway = rig.clock.sleep(STEP_INTERVAL_MS + 1000).then(() => permissionRun(rig, r2));
@@ -178,12 +239,24 @@ async function main(): Promise<void> {
   const delay1 = Math.max(0, (beside1.ms - alone1.ms) / 1000);
   const delay2 = beside2 === undefined ? undefined : Math.max(0, (beside2.ms - alone2.ms) / 1000);
   const violations = rig.emulators.bitbucket.violations.length + rig.emulators.admin.violations.length;
-  console.log(`Review: ${snapshot.requests.bitbucket} Bitbucket requests (lower bound ${lowerBoundRequests}: ${lowerBound} grant pages, ${effectivePages} pages of the effective listing), ${snapshot.requests.admin} Admin API calls, ${steps} steps, ${reviewHours.toFixed(1)} h`);
-  console.log(`  most outbound requests in one step ${Math.max(...rig.stepCalls)} (Forge allows 100); cross-check mismatches ${snapshot.crossCheck?.mismatched ?? 'not checked'}; OpenAPI violations ${violations}`);
-  console.log(`  ${snapshot.summary.people} people, ${snapshot.summary.entries} (person, target) entries; flags: ${snapshot.summary.leavers} leavers, ${snapshot.summary.orphans} orphans, ${snapshot.summary.handMade} hand-made grants on managed targets, ${snapshot.summary.drift} drifted app grants`);
-  console.log(`Permission sync beside the review: 500 writes pending ${(beside1.ms / 1000).toFixed(0)} s, delay ${delay1.toFixed(0)} s; rule change halfway ${beside2 === undefined ? 'not reached' : `${(beside2.ms / 1000).toFixed(0)} s, delay ${(delay2 ?? 0).toFixed(0)} s`}`);
-  console.log('  (the cross-check mismatches and drift come from the rule changes applied while the review read: a review reads over hours)');
-  console.log(`  Bitbucket writes by the review: ${rig.emulators.bitbucket.writeLog.slice(bitbucketBefore).filter((w) => w.operation.includes('users')).length}; wall time ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `Review: ${snapshot.requests.bitbucket} Bitbucket requests (lower bound ${lowerBoundRequests}: ${lowerBound} grant pages, ${effectivePages} pages of the effective listing), ${snapshot.requests.admin} Admin API calls, ${steps} steps, ${reviewHours.toFixed(1)} h`,
+  );
+  console.log(
+    `  most outbound requests in one step ${Math.max(...rig.stepCalls)} (Forge allows 100); cross-check mismatches ${snapshot.crossCheck?.mismatched ?? 'not checked'}; OpenAPI violations ${violations}`,
+  );
+  console.log(
+    `  ${snapshot.summary.people} people, ${snapshot.summary.entries} (person, target) entries; flags: ${snapshot.summary.leavers} leavers, ${snapshot.summary.orphans} orphans, ${snapshot.summary.handMade} hand-made grants on managed targets, ${snapshot.summary.drift} drifted app grants`,
+  );
+  console.log(
+    `Permission sync beside the review: 500 writes pending ${(beside1.ms / 1000).toFixed(0)} s, delay ${delay1.toFixed(0)} s; rule change halfway ${beside2 === undefined ? 'not reached' : `${(beside2.ms / 1000).toFixed(0)} s, delay ${(delay2 ?? 0).toFixed(0)} s`}`,
+  );
+  console.log(
+    '  (the cross-check mismatches and drift come from the rule changes applied while the review read: a review reads over hours)',
+  );
+  console.log(
+    `  Bitbucket writes by the review: ${rig.emulators.bitbucket.writeLog.slice(bitbucketBefore).filter((w) => w.operation.includes('users')).length}; wall time ${((performance.now() - wallStart) / 1000).toFixed(1)} s`,
+  );
   await rig.stop();
   console.log(
     JSON.stringify({

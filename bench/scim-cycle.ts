@@ -60,7 +60,9 @@ function parseSettings(argv: readonly string[]): Settings {
     const name = argv[i];
     const value = Number(argv[i + 1]);
     if (!name?.startsWith('--') || !Number.isInteger(value) || value <= 0) {
-      throw new Error(`Usage: tsx bench/scim-cycle.ts [--users N] [--groups M] [--concurrency C] [--max-seconds S] (got ${argv.join(' ')})`);
+      throw new Error(
+        `Usage: tsx bench/scim-cycle.ts [--users N] [--groups M] [--concurrency C] [--max-seconds S] (got ${argv.join(' ')})`,
+      );
     }
     values.set(name.slice(2), value);
   }
@@ -138,8 +140,14 @@ class Bench {
 
   /** Sends one request and returns its status and parsed body; a status other than `expected` is a failure. */
   // SCIM bodies are arbitrary JSON; the callers read the few fields they need.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async send(kind: Kind, method: string, pathAndQuery: string, expected: readonly number[], body?: unknown): Promise<{ status: number; body: any }> {
+  async send(
+    kind: Kind,
+    method: string,
+    pathAndQuery: string,
+    expected: readonly number[],
+    body?: unknown,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Promise<{ status: number; body: any }> {
     if (performance.now() > this.deadline) throw new Error(`Time bound of ${this.settings.maxSeconds} s exceeded`);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const started = performance.now();
@@ -155,7 +163,9 @@ class Bench {
           headers: {
             authorization: `Bearer ${this.token}`,
             accept: 'application/scim+json',
-            ...(payload === undefined ? {} : { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(payload) }),
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(payload) }),
           },
         },
         (res) => {
@@ -175,7 +185,8 @@ class Bench {
     list.push(elapsed);
     if (!expected.includes(result.status)) {
       this.failureCount += 1;
-      if (this.failures.length < 20) this.failures.push(`${kind}: ${method} ${pathAndQuery} -> ${result.status} ${result.text.slice(0, 300)}`);
+      if (this.failures.length < 20)
+        this.failures.push(`${kind}: ${method} ${pathAndQuery} -> ${result.status} ${result.text.slice(0, 300)}`);
     }
     let parsed: unknown;
     try {
@@ -210,7 +221,9 @@ class Bench {
 
   printLatencies(): number {
     console.log('\nLatency per request kind (ms)');
-    console.log(`${padEnd('kind', 24)} ${pad('requests', 9)} ${pad('p50', 8)} ${pad('p95', 8)} ${pad('p99', 8)} ${pad('max', 8)} ${pad('mean', 8)}`);
+    console.log(
+      `${padEnd('kind', 24)} ${pad('requests', 9)} ${pad('p50', 8)} ${pad('p95', 8)} ${pad('p99', 8)} ${pad('max', 8)} ${pad('mean', 8)}`,
+    );
     const all: number[] = [];
     const row = (name: string, values: number[]): void => {
       const sorted = [...values].sort((a, b) => a - b);
@@ -225,12 +238,19 @@ class Bench {
       all.push(...values);
     }
     row('all requests', all);
-    return percentile([...all].sort((a, b) => a - b), 0.99);
+    return percentile(
+      [...all].sort((a, b) => a - b),
+      0.99,
+    );
   }
 
   printStorage(): void {
-    console.log('\nStorage operations per request (local KVS requests: total = reads + writes + queries + transactions)');
-    console.log(`${padEnd('kind @ directory state', 52)} ${pad('requests', 9)} ${pad('total', 7)} ${pad('reads', 7)} ${pad('writes', 7)} ${pad('queries', 7)} ${pad('tx', 7)}`);
+    console.log(
+      '\nStorage operations per request (local KVS requests: total = reads + writes + queries + transactions)',
+    );
+    console.log(
+      `${padEnd('kind @ directory state', 52)} ${pad('requests', 9)} ${pad('total', 7)} ${pad('reads', 7)} ${pad('writes', 7)} ${pad('queries', 7)} ${pad('tx', 7)}`,
+    );
     for (const [label, tally] of this.storage) {
       const per = (n: number): string => (n / Math.max(1, tally.requests)).toFixed(2);
       const { ops } = tally;
@@ -269,8 +289,10 @@ function userResource(index: number): Record<string, unknown> {
 
 /** Labels the window a position falls in, or undefined outside both; with fewer than 2×WINDOW items they overlap. */
 function windowOf(position: number, count: number, noun: string): string | undefined {
-  if (position < Math.min(WINDOW, count)) return `first ${Math.min(WINDOW, count)} ${noun} (0→${Math.min(WINDOW, count)})`;
-  if (position >= count - WINDOW) return `last ${Math.min(WINDOW, count)} ${noun} (${Math.max(0, count - WINDOW)}→${count})`;
+  if (position < Math.min(WINDOW, count))
+    return `first ${Math.min(WINDOW, count)} ${noun} (0→${Math.min(WINDOW, count)})`;
+  if (position >= count - WINDOW)
+    return `last ${Math.min(WINDOW, count)} ${noun} (${Math.max(0, count - WINDOW)}→${count})`;
   return undefined;
 }
 
@@ -280,7 +302,9 @@ async function timed(name: string, bench: Bench, phases: string[], body: () => P
   await body();
   const seconds = (performance.now() - started) / 1000;
   const requests = bench.requestCount - requestsBefore;
-  phases.push(`${padEnd(name, 24)} ${pad(requests, 7)} requests in ${pad(seconds, 7)} s = ${pad(requests / seconds, 8)} requests/s`);
+  phases.push(
+    `${padEnd(name, 24)} ${pad(requests, 7)} requests in ${pad(seconds, 7)} s = ${pad(requests / seconds, 8)} requests/s`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -330,7 +354,8 @@ async function run(settings: Settings, host: LocalHost, bench: Bench, serverErro
         indexes.map((i) => async () => {
           const filter = encodeURIComponent(`userName eq "${userName(i)}"`);
           const found = await bench.send('user filter GET', 'GET', `/Users?filter=${filter}`, [200]);
-          if (found.body?.totalResults !== 0) bench.failures.push(`user filter GET for ${userName(i)} found ${found.body?.totalResults}`);
+          if (found.body?.totalResults !== 0)
+            bench.failures.push(`user filter GET for ${userName(i)} found ${found.body?.totalResults}`);
         }),
       );
       await bench.step(
@@ -359,7 +384,12 @@ async function run(settings: Settings, host: LocalHost, bench: Bench, serverErro
         'group POST',
         indexes.length,
         indexes.map((g) => async () => {
-          const body = { schemas: [GROUP_SCHEMA], externalId: `group-ext-${g}`, displayName: groupName(g), members: [] };
+          const body = {
+            schemas: [GROUP_SCHEMA],
+            externalId: `group-ext-${g}`,
+            displayName: groupName(g),
+            members: [],
+          };
           const created = await bench.send('group POST', 'POST', '/Groups', [201], body);
           groupIds[g] = created.body?.id;
         }),
@@ -426,7 +456,12 @@ async function run(settings: Settings, host: LocalHost, bench: Bench, serverErro
         `user list page (count=${PAGE_SIZE}) @ ${where} pages`,
         chunk.length,
         chunk.map((page) => async () => {
-          const listing = await bench.send('user list page', 'GET', `/Users?startIndex=${page * PAGE_SIZE + 1}&count=${PAGE_SIZE}`, [200]);
+          const listing = await bench.send(
+            'user list page',
+            'GET',
+            `/Users?startIndex=${page * PAGE_SIZE + 1}&count=${PAGE_SIZE}`,
+            [200],
+          );
           announced = Number(listing.body?.totalResults);
           for (const resource of (listing.body?.Resources ?? []) as { id: string }[]) listed.add(resource.id);
         }),
@@ -434,7 +469,9 @@ async function run(settings: Settings, host: LocalHost, bench: Bench, serverErro
     }
   });
   if (listed.size !== settings.users || announced !== settings.users) {
-    bench.failures.push(`Paged listing saw ${listed.size} distinct users, totalResults ${announced}; expected ${settings.users}`);
+    bench.failures.push(
+      `Paged listing saw ${listed.size} distinct users, totalResults ${announced}; expected ${settings.users}`,
+    );
   }
 
   const seconds = (performance.now() - started) / 1000;
@@ -459,7 +496,8 @@ async function run(settings: Settings, host: LocalHost, bench: Bench, serverErro
     `Target ≥ ${TARGET_REQUESTS_PER_SECOND} requests/s with p99 < ${TARGET_P99_MS} ms: ${met ? 'MET' : 'NOT MET'} ` +
       `(${rate.toFixed(0)} requests/s, p99 ${p99.toFixed(2)} ms)`,
   );
-  if (serverErrors.length > 0) console.log(`Server logged ${serverErrors.length} errors, first: ${serverErrors.slice(0, 5).join(' | ')}`);
+  if (serverErrors.length > 0)
+    console.log(`Server logged ${serverErrors.length} errors, first: ${serverErrors.slice(0, 5).join(' | ')}`);
   if (bench.failed > 0 || bench.failures.length > 0) {
     console.log(`\n${bench.failed} requests answered unexpectedly; first problems:\n${bench.failures.join('\n')}`);
     process.exitCode = 1;

@@ -22,14 +22,27 @@ import { performance } from 'node:perf_hooks';
 import { emulatorFetch } from '../emulators/emulator-fetch';
 import { createLinkedEmulators, type LinkedEmulators } from '../emulators/linked-emulators';
 import { xorshiftRandom } from '../emulators/random';
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_PROJECTS, EMULATED_REPOSITORIES, EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
+import {
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+  EMULATED_PROJECTS,
+  EMULATED_REPOSITORIES,
+  EMULATED_WORKSPACE_SLUG,
+} from '../emulators/seed';
 import { snapshotEmulators, type EmulatorSnapshot } from '../emulators/snapshot';
 import type { Emulator } from '../emulators/emulator-types';
 import { VirtualClock } from '../emulators/virtual-clock';
 import { createApp, type AppParts } from '../src/app/create-app';
 import { createSync, type SyncParts } from '../src/app/create-sync';
 import type { ScimResponse } from '../src/scim/protocol';
-import { createLocalKvs, createLocalKvsService, FORGE_KVS_QUOTAS, loadEntityDefinitions, type KvsQuotaMeter } from '../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  FORGE_KVS_QUOTAS,
+  loadEntityDefinitions,
+  type KvsQuotaMeter,
+} from '../src/storage/local-kvs';
 import { loadSettingsFile } from '../src/local/settings-file';
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
@@ -86,7 +99,6 @@ function parseArgs(argv: readonly string[]): Settings {
   };
 }
 
-
 /** The default rules: each group gets a level on one project and on the repositories of one slug pattern. */
 function generatedRules(groups: number): PermissionRule[] {
   const levels = ['read', 'write', 'admin'] as const;
@@ -111,7 +123,11 @@ interface Rig {
   readonly queue: VirtualJobQueue;
   /** The local KVS's meter of Forge's storage quotas. */
   readonly storageQuota: KvsQuotaMeter;
-  scim(method: string, pathAndQuery: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
+  scim(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> | undefined }>;
   snapshot(): EmulatorSnapshot;
   /** Drains and waits until the outbox is empty and the queue idle; returns the drains it took. */
   converge(): Promise<number>;
@@ -157,13 +173,19 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
   const app = createApp({ kvs, logger: { error: () => undefined }, now });
   const { token } = await app.tokens.issue({ label: 'bench' });
   const late: { sync?: SyncParts } = {};
-  const queue = new VirtualJobQueue(clock, (job) => (late.sync ? late.sync.dispatcher.handle(job) : Promise.resolve(undefined)));
+  const queue = new VirtualJobQueue(clock, (job) =>
+    late.sync ? late.sync.dispatcher.handle(job) : Promise.resolve(undefined),
+  );
   const sync = createSync({
     kvs,
     store: app.store,
     queue,
     fetch,
-    credentials: async () => ({ orgApiKey: 'bench-org-api-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'bench-api-token' }),
+    credentials: async () => ({
+      orgApiKey: 'bench-org-api-key',
+      bitbucketEmail: 'admin@emulated.example',
+      bitbucketApiToken: 'bench-api-token',
+    }),
     clock,
     now,
     dispatcher: { retryDelaySeconds: 60, now: () => clock.now() },
@@ -171,7 +193,12 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
   late.sync = sync;
   await sync.settings.save({
     ...settingsDocument,
-    target: { orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, workspace: EMULATED_WORKSPACE_SLUG, workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID },
+    target: {
+      orgId: EMULATED_ORG_ID,
+      directoryId: EMULATED_DIRECTORY_ID,
+      workspace: EMULATED_WORKSPACE_SLUG,
+      workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+    },
     rules,
   });
   const headers = { authorization: [`Bearer ${token}`], 'content-type': ['application/scim+json'] };
@@ -188,8 +215,18 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
       const [pathPart = '', search = ''] = pathAndQuery.split('?', 2);
       const query: Record<string, string[]> = {};
       for (const [name, value] of new URLSearchParams(search)) (query[name] ??= []).push(value);
-      const response: ScimResponse = await app.handleScim({ method, path: pathPart, query, headers, body: body === undefined ? undefined : JSON.stringify(body), baseUrl: SCIM_BASE_URL });
-      return { status: response.status, body: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+      const response: ScimResponse = await app.handleScim({
+        method,
+        path: pathPart,
+        query,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        baseUrl: SCIM_BASE_URL,
+      });
+      return {
+        status: response.status,
+        body: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined,
+      };
     },
     snapshot: () => snapshotEmulators(emulators, requests),
     async converge() {
@@ -203,19 +240,38 @@ async function createRig(rules: readonly PermissionRule[], settingsDocument: Rec
   };
 }
 
-async function expectStatus(call: Promise<{ status: number; body: Record<string, unknown> | undefined }>, status: number, what: string): Promise<Record<string, unknown> | undefined> {
+async function expectStatus(
+  call: Promise<{ status: number; body: Record<string, unknown> | undefined }>,
+  status: number,
+  what: string,
+): Promise<Record<string, unknown> | undefined> {
   const answer = await call;
-  if (answer.status !== status) throw new Error(`${what} answered ${answer.status}, not ${status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status !== status)
+    throw new Error(`${what} answered ${answer.status}, not ${status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 
 /** Loads `users` users and `groups` groups, each user in GROUPS_PER_USER random groups; returns their ids and the memberships. */
-async function load(rig: Rig, users: number, groups: number, seed: number): Promise<{ userIds: string[]; groupIds: string[]; members: Map<string, string[]> }> {
+async function load(
+  rig: Rig,
+  users: number,
+  groups: number,
+  seed: number,
+): Promise<{ userIds: string[]; groupIds: string[]; members: Map<string, string[]> }> {
   const random = xorshiftRandom(seed);
   const userIds: string[] = [];
   for (let i = 0; i < users; i += 1) {
     const email = `user${i}@example.com`;
-    const body = await expectStatus(rig.scim('POST', '/Users', { userName: email, active: true, name: { givenName: 'User', familyName: String(i) }, emails: [{ type: 'work', value: email, primary: true }] }), 201, 'POST /Users');
+    const body = await expectStatus(
+      rig.scim('POST', '/Users', {
+        userName: email,
+        active: true,
+        name: { givenName: 'User', familyName: String(i) },
+        emails: [{ type: 'work', value: email, primary: true }],
+      }),
+      201,
+      'POST /Users',
+    );
     userIds.push(String(body?.id));
   }
   const groupIds: string[] = [];
@@ -227,7 +283,8 @@ async function load(rig: Rig, users: number, groups: number, seed: number): Prom
   }
   for (const userId of userIds) {
     const chosen = new Set<string>();
-    while (chosen.size < Math.min(GROUPS_PER_USER, groups)) chosen.add(groupIds[Math.floor(random() * groupIds.length)] ?? '');
+    while (chosen.size < Math.min(GROUPS_PER_USER, groups))
+      chosen.add(groupIds[Math.floor(random() * groupIds.length)] ?? '');
     for (const groupId of chosen) members.get(groupId)?.push(userId);
   }
   for (const [groupId, ids] of members) await addMembers(rig, groupId, ids);
@@ -237,7 +294,14 @@ async function load(rig: Rig, users: number, groups: number, seed: number): Prom
 async function addMembers(rig: Rig, groupId: string, ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += MEMBERS_PER_PATCH) {
     const value = ids.slice(i, i + MEMBERS_PER_PATCH).map((id) => ({ value: id }));
-    await expectStatus(rig.scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value }] }), 204, 'PATCH /Groups members add');
+    await expectStatus(
+      rig.scim('PATCH', `/Groups/${groupId}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value }],
+      }),
+      204,
+      'PATCH /Groups members add',
+    );
   }
 }
 
@@ -252,7 +316,8 @@ function effectiveChanges(before: EmulatorSnapshot, after: EmulatorSnapshot): Re
   for (const [id, user] of usersAfter) {
     const old = usersBefore.get(id);
     if (old === undefined) bump('account invited');
-    else if (old.membershipStatus !== user.membershipStatus || old.directoryId !== user.directoryId) bump(`account ${user.membershipStatus}`);
+    else if (old.membershipStatus !== user.membershipStatus || old.directoryId !== user.directoryId)
+      bump(`account ${user.membershipStatus}`);
   }
   for (const id of usersBefore.keys()) if (!usersAfter.has(id)) bump('account removed');
   const groupsBefore = new Map(before.admin.groups.map((g) => [g.id, g]));
@@ -272,7 +337,8 @@ function effectiveChanges(before: EmulatorSnapshot, after: EmulatorSnapshot): Re
   }
   // A deleted group takes its members and roles with it: one change.
   for (const id of groupsBefore.keys()) if (!groupsAfter.has(id)) bump('group deleted');
-  const grantKey = (p: { kind: string; target: string; groupSlug: string }): string => `${p.kind}:${p.target}:${p.groupSlug}`;
+  const grantKey = (p: { kind: string; target: string; groupSlug: string }): string =>
+    `${p.kind}:${p.target}:${p.groupSlug}`;
   const grantsBefore = new Map(before.bitbucket.permissions.map((p) => [grantKey(p), p.permission]));
   const grantsAfter = new Map(after.bitbucket.permissions.map((p) => [grantKey(p), p.permission]));
   for (const [key, level] of grantsAfter) {
@@ -299,7 +365,10 @@ function succeeded(entry: { status: number | 'dropped'; handledStatus?: number; 
 }
 
 function tallyBetween(before: EmulatorSnapshot, after: EmulatorSnapshot): Tally {
-  const fresh = [...after.writeLog.admin.slice(before.writeLog.admin.length), ...after.writeLog.bitbucket.slice(before.writeLog.bitbucket.length)];
+  const fresh = [
+    ...after.writeLog.admin.slice(before.writeLog.admin.length),
+    ...after.writeLog.bitbucket.slice(before.writeLog.bitbucket.length),
+  ];
   const refused: Record<string, number> = {};
   for (const entry of fresh.filter((e) => !succeeded(e))) {
     const key = `${entry.operation} -> ${entry.status}`;
@@ -330,10 +399,14 @@ function printPhase(name: string, changes: Record<string, number>, tally: Tally,
   const calls = tally.adminCalls + tally.bitbucketCalls;
   console.log(`  ${name}`);
   console.log(`    effective changes      ${effective}${effective > 0 ? ` (${describeChanges(changes)})` : ''}`);
-  console.log(`    remote writes          ${tally.writes} applied${tally.failedWrites > 0 ? `, ${tally.failedWrites} more answered with an error and changed nothing:` : ''}`);
+  console.log(
+    `    remote writes          ${tally.writes} applied${tally.failedWrites > 0 ? `, ${tally.failedWrites} more answered with an error and changed nothing:` : ''}`,
+  );
   for (const [what, n] of Object.entries(tally.refused)) console.log(`                             ${n} x ${what}`);
   console.log(`    writes / change        ${ratio(tally.writes, effective)}   (goal 1.00)`);
-  console.log(`    remote calls           ${calls} (Admin API ${tally.adminCalls}, Bitbucket ${tally.bitbucketCalls}), reads included`);
+  console.log(
+    `    remote calls           ${calls} (Admin API ${tally.adminCalls}, Bitbucket ${tally.bitbucketCalls}), reads included`,
+  );
   console.log(`    calls / change         ${ratio(calls, effective)}`);
   console.log(`    virtual time           ${formatDuration(virtualMs)}`);
 }
@@ -343,7 +416,9 @@ function formatDuration(ms: number): string {
   const hours = Math.floor(ms / HOUR_MS);
   const minutes = Math.floor((ms % HOUR_MS) / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
-  return hours > 0 ? `${hours} h ${String(minutes).padStart(2, '0')} min ${String(seconds).padStart(2, '0')} s` : `${minutes} min ${String(seconds).padStart(2, '0')} s`;
+  return hours > 0
+    ? `${hours} h ${String(minutes).padStart(2, '0')} min ${String(seconds).padStart(2, '0')} s`
+    : `${minutes} min ${String(seconds).padStart(2, '0')} s`;
 }
 
 async function syncPhase(rig: Rig, name: string, before: EmulatorSnapshot): Promise<EmulatorSnapshot> {
@@ -355,9 +430,15 @@ async function syncPhase(rig: Rig, name: string, before: EmulatorSnapshot): Prom
 }
 
 /** (a): initial load, a change set of every kind, and a replay of everything. */
-async function changeSetBench(settings: Settings, rulesFor: (groups: number) => PermissionRule[], settingsDocument: Record<string, unknown>): Promise<void> {
+async function changeSetBench(
+  settings: Settings,
+  rulesFor: (groups: number) => PermissionRule[],
+  settingsDocument: Record<string, unknown>,
+): Promise<void> {
   const { changeUsers: users, changeGroups: groups } = settings;
-  console.log(`(a) Remote calls per effective change: ${users} users, ${groups} groups, ${GROUPS_PER_USER} groups per user, ${rulesFor(groups).length} permission rules`);
+  console.log(
+    `(a) Remote calls per effective change: ${users} users, ${groups} groups, ${GROUPS_PER_USER} groups per user, ${rulesFor(groups).length} permission rules`,
+  );
   const rig = await createRig(rulesFor(groups), settingsDocument);
   const empty = rig.snapshot();
   const { userIds, groupIds, members } = await load(rig, users, groups, 17);
@@ -369,32 +450,65 @@ async function changeSetBench(settings: Settings, rulesFor: (groups: number) => 
   const newIds: string[] = [];
   for (let i = 0; i < creates; i += 1) {
     const email = `new${i}@example.com`;
-    const body = await expectStatus(rig.scim('POST', '/Users', { userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] }), 201, 'POST /Users');
+    const body = await expectStatus(
+      rig.scim('POST', '/Users', {
+        userName: email,
+        active: true,
+        emails: [{ type: 'work', value: email, primary: true }],
+      }),
+      201,
+      'POST /Users',
+    );
     newIds.push(String(body?.id));
   }
   for (const [index, id] of newIds.entries()) await addMembers(rig, groupIds[index % groupIds.length] ?? '', [id]);
   const patchUser = (id: string, operations: unknown[]): Promise<Record<string, unknown> | undefined> =>
-    expectStatus(rig.scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: operations }), 204, 'PATCH /Users');
+    expectStatus(
+      rig.scim('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: operations }),
+      204,
+      'PATCH /Users',
+    );
   const updated = Math.round(users * 0.1);
-  for (const id of pick(userIds, updated, 0)) await patchUser(id, [{ op: 'replace', path: 'name.givenName', value: 'Renamed' }]);
+  for (const id of pick(userIds, updated, 0))
+    await patchUser(id, [{ op: 'replace', path: 'name.givenName', value: 'Renamed' }]);
   const deactivated = Math.round(users * 0.04);
-  for (const id of pick(userIds, deactivated, updated)) await patchUser(id, [{ op: 'replace', path: 'active', value: false }]);
+  for (const id of pick(userIds, deactivated, updated))
+    await patchUser(id, [{ op: 'replace', path: 'active', value: false }]);
   const deleted = Math.round(users * 0.01);
-  for (const id of pick(userIds, deleted, updated + deactivated)) await expectStatus(rig.scim('DELETE', `/Users/${id}`), 204, 'DELETE /Users');
+  for (const id of pick(userIds, deleted, updated + deactivated))
+    await expectStatus(rig.scim('DELETE', `/Users/${id}`), 204, 'DELETE /Users');
   const touched = Math.max(1, Math.round(groups * 0.2));
   for (const groupId of pick(groupIds, touched, 0)) {
     const current = new Set(members.get(groupId) ?? []);
-    const outsiders = userIds.slice(updated + deactivated + deleted).filter((id) => !current.has(id) && random() < 0.02);
+    const outsiders = userIds
+      .slice(updated + deactivated + deleted)
+      .filter((id) => !current.has(id) && random() < 0.02);
     await addMembers(rig, groupId, outsiders);
     const leaving = [...current].slice(0, 5).map((value) => ({ value }));
-    if (leaving.length > 0) await expectStatus(rig.scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members', value: leaving }] }), 204, 'PATCH /Groups members remove');
+    if (leaving.length > 0)
+      await expectStatus(
+        rig.scim('PATCH', `/Groups/${groupId}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'remove', path: 'members', value: leaving }],
+        }),
+        204,
+        'PATCH /Groups members remove',
+      );
   }
   const renamed = Math.max(1, Math.round(groups * 0.06));
   for (const groupId of pick(groupIds, renamed, touched)) {
-    await expectStatus(rig.scim('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: `Renamed ${groupId.slice(0, 8)}` }] }), 204, 'PATCH /Groups rename');
+    await expectStatus(
+      rig.scim('PATCH', `/Groups/${groupId}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'displayName', value: `Renamed ${groupId.slice(0, 8)}` }],
+      }),
+      204,
+      'PATCH /Groups rename',
+    );
   }
   const groupDeletes = Math.max(1, Math.round(groups * 0.06));
-  for (const groupId of pick(groupIds, groupDeletes, touched + renamed)) await expectStatus(rig.scim('DELETE', `/Groups/${groupId}`), 204, 'DELETE /Groups');
+  for (const groupId of pick(groupIds, groupDeletes, touched + renamed))
+    await expectStatus(rig.scim('DELETE', `/Groups/${groupId}`), 204, 'DELETE /Groups');
   console.log(
     `  change set: ${creates} creates (each into one group), ${updated} attribute updates, ${deactivated} deactivations, ${deleted} deletions, ` +
       `membership adds and removes in ${touched} groups, ${renamed} renames, ${groupDeletes} group deletes`,
@@ -408,7 +522,9 @@ async function changeSetBench(settings: Settings, rulesFor: (groups: number) => 
   const tally = tallyBetween(changed, replayed);
   console.log('  replay of every user and group (reconcile; every job is a no-op)');
   console.log(`    remote writes          ${tally.writes}   (goal 0)`);
-  console.log(`    remote calls           ${tally.adminCalls + tally.bitbucketCalls} reads (Admin API ${tally.adminCalls}, Bitbucket ${tally.bitbucketCalls})`);
+  console.log(
+    `    remote calls           ${tally.adminCalls + tally.bitbucketCalls} reads (Admin API ${tally.adminCalls}, Bitbucket ${tally.bitbucketCalls})`,
+  );
   console.log(`    virtual time           ${formatDuration(rig.clock.now() - started)}`);
   const violations = replayed.violations.admin.length + replayed.violations.bitbucket.length;
   console.log(`  OpenAPI violations seen by the emulators: ${violations}`);
@@ -427,16 +543,24 @@ function minimumBitbucketRequests(final: EmulatorSnapshot): { total: number; gra
 }
 
 /** (b): 10,000 users and 500 groups under Bitbucket's hourly limit, on the virtual clock. */
-async function convergenceBench(settings: Settings, rulesFor: (groups: number) => PermissionRule[], settingsDocument: Record<string, unknown>): Promise<void> {
+async function convergenceBench(
+  settings: Settings,
+  rulesFor: (groups: number) => PermissionRule[],
+  settingsDocument: Record<string, unknown>,
+): Promise<void> {
   const { users, groups } = settings;
   const rules = rulesFor(groups);
-  console.log(`(b) Convergence under Bitbucket's ${BITBUCKET_PER_HOUR} requests/hour: ${users} users, ${groups} groups, ${GROUPS_PER_USER} groups per user, ${rules.length} permission rules`);
+  console.log(
+    `(b) Convergence under Bitbucket's ${BITBUCKET_PER_HOUR} requests/hour: ${users} users, ${groups} groups, ${GROUPS_PER_USER} groups per user, ${rules.length} permission rules`,
+  );
   const wallStart = performance.now();
   const rig = await createRig(rules, settingsDocument);
   const loadStart = performance.now();
   const { members } = await load(rig, users, groups, 29);
   const memberships = [...members.values()].reduce((sum, ids) => sum + ids.length, 0);
-  console.log(`  directory loaded over SCIM in ${((performance.now() - loadStart) / 1000).toFixed(1)} s wall (${memberships} memberships)`);
+  console.log(
+    `  directory loaded over SCIM in ${((performance.now() - loadStart) / 1000).toFixed(1)} s wall (${memberships} memberships)`,
+  );
   const before = rig.snapshot();
   const rejectedBefore = rig.rateLimited.bitbucket;
   const started = rig.clock.now();
@@ -451,10 +575,14 @@ async function convergenceBench(settings: Settings, rulesFor: (groups: number) =
   const minimum = minimumBitbucketRequests(after);
   const rateBoundMs = (minimum.total / BITBUCKET_PER_HOUR) * HOUR_MS;
   const windowBoundMs = minimum.total === 0 ? 0 : Math.floor((minimum.total - 1) / BITBUCKET_PER_HOUR) * HOUR_MS;
-  const accounts = after.admin.users.filter((u) => u.email.endsWith('@example.com') && u.membershipStatus === 'active').length;
+  const accounts = after.admin.users.filter(
+    (u) => u.email.endsWith('@example.com') && u.membershipStatus === 'active',
+  ).length;
   const orgGroups = after.admin.groups.filter((g) => g.name.startsWith('scim-'));
   const orgMemberships = orgGroups.reduce((sum, g) => sum + g.members.length, 0);
-  console.log(`  converged: ${accounts} active accounts, ${orgGroups.length} org groups, ${orgMemberships} memberships, ${after.bitbucket.permissions.length} Bitbucket grants; ${drains} drain(s), ${rig.queue.delivered} job deliveries`);
+  console.log(
+    `  converged: ${accounts} active accounts, ${orgGroups.length} org groups, ${orgMemberships} memberships, ${after.bitbucket.permissions.length} Bitbucket grants; ${drains} drain(s), ${rig.queue.delivered} job deliveries`,
+  );
   console.log(`  remote calls             Admin API ${tally.adminCalls}, Bitbucket ${tally.bitbucketCalls}`);
   console.log(
     `  Bitbucket requests       ${tally.bitbucketCalls - rejected} accepted (${bitbucketWrites} permission writes, ${tally.bitbucketCalls - rejected - bitbucketWrites} reads), ` +
@@ -468,7 +596,9 @@ async function convergenceBench(settings: Settings, rulesFor: (groups: number) =
       `${storage.peakWriteUnitsPerMinute} write units/min (quotas ${FORGE_KVS_QUOTAS.readUnitsPerMinute} each); ${storage.violations} quota breaches, load included`,
   );
   console.log(`  virtual time to converge ${formatDuration(virtualMs)}`);
-  console.log(`  lower bound              ${formatDuration(windowBoundMs)} = floor((${minimum.total} - 1) / ${BITBUCKET_PER_HOUR}) h`);
+  console.log(
+    `  lower bound              ${formatDuration(windowBoundMs)} = floor((${minimum.total} - 1) / ${BITBUCKET_PER_HOUR}) h`,
+  );
   console.log(
     `    (${minimum.total} Bitbucket requests at least = ${minimum.grants} permission PUTs, one per grant the rules ask for, + ${minimum.reads} reads: ` +
       `one page of projects, one of repositories, and one permissions page per project or repository that gets a grant. The rolling window ` +
@@ -476,9 +606,13 @@ async function convergenceBench(settings: Settings, rulesFor: (groups: number) =
       `${BITBUCKET_PER_HOUR} an hour they would take ${formatDuration(rateBoundMs)}. The Admin API publishes no limit, so its ` +
       `${tally.adminCalls} calls add nothing to the bound.)`,
   );
-  console.log(`  wall time                ${((performance.now() - wallStart) / 1000).toFixed(1)} s in all, ${(syncWallMs / 1000).toFixed(1)} s of it syncing`);
+  console.log(
+    `  wall time                ${((performance.now() - wallStart) / 1000).toFixed(1)} s in all, ${(syncWallMs / 1000).toFixed(1)} s of it syncing`,
+  );
   const memory = process.memoryUsage();
-  console.log(`  peak RSS                 ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (at the end: heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB)`);
+  console.log(
+    `  peak RSS                 ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (at the end: heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB)`,
+  );
   const violations = after.violations.admin.length + after.violations.bitbucket.length;
   console.log(`  OpenAPI violations seen by the emulators: ${violations}`);
 }
@@ -491,9 +625,13 @@ async function main(): Promise<void> {
     const fromFile = await loadSettingsFile(settings.settingsFile);
     rulesFor = () => [...fromFile.rules];
     settingsDocument = { ...fromFile };
-    console.log(`Settings and permission rules from ${settings.settingsFile} (${fromFile.rules.length} rules; its target is replaced by the emulated one)`);
+    console.log(
+      `Settings and permission rules from ${settings.settingsFile} (${fromFile.rules.length} rules; its target is replaced by the emulated one)`,
+    );
   } else {
-    console.log('Permission rules: generated, one per group (Team g -> one project and the repositories of one slug pattern, read/write/admin in turn)');
+    console.log(
+      'Permission rules: generated, one per group (Team g -> one project and the repositories of one slug pattern, read/write/admin in turn)',
+    );
   }
   console.log('');
   if (settings.changeSet) await changeSetBench(settings, rulesFor, settingsDocument);

@@ -119,53 +119,99 @@ const PROJECT_LEVELS: readonly PlanLevel[] = ['read', 'write', 'create-repo', 'a
 export function planAccessWorkspace(size: AccessWorkspaceSize = ISSUE_17_WORKSPACE): AccessWorkspacePlan {
   const random = seededRandom(size.seed);
   const pw = String(size.projects - 1).length;
-  const projects = Array.from({ length: size.projects }, (_, i) => ({ key: `P${pad(i, pw)}`, name: `Project ${i}`, isPrivate: true }));
+  const projects = Array.from({ length: size.projects }, (_, i) => ({
+    key: `P${pad(i, pw)}`,
+    name: `Project ${i}`,
+    isPrivate: true,
+  }));
   const perProject = Math.ceil(size.repositories / size.projects);
   const rw = String(perProject - 1).length;
   const repositories = Array.from({ length: size.repositories }, (_, i) => {
     const project = projects[i % size.projects] ?? projects[0];
     if (project === undefined) throw new RangeError('a workspace needs a project');
-    return { slug: `${project.key.toLowerCase()}-repo-${pad(Math.floor(i / size.projects), rw)}`, projectKey: project.key, isPrivate: true };
+    return {
+      slug: `${project.key.toLowerCase()}-repo-${pad(Math.floor(i / size.projects), rw)}`,
+      projectKey: project.key,
+      isPrivate: true,
+    };
   });
   // Public repositories live in public projects ("private projects cannot contain public repositories", the spec's project).
-  const publicRepos = repositories.filter((_, i) => i % Math.max(1, Math.floor(size.repositories / Math.max(1, size.publicRepositories))) === 1).slice(0, size.publicRepositories);
+  const publicRepos = repositories
+    .filter((_, i) => i % Math.max(1, Math.floor(size.repositories / Math.max(1, size.publicRepositories))) === 1)
+    .slice(0, size.publicRepositories);
   const publicSet = new Set(publicRepos.map((r) => r.slug));
   const publicProjects = new Set(publicRepos.map((r) => r.projectKey));
   const finalRepositories = repositories.map((r) => ({ ...r, isPrivate: !publicSet.has(r.slug) }));
   const finalProjects = projects.map((p) => ({ ...p, isPrivate: !publicProjects.has(p.key) }));
 
   const uw = String(size.people).length;
-  const people = Array.from({ length: size.people }, (_, i) => ({ email: `person-${pad(i + 1, uw)}@example.com`, name: `Person ${i + 1}` }));
+  const people = Array.from({ length: size.people }, (_, i) => ({
+    email: `person-${pad(i + 1, uw)}@example.com`,
+    name: `Person ${i + 1}`,
+  }));
   const emails = people.map((p) => p.email);
-  const appGroups = Array.from({ length: size.appGroups }, (_, i) => ({ name: `team-${pad(i, 2)}`, members: sample(random, emails, 8 + Math.floor(random() * 20)) }));
-  const orphans = Array.from({ length: size.orphans }, (_, i) => ({ email: `orphan-${i + 1}@example.com`, name: `Orphan ${i + 1}` }));
+  const appGroups = Array.from({ length: size.appGroups }, (_, i) => ({
+    name: `team-${pad(i, 2)}`,
+    members: sample(random, emails, 8 + Math.floor(random() * 20)),
+  }));
+  const orphans = Array.from({ length: size.orphans }, (_, i) => ({
+    email: `orphan-${i + 1}@example.com`,
+    name: `Orphan ${i + 1}`,
+  }));
   const admins = emails.slice(0, 2);
 
   // Leavers: IdP people in no group the app did not make, not admins; the first ones get direct grants below.
   const reserved = new Set(admins);
   const leaverCount = Math.min(10, Math.max(0, size.people - admins.length));
-  const leavers = sample(random, emails.filter((e) => !reserved.has(e)), leaverCount);
+  const leavers = sample(
+    random,
+    emails.filter((e) => !reserved.has(e)),
+    leaverCount,
+  );
   const leaverSet = new Set(leavers);
   const groupable = [...emails.filter((e) => !leaverSet.has(e)), ...orphans.map((o) => o.email)];
-  const foreignGroups = Array.from({ length: size.foreignGroups }, (_, i) => ({ name: `legacy-${pad(i, 2)}`, members: sample(random, groupable, 5 + Math.floor(random() * 25)) }));
+  const foreignGroups = Array.from({ length: size.foreignGroups }, (_, i) => ({
+    name: `legacy-${pad(i, 2)}`,
+    members: sample(random, groupable, 5 + Math.floor(random() * 25)),
+  }));
 
   const rules: PlanRule[] = appGroups.map((group, i) => {
     const project = finalProjects[i % size.projects];
     if (project === undefined) throw new RangeError('no project');
-    if (i < size.appGroups / 2) return { id: `rule-${pad(i, 2)}`, group: group.name, projects: [project.key], repositories: [], level: i % 3 === 0 ? 'admin' : 'write' };
-    return { id: `rule-${pad(i, 2)}`, group: group.name, projects: [], repositories: [`${project.key.toLowerCase()}-repo-*`], level: 'read' };
+    if (i < size.appGroups / 2)
+      return {
+        id: `rule-${pad(i, 2)}`,
+        group: group.name,
+        projects: [project.key],
+        repositories: [],
+        level: i % 3 === 0 ? 'admin' : 'write',
+      };
+    return {
+      id: `rule-${pad(i, 2)}`,
+      group: group.name,
+      projects: [],
+      repositories: [`${project.key.toLowerCase()}-repo-*`],
+      level: 'read',
+    };
   });
 
-  const targets = [...finalRepositories.map((r) => ({ kind: 'repository' as const, target: r.slug })), ...finalProjects.map((p) => ({ kind: 'project' as const, target: p.key }))];
-  const levelFor = (kind: 'repository' | 'project'): PlanLevel => pick(random, kind === 'repository' ? REPO_LEVELS : PROJECT_LEVELS);
+  const targets = [
+    ...finalRepositories.map((r) => ({ kind: 'repository' as const, target: r.slug })),
+    ...finalProjects.map((p) => ({ kind: 'project' as const, target: p.key })),
+  ];
+  const levelFor = (kind: 'repository' | 'project'): PlanLevel =>
+    pick(random, kind === 'repository' ? REPO_LEVELS : PROJECT_LEVELS);
   const foreignGroupGrants: PlanGroupGrant[] = [];
   for (const group of foreignGroups) {
-    for (const t of sample(random, targets, 4)) foreignGroupGrants.push({ ...t, group: group.name, level: levelFor(t.kind) });
+    for (const t of sample(random, targets, 4))
+      foreignGroupGrants.push({ ...t, group: group.name, level: levelFor(t.kind) });
   }
-  const handMadeAppGroupGrants: PlanGroupGrant[] = sample(random, appGroups, Math.min(5, appGroups.length)).map((group) => {
-    const t = pick(random, finalRepositories);
-    return { kind: 'repository', target: t.slug, group: group.name, level: pick(random, REPO_LEVELS) };
-  });
+  const handMadeAppGroupGrants: PlanGroupGrant[] = sample(random, appGroups, Math.min(5, appGroups.length)).map(
+    (group) => {
+      const t = pick(random, finalRepositories);
+      return { kind: 'repository', target: t.slug, group: group.name, level: pick(random, REPO_LEVELS) };
+    },
+  );
   const userGrants: PlanUserGrant[] = [];
   const seen = new Set<string>();
   const grantees = [...emails.filter((e) => !leaverSet.has(e)), ...orphans.map((o) => o.email)];
@@ -183,18 +229,53 @@ export function planAccessWorkspace(size: AccessWorkspaceSize = ISSUE_17_WORKSPA
     seen.add(key);
     userGrants.push({ ...t, email, level: levelFor(t.kind) });
   }
-  return { size, projects: finalProjects, repositories: finalRepositories, people, appGroups, foreignGroups, orphans, admins, rules, foreignGroupGrants, handMadeAppGroupGrants, userGrants, leavers };
+  return {
+    size,
+    projects: finalProjects,
+    repositories: finalRepositories,
+    people,
+    appGroups,
+    foreignGroups,
+    orphans,
+    admins,
+    rules,
+    foreignGroupGrants,
+    handMadeAppGroupGrants,
+    userGrants,
+    leavers,
+  };
 }
 
 /** Replaces the workspace's projects and repositories with the plan's. */
 export function seedAccessLayout(state: BitbucketState, plan: AccessWorkspacePlan): void {
   const random = seededRandom(plan.size.seed ^ 0x1a7);
   const created = new Date(VIRTUAL_EPOCH - 30 * 86_400_000).toISOString();
-  state.projects.splice(0, state.projects.length, ...plan.projects.map((p) => ({ key: p.key, uuid: `{${randomUuid(random)}}`, name: p.name, description: '', isPrivate: p.isPrivate, createdOn: created, updatedOn: created })));
+  state.projects.splice(
+    0,
+    state.projects.length,
+    ...plan.projects.map((p) => ({
+      key: p.key,
+      uuid: `{${randomUuid(random)}}`,
+      name: p.name,
+      description: '',
+      isPrivate: p.isPrivate,
+      createdOn: created,
+      updatedOn: created,
+    })),
+  );
   state.repositories.splice(
     0,
     state.repositories.length,
-    ...plan.repositories.map((r) => ({ slug: r.slug, uuid: `{${randomUuid(random)}}`, name: r.slug, projectKey: r.projectKey, description: '', isPrivate: r.isPrivate, createdOn: created, updatedOn: created })),
+    ...plan.repositories.map((r) => ({
+      slug: r.slug,
+      uuid: `{${randomUuid(random)}}`,
+      name: r.slug,
+      projectKey: r.projectKey,
+      description: '',
+      isPrivate: r.isPrivate,
+      createdOn: created,
+      updatedOn: created,
+    })),
   );
 }
 
@@ -249,7 +330,13 @@ function accountIdOf(emulators: LinkedEmulators, email: string): string {
 export function seedIdpAccounts(emulators: LinkedEmulators, plan: AccessWorkspacePlan, prefix = ''): void {
   const random = seededRandom(plan.size.seed ^ 0x1d9);
   for (const person of plan.people) addAccount(emulators, random, person.email, person.name);
-  for (const group of plan.appGroups) addGroup(emulators, random, `${prefix}${group.name}`, group.members.map((e) => accountIdOf(emulators, e)));
+  for (const group of plan.appGroups)
+    addGroup(
+      emulators,
+      random,
+      `${prefix}${group.name}`,
+      group.members.map((e) => accountIdOf(emulators, e)),
+    );
 }
 
 /**
@@ -257,27 +344,53 @@ export function seedIdpAccounts(emulators: LinkedEmulators, plan: AccessWorkspac
  * the app did not make, the workspace admins, and the hand-made group and user grants. `appGroupSlug` gives the
  * Bitbucket slug of an app group by its IdP name (the app chooses its org group names).
  */
-export function seedHandMadeAccess(emulators: LinkedEmulators, plan: AccessWorkspacePlan, appGroupSlug: (idpName: string) => string): void {
+export function seedHandMadeAccess(
+  emulators: LinkedEmulators,
+  plan: AccessWorkspacePlan,
+  appGroupSlug: (idpName: string) => string,
+): void {
   const random = seededRandom(plan.size.seed ^ 0x4a4d);
   for (const orphan of plan.orphans) addAccount(emulators, random, orphan.email, orphan.name);
-  for (const group of plan.foreignGroups) addGroup(emulators, random, group.name, group.members.map((e) => accountIdOf(emulators, e)));
+  for (const group of plan.foreignGroups)
+    addGroup(
+      emulators,
+      random,
+      group.name,
+      group.members.map((e) => accountIdOf(emulators, e)),
+    );
   const bitbucket = emulators.bitbucket.state;
   bitbucket.workspaceAdmins.add(EMULATED_ADMIN.accountId);
   for (const email of plan.admins) {
     const user = findUserByEmail(emulators.admin.state, email);
     if (user === undefined) throw new Error(`No account has the email ${email}`);
-    if (!user.roles.some((r) => r.roleId === 'atlassian/admin')) user.roles.push({ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/admin' });
+    if (!user.roles.some((r) => r.roleId === 'atlassian/admin'))
+      user.roles.push({ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/admin' });
   }
   for (const grant of plan.foreignGroupGrants) {
     const slug = slugifyGroupName(grant.group);
-    bitbucket.permissions.set(permissionKey(grant.kind, grant.target, slug), { kind: grant.kind, target: grant.target, groupSlug: slug, permission: grant.level });
+    bitbucket.permissions.set(permissionKey(grant.kind, grant.target, slug), {
+      kind: grant.kind,
+      target: grant.target,
+      groupSlug: slug,
+      permission: grant.level,
+    });
   }
   for (const grant of plan.handMadeAppGroupGrants) {
     const slug = appGroupSlug(grant.group);
-    bitbucket.permissions.set(permissionKey(grant.kind, grant.target, slug), { kind: grant.kind, target: grant.target, groupSlug: slug, permission: grant.level });
+    bitbucket.permissions.set(permissionKey(grant.kind, grant.target, slug), {
+      kind: grant.kind,
+      target: grant.target,
+      groupSlug: slug,
+      permission: grant.level,
+    });
   }
   for (const grant of plan.userGrants) {
     const accountId = accountIdOf(emulators, grant.email);
-    bitbucket.userPermissions.set(userPermissionKey(grant.kind, grant.target, accountId), { kind: grant.kind, target: grant.target, accountId, permission: grant.level });
+    bitbucket.userPermissions.set(userPermissionKey(grant.kind, grant.target, accountId), {
+      kind: grant.kind,
+      target: grant.target,
+      accountId,
+      permission: grant.level,
+    });
   }
 }

@@ -41,7 +41,10 @@ export function bearerMatches(authorization: string | undefined, key: string): b
 }
 
 /** Whether an Authorization header carries Basic `<email>:<key>` (the email compared case-insensitively). */
-export function basicMatches(authorization: string | undefined, credential: { readonly email: string; readonly apiToken: string }): boolean {
+export function basicMatches(
+  authorization: string | undefined,
+  credential: { readonly email: string; readonly apiToken: string },
+): boolean {
   const basic = basicCredentials(authorization);
   if (basic === undefined) return false;
   // Both halves are always compared, so a wrong email takes as long as a wrong token.

@@ -34,7 +34,11 @@ export interface EmulatorMount {
 }
 
 /** A fetch response over a string body, with case-insensitive header lookup. */
-export function stringResponse(status: number, headers: Readonly<Record<string, string>>, body: string): EmulatorFetchResponse {
+export function stringResponse(
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+): EmulatorFetchResponse {
   const lower = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
   return { status, headers: { get: (name) => lower.get(name.toLowerCase()) ?? null }, text: async () => body };
 }

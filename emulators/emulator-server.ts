@@ -81,7 +81,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     ...(options.seed !== undefined ? { admin: { seed: options.seed }, bitbucket: { seed: options.seed } } : {}),
   });
   if (options.latencyMs !== undefined && options.latencyMs > 0) {
-    for (const emulator of [emulators.admin, emulators.bitbucket]) emulator.faults.add({ fault: { kind: 'latency', ms: options.latencyMs, timer: 'real' } });
+    for (const emulator of [emulators.admin, emulators.bitbucket])
+      emulator.faults.add({ fault: { kind: 'latency', ms: options.latencyMs, timer: 'real' } });
   }
   const google = new GoogleWorkspaceEmulator({ clock: options.clock ?? systemClock });
   const googleKey = google.createServiceAccountKey();
@@ -96,7 +97,10 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     if (router(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     let body: unknown;
-    if ((url.pathname === STATE_PATH || url.pathname === COUNTS_PATH || url.pathname === GOOGLE_KEY_PATH) && !bearerMatches(request.headers.authorization, key)) {
+    if (
+      (url.pathname === STATE_PATH || url.pathname === COUNTS_PATH || url.pathname === GOOGLE_KEY_PATH) &&
+      !bearerMatches(request.headers.authorization, key)
+    ) {
       response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="emulator"' });
       response.end(JSON.stringify({ error: 'Send the emulator key: Authorization: Bearer <key>' }));
       return;
@@ -106,10 +110,15 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     } else if (request.method === 'GET' && url.pathname === GOOGLE_KEY_PATH) {
       body = googleKey;
     } else if (request.method === 'GET' && url.pathname === COUNTS_PATH) {
-      body = { requests, writes: { admin: emulators.admin.writeLog.length, bitbucket: emulators.bitbucket.writeLog.length } } satisfies EmulatorCounts;
+      body = {
+        requests,
+        writes: { admin: emulators.admin.writeLog.length, bitbucket: emulators.bitbucket.writeLog.length },
+      } satisfies EmulatorCounts;
     } else {
       response.writeHead(404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: 'Not found', admin: ADMIN_PREFIX, bitbucket: BITBUCKET_PREFIX, state: STATE_PATH }));
+      response.end(
+        JSON.stringify({ error: 'Not found', admin: ADMIN_PREFIX, bitbucket: BITBUCKET_PREFIX, state: STATE_PATH }),
+      );
       return;
     }
     response.writeHead(200, { 'content-type': 'application/json' });

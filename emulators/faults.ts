@@ -119,7 +119,11 @@ export class DroppedConnectionError extends Error {
   readonly afterHandling: boolean;
 
   constructor(afterHandling: boolean) {
-    super(afterHandling ? 'Connection dropped after the request was applied' : 'Connection dropped before the request was handled');
+    super(
+      afterHandling
+        ? 'Connection dropped after the request was applied'
+        : 'Connection dropped before the request was handled',
+    );
     this.name = 'DroppedConnectionError';
     this.afterHandling = afterHandling;
   }
@@ -167,7 +171,12 @@ export class RollingWindowLimiter {
     const allowed = times.length < this.limit;
     if (allowed) times.push(now);
     const oldest = times[0] ?? now;
-    return { allowed, limit: this.limit, remaining: Math.max(0, this.limit - times.length), resetAt: oldest + this.windowMs };
+    return {
+      allowed,
+      limit: this.limit,
+      remaining: Math.max(0, this.limit - times.length),
+      resetAt: oldest + this.windowMs,
+    };
   }
 
   /** How many requests `key` has in the current window. */

@@ -94,7 +94,13 @@ const LINGER_MS = 2000;
  * socket closed with unread data resets, and a reset can destroy the answer before the client reads it: this is
  * the lingering close of RFC 9112 section 9.6.
  */
-function answerAndClose(request: IncomingMessage, response: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string | undefined): void {
+function answerAndClose(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string | undefined,
+): void {
   const socket = request.socket;
   response.writeHead(status, { ...headers, connection: 'close' });
   // Node destroys a socket at once after an answer marked `connection: close`; this one lingers instead.
@@ -107,7 +113,13 @@ function answerAndClose(request: IncomingMessage, response: ServerResponse, stat
 }
 
 function tooLarge(request: IncomingMessage, response: ServerResponse, limit: number): void {
-  answerAndClose(request, response, 413, { 'content-type': 'application/json' }, JSON.stringify({ error: { message: `The request body exceeds ${limit} bytes` } }));
+  answerAndClose(
+    request,
+    response,
+    413,
+    { 'content-type': 'application/json' },
+    JSON.stringify({ error: { message: `The request body exceeds ${limit} bytes` } }),
+  );
 }
 
 /** Starts `server` listening on `host:port` (port 0: any free one) and resolves with its base URL, `http://host:port`. */
@@ -129,7 +141,8 @@ export function toEmulatorHead(request: IncomingMessage, prefix: string): Emulat
   const queryStart = raw.indexOf('?');
   const rawPath = queryStart === -1 ? raw : raw.slice(0, queryStart);
   const query: Record<string, string[]> = {};
-  for (const [name, value] of new URLSearchParams(queryStart === -1 ? '' : raw.slice(queryStart + 1))) (query[name] ??= []).push(value);
+  for (const [name, value] of new URLSearchParams(queryStart === -1 ? '' : raw.slice(queryStart + 1)))
+    (query[name] ??= []).push(value);
   const headers: Record<string, string[]> = {};
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = (request.rawHeaders[i] ?? '').toLowerCase();
@@ -146,7 +159,13 @@ export function toEmulatorHead(request: IncomingMessage, prefix: string): Emulat
   };
 }
 
-async function serve(emulator: Emulator, prefix: string, limit: number, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function serve(
+  emulator: Emulator,
+  prefix: string,
+  limit: number,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   try {
     const head = toEmulatorHead(request, prefix);
     const refusal = emulator.refuse?.(head);
@@ -179,8 +198,10 @@ async function serve(emulator: Emulator, prefix: string, limit: number, request:
 /** Returns a router for the given emulators. */
 export function createEmulatorRouter(options: EmulatorMountOptions): EmulatorRouter {
   const mounts: Array<{ prefix: string; emulator: Emulator }> = [];
-  if (options.admin !== undefined) mounts.push({ prefix: options.adminPrefix ?? ADMIN_PREFIX, emulator: options.admin });
-  if (options.bitbucket !== undefined) mounts.push({ prefix: options.bitbucketPrefix ?? BITBUCKET_PREFIX, emulator: options.bitbucket });
+  if (options.admin !== undefined)
+    mounts.push({ prefix: options.adminPrefix ?? ADMIN_PREFIX, emulator: options.admin });
+  if (options.bitbucket !== undefined)
+    mounts.push({ prefix: options.bitbucketPrefix ?? BITBUCKET_PREFIX, emulator: options.bitbucket });
   if (options.google !== undefined) mounts.push({ prefix: GOOGLE_PREFIX, emulator: options.google });
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (request, response) => {

@@ -58,7 +58,11 @@ function memberUuid(accountId: string): string {
 /** Creates an Admin API emulator and a Bitbucket emulator that read the same organization. */
 export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): LinkedEmulators {
   const clock = options.clock ?? new VirtualClock();
-  const admin = new AdminApiEmulator({ ...options.admin, clock, ...(options.key !== undefined ? { orgApiKey: options.key } : {}) });
+  const admin = new AdminApiEmulator({
+    ...options.admin,
+    clock,
+    ...(options.key !== undefined ? { orgApiKey: options.key } : {}),
+  });
   const resourceId = options.bitbucketResourceId ?? EMULATED_BITBUCKET_RESOURCE_ID;
 
   const directory: BitbucketDirectory = {
@@ -67,7 +71,13 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
       const members = [...own];
       for (const user of admin.state.users.values()) {
         if (!hasAccess(admin.state, user, resourceId) || members.some((m) => m.accountId === user.accountId)) continue;
-        members.push({ accountId: user.accountId, uuid: memberUuid(user.accountId), displayName: user.name, nickname: user.nickname, email: user.email });
+        members.push({
+          accountId: user.accountId,
+          uuid: memberUuid(user.accountId),
+          displayName: user.name,
+          nickname: user.nickname,
+          email: user.email,
+        });
       }
       return members;
     },
@@ -83,7 +93,8 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
       // Workspace admins: this emulator's own, and accounts with access that hold the admin role on the workspace,
       // directly or through a group (assumed: how Bitbucket derives `owner` from org roles is not documented).
       const ids = new Set(bitbucket.state.workspaceAdmins);
-      const isAdminRole = (r: { resourceId: string; roleId: string }): boolean => r.resourceId === resourceId && r.roleId === 'atlassian/admin';
+      const isAdminRole = (r: { resourceId: string; roleId: string }): boolean =>
+        r.resourceId === resourceId && r.roleId === 'atlassian/admin';
       for (const user of admin.state.users.values()) {
         if (!hasAccess(admin.state, user, resourceId)) continue;
         if (user.roles.some(isAdminRole)) ids.add(user.accountId);
@@ -100,8 +111,18 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
     account(accountId: string): BitbucketMember | undefined {
       const own = bitbucket.state.members.find((m) => m.accountId === accountId || m.uuid === accountId);
       if (own !== undefined) return own;
-      const user = admin.state.users.get(accountId) ?? [...admin.state.users.values()].find((u) => memberUuid(u.accountId) === accountId);
-      return user === undefined ? undefined : { accountId: user.accountId, uuid: memberUuid(user.accountId), displayName: user.name, nickname: user.nickname, email: user.email };
+      const user =
+        admin.state.users.get(accountId) ??
+        [...admin.state.users.values()].find((u) => memberUuid(u.accountId) === accountId);
+      return user === undefined
+        ? undefined
+        : {
+            accountId: user.accountId,
+            uuid: memberUuid(user.accountId),
+            displayName: user.name,
+            nickname: user.nickname,
+            email: user.email,
+          };
     },
     groups(): BitbucketGroup[] {
       const groups = [...bitbucket.state.groups];
@@ -114,7 +135,8 @@ export function createLinkedEmulators(options: LinkedEmulatorOptions = {}): Link
     },
   };
   // The directory is only consulted while handling requests, after `bitbucket` exists.
-  const credential = options.key !== undefined ? { credential: { email: EMULATOR_BITBUCKET_EMAIL, apiToken: options.key } } : {};
+  const credential =
+    options.key !== undefined ? { credential: { email: EMULATOR_BITBUCKET_EMAIL, apiToken: options.key } } : {};
   const bitbucket: BitbucketEmulator = new BitbucketEmulator({ ...options.bitbucket, clock, directory, ...credential });
   return { admin, bitbucket, clock };
 }

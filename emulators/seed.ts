@@ -40,6 +40,11 @@ export const EMULATED_PROJECTS = [
 /** The seeded repositories: slug, name, project key. */
 export const EMULATED_REPOSITORIES = [
   { slug: 'platform-api', name: 'platform-api', projectKey: 'PLAT', uuid: '{7a0e9d42-6b1c-4d8a-9f3e-1c2b3a4d5e01}' },
-  { slug: 'platform-infra', name: 'platform-infra', projectKey: 'PLAT', uuid: '{7a0e9d42-6b1c-4d8a-9f3e-1c2b3a4d5e02}' },
+  {
+    slug: 'platform-infra',
+    name: 'platform-infra',
+    projectKey: 'PLAT',
+    uuid: '{7a0e9d42-6b1c-4d8a-9f3e-1c2b3a4d5e02}',
+  },
   { slug: 'web-app', name: 'web-app', projectKey: 'WEB', uuid: '{7a0e9d42-6b1c-4d8a-9f3e-1c2b3a4d5e03}' },
 ] as const;

@@ -6,7 +6,12 @@
  * Every request needs the key it generates and prints (`Emulator key: <key>`, a new one each start): the Admin API
  * as `Authorization: Bearer <key>`, Bitbucket as Basic `admin@emulated.example:<key>`, the state as the bearer key.
  */
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from './seed';
+import {
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+  EMULATED_WORKSPACE_SLUG,
+} from './seed';
 import { GOOGLE_KEY_PATH, STATE_PATH, startEmulatorServer } from './emulator-server';
 import { SEEDED_GOOGLE_ADMIN } from './google/google-seed';
 import { EMULATOR_BITBUCKET_EMAIL, EMULATOR_KEY_LINE_PREFIX } from './emulator-access';
@@ -30,11 +35,19 @@ async function main(): Promise<void> {
     ...(seed !== undefined ? { seed } : {}),
     ...(latencyMs !== undefined ? { latencyMs } : {}),
   });
-  console.log(`Emulated Atlassian Admin API: ${server.adminUrl} (org ${EMULATED_ORG_ID}, directory ${EMULATED_DIRECTORY_ID})`);
-  console.log(`Emulated Bitbucket API: ${server.bitbucketUrl} (workspace ${EMULATED_WORKSPACE_SLUG}, resource ${EMULATED_BITBUCKET_RESOURCE_ID})`);
-  console.log(`Emulated Google Workspace: ${server.googleUrl} (token endpoint ${server.googleUrl}/token, admin ${SEEDED_GOOGLE_ADMIN}, service account key file at ${server.url}${GOOGLE_KEY_PATH})`);
+  console.log(
+    `Emulated Atlassian Admin API: ${server.adminUrl} (org ${EMULATED_ORG_ID}, directory ${EMULATED_DIRECTORY_ID})`,
+  );
+  console.log(
+    `Emulated Bitbucket API: ${server.bitbucketUrl} (workspace ${EMULATED_WORKSPACE_SLUG}, resource ${EMULATED_BITBUCKET_RESOURCE_ID})`,
+  );
+  console.log(
+    `Emulated Google Workspace: ${server.googleUrl} (token endpoint ${server.googleUrl}/token, admin ${SEEDED_GOOGLE_ADMIN}, service account key file at ${server.url}${GOOGLE_KEY_PATH})`,
+  );
   console.log(`${EMULATOR_KEY_LINE_PREFIX}${server.key}`);
-  console.log(`  (Admin API and state: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>)`);
+  console.log(
+    `  (Admin API and state: Authorization: Bearer <key>; Bitbucket: Basic ${EMULATOR_BITBUCKET_EMAIL}:<key>)`,
+  );
   // Last, so a reader that waits for this line has the key too.
   console.log(`Emulator state: ${server.url}${STATE_PATH}`);
   let stopping = false;

@@ -53,7 +53,9 @@ export interface Route {
 }
 
 /** The result of authenticating a request. */
-export type AuthOutcome = { readonly ok: true; readonly credential: Credential } | { readonly ok: false; readonly status: number; readonly message: string };
+export type AuthOutcome =
+  | { readonly ok: true; readonly credential: Credential }
+  | { readonly ok: false; readonly status: number; readonly message: string };
 
 /** What differs between the two APIs: paths, credentials, error bodies and rate-limit headers. */
 export interface ApiDialect {
@@ -114,7 +116,8 @@ export class SpecEmulator {
     const routes = new Map<string, Route>();
     for (const route of options.routes) {
       const [method = '', template = ''] = route.key.split(' ');
-      if (options.validator.operation(method, template) === undefined) throw new Error(`${route.key} is not an operation of the spec`);
+      if (options.validator.operation(method, template) === undefined)
+        throw new Error(`${route.key} is not an operation of the spec`);
       routes.set(route.key, route);
     }
     this.routes = routes;
@@ -148,18 +151,38 @@ export class SpecEmulator {
     const specPath = dialect.specPath(request.path);
     const check = specPath === undefined ? undefined : validator.validateRequest({ ...request, path: specPath });
     if (check === undefined || check.match.kind !== 'matched') {
-      this.recordViolation('request', request, undefined, check?.errors ?? [`${request.method} ${request.path}: outside the API`]);
+      this.recordViolation(
+        'request',
+        request,
+        undefined,
+        check?.errors ?? [`${request.method} ${request.path}: outside the API`],
+      );
       return this.plainError(404, 'The requested resource does not exist.');
     }
     const operation = check.match.operation;
     if (check.errors.length > 0) this.recordViolation('request', request, operation.key, check.errors);
     const route = this.routes.get(operation.key);
     if (route === undefined) {
-      this.recordViolation('request', request, operation.key, [`${operation.key}: the app does not use this operation, so it is not emulated`]);
-      return this.finish(request, operation, undefined, { status: 404, json: dialect.errorBody(404, 'Not emulated.', operation) }, 'rejected', undefined, arrived);
+      this.recordViolation('request', request, operation.key, [
+        `${operation.key}: the app does not use this operation, so it is not emulated`,
+      ]);
+      return this.finish(
+        request,
+        operation,
+        undefined,
+        { status: 404, json: dialect.errorBody(404, 'Not emulated.', operation) },
+        'rejected',
+        undefined,
+        arrived,
+      );
     }
 
-    const faults = this.options.faults.plan({ method: request.method, path: request.path, pathTemplate: operation.pathTemplate, mutating: route.mutating });
+    const faults = this.options.faults.plan({
+      method: request.method,
+      path: request.path,
+      pathTemplate: operation.pathTemplate,
+      mutating: route.mutating,
+    });
     for (const fault of faults) {
       if (fault.kind !== 'latency') continue;
       if (fault.timer === 'real') await new Promise<void>((resolve) => setTimeout(resolve, fault.ms));
@@ -173,25 +196,62 @@ export class SpecEmulator {
 
     const auth = dialect.authenticate(request, operation);
     if (!auth.ok) {
-      return this.finish(request, operation, route, { status: auth.status, json: dialect.errorBody(auth.status, auth.message, operation) }, 'rejected', undefined, arrived);
+      return this.finish(
+        request,
+        operation,
+        route,
+        { status: auth.status, json: dialect.errorBody(auth.status, auth.message, operation) },
+        'rejected',
+        undefined,
+        arrived,
+      );
     }
     const limiter = this.options.limiter();
     const decision = limiter?.take(auth.credential.key);
     if (decision !== undefined && !decision.allowed) {
-      return this.finish(request, operation, route, { status: 429, json: dialect.errorBody(429, dialect.rateLimitMessage, operation) }, 'injected', decision, arrived);
+      return this.finish(
+        request,
+        operation,
+        route,
+        { status: 429, json: dialect.errorBody(429, dialect.rateLimitMessage, operation) },
+        'injected',
+        decision,
+        arrived,
+      );
     }
     if (terminal?.kind === 'status') {
       const now = clock.now();
       const injected: RateDecision | undefined =
         terminal.status === 429 || terminal.retryAfterSeconds !== undefined
-          ? { allowed: false, limit: decision?.limit ?? limiter?.limit ?? dialect.nominalRateLimit, remaining: 0, resetAt: now + (terminal.retryAfterSeconds ?? 60) * 1000 }
+          ? {
+              allowed: false,
+              limit: decision?.limit ?? limiter?.limit ?? dialect.nominalRateLimit,
+              remaining: 0,
+              resetAt: now + (terminal.retryAfterSeconds ?? 60) * 1000,
+            }
           : decision;
       const message = terminal.status === 429 ? dialect.rateLimitMessage : 'Injected server error.';
-      return this.finish(request, operation, route, { status: terminal.status, json: dialect.errorBody(terminal.status, message, operation) }, 'injected', injected, arrived);
+      return this.finish(
+        request,
+        operation,
+        route,
+        { status: terminal.status, json: dialect.errorBody(terminal.status, message, operation) },
+        'injected',
+        injected,
+        arrived,
+      );
     }
     if (check.errors.length > 0) {
       const status = check.unauthenticated ? 401 : 400;
-      return this.finish(request, operation, route, { status, json: dialect.errorBody(status, check.errors.join('; '), operation) }, 'rejected', decision, arrived);
+      return this.finish(
+        request,
+        operation,
+        route,
+        { status, json: dialect.errorBody(status, check.errors.join('; '), operation) },
+        'rejected',
+        decision,
+        arrived,
+      );
     }
 
     let result: RouteResult;
@@ -238,11 +298,17 @@ export class SpecEmulator {
     if (result.json !== undefined) headers['content-type'] = 'application/json';
     // Answers to bad requests and injected faults may carry statuses the operation does not list; the
     // request violation (or the test's own fault rule) already accounts for them.
-    const value = result.json === undefined ? undefined : result.present === undefined ? result.json : result.present(result.json);
+    const value =
+      result.json === undefined ? undefined : result.present === undefined ? result.json : result.present(result.json);
     if (origin === 'handler' || validator.documentsStatus(operation, result.status)) {
       const errors = validator.validateResponseValue(operation, result.status, headers['content-type'], result.json);
       // A partial representation is checked too: what it keeps must still match the schema.
-      if (value !== result.json) errors.push(...validator.validateResponseValue(operation, result.status, headers['content-type'], value, { partial: true }));
+      if (value !== result.json)
+        errors.push(
+          ...validator.validateResponseValue(operation, result.status, headers['content-type'], value, {
+            partial: true,
+          }),
+        );
       if (errors.length > 0) this.recordViolation('response', request, operation.key, errors);
     }
     if (route !== undefined) this.logWrite(route, request, operation, arrived, result.status, origin === 'handler');
@@ -250,15 +316,41 @@ export class SpecEmulator {
   }
 
   private plainError(status: number, message: string): EmulatorResponse {
-    return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.options.dialect.errorBody(status, message, undefined)) };
+    return {
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(this.options.dialect.errorBody(status, message, undefined)),
+    };
   }
 
-  private logWrite(route: Route, request: EmulatorRequest, operation: OperationRef, time: number, status: number | 'dropped', applied: boolean, handledStatus?: number): void {
+  private logWrite(
+    route: Route,
+    request: EmulatorRequest,
+    operation: OperationRef,
+    time: number,
+    status: number | 'dropped',
+    applied: boolean,
+    handledStatus?: number,
+  ): void {
     if (!route.mutating) return;
-    this.writeLog.push({ method: request.method, path: request.path, operation: operation.key, body: request.body, time, status, applied, ...(handledStatus !== undefined ? { handledStatus } : {}) });
+    this.writeLog.push({
+      method: request.method,
+      path: request.path,
+      operation: operation.key,
+      body: request.body,
+      time,
+      status,
+      applied,
+      ...(handledStatus !== undefined ? { handledStatus } : {}),
+    });
   }
 
-  private recordViolation(side: Violation['side'], request: EmulatorRequest, operation: string | undefined, messages: readonly string[]): void {
+  private recordViolation(
+    side: Violation['side'],
+    request: EmulatorRequest,
+    operation: string | undefined,
+    messages: readonly string[],
+  ): void {
     this.violations.push({
       api: this.options.dialect.api,
       side,

@@ -1,7 +1,12 @@
 /** A genuine @forge/kvs client over the local storage service (which enforces Forge's limits), with a settable clock. */
 import * as path from 'node:path';
 import type { ForgeKvs } from '../src/storage/kvs-port';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+} from '../src/storage/local-kvs';
 
 const ENTITIES = loadEntityDefinitions(path.resolve(__dirname, '../manifest.yml'));
 

@@ -5,7 +5,13 @@
  * KVS and HTTP request counted.
  */
 import type { AccessWorkspacePlan, AccessWorkspaceSize } from '../emulators/access-workspace';
-import { ISSUE_17_WORKSPACE, planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts } from '../emulators/access-workspace';
+import {
+  ISSUE_17_WORKSPACE,
+  planAccessWorkspace,
+  seedAccessLayout,
+  seedHandMadeAccess,
+  seedIdpAccounts,
+} from '../emulators/access-workspace';
 import { findUserByEmail } from '../emulators/admin-api/admin-state';
 import { permissionKey, slugifyGroupName } from '../emulators/bitbucket/bitbucket-state';
 import { emulatorFetch } from '../emulators/emulator-fetch';
@@ -70,13 +76,31 @@ export interface ReviewRig {
 
 function knowledgeOf(known: RigKnowledge, now: () => number): AppKnowledge {
   const linksOf = (): LinkDoc[] => [
-    ...[...known.users].map(([id, u]): LinkDoc => ({ key: `User.${id}`, state: 'synced', attempts: 0, accountId: u.accountId, email: u.userName, ...(u.deleted ? { deleted: true } : {}) })),
-    ...[...known.groups].map(([id, g]): LinkDoc => ({ key: `Group.${id}`, state: 'synced', attempts: 0, orgGroupId: g.orgGroupId, groupSlug: g.slug, orgGroupName: `${APP_PREFIX}${g.displayName}` })),
+    ...[...known.users].map(([id, u]): LinkDoc => ({
+      key: `User.${id}`,
+      state: 'synced',
+      attempts: 0,
+      accountId: u.accountId,
+      email: u.userName,
+      ...(u.deleted ? { deleted: true } : {}),
+    })),
+    ...[...known.groups].map(([id, g]): LinkDoc => ({
+      key: `Group.${id}`,
+      state: 'synced',
+      attempts: 0,
+      orgGroupId: g.orgGroupId,
+      groupSlug: g.slug,
+      orgGroupName: `${APP_PREFIX}${g.displayName}`,
+    })),
   ];
   return {
     async permissions() {
       spendCall();
-      return { applied: known.applied, ...known.permission, recentRequests: known.syncRequests.filter((t) => t > now() - 3_600_000).length };
+      return {
+        applied: known.applied,
+        ...known.permission,
+        recentRequests: known.syncRequests.filter((t) => t > now() - 3_600_000).length,
+      };
     },
     async links(state: SyncState, cursor?: string) {
       spendCall();
@@ -96,7 +120,11 @@ function knowledgeOf(known: RigKnowledge, now: () => number): AppKnowledge {
     },
     async groups(ids) {
       spendCall();
-      return new Map(ids.flatMap((id) => (known.groups.has(id) ? [[id, known.groups.get(id)?.displayName ?? ''] as [string, string]] : [])));
+      return new Map(
+        ids.flatMap((id) =>
+          known.groups.has(id) ? [[id, known.groups.get(id)?.displayName ?? ''] as [string, string]] : [],
+        ),
+      );
     },
     async rules() {
       spendCall();
@@ -109,51 +137,94 @@ function knowledgeOf(known: RigKnowledge, now: () => number): AppKnowledge {
 export function reviewRig(size: Partial<AccessWorkspaceSize> = {}, options: RigOptions = {}): ReviewRig {
   const clock = new VirtualClock({ autoAdvance: true });
   const emulators = createLinkedEmulators({ clock });
-  if (options.bitbucketLatencyMs !== undefined) emulators.bitbucket.faults.add({ fault: { kind: 'latency', ms: options.bitbucketLatencyMs, timer: 'virtual' } });
+  if (options.bitbucketLatencyMs !== undefined)
+    emulators.bitbucket.faults.add({ fault: { kind: 'latency', ms: options.bitbucketLatencyMs, timer: 'virtual' } });
   const plan = planAccessWorkspace({ ...ISSUE_17_WORKSPACE, ...size });
   seedAccessLayout(emulators.bitbucket.state, plan);
   seedIdpAccounts(emulators, plan, APP_PREFIX);
   const slugOf = (name: string): string => slugifyGroupName(`${APP_PREFIX}${name}`);
   seedHandMadeAccess(emulators, plan, slugOf);
 
-  const known: RigKnowledge = { users: new Map(), groups: new Map(), applied: {}, rules: [...plan.rules] as PermissionRule[], permission: {}, syncRequests: [] };
+  const known: RigKnowledge = {
+    users: new Map(),
+    groups: new Map(),
+    applied: {},
+    rules: [...plan.rules] as PermissionRule[],
+    permission: {},
+    syncRequests: [],
+  };
   plan.people.forEach((person, i) => {
     const user = findUserByEmail(emulators.admin.state, person.email);
-    if (user !== undefined) known.users.set(`u${i}`, { accountId: user.accountId, userName: person.email, active: true, deleted: false });
+    if (user !== undefined)
+      known.users.set(`u${i}`, { accountId: user.accountId, userName: person.email, active: true, deleted: false });
   });
   plan.appGroups.forEach((group, i) => {
     const org = [...emulators.admin.state.groups.values()].find((g) => g.name === `${APP_PREFIX}${group.name}`);
-    if (org !== undefined) known.groups.set(`g${i}`, { slug: slugOf(group.name), orgGroupId: org.id, displayName: group.name });
+    if (org !== undefined)
+      known.groups.set(`g${i}`, { slug: slugOf(group.name), orgGroupId: org.id, displayName: group.name });
   });
   // What permission sync would have applied for the rules: the grants in Bitbucket and the app's record.
   const ruleGroups = [...known.groups.values()].map((g) => ({ displayName: g.displayName, groupSlug: g.slug }));
   for (const grant of ruleGrantsOf(known.rules, ruleGroups, plan.projects, plan.repositories)) {
     const key = permissionKey(grant.target.type, grant.target.id, grant.groupSlug);
     // A hand-made grant on the same (target, group) is left as the hand made it: the app's record then differs (drift).
-    if (!emulators.bitbucket.state.permissions.has(key)) emulators.bitbucket.state.permissions.set(key, { kind: grant.target.type, target: grant.target.id, groupSlug: grant.groupSlug, permission: grant.level });
-    known.applied[`${grant.target.type}:${grant.target.id}`] = { ...(known.applied[`${grant.target.type}:${grant.target.id}`] ?? {}), [grant.groupSlug]: grant.level };
+    if (!emulators.bitbucket.state.permissions.has(key))
+      emulators.bitbucket.state.permissions.set(key, {
+        kind: grant.target.type,
+        target: grant.target.id,
+        groupSlug: grant.groupSlug,
+        permission: grant.level,
+      });
+    known.applied[`${grant.target.type}:${grant.target.id}`] = {
+      ...(known.applied[`${grant.target.type}:${grant.target.id}`] ?? {}),
+      [grant.groupSlug]: grant.level,
+    };
   }
 
   const kvs = makeKvs(clock.now());
-  const counting: TargetFetch = emulatorFetch({ baseUrl: BITBUCKET_BASE_URL, emulator: emulators.bitbucket }, { baseUrl: ADMIN_API_BASE_URL, emulator: emulators.admin });
+  const counting: TargetFetch = emulatorFetch(
+    { baseUrl: BITBUCKET_BASE_URL, emulator: emulators.bitbucket },
+    { baseUrl: ADMIN_API_BASE_URL, emulator: emulators.admin },
+  );
   const fetch: TargetFetch = (url, init) => {
     spendCall();
     return counting(url, init);
   };
   const store = new ReviewStore(meteredKvs(kvs.kvs, spendCall));
   const credentials = { email: 'admin@emulated.example', apiToken: 'token' } as const;
-  const reader = new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => credentials, fetch, clock });
-  const admin = new AdminApiClient({ orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, credentials: () => ({ apiKey: 'key' }), fetch, clock });
-  const runner = new ReviewRunner({ store, knowledge: knowledgeOf(known, () => clock.now()), bitbucket: async () => reader, admin: async () => admin, now: () => new Date(clock.now()) });
+  const reader = new BitbucketAccessReader({
+    workspace: EMULATED_WORKSPACE_SLUG,
+    credentials: () => credentials,
+    fetch,
+    clock,
+  });
+  const admin = new AdminApiClient({
+    orgId: EMULATED_ORG_ID,
+    directoryId: EMULATED_DIRECTORY_ID,
+    credentials: () => ({ apiKey: 'key' }),
+    fetch,
+    clock,
+  });
+  const runner = new ReviewRunner({
+    store,
+    knowledge: knowledgeOf(known, () => clock.now()),
+    bitbucket: async () => reader,
+    admin: async () => admin,
+    now: () => new Date(clock.now()),
+  });
   const stepCalls: number[] = [];
 
   const step = async (): Promise<StepReport> => {
     kvs.clock.ms = clock.now();
-    return withinBudget({ calls: 100, millis: 900_000 }, () => clock.now(), async () => {
-      const report = await runner.step();
-      stepCalls.push(callsSpent());
-      return report;
-    });
+    return withinBudget(
+      { calls: 100, millis: 900_000 },
+      () => clock.now(),
+      async () => {
+        const report = await runner.step();
+        stepCalls.push(callsSpent());
+        return report;
+      },
+    );
   };
   return {
     fetch,

@@ -82,7 +82,9 @@ export function sizeByPackage(inputs: readonly BundleInput[]): { name: string; b
     const name = packageOf(input.path);
     totals.set(name, (totals.get(name) ?? 0) + input.bytesInOutput);
   }
-  return [...totals].map(([name, bytesInOutput]) => ({ name, bytesInOutput })).sort((a, b) => b.bytesInOutput - a.bytesInOutput);
+  return [...totals]
+    .map(([name, bytesInOutput]) => ({ name, bytesInOutput }))
+    .sort((a, b) => b.bytesInOutput - a.bytesInOutput);
 }
 
 /** Renders a report for a terminal. */
@@ -94,11 +96,18 @@ export function formatReport(report: BundleReport, top = 10): string {
     ...report.inputs.slice(0, top).map((input) => `  ${String(input.bytesInOutput).padStart(8)}  ${input.path}`),
     '',
     'By package or source folder:',
-    ...sizeByPackage(report.inputs).slice(0, top).map((entry) => `  ${String(entry.bytesInOutput).padStart(8)}  ${entry.name}`),
+    ...sizeByPackage(report.inputs)
+      .slice(0, top)
+      .map((entry) => `  ${String(entry.bytesInOutput).padStart(8)}  ${entry.name}`),
   ];
-  if (report.warnings.length > 0) lines.push('', 'esbuild warnings:', ...report.warnings.map((warning) => `  ${warning}`));
+  if (report.warnings.length > 0)
+    lines.push('', 'esbuild warnings:', ...report.warnings.map((warning) => `  ${warning}`));
   if (report.forbidden.length > 0) {
-    lines.push('', 'FAIL: inputs that only the local host, tests or tooling need:', ...report.forbidden.map((input) => `  ${input}`));
+    lines.push(
+      '',
+      'FAIL: inputs that only the local host, tests or tooling need:',
+      ...report.forbidden.map((input) => `  ${input}`),
+    );
   }
   return lines.join('\n');
 }

@@ -42,7 +42,8 @@ function parseArguments(argv: readonly string[]): Arguments {
     if (argument === '--min-assertions') {
       minAssertions = Number(argv[i + 1]);
       i += 1;
-      if (!Number.isInteger(minAssertions) || minAssertions < 0) throw new Error(`--min-assertions takes a whole number. ${USAGE}`);
+      if (!Number.isInteger(minAssertions) || minAssertions < 0)
+        throw new Error(`--min-assertions takes a whole number. ${USAGE}`);
     } else if (argument === '--help' || argument === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -110,7 +111,9 @@ async function main(): Promise<number> {
       host: '127.0.0.1',
       dataDir,
       reconcileIntervalMs: 0,
-      logger: { error: (code, message, fields) => serverErrors.push(`${code} ${message} ${JSON.stringify(fields ?? {})}`) },
+      logger: {
+        error: (code, message, fields) => serverErrors.push(`${code} ${message} ${JSON.stringify(fields ?? {})}`),
+      },
     });
     const token = host.generatedToken;
     if (token === undefined) throw new Error('A fresh data directory must yield a generated token');

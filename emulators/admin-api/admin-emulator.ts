@@ -78,8 +78,10 @@ function adminDialect(retryAfterHeader: () => boolean, orgApiKey: string | undef
     authenticate(request) {
       // The configured key, or else any non-empty bearer token (the issue's seed rule), is the org API key.
       const token = bearerToken(request.headers.authorization?.[0]);
-      if (token === undefined) return { ok: false, status: 401, message: 'An org API key is required as a bearer token.' };
-      if (orgApiKey !== undefined && !sameSecret(token, orgApiKey)) return { ok: false, status: 401, message: 'The org API key is not valid.' };
+      if (token === undefined)
+        return { ok: false, status: 401, message: 'An org API key is required as a bearer token.' };
+      if (orgApiKey !== undefined && !sameSecret(token, orgApiKey))
+        return { ok: false, status: 401, message: 'The org API key is not valid.' };
       return { ok: true, credential: { scheme: 'bearer', key: `bearer:${token}` } };
     },
     errorBody(status, message, operation, code): JsonValue {
@@ -103,7 +105,8 @@ function adminDialect(retryAfterHeader: () => boolean, orgApiKey: string | undef
         'x-ratelimit-remaining': String(decision.remaining),
         'x-ratelimit-reset': new Date(decision.resetAt).toISOString(),
       };
-      if (rejected && retryAfterHeader()) headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetAt - now) / 1000)));
+      if (rejected && retryAfterHeader())
+        headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetAt - now) / 1000)));
       return headers;
     },
     rateLimitMessage: 'You exceeded the rate limit.',

@@ -55,7 +55,8 @@ export function pageFromQuery(query: Readonly<Record<string, readonly string[]>>
     return { filters, offset, limit };
   }
   const filters: JsonObject = {};
-  for (const [key, values] of Object.entries(query)) if (key !== 'cursor' && key !== 'limit') filters[key] = [...values];
+  for (const [key, values] of Object.entries(query))
+    if (key !== 'cursor' && key !== 'limit') filters[key] = [...values];
   return { filters, offset: 0, limit };
 }
 

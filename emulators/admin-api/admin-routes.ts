@@ -8,7 +8,14 @@ import type { Route, RouteContext, RouteResult } from '../spec-emulator';
 import { RouteError } from '../spec-emulator';
 import { booleanField, objectList, objectOf, stringField, stringList } from '../json-access';
 import type { AdminGroup, AdminResource, AdminState, AdminUser, RoleGrant } from './admin-state';
-import { GROUP_ROLE_IDS, findGroupByName, findUserByEmail, hasAccess, userStatus, usersWithAccess } from './admin-state';
+import {
+  GROUP_ROLE_IDS,
+  findGroupByName,
+  findUserByEmail,
+  hasAccess,
+  userStatus,
+  usersWithAccess,
+} from './admin-state';
 import type { PageRequest } from './admin-paging';
 import { filterList, pageFromBody, pageFromQuery, pageOf } from './admin-paging';
 
@@ -85,12 +92,19 @@ function effectiveRoles(env: AdminRouteEnvironment, user: AdminUser): RoleGrant[
 }
 
 /** Throws the 409 "user limit" when granting access to `newcomers` would exceed a resource's capacity. */
-function checkCapacity(env: AdminRouteEnvironment, resourceIds: Iterable<string>, newcomers: Iterable<AdminUser>, message: string, code?: string): void {
+function checkCapacity(
+  env: AdminRouteEnvironment,
+  resourceIds: Iterable<string>,
+  newcomers: Iterable<AdminUser>,
+  message: string,
+  code?: string,
+): void {
   for (const resourceId of new Set(resourceIds)) {
     const resource = env.state.resources.find((r) => r.id === resourceId);
     if (resource === undefined || resource.capacity === null) continue;
     const projected = usersWithAccess(env.state, resourceId);
-    for (const user of newcomers) if (user.accountStatus === 'active' && user.membershipStatus === 'active') projected.add(user.accountId);
+    for (const user of newcomers)
+      if (user.accountStatus === 'active' && user.membershipStatus === 'active') projected.add(user.accountId);
     if (projected.size > resource.capacity) throw new RouteError(409, message, code);
   }
 }
@@ -127,7 +141,12 @@ function userJson(env: AdminRouteEnvironment, user: AdminUser, scope: string, ex
   return json;
 }
 
-function groupJson(env: AdminRouteEnvironment, group: AdminGroup, context: RouteContext, withCounts: { users: boolean; resources: boolean }): JsonObject {
+function groupJson(
+  env: AdminRouteEnvironment,
+  group: AdminGroup,
+  context: RouteContext,
+  withCounts: { users: boolean; resources: boolean },
+): JsonObject {
   const json: JsonObject = {
     id: group.id,
     name: group.name,
@@ -135,7 +154,9 @@ function groupJson(env: AdminRouteEnvironment, group: AdminGroup, context: Route
     externalSynced: group.externalSynced,
     managedBy: group.managedBy,
     managementAccess: { readable: true, modifiable: !group.externalSynced, deletable: !group.externalSynced },
-    links: { self: `${context.baseUrl}/v2/orgs/${env.state.orgId}/directories/${group.directoryId}/groups/${group.id}` },
+    links: {
+      self: `${context.baseUrl}/v2/orgs/${env.state.orgId}/directories/${group.directoryId}/groups/${group.id}`,
+    },
   };
   if (group.description !== undefined) json.description = group.description;
   const counts: JsonObject = {};
@@ -166,7 +187,8 @@ function searchUsers(env: AdminRouteEnvironment, context: RouteContext): RouteRe
   const scope = requireDirectory(env, context, true);
   const page = pageFromBody(objectOf(context.body), 50);
   const f = page.filters;
-  if (f.emails !== undefined && f.searchTerm !== undefined) throw new RouteError(400, 'emails and searchTerm cannot be combined.');
+  if (f.emails !== undefined && f.searchTerm !== undefined)
+    throw new RouteError(400, 'emails and searchTerm cannot be combined.');
   const emails = filterList(f, 'emails')?.map((e) => e.toLowerCase());
   const term = filterList(f, 'searchTerm')?.[0]?.toLowerCase();
   const accountIds = filterList(f, 'accountIds');
@@ -185,10 +207,16 @@ function searchUsers(env: AdminRouteEnvironment, context: RouteContext): RouteRe
   const matching = [...env.state.users.values()].filter((user) => {
     if (scope !== '-' && user.directoryId !== scope) return false;
     if (emails !== undefined && !emails.includes(user.email.toLowerCase())) return false;
-    if (term !== undefined && !user.name.toLowerCase().includes(term) && !user.email.toLowerCase().includes(term)) return false;
+    if (term !== undefined && !user.name.toLowerCase().includes(term) && !user.email.toLowerCase().includes(term))
+      return false;
     if (accountIds !== undefined && !accountIds.includes(user.accountId)) return false;
-    if (groupIds !== undefined && !groupIds.some((id) => env.state.groups.get(id)?.members.has(user.accountId) === true)) return false;
-    if (directoryIds !== undefined && (user.directoryId === undefined || !directoryIds.includes(user.directoryId))) return false;
+    if (
+      groupIds !== undefined &&
+      !groupIds.some((id) => env.state.groups.get(id)?.members.has(user.accountId) === true)
+    )
+      return false;
+    if (directoryIds !== undefined && (user.directoryId === undefined || !directoryIds.includes(user.directoryId)))
+      return false;
     if (domains !== undefined && !domains.includes(user.email.split('@')[1]?.toLowerCase() ?? '')) return false;
     if (statuses !== undefined && !statuses.includes(userStatus(user))) return false;
     if (accountStatus !== undefined && !accountStatus.includes(user.accountStatus)) return false;
@@ -197,7 +225,9 @@ function searchUsers(env: AdminRouteEnvironment, context: RouteContext): RouteRe
     if (mfa !== undefined && mfa !== user.mfaEnabled) return false;
     if (resourceIds !== undefined || roleIds !== undefined) {
       const roles = effectiveRoles(env, user).filter(
-        (r) => (resourceIds === undefined || resourceIds.includes(r.resourceId)) && (roleIds === undefined || roleIds.includes(r.roleId)),
+        (r) =>
+          (resourceIds === undefined || resourceIds.includes(r.resourceId)) &&
+          (roleIds === undefined || roleIds.includes(r.roleId)),
       );
       if (roles.length === 0) return false;
     }
@@ -224,12 +254,18 @@ function invite(env: AdminRouteEnvironment, context: RouteContext): RouteResult 
   const body = objectOf(context.body);
   const emails = stringList(body, 'emails') ?? [];
   // The spec writes the 1..25 limit as minimum/maximum, which do not constrain an array (specs/README.md).
-  if (emails.length < 1 || emails.length > 25) throw new RouteError(400, 'emails must hold 1 to 25 addresses.', 'ADMIN-UAM-400-1');
-  if (!env.state.paidSubscription) throw new RouteError(402, 'The organization has no paid subscription.', 'ADMIN-UAM-402-1');
-  const rules = (objectList(body, 'permissionRules') ?? []).map((r) => ({ resource: stringField(r, 'resource') ?? '', role: stringField(r, 'role') ?? '' }));
+  if (emails.length < 1 || emails.length > 25)
+    throw new RouteError(400, 'emails must hold 1 to 25 addresses.', 'ADMIN-UAM-400-1');
+  if (!env.state.paidSubscription)
+    throw new RouteError(402, 'The organization has no paid subscription.', 'ADMIN-UAM-402-1');
+  const rules = (objectList(body, 'permissionRules') ?? []).map((r) => ({
+    resource: stringField(r, 'resource') ?? '',
+    role: stringField(r, 'role') ?? '',
+  }));
   for (const rule of rules) {
     const resource = requireResource(env, rule.resource, 'ADMIN-UAM-404-1');
-    if (!resource.roles.includes(rule.role)) throw new RouteError(400, `Role ${rule.role} is not valid for ${rule.resource}.`, 'ADMIN-UAM-400-3');
+    if (!resource.roles.includes(rule.role))
+      throw new RouteError(400, `Role ${rule.role} is not valid for ${rule.resource}.`, 'ADMIN-UAM-400-3');
   }
   const groups = (stringList(body, 'additionalGroups') ?? []).map((id) => {
     const group = env.state.groups.get(normaliseGroupId(id));
@@ -239,8 +275,13 @@ function invite(env: AdminRouteEnvironment, context: RouteContext): RouteResult 
 
   const directoryId = env.state.inviteDirectoryId;
   const invitees = emails.map((email) => findUserByEmail(env.state, email) ?? newAccount(env, email, context.now));
-  const joining = invitees.map((u) => (u.membershipStatus === 'no_membership' ? { ...u, membershipStatus: 'active' as const } : u));
-  const granted = [...rules.map((r) => r.resource), ...groups.filter((g) => !g.externalSynced).flatMap((g) => g.roles.map((r) => r.resourceId))];
+  const joining = invitees.map((u) =>
+    u.membershipStatus === 'no_membership' ? { ...u, membershipStatus: 'active' as const } : u,
+  );
+  const granted = [
+    ...rules.map((r) => r.resource),
+    ...groups.filter((g) => !g.externalSynced).flatMap((g) => g.roles.map((r) => r.resourceId)),
+  ];
   checkCapacity(env, granted, joining, 'The invitation exceeds the user limit of an app.', 'ADMIN-UAM-409-3');
 
   let failed = false;
@@ -257,7 +298,8 @@ function invite(env: AdminRouteEnvironment, context: RouteContext): RouteResult 
         failed = true;
         return { resource: rule.resource, role: rule.role, status: 'ERROR', statusReason: 'The user is inactive.' };
       }
-      if (!user.roles.some((r) => r.resourceId === rule.resource && r.roleId === rule.role)) user.roles.push({ resourceId: rule.resource, roleId: rule.role });
+      if (!user.roles.some((r) => r.resourceId === rule.resource && r.roleId === rule.role))
+        user.roles.push({ resourceId: rule.resource, roleId: rule.role });
       return { resource: rule.resource, role: rule.role, status: 'INVITED', statusReason: null };
     });
     const groupAssignmentResult = groups.map((group) => {
@@ -331,7 +373,8 @@ function createGroup(env: AdminRouteEnvironment, context: RouteContext): RouteRe
   const body = objectOf(context.body);
   const name = stringField(body, 'name')?.trim() ?? '';
   if (name === '') throw new RouteError(400, 'A group name is required.');
-  if (findGroupByName(env.state, name, scope) !== undefined) throw new RouteError(409, 'A group with this name already exists.');
+  if (findGroupByName(env.state, name, scope) !== undefined)
+    throw new RouteError(409, 'A group with this name already exists.');
   const id = env.newUuid();
   env.state.groups.set(id, {
     id,
@@ -352,8 +395,10 @@ function searchGroups(env: AdminRouteEnvironment, context: RouteContext): RouteR
   const scope = requireDirectory(env, context, true);
   const page = pageFromBody(objectOf(context.body), 20);
   const f = page.filters;
-  if (f.groupNames !== undefined && f.searchTerm !== undefined) throw new RouteError(400, 'groupNames and searchTerm cannot be combined.');
-  if (f.groupNames !== undefined && f.groupIds !== undefined) throw new RouteError(400, 'groupNames and groupIds cannot be combined.');
+  if (f.groupNames !== undefined && f.searchTerm !== undefined)
+    throw new RouteError(400, 'groupNames and searchTerm cannot be combined.');
+  if (f.groupNames !== undefined && f.groupIds !== undefined)
+    throw new RouteError(400, 'groupNames and groupIds cannot be combined.');
   const names = filterList(f, 'groupNames')?.map((n) => n.toLowerCase());
   const term = filterList(f, 'searchTerm')?.[0]?.toLowerCase();
   const ids = filterList(f, 'groupIds')?.map(normaliseGroupId);
@@ -396,7 +441,8 @@ function deleteGroup(env: AdminRouteEnvironment, context: RouteContext): RouteRe
   const scope = requireDirectory(env, context, false);
   const group = requireGroup(env, scope, context.params.groupId);
   // Assumed: a synced group is refused like its managementAccess.deletable says.
-  if (group.externalSynced) throw new RouteError(403, 'Groups synced from an identity provider cannot be deleted here.');
+  if (group.externalSynced)
+    throw new RouteError(403, 'Groups synced from an identity provider cannot be deleted here.');
   env.state.groups.delete(group.id);
   return { status: 204 };
 }
@@ -407,7 +453,8 @@ function addMember(env: AdminRouteEnvironment, context: RouteContext): RouteResu
   const accountId = stringField(objectOf(context.body), 'accountId') ?? '';
   // "The user must be in the same directory as the group."
   const user = requireDirectoryUser(env, group.directoryId, accountId);
-  if (group.externalSynced) throw new RouteError(403, "You can't add a user to a group synced from an identity provider.");
+  if (group.externalSynced)
+    throw new RouteError(403, "You can't add a user to a group synced from an identity provider.");
   if (group.members.has(user.accountId)) throw new RouteError(409, 'The user is already in the group.');
   checkCapacity(
     env,
@@ -422,9 +469,11 @@ function addMember(env: AdminRouteEnvironment, context: RouteContext): RouteResu
 function removeMember(env: AdminRouteEnvironment, context: RouteContext): RouteResult {
   const scope = requireDirectory(env, context, false);
   const group = requireGroup(env, scope, context.params.groupId);
-  if (group.externalSynced) throw new RouteError(403, 'Groups synced from an identity provider cannot be changed here.');
+  if (group.externalSynced)
+    throw new RouteError(403, 'Groups synced from an identity provider cannot be changed here.');
   // Assumed: removing a non-member is a 404, which the client confirms with a search (notes section 8).
-  if (!group.members.delete(context.params.accountId ?? '')) throw new RouteError(404, 'The user is not a member of the group.');
+  if (!group.members.delete(context.params.accountId ?? ''))
+    throw new RouteError(404, 'The user is not a member of the group.');
   return { status: 204 };
 }
 
@@ -446,7 +495,9 @@ function roleChange(kind: 'assign' | 'revoke') {
       return { status: 204 };
     }
     if (!held) {
-      const members = [...group.members].map((id) => env.state.users.get(id)).filter((u): u is AdminUser => u !== undefined);
+      const members = [...group.members]
+        .map((id) => env.state.users.get(id))
+        .filter((u): u is AdminUser => u !== undefined);
       checkCapacity(env, [resourceId], members, "You've exceeded your user limit for the app.");
       group.roles.push({ resourceId, roleId });
     }
@@ -500,7 +551,8 @@ function workspaceJson(env: AdminRouteEnvironment, resource: AdminResource, cont
 
 function readPath(value: JsonValue | undefined, path: string): JsonValue | undefined {
   let node = value;
-  for (const key of path.split('.')) node = node !== null && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined;
+  for (const key of path.split('.'))
+    node = node !== null && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined;
   return node;
 }
 
@@ -517,7 +569,9 @@ function matchesQuery(workspace: JsonObject, query: JsonValue | undefined): bool
   if (typeof query.searchWorkspaces === 'string') {
     const term = query.searchWorkspaces.toLowerCase();
     const attributes = objectOf(workspace.attributes);
-    return [stringField(attributes, 'name'), stringField(attributes, 'hostUrl')].some((v) => v?.toLowerCase().includes(term) === true);
+    return [stringField(attributes, 'name'), stringField(attributes, 'hostUrl')].some(
+      (v) => v?.toLowerCase().includes(term) === true,
+    );
   }
   return true;
 }
@@ -528,12 +582,18 @@ function getDomains(env: AdminRouteEnvironment, context: RouteContext): RouteRes
   const { items, links } = pageOf(env.state.domains, page);
   const base = `${context.baseUrl}/v1/orgs/${env.state.orgId}/domains`;
   // LinkPageModel: links are URLs ("URL to fetch the Next Page"), the cursor in their query.
-  const url = (cursor: JsonValue | undefined): string | undefined => (typeof cursor === 'string' ? `${base}?cursor=${encodeURIComponent(cursor)}` : undefined);
+  const url = (cursor: JsonValue | undefined): string | undefined =>
+    typeof cursor === 'string' ? `${base}?cursor=${encodeURIComponent(cursor)}` : undefined;
   const next = url(links.next);
   return {
     status: 200,
     json: {
-      data: items.map((d) => ({ id: d.id, type: 'domains', attributes: { name: d.name, claim: { type: 'dns', status: d.status } }, links: { self: `${base}/${d.id}` } })),
+      data: items.map((d) => ({
+        id: d.id,
+        type: 'domains',
+        attributes: { name: d.name, claim: { type: 'dns', status: d.status } },
+        links: { self: `${base}/${d.id}` },
+      })),
       links: { self: url(links.self) ?? base, ...(next ? { next } : {}) },
     },
   };
@@ -546,7 +606,9 @@ function searchWorkspaces(env: AdminRouteEnvironment, context: RouteContext): Ro
     throw new RouteError(400, 'When a cursor is provided, no other properties may be present.', 'ADMIN-400-4');
   }
   const page = pageFromBody(body, 20);
-  const all = env.state.resources.map((r) => workspaceJson(env, r, context)).filter((w) => matchesQuery(w, page.filters.query));
+  const all = env.state.resources
+    .map((r) => workspaceJson(env, r, context))
+    .filter((w) => matchesQuery(w, page.filters.query));
   const { items, links } = pageOf(all, page);
   return {
     status: 200,
@@ -560,7 +622,11 @@ function searchWorkspaces(env: AdminRouteEnvironment, context: RouteContext): Ro
 
 /** Returns the routes of the Admin API emulator. */
 export function adminRoutes(env: AdminRouteEnvironment): Route[] {
-  const route = (key: string, mutating: boolean, handler: (e: AdminRouteEnvironment, c: RouteContext) => RouteResult): Route => ({
+  const route = (
+    key: string,
+    mutating: boolean,
+    handler: (e: AdminRouteEnvironment, c: RouteContext) => RouteResult,
+  ): Route => ({
     key,
     mutating,
     handle: (context) => handler(env, context),

@@ -3,7 +3,13 @@
  * directory membership, groups with members and role assignments, and product resources. Tests read and
  * seed it directly.
  */
-import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../seed';
+import {
+  EMULATED_ADMIN,
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+  EMULATED_WORKSPACE_SLUG,
+} from '../seed';
 import { VIRTUAL_EPOCH } from '../virtual-clock';
 
 /** A user directory of the organization. */
@@ -164,7 +170,8 @@ export function findUserByEmail(state: AdminState, email: string): AdminUser | u
 export function findGroupByName(state: AdminState, name: string, directoryId?: string): AdminGroup | undefined {
   const wanted = name.toLowerCase();
   for (const group of state.groups.values()) {
-    if (group.name.toLowerCase() === wanted && (directoryId === undefined || group.directoryId === directoryId)) return group;
+    if (group.name.toLowerCase() === wanted && (directoryId === undefined || group.directoryId === directoryId))
+      return group;
   }
   return undefined;
 }

@@ -77,7 +77,11 @@ function target(env: BitbucketRouteEnvironment, kind: PermissionKind, context: R
   return kind === 'repository' ? requireRepository(env, context).slug : requireProject(env, context).key;
 }
 
-function userPermissionJson(env: BitbucketRouteEnvironment, context: RouteContext, grant: UserPermissionGrant): JsonObject {
+function userPermissionJson(
+  env: BitbucketRouteEnvironment,
+  context: RouteContext,
+  grant: UserPermissionGrant,
+): JsonObject {
   const ws = env.state.workspace.slug;
   const user = accountJson(env, grant.accountId, context);
   if (grant.kind === 'repository') {
@@ -87,7 +91,11 @@ function userPermissionJson(env: BitbucketRouteEnvironment, context: RouteContex
       user,
       permission: grant.permission,
       ...(repository === undefined ? {} : { repository: repositoryJson(env, repository, context) }),
-      links: { self: link(`${api(context)}/repositories/${ws}/${grant.target}/permissions-config/users/${encodeURIComponent(grant.accountId)}`) },
+      links: {
+        self: link(
+          `${api(context)}/repositories/${ws}/${grant.target}/permissions-config/users/${encodeURIComponent(grant.accountId)}`,
+        ),
+      },
     };
   }
   const project = env.state.projects.find((p) => p.key === grant.target);
@@ -96,14 +104,19 @@ function userPermissionJson(env: BitbucketRouteEnvironment, context: RouteContex
     user,
     permission: grant.permission,
     ...(project === undefined ? {} : { project: projectJson(env, project) }),
-    links: { self: link(`${api(context)}/workspaces/${ws}/projects/${grant.target}/permissions-config/users/${encodeURIComponent(grant.accountId)}`) },
+    links: {
+      self: link(
+        `${api(context)}/workspaces/${ws}/projects/${grant.target}/permissions-config/users/${encodeURIComponent(grant.accountId)}`,
+      ),
+    },
   };
 }
 
 /** The user grants on one target, in account-ID order (assumed: the spec documents no order). */
 function userGrantsOf(env: BitbucketRouteEnvironment, kind: PermissionKind, targetId: string): UserPermissionGrant[] {
   const out: UserPermissionGrant[] = [];
-  for (const grant of env.state.userPermissions.values()) if (grant.kind === kind && grant.target === targetId) out.push(grant);
+  for (const grant of env.state.userPermissions.values())
+    if (grant.kind === kind && grant.target === targetId) out.push(grant);
   return out.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
 }
 
@@ -112,7 +125,11 @@ function listUserPermissions(kind: PermissionKind) {
     const targetId = target(env, kind, context);
     // "This endpoint does not support BBQL features": `q` and `sort` are not applied.
     const grants = userGrantsOf(env, kind, targetId);
-    return { status: 200, json: paginate(grants, context, (grant) => userPermissionJson(env, context, grant)), present: withFields(context, []) };
+    return {
+      status: 200,
+      json: paginate(grants, context, (grant) => userPermissionJson(env, context, grant)),
+      present: withFields(context, []),
+    };
   };
 }
 
@@ -131,9 +148,13 @@ function putUserPermission(kind: PermissionKind) {
     const targetId = target(env, kind, context);
     const account = requireAccount(env, context.params.selected_user_id);
     // "The selected user must be a member of the workspace" (the PUT's description).
-    if (!env.directory.members().some((m) => m.accountId === account.accountId)) throw new RouteError(400, `${account.accountId} is not a member of the workspace.`);
+    if (!env.directory.members().some((m) => m.accountId === account.accountId))
+      throw new RouteError(400, `${account.accountId} is not a member of the workspace.`);
     if (env.state.planUserLimitReached) {
-      throw new RouteError(402, "You have reached your plan's user limit and must upgrade before giving access to additional users.");
+      throw new RouteError(
+        402,
+        "You have reached your plan's user limit and must upgrade before giving access to additional users.",
+      );
     }
     const permission = stringField(objectOf(context.body), 'permission') as UserPermissionGrant['permission'];
     const grant: UserPermissionGrant = { kind, target: targetId, accountId: account.accountId, permission };
@@ -154,13 +175,20 @@ function deleteUserPermission(kind: PermissionKind) {
   };
 }
 
-function membershipWithRole(env: BitbucketRouteEnvironment, member: BitbucketMember, context: RouteContext, owners: ReadonlySet<string>): JsonObject {
+function membershipWithRole(
+  env: BitbucketRouteEnvironment,
+  member: BitbucketMember,
+  context: RouteContext,
+  owners: ReadonlySet<string>,
+): JsonObject {
   return {
     type: 'workspace_membership',
     permission: owners.has(member.accountId) ? 'owner' : 'member',
     user: userJson(member, context),
     workspace: workspaceJson(env, context),
-    links: { self: link(`${api(context)}/workspaces/${env.state.workspace.slug}/members/${encodeURIComponent(member.uuid)}`) },
+    links: {
+      self: link(`${api(context)}/workspaces/${env.state.workspace.slug}/members/${encodeURIComponent(member.uuid)}`),
+    },
   };
 }
 
@@ -189,7 +217,10 @@ interface Effective {
  * wins ("the highest level of permission the user has", the listing's description). Assumed: public access is
  * not a permission and is not listed, and an account whose grant outlived its membership is listed.
  */
-function effectivePermissions(env: BitbucketRouteEnvironment, repositories: readonly BitbucketRepository[]): Effective[] {
+function effectivePermissions(
+  env: BitbucketRouteEnvironment,
+  repositories: readonly BitbucketRepository[],
+): Effective[] {
   const owners = admins(env);
   const groups = new Set(env.directory.groups().map((g) => g.slug));
   const membersOf = new Map<string, readonly string[]>();
@@ -222,7 +253,8 @@ function effectivePermissions(env: BitbucketRouteEnvironment, repositories: read
     for (const id of owners) raise(id, 'admin');
     for (const key of [`project:${repository.projectKey}`, `repository:${repository.slug}`]) {
       for (const grant of userGrants.get(key) ?? []) raise(grant.accountId, inheritedLevel(grant.level));
-      for (const grant of groupGrants.get(key) ?? []) for (const id of members(grant.slug)) raise(id, inheritedLevel(grant.level));
+      for (const grant of groupGrants.get(key) ?? [])
+        for (const id of members(grant.slug)) raise(id, inheritedLevel(grant.level));
     }
     for (const accountId of [...best.keys()].sort()) {
       out.push({ repository, accountId, permission: REPOSITORY_LEVELS[(best.get(accountId) ?? 1) - 1] ?? 'read' });
@@ -237,7 +269,12 @@ function effectiveJson(env: BitbucketRouteEnvironment, context: RouteContext, en
     type: 'repository_permission',
     permission: entry.permission,
     user: accountJson(env, entry.accountId, context),
-    repository: { type: 'repository', name: entry.repository.name, full_name: `${ws}/${entry.repository.slug}`, uuid: entry.repository.uuid },
+    repository: {
+      type: 'repository',
+      name: entry.repository.name,
+      full_name: `${ws}/${entry.repository.slug}`,
+      uuid: entry.repository.uuid,
+    },
   };
 }
 
@@ -245,18 +282,33 @@ function listEffective(single: boolean) {
   return (env: BitbucketRouteEnvironment, context: RouteContext): RouteResult => {
     requireWorkspace(env, context);
     // Only workspace admins may read it ("Only users with admin permission for the team"); the emulated callers are.
-    const repositories = single ? [requireRepository(env, context)] : [...env.state.repositories].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+    const repositories = single
+      ? [requireRepository(env, context)]
+      : [...env.state.repositories].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
     const entries = effectivePermissions(env, repositories);
     const query = parseQuery(context);
     const sort = context.request.query.sort?.[0];
     if (query === undefined && (sort === undefined || sort === '')) {
-      return { status: 200, json: paginate(entries, context, (entry) => effectiveJson(env, context, entry)), present: withFields(context, []) };
+      return {
+        status: 200,
+        json: paginate(entries, context, (entry) => effectiveJson(env, context, entry)),
+        present: withFields(context, []),
+      };
     }
     // Assumed: `permission` compares by level (read < write < admin), as `permission>"read"` in the description implies.
     const ranked = query === undefined ? undefined : rankPermissions(query);
     const json = entries.map((entry) => effectiveJson(env, context, entry));
-    const filtered = ranked === undefined ? json : json.filter((item) => matchesBbql(ranked, { ...item, permission: REPOSITORY_RANK[String(item.permission)] ?? 0 }));
-    return { status: 200, json: paginate(filterAndSort(filtered, context, undefined), context), present: withFields(context, []) };
+    const filtered =
+      ranked === undefined
+        ? json
+        : json.filter((item) =>
+            matchesBbql(ranked, { ...item, permission: REPOSITORY_RANK[String(item.permission)] ?? 0 }),
+          );
+    return {
+      status: 200,
+      json: paginate(filterAndSort(filtered, context, undefined), context),
+      present: withFields(context, []),
+    };
   };
 }
 
@@ -288,5 +340,9 @@ export const ACCESS_ROUTE_KEYS: readonly string[] = HANDLERS.map(([key]) => key)
 
 /** Returns the access-review routes (paths relative to https://api.bitbucket.org/2.0). */
 export function accessRoutes(env: BitbucketRouteEnvironment): Route[] {
-  return HANDLERS.map(([key, mutating, handler]) => ({ key, mutating, handle: (context: RouteContext) => handler(env, context) }));
+  return HANDLERS.map(([key, mutating, handler]) => ({
+    key,
+    mutating,
+    handle: (context: RouteContext) => handler(env, context),
+  }));
 }

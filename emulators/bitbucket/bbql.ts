@@ -108,7 +108,8 @@ export function parseBbql(query: string): BbqlNode {
       operator = op.text;
     }
     const value = literal();
-    if ((operator === 'IN' || operator === 'NOT IN') !== Array.isArray(value)) throw new BbqlSyntaxError(`${operator} needs ${Array.isArray(value) ? 'a single value' : 'a list'}`);
+    if ((operator === 'IN' || operator === 'NOT IN') !== Array.isArray(value))
+      throw new BbqlSyntaxError(`${operator} needs ${Array.isArray(value) ? 'a single value' : 'a list'}`);
     return { kind: 'compare', field: field.text, operator, value };
   };
 
@@ -161,15 +162,30 @@ function compare(actual: JsonValue, operator: string, expected: BbqlValue): bool
     case '!=':
       return actual !== expected;
     case '~':
-      return typeof actual === 'string' && typeof expected === 'string' && actual.toLowerCase().includes(expected.toLowerCase());
+      return (
+        typeof actual === 'string' &&
+        typeof expected === 'string' &&
+        actual.toLowerCase().includes(expected.toLowerCase())
+      );
     case '!~':
-      return !(typeof actual === 'string' && typeof expected === 'string' && actual.toLowerCase().includes(expected.toLowerCase()));
+      return !(
+        typeof actual === 'string' &&
+        typeof expected === 'string' &&
+        actual.toLowerCase().includes(expected.toLowerCase())
+      );
     case 'IN':
       return Array.isArray(expected) && expected.some((e) => e === actual);
     case 'NOT IN':
       return Array.isArray(expected) && !expected.some((e) => e === actual);
     default: {
-      if (actual === null || expected === null || Array.isArray(expected) || typeof actual === 'object' || typeof actual !== typeof expected) return false;
+      if (
+        actual === null ||
+        expected === null ||
+        Array.isArray(expected) ||
+        typeof actual === 'object' ||
+        typeof actual !== typeof expected
+      )
+        return false;
       const a = actual as string | number | boolean;
       const e = expected;
       if (operator === '>') return a > e;
@@ -183,7 +199,9 @@ function compare(actual: JsonValue, operator: string, expected: BbqlValue): bool
 /** Whether an object satisfies a query; a field matches when any of its values does. */
 export function matchesBbql(node: BbqlNode, value: JsonValue): boolean {
   if (node.kind !== 'compare') {
-    return node.kind === 'and' ? matchesBbql(node.left, value) && matchesBbql(node.right, value) : matchesBbql(node.left, value) || matchesBbql(node.right, value);
+    return node.kind === 'and'
+      ? matchesBbql(node.left, value) && matchesBbql(node.right, value)
+      : matchesBbql(node.left, value) || matchesBbql(node.right, value);
   }
   const actual = valuesAt(value, node.field.split('.'));
   if (node.operator === '!=' || node.operator === 'NOT IN' || node.operator === '!~') {
@@ -194,7 +212,8 @@ export function matchesBbql(node: BbqlNode, value: JsonValue): boolean {
 
 /** The literal values a query compares `field` against (with =, or IN), e.g. the emails of a member filter. */
 export function valuesComparedWith(node: BbqlNode, field: string): BbqlValue[] {
-  if (node.kind !== 'compare') return [...valuesComparedWith(node.left, field), ...valuesComparedWith(node.right, field)];
+  if (node.kind !== 'compare')
+    return [...valuesComparedWith(node.left, field), ...valuesComparedWith(node.right, field)];
   if (node.field !== field) return [];
   if (node.operator === 'IN' && Array.isArray(node.value)) return node.value;
   return node.operator === '=' ? [node.value] : [];

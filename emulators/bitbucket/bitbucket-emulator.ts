@@ -72,7 +72,8 @@ function bitbucketDialect(settings: {
         return { ok: false, status: 401, message: 'The email or API token is not valid.' };
       }
       // The configured credential, or else any non-empty email and token (the issue's seed rule). Limits count per user.
-      if (basic !== undefined) return { ok: true, credential: { scheme: 'basic', key: `user:${basic.user.toLowerCase()}` } };
+      if (basic !== undefined)
+        return { ok: true, credential: { scheme: 'basic', key: `user:${basic.user.toLowerCase()}` } };
       const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization);
       if (bearer === null) return { ok: false, status: 401, message: 'Authentication is required.' };
       // With a configured credential no bearer token is one the emulators issued.
@@ -80,7 +81,11 @@ function bitbucketDialect(settings: {
       // PUT and DELETE permissions-config carry x-atlassian-auth-types ["api-token"]: OAuth and Forge
       // tokens get 403 ("the authentication method was not via app password").
       if (operation === undefined || !authTypes(operation).includes('forge-oauth2')) {
-        return { ok: false, status: 403, message: 'This endpoint accepts only Basic authentication with an API token.' };
+        return {
+          ok: false,
+          status: 403,
+          message: 'This endpoint accepts only Basic authentication with an API token.',
+        };
       }
       return { ok: true, credential: { scheme: 'bearer', key: `bearer:${bearer[1] ?? ''}` } };
     },
@@ -98,7 +103,8 @@ function bitbucketDialect(settings: {
         headers['x-ratelimit-resource'] = 'api';
         headers['x-ratelimit-nearlimit'] = String(decision.remaining < decision.limit * 0.2);
       }
-      if (rejected && settings.retryAfterHeader()) headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetAt - now) / 1000)));
+      if (rejected && settings.retryAfterHeader())
+        headers['retry-after'] = String(Math.max(1, Math.ceil((decision.resetAt - now) / 1000)));
       return headers;
     },
     rateLimitMessage: 'Rate limit for this resource has been exceeded',
@@ -126,13 +132,26 @@ export class BitbucketEmulator implements Emulator {
     this.behaviour = { unsetGroupPermission: 'not-found', ...options.behaviour };
     this.retryAfterHeader = options.retryAfterHeader ?? false;
     this.rateLimitHeaders = options.rateLimitHeaders ?? true;
-    this.setRateLimit(options.rateLimit === undefined ? BITBUCKET_RATE_LIMIT : options.rateLimit === false ? undefined : options.rateLimit);
+    this.setRateLimit(
+      options.rateLimit === undefined
+        ? BITBUCKET_RATE_LIMIT
+        : options.rateLimit === false
+          ? undefined
+          : options.rateLimit,
+    );
     const state = this.state;
-    const directory: BitbucketDirectory = options.directory ?? { members: () => state.members, groups: () => state.groups };
+    const directory: BitbucketDirectory = options.directory ?? {
+      members: () => state.members,
+      groups: () => state.groups,
+    };
     const environment = { state, directory, behaviour: this.behaviour };
     this.core = new SpecEmulator({
       validator: validatorFor('bitbucket-cloud'),
-      dialect: bitbucketDialect({ retryAfterHeader: () => this.retryAfterHeader, rateLimitHeaders: () => this.rateLimitHeaders, credential: options.credential }),
+      dialect: bitbucketDialect({
+        retryAfterHeader: () => this.retryAfterHeader,
+        rateLimitHeaders: () => this.rateLimitHeaders,
+        credential: options.credential,
+      }),
       routes: [...bitbucketRoutes(environment), ...accessRoutes(environment)],
       clock: this.clock,
       faults: this.faults,

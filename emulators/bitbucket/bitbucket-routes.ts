@@ -10,7 +10,15 @@ import { RouteError } from '../spec-emulator';
 import { objectOf, stringField } from '../json-access';
 import type { BbqlNode } from './bbql';
 import { BbqlSyntaxError, matchesBbql, parseBbql, valuesComparedWith } from './bbql';
-import type { BitbucketGroup, BitbucketMember, BitbucketProject, BitbucketRepository, BitbucketState, PermissionGrant, PermissionKind } from './bitbucket-state';
+import type {
+  BitbucketGroup,
+  BitbucketMember,
+  BitbucketProject,
+  BitbucketRepository,
+  BitbucketState,
+  PermissionGrant,
+  PermissionKind,
+} from './bitbucket-state';
 import { permissionKey } from './bitbucket-state';
 import { applyFields } from './partial-response';
 
@@ -57,7 +65,8 @@ export function api(context: RouteContext): string {
 /** Throws 404 unless the path names this workspace (slug or `{uuid}`). */
 export function requireWorkspace(env: BitbucketRouteEnvironment, context: RouteContext): void {
   const id = context.params.workspace ?? '';
-  if (id !== env.state.workspace.slug && id !== env.state.workspace.uuid) throw new RouteError(404, `Workspace ${id} not found.`);
+  if (id !== env.state.workspace.slug && id !== env.state.workspace.uuid)
+    throw new RouteError(404, `Workspace ${id} not found.`);
 }
 
 /** The path's repository (slug or `{uuid}`), or a 404. */
@@ -112,14 +121,21 @@ export function userJson(member: BitbucketMember, context: RouteContext): JsonOb
   };
 }
 
-function membershipJson(env: BitbucketRouteEnvironment, member: BitbucketMember, context: RouteContext, withEmail: boolean): JsonObject {
+function membershipJson(
+  env: BitbucketRouteEnvironment,
+  member: BitbucketMember,
+  context: RouteContext,
+  withEmail: boolean,
+): JsonObject {
   const user = userJson(member, context);
   if (withEmail) user.email = member.email;
   return {
     type: 'workspace_membership',
     user,
     workspace: workspaceJson(env, context),
-    links: { self: link(`${api(context)}/workspaces/${env.state.workspace.slug}/members/${encodeURIComponent(member.uuid)}`) },
+    links: {
+      self: link(`${api(context)}/workspaces/${env.state.workspace.slug}/members/${encodeURIComponent(member.uuid)}`),
+    },
   };
 }
 
@@ -142,7 +158,11 @@ export function projectJson(env: BitbucketRouteEnvironment, project: BitbucketPr
 }
 
 /** The `repository` representation. */
-export function repositoryJson(env: BitbucketRouteEnvironment, repository: BitbucketRepository, context: RouteContext): JsonObject {
+export function repositoryJson(
+  env: BitbucketRouteEnvironment,
+  repository: BitbucketRepository,
+  context: RouteContext,
+): JsonObject {
   const ws = env.state.workspace;
   const project = env.state.projects.find((p) => p.key === repository.projectKey);
   const json: JsonObject = {
@@ -171,7 +191,12 @@ function groupJson(env: BitbucketRouteEnvironment, group: BitbucketGroup): JsonO
   return { type: 'group', name: group.name, slug: group.slug, full_slug: `${env.state.workspace.slug}:${group.slug}` };
 }
 
-function permissionJson(env: BitbucketRouteEnvironment, context: RouteContext, grant: PermissionGrant | { kind: PermissionKind; target: string; groupSlug: string; permission: 'none' }, group: BitbucketGroup): JsonObject {
+function permissionJson(
+  env: BitbucketRouteEnvironment,
+  context: RouteContext,
+  grant: PermissionGrant | { kind: PermissionKind; target: string; groupSlug: string; permission: 'none' },
+  group: BitbucketGroup,
+): JsonObject {
   const ws = env.state.workspace.slug;
   if (grant.kind === 'repository') {
     const repository = env.state.repositories.find((r) => r.slug === grant.target);
@@ -180,7 +205,9 @@ function permissionJson(env: BitbucketRouteEnvironment, context: RouteContext, g
       group: groupJson(env, group),
       permission: grant.permission,
       ...(repository === undefined ? {} : { repository: repositoryJson(env, repository, context) }),
-      links: { self: link(`${api(context)}/repositories/${ws}/${grant.target}/permissions-config/groups/${group.slug}`) },
+      links: {
+        self: link(`${api(context)}/repositories/${ws}/${grant.target}/permissions-config/groups/${group.slug}`),
+      },
     };
   }
   const project = env.state.projects.find((p) => p.key === grant.target);
@@ -189,7 +216,9 @@ function permissionJson(env: BitbucketRouteEnvironment, context: RouteContext, g
     group: groupJson(env, group),
     permission: grant.permission,
     ...(project === undefined ? {} : { project: projectJson(env, project) }),
-    links: { self: link(`${api(context)}/workspaces/${ws}/projects/${grant.target}/permissions-config/groups/${group.slug}`) },
+    links: {
+      self: link(`${api(context)}/workspaces/${ws}/projects/${grant.target}/permissions-config/groups/${group.slug}`),
+    },
   };
 }
 
@@ -207,7 +236,8 @@ export function parseQuery(context: RouteContext): BbqlNode | undefined {
 
 function readPath(value: JsonValue | undefined, path: string): JsonValue | undefined {
   let node = value;
-  for (const key of path.split('.')) node = node !== null && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined;
+  for (const key of path.split('.'))
+    node = node !== null && typeof node === 'object' && !Array.isArray(node) ? node[key] : undefined;
   return node;
 }
 
@@ -230,7 +260,11 @@ export function filterAndSort(items: JsonObject[], context: RouteContext, query:
  * Cuts a page of a collection (spec narrative "Pagination"): `page` from 1, `pagelen` 10 by default and at
  * most 100 (larger values are clamped, assumed), and an absolute `next`/`previous` link.
  */
-export function paginate<T = JsonValue>(items: readonly T[], context: RouteContext, toJson?: (item: T) => JsonValue): JsonObject {
+export function paginate<T = JsonValue>(
+  items: readonly T[],
+  context: RouteContext,
+  toJson?: (item: T) => JsonValue,
+): JsonObject {
   const page = Math.max(1, Number(context.request.query.page?.[0] ?? '1'));
   const pagelen = Math.min(100, Math.max(1, Number(context.request.query.pagelen?.[0] ?? '10')));
   const start = (page - 1) * pagelen;
@@ -240,7 +274,8 @@ export function paginate<T = JsonValue>(items: readonly T[], context: RouteConte
   const result: JsonObject = { size: items.length, page, pagelen, values };
   const linkTo = (target: number): string => {
     const params = new URLSearchParams();
-    for (const [name, values] of Object.entries(context.request.query)) if (name !== 'page') for (const v of values) params.append(name, v);
+    for (const [name, values] of Object.entries(context.request.query))
+      if (name !== 'page') for (const v of values) params.append(name, v);
     params.set('page', String(target));
     return `${context.baseUrl}${context.request.path}?${params.toString()}`;
   };
@@ -262,8 +297,12 @@ function getWorkspace(env: BitbucketRouteEnvironment, context: RouteContext): Ro
 function listMembers(env: BitbucketRouteEnvironment, context: RouteContext): RouteResult {
   requireWorkspace(env, context);
   const query = parseQuery(context);
-  const filterEmails = query === undefined ? [] : valuesComparedWith(query, 'user.email').filter((v): v is string => typeof v === 'string');
-  if (filterEmails.length > MAX_EMAIL_FILTER) throw new RouteError(400, `At most ${MAX_EMAIL_FILTER} email addresses can be queried at a time.`);
+  const filterEmails =
+    query === undefined
+      ? []
+      : valuesComparedWith(query, 'user.email').filter((v): v is string => typeof v === 'string');
+  if (filterEmails.length > MAX_EMAIL_FILTER)
+    throw new RouteError(400, `At most ${MAX_EMAIL_FILTER} email addresses can be queried at a time.`);
   const wanted = new Set(filterEmails.map((e) => e.toLowerCase()));
   // Emails are compared case-insensitively (assumed), against a probe that always carries the address.
   const probeQuery = query === undefined ? undefined : lowerEmailLiterals(query);
@@ -282,7 +321,8 @@ function listMembers(env: BitbucketRouteEnvironment, context: RouteContext): Rou
 }
 
 function lowerEmailLiterals(node: BbqlNode): BbqlNode {
-  if (node.kind !== 'compare') return { ...node, left: lowerEmailLiterals(node.left), right: lowerEmailLiterals(node.right) };
+  if (node.kind !== 'compare')
+    return { ...node, left: lowerEmailLiterals(node.left), right: lowerEmailLiterals(node.right) };
   if (node.field !== 'user.email') return node;
   const lower = (v: unknown): typeof node.value => (typeof v === 'string' ? v.toLowerCase() : (v as typeof node.value));
   return { ...node, value: Array.isArray(node.value) ? node.value.map(lower) : lower(node.value) };
@@ -298,7 +338,11 @@ function getMember(env: BitbucketRouteEnvironment, context: RouteContext): Route
 
 function listProjects(env: BitbucketRouteEnvironment, context: RouteContext): RouteResult {
   requireWorkspace(env, context);
-  const items = filterAndSort(env.state.projects.map((p) => projectJson(env, p)), context, parseQuery(context));
+  const items = filterAndSort(
+    env.state.projects.map((p) => projectJson(env, p)),
+    context,
+    parseQuery(context),
+  );
   return { status: 200, json: paginate(items, context), present: withFields(context, []) };
 }
 
@@ -309,19 +353,31 @@ function getProject(env: BitbucketRouteEnvironment, context: RouteContext): Rout
 function listRepositories(env: BitbucketRouteEnvironment, context: RouteContext): RouteResult {
   requireWorkspace(env, context);
   // `role` narrows by the caller's own role; the emulated caller is a workspace admin, so it changes nothing.
-  const items = filterAndSort(env.state.repositories.map((r) => repositoryJson(env, r, context)), context, parseQuery(context));
+  const items = filterAndSort(
+    env.state.repositories.map((r) => repositoryJson(env, r, context)),
+    context,
+    parseQuery(context),
+  );
   return { status: 200, json: paginate(items, context), present: withFields(context, []) };
 }
 
 function getRepository(env: BitbucketRouteEnvironment, context: RouteContext): RouteResult {
-  return { status: 200, json: repositoryJson(env, requireRepository(env, context), context), present: withFields(context, []) };
+  return {
+    status: 200,
+    json: repositoryJson(env, requireRepository(env, context), context),
+    present: withFields(context, []),
+  };
 }
 
 function target(env: BitbucketRouteEnvironment, kind: PermissionKind, context: RouteContext): string {
   return kind === 'repository' ? requireRepository(env, context).slug : requireProject(env, context).key;
 }
 
-function grantsOf(env: BitbucketRouteEnvironment, kind: PermissionKind, targetId: string): Array<{ grant: PermissionGrant; group: BitbucketGroup }> {
+function grantsOf(
+  env: BitbucketRouteEnvironment,
+  kind: PermissionKind,
+  targetId: string,
+): Array<{ grant: PermissionGrant; group: BitbucketGroup }> {
   const groups = env.directory.groups();
   const out: Array<{ grant: PermissionGrant; group: BitbucketGroup }> = [];
   for (const grant of env.state.permissions.values()) {
@@ -346,9 +402,15 @@ function getPermission(kind: PermissionKind) {
     const targetId = target(env, kind, context);
     const group = requireGroup(env, context.params.group_slug);
     const grant = env.state.permissions.get(permissionKey(kind, targetId, group.slug));
-    if (grant !== undefined) return { status: 200, json: permissionJson(env, context, grant, group), present: withFields(context, []) };
-    if (env.behaviour.unsetGroupPermission === 'not-found') throw new RouteError(404, `Group ${group.slug} has no explicit permission here.`);
-    return { status: 200, json: permissionJson(env, context, { kind, target: targetId, groupSlug: group.slug, permission: 'none' }, group), present: withFields(context, []) };
+    if (grant !== undefined)
+      return { status: 200, json: permissionJson(env, context, grant, group), present: withFields(context, []) };
+    if (env.behaviour.unsetGroupPermission === 'not-found')
+      throw new RouteError(404, `Group ${group.slug} has no explicit permission here.`);
+    return {
+      status: 200,
+      json: permissionJson(env, context, { kind, target: targetId, groupSlug: group.slug, permission: 'none' }, group),
+      present: withFields(context, []),
+    };
   };
 }
 
@@ -357,7 +419,10 @@ function putPermission(kind: PermissionKind) {
     const targetId = target(env, kind, context);
     const group = requireGroup(env, context.params.group_slug);
     if (env.state.planUserLimitReached) {
-      throw new RouteError(402, "You have reached your plan's user limit and must upgrade before giving access to additional users.");
+      throw new RouteError(
+        402,
+        "You have reached your plan's user limit and must upgrade before giving access to additional users.",
+      );
     }
     const permission = stringField(objectOf(context.body), 'permission') as PermissionGrant['permission'];
     const key = permissionKey(kind, targetId, group.slug);
@@ -379,7 +444,11 @@ function deletePermission(kind: PermissionKind) {
 
 /** Returns the routes of the Bitbucket emulator (paths relative to the spec's server, https://api.bitbucket.org/2.0). */
 export function bitbucketRoutes(env: BitbucketRouteEnvironment): Route[] {
-  const route = (key: string, mutating: boolean, handler: (e: BitbucketRouteEnvironment, c: RouteContext) => RouteResult): Route => ({
+  const route = (
+    key: string,
+    mutating: boolean,
+    handler: (e: BitbucketRouteEnvironment, c: RouteContext) => RouteResult,
+  ): Route => ({
     key,
     mutating,
     handle: (context) => handler(env, context),

@@ -3,7 +3,13 @@
  * `permissions-config` addresses by slug, projects, repositories and explicit group permissions. Tests read
  * and seed it directly.
  */
-import { EMULATED_ADMIN, EMULATED_PROJECTS, EMULATED_REPOSITORIES, EMULATED_WORKSPACE_SLUG, EMULATED_WORKSPACE_UUID } from '../seed';
+import {
+  EMULATED_ADMIN,
+  EMULATED_PROJECTS,
+  EMULATED_REPOSITORIES,
+  EMULATED_WORKSPACE_SLUG,
+  EMULATED_WORKSPACE_UUID,
+} from '../seed';
 import { VIRTUAL_EPOCH } from '../virtual-clock';
 
 /** The workspace. */
@@ -123,7 +129,15 @@ export function seedBitbucketState(): BitbucketState {
       },
     ],
     groups: [],
-    projects: EMULATED_PROJECTS.map((p) => ({ key: p.key, uuid: p.uuid, name: p.name, description: '', isPrivate: true, createdOn: created, updatedOn: created })),
+    projects: EMULATED_PROJECTS.map((p) => ({
+      key: p.key,
+      uuid: p.uuid,
+      name: p.name,
+      description: '',
+      isPrivate: true,
+      createdOn: created,
+      updatedOn: created,
+    })),
     repositories: EMULATED_REPOSITORIES.map((r) => ({
       slug: r.slug,
       uuid: r.uuid,

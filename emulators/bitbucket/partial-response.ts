@@ -26,7 +26,11 @@ export function excludePath(node: JsonValue, segments: readonly string[]): JsonV
 }
 
 /** Copies a dotted path from `source` into `target`, returning the new target. */
-export function includePath(source: JsonValue | undefined, target: JsonValue | undefined, segments: readonly string[]): JsonValue | undefined {
+export function includePath(
+  source: JsonValue | undefined,
+  target: JsonValue | undefined,
+  segments: readonly string[],
+): JsonValue | undefined {
   if (source === undefined) return target;
   if (segments.length === 0) return source;
   if (Array.isArray(source)) {

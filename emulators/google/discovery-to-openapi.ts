@@ -7,7 +7,13 @@
  * adds only the corrections listed in specs/README.md ("google-admin-directory-v1-discovery.json" under Known defects),
  * each marked below.
  */
-import type { JsonObject, JsonValue, OpenApiDocument, OperationObject, ParameterObject } from '../openapi/openapi-types';
+import type {
+  JsonObject,
+  JsonValue,
+  OpenApiDocument,
+  OperationObject,
+  ParameterObject,
+} from '../openapi/openapi-types';
 import { isJsonObject } from '../openapi/openapi-types';
 
 /** The security scheme name the translated operations require. */
@@ -36,7 +42,13 @@ const googleErrorSchema: JsonObject = {
           type: 'array',
           items: {
             type: 'object',
-            properties: { domain: { type: 'string' }, reason: { type: 'string' }, message: { type: 'string' }, location: { type: 'string' }, locationType: { type: 'string' } },
+            properties: {
+              domain: { type: 'string' },
+              reason: { type: 'string' },
+              message: { type: 'string' },
+              location: { type: 'string' },
+              locationType: { type: 'string' },
+            },
           },
         },
       },
@@ -123,7 +135,8 @@ export function translateSchema(schema: JsonValue): JsonValue {
         break;
       case 'properties': {
         const properties: JsonObject = {};
-        if (isJsonObject(value)) for (const [name, sub] of Object.entries(value)) properties[name] = translateSchema(sub);
+        if (isJsonObject(value))
+          for (const [name, sub] of Object.entries(value)) properties[name] = translateSchema(sub);
         out.properties = properties;
         break;
       }
@@ -164,7 +177,9 @@ function collectMethods(resources: JsonValue | undefined, out: DiscoveryMethod[]
   if (!isJsonObject(resources)) return;
   for (const resource of Object.values(resources)) {
     if (!isJsonObject(resource)) continue;
-    if (isJsonObject(resource.methods)) for (const method of Object.values(resource.methods)) if (isJsonObject(method)) out.push(method as unknown as DiscoveryMethod);
+    if (isJsonObject(resource.methods))
+      for (const method of Object.values(resource.methods))
+        if (isJsonObject(method)) out.push(method as unknown as DiscoveryMethod);
     collectMethods(resource.resources, out);
   }
 }
@@ -173,7 +188,8 @@ function collectMethods(resources: JsonValue | undefined, out: DiscoveryMethod[]
 export function discoveryToOpenApi(discovery: JsonObject): TranslatedDiscovery {
   const schemas: Record<string, JsonObject> = {};
   if (isJsonObject(discovery.schemas)) {
-    for (const [name, schema] of Object.entries(discovery.schemas)) schemas[name] = translateSchema(schema) as JsonObject;
+    for (const [name, schema] of Object.entries(discovery.schemas))
+      schemas[name] = translateSchema(schema) as JsonObject;
   }
   const member = schemas.Member;
   if (member !== undefined && isJsonObject(member.properties)) {
@@ -186,7 +202,8 @@ export function discoveryToOpenApi(discovery: JsonObject): TranslatedDiscovery {
 
   const globalParameters: ParameterObject[] = [];
   if (isJsonObject(discovery.parameters)) {
-    for (const [name, parameter] of Object.entries(discovery.parameters)) if (isJsonObject(parameter)) globalParameters.push(translateParameter(name, parameter));
+    for (const [name, parameter] of Object.entries(discovery.parameters))
+      if (isJsonObject(parameter)) globalParameters.push(translateParameter(name, parameter));
   }
   const methods: DiscoveryMethod[] = [];
   collectMethods(discovery.resources, methods);
@@ -199,25 +216,45 @@ export function discoveryToOpenApi(discovery: JsonObject): TranslatedDiscovery {
     const own = Object.entries(method.parameters ?? {}).map(([name, parameter]) => translateParameter(name, parameter));
     const ownNames = new Set(own.map((p) => p.name));
     const success: JsonObject = method.response
-      ? { description: 'Successful response', content: { 'application/json': { schema: { $ref: componentRef(method.response.$ref) } } } }
+      ? {
+          description: 'Successful response',
+          content: { 'application/json': { schema: { $ref: componentRef(method.response.$ref) } } },
+        }
       : { description: 'Successful response' };
     const operation: OperationObject = {
       operationId: method.id,
       ...(method.description !== undefined ? { description: method.description } : {}),
       parameters: [...own, ...globalParameters.filter((p) => !ownNames.has(p.name))],
-      ...(method.request ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: componentRef(method.request.$ref) } } } } } : {}),
+      ...(method.request
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: componentRef(method.request.$ref) } } },
+            },
+          }
+        : {}),
       // Google answers 204 with no body to methods without a response (deletes), 200 otherwise.
       responses: {
         [method.response ? '200' : '204']: success as never,
-        default: { description: 'Google JSON error', content: { 'application/json': { schema: { $ref: componentRef(GOOGLE_ERROR_SCHEMA) } } } },
+        default: {
+          description: 'Google JSON error',
+          content: { 'application/json': { schema: { $ref: componentRef(GOOGLE_ERROR_SCHEMA) } } },
+        },
       },
       security: [{ [GOOGLE_OAUTH_SCHEME]: [...(method.scopes ?? [])] }],
     };
     (paths[template] ??= {})[verb] = operation;
-    operations.set(method.id, { methodId: method.id, key: `${verb.toUpperCase()} ${template}`, scopes: method.scopes ?? [] });
+    operations.set(method.id, {
+      methodId: method.id,
+      key: `${verb.toUpperCase()} ${template}`,
+      scopes: method.scopes ?? [],
+    });
   }
   const scopes = new Set<string>();
-  const auth = isJsonObject(discovery.auth) && isJsonObject(discovery.auth.oauth2) && isJsonObject(discovery.auth.oauth2.scopes) ? discovery.auth.oauth2.scopes : {};
+  const auth =
+    isJsonObject(discovery.auth) && isJsonObject(discovery.auth.oauth2) && isJsonObject(discovery.auth.oauth2.scopes)
+      ? discovery.auth.oauth2.scopes
+      : {};
   for (const scope of Object.keys(auth)) scopes.add(scope);
   const document = {
     openapi: '3.0.3',

@@ -60,11 +60,19 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-const DEFAULT_REASONS: Readonly<Record<number, string>> = { 400: 'invalid', 401: 'authError', 403: 'forbidden', 404: 'notFound', 429: 'rateLimitExceeded' };
+const DEFAULT_REASONS: Readonly<Record<number, string>> = {
+  400: 'invalid',
+  401: 'authError',
+  403: 'forbidden',
+  404: 'notFound',
+  429: 'rateLimitExceeded',
+};
 
 /** The error `domain` Google gives a reason (quota reasons are `usageLimits`). */
 function domainOf(reason: string): string {
-  return reason === 'userRateLimitExceeded' || reason === 'quotaExceeded' || reason === 'rateLimitExceeded' ? 'usageLimits' : 'global';
+  return reason === 'userRateLimitExceeded' || reason === 'quotaExceeded' || reason === 'rateLimitExceeded'
+    ? 'usageLimits'
+    : 'global';
 }
 
 function googleDialect(state: GoogleState, clock: Clock): ApiDialect {
@@ -78,13 +86,25 @@ function googleDialect(state: GoogleState, clock: Clock): ApiDialect {
       const issued = token === undefined ? undefined : state.tokens.get(token);
       // An expired token is refused like an unknown one.
       if (token === undefined || issued === undefined || issued.expiresAt <= clock.now()) {
-        return { ok: false, status: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.' };
+        return {
+          ok: false,
+          status: 401,
+          message:
+            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        };
       }
       return { ok: true, credential: { scheme: 'bearer', key: token } };
     },
     errorBody(status, message, _operation, code): JsonValue {
       const reason = code ?? DEFAULT_REASONS[status] ?? 'backendError';
-      return { error: { code: status, message, errors: [{ message, domain: domainOf(reason), reason }], status: STATUS_NAMES[status] ?? 'UNKNOWN' } };
+      return {
+        error: {
+          code: status,
+          message,
+          errors: [{ message, domain: domainOf(reason), reason }],
+          status: STATUS_NAMES[status] ?? 'UNKNOWN',
+        },
+      };
     },
     rateLimitHeaders: () => ({}),
     rateLimitMessage: 'Rate Limit Exceeded',
@@ -140,7 +160,15 @@ export class GoogleWorkspaceEmulator implements Emulator {
     if (request.path === GOOGLE_TOKEN_PATH) {
       this.tokenRequests += 1;
       return handleTokenRequest(this.state, request, this.clock.now(), (messages) =>
-        this.tokenViolations.push({ api: 'google', side: 'request', method: request.method, path: request.path, operation: 'POST /token', messages, time: this.clock.now() }),
+        this.tokenViolations.push({
+          api: 'google',
+          side: 'request',
+          method: request.method,
+          path: request.path,
+          operation: 'POST /token',
+          messages,
+          time: this.clock.now(),
+        }),
       );
     }
     return this.core.handle(request);
@@ -156,9 +184,20 @@ export class GoogleWorkspaceEmulator implements Emulator {
    * `delegate` is false, grants it domain-wide delegation of `scopes` (default the app's read-only scopes), as a super
    * admin does under Security > API controls.
    */
-  registerServiceAccount(key: Pick<ServiceAccountKeyFile, 'client_email' | 'client_id' | 'private_key_id' | 'private_key'>, scopes: readonly string[] = READ_ONLY_SCOPES, delegate = true): void {
-    const publicKeyPem = createPublicKey(createPrivateKey(key.private_key)).export({ type: 'spki', format: 'pem' }).toString();
-    this.state.serviceAccounts.set(key.client_email.toLowerCase(), { clientEmail: key.client_email, clientId: key.client_id, keyId: key.private_key_id, publicKeyPem });
+  registerServiceAccount(
+    key: Pick<ServiceAccountKeyFile, 'client_email' | 'client_id' | 'private_key_id' | 'private_key'>,
+    scopes: readonly string[] = READ_ONLY_SCOPES,
+    delegate = true,
+  ): void {
+    const publicKeyPem = createPublicKey(createPrivateKey(key.private_key))
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    this.state.serviceAccounts.set(key.client_email.toLowerCase(), {
+      clientEmail: key.client_email,
+      clientId: key.client_id,
+      keyId: key.private_key_id,
+      publicKeyPem,
+    });
     if (delegate) this.state.delegations.set(key.client_id, new Set(scopes));
   }
 

@@ -25,7 +25,10 @@ export class GoogleQuota {
 
   /** Limits each impersonated user to `perMinute` queries in any 60 s (undefined: no limit). */
   setLimit(perMinute: number | undefined): void {
-    this.limiter = perMinute === undefined ? undefined : new RollingWindowLimiter({ limit: perMinute, windowMs: 60_000, clock: this.clock });
+    this.limiter =
+      perMinute === undefined
+        ? undefined
+        : new RollingWindowLimiter({ limit: perMinute, windowMs: 60_000, clock: this.clock });
   }
 
   /** Makes the next `count` calls, after `after` more accepted ones, answer a quota error with `reason`. */

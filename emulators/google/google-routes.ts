@@ -37,11 +37,20 @@ function authorize(env: GoogleRouteEnvironment, context: RouteContext): void {
   const token = env.state.tokens.get(context.credential.key);
   if (token === undefined) throw new RouteError(401, 'Request had invalid authentication credentials.', 'authError');
   const accepted = env.scopesOf(context.operation.key);
-  if (!token.scopes.some((s) => accepted.includes(s))) throw new RouteError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
+  if (!token.scopes.some((s) => accepted.includes(s)))
+    throw new RouteError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions');
   const admin = findUser(env.state, token.subject);
-  if (admin === undefined || !admin.isAdmin || admin.suspended || admin.archived) throw new RouteError(403, 'Not Authorized to access this resource/api', 'forbidden');
+  if (admin === undefined || !admin.isAdmin || admin.suspended || admin.archived)
+    throw new RouteError(403, 'Not Authorized to access this resource/api', 'forbidden');
   const refused = env.quota.take(token.subject, context.now);
-  if (refused !== undefined) throw new RouteError(403, refused === 'quotaExceeded' ? 'Quota exceeded for quota metric of the Admin SDK API.' : 'User Rate Limit Exceeded', refused);
+  if (refused !== undefined)
+    throw new RouteError(
+      403,
+      refused === 'quotaExceeded'
+        ? 'Quota exceeded for quota metric of the Admin SDK API.'
+        : 'User Rate Limit Exceeded',
+      refused,
+    );
 }
 
 /** The customer a list names: `my_customer` or the customer id; a `domain` of the account also selects it. */
@@ -49,11 +58,13 @@ function requireCustomer(env: GoogleRouteEnvironment, context: RouteContext): st
   const customer = first(context, 'customer');
   const domain = first(context, 'domain');
   if (customer !== undefined) {
-    if (customer !== 'my_customer' && customer !== env.state.customerId) throw new RouteError(400, 'Bad Request', 'badRequest');
+    if (customer !== 'my_customer' && customer !== env.state.customerId)
+      throw new RouteError(400, 'Bad Request', 'badRequest');
     return undefined;
   }
   if (domain !== undefined) {
-    if (!env.state.domains.includes(domain.toLowerCase())) throw new RouteError(403, 'Not Authorized to access this resource/api', 'forbidden');
+    if (!env.state.domains.includes(domain.toLowerCase()))
+      throw new RouteError(403, 'Not Authorized to access this resource/api', 'forbidden');
     return domain.toLowerCase();
   }
   throw new RouteError(400, 'Bad Request', 'badRequest');
@@ -71,7 +82,8 @@ function encodePageToken(token: PageToken): string {
 function decodePageToken(raw: string): PageToken {
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'number' && value[0] >= 0 && typeof value[1] === 'string') return { offset: value[0], fingerprint: value[1] };
+    if (Array.isArray(value) && typeof value[0] === 'number' && value[0] >= 0 && typeof value[1] === 'string')
+      return { offset: value[0], fingerprint: value[1] };
   } catch {
     // Answered below.
   }
@@ -79,15 +91,26 @@ function decodePageToken(raw: string): PageToken {
 }
 
 /** One page of `items`: the page token must come from the same listing (its parameters other than paging). */
-function page<T>(context: RouteContext, items: readonly T[], defaultSize: number): { items: T[]; nextPageToken?: string } {
+function page<T>(
+  context: RouteContext,
+  items: readonly T[],
+  defaultSize: number,
+): { items: T[]; nextPageToken?: string } {
   const size = Number(first(context, 'maxResults') ?? defaultSize);
-  const fingerprint = etagOf(Object.entries(context.request.query).filter(([name]) => name !== 'pageToken' && name !== 'maxResults').sort());
+  const fingerprint = etagOf(
+    Object.entries(context.request.query)
+      .filter(([name]) => name !== 'pageToken' && name !== 'maxResults')
+      .sort(),
+  );
   const raw = first(context, 'pageToken');
   const token = raw === undefined || raw === '' ? { offset: 0, fingerprint } : decodePageToken(raw);
-  if (token.fingerprint !== fingerprint) throw new RouteError(400, 'Invalid Input: pageToken belongs to another listing', 'invalid');
+  if (token.fingerprint !== fingerprint)
+    throw new RouteError(400, 'Invalid Input: pageToken belongs to another listing', 'invalid');
   const slice = items.slice(token.offset, token.offset + size);
   const next = token.offset + size;
-  return next < items.length ? { items: slice, nextPageToken: encodePageToken({ offset: next, fingerprint }) } : { items: slice };
+  return next < items.length
+    ? { items: slice, nextPageToken: encodePageToken({ offset: next, fingerprint }) }
+    : { items: slice };
 }
 
 function userQuery(query: string | undefined): (user: GoogleUser) => boolean {
@@ -176,7 +199,8 @@ function membersOf(state: GoogleState, group: GoogleGroup, derived: boolean): Go
     seen.add(groupId);
     for (const member of state.members.get(groupId) ?? []) {
       if (member.type === 'GROUP') walk(member.id, role ?? member.role);
-      else if (!out.has(`${member.type}:${member.id}`)) out.set(`${member.type}:${member.id}`, role === undefined ? member : { ...member, role: 'MEMBER' });
+      else if (!out.has(`${member.type}:${member.id}`))
+        out.set(`${member.type}:${member.id}`, role === undefined ? member : { ...member, role: 'MEMBER' });
     }
   };
   walk(group.id, undefined);
@@ -193,13 +217,18 @@ export function googleRoutes(env: GoogleRouteEnvironment): Route[] {
       handle(context) {
         authorize(env, context);
         const domain = requireCustomer(env, context);
-        if (first(context, 'showDeleted') === 'true') return { status: 200, json: { kind: 'admin#directory#users', etag: etagOf('deleted'), users: [] } };
+        if (first(context, 'showDeleted') === 'true')
+          return { status: 200, json: { kind: 'admin#directory#users', etag: etagOf('deleted'), users: [] } };
         const matches = userQuery(first(context, 'query'));
         const users = [...state.users.values()]
           .filter((u) => (domain === undefined || u.primaryEmail.toLowerCase().endsWith(`@${domain}`)) && matches(u))
           .sort((a, b) => a.primaryEmail.localeCompare(b.primaryEmail));
         const { items, nextPageToken } = page(context, users, DEFAULT_PAGE.users);
-        const json: JsonObject = { kind: 'admin#directory#users', etag: etagOf(items.map((u) => u.id)), users: items.map((u) => userJson(state, u)) };
+        const json: JsonObject = {
+          kind: 'admin#directory#users',
+          etag: etagOf(items.map((u) => u.id)),
+          users: items.map((u) => userJson(state, u)),
+        };
         if (nextPageToken !== undefined) json.nextPageToken = nextPageToken;
         return { status: 200, json };
       },
@@ -220,19 +249,26 @@ export function googleRoutes(env: GoogleRouteEnvironment): Route[] {
       handle(context) {
         authorize(env, context);
         const userKey = first(context, 'userKey');
-        if (first(context, 'query') !== undefined) throw new RouteError(400, 'Invalid Input: the emulator does not support groups.list queries', 'invalid');
+        if (first(context, 'query') !== undefined)
+          throw new RouteError(400, 'Invalid Input: the emulator does not support groups.list queries', 'invalid');
         let groups = [...state.groups.values()];
         if (userKey !== undefined) {
           const user = findUser(state, userKey);
           if (user === undefined) throw new RouteError(404, 'Resource Not Found: userKey', 'notFound');
-          groups = groups.filter((g) => (state.members.get(g.id) ?? []).some((m) => m.type === 'USER' && m.id === user.id));
+          groups = groups.filter((g) =>
+            (state.members.get(g.id) ?? []).some((m) => m.type === 'USER' && m.id === user.id),
+          );
         } else {
           const domain = requireCustomer(env, context);
           if (domain !== undefined) groups = groups.filter((g) => g.email.toLowerCase().endsWith(`@${domain}`));
         }
         groups.sort((a, b) => a.email.localeCompare(b.email));
         const { items, nextPageToken } = page(context, groups, DEFAULT_PAGE.groups);
-        const json: JsonObject = { kind: 'admin#directory#groups', etag: etagOf(items.map((g) => g.id)), groups: items.map((g) => groupJson(state, g)) };
+        const json: JsonObject = {
+          kind: 'admin#directory#groups',
+          etag: etagOf(items.map((g) => g.id)),
+          groups: items.map((g) => groupJson(state, g)),
+        };
         if (nextPageToken !== undefined) json.nextPageToken = nextPageToken;
         return { status: 200, json };
       },
@@ -254,10 +290,19 @@ export function googleRoutes(env: GoogleRouteEnvironment): Route[] {
         authorize(env, context);
         const group = findGroup(state, context.params.groupKey ?? '');
         if (group === undefined) throw new RouteError(404, 'Resource Not Found: groupKey', 'notFound');
-        const roles = first(context, 'roles')?.split(',').map((r) => r.trim().toUpperCase()).filter((r) => r !== '');
-        const members = membersOf(state, group, first(context, 'includeDerivedMembership') === 'true').filter((m) => roles === undefined || roles.includes(m.role));
+        const roles = first(context, 'roles')
+          ?.split(',')
+          .map((r) => r.trim().toUpperCase())
+          .filter((r) => r !== '');
+        const members = membersOf(state, group, first(context, 'includeDerivedMembership') === 'true').filter(
+          (m) => roles === undefined || roles.includes(m.role),
+        );
         const { items, nextPageToken } = page(context, members, DEFAULT_PAGE.members);
-        const json: { [key: string]: JsonValue } = { kind: 'admin#directory#members', etag: etagOf(items.map((m) => m.id)), members: items.map((m) => memberJson(state, m)) };
+        const json: { [key: string]: JsonValue } = {
+          kind: 'admin#directory#members',
+          etag: etagOf(items.map((m) => m.id)),
+          members: items.map((m) => memberJson(state, m)),
+        };
         if (nextPageToken !== undefined) json.nextPageToken = nextPageToken;
         return { status: 200, json };
       },

@@ -14,7 +14,13 @@ export const SEEDED_GOOGLE_DOMAIN = 'example.com';
 export const SEEDED_GOOGLE_ADMIN = 'gadmin@example.com';
 
 /** The org units users are spread over, in turn. */
-export const SEEDED_ORG_UNITS = ['/Engineering', '/Engineering/Platform', '/Sales', '/Support', '/Contractors'] as const;
+export const SEEDED_ORG_UNITS = [
+  '/Engineering',
+  '/Engineering/Platform',
+  '/Sales',
+  '/Support',
+  '/Contractors',
+] as const;
 
 /** An address outside the domain that the seed makes a member of one group. */
 export const SEEDED_OUTSIDER = 'partner@outside.example';
@@ -31,8 +37,42 @@ export interface GoogleSeedOptions {
   readonly archiveEvery?: number;
 }
 
-const GIVEN = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Margaret', 'John', 'Shafi', 'Leslie', 'Hedy', 'Niklaus'];
-const FAMILY = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Hamilton', 'Backus', 'Goldwasser', 'Lamport', 'Lamarr', 'Wirth'];
+const GIVEN = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Frances',
+  'Ken',
+  'Radia',
+  'Tim',
+  'Margaret',
+  'John',
+  'Shafi',
+  'Leslie',
+  'Hedy',
+  'Niklaus',
+];
+const FAMILY = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Allen',
+  'Thompson',
+  'Perlman',
+  'Berners-Lee',
+  'Hamilton',
+  'Backus',
+  'Goldwasser',
+  'Lamport',
+  'Lamarr',
+  'Wirth',
+];
 
 /** The seeded user's id for index `i` (Google's user ids are 21-digit numbers). */
 export function seededUserId(i: number): string {
@@ -110,12 +150,39 @@ export function seedGoogleDomain(options: GoogleSeedOptions = {}): GoogleState {
     state.members.set(seededGroupId(j), []);
   }
   for (let i = 1; i <= userCount; i += 1) {
-    for (const j of seededGroupsOfUser(i, groupCount)) addMember(state, seededGroupId(j), { type: 'USER', id: seededUserId(i), email: seededUserEmail(i), role: i % 11 === 0 ? 'OWNER' : 'MEMBER' });
+    for (const j of seededGroupsOfUser(i, groupCount))
+      addMember(state, seededGroupId(j), {
+        type: 'USER',
+        id: seededUserId(i),
+        email: seededUserEmail(i),
+        role: i % 11 === 0 ? 'OWNER' : 'MEMBER',
+      });
   }
   addMember(state, seededGroupId(0), { type: 'CUSTOMER', id: state.customerId, role: 'MEMBER' });
-  for (let j = 1; j + 1 < groupCount - 2; j += 10) addMember(state, seededGroupId(j), { type: 'GROUP', id: seededGroupId(j + 1), email: seededGroupEmail(j + 1), role: 'MEMBER' });
-  addMember(state, seededGroupId(groupCount - 2), { type: 'GROUP', id: seededGroupId(groupCount - 1), email: seededGroupEmail(groupCount - 1), role: 'MEMBER' });
-  addMember(state, seededGroupId(groupCount - 1), { type: 'GROUP', id: seededGroupId(groupCount - 2), email: seededGroupEmail(groupCount - 2), role: 'MEMBER' });
-  addMember(state, seededGroupId(2), { type: 'USER', id: '999000000000000000001', email: SEEDED_OUTSIDER, role: 'MEMBER' });
+  for (let j = 1; j + 1 < groupCount - 2; j += 10)
+    addMember(state, seededGroupId(j), {
+      type: 'GROUP',
+      id: seededGroupId(j + 1),
+      email: seededGroupEmail(j + 1),
+      role: 'MEMBER',
+    });
+  addMember(state, seededGroupId(groupCount - 2), {
+    type: 'GROUP',
+    id: seededGroupId(groupCount - 1),
+    email: seededGroupEmail(groupCount - 1),
+    role: 'MEMBER',
+  });
+  addMember(state, seededGroupId(groupCount - 1), {
+    type: 'GROUP',
+    id: seededGroupId(groupCount - 2),
+    email: seededGroupEmail(groupCount - 2),
+    role: 'MEMBER',
+  });
+  addMember(state, seededGroupId(2), {
+    type: 'USER',
+    id: '999000000000000000001',
+    email: SEEDED_OUTSIDER,
+    role: 'MEMBER',
+  });
   return state;
 }

@@ -90,7 +90,16 @@ export const READ_ONLY_SCOPES = [
 
 /** An empty account with one primary domain. */
 export function emptyGoogleState(domain = 'example.com', customerId = 'C03az79cb'): GoogleState {
-  return { customerId, domains: [domain], users: new Map(), groups: new Map(), members: new Map(), serviceAccounts: new Map(), delegations: new Map(), tokens: new Map() };
+  return {
+    customerId,
+    domains: [domain],
+    users: new Map(),
+    groups: new Map(),
+    members: new Map(),
+    serviceAccounts: new Map(),
+    delegations: new Map(),
+    tokens: new Map(),
+  };
 }
 
 /** A user by id, primary email or alias (emails compared case-insensitively), as `userKey` is resolved. */
@@ -134,7 +143,11 @@ export function addMember(state: GoogleState, groupId: string, member: GoogleMem
 /** Removes a direct member from a group by id. */
 export function removeMember(state: GoogleState, groupId: string, memberId: string): void {
   const list = state.members.get(groupId);
-  if (list !== undefined) state.members.set(groupId, list.filter((m) => m.id !== memberId));
+  if (list !== undefined)
+    state.members.set(
+      groupId,
+      list.filter((m) => m.id !== memberId),
+    );
 }
 
 /** Every user of the customer who is, directly or through nested groups, a member of `groupId` (cycles end). */

@@ -10,7 +10,12 @@ import type { JsonObject, OpenApiDocument } from './openapi-types';
 import { isJsonObject } from './openapi-types';
 
 /** The vendored specs the emulators and contract tests know by name. */
-export type SpecName = 'bitbucket-cloud' | 'admin-organization' | 'admin-organization-2026-06' | 'admin-user-management' | 'google-admin-directory';
+export type SpecName =
+  | 'bitbucket-cloud'
+  | 'admin-organization'
+  | 'admin-organization-2026-06'
+  | 'admin-user-management'
+  | 'google-admin-directory';
 
 /** File name of each spec inside the specs folder. */
 export const SPEC_FILES: Readonly<Record<SpecName, string>> = {
@@ -35,8 +40,11 @@ let discovery: TranslatedDiscovery | undefined;
 /** Google's Directory API discovery document translated to OpenAPI 3.0 (emulators/google/discovery-to-openapi.ts), with its method index. */
 export function loadGoogleDiscovery(): TranslatedDiscovery {
   if (discovery === undefined) {
-    const raw: unknown = JSON.parse(readFileSync(path.join(specsDirectory(), SPEC_FILES['google-admin-directory']), 'utf8'));
-    if (!isJsonObject(raw) || raw.kind !== 'discovery#restDescription') throw new Error(`${SPEC_FILES['google-admin-directory']} is not a discovery document`);
+    const raw: unknown = JSON.parse(
+      readFileSync(path.join(specsDirectory(), SPEC_FILES['google-admin-directory']), 'utf8'),
+    );
+    if (!isJsonObject(raw) || raw.kind !== 'discovery#restDescription')
+      throw new Error(`${SPEC_FILES['google-admin-directory']} is not a discovery document`);
     discovery = discoveryToOpenApi(raw);
   }
   return discovery;
@@ -89,7 +97,16 @@ function correctOrganizationSpec(document: JsonObject): void {
   delete document._meta;
 
   // `"type": "GroupCounts"` next to a $ref is not a JSON Schema type; ajv refuses to compile it.
-  const counts = child(document, 'components', 'schemas', 'MultiDirectoryGroupDetails', 'properties', 'data', 'properties', 'counts');
+  const counts = child(
+    document,
+    'components',
+    'schemas',
+    'MultiDirectoryGroupDetails',
+    'properties',
+    'data',
+    'properties',
+    'counts',
+  );
   if (counts !== undefined && typeof counts.$ref === 'string') delete counts.type;
 
   // The path says {userId} while the shared parameter says accountId, so the segment never binds.
@@ -119,5 +136,6 @@ function correctUserManagementSpec(document: JsonObject): void {
   delete document._meta;
   // The pattern ends in a newline, so every real account ID fails it.
   const accountId = child(document, 'components', 'schemas', 'AccountId');
-  if (accountId !== undefined && typeof accountId.pattern === 'string') accountId.pattern = accountId.pattern.replace(/\n$/, '');
+  if (accountId !== undefined && typeof accountId.pattern === 'string')
+    accountId.pattern = accountId.pattern.replace(/\n$/, '');
 }

@@ -7,7 +7,11 @@
 /** A path template split into per-segment matchers. */
 export interface CompiledTemplate {
   readonly template: string;
-  readonly segments: ReadonlyArray<{ readonly pattern: RegExp; readonly names: readonly string[]; readonly literal: boolean }>;
+  readonly segments: ReadonlyArray<{
+    readonly pattern: RegExp;
+    readonly names: readonly string[];
+    readonly literal: boolean;
+  }>;
 }
 
 function escapeRegExp(text: string): string {
@@ -48,7 +52,10 @@ export function splitPath(rawPath: string): string[] | undefined {
 }
 
 /** Binds a template against decoded segments, returning the path parameters, or undefined. */
-export function matchTemplate(compiled: CompiledTemplate, segments: readonly string[]): Record<string, string> | undefined {
+export function matchTemplate(
+  compiled: CompiledTemplate,
+  segments: readonly string[],
+): Record<string, string> | undefined {
   if (compiled.segments.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < segments.length; i++) {

@@ -7,13 +7,33 @@ import type { JsonObject, JsonValue } from './openapi-types';
 import { isJsonObject } from './openapi-types';
 
 /** Keywords dropped from every schema: annotations, or behaviour the emulators deliberately do not enforce. */
-const DROPPED_KEYWORDS = new Set(['nullable', 'readOnly', 'writeOnly', 'example', 'examples', 'xml', 'discriminator', 'externalDocs', 'deprecated']);
+const DROPPED_KEYWORDS = new Set([
+  'nullable',
+  'readOnly',
+  'writeOnly',
+  'example',
+  'examples',
+  'xml',
+  'discriminator',
+  'externalDocs',
+  'deprecated',
+]);
 
 /** Keywords whose value is a map from names to schemas. */
 const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', 'definitions']);
 
 /** Keywords whose value is a single schema. */
-const SCHEMA_KEYWORDS = new Set(['items', 'additionalProperties', 'not', 'additionalItems', 'propertyNames', 'contains', 'if', 'then', 'else']);
+const SCHEMA_KEYWORDS = new Set([
+  'items',
+  'additionalProperties',
+  'not',
+  'additionalItems',
+  'propertyNames',
+  'contains',
+  'if',
+  'then',
+  'else',
+]);
 
 /** Keywords whose value is a list of schemas. */
 const SCHEMA_LIST_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf']);

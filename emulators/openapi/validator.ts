@@ -56,7 +56,11 @@ export interface OperationRef {
 
 /** The outcome of matching a method and path against the spec. */
 export type OperationMatch =
-  | { readonly kind: 'matched'; readonly operation: OperationRef; readonly pathParams: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'matched';
+      readonly operation: OperationRef;
+      readonly pathParams: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'no-path' }
   | { readonly kind: 'no-method'; readonly allowed: readonly string[] };
 
@@ -175,7 +179,13 @@ export class OpenApiValidator {
       const resolved = this.resolve<ParameterObject>(p);
       if (resolved !== undefined) merged.set(`${resolved.in}:${resolved.name}`, resolved);
     }
-    return { method: lower, pathTemplate, key: `${lower.toUpperCase()} ${pathTemplate}`, operation, parameters: [...merged.values()] };
+    return {
+      method: lower,
+      pathTemplate,
+      key: `${lower.toUpperCase()} ${pathTemplate}`,
+      operation,
+      parameters: [...merged.values()],
+    };
   }
 
   /** Finds the operation a request addresses; concrete paths win over templated ones. */
@@ -188,7 +198,8 @@ export class OpenApiValidator {
       if (params === undefined) continue;
       const operation = this.operation(method, template.template);
       if (operation !== undefined) return { kind: 'matched', operation, pathParams: params };
-      for (const m of HTTP_METHODS) if (this.document.paths[template.template]?.[m] !== undefined) allowed.push(m.toUpperCase());
+      for (const m of HTTP_METHODS)
+        if (this.document.paths[template.template]?.[m] !== undefined) allowed.push(m.toUpperCase());
     }
     return allowed.length > 0 ? { kind: 'no-method', allowed } : { kind: 'no-path' };
   }
@@ -197,12 +208,19 @@ export class OpenApiValidator {
   validateRequest(request: RequestToValidate): RequestCheck {
     const match = this.match(request.method, request.path);
     if (match.kind === 'no-path') {
-      return { match, errors: [`${request.method} ${request.path}: no path of ${this.options.name} matches`], body: undefined, unauthenticated: false };
+      return {
+        match,
+        errors: [`${request.method} ${request.path}: no path of ${this.options.name} matches`],
+        body: undefined,
+        unauthenticated: false,
+      };
     }
     if (match.kind === 'no-method') {
       return {
         match,
-        errors: [`${request.method} ${request.path}: method not described (the path allows ${match.allowed.join(', ')})`],
+        errors: [
+          `${request.method} ${request.path}: method not described (the path allows ${match.allowed.join(', ')})`,
+        ],
         body: undefined,
         unauthenticated: false,
       };
@@ -225,7 +243,13 @@ export class OpenApiValidator {
     const mediaType = mediaTypeOf(contentType);
     if (mediaType !== undefined && isJsonMediaType(mediaType)) {
       try {
-        return this.validateResponseValue(op, response.status, contentType, JSON.parse(response.body ?? '') as JsonValue, options);
+        return this.validateResponseValue(
+          op,
+          response.status,
+          contentType,
+          JSON.parse(response.body ?? '') as JsonValue,
+          options,
+        );
       } catch {
         return [`${op.key}: response ${response.status} body is not valid JSON`];
       }
@@ -256,11 +280,18 @@ export class OpenApiValidator {
     const mediaType = mediaTypeOf(contentType);
     const media = mediaType === undefined ? undefined : findMedia(content, mediaType);
     if (mediaType === undefined || media === undefined) {
-      return [`${prefix} has content type ${contentType ?? '(none)'}, expected one of ${Object.keys(content).join(', ')}`];
+      return [
+        `${prefix} has content type ${contentType ?? '(none)'}, expected one of ${Object.keys(content).join(', ')}`,
+      ];
     }
     if (media.schema === undefined || !isJsonMediaType(mediaType)) return [];
     const partial = options.partial === true;
-    const validate = this.compile(`${op.key} response ${status} ${mediaType}${partial ? ' partial' : ''}`, media.schema, false, partial);
+    const validate = this.compile(
+      `${op.key} response ${status} ${mediaType}${partial ? ' partial' : ''}`,
+      media.schema,
+      false,
+      partial,
+    );
     return validate(body) ? [] : formatErrors(`${prefix} body`, validate.errors);
   }
 
@@ -275,7 +306,11 @@ export class OpenApiValidator {
     return candidate === undefined ? undefined : this.resolve<ResponseObject>(candidate);
   }
 
-  private checkParameters(op: OperationRef, pathParams: Readonly<Record<string, string>>, request: RequestToValidate): string[] {
+  private checkParameters(
+    op: OperationRef,
+    pathParams: Readonly<Record<string, string>>,
+    request: RequestToValidate,
+  ): string[] {
     const errors: string[] = [];
     const pathValues: JsonObject = {};
     const queryValues: JsonObject = {};
@@ -297,7 +332,8 @@ export class OpenApiValidator {
         const value = pathParams[parameter.name];
         if (value !== undefined) pathValues[parameter.name] = value;
       } else if (parameter.in === 'header' && parameter.required === true) {
-        if (request.headers[parameter.name.toLowerCase()] === undefined) errors.push(`header ${parameter.name} is required`);
+        if (request.headers[parameter.name.toLowerCase()] === undefined)
+          errors.push(`header ${parameter.name} is required`);
       }
     }
     for (const name of Object.keys(pathParams)) {
@@ -311,7 +347,8 @@ export class OpenApiValidator {
         if (parameter.required === true) errors.push(`query parameter ${parameter.name} is required`);
         continue;
       }
-      queryValues[parameter.name] = this.schemaType(parameter.schema) === 'array' || values.length !== 1 ? [...values] : (values[0] ?? '');
+      queryValues[parameter.name] =
+        this.schemaType(parameter.schema) === 'array' || values.length !== 1 ? [...values] : (values[0] ?? '');
     }
     for (const name of Object.keys(request.query)) {
       if (!declaredQuery.has(name)) errors.push(`query parameter ${name} is not described by the operation`);
@@ -326,7 +363,9 @@ export class OpenApiValidator {
   private checkSecurity(op: OperationRef, request: RequestToValidate): string | undefined {
     const requirements = op.operation.security ?? this.document.security;
     if (requirements === undefined || requirements.length === 0) return undefined;
-    const satisfied = requirements.some((requirement) => Object.keys(requirement).every((scheme) => this.schemeSatisfied(scheme, request)));
+    const satisfied = requirements.some((requirement) =>
+      Object.keys(requirement).every((scheme) => this.schemeSatisfied(scheme, request)),
+    );
     if (satisfied) return undefined;
     return `credentials satisfy none of the security requirements (${requirements.map((r) => Object.keys(r).join('+') || 'none').join(' | ')})`;
   }
@@ -352,11 +391,18 @@ export class OpenApiValidator {
     }
   }
 
-  private checkRequestBody(op: OperationRef, request: RequestToValidate): { errors: string[]; body: JsonValue | undefined } {
-    const requestBody = op.operation.requestBody === undefined ? undefined : this.resolve<RequestBodyObject>(op.operation.requestBody);
+  private checkRequestBody(
+    op: OperationRef,
+    request: RequestToValidate,
+  ): { errors: string[]; body: JsonValue | undefined } {
+    const requestBody =
+      op.operation.requestBody === undefined ? undefined : this.resolve<RequestBodyObject>(op.operation.requestBody);
     const text = request.body ?? '';
     if (requestBody === undefined) {
-      return { errors: text.length > 0 ? ['the operation takes no request body, but one was sent'] : [], body: undefined };
+      return {
+        errors: text.length > 0 ? ['the operation takes no request body, but one was sent'] : [],
+        body: undefined,
+      };
     }
     if (text.length === 0) {
       return { errors: requestBody.required === true ? ['a request body is required'] : [], body: undefined };
@@ -365,7 +411,12 @@ export class OpenApiValidator {
     const mediaType = mediaTypeOf(contentType);
     const media = mediaType === undefined ? undefined : findMedia(requestBody.content, mediaType);
     if (mediaType === undefined || media === undefined) {
-      return { errors: [`request content type ${contentType ?? '(none)'} is not one of ${Object.keys(requestBody.content).join(', ')}`], body: undefined };
+      return {
+        errors: [
+          `request content type ${contentType ?? '(none)'} is not one of ${Object.keys(requestBody.content).join(', ')}`,
+        ],
+        body: undefined,
+      };
     }
     if (!isJsonMediaType(mediaType)) return { errors: [], body: undefined };
     let body: JsonValue;
@@ -412,7 +463,8 @@ export class OpenApiValidator {
   }
 
   private rewriteRef(ref: string, partial = false): string {
-    if (!ref.startsWith(COMPONENT_SCHEMA_PREFIX)) throw new Error(`${this.options.name}: unsupported schema $ref ${ref}`);
+    if (!ref.startsWith(COMPONENT_SCHEMA_PREFIX))
+      throw new Error(`${this.options.name}: unsupported schema $ref ${ref}`);
     return `${partial ? this.partialSchemaId() : this.schemaId}#/definitions/${ref.slice(COMPONENT_SCHEMA_PREFIX.length)}`;
   }
 

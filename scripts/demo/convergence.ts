@@ -20,7 +20,12 @@ export interface Convergence {
 }
 
 /** The differences between the emulated organization and the demo directory (`deactivated`: the user the IdP has deactivated so far, if any). */
-export function organizationDifferences(snapshot: EmulatorSnapshot, orgGroups: ReadonlyMap<string, string>, groupSlugs: ReadonlyMap<string, string>, deactivated: string | undefined): string[] {
+export function organizationDifferences(
+  snapshot: EmulatorSnapshot,
+  orgGroups: ReadonlyMap<string, string>,
+  groupSlugs: ReadonlyMap<string, string>,
+  deactivated: string | undefined,
+): string[] {
   const differences: string[] = [];
   const byEmail = new Map(snapshot.admin.users.map((user) => [user.email.toLowerCase(), user]));
   const emailOf = new Map(snapshot.admin.users.map((user) => [user.accountId, user.email.toLowerCase()]));
@@ -38,12 +43,18 @@ export function organizationDifferences(snapshot: EmulatorSnapshot, orgGroups: R
     }
     const want = group.members.filter((m) => m !== deactivated).sort();
     const have = orgGroup.members.map((id) => emailOf.get(id) ?? id).sort();
-    if (JSON.stringify(want) !== JSON.stringify(have)) differences.push(`${name} has ${have.length} members, ${want.length} expected`);
+    if (JSON.stringify(want) !== JSON.stringify(have))
+      differences.push(`${name} has ${have.length} members, ${want.length} expected`);
     if (orgGroup.roles.length === 0) differences.push(`${name} has no Bitbucket role`);
   }
   const slug = groupSlugs.get(DEMO_RULE.group);
-  const grant = snapshot.bitbucket.permissions.find((p) => p.kind === 'project' && p.target === DEMO_RULE.projects[0] && p.groupSlug === slug);
-  if (grant?.permission !== DEMO_RULE.level) differences.push(`no ${DEMO_RULE.level} grant of ${slug ?? DEMO_RULE.group} on project ${DEMO_RULE.projects[0] ?? ''}`);
+  const grant = snapshot.bitbucket.permissions.find(
+    (p) => p.kind === 'project' && p.target === DEMO_RULE.projects[0] && p.groupSlug === slug,
+  );
+  if (grant?.permission !== DEMO_RULE.level)
+    differences.push(
+      `no ${DEMO_RULE.level} grant of ${slug ?? DEMO_RULE.group} on project ${DEMO_RULE.projects[0] ?? ''}`,
+    );
   return differences;
 }
 
@@ -73,17 +84,38 @@ export async function waitForConvergence(options: {
     if (status.counts.failed > 0) differences.push(`${status.counts.failed} failed`);
     if (status.permissions?.state !== 'synced') differences.push('permission sync not done');
     if (differences.length === 0 && options.emulatorStateUrl) {
-      const answer = await fetch(`${options.emulatorStateUrl}?logs=false`, { headers: { 'x-admin-key': options.adminKey }, signal: AbortSignal.timeout(30_000) });
+      const answer = await fetch(`${options.emulatorStateUrl}?logs=false`, {
+        headers: { 'x-admin-key': options.adminKey },
+        signal: AbortSignal.timeout(30_000),
+      });
       if (answer.ok) {
         compared = true;
-        differences = organizationDifferences((await answer.json()) as EmulatorSnapshot, orgGroups, slugs, options.deactivated);
+        differences = organizationDifferences(
+          (await answer.json()) as EmulatorSnapshot,
+          orgGroups,
+          slugs,
+          options.deactivated,
+        );
       }
     }
-    if (differences.length === 0) return { converged: true, seconds: (Date.now() - started) / 1000, differences, orgGroups, comparedWithOrganization: compared };
+    if (differences.length === 0)
+      return {
+        converged: true,
+        seconds: (Date.now() - started) / 1000,
+        differences,
+        orgGroups,
+        comparedWithOrganization: compared,
+      };
     const line = `  waiting: ${status.counts.synced} synced, ${differences.slice(0, 3).join(', ')}`;
     if (line !== lastLine) options.onProgress?.(line);
     lastLine = line;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
-  return { converged: false, seconds: (Date.now() - started) / 1000, differences, orgGroups, comparedWithOrganization: compared };
+  return {
+    converged: false,
+    seconds: (Date.now() - started) / 1000,
+    differences,
+    orgGroups,
+    comparedWithOrganization: compared,
+  };
 }

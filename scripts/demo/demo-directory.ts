@@ -45,11 +45,16 @@ export const DEMO_USERS: readonly DemoUser[] = FAMILY.flatMap((familyName, f) =>
   }),
 );
 
-const byDepartment = (department: string): string[] => DEMO_USERS.filter((u) => u.department === department).map((u) => u.userName);
+const byDepartment = (department: string): string[] =>
+  DEMO_USERS.filter((u) => u.department === department).map((u) => u.userName);
 
 /** The 5 demo groups; the names show how org groups are named (`Ünïcode Ops` becomes `scim-unicode-ops`). */
 export const DEMO_GROUPS: readonly DemoGroup[] = [
-  { displayName: 'Engineering', externalId: guid(1001), members: [...byDepartment('Engineering'), ...byDepartment('Platform')] },
+  {
+    displayName: 'Engineering',
+    externalId: guid(1001),
+    members: [...byDepartment('Engineering'), ...byDepartment('Platform')],
+  },
   { displayName: 'Platform Team', externalId: guid(1002), members: byDepartment('Platform') },
   { displayName: 'Product Design', externalId: guid(1003), members: byDepartment('Design') },
   { displayName: 'Sales & Marketing', externalId: guid(1004), members: byDepartment('Sales') },
@@ -60,4 +65,10 @@ export const DEMO_GROUPS: readonly DemoGroup[] = [
 export const DEMO_DEACTIVATED = 'ken.hopper@example.com';
 
 /** The demo's one permission rule: Platform Team may write to the PLAT project of the emulated workspace. */
-export const DEMO_RULE: PermissionRule = { id: 'demo-platform-write', group: 'Platform Team', projects: ['PLAT'], repositories: [], level: 'write' };
+export const DEMO_RULE: PermissionRule = {
+  id: 'demo-platform-write',
+  group: 'Platform Team',
+  projects: ['PLAT'],
+  repositories: [],
+  level: 'write',
+};

@@ -39,7 +39,12 @@ export class EntraLikeIdp {
     this.report.requests += 1;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/scim+json', accept: 'application/scim+json', 'user-agent': 'Azure Active Directory SCIM client (bitbucket-scim-sync demo)' },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        'content-type': 'application/scim+json',
+        accept: 'application/scim+json',
+        'user-agent': 'Azure Active Directory SCIM client (bitbucket-scim-sync demo)',
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),
     });
@@ -50,7 +55,11 @@ export class EntraLikeIdp {
   }
 
   /** The first resource a filter GET found, if any. */
-  private async findResource(collection: 'Users' | 'Groups', attribute: 'userName' | 'displayName', value: string): Promise<{ id: string; active?: unknown } | undefined> {
+  private async findResource(
+    collection: 'Users' | 'Groups',
+    attribute: 'userName' | 'displayName',
+    value: string,
+  ): Promise<{ id: string; active?: unknown } | undefined> {
     const filter = encodeURIComponent(`${attribute} eq "${value.replace(/(["\\])/g, '\\$1')}"`);
     const extra = collection === 'Groups' ? '&excludedAttributes=members' : '';
     const answer = await this.send('GET', `/${collection}?filter=${filter}${extra}`);
@@ -59,7 +68,11 @@ export class EntraLikeIdp {
   }
 
   /** The id of the first resource a filter GET found, if any. */
-  private async find(collection: 'Users' | 'Groups', attribute: 'userName' | 'displayName', value: string): Promise<string | undefined> {
+  private async find(
+    collection: 'Users' | 'Groups',
+    attribute: 'userName' | 'displayName',
+    value: string,
+  ): Promise<string | undefined> {
     return (await this.findResource(collection, attribute, value))?.id;
   }
 
@@ -70,7 +83,11 @@ export class EntraLikeIdp {
       this.report.found += 1;
       this.ids.set(user.userName, existing.id);
       // Assigned again (a second demo run): Entra enables the user it had disabled.
-      if (existing.active === false) await this.send('PATCH', `/Users/${existing.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'True' }] });
+      if (existing.active === false)
+        await this.send('PATCH', `/Users/${existing.id}`, {
+          schemas: [PATCH_SCHEMA],
+          Operations: [{ op: 'Replace', path: 'active', value: 'True' }],
+        });
       return existing.id;
     }
     const created = await this.send('POST', '/Users', {
@@ -79,7 +96,11 @@ export class EntraLikeIdp {
       userName: user.userName,
       active: true,
       displayName: `${user.givenName} ${user.familyName}`,
-      name: { formatted: `${user.givenName} ${user.familyName}`, givenName: user.givenName, familyName: user.familyName },
+      name: {
+        formatted: `${user.givenName} ${user.familyName}`,
+        givenName: user.givenName,
+        familyName: user.familyName,
+      },
       emails: [{ primary: true, type: 'work', value: user.userName }],
       [ENTERPRISE_SCHEMA]: { department: user.department },
     });
@@ -95,15 +116,23 @@ export class EntraLikeIdp {
     if (id) {
       this.report.found += 1;
     } else {
-      const created = await this.send('POST', '/Groups', { schemas: [GROUP_SCHEMA], externalId: group.externalId, displayName: group.displayName });
+      const created = await this.send('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        externalId: group.externalId,
+        displayName: group.displayName,
+      });
       this.report.created += 1;
       id = String(created.body?.id);
     }
-    const members = group.members.map((userName) => this.ids.get(userName)).filter((memberId): memberId is string => memberId !== undefined);
+    const members = group.members
+      .map((userName) => this.ids.get(userName))
+      .filter((memberId): memberId is string => memberId !== undefined);
     for (let i = 0; i < members.length; i += MEMBERS_PER_PATCH) {
       await this.send('PATCH', `/Groups/${id}`, {
         schemas: [PATCH_SCHEMA],
-        Operations: [{ op: 'Add', path: 'members', value: members.slice(i, i + MEMBERS_PER_PATCH).map((value) => ({ value })) }],
+        Operations: [
+          { op: 'Add', path: 'members', value: members.slice(i, i + MEMBERS_PER_PATCH).map((value) => ({ value })) },
+        ],
       });
     }
     return id;
@@ -113,6 +142,9 @@ export class EntraLikeIdp {
   async deactivate(userName: string): Promise<void> {
     const id = this.ids.get(userName) ?? (await this.find('Users', 'userName', userName));
     if (!id) throw new Error(`No user ${userName} to deactivate`);
-    await this.send('PATCH', `/Users/${id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    await this.send('PATCH', `/Users/${id}`, {
+      schemas: [PATCH_SCHEMA],
+      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+    });
   }
 }

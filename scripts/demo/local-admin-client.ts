@@ -2,7 +2,10 @@
 import type { AdminApi } from '../../src/shared/admin-api';
 
 /** A typed call of one admin resolver. */
-export type AdminCall = <K extends keyof AdminApi>(key: K, payload?: Parameters<AdminApi[K]>[0]) => Promise<Awaited<ReturnType<AdminApi[K]>>>;
+export type AdminCall = <K extends keyof AdminApi>(
+  key: K,
+  payload?: Parameters<AdminApi[K]>[0],
+) => Promise<Awaited<ReturnType<AdminApi[K]>>>;
 
 /** The admin client of the local host at `origin`. */
 export function localAdminClient(origin: string, adminKey: string): AdminCall {

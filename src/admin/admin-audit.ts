@@ -9,6 +9,12 @@ export interface AdminAuditExtra {
 }
 
 /** Appends the entry of one admin change; the guard (src/admin/admin-guard.ts) makes the admin its actor. */
-export async function auditAdminChange(sync: Pick<AdminSync, 'auditLog'>, action: string, kind: 'Settings' | 'Permission', id: string, extra: AdminAuditExtra = {}): Promise<void> {
+export async function auditAdminChange(
+  sync: Pick<AdminSync, 'auditLog'>,
+  action: string,
+  kind: 'Settings' | 'Permission',
+  id: string,
+  extra: AdminAuditExtra = {},
+): Promise<void> {
   await sync.auditLog.append({ source: 'admin', action, target: { kind, id }, outcome: 'applied', ...extra });
 }

@@ -19,7 +19,12 @@ export function sealAdminCursor(signer: TokenSigner, call: PagedCall, query: str
 }
 
 /** The store cursor inside a cursor the page sent back; undefined for none; AdminError invalid-input for a bad one. */
-export function openAdminCursor(signer: TokenSigner, call: PagedCall, query: string, text: string | undefined): string | undefined {
+export function openAdminCursor(
+  signer: TokenSigner,
+  call: PagedCall,
+  query: string,
+  text: string | undefined,
+): string | undefined {
   if (text === undefined || text === '') return undefined;
   const payload = signer.verify(text);
   let parsed: unknown;
@@ -32,6 +37,7 @@ export function openAdminCursor(signer: TokenSigner, call: PagedCall, query: str
   if (sealed.p !== PURPOSE || sealed.call !== call || typeof sealed.cursor !== 'string') {
     throw new AdminError('invalid-input', 'cursor is not one this call returned; start again from the first page');
   }
-  if (sealed.query !== query) throw new AdminError('invalid-input', 'cursor belongs to other filters; start again from the first page');
+  if (sealed.query !== query)
+    throw new AdminError('invalid-input', 'cursor belongs to other filters; start again from the first page');
   return sealed.cursor;
 }

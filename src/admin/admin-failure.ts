@@ -15,7 +15,9 @@ import { AdminError } from './workspace-admin';
 function failureOf(error: unknown, logger: ScimLogger): AdminFailure {
   if (error instanceof AdminError) {
     if (error.reason === 'check-failed' && error.cause !== undefined) {
-      logger.error('ADMIN-E502', 'The admin check could not ask Bitbucket', { error: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : String(error.cause) });
+      logger.error('ADMIN-E502', 'The admin check could not ask Bitbucket', {
+        error: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : String(error.cause),
+      });
     }
     return { error: { reason: error.reason, message: error.message } };
   }
@@ -36,9 +38,20 @@ export interface InvokeAdminOptions {
  * Runs one resolver and turns any error into an AdminFailure answer (admin errors with their message, others
  * generic), except one that `options.propagate` picks out: that one is thrown unchanged.
  */
-export async function invokeAdmin(handlers: Handlers<AdminApi>, key: string, request: Request<unknown>, logger: ScimLogger, options: InvokeAdminOptions = {}): Promise<unknown> {
-  const handler = Object.prototype.hasOwnProperty.call(handlers, key) ? (handlers as Record<string, (r: Request<unknown>) => unknown>)[key] : undefined;
-  if (!handler) return { error: { reason: 'invalid-input', message: `There is no admin call named ${JSON.stringify(key.slice(0, 60))}` } };
+export async function invokeAdmin(
+  handlers: Handlers<AdminApi>,
+  key: string,
+  request: Request<unknown>,
+  logger: ScimLogger,
+  options: InvokeAdminOptions = {},
+): Promise<unknown> {
+  const handler = Object.prototype.hasOwnProperty.call(handlers, key)
+    ? (handlers as Record<string, (r: Request<unknown>) => unknown>)[key]
+    : undefined;
+  if (!handler)
+    return {
+      error: { reason: 'invalid-input', message: `There is no admin call named ${JSON.stringify(key.slice(0, 60))}` },
+    };
   try {
     return await handler(request);
   } catch (error) {

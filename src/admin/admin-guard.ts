@@ -18,11 +18,16 @@ export interface Guarded<Parts> {
   /** A resolver whose body reads the payload as it was sent, or not at all. */
   <P, R>(body: (payload: P, parts: Parts) => Promise<R>): (request: Request<P>) => Promise<R>;
   /** A resolver whose body reads its payload's fields: none is `{}`, anything but an object is `invalid-input`. */
-  fields<R>(body: (record: Record<string, unknown>, parts: Parts) => Promise<R>): (request: Request<unknown>) => Promise<R>;
+  fields<R>(
+    body: (record: Record<string, unknown>, parts: Parts) => Promise<R>,
+  ): (request: Request<unknown>) => Promise<R>;
 }
 
 /** The guard over `partsFor`, which loads the parts of a call once the caller is known to be a workspace admin. */
-export function makeGuard<Parts>(lookupPermission: WorkspacePermissionLookup, partsFor: (context: CallerContext) => Promise<Parts>): Guarded<Parts> {
+export function makeGuard<Parts>(
+  lookupPermission: WorkspacePermissionLookup,
+  partsFor: (context: CallerContext) => Promise<Parts>,
+): Guarded<Parts> {
   const guarded =
     <P, R>(body: (payload: P, parts: Parts) => Promise<R>) =>
     async (request: Request<P>): Promise<R> => {
@@ -31,6 +36,7 @@ export function makeGuard<Parts>(lookupPermission: WorkspacePermissionLookup, pa
       // Every audit entry the call appends names the admin who made it.
       return withAuditActor(adminActor(String(request.context.accountId)), () => body(request.payload, parts));
     };
-  const fields = <R>(body: (record: Record<string, unknown>, parts: Parts) => Promise<R>) => guarded<unknown, R>((payload, parts) => body(payloadObject(payload), parts));
+  const fields = <R>(body: (record: Record<string, unknown>, parts: Parts) => Promise<R>) =>
+    guarded<unknown, R>((payload, parts) => body(payloadObject(payload), parts));
   return Object.assign(guarded, { fields });
 }

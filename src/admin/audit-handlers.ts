@@ -48,7 +48,13 @@ async function resolveGroup(parts: AdminParts, input: string): Promise<AuditFilt
 }
 
 /** The filters of a query or export, with the user and group resolved to SCIM ids. */
-async function auditFilters(record: Record<string, unknown>, parts: AdminParts): Promise<{ filters: Omit<AuditQuery, 'limit' | 'cursor'>; resolved: { user?: AuditFilterResolution; group?: AuditFilterResolution } }> {
+async function auditFilters(
+  record: Record<string, unknown>,
+  parts: AdminParts,
+): Promise<{
+  filters: Omit<AuditQuery, 'limit' | 'cursor'>;
+  resolved: { user?: AuditFilterResolution; group?: AuditFilterResolution };
+}> {
   const outcome = optionalChoice(record, 'outcome', OUTCOMES);
   const from = optionalInstant(record, 'from');
   const to = optionalInstant(record, 'to');
@@ -57,7 +63,13 @@ async function auditFilters(record: Record<string, unknown>, parts: AdminParts):
   const user = userInput ? await resolveUser(parts, userInput) : undefined;
   const group = groupInput ? await resolveGroup(parts, groupInput) : undefined;
   return {
-    filters: { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(user ? { user: user.id } : {}), ...(group ? { group: group.id } : {}), ...(outcome ? { outcome } : {}) },
+    filters: {
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(user ? { user: user.id } : {}),
+      ...(group ? { group: group.id } : {}),
+      ...(outcome ? { outcome } : {}),
+    },
     resolved: { ...(user ? { user } : {}), ...(group ? { group } : {}) },
   };
 }

@@ -29,8 +29,14 @@ export async function testConnections(deps: ReadinessDeps, sync: AdminSync): Pro
   const { admin, bitbucket, settings } = connected;
   const credentials = await sync.credentials.load();
   const inUse = await credentialsInUse(deps, { sync });
-  const adminChecks: ConnectionCheck[] = [{ name: 'Credentials in use', ok: inUse.source !== 'none', detail: inUse.detail }];
-  const listed = await check('Organization API key', async () => `Accepted; the organization has ${counted((await admin.listDirectories()).length, 'directory', 'directories')}`);
+  const adminChecks: ConnectionCheck[] = [
+    { name: 'Credentials in use', ok: inUse.source !== 'none', detail: inUse.detail },
+  ];
+  const listed = await check(
+    'Organization API key',
+    async () =>
+      `Accepted; the organization has ${counted((await admin.listDirectories()).length, 'directory', 'directories')}`,
+  );
   adminChecks.push(listed);
   if (listed.ok) {
     adminChecks.push(
@@ -54,10 +60,17 @@ export async function testConnections(deps: ReadinessDeps, sync: AdminSync): Pro
   adminChecks.push({
     name: 'Bitbucket product',
     ok: settings.target.workspaceResourceId !== '' && settings.bitbucketRoleId !== '',
-    detail: settings.target.workspaceResourceId !== '' ? `Access is granted through role ${settings.bitbucketRoleId} on ${settings.target.workspaceResourceId}` : 'Set the Bitbucket workspace resource id in the settings',
+    detail:
+      settings.target.workspaceResourceId !== ''
+        ? `Access is granted through role ${settings.bitbucketRoleId} on ${settings.target.workspaceResourceId}`
+        : 'Set the Bitbucket workspace resource id in the settings',
   });
   const bitbucketChecks: ConnectionCheck[] = [];
-  const projects = await check('Workspace and API token', async () => `Accepted; ${counted((await bitbucket.listProjects()).length, 'project', 'projects')} in ${settings.target.workspace}`);
+  const projects = await check(
+    'Workspace and API token',
+    async () =>
+      `Accepted; ${counted((await bitbucket.listProjects()).length, 'project', 'projects')} in ${settings.target.workspace}`,
+  );
   bitbucketChecks.push(projects);
   if (projects.ok) {
     let firstRepository: string | undefined;

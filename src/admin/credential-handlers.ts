@@ -16,7 +16,8 @@ import { credentialsInUse } from './readiness';
 import { AdminError } from './workspace-admin';
 
 /** The resolver keys of this area. */
-export type CredentialKeys = 'credentials/get' | 'credentials/save' | 'credentials/clear' | 'credentials/test' | 'directories/list';
+export type CredentialKeys =
+  'credentials/get' | 'credentials/save' | 'credentials/clear' | 'credentials/test' | 'directories/list';
 
 /** A secret or identifier of `credentials/save` and its longest accepted length. */
 const CREDENTIAL_TEXT = [
@@ -43,13 +44,21 @@ function credentialsPatch(record: Record<string, unknown>): Parameters<AdminSync
 
 /** A save refused for invalid credentials, as the page shows field errors; any other error is thrown on. */
 function credentialErrors(error: unknown): SaveResult<never> {
-  if (error instanceof CredentialValidationError) return { ok: false, errors: error.errors.map((e) => ({ path: e.field, message: e.message })) };
+  if (error instanceof CredentialValidationError)
+    return { ok: false, errors: error.errors.map((e) => ({ path: e.field, message: e.message })) };
   throw error;
 }
 
 /** The Connections area's resolvers, each wrapped in `guarded`. */
-export function makeCredentialHandlers(guarded: Guarded<AdminParts>, deps: AdminHandlerDeps): Pick<Handlers<AdminApi>, CredentialKeys> {
-  const credentialsStatus = async (sync: AdminSync): Promise<CredentialsStatus> => ({ credentials: await sync.credentials.view(), warnings: await sync.credentials.warnings(), inUse: await credentialsInUse(deps, { sync }) });
+export function makeCredentialHandlers(
+  guarded: Guarded<AdminParts>,
+  deps: AdminHandlerDeps,
+): Pick<Handlers<AdminApi>, CredentialKeys> {
+  const credentialsStatus = async (sync: AdminSync): Promise<CredentialsStatus> => ({
+    credentials: await sync.credentials.view(),
+    warnings: await sync.credentials.warnings(),
+    inUse: await credentialsInUse(deps, { sync }),
+  });
   return {
     'credentials/get': guarded((_payload, { sync }) => credentialsStatus(sync)),
     'credentials/save': guarded.fields(async (record, { sync }) => {
@@ -61,9 +70,12 @@ export function makeCredentialHandlers(guarded: Guarded<AdminParts>, deps: Admin
       }
       if (typeof patch.orgId === 'string') {
         const settings = await sync.settings.get();
-        if (settings.target.orgId !== patch.orgId) await sync.settings.save({ ...settings, target: { ...settings.target, orgId: patch.orgId } });
+        if (settings.target.orgId !== patch.orgId)
+          await sync.settings.save({ ...settings, target: { ...settings.target, orgId: patch.orgId } });
       }
-      await auditAdminChange(sync, 'credentials-saved', 'Settings', 'credentials', { after: { changed: Object.keys(patch) } });
+      await auditAdminChange(sync, 'credentials-saved', 'Settings', 'credentials', {
+        after: { changed: Object.keys(patch) },
+      });
       await sync.dispatcher.drainSoon();
       return { ok: true, value: await credentialsStatus(sync) };
     }),
@@ -75,7 +87,8 @@ export function makeCredentialHandlers(guarded: Guarded<AdminParts>, deps: Admin
     'credentials/test': guarded((_payload, { sync }) => testConnections(deps, sync)),
     'directories/list': guarded(async (_payload, { sync }) => {
       const connected = await sync.connect({ requireDirectory: false });
-      if (!connected.ok) throw new AdminError('invalid-input', `Cannot list directories yet; missing: ${connected.missing.join(', ')}`);
+      if (!connected.ok)
+        throw new AdminError('invalid-input', `Cannot list directories yet; missing: ${connected.missing.join(', ')}`);
       try {
         return (await connected.admin.listDirectories()).map((d) => ({ id: d.directoryId, name: d.name }));
       } catch (error) {

@@ -12,19 +12,27 @@ const CACHE_MS = 60_000;
 const cache = new Map<string, { readonly at: number; readonly domains: readonly string[] }>();
 
 /** The organization's verified domains, or why they could not be read. */
-async function verifiedDomains(sync: Pick<AdminSync, 'connect'>, now: number): Promise<{ domains: readonly string[] } | { detail: string }> {
+async function verifiedDomains(
+  sync: Pick<AdminSync, 'connect'>,
+  now: number,
+): Promise<{ domains: readonly string[] } | { detail: string }> {
   const connected = await sync.connect({ requireDirectory: false });
-  if (!connected.ok) return { detail: `The organization's domains are checked once connected; missing: ${connected.missing.join(', ')}` };
+  if (!connected.ok)
+    return {
+      detail: `The organization's domains are checked once connected; missing: ${connected.missing.join(', ')}`,
+    };
   const orgId = connected.settings.target.orgId;
   const cached = cache.get(orgId);
   if (cached && now - cached.at < CACHE_MS) return { domains: cached.domains };
-  if (!connected.admin.listVerifiedDomains) return { detail: 'The organization\'s domains cannot be read here' };
+  if (!connected.admin.listVerifiedDomains) return { detail: "The organization's domains cannot be read here" };
   try {
     const domains = await connected.admin.listVerifiedDomains();
     cache.set(orgId, { at: now, domains });
     return { domains };
   } catch (error) {
-    return { detail: `The organization's domains could not be read: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      detail: `The organization's domains could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -35,7 +43,11 @@ function domainOf(email: string): string | undefined {
 }
 
 /** Which preview results are emails outside the organization's verified domains. */
-export async function checkPreviewDomains(preview: TransformPreview, sync: Pick<AdminSync, 'connect'>, now = Date.now()): Promise<TransformDomainCheck | undefined> {
+export async function checkPreviewDomains(
+  preview: TransformPreview,
+  sync: Pick<AdminSync, 'connect'>,
+  now = Date.now(),
+): Promise<TransformDomainCheck | undefined> {
   if (!preview.ok) return undefined;
   const found = await verifiedDomains(sync, now);
   if ('detail' in found) return { verified: [], outside: [], detail: found.detail };

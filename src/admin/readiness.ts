@@ -30,13 +30,28 @@ export function counted(count: number, singular: string, plural: string): string
 }
 
 /** Which credentials the sync engine calls Atlassian with (the local host's: environment, then saved, then emulated). */
-export async function credentialsInUse(deps: ReadinessDeps, parts: Pick<AdminParts, 'sync'>): Promise<CredentialsInUse> {
+export async function credentialsInUse(
+  deps: ReadinessDeps,
+  parts: Pick<AdminParts, 'sync'>,
+): Promise<CredentialsInUse> {
   if (deps.environmentCredentials) {
-    return { source: 'environment', detail: 'The sync uses the credentials from the environment (ATLASSIAN_ORG_API_KEY, BITBUCKET_EMAIL, BITBUCKET_API_TOKEN); credentials saved here are not used while those are set.' };
+    return {
+      source: 'environment',
+      detail:
+        'The sync uses the credentials from the environment (ATLASSIAN_ORG_API_KEY, BITBUCKET_EMAIL, BITBUCKET_API_TOKEN); credentials saved here are not used while those are set.',
+    };
   }
-  if ((await parts.sync.credentials.load()) !== undefined) return { source: 'saved', detail: 'The sync uses the credentials saved on this page.' };
-  if (deps.emulated) return { source: 'emulated', detail: 'No credentials are needed: this local host writes to the emulated Admin API and Bitbucket.' };
-  return { source: 'none', detail: 'No credentials yet: save the org API key and the Bitbucket admin API token below.' };
+  if ((await parts.sync.credentials.load()) !== undefined)
+    return { source: 'saved', detail: 'The sync uses the credentials saved on this page.' };
+  if (deps.emulated)
+    return {
+      source: 'emulated',
+      detail: 'No credentials are needed: this local host writes to the emulated Admin API and Bitbucket.',
+    };
+  return {
+    source: 'none',
+    detail: 'No credentials yet: save the org API key and the Bitbucket admin API token below.',
+  };
 }
 
 /** The answer of `status/get`. */
@@ -76,8 +91,8 @@ export async function readiness(deps: ReadinessDeps, parts: AdminParts): Promise
           ? `The last pull from Google Workspace finished at ${lastPull?.finishedAt ?? ''}.`
           : 'Set-up is done, but no pull from Google Workspace has finished yet: run the preview, approve it and press Sync now (under Set-up).'
         : state === 'waiting-for-idp'
-        ? 'Set-up is done, but nothing has arrived from your identity provider yet: paste the SCIM base URL and a token into it and start provisioning there (its guide is under Set-up).'
-        : `Your identity provider last reached the app at ${contact?.at ?? ''}${contact?.tokenSuffix ? ` with the token ending in …${contact.tokenSuffix}` : ''}.`;
+          ? 'Set-up is done, but nothing has arrived from your identity provider yet: paste the SCIM base URL and a token into it and start provisioning there (its guide is under Set-up).'
+          : `Your identity provider last reached the app at ${contact?.at ?? ''}${contact?.tokenSuffix ? ` with the token ending in …${contact.tokenSuffix}` : ''}.`;
   return {
     ready,
     state,

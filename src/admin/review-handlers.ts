@@ -70,7 +70,14 @@ function personView(person: ReviewPerson | undefined, accountId: string): Review
 function rows(loaded: LoadedReview, entries: readonly AccessEntry[]): { rows: AccessRowView[]; more: number } {
   const people = new Map(loaded.review.people.map((p) => [p.accountId, p]));
   return {
-    rows: entries.slice(0, MAX_ROWS).map((e) => ({ person: personView(people.get(e.accountId), e.accountId), target: e.target, level: e.level, paths: e.paths })),
+    rows: entries
+      .slice(0, MAX_ROWS)
+      .map((e) => ({
+        person: personView(people.get(e.accountId), e.accountId),
+        target: e.target,
+        level: e.level,
+        paths: e.paths,
+      })),
     more: Math.max(0, entries.length - MAX_ROWS),
   };
 }
@@ -79,29 +86,45 @@ function rows(loaded: LoadedReview, entries: readonly AccessEntry[]): { rows: Ac
 async function loaded(review: ReviewParts, snapshotId: string | undefined): Promise<LoadedReview> {
   const snapshots = await review.store.snapshots();
   const meta = snapshotId === undefined ? snapshots[0] : snapshots.find((s) => s.id === snapshotId);
-  if (meta === undefined) throw new AdminError('invalid-input', snapshotId === undefined ? 'No review has finished yet' : `No stored review has the id ${snapshotId}`);
+  if (meta === undefined)
+    throw new AdminError(
+      'invalid-input',
+      snapshotId === undefined ? 'No review has finished yet' : `No stored review has the id ${snapshotId}`,
+    );
   return loadReview(meta, (m) => review.store.snapshotRecords(m));
 }
 
 function targetOf(record: Record<string, unknown>): TargetRef {
   const type = optionalChoice(record, 'type', ['repository', 'project'] as const);
   const id = optionalText(record, 'id', 200);
-  if (type === undefined || id === undefined || id === '') throw new AdminError('invalid-input', 'type (repository or project) and id are required');
+  if (type === undefined || id === undefined || id === '')
+    throw new AdminError('invalid-input', 'type (repository or project) and id are required');
   return { type, id };
 }
 
 async function startReview(parts: AdminParts, review: ReviewParts, payload: unknown): Promise<ReviewStatusView> {
   const projects = optionalStrings(payloadObject(payload), 'projects', 200, 100);
-  const scope: ReviewScope = projects !== undefined && projects.length > 0 ? { kind: 'projects', keys: projects } : { kind: 'workspace' };
+  const scope: ReviewScope =
+    projects !== undefined && projects.length > 0 ? { kind: 'projects', keys: projects } : { kind: 'workspace' };
   const before = await review.store.run();
   const run = await review.runner.start(scope);
   if (run.id !== before?.id) {
-    await parts.sync.auditLog.append({ source: 'admin', action: 'review-started', target: { kind: 'Settings', id: 'access-review' }, after: { id: run.id, scope }, outcome: 'applied' });
+    await parts.sync.auditLog.append({
+      source: 'admin',
+      action: 'review-started',
+      target: { kind: 'Settings', id: 'access-review' },
+      after: { id: run.id, scope },
+      outcome: 'applied',
+    });
   }
   return status(review);
 }
 
-async function cleanup(parts: AdminParts, review: ReviewParts, payload: unknown): Promise<ReturnType<ReviewApi['review/cleanup']>> {
+async function cleanup(
+  parts: AdminParts,
+  review: ReviewParts,
+  payload: unknown,
+): Promise<ReturnType<ReviewApi['review/cleanup']>> {
   const record = payloadObject(payload);
   if (typeof record.dryRun !== 'boolean') throw new AdminError('invalid-input', 'dryRun (true or false) is required');
   const dryRun = record.dryRun;
@@ -109,43 +132,59 @@ async function cleanup(parts: AdminParts, review: ReviewParts, payload: unknown)
   const after = optionalText(record, 'after', 200);
   const source = await loaded(review, optionalText(record, 'snapshotId', 100));
   const reader = dryRun ? undefined : await review.reader();
-  if (!dryRun && reader === undefined) throw new AdminError('invalid-input', 'No Bitbucket credentials are configured: save them under Setup first');
-  return withinBudget(RESOLVER_BUDGET, () => Date.now(), () =>
-    cleanUpLeavers(
-      source.review,
-      { dryRun, ...(accountIds !== undefined ? { accountIds } : {}), ...(after !== undefined ? { after } : {}) },
-      {
-        deleteUserGrant: async (target, accountId) => {
-          if (reader === undefined) throw new Error('No Bitbucket credentials are configured');
-          await reader.deleteUserGrant(target, accountId);
+  if (!dryRun && reader === undefined)
+    throw new AdminError('invalid-input', 'No Bitbucket credentials are configured: save them under Setup first');
+  return withinBudget(
+    RESOLVER_BUDGET,
+    () => Date.now(),
+    () =>
+      cleanUpLeavers(
+        source.review,
+        { dryRun, ...(accountIds !== undefined ? { accountIds } : {}), ...(after !== undefined ? { after } : {}) },
+        {
+          deleteUserGrant: async (target, accountId) => {
+            if (reader === undefined) throw new Error('No Bitbucket credentials are configured');
+            await reader.deleteUserGrant(target, accountId);
+          },
+          currentUsers: (ids) => review.knowledge.users(ids),
+          admit: async (requested) => {
+            const [settings, users] = await Promise.all([parts.sync.settings.get(), parts.app.store.count('User')]);
+            return parts.sync.breaker.admit(settings, users, requested);
+          },
+          audit: async (entries) => {
+            await parts.sync.auditLog.appendMany(entries);
+          },
+          budgetAllows: (calls) => budgetAllows(calls),
         },
-        currentUsers: (ids) => review.knowledge.users(ids),
-        admit: async (requested) => {
-          const [settings, users] = await Promise.all([parts.sync.settings.get(), parts.app.store.count('User')]);
-          return parts.sync.breaker.admit(settings, users, requested);
-        },
-        audit: async (entries) => {
-          await parts.sync.auditLog.appendMany(entries);
-        },
-        budgetAllows: (calls) => budgetAllows(calls),
-      },
-    ),
+      ),
   );
 }
 
 /** The resolvers of this file, each wrapped in `guarded`. */
 export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<ReviewApi>, ReviewKeys> {
-  const withReview = <P, R>(body: (payload: P, review: ReviewParts, parts: AdminParts) => Promise<R>) => guarded<P, R>((payload, parts) => body(payload, reviewParts(parts.app, parts.sync), parts));
+  const withReview = <P, R>(body: (payload: P, review: ReviewParts, parts: AdminParts) => Promise<R>) =>
+    guarded<P, R>((payload, parts) => body(payload, reviewParts(parts.app, parts.sync), parts));
   return {
     'review/status': withReview(async (_payload, review) => status(review)),
     'review/start': withReview(async (payload, review, parts) => startReview(parts, review, payload)),
     'review/cancel': withReview(async (_payload, review, parts) => {
       const cancelled = await review.runner.cancel();
-      if (cancelled?.status === 'cancelled') await parts.sync.auditLog.append({ source: 'admin', action: 'review-cancelled', target: { kind: 'Settings', id: 'access-review' }, after: { id: cancelled.id }, outcome: 'applied' });
+      if (cancelled?.status === 'cancelled')
+        await parts.sync.auditLog.append({
+          source: 'admin',
+          action: 'review-cancelled',
+          target: { kind: 'Settings', id: 'access-review' },
+          after: { id: cancelled.id },
+          outcome: 'applied',
+        });
       return status(review);
     }),
     'review/step': withReview(async (_payload, review) => {
-      await withinBudget(RESOLVER_BUDGET, () => Date.now(), () => review.runner.step({ callMillis: RESOLVER_CALL_MILLIS }));
+      await withinBudget(
+        RESOLVER_BUDGET,
+        () => Date.now(),
+        () => review.runner.step({ callMillis: RESOLVER_CALL_MILLIS }),
+      );
       return status(review);
     }),
     'review/target': withReview(async (payload, review) => {
@@ -160,7 +199,11 @@ export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<
       const accountId = optionalText(record, 'accountId', 200);
       if (accountId === undefined || accountId === '') throw new AdminError('invalid-input', 'accountId is required');
       const person = source.review.people.find((p) => p.accountId === accountId);
-      return { snapshotId: source.meta.id, ...(person !== undefined ? { person: personView(person, accountId) } : {}), ...rows(source, accessOf(source.review, accountId)) };
+      return {
+        snapshotId: source.meta.id,
+        ...(person !== undefined ? { person: personView(person, accountId) } : {}),
+        ...rows(source, accessOf(source.review, accountId)),
+      };
     }),
     'review/search': withReview(async (payload, review) => {
       const record = payloadObject(payload);
@@ -174,8 +217,16 @@ export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<
         slot.people += 1;
         counts.set(key, slot);
       }
-      const people = source.review.people.filter((p) => text === '' || [p.displayName, p.accountId, p.identity?.userName ?? ''].some((v) => v.toLowerCase().includes(text)));
-      return { snapshotId: source.meta.id, targets: [...counts.values()].slice(0, MAX_MATCHES), people: people.slice(0, MAX_MATCHES).map((p) => personView(p, p.accountId)) };
+      const people = source.review.people.filter(
+        (p) =>
+          text === '' ||
+          [p.displayName, p.accountId, p.identity?.userName ?? ''].some((v) => v.toLowerCase().includes(text)),
+      );
+      return {
+        snapshotId: source.meta.id,
+        targets: [...counts.values()].slice(0, MAX_MATCHES),
+        people: people.slice(0, MAX_MATCHES).map((p) => personView(p, p.accountId)),
+      };
     }),
     'review/flags': withReview(async (payload, review) => {
       const source = await loaded(review, optionalText(payloadObject(payload), 'snapshotId', 100));
@@ -186,7 +237,12 @@ export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<
         orphans: flags.orphans.slice(0, MAX_FLAGS),
         handMade: flags.handMade.slice(0, MAX_FLAGS),
         drift: flags.drift.slice(0, MAX_FLAGS),
-        totals: { leavers: flags.leavers.length, orphans: flags.orphans.length, handMade: flags.handMade.length, drift: flags.drift.length },
+        totals: {
+          leavers: flags.leavers.length,
+          orphans: flags.orphans.length,
+          handMade: flags.handMade.length,
+          drift: flags.drift.length,
+        },
         ...(source.meta.crossCheck !== undefined ? { crossCheck: source.meta.crossCheck } : {}),
         ...(source.meta.crossCheckSkipped !== undefined ? { crossCheckSkipped: source.meta.crossCheckSkipped } : {}),
       };
@@ -195,7 +251,8 @@ export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<
       const record = payloadObject(payload);
       const from = optionalText(record, 'from', 100);
       const to = optionalText(record, 'to', 100);
-      if (from === undefined || to === undefined) throw new AdminError('invalid-input', 'from and to (review ids) are required');
+      if (from === undefined || to === undefined)
+        throw new AdminError('invalid-input', 'from and to (review ids) are required');
       const offset = optionalInteger(record, 'offset', 0, 10_000_000) ?? 0;
       const before = await loaded(review, from);
       const after = await loaded(review, to);
@@ -211,7 +268,11 @@ export function makeReviewHandlers(guarded: Guarded<AdminParts>): Pick<Handlers<
       const from = Number(openAdminCursor(signer, 'review/export', query, optionalText(record, 'cursor', 4096)) ?? '0');
       const { nextRow, ...page } = exportPage(source, format, from);
       const fileName = `access-review-${source.meta.finishedAt.slice(0, 10)}-${source.meta.id.slice(0, 8)}.${format}`;
-      return { ...page, fileName, ...(nextRow !== undefined ? { cursor: sealAdminCursor(signer, 'review/export', query, String(nextRow)) } : {}) };
+      return {
+        ...page,
+        fileName,
+        ...(nextRow !== undefined ? { cursor: sealAdminCursor(signer, 'review/export', query, String(nextRow)) } : {}),
+      };
     }),
     'review/cleanup': withReview(async (payload, review, parts) => cleanup(parts, review, payload)),
   };

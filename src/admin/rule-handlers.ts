@@ -22,14 +22,21 @@ async function previewRules(record: Record<string, unknown>, { sync }: AdminPart
   let rules = settings.rules;
   if (record.rules !== undefined) {
     const parsed = parseSettings({ ...settings, rules: record.rules });
-    if ('errors' in parsed) throw new AdminError('invalid-input', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+    if ('errors' in parsed)
+      throw new AdminError('invalid-input', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
     rules = parsed.settings.rules;
   }
   const groups = await sync.engine.appGroups();
   const connected = await sync.connect();
   const knownNames = new Set(groups.map((g) => g.displayName.toLowerCase()));
   const unknownGroups = [...new Set(rules.map((r) => r.group).filter((name) => !knownNames.has(name.toLowerCase())))];
-  if (!connected.ok) return { grants: [], unknownGroups, comparedWithBitbucket: false, detail: `Connect first; missing: ${connected.missing.join(', ')}` };
+  if (!connected.ok)
+    return {
+      grants: [],
+      unknownGroups,
+      comparedWithBitbucket: false,
+      detail: `Connect first; missing: ${connected.missing.join(', ')}`,
+    };
   const link = await sync.links.get(PERMISSIONS_KEY);
   let plan;
   try {
@@ -39,15 +46,28 @@ async function previewRules(record: Record<string, unknown>, { sync }: AdminPart
   }
   const nameOf = new Map(groups.map((g) => [g.groupSlug, g.displayName]));
   const grants: GrantPreview[] = plan.grants.map((grant) => {
-    const ruleIds = grant.desired === undefined
-      ? []
-      : plan.explanations
-          .filter((e) => e.groupSlugs.includes(grant.groupSlug))
-          .filter((e) => (grant.target.type === 'project' ? e.projects.includes(grant.target.id) : e.repositoryPatterns.some((p) => p.repositories.includes(grant.target.id))))
-          .filter((e) => rules.find((r) => r.id === e.ruleId)?.level === grant.desired)
-          .map((e) => e.ruleId);
+    const ruleIds =
+      grant.desired === undefined
+        ? []
+        : plan.explanations
+            .filter((e) => e.groupSlugs.includes(grant.groupSlug))
+            .filter((e) =>
+              grant.target.type === 'project'
+                ? e.projects.includes(grant.target.id)
+                : e.repositoryPatterns.some((p) => p.repositories.includes(grant.target.id)),
+            )
+            .filter((e) => rules.find((r) => r.id === e.ruleId)?.level === grant.desired)
+            .map((e) => e.ruleId);
     const change: GrantPreview['change'] =
-      grant.action === 'foreign' ? 'blocked' : grant.action === 'delete' ? 'remove' : grant.action === 'put' ? (grant.current === undefined ? 'add' : 'change') : 'same';
+      grant.action === 'foreign'
+        ? 'blocked'
+        : grant.action === 'delete'
+          ? 'remove'
+          : grant.action === 'put'
+            ? grant.current === undefined
+              ? 'add'
+              : 'change'
+            : 'same';
     return {
       target: grant.target,
       group: nameOf.get(grant.groupSlug) ?? grant.groupSlug,
@@ -58,7 +78,15 @@ async function previewRules(record: Record<string, unknown>, { sync }: AdminPart
       ruleIds,
     };
   });
-  grants.sort((a, b) => (targetKey(a.target) < targetKey(b.target) ? -1 : targetKey(a.target) > targetKey(b.target) ? 1 : a.groupSlug < b.groupSlug ? -1 : 1));
+  grants.sort((a, b) =>
+    targetKey(a.target) < targetKey(b.target)
+      ? -1
+      : targetKey(a.target) > targetKey(b.target)
+        ? 1
+        : a.groupSlug < b.groupSlug
+          ? -1
+          : 1,
+  );
   return { grants, unknownGroups, comparedWithBitbucket: true, ruleProblems: ruleProblems(plan.explanations, rules) };
 }
 

@@ -19,21 +19,40 @@ export async function ruleTargets(parts: AdminParts): Promise<RuleTargetsView> {
   groups.sort((a, b) => a.localeCompare(b));
   const base = { groups, groupsTruncated: page.totalResults > page.resources.length };
   const connected = await parts.sync.connect();
-  if (!connected.ok) return { ...base, projects: [], repositories: [], detail: `Projects and repositories appear once connected; missing: ${connected.missing.join(', ')}` };
+  if (!connected.ok)
+    return {
+      ...base,
+      projects: [],
+      repositories: [],
+      detail: `Projects and repositories appear once connected; missing: ${connected.missing.join(', ')}`,
+    };
   try {
-    const [projects, repositories] = await Promise.all([connected.bitbucket.listProjects(), connected.bitbucket.listRepositories()]);
+    const [projects, repositories] = await Promise.all([
+      connected.bitbucket.listProjects(),
+      connected.bitbucket.listRepositories(),
+    ]);
     return {
       ...base,
       projects: projects.map((p) => ({ key: p.key, name: p.name })).sort((a, b) => a.key.localeCompare(b.key)),
-      repositories: repositories.map((r) => ({ slug: r.slug, ...(r.projectKey ? { projectKey: r.projectKey } : {}) })).sort((a, b) => a.slug.localeCompare(b.slug)),
+      repositories: repositories
+        .map((r) => ({ slug: r.slug, ...(r.projectKey ? { projectKey: r.projectKey } : {}) }))
+        .sort((a, b) => a.slug.localeCompare(b.slug)),
     };
   } catch (error) {
-    return { ...base, projects: [], repositories: [], detail: `Bitbucket could not be read: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ...base,
+      projects: [],
+      repositories: [],
+      detail: `Bitbucket could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
 /** The problems of each rule other than an unknown group (which the preview lists on its own), numbered as the page numbers rules: from 1. */
-export function ruleProblems(explanations: readonly RuleExplanation[], rules: readonly PermissionRule[]): RuleProblemView[] {
+export function ruleProblems(
+  explanations: readonly RuleExplanation[],
+  rules: readonly PermissionRule[],
+): RuleProblemView[] {
   return explanations
     .map((explanation) => ({
       ruleId: explanation.ruleId,

@@ -17,19 +17,26 @@ import { optionalStrings, optionalText, payloadObject } from './payload';
 import { AdminError } from './workspace-admin';
 
 /** The resolver keys of this area. */
-export type SettingsKeys = 'settings/get' | 'settings/save' | 'settings/export' | 'settings/import' | 'transform/preview';
+export type SettingsKeys =
+  'settings/get' | 'settings/save' | 'settings/export' | 'settings/import' | 'transform/preview';
 
 const MAX_DOCUMENT_BYTES = 256 * 1024;
 const RECENT_USERNAMES = 10;
 
 /** Validates and saves a settings document, audits it, and queues what the change needs to run. */
-async function saveSettings({ app, sync }: AdminParts, input: unknown, action: string): Promise<SaveResult<SyncSettings>> {
+async function saveSettings(
+  { app, sync }: AdminParts,
+  input: unknown,
+  action: string,
+): Promise<SaveResult<SyncSettings>> {
   const parsed = parseSettings(input);
   if ('errors' in parsed) return { ok: false, errors: parsed.errors };
   const before = await sync.settings.get();
   const saved = await sync.settings.save(parsed.settings);
   await auditAdminChange(sync, action, 'Settings', 'settings', { before, after: saved });
-  const rulesChanged = JSON.stringify(before.rules) !== JSON.stringify(saved.rules) || before.operations.permissionSync !== saved.operations.permissionSync;
+  const rulesChanged =
+    JSON.stringify(before.rules) !== JSON.stringify(saved.rules) ||
+    before.operations.permissionSync !== saved.operations.permissionSync;
   if (rulesChanged || before.dryRun !== saved.dryRun) {
     await app.store.enqueue([PERMISSIONS_KEY]);
   }
@@ -42,7 +49,10 @@ export function makeSettingsHandlers(guarded: Guarded<AdminParts>): Pick<Handler
   return {
     'settings/get': guarded((_payload, { sync }) => sync.settings.get()),
     'settings/save': guarded.fields((record, parts) => saveSettings(parts, record.settings, 'settings-saved')),
-    'settings/export': guarded(async (_payload, { sync }) => ({ document: exportSettings(await sync.settings.get()), fileName: 'bitbucket-scim-sync-settings.json' })),
+    'settings/export': guarded(async (_payload, { sync }) => ({
+      document: exportSettings(await sync.settings.get()),
+      fileName: 'bitbucket-scim-sync-settings.json',
+    })),
     'settings/import': guarded.fields(async (record, parts) => {
       const document = optionalText(record, 'document', MAX_DOCUMENT_BYTES);
       if (document === undefined) throw new AdminError('invalid-input', 'document is required');
@@ -50,7 +60,15 @@ export function makeSettingsHandlers(guarded: Guarded<AdminParts>): Pick<Handler
       try {
         parsed = JSON.parse(document) as unknown;
       } catch (error) {
-        return { ok: false, errors: [{ path: '', message: `The document is not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+        return {
+          ok: false,
+          errors: [
+            {
+              path: '',
+              message: `The document is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          ],
+        };
       }
       return saveSettings(parts, parsed, 'settings-imported');
     }),
@@ -59,12 +77,22 @@ export function makeSettingsHandlers(guarded: Guarded<AdminParts>): Pick<Handler
       const transform = record.transform;
       if (transform !== null && transform !== undefined) {
         const t = payloadObject(transform);
-        if (typeof t.pattern !== 'string' || typeof t.replacement !== 'string') throw new AdminError('invalid-input', 'transform needs a pattern and a replacement');
+        if (typeof t.pattern !== 'string' || typeof t.replacement !== 'string')
+          throw new AdminError('invalid-input', 'transform needs a pattern and a replacement');
       }
       const total = await app.store.count('User');
-      const recent = total === 0 ? [] : (await app.store.page('User', Math.max(0, total - RECENT_USERNAMES), RECENT_USERNAMES)).resources;
-      const recentUserNames = recent.map((r) => String(r.resource.userName ?? '')).filter((name) => name !== '').reverse();
-      const preview = previewTransform({ usernameTransform: (transform ?? null) as SyncSettings['usernameTransform'] }, [...samples, ...recentUserNames].slice(0, MAX_PREVIEW_SAMPLES));
+      const recent =
+        total === 0
+          ? []
+          : (await app.store.page('User', Math.max(0, total - RECENT_USERNAMES), RECENT_USERNAMES)).resources;
+      const recentUserNames = recent
+        .map((r) => String(r.resource.userName ?? ''))
+        .filter((name) => name !== '')
+        .reverse();
+      const preview = previewTransform(
+        { usernameTransform: (transform ?? null) as SyncSettings['usernameTransform'] },
+        [...samples, ...recentUserNames].slice(0, MAX_PREVIEW_SAMPLES),
+      );
       const domains = await checkPreviewDomains(preview, sync);
       return { preview, recentUserNames, ...(domains ? { domains } : {}) };
     }),

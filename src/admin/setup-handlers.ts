@@ -13,7 +13,10 @@ import { readiness, SETUP_KEY } from './readiness';
 export type SetupKeys = 'status/get' | 'scim/get-base-url' | 'setup/get' | 'setup/save';
 
 /** The Set-up area's resolvers, each wrapped in `guarded`. */
-export function makeSetupHandlers(guarded: Guarded<AdminParts>, deps: AdminHandlerDeps): Pick<Handlers<AdminApi>, SetupKeys> {
+export function makeSetupHandlers(
+  guarded: Guarded<AdminParts>,
+  deps: AdminHandlerDeps,
+): Pick<Handlers<AdminApi>, SetupKeys> {
   return {
     'status/get': guarded((_payload, parts) => readiness(deps, parts)),
     'scim/get-base-url': guarded(async () => ({ url: await deps.getBaseUrl() })),

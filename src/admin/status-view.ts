@@ -8,7 +8,10 @@ import type { SyncStatusView } from '../shared/admin-api';
 import type { LinkDoc, SyncState } from '../sync/sync-links';
 
 /** The counts by state without the Permissions resource's link. */
-export function resourceCounts(counts: Readonly<Record<SyncState, number>>, permissions: LinkDoc | undefined): Record<SyncState, number> {
+export function resourceCounts(
+  counts: Readonly<Record<SyncState, number>>,
+  permissions: LinkDoc | undefined,
+): Record<SyncState, number> {
   const out = { ...counts };
   if (permissions && out[permissions.state] > 0) out[permissions.state] -= 1;
   return out;

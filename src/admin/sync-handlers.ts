@@ -16,7 +16,8 @@ import { heldDeactivations, linksInState, syncStatus } from './sync-status';
 import { AdminError } from './workspace-admin';
 
 /** The resolver keys of this area. */
-export type SyncKeys = 'sync/status' | 'sync/items' | 'sync/retry' | 'sync/run' | 'sync/activity' | 'breaker/confirm' | 'groups/list';
+export type SyncKeys =
+  'sync/status' | 'sync/items' | 'sync/retry' | 'sync/run' | 'sync/activity' | 'breaker/confirm' | 'groups/list';
 
 const STATES: readonly SyncState[] = ['pending', 'synced', 'failed', 'skipped'];
 const RESOURCE_KEY = /^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/;
@@ -28,20 +29,31 @@ function kindOf(key: string): SyncItemView['kind'] {
 }
 
 /** `sync/items`: one page of the resources in a state, named as the page shows them. */
-async function syncItems(record: Record<string, unknown>, { app, sync }: AdminParts): Promise<ReturnType<AdminApi['sync/items']>> {
+async function syncItems(
+  record: Record<string, unknown>,
+  { app, sync }: AdminParts,
+): Promise<ReturnType<AdminApi['sync/items']>> {
   const state = optionalChoice(record, 'state', STATES) ?? 'failed';
   const limit = optionalInteger(record, 'limit', 1, 20) ?? 20;
   const signer = await app.cursorSigner();
   const cursor = openAdminCursor(signer, 'sync/items', state, optionalText(record, 'cursor', 4096));
   const page = await sync.links.listByState(state, limit, cursor);
-  const ids = (prefix: string): string[] => page.links.filter((l) => l.key.startsWith(prefix)).map((l) => l.key.slice(prefix.length));
-  const [users, groups] = await Promise.all([app.store.getMany('User', ids('User.')), app.store.getMany('Group', ids('Group.'))]);
+  const ids = (prefix: string): string[] =>
+    page.links.filter((l) => l.key.startsWith(prefix)).map((l) => l.key.slice(prefix.length));
+  const [users, groups] = await Promise.all([
+    app.store.getMany('User', ids('User.')),
+    app.store.getMany('Group', ids('Group.')),
+  ]);
   const items: SyncItemView[] = page.links.map((link) => {
     const kind = kindOf(link.key);
     const id = link.key.slice(link.key.indexOf('.') + 1);
-    const resource = kind === 'User' ? users.get(id)?.resource : kind === 'Group' ? groups.get(id)?.resource : undefined;
+    const resource =
+      kind === 'User' ? users.get(id)?.resource : kind === 'Group' ? groups.get(id)?.resource : undefined;
     const name = kind === 'User' ? resource?.userName : resource?.displayName;
-    const display = typeof name === 'string' ? name : (link.email ?? link.orgGroupName ?? (kind === 'Permissions' ? 'Bitbucket permissions' : link.key));
+    const display =
+      typeof name === 'string'
+        ? name
+        : (link.email ?? link.orgGroupName ?? (kind === 'Permissions' ? 'Bitbucket permissions' : link.key));
     return {
       key: link.key,
       kind,
@@ -62,15 +74,28 @@ async function syncItems(record: Record<string, unknown>, { app, sync }: AdminPa
 }
 
 /** `sync/activity`: audit entries per hour of the last `hours`, by outcome, reading at most ACTIVITY_MAX_ENTRIES. */
-async function activity(record: Record<string, unknown>, { sync }: AdminParts, now: () => Date): Promise<ActivityBucket[]> {
+async function activity(
+  record: Record<string, unknown>,
+  { sync }: AdminParts,
+  now: () => Date,
+): Promise<ActivityBucket[]> {
   const hours = optionalInteger(record, 'hours', 1, 24 * 7) ?? 24;
   const end = now();
   const startHour = Math.floor(end.getTime() / 3600_000) - hours + 1;
-  const buckets: { applied: number; failed: number; other: number }[] = Array.from({ length: hours }, () => ({ applied: 0, failed: 0, other: 0 }));
+  const buckets: { applied: number; failed: number; other: number }[] = Array.from({ length: hours }, () => ({
+    applied: 0,
+    failed: 0,
+    other: 0,
+  }));
   let cursor: string | undefined;
   let seen = 0;
   do {
-    const page = await sync.auditLog.query({ from: new Date(startHour * 3600_000), to: end, limit: MAX_QUERY_LIMIT, ...(cursor ? { cursor } : {}) });
+    const page = await sync.auditLog.query({
+      from: new Date(startHour * 3600_000),
+      to: end,
+      limit: MAX_QUERY_LIMIT,
+      ...(cursor ? { cursor } : {}),
+    });
     for (const entry of page.entries) {
       const bucket = buckets[Math.floor(Date.parse(entry.at) / 3600_000) - startHour];
       if (!bucket) continue;
@@ -81,11 +106,17 @@ async function activity(record: Record<string, unknown>, { sync }: AdminParts, n
     seen += page.entries.length;
     cursor = page.cursor;
   } while (cursor && seen < ACTIVITY_MAX_ENTRIES);
-  return buckets.map((bucket, i): ActivityBucket => ({ hour: new Date((startHour + i) * 3600_000).toISOString(), ...bucket }));
+  return buckets.map((bucket, i): ActivityBucket => ({
+    hour: new Date((startHour + i) * 3600_000).toISOString(),
+    ...bucket,
+  }));
 }
 
 /** The sync's resolvers, each wrapped in `guarded`. */
-export function makeSyncHandlers(guarded: Guarded<AdminParts>, deps: AdminHandlerDeps): Pick<Handlers<AdminApi>, SyncKeys> {
+export function makeSyncHandlers(
+  guarded: Guarded<AdminParts>,
+  deps: AdminHandlerDeps,
+): Pick<Handlers<AdminApi>, SyncKeys> {
   const now = deps.now ?? (() => new Date());
   return {
     'sync/status': guarded((_payload, parts) => syncStatus(deps, parts)),
@@ -95,7 +126,8 @@ export function makeSyncHandlers(guarded: Guarded<AdminParts>, deps: AdminHandle
       let chosen: string[];
       if (keys) {
         const bad = keys.find((key) => !RESOURCE_KEY.test(key));
-        if (bad !== undefined) throw new AdminError('invalid-input', `Not a resource key: ${JSON.stringify(bad.slice(0, 60))}`);
+        if (bad !== undefined)
+          throw new AdminError('invalid-input', `Not a resource key: ${JSON.stringify(bad.slice(0, 60))}`);
         chosen = keys;
       } else {
         chosen = (await linksInState(sync, 'failed', (links) => links.length >= RETRY_ALL_LIMIT)).map((l) => l.key);
@@ -103,7 +135,9 @@ export function makeSyncHandlers(guarded: Guarded<AdminParts>, deps: AdminHandle
       if (chosen.length > 0) {
         await app.store.enqueue(chosen);
         await sync.dispatcher.drainSoon();
-        await auditAdminChange(sync, 'retry-requested', 'Settings', 'sync', { after: { keys: chosen.slice(0, 50), count: chosen.length } });
+        await auditAdminChange(sync, 'retry-requested', 'Settings', 'sync', {
+          after: { keys: chosen.slice(0, 50), count: chosen.length },
+        });
       }
       return { retried: chosen.length };
     }),

@@ -17,7 +17,11 @@ const STATE_COUNT_PAGES = 100;
 const PAUSED_DETAIL = 'Deactivation paused';
 
 /** Reads the links in one state page by page until `enough` says so (given what it read and how many pages). */
-export async function linksInState(sync: Pick<AdminSync, 'links'>, state: SyncState, enough: (links: readonly LinkDoc[], pages: number) => boolean): Promise<LinkDoc[]> {
+export async function linksInState(
+  sync: Pick<AdminSync, 'links'>,
+  state: SyncState,
+  enough: (links: readonly LinkDoc[], pages: number) => boolean,
+): Promise<LinkDoc[]> {
   const links: LinkDoc[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -31,15 +35,23 @@ export async function linksInState(sync: Pick<AdminSync, 'links'>, state: SyncSt
 }
 
 /** Deactivations the tripped breaker holds back: users the engine paused, and those a pull held whole (none written). */
-export async function heldDeactivations(deps: Pick<AdminHandlerDeps, 'getPull'>, sync: Pick<AdminSync, 'links'>): Promise<number> {
+export async function heldDeactivations(
+  deps: Pick<AdminHandlerDeps, 'getPull'>,
+  sync: Pick<AdminSync, 'links'>,
+): Promise<number> {
   const pending = await linksInState(sync, 'pending', (_links, pages) => pages >= QUEUE_COUNT_PAGES);
-  const paused = pending.filter((link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL)).length;
+  const paused = pending.filter(
+    (link) => link.key.startsWith('User.') && link.detail?.startsWith(PAUSED_DETAIL),
+  ).length;
   const status = deps.getPull ? await (await deps.getPull()).status() : undefined;
   return paused + (status?.lastPull?.heldDeactivations ?? 0);
 }
 
 /** The answer of `sync/status`. */
-export async function syncStatus(deps: Pick<AdminHandlerDeps, 'kvs' | 'getPull'>, { app, sync }: AdminParts): Promise<SyncStatusView> {
+export async function syncStatus(
+  deps: Pick<AdminHandlerDeps, 'kvs' | 'getPull'>,
+  { app, sync }: AdminParts,
+): Promise<SyncStatusView> {
   let queueDepth = 0;
   let cursor: string | undefined;
   let pages = 0;
@@ -49,17 +61,18 @@ export async function syncStatus(deps: Pick<AdminHandlerDeps, 'kvs' | 'getPull'>
     cursor = page.cursor;
     pages += 1;
   } while (cursor && pages < QUEUE_COUNT_PAGES);
-  const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings, authFailures, permissions] = await Promise.all([
-    sync.links.countByState(STATE_COUNT_PAGES),
-    app.store.count('User'),
-    app.store.count('Group'),
-    deps.kvs.get<string>(LAST_SYNC_KEY),
-    deps.kvs.get<string>(LAST_RECONCILE_KEY),
-    sync.breaker.state(),
-    sync.settings.get(),
-    app.authFailures.summary(),
-    sync.links.get(PERMISSIONS_KEY),
-  ]);
+  const [{ counts, capped }, users, groups, lastSyncAt, lastReconcileAt, breaker, settings, authFailures, permissions] =
+    await Promise.all([
+      sync.links.countByState(STATE_COUNT_PAGES),
+      app.store.count('User'),
+      app.store.count('Group'),
+      deps.kvs.get<string>(LAST_SYNC_KEY),
+      deps.kvs.get<string>(LAST_RECONCILE_KEY),
+      sync.breaker.state(),
+      sync.settings.get(),
+      app.authFailures.summary(),
+      sync.links.get(PERMISSIONS_KEY),
+    ]);
   const permissionsState = permissionsView(permissions);
   return {
     queueDepth,

@@ -25,7 +25,8 @@ const TOKEN_ID = /^[0-9a-f-]{36}$/;
 
 function optionalLabel(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_LABEL) throw new AdminError('invalid-input', `label must be text of at most ${MAX_LABEL} characters`);
+  if (typeof value !== 'string' || value.length > MAX_LABEL)
+    throw new AdminError('invalid-input', `label must be text of at most ${MAX_LABEL} characters`);
   return value.trim() === '' ? undefined : value.trim();
 }
 
@@ -55,7 +56,10 @@ export class TokenAdmin {
     const label = optionalLabel(input.label);
     const days = optionalNumber(input.expiresInDays, 'expiresInDays', MAX_DAYS);
     try {
-      const issued = await this.tokens.issue({ ...(label ? { label } : {}), ...(days ? { expiresAt: this.expiry(days) } : {}) });
+      const issued = await this.tokens.issue({
+        ...(label ? { label } : {}),
+        ...(days ? { expiresAt: this.expiry(days) } : {}),
+      });
       return { token: issued.token, view: view(issued.summary) };
     } catch (error) {
       throw new AdminError('invalid-input', error instanceof Error ? error.message : String(error), { cause: error });
@@ -73,8 +77,13 @@ export class TokenAdmin {
     const label = optionalLabel(input.label);
     const days = optionalNumber(input.expiresInDays, 'expiresInDays', MAX_DAYS);
     try {
-      const issued = await this.tokens.rotate(overlap * 3600, { ...(label ? { label } : {}), ...(days ? { expiresAt: this.expiry(days) } : {}) });
-      const retiring = (await this.tokens.list()).filter((token) => token.retiring && token.id !== issued.summary.id).map(view);
+      const issued = await this.tokens.rotate(overlap * 3600, {
+        ...(label ? { label } : {}),
+        ...(days ? { expiresAt: this.expiry(days) } : {}),
+      });
+      const retiring = (await this.tokens.list())
+        .filter((token) => token.retiring && token.id !== issued.summary.id)
+        .map(view);
       return { token: issued.token, view: view(issued.summary), retiring };
     } catch (error) {
       if (error instanceof BearerTokenError) throw new AdminError('invalid-input', error.message, { cause: error });
@@ -90,13 +99,20 @@ export class TokenAdmin {
     const given = payloadObject(payload).id;
     const suffix = typeof given === 'string' ? SUFFIX.exec(given.trim())?.[1] : undefined;
     if (typeof given !== 'string' || (!TOKEN_ID.test(given) && suffix === undefined)) {
-      throw new AdminError('invalid-input', 'id must be a token id or the last 4 characters of a token (as the token list shows them)');
+      throw new AdminError(
+        'invalid-input',
+        'id must be a token id or the last 4 characters of a token (as the token list shows them)',
+      );
     }
     const live = await this.tokens.list();
-    const matches = TOKEN_ID.test(given) ? live.filter((token) => token.id === given) : live.filter((token) => token.suffix === suffix);
-    if (matches.length > 1) throw new AdminError('invalid-input', `${matches.length} tokens end in ${suffix ?? given}; revoke one by its id`);
+    const matches = TOKEN_ID.test(given)
+      ? live.filter((token) => token.id === given)
+      : live.filter((token) => token.suffix === suffix);
+    if (matches.length > 1)
+      throw new AdminError('invalid-input', `${matches.length} tokens end in ${suffix ?? given}; revoke one by its id`);
     const [found] = matches;
-    if (found === undefined) return TOKEN_ID.test(given) ? { revoked: await this.tokens.revoke(given) } : { revoked: false };
+    if (found === undefined)
+      return TOKEN_ID.test(given) ? { revoked: await this.tokens.revoke(given) } : { revoked: false };
     return { revoked: await this.tokens.revoke(found.id), token: view(found) };
   }
 

@@ -32,7 +32,9 @@ export async function auditTokenChange(
     source: 'admin',
     action,
     target: { kind: 'Settings', id: `token:${token.id}`, display: tokenDisplay(token) },
-    ...(action === 'token-revoked' ? { before: token } : { after: retiring.length > 0 ? { issued: token, retiring } : token }),
+    ...(action === 'token-revoked'
+      ? { before: token }
+      : { after: retiring.length > 0 ? { issued: token, retiring } : token }),
     outcome: 'applied',
     detail,
     ...(extra.actor ? { actor: extra.actor } : {}),

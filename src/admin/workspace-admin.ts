@@ -50,22 +50,38 @@ export function workspaceUuidOf(installContext: unknown): string | undefined {
 
 /** Throws AdminError unless the caller is an admin (`owner`) of the installation's workspace. */
 export async function assertWorkspaceAdmin(context: CallerContext, lookup: WorkspacePermissionLookup): Promise<void> {
-  if (typeof context.accountId !== 'string' || context.accountId === '') throw new AdminError('not-signed-in', 'The call has no signed-in user');
+  if (typeof context.accountId !== 'string' || context.accountId === '')
+    throw new AdminError('not-signed-in', 'The call has no signed-in user');
   const workspace = workspaceUuidOf(context.installContext);
   if (!workspace) {
     // The context form is an assumption (the Diagnostics' install-context check): say what came, so an admin can report it.
-    const given = typeof context.installContext === 'string' ? context.installContext.slice(0, 120) : String(context.installContext);
-    throw new AdminError('no-workspace', `The installation context (${given}) names no Bitbucket workspace in the form the app assumes, ari:cloud:bitbucket::workspace/<uuid>`);
+    const given =
+      typeof context.installContext === 'string'
+        ? context.installContext.slice(0, 120)
+        : String(context.installContext);
+    throw new AdminError(
+      'no-workspace',
+      `The installation context (${given}) names no Bitbucket workspace in the form the app assumes, ari:cloud:bitbucket::workspace/<uuid>`,
+    );
   }
   let answer: { status: number; permission?: string };
   try {
     answer = await lookup(workspace);
   } catch (error) {
-    throw new AdminError('check-failed', 'Bitbucket could not be asked whether you are a workspace admin; try again in a moment', { cause: error });
+    throw new AdminError(
+      'check-failed',
+      'Bitbucket could not be asked whether you are a workspace admin; try again in a moment',
+      { cause: error },
+    );
   }
-  if (answer.status === 401) throw new AdminError('grant-required', 'Allow the app to access Bitbucket on your behalf, then try again');
+  if (answer.status === 401)
+    throw new AdminError('grant-required', 'Allow the app to access Bitbucket on your behalf, then try again');
   if (answer.status === 403 || answer.status === 404 || (answer.status === 200 && answer.permission !== 'owner')) {
     throw new AdminError('not-admin', 'Only workspace admins can manage SCIM provisioning');
   }
-  if (answer.status !== 200) throw new AdminError('check-failed', `Bitbucket answered ${answer.status} when asked whether you are a workspace admin; try again in a moment`);
+  if (answer.status !== 200)
+    throw new AdminError(
+      'check-failed',
+      `Bitbucket answered ${answer.status} when asked whether you are a workspace admin; try again in a moment`,
+    );
 }

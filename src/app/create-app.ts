@@ -33,7 +33,10 @@ export const PROFILE_CACHE_MS = 30_000;
  * and where to change it, so an IdP still pushing shows the admin a clear error instead of silently diverging.
  */
 export function pulledSourceRefusal(): ScimResponse {
-  return errorResponse(403, 'This installation\'s directory follows Google Workspace (Set-up > Directory source): users and groups are pulled from Google, so SCIM writes are refused. Choose SCIM push on the Set-up page to accept them again.');
+  return errorResponse(
+    403,
+    "This installation's directory follows Google Workspace (Set-up > Directory source): users and groups are pulled from Google, so SCIM writes are refused. Choose SCIM push on the Set-up page to accept them again.",
+  );
 }
 
 /** What the composition root needs from its runtime. */
@@ -85,16 +88,38 @@ function parseJson(text: string | undefined): unknown {
  * stored resource, after the response or the PATCH operations; `stored` is the resource as stored after the write,
  * when the response did not carry it, so the detail can say what changed (`active: true -> false`).
  */
-export function scimWriteAudit(request: ScimRequest, response: ScimResponse, write: ScimWrite, before: unknown, stored?: ScimObject): AuditEntryInput {
+export function scimWriteAudit(
+  request: ScimRequest,
+  response: ScimResponse,
+  write: ScimWrite,
+  before: unknown,
+  stored?: ScimObject,
+): AuditEntryInput {
   const operation = write.operation;
   const responseBody = parseJson(response.body) as Record<string, unknown> | undefined;
   const ok = response.status >= 200 && response.status < 300;
   const id = write.id ?? (ok && typeof responseBody?.id === 'string' ? responseBody.id : '(new)');
   const requestBody = parseJson(request.body) as Record<string, unknown> | undefined;
-  const after = !ok ? undefined : operation === 'delete' ? undefined : operation === 'patch' ? (responseBody ?? { Operations: requestBody?.Operations }) : responseBody;
+  const after = !ok
+    ? undefined
+    : operation === 'delete'
+      ? undefined
+      : operation === 'patch'
+        ? (responseBody ?? { Operations: requestBody?.Operations })
+        : responseBody;
   const previous = before as ScimObject | undefined;
-  const display = (responseBody?.userName ?? responseBody?.displayName ?? requestBody?.userName ?? requestBody?.displayName ?? stored?.userName ?? stored?.displayName ?? previous?.userName ?? previous?.displayName) as unknown;
-  const change = ok && (operation === 'patch' || operation === 'replace') ? describeScimChange(previous, (responseBody as ScimObject | undefined) ?? stored, requestBody?.Operations) : undefined;
+  const display = (responseBody?.userName ??
+    responseBody?.displayName ??
+    requestBody?.userName ??
+    requestBody?.displayName ??
+    stored?.userName ??
+    stored?.displayName ??
+    previous?.userName ??
+    previous?.displayName) as unknown;
+  const change =
+    ok && (operation === 'patch' || operation === 'replace')
+      ? describeScimChange(previous, (responseBody as ScimObject | undefined) ?? stored, requestBody?.Operations)
+      : undefined;
   return {
     source: 'scim',
     action: `${operation}-${write.resourceType.toLowerCase()}`,
@@ -103,7 +128,13 @@ export function scimWriteAudit(request: ScimRequest, response: ScimResponse, wri
     ...(before !== undefined ? { before } : {}),
     ...(after !== undefined ? { after } : {}),
     outcome: ok ? 'applied' : 'failed',
-    ...(ok ? (change ? { detail: change } : {}) : { detail: `HTTP ${response.status}: ${typeof responseBody?.detail === 'string' ? responseBody.detail : 'rejected'}` }),
+    ...(ok
+      ? change
+        ? { detail: change }
+        : {}
+      : {
+          detail: `HTTP ${response.status}: ${typeof responseBody?.detail === 'string' ? responseBody.detail : 'rejected'}`,
+        }),
   };
 }
 
@@ -118,7 +149,10 @@ export function createApp(options: AppOptions): AppParts {
   const auditLog = options.auditLog ?? new AuditLog({ kvs, now });
   const settings = new SettingsStore(kvs);
   const cursorSigner = installationSigner(kvs);
-  const logFailure = (error: unknown): void => options.logger.error('AUTH-FAILURES', 'Could not record failed authentications', { error: error instanceof Error ? error.message : String(error) });
+  const logFailure = (error: unknown): void =>
+    options.logger.error('AUTH-FAILURES', 'Could not record failed authentications', {
+      error: error instanceof Error ? error.message : String(error),
+    });
   const authFailures = new AuthFailureLog({
     kvs,
     now,
@@ -129,7 +163,8 @@ export function createApp(options: AppOptions): AppParts {
   let cachedProfile: { at: number; profile: ClientProfile } | undefined;
   const profileFromSettings = async (): Promise<ClientProfile> => {
     const at = now().getTime();
-    if (!cachedProfile || at - cachedProfile.at >= PROFILE_CACHE_MS) cachedProfile = { at, profile: profileNamed((await settings.get()).scimProfile) };
+    if (!cachedProfile || at - cachedProfile.at >= PROFILE_CACHE_MS)
+      cachedProfile = { at, profile: profileNamed((await settings.get()).scimProfile) };
     return cachedProfile.profile;
   };
   const serve = createScimService({
@@ -157,10 +192,12 @@ export function createApp(options: AppOptions): AppParts {
   let cachedSource: { at: number; pulled: boolean } | undefined;
   const pulledSource = async (): Promise<boolean> => {
     const at = now().getTime();
-    if (!cachedSource || at - cachedSource.at >= PROFILE_CACHE_MS) cachedSource = { at, pulled: (await sources.get()).kind !== 'scim' };
+    if (!cachedSource || at - cachedSource.at >= PROFILE_CACHE_MS)
+      cachedSource = { at, pulled: (await sources.get()).kind !== 'scim' };
     return cachedSource.pulled;
   };
-  const bearer = (request: ScimRequest): string | undefined => /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request, 'authorization') ?? '')?.[1];
+  const bearer = (request: ScimRequest): string | undefined =>
+    /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request, 'authorization') ?? '')?.[1];
   const handleScim: App['handleScim'] = async (request) => {
     // The route's write (src/scim/router.ts): its operation, resource type and id; none for reads and unroutable requests.
     const write = scimWriteOf(request);
@@ -172,19 +209,42 @@ export function createApp(options: AppOptions): AppParts {
     if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
     else {
       await authFailures.flushIfDue();
-      await contact.record(request.method.toUpperCase(), presentedTokenSuffix(headerValue(request, 'authorization'))).catch((error: unknown) => options.logger.error('IDP-CONTACT', 'Could not record the IdP contact', { error: error instanceof Error ? error.message : String(error) }));
+      await contact
+        .record(request.method.toUpperCase(), presentedTokenSuffix(headerValue(request, 'authorization')))
+        .catch((error: unknown) =>
+          options.logger.error('IDP-CONTACT', 'Could not record the IdP contact', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
     }
     // Unauthenticated requests are not the IdP's writes; every routed write is, accepted or refused.
     if (write && response.status !== 401) {
       // A 204 carries no user: read it back so the entry can say what changed (one read; a group's PATCH is
       // described by its operations, so membership changes cost no extra read).
-      const stored = write.resourceType === 'User' && write.id && !response.body && response.status >= 200 && response.status < 300 && write.operation !== 'delete' ? (await store.get(write.resourceType, write.id).catch(() => undefined))?.resource : undefined;
-      await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () => auditLog.append(scimWriteAudit(request, response, write, before?.resource, stored)))
-        .catch((error: unknown) => options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', { error: error instanceof Error ? error.message : String(error) }));
+      const stored =
+        write.resourceType === 'User' &&
+        write.id &&
+        !response.body &&
+        response.status >= 200 &&
+        response.status < 300 &&
+        write.operation !== 'delete'
+          ? (await store.get(write.resourceType, write.id).catch(() => undefined))?.resource
+          : undefined;
+      await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () =>
+        auditLog.append(scimWriteAudit(request, response, write, before?.resource, stored)),
+      ).catch((error: unknown) =>
+        options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
     }
     if (onWrite && write && response.status >= 200 && response.status < 300) {
       // The change and its outbox entry are stored already; a failed kick only delays the sync until the next drain.
-      await onWrite().catch((error: unknown) => options.logger.error('SYNC-KICK', 'Could not schedule a sync', { error: error instanceof Error ? error.message : String(error) }));
+      await onWrite().catch((error: unknown) =>
+        options.logger.error('SYNC-KICK', 'Could not schedule a sync', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
     }
     return response;
   };

@@ -17,7 +17,12 @@ import { SettingsStore } from '../sync/settings-store';
 import type { EngineAudit, EngineAuditEntry, EngineSettings } from '../sync/engine-ports';
 import { SyncEngine } from '../sync/sync-engine';
 import { SyncLinks } from '../sync/sync-links';
-import { compileTransform, looksLikeEmail, transformUserName, type CompiledTransform } from '../sync/username-transform';
+import {
+  compileTransform,
+  looksLikeEmail,
+  transformUserName,
+  type CompiledTransform,
+} from '../sync/username-transform';
 import { AdminApiClient } from '../targets/admin-api/admin-api-client';
 import { BitbucketClient } from '../targets/bitbucket/bitbucket-client';
 import { groupSlugFor } from '../targets/group-slug';
@@ -85,7 +90,11 @@ export interface SyncParts {
   permissionSyncer(bitbucket: BitbucketPermissions, rules: SyncSettings['rules']): PermissionSyncer;
 }
 
-const KIND_OF_PREFIX: Readonly<Record<string, AuditTargetKind>> = { User: 'User', Group: 'Group', Permissions: 'Permission' };
+const KIND_OF_PREFIX: Readonly<Record<string, AuditTargetKind>> = {
+  User: 'User',
+  Group: 'Group',
+  Permissions: 'Permission',
+};
 
 function accountOf(entry: EngineAuditEntry): string | undefined {
   const after = entry.after as { accountId?: unknown } | undefined;
@@ -97,10 +106,19 @@ function accountOf(entry: EngineAuditEntry): string | undefined {
  * change also names the user (from `userKeys`, account id -> `User.<id>`), so querying the log by user finds it,
  * and says who the member is (`memberEmails`, account id -> email) when the engine's entry has no detail.
  */
-export function auditEntriesOf(entries: readonly EngineAuditEntry[], userKeys: ReadonlyMap<string, string> = new Map(), memberEmails: ReadonlyMap<string, string> = new Map()): AuditEntryInput[] {
+export function auditEntriesOf(
+  entries: readonly EngineAuditEntry[],
+  userKeys: ReadonlyMap<string, string> = new Map(),
+  memberEmails: ReadonlyMap<string, string> = new Map(),
+): AuditEntryInput[] {
   return entries.map((entry) => {
     const member = accountOf(entry);
-    const memberDetail = entry.resourceKey.startsWith('Group.') && member && (entry.action === 'add-member' || entry.action === 'remove-member') ? `member ${memberEmails.get(member) ?? `account ${member}`}` : undefined;
+    const memberDetail =
+      entry.resourceKey.startsWith('Group.') &&
+      member &&
+      (entry.action === 'add-member' || entry.action === 'remove-member')
+        ? `member ${memberEmails.get(member) ?? `account ${member}`}`
+        : undefined;
     const memberKey = member ? userKeys.get(member) : undefined;
     const dot = entry.resourceKey.indexOf('.');
     const prefix = entry.resourceKey.slice(0, dot);
@@ -115,7 +133,11 @@ export function auditEntriesOf(entries: readonly EngineAuditEntry[], userKeys: R
       ...(entry.before !== undefined ? { before: entry.before } : {}),
       ...(entry.after !== undefined ? { after: entry.after } : {}),
       outcome: entry.outcome,
-      ...(entry.detail ? { detail: memberDetail ? `${memberDetail}: ${entry.detail}` : entry.detail } : memberDetail ? { detail: memberDetail } : {}),
+      ...(entry.detail
+        ? { detail: memberDetail ? `${memberDetail}: ${entry.detail}` : entry.detail }
+        : memberDetail
+          ? { detail: memberDetail }
+          : {}),
       actor: SYNC_ACTOR,
     };
   });
@@ -136,7 +158,9 @@ export function engineSettings(settings: SyncSettings): EngineSettings {
 }
 
 function workEmail(user: ScimObject): string | undefined {
-  const emails = Array.isArray(user.emails) ? user.emails.filter((e): e is ScimObject => typeof e === 'object' && e !== null && typeof e.value === 'string') : [];
+  const emails = Array.isArray(user.emails)
+    ? user.emails.filter((e): e is ScimObject => typeof e === 'object' && e !== null && typeof e.value === 'string')
+    : [];
   const work = emails.filter((e) => typeof e.type === 'string' && e.type.toLowerCase() === 'work');
   const chosen = work.find((e) => e.primary === true) ?? work[0] ?? emails.find((e) => e.primary === true) ?? emails[0];
   return typeof chosen?.value === 'string' ? chosen.value : undefined;
@@ -164,7 +188,10 @@ export function createSync(options: SyncOptions): SyncParts {
   const diagnostics = DiagnosticsStore.for(options.kvs);
   const transport: SyncTransport = {
     fetch: options.fetch,
-    baseUrls: () => ({ admin: options.baseUrls?.().admin ?? ADMIN_API_BASE_URL, bitbucket: options.baseUrls?.().bitbucket ?? BITBUCKET_BASE_URL }),
+    baseUrls: () => ({
+      admin: options.baseUrls?.().admin ?? ADMIN_API_BASE_URL,
+      bitbucket: options.baseUrls?.().bitbucket ?? BITBUCKET_BASE_URL,
+    }),
     credentials,
     ...(options.clock ? { clock: options.clock } : {}),
   };
@@ -174,7 +201,8 @@ export function createSync(options: SyncOptions): SyncParts {
 
   const transformOf = (settings: SyncSettings): CompiledTransform | null => {
     const key = JSON.stringify(settings.usernameTransform);
-    if (compiled?.key !== key) compiled = { key, transform: settings.usernameTransform ? compileTransform(settings.usernameTransform) : null };
+    if (compiled?.key !== key)
+      compiled = { key, transform: settings.usernameTransform ? compileTransform(settings.usernameTransform) : null };
     return compiled.transform;
   };
 
@@ -200,7 +228,9 @@ export function createSync(options: SyncOptions): SyncParts {
       fetch,
       ...(options.baseUrls?.().admin ? { baseUrl: options.baseUrls().admin } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(connectOptions.groupLookupBudgetMs !== undefined ? { groupLookupBudgetMs: connectOptions.groupLookupBudgetMs } : {}),
+      ...(connectOptions.groupLookupBudgetMs !== undefined
+        ? { groupLookupBudgetMs: connectOptions.groupLookupBudgetMs }
+        : {}),
       ...retry,
     });
     const bitbucket = new BitbucketClient({
@@ -240,15 +270,28 @@ export function createSync(options: SyncOptions): SyncParts {
     },
     naming: {
       // Claimed once, before the create: the readable name unless another group or the org holds it (item 6 of "A new admin's first hour").
-      orgGroupName: (displayName, prefix, group) => orgGroupNames.nameFor({ id: group.id, displayName }, prefix, async (name) => (await group.admin.findGroupByName(name)) !== undefined),
+      orgGroupName: (displayName, prefix, group) =>
+        orgGroupNames.nameFor(
+          { id: group.id, displayName },
+          prefix,
+          async (name) => (await group.admin.findGroupByName(name)) !== undefined,
+        ),
       groupSlug: groupSlugFor,
     },
     audit: {
       async record(entries) {
         if (entries.length === 0) return;
-        const members = [...new Set(entries.filter((e) => e.resourceKey.startsWith('Group.')).map(accountOf).filter((id): id is string => id !== undefined))];
+        const members = [
+          ...new Set(
+            entries
+              .filter((e) => e.resourceKey.startsWith('Group.'))
+              .map(accountOf)
+              .filter((id): id is string => id !== undefined),
+          ),
+        ];
         const userKeys = members.length > 0 ? await links.userKeysOf(members) : new Map<string, string>();
-        const userLinks = userKeys.size > 0 ? await links.getMany([...userKeys.values()]) : new Map<string, { email?: string }>();
+        const userLinks =
+          userKeys.size > 0 ? await links.getMany([...userKeys.values()]) : new Map<string, { email?: string }>();
         const memberEmails = new Map<string, string>();
         for (const [accountId, key] of userKeys) {
           const email = userLinks.get(key)?.email;
@@ -291,7 +334,10 @@ export function createSync(options: SyncOptions): SyncParts {
     now,
     ...(options.permissionQuietSeconds !== undefined ? { permissionQuietSeconds: options.permissionQuietSeconds } : {}),
   });
-  const dispatcher = new Dispatcher(options.store, kvs, options.queue, engine, { ...(options.clock ? { clock: options.clock } : {}), ...options.dispatcher });
+  const dispatcher = new Dispatcher(options.store, kvs, options.queue, engine, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...options.dispatcher,
+  });
   return {
     kvs,
     tokenUsage,

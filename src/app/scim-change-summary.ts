@@ -19,7 +19,9 @@ function shown(value: unknown): string {
 /** The attributes that differ between two versions of a resource, as `name: before -> after`. */
 export function attributeChanges(before: ScimObject | undefined, after: ScimObject | undefined): string[] {
   if (!before || !after) return [];
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => !IGNORED.has(key)).sort((a, b) => (a === 'active' ? -1 : b === 'active' ? 1 : a.localeCompare(b)));
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((key) => !IGNORED.has(key))
+    .sort((a, b) => (a === 'active' ? -1 : b === 'active' ? 1 : a.localeCompare(b)));
   const changes: string[] = [];
   for (const key of keys) {
     if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
@@ -44,7 +46,9 @@ export function memberOperationSummary(operations: unknown): string | undefined 
     const { op, path, value } = operation as { op?: unknown; path?: unknown; value?: unknown };
     const kind = typeof op === 'string' ? op.toLowerCase() : '';
     const target = typeof path === 'string' ? path.toLowerCase() : '';
-    const onMembers = target.startsWith('members') || (target === '' && typeof value === 'object' && value !== null && 'members' in value);
+    const onMembers =
+      target.startsWith('members') ||
+      (target === '' && typeof value === 'object' && value !== null && 'members' in value);
     if (!onMembers) continue;
     const values = target === '' ? (value as { members?: unknown }).members : value;
     if (kind === 'add') added += countValues(values);
@@ -57,12 +61,18 @@ export function memberOperationSummary(operations: unknown): string | undefined 
 }
 
 /** The one-line summary of a write: its attribute changes and membership changes, or undefined when it shows none. */
-export function describeScimChange(before: ScimObject | undefined, after: ScimObject | undefined, operations: unknown): string | undefined {
+export function describeScimChange(
+  before: ScimObject | undefined,
+  after: ScimObject | undefined,
+  operations: unknown,
+): string | undefined {
   const parts = attributeChanges(before, after);
   const members = memberOperationSummary(operations);
   if (members) parts.push(members);
   if (parts.length === 0) return undefined;
-  return parts.length > MAX_CHANGES ? `${parts.slice(0, MAX_CHANGES).join('; ')}; and ${parts.length - MAX_CHANGES} more` : parts.join('; ');
+  return parts.length > MAX_CHANGES
+    ? `${parts.slice(0, MAX_CHANGES).join('; ')}; and ${parts.length - MAX_CHANGES} more`
+    : parts.join('; ');
 }
 
 /** The last 4 characters of the bearer token a request presented (how the page names tokens), if any. */

@@ -68,15 +68,22 @@ export class AuthFailureLog {
     this.pending.set(hour, {
       count: (before?.count ?? 0) + 1,
       lastAt: now.toISOString(),
-      ...(trimmed !== undefined ? { lastSource: trimmed } : before?.lastSource !== undefined ? { lastSource: before.lastSource } : {}),
+      ...(trimmed !== undefined
+        ? { lastSource: trimmed }
+        : before?.lastSource !== undefined
+          ? { lastSource: before.lastSource }
+          : {}),
     });
     await this.flushIfDue();
     if (this.pending.size > 0 && this.options.schedule && !this.scheduled) {
       this.scheduled = true;
-      this.options.schedule(() => {
-        this.scheduled = false;
-        void this.flush().catch((error: unknown) => this.options.onError?.(error));
-      }, Math.max(0, this.lastFlushAt + FLUSH_INTERVAL_MS - now.getTime()));
+      this.options.schedule(
+        () => {
+          this.scheduled = false;
+          void this.flush().catch((error: unknown) => this.options.onError?.(error));
+        },
+        Math.max(0, this.lastFlushAt + FLUSH_INTERVAL_MS - now.getTime()),
+      );
     }
   }
 
@@ -129,7 +136,12 @@ export class AuthFailureLog {
     } while (cursor);
     for (const [hour, counted] of this.pending) if (hour >= first) hours.set(hour, merge(hours.get(hour), counted));
     const byHour = [...hours.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    const last = byHour.map(([, h]) => h).reduce<AuthFailureHour | undefined>((latest, h) => (latest === undefined || h.lastAt > latest.lastAt ? h : latest), undefined);
+    const last = byHour
+      .map(([, h]) => h)
+      .reduce<AuthFailureHour | undefined>(
+        (latest, h) => (latest === undefined || h.lastAt > latest.lastAt ? h : latest),
+        undefined,
+      );
     return {
       thisHour: hours.get(hourOf(now))?.count ?? 0,
       last24Hours: byHour.reduce((sum, [, h]) => sum + h.count, 0),
@@ -145,5 +157,9 @@ function merge(stored: AuthFailureHour | undefined, added: AuthFailureHour): Aut
   if (stored === undefined) return added;
   const newer = added.lastAt >= stored.lastAt ? added : stored;
   const source = newer.lastSource ?? (newer === added ? stored.lastSource : added.lastSource);
-  return { count: stored.count + added.count, lastAt: newer.lastAt, ...(source !== undefined ? { lastSource: source } : {}) };
+  return {
+    count: stored.count + added.count,
+    lastAt: newer.lastAt,
+    ...(source !== undefined ? { lastSource: source } : {}),
+  };
 }

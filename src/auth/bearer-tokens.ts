@@ -131,8 +131,13 @@ export class BearerTokens {
     const retired = (await this.retired()).find((r) => r.hash === hash);
     if (retired) return { status: 'retired', retired };
     const expired = records.find((r) => r.hash === hash);
-    if (expired) return { status: 'retired', retired: { hash, suffix: expired.suffix, at: expired.expiresAt ?? expired.createdAt, reason: 'expired' } };
-    if (live.length >= MAX_ACTIVE_TOKENS) return { status: 'over-limit', suffix: token.slice(-4), live: live.map(summary) };
+    if (expired)
+      return {
+        status: 'retired',
+        retired: { hash, suffix: expired.suffix, at: expired.expiresAt ?? expired.createdAt, reason: 'expired' },
+      };
+    if (live.length >= MAX_ACTIVE_TOKENS)
+      return { status: 'over-limit', suffix: token.slice(-4), live: live.map(summary) };
     return { status: 'adopted', summary: await this.store(token, options) };
   }
 
@@ -141,21 +146,39 @@ export class BearerTokens {
    * downtime. Refused (BearerTokenError `limit`) while two tokens are valid: that rotation would end one of them at
    * once, so the admin revokes the one the IdP no longer uses first.
    */
-  async rotate(overlapSeconds: number, options: { expiresAt?: Date; label?: string } = {}): Promise<{ token: string; summary: TokenSummary }> {
+  async rotate(
+    overlapSeconds: number,
+    options: { expiresAt?: Date; label?: string } = {},
+  ): Promise<{ token: string; summary: TokenSummary }> {
     const all = await this.records(false);
     const live = this.live(all);
     if (live.length >= MAX_ACTIVE_TOKENS) {
-      const which = live.map((r) => `…${r.suffix} (created ${r.createdAt.slice(0, 10)}${r.expiresAt ? `, valid until ${r.expiresAt}` : ''})`).join(' and ');
+      const which = live
+        .map(
+          (r) =>
+            `…${r.suffix} (created ${r.createdAt.slice(0, 10)}${r.expiresAt ? `, valid until ${r.expiresAt}` : ''})`,
+        )
+        .join(' and ');
       throw new BearerTokenError(
         'limit',
         `${live.length} tokens are valid already: ${which}. Rotating now would end one of them at once; revoke the one your identity provider no longer uses, then rotate.`,
       );
     }
     const until = new Date(this.now().getTime() + Math.max(0, overlapSeconds) * 1000).toISOString();
-    const ending = live.filter((record) => record.expiresAt === undefined || Date.parse(record.expiresAt) > Date.parse(until));
-    await this.remember([...ending.map((record) => retirement(record, 'rotated', until)), ...this.expiredOf(all, live)]);
+    const ending = live.filter(
+      (record) => record.expiresAt === undefined || Date.parse(record.expiresAt) > Date.parse(until),
+    );
+    await this.remember([
+      ...ending.map((record) => retirement(record, 'rotated', until)),
+      ...this.expiredOf(all, live),
+    ]);
     // Every token valid before the rotation is retiring now: the page names the new one as the IdP's to use.
-    await this.save(live.map((record) => ({ ...(ending.includes(record) ? { ...record, expiresAt: until } : record), retiring: true })));
+    await this.save(
+      live.map((record) => ({
+        ...(ending.includes(record) ? { ...record, expiresAt: until } : record),
+        retiring: true,
+      })),
+    );
     return this.issue(options);
   }
 
@@ -182,7 +205,10 @@ export class BearerTokens {
     const all = await this.records(false);
     const records = this.live(all);
     if (records.length >= MAX_ACTIVE_TOKENS) {
-      throw new BearerTokenError('limit', `At most ${MAX_ACTIVE_TOKENS} tokens can be valid at once; revoke or rotate one first`);
+      throw new BearerTokenError(
+        'limit',
+        `At most ${MAX_ACTIVE_TOKENS} tokens can be valid at once; revoke or rotate one first`,
+      );
     }
     // Expired records leave the list here: remembered first, so an expired token is not adopted again.
     await this.remember(this.expiredOf(all, records));
@@ -207,7 +233,9 @@ export class BearerTokens {
   }
 
   private expiredOf(all: TokenRecord[], live: TokenRecord[]): RetiredToken[] {
-    return all.filter((r) => !live.includes(r)).map((record) => retirement(record, 'expired', record.expiresAt ?? this.now().toISOString()));
+    return all
+      .filter((r) => !live.includes(r))
+      .map((record) => retirement(record, 'expired', record.expiresAt ?? this.now().toISOString()));
   }
 
   private async retired(): Promise<RetiredToken[]> {
@@ -220,7 +248,10 @@ export class BearerTokens {
     if (tokens.length === 0) return;
     const known = await this.retired();
     const hashes = new Set(tokens.map((t) => t.hash));
-    await this.secrets.setSecret(RETIRED_KEY, [...tokens, ...known.filter((t) => !hashes.has(t.hash))].slice(0, MAX_RETIRED_TOKENS));
+    await this.secrets.setSecret(
+      RETIRED_KEY,
+      [...tokens, ...known.filter((t) => !hashes.has(t.hash))].slice(0, MAX_RETIRED_TOKENS),
+    );
   }
 
   private async save(records: TokenRecord[]): Promise<void> {

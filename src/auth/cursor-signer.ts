@@ -36,7 +36,8 @@ export function hmacSigner(key: Buffer): TokenSigner {
     },
     verify(token) {
       const [encoded, signature, extra] = token.split('.');
-      if (encoded === undefined || signature === undefined || extra !== undefined || !/^[A-Za-z0-9_-]*$/.test(encoded)) return undefined;
+      if (encoded === undefined || signature === undefined || extra !== undefined || !/^[A-Za-z0-9_-]*$/.test(encoded))
+        return undefined;
       const presented = Buffer.from(signature, 'base64url');
       const expected = mac(key, encoded);
       if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return undefined;
@@ -56,7 +57,10 @@ function keyFrom(stored: unknown): Buffer | undefined {
  * with node:crypto randomBytes and stores it with FAIL_IF_EXISTS; an instance that loses that race uses the key
  * that won, so every instance signs with the same key. A failed load is not kept: the next call tries again.
  */
-export function installationSigner(secrets: CursorKeySecrets, generate: () => Buffer = () => randomBytes(KEY_BYTES)): () => Promise<TokenSigner> {
+export function installationSigner(
+  secrets: CursorKeySecrets,
+  generate: () => Buffer = () => randomBytes(KEY_BYTES),
+): () => Promise<TokenSigner> {
   let loading: Promise<TokenSigner> | undefined;
   const load = async (): Promise<TokenSigner> => {
     const existing = keyFrom(await secrets.getSecret<string>(CURSOR_KEY_SECRET));

@@ -10,7 +10,13 @@ import { makeGuard, type Handlers } from '../admin/admin-guard';
 import type { AdminApp, AdminSync } from '../admin/admin-parts';
 import { optionalChoice, optionalText } from '../admin/payload';
 import { AdminError, workspaceUuidOf, type WorkspacePermissionLookup } from '../admin/workspace-admin';
-import { DIAGNOSTIC_CHECKS, type DiagnosticCheckId, type DiagnosticResult, type DiagnosticsApi, type RepositoryChoice } from '../shared/diagnostics-api';
+import {
+  DIAGNOSTIC_CHECKS,
+  type DiagnosticCheckId,
+  type DiagnosticResult,
+  type DiagnosticsApi,
+  type RepositoryChoice,
+} from '../shared/diagnostics-api';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import { expandPath } from '../targets/http/api-operation';
@@ -38,7 +44,10 @@ const REPOSITORY_PAGE = 100;
 export type DiagnosticsApp = Pick<AdminApp, 'store' | 'cursorSigner'>;
 
 /** What the Diagnostics use of the sync (src/app/create-sync.ts, SyncParts): the stored results beside the admin calls' parts. */
-export interface DiagnosticsSync extends Pick<AdminSync, 'settings' | 'auditLog' | 'dispatcher' | 'transport' | 'connect'> {
+export interface DiagnosticsSync extends Pick<
+  AdminSync,
+  'settings' | 'auditLog' | 'dispatcher' | 'transport' | 'connect'
+> {
   /** The stored Diagnostics results the sync reacts to (src/diagnostics/verdicts.ts). */
   readonly diagnostics: DiagnosticsStore;
 }
@@ -73,7 +82,15 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
     return { app, sync, installContext: context.installContext };
   });
 
-  const record = async (sync: DiagnosticsSync, app: DiagnosticsApp, check: DiagnosticCheckId, outcome: CheckOutcome, startedAt: number, durationMs: number, extra?: unknown): Promise<DiagnosticResult> => {
+  const record = async (
+    sync: DiagnosticsSync,
+    app: DiagnosticsApp,
+    check: DiagnosticCheckId,
+    outcome: CheckOutcome,
+    startedAt: number,
+    durationMs: number,
+    extra?: unknown,
+  ): Promise<DiagnosticResult> => {
     const before = (await sync.diagnostics.results()).find((result) => result.check === check);
     const result: DiagnosticResult = {
       check,
@@ -95,7 +112,12 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
       target: { kind: 'Settings', id: `diagnostics:${check}` },
       outcome: 'applied',
       ...(before ? { before: { verdict: before.verdict, finding: before.finding, at: before.at } } : {}),
-      after: { verdict: result.verdict, finding: result.finding, observed: result.observed, ...(extra === undefined ? {} : { trace: extra }) },
+      after: {
+        verdict: result.verdict,
+        finding: result.finding,
+        observed: result.observed,
+        ...(extra === undefined ? {} : { trace: extra }),
+      },
     });
     // A lifted refusal: what waited for the check runs again.
     if (before?.verdict === 'differs' && result.verdict !== 'differs') {
@@ -106,9 +128,13 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
     return result;
   };
 
-  const run = async (input: Record<string, unknown>, { app, sync, installContext }: Parts): Promise<ReturnType<DiagnosticsApi['diagnostics/run']>> => {
+  const run = async (
+    input: Record<string, unknown>,
+    { app, sync, installContext }: Parts,
+  ): Promise<ReturnType<DiagnosticsApi['diagnostics/run']>> => {
     const check = optionalChoice(input, 'check', DIAGNOSTIC_CHECKS);
-    if (check === undefined) throw new AdminError('invalid-input', `check must be one of ${DIAGNOSTIC_CHECKS.join(', ')}`);
+    if (check === undefined)
+      throw new AdminError('invalid-input', `check must be one of ${DIAGNOSTIC_CHECKS.join(', ')}`);
     const started = now().getTime();
     if (check === 'storage-outbound') {
       // Loaded first: once the probe has spent the invocation's outbound requests, no storage call may be left to make.
@@ -122,26 +148,55 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
       outcome = await checkKvsConditions(deps.kvs);
     } else if (check === 'group-slug') {
       const repository = optionalText(input, 'repository', 128);
-      if (repository === undefined || !REPOSITORY_SLUG.test(repository)) throw new AdminError('invalid-input', 'repository must be the slug of a repository of the workspace');
-      if (input.confirmed !== true) throw new AdminError('invalid-input', 'The group-slug check creates a scratch group and a grant: confirm it first (confirmed: true)');
+      if (repository === undefined || !REPOSITORY_SLUG.test(repository))
+        throw new AdminError('invalid-input', 'repository must be the slug of a repository of the workspace');
+      if (input.confirmed !== true)
+        throw new AdminError(
+          'invalid-input',
+          'The group-slug check creates a scratch group and a grant: confirm it first (confirmed: true)',
+        );
       const connected = await sync.connect({ retry: DIAGNOSTIC_RETRY, groupLookupBudgetMs: GROUP_LOOKUP_MS });
       outcome = connected.ok
-        ? await checkGroupSlug({ admin: connected.admin, bitbucket: connected.bitbucket, settings: connected.settings, clock: sync.transport.clock ?? systemTargetClock }, repository, (t) => (trace = t))
-        : { verdict: 'inconclusive', finding: 'not-connected', observed: `Nothing was created: the app cannot call Atlassian yet; missing: ${connected.missing.join(', ')}.`, steps: [] };
+        ? await checkGroupSlug(
+            {
+              admin: connected.admin,
+              bitbucket: connected.bitbucket,
+              settings: connected.settings,
+              clock: sync.transport.clock ?? systemTargetClock,
+            },
+            repository,
+            (t) => (trace = t),
+          )
+        : {
+            verdict: 'inconclusive',
+            finding: 'not-connected',
+            observed: `Nothing was created: the app cannot call Atlassian yet; missing: ${connected.missing.join(', ')}.`,
+            steps: [],
+          };
     } else {
       const settings = await sync.settings.get();
       if (check === 'egress') {
         const uuid = workspaceUuidOf(installContext);
-        outcome = await checkEgress(sync.transport, { orgId: settings.target.orgId, workspace: settings.target.workspace || (uuid ? `{${uuid}}` : '') });
+        outcome = await checkEgress(sync.transport, {
+          orgId: settings.target.orgId,
+          workspace: settings.target.workspace || (uuid ? `{${uuid}}` : ''),
+        });
       } else {
         outcome = await checkInstallContext(sync.transport, settings.target, installContext);
       }
     }
-    return { kind: 'result', result: await record(sync, app, check, outcome, started, now().getTime() - started, trace) };
+    return {
+      kind: 'result',
+      result: await record(sync, app, check, outcome, started, now().getTime() - started, trace),
+    };
   };
 
   return {
-    'diagnostics/get': guarded(async (_payload, { sync }) => ({ checks: checkCatalog(), results: await sync.diagnostics.results(), emulated: deps.emulated === true })),
+    'diagnostics/get': guarded(async (_payload, { sync }) => ({
+      checks: checkCatalog(),
+      results: await sync.diagnostics.results(),
+      emulated: deps.emulated === true,
+    })),
     'diagnostics/run': guarded.fields(run),
     'diagnostics/record': guarded.fields(async (input, { app, sync }) => {
       const sealed = optionalText(input, 'sealed', 8192);
@@ -153,17 +208,30 @@ export function makeDiagnosticsHandlers(deps: DiagnosticsHandlerDeps): Handlers<
         if (error instanceof DiagnosticsError) throw new AdminError('invalid-input', error.message, { cause: error });
         throw error;
       }
-      return record(sync, app, 'storage-outbound', outboundOutcome(opened.observation), opened.at, opened.observation.durationMs);
+      return record(
+        sync,
+        app,
+        'storage-outbound',
+        outboundOutcome(opened.observation),
+        opened.at,
+        opened.observation.durationMs,
+      );
     }),
     'diagnostics/repositories': guarded(async (_payload, { sync, installContext }) => {
       const [credentials, settings] = await Promise.all([sync.transport.credentials(), sync.settings.get()]);
       const uuid = workspaceUuidOf(installContext);
       const workspace = settings.target.workspace || (uuid ? `{${uuid}}` : '');
-      if (!credentials || workspace === '') throw new AdminError('invalid-input', 'Save the Bitbucket credentials under Connections first');
+      if (!credentials || workspace === '')
+        throw new AdminError('invalid-input', 'Save the Bitbucket credentials under Connections first');
       const url = `${sync.transport.baseUrls().bitbucket}/2.0${expandPath('/repositories/{workspace}', { workspace })}?pagelen=${REPOSITORY_PAGE}`;
-      const answer = await probe(sync.transport.fetch, url, { authorization: bitbucketAuthorization(credentials.bitbucketEmail, credentials.bitbucketApiToken) });
+      const answer = await probe(sync.transport.fetch, url, {
+        authorization: bitbucketAuthorization(credentials.bitbucketEmail, credentials.bitbucketApiToken),
+      });
       if (answer.kind !== 'answered' || answer.status !== 200) {
-        throw new AdminError('invalid-input', `Bitbucket did not list the repositories (${answer.kind === 'answered' ? `HTTP ${answer.status}` : answer.detail})`);
+        throw new AdminError(
+          'invalid-input',
+          `Bitbucket did not list the repositories (${answer.kind === 'answered' ? `HTTP ${answer.status}` : answer.detail})`,
+        );
       }
       return repositoriesOf(answer.body);
     }),
@@ -176,13 +244,21 @@ function repositoriesOf(body: string): RepositoryChoice[] {
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw new AdminError('invalid-input', `Bitbucket answered a repository list that is not JSON (${describeError(error)})`);
+    throw new AdminError(
+      'invalid-input',
+      `Bitbucket answered a repository list that is not JSON (${describeError(error)})`,
+    );
   }
   const values = (parsed as { values?: unknown }).values;
   if (!Array.isArray(values)) return [];
   return values.flatMap((value: unknown): RepositoryChoice[] => {
     const repository = value as { slug?: unknown; project?: { key?: unknown } };
     if (typeof repository.slug !== 'string') return [];
-    return [{ slug: repository.slug, ...(typeof repository.project?.key === 'string' ? { projectKey: repository.project.key } : {}) }];
+    return [
+      {
+        slug: repository.slug,
+        ...(typeof repository.project?.key === 'string' ? { projectKey: repository.project.key } : {}),
+      },
+    ];
   });
 }

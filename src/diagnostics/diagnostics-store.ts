@@ -21,11 +21,18 @@ interface StoredResults {
 }
 
 function isStored(value: unknown): value is StoredResults {
-  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && typeof (value as { results?: unknown }).results === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { v?: unknown }).v === 1 &&
+    typeof (value as { results?: unknown }).results === 'object'
+  );
 }
 
 function ordered(results: Partial<Record<DiagnosticCheckId, DiagnosticResult>>): DiagnosticResult[] {
-  return DIAGNOSTIC_CHECKS.map((check) => results[check]).filter((result): result is DiagnosticResult => result !== undefined);
+  return DIAGNOSTIC_CHECKS.map((check) => results[check]).filter(
+    (result): result is DiagnosticResult => result !== undefined,
+  );
 }
 
 type StoreKvs = Pick<ForgeKvs, 'get' | 'set'>;

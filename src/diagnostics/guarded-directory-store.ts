@@ -4,7 +4,18 @@
  * reason) before they touch storage; reads and every other call pass straight through. The sync engine keeps the
  * plain store: only what the identity provider writes is refused.
  */
-import { DirectoryError, type DirectoryStore, type LookupKey, type MembershipChange, type PendingChange, type ResourceKind, type ResourcePage, type StoredMember, type StoredResource, type WriteCondition } from '../directory/directory-store';
+import {
+  DirectoryError,
+  type DirectoryStore,
+  type LookupKey,
+  type MembershipChange,
+  type PendingChange,
+  type ResourceKind,
+  type ResourcePage,
+  type StoredMember,
+  type StoredResource,
+  type WriteCondition,
+} from '../directory/directory-store';
 import type { MemberRef, ScimObject } from '../scim/resource/types';
 import { VERDICT_CACHE_MS, type DiagnosticsStore } from './diagnostics-store';
 import { scimWriteBlock } from './verdicts';
@@ -49,12 +60,23 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.create(kind, resource, members);
   }
 
-  async replace(kind: ResourceKind, id: string, resource: ScimObject, members: readonly MemberRef[] | undefined, condition?: WriteCondition): Promise<StoredResource> {
+  async replace(
+    kind: ResourceKind,
+    id: string,
+    resource: ScimObject,
+    members: readonly MemberRef[] | undefined,
+    condition?: WriteCondition,
+  ): Promise<StoredResource> {
     await this.admit('PUT');
     return this.inner.replace(kind, id, resource, members, condition);
   }
 
-  async updateGroup(id: string, resource: ScimObject | undefined, changes: readonly MembershipChange[], condition?: WriteCondition): Promise<StoredResource> {
+  async updateGroup(
+    id: string,
+    resource: ScimObject | undefined,
+    changes: readonly MembershipChange[],
+    condition?: WriteCondition,
+  ): Promise<StoredResource> {
     await this.admit('PATCH');
     return this.inner.updateGroup(id, resource, changes, condition);
   }
@@ -72,7 +94,11 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.groupsOf(memberId);
   }
 
-  pendingChanges(limit: number, cursor?: string, after?: string): Promise<{ entries: PendingChange[]; cursor?: string }> {
+  pendingChanges(
+    limit: number,
+    cursor?: string,
+    after?: string,
+  ): Promise<{ entries: PendingChange[]; cursor?: string }> {
     return this.inner.pendingChanges(limit, cursor, after);
   }
 

@@ -29,7 +29,9 @@ export function connectionBlock(results: readonly DiagnosticResult[]): string | 
 /** Why permission sync must not run now (the group-slug check failed); undefined when it may. */
 export function permissionSyncBlock(results: readonly DiagnosticResult[]): string | undefined {
   const slug = differing(results, 'group-slug');
-  return slug ? `Permission sync is refused: the Diagnostics group-slug check (${slug.at}) found that ${slug.observed}` : undefined;
+  return slug
+    ? `Permission sync is refused: the Diagnostics group-slug check (${slug.at}) found that ${slug.observed}`
+    : undefined;
 }
 
 const CREATE_METHODS: ReadonlySet<string> = new Set(['POST']);

@@ -66,7 +66,15 @@ export interface ResourcePage {
 }
 
 /** Why a directory operation failed; the SCIM layer maps each kind to an RFC 7644 section 3.12 error. */
-export type DirectoryErrorKind = 'not-found' | 'uniqueness' | 'version-mismatch' | 'too-many' | 'too-large' | 'contention' | 'throttled' | 'unavailable';
+export type DirectoryErrorKind =
+  | 'not-found'
+  | 'uniqueness'
+  | 'version-mismatch'
+  | 'too-many'
+  | 'too-large'
+  | 'contention'
+  | 'throttled'
+  | 'unavailable';
 
 /** The one error type of the directory layer. */
 export class DirectoryError extends Error {
@@ -117,7 +125,13 @@ export interface DirectoryStore {
   /** Creates a resource (and a group's initial members); throws 'uniqueness' when userName/displayName is taken. */
   create(kind: ResourceKind, resource: ScimObject, members?: readonly MemberRef[]): Promise<StoredResource>;
   /** Replaces a resource; for groups, `members` (when given) replaces the membership too. */
-  replace(kind: ResourceKind, id: string, resource: ScimObject, members: readonly MemberRef[] | undefined, condition?: WriteCondition): Promise<StoredResource>;
+  replace(
+    kind: ResourceKind,
+    id: string,
+    resource: ScimObject,
+    members: readonly MemberRef[] | undefined,
+    condition?: WriteCondition,
+  ): Promise<StoredResource>;
   /** Updates a group's resource and applies membership changes in order, without reading or rewriting the whole membership. */
   updateGroup(
     id: string,
@@ -137,7 +151,11 @@ export interface DirectoryStore {
    * Reads pending outbox entries (`User.<id>` / `Group.<id>` with the version that enqueued them and when), oldest
    * first; with `after`, only entries enqueued later than that time (ISO 8601), so a drain can skip what it queued.
    */
-  pendingChanges(limit: number, cursor?: string, after?: string): Promise<{ entries: PendingChange[]; cursor?: string }>;
+  pendingChanges(
+    limit: number,
+    cursor?: string,
+    after?: string,
+  ): Promise<{ entries: PendingChange[]; cursor?: string }>;
   /** Removes an outbox entry if it still has `version`; false when a newer change re-enqueued the resource. */
   acknowledge(resourceKey: string, version: number): Promise<boolean>;
   /**

@@ -38,10 +38,17 @@ export function forgeConsentErrorIn(error: unknown): Error | undefined {
  * Builds the resolver function the manifest's `admin-resolver` names (DAC /runtime-reference/custom-ui-resolver): the
  * admin calls, and the Diagnostics calls (src/diagnostics/diagnostics-handlers.ts) when their dependencies are given.
  */
-export function makeAdminResolver(deps: AdminHandlerDeps, logger: ScimLogger, diagnostics?: DiagnosticsHandlerDeps): ReturnType<typeof makeResolver> {
+export function makeAdminResolver(
+  deps: AdminHandlerDeps,
+  logger: ScimLogger,
+  diagnostics?: DiagnosticsHandlerDeps,
+): ReturnType<typeof makeResolver> {
   const handlers = { ...makeAdminHandlers(deps), ...(diagnostics ? makeDiagnosticsHandlers(diagnostics) : {}) };
   const answering = Object.fromEntries(
-    Object.keys(handlers).map((key) => [key, (request: Request<unknown>) => invokeAdmin(handlers, key, request, logger, { propagate: forgeConsentErrorIn })]),
+    Object.keys(handlers).map((key) => [
+      key,
+      (request: Request<unknown>) => invokeAdmin(handlers, key, request, logger, { propagate: forgeConsentErrorIn }),
+    ]),
   ) as unknown as Handlers<AdminPageApi>;
   return makeResolver<AdminPageApi>(answering);
 }

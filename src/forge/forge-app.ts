@@ -20,13 +20,24 @@ let pull: Promise<PullParts> | undefined;
 
 /** Returns the App for this Forge function instance, building it on first use; accepted writes kick the sync. */
 export function getForgeApp(): Promise<AppParts> {
-  app ??= Promise.resolve(createApp({ kvs, logger: consoleLogger, onWrite: async () => (await getForgeSync()).dispatcher.kick() }));
+  app ??= Promise.resolve(
+    createApp({ kvs, logger: consoleLogger, onWrite: async () => (await getForgeSync()).dispatcher.kick() }),
+  );
   return app;
 }
 
 const consoleAudit: EngineAudit = {
   async record(entries) {
-    for (const entry of entries) if (entry.outcome === 'failed') console.warn(JSON.stringify({ code: 'SYNC-CHANGE-FAILED', key: entry.resourceKey, action: entry.action, detail: entry.detail }));
+    for (const entry of entries)
+      if (entry.outcome === 'failed')
+        console.warn(
+          JSON.stringify({
+            code: 'SYNC-CHANGE-FAILED',
+            key: entry.resourceKey,
+            action: entry.action,
+            detail: entry.detail,
+          }),
+        );
   },
 };
 

@@ -43,7 +43,9 @@ export function packPushes(events: readonly PushEvent[]): PushEvent[][] {
  * drain at a time reads the outbox.
  */
 export function concurrencyOf(job: SyncJob): { key: string; limit: number } {
-  return job.type === 'sync' ? { key: `${SYNC_QUEUE_KEY}-lane-${job.lane ?? 0}`, limit: 1 } : { key: `${SYNC_QUEUE_KEY}-drain`, limit: 1 };
+  return job.type === 'sync'
+    ? { key: `${SYNC_QUEUE_KEY}-lane-${job.lane ?? 0}`, limit: 1 }
+    : { key: `${SYNC_QUEUE_KEY}-drain`, limit: 1 };
 }
 
 /** Pushes sync jobs onto the `scim-sync` queue, split by count and by serialized size, each with its concurrency key. */
@@ -52,7 +54,11 @@ export class ForgeJobQueue implements JobQueue {
 
   async push(jobs: readonly SyncJob[], options: { delaySeconds?: number } = {}): Promise<void> {
     const delayInSeconds = Math.max(0, Math.min(900, options.delaySeconds ?? 0));
-    const events = jobs.map((job) => ({ body: { ...job } as Record<string, unknown>, delayInSeconds, concurrency: concurrencyOf(job) }));
+    const events = jobs.map((job) => ({
+      body: { ...job } as Record<string, unknown>,
+      delayInSeconds,
+      concurrency: concurrencyOf(job),
+    }));
     for (const push of packPushes(events)) await this.queue.push(push);
   }
 }

@@ -42,7 +42,9 @@ const lookupPermission: WorkspacePermissionLookup = async (workspaceUuid) => {
   const response = await asUser().requestBitbucket(route`/2.0/user/workspaces/${workspace}/permission`);
   if (!response.ok) return { status: response.status };
   const body = (await response.json()) as { permission?: unknown };
-  return typeof body.permission === 'string' ? { status: response.status, permission: body.permission } : { status: response.status };
+  return typeof body.permission === 'string'
+    ? { status: response.status, permission: body.permission }
+    : { status: response.status };
 };
 
 /** The admin page's resolver (`admin-resolver` function): the admin calls and the Diagnostics. */
@@ -83,4 +85,7 @@ export const pullWorker = makePullWorker(getForgePull);
 export const pullSchedule = makePullSchedule(getForgePull);
 
 /** The access review's step (`review-step-fn` function, every five minutes): src/forge/review-step.ts. */
-export const reviewStep = makeReviewStep(async () => reviewParts(await getForgeApp(), await getForgeSync()), (line) => console.warn(line));
+export const reviewStep = makeReviewStep(
+  async () => reviewParts(await getForgeApp(), await getForgeSync()),
+  (line) => console.warn(line),
+);

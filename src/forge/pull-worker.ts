@@ -16,7 +16,9 @@ export interface PullEventQueue {
 /** The pull queue on @forge/events (or the local runtime's look-alike): one event per invocation, delays of 0..900 s. */
 export function pullQueue(queue: PullEventQueue = new Queue({ key: PULL_QUEUE_KEY })): PullQueue {
   return async (delaySeconds) => {
-    await queue.push([{ body: { v: 1, type: 'pull' }, delayInSeconds: Math.max(0, Math.min(900, Math.round(delaySeconds))) }]);
+    await queue.push([
+      { body: { v: 1, type: 'pull' }, delayInSeconds: Math.max(0, Math.min(900, Math.round(delaySeconds))) },
+    ]);
   };
 }
 

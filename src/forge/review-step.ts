@@ -10,7 +10,11 @@ import { withinBudget, type BudgetLimits } from '../sync/call-budget';
 export const REVIEW_STEP_BUDGET: BudgetLimits = { calls: 95, millis: 600_000 };
 
 /** Builds the scheduled handler. */
-export function makeReviewStep(parts: () => Promise<ReviewParts>, warn: (line: string) => void, now: () => number = () => Date.now()): () => Promise<{ statusCode: 204 }> {
+export function makeReviewStep(
+  parts: () => Promise<ReviewParts>,
+  warn: (line: string) => void,
+  now: () => number = () => Date.now(),
+): () => Promise<{ statusCode: 204 }> {
   return async () => {
     try {
       const review = await parts();

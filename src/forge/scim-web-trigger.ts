@@ -117,7 +117,9 @@ export function scimPath(request: Pick<ForgeWebTriggerRequest, 'path' | 'userPat
   const triggerId = lastSegment(baseUrl);
   let idIndex = triggerId === undefined ? -1 : segments.indexOf(triggerId);
   if (idIndex === -1) {
-    const marker = segments.findIndex((segment, index) => TRIGGER_ID_MARKERS.has(segment) && index + 1 < segments.length);
+    const marker = segments.findIndex(
+      (segment, index) => TRIGGER_ID_MARKERS.has(segment) && index + 1 < segments.length,
+    );
     idIndex = marker === -1 ? -1 : marker + 1;
   }
   return withLeadingSlash(idIndex === -1 ? pathOnly : segments.slice(idIndex + 1).join('/'));
@@ -145,7 +147,10 @@ function lastSegment(url: string): string | undefined {
   } catch {
     return undefined;
   }
-  return pathname.split('/').filter((segment) => segment !== '').pop();
+  return pathname
+    .split('/')
+    .filter((segment) => segment !== '')
+    .pop();
 }
 
 function withLeadingSlash(path: string): string {

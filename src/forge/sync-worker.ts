@@ -30,7 +30,9 @@ export interface SyncWorkerDeps {
 export async function handleSyncEvent(event: SyncEvent | undefined, deps: SyncWorkerDeps): Promise<JobOutcome> {
   const job = parseSyncJob(event?.body);
   if (!job) {
-    deps.warn(`${SYNC_EVENT_IGNORED_CODE} job=${event?.jobId ?? '-'} event=${event?.eventId ?? '-'}: not a sync job this version can read`);
+    deps.warn(
+      `${SYNC_EVENT_IGNORED_CODE} job=${event?.jobId ?? '-'} event=${event?.eventId ?? '-'}: not a sync job this version can read`,
+    );
     return undefined;
   }
   return deps.handle(job);
@@ -41,7 +43,9 @@ export async function handleSyncEvent(event: SyncEvent | undefined, deps: SyncWo
  * returns an InvocationError with that wait, which Forge caps at 900 s; anything else returns nothing. Forge and
  * the local runtime call the same function.
  */
-export function makeSyncWorker(deps: SyncWorkerDeps): (event: SyncEvent | undefined) => Promise<InvocationError | undefined> {
+export function makeSyncWorker(
+  deps: SyncWorkerDeps,
+): (event: SyncEvent | undefined) => Promise<InvocationError | undefined> {
   return async (event) => {
     let outcome: JobOutcome;
     try {
@@ -49,16 +53,27 @@ export function makeSyncWorker(deps: SyncWorkerDeps): (event: SyncEvent | undefi
     } catch (error) {
       // Storage over its per-minute quota: come back when it has room, instead of the platform's quick retries.
       if (!throttledStorage(error)) throw error;
-      deps.warn(`SYNC_STORAGE_THROTTLED job=${event?.jobId ?? '-'} event=${event?.eventId ?? '-'}: retrying in ${THROTTLED_RETRY_AFTER_SECONDS} s`);
+      deps.warn(
+        `SYNC_STORAGE_THROTTLED job=${event?.jobId ?? '-'} event=${event?.eventId ?? '-'}: retrying in ${THROTTLED_RETRY_AFTER_SECONDS} s`,
+      );
       outcome = { retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS };
     }
-    return outcome ? new InvocationError({ retryAfter: outcome.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED }) : undefined;
+    return outcome
+      ? new InvocationError({
+          retryAfter: outcome.retryAfterSeconds,
+          retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED,
+        })
+      : undefined;
   };
 }
 
 /** Whether `error`, or an error it was caused by, is storage refusing a request over the installation's quota. */
 function throttledStorage(error: unknown): boolean {
-  for (let current = error, depth = 0; current !== undefined && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let current = error, depth = 0;
+    current !== undefined && depth < 8;
+    current = (current as { cause?: unknown }).cause, depth += 1
+  ) {
     if ((current instanceof DirectoryError && current.kind === 'throttled') || isStorageThrottled(current)) return true;
   }
   return false;

@@ -23,7 +23,8 @@ export const ADMIN_KEY_HEADER = 'x-admin-key';
 export const LOCAL_INSTALL_CONTEXT = 'ari:cloud:bitbucket::workspace/00000000-0000-4000-8000-000000000001';
 
 const MAX_INVOKE_BYTES = 512 * 1024;
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -72,7 +73,9 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 /** Builds the request handler; it answers true when it served the request. */
-export function createAdminBridge(options: AdminBridgeOptions): (request: IncomingMessage, response: ServerResponse, pathname: string) => Promise<boolean> {
+export function createAdminBridge(
+  options: AdminBridgeOptions,
+): (request: IncomingMessage, response: ServerResponse, pathname: string) => Promise<boolean> {
   const expected = digest(options.adminKey);
   const root = path.resolve(options.staticDir);
 
@@ -84,32 +87,60 @@ export function createAdminBridge(options: AdminBridgeOptions): (request: Incomi
     const given = request.headers[ADMIN_KEY_HEADER];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
       request.resume();
-      json(response, 401, { error: { reason: 'not-signed-in', message: 'The admin key is missing or wrong: open the admin URL that npm start printed' } });
+      json(response, 401, {
+        error: {
+          reason: 'not-signed-in',
+          message: 'The admin key is missing or wrong: open the admin URL that npm start printed',
+        },
+      });
       return;
     }
     let body: unknown;
     try {
       body = await readJson(request);
     } catch {
-      json(response, 400, { error: { reason: 'invalid-input', message: `The request must be JSON of at most ${MAX_INVOKE_BYTES} bytes` } });
+      json(response, 400, {
+        error: { reason: 'invalid-input', message: `The request must be JSON of at most ${MAX_INVOKE_BYTES} bytes` },
+      });
       return;
     }
-    const { key, payload } = (typeof body === 'object' && body !== null ? body : {}) as { key?: unknown; payload?: unknown };
+    const { key, payload } = (typeof body === 'object' && body !== null ? body : {}) as {
+      key?: unknown;
+      payload?: unknown;
+    };
     if (typeof key !== 'string') {
       json(response, 400, { error: { reason: 'invalid-input', message: 'key must name an admin call' } });
       return;
     }
-    const call = () => invokeAdmin(options.handlers, key, { payload, context: { accountId: 'local-admin', installContext: options.installContext ?? LOCAL_INSTALL_CONTEXT } }, options.logger);
+    const call = () =>
+      invokeAdmin(
+        options.handlers,
+        key,
+        {
+          payload,
+          context: { accountId: 'local-admin', installContext: options.installContext ?? LOCAL_INSTALL_CONTEXT },
+        },
+        options.logger,
+      );
     let result: Awaited<ReturnType<typeof call>>;
     try {
       result = options.runAsResolver ? await options.runAsResolver(key, call) : await call();
     } catch (error) {
       // The platform stopped the invocation (time, memory or invocation rate): the bridge's invoke rejects on Forge.
-      options.logger.error('ADMIN-PLATFORM', 'The runtime stopped an admin call', { key, error: error instanceof Error ? error.message : String(error) });
-      json(response, 503, { error: { reason: 'internal', message: 'The admin call was stopped by the platform; try again' } });
+      options.logger.error('ADMIN-PLATFORM', 'The runtime stopped an admin call', {
+        key,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      json(response, 503, {
+        error: { reason: 'internal', message: 'The admin call was stopped by the platform; try again' },
+      });
       return;
     }
-    json(response, 200, typeof result === 'object' && result !== null && 'error' in result ? result : { result: result ?? null });
+    json(
+      response,
+      200,
+      typeof result === 'object' && result !== null && 'error' in result ? result : { result: result ?? null },
+    );
   };
 
   const serveFile = async (response: ServerResponse, pathname: string): Promise<void> => {
@@ -121,7 +152,8 @@ export function createAdminBridge(options: AdminBridgeOptions): (request: Incomi
     }
     const candidate = path.resolve(root, relative === '' ? 'index.html' : relative);
     const inside = candidate === root || candidate.startsWith(`${root}${path.sep}`);
-    const file = inside && (await stat(candidate).catch(() => undefined))?.isFile() ? candidate : path.join(root, 'index.html');
+    const file =
+      inside && (await stat(candidate).catch(() => undefined))?.isFile() ? candidate : path.join(root, 'index.html');
     let content: Buffer;
     try {
       content = await readFile(file);

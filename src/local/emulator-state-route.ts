@@ -7,7 +7,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { COUNTS_PATH, STATE_PATH, snapshotEmulators, type Emulator, type EmulatorCounts, type LinkedEmulators } from '../../emulators';
+import {
+  COUNTS_PATH,
+  STATE_PATH,
+  snapshotEmulators,
+  type Emulator,
+  type EmulatorCounts,
+  type LinkedEmulators,
+} from '../../emulators';
 
 /** Requests each emulator of the local host received, counted by `countingEmulator`. */
 export interface MutableRequestCounts {
@@ -57,15 +64,25 @@ export function createEmulatorStateRoute(options: {
     const given = presentedKey(request);
     const allowed = given !== undefined && options.keys().some((key) => timingSafeEqual(digest(given), digest(key)));
     if (!allowed) {
-      json(response, 401, { error: 'Send the admin key that npm start printed (in the admin page URL after #key=) as the x-admin-key header or as a bearer token' });
+      json(response, 401, {
+        error:
+          'Send the admin key that npm start printed (in the admin page URL after #key=) as the x-admin-key header or as a bearer token',
+      });
       return true;
     }
     const url = new URL(request.url ?? '/', 'http://local.invalid');
     const { emulators, requests } = options;
     if (pathname === STATE_PATH) {
-      json(response, 200, snapshotEmulators(emulators, requests, { stateOnly: url.searchParams.get('logs') === 'false' }));
+      json(
+        response,
+        200,
+        snapshotEmulators(emulators, requests, { stateOnly: url.searchParams.get('logs') === 'false' }),
+      );
     } else {
-      json(response, 200, { requests: { ...requests }, writes: { admin: emulators.admin.writeLog.length, bitbucket: emulators.bitbucket.writeLog.length } } satisfies EmulatorCounts);
+      json(response, 200, {
+        requests: { ...requests },
+        writes: { admin: emulators.admin.writeLog.length, bitbucket: emulators.bitbucket.writeLog.length },
+      } satisfies EmulatorCounts);
     }
     return true;
   };

@@ -6,7 +6,16 @@
  * uploaded, impersonating the seeded admin: choosing Google Workspace as the source on the Set-up page is then
  * enough to try a pull. An uploaded key is registered with the emulator too (it stands for Google accepting it).
  */
-import { GOOGLE_PREFIX, GoogleWorkspaceEmulator, newServiceAccountKey, SEEDED_GOOGLE_ADMIN, seedGoogleDomain, systemClock, type GoogleSeedOptions, type ServiceAccountKeyFile } from '../../emulators';
+import {
+  GOOGLE_PREFIX,
+  GoogleWorkspaceEmulator,
+  newServiceAccountKey,
+  SEEDED_GOOGLE_ADMIN,
+  seedGoogleDomain,
+  systemClock,
+  type GoogleSeedOptions,
+  type ServiceAccountKeyFile,
+} from '../../emulators';
 import type { AppParts } from '../app/create-app';
 import type { SyncParts } from '../app/create-sync';
 import { makePullSchedule, makePullWorker, pullQueue } from '../forge/pull-worker';
@@ -20,7 +29,10 @@ import type { ForgeRuntime } from './forge-runtime';
 export const GOOGLE_EMULATOR_KEY_SECRET = 'local:google-emulator-key';
 
 /** The emulated Google Workspace of a local host, when it serves the emulators. */
-export async function localGoogleEmulator(kvs: Pick<ForgeKvs, 'getSecret' | 'setSecret'>, seed?: GoogleSeedOptions): Promise<{ emulator: GoogleWorkspaceEmulator; keyFile: ServiceAccountKeyFile }> {
+export async function localGoogleEmulator(
+  kvs: Pick<ForgeKvs, 'getSecret' | 'setSecret'>,
+  seed?: GoogleSeedOptions,
+): Promise<{ emulator: GoogleWorkspaceEmulator; keyFile: ServiceAccountKeyFile }> {
   let keyFile = await kvs.getSecret<ServiceAccountKeyFile>(GOOGLE_EMULATOR_KEY_SECRET);
   if (keyFile === undefined) {
     keyFile = newServiceAccountKey('scim-sync', 'emulated-project');
@@ -39,7 +51,11 @@ export interface LocalPullOptions {
   readonly sync: SyncParts;
   readonly clock: TargetClock;
   /** The emulated account and the URL it is served at, when the host emulates. */
-  readonly emulated?: { readonly emulator: GoogleWorkspaceEmulator; readonly keyFile: ServiceAccountKeyFile; readonly url: string };
+  readonly emulated?: {
+    readonly emulator: GoogleWorkspaceEmulator;
+    readonly keyFile: ServiceAccountKeyFile;
+    readonly url: string;
+  };
   /** How often the schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
   readonly tickMs: number;
   /** The longest delay a pushed pull event may have (a test's fast resume after a failure); default Forge's 900 s. */
@@ -79,17 +95,32 @@ export function startLocalPull(options: LocalPullOptions): { readonly pull: Pull
     pull.sources.saveKey = async (fileText) => {
       const summary = await saveKey(fileText);
       const key = await pull.sources.key();
-      if (key) emulated.emulator.registerServiceAccount({ client_email: key.clientEmail, client_id: key.clientId, private_key_id: key.privateKeyId, private_key: key.privateKey });
+      if (key)
+        emulated.emulator.registerServiceAccount({
+          client_email: key.clientEmail,
+          client_id: key.clientId,
+          private_key_id: key.privateKeyId,
+          private_key: key.privateKey,
+        });
       return summary;
     };
     void pull.sources.key().then((key) => {
-      if (key) emulated.emulator.registerServiceAccount({ client_email: key.clientEmail, client_id: key.clientId, private_key_id: key.privateKeyId, private_key: key.privateKey });
+      if (key)
+        emulated.emulator.registerServiceAccount({
+          client_email: key.clientEmail,
+          client_id: key.clientId,
+          private_key_id: key.privateKeyId,
+          private_key: key.privateKey,
+        });
     });
   }
   const getPull = async (): Promise<PullParts> => pull;
   runtime.consume(PULL_QUEUE_KEY, makePullWorker(getPull));
   const schedule = makePullSchedule(getPull);
-  const timer = options.tickMs > 0 ? setInterval(() => void runtime.scheduled('pull-schedule', schedule).catch(() => undefined), options.tickMs) : undefined;
+  const timer =
+    options.tickMs > 0
+      ? setInterval(() => void runtime.scheduled('pull-schedule', schedule).catch(() => undefined), options.tickMs)
+      : undefined;
   timer?.unref();
   return {
     pull,

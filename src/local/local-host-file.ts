@@ -39,7 +39,12 @@ export function readLocalHostFile(dataDir: string): LocalHostFile | undefined {
   }
   if (typeof json !== 'object' || json === null) return undefined;
   const record = json as Record<string, unknown>;
-  if (typeof record.scimBaseUrl !== 'string' || typeof record.adminUrl !== 'string' || typeof record.adminKey !== 'string') return undefined;
+  if (
+    typeof record.scimBaseUrl !== 'string' ||
+    typeof record.adminUrl !== 'string' ||
+    typeof record.adminKey !== 'string'
+  )
+    return undefined;
   return {
     scimBaseUrl: record.scimBaseUrl,
     adminUrl: record.adminUrl,

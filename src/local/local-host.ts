@@ -7,7 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
 import { createApp, type AppParts } from '../app/create-app';
-import { makeScimWebTrigger, type ForgeWebTriggerHandler, type ForgeWebTriggerRequest } from '../forge/scim-web-trigger';
+import {
+  makeScimWebTrigger,
+  type ForgeWebTriggerHandler,
+  type ForgeWebTriggerRequest,
+} from '../forge/scim-web-trigger';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
 import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
 import { makeReviewStep } from '../forge/review-step';
@@ -16,7 +20,13 @@ import { ForgeRuntime, NO_LATENCY, systemRuntimeClock, type DeliveryOptions, typ
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';
 import { defaultServiceLimits } from '../scim/service';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService, type TransactionConditionMode } from '../storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+  type TransactionConditionMode,
+} from '../storage/local-kvs';
 import { makeDiagnosticsHandlers } from '../diagnostics/diagnostics-handlers';
 import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
 import { storageCountsAsOutbound } from '../diagnostics/verdicts';
@@ -208,7 +218,12 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
   }
 }
 
-function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | undefined): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | undefined,
+): void {
   response.writeHead(status, headers);
   response.end(body);
 }
@@ -237,7 +252,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     fsync: options.fsync ?? false,
     // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
     quotaMode: 'record',
-    onQuotaViolation: (violation) => runtime.report({ limit: violation.limit, observed: violation.observed, allowed: violation.allowed, detail: `${violation.path}: ${violation.observed} against ${violation.allowed}` }),
+    onQuotaViolation: (violation) =>
+      runtime.report({
+        limit: violation.limit,
+        observed: violation.observed,
+        allowed: violation.allowed,
+        detail: `${violation.path}: ${violation.observed} against ${violation.allowed}`,
+      }),
     ...(options.transactionConditions ? { transactionConditions: options.transactionConditions } : {}),
   });
   // Until the stored Diagnostics verdict is read below, storage counts (the stricter reading).
@@ -251,7 +272,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     delivery: {
       // As Forge delivers: in parallel, bounded only by the jobs' concurrency keys (one job per sync lane, one drain).
       ...options.queue,
-      onError: (error) => logger.error('SYNC-JOB', 'A sync job failed and will be retried', { error: error instanceof Error ? error.message : String(error) }),
+      onError: (error) =>
+        logger.error('SYNC-JOB', 'A sync job failed and will be retried', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
     },
   });
   // The first breach of each limit is logged; all are counted in runtime.violations.
@@ -261,7 +285,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (violation.invocation?.label?.startsWith('diagnostics/')) return;
     if (logged.has(violation.limit)) return;
     logged.add(violation.limit);
-    logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, { detail: violation.detail });
+    logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, {
+      detail: violation.detail,
+    });
   });
   const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
   // The counting switch is a stored setting: what the Diagnostics last observed (src/diagnostics/verdicts.ts).
@@ -270,9 +296,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
   // The emulators require a key as the real APIs require credentials; the host's own sync uses it (below).
   const emulatorKey = options.atlassian ? undefined : await localEmulatorKey(kvs, options.emulatorKey);
-  const emulators = emulatorKey === undefined
-    ? undefined
-    : createLinkedEmulators({ clock: systemClock, key: emulatorKey, ...options.emulators, ...(options.emulatorSeed !== undefined ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } } : {}) });
+  const emulators =
+    emulatorKey === undefined
+      ? undefined
+      : createLinkedEmulators({
+          clock: systemClock,
+          key: emulatorKey,
+          ...options.emulators,
+          ...(options.emulatorSeed !== undefined
+            ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } }
+            : {}),
+        });
   const google = emulators ? await localGoogleEmulator(kvs, options.googleSeed) : undefined;
   const emulatorRequests = { admin: 0, bitbucket: 0 };
   const emulatorRouter = emulators
@@ -315,21 +349,30 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       options.atlassian ??
       // Called only once the sync below exists, so its own credential store serves.
       (await sync.credentials.load()) ??
-      (emulatorKey !== undefined ? { orgApiKey: emulatorKey, bitbucketEmail: EMULATOR_BITBUCKET_EMAIL, bitbucketApiToken: emulatorKey } : undefined),
+      (emulatorKey !== undefined
+        ? { orgApiKey: emulatorKey, bitbucketEmail: EMULATOR_BITBUCKET_EMAIL, bitbucketApiToken: emulatorKey }
+        : undefined),
     audit: engineAudit,
     auditLog: app.auditLog,
     clock: options.targetClock ?? runtime.appClock,
     permissionQuietSeconds: options.permissionQuietSeconds ?? 5,
     dispatcher: {
       retryDelaySeconds: options.retryDelaySeconds ?? 60,
-      ...(options.kick ? { kickWindowSeconds: options.kick.windowSeconds, drainDelaySeconds: options.kick.drainDelaySeconds } : {}),
+      ...(options.kick
+        ? { kickWindowSeconds: options.kick.windowSeconds, drainDelaySeconds: options.kick.drainDelaySeconds }
+        : {}),
     },
   });
   late.dispatcher = sync.dispatcher;
   let settingsFileReport: SettingsFileReport | undefined;
   if (options.settingsFile) {
     settingsFileReport = await applySettingsFile(options.settingsFile, sync.settings, app.auditLog, settingsPatch);
-    if (settingsFileReport.changed.some((c) => c.path === 'rules' || c.path === 'operations.permissionSync' || c.path === 'dryRun')) await app.store.enqueue([PERMISSIONS_KEY]);
+    if (
+      settingsFileReport.changed.some(
+        (c) => c.path === 'rules' || c.path === 'operations.permissionSync' || c.path === 'dryRun',
+      )
+    )
+      await app.store.enqueue([PERMISSIONS_KEY]);
   } else if (emulators && (await sync.settings.get()).target.orgId === '') {
     await sync.settings.save({ ...(await sync.settings.get()), target: EMULATED_TARGET });
   }
@@ -343,13 +386,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 
   let scimBaseUrl = '';
-  const getPull = async (): Promise<PullParts> => late.pull ?? Promise.reject(new Error('The directory pull is not started yet'));
+  const getPull = async (): Promise<PullParts> =>
+    late.pull ?? Promise.reject(new Error('The directory pull is not started yet'));
   const adminKey = await localAdminKey(kvs, options.adminKey);
   // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
-  const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({ status: 200, permission: 'owner' });
+  const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({
+    status: 200,
+    permission: 'owner',
+  });
   const adminBridge = createAdminBridge({
     handlers: {
-      ...makeAdminHandlers({ getApp: async () => app, getSync: async () => sync, getBaseUrl: async () => scimBaseUrl, getPull, lookupPermission, kvs, emulated: emulators !== undefined, environmentCredentials: options.atlassian !== undefined }),
+      ...makeAdminHandlers({
+        getApp: async () => app,
+        getSync: async () => sync,
+        getBaseUrl: async () => scimBaseUrl,
+        getPull,
+        lookupPermission,
+        kvs,
+        emulated: emulators !== undefined,
+        environmentCredentials: options.atlassian !== undefined,
+      }),
       ...makeDiagnosticsHandlers({
         getApp: async () => app,
         getSync: async () => sync,
@@ -365,12 +421,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),
     logger,
     // The Diagnostics observe Forge's answers to a breach, so they run enforced even while the host records.
-    runAsResolver: (key, call) => runtime.resolver(key, call, key.startsWith('diagnostics/') ? { mode: 'enforce' } : {}),
+    runAsResolver: (key, call) =>
+      runtime.resolver(key, call, key.startsWith('diagnostics/') ? { mode: 'enforce' } : {}),
     installContext: options.installContext ?? (emulators ? EMULATED_BITBUCKET_RESOURCE_ID : LOCAL_INSTALL_CONTEXT),
   });
   // The emulated organization can be looked at (as `npm run emulators` serves it), behind the admin key for now.
   const adminKeyValue = adminKey;
-  const emulatorState = emulators ? createEmulatorStateRoute({ emulators, requests: emulatorRequests, keys: () => [adminKeyValue] }) : undefined;
+  const emulatorState = emulators
+    ? createEmulatorStateRoute({ emulators, requests: emulatorRequests, keys: () => [adminKeyValue] })
+    : undefined;
   const webTrigger: ForgeWebTriggerHandler = runtime.webTrigger(
     makeScimWebTrigger({
       getApp: async () => app,
@@ -380,7 +439,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const server: Server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
-      logger.error('LOCAL-E500', 'Local host failed to serve a request', { error: error instanceof Error ? error.message : String(error) });
+      logger.error('LOCAL-E500', 'Local host failed to serve a request', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       if (!response.headersSent) {
         const failure = errorResponse(500, 'Internal server error');
         send(response, failure.status, failure.headers, failure.body);
@@ -395,7 +456,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (emulatorState?.(request, response, new URL(request.url ?? '/', 'http://local.invalid').pathname)) return;
     const url = new URL(request.url ?? '/', 'http://local.invalid');
     const pathname = url.pathname;
-    if (pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() || pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)) {
+    if (
+      pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() ||
+      pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)
+    ) {
       const body = await readBody(request, defaultServiceLimits.maxBodyBytes);
       if (body === 'too-large') {
         const tooLarge = errorResponse(413, `The request body exceeds ${defaultServiceLimits.maxBodyBytes} bytes`);
@@ -422,24 +486,57 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
     if (await adminBridge(request, response, pathname)) return;
     if (pathname === '/' || pathname === '/healthz') {
-      send(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ service: 'bitbucket-scim-sync', scim: scimBaseUrl }));
+      send(
+        response,
+        200,
+        { 'content-type': 'application/json' },
+        JSON.stringify({ service: 'bitbucket-scim-sync', scim: scimBaseUrl }),
+      );
       return;
     }
-    send(response, 404, { 'content-type': 'application/json' }, JSON.stringify({ error: 'Not found', scim: scimBaseUrl }));
+    send(
+      response,
+      404,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ error: 'Not found', scim: scimBaseUrl }),
+    );
   }
 
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
-  if (emulators) emulatorUrls = { admin: `${url}/emulated/admin`, bitbucket: `${url}/emulated/bitbucket`, state: `${url}${STATE_PATH}` };
-  const localPull = startLocalPull({ kvs, runtime, app, sync, clock: options.targetClock ?? runtime.appClock, ...(google ? { emulated: { ...google, url } } : {}), tickMs: options.pullTickMs ?? 300_000, ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}) });
+  if (emulators)
+    emulatorUrls = {
+      admin: `${url}/emulated/admin`,
+      bitbucket: `${url}/emulated/bitbucket`,
+      state: `${url}${STATE_PATH}`,
+    };
+  const localPull = startLocalPull({
+    kvs,
+    runtime,
+    app,
+    sync,
+    clock: options.targetClock ?? runtime.appClock,
+    ...(google ? { emulated: { ...google, url } } : {}),
+    tickMs: options.pullTickMs ?? 300_000,
+    ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}),
+  });
   late.pull = localPull.pull;
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
   const reconcile = makeReconcile(() => queue);
-  const reconcileTimer = reconcileEvery > 0 ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery) : undefined;
+  const reconcileTimer =
+    reconcileEvery > 0
+      ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery)
+      : undefined;
   reconcileTimer?.unref();
   const reviewEvery = options.reviewStepIntervalMs ?? 300_000;
-  const reviewStep = makeReviewStep(async () => reviewParts(app, sync), (line) => logger.error('REVIEW-E500', line, {}));
-  const reviewTimer = reviewEvery > 0 ? setInterval(() => void runtime.scheduled('review-step', reviewStep).catch(() => undefined), reviewEvery) : undefined;
+  const reviewStep = makeReviewStep(
+    async () => reviewParts(app, sync),
+    (line) => logger.error('REVIEW-E500', line, {}),
+  );
+  const reviewTimer =
+    reviewEvery > 0
+      ? setInterval(() => void runtime.scheduled('review-step', reviewStep).catch(() => undefined), reviewEvery)
+      : undefined;
   reviewTimer?.unref();
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
@@ -471,7 +568,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       runtime.stop();
       // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
       // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.
-      await within(1000, app.authFailures.flush().catch(() => undefined));
+      await within(
+        1000,
+        app.authFailures.flush().catch(() => undefined),
+      );
       await within(
         2000,
         new Promise<void>((resolve) => {

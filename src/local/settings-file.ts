@@ -47,11 +47,15 @@ async function readSettingsJson(file: string): Promise<{ json: Record<string, un
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new SettingsValidationError([{ path: '', message: `is not JSON: ${(error as Error).message}` }], `Settings file ${file}`);
+    throw new SettingsValidationError(
+      [{ path: '', message: `is not JSON: ${(error as Error).message}` }],
+      `Settings file ${file}`,
+    );
   }
   const result = parseSettings(json);
   if ('errors' in result) throw new SettingsValidationError(result.errors, `Settings file ${file}`);
-  if (!isRecord(json)) throw new SettingsValidationError([{ path: '', message: 'must be an object' }], `Settings file ${file}`);
+  if (!isRecord(json))
+    throw new SettingsValidationError([{ path: '', message: 'must be an object' }], `Settings file ${file}`);
   return { json, settings: result.settings };
 }
 
@@ -66,7 +70,10 @@ export async function loadSettingsFile(file: string): Promise<SyncSettings> {
 }
 
 /** The stored settings with the patch's named fields merged over them, and the paths the patch names. */
-export function mergeSettingsPatch(stored: SyncSettings, patch: Record<string, unknown>): { merged: Record<string, unknown>; named: string[] } {
+export function mergeSettingsPatch(
+  stored: SyncSettings,
+  patch: Record<string, unknown>,
+): { merged: Record<string, unknown>; named: string[] } {
   const merged: Record<string, unknown> = { ...stored };
   const named: string[] = [];
   for (const [key, value] of Object.entries(patch)) {
@@ -103,7 +110,8 @@ export async function applySettingsFile(
   const stored = await store.get();
   const { merged, named } = mergeSettingsPatch(stored, patch);
   const result = parseSettings(merged);
-  if ('errors' in result) throw new SettingsValidationError(result.errors, `Settings file ${file} merged over the stored settings`);
+  if ('errors' in result)
+    throw new SettingsValidationError(result.errors, `Settings file ${file} merged over the stored settings`);
   const next = result.settings;
   const changed = named
     .map((path) => ({ path, before: valueAt(stored, path), after: valueAt(next, path) }))
@@ -125,6 +133,7 @@ export async function applySettingsFile(
 
 /** The start-up line about a settings file: what it changed, or that it changed nothing. */
 export function describeSettingsFile(report: SettingsFileReport): string {
-  if (report.changed.length === 0) return `Settings file ${report.file}: already applied (it names ${report.named.join(', ') || 'nothing'}), nothing changed`;
+  if (report.changed.length === 0)
+    return `Settings file ${report.file}: already applied (it names ${report.named.join(', ') || 'nothing'}), nothing changed`;
   return `Settings file ${report.file} applied: ${report.changed.map((c) => c.path).join(', ')} (every other setting kept its stored value)`;
 }

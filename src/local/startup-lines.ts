@@ -31,12 +31,18 @@ function ended(retired: RetiredToken): string {
 
 /** The lines about the SCIM bearer token; every one starts with `SCIM bearer token`. */
 export function tokenLines(input: TokenLineInput): string[] {
-  if (input.generatedToken !== undefined) return [`SCIM bearer token (shown once, only its hash is kept): ${input.generatedToken}`];
+  if (input.generatedToken !== undefined)
+    return [`SCIM bearer token (shown once, only its hash is kept): ${input.generatedToken}`];
   const outcome = input.outcome;
-  const valid = input.tokens.length > 0 ? `valid now: ${suffixes(input.tokens)}` : 'no token is valid now, so every SCIM request is refused';
+  const valid =
+    input.tokens.length > 0
+      ? `valid now: ${suffixes(input.tokens)}`
+      : 'no token is valid now, so every SCIM request is refused';
   switch (outcome?.status) {
     case undefined:
-      return [`SCIM bearer token: already configured (${suffixes(input.tokens)}); set SCIM_BEARER_TOKEN to use a known one`];
+      return [
+        `SCIM bearer token: already configured (${suffixes(input.tokens)}); set SCIM_BEARER_TOKEN to use a known one`,
+      ];
     case 'present':
       return [`SCIM bearer token: the value of SCIM_BEARER_TOKEN (…${outcome.summary.suffix})`];
     case 'adopted':

@@ -9,7 +9,12 @@ import { TokenAdmin } from '../admin/token-admin';
 import { auditTokenChange } from '../admin/token-audit';
 import { AdminError } from '../admin/workspace-admin';
 import { BearerTokenError, BearerTokens } from '../auth/bearer-tokens';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+} from '../storage/local-kvs';
 import { TOKEN_CLI_ACTOR } from '../sync/audit-actor';
 import { AuditLog } from '../sync/audit-log';
 
@@ -44,7 +49,10 @@ function numberOption(args: readonly string[], name: string): number | undefined
 /** Opens the data directory, or explains that `npm start` holds it. */
 function open(options: TokenCommandOptions): LocalKvsService | string {
   try {
-    return createLocalKvsService({ entities: loadEntityDefinitions(options.manifestPath ?? path.resolve(__dirname, '../../manifest.yml')), dataDir: options.dataDir });
+    return createLocalKvsService({
+      entities: loadEntityDefinitions(options.manifestPath ?? path.resolve(__dirname, '../../manifest.yml')),
+      dataDir: options.dataDir,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const locked = /is locked by running process (\d+)/.exec(message);
@@ -66,11 +74,15 @@ export async function runTokenCommand(args: readonly string[], options: TokenCom
   }
   const overlapHours = numberOption(rest, '--overlap-hours');
   if (command === 'rotate' && overlapHours === undefined) {
-    options.err(`rotate needs --overlap-hours N: how many hours the current token stays valid while you switch the identity provider to the new one.\n${TOKEN_USAGE}`);
+    options.err(
+      `rotate needs --overlap-hours N: how many hours the current token stays valid while you switch the identity provider to the new one.\n${TOKEN_USAGE}`,
+    );
     return 2;
   }
   if (command === 'revoke' && rest[0] === undefined) {
-    options.err(`revoke needs the token's id or its last 4 characters (npm run token -- list shows both).\n${TOKEN_USAGE}`);
+    options.err(
+      `revoke needs the token's id or its last 4 characters (npm run token -- list shows both).\n${TOKEN_USAGE}`,
+    );
     return 2;
   }
   const service = open(options);
@@ -89,7 +101,9 @@ export async function runTokenCommand(args: readonly string[], options: TokenCom
       case 'list':
         for (const token of await admin.list()) {
           const state = token.retiring ? '  retiring' : '';
-          options.out(`${token.id}  …${token.suffix}  created ${token.createdAt}${token.expiresAt ? `  expires ${token.expiresAt}` : ''}${state}${token.label ? `  ${token.label}` : ''}`);
+          options.out(
+            `${token.id}  …${token.suffix}  created ${token.createdAt}${token.expiresAt ? `  expires ${token.expiresAt}` : ''}${state}${token.label ? `  ${token.label}` : ''}`,
+          );
         }
         return 0;
       case 'issue': {
@@ -100,9 +114,15 @@ export async function runTokenCommand(args: readonly string[], options: TokenCom
       }
       case 'rotate': {
         const issued = await admin.rotate({ ...common, overlapHours });
-        await auditTokenChange(auditLog, 'token-rotated', issued.view, { retiring: issued.retiring ?? [], actor: TOKEN_CLI_ACTOR });
+        await auditTokenChange(auditLog, 'token-rotated', issued.view, {
+          retiring: issued.retiring ?? [],
+          actor: TOKEN_CLI_ACTOR,
+        });
         options.out(`New SCIM bearer token …${issued.view.suffix} (shown once): ${issued.token}`);
-        for (const old of issued.retiring ?? []) options.out(`Token …${old.suffix} stays valid until ${old.expiresAt ?? 'revoked'}; switch the identity provider to the new token before then.`);
+        for (const old of issued.retiring ?? [])
+          options.out(
+            `Token …${old.suffix} stays valid until ${old.expiresAt ?? 'revoked'}; switch the identity provider to the new token before then.`,
+          );
         return 0;
       }
       default: {
@@ -118,7 +138,9 @@ export async function runTokenCommand(args: readonly string[], options: TokenCom
     }
   } catch (error) {
     if (!(error instanceof AdminError)) throw error;
-    options.err(error.message.replace(/\boverlapHours\b/, '--overlap-hours').replace(/\bexpiresInDays\b/, '--expires-in-days'));
+    options.err(
+      error.message.replace(/\boverlapHours\b/, '--overlap-hours').replace(/\bexpiresInDays\b/, '--expires-in-days'),
+    );
     // A refusal by the token store (a rotation while two tokens are valid) is a failed command, not a usage error.
     return error.cause instanceof BearerTokenError ? 1 : 2;
   } finally {

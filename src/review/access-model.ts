@@ -3,11 +3,29 @@
  * reaches a repository or project (AccessPath) and the levels on Bitbucket's two scales. Plain data only, so the
  * core that computes a review stays pure and the review can be stored and diffed as JSON.
  */
-import { PROJECT_LEVELS, REPOSITORY_LEVELS, type AccessLevel, type AccessPath, type IdpIdentity, type RepositoryLevel, type TargetRef } from '../shared/review-types';
+import {
+  PROJECT_LEVELS,
+  REPOSITORY_LEVELS,
+  type AccessLevel,
+  type AccessPath,
+  type IdpIdentity,
+  type RepositoryLevel,
+  type TargetRef,
+} from '../shared/review-types';
 
 /** The levels, targets and paths are the admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
 export { PROJECT_LEVELS, REPOSITORY_LEVELS };
-export type { AccessLevel, AccessPath, IdpIdentity, IdpStatus, PathKind, PathOrigin, ProjectLevel, RepositoryLevel, TargetRef } from '../shared/review-types';
+export type {
+  AccessLevel,
+  AccessPath,
+  IdpIdentity,
+  IdpStatus,
+  PathKind,
+  PathOrigin,
+  ProjectLevel,
+  RepositoryLevel,
+  TargetRef,
+} from '../shared/review-types';
 
 /** `repository:<slug>` or `project:<key>`, the key permission sync's record uses too (src/sync/permission-sync.ts). */
 export function targetKeyOf(target: TargetRef): string {
@@ -78,7 +96,11 @@ export interface EffectivePermission {
 /** Everything a review is computed from: what Bitbucket and the Admin API said, and what the app knows. */
 export interface ReviewInputs {
   readonly projects: readonly { readonly key: string }[];
-  readonly repositories: readonly { readonly slug: string; readonly projectKey?: string; readonly isPrivate: boolean }[];
+  readonly repositories: readonly {
+    readonly slug: string;
+    readonly projectKey?: string;
+    readonly isPrivate: boolean;
+  }[];
   /** Account IDs of the workspace admins. */
   readonly admins: readonly string[];
   /** Workspace members. */

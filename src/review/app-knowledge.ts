@@ -21,7 +21,9 @@ export const LINK_PAGE = 20;
 /** The port. */
 export interface AppKnowledge {
   /** The Permissions record's schedule and the grants the app applied (target key -> group slug -> level). */
-  permissions(): Promise<PermissionRunState & { readonly applied: Readonly<Record<string, Readonly<Record<string, string>>>> }>;
+  permissions(): Promise<
+    PermissionRunState & { readonly applied: Readonly<Record<string, Readonly<Record<string, string>>>> }
+  >;
   /** One page of the app's links in one state. */
   links(state: SyncState, cursor?: string): Promise<{ readonly links: readonly LinkDoc[]; readonly cursor?: string }>;
   /** The IdP's users by SCIM id: userName and whether active; missing ids are absent. */
@@ -33,7 +35,12 @@ export interface AppKnowledge {
 }
 
 /** The port over the app's own stores. */
-export function appKnowledge(links: SyncLinks, store: DirectoryStore, settings: Pick<SettingsStore, 'get'>, tokenUsage: Pick<TokenUsage, 'lastHour'>): AppKnowledge {
+export function appKnowledge(
+  links: SyncLinks,
+  store: DirectoryStore,
+  settings: Pick<SettingsStore, 'get'>,
+  tokenUsage: Pick<TokenUsage, 'lastHour'>,
+): AppKnowledge {
   return {
     async permissions() {
       const [link, recentRequests] = await Promise.all([links.get(PERMISSIONS_KEY), tokenUsage.lastHour()]);
@@ -49,7 +56,8 @@ export function appKnowledge(links: SyncLinks, store: DirectoryStore, settings: 
     async users(ids) {
       const found = await store.getMany('User', ids);
       const out = new Map<string, { userName: string; active: boolean }>();
-      for (const [id, user] of found) out.set(id, { userName: String(user.resource.userName ?? id), active: user.resource.active !== false });
+      for (const [id, user] of found)
+        out.set(id, { userName: String(user.resource.userName ?? id), active: user.resource.active !== false });
       return out;
     },
     async groups(ids) {

@@ -5,7 +5,19 @@
  * everyone (issue 17, "What access is"). Each path carries its origin: the rule that made it, the app's grant
  * changed by hand, or not made by the app. Pure: the reader gathers ReviewInputs, this turns them into entries.
  */
-import type { AccessEntry, AccessLevel, AccessPath, IdpIdentity, PathKind, PathOrigin, ReviewAccount, ReviewGroup, ReviewInputs, RuleGrant, TargetRef } from './access-model';
+import type {
+  AccessEntry,
+  AccessLevel,
+  AccessPath,
+  IdpIdentity,
+  PathKind,
+  PathOrigin,
+  ReviewAccount,
+  ReviewGroup,
+  ReviewInputs,
+  RuleGrant,
+  TargetRef,
+} from './access-model';
 import { inheritedRepositoryLevel, levelRank, targetKeyOf } from './access-model';
 
 /** A person the review names, with what the app and Bitbucket know of them. */
@@ -40,7 +52,12 @@ function compareText(a: string, b: string): number {
 
 /** Sorts paths so that equal reviews serialise equally: by kind, project, group, level. */
 function comparePaths(a: AccessPath, b: AccessPath): number {
-  return PATH_ORDER[a.kind] - PATH_ORDER[b.kind] || compareText(a.project ?? '', b.project ?? '') || compareText(a.groupSlug ?? '', b.groupSlug ?? '') || compareText(a.level, b.level);
+  return (
+    PATH_ORDER[a.kind] - PATH_ORDER[b.kind] ||
+    compareText(a.project ?? '', b.project ?? '') ||
+    compareText(a.groupSlug ?? '', b.groupSlug ?? '') ||
+    compareText(a.level, b.level)
+  );
 }
 
 /** The origin of a group grant: the app's rule when the app's record holds exactly this grant, drift when it holds another level. */
@@ -82,7 +99,9 @@ class PathCollector {
       for (const accountId of [...slot.paths.keys()].sort(compareText)) {
         const paths = (slot.paths.get(accountId) ?? []).sort(comparePaths);
         let best: AccessLevel | undefined;
-        for (const path of paths) if (best === undefined || levelRank(slot.target.type, path.level) > levelRank(slot.target.type, best)) best = path.level;
+        for (const path of paths)
+          if (best === undefined || levelRank(slot.target.type, path.level) > levelRank(slot.target.type, best))
+            best = path.level;
         if (best !== undefined) out.push({ accountId, target: slot.target, level: best, paths });
       }
     }
@@ -124,20 +143,29 @@ export function computeAccess(inputs: ReviewInputs): ComputedAccess {
     }
     for (const grant of groupGrants.get(targetKeyOf(source)) ?? []) {
       const group = groups.get(grant.groupSlug);
-      const origin = groupGrantOrigin(group, source, grant.level, inputs.applied, rules.get(`${targetKeyOf(source)}|${grant.groupSlug}`));
+      const origin = groupGrantOrigin(
+        group,
+        source,
+        grant.level,
+        inputs.applied,
+        rules.get(`${targetKeyOf(source)}|${grant.groupSlug}`),
+      );
       const kind: PathKind = source.type === 'project' ? 'project-group' : 'repository-group';
-      for (const accountId of group?.members ?? []) collector.add(target, accountId, { kind, ...reach(grant.level), ...where, groupSlug: grant.groupSlug, origin });
+      for (const accountId of group?.members ?? [])
+        collector.add(target, accountId, { kind, ...reach(grant.level), ...where, groupSlug: grant.groupSlug, origin });
     }
   };
 
   for (const project of inputs.projects) {
     const target: TargetRef = { type: 'project', id: project.key };
-    for (const accountId of inputs.admins) collector.add(target, accountId, { kind: 'workspace-admin', level: 'admin', origin: { kind: 'not-app' } });
+    for (const accountId of inputs.admins)
+      collector.add(target, accountId, { kind: 'workspace-admin', level: 'admin', origin: { kind: 'not-app' } });
     addGrants(target, target);
   }
   for (const repository of inputs.repositories) {
     const target: TargetRef = { type: 'repository', id: repository.slug };
-    for (const accountId of inputs.admins) collector.add(target, accountId, { kind: 'workspace-admin', level: 'admin', origin: { kind: 'not-app' } });
+    for (const accountId of inputs.admins)
+      collector.add(target, accountId, { kind: 'workspace-admin', level: 'admin', origin: { kind: 'not-app' } });
     if (repository.projectKey !== undefined) addGrants(target, { type: 'project', id: repository.projectKey });
     addGrants(target, target);
   }
@@ -147,7 +175,8 @@ export function computeAccess(inputs: ReviewInputs): ComputedAccess {
   for (const repository of inputs.repositories) {
     if (repository.isPrivate) continue;
     const target: TargetRef = { type: 'repository', id: repository.slug };
-    for (const person of people) collector.add(target, person.accountId, { kind: 'public', level: 'read', origin: { kind: 'public' } });
+    for (const person of people)
+      collector.add(target, person.accountId, { kind: 'public', level: 'read', origin: { kind: 'public' } });
   }
   return { entries: collector.entries(), people };
 }
@@ -156,14 +185,20 @@ export function computeAccess(inputs: ReviewInputs): ComputedAccess {
 function peopleOf(inputs: ReviewInputs): ReviewPerson[] {
   const names = new Map<string, string>();
   const note = (account: ReviewAccount): void => {
-    if (!names.has(account.accountId) || names.get(account.accountId) === '') names.set(account.accountId, account.displayName);
+    if (!names.has(account.accountId) || names.get(account.accountId) === '')
+      names.set(account.accountId, account.displayName);
   };
   inputs.members.forEach(note);
   (inputs.otherAccounts ?? []).forEach(note);
   const members = new Set(inputs.members.map((m) => m.accountId));
   const admins = new Set(inputs.admins);
   const identities = new Map(inputs.identities.map((i) => [i.accountId, i]));
-  const ids = new Set<string>([...names.keys(), ...admins, ...identities.keys(), ...inputs.userGrants.map((g) => g.accountId)]);
+  const ids = new Set<string>([
+    ...names.keys(),
+    ...admins,
+    ...identities.keys(),
+    ...inputs.userGrants.map((g) => g.accountId),
+  ]);
   const granted = new Set(inputs.groupGrants.map((g) => g.groupSlug));
   for (const group of inputs.groups) if (granted.has(group.slug)) for (const id of group.members) ids.add(id);
   return [...ids].sort(compareText).map((accountId) => {

@@ -47,7 +47,11 @@ function describe(target: TargetRef): string {
 }
 
 /** Removes (or, in a dry run, lists) the direct grants of flagged leavers. */
-export async function cleanUpLeavers(review: AccessReview, request: CleanupRequest, deps: CleanupDeps): Promise<CleanupResult> {
+export async function cleanUpLeavers(
+  review: AccessReview,
+  request: CleanupRequest,
+  deps: CleanupDeps,
+): Promise<CleanupResult> {
   const wanted = request.accountIds === undefined ? undefined : new Set(request.accountIds);
   const flagged = review.flags.leavers
     .filter((l) => wanted === undefined || wanted.has(l.accountId))
@@ -61,7 +65,8 @@ export async function cleanUpLeavers(review: AccessReview, request: CleanupReque
   if (!request.dryRun && candidates.length > 0) {
     const decision = await deps.admit(candidates.length);
     allowed = decision.allowed;
-    if (allowed < candidates.length) paused = decision.reason ?? 'The deprovisioning circuit breaker paused the clean-up until an admin confirms';
+    if (allowed < candidates.length)
+      paused = decision.reason ?? 'The deprovisioning circuit breaker paused the clean-up until an admin confirms';
   }
   const admitted = new Set(candidates.slice(0, allowed).map((l) => l.accountId));
   const results: LeaverCleanup[] = [];
@@ -69,10 +74,19 @@ export async function cleanUpLeavers(review: AccessReview, request: CleanupReque
   let next: string | undefined;
   for (const [index, leaver] of flagged.entries()) {
     const base = { accountId: leaver.accountId, userName: leaver.identity.userName };
-    const entry = (target: TargetRef, outcome: AuditEntryInput['outcome'], level: AccessLevel, detail?: string): AuditEntryInput => ({
+    const entry = (
+      target: TargetRef,
+      outcome: AuditEntryInput['outcome'],
+      level: AccessLevel,
+      detail?: string,
+    ): AuditEntryInput => ({
       source: 'admin',
       action: 'remove-leaver-grant',
-      target: { kind: 'Permission', id: `${target.type}:${target.id}`, display: `${leaver.identity.userName} on ${describe(target)}` },
+      target: {
+        kind: 'Permission',
+        id: `${target.type}:${target.id}`,
+        display: `${leaver.identity.userName} on ${describe(target)}`,
+      },
       userKey: leaver.identity.userId,
       before: { accountId: leaver.accountId, level },
       outcome,
@@ -83,7 +97,12 @@ export async function cleanUpLeavers(review: AccessReview, request: CleanupReque
       continue;
     }
     if (leaver.directGrants.length === 0) {
-      results.push({ ...base, removed: [], failed: [], skipped: 'No direct grant: what remains comes through groups or workspace administration' });
+      results.push({
+        ...base,
+        removed: [],
+        failed: [],
+        skipped: 'No direct grant: what remains comes through groups or workspace administration',
+      });
       continue;
     }
     if (request.dryRun) {
@@ -117,5 +136,10 @@ export async function cleanUpLeavers(review: AccessReview, request: CleanupReque
     results.push({ ...base, removed, failed });
   }
   if (audit.length > 0) await deps.audit(audit);
-  return { dryRun: request.dryRun, leavers: results, ...(paused !== undefined ? { paused } : {}), ...(next !== undefined ? { next } : {}) };
+  return {
+    dryRun: request.dryRun,
+    leavers: results,
+    ...(paused !== undefined ? { paused } : {}),
+    ...(next !== undefined ? { next } : {}),
+  };
 }

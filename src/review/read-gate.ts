@@ -47,7 +47,11 @@ export interface GateDecision {
  * target the app manages), a write for each grant the app manages (a rule change may rewrite them all) and a margin
  * for new ones, within MIN_RESERVE..MAX_RESERVE.
  */
-export function permissionReserve(managed: { readonly targets: number; readonly grants: number }, repositories: number, projects: number): number {
+export function permissionReserve(
+  managed: { readonly targets: number; readonly grants: number },
+  repositories: number,
+  projects: number,
+): number {
   const reads = Math.ceil(repositories / 100) + Math.ceil(projects / 100) + managed.targets;
   return Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, reads + managed.grants + RESERVE_WRITE_MARGIN));
 }
@@ -59,14 +63,22 @@ function after(iso: string | undefined, now: number): number | undefined {
 }
 
 /** Decides a step's Bitbucket allowance. */
-export function decideReads(run: Pick<RunState, 'ledger' | 'rateLimitedUntil'>, permission: PermissionRunState, reserve: number, now: number): GateDecision {
+export function decideReads(
+  run: Pick<RunState, 'ledger' | 'rateLimitedUntil'>,
+  permission: PermissionRunState,
+  reserve: number,
+  now: number,
+): GateDecision {
   const ownLimit = after(run.rateLimitedUntil, now);
-  if (ownLimit !== undefined) return { allow: 0, waiting: { reason: 'rate-limit', until: new Date(ownLimit).toISOString() } };
+  if (ownLimit !== undefined)
+    return { allow: 0, waiting: { reason: 'rate-limit', until: new Date(ownLimit).toISOString() } };
   const tokenLimit = after(permission.rateLimitedUntil, now);
-  if (tokenLimit !== undefined) return { allow: 0, waiting: { reason: 'rate-limit', until: new Date(tokenLimit).toISOString() } };
+  if (tokenLimit !== undefined)
+    return { allow: 0, waiting: { reason: 'rate-limit', until: new Date(tokenLimit).toISOString() } };
   if (permission.dueSince !== undefined) {
     const retry = after(permission.nextRetryAt, now);
-    if (retry === undefined || retry - now <= PERMISSION_HORIZON_MS) return { allow: 0, waiting: { reason: 'permission-sync' } };
+    if (retry === undefined || retry - now <= PERMISSION_HORIZON_MS)
+      return { allow: 0, waiting: { reason: 'permission-sync' } };
   }
   const share = TOKEN_HOURLY_LIMIT - reserve - (permission.recentRequests ?? 0);
   const left = share - requestsInLastHour(run.ledger, now);

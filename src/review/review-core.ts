@@ -25,7 +25,10 @@ export function reviewAccess(inputs: ReviewInputs): AccessReview {
 }
 
 /** The summary figures of a review. */
-export function summarize(review: AccessReview, inputs: Pick<ReviewInputs, 'repositories' | 'projects'>): ReviewSummary {
+export function summarize(
+  review: AccessReview,
+  inputs: Pick<ReviewInputs, 'repositories' | 'projects'>,
+): ReviewSummary {
   const { flags } = review;
   return {
     repositories: inputs.repositories.length,

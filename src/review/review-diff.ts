@@ -29,11 +29,27 @@ export function diffReviews(before: AccessReview, after: AccessReview): AccessCh
     const b = now.get(key);
     if (a !== undefined && b !== undefined) {
       if (a.level === b.level && pathsEqual(a.paths, b.paths)) continue;
-      out.push({ change: 'changed', accountId: a.accountId, target: a.target, before: { level: a.level, paths: a.paths }, after: { level: b.level, paths: b.paths } });
+      out.push({
+        change: 'changed',
+        accountId: a.accountId,
+        target: a.target,
+        before: { level: a.level, paths: a.paths },
+        after: { level: b.level, paths: b.paths },
+      });
     } else if (a !== undefined) {
-      out.push({ change: 'removed', accountId: a.accountId, target: a.target, before: { level: a.level, paths: a.paths } });
+      out.push({
+        change: 'removed',
+        accountId: a.accountId,
+        target: a.target,
+        before: { level: a.level, paths: a.paths },
+      });
     } else if (b !== undefined) {
-      out.push({ change: 'added', accountId: b.accountId, target: b.target, after: { level: b.level, paths: b.paths } });
+      out.push({
+        change: 'added',
+        accountId: b.accountId,
+        target: b.target,
+        after: { level: b.level, paths: b.paths },
+      });
     }
   }
   return out;

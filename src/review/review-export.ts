@@ -48,7 +48,11 @@ function origin(path: AccessPath): { origin: string; rules: string } {
 }
 
 /** One export row of a path. */
-function row(entry: AccessEntry, path: AccessPath, person: ReviewPerson | undefined): Record<(typeof EXPORT_COLUMNS)[number], string> {
+function row(
+  entry: AccessEntry,
+  path: AccessPath,
+  person: ReviewPerson | undefined,
+): Record<(typeof EXPORT_COLUMNS)[number], string> {
   const o = origin(path);
   return {
     target_type: entry.target.type,
@@ -87,7 +91,12 @@ export function exportRows(loaded: LoadedReview): number {
 }
 
 /** A page of the export from row `from`. */
-export function exportPage(loaded: LoadedReview, format: 'csv' | 'json', from = 0, maxBytes = EXPORT_PAGE_BYTES): ReviewExportPage {
+export function exportPage(
+  loaded: LoadedReview,
+  format: 'csv' | 'json',
+  from = 0,
+  maxBytes = EXPORT_PAGE_BYTES,
+): ReviewExportPage {
   const totalRows = exportRows(loaded);
   const parts: string[] = [];
   let bytes = 0;
@@ -97,7 +106,17 @@ export function exportPage(loaded: LoadedReview, format: 'csv' | 'json', from = 
     parts.push(header);
     bytes += header.length;
   }
-  const wrapper = format === 'json' ? JSON.stringify({ format: 'bitbucket-scim-sync/access-review@1', review: loaded.meta.id, finishedAt: loaded.meta.finishedAt, fromRow: from, totalRows, rows: [] }) : '';
+  const wrapper =
+    format === 'json'
+      ? JSON.stringify({
+          format: 'bitbucket-scim-sync/access-review@1',
+          review: loaded.meta.id,
+          finishedAt: loaded.meta.finishedAt,
+          fromRow: from,
+          totalRows,
+          rows: [],
+        })
+      : '';
   bytes += wrapper.length;
   for (const r of rowsFrom(loaded, from)) {
     const text = format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvCell(r[c])).join(',')}\r\n` : JSON.stringify(r);
@@ -109,5 +128,11 @@ export function exportPage(loaded: LoadedReview, format: 'csv' | 'json', from = 
   }
   const next = from + rows < totalRows ? from + rows : undefined;
   const body = format === 'csv' ? parts.join('') : `${wrapper.slice(0, -2)}${parts.join(',')}]}`;
-  return { contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json', body, rows, totalRows, ...(next !== undefined ? { nextRow: next } : {}) };
+  return {
+    contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
+    body,
+    rows,
+    totalRows,
+    ...(next !== undefined ? { nextRow: next } : {}),
+  };
 }

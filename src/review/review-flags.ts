@@ -50,14 +50,25 @@ function leavers(computed: ComputedAccess, inputs: ReviewInputs): LeaverFlag[] {
       }
     }
     if (paths === 0) continue;
-    const directGrants = inputs.userGrants.filter((g) => g.accountId === person.accountId).map((g) => ({ target: g.target, level: g.level }));
-    out.push({ accountId: person.accountId, displayName: person.displayName, identity, paths, directGrants, otherPaths: [...other].sort() });
+    const directGrants = inputs.userGrants
+      .filter((g) => g.accountId === person.accountId)
+      .map((g) => ({ target: g.target, level: g.level }));
+    out.push({
+      accountId: person.accountId,
+      displayName: person.displayName,
+      identity,
+      paths,
+      directGrants,
+      otherPaths: [...other].sort(),
+    });
   }
   return out;
 }
 
 function orphans(computed: ComputedAccess): OrphanFlag[] {
-  return computed.people.filter((p) => p.member && p.identity === undefined).map((p) => ({ accountId: p.accountId, displayName: p.displayName, admin: p.admin }));
+  return computed.people
+    .filter((p) => p.member && p.identity === undefined)
+    .map((p) => ({ accountId: p.accountId, displayName: p.displayName, admin: p.admin }));
 }
 
 /** Targets the rules manage: those the rules ask a grant on, and those the app holds a grant on. */
@@ -77,27 +88,44 @@ function handMade(inputs: ReviewInputs): HandMadeFlag[] {
     const madeByApp = groups.get(grant.groupSlug)?.madeByApp === true;
     // The app's own group with a grant the app's record holds is the app's (or drift), not hand-made.
     if (madeByApp && inputs.applied[key]?.[grant.groupSlug] !== undefined) continue;
-    out.push({ target: grant.target, principal: { type: 'group', slug: grant.groupSlug, madeByApp }, level: grant.level });
+    out.push({
+      target: grant.target,
+      principal: { type: 'group', slug: grant.groupSlug, madeByApp },
+      level: grant.level,
+    });
   }
   for (const grant of inputs.userGrants) {
-    if (managed.has(targetKeyOf(grant.target))) out.push({ target: grant.target, principal: { type: 'user', accountId: grant.accountId }, level: grant.level });
+    if (managed.has(targetKeyOf(grant.target)))
+      out.push({ target: grant.target, principal: { type: 'user', accountId: grant.accountId }, level: grant.level });
   }
   return out;
 }
 
 function drift(inputs: ReviewInputs): DriftFlag[] {
   const actual = new Map(inputs.groupGrants.map((g) => [`${targetKeyOf(g.target)}|${g.groupSlug}`, g.level]));
-  const exists = new Set([...inputs.projects.map((p) => `project:${p.key}`), ...inputs.repositories.map((r) => `repository:${r.slug}`)]);
+  const exists = new Set([
+    ...inputs.projects.map((p) => `project:${p.key}`),
+    ...inputs.repositories.map((r) => `repository:${r.slug}`),
+  ]);
   const out: DriftFlag[] = [];
   for (const key of Object.keys(inputs.applied).sort()) {
     // A deleted project or repository took the app's grants with it: nothing to repair.
     if (!exists.has(key)) continue;
     const at = key.indexOf(':');
-    const target: TargetRef = { type: key.slice(0, at) === 'project' ? 'project' : 'repository', id: key.slice(at + 1) };
-    for (const [slug, level] of Object.entries(inputs.applied[key] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const target: TargetRef = {
+      type: key.slice(0, at) === 'project' ? 'project' : 'repository',
+      id: key.slice(at + 1),
+    };
+    for (const [slug, level] of Object.entries(inputs.applied[key] ?? {}).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
       const now = actual.get(`${key}|${slug}`);
       if (now === level) continue;
-      out.push(now === undefined ? { target, groupSlug: slug, applied: level } : { target, groupSlug: slug, applied: level, actual: now });
+      out.push(
+        now === undefined
+          ? { target, groupSlug: slug, applied: level }
+          : { target, groupSlug: slug, applied: level, actual: now },
+      );
     }
   }
   return out;
@@ -126,7 +154,12 @@ function crossCheck(computed: ComputedAccess, effective: NonNullable<ReviewInput
     mismatched += 1;
     if (mismatches.length >= MAX_MISMATCHES) continue;
     const [repository = '', accountId = ''] = key.split('|');
-    mismatches.push({ repository, accountId, ...(mine !== undefined ? { computed: mine } : {}), ...(theirs !== undefined ? { listed: theirs } : {}) });
+    mismatches.push({
+      repository,
+      accountId,
+      ...(mine !== undefined ? { computed: mine } : {}),
+      ...(theirs !== undefined ? { listed: theirs } : {}),
+    });
   }
   return { compared: keys.length, mismatched, mismatches };
 }

@@ -55,7 +55,13 @@ export function inputsFromRecords(records: Iterable<ReviewRecord>): ReviewInputs
   const groupGrants: { target: TargetRef; groupSlug: string; level: AccessLevel }[] = [];
   const userGrants: { target: TargetRef; accountId: string; level: AccessLevel }[] = [];
   const effective: EffectivePermission[] = [];
-  const groups: { slug: string; name: string; madeByApp: boolean; membersKnown: boolean; members: readonly string[] }[] = [];
+  const groups: {
+    slug: string;
+    name: string;
+    madeByApp: boolean;
+    membersKnown: boolean;
+    members: readonly string[];
+  }[] = [];
   const identities: { accountId: string; userId: string; userName: string; status: IdpStatus }[] = [];
   const ruleGrants: RuleGrant[] = [];
   let applied: ReviewInputs['applied'] = {};
@@ -63,7 +69,11 @@ export function inputsFromRecords(records: Iterable<ReviewRecord>): ReviewInputs
   for (const record of records) {
     switch (record[0]) {
       case 'repo':
-        repositories.push({ slug: record[1], ...(record[2] !== null ? { projectKey: record[2] } : {}), isPrivate: record[3] === 1 });
+        repositories.push({
+          slug: record[1],
+          ...(record[2] !== null ? { projectKey: record[2] } : {}),
+          isPrivate: record[3] === 1,
+        });
         break;
       case 'proj':
         projects.push({ key: record[1] });
@@ -76,27 +86,55 @@ export function inputsFromRecords(records: Iterable<ReviewRecord>): ReviewInputs
         members.push({ accountId: record[1], displayName: record[2] });
         break;
       case 'gg':
-        groupGrants.push({ target: targetOf(record[1], record[2]), groupSlug: record[3], level: record[5] as AccessLevel });
+        groupGrants.push({
+          target: targetOf(record[1], record[2]),
+          groupSlug: record[3],
+          level: record[5] as AccessLevel,
+        });
         break;
       case 'ug':
-        userGrants.push({ target: targetOf(record[1], record[2]), accountId: record[3], level: record[5] as AccessLevel });
+        userGrants.push({
+          target: targetOf(record[1], record[2]),
+          accountId: record[3],
+          level: record[5] as AccessLevel,
+        });
         otherAccounts.set(record[3], record[4]);
         break;
       case 'eff':
         sawEffective = true;
-        effective.push({ repository: record[1], accountId: record[2], level: record[3] as EffectivePermission['level'] });
+        effective.push({
+          repository: record[1],
+          accountId: record[2],
+          level: record[3] as EffectivePermission['level'],
+        });
         break;
       case 'group':
-        groups.push({ slug: record[1], name: record[2], madeByApp: record[3] === 1, membersKnown: record[4] === 1, members: record[5] });
+        groups.push({
+          slug: record[1],
+          name: record[2],
+          madeByApp: record[3] === 1,
+          membersKnown: record[4] === 1,
+          members: record[5],
+        });
         break;
       case 'idp':
-        identities.push({ accountId: record[1], userId: record[2], userName: record[3], status: record[4] as IdpStatus });
+        identities.push({
+          accountId: record[1],
+          userId: record[2],
+          userName: record[3],
+          status: record[4] as IdpStatus,
+        });
         break;
       case 'applied':
         applied = record[1];
         break;
       case 'rule':
-        ruleGrants.push({ target: targetOf(record[1], record[2]), groupSlug: record[3], level: record[4] as AccessLevel, ruleIds: record[5] });
+        ruleGrants.push({
+          target: targetOf(record[1], record[2]),
+          groupSlug: record[3],
+          level: record[4] as AccessLevel,
+          ruleIds: record[5],
+        });
         break;
       default:
         break;
@@ -108,7 +146,9 @@ export function inputsFromRecords(records: Iterable<ReviewRecord>): ReviewInputs
     repositories,
     admins,
     members,
-    otherAccounts: [...otherAccounts].filter(([id]) => !memberIds.has(id)).map(([accountId, displayName]) => ({ accountId, displayName })),
+    otherAccounts: [...otherAccounts]
+      .filter(([id]) => !memberIds.has(id))
+      .map(([accountId, displayName]) => ({ accountId, displayName })),
     groups,
     groupGrants,
     userGrants,

@@ -7,7 +7,13 @@
  */
 import { addUsage, usageInLastHour } from '../sync/token-usage';
 import type { LogPosition } from './review-store';
-import { BITBUCKET_PHASES, type AppPhase, type BitbucketPhase, type ReviewScope, type ReviewWait } from '../shared/review-types';
+import {
+  BITBUCKET_PHASES,
+  type AppPhase,
+  type BitbucketPhase,
+  type ReviewScope,
+  type ReviewWait,
+} from '../shared/review-types';
 
 /** A run's scope, phases and waits are the admin page's data (src/shared/review-types.ts), re-exported for the review's modules. */
 export { BITBUCKET_PHASES };
@@ -105,7 +111,17 @@ export function requestsInLastHour(ledger: RunState['ledger'], now: number): num
 }
 
 /** How far a run is, for the admin page: done and total of the targets, and the phases. */
-export function progressOf(run: RunState): { readonly targetsRead: number; readonly targets: number; readonly bitbucketPhase: BitbucketPhase; readonly appPhase: AppPhase } {
-  const targetsRead = run.bitbucket.phase === 'targets' ? run.bitbucket.targetIndex : BITBUCKET_PHASES.indexOf(run.bitbucket.phase) > BITBUCKET_PHASES.indexOf('targets') ? run.targets.length : 0;
+export function progressOf(run: RunState): {
+  readonly targetsRead: number;
+  readonly targets: number;
+  readonly bitbucketPhase: BitbucketPhase;
+  readonly appPhase: AppPhase;
+} {
+  const targetsRead =
+    run.bitbucket.phase === 'targets'
+      ? run.bitbucket.targetIndex
+      : BITBUCKET_PHASES.indexOf(run.bitbucket.phase) > BITBUCKET_PHASES.indexOf('targets')
+        ? run.targets.length
+        : 0;
   return { targetsRead, targets: run.targets.length, bitbucketPhase: run.bitbucket.phase, appPhase: run.app.phase };
 }

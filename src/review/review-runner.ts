@@ -65,7 +65,10 @@ function targetOf(code: string): AccessTarget {
 }
 
 function inScope(scope: ReviewScope, projectKey: string | undefined): boolean {
-  return scope.kind === 'workspace' || (projectKey !== undefined && scope.keys.some((k) => k.toLowerCase() === projectKey.toLowerCase()));
+  return (
+    scope.kind === 'workspace' ||
+    (projectKey !== undefined && scope.keys.some((k) => k.toLowerCase() === projectKey.toLowerCase()))
+  );
 }
 
 /** Runs reviews; one per installation. */
@@ -107,7 +110,8 @@ export class ReviewRunner {
     if ((await store.lease(LEASE_SECONDS)) === undefined) return { outcome: 'busy', bitbucketRequests: 0 };
     try {
       let run = await store.run();
-      if (run?.status !== 'running') return { outcome: 'idle', ...(run !== undefined ? { run } : {}), bitbucketRequests: 0 };
+      if (run?.status !== 'running')
+        return { outcome: 'idle', ...(run !== undefined ? { run } : {}), bitbucketRequests: 0 };
       const buffer: Record<ReviewLog, ReviewRecord[]> = { inputs: [], eff: [] };
       const before = run.counts.bitbucketRequests;
       run = { ...run, counts: { ...run.counts, steps: run.counts.steps + 1 } };
@@ -116,7 +120,11 @@ export class ReviewRunner {
       run = await store.append(run, buffer);
       const spent = run.counts.bitbucketRequests - before;
       if (run.status === 'failed') return { outcome: 'failed', run, bitbucketRequests: spent };
-      if (run.bitbucket.phase === 'done' && run.app.phase === 'done' && this.allows(BOOKKEEPING_CALLS + run.logs.inputs.chunks + run.logs.eff.chunks + 4, callMillis)) {
+      if (
+        run.bitbucket.phase === 'done' &&
+        run.app.phase === 'done' &&
+        this.allows(BOOKKEEPING_CALLS + run.logs.inputs.chunks + run.logs.eff.chunks + 4, callMillis)
+      ) {
         const snapshot = await this.finish(run);
         return { outcome: 'finished', run: await store.run(), snapshot, bitbucketRequests: spent };
       }
@@ -126,20 +134,42 @@ export class ReviewRunner {
     }
   }
 
-  private async readBitbucket(start: RunState, buffer: Record<ReviewLog, ReviewRecord[]>, callMillis: number): Promise<RunState> {
+  private async readBitbucket(
+    start: RunState,
+    buffer: Record<ReviewLog, ReviewRecord[]>,
+    callMillis: number,
+  ): Promise<RunState> {
     let run = start;
     if (run.bitbucket.phase === 'done') return run;
     const permission = await this.deps.knowledge.permissions();
-    const managed = { targets: Object.keys(permission.applied).length, grants: Object.values(permission.applied).reduce((sum, groups) => sum + Object.keys(groups).length, 0) };
-    const reserve = permissionReserve(managed, run.targets.filter((t) => t.startsWith('r:')).length, run.targets.filter((t) => t.startsWith('p:')).length);
+    const managed = {
+      targets: Object.keys(permission.applied).length,
+      grants: Object.values(permission.applied).reduce((sum, groups) => sum + Object.keys(groups).length, 0),
+    };
+    const reserve = permissionReserve(
+      managed,
+      run.targets.filter((t) => t.startsWith('r:')).length,
+      run.targets.filter((t) => t.startsWith('p:')).length,
+    );
     const gate = decideReads(run, permission, reserve, this.now().getTime());
     const { waiting: _previous, ...rest } = run;
     run = gate.waiting !== undefined ? { ...rest, waiting: gate.waiting } : rest;
     if (gate.allow === 0) return run;
     const reader = await this.deps.bitbucket();
-    if (reader === undefined) return { ...rest, status: 'failed', finishedAt: this.now().toISOString(), error: 'No Bitbucket credentials are configured' };
+    if (reader === undefined)
+      return {
+        ...rest,
+        status: 'failed',
+        finishedAt: this.now().toISOString(),
+        error: 'No Bitbucket credentials are configured',
+      };
     let allowance = gate.allow;
-    while (allowance > 0 && run.bitbucket.phase !== 'done' && run.status === 'running' && this.allows(BOOKKEEPING_CALLS + 1, callMillis)) {
+    while (
+      allowance > 0 &&
+      run.bitbucket.phase !== 'done' &&
+      run.status === 'running' &&
+      this.allows(BOOKKEEPING_CALLS + 1, callMillis)
+    ) {
       allowance -= 1;
       run = await this.readPage(run, reader, buffer);
       if (run.rateLimitedUntil !== undefined && Date.parse(run.rateLimitedUntil) > this.now().getTime()) break;
@@ -148,15 +178,29 @@ export class ReviewRunner {
   }
 
   /** Reads the next page of the current Bitbucket listing and moves the cursor. */
-  private async readPage(run: RunState, reader: AccessPages, buffer: Record<ReviewLog, ReviewRecord[]>): Promise<RunState> {
+  private async readPage(
+    run: RunState,
+    reader: AccessPages,
+    buffer: Record<ReviewLog, ReviewRecord[]>,
+  ): Promise<RunState> {
     const { phase, next } = run.bitbucket;
-    const counted = (r: RunState): RunState => ({ ...r, ledger: recordRequests(r.ledger, this.now().getTime(), 1), counts: { ...r.counts, bitbucketRequests: r.counts.bitbucketRequests + 1 } });
+    const counted = (r: RunState): RunState => ({
+      ...r,
+      ledger: recordRequests(r.ledger, this.now().getTime(), 1),
+      counts: { ...r.counts, bitbucketRequests: r.counts.bitbucketRequests + 1 },
+    });
     const advance = (r: RunState, nextLink: string | undefined): RunState => {
       if (nextLink !== undefined) return { ...r, bitbucket: { ...r.bitbucket, next: nextLink } };
       const { next: _done, ...bitbucket } = r.bitbucket;
       let following = BITBUCKET_PHASES[BITBUCKET_PHASES.indexOf(phase) + 1] ?? 'done';
       if (following === 'targets' && r.targets.length === 0) following = 'effective';
-      if (following === 'effective' && r.scope.kind !== 'workspace') return { ...r, bitbucket: { ...bitbucket, phase: 'done' }, crossCheckSkipped: 'The effective listing covers the whole workspace; a review of some projects is not cross-checked' };
+      if (following === 'effective' && r.scope.kind !== 'workspace')
+        return {
+          ...r,
+          bitbucket: { ...bitbucket, phase: 'done' },
+          crossCheckSkipped:
+            'The effective listing covers the whole workspace; a review of some projects is not cross-checked',
+        };
       return { ...r, bitbucket: { ...bitbucket, phase: following } };
     };
     try {
@@ -164,7 +208,9 @@ export class ReviewRunner {
         case 'repositories': {
           const page = await reader.page({ list: 'repositories' }, next);
           const kept = page.items.filter((r) => inScope(run.scope, r.projectKey));
-          buffer.inputs.push(...kept.map((r): ReviewRecord => ['repo', r.slug, r.projectKey ?? null, r.isPrivate ? 1 : 0]));
+          buffer.inputs.push(
+            ...kept.map((r): ReviewRecord => ['repo', r.slug, r.projectKey ?? null, r.isPrivate ? 1 : 0]),
+          );
           return advance(counted({ ...run, targets: [...run.targets, ...kept.map((r) => `r:${r.slug}`)] }), page.next);
         }
         case 'projects': {
@@ -199,7 +245,11 @@ export class ReviewRunner {
     }
   }
 
-  private async readTargetPage(run: RunState, reader: AccessPages, buffer: Record<ReviewLog, ReviewRecord[]>): Promise<RunState> {
+  private async readTargetPage(
+    run: RunState,
+    reader: AccessPages,
+    buffer: Record<ReviewLog, ReviewRecord[]>,
+  ): Promise<RunState> {
     const { targetIndex, targetList, next } = run.bitbucket;
     const code = run.targets[targetIndex];
     const counts = { ...run.counts, lowerBound: run.counts.lowerBound + 1 };
@@ -208,8 +258,24 @@ export class ReviewRunner {
       const { next: _done, ...position } = r.bitbucket;
       if (targetList === 'groups') return { ...r, counts, bitbucket: { ...position, targetList: 'users' } };
       const index = targetIndex + 1;
-      if (index < r.targets.length) return { ...r, counts, bitbucket: { ...position, targetIndex: index, targetList: 'groups' } };
-      return { ...r, counts, bitbucket: { ...position, targetIndex: index, targetList: 'groups', phase: r.scope.kind === 'workspace' ? 'effective' : 'done' }, ...(r.scope.kind === 'workspace' ? {} : { crossCheckSkipped: 'The effective listing covers the whole workspace; a review of some projects is not cross-checked' }) };
+      if (index < r.targets.length)
+        return { ...r, counts, bitbucket: { ...position, targetIndex: index, targetList: 'groups' } };
+      return {
+        ...r,
+        counts,
+        bitbucket: {
+          ...position,
+          targetIndex: index,
+          targetList: 'groups',
+          phase: r.scope.kind === 'workspace' ? 'effective' : 'done',
+        },
+        ...(r.scope.kind === 'workspace'
+          ? {}
+          : {
+              crossCheckSkipped:
+                'The effective listing covers the whole workspace; a review of some projects is not cross-checked',
+            }),
+      };
     };
     if (code === undefined) return moveOn(run, undefined);
     const target = targetOf(code);
@@ -217,17 +283,22 @@ export class ReviewRunner {
     try {
       if (targetList === 'groups') {
         const page = await reader.page({ list: 'group-grants', target }, next);
-        buffer.inputs.push(...page.items.map((g): ReviewRecord => ['gg', t, target.id, g.groupSlug, g.groupName, g.level]));
+        buffer.inputs.push(
+          ...page.items.map((g): ReviewRecord => ['gg', t, target.id, g.groupSlug, g.groupName, g.level]),
+        );
         const granted = { ...run.grantedGroups };
         for (const g of page.items) granted[g.groupSlug] = g.groupName;
         return moveOn({ ...run, grantedGroups: granted }, page.next);
       }
       const page = await reader.page({ list: 'user-grants', target }, next);
-      buffer.inputs.push(...page.items.map((u): ReviewRecord => ['ug', t, target.id, u.accountId, u.displayName, u.level]));
+      buffer.inputs.push(
+        ...page.items.map((u): ReviewRecord => ['ug', t, target.id, u.accountId, u.displayName, u.level]),
+      );
       return moveOn(run, page.next);
     } catch (error) {
       // A repository or project deleted since the inventory has no grants left: the review moves on.
-      if (error instanceof TargetError && error.kind === 'not-found') return moveOn({ ...run, bitbucket: { ...run.bitbucket, targetList: 'users' } }, undefined);
+      if (error instanceof TargetError && error.kind === 'not-found')
+        return moveOn({ ...run, bitbucket: { ...run.bitbucket, targetList: 'users' } }, undefined);
       throw error;
     }
   }
@@ -241,14 +312,28 @@ export class ReviewRunner {
     const refused = error instanceof TargetError && (error.kind === 'forbidden' || error.kind === 'unauthorized');
     if (refused && run.bitbucket.phase === 'effective') {
       const { next: _next, ...bitbucket } = run.bitbucket;
-      return { ...run, bitbucket: { ...bitbucket, phase: 'done' }, crossCheckSkipped: `Bitbucket refused the effective listing: ${error.message}` };
+      return {
+        ...run,
+        bitbucket: { ...bitbucket, phase: 'done' },
+        crossCheckSkipped: `Bitbucket refused the effective listing: ${error.message}`,
+      };
     }
-    if (refused) return { ...run, status: 'failed', finishedAt: new Date(now).toISOString(), error: `Bitbucket refused the review's reads: ${error.message}` };
+    if (refused)
+      return {
+        ...run,
+        status: 'failed',
+        finishedAt: new Date(now).toISOString(),
+        error: `Bitbucket refused the review's reads: ${error.message}`,
+      };
     // Transient or unexpected: this step stops reading Bitbucket, the next one tries the same page again.
     return { ...run, rateLimitedUntil: new Date(now + 60_000).toISOString() };
   }
 
-  private async readApp(start: RunState, buffer: Record<ReviewLog, ReviewRecord[]>, callMillis: number): Promise<RunState> {
+  private async readApp(
+    start: RunState,
+    buffer: Record<ReviewLog, ReviewRecord[]>,
+    callMillis: number,
+  ): Promise<RunState> {
     let run = start;
     const knowledge = this.deps.knowledge;
     while (run.app.phase === 'identities' && this.allows(BOOKKEEPING_CALLS + 4, callMillis)) {
@@ -258,26 +343,43 @@ export class ReviewRunner {
         break;
       }
       const page = await knowledge.links(state, run.app.cursor);
-      const userIds = page.links.filter((l) => l.key.startsWith('User.') && l.accountId !== undefined).map((l) => l.key.slice('User.'.length));
-      const groupIds = page.links.filter((l) => l.key.startsWith('Group.') && l.groupSlug !== undefined).map((l) => l.key.slice('Group.'.length));
-      const users = userIds.length > 0 ? await knowledge.users(userIds) : new Map<string, { userName: string; active: boolean }>();
+      const userIds = page.links
+        .filter((l) => l.key.startsWith('User.') && l.accountId !== undefined)
+        .map((l) => l.key.slice('User.'.length));
+      const groupIds = page.links
+        .filter((l) => l.key.startsWith('Group.') && l.groupSlug !== undefined)
+        .map((l) => l.key.slice('Group.'.length));
+      const users =
+        userIds.length > 0 ? await knowledge.users(userIds) : new Map<string, { userName: string; active: boolean }>();
       const groups = groupIds.length > 0 ? await knowledge.groups(groupIds) : new Map<string, string>();
       const appGroups = { ...run.appGroups };
       for (const link of page.links) {
         const id = link.key.slice(link.key.indexOf('.') + 1);
         if (link.key.startsWith('User.') && link.accountId !== undefined) {
           const user = users.get(id);
-          const status = link.deleted === true || user === undefined ? 'deleted' : user.active ? 'active' : 'deactivated';
+          const status =
+            link.deleted === true || user === undefined ? 'deleted' : user.active ? 'active' : 'deactivated';
           buffer.inputs.push(['idp', link.accountId, id, user?.userName ?? link.email ?? id, status]);
         } else if (link.key.startsWith('Group.') && link.groupSlug !== undefined) {
-          appGroups[link.groupSlug] = { ...(link.orgGroupId !== undefined ? { orgGroupId: link.orgGroupId } : {}), displayName: groups.get(id) ?? link.orgGroupName ?? link.groupSlug };
+          appGroups[link.groupSlug] = {
+            ...(link.orgGroupId !== undefined ? { orgGroupId: link.orgGroupId } : {}),
+            displayName: groups.get(id) ?? link.orgGroupName ?? link.groupSlug,
+          };
         }
       }
-      const app = page.cursor !== undefined ? { ...run.app, cursor: page.cursor } : { phase: 'identities' as const, stateIndex: run.app.stateIndex + 1, groupIndex: 0 };
+      const app =
+        page.cursor !== undefined
+          ? { ...run.app, cursor: page.cursor }
+          : { phase: 'identities' as const, stateIndex: run.app.stateIndex + 1, groupIndex: 0 };
       run = { ...run, appGroups, app };
     }
     // Group members wait for the last grant listing: only then is every granted group known.
-    if (run.app.phase !== 'groups' || run.bitbucket.phase === 'targets' || BITBUCKET_PHASES.indexOf(run.bitbucket.phase) < BITBUCKET_PHASES.indexOf('targets')) return run;
+    if (
+      run.app.phase !== 'groups' ||
+      run.bitbucket.phase === 'targets' ||
+      BITBUCKET_PHASES.indexOf(run.bitbucket.phase) < BITBUCKET_PHASES.indexOf('targets')
+    )
+      return run;
     const slugs = Object.keys(run.grantedGroups).sort();
     const admin = slugs.length > run.app.groupIndex ? await this.deps.admin() : undefined;
     let index = run.app.groupIndex;
@@ -307,7 +409,11 @@ export class ReviewRunner {
       buffer.inputs.push(['group', slug, name, mine !== undefined ? 1 : 0, known ? 1 : 0, members]);
       index += 1;
     }
-    run = { ...run, counts: { ...run.counts, adminRequests: run.counts.adminRequests + adminCalls }, app: { ...run.app, groupIndex: index } };
+    run = {
+      ...run,
+      counts: { ...run.counts, adminRequests: run.counts.adminRequests + adminCalls },
+      app: { ...run.app, groupIndex: index },
+    };
     if (index >= slugs.length) run = { ...run, app: { ...run.app, phase: 'done' } };
     return run;
   }
@@ -320,7 +426,10 @@ export class ReviewRunner {
     const partial = inputsFromRecords(records);
     const [permission, rules] = await Promise.all([this.deps.knowledge.permissions(), this.deps.knowledge.rules()]);
     const groups = Object.entries(start.appGroups).map(([groupSlug, g]) => ({ displayName: g.displayName, groupSlug }));
-    const final: ReviewRecord[] = [['applied', permission.applied], ...ruleGrantsOf(rules, groups, partial.projects, partial.repositories).map(ruleRecord)];
+    const final: ReviewRecord[] = [
+      ['applied', permission.applied],
+      ...ruleGrantsOf(rules, groups, partial.projects, partial.repositories).map(ruleRecord),
+    ];
     const run = await store.append(start, { inputs: final });
     const effective: ReviewRecord[] = [];
     for await (const record of store.records(run.id, 'eff', run.logs.eff)) effective.push(record);
@@ -337,7 +446,12 @@ export class ReviewRunner {
       summary: summarize(review, inputs),
       ...(review.flags.crossCheck !== undefined ? { crossCheck: review.flags.crossCheck } : {}),
       ...(run.crossCheckSkipped !== undefined ? { crossCheckSkipped: run.crossCheckSkipped } : {}),
-      requests: { bitbucket: run.counts.bitbucketRequests, lowerBound: run.counts.lowerBound, admin: run.counts.adminRequests, steps: run.counts.steps },
+      requests: {
+        bitbucket: run.counts.bitbucketRequests,
+        lowerBound: run.counts.lowerBound,
+        admin: run.counts.adminRequests,
+        steps: run.counts.steps,
+      },
     };
     const { waiting: _waiting, ...closed } = run;
     await store.addSnapshot(meta, { ...closed, status: 'done', finishedAt });

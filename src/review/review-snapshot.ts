@@ -25,7 +25,10 @@ const cache = new Map<string, LoadedReview>();
 const CACHED = 2;
 
 /** Loads and computes a stored review, from the cache when this instance computed it already. */
-export async function loadReview(meta: SnapshotMeta, records: (meta: SnapshotMeta) => AsyncIterable<ReviewRecord>): Promise<LoadedReview> {
+export async function loadReview(
+  meta: SnapshotMeta,
+  records: (meta: SnapshotMeta) => AsyncIterable<ReviewRecord>,
+): Promise<LoadedReview> {
   const cached = cache.get(meta.id);
   if (cached !== undefined) return cached;
   const all: ReviewRecord[] = [];

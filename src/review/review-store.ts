@@ -53,7 +53,10 @@ export class ReviewStore {
    * Appends records to the run's logs and saves the run, atomically: the tail chunk is read, filled up to
    * CHUNK_BYTES, and it, any new chunks and the run (with its logs' new positions) are written in one transaction.
    */
-  async append(run: RunState, records: Readonly<Partial<Record<ReviewLog, readonly ReviewRecord[]>>>): Promise<RunState> {
+  async append(
+    run: RunState,
+    records: Readonly<Partial<Record<ReviewLog, readonly ReviewRecord[]>>>,
+  ): Promise<RunState> {
     let next = run;
     const writes: { key: string; value: ReviewRecord[] }[] = [];
     for (const log of Object.keys(records) as ReviewLog[]) {
@@ -61,7 +64,8 @@ export class ReviewStore {
       if (items.length === 0) continue;
       const position = run.logs[log];
       let n = Math.max(0, position.chunks - 1);
-      let tail: ReviewRecord[] = position.chunks === 0 ? [] : [...((await this.kvs.get<ReviewRecord[]>(chunkKey(run.id, log, n))) ?? [])];
+      let tail: ReviewRecord[] =
+        position.chunks === 0 ? [] : [...((await this.kvs.get<ReviewRecord[]>(chunkKey(run.id, log, n))) ?? [])];
       let bytes = position.chunks === 0 ? 0 : position.tailBytes;
       for (const record of items) {
         const size = recordBytes(record);
@@ -77,7 +81,8 @@ export class ReviewStore {
       writes.push({ key: chunkKey(run.id, log, n), value: tail });
       next = { ...next, logs: { ...next.logs, [log]: { chunks: n + 1, tailBytes: bytes } } };
     }
-    if (writes.length + 1 > MAX_TX_OPS) throw new RangeError('A review step read more than one transaction can store; read fewer pages per step');
+    if (writes.length + 1 > MAX_TX_OPS)
+      throw new RangeError('A review step read more than one transaction can store; read fewer pages per step');
     let tx = this.kvs.transact();
     for (const write of writes) tx = tx.set(write.key, write.value);
     tx = tx.set(RUN_KEY, next);
@@ -109,7 +114,11 @@ export class ReviewStore {
   async lease(ttlSeconds: number): Promise<string | undefined> {
     const owner = randomUUID();
     try {
-      await this.kvs.set(LEASE_KEY, { owner }, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: ttlSeconds, unit: 'SECONDS' } });
+      await this.kvs.set(
+        LEASE_KEY,
+        { owner },
+        { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: ttlSeconds, unit: 'SECONDS' } },
+      );
       return owner;
     } catch (error) {
       if ((error as { code?: unknown }).code === 'KEY_CONFLICT') return undefined;

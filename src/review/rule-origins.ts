@@ -9,7 +9,12 @@ import type { AccessLevel, RuleGrant, TargetRef } from './access-model';
 import { levelRank, targetKeyOf } from './access-model';
 
 /** The grants the rules ask for now, each with the ids of the rules that ask for its level. */
-export function ruleGrantsOf(rules: readonly PermissionRule[], groups: readonly RuleGroup[], projects: readonly RuleProject[], repositories: readonly RuleRepository[]): RuleGrant[] {
+export function ruleGrantsOf(
+  rules: readonly PermissionRule[],
+  groups: readonly RuleGroup[],
+  projects: readonly RuleProject[],
+  repositories: readonly RuleRepository[],
+): RuleGrant[] {
   const merged = new Map<string, { target: TargetRef; groupSlug: string; level: AccessLevel; ruleIds: string[] }>();
   for (const rule of rules) {
     const desired = desiredGrants([rule], groups, projects, repositories);
@@ -19,7 +24,8 @@ export function ruleGrantsOf(rules: readonly PermissionRule[], groups: readonly 
           const target: TargetRef = { type, id };
           const key = `${targetKeyOf(target)}|${groupSlug}`;
           const current = merged.get(key);
-          if (current === undefined || levelRank(type, level) > levelRank(type, current.level)) merged.set(key, { target, groupSlug, level, ruleIds: [rule.id] });
+          if (current === undefined || levelRank(type, level) > levelRank(type, current.level))
+            merged.set(key, { target, groupSlug, level, ruleIds: [rule.id] });
           else if (current.level === level && !current.ruleIds.includes(rule.id)) current.ruleIds.push(rule.id);
         }
       }

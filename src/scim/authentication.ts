@@ -15,5 +15,7 @@ export function bearerToken(request: ScimRequest): string | undefined {
 
 /** The answer to a request without a valid bearer token. */
 export function unauthenticated(): ScimResponse {
-  return errorResponse(401, 'A valid bearer token is required', undefined, { 'www-authenticate': 'Bearer realm="SCIM"' });
+  return errorResponse(401, 'A valid bearer token is required', undefined, {
+    'www-authenticate': 'Bearer realm="SCIM"',
+  });
 }

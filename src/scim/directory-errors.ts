@@ -17,10 +17,16 @@ export function mapDirectoryError(error: unknown): unknown {
     case 'too-large':
       return ScimError.invalidValue(error.message, error);
     case 'contention':
-      return ScimError.plain(503, 'The resource is being changed by other requests; retry shortly', { cause: error, headers: { 'retry-after': '1' } });
+      return ScimError.plain(503, 'The resource is being changed by other requests; retry shortly', {
+        cause: error,
+        headers: { 'retry-after': '1' },
+      });
     case 'throttled':
       // RFC 6585 section 4: Too Many Requests, with when to come back; IdPs (Entra, Okta) honour Retry-After.
-      return ScimError.plain(429, 'The app is over its storage quota for this minute; retry later', { cause: error, headers: { 'retry-after': String(error.retryAfterSeconds ?? 60) } });
+      return ScimError.plain(429, 'The app is over its storage quota for this minute; retry later', {
+        cause: error,
+        headers: { 'retry-after': String(error.retryAfterSeconds ?? 60) },
+      });
     case 'unavailable':
       // The store refuses the write until an admin acts (src/diagnostics/guarded-directory-store.ts): its message says why.
       return ScimError.plain(503, error.message, { cause: error });

@@ -40,7 +40,7 @@ export function serviceProviderConfig(baseUrl: string, limits: PagingLimits): Sc
       {
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
-        description: 'Authentication with a bearer token generated in the app\'s admin page',
+        description: "Authentication with a bearer token generated in the app's admin page",
         primary: true,
       },
     ],
@@ -57,7 +57,10 @@ export function resourceTypeDocument(resourceType: ResourceType, baseUrl: string
     endpoint: resourceType.endpoint,
     description: resourceType.description,
     schema: resourceType.schema.id,
-    schemaExtensions: resourceType.extensions.map((extension) => ({ schema: extension.schema.id, required: extension.required })),
+    schemaExtensions: resourceType.extensions.map((extension) => ({
+      schema: extension.schema.id,
+      required: extension.required,
+    })),
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${resourceType.name}` },
   };
 }

@@ -13,7 +13,12 @@ export interface ScimLogger {
 }
 
 /** Renders an error body with `status` as a JSON string, as RFC 7644 section 3.12 requires. */
-export function errorResponse(status: number, detail: string, scimType?: string, headers: Record<string, string> = {}): ScimResponse {
+export function errorResponse(
+  status: number,
+  detail: string,
+  scimType?: string,
+  headers: Record<string, string> = {},
+): ScimResponse {
   const body: Record<string, unknown> = { schemas: [ERROR_MESSAGE], status: String(status), detail };
   if (scimType) body.scimType = scimType;
   return { status, headers: { 'content-type': SCIM_MEDIA_TYPE, ...headers }, body: JSON.stringify(body) };
@@ -23,7 +28,8 @@ export function errorResponse(status: number, detail: string, scimType?: string,
 export function toErrorResponse(error: unknown, logger: ScimLogger): ScimResponse {
   if (isScimError(error)) {
     // 501 answers an unsupported endpoint; only real server-side failures are logged.
-    if (error.status >= 500 && error.status !== 501) logger.error('SCIM-E5XX', error.detail, { cause: describe(error.cause) });
+    if (error.status >= 500 && error.status !== 501)
+      logger.error('SCIM-E5XX', error.detail, { cause: describe(error.cause) });
     return errorResponse(error.status, error.detail, error.scimType, error.headers);
   }
   logger.error('SCIM-E500', 'Unexpected failure while serving a SCIM request', { error: describe(error) });

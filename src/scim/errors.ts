@@ -47,7 +47,12 @@ export class ScimError extends Error {
   /** Extra response headers the error needs (WWW-Authenticate on 401, Allow on 405). */
   readonly headers: Record<string, string>;
 
-  private constructor(status: number, scimType: ScimType | undefined, detail: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+  private constructor(
+    status: number,
+    scimType: ScimType | undefined,
+    detail: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ScimError';
     this.status = status;
@@ -62,7 +67,11 @@ export class ScimError extends Error {
   }
 
   /** An error with a status and no scimType. */
-  static plain(status: PlainErrorStatus, detail: string, options?: { cause?: unknown; headers?: Record<string, string> }): ScimError {
+  static plain(
+    status: PlainErrorStatus,
+    detail: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ): ScimError {
     return new ScimError(status, undefined, detail, options);
   }
 

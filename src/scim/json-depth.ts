@@ -24,7 +24,8 @@ export function jsonNestingDepth(text: string): number {
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
     if (inString) {
-      if (code === 0x5c) i += 1; // a backslash escapes the next character, `\"` included
+      if (code === 0x5c)
+        i += 1; // a backslash escapes the next character, `\"` included
       else if (code === 0x22) inString = false;
       continue;
     }
@@ -40,5 +41,6 @@ export function jsonNestingDepth(text: string): number {
 /** Throws 400 invalidSyntax (RFC 7644 section 3.12) when `text` nests deeper than `limit` levels. */
 export function assertJsonDepth(text: string, limit: number = MAX_JSON_DEPTH): void {
   const depth = jsonNestingDepth(text);
-  if (depth > limit) throw ScimError.invalidSyntax(`The request body nests ${depth} levels deep; at most ${limit} are accepted`);
+  if (depth > limit)
+    throw ScimError.invalidSyntax(`The request body nests ${depth} levels deep; at most ${limit} are accepted`);
 }

@@ -40,7 +40,13 @@ export function encodeListCursor(state: ListCursorState, signer: CursorSigner): 
  * Reads a cursor this service issued for the query `query`, at `nowMs`, valid for `timeoutSeconds`. Throws
  * 400 invalidCursor for a forged, altered, foreign or future cursor and 400 expiredCursor for an old one.
  */
-export function decodeListCursor(text: string, signer: CursorSigner, query: string, nowMs: number, timeoutSeconds: number): ListCursorState {
+export function decodeListCursor(
+  text: string,
+  signer: CursorSigner,
+  query: string,
+  nowMs: number,
+  timeoutSeconds: number,
+): ListCursorState {
   const payload = text.length <= MAX_CURSOR_LENGTH ? signer.verify(text) : undefined;
   if (payload === undefined) throw invalid();
   let parsed: unknown;
@@ -51,11 +57,20 @@ export function decodeListCursor(text: string, signer: CursorSigner, query: stri
   }
   const state = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   const { o: offset, q, t: issuedAtMs } = state;
-  if (state.p !== PURPOSE || typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || typeof q !== 'string' || typeof issuedAtMs !== 'number' || !Number.isSafeInteger(issuedAtMs)) {
+  if (
+    state.p !== PURPOSE ||
+    typeof offset !== 'number' ||
+    !Number.isSafeInteger(offset) ||
+    offset < 0 ||
+    typeof q !== 'string' ||
+    typeof issuedAtMs !== 'number' ||
+    !Number.isSafeInteger(issuedAtMs)
+  ) {
     throw invalid();
   }
   if (q !== query) throw invalid('The cursor belongs to a different query');
   if (issuedAtMs - nowMs > CLOCK_SKEW_MS) throw invalid();
-  if (nowMs - issuedAtMs > timeoutSeconds * 1000) throw ScimError.typed('expiredCursor', 'The cursor has expired; start again');
+  if (nowMs - issuedAtMs > timeoutSeconds * 1000)
+    throw ScimError.typed('expiredCursor', 'The cursor has expired; start again');
   return { offset, query: q, issuedAtMs };
 }

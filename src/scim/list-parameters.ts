@@ -46,7 +46,12 @@ export interface RawListParameters {
 
 function integerParameter(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isSafeInteger(number)) throw ScimError.invalidValue(`${name} must be an integer`);
   return number;
 }
@@ -59,18 +64,30 @@ function stringParameter(name: string, value: unknown): string | undefined {
 }
 
 /** Parses `attributes` / `excludedAttributes` (RFC 7644 section 3.4.2.5). */
-export function parseProjection(raw: Pick<RawListParameters, 'attributes' | 'excludedAttributes'>, profile: ClientProfile): Projection {
+export function parseProjection(
+  raw: Pick<RawListParameters, 'attributes' | 'excludedAttributes'>,
+  profile: ClientProfile,
+): Projection {
   const attributes = stringParameter('attributes', raw.attributes);
   const excluded = stringParameter('excludedAttributes', raw.excludedAttributes);
   const options = { unquotedValues: profile.unquotedFilterValues };
   return {
-    ...(attributes !== undefined && attributes.trim() !== '' ? { attributes: parseAttributeList(attributes, options) } : {}),
-    ...(excluded !== undefined && excluded.trim() !== '' ? { excludedAttributes: parseAttributeList(excluded, options) } : {}),
+    ...(attributes !== undefined && attributes.trim() !== ''
+      ? { attributes: parseAttributeList(attributes, options) }
+      : {}),
+    ...(excluded !== undefined && excluded.trim() !== ''
+      ? { excludedAttributes: parseAttributeList(excluded, options) }
+      : {}),
   };
 }
 
 /** A fingerprint of the query a cursor continues: the resource types, filter and sort, FNV-1a hashed. */
-function fingerprint(scope: string, filterText: string | undefined, sortBy: string | undefined, descending: boolean): string {
+function fingerprint(
+  scope: string,
+  filterText: string | undefined,
+  sortBy: string | undefined,
+  descending: boolean,
+): string {
   const text = `${scope}|${filterText ?? ''}|${sortBy ?? ''}|${descending ? 'd' : 'a'}`;
   let hash = 2166136261;
   for (let i = 0; i < text.length; i += 1) {
@@ -114,7 +131,10 @@ export function parseListParameters(
   const types = isTypeList(scope) ? scope : [scope];
   const scopeName = types.map((t) => t.name).join('+');
   const filterText = stringParameter('filter', raw.filter);
-  const filter = filterText !== undefined && filterText.trim() !== '' ? parseFilter(filterText, { unquotedValues: profile.unquotedFilterValues }) : undefined;
+  const filter =
+    filterText !== undefined && filterText.trim() !== ''
+      ? parseFilter(filterText, { unquotedValues: profile.unquotedFilterValues })
+      : undefined;
   if (filter && acrossTypes) checkFilterAcrossTypes(filter, types);
   const sortBy = stringParameter('sortBy', raw.sortBy);
   if (sortBy !== undefined && sortBy !== '' && !sortable(types, sortBy)) {
@@ -130,11 +150,21 @@ export function parseListParameters(
   const startIndex = integerParameter('startIndex', raw.startIndex);
   const normalisedSort = sortBy === '' ? undefined : sortBy;
   const query = fingerprint(scopeName, filterText, normalisedSort, descending);
-  const partial = { filter, filterText, sortBy: normalisedSort, descending, acrossTypes, fingerprint: query, projection: parseProjection(raw, profile) };
+  const partial = {
+    filter,
+    filterText,
+    sortBy: normalisedSort,
+    descending,
+    acrossTypes,
+    fingerprint: query,
+    projection: parseProjection(raw, profile),
+  };
 
   if (cursorText !== undefined) {
-    if (startIndex !== undefined) throw ScimError.invalidValue('A request cannot use both startIndex and cursor paging');
-    if (requestedCount !== undefined && requestedCount < 0) throw ScimError.typed('invalidCount', 'count must not be negative');
+    if (startIndex !== undefined)
+      throw ScimError.invalidValue('A request cannot use both startIndex and cursor paging');
+    if (requestedCount !== undefined && requestedCount < 0)
+      throw ScimError.typed('invalidCount', 'count must not be negative');
     const count = Math.min(requestedCount ?? limits.defaultPageSize, limits.maxPageSize);
     if (cursorText === '') return { ...partial, paging: { method: 'cursor', offset: 0, count } };
     if (!context.signer) throw new Error('Cursor paging needs the cursor signer');

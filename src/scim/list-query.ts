@@ -26,13 +26,15 @@ export interface ListPart {
 function sortValue(rendered: ScimObject, resourceType: ResourceType, sortBy: string): unknown {
   const resolved = resolvePath(resourceType, sortBy);
   if (!resolved?.attribute) return undefined;
-  const container = resolved.inExtension && resolved.schemaUrn ? (rendered[resolved.schemaUrn] as ScimObject | undefined) : rendered;
+  const container =
+    resolved.inExtension && resolved.schemaUrn ? (rendered[resolved.schemaUrn] as ScimObject | undefined) : rendered;
   let value = container?.[resolved.attribute.name];
   if (Array.isArray(value)) {
     const elements = value.filter((e): e is ScimObject => typeof e === 'object' && e !== null);
     value = elements.find((e) => e.primary === true) ?? elements[0] ?? value[0];
   }
-  if (typeof value === 'object' && value !== null) value = (value as ScimObject)[resolved.subAttribute?.name ?? 'value'];
+  if (typeof value === 'object' && value !== null)
+    value = (value as ScimObject)[resolved.subAttribute?.name ?? 'value'];
   return value;
 }
 
@@ -49,7 +51,11 @@ function compareForSort(a: unknown, b: unknown, caseExact: boolean, isDate: bool
 
 function mentions(filter: Filter | undefined, attribute: string): boolean {
   if (!filter) return false;
-  const head = (path: string): string => path.replace(/^urn:.*:/i, '').split('.')[0]?.toLowerCase() ?? '';
+  const head = (path: string): string =>
+    path
+      .replace(/^urn:.*:/i, '')
+      .split('.')[0]
+      ?.toLowerCase() ?? '';
   switch (filter.kind) {
     case 'compare':
     case 'present':
@@ -63,13 +69,27 @@ function mentions(filter: Filter | undefined, attribute: string): boolean {
   }
 }
 
-async function matches(ctx: ScimContext, resourceType: ResourceType, filter: Filter, acrossTypes: boolean): Promise<StoredResource[]> {
+async function matches(
+  ctx: ScimContext,
+  resourceType: ResourceType,
+  filter: Filter,
+  acrossTypes: boolean,
+): Promise<StoredResource[]> {
   const kind = resourceType.name;
   const needsMembers = mentions(filter, 'members');
   const needsGroups = mentions(filter, 'groups');
-  const predicate = compileFilter(filter, resourceType, acrossTypes ? { undefinedAttributes: 'unassigned' } : undefined);
+  const predicate = compileFilter(
+    filter,
+    resourceType,
+    acrossTypes ? { undefinedAttributes: 'unassigned' } : undefined,
+  );
   const test = async (stored: StoredResource): Promise<boolean> => {
-    const rendered = renderResource(stored, resourceType, ctx.baseUrl, await resourceExtras(ctx, stored, needsMembers, needsGroups));
+    const rendered = renderResource(
+      stored,
+      resourceType,
+      ctx.baseUrl,
+      await resourceExtras(ctx, stored, needsMembers, needsGroups),
+    );
     return predicate(rendered);
   };
   const indexed = findIndexableEquality(filter, resourceType);
@@ -102,20 +122,29 @@ async function allOf(ctx: ScimContext, resourceType: ResourceType): Promise<Stor
  * Finds the page of one resource type that `parameters` ask for: without filter or sort one roster page read,
  * otherwise every match (at most `maxScan` examined) sorted and sliced.
  */
-export async function queryResources(ctx: ScimContext, resourceType: ResourceType, parameters: ListParameters): Promise<{ total: number; page: StoredResource[] }> {
+export async function queryResources(
+  ctx: ScimContext,
+  resourceType: ResourceType,
+  parameters: ListParameters,
+): Promise<{ total: number; page: StoredResource[] }> {
   const { offset, count } = parameters.paging;
   if (!parameters.filter && !parameters.sortBy) {
     const page = await ctx.store.page(resourceType.name, offset, count);
     return { total: page.totalResults, page: [...page.resources] };
   }
-  let found = parameters.filter ? await matches(ctx, resourceType, parameters.filter, parameters.acrossTypes) : await allOf(ctx, resourceType);
+  let found = parameters.filter
+    ? await matches(ctx, resourceType, parameters.filter, parameters.acrossTypes)
+    : await allOf(ctx, resourceType);
   if (parameters.sortBy) {
     const sortBy = parameters.sortBy;
     const resolved = resolvePath(resourceType, sortBy);
     const definition = resolved?.subAttribute ?? resolved?.attribute;
     const caseExact = definition?.caseExact ?? false;
     const isDate = definition?.type === 'dateTime';
-    const keyed = found.map((stored) => ({ stored, key: sortValue(renderResource(stored, resourceType, ctx.baseUrl), resourceType, sortBy) }));
+    const keyed = found.map((stored) => ({
+      stored,
+      key: sortValue(renderResource(stored, resourceType, ctx.baseUrl), resourceType, sortBy),
+    }));
     keyed.sort((a, b) => {
       const order = compareForSort(a.key, b.key, caseExact, isDate);
       return parameters.descending && a.key !== undefined && b.key !== undefined ? -order : order;
@@ -132,13 +161,21 @@ export async function listContext(ctx: ScimContext, raw: RawListParameters): Pro
 }
 
 /** Renders the ListResponse of the parts' pages, in order, with startIndex or the next RFC 9865 cursor. */
-export async function listResponse(ctx: ScimContext, parameters: ListParameters, parts: readonly ListPart[]): Promise<ScimResponse> {
+export async function listResponse(
+  ctx: ScimContext,
+  parameters: ListParameters,
+  parts: readonly ListPart[],
+): Promise<ScimResponse> {
   const total = parts.reduce((sum, part) => sum + part.total, 0);
   const resources: ScimObject[] = [];
   for (const part of parts) {
     // One batched read of the page's account links, not one per user.
-    const links = part.resourceType === userResourceType && ctx.accountLinks && part.page.length > 0 ? await ctx.accountLinks(part.page.map((r) => r.id)) : undefined;
-    for (const stored of part.page) resources.push(await presentResource(ctx, stored, part.resourceType, parameters.projection, undefined, links));
+    const links =
+      part.resourceType === userResourceType && ctx.accountLinks && part.page.length > 0
+        ? await ctx.accountLinks(part.page.map((r) => r.id))
+        : undefined;
+    for (const stored of part.page)
+      resources.push(await presentResource(ctx, stored, part.resourceType, parameters.projection, undefined, links));
   }
   const { offset, count } = parameters.paging;
   const body: ScimObject = { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length };

@@ -25,7 +25,8 @@ function ifMatch(request: ScimRequest): number[] | 'any' | undefined {
 export function expectedVersion(request: ScimRequest, current: StoredResource): number | undefined {
   const condition = ifMatch(request);
   if (condition === undefined || condition === 'any') return undefined;
-  if (!condition.includes(current.version)) throw ScimError.plain(412, 'The resource has changed since the version named in If-Match');
+  if (!condition.includes(current.version))
+    throw ScimError.plain(412, 'The resource has changed since the version named in If-Match');
   return current.version;
 }
 
@@ -44,7 +45,11 @@ export async function optimistic<T>(request: ScimRequest, body: () => Promise<T>
     try {
       return await body();
     } catch (error) {
-      const retry = error instanceof DirectoryError && error.kind === 'version-mismatch' && !pinned && attempt < MAX_OPTIMISTIC_ATTEMPTS;
+      const retry =
+        error instanceof DirectoryError &&
+        error.kind === 'version-mismatch' &&
+        !pinned &&
+        attempt < MAX_OPTIMISTIC_ATTEMPTS;
       if (!retry) throw error;
     }
   }

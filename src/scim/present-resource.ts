@@ -6,7 +6,15 @@
 import type { StoredMember, StoredResource } from '../directory/directory-store';
 import { parseProjection } from './list-parameters';
 import { queryValue, type ScimResponse } from './protocol';
-import { entityTag, project, projectionIncludes, renderResource, resourceLocation, type Projection, type RenderExtras } from './render';
+import {
+  entityTag,
+  project,
+  projectionIncludes,
+  renderResource,
+  resourceLocation,
+  type Projection,
+  type RenderExtras,
+} from './render';
 import type { ScimObject } from './resource/types';
 import { groupResourceType, userResourceType, type ResourceType } from './schema/registry';
 import { ATLASSIAN_USER_SCHEMA } from './schema/urns';
@@ -29,7 +37,12 @@ async function loadGroupsOf(ctx: ScimContext, userId: string): Promise<{ value: 
 }
 
 /** Reads a group's members and a user's groups, each only when asked for. */
-export async function resourceExtras(ctx: ScimContext, stored: StoredResource, needsMembers: boolean, needsGroups: boolean): Promise<RenderExtras> {
+export async function resourceExtras(
+  ctx: ScimContext,
+  stored: StoredResource,
+  needsMembers: boolean,
+  needsGroups: boolean,
+): Promise<RenderExtras> {
   const extras: { members?: StoredMember[]; groups?: { value: string; display?: string }[] } = {};
   if (stored.kind === 'Group' && needsMembers) extras.members = await loadMembers(ctx, stored.id);
   if (stored.kind === 'User' && needsGroups) extras.groups = await loadGroupsOf(ctx, stored.id);
@@ -58,7 +71,10 @@ export async function presentResource(
   if (resourceType === userResourceType && ctx.accountLinks) {
     const link = (accountLinks ?? (await ctx.accountLinks([stored.id]))).get(stored.id);
     if (link) {
-      rendered[ATLASSIAN_USER_SCHEMA] = { ...(link.accountId ? { accountId: link.accountId } : {}), syncState: link.syncState };
+      rendered[ATLASSIAN_USER_SCHEMA] = {
+        ...(link.accountId ? { accountId: link.accountId } : {}),
+        syncState: link.syncState,
+      };
       rendered.schemas = [...(rendered.schemas as string[]), ATLASSIAN_USER_SCHEMA];
       const meta = rendered.meta;
       delete rendered.meta;
@@ -69,10 +85,29 @@ export async function presentResource(
 }
 
 /** Answers with one resource, projected by the request's `attributes`/`excludedAttributes`; a 201 adds Location. */
-export async function resourceResponse(ctx: ScimContext, stored: StoredResource, resourceType: ResourceType, status: number, extras?: RenderExtras): Promise<ScimResponse> {
-  const projection = parseProjection({ attributes: queryValue(ctx.request, 'attributes'), excludedAttributes: queryValue(ctx.request, 'excludedAttributes') }, ctx.profile);
+export async function resourceResponse(
+  ctx: ScimContext,
+  stored: StoredResource,
+  resourceType: ResourceType,
+  status: number,
+  extras?: RenderExtras,
+): Promise<ScimResponse> {
+  const projection = parseProjection(
+    {
+      attributes: queryValue(ctx.request, 'attributes'),
+      excludedAttributes: queryValue(ctx.request, 'excludedAttributes'),
+    },
+    ctx.profile,
+  );
   // A resource created by this request has no Atlassian account link yet: nothing to read.
-  const body = await presentResource(ctx, stored, resourceType, projection, extras, status === 201 ? new Map() : undefined);
+  const body = await presentResource(
+    ctx,
+    stored,
+    resourceType,
+    projection,
+    extras,
+    status === 201 ? new Map() : undefined,
+  );
   const headers: Record<string, string> = { etag: entityTag(stored.version) };
   if (status === 201) headers.location = resourceLocation(ctx.baseUrl, resourceType, stored.id);
   return json(status, body, headers);

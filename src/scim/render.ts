@@ -26,7 +26,12 @@ export function resourceLocation(baseUrl: string, resourceType: ResourceType, id
 }
 
 /** Builds the full SCIM representation of a stored resource, members and groups included when given. */
-export function renderResource(stored: StoredResource, resourceType: ResourceType, baseUrl: string, extras: RenderExtras = {}): ScimObject {
+export function renderResource(
+  stored: StoredResource,
+  resourceType: ResourceType,
+  baseUrl: string,
+  extras: RenderExtras = {},
+): ScimObject {
   const { schemas: _schemas, externalId, ...attributes } = stored.resource;
   const out: ScimObject = {
     schemas: schemasPresent(resourceType, stored.resource),
@@ -84,8 +89,11 @@ export function projectionIncludes(projection: Projection, resourceType: Resourc
   const definition = findAttribute(resourceType.schema.attributes, attributeName);
   if (!definition) return false;
   const names = (paths: readonly PatchPath[] | undefined): AttributeDefinition[] =>
-    (paths ?? []).map((p) => resolvePath(resourceType, p.path)?.attribute).filter((a): a is AttributeDefinition => a !== undefined);
-  if (projection.attributes && projection.attributes.length > 0) return names(projection.attributes).includes(definition);
+    (paths ?? [])
+      .map((p) => resolvePath(resourceType, p.path)?.attribute)
+      .filter((a): a is AttributeDefinition => a !== undefined);
+  if (projection.attributes && projection.attributes.length > 0)
+    return names(projection.attributes).includes(definition);
   if (definition.returned === 'request') return false;
   return !names(projection.excludedAttributes).some((excluded) => excluded === definition);
 }
@@ -96,8 +104,10 @@ function isAlways(definition: AttributeDefinition | undefined): boolean {
 
 /** Applies `attributes` / `excludedAttributes` to a rendered resource; `id` and `schemas` always stay. */
 export function project(rendered: ScimObject, resourceType: ResourceType, projection: Projection): ScimObject {
-  if (projection.attributes && projection.attributes.length > 0) return include(rendered, resourceType, projection.attributes);
-  if (projection.excludedAttributes && projection.excludedAttributes.length > 0) return exclude(rendered, resourceType, projection.excludedAttributes);
+  if (projection.attributes && projection.attributes.length > 0)
+    return include(rendered, resourceType, projection.attributes);
+  if (projection.excludedAttributes && projection.excludedAttributes.length > 0)
+    return exclude(rendered, resourceType, projection.excludedAttributes);
   return rendered;
 }
 
@@ -119,7 +129,8 @@ function sourceFor(rendered: ScimObject, schemaUrn: string | undefined, inExtens
 function include(rendered: ScimObject, resourceType: ResourceType, paths: readonly PatchPath[]): ScimObject {
   const out: ScimObject = { schemas: rendered.schemas, id: rendered.id };
   for (const definition of commonAttributes) {
-    if (isAlways(definition) && rendered[definition.name] !== undefined) out[definition.name] = rendered[definition.name];
+    if (isAlways(definition) && rendered[definition.name] !== undefined)
+      out[definition.name] = rendered[definition.name];
   }
   for (const path of paths) {
     const resolved = resolvePath(resourceType, path.path);
@@ -127,7 +138,8 @@ function include(rendered: ScimObject, resourceType: ResourceType, paths: readon
     const source = sourceFor(rendered, resolved.schemaUrn, resolved.inExtension);
     if (!source) continue;
     if (!resolved.attribute) {
-      if (resolved.schemaUrn && rendered[resolved.schemaUrn] !== undefined) out[resolved.schemaUrn] = rendered[resolved.schemaUrn];
+      if (resolved.schemaUrn && rendered[resolved.schemaUrn] !== undefined)
+        out[resolved.schemaUrn] = rendered[resolved.schemaUrn];
       continue;
     }
     const name = resolved.attribute.name;
@@ -135,11 +147,15 @@ function include(rendered: ScimObject, resourceType: ResourceType, paths: readon
     if (value === undefined) continue;
     if (path.filter && Array.isArray(value)) {
       const filter = path.filter;
-      value = value.filter((element) => evaluateFilter({ kind: 'valuePath', path: name, filter }, { [name]: [element] }, resourceType));
+      value = value.filter((element) =>
+        evaluateFilter({ kind: 'valuePath', path: name, filter }, { [name]: [element] }, resourceType),
+      );
       if ((value as unknown[]).length === 0) continue;
     }
     const target = containerFor(out, resolved.schemaUrn, resolved.inExtension);
-    const sub = resolved.subAttribute ?? (path.subAttribute ? findAttribute(resolved.attribute.subAttributes, path.subAttribute) : undefined);
+    const sub =
+      resolved.subAttribute ??
+      (path.subAttribute ? findAttribute(resolved.attribute.subAttributes, path.subAttribute) : undefined);
     if (sub) {
       const picked = pickSub(value, sub.name);
       if (picked !== undefined) target[name] = mergeSub(target[name], picked);
@@ -166,8 +182,10 @@ function pickSub(value: unknown, sub: string): unknown {
 }
 
 function mergeSub(existing: unknown, picked: unknown): unknown {
-  if (Array.isArray(existing) && Array.isArray(picked)) return existing.map((e, i) => ({ ...(e as ScimObject), ...(picked[i] as ScimObject) }));
-  if (typeof existing === 'object' && existing !== null && typeof picked === 'object' && picked !== null) return { ...existing, ...picked };
+  if (Array.isArray(existing) && Array.isArray(picked))
+    return existing.map((e, i) => ({ ...(e as ScimObject), ...(picked[i] as ScimObject) }));
+  if (typeof existing === 'object' && existing !== null && typeof picked === 'object' && picked !== null)
+    return { ...existing, ...picked };
   return picked;
 }
 

@@ -10,7 +10,11 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 function isJsonMediaType(contentType: string): boolean {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || type === 'application/scim+json' || (type.startsWith('application/') && type.endsWith('+json'));
+  return (
+    type === 'application/json' ||
+    type === 'application/scim+json' ||
+    (type.startsWith('application/') && type.endsWith('+json'))
+  );
 }
 
 /**
@@ -31,7 +35,8 @@ export function checkRequestBody(request: ScimRequest, maxBodyBytes: number): vo
 
 /** Parses the JSON body a handler needs; a missing, too deeply nested or malformed body is a 400 invalidSyntax. */
 export function parseBody(request: ScimRequest): unknown {
-  if (request.body === undefined || request.body.trim() === '') throw ScimError.invalidSyntax('The request needs a JSON body');
+  if (request.body === undefined || request.body.trim() === '')
+    throw ScimError.invalidSyntax('The request needs a JSON body');
   // Before JSON.parse and every recursive walk of the value: a deep body is a 400, never a stack overflow.
   assertJsonDepth(request.body);
   try {

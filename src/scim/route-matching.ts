@@ -33,11 +33,16 @@ function patternSegments(pattern: string): string[] {
 
 function matchesPattern(pattern: string, segments: readonly string[]): boolean {
   const parts = patternSegments(pattern);
-  return parts.length === segments.length && parts.every((part, i) => part === ID || part.toLowerCase() === segments[i]?.toLowerCase());
+  return (
+    parts.length === segments.length &&
+    parts.every((part, i) => part === ID || part.toLowerCase() === segments[i]?.toLowerCase())
+  );
 }
 
 function methodNotAllowed(allowed: readonly string[]): ScimError {
-  return ScimError.plain(405, `Method not allowed; this endpoint accepts ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } });
+  return ScimError.plain(405, `Method not allowed; this endpoint accepts ${allowed.join(', ')}`, {
+    headers: { allow: allowed.join(', ') },
+  });
 }
 
 /** Finds the line of `routes` (most specific pattern first) that serves `method` on `path` (not yet percent-decoded). */
@@ -45,11 +50,15 @@ export function matchRoute<R extends RouteLine>(routes: readonly R[], method: st
   let segments: string[];
   try {
     // Empty segments are ignored: `//Users/` is `/Users`.
-    segments = path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    segments = path
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
   } catch (error) {
     return refused(ScimError.plain(404, 'The path is not a valid URL path', { cause: error }));
   }
-  if (segments.length === 0) return refused(ScimError.notFound('No resource at the service root; see /ServiceProviderConfig'));
+  if (segments.length === 0)
+    return refused(ScimError.notFound('No resource at the service root; see /ServiceProviderConfig'));
   const owner = routes.find((route) => matchesPattern(route.path, segments));
   if (!owner) return refused(ScimError.notFound(`No resource at ${path}`));
   const lines = routes.filter((route) => route.path === owner.path);

@@ -3,7 +3,15 @@
  * that serves it, and, for a write, what the audit step records it as. Matching rules: route-matching.ts.
  */
 import type { ResourceKind } from '../directory/directory-store';
-import { bulkNotSupported, getResourceType, getSchema, getServiceProviderConfig, listResourceTypes, listSchemas, meNotSupported } from './handlers/discovery-handlers';
+import {
+  bulkNotSupported,
+  getResourceType,
+  getSchema,
+  getServiceProviderConfig,
+  listResourceTypes,
+  listSchemas,
+  meNotSupported,
+} from './handlers/discovery-handlers';
 import { listResources, readResource, searchAllResources, searchResources } from './handlers/resource-reads';
 import { createResource, deleteResource, patchResource, replaceResource } from './handlers/resource-writes';
 import type { ScimRequest, ScimResponse } from './protocol';
@@ -28,7 +36,12 @@ export interface ScimRoute extends RouteLine {
   readonly write?: { readonly operation: WriteOperation; readonly resourceType: ResourceKind };
 }
 
-function route(method: RouteMethod, path: string, handle: RouteHandler, write?: [WriteOperation, ResourceType]): ScimRoute {
+function route(
+  method: RouteMethod,
+  path: string,
+  handle: RouteHandler,
+  write?: [WriteOperation, ResourceType],
+): ScimRoute {
   return { method, path, handle, ...(write ? { write: { operation: write[0], resourceType: write[1].name } } : {}) };
 }
 

@@ -34,7 +34,13 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 
 /** A complete, unpaged ListResponse of `resources` (RFC 7644 section 3.4.2), as the discovery endpoints answer. */
 export function listOf(resources: ScimObject[]): ScimObject {
-  return { schemas: [LIST_RESPONSE], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources };
+  return {
+    schemas: [LIST_RESPONSE],
+    totalResults: resources.length,
+    itemsPerPage: resources.length,
+    startIndex: 1,
+    Resources: resources,
+  };
 }
 
 /** Serves one routed request; `id` is the decoded `{id}` segment of the route's path, '' for a path without one. */

@@ -8,7 +8,14 @@ import type { ReviewApi } from './review-api';
 import type { SourceApi } from './source-api';
 import type { AuditEntry, AuditExportPage, AuditOutcome } from './audit-types';
 import type { SettingsError, SyncSettings, TransformPreview, UsernameTransform } from './settings-types';
-import type { AuthFailureSummary, BreakerState, ComparisonResult, CredentialsView, CredentialWarning, SyncState } from './status-types';
+import type {
+  AuthFailureSummary,
+  BreakerState,
+  ComparisonResult,
+  CredentialsView,
+  CredentialWarning,
+  SyncState,
+} from './status-types';
 
 /** The identity providers the page has set-up guides for. */
 export const IDP_IDS = ['okta', 'entra-id', 'onelogin', 'jumpcloud', 'google-workspace', 'other'] as const;
@@ -33,7 +40,12 @@ export interface AdminStatus {
   readonly lastIdpContactAt?: string;
   readonly credentials: CredentialsInUse;
   /** Which set-up steps are done. */
-  readonly steps: { readonly idp: boolean; readonly token: boolean; readonly credentials: boolean; readonly target: boolean };
+  readonly steps: {
+    readonly idp: boolean;
+    readonly token: boolean;
+    readonly credentials: boolean;
+    readonly target: boolean;
+  };
   readonly warnings: readonly CredentialWarning[];
   /** True when the app talks to the emulated Atlassian APIs (local host without credentials). */
   readonly emulated: boolean;
@@ -115,7 +127,8 @@ export interface DirectoryView {
 }
 
 /** The result of a save that validates its input: the saved value, or every problem found. */
-export type SaveResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly SettingsError[] };
+export type SaveResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly SettingsError[] };
 
 /** Payload of `transform/preview`: the transform to try (not yet saved) and samples; recent userNames are added. */
 export interface TransformPreviewPayload {
@@ -327,34 +340,39 @@ export interface AdminFailure {
 }
 
 /** The resolver map (the Google source's calls are in src/shared/source-api.ts, the access review's in src/shared/review-api.ts). */
-export type AdminApi = SourceApi & ReviewApi & {
-  'status/get': () => AdminStatus;
-  'scim/get-base-url': () => { readonly url: string };
-  'setup/get': () => SetupView;
-  'setup/save': (payload: SetupView) => SetupView;
-  'tokens/list': () => readonly TokenView[];
-  'tokens/issue': (payload: IssueTokenPayload) => IssuedToken;
-  'tokens/rotate': (payload: RotateTokenPayload) => IssuedToken;
-  'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean; readonly token?: TokenView };
-  'credentials/get': () => CredentialsStatus;
-  'credentials/save': (payload: SaveCredentialsPayload) => SaveResult<CredentialsStatus>;
-  'credentials/clear': () => CredentialsStatus;
-  'credentials/test': () => readonly ConnectionReport[];
-  'directories/list': () => readonly DirectoryView[];
-  'settings/get': () => SyncSettings;
-  'settings/save': (payload: { readonly settings: unknown }) => SaveResult<SyncSettings>;
-  'settings/export': () => { readonly document: string; readonly fileName: string };
-  'settings/import': (payload: { readonly document: string }) => SaveResult<SyncSettings>;
-  'transform/preview': (payload: TransformPreviewPayload) => TransformPreviewView;
-  'rules/preview': (payload: RulesPreviewPayload) => RulesPreview;
-  'sync/status': () => SyncStatusView;
-  'sync/items': (payload: { readonly state: SyncState; readonly cursor?: string; readonly limit?: number }) => SyncItemsPage;
-  'sync/retry': (payload: { readonly keys?: readonly string[] }) => { readonly retried: number };
-  'sync/run': () => { readonly queued: number };
-  'sync/activity': (payload: { readonly hours?: number }) => readonly ActivityBucket[];
-  'breaker/confirm': () => BreakerState;
-  'audit/query': (payload: AuditQueryPayload) => AuditPageView;
-  'audit/export': (payload: AuditExportPayload) => AuditExportPage;
-  'groups/list': (payload: { readonly offset?: number; readonly count?: number }) => GroupMappingPage;
-  'rules/targets': () => RuleTargetsView;
-};
+export type AdminApi = SourceApi &
+  ReviewApi & {
+    'status/get': () => AdminStatus;
+    'scim/get-base-url': () => { readonly url: string };
+    'setup/get': () => SetupView;
+    'setup/save': (payload: SetupView) => SetupView;
+    'tokens/list': () => readonly TokenView[];
+    'tokens/issue': (payload: IssueTokenPayload) => IssuedToken;
+    'tokens/rotate': (payload: RotateTokenPayload) => IssuedToken;
+    'tokens/revoke': (payload: { readonly id: string }) => { readonly revoked: boolean; readonly token?: TokenView };
+    'credentials/get': () => CredentialsStatus;
+    'credentials/save': (payload: SaveCredentialsPayload) => SaveResult<CredentialsStatus>;
+    'credentials/clear': () => CredentialsStatus;
+    'credentials/test': () => readonly ConnectionReport[];
+    'directories/list': () => readonly DirectoryView[];
+    'settings/get': () => SyncSettings;
+    'settings/save': (payload: { readonly settings: unknown }) => SaveResult<SyncSettings>;
+    'settings/export': () => { readonly document: string; readonly fileName: string };
+    'settings/import': (payload: { readonly document: string }) => SaveResult<SyncSettings>;
+    'transform/preview': (payload: TransformPreviewPayload) => TransformPreviewView;
+    'rules/preview': (payload: RulesPreviewPayload) => RulesPreview;
+    'sync/status': () => SyncStatusView;
+    'sync/items': (payload: {
+      readonly state: SyncState;
+      readonly cursor?: string;
+      readonly limit?: number;
+    }) => SyncItemsPage;
+    'sync/retry': (payload: { readonly keys?: readonly string[] }) => { readonly retried: number };
+    'sync/run': () => { readonly queued: number };
+    'sync/activity': (payload: { readonly hours?: number }) => readonly ActivityBucket[];
+    'breaker/confirm': () => BreakerState;
+    'audit/query': (payload: AuditQueryPayload) => AuditPageView;
+    'audit/export': (payload: AuditExportPayload) => AuditExportPage;
+    'groups/list': (payload: { readonly offset?: number; readonly count?: number }) => GroupMappingPage;
+    'rules/targets': () => RuleTargetsView;
+  };

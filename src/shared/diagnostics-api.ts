@@ -6,7 +6,13 @@
 import type { AdminApi } from './admin-api';
 
 /** The checks, in the order the page lists and runs them. */
-export const DIAGNOSTIC_CHECKS = ['kvs-conditions', 'storage-outbound', 'egress', 'install-context', 'group-slug'] as const;
+export const DIAGNOSTIC_CHECKS = [
+  'kvs-conditions',
+  'storage-outbound',
+  'egress',
+  'install-context',
+  'group-slug',
+] as const;
 
 /** One of DIAGNOSTIC_CHECKS. */
 export type DiagnosticCheckId = (typeof DIAGNOSTIC_CHECKS)[number];
@@ -78,7 +84,9 @@ export interface RunDiagnosticPayload {
  * What `diagnostics/run` answers: the stored result, or, for the storage-outbound probe (whose own invocation may
  * have no outbound requests left to store anything), a signed observation the page hands to `diagnostics/record`.
  */
-export type DiagnosticRunAnswer = { readonly kind: 'result'; readonly result: DiagnosticResult } | { readonly kind: 'observation'; readonly sealed: string };
+export type DiagnosticRunAnswer =
+  | { readonly kind: 'result'; readonly result: DiagnosticResult }
+  | { readonly kind: 'observation'; readonly sealed: string };
 
 /** A repository the group-slug check may use. */
 export interface RepositoryChoice {

@@ -22,7 +22,20 @@ import type {
   TargetRef,
 } from './review-types';
 
-export type { AccessChange, AccessLevel, AccessPath, CleanupResult, CrossCheck, DriftFlag, HandMadeFlag, IdpStatus, LeaverFlag, OrphanFlag, SnapshotMeta, TargetRef };
+export type {
+  AccessChange,
+  AccessLevel,
+  AccessPath,
+  CleanupResult,
+  CrossCheck,
+  DriftFlag,
+  HandMadeFlag,
+  IdpStatus,
+  LeaverFlag,
+  OrphanFlag,
+  SnapshotMeta,
+  TargetRef,
+};
 
 /** The review in progress, or the last run, as the page shows its progress. */
 export interface ReviewRunView {
@@ -97,7 +110,12 @@ export interface ReviewFlagsView {
   readonly orphans: readonly OrphanFlag[];
   readonly handMade: readonly HandMadeFlag[];
   readonly drift: readonly DriftFlag[];
-  readonly totals: { readonly leavers: number; readonly orphans: number; readonly handMade: number; readonly drift: number };
+  readonly totals: {
+    readonly leavers: number;
+    readonly orphans: number;
+    readonly handMade: number;
+    readonly drift: number;
+  };
   readonly crossCheck?: CrossCheck;
   readonly crossCheckSkipped?: string;
 }
@@ -123,11 +141,24 @@ export type ReviewApi = {
   'review/start': (payload: { readonly projects?: readonly string[] }) => ReviewStatusView;
   'review/cancel': () => ReviewStatusView;
   'review/step': () => ReviewStatusView;
-  'review/target': (payload: { readonly snapshotId?: string; readonly type: TargetRef['type']; readonly id: string }) => TargetAccessView;
+  'review/target': (payload: {
+    readonly snapshotId?: string;
+    readonly type: TargetRef['type'];
+    readonly id: string;
+  }) => TargetAccessView;
   'review/person': (payload: { readonly snapshotId?: string; readonly accountId: string }) => PersonAccessView;
   'review/search': (payload: { readonly snapshotId?: string; readonly text: string }) => ReviewSearchView;
   'review/flags': (payload: { readonly snapshotId?: string }) => ReviewFlagsView;
   'review/diff': (payload: { readonly from: string; readonly to: string; readonly offset?: number }) => ReviewDiffView;
-  'review/export': (payload: { readonly snapshotId?: string; readonly format: 'csv' | 'json'; readonly cursor?: string }) => ReviewExportView;
-  'review/cleanup': (payload: { readonly snapshotId?: string; readonly accountIds?: readonly string[]; readonly dryRun: boolean; readonly after?: string }) => CleanupResult;
+  'review/export': (payload: {
+    readonly snapshotId?: string;
+    readonly format: 'csv' | 'json';
+    readonly cursor?: string;
+  }) => ReviewExportView;
+  'review/cleanup': (payload: {
+    readonly snapshotId?: string;
+    readonly accountIds?: readonly string[];
+    readonly dryRun: boolean;
+    readonly after?: string;
+  }) => CleanupResult;
 };

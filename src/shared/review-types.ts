@@ -42,7 +42,8 @@ export type PathOrigin =
   | { readonly kind: 'public' };
 
 /** How a path reaches its target. */
-export type PathKind = 'workspace-admin' | 'project-user' | 'project-group' | 'repository-user' | 'repository-group' | 'public';
+export type PathKind =
+  'workspace-admin' | 'project-user' | 'project-group' | 'repository-user' | 'repository-group' | 'public';
 
 /** One way a person reaches a target, at a level on the target's scale. */
 export interface AccessPath {
@@ -80,7 +81,9 @@ export interface OrphanFlag {
 /** A grant not made by the app on a target the rules manage. */
 export interface HandMadeFlag {
   readonly target: TargetRef;
-  readonly principal: { readonly type: 'group'; readonly slug: string; readonly madeByApp: boolean } | { readonly type: 'user'; readonly accountId: string };
+  readonly principal:
+    | { readonly type: 'group'; readonly slug: string; readonly madeByApp: boolean }
+    | { readonly type: 'user'; readonly accountId: string };
   readonly level: AccessLevel;
 }
 
@@ -98,7 +101,12 @@ export interface CrossCheck {
   readonly compared: number;
   readonly mismatched: number;
   /** The first mismatches (at most 100): the computed level (without public access) and the listed one. */
-  readonly mismatches: readonly { readonly repository: string; readonly accountId: string; readonly computed?: AccessLevel; readonly listed?: AccessLevel }[];
+  readonly mismatches: readonly {
+    readonly repository: string;
+    readonly accountId: string;
+    readonly computed?: AccessLevel;
+    readonly listed?: AccessLevel;
+  }[];
 }
 
 /** What happened to one leaver. */
@@ -143,10 +151,19 @@ export interface ReviewExportPage {
 }
 
 /** What a review covers: the whole workspace, or some projects and their repositories. */
-export type ReviewScope = { readonly kind: 'workspace' } | { readonly kind: 'projects'; readonly keys: readonly string[] };
+export type ReviewScope =
+  { readonly kind: 'workspace' } | { readonly kind: 'projects'; readonly keys: readonly string[] };
 
 /** The Bitbucket listings, in the order a review reads them. */
-export const BITBUCKET_PHASES = ['repositories', 'projects', 'admins', 'members', 'targets', 'effective', 'done'] as const;
+export const BITBUCKET_PHASES = [
+  'repositories',
+  'projects',
+  'admins',
+  'members',
+  'targets',
+  'effective',
+  'done',
+] as const;
 
 /** A Bitbucket phase. */
 export type BitbucketPhase = (typeof BITBUCKET_PHASES)[number];
@@ -191,5 +208,10 @@ export interface SnapshotMeta {
   readonly summary: ReviewSummary;
   readonly crossCheck?: CrossCheck;
   readonly crossCheckSkipped?: string;
-  readonly requests: { readonly bitbucket: number; readonly lowerBound: number; readonly admin: number; readonly steps: number };
+  readonly requests: {
+    readonly bitbucket: number;
+    readonly lowerBound: number;
+    readonly admin: number;
+    readonly steps: number;
+  };
 }

@@ -14,7 +14,10 @@ export type UserSelection =
   | { readonly kind: 'group'; readonly email: string };
 
 /** Which groups. */
-export type GroupSelection = { readonly kind: 'all' } | { readonly kind: 'list'; readonly emails: readonly string[] } | { readonly kind: 'pattern'; readonly pattern: string };
+export type GroupSelection =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'list'; readonly emails: readonly string[] }
+  | { readonly kind: 'pattern'; readonly pattern: string };
 
 /** The whole selection. */
 export interface GoogleSelection {

@@ -22,7 +22,13 @@ import type { ServiceAccountKey } from './google/service-account-key';
 import { breakerGate } from './pull/breaker-gate';
 import { PullRunner, type PullMode, type PullStepResult, type PullSummary } from './pull/pull-runner';
 import { PullStore } from './pull/pull-store';
-import { configFingerprint, DEFAULT_GOOGLE, SCHEDULE_MS, SourceSettingsStore, type GoogleSourceSettings } from './source-settings';
+import {
+  configFingerprint,
+  DEFAULT_GOOGLE,
+  SCHEDULE_MS,
+  SourceSettingsStore,
+  type GoogleSourceSettings,
+} from './source-settings';
 import type { PullStatus, SourceCheck } from '../shared/source-types';
 
 /** The queue a pull's invocations travel on (manifest.yml `consumer`). */
@@ -72,7 +78,10 @@ export interface PullParts {
   /** The `directory-pull` consumer: one bounded invocation of the run in progress, then the next one queued. */
   handle(): Promise<PullStepResult>;
   /** Starts a preview, or a pull that applies ("Sync now", the schedule); refused while the configuration is not approved. */
-  start(mode: PullMode, trigger: string): Promise<{ readonly started: boolean; readonly refused?: StartRefusal; readonly runId?: string }>;
+  start(
+    mode: PullMode,
+    trigger: string,
+  ): Promise<{ readonly started: boolean; readonly refused?: StartRefusal; readonly runId?: string }>;
   /** The scheduled trigger: starts a pull when one is due, and restarts a run whose chain of invocations broke off. */
   tick(): Promise<string>;
   status(): Promise<PullStatus>;
@@ -99,7 +108,11 @@ export function createPull(options: PullOptions): PullParts {
   const pullStore = new PullStore(kvs);
   let tokens: { id: string; source: GoogleTokenSource } | undefined;
 
-  const googleConfig = async (): Promise<{ google: GoogleSourceSettings; key: ServiceAccountKey | undefined; subject: string }> => {
+  const googleConfig = async (): Promise<{
+    google: GoogleSourceSettings;
+    key: ServiceAccountKey | undefined;
+    subject: string;
+  }> => {
     const settings = await sources.get();
     const google = settings.google ?? DEFAULT_GOOGLE;
     const key = (await sources.key()) ?? (await options.google?.fallbackKey?.());
@@ -107,7 +120,12 @@ export function createPull(options: PullOptions): PullParts {
   };
   const fingerprintNow = async (): Promise<string> => {
     const { google, key, subject } = await googleConfig();
-    return configFingerprint({ ...google, subject }, key === undefined ? undefined : { clientEmail: key.clientEmail, clientId: key.clientId, privateKeyId: key.privateKeyId });
+    return configFingerprint(
+      { ...google, subject },
+      key === undefined
+        ? undefined
+        : { clientEmail: key.clientEmail, clientId: key.clientId, privateKeyId: key.privateKeyId },
+    );
   };
 
   const runner = new PullRunner({
@@ -119,9 +137,24 @@ export function createPull(options: PullOptions): PullParts {
       const id = `${key.privateKeyId}/${subject}`;
       // One token source per key and admin, kept while the function instance lives: a token serves an hour of invocations.
       if (tokens?.id !== id) {
-        tokens = { id, source: new GoogleTokenSource({ key, subject, scopes: GOOGLE_READ_ONLY_SCOPES, fetch, clock: options.clock, ...(options.google?.tokenUrl ? { tokenUrl: options.google.tokenUrl } : {}) }) };
+        tokens = {
+          id,
+          source: new GoogleTokenSource({
+            key,
+            subject,
+            scopes: GOOGLE_READ_ONLY_SCOPES,
+            fetch,
+            clock: options.clock,
+            ...(options.google?.tokenUrl ? { tokenUrl: options.google.tokenUrl } : {}),
+          }),
+        };
       }
-      const directory = new GoogleDirectoryClient({ tokens: tokens.source, fetch, clock: options.clock, ...(options.google?.baseUrl ? { baseUrl: options.google.baseUrl } : {}) });
+      const directory = new GoogleDirectoryClient({
+        tokens: tokens.source,
+        fetch,
+        clock: options.clock,
+        ...(options.google?.baseUrl ? { baseUrl: options.google.baseUrl } : {}),
+      });
       return new GoogleReader({ directory, selection: google.selection, subject });
     },
     gate: breakerGate(options.breaker, options.syncSettings, now, 'Google Workspace'),
@@ -136,9 +169,21 @@ export function createPull(options: PullOptions): PullParts {
     const detail =
       `Google Workspace pull: ${summary.usersRead} users and ${summary.groupsRead} groups read; users +${c.usersCreated} ~${c.usersUpdated} deactivated ${c.usersDeactivated}; ` +
       `groups +${c.groupsCreated} ~${c.groupsUpdated} -${c.groupsDeleted}; members +${c.membersAdded} -${c.membersRemoved}` +
-      (summary.heldDeactivations > 0 ? `; ${summary.heldDeactivations} deactivations held by the circuit breaker` : '') +
-      (summary.findings.outsideDomain.count > 0 ? `; ${summary.findings.outsideDomain.count} members outside the domain skipped` : '');
-    await options.auditLog.append({ source: 'sync', action: 'directory-pull', actor: SYNC_ACTOR, target: { kind: 'Settings', id: 'directory-source' }, outcome: summary.heldDeactivations > 0 ? 'skipped' : 'applied', after: summary, detail });
+      (summary.heldDeactivations > 0
+        ? `; ${summary.heldDeactivations} deactivations held by the circuit breaker`
+        : '') +
+      (summary.findings.outsideDomain.count > 0
+        ? `; ${summary.findings.outsideDomain.count} members outside the domain skipped`
+        : '');
+    await options.auditLog.append({
+      source: 'sync',
+      action: 'directory-pull',
+      actor: SYNC_ACTOR,
+      target: { kind: 'Settings', id: 'directory-source' },
+      outcome: summary.heldDeactivations > 0 ? 'skipped' : 'applied',
+      after: summary,
+      detail,
+    });
   };
 
   const status = async (): Promise<PullStatus> => {
@@ -150,7 +195,18 @@ export function createPull(options: PullOptions): PullParts {
       sources.get(),
     ]);
     return {
-      running: run === undefined ? undefined : { id: run.id, mode: run.mode, phase: run.phase, startedAt: run.startedAt, updatedAt: run.updatedAt, invocations: run.invocations, ...(run.error ? { error: run.error } : {}) },
+      running:
+        run === undefined
+          ? undefined
+          : {
+              id: run.id,
+              mode: run.mode,
+              phase: run.phase,
+              startedAt: run.startedAt,
+              updatedAt: run.updatedAt,
+              invocations: run.invocations,
+              ...(run.error ? { error: run.error } : {}),
+            },
       lastPull,
       lastPreview,
       config,
@@ -158,7 +214,10 @@ export function createPull(options: PullOptions): PullParts {
     };
   };
 
-  const start = async (mode: PullMode, trigger: string): Promise<{ started: boolean; refused?: StartRefusal; runId?: string }> => {
+  const start = async (
+    mode: PullMode,
+    trigger: string,
+  ): Promise<{ started: boolean; refused?: StartRefusal; runId?: string }> => {
     const settings = await sources.get();
     if (settings.kind !== 'google-workspace') return { started: false, refused: 'not-google' };
     const { key, subject, google } = await googleConfig();
@@ -210,11 +269,40 @@ export function createPull(options: PullOptions): PullParts {
     async testConnection() {
       const checks: SourceCheck[] = [];
       const { key, subject } = await googleConfig();
-      checks.push(key === undefined ? { name: 'Service account key', ok: false, detail: 'No key uploaded: create a JSON key for the service account and upload it' } : { name: 'Service account key', ok: true, detail: `${key.clientEmail} (client id ${key.clientId}, key ${key.privateKeyId.slice(0, 8)}…)` });
-      checks.push(subject === '' ? { name: 'Admin to impersonate', ok: false, detail: 'Name a super admin of the Google Workspace account' } : { name: 'Admin to impersonate', ok: true, detail: subject });
+      checks.push(
+        key === undefined
+          ? {
+              name: 'Service account key',
+              ok: false,
+              detail: 'No key uploaded: create a JSON key for the service account and upload it',
+            }
+          : {
+              name: 'Service account key',
+              ok: true,
+              detail: `${key.clientEmail} (client id ${key.clientId}, key ${key.privateKeyId.slice(0, 8)}…)`,
+            },
+      );
+      checks.push(
+        subject === ''
+          ? { name: 'Admin to impersonate', ok: false, detail: 'Name a super admin of the Google Workspace account' }
+          : { name: 'Admin to impersonate', ok: true, detail: subject },
+      );
       if (key === undefined || subject === '') return checks;
-      const tokenSource = new GoogleTokenSource({ key, subject, scopes: GOOGLE_READ_ONLY_SCOPES, fetch, clock: options.clock, ...(options.google?.tokenUrl ? { tokenUrl: options.google.tokenUrl } : {}) });
-      const directory = new GoogleDirectoryClient({ tokens: tokenSource, fetch, clock: options.clock, retry: { maxAttempts: 1 }, ...(options.google?.baseUrl ? { baseUrl: options.google.baseUrl } : {}) });
+      const tokenSource = new GoogleTokenSource({
+        key,
+        subject,
+        scopes: GOOGLE_READ_ONLY_SCOPES,
+        fetch,
+        clock: options.clock,
+        ...(options.google?.tokenUrl ? { tokenUrl: options.google.tokenUrl } : {}),
+      });
+      const directory = new GoogleDirectoryClient({
+        tokens: tokenSource,
+        fetch,
+        clock: options.clock,
+        retry: { maxAttempts: 1 },
+        ...(options.google?.baseUrl ? { baseUrl: options.google.baseUrl } : {}),
+      });
       const run = async (name: string, body: () => Promise<string>): Promise<boolean> => {
         try {
           checks.push({ name, ok: true, detail: await body() });
@@ -224,8 +312,17 @@ export function createPull(options: PullOptions): PullParts {
           return false;
         }
       };
-      if (!(await run('Token for the admin (domain-wide delegation of the read-only scopes)', async () => (await tokenSource.token(), `Google issued a token for ${subject}`)))) return checks;
-      await run('Read users (admin.directory.user.readonly)', async () => `${(await directory.listUsers({})).items.length} users on the first page`);
+      if (
+        !(await run(
+          'Token for the admin (domain-wide delegation of the read-only scopes)',
+          async () => (await tokenSource.token(), `Google issued a token for ${subject}`),
+        ))
+      )
+        return checks;
+      await run(
+        'Read users (admin.directory.user.readonly)',
+        async () => `${(await directory.listUsers({})).items.length} users on the first page`,
+      );
       let firstGroup: string | undefined;
       await run('Read groups (admin.directory.group.readonly)', async () => {
         const page = await directory.listGroups({});
@@ -234,7 +331,11 @@ export function createPull(options: PullOptions): PullParts {
       });
       if (firstGroup !== undefined) {
         const groupId = firstGroup;
-        await run('Read group members (admin.directory.group.member.readonly)', async () => `${(await directory.listMembers(groupId, {})).items.length} members on the first page of one group`);
+        await run(
+          'Read group members (admin.directory.group.member.readonly)',
+          async () =>
+            `${(await directory.listMembers(groupId, {})).items.length} members on the first page of one group`,
+        );
       }
       return checks;
     },

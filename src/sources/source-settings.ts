@@ -7,7 +7,12 @@
 import type { ForgeKvs } from '../storage/kvs-port';
 import type { DirectorySourceKind } from './directory-source';
 import { SELECT_EVERYTHING, selectionProblems } from './google/google-selection';
-import { parseServiceAccountKey, summarizeKey, type ServiceAccountKey, type ServiceAccountKeySummary } from './google/service-account-key';
+import {
+  parseServiceAccountKey,
+  summarizeKey,
+  type ServiceAccountKey,
+  type ServiceAccountKeySummary,
+} from './google/service-account-key';
 import { fingerprint } from './pull/source-resources';
 import type { PullSchedule, GoogleSourceSettings } from '../shared/source-types';
 
@@ -15,7 +20,11 @@ import type { PullSchedule, GoogleSourceSettings } from '../shared/source-types'
 export type { PullSchedule, GoogleSourceSettings } from '../shared/source-types';
 
 /** Milliseconds between scheduled pulls. */
-export const SCHEDULE_MS: Readonly<Record<PullSchedule, number>> = { 'five-minutes': 5 * 60_000, hourly: 3600_000, daily: 86_400_000 };
+export const SCHEDULE_MS: Readonly<Record<PullSchedule, number>> = {
+  'five-minutes': 5 * 60_000,
+  hourly: 3600_000,
+  daily: 86_400_000,
+};
 
 /** The stored source settings. */
 export interface SourceSettings {
@@ -34,13 +43,19 @@ const KEY_SECRET = 'directory-source:google-key';
 
 /** The fingerprint of what a pull reads with: the key, the impersonated admin and the selection. A preview approves exactly this. */
 export function configFingerprint(google: GoogleSourceSettings, key: ServiceAccountKeySummary | undefined): string {
-  return fingerprint({ key: key?.privateKeyId ?? '', client: key?.clientEmail ?? '', subject: google.subject.toLowerCase(), selection: google.selection });
+  return fingerprint({
+    key: key?.privateKeyId ?? '',
+    client: key?.clientEmail ?? '',
+    subject: google.subject.toLowerCase(),
+    selection: google.selection,
+  });
 }
 
 /** Problems of Google settings before they are saved. */
 export function googleSettingsProblems(google: GoogleSourceSettings): string[] {
   const problems = selectionProblems(google.selection).map((p) => `selection.${p}`);
-  if (google.subject !== '' && !/^[^@\s]+@[^@\s]+$/.test(google.subject)) problems.push('subject: the admin to impersonate is an email address');
+  if (google.subject !== '' && !/^[^@\s]+@[^@\s]+$/.test(google.subject))
+    problems.push('subject: the admin to impersonate is an email address');
   if (!(google.schedule in SCHEDULE_MS)) problems.push('schedule: five-minutes, hourly or daily');
   return problems;
 }

@@ -33,7 +33,14 @@ import {
   type WriteCondition,
 } from '../directory/directory-store';
 import { Memberships } from './kvs-directory/memberships';
-import { assertClaimFree, claimChange, claimKey, legacyNameIndexValue, nameIndexValue, takeClaim } from './kvs-directory/name-claims';
+import {
+  assertClaimFree,
+  claimChange,
+  claimKey,
+  legacyNameIndexValue,
+  nameIndexValue,
+  takeClaim,
+} from './kvs-directory/name-claims';
 import { Outbox } from './kvs-directory/outbox';
 import {
   checkCondition,
@@ -75,7 +82,22 @@ export interface KvsDirectoryStoreOptions {
 }
 
 /** The store's promise-returning methods, whose storage quota errors become DirectoryError('throttled'). */
-const THROTTLE_GUARDED = ['get', 'getMany', 'kindsOf', 'find', 'count', 'page', 'create', 'replace', 'updateGroup', 'delete', 'groupsOf', 'pendingChanges', 'acknowledge', 'enqueue'] as const;
+const THROTTLE_GUARDED = [
+  'get',
+  'getMany',
+  'kindsOf',
+  'find',
+  'count',
+  'page',
+  'create',
+  'replace',
+  'updateGroup',
+  'delete',
+  'groupsOf',
+  'pendingChanges',
+  'acknowledge',
+  'enqueue',
+] as const;
 
 /** The directory store port implemented on `@forge/kvs`. */
 export class KvsDirectoryStore implements DirectoryStore {
@@ -132,7 +154,13 @@ export class KvsDirectoryStore implements DirectoryStore {
     // Resources stored before the markers existed (and ids that name nothing) are looked up whole.
     if (unmarked.length > 0) {
       for (const id of (await this.getMany('User', unmarked)).keys()) out.set(id, 'User');
-      for (const id of (await this.getMany('Group', unmarked.filter((id) => !out.has(id)))).keys()) out.set(id, 'Group');
+      for (const id of (
+        await this.getMany(
+          'Group',
+          unmarked.filter((id) => !out.has(id)),
+        )
+      ).keys())
+        out.set(id, 'Group');
     }
     return out;
   }
@@ -143,12 +171,18 @@ export class KvsDirectoryStore implements DirectoryStore {
     // userName, displayName and the work e-mail compare as the filter predicate does: NFC, then lower case.
     const indexValue = key === 'externalId' ? value : nameIndexValue(value);
     // A record stored before they were compared in NFC, and not written since, is indexed by the lower-cased value.
-    const legacy = key !== 'externalId' && legacyNameIndexValue(value) !== indexValue ? [legacyNameIndexValue(value)] : [];
+    const legacy =
+      key !== 'externalId' && legacyNameIndexValue(value) !== indexValue ? [legacyNameIndexValue(value)] : [];
     const found = new Map<string, StoredResource>();
     for (const wanted of [indexValue, ...legacy]) {
       let cursor: string | undefined;
       do {
-        let query = this.kvs.entity<ResourceRecord>(ENTITY[kind]).query().index(index).where(WhereConditions.equalTo(wanted)).limit(QUERY_PAGE);
+        let query = this.kvs
+          .entity<ResourceRecord>(ENTITY[kind])
+          .query()
+          .index(index)
+          .where(WhereConditions.equalTo(wanted))
+          .limit(QUERY_PAGE);
         if (cursor) query = query.cursor(cursor);
         const page = await query.getMany();
         for (const result of page.results) found.set(result.key, toStored(kind, result.key, result.value));
@@ -218,12 +252,24 @@ export class KvsDirectoryStore implements DirectoryStore {
       checkCondition(current.version, condition);
       const record = toRecord(kind, resource, current.version + 1, current.doc.created, this.now().toISOString());
       const writes: Write[] = [
-        ...(await claimChange(this.kvs, kind, id, uniqueValueOf(kind, current.doc.resource), uniqueValueOf(kind, resource))),
+        ...(await claimChange(
+          this.kvs,
+          kind,
+          id,
+          uniqueValueOf(kind, current.doc.resource),
+          uniqueValueOf(kind, resource),
+        )),
         { kind: 'set', key: id, entityName: ENTITY[kind], value: record, condition: versionIs(current.version) },
         this.outbox.entry(kind, id, record.version),
       ];
       await commit(this.kvs, writes, async () => {
-        await assertClaimFree(this.kvs, kind, claimKey(kind, uniqueValueOf(kind, resource)), id, uniqueValueOf(kind, resource));
+        await assertClaimFree(
+          this.kvs,
+          kind,
+          claimKey(kind, uniqueValueOf(kind, resource)),
+          id,
+          uniqueValueOf(kind, resource),
+        );
         return new Retry('version changed');
       });
       return toStored(kind, id, record);
@@ -255,7 +301,13 @@ export class KvsDirectoryStore implements DirectoryStore {
     // The closing version rides with the last member writes when they leave room for it.
     const last = rest[rest.length - 1];
     const closing = last !== undefined && last.length <= MAX_BATCH - 2 ? last : [];
-    let latest = await this.writeGroupVersion(id, renamed ? resource : undefined, memberWrites.slice(0, firstRoom), condition, initial);
+    let latest = await this.writeGroupVersion(
+      id,
+      renamed ? resource : undefined,
+      memberWrites.slice(0, firstRoom),
+      condition,
+      initial,
+    );
     for (const batch of closing.length > 0 ? rest.slice(0, -1) : rest) {
       await attempt(() => commit(this.kvs, batch, async () => new Retry('member write failed')), this.sleep);
     }
@@ -279,15 +331,36 @@ export class KvsDirectoryStore implements DirectoryStore {
       fresh = undefined;
       if (!current) throw new DirectoryError('not-found', `Group ${id} not found`);
       checkCondition(current.version, condition);
-      const record = toRecord('Group', resource ?? current.doc.resource, current.version + 1, current.doc.created, this.now().toISOString());
+      const record = toRecord(
+        'Group',
+        resource ?? current.doc.resource,
+        current.version + 1,
+        current.doc.created,
+        this.now().toISOString(),
+      );
       const writes: Write[] = [
-        ...(resource ? await claimChange(this.kvs, 'Group', id, uniqueValueOf('Group', current.doc.resource), uniqueValueOf('Group', resource)) : []),
+        ...(resource
+          ? await claimChange(
+              this.kvs,
+              'Group',
+              id,
+              uniqueValueOf('Group', current.doc.resource),
+              uniqueValueOf('Group', resource),
+            )
+          : []),
         { kind: 'set', key: id, entityName: ENTITY.Group, value: record, condition: versionIs(current.version) },
         this.outbox.entry('Group', id, record.version),
         ...memberWrites,
       ];
       await commit(this.kvs, writes, async () => {
-        if (resource) await assertClaimFree(this.kvs, 'Group', claimKey('Group', uniqueValueOf('Group', resource)), id, uniqueValueOf('Group', resource));
+        if (resource)
+          await assertClaimFree(
+            this.kvs,
+            'Group',
+            claimKey('Group', uniqueValueOf('Group', resource)),
+            id,
+            uniqueValueOf('Group', resource),
+          );
         return new Retry('group version changed');
       });
       return record;
@@ -327,7 +400,11 @@ export class KvsDirectoryStore implements DirectoryStore {
     return this.memberships.groupsOf(memberId);
   }
 
-  async pendingChanges(limit: number, cursor?: string, after = ''): Promise<{ entries: PendingChange[]; cursor?: string }> {
+  async pendingChanges(
+    limit: number,
+    cursor?: string,
+    after = '',
+  ): Promise<{ entries: PendingChange[]; cursor?: string }> {
     return this.outbox.pendingChanges(limit, cursor, after);
   }
 

@@ -28,15 +28,21 @@ export interface StorageMeter {
 /** `kvs` with `meter` told of each request it sends (a bare function is `before`). */
 export function meteredKvs(kvs: ForgeKvs, meter: StorageMeter | (() => void)): ForgeKvs {
   const transport = transportOf(kvs);
-  if (!transport) throw new Error('This @forge/kvs client does not expose its transport (storageApi.apiClient); the call budget cannot count its requests');
+  if (!transport)
+    throw new Error(
+      'This @forge/kvs client does not expose its transport (storageApi.apiClient); the call budget cannot count its requests',
+    );
   const { before, charge } = typeof meter === 'function' ? { before: meter, charge: undefined } : meter;
-  const metered = new KvsImpl(new StorageApi(async (path: string, init?: RequestInit) => {
-    await before();
-    const response = await transport(path, init);
-    const quota = charge ? kvsQuotaOf(path) : undefined;
-    if (charge && quota === 'write') charge('write', kvsUnits(Buffer.byteLength(typeof init?.body === 'string' ? init.body : '')));
-    if (charge && quota === 'read') charge('read', kvsUnits(Buffer.byteLength(await response.clone().text())));
-    return response;
-  }));
+  const metered = new KvsImpl(
+    new StorageApi(async (path: string, init?: RequestInit) => {
+      await before();
+      const response = await transport(path, init);
+      const quota = charge ? kvsQuotaOf(path) : undefined;
+      if (charge && quota === 'write')
+        charge('write', kvsUnits(Buffer.byteLength(typeof init?.body === 'string' ? init.body : '')));
+      if (charge && quota === 'read') charge('read', kvsUnits(Buffer.byteLength(await response.clone().text())));
+      return response;
+    }),
+  );
   return metered as unknown as ForgeKvs;
 }

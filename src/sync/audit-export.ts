@@ -19,7 +19,22 @@ export const AUDIT_EXPORT_FORMAT = 'bitbucket-scim-sync/audit@1';
 /** The admin page's data (src/shared/audit-types.ts), re-exported for the modules that use it here. */
 export type { AuditExportPage } from '../shared/audit-types';
 
-const CSV_COLUMNS = ['id', 'at', 'source', 'action', 'outcome', 'targetKind', 'targetId', 'targetDisplay', 'userKey', 'groupKey', 'before', 'after', 'detail', 'actor'];
+const CSV_COLUMNS = [
+  'id',
+  'at',
+  'source',
+  'action',
+  'outcome',
+  'targetKind',
+  'targetId',
+  'targetDisplay',
+  'userKey',
+  'groupKey',
+  'before',
+  'after',
+  'detail',
+  'actor',
+];
 /** Bytes the JSON page's frame (`{"format":…,"entries":[` and `]}`) takes. */
 const JSON_FRAME_BYTES = 64;
 
@@ -32,7 +47,10 @@ export async function exportAuditPage(
   query: Omit<AuditQuery, 'limit' | 'cursor'>,
   format: 'csv' | 'json',
   cursor: string | undefined,
-  limits: { readonly maxBytes: number; readonly maxQueries: number } = { maxBytes: EXPORT_PAGE_BYTES, maxQueries: EXPORT_PAGE_QUERIES },
+  limits: { readonly maxBytes: number; readonly maxQueries: number } = {
+    maxBytes: EXPORT_PAGE_BYTES,
+    maxQueries: EXPORT_PAGE_QUERIES,
+  },
 ): Promise<AuditExportPage> {
   const header = format === 'csv' && cursor === undefined ? `${CSV_COLUMNS.map(csvCell).join(',')}\r\n` : '';
   const pieces: string[] = [];
@@ -40,8 +58,14 @@ export async function exportAuditPage(
   let next = cursor;
   for (let queries = 0; queries < limits.maxQueries; queries += 1) {
     const start = next;
-    const page = await log.query({ ...query, limit: MAX_QUERY_LIMIT, ...(start === undefined ? {} : { cursor: start }) });
-    const texts = page.entries.map((entry) => (format === 'csv' ? `${csvRow(entry).map(csvCell).join(',')}\r\n` : JSON.stringify(entry)));
+    const page = await log.query({
+      ...query,
+      limit: MAX_QUERY_LIMIT,
+      ...(start === undefined ? {} : { cursor: start }),
+    });
+    const texts = page.entries.map((entry) =>
+      format === 'csv' ? `${csvRow(entry).map(csvCell).join(',')}\r\n` : JSON.stringify(entry),
+    );
     let fit = 0;
     let added = 0;
     for (const text of texts) {
@@ -55,7 +79,10 @@ export async function exportAuditPage(
     bytes += added;
     if (fit < texts.length) {
       // Part of this query page fits: read exactly those entries again for a cursor that ends after the last one.
-      const exact = fit === 0 ? { cursor: start } : await log.query({ ...query, limit: fit, ...(start === undefined ? {} : { cursor: start }) });
+      const exact =
+        fit === 0
+          ? { cursor: start }
+          : await log.query({ ...query, limit: fit, ...(start === undefined ? {} : { cursor: start }) });
       return assemble(format, header, pieces, exact.cursor);
     }
     next = page.cursor;
@@ -64,9 +91,22 @@ export async function exportAuditPage(
   return assemble(format, header, pieces, next);
 }
 
-function assemble(format: 'csv' | 'json', header: string, pieces: readonly string[], cursor: string | undefined): AuditExportPage {
-  const body = format === 'csv' ? header + pieces.join('') : `{"format":${JSON.stringify(AUDIT_EXPORT_FORMAT)},"entries":[${pieces.join(',')}]}`;
-  return { contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json', body, rows: pieces.length, ...(cursor === undefined ? {} : { cursor }) };
+function assemble(
+  format: 'csv' | 'json',
+  header: string,
+  pieces: readonly string[],
+  cursor: string | undefined,
+): AuditExportPage {
+  const body =
+    format === 'csv'
+      ? header + pieces.join('')
+      : `{"format":${JSON.stringify(AUDIT_EXPORT_FORMAT)},"entries":[${pieces.join(',')}]}`;
+  return {
+    contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
+    body,
+    rows: pieces.length,
+    ...(cursor === undefined ? {} : { cursor }),
+  };
 }
 
 function csvRow(entry: AuditEntry): string[] {

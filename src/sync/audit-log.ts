@@ -100,7 +100,16 @@ interface AuditDoc {
 
 // Keys named like a credential hide their value wherever they appear in before/after, so a settings or
 // credential change can be audited without the audit log becoming a copy of the secrets.
-const SECRET_NAME_PARTS = ['token', 'password', 'passwd', 'secret', 'apikey', 'authorization', 'credential', 'privatekey'];
+const SECRET_NAME_PARTS = [
+  'token',
+  'password',
+  'passwd',
+  'secret',
+  'apikey',
+  'authorization',
+  'credential',
+  'privatekey',
+];
 
 function isSecretName(key: string): boolean {
   const folded = key.toLowerCase().replace(/[^a-z]/g, '');
@@ -142,8 +151,10 @@ function bytesOf(value: unknown): number {
 function toRecord(entry: AuditEntryInput, at: string): AuditRecord {
   if (!SOURCES.includes(entry.source)) throw new Error(`Audit source must be one of ${SOURCES.join(', ')}`);
   if (!OUTCOMES.includes(entry.outcome)) throw new Error(`Audit outcome must be one of ${OUTCOMES.join(', ')}`);
-  if (!TARGET_KINDS.includes(entry.target.kind)) throw new Error(`Audit target kind must be one of ${TARGET_KINDS.join(', ')}`);
-  if (typeof entry.action !== 'string' || entry.action.trim() === '') throw new Error('Audit action must be a non-empty string');
+  if (!TARGET_KINDS.includes(entry.target.kind))
+    throw new Error(`Audit target kind must be one of ${TARGET_KINDS.join(', ')}`);
+  if (typeof entry.action !== 'string' || entry.action.trim() === '')
+    throw new Error('Audit action must be a non-empty string');
   const doc: AuditDoc = {
     source: entry.source,
     action: clip(entry.action, 100),
@@ -159,7 +170,8 @@ function toRecord(entry: AuditEntryInput, at: string): AuditRecord {
   if (entry.before !== undefined) doc.before = redactSecrets(entry.before);
   if (entry.after !== undefined) doc.after = redactSecrets(entry.after);
   // The larger of before/after gives way first; the entry keeps its who/what/outcome either way.
-  const order = bytesOf(doc.before) >= bytesOf(doc.after) ? (['before', 'after'] as const) : (['after', 'before'] as const);
+  const order =
+    bytesOf(doc.before) >= bytesOf(doc.after) ? (['before', 'after'] as const) : (['after', 'before'] as const);
   for (const field of order) {
     if (bytesOf(doc) <= MAX_DOC_BYTES) break;
     if (doc[field] !== undefined) doc[field] = `[omitted: ${bytesOf(doc[field])} bytes]`;
@@ -236,7 +248,9 @@ export class AuditLog {
     if (prepared === undefined) throw new Error('unreachable: one entry prepared');
     // FAIL_IF_EXISTS makes "append-only" a property of the store, not only of this class: a key can never be
     // written twice.
-    await this.kvs.entity<AuditRecord>(AUDIT_ENTITY).set(prepared.id, prepared.record, { keyPolicy: 'FAIL_IF_EXISTS', ttl: this.ttl() });
+    await this.kvs
+      .entity<AuditRecord>(AUDIT_ENTITY)
+      .set(prepared.id, prepared.record, { keyPolicy: 'FAIL_IF_EXISTS', ttl: this.ttl() });
     return prepared.id;
   }
 
@@ -289,7 +303,9 @@ export class AuditLog {
       cursor = result.nextCursor;
       if (cursor === undefined) break;
     }
-    return cursor === undefined ? { entries, scanned } : { entries, scanned, cursor: encodeCursor({ i: plan.index, p: plan.partition ?? '', c: cursor }) };
+    return cursor === undefined
+      ? { entries, scanned }
+      : { entries, scanned, cursor: encodeCursor({ i: plan.index, p: plan.partition ?? '', c: cursor }) };
   }
 
   private planQuery(query: AuditQuery): {
@@ -298,7 +314,8 @@ export class AuditLog {
     range?: BetweenClause<string> | GreaterThanEqualToClause | LessThanEqualToClause;
     filter?: AndFilter<AuditRecord>;
   } {
-    if (query.outcome !== undefined && !OUTCOMES.includes(query.outcome)) throw new Error(`Audit outcome must be one of ${OUTCOMES.join(', ')}`);
+    if (query.outcome !== undefined && !OUTCOMES.includes(query.outcome))
+      throw new Error(`Audit outcome must be one of ${OUTCOMES.join(', ')}`);
     const from = query.from === undefined ? undefined : isoOf(query.from, 'from');
     const to = query.to === undefined ? undefined : isoOf(query.to, 'to');
     const range =
@@ -311,12 +328,16 @@ export class AuditLog {
             : undefined;
     const criteria: { attribute: 'userKey' | 'groupKey' | 'outcome'; index: string; value: string }[] = [];
     if (query.user !== undefined) criteria.push({ attribute: 'userKey', index: 'by-user', value: foldKey(query.user) });
-    if (query.group !== undefined) criteria.push({ attribute: 'groupKey', index: 'by-group', value: foldKey(query.group) });
+    if (query.group !== undefined)
+      criteria.push({ attribute: 'groupKey', index: 'by-group', value: foldKey(query.group) });
     if (query.outcome !== undefined) criteria.push({ attribute: 'outcome', index: 'by-outcome', value: query.outcome });
     const [first, ...rest] = criteria;
     let filter: AndFilter<AuditRecord> | undefined;
     for (const criterion of rest) {
-      filter = (filter ?? new Filter<AuditRecord>()).and(criterion.attribute, FilterConditions.equalTo(criterion.value));
+      filter = (filter ?? new Filter<AuditRecord>()).and(
+        criterion.attribute,
+        FilterConditions.equalTo(criterion.value),
+      );
     }
     return {
       index: first?.index ?? 'at',

@@ -37,7 +37,11 @@ export interface StorageAllowance {
  * the sustained sync uses at most 2,000 of the installation's 4,000 a minute (plus what idle lanes saved up,
  * src/sync/lane-pace.ts), and leaves the rest to the SCIM web trigger.
  */
-export const CONSUMER_BUDGET: BudgetLimits = { calls: 78, millis: 450_000, kvsUnitsPerMinute: { read: 400, write: 400 } };
+export const CONSUMER_BUDGET: BudgetLimits = {
+  calls: 78,
+  millis: 450_000,
+  kvsUnitsPerMinute: { read: 400, write: 400 },
+};
 
 /** The clock a budget measures and waits with (the app clock, so a local runtime sees the waits). */
 export interface BudgetClock {
@@ -61,11 +65,22 @@ const context = new AsyncLocalStorage<Spending>();
  * Runs `body` with a fresh budget; calls reported inside it (however deep) are counted against `limits`. Storage is
  * paced once `allowance` is used up (default: a few units).
  */
-export function withinBudget<T>(limits: BudgetLimits, clockOrNow: BudgetClock | (() => number), body: () => Promise<T>, allowance?: StorageAllowance): Promise<T> {
+export function withinBudget<T>(
+  limits: BudgetLimits,
+  clockOrNow: BudgetClock | (() => number),
+  body: () => Promise<T>,
+  allowance?: StorageAllowance,
+): Promise<T> {
   // A bare `now` paces (when the limits ask for it) on real timers.
-  const clock: BudgetClock = typeof clockOrNow === 'function' ? { now: clockOrNow, sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)) } : clockOrNow;
+  const clock: BudgetClock =
+    typeof clockOrNow === 'function'
+      ? { now: clockOrNow, sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)) }
+      : clockOrNow;
   const start = allowance ?? { read: PACE_BURST_UNITS, write: PACE_BURST_UNITS };
-  return context.run({ limits, startedAt: clock.now(), clock, allowance: start, calls: 0, readUnits: 0, writeUnits: 0 }, body);
+  return context.run(
+    { limits, startedAt: clock.now(), clock, allowance: start, calls: 0, readUnits: 0, writeUnits: 0 },
+    body,
+  );
 }
 
 /**
@@ -77,8 +92,12 @@ export async function paceStorage(): Promise<void> {
   const spending = context.getStore();
   const pace = spending?.limits.kvsUnitsPerMinute;
   if (!spending || !pace) return;
-  const dueAt = (used: number, allowance: number, perMinute: number): number => ((used - allowance) / perMinute) * 60_000;
-  const due = Math.max(dueAt(spending.readUnits, spending.allowance.read, pace.read), dueAt(spending.writeUnits, spending.allowance.write, pace.write));
+  const dueAt = (used: number, allowance: number, perMinute: number): number =>
+    ((used - allowance) / perMinute) * 60_000;
+  const due = Math.max(
+    dueAt(spending.readUnits, spending.allowance.read, pace.read),
+    dueAt(spending.writeUnits, spending.allowance.write, pace.write),
+  );
   const wait = due - (spending.clock.now() - spending.startedAt);
   if (wait > 0) await spending.clock.sleep(Math.ceil(wait));
 }
@@ -107,7 +126,10 @@ export function spendCall(): void {
 export function budgetAllows(calls: number, millis = 0): boolean {
   const spending = context.getStore();
   if (!spending) return true;
-  return spending.limits.calls - spending.calls >= calls && spending.limits.millis - (spending.clock.now() - spending.startedAt) >= millis;
+  return (
+    spending.limits.calls - spending.calls >= calls &&
+    spending.limits.millis - (spending.clock.now() - spending.startedAt) >= millis
+  );
 }
 
 /** Calls spent so far in the current budget (0 outside one). */

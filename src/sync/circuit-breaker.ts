@@ -140,7 +140,11 @@ export class CircuitBreakerStore {
    * Asks to run `requested` deactivations: evaluates the breaker, counts the allowed ones and stores a trip.
    * Allowed deactivations are counted whether or not they later succeed, erring towards pausing early.
    */
-  async admit(settings: Pick<SyncSettings, 'circuitBreaker'>, totalUsers: number, requested: number): Promise<BreakerDecision> {
+  async admit(
+    settings: Pick<SyncSettings, 'circuitBreaker'>,
+    totalUsers: number,
+    requested: number,
+  ): Promise<BreakerDecision> {
     return this.withLease(async () => {
       const now = this.now();
       const state = await this.state();
@@ -151,7 +155,12 @@ export class CircuitBreakerStore {
       let next = recordDeactivations(state, decision.allowed - spent, now);
       if (state.allowance !== undefined) next = { ...next, allowance: state.allowance - spent };
       if (decision.tripped && !state.tripped) {
-        next = { ...next, tripped: true, trippedAt: now.toISOString(), ...(decision.reason === undefined ? {} : { reason: decision.reason }) };
+        next = {
+          ...next,
+          tripped: true,
+          trippedAt: now.toISOString(),
+          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+        };
       }
       await this.kvs.set(BREAKER_KEY, next);
       return decision;
@@ -179,7 +188,8 @@ export class CircuitBreakerStore {
    */
   async confirm(waiting = 0): Promise<BreakerState> {
     return this.withLease(async () => {
-      const next: BreakerState = waiting > 0 ? { ...initialBreakerState, allowance: Math.floor(waiting) } : initialBreakerState;
+      const next: BreakerState =
+        waiting > 0 ? { ...initialBreakerState, allowance: Math.floor(waiting) } : initialBreakerState;
       await this.kvs.set(BREAKER_KEY, next);
       return next;
     });
@@ -189,7 +199,11 @@ export class CircuitBreakerStore {
     const owner = randomUUID();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.kvs.set(BREAKER_LEASE_KEY, { owner }, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: LEASE_TTL_SECONDS, unit: 'SECONDS' } });
+        await this.kvs.set(
+          BREAKER_LEASE_KEY,
+          { owner },
+          { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: LEASE_TTL_SECONDS, unit: 'SECONDS' } },
+        );
         break;
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'KEY_CONFLICT') throw error;

@@ -53,7 +53,10 @@ const SECRET_KEYS: Readonly<Record<CredentialName, string>> = {
 };
 const NAMES = Object.keys(SECRET_KEYS) as CredentialName[];
 const EXPIRY_OF = { orgApiKey: 'orgApiKeyExpiresAt', bitbucketApiToken: 'bitbucketApiTokenExpiresAt' } as const;
-const LABELS: Readonly<Record<keyof typeof EXPIRY_OF, string>> = { orgApiKey: 'The organization API key', bitbucketApiToken: 'The Bitbucket API token' };
+const LABELS: Readonly<Record<keyof typeof EXPIRY_OF, string>> = {
+  orgApiKey: 'The organization API key',
+  bitbucketApiToken: 'The Bitbucket API token',
+};
 const DAY_MS = 86_400_000;
 
 interface StoredSecret {
@@ -83,10 +86,18 @@ function validate(credentials: Partial<Credentials>, required: boolean): Credent
     const problem = check(value);
     if (problem !== undefined) errors.push({ field, message: problem });
   };
-  text('orgId', (v) => (/^[A-Za-z0-9:._-]{1,200}$/.test(v) ? undefined : 'must be the organization id shown in Atlassian Administration'));
-  text('orgApiKey', (v) => (v.length > 4096 || /\s/.test(v) ? 'must be an API key (no spaces, at most 4096 characters)' : undefined));
-  text('bitbucketEmail', (v) => (/^[^\s@]{1,200}@[^\s@]{1,200}\.[^\s@]{1,63}$/.test(v) ? undefined : 'must be an email address'));
-  text('bitbucketApiToken', (v) => (v.length > 4096 || /\s/.test(v) ? 'must be an API token (no spaces, at most 4096 characters)' : undefined));
+  text('orgId', (v) =>
+    /^[A-Za-z0-9:._-]{1,200}$/.test(v) ? undefined : 'must be the organization id shown in Atlassian Administration',
+  );
+  text('orgApiKey', (v) =>
+    v.length > 4096 || /\s/.test(v) ? 'must be an API key (no spaces, at most 4096 characters)' : undefined,
+  );
+  text('bitbucketEmail', (v) =>
+    /^[^\s@]{1,200}@[^\s@]{1,200}\.[^\s@]{1,63}$/.test(v) ? undefined : 'must be an email address',
+  );
+  text('bitbucketApiToken', (v) =>
+    v.length > 4096 || /\s/.test(v) ? 'must be an API token (no spaces, at most 4096 characters)' : undefined,
+  );
   for (const field of ['orgApiKeyExpiresAt', 'bitbucketApiTokenExpiresAt'] as const) {
     const value = credentials[field];
     if (value === undefined) continue;
@@ -115,15 +126,19 @@ export class CredentialStore {
    * Changes some credentials (a rotated token with its new expiry, say), since the admin page never holds the
    * others in full. An expiry may be given with or without its secret; `null` clears it.
    */
-  async update(patch: Partial<Omit<Credentials, 'orgApiKeyExpiresAt' | 'bitbucketApiTokenExpiresAt'>> & {
-    readonly orgApiKeyExpiresAt?: string | null;
-    readonly bitbucketApiTokenExpiresAt?: string | null;
-  }): Promise<void> {
+  async update(
+    patch: Partial<Omit<Credentials, 'orgApiKeyExpiresAt' | 'bitbucketApiTokenExpiresAt'>> & {
+      readonly orgApiKeyExpiresAt?: string | null;
+      readonly bitbucketApiTokenExpiresAt?: string | null;
+    },
+  ): Promise<void> {
     const { orgApiKeyExpiresAt, bitbucketApiTokenExpiresAt, ...rest } = patch;
     const checked: Partial<Credentials> = {
       ...rest,
       ...(orgApiKeyExpiresAt === null || orgApiKeyExpiresAt === undefined ? {} : { orgApiKeyExpiresAt }),
-      ...(bitbucketApiTokenExpiresAt === null || bitbucketApiTokenExpiresAt === undefined ? {} : { bitbucketApiTokenExpiresAt }),
+      ...(bitbucketApiTokenExpiresAt === null || bitbucketApiTokenExpiresAt === undefined
+        ? {}
+        : { bitbucketApiTokenExpiresAt }),
     };
     const errors = validate(checked, false);
     for (const name of ['orgApiKey', 'bitbucketApiToken'] as const) {
@@ -139,9 +154,13 @@ export class CredentialStore {
       const expiry = name === 'orgApiKey' || name === 'bitbucketApiToken' ? patch[EXPIRY_OF[name]] : undefined;
       if (value === undefined && expiry === undefined) continue;
       const current = await this.read(name);
-      const stored: StoredSecret = { value: value ?? current?.value ?? '', updatedAt: value === undefined ? (current?.updatedAt ?? updatedAt) : updatedAt };
+      const stored: StoredSecret = {
+        value: value ?? current?.value ?? '',
+        updatedAt: value === undefined ? (current?.updatedAt ?? updatedAt) : updatedAt,
+      };
       // A new secret without an expiry drops the old secret's expiry: it belonged to the value being replaced.
-      const expiresAt = expiry === null ? undefined : (expiry ?? (value === undefined ? current?.expiresAt : undefined));
+      const expiresAt =
+        expiry === null ? undefined : (expiry ?? (value === undefined ? current?.expiresAt : undefined));
       if (expiresAt !== undefined) stored.expiresAt = new Date(expiresAt).toISOString();
       await this.secrets.setSecret(SECRET_KEYS[name], stored);
     }
@@ -149,7 +168,9 @@ export class CredentialStore {
 
   /** The credentials in full, for the engine only; undefined until all four are stored. */
   async load(): Promise<Credentials | undefined> {
-    const [orgId, orgApiKey, bitbucketEmail, bitbucketApiToken] = await Promise.all(NAMES.map((name) => this.read(name)));
+    const [orgId, orgApiKey, bitbucketEmail, bitbucketApiToken] = await Promise.all(
+      NAMES.map((name) => this.read(name)),
+    );
     if (!orgId || !orgApiKey || !bitbucketEmail || !bitbucketApiToken) return undefined;
     return {
       orgId: orgId.value,
@@ -219,10 +240,14 @@ export class CredentialStore {
   // loudly rather than writing with the wrong identity.
   private async write(credentials: Credentials): Promise<void> {
     const updatedAt = this.now().toISOString();
-    const expiry = (value: string | undefined): { expiresAt?: string } => (value === undefined ? {} : { expiresAt: new Date(value).toISOString() });
+    const expiry = (value: string | undefined): { expiresAt?: string } =>
+      value === undefined ? {} : { expiresAt: new Date(value).toISOString() };
     const records: [CredentialName, StoredSecret][] = [
       ['orgApiKey', { value: credentials.orgApiKey, updatedAt, ...expiry(credentials.orgApiKeyExpiresAt) }],
-      ['bitbucketApiToken', { value: credentials.bitbucketApiToken, updatedAt, ...expiry(credentials.bitbucketApiTokenExpiresAt) }],
+      [
+        'bitbucketApiToken',
+        { value: credentials.bitbucketApiToken, updatedAt, ...expiry(credentials.bitbucketApiTokenExpiresAt) },
+      ],
       ['bitbucketEmail', { value: credentials.bitbucketEmail, updatedAt }],
       ['orgId', { value: credentials.orgId, updatedAt }],
     ];

@@ -10,9 +10,25 @@
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore, PendingChange } from '../directory/directory-store';
 import type { ForgeKvs } from '../storage/kvs-port';
-import { budgetAllows, CONSUMER_BUDGET, storageUnitsSpent, withinBudget, type BudgetClock, type BudgetLimits } from './call-budget';
+import {
+  budgetAllows,
+  CONSUMER_BUDGET,
+  storageUnitsSpent,
+  withinBudget,
+  type BudgetClock,
+  type BudgetLimits,
+} from './call-budget';
 import { LanePace } from './lane-pace';
-import { ENTRIES_PER_JOB, laneOf, PERMISSIONS_KEY, SYNC_LANES, type JobOutcome, type JobQueue, type SyncEntry, type SyncJob } from './jobs';
+import {
+  ENTRIES_PER_JOB,
+  laneOf,
+  PERMISSIONS_KEY,
+  SYNC_LANES,
+  type JobOutcome,
+  type JobQueue,
+  type SyncEntry,
+  type SyncJob,
+} from './jobs';
 import type { BatchReport } from './engine-ports';
 import type { SyncEngine } from './sync-engine';
 
@@ -122,7 +138,10 @@ export class Dispatcher {
   async drain(options: { readonly sweep?: boolean } = {}): Promise<number> {
     const startedAt = (this.options.now ?? Date.now)();
     const stored = options.sweep ? undefined : await this.kvs.get<Watermark>(WATERMARK_KEY);
-    const mark = typeof stored === 'object' && stored !== null && typeof stored.at === 'string' && Array.isArray(stored.queued) ? stored : undefined;
+    const mark =
+      typeof stored === 'object' && stored !== null && typeof stored.at === 'string' && Array.isArray(stored.queued)
+        ? stored
+        : undefined;
     const after = mark ? new Date(Date.parse(mark.at) - 1).toISOString() : '';
     // An entry enqueued again (a new time, perhaps the same version) is new work, so the time is part of the match.
     const already = new Set(mark?.queued ?? []);
@@ -153,7 +172,8 @@ export class Dispatcher {
     const byLane = Array.from({ length: SYNC_LANES }, (): SyncEntry[] => []);
     for (const entry of entries) byLane[laneOf(entry.key)]?.push(entry);
     for (const [lane, laneEntries] of byLane.entries()) {
-      for (let i = 0; i < laneEntries.length; i += ENTRIES_PER_JOB) jobs.push({ v: 1, type: 'sync', lane, entries: laneEntries.slice(i, i + ENTRIES_PER_JOB) });
+      for (let i = 0; i < laneEntries.length; i += ENTRIES_PER_JOB)
+        jobs.push({ v: 1, type: 'sync', lane, entries: laneEntries.slice(i, i + ENTRIES_PER_JOB) });
     }
     for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
     const newest = pending.at(-1)?.enqueuedAt;
@@ -161,7 +181,9 @@ export class Dispatcher {
       // Everything before `at` was pushed (or was pushed before and is still pending: a sweep's to bring back).
       const lagged = new Date(startedAt - WATERMARK_LAG_MS).toISOString();
       const at = more ? newest : newest < lagged ? newest : lagged;
-      const queued = [...(mark?.queued ?? []), ...pending.map((e) => `${e.enqueuedAt}|${e.resourceKey}@${e.version}`)].filter((item) => item.slice(0, item.indexOf('|')) >= at).slice(-MAX_REMEMBERED);
+      const queued = [...(mark?.queued ?? []), ...pending.map((e) => `${e.enqueuedAt}|${e.resourceKey}@${e.version}`)]
+        .filter((item) => item.slice(0, item.indexOf('|')) >= at)
+        .slice(-MAX_REMEMBERED);
       const next: Watermark = { at, queued };
       await this.kvs.set(WATERMARK_KEY, next, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
     }
@@ -172,7 +194,8 @@ export class Dispatcher {
   /** Enqueues every user and group (the scheduled reconcile), then drains. */
   async reconcile(): Promise<number> {
     for (const kind of ['User', 'Group'] as const) {
-      for await (const batch of this.store.scan(kind, 1_000_000)) await this.store.enqueue(batch.map((r) => `${kind}.${r.id}`));
+      for await (const batch of this.store.scan(kind, 1_000_000))
+        await this.store.enqueue(batch.map((r) => `${kind}.${r.id}`));
     }
     await this.store.enqueue([PERMISSIONS_KEY]);
     await this.kvs.set(LAST_RECONCILE_KEY, new Date().toISOString());
@@ -181,7 +204,10 @@ export class Dispatcher {
 
   /** Handles one delivered job within one invocation's budget; asks for a later retry when Atlassian rate-limited it. */
   async handle(job: SyncJob): Promise<JobOutcome> {
-    const clock = this.options.clock ?? { now: this.options.now ?? Date.now, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+    const clock = this.options.clock ?? {
+      now: this.options.now ?? Date.now,
+      sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    };
     const budget = this.options.budget ?? CONSUMER_BUDGET;
     const pace = budget.kvsUnitsPerMinute ? new LanePace(this.kvs, budget.kvsUnitsPerMinute) : undefined;
     // Drains and reconciles share one concurrency key (src/forge/forge-job-queue.ts), and so one allowance.
@@ -230,8 +256,13 @@ export class Dispatcher {
     if (report.enqueuedMore || again.length > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
     if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
     // Failed entries are behind the watermark: a sweep brings them back.
-    if (report.failed > 0) await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds: this.options.retryDelaySeconds ?? 60 });
-    return report.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) } : undefined;
+    if (report.failed > 0)
+      await this.queue.push([{ v: 1, type: 'drain', sweep: true }], {
+        delaySeconds: this.options.retryDelaySeconds ?? 60,
+      });
+    return report.retryAfterSeconds !== undefined
+      ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) }
+      : undefined;
   }
 
   /**
@@ -242,7 +273,15 @@ export class Dispatcher {
     const now = (this.options.now ?? Date.now)();
     const fireAt = now + delaySeconds * 1000;
     // A drain scheduled to fire by then covers this wait; one that has fired already does not.
-    if (!(await this.claim(DEFERRED_DRAIN_KEY, fireAt, delaySeconds, (scheduled) => scheduled > now && scheduled <= fireAt))) return;
+    if (
+      !(await this.claim(
+        DEFERRED_DRAIN_KEY,
+        fireAt,
+        delaySeconds,
+        (scheduled) => scheduled > now && scheduled <= fireAt,
+      ))
+    )
+      return;
     // The deferred entry (permission sync) is behind the watermark by then: a sweep pushes it.
     await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds });
   }
@@ -252,7 +291,12 @@ export class Dispatcher {
    * written with FAIL_IF_EXISTS and a TTL; a key already there wins while `stillCovers` says its value does,
    * because storage may delete an expired key late.
    */
-  private async claim(key: string, value: number, ttlSeconds: number, stillCovers: (existing: number) => boolean): Promise<boolean> {
+  private async claim(
+    key: string,
+    value: number,
+    ttlSeconds: number,
+    stillCovers: (existing: number) => boolean,
+  ): Promise<boolean> {
     const ttl = { value: Math.max(1, ttlSeconds), unit: 'SECONDS' as const };
     try {
       await this.kvs.set(key, value, { keyPolicy: 'FAIL_IF_EXISTS', ttl });

@@ -22,7 +22,8 @@ export class DocumentReader {
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!allowed.includes(key)) this.error(joinPath(path, key), `is not a known setting (expected one of: ${allowed.join(', ')})`);
+      if (!allowed.includes(key))
+        this.error(joinPath(path, key), `is not a known setting (expected one of: ${allowed.join(', ')})`);
     }
     return record;
   }
@@ -39,7 +40,13 @@ export class DocumentReader {
   }
 
   /** The string `record[key]` when it is one of `choices`, or `fallback`. */
-  choice<T extends string>(record: Record<string, unknown>, path: string, key: string, choices: readonly T[], fallback: T): T {
+  choice<T extends string>(
+    record: Record<string, unknown>,
+    path: string,
+    key: string,
+    choices: readonly T[],
+    fallback: T,
+  ): T {
     const value = record[key];
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
@@ -50,7 +57,13 @@ export class DocumentReader {
   }
 
   /** The number `record[key]` within `range`, or `fallback`. */
-  number(record: Record<string, unknown>, path: string, key: string, range: { min: number; max: number; integer: boolean }, fallback: number): number {
+  number(
+    record: Record<string, unknown>,
+    path: string,
+    key: string,
+    range: { min: number; max: number; integer: boolean },
+    fallback: number,
+  ): number {
     const value = record[key];
     if (value === undefined) return fallback;
     const kind = range.integer ? 'an integer' : 'a number';
@@ -66,7 +79,13 @@ export class DocumentReader {
   }
 
   /** The string `record[key]` matching `shape.pattern`, or `fallback`. */
-  string(record: Record<string, unknown>, path: string, key: string, shape: { pattern: RegExp; describe: string }, fallback: string): string {
+  string(
+    record: Record<string, unknown>,
+    path: string,
+    key: string,
+    shape: { pattern: RegExp; describe: string },
+    fallback: string,
+  ): string {
     const value = record[key];
     if (value === undefined) return fallback;
     if (typeof value !== 'string') {

@@ -59,6 +59,13 @@ export class EngineContext {
   }
 
   private freshState(): BatchState {
-    return { enqueued: false, started: 0, links: new JobLinkCache(this.deps.links), waiting: new Map(), memberCounts: new Map(), carried: new Set() };
+    return {
+      enqueued: false,
+      started: 0,
+      links: new JobLinkCache(this.deps.links),
+      waiting: new Map(),
+      memberCounts: new Map(),
+      carried: new Set(),
+    };
   }
 }

@@ -53,7 +53,11 @@ export interface PermissionSyncResult {
 /** Permission sync: the slice of the permission-rules module the engine calls. */
 export interface PermissionSync {
   /** Plans and applies grants for every app group, given the grants the app applied before; returns what it holds now. */
-  run(groups: readonly { displayName: string; groupSlug: string }[], applied: Record<string, Record<string, string>>, dryRun: boolean): Promise<PermissionSyncResult>;
+  run(
+    groups: readonly { displayName: string; groupSlug: string }[],
+    applied: Record<string, Record<string, string>>,
+    dryRun: boolean,
+  ): Promise<PermissionSyncResult>;
 }
 
 /** The engine's collaborators. */
@@ -66,7 +70,14 @@ export interface SyncEngineDeps {
   /** The account email of a SCIM user (username transform or work email); undefined when none can be derived. */
   readonly emailOf: (user: ScimObject, settings: EngineSettings) => string | undefined;
   /** The org group name the app gives a SCIM group (decided before its create, src/sync/org-group-names.ts), and the Bitbucket slug of an org group name. */
-  readonly naming: { orgGroupName: (displayName: string, prefix: string, group: { readonly id: string; readonly admin: AdminDirectory }) => string | Promise<string>; groupSlug: (orgGroupName: string) => string };
+  readonly naming: {
+    orgGroupName: (
+      displayName: string,
+      prefix: string,
+      group: { readonly id: string; readonly admin: AdminDirectory },
+    ) => string | Promise<string>;
+    groupSlug: (orgGroupName: string) => string;
+  };
   readonly audit: EngineAudit;
   readonly gate?: DeprovisioningGate;
   readonly permissions?: PermissionSync;

@@ -25,7 +25,12 @@ export class GroupSync {
   ) {}
 
   /** Syncs a batch's groups (carried plans first, within the budget); true when the set of app groups changed. */
-  async sync(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: BatchTally): Promise<boolean> {
+  async sync(
+    entries: readonly SyncEntry[],
+    settings: EngineSettings,
+    admin: AdminDirectory,
+    report: BatchTally,
+  ): Promise<boolean> {
     if (entries.length === 0) return false;
     let structural = false;
     const ids = entries.map((e) => e.key.slice('Group.'.length));
@@ -35,7 +40,10 @@ export class GroupSync {
       // What an earlier job planned and could not apply is applied without planning again, while the group's directory
       // version (members included) is the one it was planned for.
       const directoryVersion = groups.get(entry.key.slice('Group.'.length))?.version;
-      const carried = this.ctx.deps.carry && directoryVersion !== undefined ? await this.ctx.deps.carry.take(entry.key, directoryVersion, this.ctx.now().getTime()) : undefined;
+      const carried =
+        this.ctx.deps.carry && directoryVersion !== undefined
+          ? await this.ctx.deps.carry.take(entry.key, directoryVersion, this.ctx.now().getTime())
+          : undefined;
       if (carried) this.ctx.state.carried.add(entry.key);
       // A large group's plan costs more (planCalls): its size is known from its last comparison.
       const size = carried ? 0 : (links.get(entry.key)?.memberCount ?? 0);
@@ -72,8 +80,20 @@ export class GroupSync {
     return structural;
   }
 
-  private async planGroupEntry(key: string, group: StoredResource | undefined, link: LinkDoc | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<Change[]> {
-    const desiredName = group && !link?.orgGroupName ? await this.ctx.deps.naming.orgGroupName(String(group.resource.displayName ?? ''), settings.groupNamePrefix, { id: group.id, admin }) : undefined;
+  private async planGroupEntry(
+    key: string,
+    group: StoredResource | undefined,
+    link: LinkDoc | undefined,
+    settings: EngineSettings,
+    admin: AdminDirectory,
+  ): Promise<Change[]> {
+    const desiredName =
+      group && !link?.orgGroupName
+        ? await this.ctx.deps.naming.orgGroupName(String(group.resource.displayName ?? ''), settings.groupNamePrefix, {
+            id: group.id,
+            admin,
+          })
+        : undefined;
     const lookupName = link?.orgGroupName ?? desiredName;
     const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
     const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();
@@ -105,11 +125,19 @@ export class GroupSync {
       const linked = userLinks.get(userKey)?.accountId;
       if (!memberKeys.has(userKey) || (linked !== undefined && linked !== accountId)) appAccounts.add(accountId);
     }
-    const roles = remote && settings.workspaceResourceId ? (await admin.getGroupRoles(remote.id)).filter((r) => r.resourceId === settings.workspaceResourceId).flatMap((r) => r.roles) : [];
+    const roles =
+      remote && settings.workspaceResourceId
+        ? (await admin.getGroupRoles(remote.id))
+            .filter((r) => r.resourceId === settings.workspaceResourceId)
+            .flatMap((r) => r.roles)
+        : [];
     return planGroup(
       {
         key,
-        desired: group && lookupName ? { deleted: false, orgGroupName: lookupName, memberAccountIds: memberAccounts } : { deleted: true },
+        desired:
+          group && lookupName
+            ? { deleted: false, orgGroupName: lookupName, memberAccountIds: memberAccounts }
+            : { deleted: true },
         link,
         group: remote,
         actualMemberAccountIds: actual,
@@ -126,18 +154,41 @@ export class GroupSync {
    * Applies one group change; true when the set of app groups changed (permissions must follow), `waiting` when a
    * member could not be added because the organization lost its account (the user is synced first).
    */
-  private async applyGroupChange(change: Change, group: StoredResource | undefined, _settings: EngineSettings, admin: AdminDirectory): Promise<boolean | 'waiting'> {
+  private async applyGroupChange(
+    change: Change,
+    group: StoredResource | undefined,
+    _settings: EngineSettings,
+    admin: AdminDirectory,
+  ): Promise<boolean | 'waiting'> {
     const key = change.key;
     const link = await this.ctx.links.get(key);
     switch (change.kind) {
       case 'create-group': {
-        const created = await admin.createGroup(change.name, group ? `SCIM group ${String(group.resource.displayName ?? '')}` : undefined);
-        if (created.externalSynced) throw new TargetError('conflict', `The org group "${created.name}" is synced by Atlassian's own IdP sync`);
-        await this.ctx.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: created.id, orgGroupName: created.name, groupSlug: this.ctx.deps.naming.groupSlug(created.name) } as LinkDoc);
+        const created = await admin.createGroup(
+          change.name,
+          group ? `SCIM group ${String(group.resource.displayName ?? '')}` : undefined,
+        );
+        if (created.externalSynced)
+          throw new TargetError('conflict', `The org group "${created.name}" is synced by Atlassian's own IdP sync`);
+        await this.ctx.links.put({
+          ...(link ?? { attempts: 0 }),
+          key,
+          state: 'pending',
+          orgGroupId: created.id,
+          orgGroupName: created.name,
+          groupSlug: this.ctx.deps.naming.groupSlug(created.name),
+        } as LinkDoc);
         return true;
       }
       case 'link-group':
-        await this.ctx.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', orgGroupId: change.orgGroupId, orgGroupName: change.name, groupSlug: this.ctx.deps.naming.groupSlug(change.name) } as LinkDoc);
+        await this.ctx.links.put({
+          ...(link ?? { attempts: 0 }),
+          key,
+          state: 'pending',
+          orgGroupId: change.orgGroupId,
+          orgGroupName: change.name,
+          groupSlug: this.ctx.deps.naming.groupSlug(change.name),
+        } as LinkDoc);
         return link?.orgGroupId !== change.orgGroupId;
       case 'delete-group':
         await admin.deleteGroup(change.orgGroupId);
@@ -149,7 +200,11 @@ export class GroupSync {
         try {
           await admin.addMember(change.orgGroupId, change.accountId);
         } catch (error) {
-          if (!(error instanceof TargetError && error.kind === 'not-found') || !(await memberAccountLost(this.ctx.deps, key, change.accountId, admin))) throw error;
+          if (
+            !(error instanceof TargetError && error.kind === 'not-found') ||
+            !(await memberAccountLost(this.ctx.deps, key, change.accountId, admin))
+          )
+            throw error;
           this.ctx.state.enqueued = true;
           this.ctx.state.waiting.set(key, (this.ctx.state.waiting.get(key) ?? 0) + 1);
           return 'waiting';

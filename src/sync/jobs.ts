@@ -50,18 +50,27 @@ export function parseSyncJob(body: unknown): SyncJob | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const candidate = body as Record<string, unknown>;
   if (candidate.v !== 1) return undefined;
-  if (candidate.type === 'drain') return candidate.sweep === true ? { v: 1, type: 'drain', sweep: true } : { v: 1, type: 'drain' };
+  if (candidate.type === 'drain')
+    return candidate.sweep === true ? { v: 1, type: 'drain', sweep: true } : { v: 1, type: 'drain' };
   if (candidate.type === 'reconcile') return { v: 1, type: 'reconcile' };
-  if (candidate.type !== 'sync' || !Array.isArray(candidate.entries) || candidate.entries.length > MAX_ENTRIES_PER_JOB) return undefined;
+  if (candidate.type !== 'sync' || !Array.isArray(candidate.entries) || candidate.entries.length > MAX_ENTRIES_PER_JOB)
+    return undefined;
   const entries: SyncEntry[] = [];
   for (const entry of candidate.entries as unknown[]) {
     if (typeof entry !== 'object' || entry === null) return undefined;
     const { key, version } = entry as Record<string, unknown>;
-    if (typeof key !== 'string' || !/^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/.test(key) || typeof version !== 'number' || !Number.isSafeInteger(version)) return undefined;
+    if (
+      typeof key !== 'string' ||
+      !/^(User|Group|Permissions)\.[A-Za-z0-9._:-]{1,120}$/.test(key) ||
+      typeof version !== 'number' ||
+      !Number.isSafeInteger(version)
+    )
+      return undefined;
     entries.push({ key, version });
   }
   const lane = candidate.lane;
-  if (lane !== undefined && (typeof lane !== 'number' || !Number.isInteger(lane) || lane < 0 || lane >= SYNC_LANES)) return undefined;
+  if (lane !== undefined && (typeof lane !== 'number' || !Number.isInteger(lane) || lane < 0 || lane >= SYNC_LANES))
+    return undefined;
   // Entries of a job pushed before lanes existed may belong to several lanes; they run in lane 0, as that job did.
   return lane === undefined ? { v: 1, type: 'sync', entries } : { v: 1, type: 'sync', entries, lane };
 }

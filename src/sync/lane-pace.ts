@@ -39,7 +39,13 @@ export class LanePace {
   }
 
   /** Saves what is left of `start` after a job that ran from `startedAt` to `now` and used `used` (may be a debt). */
-  async save(lane: string, startedAt: number, start: StorageAllowance, used: StorageAllowance, now: number): Promise<void> {
+  async save(
+    lane: string,
+    startedAt: number,
+    start: StorageAllowance,
+    used: StorageAllowance,
+    now: number,
+  ): Promise<void> {
     const minutes = Math.max(0, now - startedAt) / 60_000;
     const left: SavedAllowance = {
       at: now,
@@ -52,5 +58,11 @@ export class LanePace {
 
 function isSaved(value: unknown): value is SavedAllowance {
   const v = value as Partial<SavedAllowance> | undefined;
-  return typeof v === 'object' && v !== null && typeof v.at === 'number' && typeof v.read === 'number' && typeof v.write === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.at === 'number' &&
+    typeof v.read === 'number' &&
+    typeof v.write === 'number'
+  );
 }

@@ -12,7 +12,12 @@ import type { SyncLinks } from './sync-links';
  * directory), having enqueued the user; or when the user was linked to another account meanwhile, having enqueued
  * the group again. False when the account is there, or belongs to no user of the app: the failure is the group's.
  */
-export async function memberAccountLost(deps: { readonly links: SyncLinks; readonly store: DirectoryStore }, groupKey: string, accountId: string, admin: AdminDirectory): Promise<boolean> {
+export async function memberAccountLost(
+  deps: { readonly links: SyncLinks; readonly store: DirectoryStore },
+  groupKey: string,
+  accountId: string,
+  admin: AdminDirectory,
+): Promise<boolean> {
   const userKey = (await deps.links.userKeysOf([accountId])).get(accountId);
   const userLink = userKey ? await deps.links.get(userKey) : undefined;
   if (!userKey || !userLink?.email) return false;

@@ -33,7 +33,11 @@ export class OrgGroupNames {
    * The org group name of a SCIM group: the one it claimed before, or else the first candidate no other group has
    * claimed and `isTaken` (the org's directory) does not hold, which is then claimed for it.
    */
-  async nameFor(group: { readonly id: string; readonly displayName: string }, prefix: string, isTaken: (name: string) => Promise<boolean>): Promise<string> {
+  async nameFor(
+    group: { readonly id: string; readonly displayName: string },
+    prefix: string,
+    isTaken: (name: string) => Promise<boolean>,
+  ): Promise<string> {
     const candidates = orgGroupNameCandidates(group.displayName, prefix);
     const owners = await this.owners(candidates);
     const mine = candidates.find((name) => owners.get(name) === group.id);
@@ -43,7 +47,10 @@ export class OrgGroupNames {
       if (await isTaken(name)) continue;
       if (await this.claim(name, group.id)) return name;
     }
-    throw new SyncError('conflict', `Every org group name for "${group.displayName}" is taken (${candidates.join(', ')}); rename the group in the identity provider`);
+    throw new SyncError(
+      'conflict',
+      `Every org group name for "${group.displayName}" is taken (${candidates.join(', ')}); rename the group in the identity provider`,
+    );
   }
 
   /** Who has claimed each of `names` (absent: nobody). */
@@ -51,7 +58,9 @@ export class OrgGroupNames {
     const out = new Map<string, string>();
     if (names.length === 0) return out;
     const byKey = new Map(names.map((name) => [orgGroupClaimKey(name), name]));
-    const result = await this.kvs.batchGet<NameClaim>([...byKey.keys()].map((key) => ({ key, entityName: CLAIM_ENTITY })));
+    const result = await this.kvs.batchGet<NameClaim>(
+      [...byKey.keys()].map((key) => ({ key, entityName: CLAIM_ENTITY })),
+    );
     for (const item of result.successfulKeys) {
       const name = byKey.get(item.key);
       if (name !== undefined && typeof item.value?.owner === 'string') out.set(name, item.value.owner);
@@ -62,7 +71,9 @@ export class OrgGroupNames {
   /** Claims a name for a group; false when another group claimed it first (the write found a record). */
   private async claim(name: string, owner: string): Promise<boolean> {
     try {
-      await this.kvs.entity<NameClaim>(CLAIM_ENTITY).set(orgGroupClaimKey(name), { owner }, { keyPolicy: 'FAIL_IF_EXISTS' });
+      await this.kvs
+        .entity<NameClaim>(CLAIM_ENTITY)
+        .set(orgGroupClaimKey(name), { owner }, { keyPolicy: 'FAIL_IF_EXISTS' });
       return true;
     } catch (error) {
       const current = await this.kvs.entity<NameClaim>(CLAIM_ENTITY).get(orgGroupClaimKey(name));

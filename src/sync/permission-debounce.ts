@@ -22,7 +22,11 @@ export class PermissionDebounce {
     const key = PERMISSIONS_KEY;
     const link = await this.ctx.links.get(key);
     const now = this.ctx.now().toISOString();
-    await this.ctx.links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), groupsChangedAt: now, permissionsDueSince: link?.permissionsDueSince ?? now } as LinkDoc);
+    await this.ctx.links.put({
+      ...(link ?? { key, state: 'pending', attempts: 0 }),
+      groupsChangedAt: now,
+      permissionsDueSince: link?.permissionsDueSince ?? now,
+    } as LinkDoc);
     await this.ctx.deps.store.enqueue([key]);
     this.ctx.state.enqueued = true;
   }

@@ -78,7 +78,13 @@ export function matchesGlob(pattern: string, slug: string): boolean {
   return pi === p.length;
 }
 
-function raise<P extends string>(map: GrantMap<P>, targetId: string, groupSlug: string, permission: P, rank: Readonly<Record<P, number>>): void {
+function raise<P extends string>(
+  map: GrantMap<P>,
+  targetId: string,
+  groupSlug: string,
+  permission: P,
+  rank: Readonly<Record<P, number>>,
+): void {
   let grants = map.get(targetId);
   if (grants === undefined) {
     grants = new Map();
@@ -114,14 +120,18 @@ export function desiredGrants(
   for (const rule of rules) {
     const matched = byName.get(rule.group.toLowerCase()) ?? [];
     if (matched.length === 0) continue;
-    const projectKeys = rule.projects.map((key) => keys.get(key.toLowerCase())).filter((key): key is string => key !== undefined);
+    const projectKeys = rule.projects
+      .map((key) => keys.get(key.toLowerCase()))
+      .filter((key): key is string => key !== undefined);
     // Settings validation refuses create-repo with repository patterns; a rule that bypassed it grants nothing
     // on repositories rather than a level Bitbucket would reject.
     const repositoryLevel = isRepositoryPermission(rule.level) ? rule.level : undefined;
     const slugs =
       repositoryLevel === undefined || rule.repositories.length === 0
         ? []
-        : repositories.filter((repository) => rule.repositories.some((pattern) => matchesGlob(pattern, repository.slug))).map((r) => r.slug);
+        : repositories
+            .filter((repository) => rule.repositories.some((pattern) => matchesGlob(pattern, repository.slug)))
+            .map((r) => r.slug);
     for (const group of matched) {
       for (const key of projectKeys) raise(desired.projects, key, group.groupSlug, rule.level, PROJECT_RANK);
       if (repositoryLevel !== undefined) {
@@ -172,14 +182,23 @@ export function explainRules(
     }));
     const problems: string[] = [];
     if (groupSlugs.length === 0) problems.push(`No synced group is named "${rule.group}", so the rule grants nothing`);
-    if (unknownProjects.length > 0) problems.push(`Unknown project key${unknownProjects.length === 1 ? '' : 's'}: ${unknownProjects.join(', ')}`);
+    if (unknownProjects.length > 0)
+      problems.push(`Unknown project key${unknownProjects.length === 1 ? '' : 's'}: ${unknownProjects.join(', ')}`);
     if (!isRepositoryPermission(rule.level) && rule.repositories.length > 0) {
       problems.push(`Level ${rule.level} applies to projects only; the repository patterns are ignored`);
     }
     for (const { pattern, repositories: matched } of repositoryPatterns) {
       if (matched.length === 0) problems.push(`Pattern "${pattern}" matches no repository`);
     }
-    return { ruleId: rule.id, group: rule.group, groupSlugs, projects: known, unknownProjects, repositoryPatterns, problems };
+    return {
+      ruleId: rule.id,
+      group: rule.group,
+      groupSlugs,
+      projects: known,
+      unknownProjects,
+      repositoryPatterns,
+      problems,
+    };
   });
 }
 
@@ -230,8 +249,20 @@ function diff<P extends string>(
   desired: GrantMap<P>,
   actual: GrantMap<P>,
   managed: ReadonlySet<string>,
-): { kind: 'put' | 'delete'; target: { type: typeof type; id: string }; groupSlug: string; permission?: P; before?: P }[] {
-  const out: { kind: 'put' | 'delete'; target: { type: typeof type; id: string }; groupSlug: string; permission?: P; before?: P }[] = [];
+): {
+  kind: 'put' | 'delete';
+  target: { type: typeof type; id: string };
+  groupSlug: string;
+  permission?: P;
+  before?: P;
+}[] {
+  const out: {
+    kind: 'put' | 'delete';
+    target: { type: typeof type; id: string };
+    groupSlug: string;
+    permission?: P;
+    before?: P;
+  }[] = [];
   const ids = [...new Set([...desired.keys(), ...actual.keys()])].sort();
   for (const id of ids) {
     const want = desired.get(id) ?? new Map<string, P>();
@@ -244,7 +275,12 @@ function diff<P extends string>(
       if (permission === before) continue;
       const target = { type, id };
       if (permission === undefined) out.push({ kind: 'delete', target, groupSlug, before });
-      else out.push(before === undefined ? { kind: 'put', target, groupSlug, permission } : { kind: 'put', target, groupSlug, permission, before });
+      else
+        out.push(
+          before === undefined
+            ? { kind: 'put', target, groupSlug, permission }
+            : { kind: 'put', target, groupSlug, permission, before },
+        );
     }
   }
   return out;
@@ -255,7 +291,11 @@ function diff<P extends string>(
  * missing or different grant, a delete for each managed grant no rule supports, nothing for equal grants and
  * nothing at all for other groups. Changes come sorted by target type (projects first), target id and group slug.
  */
-export function planGrantChanges(desired: Grants, actual: Grants, managedGroupSlugs: ReadonlySet<string>): GrantChange[] {
+export function planGrantChanges(
+  desired: Grants,
+  actual: Grants,
+  managedGroupSlugs: ReadonlySet<string>,
+): GrantChange[] {
   return [
     ...(diff('project', desired.projects, actual.projects, managedGroupSlugs) as ProjectGrantChange[]),
     ...(diff('repository', desired.repositories, actual.repositories, managedGroupSlugs) as RepositoryGrantChange[]),

@@ -32,12 +32,24 @@ export class PermissionRun {
       result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
-      if (error instanceof TargetError && error.kind === 'rate-limited') await links.put({ ...(link ?? { key, state: 'pending', attempts: 0 }), rateLimitedUntil: this.debounce.rateLimitEnd(error) } as LinkDoc);
+      if (error instanceof TargetError && error.kind === 'rate-limited')
+        await links.put({
+          ...(link ?? { key, state: 'pending', attempts: 0 }),
+          rateLimitedUntil: this.debounce.rateLimitEnd(error),
+        } as LinkDoc);
       throw error;
     }
     if (result.refused !== undefined) {
       // Not a failure to retry: nothing runs until the check passes again, which queues permission sync anew.
-      await links.put({ ...(link ?? { attempts: 0 }), key, state: 'skipped', detail: result.refused, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      await links.put({
+        ...(link ?? { attempts: 0 }),
+        key,
+        state: 'skipped',
+        detail: result.refused,
+        lastError: undefined,
+        nextRetryAt: undefined,
+        permissionsDueSince: undefined,
+      } as LinkDoc);
       return true;
     }
     const appliedCount = result.audit.filter((e) => e.outcome === 'applied').length;
@@ -46,11 +58,21 @@ export class PermissionRun {
     const failed = result.failed ?? 0;
     report.failed += failed;
     // What Status shows of a run that did not finish: the rate limit that stopped it, or how many changes failed (each is in the audit).
-    const problem = result.interruptedBy ? errorChain(result.interruptedBy) : failed > 0 ? `${failed} permission change(s) failed` : undefined;
+    const problem = result.interruptedBy
+      ? errorChain(result.interruptedBy)
+      : failed > 0
+        ? `${failed} permission change(s) failed`
+        : undefined;
     if (result.left !== undefined && !problem) {
       // Cut short by the budget: what was applied is recorded, the rest is planned again by the next job.
       this.ctx.state.permissionsLeft = true;
-      await links.put({ ...(link ?? { attempts: 0 }), key, grants: result.grants, state: 'pending', detail: `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job` } as LinkDoc);
+      await links.put({
+        ...(link ?? { attempts: 0 }),
+        key,
+        grants: result.grants,
+        state: 'pending',
+        detail: `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job`,
+      } as LinkDoc);
       await this.ctx.deps.audit.record(result.audit);
       return false;
     }
@@ -58,7 +80,14 @@ export class PermissionRun {
     const planned = result.audit.filter((e) => e.outcome !== 'skipped').length;
     const lastComparison = planned === 0 && !problem ? 'equal' : problem || settings.dryRun ? 'different' : 'repaired';
     const difference = planned > 0 ? `${planned} grant${planned === 1 ? '' : 's'} to change` : undefined;
-    const base = { ...(link ?? { attempts: 0 }), key, grants: result.grants, lastComparedAt: this.ctx.now().toISOString(), lastComparison, difference } as LinkDoc;
+    const base = {
+      ...(link ?? { attempts: 0 }),
+      key,
+      grants: result.grants,
+      lastComparedAt: this.ctx.now().toISOString(),
+      lastComparison,
+      difference,
+    } as LinkDoc;
     if (problem) {
       const attempts = (link?.attempts ?? 0) + 1;
       await links.put({
@@ -71,7 +100,15 @@ export class PermissionRun {
       });
     } else {
       // In a dry run the differences stay: the grants are not called synced while they differ.
-      await links.put({ ...base, state: lastComparison === 'different' ? 'pending' : 'synced', lastSyncedAt: this.ctx.now().toISOString(), attempts: 0, lastError: undefined, nextRetryAt: undefined, permissionsDueSince: undefined } as LinkDoc);
+      await links.put({
+        ...base,
+        state: lastComparison === 'different' ? 'pending' : 'synced',
+        lastSyncedAt: this.ctx.now().toISOString(),
+        attempts: 0,
+        lastError: undefined,
+        nextRetryAt: undefined,
+        permissionsDueSince: undefined,
+      } as LinkDoc);
     }
     await this.ctx.deps.audit.record(result.audit);
     if (result.interruptedBy) throw result.interruptedBy;

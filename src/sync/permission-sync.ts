@@ -8,7 +8,17 @@
 import type { BitbucketPermissions, ProjectPermission, RepositoryPermission } from '../targets/ports';
 import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
-import { desiredGrants, explainRules, isRepositoryChange, planGrantChanges, type GrantChange, type GrantMap, type Grants, type RuleExplanation, type RuleGroup } from './permission-rules';
+import {
+  desiredGrants,
+  explainRules,
+  isRepositoryChange,
+  planGrantChanges,
+  type GrantChange,
+  type GrantMap,
+  type Grants,
+  type RuleExplanation,
+  type RuleGroup,
+} from './permission-rules';
 import type { PermissionRule } from './settings';
 import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './engine-ports';
 import { errorChain } from './sync-error';
@@ -86,15 +96,23 @@ export class PermissionSyncer implements PermissionSync {
   ) {}
 
   /** Reads what the plan needs from Bitbucket and plans; writes nothing. */
-  async plan(groups: readonly RuleGroup[], applied: AppliedGrants, rules: readonly PermissionRule[] = this.rules): Promise<PermissionPlan> {
-    const [projects, repositories] = await Promise.all([this.bitbucket.listProjects(), this.bitbucket.listRepositories()]);
+  async plan(
+    groups: readonly RuleGroup[],
+    applied: AppliedGrants,
+    rules: readonly PermissionRule[] = this.rules,
+  ): Promise<PermissionPlan> {
+    const [projects, repositories] = await Promise.all([
+      this.bitbucket.listProjects(),
+      this.bitbucket.listRepositories(),
+    ]);
     const desired = desiredGrants(rules, groups, projects, repositories);
     const explanations = explainRules(rules, groups, projects, repositories);
     const existingProjects = new Set(projects.map((p) => p.key));
     const existingRepositories = new Set(repositories.map((r) => r.slug));
     const targets = new Map<string, { type: 'project' | 'repository'; id: string }>();
     for (const id of desired.projects.keys()) targets.set(targetKey({ type: 'project', id }), { type: 'project', id });
-    for (const id of desired.repositories.keys()) targets.set(targetKey({ type: 'repository', id }), { type: 'repository', id });
+    for (const id of desired.repositories.keys())
+      targets.set(targetKey({ type: 'repository', id }), { type: 'repository', id });
     for (const key of Object.keys(applied)) {
       const target = parseTargetKey(key);
       if (target) targets.set(key, target);
@@ -105,13 +123,16 @@ export class PermissionSyncer implements PermissionSync {
       // A deleted project or repository took its grants with it; there is nothing to read or revoke.
       if (!exists) continue;
       if (target.type === 'project') {
-        for (const grant of await this.bitbucket.listProjectGroupPermissions(target.id)) put(actual.projects, target.id, grant.groupSlug, grant.permission);
+        for (const grant of await this.bitbucket.listProjectGroupPermissions(target.id))
+          put(actual.projects, target.id, grant.groupSlug, grant.permission);
       } else {
-        for (const grant of await this.bitbucket.listRepositoryGroupPermissions(target.id)) put(actual.repositories, target.id, grant.groupSlug, grant.permission);
+        for (const grant of await this.bitbucket.listRepositoryGroupPermissions(target.id))
+          put(actual.repositories, target.id, grant.groupSlug, grant.permission);
       }
     }
     const managed = new Set(groups.map((g) => g.groupSlug));
-    for (const groupsOfTarget of Object.values(applied)) for (const slug of Object.keys(groupsOfTarget)) managed.add(slug);
+    for (const groupsOfTarget of Object.values(applied))
+      for (const slug of Object.keys(groupsOfTarget)) managed.add(slug);
     const candidates = planGrantChanges(desired, actual, managed);
     const byPair = new Map(candidates.map((change) => [pairKey(change.target, change.groupSlug), change]));
     const nextApplied = copyApplied(applied);
@@ -119,7 +140,9 @@ export class PermissionSyncer implements PermissionSync {
     const changes: GrantChange[] = [];
     const pairs = new Map<string, { target: { type: 'project' | 'repository'; id: string }; slug: string }>();
     const addPairs = (type: 'project' | 'repository', map: GrantMap<string>): void => {
-      for (const [id, inner] of map) for (const slug of inner.keys()) if (managed.has(slug)) pairs.set(pairKey({ type, id }, slug), { target: { type, id }, slug });
+      for (const [id, inner] of map)
+        for (const slug of inner.keys())
+          if (managed.has(slug)) pairs.set(pairKey({ type, id }, slug), { target: { type, id }, slug });
     };
     addPairs('project', desired.projects);
     addPairs('repository', desired.repositories);
@@ -168,12 +191,19 @@ export class PermissionSyncer implements PermissionSync {
     let failed = 0;
     for (const [index, change] of plan.changes.entries()) {
       // After one change at least, the run stops when the invocation's budget is spent; the next job plans the rest.
-      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT)) return { grants: record, audit, failed, left: plan.changes.length - index };
+      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT))
+        return { grants: record, audit, failed, left: plan.changes.length - index };
       const key = targetKey(change.target);
       const resourceKey = `Permissions.${key}`;
       const display = `${change.groupSlug} on ${change.target.type} ${change.target.id}`;
       const after = change.kind === 'put' ? change.permission : undefined;
-      const entryBase = { action: change.kind === 'put' ? ('put-grant' as const) : ('delete-grant' as const), resourceKey, display, before: change.before, after };
+      const entryBase = {
+        action: change.kind === 'put' ? ('put-grant' as const) : ('delete-grant' as const),
+        resourceKey,
+        display,
+        before: change.before,
+        after,
+      };
       if (dryRun) {
         audit.push({ ...entryBase, outcome: 'planned' });
         continue;
@@ -195,11 +225,21 @@ export class PermissionSyncer implements PermissionSync {
 
   private async apply(change: GrantChange): Promise<void> {
     if (isRepositoryChange(change)) {
-      if (change.kind === 'put') await this.bitbucket.putRepositoryGroupPermission(change.target.id, change.groupSlug, change.permission as RepositoryPermission);
+      if (change.kind === 'put')
+        await this.bitbucket.putRepositoryGroupPermission(
+          change.target.id,
+          change.groupSlug,
+          change.permission as RepositoryPermission,
+        );
       else await this.bitbucket.deleteRepositoryGroupPermission(change.target.id, change.groupSlug);
       return;
     }
-    if (change.kind === 'put') await this.bitbucket.putProjectGroupPermission(change.target.id, change.groupSlug, change.permission as ProjectPermission);
+    if (change.kind === 'put')
+      await this.bitbucket.putProjectGroupPermission(
+        change.target.id,
+        change.groupSlug,
+        change.permission as ProjectPermission,
+      );
     else await this.bitbucket.deleteProjectGroupPermission(change.target.id, change.groupSlug);
   }
 }

@@ -40,7 +40,12 @@ export class PlanCarry {
   async save(resourceKey: string, version: number, left: readonly Change[], now: number): Promise<boolean> {
     const members = left.filter((c): c is MemberChange => c.kind === 'add-member' || c.kind === 'remove-member');
     const orgGroupId = members[0]?.orgGroupId;
-    if (orgGroupId === undefined || members.length !== left.length || members.length > CARRY_MAX_ACCOUNTS || members.some((c) => c.orgGroupId !== orgGroupId)) {
+    if (
+      orgGroupId === undefined ||
+      members.length !== left.length ||
+      members.length > CARRY_MAX_ACCOUNTS ||
+      members.some((c) => c.orgGroupId !== orgGroupId)
+    ) {
       await this.drop(resourceKey);
       return false;
     }
@@ -65,8 +70,18 @@ export class PlanCarry {
     await this.drop(resourceKey);
     if (carry.version !== version || now - carry.at > CARRY_MAX_AGE_MS || now < carry.at) return undefined;
     return [
-      ...carry.add.map((accountId): Change => ({ kind: 'add-member', key: resourceKey, orgGroupId: carry.orgGroupId, accountId })),
-      ...carry.remove.map((accountId): Change => ({ kind: 'remove-member', key: resourceKey, orgGroupId: carry.orgGroupId, accountId })),
+      ...carry.add.map((accountId): Change => ({
+        kind: 'add-member',
+        key: resourceKey,
+        orgGroupId: carry.orgGroupId,
+        accountId,
+      })),
+      ...carry.remove.map((accountId): Change => ({
+        kind: 'remove-member',
+        key: resourceKey,
+        orgGroupId: carry.orgGroupId,
+        accountId,
+      })),
     ];
   }
 

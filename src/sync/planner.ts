@@ -40,8 +40,19 @@ export type Change =
   | { readonly kind: 'create-group'; readonly key: string; readonly name: string }
   | { readonly kind: 'link-group'; readonly key: string; readonly orgGroupId: string; readonly name: string }
   | { readonly kind: 'delete-group'; readonly key: string; readonly orgGroupId: string }
-  | { readonly kind: 'assign-role'; readonly key: string; readonly orgGroupId: string; readonly resourceId: string; readonly roleId: string }
-  | { readonly kind: 'add-member' | 'remove-member'; readonly key: string; readonly orgGroupId: string; readonly accountId: string }
+  | {
+      readonly kind: 'assign-role';
+      readonly key: string;
+      readonly orgGroupId: string;
+      readonly resourceId: string;
+      readonly roleId: string;
+    }
+  | {
+      readonly kind: 'add-member' | 'remove-member';
+      readonly key: string;
+      readonly orgGroupId: string;
+      readonly accountId: string;
+    }
   | { readonly kind: 'skip'; readonly key: string; readonly reason: string };
 
 /** True for changes that write to Atlassian (links and skips are bookkeeping). */
@@ -51,7 +62,11 @@ export function isRemoteWrite(change: Change): boolean {
 
 /** True for changes that take access away, which the circuit breaker meters. */
 export function isDeprovisioning(change: Change): boolean {
-  return change.kind === 'suspend-user' || change.kind === 'remove-user' || (change.kind === 'remove-member' && change.key.startsWith('User.'));
+  return (
+    change.kind === 'suspend-user' ||
+    change.kind === 'remove-user' ||
+    (change.kind === 'remove-member' && change.key.startsWith('User.'))
+  );
 }
 
 /** The desired state of one user. */
@@ -82,7 +97,9 @@ export function planUser(input: UserPlanInput, settings: PlanSettings): Change[]
   const accountId = account?.accountId ?? link?.accountId;
 
   if (account?.managementSource === 'synced') {
-    return [{ kind: 'skip', key, reason: 'The account is managed by Atlassian\'s own IdP sync; the app does not write it' }];
+    return [
+      { kind: 'skip', key, reason: "The account is managed by Atlassian's own IdP sync; the app does not write it" },
+    ];
   }
 
   if (desired.deleted || !desired.active) {
@@ -93,14 +110,22 @@ export function planUser(input: UserPlanInput, settings: PlanSettings): Change[]
       return changes;
     }
     if (settings.deactivation === 'revoke-access' && !desired.deleted) {
-      for (const orgGroupId of input.appGroupIdsOfAccount) changes.push({ kind: 'remove-member', key, orgGroupId, accountId });
+      for (const orgGroupId of input.appGroupIdsOfAccount)
+        changes.push({ kind: 'remove-member', key, orgGroupId, accountId });
       return changes;
     }
     if (account.status === 'active') changes.push({ kind: 'suspend-user', key, accountId });
     return changes;
   }
 
-  if (!desired.email) return [{ kind: 'skip', key, reason: 'No account email could be derived from the user (check the username transform or the work email)' }];
+  if (!desired.email)
+    return [
+      {
+        kind: 'skip',
+        key,
+        reason: 'No account email could be derived from the user (check the username transform or the work email)',
+      },
+    ];
 
   if (!account) {
     if (!settings.operations.create) return [{ kind: 'skip', key, reason: 'Creating accounts is switched off' }];
@@ -115,11 +140,23 @@ export function planUser(input: UserPlanInput, settings: PlanSettings): Change[]
     changes.push({ kind: 'link-user', key, accountId: account.accountId, email: linkedEmail });
   }
   if (account.status === 'suspended') {
-    changes.push(settings.operations.reactivate ? { kind: 'restore-user', key, accountId: account.accountId } : { kind: 'skip', key, reason: 'Reactivation is switched off' });
+    changes.push(
+      settings.operations.reactivate
+        ? { kind: 'restore-user', key, accountId: account.accountId }
+        : { kind: 'skip', key, reason: 'Reactivation is switched off' },
+    );
   } else if (account.status === 'not_invited') {
-    changes.push(settings.operations.create ? { kind: 'invite-user', key, email: desired.email } : { kind: 'skip', key, reason: 'Creating accounts is switched off' });
+    changes.push(
+      settings.operations.create
+        ? { kind: 'invite-user', key, email: desired.email }
+        : { kind: 'skip', key, reason: 'Creating accounts is switched off' },
+    );
   } else if (account.status === 'deactivated' || account.status === 'for_deletion') {
-    changes.push({ kind: 'skip', key, reason: `The Atlassian account is ${account.status}; an org admin must act on it` });
+    changes.push({
+      kind: 'skip',
+      key,
+      reason: `The Atlassian account is ${account.status}; an org admin must act on it`,
+    });
   }
   return changes;
 }
@@ -156,7 +193,14 @@ export interface GroupPlanInput {
 export function planGroup(input: GroupPlanInput, settings: PlanSettings): Change[] {
   const { key, desired, group } = input;
   if (!settings.operations.groupSync) return [{ kind: 'skip', key, reason: 'Group sync is switched off' }];
-  if (group?.externalSynced) return [{ kind: 'skip', key, reason: `The org group "${group.name}" is synced by Atlassian's own IdP sync; the app does not write it` }];
+  if (group?.externalSynced)
+    return [
+      {
+        kind: 'skip',
+        key,
+        reason: `The org group "${group.name}" is synced by Atlassian's own IdP sync; the app does not write it`,
+      },
+    ];
 
   if (desired.deleted) {
     if (!group) return [];
@@ -165,7 +209,14 @@ export function planGroup(input: GroupPlanInput, settings: PlanSettings): Change
       .filter((id) => input.appAccountIds.has(id))
       .map((accountId) => ({ kind: 'remove-member', key, orgGroupId: group.id, accountId }));
     if (outsiders.length > 0) {
-      return [...removals, { kind: 'skip', key, reason: `The org group keeps ${outsiders.length} member(s) the app does not manage, so it is not deleted` }];
+      return [
+        ...removals,
+        {
+          kind: 'skip',
+          key,
+          reason: `The org group keeps ${outsiders.length} member(s) the app does not manage, so it is not deleted`,
+        },
+      ];
     }
     if (!group.deletable) return [...removals, { kind: 'skip', key, reason: 'The org group is not deletable' }];
     return [{ kind: 'delete-group', key, orgGroupId: group.id }];
@@ -176,12 +227,20 @@ export function planGroup(input: GroupPlanInput, settings: PlanSettings): Change
     changes.push({ kind: 'create-group', key, name: desired.orgGroupName });
     return changes;
   }
-  if (input.link?.orgGroupId !== group.id) changes.push({ kind: 'link-group', key, orgGroupId: group.id, name: group.name });
+  if (input.link?.orgGroupId !== group.id)
+    changes.push({ kind: 'link-group', key, orgGroupId: group.id, name: group.name });
   if (input.workspaceResourceId !== '' && !input.rolesOnWorkspace.includes(input.bitbucketRoleId)) {
-    changes.push({ kind: 'assign-role', key, orgGroupId: group.id, resourceId: input.workspaceResourceId, roleId: input.bitbucketRoleId });
+    changes.push({
+      kind: 'assign-role',
+      key,
+      orgGroupId: group.id,
+      resourceId: input.workspaceResourceId,
+      roleId: input.bitbucketRoleId,
+    });
   }
   for (const accountId of [...desired.memberAccountIds].sort()) {
-    if (!input.actualMemberAccountIds.has(accountId)) changes.push({ kind: 'add-member', key, orgGroupId: group.id, accountId });
+    if (!input.actualMemberAccountIds.has(accountId))
+      changes.push({ kind: 'add-member', key, orgGroupId: group.id, accountId });
   }
   for (const accountId of [...input.actualMemberAccountIds].sort()) {
     if (!desired.memberAccountIds.has(accountId) && input.appAccountIds.has(accountId)) {

@@ -37,12 +37,15 @@ export class ResourceApplier {
     resource: StoredResource | undefined,
     followUp?: () => Promise<Change[] | undefined>,
   ): Promise<void> {
-    const display = resource ? String(resource.resource.userName ?? resource.resource.displayName ?? entry.key) : entry.key;
+    const display = resource
+      ? String(resource.resource.userName ?? resource.resource.displayName ?? entry.key)
+      : entry.key;
     const audit: EngineAuditEntry[] = [];
     let comparedAt = this.ctx.now().toISOString();
     let difference = describeDifference(changes);
     try {
-      if (difference !== undefined && !settings.dryRun && link?.state === 'synced') await this.noteDifference(entry.key, comparedAt, difference);
+      if (difference !== undefined && !settings.dryRun && link?.state === 'synced')
+        await this.noteDifference(entry.key, comparedAt, difference);
       let queue = [...changes];
       let complete = true;
       // Changes applied here, and whether the budget stopped between two of them (the rest in the next job).
@@ -52,10 +55,21 @@ export class ResourceApplier {
         for (const change of queue) {
           // Every job applies at least one change, so a resource too large for one invocation still progresses; the next
           // job plans the rest from fresh reads, so nothing applied here is sent again.
-          if (!settings.dryRun && appliedHere > 0 && isRemoteWrite(change) && !budgetAllows(CALLS_PER_CHANGE, MILLIS_PER_CHANGE)) {
+          if (
+            !settings.dryRun &&
+            appliedHere > 0 &&
+            isRemoteWrite(change) &&
+            !budgetAllows(CALLS_PER_CHANGE, MILLIS_PER_CHANGE)
+          ) {
             const writes = queue.filter(isRemoteWrite);
             const more = writes.length - writes.indexOf(change);
-            if (this.ctx.deps.carry && entry.key.startsWith('Group.') && resource) await this.ctx.deps.carry.save(entry.key, resource.version, queue.slice(queue.indexOf(change)), this.ctx.now().getTime());
+            if (this.ctx.deps.carry && entry.key.startsWith('Group.') && resource)
+              await this.ctx.deps.carry.save(
+                entry.key,
+                resource.version,
+                queue.slice(queue.indexOf(change)),
+                this.ctx.now().getTime(),
+              );
             cutShort = `${appliedHere} change${appliedHere === 1 ? '' : 's'} applied; ${more} more follow${more === 1 ? 's' : ''} in the next job`;
             break;
           }
@@ -68,7 +82,14 @@ export class ResourceApplier {
             continue;
           }
           if ((await apply(change)) === 'waiting') {
-            audit.push({ action: change.kind, resourceKey: entry.key, display, after: change, outcome: 'skipped', detail: 'The account is gone from the organization: its user is synced first, then the group again' });
+            audit.push({
+              action: change.kind,
+              resourceKey: entry.key,
+              display,
+              after: change,
+              outcome: 'skipped',
+              detail: 'The account is gone from the organization: its user is synced first, then the group again',
+            });
             continue;
           }
           if (isRemoteWrite(change)) report.remoteWrites += 1;
@@ -92,11 +113,19 @@ export class ResourceApplier {
       }
       const waiting = this.ctx.state.waiting.get(entry.key) ?? 0;
       const repaired = !settings.dryRun && complete && waiting === 0 && !this.ctx.state.carried.has(entry.key);
-      const comparison = { lastComparedAt: comparedAt, lastComparison: difference === undefined ? 'equal' : repaired ? 'repaired' : 'different', difference } as const;
+      const comparison = {
+        lastComparedAt: comparedAt,
+        lastComparison: difference === undefined ? 'equal' : repaired ? 'repaired' : 'different',
+        difference,
+      } as const;
       const current = await this.ctx.links.get(entry.key);
       if (resource) {
         const skipped = changes.find((c) => c.kind === 'skip');
-        const unfinished = cutShort ?? (this.ctx.state.carried.has(entry.key) && complete ? 'The planned changes are applied; a fresh comparison with the organization follows' : unfinishedRepair(complete, waiting));
+        const unfinished =
+          cutShort ??
+          (this.ctx.state.carried.has(entry.key) && complete
+            ? 'The planned changes are applied; a fresh comparison with the organization follows'
+            : unfinishedRepair(complete, waiting));
         await this.ctx.links.put({
           ...(current ?? { key: entry.key, attempts: 0 }),
           key: entry.key,
@@ -107,17 +136,27 @@ export class ResourceApplier {
           ...(repaired ? { lastSyncedAt: this.ctx.now().toISOString() } : {}),
           detail: skipped && skipped.kind === 'skip' ? skipped.reason : unfinished,
           awaitingMembers: waiting > 0 ? waiting : undefined,
-          ...(this.ctx.state.memberCounts.has(entry.key) ? { memberCount: this.ctx.state.memberCounts.get(entry.key) } : {}),
+          ...(this.ctx.state.memberCounts.has(entry.key)
+            ? { memberCount: this.ctx.state.memberCounts.get(entry.key) }
+            : {}),
           ...comparison,
         } as LinkDoc);
       } else if (current && !settings.dryRun) {
         // The link outlives the resource: the account stays recognisably the app's, so later group syncs
         // still remove it from the app's groups, and a reconcile never mistakes it for someone else's.
-        await this.ctx.links.put({ ...current, state: 'synced', deleted: true, attempts: 0, lastSyncedAt: this.ctx.now().toISOString(), ...comparison });
+        await this.ctx.links.put({
+          ...current,
+          state: 'synced',
+          deleted: true,
+          attempts: 0,
+          lastSyncedAt: this.ctx.now().toISOString(),
+          ...comparison,
+        });
       }
       // A group whose role and members did not fit in this job keeps its entry and goes back to the queue; so does one
       // whose carried changes are done: they were planned before members linked since, so a fresh comparison follows.
-      if (complete && !this.ctx.state.carried.has(entry.key)) await this.ctx.deps.store.acknowledge(entry.key, entry.version);
+      if (complete && !this.ctx.state.carried.has(entry.key))
+        await this.ctx.deps.store.acknowledge(entry.key, entry.version);
       else report.leftover.push(entry.key);
     } catch (error) {
       if (error instanceof TargetError && error.kind === 'rate-limited') {
@@ -130,7 +169,13 @@ export class ResourceApplier {
       const message = errorChain(failure);
       const attempts = (link?.attempts ?? 0) + 1;
       const retryable = failure.retryable;
-      audit.push({ action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip', resourceKey: entry.key, display, outcome: 'failed', detail: message });
+      audit.push({
+        action: changes.find((c) => c.kind !== 'skip')?.kind ?? 'skip',
+        resourceKey: entry.key,
+        display,
+        outcome: 'failed',
+        detail: message,
+      });
       // Read again: the changes applied before the failure may have linked an account or a group.
       const current = (await this.ctx.links.get(entry.key)) ?? link;
       await this.ctx.links.put({
@@ -152,6 +197,13 @@ export class ResourceApplier {
   /** Records, before the repair starts, that a resource Status called synced differs from the organization. */
   private async noteDifference(key: string, comparedAt: string, difference: string): Promise<void> {
     const current = await this.ctx.links.get(key);
-    if (current) await this.ctx.links.put({ ...current, state: 'pending', lastComparedAt: comparedAt, lastComparison: 'different', difference });
+    if (current)
+      await this.ctx.links.put({
+        ...current,
+        state: 'pending',
+        lastComparedAt: comparedAt,
+        lastComparison: 'different',
+        difference,
+      });
   }
 }

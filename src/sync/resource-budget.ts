@@ -35,6 +35,7 @@ export function planCalls(members: number): number {
 /** How many more users, up to `max`, this job will surely start: each starts only while CALLS_PER_USER are left. */
 export function usersTheBudgetHolds(max: number): number {
   let count = 1;
-  while (count < max && budgetAllows(CALLS_TO_ADMIT + (count + 1) * CALLS_PER_USER, (count + 1) * MILLIS_PER_RESOURCE)) count += 1;
+  while (count < max && budgetAllows(CALLS_TO_ADMIT + (count + 1) * CALLS_PER_USER, (count + 1) * MILLIS_PER_RESOURCE))
+    count += 1;
   return count;
 }

@@ -84,14 +84,27 @@ export function parseSettings(json: unknown): ParseSettingsResult {
       { pattern: GROUP_PREFIX, describe: '1 to 32 lower-case letters, digits or hyphens, starting with a letter' },
       d.groupNamePrefix,
     ),
-    bitbucketRoleId: reader.string(root, '', 'bitbucketRoleId', { pattern: ROLE_ID, describe: `a role id such as atlassian/user: at most ${MAX_ROLE_ID_LENGTH} letters, digits, dots, underscores or hyphens, in segments separated by /` }, d.bitbucketRoleId),
+    bitbucketRoleId: reader.string(
+      root,
+      '',
+      'bitbucketRoleId',
+      {
+        pattern: ROLE_ID,
+        describe: `a role id such as atlassian/user: at most ${MAX_ROLE_ID_LENGTH} letters, digits, dots, underscores or hyphens, in segments separated by /`,
+      },
+      d.bitbucketRoleId,
+    ),
     target: readTarget(reader, root.target),
     rules: readRules(reader, root.rules),
   };
   if (reader.errors.length > 0) return { errors: reader.errors };
   const bytes = Buffer.byteLength(JSON.stringify(settings), 'utf8');
   if (bytes > MAX_SETTINGS_BYTES) {
-    return { errors: [{ path: '', message: `is ${bytes} bytes as JSON, more than the ${MAX_SETTINGS_BYTES} that can be stored` }] };
+    return {
+      errors: [
+        { path: '', message: `is ${bytes} bytes as JSON, more than the ${MAX_SETTINGS_BYTES} that can be stored` },
+      ],
+    };
   }
   return { settings };
 }
@@ -117,9 +130,27 @@ function readBreaker(reader: DocumentReader, value: unknown): CircuitBreakerSett
   const record = reader.object(value, 'circuitBreaker', Object.keys(d));
   if (record === undefined) return d;
   return {
-    maxDeactivationShare: reader.number(record, 'circuitBreaker', 'maxDeactivationShare', { min: 0, max: 1, integer: false }, d.maxDeactivationShare),
-    windowMinutes: reader.number(record, 'circuitBreaker', 'windowMinutes', { min: 1, max: MAX_BREAKER_WINDOW_MINUTES, integer: true }, d.windowMinutes),
-    minimumUsers: reader.number(record, 'circuitBreaker', 'minimumUsers', { min: 0, max: 1_000_000, integer: true }, d.minimumUsers),
+    maxDeactivationShare: reader.number(
+      record,
+      'circuitBreaker',
+      'maxDeactivationShare',
+      { min: 0, max: 1, integer: false },
+      d.maxDeactivationShare,
+    ),
+    windowMinutes: reader.number(
+      record,
+      'circuitBreaker',
+      'windowMinutes',
+      { min: 1, max: MAX_BREAKER_WINDOW_MINUTES, integer: true },
+      d.windowMinutes,
+    ),
+    minimumUsers: reader.number(
+      record,
+      'circuitBreaker',
+      'minimumUsers',
+      { min: 0, max: 1_000_000, integer: true },
+      d.minimumUsers,
+    ),
   };
 }
 
@@ -166,7 +197,8 @@ function readRules(reader: DocumentReader, value: unknown): PermissionRule[] {
     const rule = readRule(reader, item, joinPath('rules', index));
     if (rule === undefined) return;
     const first = ids.get(rule.id);
-    if (first !== undefined) reader.error(joinPath(joinPath('rules', index), 'id'), `repeats the id of rules[${first}]`);
+    if (first !== undefined)
+      reader.error(joinPath(joinPath('rules', index), 'id'), `repeats the id of rules[${first}]`);
     else ids.set(rule.id, index);
     rules.push(rule);
   });
@@ -178,14 +210,21 @@ function readRule(reader: DocumentReader, value: unknown, path: string): Permiss
   if (record === undefined) return undefined;
   const before = reader.errors.length;
   if (record.id === undefined) reader.error(joinPath(path, 'id'), 'is required');
-  const id = reader.string(record, path, 'id', { pattern: RULE_ID, describe: '1 to 64 letters, digits, dots, underscores or hyphens' }, '');
+  const id = reader.string(
+    record,
+    path,
+    'id',
+    { pattern: RULE_ID, describe: '1 to 64 letters, digits, dots, underscores or hyphens' },
+    '',
+  );
   let group = '';
   if (typeof record.group !== 'string' || record.group.trim() === '' || record.group.length > 256) {
     reader.error(joinPath(path, 'group'), 'must be the IdP group name (1 to 256 characters)');
   } else {
     group = record.group;
   }
-  if (record.level === undefined) reader.error(joinPath(path, 'level'), `is required (one of: ${PROJECT_LEVELS.join(', ')})`);
+  if (record.level === undefined)
+    reader.error(joinPath(path, 'level'), `is required (one of: ${PROJECT_LEVELS.join(', ')})`);
   const level = reader.choice(record, path, 'level', PROJECT_LEVELS, 'read');
   const projects = readList(reader, record, path, 'projects', {
     pattern: PROJECT_KEY,
@@ -196,7 +235,10 @@ function readRule(reader: DocumentReader, value: unknown, path: string): Permiss
     describe: 'a repository slug pattern (letters, digits, . _ - and the wildcards * and ?)',
   });
   if (record.level === 'create-repo' && repositories.length > 0) {
-    reader.error(joinPath(path, 'repositories'), 'must be empty for level create-repo, which exists for projects only; put the repository patterns in a rule with read, write or admin');
+    reader.error(
+      joinPath(path, 'repositories'),
+      'must be empty for level create-repo, which exists for projects only; put the repository patterns in a rule with read, write or admin',
+    );
   }
   if (projects.length === 0 && repositories.length === 0 && reader.errors.length === before) {
     reader.error(path, 'must name at least one project key or repository pattern');
@@ -204,7 +246,13 @@ function readRule(reader: DocumentReader, value: unknown, path: string): Permiss
   return { id, group, projects, repositories, level };
 }
 
-function readList(reader: DocumentReader, record: Record<string, unknown>, path: string, key: string, shape: { pattern: RegExp; describe: string }): string[] {
+function readList(
+  reader: DocumentReader,
+  record: Record<string, unknown>,
+  path: string,
+  key: string,
+  shape: { pattern: RegExp; describe: string },
+): string[] {
   const value = record[key];
   const listPath = joinPath(path, key);
   if (value === undefined) return [];

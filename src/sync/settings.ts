@@ -7,7 +7,16 @@
  * This module is the model: its types, limits and defaults. Reading and writing the document is
  * src/sync/settings-document.ts, storing it src/sync/settings-store.ts, the local host's file src/local/settings-file.ts.
  */
-import type { CircuitBreakerSettings, PermissionRule, RuleLevel, SettingsError, SyncOperations, SyncSettings, SyncTarget, UsernameTransform } from '../shared/settings-types';
+import type {
+  CircuitBreakerSettings,
+  PermissionRule,
+  RuleLevel,
+  SettingsError,
+  SyncOperations,
+  SyncSettings,
+  SyncTarget,
+  UsernameTransform,
+} from '../shared/settings-types';
 import { SyncError } from './sync-error';
 
 /** The `format` marker of an exported settings document. */
@@ -24,7 +33,16 @@ export const MAX_SETTINGS_BYTES = 200 * 1024;
 export const MAX_BREAKER_WINDOW_MINUTES = 24 * 60;
 
 /** The settings' types are the admin page's data (src/shared/settings-types.ts), re-exported where the settings are read. */
-export type { CircuitBreakerSettings, PermissionRule, RuleLevel, SettingsError, SyncOperations, SyncSettings, SyncTarget, UsernameTransform };
+export type {
+  CircuitBreakerSettings,
+  PermissionRule,
+  RuleLevel,
+  SettingsError,
+  SyncOperations,
+  SyncSettings,
+  SyncTarget,
+  UsernameTransform,
+};
 
 /** The result of parseSettings. */
 export type ParseSettingsResult = { readonly settings: SyncSettings } | { readonly errors: readonly SettingsError[] };
@@ -35,7 +53,10 @@ export class SettingsValidationError extends SyncError {
     readonly errors: readonly SettingsError[],
     context = 'Invalid settings',
   ) {
-    super('config', `${context}: ${errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`)).join('; ')}`);
+    super(
+      'config',
+      `${context}: ${errors.map((e) => (e.path === '' ? e.message : `${e.path}: ${e.message}`)).join('; ')}`,
+    );
     this.name = 'SettingsValidationError';
   }
 }

@@ -20,7 +20,12 @@ export interface TargetCredentials {
 
 /** The remote ports for the stored settings and credentials, or what is missing to build them. */
 export type ConnectedTargets =
-  | { readonly ok: true; readonly admin: AdminDirectory; readonly bitbucket: BitbucketPermissions; readonly settings: SyncSettings }
+  | {
+      readonly ok: true;
+      readonly admin: AdminDirectory;
+      readonly bitbucket: BitbucketPermissions;
+      readonly settings: SyncSettings;
+    }
   | { readonly ok: false; readonly missing: readonly string[] };
 
 /** What the remote clients run on; the Diagnostics probe the same fetch, hosts and credentials the sync uses. */

@@ -72,7 +72,8 @@ export class SyncEngine {
         if (wait > 0) report.drainAfterSeconds = wait;
         done = wait === 0 && (await this.permissions.run(settings, report));
         // A run the budget cut short goes on in the next job (its entry stays and is queued again).
-        if (!done && wait === 0 && this.ctx.state.permissionsLeft) report.leftover.push(...permissionEntries.map((e) => e.key));
+        if (!done && wait === 0 && this.ctx.state.permissionsLeft)
+          report.leftover.push(...permissionEntries.map((e) => e.key));
       }
       // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.
       if (done) for (const entry of permissionEntries) await deps.store.acknowledge(entry.key, entry.version);

@@ -16,7 +16,8 @@ import { TargetError, type TargetErrorKind } from '../targets/ports';
  * username transform cannot be used (`config`); something else holds what the change needs, such as an org group
  * name or the circuit breaker's lease (`conflict`); or the app itself is at fault (`bug`).
  */
-export type SyncErrorKind = 'target-rejected' | 'target-unavailable' | 'throttled' | 'storage' | 'config' | 'conflict' | 'bug';
+export type SyncErrorKind =
+  'target-rejected' | 'target-unavailable' | 'throttled' | 'storage' | 'config' | 'conflict' | 'bug';
 
 /**
  * Whether a failure of each kind is tried again later. A refusal by Atlassian (4xx other than 429) is final until
@@ -71,7 +72,17 @@ function isKvsError(error: unknown): boolean {
 }
 
 /** Socket and DNS failures as Node reports them in `code` (and undici's own `UND_ERR_…`). */
-const TRANSPORT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const TRANSPORT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
 
 /**
  * A request that got no answer, as a fetch throws it: Node's fetch rejects with `TypeError('fetch failed')` (its
@@ -101,15 +112,21 @@ function errorLike(value: unknown): { name: string; message: string; cause: unkn
 
 /** Whether `error` is one of the known layers' errors (whose message speaks for itself in a chain). */
 function isLayerError(error: unknown): boolean {
-  return error instanceof SyncError || error instanceof TargetError || error instanceof DirectoryError || isKvsError(error);
+  return (
+    error instanceof SyncError || error instanceof TargetError || error instanceof DirectoryError || isKvsError(error)
+  );
 }
 
 /** `error` as a SyncError: itself when it is one, else a SyncError of the kind its layer's error stands for, caused by it. */
 export function syncErrorOf(error: unknown): SyncError {
   if (error instanceof SyncError) return error;
   if (error instanceof TargetError) return new SyncError(TARGET_KINDS[error.kind], error.message, { cause: error });
-  if (error instanceof DirectoryError) return new SyncError(error.kind === 'throttled' ? 'throttled' : 'storage', error.message, { cause: error });
-  if (isKvsError(error)) return new SyncError(isStorageThrottled(error) ? 'throttled' : 'storage', errorLike(error)?.message ?? '', { cause: error });
+  if (error instanceof DirectoryError)
+    return new SyncError(error.kind === 'throttled' ? 'throttled' : 'storage', error.message, { cause: error });
+  if (isKvsError(error))
+    return new SyncError(isStorageThrottled(error) ? 'throttled' : 'storage', errorLike(error)?.message ?? '', {
+      cause: error,
+    });
   if (isTransportFailure(error)) return new SyncError('storage', "The app's storage did not answer", { cause: error });
   return new SyncError('bug', 'A fault in the app stopped this change; it is not retried', { cause: error });
 }

@@ -90,7 +90,12 @@ export class SyncLinks {
     const remoteId = doc.accountId ?? doc.orgGroupId;
     const record: LinkRecord = { state: doc.state, doc, ...(remoteId ? { remoteId } : {}) };
     let tx = this.kvs.transact().set(doc.key, record, { entityName: ENTITY });
-    if (doc.accountId) tx = tx.set(accountKey(doc.accountId), { state: 'account', remoteId: doc.accountId, doc: { key: doc.key, state: 'synced', attempts: 0 } }, { entityName: ENTITY });
+    if (doc.accountId)
+      tx = tx.set(
+        accountKey(doc.accountId),
+        { state: 'account', remoteId: doc.accountId, doc: { key: doc.key, state: 'synced', attempts: 0 } },
+        { entityName: ENTITY },
+      );
     await tx.execute();
   }
 
@@ -117,7 +122,9 @@ export class SyncLinks {
    * Counts links by state (for the status page), reading the state index page by page, at most `maxPages` pages
    * (20 links each) per state; the states whose count stopped there are listed in `capped` (their count is a lower bound).
    */
-  async countByState(maxPages = Number.POSITIVE_INFINITY): Promise<{ counts: Record<SyncState, number>; capped: SyncState[] }> {
+  async countByState(
+    maxPages = Number.POSITIVE_INFINITY,
+  ): Promise<{ counts: Record<SyncState, number>; capped: SyncState[] }> {
     const counts: Record<SyncState, number> = { pending: 0, synced: 0, failed: 0, skipped: 0 };
     const capped: SyncState[] = [];
     for (const state of Object.keys(counts) as SyncState[]) {
@@ -136,7 +143,12 @@ export class SyncLinks {
 
   /** Lists links in one state, newest pages first as the index orders them. */
   async listByState(state: SyncState, limit: number, cursor?: string): Promise<{ links: LinkDoc[]; cursor?: string }> {
-    let query = this.kvs.entity<LinkRecord>(ENTITY).query().index('state').where({ condition: 'EQUAL_TO', values: [state] }).limit(Math.min(limit, PAGE));
+    let query = this.kvs
+      .entity<LinkRecord>(ENTITY)
+      .query()
+      .index('state')
+      .where({ condition: 'EQUAL_TO', values: [state] })
+      .limit(Math.min(limit, PAGE));
     if (cursor) query = query.cursor(cursor);
     const page = await query.getMany();
     const links = page.results.map((r) => r.value.doc);

@@ -29,7 +29,12 @@ export class UserSync {
   ) {}
 
   /** Syncs a batch's users: plans each from fresh reads, admits deactivations through the circuit breaker, applies within the budget. */
-  async sync(entries: readonly SyncEntry[], settings: EngineSettings, admin: AdminDirectory, report: BatchTally): Promise<void> {
+  async sync(
+    entries: readonly SyncEntry[],
+    settings: EngineSettings,
+    admin: AdminDirectory,
+    report: BatchTally,
+  ): Promise<void> {
     if (entries.length === 0) return;
     const ids = entries.map((e) => e.key.slice('User.'.length));
     const users = await this.ctx.deps.store.getMany('User', ids);
@@ -53,9 +58,11 @@ export class UserSync {
       const user = users.get(id);
       const link = links.get(entry.key);
       const email = desiredEmail.get(id);
-      const account = (email ? accounts.get(lower(email)) : undefined) ?? (link?.email ? accounts.get(lower(link.email)) : undefined);
+      const account =
+        (email ? accounts.get(lower(email)) : undefined) ?? (link?.email ? accounts.get(lower(link.email)) : undefined);
       const inactive = !user || user.resource.active === false;
-      const appGroupIds = inactive && settings.deactivation === 'revoke-access' && account ? await this.appGroupIdsOf(id) : [];
+      const appGroupIds =
+        inactive && settings.deactivation === 'revoke-access' && account ? await this.appGroupIdsOf(id) : [];
       planned.set(
         entry.key,
         planUser(
@@ -88,22 +95,44 @@ export class UserSync {
         // removed them first. (A suspension is always a planned change, counted as such.)
         // A user already marked revoked was counted when that happened: a reconcile re-planning its removals (most of
         // them no-ops) counts nothing again.
-        const leaving = (key: string): boolean => settings.deactivation === 'revoke-access' && users.get(key.slice('User.'.length))?.resource.active === false && links.get(key)?.accountId !== undefined;
-        const counted = (key: string): boolean => links.get(key)?.revoked !== true && ((planned.get(key) ?? []).some(isDeprovisioning) || leaving(key));
-        for (const key of await this.admitDeprovisioning(entries.slice(index, admittedTo).map((e) => e.key), counted)) allowed.add(key);
+        const leaving = (key: string): boolean =>
+          settings.deactivation === 'revoke-access' &&
+          users.get(key.slice('User.'.length))?.resource.active === false &&
+          links.get(key)?.accountId !== undefined;
+        const counted = (key: string): boolean =>
+          links.get(key)?.revoked !== true && ((planned.get(key) ?? []).some(isDeprovisioning) || leaving(key));
+        for (const key of await this.admitDeprovisioning(
+          entries.slice(index, admittedTo).map((e) => e.key),
+          counted,
+        ))
+          allowed.add(key);
       }
       this.ctx.state.started += 1;
       const changes = planned.get(entry.key) ?? [];
       const user = users.get(entry.key.slice('User.'.length));
       if (!allowed.has(entry.key)) {
         report.deferred += 1;
-        await this.markPending(entry.key, links.get(entry.key), 'Deactivation paused by the circuit breaker until an admin confirms');
+        await this.markPending(
+          entry.key,
+          links.get(entry.key),
+          'Deactivation paused by the circuit breaker until an admin confirms',
+        );
         continue;
       }
       // The revocation is recorded before it is applied, so a group sync running meanwhile never adds the member back.
-      if (!settings.dryRun && user && user.resource.active === false) await this.trackRevokedAccess(entry.key, false, settings);
-      await this.applier.apply(entry, changes, settings, report, async (change) => this.applyUserChange(change, user, settings, admin), links.get(entry.key), user);
-      if (!settings.dryRun && user && user.resource.active !== false) await this.trackRevokedAccess(entry.key, true, settings);
+      if (!settings.dryRun && user && user.resource.active === false)
+        await this.trackRevokedAccess(entry.key, false, settings);
+      await this.applier.apply(
+        entry,
+        changes,
+        settings,
+        report,
+        async (change) => this.applyUserChange(change, user, settings, admin),
+        links.get(entry.key),
+        user,
+      );
+      if (!settings.dryRun && user && user.resource.active !== false)
+        await this.trackRevokedAccess(entry.key, true, settings);
     }
   }
 
@@ -130,14 +159,21 @@ export class UserSync {
     if (!active && settings.deactivation === 'revoke-access' && !link.revoked) {
       await this.ctx.links.put({ ...link, revoked: true });
       // A group's carried member adds were planned before the revocation: its next job plans again without this user.
-      if (this.ctx.deps.carry) for (const groupId of await this.ctx.deps.store.groupsOf(key.slice('User.'.length))) await this.ctx.deps.carry.drop(`Group.${groupId}`);
+      if (this.ctx.deps.carry)
+        for (const groupId of await this.ctx.deps.store.groupsOf(key.slice('User.'.length)))
+          await this.ctx.deps.carry.drop(`Group.${groupId}`);
     } else if (active && link.revoked) {
       await this.enqueueGroupsOf(key);
       await this.ctx.links.put({ ...link, revoked: undefined } as LinkDoc);
     }
   }
 
-  private async applyUserChange(change: Change, user: StoredResource | undefined, settings: EngineSettings, admin: AdminDirectory): Promise<void> {
+  private async applyUserChange(
+    change: Change,
+    user: StoredResource | undefined,
+    settings: EngineSettings,
+    admin: AdminDirectory,
+  ): Promise<void> {
     const key = change.key;
     const link = await this.ctx.links.get(key);
     switch (change.kind) {
@@ -146,7 +182,12 @@ export class UserSync {
         // group and a re-plan of each); groups not made yet, or whose assignment failed, sync the member themselves.
         const groups = await this.appGroupsOfUser(key.slice('User.'.length));
         const linked = groups.filter((g) => g.orgGroupId !== undefined);
-        const invite = (groupIds: readonly string[]) => admin.inviteUsers([change.email], { resourceId: settings.workspaceResourceId, roleId: settings.bitbucketRoleId, groupIds });
+        const invite = (groupIds: readonly string[]) =>
+          admin.inviteUsers([change.email], {
+            resourceId: settings.workspaceResourceId,
+            roleId: settings.bitbucketRoleId,
+            groupIds,
+          });
         const [outcome] = await invite(linked.map((g) => g.orgGroupId ?? '')).catch(async (error: unknown) => {
           // The Admin API refuses the whole invite when a named group is gone (404; the organization lost it): the user
           // is invited alone and every group syncs the member itself, re-creating what was lost.
@@ -154,16 +195,31 @@ export class UserSync {
           linked.length = 0;
           return invite([]);
         });
-        if (!outcome?.accountId) throw new TargetError('conflict', outcome?.error ?? `Inviting ${change.email} returned no account`);
-        await this.ctx.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: outcome.accountId, email: change.email } as LinkDoc);
+        if (!outcome?.accountId)
+          throw new TargetError('conflict', outcome?.error ?? `Inviting ${change.email} returned no account`);
+        await this.ctx.links.put({
+          ...(link ?? { attempts: 0 }),
+          key,
+          state: 'pending',
+          accountId: outcome.accountId,
+          email: change.email,
+        } as LinkDoc);
         const failed = new Set(outcome.failedGroupIds);
         if (linked.length === 0) for (const g of groups) if (g.orgGroupId !== undefined) failed.add(g.orgGroupId);
         // A group waiting for this user's lost account is compared again, to find the repair done.
-        await this.enqueueGroups(groups.filter((g) => g.orgGroupId === undefined || failed.has(g.orgGroupId) || g.awaiting).map((g) => g.key));
+        await this.enqueueGroups(
+          groups.filter((g) => g.orgGroupId === undefined || failed.has(g.orgGroupId) || g.awaiting).map((g) => g.key),
+        );
         return;
       }
       case 'link-user':
-        await this.ctx.links.put({ ...(link ?? { attempts: 0 }), key, state: 'pending', accountId: change.accountId, email: change.email } as LinkDoc);
+        await this.ctx.links.put({
+          ...(link ?? { attempts: 0 }),
+          key,
+          state: 'pending',
+          accountId: change.accountId,
+          email: change.email,
+        } as LinkDoc);
         await this.enqueueGroupsOf(key);
         return;
       case 'suspend-user':

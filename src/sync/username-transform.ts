@@ -9,7 +9,13 @@
  * rest alone.
  */
 import { RE2JS } from 're2js';
-import type { SyncSettings, TransformIssue, TransformPreview, TransformSample, UsernameTransform } from '../shared/settings-types';
+import type {
+  SyncSettings,
+  TransformIssue,
+  TransformPreview,
+  TransformSample,
+  UsernameTransform,
+} from '../shared/settings-types';
 import { SyncError } from './sync-error';
 
 /** Longest pattern or replacement accepted, in characters. */
@@ -71,7 +77,10 @@ export type { TransformIssue, TransformPreview, TransformSample };
  * At most MAX_PREVIEW_SAMPLES samples are evaluated (the rest are counted in `omitted`) and each is cut to
  * MAX_PREVIEW_SAMPLE_LENGTH characters.
  */
-export function previewTransform(settings: Pick<SyncSettings, 'usernameTransform'>, samples: readonly string[]): TransformPreview {
+export function previewTransform(
+  settings: Pick<SyncSettings, 'usernameTransform'>,
+  samples: readonly string[],
+): TransformPreview {
   let compiled: CompiledTransform | null = null;
   if (settings.usernameTransform !== null) {
     const result = tryCompile(settings.usernameTransform);
@@ -99,7 +108,10 @@ function tryCompile(transform: UsernameTransform): { compiled: CompiledTransform
   if (typeof pattern !== 'string' || pattern.length === 0) {
     issues.push({ field: 'pattern', message: 'must be a non-empty regular expression' });
   } else if (pattern.length > MAX_TRANSFORM_LENGTH) {
-    issues.push({ field: 'pattern', message: `must be at most ${MAX_TRANSFORM_LENGTH} characters, not ${pattern.length}` });
+    issues.push({
+      field: 'pattern',
+      message: `must be at most ${MAX_TRANSFORM_LENGTH} characters, not ${pattern.length}`,
+    });
   } else {
     const compiled = compileRegex(pattern);
     if ('message' in compiled) issues.push({ field: 'pattern', message: compiled.message });
@@ -109,7 +121,10 @@ function tryCompile(transform: UsernameTransform): { compiled: CompiledTransform
   if (typeof replacement !== 'string') {
     issues.push({ field: 'replacement', message: 'must be a string' });
   } else if (replacement.length > MAX_TRANSFORM_LENGTH) {
-    issues.push({ field: 'replacement', message: `must be at most ${MAX_TRANSFORM_LENGTH} characters, not ${replacement.length}` });
+    issues.push({
+      field: 'replacement',
+      message: `must be at most ${MAX_TRANSFORM_LENGTH} characters, not ${replacement.length}`,
+    });
   } else {
     const parsed = parseReplacement(replacement, regex?.groupCount());
     if ('message' in parsed) issues.push({ field: 'replacement', message: parsed.message });
@@ -132,7 +147,9 @@ function compileRegex(pattern: string): { regex: RE2JS } | { message: string } {
   }
   const size = regex.programSize();
   if (size > MAX_PROGRAM_SIZE) {
-    return { message: `is too complex (compiled size ${size}, at most ${MAX_PROGRAM_SIZE}); use fewer or smaller repetitions` };
+    return {
+      message: `is too complex (compiled size ${size}, at most ${MAX_PROGRAM_SIZE}); use fewer or smaller repetitions`,
+    };
   }
   return { regex };
 }
@@ -140,7 +157,10 @@ function compileRegex(pattern: string): { regex: RE2JS } | { message: string } {
 // `$1`…`$9` refer to groups, `$$` is a literal '$'; any other '$' is refused rather than guessed at, so that
 // `$0`, `$&` or `${name}` from other regex dialects fail at save time instead of producing surprising emails.
 // Only one digit is read: `$10` is group 1 followed by '0'.
-function parseReplacement(replacement: string, groupCount: number | undefined): { parts: ReplacementPart[] } | { message: string } {
+function parseReplacement(
+  replacement: string,
+  groupCount: number | undefined,
+): { parts: ReplacementPart[] } | { message: string } {
   const parts: ReplacementPart[] = [];
   let text = '';
   for (let i = 0; i < replacement.length; i += 1) {
@@ -158,7 +178,9 @@ function parseReplacement(replacement: string, groupCount: number | undefined): 
     if (next >= '1' && next <= '9') {
       const group = Number(next);
       if (groupCount !== undefined && group > groupCount) {
-        return { message: `refers to group $${group}, but the pattern has ${groupCount === 0 ? 'no groups' : `only ${groupCount} group${groupCount === 1 ? '' : 's'}`}` };
+        return {
+          message: `refers to group $${group}, but the pattern has ${groupCount === 0 ? 'no groups' : `only ${groupCount} group${groupCount === 1 ? '' : 's'}`}`,
+        };
       }
       if (text !== '') parts.push({ text });
       text = '';
@@ -166,7 +188,9 @@ function parseReplacement(replacement: string, groupCount: number | undefined): 
       i += 1;
       continue;
     }
-    return { message: `has a '$' at position ${i + 1} that is not followed by 1-9 or '$' (write $$ for a literal dollar sign)` };
+    return {
+      message: `has a '$' at position ${i + 1} that is not followed by 1-9 or '$' (write $$ for a literal dollar sign)`,
+    };
   }
   if (text !== '') parts.push({ text });
   return { parts };

@@ -51,7 +51,11 @@ function hashSuffix(scimDisplayName: string, attempt: number): string {
 
 function plainName(scimDisplayName: string, prefix: string): { name: string; slug: string } {
   const slug = sanitise(scimDisplayName);
-  const name = [sanitise(prefix), slug].filter((part) => part !== '').join('-').slice(0, GROUP_SLUG_MAX_LENGTH).replace(/-+$/, '');
+  const name = [sanitise(prefix), slug]
+    .filter((part) => part !== '')
+    .join('-')
+    .slice(0, GROUP_SLUG_MAX_LENGTH)
+    .replace(/-+$/, '');
   return { name, slug };
 }
 
@@ -80,6 +84,7 @@ export function hashedOrgGroupNameFor(scimDisplayName: string, prefix: string, a
 /** The names a SCIM group may get, in the order they are tried: the readable one first, then hashed ones. */
 export function orgGroupNameCandidates(scimDisplayName: string, prefix: string, hashed = 3): string[] {
   const names = [orgGroupNameFor(scimDisplayName, prefix)];
-  for (let attempt = 0; attempt < hashed; attempt += 1) names.push(hashedOrgGroupNameFor(scimDisplayName, prefix, attempt));
+  for (let attempt = 0; attempt < hashed; attempt += 1)
+    names.push(hashedOrgGroupNameFor(scimDisplayName, prefix, attempt));
   return [...new Set(names)];
 }

@@ -43,7 +43,10 @@ export interface AdminDirectory {
   /** Account ids of a group's members (`users/search` with `groupIds`). */
   listGroupMembers(groupId: string): Promise<string[]>;
   /** Invites users with Bitbucket access and group memberships. */
-  inviteUsers(emails: readonly string[], access: { resourceId: string; roleId: string; groupIds: readonly string[] }): Promise<InviteOutcome[]>;
+  inviteUsers(
+    emails: readonly string[],
+    access: { resourceId: string; roleId: string; groupIds: readonly string[] },
+  ): Promise<InviteOutcome[]>;
   /** Suspends a user's access in the directory (reversible, keeps memberships). */
   suspendUser(accountId: string): Promise<void>;
   /** Restores a suspended user. */
@@ -98,7 +101,16 @@ export interface BitbucketPermissions {
 }
 
 /** Why a call to Atlassian failed. */
-export type TargetErrorKind = 'rate-limited' | 'not-found' | 'forbidden' | 'unauthorized' | 'conflict' | 'payment-required' | 'invalid' | 'transient' | 'unexpected-response';
+export type TargetErrorKind =
+  | 'rate-limited'
+  | 'not-found'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'conflict'
+  | 'payment-required'
+  | 'invalid'
+  | 'transient'
+  | 'unexpected-response';
 
 /** The one error type of the target adapters; the applier wraps it with `cause`. */
 export class TargetError extends Error {

@@ -8,7 +8,10 @@ describe('the guide after a rotation', () => {
   const fixture = kvsPerTest();
 
   it('names the newer token as the active one and the retiring one with the end of its overlap', async () => {
-    const admin = new TokenAdmin(new BearerTokens(fixture.kvs, () => new Date(fixture.clock.ms)), () => new Date(fixture.clock.ms));
+    const admin = new TokenAdmin(
+      new BearerTokens(fixture.kvs, () => new Date(fixture.clock.ms)),
+      () => new Date(fixture.clock.ms),
+    );
     const first = await admin.issue({ label: 'Entra' });
     fixture.clock.ms += 60_000;
     const rotated = await admin.rotate({ overlapHours: 24 });
@@ -23,6 +26,8 @@ describe('the guide after a rotation', () => {
     expect(hint).toContain(`The token ending in …${first.view.suffix} is being retired`);
     expect(hint).not.toContain(`A token ending in …${first.view.suffix} is active`);
     // Right after the rotation, with the new token on screen.
-    expect(tokenHintFor(tokens, rotated)).toMatch(new RegExp(`ends in …${rotated.view.suffix}.*…${first.view.suffix} is being retired`));
+    expect(tokenHintFor(tokens, rotated)).toMatch(
+      new RegExp(`ends in …${rotated.view.suffix}.*…${first.view.suffix} is being retired`),
+    );
   });
 });

@@ -44,8 +44,14 @@ describe('admin handlers', () => {
     });
   }
 
-  async function call<K extends keyof AdminApi>(key: K, payload?: Parameters<AdminApi[K]>[0]): Promise<ReturnType<AdminApi[K]>> {
-    const handler = handlers()[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[K]>>;
+  async function call<K extends keyof AdminApi>(
+    key: K,
+    payload?: Parameters<AdminApi[K]>[0],
+  ): Promise<ReturnType<AdminApi[K]>> {
+    const handler = handlers()[key] as unknown as (request: {
+      payload: unknown;
+      context: unknown;
+    }) => Promise<ReturnType<AdminApi[K]>>;
     return handler({ payload, context: ADMIN_CONTEXT });
   }
 
@@ -60,7 +66,10 @@ describe('admin handlers', () => {
 
   beforeEach(async () => {
     logged = [];
-    started = await startInProcessHost({ bearerToken: TOKEN, logger: { error: (code: string) => void logged.push(code) } });
+    started = await startInProcessHost({
+      bearerToken: TOKEN,
+      logger: { error: (code: string) => void logged.push(code) },
+    });
     host = started.host;
     scim = scimOverHttp(host.scimBaseUrl, TOKEN);
     permission = { status: 200, permission: 'owner' };
@@ -88,14 +97,21 @@ describe('admin handlers', () => {
     ['anyone while Bitbucket fails', { status: 503 }, 'check-failed'],
   ])('refuses %s', async (_who, answer, reason) => {
     permission = answer;
-    await expect(handlers()['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).rejects.toMatchObject({ reason });
+    await expect(handlers()['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).rejects.toMatchObject({
+      reason,
+    });
     expect(asked).toEqual([WORKSPACE]);
   });
 
   it('refuses calls without a user or without a Bitbucket workspace, without asking Bitbucket', async () => {
-    await expect(handlers()['tokens/list']({ payload: undefined, context: { installContext: ADMIN_CONTEXT.installContext } })).rejects.toMatchObject({ reason: 'not-signed-in' });
     await expect(
-      handlers()['tokens/issue']({ payload: {}, context: { accountId: 'x', installContext: 'ari:cloud:jira::site/1', workspaceId: WORKSPACE } }),
+      handlers()['tokens/list']({ payload: undefined, context: { installContext: ADMIN_CONTEXT.installContext } }),
+    ).rejects.toMatchObject({ reason: 'not-signed-in' });
+    await expect(
+      handlers()['tokens/issue']({
+        payload: {},
+        context: { accountId: 'x', installContext: 'ari:cloud:jira::site/1', workspaceId: WORKSPACE },
+      }),
     ).rejects.toMatchObject({ reason: 'no-workspace' });
     expect(asked).toEqual([]);
   });
@@ -104,7 +120,12 @@ describe('admin handlers', () => {
     permission = new TypeError('fetch failed');
     const refusal = handlers()['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT });
     await expect(refusal).rejects.toMatchObject({ reason: 'check-failed', cause: permission });
-    const answer = await invokeAdmin(handlers(), 'tokens/list', { payload: undefined, context: ADMIN_CONTEXT }, { error: (code) => void logged.push(code) });
+    const answer = await invokeAdmin(
+      handlers(),
+      'tokens/list',
+      { payload: undefined, context: ADMIN_CONTEXT },
+      { error: (code) => void logged.push(code) },
+    );
     expect(answer).toEqual({ error: { reason: 'check-failed', message: expect.stringContaining('try again') } });
     expect(logged).toEqual(['ADMIN-E502']);
   });
@@ -112,10 +133,27 @@ describe('admin handlers', () => {
   it('throws unchanged the error that options.propagate picks out of a failure, and answers every other failure', async () => {
     const signal = new Error('the runtime must see this');
     permission = signal;
-    const propagate = (error: unknown): Error | undefined => (error instanceof Error && error.cause === signal ? signal : undefined);
-    await expect(invokeAdmin(handlers(), 'tokens/list', { payload: undefined, context: ADMIN_CONTEXT }, { error: () => undefined }, { propagate })).rejects.toBe(signal);
+    const propagate = (error: unknown): Error | undefined =>
+      error instanceof Error && error.cause === signal ? signal : undefined;
+    await expect(
+      invokeAdmin(
+        handlers(),
+        'tokens/list',
+        { payload: undefined, context: ADMIN_CONTEXT },
+        { error: () => undefined },
+        { propagate },
+      ),
+    ).rejects.toBe(signal);
     permission = { status: 403 };
-    expect(await invokeAdmin(handlers(), 'tokens/list', { payload: undefined, context: ADMIN_CONTEXT }, { error: () => undefined }, { propagate })).toMatchObject({ error: { reason: 'not-admin' } });
+    expect(
+      await invokeAdmin(
+        handlers(),
+        'tokens/list',
+        { payload: undefined, context: ADMIN_CONTEXT },
+        { error: () => undefined },
+        { propagate },
+      ),
+    ).toMatchObject({ error: { reason: 'not-admin' } });
   });
 
   it('lets an admin issue a token that the SCIM endpoint accepts, list it without its value, and revoke it', async () => {
@@ -134,8 +172,13 @@ describe('admin handlers', () => {
     const listed = await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT });
     expect(listed.map((t: { id: string }) => t.id)).toContain(issued.view.id);
     expect(JSON.stringify(listed)).not.toContain(issued.token);
-    expect(await h['tokens/revoke']({ payload: { id: issued.view.id }, context: ADMIN_CONTEXT })).toMatchObject({ revoked: true, token: { id: issued.view.id } });
-    expect((await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).map((t: { id: string }) => t.id)).not.toContain(issued.view.id);
+    expect(await h['tokens/revoke']({ payload: { id: issued.view.id }, context: ADMIN_CONTEXT })).toMatchObject({
+      revoked: true,
+      token: { id: issued.view.id },
+    });
+    expect(
+      (await h['tokens/list']({ payload: undefined, context: ADMIN_CONTEXT })).map((t: { id: string }) => t.id),
+    ).not.toContain(issued.view.id);
   });
 
   it('rotates with an overlap during which both tokens are accepted', async () => {
@@ -156,30 +199,56 @@ describe('admin handlers', () => {
     ['tokens/rotate', { overlapHours: 'soon' }],
     ['tokens/revoke', { id: '../../etc' }],
   ] as const)('validates %s input %j on the server', async (key, payload) => {
-    const h = handlers() as unknown as Record<string, (request: { payload: unknown; context: unknown }) => Promise<unknown>>;
+    const h = handlers() as unknown as Record<
+      string,
+      (request: { payload: unknown; context: unknown }) => Promise<unknown>
+    >;
     await expect(h[key]?.({ payload, context: ADMIN_CONTEXT })).rejects.toMatchObject({ reason: 'invalid-input' });
   });
 
   it('guards status too, and gives admins the SCIM base URL', async () => {
-    await expect(handlers()['status/get']({ payload: undefined, context: {} })).rejects.toMatchObject({ reason: 'not-signed-in' });
+    await expect(handlers()['status/get']({ payload: undefined, context: {} })).rejects.toMatchObject({
+      reason: 'not-signed-in',
+    });
     expect(await call('scim/get-base-url')).toEqual({ url: 'https://example.invalid/x1/abc' });
   });
 
   it('turns errors into failures in one place: admin refusals keep their message, anything else is generic and logged', async () => {
     const h = handlers();
-    expect(await invokeAdmin(h, 'tokens/list', { payload: undefined, context: {} }, { error: (code) => void logged.push(code) })).toEqual({
+    expect(
+      await invokeAdmin(
+        h,
+        'tokens/list',
+        { payload: undefined, context: {} },
+        { error: (code) => void logged.push(code) },
+      ),
+    ).toEqual({
       error: { reason: 'not-signed-in', message: expect.any(String) },
     });
-    expect(await invokeAdmin(h, 'toString', { payload: undefined, context: ADMIN_CONTEXT }, { error: () => undefined })).toMatchObject({ error: { reason: 'invalid-input' } });
-    const broken = { ...h, 'settings/get': async () => Promise.reject(new Error('disk on fire: /secret/path')) } as Handlers<AdminApi>;
-    const failure = await invokeAdmin(broken, 'settings/get', { payload: undefined, context: ADMIN_CONTEXT }, { error: (code) => void logged.push(code) });
+    expect(
+      await invokeAdmin(h, 'toString', { payload: undefined, context: ADMIN_CONTEXT }, { error: () => undefined }),
+    ).toMatchObject({ error: { reason: 'invalid-input' } });
+    const broken = {
+      ...h,
+      'settings/get': async () => Promise.reject(new Error('disk on fire: /secret/path')),
+    } as Handlers<AdminApi>;
+    const failure = await invokeAdmin(
+      broken,
+      'settings/get',
+      { payload: undefined, context: ADMIN_CONTEXT },
+      { error: (code) => void logged.push(code) },
+    );
     expect(failure).toEqual({ error: { reason: 'internal', message: expect.not.stringContaining('disk on fire') } });
     expect(logged).toContain('ADMIN-E500');
   });
 
   it('reports set-up steps until the IdP is picked and the target is set', async () => {
     const before = await call('status/get');
-    expect(before).toMatchObject({ ready: false, emulated: true, steps: { idp: false, token: true, credentials: true, target: true } });
+    expect(before).toMatchObject({
+      ready: false,
+      emulated: true,
+      steps: { idp: false, token: true, credentials: true, target: true },
+    });
     expect(before.detail).toContain('identity provider');
     await expect(call('setup/save', { idp: 'myspace' as never })).rejects.toMatchObject({ reason: 'invalid-input' });
     expect(await call('setup/save', { idp: 'okta' })).toEqual({ idp: 'okta' });
@@ -215,18 +284,33 @@ describe('admin handlers', () => {
       ['admin', true],
       ['bitbucket', true],
     ]);
-    expect(reports[0]?.checks.map((c) => c.name)).toEqual(['Credentials in use', 'Organization API key', 'Target directory', 'Read users and groups', 'Bitbucket product']);
-    expect(await call('directories/list')).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'emulated-directory' })]));
+    expect(reports[0]?.checks.map((c) => c.name)).toEqual([
+      'Credentials in use',
+      'Organization API key',
+      'Target directory',
+      'Read users and groups',
+      'Bitbucket product',
+    ]);
+    expect(await call('directories/list')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'emulated-directory' })]),
+    );
     const settings = await call('settings/get');
-    await call('settings/save', { settings: { ...settings, target: { ...settings.target, directoryId: 'no-such-directory' } } });
+    await call('settings/save', {
+      settings: { ...settings, target: { ...settings.target, directoryId: 'no-such-directory' } },
+    });
     const again = await call('credentials/test');
     expect(again[0]?.ok).toBe(false);
-    expect(again[0]?.checks.find((c) => c.name === 'Target directory')).toMatchObject({ ok: false, detail: expect.stringContaining('no-such-directory') });
+    expect(again[0]?.checks.find((c) => c.name === 'Target directory')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('no-such-directory'),
+    });
   });
 
   it('saves, exports and imports settings with errors per path, and audits each change', async () => {
     const settings = await call('settings/get');
-    const invalid = await call('settings/save', { settings: { ...settings, usernameTransform: { pattern: '(a', replacement: '$1' } } });
+    const invalid = await call('settings/save', {
+      settings: { ...settings, usernameTransform: { pattern: '(a', replacement: '$1' } },
+    });
     expect(invalid.ok).toBe(false);
     if (!invalid.ok) expect(invalid.errors[0]?.path).toMatch(/^usernameTransform/);
     const saved = await call('settings/save', { settings: { ...settings, dryRun: true } });
@@ -234,21 +318,38 @@ describe('admin handlers', () => {
     const exported = await call('settings/export');
     expect(JSON.parse(exported.document)).toMatchObject({ dryRun: true });
     expect(await call('settings/import', { document: '{ nope' })).toMatchObject({ ok: false, errors: [{ path: '' }] });
-    const imported = await call('settings/import', { document: exported.document.replace('"dryRun": true', '"dryRun": false') });
+    const imported = await call('settings/import', {
+      document: exported.document.replace('"dryRun": true', '"dryRun": false'),
+    });
     expect(imported).toMatchObject({ ok: true, value: { dryRun: false } });
-    const actions = (await host.sync.auditLog.query({ limit: 100 })).entries.filter((e) => e.source === 'admin').map((e) => e.action);
+    const actions = (await host.sync.auditLog.query({ limit: 100 })).entries
+      .filter((e) => e.source === 'admin')
+      .map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['settings-saved', 'settings-imported']));
   });
 
   it('[security] refuses a bitbucketRoleId that is too long or malformed, with the error on its path, and stores nothing', async () => {
     const settings = await call('settings/get');
-    for (const bitbucketRoleId of ['r'.repeat(150_000), 'r'.repeat(MAX_ROLE_ID_LENGTH + 1), 'atlassian/user\n', 'atlassian//user', '<script>', '']) {
+    for (const bitbucketRoleId of [
+      'r'.repeat(150_000),
+      'r'.repeat(MAX_ROLE_ID_LENGTH + 1),
+      'atlassian/user\n',
+      'atlassian//user',
+      '<script>',
+      '',
+    ]) {
       const result = await call('settings/save', { settings: { ...settings, bitbucketRoleId } });
-      expect(result).toMatchObject({ ok: false, errors: [{ path: 'bitbucketRoleId', message: expect.stringContaining(String(MAX_ROLE_ID_LENGTH)) }] });
+      expect(result).toMatchObject({
+        ok: false,
+        errors: [{ path: 'bitbucketRoleId', message: expect.stringContaining(String(MAX_ROLE_ID_LENGTH)) }],
+      });
     }
     expect((await call('settings/get')).bitbucketRoleId).toBe(settings.bitbucketRoleId);
     const longest = `atlassian/${'r'.repeat(MAX_ROLE_ID_LENGTH - 10)}`;
-    expect(await call('settings/save', { settings: { ...settings, bitbucketRoleId: longest } })).toMatchObject({ ok: true, value: { bitbucketRoleId: longest } });
+    expect(await call('settings/save', { settings: { ...settings, bitbucketRoleId: longest } })).toMatchObject({
+      ok: true,
+      value: { bitbucketRoleId: longest },
+    });
   });
 
   it('[security] pages sync items and the audit log with signed cursors, and answers a malformed cursor with invalid-input, not internal', async () => {
@@ -274,7 +375,13 @@ describe('admin handlers', () => {
     const attempts: [keyof AdminApi, Record<string, unknown>][] = [
       ['sync/items', { state: 'synced', cursor: 'not-a-cursor' }],
       ['sync/items', { state: 'synced', cursor: storeCursor }],
-      ['sync/items', { state: 'synced', cursor: `${Buffer.from('{"t":"index","i":"state","p":"","r":"synced","k":"x"}').toString('base64url')}.${mac}` }],
+      [
+        'sync/items',
+        {
+          state: 'synced',
+          cursor: `${Buffer.from('{"t":"index","i":"state","p":"","r":"synced","k":"x"}').toString('base64url')}.${mac}`,
+        },
+      ],
       ['sync/items', { state: 'failed', cursor: itemsCursor }],
       ['sync/items', { state: 'synced', cursor: auditCursor }],
       ['audit/query', { cursor: 'eyJpIjoiYnktYXQiLCJwIjoiIiwiYyI6IiEhISJ9' }],
@@ -282,7 +389,14 @@ describe('admin handlers', () => {
       ['audit/query', { outcome: 'failed', cursor: auditCursor }],
     ];
     for (const [key, payloadOf] of attempts) {
-      expect(await invokeAdmin(h, key, { payload: payloadOf, context: ADMIN_CONTEXT }, { error: (code) => void logged.push(code) })).toEqual({
+      expect(
+        await invokeAdmin(
+          h,
+          key,
+          { payload: payloadOf, context: ADMIN_CONTEXT },
+          { error: (code) => void logged.push(code) },
+        ),
+      ).toEqual({
         error: { reason: 'invalid-input', message: expect.stringContaining('cursor') },
       });
     }
@@ -293,19 +407,36 @@ describe('admin handlers', () => {
     for (const name of ['ann@corp.example', 'bob@corp.example']) {
       expect((await scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: name })).status).toBe(201);
     }
-    const view = await call('transform/preview', { transform: { pattern: '(.*)@corp\\.example', replacement: '$1@emulated.example' }, samples: ['zed@corp.example'] });
+    const view = await call('transform/preview', {
+      transform: { pattern: '(.*)@corp\\.example', replacement: '$1@emulated.example' },
+      samples: ['zed@corp.example'],
+    });
     expect(view.recentUserNames).toEqual(['bob@corp.example', 'ann@corp.example']);
     expect(view.preview.ok).toBe(true);
-    if (view.preview.ok) expect(view.preview.samples.map((x) => x.output)).toEqual(['zed@emulated.example', 'bob@emulated.example', 'ann@emulated.example']);
+    if (view.preview.ok)
+      expect(view.preview.samples.map((x) => x.output)).toEqual([
+        'zed@emulated.example',
+        'bob@emulated.example',
+        'ann@emulated.example',
+      ]);
     const broken = await call('transform/preview', { transform: { pattern: '(', replacement: '' } });
     expect(broken.preview.ok).toBe(false);
-    await expect(call('transform/preview', { transform: { pattern: 1 } as never })).rejects.toMatchObject({ reason: 'invalid-input' });
+    await expect(call('transform/preview', { transform: { pattern: 1 } as never })).rejects.toMatchObject({
+      reason: 'invalid-input',
+    });
   });
 
   it('shows failed SCIM authentications of the last day with the calling address in the status', async () => {
-    expect((await call('sync/status')).authFailures).toEqual({ thisHour: 0, last24Hours: 0, byHour: [], sourceKnown: true });
+    expect((await call('sync/status')).authFailures).toEqual({
+      thisHour: 0,
+      last24Hours: 0,
+      byHour: [],
+      sourceKnown: true,
+    });
     for (const token of ['stale-token', 'guess-1', 'guess-2']) {
-      const refused = await fetch(`${host.scimBaseUrl}/Users`, { headers: { authorization: `Bearer ${token}`, 'x-local-peer-address': '10.9.8.7' } });
+      const refused = await fetch(`${host.scimBaseUrl}/Users`, {
+        headers: { authorization: `Bearer ${token}`, 'x-local-peer-address': '10.9.8.7' },
+      });
       expect(refused.status).toBe(401);
     }
     const failures = (await call('sync/status')).authFailures;
@@ -321,16 +452,32 @@ describe('admin handlers', () => {
     await converge();
     const status = await call('sync/status');
     // One user and one group synced; the Permissions resource is reported beside them, not counted among them.
-    expect(status).toMatchObject({ queueDepth: 0, running: false, totals: { users: 1, groups: 1 }, counts: { synced: 2, failed: 0 }, permissions: { state: 'synced' }, dryRun: false });
+    expect(status).toMatchObject({
+      queueDepth: 0,
+      running: false,
+      totals: { users: 1, groups: 1 },
+      counts: { synced: 2, failed: 0 },
+      permissions: { state: 'synced' },
+      dryRun: false,
+    });
     expect(status.lastSyncAt).toBeDefined();
     expect(status.countsAtLeast).toEqual([]);
-    expect(await host.sync.links.countByState(1)).toEqual({ counts: { pending: 0, synced: 3, failed: 0, skipped: 0 }, capped: [] });
+    expect(await host.sync.links.countByState(1)).toEqual({
+      counts: { pending: 0, synced: 3, failed: 0, skipped: 0 },
+      capped: [],
+    });
     const synced = await call('sync/items', { state: 'synced' });
-    expect(synced.items.map((i) => i.display).sort()).toEqual(['Bitbucket permissions', 'Developers', 'dev1@emulated.example']);
+    expect(synced.items.map((i) => i.display).sort()).toEqual([
+      'Bitbucket permissions',
+      'Developers',
+      'dev1@emulated.example',
+    ]);
     expect(synced.items.find((i) => i.kind === 'User')?.accountId).toBeDefined();
 
     const audit = await call('audit/query', { user: user.body.id });
-    expect(audit.entries.map((e) => `${e.source}:${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['scim:create-user:applied', 'sync:invite-user:applied', 'sync:add-member:applied']));
+    expect(audit.entries.map((e) => `${e.source}:${e.action}:${e.outcome}`)).toEqual(
+      expect.arrayContaining(['scim:create-user:applied', 'sync:invite-user:applied', 'sync:add-member:applied']),
+    );
     const searched = await call('audit/query', { text: 'DEVELOPERS' });
     expect(searched.entries.length).toBeGreaterThan(0);
     expect(searched.entries.every((e) => JSON.stringify(e).toLowerCase().includes('developers'))).toBe(true);
@@ -342,10 +489,16 @@ describe('admin handlers', () => {
     expect(JSON.parse(json.body).entries).toHaveLength(json.rows);
     expect(json.cursor).toBeUndefined();
     // A cursor is the app's own, for this call and these filters: a forged one, or one of the query view, is refused.
-    await expect(call('audit/export', { format: 'json', cursor: 'forged' })).rejects.toMatchObject({ reason: 'invalid-input' });
+    await expect(call('audit/export', { format: 'json', cursor: 'forged' })).rejects.toMatchObject({
+      reason: 'invalid-input',
+    });
     const viewCursor = (await call('audit/query', { limit: 1 })).cursor;
-    await expect(call('audit/export', { format: 'json', cursor: viewCursor ?? 'none' })).rejects.toMatchObject({ reason: 'invalid-input' });
-    await expect(call('audit/query', { outcome: 'exploded' as never })).rejects.toMatchObject({ reason: 'invalid-input' });
+    await expect(call('audit/export', { format: 'json', cursor: viewCursor ?? 'none' })).rejects.toMatchObject({
+      reason: 'invalid-input',
+    });
+    await expect(call('audit/query', { outcome: 'exploded' as never })).rejects.toMatchObject({
+      reason: 'invalid-input',
+    });
 
     const settings = await call('settings/get');
     const rule = { id: 'dev-read', group: 'developers', projects: [], repositories: ['*'], level: 'read' as const };
@@ -353,16 +506,24 @@ describe('admin handlers', () => {
     const preview = await call('rules/preview', { rules });
     expect(preview.comparedWithBitbucket).toBe(true);
     expect(preview.grants.length).toBeGreaterThan(0);
-    expect(preview.grants.every((g) => g.change === 'add' && g.desired === 'read' && g.group === 'Developers' && g.ruleIds[0] === 'dev-read')).toBe(true);
+    expect(
+      preview.grants.every(
+        (g) => g.change === 'add' && g.desired === 'read' && g.group === 'Developers' && g.ruleIds[0] === 'dev-read',
+      ),
+    ).toBe(true);
     await call('settings/save', { settings: { ...settings, rules } });
     await converge();
     const after = await call('rules/preview', {});
     expect(after.grants.map((g) => g.change)).toEqual(after.grants.map(() => 'same'));
     expect(after.grants).toHaveLength(preview.grants.length);
     const permissionAudit = await call('audit/query', { text: 'put-grant' });
-    expect(permissionAudit.entries.filter((e) => e.action === 'put-grant' && e.outcome === 'applied')).toHaveLength(preview.grants.length);
+    expect(permissionAudit.entries.filter((e) => e.action === 'put-grant' && e.outcome === 'applied')).toHaveLength(
+      preview.grants.length,
+    );
     const widened = await call('rules/preview', { rules: [{ ...rule, level: 'write' as const }] });
-    expect(widened.grants.every((g) => g.change === 'change' && g.current === 'read' && g.desired === 'write')).toBe(true);
+    expect(widened.grants.every((g) => g.change === 'change' && g.current === 'read' && g.desired === 'write')).toBe(
+      true,
+    );
     expect((await call('rules/preview', { rules: [{ ...rule, group: 'Nobody' }] })).unknownGroups).toEqual(['Nobody']);
     const activity = await call('sync/activity', { hours: 3 });
     expect(activity).toHaveLength(3);
@@ -374,9 +535,13 @@ describe('admin handlers', () => {
     expect(user.status).toBe(201);
     await converge();
     const skipped = await call('sync/items', { state: 'skipped' });
-    expect(skipped.items).toEqual([expect.objectContaining({ key: `User.${user.body.id}`, display: 'not-an-email', detail: expect.any(String) })]);
+    expect(skipped.items).toEqual([
+      expect.objectContaining({ key: `User.${user.body.id}`, display: 'not-an-email', detail: expect.any(String) }),
+    ]);
     expect(await call('sync/retry', { keys: [`User.${user.body.id}`] })).toEqual({ retried: 1 });
-    expect((await host.app.store.pendingChanges(5)).entries.map((e) => e.resourceKey)).toContain(`User.${user.body.id}`);
+    expect((await host.app.store.pendingChanges(5)).entries.map((e) => e.resourceKey)).toContain(
+      `User.${user.body.id}`,
+    );
     await expect(call('sync/retry', { keys: ['../../etc'] })).rejects.toMatchObject({ reason: 'invalid-input' });
     expect(await call('sync/run')).toEqual({ queued: 1 });
     await converge();
@@ -385,7 +550,10 @@ describe('admin handlers', () => {
 
   it('on Forge, fills an empty target workspace from the installation, and leaves a chosen one alone', async () => {
     const settings = await call('settings/get');
-    await host.sync.settings.save({ ...settings, target: { ...settings.target, workspace: '', workspaceResourceId: '' } });
+    await host.sync.settings.save({
+      ...settings,
+      target: { ...settings.target, workspace: '', workspaceResourceId: '' },
+    });
     const forge = makeAdminHandlers({
       getApp: async () => host.app,
       getSync: async () => host.sync,
@@ -395,7 +563,10 @@ describe('admin handlers', () => {
       targetFromInstallation: true,
     });
     await forge['setup/get']({ payload: undefined, context: ADMIN_CONTEXT });
-    expect((await host.sync.settings.get()).target).toMatchObject({ workspace: `{${WORKSPACE}}`, workspaceResourceId: `ari:cloud:bitbucket::workspace/${WORKSPACE}` });
+    expect((await host.sync.settings.get()).target).toMatchObject({
+      workspace: `{${WORKSPACE}}`,
+      workspaceResourceId: `ari:cloud:bitbucket::workspace/${WORKSPACE}`,
+    });
     await host.sync.settings.save({ ...(await host.sync.settings.get()), target: { ...settings.target } });
     await forge['setup/get']({ payload: undefined, context: ADMIN_CONTEXT });
     expect((await host.sync.settings.get()).target).toEqual(settings.target);
@@ -404,6 +575,9 @@ describe('admin handlers', () => {
   it('confirms a tripped circuit breaker', async () => {
     const state = await call('breaker/confirm');
     expect(state).toMatchObject({ tripped: false });
-    expect((await host.sync.auditLog.query({ limit: 10 })).entries[0]).toMatchObject({ source: 'admin', action: 'breaker-confirmed' });
+    expect((await host.sync.auditLog.query({ limit: 10 })).entries[0]).toMatchObject({
+      source: 'admin',
+      action: 'breaker-confirmed',
+    });
   });
 });

@@ -28,8 +28,18 @@ describe('the audit log answers who did what', () => {
 
   it('searches the text on the server across pages, reading a bounded number of entries per call and answering a cursor to go on', async () => {
     const log = started.host.sync.auditLog;
-    await log.append({ source: 'admin', action: 'token-issued', target: { kind: 'Settings', id: 'token:x', display: 'token …Ab12' }, outcome: 'applied' });
-    const filler = Array.from({ length: SEARCH_PAGES * 20 + 30 }, (_, i) => ({ source: 'sync' as const, action: 'noop', target: { kind: 'User' as const, id: `u${i}` }, outcome: 'applied' as const }));
+    await log.append({
+      source: 'admin',
+      action: 'token-issued',
+      target: { kind: 'Settings', id: 'token:x', display: 'token …Ab12' },
+      outcome: 'applied',
+    });
+    const filler = Array.from({ length: SEARCH_PAGES * 20 + 30 }, (_, i) => ({
+      source: 'sync' as const,
+      action: 'noop',
+      target: { kind: 'User' as const, id: `u${i}` },
+      outcome: 'applied' as const,
+    }));
     await log.appendMany(filler);
     // The newest 25 entries hold no match; the old page-only filter answered an empty page here.
     const first = await call('audit/query', { text: 'TOKEN', limit: 25 });
@@ -40,11 +50,17 @@ describe('the audit log answers who did what', () => {
     expect(second.entries.map((e) => e.action)).toEqual(['token-issued']);
     expect(second.cursor).toBeUndefined();
     // A cursor belongs to its search.
-    await expect(call('audit/query', { text: 'other', limit: 25, cursor: first.cursor })).rejects.toMatchObject({ reason: 'invalid-input' });
+    await expect(call('audit/query', { text: 'other', limit: 25, cursor: first.cursor })).rejects.toMatchObject({
+      reason: 'invalid-input',
+    });
   });
 
-  it('filters by a user\'s email or userName and a group\'s name, not only SCIM ids', async () => {
-    const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true, emails: [{ type: 'work', value: 'ada.work@example.com' }] });
+  it("filters by a user's email or userName and a group's name, not only SCIM ids", async () => {
+    const user = await scim('POST', '/Users', {
+      userName: 'ada@example.com',
+      active: true,
+      emails: [{ type: 'work', value: 'ada.work@example.com' }],
+    });
     const group = await scim('POST', '/Groups', { displayName: 'Platform Team' });
     await scim('POST', '/Users', { userName: 'bob@example.com', active: true });
     const byName = await call('audit/query', { user: 'ADA@example.com' });
@@ -55,27 +71,44 @@ describe('the audit log answers who did what', () => {
     const byGroup = await call('audit/query', { group: 'platform team' });
     expect(byGroup.entries.map((e) => e.action)).toEqual(['create-group']);
     expect(byGroup.entries[0]?.groupKey).toBe(group.body.id);
-    expect((await call('audit/query', { user: 'nobody@example.com' })).resolved?.user).toMatchObject({ matched: false });
+    expect((await call('audit/query', { user: 'nobody@example.com' })).resolved?.user).toMatchObject({
+      matched: false,
+    });
   });
 
   it('names the member in add-member rows, not only the group', async () => {
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     const group = await scim('POST', '/Groups', { displayName: 'Platform Team' });
-    await scim('PATCH', `/Groups/${group.body.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }));
+    await scim(
+      'PATCH',
+      `/Groups/${group.body.id}`,
+      patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }),
+    );
     await converge();
     const adds = (await call('audit/query', { text: 'add-member' })).entries.filter((e) => e.action === 'add-member');
     expect(adds).toHaveLength(1);
-    expect(adds[0]).toMatchObject({ target: { kind: 'Group', display: 'Platform Team' }, detail: 'member ada@example.com' });
+    expect(adds[0]).toMatchObject({
+      target: { kind: 'Group', display: 'Platform Team' },
+      detail: 'member ada@example.com',
+    });
     expect((await call('audit/query', { text: 'patch-group' })).entries[0]?.detail).toBe('members: +1');
   });
 
   it('says active: true -> false for a deactivation PATCH answered 204, naming the user', async () => {
     const user = await scim('POST', '/Users', { userName: 'ada@example.com', active: true });
     // Entra deactivates with a PATCH that answers 204.
-    const deactivated = await scim('PATCH', `/Users/${user.body.id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }));
+    const deactivated = await scim(
+      'PATCH',
+      `/Users/${user.body.id}`,
+      patchOp({ op: 'Replace', path: 'active', value: 'False' }),
+    );
     expect(deactivated.status).toBe(204);
     const entry = (await call('audit/query', { text: 'patch-user' })).entries[0];
-    expect(entry).toMatchObject({ action: 'patch-user', target: { kind: 'User', id: user.body.id, display: 'ada@example.com' }, detail: 'active: true -> false' });
+    expect(entry).toMatchObject({
+      action: 'patch-user',
+      target: { kind: 'User', id: user.body.id, display: 'ada@example.com' },
+      detail: 'active: true -> false',
+    });
   });
 
   it('names tokens by the 4-character suffix the page shows, never by the UUID alone', async () => {
@@ -90,7 +123,9 @@ describe('the audit log answers who did what', () => {
       ['token-revoked', `token …${issued.view.suffix} (Entra)`],
       ['token-issued', `token …${issued.view.suffix} (Entra)`],
     ]);
-    expect(tokens.every((e) => !JSON.stringify(e).includes(issued.token) && !JSON.stringify(e).includes(rotated.token))).toBe(true);
+    expect(
+      tokens.every((e) => !JSON.stringify(e).includes(issued.token) && !JSON.stringify(e).includes(rotated.token)),
+    ).toBe(true);
   });
 
   it('names the actor of every entry: the admin, the IdP by its token, the sync engine', async () => {

@@ -15,9 +15,10 @@ describe('the rule editor', () => {
 
   const call = adminCaller(() => started.host, CONTEXT);
 
-  it('offers the pushed groups and the workspace\'s projects and repositories to pick from', async () => {
+  it("offers the pushed groups and the workspace's projects and repositories to pick from", async () => {
     const scim = scimOverHttp(started.host.scimBaseUrl, 'rule-editor-token');
-    for (const displayName of ['Platform Team', 'Engineering']) expect((await scim('POST', '/Groups', { displayName })).status).toBe(201);
+    for (const displayName of ['Platform Team', 'Engineering'])
+      expect((await scim('POST', '/Groups', { displayName })).status).toBe(201);
     const targets = await call('rules/targets', undefined);
     expect(targets.groups).toEqual(['Engineering', 'Platform Team']);
     expect(targets.projects.map((p) => p.key)).toEqual(expect.arrayContaining(['PLAT', 'WEB']));
@@ -32,7 +33,13 @@ describe('the rule editor', () => {
         { id: 'typo', group: 'Engineering', projects: ['PLTA'], repositories: ['nothing-*'], level: 'write' },
       ],
     });
-    expect(preview.ruleProblems).toEqual([{ ruleId: 'typo', position: 2, problems: ['Unknown project key: PLTA', 'Pattern "nothing-*" matches no repository'] }]);
+    expect(preview.ruleProblems).toEqual([
+      {
+        ruleId: 'typo',
+        position: 2,
+        problems: ['Unknown project key: PLTA', 'Pattern "nothing-*" matches no repository'],
+      },
+    ]);
   });
 
   it('speaks of rule 3 where the server says rules[2]', () => {

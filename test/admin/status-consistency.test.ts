@@ -39,9 +39,16 @@ describe('status that does not contradict itself', () => {
     expect(status.detail).not.toMatch(/credentials/);
     expect(status.credentials.source).toBe('environment');
     const credentials = await call('credentials/get', undefined, environment);
-    expect(credentials.inUse).toMatchObject({ source: 'environment', detail: expect.stringContaining('ATLASSIAN_ORG_API_KEY') });
+    expect(credentials.inUse).toMatchObject({
+      source: 'environment',
+      detail: expect.stringContaining('ATLASSIAN_ORG_API_KEY'),
+    });
     const report = await call('credentials/test', undefined, environment);
-    expect(report[0]?.checks[0]).toMatchObject({ name: 'Credentials in use', ok: true, detail: expect.stringContaining('from the environment') });
+    expect(report[0]?.checks[0]).toMatchObject({
+      name: 'Credentials in use',
+      ok: true,
+      detail: expect.stringContaining('from the environment'),
+    });
   });
 
   it('says "1 directory", not "1 directory(ies)"', async () => {
@@ -54,10 +61,14 @@ describe('status that does not contradict itself', () => {
   /** Pushes three users and a group with a permission rule, and syncs them. */
   async function pushAndSync(): Promise<string[]> {
     const ids: string[] = [];
-    for (const name of ['ada', 'grace', 'alan']) ids.push((await scim('POST', '/Users', { userName: `${name}@example.com`, active: true })).body.id);
+    for (const name of ['ada', 'grace', 'alan'])
+      ids.push((await scim('POST', '/Users', { userName: `${name}@example.com`, active: true })).body.id);
     const group = await scim('POST', '/Groups', { displayName: 'Engineering', members: [{ value: ids[0] }] });
     expect(group.status).toBe(201);
-    await started.host.sync.settings.save({ ...(await started.host.sync.settings.get()), rules: [{ id: 'eng', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }] });
+    await started.host.sync.settings.save({
+      ...(await started.host.sync.settings.get()),
+      rules: [{ id: 'eng', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }],
+    });
     await started.host.app.store.enqueue(['Permissions.all']);
     await converge();
     return ids;
@@ -77,7 +88,10 @@ describe('status that does not contradict itself', () => {
     expect(deactivated.status).toBe(204);
     await converge();
     const items = await call('sync/items', { state: 'synced' });
-    expect(items.items.find((item) => item.display === 'grace@example.com')).toMatchObject({ state: 'synced', deactivated: true });
+    expect(items.items.find((item) => item.display === 'grace@example.com')).toMatchObject({
+      state: 'synced',
+      deactivated: true,
+    });
     expect(items.items.find((item) => item.display === 'ada@example.com')?.deactivated).toBeUndefined();
   });
 });

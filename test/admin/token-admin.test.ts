@@ -12,10 +12,15 @@ describe('TokenAdmin', () => {
     const second = await admin.rotate({ overlapHours: 24 });
     const refused = await admin.rotate({ overlapHours: 24 }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(AdminError);
-    expect(refused).toMatchObject({ reason: 'invalid-input', message: expect.stringContaining(`…${first.view.suffix}`) });
+    expect(refused).toMatchObject({
+      reason: 'invalid-input',
+      message: expect.stringContaining(`…${first.view.suffix}`),
+    });
     expect((refused as AdminError).cause).toBeInstanceOf(BearerTokenError);
     expect((refused as AdminError).message).toContain(`…${second.view.suffix}`);
-    expect((refused as AdminError).message).toContain('revoke the one your identity provider no longer uses, then rotate');
+    expect((refused as AdminError).message).toContain(
+      'revoke the one your identity provider no longer uses, then rotate',
+    );
     expect(await tokens.verify(first.token)).toBe(true);
     expect(await tokens.verify(second.token)).toBe(true);
     expect((await admin.list()).map((t) => t.id)).toEqual([first.view.id, second.view.id]);

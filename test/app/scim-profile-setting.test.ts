@@ -9,7 +9,9 @@ import { SettingsStore } from '../../src/sync/settings-store';
 
 describe('SCIM profile from the settings', () => {
   it('is lenient by default and strict once the settings say so and the cache has expired', async () => {
-    const service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')) });
+    const service = createLocalKvsService({
+      entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')),
+    });
     const kvs = createLocalKvs(service);
     let clock = Date.parse('2026-11-23T10:00:00Z');
     const app = createApp({ kvs, logger: { error: () => undefined }, now: () => new Date(clock) });

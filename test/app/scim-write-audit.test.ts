@@ -6,7 +6,12 @@ import path from 'node:path';
 import { createApp, type AppParts } from '../../src/app/create-app';
 import type { ScimResponse } from '../../src/scim/protocol';
 import { SourceSettingsStore } from '../../src/sources/source-settings';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+} from '../../src/storage/local-kvs';
 import type { AuditEntry } from '../../src/sync/audit-log';
 import { deactivation, patchOp } from '../support/scim-bodies';
 
@@ -28,10 +33,22 @@ describe('SCIM write audit', () => {
     await service.close();
   });
 
-  async function call(method: string, requestPath: string, body?: unknown, anonymous = false): Promise<ScimResponse & { json: Record<string, unknown> }> {
+  async function call(
+    method: string,
+    requestPath: string,
+    body?: unknown,
+    anonymous = false,
+  ): Promise<ScimResponse & { json: Record<string, unknown> }> {
     const headers: Record<string, string[]> = { 'content-type': ['application/scim+json'] };
     if (!anonymous) headers.authorization = [`Bearer ${token}`];
-    const response = await app.handleScim({ method, path: requestPath, query: {}, headers, body: body === undefined ? undefined : JSON.stringify(body), baseUrl: 'https://scim.test/scim/v2' });
+    const response = await app.handleScim({
+      method,
+      path: requestPath,
+      query: {},
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      baseUrl: 'https://scim.test/scim/v2',
+    });
     return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : {} };
   }
 
@@ -39,7 +56,14 @@ describe('SCIM write audit', () => {
     return [...(await app.auditLog.query({ limit: 100 })).entries].reverse();
   }
 
-  const summary = (entry: AuditEntry): unknown[] => [entry.action, entry.target.kind, entry.target.id, entry.target.display, entry.outcome, entry.detail];
+  const summary = (entry: AuditEntry): unknown[] => [
+    entry.action,
+    entry.target.kind,
+    entry.target.id,
+    entry.target.display,
+    entry.outcome,
+    entry.detail,
+  ];
 
   it('records each write with its operation, resource type, id and outcome', async () => {
     const user = await call('POST', '/Users', { userName: 'ada@example.com', active: true });
@@ -48,7 +72,10 @@ describe('SCIM write audit', () => {
     const groupId = group.json.id as string;
     expect((await call('PATCH', `/Users/${userId}`, deactivation())).status).toBe(204);
     expect((await call('PUT', `/Groups/${groupId}`, { displayName: 'Writers' })).status).toBe(200);
-    expect((await call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: userId }] }))).status).toBe(204);
+    expect(
+      (await call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: userId }] })))
+        .status,
+    ).toBe(204);
     expect((await call('PUT', '/Users/missing', { userName: 'x@example.com' })).status).toBe(404);
     expect((await call('DELETE', `/Groups/${groupId}`)).status).toBe(204);
     expect((await call('DELETE', `/Users/${userId}`)).status).toBe(204);
@@ -85,7 +112,9 @@ describe('SCIM write audit', () => {
     expect((await call('POST', '/Users/some-id', { userName: 'x@example.com' })).status).toBe(405);
     expect((await call('PATCH', '/Users/a/b', {})).status).toBe(404);
     const recorded = await entries();
-    expect(recorded.map(summary)).toEqual([['create-user', 'User', '(new)', '', 'failed', expect.stringMatching(/^HTTP 400: /)]]);
+    expect(recorded.map(summary)).toEqual([
+      ['create-user', 'User', '(new)', '', 'failed', expect.stringMatching(/^HTTP 400: /)],
+    ]);
     expect(kicks).toBe(0);
   });
 
@@ -110,7 +139,10 @@ describe('SCIM write audit', () => {
     expect((await call('POST', '/Users', { userName: 'pushed@example.com' }, true)).status).toBe(401);
     expect((await call('GET', '/Users')).status).toBe(200);
     // A search reads, so it answers; a path with an empty segment names the same collection, so it is refused too.
-    expect((await call('POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] })).status).toBe(200);
+    expect(
+      (await call('POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }))
+        .status,
+    ).toBe(200);
     expect((await call('POST', '//Users', { userName: 'pushed@example.com' })).status).toBe(403);
     expect((await entries()).map(summary)).toEqual([
       ['create-user', 'User', '(new)', 'pushed@example.com', 'failed', expect.stringMatching(/^HTTP 403: /)],

@@ -9,7 +9,11 @@ describe('AuthFailureLog', () => {
 
   const sets = (): number => fixture.service.stats.snapshot().byPath['/api/v1/set'] ?? 0;
   const log = (options: { sourceKnown?: boolean } = {}): AuthFailureLog =>
-    new AuthFailureLog({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms), sourceKnown: options.sourceKnown ?? true });
+    new AuthFailureLog({
+      kvs: fixture.kvs,
+      now: () => new Date(fixture.clock.ms),
+      sourceKnown: options.sourceKnown ?? true,
+    });
 
   it('writes a flood of failures as one KVS write per hour every 10 seconds, not one per failure', async () => {
     const failures = log();
@@ -21,7 +25,13 @@ describe('AuthFailureLog', () => {
     fixture.clock.ms += FLUSH_INTERVAL_MS;
     await failures.record('203.0.113.8');
     expect(sets()).toBe(2);
-    expect(await log().summary()).toMatchObject({ thisHour: 1001, last24Hours: 1001, lastSource: '203.0.113.8', lastAt: '2026-11-23T10:15:10.000Z', sourceKnown: true });
+    expect(await log().summary()).toMatchObject({
+      thisHour: 1001,
+      last24Hours: 1001,
+      lastSource: '203.0.113.8',
+      lastAt: '2026-11-23T10:15:10.000Z',
+      sourceKnown: true,
+    });
     expect(await fixture.kvs.get(`${AUTH_FAILURE_PREFIX}2026-11-23T10`)).toMatchObject({ count: 1001 });
   });
 
@@ -61,7 +71,12 @@ describe('AuthFailureLog', () => {
     }) as ForgeKvs['set'];
     const kvs = { get: fixture.kvs.get.bind(fixture.kvs), query: fixture.kvs.query.bind(fixture.kvs), set };
     const errors: unknown[] = [];
-    const failures = new AuthFailureLog({ kvs, now: () => new Date(fixture.clock.ms), sourceKnown: true, onError: (error) => errors.push(error) });
+    const failures = new AuthFailureLog({
+      kvs,
+      now: () => new Date(fixture.clock.ms),
+      sourceKnown: true,
+      onError: (error) => errors.push(error),
+    });
     await failures.record('192.0.2.1');
     expect(errors).toHaveLength(1);
     failWrites = false;
@@ -71,7 +86,11 @@ describe('AuthFailureLog', () => {
   });
 
   it('records no source on Forge, whose web trigger requests carry no address the app can trust', async () => {
-    const app = createApp({ kvs: fixture.kvs, logger: { error: () => undefined }, now: () => new Date(fixture.clock.ms) });
+    const app = createApp({
+      kvs: fixture.kvs,
+      logger: { error: () => undefined },
+      now: () => new Date(fixture.clock.ms),
+    });
     const response = await app.handleScim({
       method: 'GET',
       path: '/Users',

@@ -39,7 +39,9 @@ describe('BearerTokens', () => {
     const rotated = await tokens.rotate(3600);
     expect(await tokens.verify(old.token)).toBe(true);
     expect(await tokens.verify(rotated.token)).toBe(true);
-    expect((await tokens.list()).find((t) => t.id === old.summary.id)?.expiresAt).toBe(new Date(nowMs + 3600_000).toISOString());
+    expect((await tokens.list()).find((t) => t.id === old.summary.id)?.expiresAt).toBe(
+      new Date(nowMs + 3600_000).toISOString(),
+    );
     nowMs += 3601_000;
     expect(await tokens.verify(old.token)).toBe(false);
     expect(await tokens.verify(rotated.token)).toBe(true);
@@ -85,7 +87,10 @@ describe('BearerTokens', () => {
     const rotated = await tokens.rotate(3600);
     expect(await tokens.adopt('env-token-rotated-out')).toMatchObject({ status: 'present' });
     nowMs += 3601_000;
-    expect(await tokens.adopt('env-token-rotated-out')).toMatchObject({ status: 'retired', retired: { reason: 'rotated' } });
+    expect(await tokens.adopt('env-token-rotated-out')).toMatchObject({
+      status: 'retired',
+      retired: { reason: 'rotated' },
+    });
     expect(await tokens.verify('env-token-rotated-out')).toBe(false);
     expect(await tokens.verify(rotated.token)).toBe(true);
   });
@@ -94,7 +99,11 @@ describe('BearerTokens', () => {
     const first = await tokens.issue();
     const second = await tokens.issue();
     const outcome = await tokens.adopt('env-token-over-the-limit');
-    expect(outcome).toEqual({ status: 'over-limit', suffix: 'imit', live: [expect.objectContaining({ id: first.summary.id }), expect.objectContaining({ id: second.summary.id })] });
+    expect(outcome).toEqual({
+      status: 'over-limit',
+      suffix: 'imit',
+      live: [expect.objectContaining({ id: first.summary.id }), expect.objectContaining({ id: second.summary.id })],
+    });
     expect(await tokens.verify('env-token-over-the-limit')).toBe(false);
     expect(await tokens.verify(first.token)).toBe(true);
     expect(await tokens.verify(second.token)).toBe(true);
@@ -108,7 +117,11 @@ describe('BearerTokens', () => {
     await expect(tokens.rotate(3600)).rejects.toMatchObject({
       name: 'BearerTokenError',
       code: 'limit',
-      message: expect.stringMatching(new RegExp(`2 tokens are valid already: …${old.summary.suffix}.*valid until.*and …${rotated.summary.suffix}.*revoke the one your identity provider no longer uses, then rotate`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `2 tokens are valid already: …${old.summary.suffix}.*valid until.*and …${rotated.summary.suffix}.*revoke the one your identity provider no longer uses, then rotate`,
+        ),
+      ),
     });
     expect(await tokens.verify(old.token)).toBe(true);
     expect(await tokens.verify(rotated.token)).toBe(true);

@@ -62,7 +62,8 @@ describe('installationSigner', () => {
     const winner = installationSigner(secrets, () => key(7));
     const loser = installationSigner(
       {
-        getSecret: async <T>(name: string) => (secrets.reads++ === 0 ? undefined : (secrets.values.get(name) as T | undefined)),
+        getSecret: async <T>(name: string) =>
+          secrets.reads++ === 0 ? undefined : (secrets.values.get(name) as T | undefined),
         setSecret: (name, value, options) => secrets.setSecret(name, value, options),
       },
       () => key(8),
@@ -80,9 +81,14 @@ describe('installationSigner', () => {
   });
 
   it('works on the @forge/kvs API over the local store, and two instances agree', async () => {
-    const service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')) });
+    const service = createLocalKvsService({
+      entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')),
+    });
     try {
-      const [a, b] = await Promise.all([installationSigner(createLocalKvs(service))(), installationSigner(createLocalKvs(service))()]);
+      const [a, b] = await Promise.all([
+        installationSigner(createLocalKvs(service))(),
+        installationSigner(createLocalKvs(service))(),
+      ]);
       expect(b.verify(a.sign('z'))).toBe('z');
     } finally {
       await service.close();

@@ -10,7 +10,9 @@ describe('token strength', () => {
     ['one character 64 times', 'x'.repeat(64)],
     ['128 random bits in 32 hex digits (estimated lower)', '0ef447c1d65e09605ed9ace34bc264ed'],
   ])('refuses %s, saying how to make one', (_what, token) => {
-    expect(weakTokenProblem('SCIM_BEARER_TOKEN', token)).toMatch(/^SCIM_BEARER_TOKEN is too weak: \d+ characters?, about \d+ bits of entropy; it needs at least 32 characters and 128 bits .* Make one with: openssl rand -base64 32$/);
+    expect(weakTokenProblem('SCIM_BEARER_TOKEN', token)).toMatch(
+      /^SCIM_BEARER_TOKEN is too weak: \d+ characters?, about \d+ bits of entropy; it needs at least 32 characters and 128 bits .* Make one with: openssl rand -base64 32$/,
+    );
   });
 
   it.each([

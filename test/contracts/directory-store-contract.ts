@@ -52,8 +52,16 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
     it('creates, reads, replaces and deletes a user, bumping the version on every change', async () => {
       const created = await store.create('User', makeUser('Alice@Example.com'));
       expect(created.version).toBe(1);
-      expect(await store.get('User', created.id)).toMatchObject({ id: created.id, resource: { userName: 'Alice@Example.com' } });
-      const replaced = await store.replace('User', created.id, makeUser('alice@example.com', { displayName: 'Alice' }), undefined);
+      expect(await store.get('User', created.id)).toMatchObject({
+        id: created.id,
+        resource: { userName: 'Alice@Example.com' },
+      });
+      const replaced = await store.replace(
+        'User',
+        created.id,
+        makeUser('alice@example.com', { displayName: 'Alice' }),
+        undefined,
+      );
       expect(replaced.version).toBe(2);
       expect(replaced.created).toBe(created.created);
       expect((await store.get('User', created.id))?.resource.displayName).toBe('Alice');
@@ -66,7 +74,13 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
     it('finds users by userName case-insensitively, by externalId exactly and by work email', async () => {
       const user = await store.create(
         'User',
-        makeUser('Bob.Smith@Example.com', { externalId: 'Ext-1', emails: [{ type: 'work', value: 'Bob@Work.example' }, { type: 'home', value: 'bob@home.example' }] }),
+        makeUser('Bob.Smith@Example.com', {
+          externalId: 'Ext-1',
+          emails: [
+            { type: 'work', value: 'Bob@Work.example' },
+            { type: 'home', value: 'bob@home.example' },
+          ],
+        }),
       );
       expect((await store.find('User', 'userName', 'bob.smith@example.COM')).map((u) => u.id)).toEqual([user.id]);
       expect((await store.find('User', 'externalId', 'Ext-1')).map((u) => u.id)).toEqual([user.id]);
@@ -82,7 +96,9 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       const second = await store.create('User', makeUser('carol'));
       await expectDirectoryError(store.replace('User', second.id, makeUser('CAROL2'), undefined), 'uniqueness');
       await store.delete('User', first.id);
-      await expect(store.create('User', makeUser('carol2'))).resolves.toMatchObject({ resource: { userName: 'carol2' } });
+      await expect(store.create('User', makeUser('carol2'))).resolves.toMatchObject({
+        resource: { userName: 'carol2' },
+      });
     });
 
     it('compares userNames and displayNames in Unicode NFC: a composed and a decomposed name are one name, kept as sent', async () => {
@@ -91,7 +107,10 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       expect((await store.find('User', 'userName', 'jose\u0301@EXAMPLE.com')).map((u) => u.id)).toEqual([composed.id]);
       expect((await store.get('User', composed.id))?.resource.userName).toBe('Jos\u00e9@example.com');
       const other = await store.create('User', makeUser('other@example.com'));
-      await expectDirectoryError(store.replace('User', other.id, makeUser('Jose\u0301@example.com'), undefined), 'uniqueness');
+      await expectDirectoryError(
+        store.replace('User', other.id, makeUser('Jose\u0301@example.com'), undefined),
+        'uniqueness',
+      );
       // Re-encoding the same name is no rename: the claim stays, and the spelling as sent is stored.
       await store.replace('User', composed.id, makeUser('Jose\u0301@example.com'), undefined);
       expect((await store.get('User', composed.id))?.resource.userName).toBe('Jose\u0301@example.com');
@@ -102,11 +121,15 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       await expectDirectoryError(store.updateGroup(readers.id, makeGroup('cafe\u0301'), []), 'uniqueness');
       expect((await store.find('Group', 'displayName', 'cafe\u0301')).map((g) => g.id)).toEqual([group.id]);
       await store.delete('Group', group.id);
-      await expect(store.create('Group', makeGroup('cafe\u0301'))).resolves.toMatchObject({ resource: { displayName: 'cafe\u0301' } });
+      await expect(store.create('Group', makeGroup('cafe\u0301'))).resolves.toMatchObject({
+        resource: { displayName: 'cafe\u0301' },
+      });
     });
 
     it('lets exactly one of many concurrent creates with the same userName win', async () => {
-      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.create('User', makeUser(i % 2 === 0 ? 'dave' : 'DAVE'))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.create('User', makeUser(i % 2 === 0 ? 'dave' : 'DAVE'))),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'uniqueness' });
       expect(await store.count('User')).toBe(1);
@@ -114,14 +137,20 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
 
     it('honours an expected version and reports a mismatch', async () => {
       const user = await store.create('User', makeUser('erin'));
-      await expectDirectoryError(store.replace('User', user.id, makeUser('erin'), undefined, { expectedVersion: 7 }), 'version-mismatch');
-      await expect(store.replace('User', user.id, makeUser('erin', { title: 'x' }), undefined, { expectedVersion: 1 })).resolves.toMatchObject({ version: 2 });
+      await expectDirectoryError(
+        store.replace('User', user.id, makeUser('erin'), undefined, { expectedVersion: 7 }),
+        'version-mismatch',
+      );
+      await expect(
+        store.replace('User', user.id, makeUser('erin', { title: 'x' }), undefined, { expectedVersion: 1 }),
+      ).resolves.toMatchObject({ version: 2 });
       await expectDirectoryError(store.delete('User', user.id, { expectedVersion: 1 }), 'version-mismatch');
     });
 
     it('pages users in a stable insertion order, with the total, from any offset', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 45; i += 1) ids.push((await store.create('User', makeUser(`user-${String(i).padStart(3, '0')}`))).id);
+      for (let i = 0; i < 45; i += 1)
+        ids.push((await store.create('User', makeUser(`user-${String(i).padStart(3, '0')}`))).id);
       await store.delete('User', ids[10] as string);
       const expected = ids.filter((_, i) => i !== 10);
       const seen: string[] = [];
@@ -166,17 +195,31 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       expect((await allMembers(store, group.id)).map((m) => m.value).sort()).toEqual([u2, u3].sort());
       expect(await store.groupsOf(u1)).toEqual([]);
 
-      await store.updateGroup(group.id, undefined, [{ kind: 'removeAll' }, { kind: 'add', members: [{ value: u4, type: 'User' }] }]);
+      await store.updateGroup(group.id, undefined, [
+        { kind: 'removeAll' },
+        { kind: 'add', members: [{ value: u4, type: 'User' }] },
+      ]);
       expect((await allMembers(store, group.id)).map((m) => m.value)).toEqual([u4]);
 
-      await store.updateGroup(group.id, undefined, [{ kind: 'replace', members: [{ value: u1, type: 'User' }, { value: u2, type: 'User' }] }]);
+      await store.updateGroup(group.id, undefined, [
+        {
+          kind: 'replace',
+          members: [
+            { value: u1, type: 'User' },
+            { value: u2, type: 'User' },
+          ],
+        },
+      ]);
       expect((await allMembers(store, group.id)).map((m) => m.value).sort()).toEqual([u1, u2].sort());
     });
 
     it('does not bump the version for a change that changes nothing', async () => {
       const user = await store.create('User', makeUser('noop'));
       const group = await store.create('Group', makeGroup('NoOp'), [{ value: user.id, type: 'User' }]);
-      const after = await store.updateGroup(group.id, undefined, [{ kind: 'add', members: [{ value: user.id, type: 'User' }] }, { kind: 'remove', values: ['absent'] }]);
+      const after = await store.updateGroup(group.id, undefined, [
+        { kind: 'add', members: [{ value: user.id, type: 'User' }] },
+        { kind: 'remove', values: ['absent'] },
+      ]);
       expect(after.version).toBe(group.version);
     });
 
@@ -193,7 +236,10 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
     it('deleting a user removes it from every group and bumps those groups', async () => {
       const user = await store.create('User', makeUser('leaver'));
       const stayer = await store.create('User', makeUser('stayer'));
-      const g1 = await store.create('Group', makeGroup('G1'), [{ value: user.id, type: 'User' }, { value: stayer.id, type: 'User' }]);
+      const g1 = await store.create('Group', makeGroup('G1'), [
+        { value: user.id, type: 'User' },
+        { value: stayer.id, type: 'User' },
+      ]);
       const g2 = await store.create('Group', makeGroup('G2'), [{ value: user.id, type: 'User' }]);
       await store.delete('User', user.id);
       expect((await allMembers(store, g1.id)).map((m) => m.value)).toEqual([stayer.id]);
@@ -215,7 +261,14 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       const group = await store.create('Group', makeGroup('Kind group'));
       const gone = await store.create('User', makeUser('kind-gone'));
       await store.delete('User', gone.id);
-      const kinds = await store.kindsOf([user.id, group.id, gone.id, '00000000-0000-4000-8000-000000000000', 'not an id', user.id]);
+      const kinds = await store.kindsOf([
+        user.id,
+        group.id,
+        gone.id,
+        '00000000-0000-4000-8000-000000000000',
+        'not an id',
+        user.id,
+      ]);
       expect(Object.fromEntries(kinds)).toEqual({ [user.id]: 'User', [group.id]: 'Group' });
       expect((await store.kindsOf([])).size).toBe(0);
     });
@@ -224,10 +277,15 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       const group = await store.create('Group', makeGroup('Everyone'));
       const values = Array.from({ length: 10_000 }, (_, i) => `member-${i}`);
       for (let i = 0; i < values.length; i += 500) {
-        await store.updateGroup(group.id, undefined, [{ kind: 'add', members: values.slice(i, i + 500).map((value) => ({ value })) }]);
+        await store.updateGroup(group.id, undefined, [
+          { kind: 'add', members: values.slice(i, i + 500).map((value) => ({ value })) },
+        ]);
       }
       const before = subject.operations?.();
-      await store.updateGroup(group.id, undefined, [{ kind: 'remove', values: ['member-5'] }, { kind: 'add', members: [{ value: 'member-new' }] }]);
+      await store.updateGroup(group.id, undefined, [
+        { kind: 'remove', values: ['member-5'] },
+        { kind: 'add', members: [{ value: 'member-new' }] },
+      ]);
       const cost = before === undefined ? undefined : (subject.operations?.() ?? 0) - before;
       if (cost !== undefined) expect(cost).toBeLessThanOrEqual(6);
       const members = await allMembers(store, group.id);
@@ -241,7 +299,9 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       const writers = Array.from({ length: 12 }, (_, w) =>
         (async () => {
           for (let i = 0; i < 5; i += 1) {
-            await store.updateGroup(group.id, undefined, [{ kind: 'add', members: [{ value: `w${w}-a${i}` }, { value: `w${w}-b${i}` }] }]);
+            await store.updateGroup(group.id, undefined, [
+              { kind: 'add', members: [{ value: `w${w}-a${i}` }, { value: `w${w}-b${i}` }] },
+            ]);
           }
           await store.updateGroup(group.id, undefined, [{ kind: 'remove', values: [`w${w}-b0`] }]);
         })(),
@@ -272,7 +332,12 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       };
       const user = await store.create('User', makeUser('outbox'));
       const group = await store.create('Group', makeGroup('Outbox'), [{ value: user.id, type: 'User' }]);
-      expect(await pending()).toEqual(new Map([[`User.${user.id}`, 1], [`Group.${group.id}`, 2]]));
+      expect(await pending()).toEqual(
+        new Map([
+          [`User.${user.id}`, 1],
+          [`Group.${group.id}`, 2],
+        ]),
+      );
       await store.replace('User', user.id, makeUser('outbox', { title: 'x' }), undefined);
       expect(await store.acknowledge(`User.${user.id}`, 1)).toBe(false);
       expect((await pending()).get(`User.${user.id}`)).toBe(2);

@@ -23,4 +23,6 @@ function open(dataDir: string | undefined): StoreUnderTest {
 }
 
 describeDirectoryStoreContract('KvsDirectoryStore over the in-memory local KVS', async () => open(undefined));
-describeDirectoryStoreContract('KvsDirectoryStore over the file-backed local KVS', async () => open(mkdtempSync(path.join(tmpdir(), 'scim-store-'))));
+describeDirectoryStoreContract('KvsDirectoryStore over the file-backed local KVS', async () =>
+  open(mkdtempSync(path.join(tmpdir(), 'scim-store-'))),
+);

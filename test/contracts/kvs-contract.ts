@@ -116,7 +116,16 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
 
     describe('plain keys', () => {
       it('round-trips every JSON value type, and reads a missing key as undefined', async () => {
-        const values: unknown[] = ['text', 42, 1.5, true, false, null, [1, 'two', { three: 3 }], { nested: { a: [1] } }];
+        const values: unknown[] = [
+          'text',
+          42,
+          1.5,
+          true,
+          false,
+          null,
+          [1, 'two', { three: 3 }],
+          { nested: { a: [1] } },
+        ];
         for (const [i, value] of values.entries()) {
           await kvs.set(`k${i}`, value);
         }
@@ -154,7 +163,10 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
 
       it('OVERRIDE returns the previous value (undefined when new) or the latest one', async () => {
         expect(await kvs.set('v', 1, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' })).toBeUndefined();
-        expect(await kvs.set('v', 2, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' })).toEqual({ key: 'v', value: 1 });
+        expect(await kvs.set('v', 2, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' })).toEqual({
+          key: 'v',
+          value: 1,
+        });
         advance(1000);
         expect(
           await kvs.set('v', 3, {
@@ -299,12 +311,18 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
       });
 
       it('applies key policies, returned values and TTL to entities', async () => {
-        await employees().set('e1', { name: 'Ada' }, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'SECONDS' } });
+        await employees().set(
+          'e1',
+          { name: 'Ada' },
+          { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 1, unit: 'SECONDS' } },
+        );
         await expectCode(employees().set('e1', { name: 'Bob' }, { keyPolicy: 'FAIL_IF_EXISTS' }), 'KEY_CONFLICT');
-        expect(await employees().set('e1', { name: 'Cy' }, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' })).toEqual({
-          key: 'e1',
-          value: { name: 'Ada' },
-        });
+        expect(await employees().set('e1', { name: 'Cy' }, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' })).toEqual(
+          {
+            key: 'e1',
+            value: { name: 'Ada' },
+          },
+        );
         await employees().set('e2', { name: 'Dee' }, { ttl: { value: 1, unit: 'SECONDS' } });
         advance(1000);
         expect(await employees().get('e1')).toEqual({ name: 'Cy' });
@@ -370,8 +388,12 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
           'p3',
           'p7',
         ]);
-        expect(keys(await employees().query().index('name').where(WhereConditions.equalTo('bob')).getMany())).toEqual(['p2']);
-        expect(keys(await employees().query().index('name').where(WhereConditions.equalTo('nobody')).getMany())).toEqual([]);
+        expect(keys(await employees().query().index('name').where(WhereConditions.equalTo('bob')).getMany())).toEqual([
+          'p2',
+        ]);
+        expect(
+          keys(await employees().query().index('name').where(WhereConditions.equalTo('nobody')).getMany()),
+        ).toEqual([]);
       });
 
       it('supports begins-with, between and the comparison conditions on the range', async () => {
@@ -389,7 +411,14 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
       it('leaves items lacking the index attributes out of the index', async () => {
         expect(keys(await employees().query().index('age').getMany())).toEqual(['p5', 'p2', 'p1', 'p3', 'p7', 'p4']);
         expect(keys(await employees().query().index('name').getMany())).toEqual(['p6', 'p1', 'p3', 'p2', 'p4', 'p5']);
-        expect(keys(await employees().query().index('by-team', { partition: ['red'] }).getMany())).toEqual(['p1', 'p3', 'p4']);
+        expect(
+          keys(
+            await employees()
+              .query()
+              .index('by-team', { partition: ['red'] })
+              .getMany(),
+          ),
+        ).toEqual(['p1', 'p3', 'p4']);
       });
 
       it('sorts descending by range value, then key', async () => {
@@ -402,7 +431,15 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
           'p5',
         ]);
         expect(
-          keys(await employees().query().index('age').where(WhereConditions.lessThanEqualTo(30)).sort(Sort.DESC).limit(3).getMany()),
+          keys(
+            await employees()
+              .query()
+              .index('age')
+              .where(WhereConditions.lessThanEqualTo(30))
+              .sort(Sort.DESC)
+              .limit(3)
+              .getMany(),
+          ),
         ).toEqual(['p7', 'p3', 'p1']);
       });
 
@@ -416,23 +453,57 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
               .getMany(),
           ),
         ).toEqual(['p1', 'p3', 'p4']);
-        expect(keys(await employees().query().index('by-team', { partition: ['blue'] }).sort(Sort.DESC).getMany())).toEqual([
-          'p2',
-          'p5',
-        ]);
-        expect(keys(await employees().query().index('by-team-active', { partition: ['red', true] }).getMany())).toEqual([
-          'p1',
-          'p4',
-        ]);
-        expect(keys(await employees().query().index('by-team', { partition: ['purple'] }).getMany())).toEqual([]);
+        expect(
+          keys(
+            await employees()
+              .query()
+              .index('by-team', { partition: ['blue'] })
+              .sort(Sort.DESC)
+              .getMany(),
+          ),
+        ).toEqual(['p2', 'p5']);
+        expect(
+          keys(
+            await employees()
+              .query()
+              .index('by-team-active', { partition: ['red', true] })
+              .getMany(),
+          ),
+        ).toEqual(['p1', 'p4']);
+        expect(
+          keys(
+            await employees()
+              .query()
+              .index('by-team', { partition: ['purple'] })
+              .getMany(),
+          ),
+        ).toEqual([]);
       });
 
       it('rejects unknown indexes and partition values that do not fit the index', async () => {
         await expectCode(employees().query().index('salary').getMany(), 'INDEX_NOT_FOUND');
         await expectCode(employees().query().index('by-team').getMany(), 'INVALID_PARTITION');
-        await expectCode(employees().query().index('by-team-active', { partition: ['red'] }).getMany(), 'INVALID_PARTITION');
-        await expectCode(employees().query().index('by-team', { partition: ['red', true] }).getMany(), 'INVALID_PARTITION');
-        await expectCode(employees().query().index('age', { partition: ['red'] }).getMany(), 'INVALID_PARTITION');
+        await expectCode(
+          employees()
+            .query()
+            .index('by-team-active', { partition: ['red'] })
+            .getMany(),
+          'INVALID_PARTITION',
+        );
+        await expectCode(
+          employees()
+            .query()
+            .index('by-team', { partition: ['red', true] })
+            .getMany(),
+          'INVALID_PARTITION',
+        );
+        await expectCode(
+          employees()
+            .query()
+            .index('age', { partition: ['red'] })
+            .getMany(),
+          'INVALID_PARTITION',
+        );
       });
 
       it('evaluates every filter condition', async () => {
@@ -446,8 +517,20 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         expect(await filtered(f().and('score', FilterConditions.notExists()))).toEqual(['p6', 'p3', 'p4']);
         expect(await filtered(f().and('team', FilterConditions.notEqualTo('red')))).toEqual(['p2', 'p5']);
         // The negated conditions hold where the attribute is missing (assumed, DynamoDB-like).
-        expect(await filtered(f().and('score', FilterConditions.notEqualTo(1.5)))).toEqual(['p6', 'p3', 'p2', 'p4', 'p5']);
-        expect(await filtered(f().and('tags', FilterConditions.notContains('ops')))).toEqual(['p6', 'p1', 'p2', 'p4', 'p5']);
+        expect(await filtered(f().and('score', FilterConditions.notEqualTo(1.5)))).toEqual([
+          'p6',
+          'p3',
+          'p2',
+          'p4',
+          'p5',
+        ]);
+        expect(await filtered(f().and('tags', FilterConditions.notContains('ops')))).toEqual([
+          'p6',
+          'p1',
+          'p2',
+          'p4',
+          'p5',
+        ]);
         expect(await filtered(f().and('team', FilterConditions.equalTo('blue')))).toEqual(['p2', 'p5']);
         expect(await filtered(f().and('active', FilterConditions.equalTo(false)))).toEqual(['p3', 'p2']);
         expect(await filtered(f().and('name', FilterConditions.beginsWith('ali')))).toEqual(['p1', 'p3']);
@@ -457,7 +540,9 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         expect(await filtered(f().and('age', FilterConditions.lessThan(25)))).toEqual(['p5']);
         expect(await filtered(f().and('age', FilterConditions.lessThanEqualTo(25)))).toEqual(['p2', 'p5']);
         expect(
-          await filtered(f().and('team', FilterConditions.equalTo('red')).and('active', FilterConditions.equalTo(true))),
+          await filtered(
+            f().and('team', FilterConditions.equalTo('red')).and('active', FilterConditions.equalTo(true)),
+          ),
         ).toEqual(['p1', 'p4']);
         expect(
           await filtered(f().or('age', FilterConditions.lessThan(20)).or('age', FilterConditions.greaterThan(40))),
@@ -495,7 +580,10 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
       it('rejects malformed filters and limits', async () => {
         // Custom-entity queries take pages of 1 to 100 (the custom-entity error page's COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE).
         await expect(employees().query().index('age').limit(100).getMany()).resolves.toBeDefined();
-        await expectCode(employees().query().index('age').limit(101).getMany(), 'COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE');
+        await expectCode(
+          employees().query().index('age').limit(101).getMany(),
+          'COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE',
+        );
         await expectCode(employees().query().index('age').limit(0).getMany(), 'COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE');
         await expectCode(
           employees()
@@ -520,7 +608,11 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
     describe('cursor paging', () => {
       beforeEach(async () => {
         for (let i = 0; i < 100; i += 1) {
-          await employees().set(`k${String(i).padStart(3, '0')}`, { name: `n${i}`, age: i % 10, team: i % 2 === 0 ? 'even' : 'odd' });
+          await employees().set(`k${String(i).padStart(3, '0')}`, {
+            name: `n${i}`,
+            age: i % 10,
+            team: i % 2 === 0 ? 'even' : 'odd',
+          });
         }
       });
 
@@ -544,7 +636,11 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         });
         expect(descending.flat()).toEqual(expectedOrder().reverse());
         const partition = await allPages((cursor) => {
-          const q = employees().query().index('by-team', { partition: ['odd'] }).where(WhereConditions.greaterThan(2)).limit(20);
+          const q = employees()
+            .query()
+            .index('by-team', { partition: ['odd'] })
+            .where(WhereConditions.greaterThan(2))
+            .limit(20);
           return (cursor === undefined ? q : q.cursor(cursor)).getMany();
         });
         expect(partition.flat()).toEqual(expectedOrder((i) => i % 2 === 1 && i % 10 > 2));
@@ -572,10 +668,25 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
 
       it('rejects a cursor from another index or partition', async () => {
         const page = await employees().query().index('age').limit(5).getMany();
-        await expectCode(employees().query().index('name').cursor(page.nextCursor as string).getMany(), 'INVALID_CURSOR');
-        const odd = await employees().query().index('by-team', { partition: ['odd'] }).limit(5).getMany();
         await expectCode(
-          employees().query().index('by-team', { partition: ['even'] }).cursor(odd.nextCursor as string).getMany(),
+          employees()
+            .query()
+            .index('name')
+            .cursor(page.nextCursor as string)
+            .getMany(),
+          'INVALID_CURSOR',
+        );
+        const odd = await employees()
+          .query()
+          .index('by-team', { partition: ['odd'] })
+          .limit(5)
+          .getMany();
+        await expectCode(
+          employees()
+            .query()
+            .index('by-team', { partition: ['even'] })
+            .cursor(odd.nextCursor as string)
+            .getMany(),
           'INVALID_CURSOR',
         );
       });
@@ -609,8 +720,13 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
           { key: 'a', value: 'A' },
           { key: 'a', entityName: 'employee', value: { name: 'entity a' } },
         ]);
-        expect(got.failedKeys).toEqual([{ key: 'missing', error: { code: 'KEY_NOT_FOUND', message: expect.any(String) } }]);
-        const deleted = await kvs.batchDelete([{ key: 'a', entityName: 'employee' }, { key: 'missing', entityName: 'employee' }]);
+        expect(got.failedKeys).toEqual([
+          { key: 'missing', error: { code: 'KEY_NOT_FOUND', message: expect.any(String) } },
+        ]);
+        const deleted = await kvs.batchDelete([
+          { key: 'a', entityName: 'employee' },
+          { key: 'missing', entityName: 'employee' },
+        ]);
         expect(deleted.successfulKeys).toEqual([{ key: 'a', entityName: 'employee' }]);
         expect(deleted.failedKeys).toEqual([
           { key: 'missing', entityName: 'employee', error: { code: 'KEY_NOT_FOUND', message: expect.any(String) } },
@@ -623,8 +739,14 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         const items = (n: number, value: unknown) => Array.from({ length: n }, (_, i) => ({ key: `b${i}`, value }));
         await expect(kvs.batchSet(items(25, 1))).resolves.toMatchObject({ failedKeys: [] });
         await expectCode(kvs.batchSet(items(26, 1)), 'BATCH_TOO_MANY_ITEMS');
-        await expectCode(kvs.batchGet(Array.from({ length: 26 }, (_, i) => ({ key: `b${i}` }))), 'BATCH_TOO_MANY_ITEMS');
-        await expectCode(kvs.batchDelete(Array.from({ length: 26 }, (_, i) => ({ key: `b${i}` }))), 'BATCH_TOO_MANY_ITEMS');
+        await expectCode(
+          kvs.batchGet(Array.from({ length: 26 }, (_, i) => ({ key: `b${i}` }))),
+          'BATCH_TOO_MANY_ITEMS',
+        );
+        await expectCode(
+          kvs.batchDelete(Array.from({ length: 26 }, (_, i) => ({ key: `b${i}` }))),
+          'BATCH_TOO_MANY_ITEMS',
+        );
         // About 1.18 MB: over the FRGE-1916 cap though far under the documented 4 MB.
         await expectCode(kvs.batchSet(items(5, stringOfJsonBytes(230 * KIB))), 'BATCH_TOO_LARGE');
         expect(await kvs.get('b24')).toBe(1);
@@ -658,7 +780,11 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
             .transact()
             .set('untouched', 'after')
             .set('e2', { name: 'Bob' }, { entityName: 'employee' })
-            .set<Employee>('e1', { name: 'Ada', age: 2 }, { entityName: 'employee', conditions: onlyIf().and('age', FilterConditions.equalTo(5)) })
+            .set<Employee>(
+              'e1',
+              { name: 'Ada', age: 2 },
+              { entityName: 'employee', conditions: onlyIf().and('age', FilterConditions.equalTo(5)) },
+            )
             .execute(),
           'CONDITIONAL_CHECK_FAILED',
         );
@@ -673,8 +799,15 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         await employees().set('e2', { name: 'Bob', age: 2 });
         await kvs
           .transact()
-          .set<Employee>('e1', { name: 'Ada', age: 2 }, { entityName: 'employee', conditions: onlyIf().and('age', FilterConditions.equalTo(1)) })
-          .delete<Employee>('e2', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.beginsWith('B')) })
+          .set<Employee>(
+            'e1',
+            { name: 'Ada', age: 2 },
+            { entityName: 'employee', conditions: onlyIf().and('age', FilterConditions.equalTo(1)) },
+          )
+          .delete<Employee>('e2', {
+            entityName: 'employee',
+            conditions: onlyIf().and('name', FilterConditions.beginsWith('B')),
+          })
           .execute();
         expect(await employees().get('e1')).toEqual({ name: 'Ada', age: 2 });
         expect(await employees().get('e2')).toBeUndefined();
@@ -684,7 +817,10 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         await employees().set('gate', { name: 'open', age: 1 });
         await kvs
           .transact()
-          .check<Employee>('gate', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.equalTo('open')) })
+          .check<Employee>('gate', {
+            entityName: 'employee',
+            conditions: onlyIf().and('name', FilterConditions.equalTo('open')),
+          })
           .set('through', 1)
           .execute();
         expect(await kvs.get('through')).toBe(1);
@@ -692,7 +828,10 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         await expectCode(
           kvs
             .transact()
-            .check<Employee>('gate', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.equalTo('closed')) })
+            .check<Employee>('gate', {
+              entityName: 'employee',
+              conditions: onlyIf().and('name', FilterConditions.equalTo('closed')),
+            })
             .set('blocked', 1)
             .execute(),
           'CONDITIONAL_CHECK_FAILED',
@@ -703,20 +842,31 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
       it('treats a missing item as having no attributes: NOT_EXISTS holds and EQUAL_TO fails', async () => {
         await kvs
           .transact()
-          .set<Employee>('claim', { name: 'first' }, { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.notExists()) })
+          .set<Employee>(
+            'claim',
+            { name: 'first' },
+            { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.notExists()) },
+          )
           .execute();
         expect(await employees().get('claim')).toEqual({ name: 'first' });
         await expectCode(
           kvs
             .transact()
-            .set<Employee>('claim', { name: 'second' }, { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.notExists()) })
+            .set<Employee>(
+              'claim',
+              { name: 'second' },
+              { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.notExists()) },
+            )
             .execute(),
           'CONDITIONAL_CHECK_FAILED',
         );
         await expectCode(
           kvs
             .transact()
-            .check<Employee>('nobody', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.equalTo('x')) })
+            .check<Employee>('nobody', {
+              entityName: 'employee',
+              conditions: onlyIf().and('name', FilterConditions.equalTo('x')),
+            })
             .set('unreached', 1)
             .execute(),
           'CONDITIONAL_CHECK_FAILED',
@@ -724,7 +874,10 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         expect(await kvs.get('unreached')).toBeUndefined();
         await kvs
           .transact()
-          .check<Employee>('nobody', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.notEqualTo('x')) })
+          .check<Employee>('nobody', {
+            entityName: 'employee',
+            conditions: onlyIf().and('name', FilterConditions.notEqualTo('x')),
+          })
           .set('reached', 1)
           .execute();
         expect(await kvs.get('reached')).toBe(1);
@@ -754,7 +907,10 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
           kvs
             .transact()
             .set<Employee>('dup', { name: 'x' }, { entityName: 'employee' })
-            .check<Employee>('dup', { entityName: 'employee', conditions: onlyIf().and('name', FilterConditions.exists()) })
+            .check<Employee>('dup', {
+              entityName: 'employee',
+              conditions: onlyIf().and('name', FilterConditions.exists()),
+            })
             .execute(),
           'TRANSACTION_DUPLICATE_KEY',
         );
@@ -805,7 +961,13 @@ export function describeKvsContract(name: string, makeKvs: KvsFactory): void {
         await expectCode(kvs.set('over', stringOfJsonBytes(240 * KIB + 1)), 'MAX_SIZE');
         await expectCode(kvs.setSecret('over', stringOfJsonBytes(240 * KIB + 1)), 'MAX_SIZE');
         await expectCode(employees().set('over', { tags: stringOfJsonBytes(240 * KIB) }), 'MAX_SIZE');
-        await expectCode(kvs.transact().set('over', stringOfJsonBytes(240 * KIB + 1)).execute(), 'MAX_SIZE');
+        await expectCode(
+          kvs
+            .transact()
+            .set('over', stringOfJsonBytes(240 * KIB + 1))
+            .execute(),
+          'MAX_SIZE',
+        );
         const batch = await kvs.batchSet([{ key: 'over', value: stringOfJsonBytes(240 * KIB + 1) }]);
         expect(batch.failedKeys[0]?.error.code).toBe('MAX_SIZE');
         // Multi-byte characters count as bytes, not characters.

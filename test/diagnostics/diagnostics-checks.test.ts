@@ -12,13 +12,30 @@ import { checkEgress } from '../../src/diagnostics/checks/egress-check';
 import { checkGroupSlug, type GroupSlugTrace } from '../../src/diagnostics/checks/group-slug-check';
 import { checkInstallContext } from '../../src/diagnostics/checks/install-context-check';
 import { checkKvsConditions } from '../../src/diagnostics/checks/kvs-conditions-check';
-import { OBSERVATION_TTL_MS, openObservation, outboundOutcome, probeStorageRequests, refusalKind, sealObservation } from '../../src/diagnostics/checks/outbound-check';
+import {
+  OBSERVATION_TTL_MS,
+  openObservation,
+  outboundOutcome,
+  probeStorageRequests,
+  refusalKind,
+  sealObservation,
+} from '../../src/diagnostics/checks/outbound-check';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostics-error';
 import { ForgeRuntime } from '../../src/local/forge-runtime';
 import type { LocalHostOptions } from '../../src/local/local-host';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type TransactionConditionMode } from '../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type TransactionConditionMode,
+} from '../../src/storage/local-kvs';
 import type { TargetFetch } from '../../src/targets/http/target-fetch';
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_WORKSPACE_UUID, slugifyGroupName, validatorFor } from '../../emulators';
+import {
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_WORKSPACE_UUID,
+  slugifyGroupName,
+  validatorFor,
+} from '../../emulators';
 import { startInProcessHost, type InProcessHost } from '../support/in-process-host';
 
 const ENTITIES = loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml'));
@@ -37,11 +54,14 @@ function scratchKeyOf(detail: string): string {
 }
 
 describe('the operations the checks call directly', () => {
-  it.each(['/workspaces/{workspace}', '/repositories/{workspace}'])('GET %s is current in the Bitbucket spec and takes an API token', (template) => {
-    const operation = validatorFor('bitbucket-cloud').operation('GET', template);
-    expect(operation?.operation.deprecated).not.toBe(true);
-    expect(operation?.operation['x-atlassian-auth-types']).toContain('api-token');
-  });
+  it.each(['/workspaces/{workspace}', '/repositories/{workspace}'])(
+    'GET %s is current in the Bitbucket spec and takes an API token',
+    (template) => {
+      const operation = validatorFor('bitbucket-cloud').operation('GET', template);
+      expect(operation?.operation.deprecated).not.toBe(true);
+      expect(operation?.operation['x-atlassian-auth-types']).toContain('api-token');
+    },
+  );
 });
 
 describe('the kvs-conditions check', () => {
@@ -74,7 +94,10 @@ describe('the kvs-conditions check', () => {
   });
 
   it('is inconclusive when storage fails for another reason than the condition', async () => {
-    const failing = createLocalKvs({ fetch: async () => new Response(JSON.stringify({ code: 'INTERNAL_SERVER_ERROR', message: 'storage is down' }), { status: 500 }) });
+    const failing = createLocalKvs({
+      fetch: async () =>
+        new Response(JSON.stringify({ code: 'INTERNAL_SERVER_ERROR', message: 'storage is down' }), { status: 500 }),
+    });
     const outcome = await checkKvsConditions(failing);
     expect(outcome).toMatchObject({ verdict: 'inconclusive', finding: 'error' });
     expect(outcome.observed).toContain('storage is down');
@@ -87,7 +110,11 @@ describe('the storage-outbound check', () => {
     // With a rate quota to meet, requests cost no time, so 51 of them fall in one second.
     const latency = quotas ? { kvsMs: 0, remoteMs: 0, deliveryMs: 0 } : { kvsMs: 30, remoteMs: 250, deliveryMs: 1000 };
     const runtime = new ForgeRuntime({ mode: 'enforce', clock, latency, storageCountsAsOutbound });
-    const service = createLocalKvsService({ entities: ENTITIES, clock: () => clock.now(), ...(quotas ? { quotas } : {}) });
+    const service = createLocalKvsService({
+      entities: ENTITIES,
+      clock: () => clock.now(),
+      ...(quotas ? { quotas } : {}),
+    });
     return { runtime, service, clock, kvs: createLocalKvs({ fetch: runtime.storage(service.fetch) }) };
   }
 
@@ -126,12 +153,19 @@ describe('the storage-outbound check', () => {
 
   it('seals an observation that only this installation can open, and only for ten minutes', () => {
     const signer = hmacSigner(Buffer.alloc(32, 7));
-    const observation = { reads: 100, refusedAt: 101, refusal: { kind: 'outbound-limit' as const, detail: 'x' }, durationMs: 3000 };
+    const observation = {
+      reads: 100,
+      refusedAt: 101,
+      refusal: { kind: 'outbound-limit' as const, detail: 'x' },
+      durationMs: 3000,
+    };
     const sealed = sealObservation(signer, observation, 1_000_000);
     expect(openObservation(signer, sealed, 1_000_000 + 60_000)).toEqual({ observation, at: 1_000_000 });
     expect(() => openObservation(signer, sealed, 1_000_000 + OBSERVATION_TTL_MS + 1)).toThrow(DiagnosticsError);
     expect(() => openObservation(hmacSigner(Buffer.alloc(32, 8)), sealed, 1_000_000)).toThrow(DiagnosticsError);
-    expect(() => openObservation(signer, signer.sign(JSON.stringify({ p: 'admin-page', at: 1_000_000, observation })), 1_000_000)).toThrow(DiagnosticsError);
+    expect(() =>
+      openObservation(signer, signer.sign(JSON.stringify({ p: 'admin-page', at: 1_000_000, observation })), 1_000_000),
+    ).toThrow(DiagnosticsError);
     expect(() => openObservation(signer, `${sealed}x`, 1_000_000)).toThrow(DiagnosticsError);
   });
 });
@@ -171,26 +205,44 @@ describe('checks against the emulators', () => {
       return {
         fetch,
         baseUrls: () => ({ admin: 'https://api.atlassian.com/admin', bitbucket: 'https://api.bitbucket.org' }),
-        credentials: async () => (withCredentials ? { orgApiKey: 'k', bitbucketEmail: 'a@example.com', bitbucketApiToken: 't' } : undefined),
+        credentials: async () =>
+          withCredentials ? { orgApiKey: 'k', bitbucketEmail: 'a@example.com', bitbucketApiToken: 't' } : undefined,
       };
     }
-    const answer = (status: number, headers: Record<string, string> = {}): TargetFetch => async () => ({ status, headers: { get: (name) => headers[name] ?? null }, text: async () => '{}' });
+    const answer =
+      (status: number, headers: Record<string, string> = {}): TargetFetch =>
+      async () => ({ status, headers: { get: (name) => headers[name] ?? null }, text: async () => '{}' });
 
     it('reads a platform answer with forge-proxy-error as a refusal, unless it is the outbound budget', async () => {
-      expect(await checkEgress(transport(answer(403, { 'forge-proxy-error': 'EGRESS_NOT_ALLOWED' })), target)).toMatchObject({ verdict: 'differs', finding: 'refused' });
-      expect(await checkEgress(transport(answer(429, { 'forge-proxy-error': 'FETCH_LIMIT_EXCEEDED' })), target)).toMatchObject({ verdict: 'inconclusive', finding: 'no-answer' });
+      expect(
+        await checkEgress(transport(answer(403, { 'forge-proxy-error': 'EGRESS_NOT_ALLOWED' })), target),
+      ).toMatchObject({ verdict: 'differs', finding: 'refused' });
+      expect(
+        await checkEgress(transport(answer(429, { 'forge-proxy-error': 'FETCH_LIMIT_EXCEEDED' })), target),
+      ).toMatchObject({ verdict: 'inconclusive', finding: 'no-answer' });
     });
 
     it('is inconclusive when the credentials are refused, none are saved, or nothing answers', async () => {
       const refused = await checkEgress(transport(answer(401)), target);
       expect(refused).toMatchObject({ verdict: 'inconclusive', finding: 'credential-refused' });
-      expect(refused.observed).toContain('GET https://api.atlassian.com/admin/v2/orgs/emulated-org/directories answered 401');
-      expect(await checkEgress(transport(answer(200), false), target)).toMatchObject({ verdict: 'inconclusive', finding: 'no-credentials' });
+      expect(refused.observed).toContain(
+        'GET https://api.atlassian.com/admin/v2/orgs/emulated-org/directories answered 401',
+      );
+      expect(await checkEgress(transport(answer(200), false), target)).toMatchObject({
+        verdict: 'inconclusive',
+        finding: 'no-credentials',
+      });
       const silent: TargetFetch = async () => {
         throw new TypeError('fetch failed');
       };
-      expect(await checkEgress(transport(silent), target)).toMatchObject({ verdict: 'inconclusive', finding: 'no-answer' });
-      expect(await checkEgress(transport(answer(200)), { orgId: '', workspace: '' })).toMatchObject({ verdict: 'inconclusive', finding: 'partial' });
+      expect(await checkEgress(transport(silent), target)).toMatchObject({
+        verdict: 'inconclusive',
+        finding: 'no-answer',
+      });
+      expect(await checkEgress(transport(answer(200)), { orgId: '', workspace: '' })).toMatchObject({
+        verdict: 'inconclusive',
+        finding: 'partial',
+      });
     });
   });
 
@@ -208,14 +260,34 @@ describe('checks against the emulators', () => {
     it('finds a context of another form, a workspace Bitbucket does not know, and a target that is another workspace or resource', async () => {
       const { host: h } = await host();
       const { target } = await h.sync.settings.get();
-      expect(await checkInstallContext(h.sync.transport, target, 'ari:cloud:bitbucket::site/123')).toMatchObject({ verdict: 'differs', finding: 'unexpected-form' });
-      expect(await checkInstallContext(h.sync.transport, target, undefined)).toMatchObject({ verdict: 'differs', finding: 'unexpected-form' });
-      const unknown = await checkInstallContext(h.sync.transport, target, 'ari:cloud:bitbucket::workspace/00000000-0000-4000-8000-00000000abcd');
+      expect(await checkInstallContext(h.sync.transport, target, 'ari:cloud:bitbucket::site/123')).toMatchObject({
+        verdict: 'differs',
+        finding: 'unexpected-form',
+      });
+      expect(await checkInstallContext(h.sync.transport, target, undefined)).toMatchObject({
+        verdict: 'differs',
+        finding: 'unexpected-form',
+      });
+      const unknown = await checkInstallContext(
+        h.sync.transport,
+        target,
+        'ari:cloud:bitbucket::workspace/00000000-0000-4000-8000-00000000abcd',
+      );
       expect(unknown).toMatchObject({ verdict: 'differs', finding: 'unknown-workspace' });
       expect(unknown.observed).toContain('answered 404');
-      expect(await checkInstallContext(h.sync.transport, { ...target, workspace: 'another-workspace' }, context)).toMatchObject({ verdict: 'differs', finding: 'other-workspace' });
-      expect(await checkInstallContext(h.sync.transport, { ...target, workspaceResourceId: 'ari:cloud:bitbucket::workspace/other' }, context)).toMatchObject({ verdict: 'differs', finding: 'other-resource' });
-      expect(await checkInstallContext(h.sync.transport, { ...target, workspace: '', workspaceResourceId: '' }, context)).toMatchObject({ verdict: 'as-assumed' });
+      expect(
+        await checkInstallContext(h.sync.transport, { ...target, workspace: 'another-workspace' }, context),
+      ).toMatchObject({ verdict: 'differs', finding: 'other-workspace' });
+      expect(
+        await checkInstallContext(
+          h.sync.transport,
+          { ...target, workspaceResourceId: 'ari:cloud:bitbucket::workspace/other' },
+          context,
+        ),
+      ).toMatchObject({ verdict: 'differs', finding: 'other-resource' });
+      expect(
+        await checkInstallContext(h.sync.transport, { ...target, workspace: '', workspaceResourceId: '' }, context),
+      ).toMatchObject({ verdict: 'as-assumed' });
     });
   });
 
@@ -238,8 +310,13 @@ describe('checks against the emulators', () => {
       expect(trace?.leftBehind).toEqual([]);
       expect(emulators.admin.state.groups.size).toBe(0);
       expect(emulators.bitbucket.state.permissions.size).toBe(0);
-      const writes = emulators.bitbucket.writeLog.map((entry) => `${entry.method} ${entry.path.replace(/groups\/.*/, 'groups/…')}`);
-      expect(writes).toEqual(['PUT /2.0/repositories/emulated-workspace/web-app/permissions-config/groups/…', 'DELETE /2.0/repositories/emulated-workspace/web-app/permissions-config/groups/…']);
+      const writes = emulators.bitbucket.writeLog.map(
+        (entry) => `${entry.method} ${entry.path.replace(/groups\/.*/, 'groups/…')}`,
+      );
+      expect(writes).toEqual([
+        'PUT /2.0/repositories/emulated-workspace/web-app/permissions-config/groups/…',
+        'DELETE /2.0/repositories/emulated-workspace/web-app/permissions-config/groups/…',
+      ]);
     });
 
     it('finds a group Bitbucket knows by another slug, and still removes the group', async () => {
@@ -253,10 +330,14 @@ describe('checks against the emulators', () => {
 
     it('tries the grant again while Bitbucket does not see the new group yet', async () => {
       let lookups = 0;
-      const h = await host({ emulators: { groupSlugOf: (name) => (++lookups > 1 ? slugifyGroupName(name) : 'not-yet') } });
+      const h = await host({
+        emulators: { groupSlugOf: (name) => (++lookups > 1 ? slugifyGroupName(name) : 'not-yet') },
+      });
       const outcome = await checkGroupSlug(await connected(h), 'web-app');
       expect(outcome).toMatchObject({ verdict: 'as-assumed' });
-      expect(outcome.steps.find((step) => step.name === 'Grant read under the computed slug')?.detail).toContain('(try 2)');
+      expect(outcome.steps.find((step) => step.name === 'Grant read under the computed slug')?.detail).toContain(
+        '(try 2)',
+      );
     });
 
     it('creates nothing for a repository it cannot read', async () => {
@@ -270,7 +351,10 @@ describe('checks against the emulators', () => {
       const h = await host();
       const emulators = h.host.emulators;
       if (!emulators) throw new Error('no emulators');
-      emulators.admin.faults.add({ fault: { kind: 'drop', when: 'after-handling' }, match: { method: 'POST', path: /\/groups$/ } });
+      emulators.admin.faults.add({
+        fault: { kind: 'drop', when: 'after-handling' },
+        match: { method: 'POST', path: /\/groups$/ },
+      });
       const outcome = await checkGroupSlug(await connected(h), 'web-app');
       expect(outcome.verdict).toBe('inconclusive');
       expect(outcome.observed).not.toContain('Left behind');
@@ -283,7 +367,9 @@ describe('checks against the emulators', () => {
       h.host.emulators?.bitbucket.faults.add({ fault: { kind: 'status', status: 500 }, match: { method: 'DELETE' } });
       const outcome = await checkGroupSlug(await connected(h), 'web-app');
       expect(outcome.verdict).toBe('as-assumed');
-      expect(outcome.observed).toMatch(/Left behind, remove by hand: read grant of scim-diagnostics-[0-9a-f]{8} on web-app\./);
+      expect(outcome.observed).toMatch(
+        /Left behind, remove by hand: read grant of scim-diagnostics-[0-9a-f]{8} on web-app\./,
+      );
       expect(h.host.emulators?.admin.state.groups.size).toBe(0);
     });
   });

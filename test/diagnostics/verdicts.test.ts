@@ -5,20 +5,52 @@
 import { makeKvs } from '../../rigs/local-kvs-fixture';
 import { checkCatalog, impactOf, reactionOf } from '../../src/diagnostics/check-catalog';
 import { DiagnosticsStore, DIAGNOSTICS_KEY } from '../../src/diagnostics/diagnostics-store';
-import { connectionBlock, permissionSyncBlock, scimWriteBlock, storageCountsAsOutbound } from '../../src/diagnostics/verdicts';
-import { DIAGNOSTIC_CHECKS, type DiagnosticCheckId, type DiagnosticResult, type DiagnosticVerdict } from '../../src/shared/diagnostics-api';
+import {
+  connectionBlock,
+  permissionSyncBlock,
+  scimWriteBlock,
+  storageCountsAsOutbound,
+} from '../../src/diagnostics/verdicts';
+import {
+  DIAGNOSTIC_CHECKS,
+  type DiagnosticCheckId,
+  type DiagnosticResult,
+  type DiagnosticVerdict,
+} from '../../src/shared/diagnostics-api';
 
-function result(check: DiagnosticCheckId, verdict: DiagnosticVerdict, finding: string, observed = 'it was so'): DiagnosticResult {
-  return { check, verdict, finding, impact: impactOf(check, verdict), assumed: 'a', observed, reaction: reactionOf(check, verdict), steps: [], at: '2026-12-07T10:00:00.000Z', durationMs: 1, emulated: true };
+function result(
+  check: DiagnosticCheckId,
+  verdict: DiagnosticVerdict,
+  finding: string,
+  observed = 'it was so',
+): DiagnosticResult {
+  return {
+    check,
+    verdict,
+    finding,
+    impact: impactOf(check, verdict),
+    assumed: 'a',
+    observed,
+    reaction: reactionOf(check, verdict),
+    steps: [],
+    at: '2026-12-07T10:00:00.000Z',
+    durationMs: 1,
+    emulated: true,
+  };
 }
 
 describe('verdict readers', () => {
   it('change nothing without results, or with results as assumed or inconclusive', () => {
-    for (const results of [[], DIAGNOSTIC_CHECKS.map((check) => result(check, 'as-assumed', 'x')), DIAGNOSTIC_CHECKS.map((check) => result(check, 'inconclusive', 'x'))]) {
+    for (const results of [
+      [],
+      DIAGNOSTIC_CHECKS.map((check) => result(check, 'as-assumed', 'x')),
+      DIAGNOSTIC_CHECKS.map((check) => result(check, 'inconclusive', 'x')),
+    ]) {
       expect(storageCountsAsOutbound(results)).toBe(true);
       expect(connectionBlock(results)).toBeUndefined();
       expect(permissionSyncBlock(results)).toBeUndefined();
-      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) expect(scimWriteBlock(results, method)).toBeUndefined();
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+        expect(scimWriteBlock(results, method)).toBeUndefined();
     }
   });
 
@@ -28,8 +60,12 @@ describe('verdict readers', () => {
   });
 
   it('block the connection for refused egress or an unconfirmed workspace, naming what was observed', () => {
-    expect(connectionBlock([result('egress', 'differs', 'refused', 'the platform refused api.bitbucket.org')])).toBe('egress to Atlassian (Diagnostics, 2026-12-07T10:00:00.000Z: the platform refused api.bitbucket.org)');
-    expect(connectionBlock([result('install-context', 'differs', 'unknown-workspace', 'Bitbucket does not know it')])).toContain('a confirmed workspace');
+    expect(connectionBlock([result('egress', 'differs', 'refused', 'the platform refused api.bitbucket.org')])).toBe(
+      'egress to Atlassian (Diagnostics, 2026-12-07T10:00:00.000Z: the platform refused api.bitbucket.org)',
+    );
+    expect(
+      connectionBlock([result('install-context', 'differs', 'unknown-workspace', 'Bitbucket does not know it')]),
+    ).toContain('a confirmed workspace');
   });
 
   it('refuse permission sync while the group-slug check differs', () => {
@@ -51,12 +87,17 @@ describe('verdict readers', () => {
 describe('the catalog', () => {
   it('lists every check once, with the group-slug check alone asking for confirmation', () => {
     expect(checkCatalog().map((check) => check.id)).toEqual([...DIAGNOSTIC_CHECKS]);
-    expect(checkCatalog().filter((check) => check.needsConfirmation).map((check) => check.id)).toEqual(['group-slug']);
+    expect(
+      checkCatalog()
+        .filter((check) => check.needsConfirmation)
+        .map((check) => check.id),
+    ).toEqual(['group-slug']);
   });
 
   it('calls a differing storage count adapted and every other difference refusing', () => {
     expect(impactOf('storage-outbound', 'differs')).toBe('adapted');
-    for (const check of DIAGNOSTIC_CHECKS.filter((id) => id !== 'storage-outbound')) expect(impactOf(check, 'differs')).toBe('refusing');
+    for (const check of DIAGNOSTIC_CHECKS.filter((id) => id !== 'storage-outbound'))
+      expect(impactOf(check, 'differs')).toBe('refusing');
     for (const check of DIAGNOSTIC_CHECKS) expect(impactOf(check, 'inconclusive')).toBe('none');
   });
 });
@@ -70,7 +111,10 @@ describe('DiagnosticsStore', () => {
     await store.record(result('group-slug', 'differs', 'unresolved'));
     await store.record(result('egress', 'as-assumed', 'reached'));
     await store.record(result('group-slug', 'as-assumed', 'resolved'));
-    expect((await store.results()).map((r) => `${r.check}:${r.finding}`)).toEqual(['egress:reached', 'group-slug:resolved']);
+    expect((await store.results()).map((r) => `${r.check}:${r.finding}`)).toEqual([
+      'egress:reached',
+      'group-slug:resolved',
+    ]);
 
     // Another writer (another function instance) changes the results: the cache serves the old ones until it expires.
     await kvs.set(DIAGNOSTICS_KEY, { v: 1, results: {} });

@@ -5,7 +5,10 @@ import { validatorFor } from '../../emulators/openapi/validator';
 import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID } from '../../emulators/seed';
 import { adminRequest } from './support/exchange';
 
-function servedAgainst(served: readonly string[], spec: SpecName): Array<{ key: string; exists: boolean; deprecated: boolean }> {
+function servedAgainst(
+  served: readonly string[],
+  spec: SpecName,
+): Array<{ key: string; exists: boolean; deprecated: boolean }> {
   const validator = validatorFor(spec);
   return served.map((key) => {
     const [method = '', template = ''] = key.split(' ');
@@ -18,7 +21,8 @@ describe('coverage guard: every operation the emulators serve is current', () =>
   it('serves only Admin API operations that exist in the current organization spec and are not deprecated', () => {
     const served = new AdminApiEmulator().servedOperations();
     expect(served.length).toBeGreaterThan(0);
-    for (const entry of servedAgainst(served, 'admin-organization')) expect(entry).toEqual({ key: entry.key, exists: true, deprecated: false });
+    for (const entry of servedAgainst(served, 'admin-organization'))
+      expect(entry).toEqual({ key: entry.key, exists: true, deprecated: false });
     // The one v1 operation served is the domains list, which the current spec offers as v1 only (not deprecated).
     expect(served.filter((key) => key.includes(' /v1/'))).toEqual(['GET /v1/orgs/{orgId}/domains']);
   });
@@ -26,7 +30,8 @@ describe('coverage guard: every operation the emulators serve is current', () =>
   it('serves only Bitbucket operations that exist in the Bitbucket spec and are not deprecated', () => {
     const served = new BitbucketEmulator().servedOperations();
     expect(served.length).toBeGreaterThan(0);
-    for (const entry of servedAgainst(served, 'bitbucket-cloud')) expect(entry).toEqual({ key: entry.key, exists: true, deprecated: false });
+    for (const entry of servedAgainst(served, 'bitbucket-cloud'))
+      expect(entry).toEqual({ key: entry.key, exists: true, deprecated: false });
   });
 
   it('would notice a deprecated operation: the deprecated v2 group list is flagged', () => {
@@ -49,7 +54,13 @@ describe('removed v1 endpoints', () => {
     const response = await emulator.handle(adminRequest('POST', v1GroupCreate, { name: 'legacy' }));
     expect(response.status).toBe(404);
     expect(emulator.violations).toEqual([
-      expect.objectContaining({ api: 'admin', side: 'request', method: 'POST', path: v1GroupCreate, operation: undefined }),
+      expect.objectContaining({
+        api: 'admin',
+        side: 'request',
+        method: 'POST',
+        path: v1GroupCreate,
+        operation: undefined,
+      }),
     ]);
     expect(emulator.state.groups.size).toBe(0);
     expect(emulator.writeLog).toEqual([]);

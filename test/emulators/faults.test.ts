@@ -19,7 +19,11 @@ describe('FaultInjector', () => {
   });
 
   it('matches on method, template, path and writes, and retires after `times`', () => {
-    const injector = new FaultInjector().add({ fault: { kind: 'status', status: 500 }, match: { method: 'PUT', mutating: true }, times: 1 });
+    const injector = new FaultInjector().add({
+      fault: { kind: 'status', status: 500 },
+      match: { method: 'PUT', mutating: true },
+      times: 1,
+    });
     expect(injector.plan(call)).toEqual([]);
     expect(injector.plan({ ...call, method: 'PUT', mutating: true })).toEqual([{ kind: 'status', status: 500 }]);
     expect(injector.plan({ ...call, method: 'PUT', mutating: true })).toEqual([]);
@@ -41,7 +45,10 @@ describe('FaultInjector', () => {
       .add({ fault: { kind: 'status', status: 500 } })
       .add({ fault: { kind: 'drop' } })
       .add({ fault: { kind: 'latency', ms: 10 } });
-    expect(injector.plan(call)).toEqual([{ kind: 'latency', ms: 10 }, { kind: 'status', status: 500 }]);
+    expect(injector.plan(call)).toEqual([
+      { kind: 'latency', ms: 10 },
+      { kind: 'status', status: 500 },
+    ]);
   });
 });
 
@@ -75,9 +82,14 @@ describe('Bitbucket rate limit: 1,000 requests per rolling hour per credential',
     const rejected = await emulator.handle(request);
     expect(rejected.status).toBe(429);
     expect(rejected.headers).toMatchObject({ 'x-ratelimit-limit': '1000', 'retry-after': '3600' });
-    expect(JSON.parse(rejected.body ?? '{}')).toEqual({ type: 'error', error: { message: 'Rate limit for this resource has been exceeded' } });
+    expect(JSON.parse(rejected.body ?? '{}')).toEqual({
+      type: 'error',
+      error: { message: 'Rate limit for this resource has been exceeded' },
+    });
 
-    const otherUser = await emulator.handle(bitbucketRequest('GET', PROJECTS, undefined, {}, 'someone.else@corp.example'));
+    const otherUser = await emulator.handle(
+      bitbucketRequest('GET', PROJECTS, undefined, {}, 'someone.else@corp.example'),
+    );
     expect(otherUser.status).toBe(200);
 
     await clock.advance(HOUR - 1);
@@ -107,7 +119,11 @@ describe('Bitbucket rate limit: 1,000 requests per rolling hour per credential',
     emulator.state.groups.push({ slug: 'developers', name: 'Developers' });
     await emulator.handle(bitbucketRequest('GET', PROJECTS));
     const put = await emulator.handle(
-      bitbucketRequest('PUT', `/2.0/repositories/${EMULATED_WORKSPACE_SLUG}/web-app/permissions-config/groups/developers`, { permission: 'read' }),
+      bitbucketRequest(
+        'PUT',
+        `/2.0/repositories/${EMULATED_WORKSPACE_SLUG}/web-app/permissions-config/groups/developers`,
+        { permission: 'read' },
+      ),
     );
     expect(put.status).toBe(429);
     expect(emulator.state.permissions.size).toBe(0);
@@ -120,7 +136,11 @@ describe('Bitbucket faults', () => {
     const emulator = new BitbucketEmulator();
     emulator.state.groups.push({ slug: 'developers', name: 'Developers' });
     emulator.faults.add({ fault: { kind: 'status', status: 503 }, match: { method: 'PUT' }, times: 1 });
-    const put = bitbucketRequest('PUT', `/2.0/repositories/${EMULATED_WORKSPACE_SLUG}/web-app/permissions-config/groups/developers`, { permission: 'read' });
+    const put = bitbucketRequest(
+      'PUT',
+      `/2.0/repositories/${EMULATED_WORKSPACE_SLUG}/web-app/permissions-config/groups/developers`,
+      { permission: 'read' },
+    );
     expect((await emulator.handle(put)).status).toBe(503);
     expect(emulator.state.permissions.size).toBe(0);
     expect((await emulator.handle(put)).status).toBe(200);
@@ -142,7 +162,9 @@ describe('Admin API faults', () => {
       'x-ratelimit-reset': new Date(clock.now() + 30_000).toISOString(),
     });
     expect(limited.headers['retry-after']).toBeUndefined();
-    expect((await exchange(emulator, 'admin-organization', adminRequest('POST', `${DIR}/users/search`, {}))).status).toBe(200);
+    expect(
+      (await exchange(emulator, 'admin-organization', adminRequest('POST', `${DIR}/users/search`, {}))).status,
+    ).toBe(200);
   });
 
   it('adds Retry-After when a test switches it on', async () => {
@@ -212,7 +234,9 @@ describe('Admin API faults', () => {
     emulator.faults.add({ fault: { kind: 'drop' }, onCalls: [1] });
     emulator.faults.add({ fault: { kind: 'drop', when: 'after-handling' }, onCalls: [2] });
     const create = adminRequest('POST', `${DIR}/groups`, { name: 'lost-reply' });
-    await expect(emulator.handle(create)).rejects.toEqual(expect.objectContaining({ name: 'DroppedConnectionError', afterHandling: false }));
+    await expect(emulator.handle(create)).rejects.toEqual(
+      expect.objectContaining({ name: 'DroppedConnectionError', afterHandling: false }),
+    );
     expect(emulator.state.groups.size).toBe(0);
     await expect(emulator.handle(create)).rejects.toBeInstanceOf(DroppedConnectionError);
     expect(emulator.state.groups.size).toBe(1);

@@ -20,12 +20,20 @@ interface RawResponse {
 }
 
 /** One request over a fresh connection, so a destroyed socket shows up as an error on this request only. */
-function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -61,7 +69,9 @@ describe('emulators over loopback HTTP', () => {
   });
 
   it('serves the Admin API under /emulated/admin', async () => {
-    const response = await send(port, 'GET', `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories?limit=5`, { authorization: `Bearer ${ORG_API_KEY}` });
+    const response = await send(port, 'GET', `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories?limit=5`, {
+      authorization: `Bearer ${ORG_API_KEY}`,
+    });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json');
     expect(JSON.parse(response.body)).toMatchObject({ data: [{ directoryId: 'emulated-directory' }] });
@@ -69,7 +79,12 @@ describe('emulators over loopback HTTP', () => {
   });
 
   it('serves Bitbucket under /emulated/bitbucket with next links that point back at the host', async () => {
-    const first = await send(port, 'GET', `/emulated/bitbucket/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/projects?pagelen=1`, { authorization: basic });
+    const first = await send(
+      port,
+      'GET',
+      `/emulated/bitbucket/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/projects?pagelen=1`,
+      { authorization: basic },
+    );
     const next = (JSON.parse(first.body) as { next: string }).next;
     expect(next.startsWith(`http://127.0.0.1:${port}/emulated/bitbucket/2.0/`)).toBe(true);
     const url = new URL(next);
@@ -94,7 +109,9 @@ describe('emulators over loopback HTTP', () => {
   it('destroys the socket for a dropped connection; the client sees a connection error', async () => {
     bitbucket.faults.add({ fault: { kind: 'drop' }, onCalls: [1] });
     const path = `/emulated/bitbucket/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/projects`;
-    await expect(send(port, 'GET', path, { authorization: basic })).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|EPIPE/) });
+    await expect(send(port, 'GET', path, { authorization: basic })).rejects.toMatchObject({
+      code: expect.stringMatching(/ECONNRESET|EPIPE/),
+    });
     expect((await send(port, 'GET', path, { authorization: basic })).status).toBe(200);
   });
 
@@ -102,14 +119,21 @@ describe('emulators over loopback HTTP', () => {
     bitbucket.state.groups.push({ slug: 'developers', name: 'Developers' });
     bitbucket.faults.add({ fault: { kind: 'drop', when: 'after-handling' }, match: { method: 'PUT' } });
     const path = `/emulated/bitbucket/2.0/repositories/${EMULATED_WORKSPACE_SLUG}/web-app/permissions-config/groups/developers`;
-    await expect(send(port, 'PUT', path, { authorization: basic, 'content-type': 'application/json' }, '{"permission":"write"}')).rejects.toBeDefined();
+    await expect(
+      send(port, 'PUT', path, { authorization: basic, 'content-type': 'application/json' }, '{"permission":"write"}'),
+    ).rejects.toBeDefined();
     const readBack = await send(port, 'GET', path, { authorization: basic });
     expect(JSON.parse(readBack.body)).toMatchObject({ permission: 'write' });
   });
 });
 
 /** A request whose body is streamed in 64 KiB chunks up to `totalBytes`; resolves with the answer and the bytes the client got out. */
-function stream(port: number, path: string, headers: Record<string, string>, totalBytes: number): Promise<{ status: number; body: string; written: number }> {
+function stream(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  totalBytes: number,
+): Promise<{ status: number; body: string; written: number }> {
   return new Promise((resolve, reject) => {
     let written = 0;
     let answered: { status: number; body: string } | undefined;
@@ -143,7 +167,8 @@ describe('served emulators with a key and a body limit', () => {
   const LIMIT = 64 * 1024;
   const users = `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories/emulated-directory/users/search`;
   const projects = `/emulated/bitbucket/2.0/workspaces/${EMULATED_WORKSPACE_SLUG}/projects`;
-  const basicWith = (email: string, token: string): string => `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
+  const basicWith = (email: string, token: string): string =>
+    `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
   let server: Server;
   let port: number;
 
@@ -166,23 +191,41 @@ describe('served emulators with a key and a body limit', () => {
     expect((await send(port, 'POST', users, { ...json, authorization: 'Bearer x' }, '{}')).status).toBe(401);
     expect((await send(port, 'POST', users, json, '{}')).status).toBe(401);
     expect((await send(port, 'POST', users, { ...json, authorization: `Bearer ${KEY}` }, '{}')).status).toBe(200);
-    expect((await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email, 'x') })).status).toBe(401);
-    expect((await send(port, 'GET', projects, { authorization: basicWith('someone@example.com', KEY) })).status).toBe(401);
+    expect((await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email, 'x') })).status).toBe(
+      401,
+    );
+    expect((await send(port, 'GET', projects, { authorization: basicWith('someone@example.com', KEY) })).status).toBe(
+      401,
+    );
     expect((await send(port, 'GET', projects, { authorization: 'Bearer x' })).status).toBe(401);
-    const refused = await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email.toUpperCase(), `${KEY}x`) });
+    const refused = await send(port, 'GET', projects, {
+      authorization: basicWith(EMULATED_ADMIN.email.toUpperCase(), `${KEY}x`),
+    });
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.body)).toMatchObject({ type: 'error', error: { message: expect.any(String) } });
-    expect((await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email.toUpperCase(), KEY) })).status).toBe(200);
+    expect(
+      (await send(port, 'GET', projects, { authorization: basicWith(EMULATED_ADMIN.email.toUpperCase(), KEY) })).status,
+    ).toBe(200);
   });
 
   it('answers 401 from the headers without waiting for a body it would not read', async () => {
     // 1 GiB announced, 5 bytes sent: only an answer that does not wait for the body arrives.
     const answer = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: users, agent: false, headers: { authorization: 'Bearer x', 'content-length': String(2 ** 30) } }, (res) => {
-        resolve(res.statusCode ?? 0);
-        res.resume();
-        req.destroy();
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: users,
+          agent: false,
+          headers: { authorization: 'Bearer x', 'content-length': String(2 ** 30) },
+        },
+        (res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.write('hello');
     });
@@ -191,11 +234,21 @@ describe('served emulators with a key and a body limit', () => {
 
   it('answers 413 to a Content-Length over the limit before reading a byte', async () => {
     const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: users, agent: false, headers: { authorization: `Bearer ${KEY}`, 'content-length': String(LIMIT + 1) } }, (res) => {
-        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
-        res.resume();
-        req.destroy();
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: users,
+          agent: false,
+          headers: { authorization: `Bearer ${KEY}`, 'content-length': String(LIMIT + 1) },
+        },
+        (res) => {
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+          res.resume();
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
     });
@@ -204,7 +257,12 @@ describe('served emulators with a key and a body limit', () => {
 
   it('stops reading a chunked body at the limit and answers 413', async () => {
     const total = 64 * 1024 * 1024;
-    const result = await stream(port, users, { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, total);
+    const result = await stream(
+      port,
+      users,
+      { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      total,
+    );
     expect(result.status).toBe(413);
     expect(JSON.parse(result.body)).toEqual({ error: { message: `The request body exceeds ${LIMIT} bytes` } });
     // The server closed the connection: the client could not push the whole body (socket buffers hold a few MiB).
@@ -243,7 +301,13 @@ describe('mountEmulators', () => {
     const port = await listen(server);
     try {
       expect((await send(port, 'GET', '/scim/v2/Users', {})).body).toBe('app');
-      expect((await send(port, 'GET', `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories`, { authorization: `Bearer ${ORG_API_KEY}` })).status).toBe(200);
+      expect(
+        (
+          await send(port, 'GET', `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories`, {
+            authorization: `Bearer ${ORG_API_KEY}`,
+          })
+        ).status,
+      ).toBe(200);
       unmount();
       expect((await send(port, 'GET', `/emulated/admin/v2/orgs/${EMULATED_ORG_ID}/directories`, {})).body).toBe('app');
     } finally {

@@ -12,7 +12,10 @@ import { startInProcessHost, type InProcessHost } from '../support/in-process-ho
 
 const WORKSPACE = '7b1e2c3d-2222-4333-8444-955566667777';
 // The backend context Forge adds to a resolver call (@forge/resolver getDefinitions, second argument).
-const RUNTIME = { installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}`, principal: { accountId: '557058:admin' } };
+const RUNTIME = {
+  installContext: `ari:cloud:bitbucket::workspace/${WORKSPACE}`,
+  principal: { accountId: '557058:admin' },
+};
 
 /** What the lookup does on the next call: answer, or throw. */
 type Behaviour = { status: number; permission?: string } | { throws: unknown };

@@ -4,7 +4,14 @@ import { ForgeJobQueue, packPushes, type EventQueue } from '../../src/forge/forg
 import type { SyncJob } from '../../src/sync/jobs';
 
 function syncJob(entries: number, offset: number): SyncJob {
-  return { v: 1, type: 'sync', entries: Array.from({ length: entries }, (_, i) => ({ key: `User.${String(offset + i).padStart(8, '0')}-0000-4000-8000-000000000000`, version: 1_700_000_000_000 + i })) };
+  return {
+    v: 1,
+    type: 'sync',
+    entries: Array.from({ length: entries }, (_, i) => ({
+      key: `User.${String(offset + i).padStart(8, '0')}-0000-4000-8000-000000000000`,
+      version: 1_700_000_000_000 + i,
+    })),
+  };
 }
 
 describe('ForgeJobQueue', () => {
@@ -21,7 +28,10 @@ describe('ForgeJobQueue', () => {
     await new ForgeJobQueue(queue).push(jobs, { delaySeconds: 3 });
     expect(pushed.length).toBeGreaterThanOrEqual(3);
     expect(pushed.flat()).toEqual(jobs);
-    for (const events of pushed) expect(Buffer.byteLength(JSON.stringify(events.map((body) => ({ body, delayInSeconds: 3 })))) / 1024).toBeLessThanOrEqual(200);
+    for (const events of pushed)
+      expect(
+        Buffer.byteLength(JSON.stringify(events.map((body) => ({ body, delayInSeconds: 3 })))) / 1024,
+      ).toBeLessThanOrEqual(200);
   });
 
   it('keeps at most 50 small events in one push', () => {

@@ -11,13 +11,20 @@ describe('adminResolver', () => {
     expect(result).toEqual({ error: { reason: 'no-workspace', message: expect.any(String) } });
   });
 
-  it.each(['diagnostics/get', 'diagnostics/run', 'diagnostics/record', 'diagnostics/repositories'])('defines the Diagnostics call %s, refused like every admin call', async (functionKey) => {
-    const result = await adminResolver({ call: { functionKey, payload: {} }, context: {} }, RUNTIME);
-    expect(result).toEqual({ error: { reason: 'no-workspace', message: expect.stringContaining('ari:cloud:bitbucket::workspace/0000') } });
-  });
+  it.each(['diagnostics/get', 'diagnostics/run', 'diagnostics/record', 'diagnostics/repositories'])(
+    'defines the Diagnostics call %s, refused like every admin call',
+    async (functionKey) => {
+      const result = await adminResolver({ call: { functionKey, payload: {} }, context: {} }, RUNTIME);
+      expect(result).toEqual({
+        error: { reason: 'no-workspace', message: expect.stringContaining('ari:cloud:bitbucket::workspace/0000') },
+      });
+    },
+  );
 
   it('rejects a key it does not define', async () => {
-    await expect(adminResolver({ call: { functionKey: 'status/set' }, context: {} })).rejects.toThrow(/no definition for 'status\/set'/);
+    await expect(adminResolver({ call: { functionKey: 'status/set' }, context: {} })).rejects.toThrow(
+      /no definition for 'status\/set'/,
+    );
   });
 });
 

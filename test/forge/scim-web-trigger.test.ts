@@ -118,10 +118,16 @@ describe('toScimRequest', () => {
 
   it('passes query parameters as given, every value kept', () => {
     const request = toScimRequest(
-      makeRequest({ queryParameters: { filter: ['userName eq "a@b.c"'], attributes: ['userName', 'emails'], startIndex: ['1'] } }),
+      makeRequest({
+        queryParameters: { filter: ['userName eq "a@b.c"'], attributes: ['userName', 'emails'], startIndex: ['1'] },
+      }),
       BASE_URL,
     );
-    expect(request.query).toEqual({ filter: ['userName eq "a@b.c"'], attributes: ['userName', 'emails'], startIndex: ['1'] });
+    expect(request.query).toEqual({
+      filter: ['userName eq "a@b.c"'],
+      attributes: ['userName', 'emails'],
+      startIndex: ['1'],
+    });
   });
 
   it('passes the body string unchanged', () => {
@@ -145,7 +151,10 @@ describe('toScimRequest', () => {
 
   it('does not share arrays with the Forge request', () => {
     const values = ['a'];
-    const request = toScimRequest(makeRequest({ headers: { 'X-A': values }, queryParameters: { q: values } }), BASE_URL);
+    const request = toScimRequest(
+      makeRequest({ headers: { 'X-A': values }, queryParameters: { q: values } }),
+      BASE_URL,
+    );
     values.push('b');
     expect(request.headers['x-a']).toEqual(['a']);
     expect(request.query.q).toEqual(['a']);
@@ -205,7 +214,8 @@ describe('makeScimWebTrigger', () => {
 
   it('passes the App status, headers and body through', async () => {
     const handler = makeScimWebTrigger({
-      getApp: async () => fixedApp({ status: 404, headers: { 'content-type': 'application/scim+json' }, body: '{"status":"404"}' }),
+      getApp: async () =>
+        fixedApp({ status: 404, headers: { 'content-type': 'application/scim+json' }, body: '{"status":"404"}' }),
       getBaseUrl: async () => BASE_URL,
     });
     await expect(handler(makeRequest())).resolves.toEqual({
@@ -223,9 +233,18 @@ describe('makeScimWebTrigger', () => {
 
   it.each([
     ['the App throws', { getApp: async () => throwingApp(new TypeError('boom')), getBaseUrl: async () => BASE_URL }],
-    ['the App throws a non-Error', { getApp: async () => throwingApp('just a string'), getBaseUrl: async () => BASE_URL }],
-    ['building the App fails', { getApp: () => Promise.reject(new Error('not wired')), getBaseUrl: async () => BASE_URL }],
-    ['the base URL lookup fails', { getApp: async () => echoApp(), getBaseUrl: () => Promise.reject(new Error('Forge runtime not found.')) }],
+    [
+      'the App throws a non-Error',
+      { getApp: async () => throwingApp('just a string'), getBaseUrl: async () => BASE_URL },
+    ],
+    [
+      'building the App fails',
+      { getApp: () => Promise.reject(new Error('not wired')), getBaseUrl: async () => BASE_URL },
+    ],
+    [
+      'the base URL lookup fails',
+      { getApp: async () => echoApp(), getBaseUrl: () => Promise.reject(new Error('Forge runtime not found.')) },
+    ],
   ])('answers a SCIM 500 and logs one coded line when %s', async (_name, deps) => {
     const lines: string[] = [];
     const handler = makeScimWebTrigger({ ...deps, logError: (line) => lines.push(line) });
@@ -236,7 +255,11 @@ describe('makeScimWebTrigger', () => {
   });
 
   it('answers a SCIM 500 for a request it cannot read', async () => {
-    const handler = makeScimWebTrigger({ getApp: async () => echoApp(), getBaseUrl: async () => BASE_URL, logError: () => undefined });
+    const handler = makeScimWebTrigger({
+      getApp: async () => echoApp(),
+      getBaseUrl: async () => BASE_URL,
+      logError: () => undefined,
+    });
     const broken = { path: '/x', headers: {}, queryParameters: {} } as unknown as ForgeWebTriggerRequest;
     await expect(handler(broken)).resolves.toEqual(INTERNAL_ERROR);
   });
@@ -248,7 +271,13 @@ describe('makeScimWebTrigger', () => {
       getBaseUrl: async () => BASE_URL,
       logError: (line) => lines.push(line),
     });
-    await handler(makeRequest({ method: 'POST', headers: { Authorization: ['Bearer s3cr3t-token'] }, body: '{"password":"hunter2"}' }));
+    await handler(
+      makeRequest({
+        method: 'POST',
+        headers: { Authorization: ['Bearer s3cr3t-token'] },
+        body: '{"password":"hunter2"}',
+      }),
+    );
     expect(lines.join('\n')).toContain('store unavailable');
     expect(lines.join('\n')).not.toMatch(/s3cr3t-token|hunter2/);
   });

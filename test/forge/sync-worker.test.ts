@@ -8,9 +8,32 @@ function makeEvent(body: unknown): SyncEvent {
 
 describe('parseSyncJob', () => {
   it.each([
-    [{ v: 1, type: 'drain' }, { v: 1, type: 'drain' }],
-    [{ v: 1, type: 'reconcile', extra: true }, { v: 1, type: 'reconcile' }],
-    [{ v: 1, type: 'sync', entries: [{ key: 'User.a-1', version: 3 }, { key: 'Permissions.all', version: 0 }] }, { v: 1, type: 'sync', entries: [{ key: 'User.a-1', version: 3 }, { key: 'Permissions.all', version: 0 }] }],
+    [
+      { v: 1, type: 'drain' },
+      { v: 1, type: 'drain' },
+    ],
+    [
+      { v: 1, type: 'reconcile', extra: true },
+      { v: 1, type: 'reconcile' },
+    ],
+    [
+      {
+        v: 1,
+        type: 'sync',
+        entries: [
+          { key: 'User.a-1', version: 3 },
+          { key: 'Permissions.all', version: 0 },
+        ],
+      },
+      {
+        v: 1,
+        type: 'sync',
+        entries: [
+          { key: 'User.a-1', version: 3 },
+          { key: 'Permissions.all', version: 0 },
+        ],
+      },
+    ],
   ])('reads %j', (body, expected) => {
     expect(parseSyncJob(body)).toEqual(expected);
   });
@@ -24,7 +47,10 @@ describe('parseSyncJob', () => {
     ['a key of an unknown kind', { v: 1, type: 'sync', entries: [{ key: 'Secret.x', version: 1 }] }],
     ['a key with a path', { v: 1, type: 'sync', entries: [{ key: 'User.../../x', version: 1 }] }],
     ['a fractional version', { v: 1, type: 'sync', entries: [{ key: 'User.a', version: 1.5 }] }],
-    ['too many entries', { v: 1, type: 'sync', entries: Array.from({ length: 101 }, (_, i) => ({ key: `User.u${i}`, version: 1 })) }],
+    [
+      'too many entries',
+      { v: 1, type: 'sync', entries: Array.from({ length: 101 }, (_, i) => ({ key: `User.u${i}`, version: 1 })) },
+    ],
   ])('rejects %s', (_name, body) => {
     expect(parseSyncJob(body)).toBeUndefined();
   });
@@ -61,7 +87,9 @@ describe('handleSyncEvent', () => {
 
   it('acknowledges an event without a body', async () => {
     const lines: string[] = [];
-    expect(await handleSyncEvent(undefined, { handle: async () => undefined, warn: (line) => lines.push(line) })).toBeUndefined();
+    expect(
+      await handleSyncEvent(undefined, { handle: async () => undefined, warn: (line) => lines.push(line) }),
+    ).toBeUndefined();
     expect(lines[0]).toContain('job=-');
   });
 });

@@ -11,7 +11,10 @@ describe('/emulator/state on the local host', () => {
   const started = inProcessHostPerTest({ bearerToken: 'emulator-state-token', adminKey });
 
   it('answers the snapshot of the emulated organization to a caller with the admin key, and 401 without it', async () => {
-    const created = await scimOverHttp(started.host.scimBaseUrl, 'emulator-state-token')('POST', '/Users', { userName: 'ada@example.com', active: true });
+    const created = await scimOverHttp(started.host.scimBaseUrl, 'emulator-state-token')('POST', '/Users', {
+      userName: 'ada@example.com',
+      active: true,
+    });
     expect(created.status).toBe(201);
     await started.host.sync.dispatcher.drain();
     await started.host.runtime.idle();
@@ -24,7 +27,9 @@ describe('/emulator/state on the local host', () => {
     const snapshot = (await answer.json()) as { admin: { users: { email: string }[] }; writeLog: { admin: unknown[] } };
     expect(snapshot.admin.users.map((u) => u.email)).toContain('ada@example.com');
     expect(snapshot.writeLog.admin).toEqual([]);
-    const counts = await fetch(`${started.host.url}/emulator/counts`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const counts = await fetch(`${started.host.url}/emulator/counts`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
     expect(counts.status).toBe(200);
     expect(((await counts.json()) as { requests: { admin: number } }).requests.admin).toBeGreaterThan(0);
   });

@@ -1,8 +1,19 @@
 /** The local host's own keys: generated once, kept in secret storage (sealed at rest), never as plain values. */
 import path from 'node:path';
-import { ADMIN_KEY_SECRET, EMULATOR_KEY_SECRET, LEGACY_ADMIN_KEY, localAdminKey, localEmulatorKey } from '../../src/local/local-secrets';
+import {
+  ADMIN_KEY_SECRET,
+  EMULATOR_KEY_SECRET,
+  LEGACY_ADMIN_KEY,
+  localAdminKey,
+  localEmulatorKey,
+} from '../../src/local/local-secrets';
 import type { ForgeKvs } from '../../src/storage/kvs-port';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+} from '../../src/storage/local-kvs';
 
 describe('local keys', () => {
   let service: LocalKvsService;

@@ -11,7 +11,12 @@ import { defaultSettings } from '../../src/sync/settings';
 import { describeSettingsFile, mergeSettingsPatch } from '../../src/local/settings-file';
 import { startLocalHostOn } from '../support/in-process-host';
 
-const TARGET = { orgId: 'org-from-file', directoryId: 'dir-from-file', workspace: 'ws-from-file', workspaceResourceId: 'ari:cloud:bitbucket::workspace/from-file' };
+const TARGET = {
+  orgId: 'org-from-file',
+  directoryId: 'dir-from-file',
+  workspace: 'ws-from-file',
+  workspaceResourceId: 'ari:cloud:bitbucket::workspace/from-file',
+};
 const RULE = { id: 'devs', group: 'Developers', projects: ['CORE'], repositories: [], level: 'write' as const };
 
 describe('SETTINGS_FILE', () => {
@@ -46,24 +51,42 @@ describe('SETTINGS_FILE', () => {
     expect(settings.dryRun).toBe(true);
     expect(settings.target).toEqual(TARGET);
     const report = host.settingsFileReport;
-    expect(report?.changed.map((c) => c.path)).toEqual(['target.orgId', 'target.directoryId', 'target.workspace', 'target.workspaceResourceId']);
-    expect(describeSettingsFile(report!)).toBe(`Settings file ${file} applied: target.orgId, target.directoryId, target.workspace, target.workspaceResourceId (every other setting kept its stored value)`);
+    expect(report?.changed.map((c) => c.path)).toEqual([
+      'target.orgId',
+      'target.directoryId',
+      'target.workspace',
+      'target.workspaceResourceId',
+    ]);
+    expect(describeSettingsFile(report!)).toBe(
+      `Settings file ${file} applied: target.orgId, target.directoryId, target.workspace, target.workspaceResourceId (every other setting kept its stored value)`,
+    );
     const audit = await host.sync.auditLog.query({});
     const entry = audit.entries.find((e) => e.action === 'settings-file-applied');
-    expect(entry).toMatchObject({ source: 'admin', outcome: 'applied', after: { 'target.orgId': 'org-from-file' }, before: { 'target.orgId': 'emulated-org' } });
+    expect(entry).toMatchObject({
+      source: 'admin',
+      outcome: 'applied',
+      after: { 'target.orgId': 'org-from-file' },
+      before: { 'target.orgId': 'emulated-org' },
+    });
     await host.close();
 
     // The same file again changes nothing and records nothing.
     host = await start(file);
     expect(host.settingsFileReport?.changed).toEqual([]);
     expect(describeSettingsFile(host.settingsFileReport!)).toMatch(/nothing changed/);
-    expect((await host.sync.auditLog.query({})).entries.filter((e) => e.action === 'settings-file-applied')).toHaveLength(1);
+    expect(
+      (await host.sync.auditLog.query({})).entries.filter((e) => e.action === 'settings-file-applied'),
+    ).toHaveLength(1);
     expect((await host.sync.settings.get()).rules).toEqual([RULE]);
   });
 
   it('merges nested objects field by field and replaces lists whole', () => {
     const stored = { ...defaultSettings, operations: { ...defaultSettings.operations, create: false }, rules: [RULE] };
-    const { merged, named } = mergeSettingsPatch(stored, { format: 'bitbucket-scim-sync/settings@1', operations: { deactivate: false }, rules: [] });
+    const { merged, named } = mergeSettingsPatch(stored, {
+      format: 'bitbucket-scim-sync/settings@1',
+      operations: { deactivate: false },
+      rules: [],
+    });
     expect(named).toEqual(['operations.deactivate', 'rules']);
     expect(merged.operations).toEqual({ ...defaultSettings.operations, create: false, deactivate: false });
     expect(merged.rules).toEqual([]);

@@ -22,9 +22,17 @@ describe('npm run token', () => {
   });
 
   async function token(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, DATA_DIR: path.join(root, 'data'), DATA_KEY_FILE: path.join(root, 'data.key'), NO_COLOR: '1' };
+    const env = {
+      ...process.env,
+      DATA_DIR: path.join(root, 'data'),
+      DATA_KEY_FILE: path.join(root, 'data.key'),
+      NO_COLOR: '1',
+    };
     try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/local/token-cli.ts', ...args], { cwd: REPO, env });
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/local/token-cli.ts', ...args], {
+        cwd: REPO,
+        env,
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -37,7 +45,9 @@ describe('npm run token', () => {
     expect((await token('rotate', '--overlap-hours', '24')).code).toBe(0);
     const refused = await token('rotate', '--overlap-hours', '24');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/2 tokens are valid already: …\S{4} \(created .*\) and …\S{4} .*revoke the one your identity provider no longer uses, then rotate/);
+    expect(refused.stderr).toMatch(
+      /2 tokens are valid already: …\S{4} \(created .*\) and …\S{4} .*revoke the one your identity provider no longer uses, then rotate/,
+    );
     const listed = await token('list');
     expect(listed.stdout.trim().split('\n')).toHaveLength(2);
   });

@@ -14,7 +14,8 @@ describe('npm run token', () => {
   let host: LocalHost | undefined;
   let out: string[];
   let err: string[];
-  const run = (...args: string[]): Promise<number> => runTokenCommand(args, { dataDir, out: (l) => void out.push(l), err: (l) => void err.push(l) });
+  const run = (...args: string[]): Promise<number> =>
+    runTokenCommand(args, { dataDir, out: (l) => void out.push(l), err: (l) => void err.push(l) });
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'token-command-'));

@@ -45,13 +45,11 @@ function referencedFunctionKeys(manifest: Manifest): string[] {
 }
 
 function listSources(dir: string): string[] {
-  return fs
-    .readdirSync(path.join(ROOT, dir), { withFileTypes: true })
-    .flatMap((entry) => {
-      const relative = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) return listSources(relative);
-      return /\.(tsx?|jsx?|cjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [relative] : [];
-    });
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const relative = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return listSources(relative);
+    return /\.(tsx?|jsx?|cjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [relative] : [];
+  });
 }
 
 describe('manifest.yml', () => {
@@ -75,7 +73,9 @@ describe('manifest.yml', () => {
   it('is checked by validate(), which rejects a function key no module defines', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manifest-'));
     try {
-      const broken = fs.readFileSync(MANIFEST_PATH, 'utf8').replace('function: sync-worker', 'function: no-such-function');
+      const broken = fs
+        .readFileSync(MANIFEST_PATH, 'utf8')
+        .replace('function: sync-worker', 'function: no-such-function');
       fs.writeFileSync(path.join(dir, 'manifest.yml'), broken);
       const result = await validate(false, path.join(dir, 'manifest.yml'));
       expect(result.success).toBe(false);
@@ -94,10 +94,12 @@ describe('manifest.yml', () => {
     const view = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-lint-'));
     const savedEnv = { ...process.env };
     try {
-      for (const entry of ['manifest.yml', 'src', 'static']) fs.symlinkSync(path.join(ROOT, entry), path.join(view, entry));
+      for (const entry of ['manifest.yml', 'src', 'static'])
+        fs.symlinkSync(path.join(ROOT, entry), path.join(view, entry));
       const stub = path.join(view, 'swagger-stub.json');
       fs.writeFileSync(stub, '{"paths":{}}');
-      for (const product of ['JIRA', 'JSM', 'JSW', 'CONF', 'CONF_V2', 'BB']) process.env[`LOCAL_${product}_SWAGGER`] = stub;
+      for (const product of ['JIRA', 'JSM', 'JSW', 'CONF', 'CONF_V2', 'BB'])
+        process.env[`LOCAL_${product}_SWAGGER`] = stub;
       process.env.USE_LOCAL_SWAGGER = '1';
       process.env.XDG_CONFIG_HOME = view;
       process.chdir(view);
@@ -107,7 +109,10 @@ describe('manifest.yml', () => {
       const statsig = { getDeprecatedRuntimes: async () => [] } as unknown as Statsig;
       const linters = await getClientSideLintersOnly(manifest, 'development', logger, statsig);
       const files = listSources('src');
-      const results = await lint(files, manifest, 'development', logger, statsig, { linter: { mode: 'client-side' }, linters });
+      const results = await lint(files, manifest, 'development', logger, statsig, {
+        linter: { mode: 'client-side' },
+        linters,
+      });
 
       const problems = results
         .filter((result) => result.errors.length + result.warnings.length + result.approvals.length > 0)
@@ -139,7 +144,9 @@ describe('manifest.yml', () => {
 
   it('defines every function a module names, and names every function it defines', () => {
     const manifest = readManifest();
-    const defined = functionModules(manifest).map((fn) => fn.key).sort();
+    const defined = functionModules(manifest)
+      .map((fn) => fn.key)
+      .sort();
     const referenced = [...new Set(referencedFunctionKeys(manifest))].sort();
     expect(referenced).toEqual(defined);
   });
@@ -156,7 +163,9 @@ describe('manifest.yml', () => {
     const [adminPage] = modules['bitbucket:workspaceSettingsMenuPage'] ?? [];
     expect(adminPage).toMatchObject({ key: 'scim-admin', resource: 'admin-ui' });
     expect(adminPage).not.toHaveProperty('render');
-    expect(handlerOf((adminPage?.resolver as { function?: unknown } | undefined)?.function)).toBe('index.adminResolver');
+    expect(handlerOf((adminPage?.resolver as { function?: unknown } | undefined)?.function)).toBe(
+      'index.adminResolver',
+    );
 
     const [consumer] = modules.consumer ?? [];
     expect(consumer).toMatchObject({ key: 'sync-consumer', queue: 'scim-sync' });
@@ -177,6 +186,15 @@ describe('manifest.yml', () => {
 
   it('declares exactly the storage entities the directory store uses', () => {
     const names = (readManifest().app.storage?.entities ?? []).map((entity) => entity.name).sort();
-    expect(names).toEqual(['scim-claim', 'scim-group', 'scim-member', 'scim-roster', 'scim-user', 'sync-audit', 'sync-link', 'sync-outbox']);
+    expect(names).toEqual([
+      'scim-claim',
+      'scim-group',
+      'scim-member',
+      'scim-roster',
+      'scim-user',
+      'sync-audit',
+      'sync-link',
+      'sync-outbox',
+    ]);
   });
 });

@@ -19,7 +19,7 @@ describe('the folder graph walker', () => {
       "const f = import('./f');",
       "const g = require('./g');",
       "type H = import('./h').H;",
-      "const notAnImport = 'import x from \"./z\"';",
+      'const notAnImport = \'import x from "./z"\';',
     ].join('\n');
     expect(moduleSpecifiers('x.ts', source)).toEqual(['./a', './b', './c', './d', './e', './f', './g', './h']);
   });
@@ -57,7 +57,14 @@ describe('the folder graph walker', () => {
 
   it('reports two separate cycles separately', () => {
     const edge = (from: string, to: string) => ({ from, to, file: `${from}/x.ts`, specifier: `../${to}/x` });
-    const cycles = folderCycles([edge('a', 'b'), edge('b', 'a'), edge('b', 'c'), edge('c', 'd'), edge('d', 'e'), edge('e', 'c')]);
+    const cycles = folderCycles([
+      edge('a', 'b'),
+      edge('b', 'a'),
+      edge('b', 'c'),
+      edge('c', 'd'),
+      edge('d', 'e'),
+      edge('e', 'c'),
+    ]);
     expect(cycles.map(({ path: closed }) => closed.join(' -> '))).toEqual(['a -> b -> a', 'c -> d -> e -> c']);
   });
 });

@@ -34,16 +34,27 @@ function sourceFiles(directory: string): string[] {
 
 /** Every module specifier `source` names: static, type-only, re-export, import-equals, dynamic, import types. */
 export function moduleSpecifiers(fileName: string, source: string): string[] {
-  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, false, fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const file = ts.createSourceFile(
+    fileName,
+    source,
+    ts.ScriptTarget.Latest,
+    false,
+    fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const found: string[] = [];
   const literal = (node: ts.Node | undefined): void => {
     if (node && ts.isStringLiteralLike(node)) found.push(node.text);
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) literal(node.moduleSpecifier);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) literal(node.moduleReference.expression);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
+      literal(node.moduleReference.expression);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) literal(node.argument.literal);
-    else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       literal(node.arguments[0]);
     }
     ts.forEachChild(node, visit);
@@ -109,7 +120,11 @@ function components(nodes: readonly string[], next: (node: string) => readonly s
 }
 
 /** A shortest closed path from `start` back to itself, moving only inside `members` (breadth first). */
-function shortestCycle(start: string, members: ReadonlySet<string>, next: (node: string) => readonly string[]): string[] {
+function shortestCycle(
+  start: string,
+  members: ReadonlySet<string>,
+  next: (node: string) => readonly string[],
+): string[] {
   const cameFrom = new Map<string, string>();
   const queue = [start];
   for (let head = 0; head < queue.length; head += 1) {
@@ -145,13 +160,18 @@ export function folderCycles(edges: readonly FolderEdge[]): FolderCycle[] {
     .map((component) => {
       const members = new Set(component);
       const start = component[0] ?? '';
-      return { path: shortestCycle(start, members, next), edges: edges.filter(({ from, to }) => members.has(from) && members.has(to)) };
+      return {
+        path: shortestCycle(start, members, next),
+        edges: edges.filter(({ from, to }) => members.has(from) && members.has(to)),
+      };
     })
     .sort((a, b) => (a.path[0] ?? '').localeCompare(b.path[0] ?? ''));
 }
 
 /** A cycle as readable lines: the closed path, then each edge among its folders with the file and specifier. */
 export function describeCycle(cycle: FolderCycle): string {
-  const edges = cycle.edges.map(({ from, to, file, specifier }) => `  ${from} -> ${to}: ${file} imports '${specifier}'`);
+  const edges = cycle.edges.map(
+    ({ from, to, file, specifier }) => `  ${from} -> ${to}: ${file} imports '${specifier}'`,
+  );
   return [cycle.path.join(' -> '), ...edges].join('\n');
 }

@@ -30,7 +30,9 @@ function namesRepositoryFile(folder: string, reference: string): boolean {
 
 /** The references in `line` (of a file in `folder`) that reach the folder beside the repository. */
 function outsideReferences(folder: string, line: string): string[] {
-  const relative = [...line.matchAll(RELATIVE_SHARED)].map((m) => m[1] ?? '').filter((reference) => !namesRepositoryFile(folder, reference));
+  const relative = [...line.matchAll(RELATIVE_SHARED)]
+    .map((m) => m[1] ?? '')
+    .filter((reference) => !namesRepositoryFile(folder, reference));
   return JOINED_SHARED.test(line) ? [...relative, 'joined path'] : relative;
 }
 
@@ -65,12 +67,16 @@ describe('the repository stands alone', () => {
 
   it('catches both spellings, and lets imports of src/shared/ pass', () => {
     const testFolder = path.join(REPO_ROOT, 'test', 'e2e');
-    expect(outsideReferences(testFolder, `read(path.resolve(REPO_ROOT, '${OUTSIDE}/conformance/c.json'))`)).toHaveLength(1);
+    expect(
+      outsideReferences(testFolder, `read(path.resolve(REPO_ROOT, '${OUTSIDE}/conformance/c.json'))`),
+    ).toHaveLength(1);
     // Built from parts, so that this file does not hold the joined spelling itself.
     const joined = `path.resolve(__dirname, ${["'..'", "'shared'"].join(', ')}, ` + "'specs')";
     expect(outsideReferences(testFolder, joined)).toHaveLength(1);
     expect(outsideReferences(path.join(REPO_ROOT, 'src'), `'${OUTSIDE}/specs'`)).toHaveLength(1);
-    expect(outsideReferences(path.join(REPO_ROOT, 'src', 'admin'), `import type { AdminApi } from '${OUTSIDE}/admin-api';`)).toEqual([]);
+    expect(
+      outsideReferences(path.join(REPO_ROOT, 'src', 'admin'), `import type { AdminApi } from '${OUTSIDE}/admin-api';`),
+    ).toEqual([]);
   });
 });
 
@@ -85,12 +91,16 @@ describe('vendored specs', () => {
   });
 
   it.each(vendored)('%s has the SHA-256 its README records', (name) => {
-    const actual = createHash('sha256').update(readFileSync(path.join(SPECS, name))).digest('hex');
+    const actual = createHash('sha256')
+      .update(readFileSync(path.join(SPECS, name)))
+      .digest('hex');
     expect(actual).toBe(recorded.get(name));
   });
 
   it('each vendored file is named in the origin table with a repository and a 40-digit commit', () => {
-    const missing = vendored.filter((name) => !new RegExp(`^\\| \`${name.replace(/\./g, '\\.')}\` \\| \`[^@\`]+@[0-9a-f]{40}:`, 'm').test(readme));
+    const missing = vendored.filter(
+      (name) => !new RegExp(`^\\| \`${name.replace(/\./g, '\\.')}\` \\| \`[^@\`]+@[0-9a-f]{40}:`, 'm').test(readme),
+    );
     expect(missing).toEqual([]);
   });
 });

@@ -43,7 +43,11 @@ function importsInto(folder: string, source: string, target: string): string[] {
 function offenders(folders: readonly string[], target: string): string[] {
   return folders
     .flatMap((folder) => codeUnder(path.join(REPO_ROOT, folder)))
-    .flatMap((file) => importsInto(path.dirname(file), readFileSync(file, 'utf8'), target).map((specifier) => `${path.relative(REPO_ROOT, file)}: ${specifier}`));
+    .flatMap((file) =>
+      importsInto(path.dirname(file), readFileSync(file, 'utf8'), target).map(
+        (specifier) => `${path.relative(REPO_ROOT, file)}: ${specifier}`,
+      ),
+    );
 }
 
 describe('test code stays in test/', () => {
@@ -56,7 +60,9 @@ describe('test code stays in test/', () => {
   });
 
   it('the rigs use no Jest global', () => {
-    const uses = codeUnder(path.join(REPO_ROOT, 'rigs')).filter((file) => JEST_GLOBAL.test(withoutComments(readFileSync(file, 'utf8'))));
+    const uses = codeUnder(path.join(REPO_ROOT, 'rigs')).filter((file) =>
+      JEST_GLOBAL.test(withoutComments(readFileSync(file, 'utf8'))),
+    );
     expect(uses.map((file) => path.relative(REPO_ROOT, file))).toEqual([]);
   });
 
@@ -76,6 +82,8 @@ describe('test code stays in test/', () => {
     expect(importsInto(bench, "import { x } from './test';", 'test')).toEqual([]);
     expect(JEST_GLOBAL.test('expect(created.status).toBe(201);')).toBe(true);
     expect(JEST_GLOBAL.test('const expected = 3;')).toBe(false);
-    expect(JEST_GLOBAL.test(withoutComments('/** Tests change it (a deactivation). */\nconst x = 1; // expect(x)'))).toBe(false);
+    expect(
+      JEST_GLOBAL.test(withoutComments('/** Tests change it (a deactivation). */\nconst x = 1; // expect(x)')),
+    ).toBe(false);
   });
 });

@@ -1,4 +1,11 @@
-import { decideReads, MAX_RESERVE, MIN_RESERVE, permissionReserve, STEP_REQUESTS, TOKEN_HOURLY_LIMIT } from '../../src/review/read-gate';
+import {
+  decideReads,
+  MAX_RESERVE,
+  MIN_RESERVE,
+  permissionReserve,
+  STEP_REQUESTS,
+  TOKEN_HOURLY_LIMIT,
+} from '../../src/review/read-gate';
 import { minuteOf, recordRequests, requestsInLastHour } from '../../src/review/review-run';
 
 const NOW = Date.parse('2026-12-01T12:00:30.000Z');
@@ -10,14 +17,26 @@ describe('read gate', () => {
   });
 
   it('yields to a permission run that is due, or whose retry is near, but not to one retried much later', () => {
-    expect(decideReads({ ledger: [] }, { dueSince: iso(NOW - 1000) }, 300, NOW)).toEqual({ allow: 0, waiting: { reason: 'permission-sync' } });
-    expect(decideReads({ ledger: [] }, { dueSince: iso(NOW - 1000), nextRetryAt: iso(NOW + 9 * 60_000) }, 300, NOW).allow).toBe(0);
-    expect(decideReads({ ledger: [] }, { dueSince: iso(NOW - 1000), nextRetryAt: iso(NOW + 2 * 3600_000) }, 300, NOW).allow).toBe(STEP_REQUESTS);
+    expect(decideReads({ ledger: [] }, { dueSince: iso(NOW - 1000) }, 300, NOW)).toEqual({
+      allow: 0,
+      waiting: { reason: 'permission-sync' },
+    });
+    expect(
+      decideReads({ ledger: [] }, { dueSince: iso(NOW - 1000), nextRetryAt: iso(NOW + 9 * 60_000) }, 300, NOW).allow,
+    ).toBe(0);
+    expect(
+      decideReads({ ledger: [] }, { dueSince: iso(NOW - 1000), nextRetryAt: iso(NOW + 2 * 3600_000) }, 300, NOW).allow,
+    ).toBe(STEP_REQUESTS);
   });
 
   it('waits while Bitbucket refuses the token, for the permission run or the review', () => {
-    expect(decideReads({ ledger: [] }, { rateLimitedUntil: iso(NOW + 60_000) }, 300, NOW)).toEqual({ allow: 0, waiting: { reason: 'rate-limit', until: iso(NOW + 60_000) } });
-    expect(decideReads({ ledger: [], rateLimitedUntil: iso(NOW + 5_000) }, {}, 300, NOW).waiting?.reason).toBe('rate-limit');
+    expect(decideReads({ ledger: [] }, { rateLimitedUntil: iso(NOW + 60_000) }, 300, NOW)).toEqual({
+      allow: 0,
+      waiting: { reason: 'rate-limit', until: iso(NOW + 60_000) },
+    });
+    expect(decideReads({ ledger: [], rateLimitedUntil: iso(NOW + 5_000) }, {}, 300, NOW).waiting?.reason).toBe(
+      'rate-limit',
+    );
     expect(decideReads({ ledger: [], rateLimitedUntil: iso(NOW - 5_000) }, {}, 300, NOW).allow).toBe(STEP_REQUESTS);
   });
 
@@ -37,13 +56,26 @@ describe('read gate', () => {
 
   it('leaves room for what permission runs spent in the last hour', () => {
     expect(decideReads({ ledger: [] }, { recentRequests: 690 }, 300, NOW)).toEqual({ allow: 10 });
-    expect(decideReads({ ledger: [] }, { recentRequests: 700 }, 300, NOW)).toEqual({ allow: 0, waiting: { reason: 'hourly-share', until: iso((minuteOf(NOW) + 1) * 60_000) } });
+    expect(decideReads({ ledger: [] }, { recentRequests: 700 }, 300, NOW)).toEqual({
+      allow: 0,
+      waiting: { reason: 'hourly-share', until: iso((minuteOf(NOW) + 1) * 60_000) },
+    });
   });
 
   it('forgets requests older than an hour', () => {
     const minute = minuteOf(NOW);
-    const ledger = recordRequests([[minute - 61, 900], [minute - 30, 10]], NOW, 5);
-    expect(ledger).toEqual([[minute - 30, 10], [minute, 5]]);
+    const ledger = recordRequests(
+      [
+        [minute - 61, 900],
+        [minute - 30, 10],
+      ],
+      NOW,
+      5,
+    );
+    expect(ledger).toEqual([
+      [minute - 30, 10],
+      [minute, 5],
+    ]);
     expect(requestsInLastHour(ledger, NOW)).toBe(15);
   });
 

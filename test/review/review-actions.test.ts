@@ -19,7 +19,9 @@ function inputs(overrides: Partial<ReviewInputs> = {}): ReviewInputs {
     groupGrants: [{ target: { type: 'repository', id: 'a1' }, groupSlug: 'scim-devs', level: 'write' }],
     userGrants: [],
     identities: [],
-    ruleGrants: [{ target: { type: 'repository', id: 'a1' }, groupSlug: 'scim-devs', level: 'write', ruleIds: ['devs-a1'] }],
+    ruleGrants: [
+      { target: { type: 'repository', id: 'a1' }, groupSlug: 'scim-devs', level: 'write', ruleIds: ['devs-a1'] },
+    ],
     applied: { 'repository:a1': { 'scim-devs': 'write' } },
     ...overrides,
   };
@@ -27,7 +29,15 @@ function inputs(overrides: Partial<ReviewInputs> = {}): ReviewInputs {
 
 function loaded(review: ReturnType<typeof reviewAccess>): LoadedReview {
   return {
-    meta: { id: 'r1', scope: { kind: 'workspace' }, startedAt: '2026-12-01T00:00:00.000Z', finishedAt: '2026-12-01T01:00:00.000Z', inputs: { chunks: 1, tailBytes: 1 }, summary: { repositories: 2, projects: 1, people: 2, entries: 2, leavers: 0, orphans: 0, handMade: 0, drift: 0 }, requests: { bitbucket: 0, lowerBound: 0, admin: 0, steps: 0 } },
+    meta: {
+      id: 'r1',
+      scope: { kind: 'workspace' },
+      startedAt: '2026-12-01T00:00:00.000Z',
+      finishedAt: '2026-12-01T01:00:00.000Z',
+      inputs: { chunks: 1, tailBytes: 1 },
+      summary: { repositories: 2, projects: 1, people: 2, entries: 2, leavers: 0, orphans: 0, handMade: 0, drift: 0 },
+      requests: { bitbucket: 0, lowerBound: 0, admin: 0, steps: 0 },
+    },
     inputs: inputs(),
     review,
   };
@@ -51,7 +61,11 @@ describe('diff between reviews', () => {
         members: [{ accountId: 'ann', displayName: 'Ann' }],
       }),
     );
-    expect(diffReviews(before, after).map((c) => `${c.change} ${c.target.id} ${c.accountId} ${c.before?.level ?? '-'}->${c.after?.level ?? '-'}`)).toEqual([
+    expect(
+      diffReviews(before, after).map(
+        (c) => `${c.change} ${c.target.id} ${c.accountId} ${c.before?.level ?? '-'}->${c.after?.level ?? '-'}`,
+      ),
+    ).toEqual([
       'changed a1 ann write->admin',
       'changed a1 bob write->admin',
       'added a2 ann -->read',
@@ -62,7 +76,15 @@ describe('diff between reviews', () => {
 });
 
 describe('export', () => {
-  const review = reviewAccess(inputs({ userGrants: Array.from({ length: 300 }, (_, i) => ({ target: { type: 'repository', id: 'a2' } as TargetRef, accountId: `user-${String(i).padStart(3, '0')}`, level: 'read' as const })) }));
+  const review = reviewAccess(
+    inputs({
+      userGrants: Array.from({ length: 300 }, (_, i) => ({
+        target: { type: 'repository', id: 'a2' } as TargetRef,
+        accountId: `user-${String(i).padStart(3, '0')}`,
+        level: 'read' as const,
+      })),
+    }),
+  );
 
   it('writes one CSV row per path, quoting and guarding cells, in pages no larger than asked', () => {
     const all = exportPage(loaded(review), 'csv');
@@ -133,7 +155,9 @@ describe('leaver clean-up', () => {
       },
       async admit(requested) {
         const allowed = Math.min(requested, options.allowed ?? requested);
-        return allowed < requested ? { allowed, reason: 'Deactivations are paused until an admin confirms' } : { allowed };
+        return allowed < requested
+          ? { allowed, reason: 'Deactivations are paused until an admin confirms' }
+          : { allowed };
       },
       async audit(entries) {
         audit.push(...entries);
@@ -160,7 +184,9 @@ describe('leaver clean-up', () => {
     const one = deps();
     await cleanUpLeavers(review, { dryRun: false, accountIds: ['leo'] }, one.d);
     expect(one.deleted).toEqual(['repository:a1:leo']);
-    expect(one.audit).toEqual([expect.objectContaining({ source: 'admin', action: 'remove-leaver-grant', outcome: 'applied', userKey: 's-leo' })]);
+    expect(one.audit).toEqual([
+      expect.objectContaining({ source: 'admin', action: 'remove-leaver-grant', outcome: 'applied', userKey: 's-leo' }),
+    ]);
 
     const all = deps({ active: ['s-lou'] });
     const result = await cleanUpLeavers(review, { dryRun: false }, all.d);

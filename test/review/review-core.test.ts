@@ -60,7 +60,9 @@ describe('effective access', () => {
       'repository:a1 ann admin [project-group(devs):write<create-repo:not-app, repository-user:admin:not-app]',
       'repository:a1 bob write [project-group(devs):write<create-repo:not-app]',
     ]);
-    expect(accessTo(review, { type: 'repository', id: 'a2' }).map(line)).toContain('repository:a2 bob write [project-group(devs):write<create-repo:not-app, repository-user:read:not-app]');
+    expect(accessTo(review, { type: 'repository', id: 'a2' }).map(line)).toContain(
+      'repository:a2 bob write [project-group(devs):write<create-repo:not-app, repository-user:read:not-app]',
+    );
     expect(accessTo(review, { type: 'project', id: 'A' }).map(line)).toEqual([
       'project:A ann create-repo [project-group(devs):create-repo:not-app]',
       'project:A bob create-repo [project-group(devs):create-repo:not-app]',
@@ -92,14 +94,24 @@ describe('effective access', () => {
     const a1 = accessTo(review, { type: 'repository', id: 'a1' })[0];
     expect(a1?.paths.map((p) => p.origin)).toEqual([{ kind: 'not-app' }, { kind: 'rule', ruleIds: ['r1', 'r2'] }]);
     expect(a1?.paths.map((p) => p.groupSlug)).toEqual(['legacy', 'scim-team']);
-    expect(accessTo(review, { type: 'repository', id: 'a2' })[0]?.paths[0]?.origin).toEqual({ kind: 'app-drift', applied: 'write' });
+    expect(accessTo(review, { type: 'repository', id: 'a2' })[0]?.paths[0]?.origin).toEqual({
+      kind: 'app-drift',
+      applied: 'write',
+    });
     expect(accessTo(review, { type: 'repository', id: 'loose' })[0]?.paths[0]?.origin).toEqual({ kind: 'not-app' });
   });
 
   it('gives everyone the review names read on a public repository, and nothing more', () => {
     const review = reviewAccess(makeInputs({ members: [{ accountId: 'zoe', displayName: 'Zoe' }] }));
     expect(accessOf(review, 'zoe').map(line)).toEqual(['repository:b1 zoe read [public:read:public]']);
-    expect(summarize(review, makeInputs())).toMatchObject({ repositories: 4, projects: 2, people: 1, entries: 1, leavers: 0, orphans: 1 });
+    expect(summarize(review, makeInputs())).toMatchObject({
+      repositories: 4,
+      projects: 2,
+      people: 1,
+      entries: 1,
+      leavers: 0,
+      orphans: 1,
+    });
   });
 });
 
@@ -113,7 +125,13 @@ describe('flags', () => {
       { accountId: 'ghost', displayName: 'Ghost' },
     ],
     otherAccounts: [{ accountId: 'lea-direct', displayName: 'Lea Direct' }],
-    identities: [identity('ann'), identity('lea-direct', 'deactivated'), identity('lea-group', 'deleted'), identity('lea-nothing', 'deactivated'), identity('boss')],
+    identities: [
+      identity('ann'),
+      identity('lea-direct', 'deactivated'),
+      identity('lea-group', 'deleted'),
+      identity('lea-nothing', 'deactivated'),
+      identity('boss'),
+    ],
     groups: [legacy, { slug: 'scim-team', name: 'scim-team', madeByApp: true, members: ['ann'] }],
     groupGrants: [
       { target: { type: 'project', id: 'A' }, groupSlug: 'legacy', level: 'read' },
@@ -130,14 +148,35 @@ describe('flags', () => {
       { target: { type: 'repository', id: 'a1' }, groupSlug: 'scim-team', level: 'write', ruleIds: ['r1'] },
       { target: { type: 'project', id: 'A' }, groupSlug: 'scim-team', level: 'read', ruleIds: ['r2'] },
     ],
-    applied: { 'repository:a1': { 'scim-team': 'write' }, 'project:A': { 'scim-team': 'read' }, 'repository:gone': { 'scim-team': 'read' } },
+    applied: {
+      'repository:a1': { 'scim-team': 'write' },
+      'project:A': { 'scim-team': 'read' },
+      'repository:gone': { 'scim-team': 'read' },
+    },
   });
   const { flags } = reviewAccess(inputs);
 
   it('flags leavers who still reach something, with the direct grants the clean-up would remove', () => {
-    expect(flags.leavers.map((l) => [l.accountId, l.identity.status, l.directGrants.map((g) => `${g.target.type}:${g.target.id}:${g.level}`), l.otherPaths])).toEqual([
+    expect(
+      flags.leavers.map((l) => [
+        l.accountId,
+        l.identity.status,
+        l.directGrants.map((g) => `${g.target.type}:${g.target.id}:${g.level}`),
+        l.otherPaths,
+      ]),
+    ).toEqual([
       ['lea-direct', 'deactivated', ['repository:a2:write', 'project:B:admin'], []],
-      ['lea-group', 'deleted', [], ['project-group legacy on project A', 'project-group legacy on repository a1 (project A)', 'project-group legacy on repository a2 (project A)', 'repository-group legacy on repository loose']],
+      [
+        'lea-group',
+        'deleted',
+        [],
+        [
+          'project-group legacy on project A',
+          'project-group legacy on repository a1 (project A)',
+          'project-group legacy on repository a2 (project A)',
+          'repository-group legacy on repository loose',
+        ],
+      ],
     ]);
     // lea-direct's project grant reaches project B and its repository b1: three targets, four paths with public read left out.
     expect(flags.leavers[0]?.paths).toBe(3);
@@ -148,7 +187,12 @@ describe('flags', () => {
   });
 
   it('flags grants not made by the app on targets the rules manage, and only there', () => {
-    expect(flags.handMade.map((f) => `${f.target.type}:${f.target.id} ${f.principal.type === 'group' ? `group ${f.principal.slug}` : `user ${f.principal.accountId}`} ${f.level}`)).toEqual(['project:A group legacy read']);
+    expect(
+      flags.handMade.map(
+        (f) =>
+          `${f.target.type}:${f.target.id} ${f.principal.type === 'group' ? `group ${f.principal.slug}` : `user ${f.principal.accountId}`} ${f.level}`,
+      ),
+    ).toEqual(['project:A group legacy read']);
   });
 
   it('flags the app grants changed or removed by hand, not those on deleted targets', () => {
@@ -162,10 +206,26 @@ describe('flags', () => {
     const computed = reviewAccess(inputs);
     const listing = computed.entries
       .filter((e) => e.target.type === 'repository' && e.paths.some((p) => p.kind !== 'public'))
-      .map((e) => ({ repository: e.target.id, accountId: e.accountId, level: e.paths.filter((p) => p.kind !== 'public').reduce((best, p) => (['read', 'write', 'admin'].indexOf(p.level) > ['read', 'write', 'admin'].indexOf(best) ? p.level : best), 'read' as string) as 'read' | 'write' | 'admin' }));
+      .map((e) => ({
+        repository: e.target.id,
+        accountId: e.accountId,
+        level: e.paths
+          .filter((p) => p.kind !== 'public')
+          .reduce(
+            (best, p) =>
+              ['read', 'write', 'admin'].indexOf(p.level) > ['read', 'write', 'admin'].indexOf(best) ? p.level : best,
+            'read' as string,
+          ) as 'read' | 'write' | 'admin',
+      }));
     const agreeing = reviewAccess({ ...inputs, effective: listing }).flags.crossCheck;
     expect(agreeing).toEqual({ compared: listing.length, mismatched: 0, mismatches: [] });
-    const disagreeing = reviewAccess({ ...inputs, effective: [...listing.filter((e) => !(e.repository === 'a2' && e.accountId === 'lea-direct')), { repository: 'loose', accountId: 'stranger', level: 'admin' }] }).flags.crossCheck;
+    const disagreeing = reviewAccess({
+      ...inputs,
+      effective: [
+        ...listing.filter((e) => !(e.repository === 'a2' && e.accountId === 'lea-direct')),
+        { repository: 'loose', accountId: 'stranger', level: 'admin' },
+      ],
+    }).flags.crossCheck;
     expect(disagreeing?.mismatched).toBe(2);
     expect(disagreeing?.mismatches).toEqual([
       { repository: 'a2', accountId: 'lea-direct', computed: 'write' },
@@ -185,11 +245,20 @@ describe('rule origins', () => {
       ],
       [{ displayName: 'Team', groupSlug: 'scim-team' }],
       [{ key: 'A' }],
-      [{ slug: 'a1', projectKey: 'A' }, { slug: 'a2', projectKey: 'A' }, { slug: 'b1', projectKey: 'B' }],
+      [
+        { slug: 'a1', projectKey: 'A' },
+        { slug: 'a2', projectKey: 'A' },
+        { slug: 'b1', projectKey: 'B' },
+      ],
     );
     expect(grants).toEqual([
       { target: { type: 'project', id: 'A' }, groupSlug: 'scim-team', level: 'write', ruleIds: ['r-write-2'] },
-      { target: { type: 'repository', id: 'a1' }, groupSlug: 'scim-team', level: 'write', ruleIds: ['r-write', 'r-write-2'] },
+      {
+        target: { type: 'repository', id: 'a1' },
+        groupSlug: 'scim-team',
+        level: 'write',
+        ruleIds: ['r-write', 'r-write-2'],
+      },
       { target: { type: 'repository', id: 'a2' }, groupSlug: 'scim-team', level: 'read', ruleIds: ['r-read'] },
     ]);
   });

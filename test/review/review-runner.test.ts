@@ -30,7 +30,11 @@ describe('review runner', () => {
     const loaded = await loadReview(meta, (m) => rig.store.snapshotRecords(m));
     // The effective listing served the cross-check only; the stored review keeps its result, not the listing.
     expect(loaded.review.flags.crossCheck).toBeUndefined();
-    expect(loaded.review.flags.orphans.map((o) => o.displayName).sort()).toEqual(['Emulated Admin', 'Orphan 1', 'Orphan 2']);
+    expect(loaded.review.flags.orphans.map((o) => o.displayName).sort()).toEqual([
+      'Emulated Admin',
+      'Orphan 1',
+      'Orphan 2',
+    ]);
     // Group grants the rules made are named by their rule.
     const ruled = loaded.review.entries.flatMap((e) => e.paths).filter((p) => p.origin.kind === 'rule');
     expect(ruled.length).toBeGreaterThan(0);
@@ -46,7 +50,10 @@ describe('review runner', () => {
     if (meta === undefined) throw new Error('no snapshot');
     const { review } = await loadReview(meta, (m) => rig.store.snapshotRecords(m));
     // Leavers still in their app groups (the sync has not removed them in this rig) or holding direct grants.
-    const expected = rig.plan.leavers.filter((email) => rig.plan.appGroups.some((g) => g.members.includes(email)) || rig.plan.userGrants.some((g) => g.email === email));
+    const expected = rig.plan.leavers.filter(
+      (email) =>
+        rig.plan.appGroups.some((g) => g.members.includes(email)) || rig.plan.userGrants.some((g) => g.email === email),
+    );
     expect(review.flags.leavers.map((l) => l.identity.userName).sort()).toEqual([...expected].sort());
     expect(review.flags.leavers.every((l) => l.identity.status === 'deactivated')).toBe(true);
   });

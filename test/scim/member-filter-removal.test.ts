@@ -14,7 +14,11 @@ describe('PATCH remove members[<filter>]', () => {
       ids.push((await scim.call('POST', '/Users', { body: { userName, active: true } })).body.id as string);
     }
     const [ann = '', bob = '', cleo = ''] = ids;
-    const members = [{ value: ann, display: 'Ann' }, { value: bob, display: 'Bob' }, { value: cleo, display: 'ann' }];
+    const members = [
+      { value: ann, display: 'Ann' },
+      { value: bob, display: 'Bob' },
+      { value: cleo, display: 'ann' },
+    ];
     const group = await scim.call('POST', '/Groups', { body: { displayName: 'Readers', members } });
     expect(group.status).toBe(201);
     return { groupId: group.body.id as string, ann, bob, cleo };
@@ -27,7 +31,9 @@ describe('PATCH remove members[<filter>]', () => {
 
   it('removes the members whose display matches, case-insensitively as the attribute is caseExact false', async () => {
     const { groupId, bob } = await groupWithMembers();
-    const patched = await scim.call('PATCH', `/Groups/${groupId}`, { body: patchOp({ op: 'remove', path: 'members[display eq "ANN"]' }) });
+    const patched = await scim.call('PATCH', `/Groups/${groupId}`, {
+      body: patchOp({ op: 'remove', path: 'members[display eq "ANN"]' }),
+    });
     expect(patched.status).toBe(204);
     expect(await memberValues(groupId)).toEqual([bob]);
   });
@@ -48,7 +54,9 @@ describe('PATCH remove members[<filter>]', () => {
 
   it('removes nobody when the filter matches no member', async () => {
     const { groupId, ann, bob, cleo } = await groupWithMembers();
-    const patched = await scim.call('PATCH', `/Groups/${groupId}`, { body: patchOp({ op: 'remove', path: 'members[display eq "Zed"]' }) });
+    const patched = await scim.call('PATCH', `/Groups/${groupId}`, {
+      body: patchOp({ op: 'remove', path: 'members[display eq "Zed"]' }),
+    });
     expect(patched.status).toBe(204);
     expect(await memberValues(groupId)).toEqual([ann, bob, cleo].sort());
   });

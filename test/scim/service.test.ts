@@ -12,7 +12,9 @@ describe('SCIM service', () => {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const response = await scim.call('POST', '/Users', {
-        body: scimUser(`${prefix}${String(i).padStart(3, '0')}@example.com`, { name: { familyName: `F${(count - i) % 7}`, givenName: `G${i}` } }),
+        body: scimUser(`${prefix}${String(i).padStart(3, '0')}@example.com`, {
+          name: { familyName: `F${(count - i) % 7}`, givenName: `G${i}` },
+        }),
       });
       expect(response.status).toBe(201);
       ids.push(response.body.id);
@@ -21,13 +23,19 @@ describe('SCIM service', () => {
   }
 
   it('creates a user with 201, Location, ETag and meta, and reads it back', async () => {
-    const created = await scim.call('POST', '/Users', { body: scimUser('jane@example.com', { [ENTERPRISE]: { department: 'R&D' } }) });
+    const created = await scim.call('POST', '/Users', {
+      body: scimUser('jane@example.com', { [ENTERPRISE]: { department: 'R&D' } }),
+    });
     expect(created.status).toBe(201);
     expect(created.headers['content-type']).toBe('application/scim+json');
     const id = created.body.id as string;
     expect(created.headers.location).toBe(`${TEST_BASE_URL}/Users/${id}`);
     expect(created.headers.etag).toBe('W/"1"');
-    expect(created.body.meta).toMatchObject({ resourceType: 'User', location: `${TEST_BASE_URL}/Users/${id}`, version: 'W/"1"' });
+    expect(created.body.meta).toMatchObject({
+      resourceType: 'User',
+      location: `${TEST_BASE_URL}/Users/${id}`,
+      version: 'W/"1"',
+    });
     expect(created.body.schemas).toEqual([USER, ENTERPRISE]);
     const read = await scim.call('GET', `/Users/${id}`);
     expect(read.status).toBe(200);
@@ -42,7 +50,9 @@ describe('SCIM service', () => {
     const second = await scim.call('GET', '/Users?startIndex=6&count=5');
     const third = await scim.call('GET', '/Users?startIndex=11&count=5');
     expect(third.body).toMatchObject({ totalResults: 12, itemsPerPage: 2, startIndex: 11 });
-    const seen = [...first.body.Resources, ...second.body.Resources, ...third.body.Resources].map((r: { id: string }) => r.id);
+    const seen = [...first.body.Resources, ...second.body.Resources, ...third.body.Resources].map(
+      (r: { id: string }) => r.id,
+    );
     expect(seen).toEqual(ids);
     const zero = await scim.call('GET', '/Users?count=0');
     expect(zero.body).toMatchObject({ totalResults: 12, itemsPerPage: 0, Resources: [] });
@@ -97,16 +107,25 @@ describe('SCIM service', () => {
 
   it('[security] refuses forged and altered cursors with invalidCursor: they are signed under the installation secret', async () => {
     await createUsers(3);
-    const forge = (state: object): string => encodeURIComponent(Buffer.from(JSON.stringify(state)).toString('base64url'));
+    const forge = (state: object): string =>
+      encodeURIComponent(Buffer.from(JSON.stringify(state)).toString('base64url'));
     const issued = (await scim.call('GET', '/Users?count=1&cursor=')).body.nextCursor as string;
     const query = JSON.parse(Buffer.from(issued.split('.')[0] ?? '', 'base64url').toString('utf8')).q as string;
-    for (const forged of [forge({ o: 1, q: query, t: 8.64e15 }), forge({ o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() })]) {
+    for (const forged of [
+      forge({ o: 1, q: query, t: 8.64e15 }),
+      forge({ o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() }),
+    ]) {
       const response = await scim.call('GET', `/Users?count=1&cursor=${forged}`);
       expect(response.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
     }
     const swapped = `${Buffer.from(JSON.stringify({ p: 'scim-list', o: Number.MAX_SAFE_INTEGER, q: query, t: Date.now() })).toString('base64url')}.${issued.split('.')[1]}`;
-    expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(swapped)}`)).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
-    const search = await scim.call('POST', '/Users/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: swapped, count: 1 } });
+    expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(swapped)}`)).body).toMatchObject({
+      status: '400',
+      scimType: 'invalidCursor',
+    });
+    const search = await scim.call('POST', '/Users/.search', {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: swapped, count: 1 },
+    });
     expect(search.body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
     expect((await scim.call('GET', `/Users?count=1&cursor=${encodeURIComponent(issued)}`)).status).toBe(200);
   });
@@ -138,7 +157,13 @@ describe('SCIM service', () => {
 
   it('applies attributes and excludedAttributes to reads and writes; id and schemas are always returned', async () => {
     const created = await scim.call('POST', '/Users?attributes=userName', {
-      body: scimUser('proj@example.com', { displayName: 'P', emails: [{ type: 'work', value: 'w@x' }, { type: 'home', value: 'h@x' }] }),
+      body: scimUser('proj@example.com', {
+        displayName: 'P',
+        emails: [
+          { type: 'work', value: 'w@x' },
+          { type: 'home', value: 'h@x' },
+        ],
+      }),
     });
     expect(Object.keys(created.body).sort()).toEqual(['id', 'schemas', 'userName']);
     const id = created.body.id as string;
@@ -159,12 +184,18 @@ describe('SCIM service', () => {
 
   it('returns groups on a user only when asked, and members unless excluded', async () => {
     const user = await scim.call('POST', '/Users', { body: scimUser('member@example.com') });
-    const group = await scim.call('POST', '/Groups', { body: { displayName: 'Team', members: [{ value: user.body.id }] } });
-    expect(group.body.members).toEqual([{ value: user.body.id, type: 'User', $ref: `${TEST_BASE_URL}/Users/${user.body.id}` }]);
+    const group = await scim.call('POST', '/Groups', {
+      body: { displayName: 'Team', members: [{ value: user.body.id }] },
+    });
+    expect(group.body.members).toEqual([
+      { value: user.body.id, type: 'User', $ref: `${TEST_BASE_URL}/Users/${user.body.id}` },
+    ]);
     const plain = await scim.call('GET', `/Users/${user.body.id}`);
     expect(plain.body.groups).toBeUndefined();
     const withGroups = await scim.call('GET', `/Users/${user.body.id}?attributes=groups,userName`);
-    expect(withGroups.body.groups).toEqual([{ value: group.body.id, $ref: `${TEST_BASE_URL}/Groups/${group.body.id}`, display: 'Team', type: 'direct' }]);
+    expect(withGroups.body.groups).toEqual([
+      { value: group.body.id, $ref: `${TEST_BASE_URL}/Groups/${group.body.id}`, display: 'Team', type: 'direct' },
+    ]);
     const lookup = await scim.call('GET', '/Groups?filter=displayName eq "team"&excludedAttributes=members');
     expect(lookup.body.totalResults).toBe(1);
     expect(lookup.body.Resources[0].members).toBeUndefined();
@@ -175,7 +206,9 @@ describe('SCIM service', () => {
     expect(user.body).not.toHaveProperty('groups');
     const empty = await scim.call('POST', '/Groups', { body: { displayName: 'Empty', members: [] } });
     expect(empty.body).not.toHaveProperty('members');
-    const group = await scim.call('POST', '/Groups', { body: { displayName: 'Emptied', members: [{ value: user.body.id }] } });
+    const group = await scim.call('POST', '/Groups', {
+      body: { displayName: 'Emptied', members: [{ value: user.body.id }] },
+    });
     expect(group.body.members).toHaveLength(1);
     const removed = await scim.call('PATCH', `/Groups/${group.body.id}`, {
       body: patchOp({ op: 'remove', path: 'members' }),
@@ -198,9 +231,15 @@ describe('SCIM service', () => {
     const notModified = await scim.call('GET', `/Users/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
     expect(notModified.status).toBe(304);
     expect(notModified.text).toBeUndefined();
-    const stale = await scim.call('PUT', `/Users/${id}`, { body: scimUser('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"9"' } });
+    const stale = await scim.call('PUT', `/Users/${id}`, {
+      body: scimUser('etag@example.com', { title: 'x' }),
+      headers: { 'If-Match': 'W/"9"' },
+    });
     expect(stale.status).toBe(412);
-    const fresh = await scim.call('PUT', `/Users/${id}`, { body: scimUser('etag@example.com', { title: 'x' }), headers: { 'If-Match': 'W/"1"' } });
+    const fresh = await scim.call('PUT', `/Users/${id}`, {
+      body: scimUser('etag@example.com', { title: 'x' }),
+      headers: { 'If-Match': 'W/"1"' },
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.etag).toBe('W/"2"');
     const modified = await scim.call('GET', `/Users/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
@@ -209,18 +248,29 @@ describe('SCIM service', () => {
     expect(deleteStale.status).toBe(412);
   });
 
-  it('serves discovery documents, including the RFC 9865 pagination block and Microsoft\'s spelling', async () => {
+  it("serves discovery documents, including the RFC 9865 pagination block and Microsoft's spelling", async () => {
     const config = await scim.call('GET', '/ServiceProviderConfig');
-    expect(config.body).toMatchObject({ patch: { supported: true }, bulk: { supported: false }, sort: { supported: true }, etag: { supported: true } });
+    expect(config.body).toMatchObject({
+      patch: { supported: true },
+      bulk: { supported: false },
+      sort: { supported: true },
+      etag: { supported: true },
+    });
     expect(config.body.pagination).toMatchObject({ cursor: true, index: true, defaultPaginationMethod: 'index' });
     expect((await scim.call('GET', '/serviceConfiguration')).body).toEqual(config.body);
     const types = await scim.call('GET', '/ResourceTypes');
     expect(types.body.Resources.map((r: { endpoint: string }) => r.endpoint)).toEqual(['/Users', '/Groups']);
-    expect((await scim.call('GET', '/ResourceTypes/group')).body.schema).toBe('urn:ietf:params:scim:schemas:core:2.0:Group');
+    expect((await scim.call('GET', '/ResourceTypes/group')).body.schema).toBe(
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+    );
     const schemas = await scim.call('GET', '/Schemas');
     expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toContain(ENTERPRISE);
     const userSchema = await scim.call('GET', `/Schemas/${USER}`);
-    expect(userSchema.body.attributes.find((a: { name: string }) => a.name === 'userName')).toMatchObject({ uniqueness: 'server', caseExact: false, required: true });
+    expect(userSchema.body.attributes.find((a: { name: string }) => a.name === 'userName')).toMatchObject({
+      uniqueness: 'server',
+      caseExact: false,
+      required: true,
+    });
     expect((await scim.call('GET', '/Schemas/urn:nope')).status).toBe(404);
   });
 
@@ -237,13 +287,25 @@ describe('SCIM service', () => {
     await createUsers(3, 'search');
     await scim.call('POST', '/Groups', { body: { displayName: 'search group' } });
     const typed = await scim.call('POST', '/Users/.search', {
-      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName sw "search00"', attributes: ['userName'], count: 2 },
+      body: {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+        filter: 'userName sw "search00"',
+        attributes: ['userName'],
+        count: 2,
+      },
     });
     expect(typed.body).toMatchObject({ totalResults: 3, itemsPerPage: 2 });
     expect(Object.keys(typed.body.Resources[0]).sort()).toEqual(['id', 'schemas', 'userName']);
-    const root = await scim.call('POST', '/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'meta.created pr' } });
+    const root = await scim.call('POST', '/.search', {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'meta.created pr' },
+    });
     expect(root.body.totalResults).toBe(4);
-    expect(root.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual(['User', 'User', 'User', 'Group']);
+    expect(root.body.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual([
+      'User',
+      'User',
+      'User',
+      'Group',
+    ]);
   });
 
   describe('[security] a body nested deeper than the limit is a 400 invalidSyntax, never a stack overflow', () => {
@@ -251,29 +313,43 @@ describe('SCIM service', () => {
     const patchOf = (path: string, value: string): string =>
       `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"${path}","value":${value}}]}`;
 
-    it.each(['name', 'emails', 'active', `${ENTERPRISE}:manager`])('PATCH of a user\'s %s', async (attribute) => {
+    it.each(['name', 'emails', 'active', `${ENTERPRISE}:manager`])("PATCH of a user's %s", async (attribute) => {
       const user = await scim.call('POST', '/Users', { body: scimUser('deep@example.com') });
-      const response = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf(attribute, deepValue(4100)) });
+      const response = await scim.call('PATCH', `/Users/${user.body.id}`, {
+        rawBody: patchOf(attribute, deepValue(4100)),
+      });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
     });
 
-    it('PATCH of a group\'s displayName', async () => {
+    it("PATCH of a group's displayName", async () => {
       const group = await scim.call('POST', '/Groups', { body: { displayName: 'deep' } });
-      const response = await scim.call('PATCH', `/Groups/${group.body.id}`, { rawBody: patchOf('displayName', `${'['.repeat(4100)}${']'.repeat(4100)}`) });
+      const response = await scim.call('PATCH', `/Groups/${group.body.id}`, {
+        rawBody: patchOf('displayName', `${'['.repeat(4100)}${']'.repeat(4100)}`),
+      });
       expect(response.body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
     });
 
     it('/.search with a deep attributes array, at the root and on a resource type', async () => {
       const rawBody = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":${'['.repeat(4100)}"userName"${']'.repeat(4100)}}`;
-      expect((await scim.call('POST', '/.search', { rawBody })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
-      expect((await scim.call('POST', '/Users/.search', { rawBody })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+      expect((await scim.call('POST', '/.search', { rawBody })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidSyntax',
+      });
+      expect((await scim.call('POST', '/Users/.search', { rawBody })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidSyntax',
+      });
     });
 
     it('POST and PUT too, while a body at the limit is served', async () => {
-      expect((await scim.call('POST', '/Users', { rawBody: `{"userName":"x","title":${deepValue(4100)}}` })).body).toMatchObject({ scimType: 'invalidSyntax' });
+      expect(
+        (await scim.call('POST', '/Users', { rawBody: `{"userName":"x","title":${deepValue(4100)}}` })).body,
+      ).toMatchObject({ scimType: 'invalidSyntax' });
       const user = await scim.call('POST', '/Users', { body: scimUser('limit@example.com') });
-      const atLimit = await scim.call('PATCH', `/Users/${user.body.id}`, { rawBody: patchOf('title', `${'['.repeat(13)}"t"${']'.repeat(13)}`) });
+      const atLimit = await scim.call('PATCH', `/Users/${user.body.id}`, {
+        rawBody: patchOf('title', `${'['.repeat(13)}"t"${']'.repeat(13)}`),
+      });
       expect(atLimit.status).toBe(400);
       expect(atLimit.body.scimType).not.toBe('invalidSyntax');
     });
@@ -285,7 +361,10 @@ describe('SCIM service', () => {
       expect(composed.status).toBe(201);
       const decomposed = await scim.call('POST', '/Users', { body: scimUser('rene\u0301@example.com') });
       expect(decomposed.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
-      const lookup = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName eq "RENE\u0301@example.com"')}`);
+      const lookup = await scim.call(
+        'GET',
+        `/Users?filter=${encodeURIComponent('userName eq "RENE\u0301@example.com"')}`,
+      );
       expect(lookup.body.totalResults).toBe(1);
       expect(lookup.body.Resources[0].userName).toBe('Ren\u00e9@example.com');
       const scan = await scim.call('GET', `/Users?filter=${encodeURIComponent('userName sw "rene\u0301"')}`);
@@ -294,7 +373,10 @@ describe('SCIM service', () => {
 
     it('a composed and a decomposed group displayName are one name (409), on create and on rename', async () => {
       await scim.call('POST', '/Groups', { body: { displayName: 'Caf\u00e9' } });
-      expect((await scim.call('POST', '/Groups', { body: { displayName: 'cafe\u0301' } })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+      expect((await scim.call('POST', '/Groups', { body: { displayName: 'cafe\u0301' } })).body).toMatchObject({
+        status: '409',
+        scimType: 'uniqueness',
+      });
       const other = await scim.call('POST', '/Groups', { body: { displayName: 'Bar' } });
       const rename = await scim.call('PATCH', `/Groups/${other.body.id}`, {
         body: patchOp({ op: 'replace', path: 'displayName', value: 'CAFE\u0301' }),
@@ -312,10 +394,19 @@ describe('SCIM service', () => {
       ['a zero-width space', 'ev\u200Be'],
       ['a BOM', '\uFEFFeve'],
     ])('a userName or displayName with %s is a 400 invalidValue on POST, PUT and PATCH', async (_label, name) => {
-      expect((await scim.call('POST', '/Users', { body: scimUser(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
-      expect((await scim.call('POST', '/Groups', { body: { displayName: name } })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('POST', '/Users', { body: scimUser(name) })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidValue',
+      });
+      expect((await scim.call('POST', '/Groups', { body: { displayName: name } })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidValue',
+      });
       const user = await scim.call('POST', '/Users', { body: scimUser(`clean${name.length}@example.com`) });
-      expect((await scim.call('PUT', `/Users/${user.body.id}`, { body: scimUser(name) })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+      expect((await scim.call('PUT', `/Users/${user.body.id}`, { body: scimUser(name) })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidValue',
+      });
       const patch = await scim.call('PATCH', `/Users/${user.body.id}`, {
         body: patchOp({ op: 'replace', path: 'userName', value: name }),
       });
@@ -324,26 +415,38 @@ describe('SCIM service', () => {
     });
 
     it('a user stored with such a name before the rule can still be deactivated by PATCH and PUT', async () => {
-      const legacy = await scim.app.store.create('User', { schemas: [USER], userName: 'legacy\u0000user', active: true });
+      const legacy = await scim.app.store.create('User', {
+        schemas: [USER],
+        userName: 'legacy\u0000user',
+        active: true,
+      });
       const patch = await scim.call('PATCH', `/Users/${legacy.id}`, {
         body: patchOp({ op: 'replace', path: 'active', value: false }),
       });
       expect(patch.status).toBe(204);
-      const put = await scim.call('PUT', `/Users/${legacy.id}`, { body: scimUser('legacy\u0000user', { active: false, title: 'gone' }) });
+      const put = await scim.call('PUT', `/Users/${legacy.id}`, {
+        body: scimUser('legacy\u0000user', { active: false, title: 'gone' }),
+      });
       expect(put.status).toBe(200);
     });
   });
 
   describe('root /.search spans Users and Groups (RFC 7644 section 3.4.3)', () => {
-    const search = (body: Record<string, unknown>) => scim.call('POST', '/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body } });
-    const kinds = (response: { body: { Resources: { meta: { resourceType: string } }[] } }): string[] => response.body.Resources.map((r) => r.meta.resourceType);
+    const search = (body: Record<string, unknown>) =>
+      scim.call('POST', '/.search', {
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body },
+      });
+    const kinds = (response: { body: { Resources: { meta: { resourceType: string } }[] } }): string[] =>
+      response.body.Resources.map((r) => r.meta.resourceType);
     let userId: string;
     let groupId: string;
 
     beforeEach(async () => {
-      userId = (await scim.call('POST', '/Users', { body: scimUser('root@example.com', { displayName: 'Shared' }) })).body.id;
+      userId = (await scim.call('POST', '/Users', { body: scimUser('root@example.com', { displayName: 'Shared' }) }))
+        .body.id;
       await scim.call('POST', '/Users', { body: scimUser('other@example.com') });
-      groupId = (await scim.call('POST', '/Groups', { body: { displayName: 'Shared', members: [{ value: userId }] } })).body.id;
+      groupId = (await scim.call('POST', '/Groups', { body: { displayName: 'Shared', members: [{ value: userId }] } }))
+        .body.id;
       await scim.call('POST', '/Groups', { body: { displayName: 'Lonely' } });
     });
 
@@ -359,22 +462,42 @@ describe('SCIM service', () => {
       const members = await search({ filter: `members[value eq "${userId}"]` });
       expect(members.body.Resources.map((r: { id: string }) => r.id)).toEqual([groupId]);
       expect(kinds(await search({ filter: 'displayName eq "shared"' }))).toEqual(['User', 'Group']);
-      expect(kinds(await search({ filter: 'userName eq "other@example.com" or displayName eq "Lonely"' }))).toEqual(['User', 'Group']);
+      expect(kinds(await search({ filter: 'userName eq "other@example.com" or displayName eq "Lonely"' }))).toEqual([
+        'User',
+        'Group',
+      ]);
       // Groups have no userName, so "not userName eq x" holds for every group.
-      expect(kinds(await search({ filter: 'not (userName eq "root@example.com")' }))).toEqual(['User', 'Group', 'Group']);
+      expect(kinds(await search({ filter: 'not (userName eq "root@example.com")' }))).toEqual([
+        'User',
+        'Group',
+        'Group',
+      ]);
       expect(kinds(await search({ filter: 'userName ne "x"' }))).toEqual(['User', 'User', 'Group', 'Group']);
       expect(kinds(await search({ filter: 'userName pr' }))).toEqual(['User', 'User']);
     });
 
-    it('still refuses an attribute no resource type has, and a comparison the attribute\'s type rules out', async () => {
-      expect((await search({ filter: 'nonsense eq "x"' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
-      expect((await search({ filter: 'active gt true' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
-      expect((await search({ filter: 'members[nonsense eq "x"]' })).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+    it("still refuses an attribute no resource type has, and a comparison the attribute's type rules out", async () => {
+      expect((await search({ filter: 'nonsense eq "x"' })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidFilter',
+      });
+      expect((await search({ filter: 'active gt true' })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidFilter',
+      });
+      expect((await search({ filter: 'members[nonsense eq "x"]' })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidFilter',
+      });
       expect((await search({ sortBy: 'nonsense' })).body).toMatchObject({ status: '400', scimType: 'invalidPath' });
     });
 
     it('sorts by an attribute one type lacks, and pages by signed cursor across the types', async () => {
-      expect((await search({ sortBy: 'userName', sortOrder: 'descending' })).body.Resources.map((r: { userName?: string }) => r.userName)).toEqual(['root@example.com', 'other@example.com', undefined, undefined]);
+      expect(
+        (await search({ sortBy: 'userName', sortOrder: 'descending' })).body.Resources.map(
+          (r: { userName?: string }) => r.userName,
+        ),
+      ).toEqual(['root@example.com', 'other@example.com', undefined, undefined]);
       const seen: string[] = [];
       let cursor = '';
       for (let guard = 0; guard < 6; guard += 1) {
@@ -386,18 +509,25 @@ describe('SCIM service', () => {
       }
       expect(seen).toEqual(['User', 'User', 'Group', 'Group']);
       const typed = (await scim.call('GET', '/Users?count=1&cursor=')).body.nextCursor as string;
-      expect((await search({ cursor: typed, count: 1 })).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+      expect((await search({ cursor: typed, count: 1 })).body).toMatchObject({
+        status: '400',
+        scimType: 'invalidCursor',
+      });
     });
   });
 
   it('keeps active on a PUT that omits it (lenient) but clears it in the strict profile', async () => {
     const created = await scim.call('POST', '/Users', { body: scimUser('put@example.com', { active: false }) });
-    const put = await scim.call('PUT', `/Users/${created.body.id}`, { body: { schemas: [USER], userName: 'put@example.com', title: 'T' } });
+    const put = await scim.call('PUT', `/Users/${created.body.id}`, {
+      body: { schemas: [USER], userName: 'put@example.com', title: 'T' },
+    });
     expect(put.body.active).toBe(false);
     const strict = await startTestScim({ profile: 'strict-rfc' });
     try {
       const c = await strict.call('POST', '/Users', { body: scimUser('put@example.com', { active: false }) });
-      const p = await strict.call('PUT', `/Users/${c.body.id}`, { body: { schemas: [USER], userName: 'put@example.com' } });
+      const p = await strict.call('PUT', `/Users/${c.body.id}`, {
+        body: { schemas: [USER], userName: 'put@example.com' },
+      });
       expect(p.body.active).toBeUndefined();
     } finally {
       await strict.close();

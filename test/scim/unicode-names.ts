@@ -16,11 +16,22 @@ export const forbiddenPiece = fc.oneof(
 
 /** Text pieces with several canonically equivalent spellings, in one spelling or another, and in either case. */
 export const equivalentPiece = fc.constantFrom(
-  'e\u0301', '\u00e9', 'E\u0301', '\u00c9',
-  'A\u030A', '\u00c5', '\u212B', 'a\u030a', '\u00e5',
-  '\u1100\u1161', '\uAC00',
-  'o\u0308\u0304', '\u022B', '\u00f6\u0304',
-  'n\u0303', '\u00f1',
+  'e\u0301',
+  '\u00e9',
+  'E\u0301',
+  '\u00c9',
+  'A\u030A',
+  '\u00c5',
+  '\u212B',
+  'a\u030a',
+  '\u00e5',
+  '\u1100\u1161',
+  '\uAC00',
+  'o\u0308\u0304',
+  '\u022B',
+  '\u00f6\u0304',
+  'n\u0303',
+  '\u00f1',
 );
 
 /** Harmless pieces: letters, digits, punctuation IdPs use in names, an emoji, a Greek and an Arabic letter, U+FFFD. */
@@ -31,7 +42,14 @@ export const plainPiece = fc.oneof(
 
 /** A name of up to eight pieces, sometimes with a forbidden character in it. */
 export const unicodeName = fc
-  .array(fc.oneof({ weight: 4, arbitrary: plainPiece }, { weight: 3, arbitrary: equivalentPiece }, { weight: 1, arbitrary: forbiddenPiece }), { minLength: 1, maxLength: 8 })
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: plainPiece },
+      { weight: 3, arbitrary: equivalentPiece },
+      { weight: 1, arbitrary: forbiddenPiece },
+    ),
+    { minLength: 1, maxLength: 8 },
+  )
   .map((pieces) => pieces.join(''));
 
 /** A name without forbidden characters. */

@@ -21,7 +21,9 @@ it('reads only the markers of marked resources', async () => {
     },
   });
   const store = new KvsDirectoryStore({ kvs: counted });
-  const users = await Promise.all(['a', 'b', 'c'].map((name) => store.create('User', { userName: `${name}@example.com` })));
+  const users = await Promise.all(
+    ['a', 'b', 'c'].map((name) => store.create('User', { userName: `${name}@example.com` })),
+  );
   reads.length = 0;
   const kinds = await store.kindsOf(users.map((user) => user.id));
   expect([...kinds.values()]).toEqual(['User', 'User', 'User']);
@@ -34,5 +36,8 @@ it('finds a resource stored before markers existed by reading it whole', async (
   const group = await store.create('Group', { displayName: 'Legacy' });
   await fixture.kvs.delete(kindMarkerKey(user.id));
   await fixture.kvs.delete(kindMarkerKey(group.id));
-  expect(Object.fromEntries(await store.kindsOf([user.id, group.id]))).toEqual({ [user.id]: 'User', [group.id]: 'Group' });
+  expect(Object.fromEntries(await store.kindsOf([user.id, group.id]))).toEqual({
+    [user.id]: 'User',
+    [group.id]: 'Group',
+  });
 });

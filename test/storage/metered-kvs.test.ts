@@ -10,7 +10,9 @@ import { budgetAllows, callsSpent, withinBudget } from '../../src/sync/call-budg
 
 describe('meteredKvs', () => {
   it('counts each request of a budgeted run, and none outside it', async () => {
-    const kvs = meteredKvs(createLocalKvs(createLocalKvsService({ entities: [] })) as unknown as ForgeKvs, () => counted.push(callsSpent()));
+    const kvs = meteredKvs(createLocalKvs(createLocalKvsService({ entities: [] })) as unknown as ForgeKvs, () =>
+      counted.push(callsSpent()),
+    );
     const counted: number[] = [];
     await kvs.set('a', 1);
     expect(await kvs.get('a')).toBe(1);
@@ -20,10 +22,14 @@ describe('meteredKvs', () => {
   it('feeds the budget, which says when a run may not start on more work', async () => {
     const { spendCall } = await import('../../src/sync/call-budget');
     const kvs = meteredKvs(createLocalKvs(createLocalKvsService({ entities: [] })) as unknown as ForgeKvs, spendCall);
-    const seen = await withinBudget({ calls: 10, millis: 1000 }, { now: Date.now, sleep: async () => undefined }, async () => {
-      for (let i = 0; i < 7; i += 1) await kvs.set(`k${i}`, i);
-      return { spent: callsSpent(), roomForThree: budgetAllows(3), roomForFour: budgetAllows(4) };
-    });
+    const seen = await withinBudget(
+      { calls: 10, millis: 1000 },
+      { now: Date.now, sleep: async () => undefined },
+      async () => {
+        for (let i = 0; i < 7; i += 1) await kvs.set(`k${i}`, i);
+        return { spent: callsSpent(), roomForThree: budgetAllows(3), roomForFour: budgetAllows(4) };
+      },
+    );
     expect(seen).toEqual({ spent: 7, roomForThree: true, roomForFour: false });
     expect(budgetAllows(1_000_000)).toBe(true);
   });

@@ -1,6 +1,11 @@
 /** Uniqueness claims of unique names: the planner's table, and records stored before names were compared in NFC. */
 import path from 'node:path';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+} from '../../src/storage/local-kvs';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { CLAIM_ENTITY, claimKey, claimKeysToRead, planClaimChange } from '../../src/storage/kvs-directory/name-claims';
 import { makeUser } from '../contracts/directory-store-contract';
@@ -40,7 +45,9 @@ describe('planClaimChange', () => {
       { kind: 'set', key: claimKey('User', decomposed) },
     ]);
     // Once moved, nothing more happens.
-    expect(planClaimChange('User', 'me', decomposed, decomposed, new Map([[claimKey('User', decomposed), mine]]))).toEqual([]);
+    expect(
+      planClaimChange('User', 'me', decomposed, decomposed, new Map([[claimKey('User', decomposed), mine]])),
+    ).toEqual([]);
   });
 
   test('a delete releases every claim the resource holds on its name', () => {
@@ -66,8 +73,14 @@ describe('a user stored before names were compared in NFC', () => {
     const kvs = createLocalKvs(service);
     const created = await store.create('User', makeUser(decomposed));
     const record = await kvs.entity<Record<string, unknown>>('scim-user').get(created.id);
-    await kvs.entity<Record<string, unknown>>('scim-user').set(created.id, { ...record, userNameKey: decomposed.toLowerCase() });
-    await kvs.transact().delete(claimKey('User', decomposed), { entityName: CLAIM_ENTITY }).set(legacyKey(decomposed), { owner: created.id }, { entityName: CLAIM_ENTITY }).execute();
+    await kvs
+      .entity<Record<string, unknown>>('scim-user')
+      .set(created.id, { ...record, userNameKey: decomposed.toLowerCase() });
+    await kvs
+      .transact()
+      .delete(claimKey('User', decomposed), { entityName: CLAIM_ENTITY })
+      .set(legacyKey(decomposed), { owner: created.id }, { entityName: CLAIM_ENTITY })
+      .execute();
     return created.id;
   }
 
@@ -95,7 +108,11 @@ describe('a user stored before names were compared in NFC', () => {
   test('frees its old claim when deleted', async () => {
     const id = await legacyUser();
     await store.delete('User', id);
-    await expect(store.create('User', makeUser(decomposed))).resolves.toMatchObject({ resource: { userName: decomposed } });
-    expect(await createLocalKvs(service).entity<{ owner: string }>(CLAIM_ENTITY).get(legacyKey(decomposed))).toBeUndefined();
+    await expect(store.create('User', makeUser(decomposed))).resolves.toMatchObject({
+      resource: { userName: decomposed },
+    });
+    expect(
+      await createLocalKvs(service).entity<{ owner: string }>(CLAIM_ENTITY).get(legacyKey(decomposed)),
+    ).toBeUndefined();
   });
 });

@@ -37,7 +37,10 @@ export interface OracleWorld {
   readonly groupGrants: readonly (OracleGrant & { readonly slug: string })[];
   readonly userGrants: readonly (OracleGrant & { readonly accountId: string })[];
   /** The IdP's identities by account: userName and status. */
-  readonly identities: ReadonlyMap<string, { readonly userName: string; readonly status: 'active' | 'deactivated' | 'deleted' }>;
+  readonly identities: ReadonlyMap<
+    string,
+    { readonly userName: string; readonly status: 'active' | 'deactivated' | 'deleted' }
+  >;
   readonly rules: readonly OracleRule[];
   /** What permission sync applied: `type:id` -> group slug -> level. */
   readonly applied: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -60,19 +63,28 @@ function glob(pattern: string, text: string): boolean {
 }
 
 /** The grants the rules ask for: `type:id|slug` -> the highest level and the rules asking for it. */
-export function oracleRuleGrants(world: Pick<OracleWorld, 'rules' | 'groups' | 'projects' | 'repositories'>): Map<string, { level: OracleLevel; ruleIds: string[] }> {
+export function oracleRuleGrants(
+  world: Pick<OracleWorld, 'rules' | 'groups' | 'projects' | 'repositories'>,
+): Map<string, { level: OracleLevel; ruleIds: string[] }> {
   const out = new Map<string, { level: OracleLevel; ruleIds: string[] }>();
   for (const rule of world.rules) {
-    const groups = world.groups.filter((g) => g.idpName !== undefined && g.idpName.toLowerCase() === rule.group.toLowerCase());
+    const groups = world.groups.filter(
+      (g) => g.idpName !== undefined && g.idpName.toLowerCase() === rule.group.toLowerCase(),
+    );
     const targets: ['repository' | 'project', string][] = [
-      ...world.projects.filter((p) => rule.projects.some((k) => k.toLowerCase() === p.toLowerCase())).map((p): ['project', string] => ['project', p]),
-      ...world.repositories.filter((r) => rule.repositories.some((g) => glob(g, r.slug))).map((r): ['repository', string] => ['repository', r.slug]),
+      ...world.projects
+        .filter((p) => rule.projects.some((k) => k.toLowerCase() === p.toLowerCase()))
+        .map((p): ['project', string] => ['project', p]),
+      ...world.repositories
+        .filter((r) => rule.repositories.some((g) => glob(g, r.slug)))
+        .map((r): ['repository', string] => ['repository', r.slug]),
     ];
     for (const group of groups) {
       for (const [type, id] of targets) {
         const key = `${type}:${id}|${group.slug}`;
         const current = out.get(key);
-        if (current === undefined || rank(type, rule.level) > rank(type, current.level)) out.set(key, { level: rule.level, ruleIds: [rule.id] });
+        if (current === undefined || rank(type, rule.level) > rank(type, current.level))
+          out.set(key, { level: rule.level, ruleIds: [rule.id] });
         else if (current.level === rule.level && !current.ruleIds.includes(rule.id)) current.ruleIds.push(rule.id);
       }
     }
@@ -99,7 +111,22 @@ export interface OracleRow {
 }
 
 /** The columns compared. */
-export const ORACLE_COLUMNS: readonly (keyof OracleRow)[] = ['target_type', 'target', 'account_id', 'idp_user', 'idp_status', 'workspace_member', 'level', 'path', 'path_level', 'granted_level', 'via_project', 'via_group', 'origin', 'rules'];
+export const ORACLE_COLUMNS: readonly (keyof OracleRow)[] = [
+  'target_type',
+  'target',
+  'account_id',
+  'idp_user',
+  'idp_status',
+  'workspace_member',
+  'level',
+  'path',
+  'path_level',
+  'granted_level',
+  'via_project',
+  'via_group',
+  'origin',
+  'rules',
+];
 
 /** A row as one comparable line. */
 export function rowLine(row: Readonly<Record<string, string>>): string {
@@ -117,7 +144,9 @@ interface Path {
 }
 
 /** Every person's access to every target: `type:id|accountId` -> paths. */
-function accessOf(world: OracleWorld): Map<string, { type: 'repository' | 'project'; id: string; accountId: string; paths: Path[] }> {
+function accessOf(
+  world: OracleWorld,
+): Map<string, { type: 'repository' | 'project'; id: string; accountId: string; paths: Path[] }> {
   const ruleGrants = oracleRuleGrants(world);
   const groups = new Map(world.groups.map((g) => [g.slug, g]));
   const out = new Map<string, { type: 'repository' | 'project'; id: string; accountId: string; paths: Path[] }>();
@@ -136,7 +165,12 @@ function accessOf(world: OracleWorld): Map<string, { type: 'repository' | 'proje
     return { origin: 'rule', rules: asked?.level === level ? asked.ruleIds.join(' ') : '' };
   };
   // Grants on `source` reaching `target` (itself, or a repository of the project `source`).
-  const reach = (targetType: 'repository' | 'project', targetId: string, sourceType: 'repository' | 'project', sourceId: string): void => {
+  const reach = (
+    targetType: 'repository' | 'project',
+    targetId: string,
+    sourceType: 'repository' | 'project',
+    sourceId: string,
+  ): void => {
     const inherited = targetType === 'repository' && sourceType === 'project';
     const levels = (level: string): { level: string; granted: string } => {
       if (!inherited) return { level, granted: '' };
@@ -146,15 +180,37 @@ function accessOf(world: OracleWorld): Map<string, { type: 'repository' | 'proje
     const project = inherited ? sourceId : '';
     for (const grant of world.userGrants) {
       if (grant.type !== sourceType || grant.id !== sourceId) continue;
-      add(targetType, targetId, grant.accountId, { path: `${sourceType}-user`, ...levels(grant.level), project, group: '', origin: 'not made by the app', rules: '' });
+      add(targetType, targetId, grant.accountId, {
+        path: `${sourceType}-user`,
+        ...levels(grant.level),
+        project,
+        group: '',
+        origin: 'not made by the app',
+        rules: '',
+      });
     }
     for (const grant of world.groupGrants) {
       if (grant.type !== sourceType || grant.id !== sourceId) continue;
       const origin = originOf(sourceType, sourceId, grant.slug, grant.level);
-      for (const member of groups.get(grant.slug)?.members ?? []) add(targetType, targetId, member, { path: `${sourceType}-group`, ...levels(grant.level), project, group: grant.slug, ...origin });
+      for (const member of groups.get(grant.slug)?.members ?? [])
+        add(targetType, targetId, member, {
+          path: `${sourceType}-group`,
+          ...levels(grant.level),
+          project,
+          group: grant.slug,
+          ...origin,
+        });
     }
   };
-  const adminPath: Path = { path: 'workspace-admin', level: 'admin', granted: '', project: '', group: '', origin: 'not made by the app', rules: '' };
+  const adminPath: Path = {
+    path: 'workspace-admin',
+    level: 'admin',
+    granted: '',
+    project: '',
+    group: '',
+    origin: 'not made by the app',
+    rules: '',
+  };
   for (const key of world.projects) {
     for (const admin of world.admins) add('project', key, admin, adminPath);
     reach('project', key, 'project', key);
@@ -164,7 +220,17 @@ function accessOf(world: OracleWorld): Map<string, { type: 'repository' | 'proje
     reach('repository', repository.slug, 'project', repository.project);
     reach('repository', repository.slug, 'repository', repository.slug);
     // A public repository is readable by anyone: by every account of the organization.
-    if (repository.isPublic) for (const account of world.accounts) add('repository', repository.slug, account.accountId, { path: 'public', level: 'read', granted: '', project: '', group: '', origin: 'public repository', rules: '' });
+    if (repository.isPublic)
+      for (const account of world.accounts)
+        add('repository', repository.slug, account.accountId, {
+          path: 'public',
+          level: 'read',
+          granted: '',
+          project: '',
+          group: '',
+          origin: 'public repository',
+          rules: '',
+        });
   }
   return out;
 }
@@ -219,7 +285,11 @@ export function oracleLeavers(world: OracleWorld): string[] {
 export function oracleDiff(before: OracleWorld, after: OracleWorld): Map<string, 'added' | 'removed' | 'changed'> {
   const a = accessOf(before);
   const b = accessOf(after);
-  const describe = (slot: { type: 'repository' | 'project'; paths: Path[] }): string => `${best(slot.type, slot.paths)}#${slot.paths.map((p) => Object.values(p).join(',')).sort().join(';')}`;
+  const describe = (slot: { type: 'repository' | 'project'; paths: Path[] }): string =>
+    `${best(slot.type, slot.paths)}#${slot.paths
+      .map((p) => Object.values(p).join(','))
+      .sort()
+      .join(';')}`;
   const out = new Map<string, 'added' | 'removed' | 'changed'>();
   for (const key of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(key);

@@ -16,7 +16,16 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
 const AXE_SOURCE = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 const DIST_INDEX = path.join(REPO_ROOT, 'static', 'admin', 'dist', 'index.html');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** One axe-core finding, as much of it as a failure message needs. */
 export interface AxeViolation {
@@ -37,8 +46,10 @@ export interface AdminBrowser {
 
 /** Launches Chromium with a fresh profile; fails with a clear message when the build or Chromium is missing. */
 export async function launchAdminBrowser(origin: string): Promise<AdminBrowser> {
-  if (!fs.existsSync(DIST_INDEX)) throw new Error('static/admin/dist is missing: run `npm run build:ui` (npm test does it first)');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it first)`);
+  if (!fs.existsSync(DIST_INDEX))
+    throw new Error('static/admin/dist is missing: run `npm run build:ui` (npm test does it first)');
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it first)`);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-browser-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -59,7 +70,8 @@ export async function launchAdminBrowser(origin: string): Promise<AdminBrowser> 
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
     // A download's blob URL counts as an aborted request once the file is saved; that is not a failure.
-    if (!request.url().startsWith('blob:')) problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`);
+    if (!request.url().startsWith('blob:'))
+      problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`);
   });
   return {
     context,
@@ -73,7 +85,11 @@ export async function launchAdminBrowser(origin: string): Promise<AdminBrowser> 
 }
 
 /** Ends a browser story (for afterAll): closes the browser, stops the host and any it left running, removes `folders`. */
-export async function endStory(browser: AdminBrowser | undefined, host: LocalHostProcess | undefined, folders: readonly (string | undefined)[]): Promise<void> {
+export async function endStory(
+  browser: AdminBrowser | undefined,
+  host: LocalHostProcess | undefined,
+  folders: readonly (string | undefined)[],
+): Promise<void> {
   await browser?.close();
   await host?.stop().catch(() => undefined);
   await killAllLocalHostProcesses();
@@ -83,15 +99,24 @@ export async function endStory(browser: AdminBrowser | undefined, host: LocalHos
 /** Runs axe-core over the page and answers its serious and critical violations, one line each. */
 export async function seriousViolations(page: Page): Promise<string[]> {
   // page.evaluate runs through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
-  await page.evaluate('Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))');
+  if (!(await page.evaluate('typeof window.axe !== "undefined"')))
+    await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+  await page.evaluate(
+    'Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined)))',
+  );
   const result = (await page.evaluate(
     `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
   )) as { violations: AxeViolation[]; passes: unknown[]; testEngine: { name: string } };
   if (result.testEngine.name !== 'axe-core' || result.passes.length <= 10) throw new Error('axe-core did not run');
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
 }
 
 /** Polls `condition` until it holds, or fails naming `what`. */
@@ -133,11 +158,20 @@ export function storySteps(options: StoryOptions): (name: string, body: () => Pr
       } catch (error) {
         await options
           .page()
-          .screenshot({ path: path.join(SCREENSHOTS, `failed-${options.prefix}${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`), fullPage: true })
+          .screenshot({
+            path: path.join(
+              SCREENSHOTS,
+              `failed-${options.prefix}${name.split(':')[0]?.replace(/\W+/g, '-').toLowerCase()}.png`,
+            ),
+            fullPage: true,
+          })
           .catch(() => undefined);
         if (options.hostLog !== undefined) {
           const host = options.hostLog.host();
-          fs.writeFileSync(path.join(SCREENSHOTS, '..', options.hostLog.file), `--- stdout ---\n${host.stdout()}\n--- stderr ---\n${host.stderr()}\n`);
+          fs.writeFileSync(
+            path.join(SCREENSHOTS, '..', options.hostLog.file),
+            `--- stdout ---\n${host.stdout()}\n--- stderr ---\n${host.stderr()}\n`,
+          );
         }
         throw error;
       }

@@ -22,7 +22,11 @@ export function adminContext(accountId: string): AdminContext {
 }
 
 /** A typed call of one admin resolver; `deps` overrides the handlers' dependencies for that call. */
-export type AdminCall = <K extends keyof AdminApi>(key: K, payload: Parameters<AdminApi[K]>[0], deps?: Partial<AdminHandlerDeps>) => Promise<ReturnType<AdminApi[K]>>;
+export type AdminCall = <K extends keyof AdminApi>(
+  key: K,
+  payload: Parameters<AdminApi[K]>[0],
+  deps?: Partial<AdminHandlerDeps>,
+) => Promise<ReturnType<AdminApi[K]>>;
 
 /** Calls the admin resolvers of the host `host()` answers at call time (tests start a new one per case), as a workspace owner. */
 export function adminCaller(host: () => LocalHost, context: AdminContext): AdminCall {
@@ -37,7 +41,10 @@ export function adminCaller(host: () => LocalHost, context: AdminContext): Admin
       emulated: true,
       ...deps,
     });
-    const handler = handlers[key] as unknown as (request: { payload: unknown; context: unknown }) => Promise<ReturnType<AdminApi[typeof key]>>;
+    const handler = handlers[key] as unknown as (request: {
+      payload: unknown;
+      context: unknown;
+    }) => Promise<ReturnType<AdminApi[typeof key]>>;
     return handler({ payload, context });
   };
 }

@@ -4,7 +4,12 @@ import type { AdminGroup, AdminUser } from '../../emulators/admin-api/admin-stat
 import { EMULATED_DIRECTORY_ID } from '../../emulators/seed';
 
 /** Puts an active user into the emulated directory. */
-export function seedDirectoryUser(emulator: AdminApiEmulator, accountId: string, email: string, changes: Partial<AdminUser> = {}): AdminUser {
+export function seedDirectoryUser(
+  emulator: AdminApiEmulator,
+  accountId: string,
+  email: string,
+  changes: Partial<AdminUser> = {},
+): AdminUser {
   const user: AdminUser = {
     accountId,
     email,
@@ -26,7 +31,12 @@ export function seedDirectoryUser(emulator: AdminApiEmulator, accountId: string,
 }
 
 /** Puts a group into the emulated directory and returns it. */
-export function seedGroup(emulator: AdminApiEmulator, id: string, name: string, changes: { externalSynced?: boolean; members?: string[]; description?: string } = {}): AdminGroup {
+export function seedGroup(
+  emulator: AdminApiEmulator,
+  id: string,
+  name: string,
+  changes: { externalSynced?: boolean; members?: string[]; description?: string } = {},
+): AdminGroup {
   const group: AdminGroup = {
     id,
     name,

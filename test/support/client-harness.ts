@@ -61,7 +61,10 @@ export function expectNoViolations(emulator: Checked, recorder: ValidatingRecord
  * Returns `build`, remembering the harness it made last, and registers an afterEach (in the scope it is called in)
  * that checks that harness for spec violations on both sides and forgets it.
  */
-export function checkedAfterEach<A extends unknown[], H extends { readonly emulator: Checked; readonly recorder: ValidatingRecorder }>(build: (...args: A) => H): (...args: A) => H {
+export function checkedAfterEach<
+  A extends unknown[],
+  H extends { readonly emulator: Checked; readonly recorder: ValidatingRecorder },
+>(build: (...args: A) => H): (...args: A) => H {
   let current: H | undefined;
   afterEach(() => {
     if (current !== undefined) expectNoViolations(current.emulator, current.recorder);

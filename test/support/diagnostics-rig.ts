@@ -4,7 +4,12 @@
  * to `diagnostics/record`. Used by the Diagnostics tests against the emulators.
  */
 import type { LocalHostOptions } from '../../src/local/local-host';
-import type { DiagnosticCheckId, DiagnosticResult, DiagnosticRunAnswer, DiagnosticsView } from '../../src/shared/diagnostics-api';
+import type {
+  DiagnosticCheckId,
+  DiagnosticResult,
+  DiagnosticRunAnswer,
+  DiagnosticsView,
+} from '../../src/shared/diagnostics-api';
 import { startInProcessHost, type InProcessHost } from './in-process-host';
 
 /** The admin key the rig's hosts use. */
@@ -46,7 +51,10 @@ export async function startDiagnosticsRig(options: Partial<LocalHostOptions> = {
     if (body.error) throw new BridgeCallError(body.error.reason, body.error.message);
     return body.result as T;
   };
-  const run = async (check: DiagnosticCheckId, extra: { repository?: string; confirmed?: boolean } = {}): Promise<DiagnosticResult> => {
+  const run = async (
+    check: DiagnosticCheckId,
+    extra: { repository?: string; confirmed?: boolean } = {},
+  ): Promise<DiagnosticResult> => {
     const answer = await invoke<DiagnosticRunAnswer>('diagnostics/run', { check, ...extra });
     if (answer.kind === 'result') return answer.result;
     return invoke<DiagnosticResult>('diagnostics/record', { sealed: answer.sealed });

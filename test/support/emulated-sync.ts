@@ -38,7 +38,10 @@ export interface EmulatedSync {
 /** Builds the emulators, the directory store and the sync on `fixture`'s KVS and clock, and saves the target (and `settings`). */
 export async function emulatedSync(fixture: KvsFixture, options: EmulatedSyncOptions = {}): Promise<EmulatedSync> {
   const emulators = createLinkedEmulators();
-  const toEmulators = emulatorFetch({ baseUrl: ADMIN_BASE, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket });
+  const toEmulators = emulatorFetch(
+    { baseUrl: ADMIN_BASE, emulator: emulators.admin },
+    { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket },
+  );
   const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
   const sync = createSync({
     kvs: fixture.kvs,
@@ -46,7 +49,11 @@ export async function emulatedSync(fixture: KvsFixture, options: EmulatedSyncOpt
     queue: { push: async () => undefined },
     fetch: options.fetch === undefined ? toEmulators : options.fetch(toEmulators),
     baseUrls: () => ({ admin: ADMIN_BASE, bitbucket: BITBUCKET_BASE }),
-    credentials: async () => ({ orgApiKey: 'org-key', bitbucketEmail: 'admin@emulated.example', bitbucketApiToken: 'api-token' }),
+    credentials: async () => ({
+      orgApiKey: 'org-key',
+      bitbucketEmail: 'admin@emulated.example',
+      bitbucketApiToken: 'api-token',
+    }),
     clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
     now: () => new Date(fixture.clock.ms),
     ...options.sync,

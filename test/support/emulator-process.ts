@@ -41,7 +41,10 @@ export interface EmulatorProcess {
 const running = new Set<EmulatorProcess>();
 
 async function getJson<T>(url: string, key: string): Promise<T> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -53,12 +56,19 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions = {})
   if (options.latencyMs !== undefined) env.EMULATOR_LATENCY_MS = String(options.latencyMs);
   if (options.seed !== undefined) env.EMULATOR_SEED = String(options.seed);
   // detached: its own process group, so one signal reaches it whatever it started.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'emulators/serve.ts'], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'emulators/serve.ts'], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const closed = new Promise<ProcessExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<ProcessExit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error('Could not spawn the emulator process');
 
@@ -69,14 +79,22 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions = {})
         if (state !== undefined) resolve(state);
       };
       child.stdout?.on('data', check);
-      void closed.then((exit) => reject(new Error(`The emulator process exited (code ${exit.code}, signal ${exit.signal}) before printing its URLs\n${out}\n${err}`)));
+      void closed.then((exit) =>
+        reject(
+          new Error(
+            `The emulator process exited (code ${exit.code}, signal ${exit.signal}) before printing its URLs\n${out}\n${err}`,
+          ),
+        ),
+      );
     }),
     options.startTimeoutMs ?? 30_000,
   ).catch((error: unknown) => error);
   if (typeof started !== 'string') {
     signalGroup(pid, 'SIGKILL');
     await withTimeout(closed, 5_000);
-    throw started instanceof Error ? started : new Error(`The emulator process did not print its URLs in time\n${out}\n${err}`);
+    throw started instanceof Error
+      ? started
+      : new Error(`The emulator process did not print its URLs in time\n${out}\n${err}`);
   }
   const stateUrl = started;
   const countsUrl = stateUrl.replace(/\/state$/, '/counts');
@@ -88,7 +106,8 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions = {})
     adminUrl: ADMIN_LINE.exec(out)?.[1] ?? '',
     bitbucketUrl: BITBUCKET_LINE.exec(out)?.[1] ?? '',
     key,
-    snapshot: (snapshotOptions = {}) => getJson<EmulatorSnapshot>(snapshotOptions.logs === false ? `${stateUrl}?logs=false` : stateUrl, key),
+    snapshot: (snapshotOptions = {}) =>
+      getJson<EmulatorSnapshot>(snapshotOptions.logs === false ? `${stateUrl}?logs=false` : stateUrl, key),
     counts: () => getJson<EmulatorCounts>(countsUrl, key),
     async kill() {
       signalGroup(pid, 'SIGKILL');

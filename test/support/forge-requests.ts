@@ -2,7 +2,13 @@
 import type { ForgeWebTriggerRequest } from '../../src/forge/scim-web-trigger';
 
 /** A SCIM call with bearer `token` as Forge passes it to the SCIM web trigger: path under /scim/v2, header and query values as arrays. */
-export function scimTriggerRequest(token: string, method: string, userPath: string, body: unknown, queryParameters: Record<string, string[]> = {}): ForgeWebTriggerRequest {
+export function scimTriggerRequest(
+  token: string,
+  method: string,
+  userPath: string,
+  body: unknown,
+  queryParameters: Record<string, string[]> = {},
+): ForgeWebTriggerRequest {
   return {
     method,
     path: `/scim/v2${userPath}`,

@@ -19,7 +19,11 @@ function globToRegExp(pattern: string): RegExp {
 }
 
 /** The grants the rules give the directory's groups in the emulated workspace; renamed groups keep their org group's slug. */
-export function expectedGrants(rules: readonly PermissionRule[], directory: DirectorySnapshot, originalNames: ReadonlyMap<string, string>): Map<string, string> {
+export function expectedGrants(
+  rules: readonly PermissionRule[],
+  directory: DirectorySnapshot,
+  originalNames: ReadonlyMap<string, string>,
+): Map<string, string> {
   const out = new Map<string, string>();
   const raise = (key: string, level: string): void => {
     if ((RANK[level] ?? 0) > (RANK[out.get(key) ?? ''] ?? 0)) out.set(key, level);
@@ -27,9 +31,14 @@ export function expectedGrants(rules: readonly PermissionRule[], directory: Dire
   for (const rule of rules) {
     for (const group of directory.groups.filter((g) => g.displayName.toLowerCase() === rule.group.toLowerCase())) {
       const slug = slugifyGroupName(orgGroupNameFor(originalNames.get(group.id) ?? group.displayName, GROUP_PREFIX));
-      for (const project of EMULATED_PROJECTS.filter((p) => rule.projects.some((key) => key.toLowerCase() === p.key.toLowerCase()))) raise(`project:${project.key}:${slug}`, rule.level);
+      for (const project of EMULATED_PROJECTS.filter((p) =>
+        rule.projects.some((key) => key.toLowerCase() === p.key.toLowerCase()),
+      ))
+        raise(`project:${project.key}:${slug}`, rule.level);
       if (rule.level === 'create-repo') continue;
-      for (const repository of EMULATED_REPOSITORIES.filter((r) => rule.repositories.some((pattern) => globToRegExp(pattern).test(r.slug)))) {
+      for (const repository of EMULATED_REPOSITORIES.filter((r) =>
+        rule.repositories.some((pattern) => globToRegExp(pattern).test(r.slug)),
+      )) {
         raise(`repository:${repository.slug}:${slug}`, rule.level);
       }
     }
@@ -41,7 +50,14 @@ export function expectedGrants(rules: readonly PermissionRule[], directory: Dire
  * The grants Bitbucket shows: the emulator's grants of groups that still exist. Bitbucket drops a deleted group's
  * permissions with it; the emulator keeps the record but, like Bitbucket, lists and resolves only live groups.
  */
-export function actualGrants(permissions: ReadonlyMap<string, PermissionGrant>, liveGroupNames: Iterable<string>): Map<string, string> {
+export function actualGrants(
+  permissions: ReadonlyMap<string, PermissionGrant>,
+  liveGroupNames: Iterable<string>,
+): Map<string, string> {
   const live = new Set([...liveGroupNames].map(slugifyGroupName));
-  return new Map([...permissions.values()].filter((grant) => live.has(grant.groupSlug)).map((grant) => [`${grant.kind}:${grant.target}:${grant.groupSlug}`, grant.permission]));
+  return new Map(
+    [...permissions.values()]
+      .filter((grant) => live.has(grant.groupSlug))
+      .map((grant) => [`${grant.kind}:${grant.target}:${grant.groupSlug}`, grant.permission]),
+  );
 }

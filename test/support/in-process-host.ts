@@ -18,7 +18,9 @@ export interface InProcessHost {
 }
 
 /** Starts the host; `options` override the test defaults. */
-export async function startInProcessHost(options: Partial<LocalHostOptions> & { readonly bearerToken: string }): Promise<InProcessHost> {
+export async function startInProcessHost(
+  options: Partial<LocalHostOptions> & { readonly bearerToken: string },
+): Promise<InProcessHost> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'scim-host-'));
   const host = await startLocalHost({
     port: 0,
@@ -47,8 +49,14 @@ export async function startInProcessHost(options: Partial<LocalHostOptions> & { 
  * Starts a host before each test of the scope it is called in and stops it after each; the answer stands for the
  * running host, so read it inside a test (`started.host`).
  */
-export function inProcessHostPerTest(options: Partial<LocalHostOptions> & { readonly bearerToken: string }): InProcessHost {
-  const running = perTest('host', () => startInProcessHost(options), (started) => started.stop());
+export function inProcessHostPerTest(
+  options: Partial<LocalHostOptions> & { readonly bearerToken: string },
+): InProcessHost {
+  const running = perTest(
+    'host',
+    () => startInProcessHost(options),
+    (started) => started.stop(),
+  );
   return {
     get host() {
       return running().host;
@@ -66,6 +74,18 @@ export function scimCallTo(host: () => LocalHost, token: string): ScimCall {
 }
 
 /** Starts the local host on `dataDir` without the test defaults above (no reconcile, errors not logged), for tests that restart it on the same data. */
-export function startLocalHostOn(dataDir: string, bearerToken: string, options: Partial<LocalHostOptions> = {}): Promise<LocalHost> {
-  return startLocalHost({ port: 0, host: '127.0.0.1', dataDir, reconcileIntervalMs: 0, logger: { error: () => undefined }, bearerToken, ...options });
+export function startLocalHostOn(
+  dataDir: string,
+  bearerToken: string,
+  options: Partial<LocalHostOptions> = {},
+): Promise<LocalHost> {
+  return startLocalHost({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    reconcileIntervalMs: 0,
+    logger: { error: () => undefined },
+    bearerToken,
+    ...options,
+  });
 }

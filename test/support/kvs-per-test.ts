@@ -4,7 +4,11 @@ import { perTest } from './per-test';
 
 /** Registers the hooks; the answer stands for the current test's KVS (read it inside a test or a later hook). */
 export function kvsPerTest(startMs?: number): KvsFixture {
-  const open = perTest('KVS', () => makeKvs(startMs), (fixture) => fixture.service.close());
+  const open = perTest(
+    'KVS',
+    () => makeKvs(startMs),
+    (fixture) => fixture.service.close(),
+  );
   return {
     get kvs() {
       return open().kvs;

@@ -92,7 +92,9 @@ export async function startLocalHostProcess(options: LocalHostProcessOptions): P
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   // 'close' fires once the child has exited and every holder of its pipes (the whole tree) has let go.
-  const closed = new Promise<ProcessExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<ProcessExit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   let hasClosed = false;
   void closed.then(() => (hasClosed = true));
 
@@ -103,7 +105,13 @@ export async function startLocalHostProcess(options: LocalHostProcessOptions): P
 
   let scimBaseUrl: string;
   try {
-    scimBaseUrl = await waitForBaseUrl(child, () => out, () => err, closed, options.startTimeoutMs ?? 30_000);
+    scimBaseUrl = await waitForBaseUrl(
+      child,
+      () => out,
+      () => err,
+      closed,
+      options.startTimeoutMs ?? 30_000,
+    );
   } catch (error) {
     signalGroup(pid, 'SIGKILL');
     await withTimeout(closed, 5_000);

@@ -50,12 +50,22 @@ export interface Populated {
  * Creates `users` users (`user<i>@example.com`) and `groups` groups (`Team <g>`), each group with about 4% of the
  * users as members (added 25 per PATCH); records each group's original displayName in `originalNames`.
  */
-export async function populate(call: ScimCall, originalNames: Map<string, string>, users: number, groups: number, seed: number): Promise<Populated> {
+export async function populate(
+  call: ScimCall,
+  originalNames: Map<string, string>,
+  users: number,
+  groups: number,
+  seed: number,
+): Promise<Populated> {
   const random = xorshiftRandom(seed);
   const userIds: string[] = [];
   for (let i = 0; i < users; i += 1) {
     const email = `user${i}@example.com`;
-    const created = await call('POST', '/Users', { userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] });
+    const created = await call('POST', '/Users', {
+      userName: email,
+      active: true,
+      emails: [{ type: 'work', value: email, primary: true }],
+    });
     expect(created.status).toBe(201);
     userIds.push(created.body.id);
   }
@@ -70,7 +80,11 @@ export async function populate(call: ScimCall, originalNames: Map<string, string
     const members = userIds.filter(() => random() < 0.04);
     memberships += members.length;
     for (let i = 0; i < members.length; i += 25) {
-      const patched = await call('PATCH', `/Groups/${created.body.id}`, patchOp({ op: 'Add', path: 'members', value: members.slice(i, i + 25).map((value) => ({ value })) }));
+      const patched = await call(
+        'PATCH',
+        `/Groups/${created.body.id}`,
+        patchOp({ op: 'Add', path: 'members', value: members.slice(i, i + 25).map((value) => ({ value })) }),
+      );
       expect(patched.status).toBe(204);
     }
   }
@@ -80,14 +94,19 @@ export async function populate(call: ScimCall, originalNames: Map<string, string
 /** The SCIM directory, reduced to what the expected organization depends on. */
 export interface DirectorySnapshot {
   readonly users: readonly { readonly id: string; readonly userName: string; readonly active: boolean }[];
-  readonly groups: readonly { readonly id: string; readonly displayName: string; readonly memberIds: readonly string[] }[];
+  readonly groups: readonly {
+    readonly id: string;
+    readonly displayName: string;
+    readonly memberIds: readonly string[];
+  }[];
 }
 
 /** Reads the directory from the store (in-process hosts). */
 export async function directoryFromStore(store: DirectoryStore): Promise<DirectorySnapshot> {
   const users: { id: string; userName: string; active: boolean }[] = [];
   for await (const batch of store.scan('User', 100_000)) {
-    for (const user of batch) users.push({ id: user.id, userName: String(user.resource.userName), active: user.resource.active !== false });
+    for (const user of batch)
+      users.push({ id: user.id, userName: String(user.resource.userName), active: user.resource.active !== false });
   }
   const groups: { id: string; displayName: string; memberIds: string[] }[] = [];
   for await (const batch of store.scan('Group', 100_000)) {
@@ -106,7 +125,8 @@ export async function directoryOverScim(call: ScimCall): Promise<DirectorySnapsh
   for (let start = 1; ; start += 100) {
     const page = await call('GET', `/Users?startIndex=${start}&count=100`);
     expect(page.status).toBe(200);
-    for (const user of page.body.Resources ?? []) users.push({ id: user.id, userName: String(user.userName), active: user.active !== false });
+    for (const user of page.body.Resources ?? [])
+      users.push({ id: user.id, userName: String(user.userName), active: user.active !== false });
     if (start + 100 > Number(page.body.totalResults)) break;
   }
   const groups: { id: string; displayName: string; memberIds: string[] }[] = [];
@@ -116,7 +136,11 @@ export async function directoryOverScim(call: ScimCall): Promise<DirectorySnapsh
     for (const listed of page.body.Resources ?? []) {
       const group = await call('GET', `/Groups/${listed.id}`);
       expect(group.status).toBe(200);
-      groups.push({ id: group.body.id, displayName: String(group.body.displayName), memberIds: (group.body.members ?? []).map((m: { value: string }) => m.value) });
+      groups.push({
+        id: group.body.id,
+        displayName: String(group.body.displayName),
+        memberIds: (group.body.members ?? []).map((m: { value: string }) => m.value),
+      });
     }
     if (start + 100 > Number(page.body.totalResults)) break;
   }
@@ -136,7 +160,11 @@ export interface OrgState {
  * suspends): every user has an active account except the deleted ones (suspended); every group is an org group
  * named after its original displayName (renames keep the org group) whose members are its active users.
  */
-export function expectedState(directory: DirectorySnapshot, originalNames: ReadonlyMap<string, string>, deletedEmails: ReadonlySet<string>): OrgState {
+export function expectedState(
+  directory: DirectorySnapshot,
+  originalNames: ReadonlyMap<string, string>,
+  deletedEmails: ReadonlySet<string>,
+): OrgState {
   const accounts = new Map<string, string>();
   const active = new Map<string, boolean>();
   const emailOf = new Map<string, string>();
@@ -158,7 +186,11 @@ export function expectedState(directory: DirectorySnapshot, originalNames: Reado
 /** The parts of the Admin API emulator's state (live, or a snapshot from another process) the comparison reads. */
 export interface AdminStateView {
   readonly users: Iterable<{ readonly accountId: string; readonly email: string; readonly membershipStatus: string }>;
-  readonly groups: Iterable<{ readonly name: string; readonly members: Iterable<string>; readonly roles: readonly { readonly resourceId: string; readonly roleId: string }[] }>;
+  readonly groups: Iterable<{
+    readonly name: string;
+    readonly members: Iterable<string>;
+    readonly roles: readonly { readonly resourceId: string; readonly roleId: string }[];
+  }>;
 }
 
 /** The emulated organization's test accounts (`@example.com`) and the app's groups; every app group must grant Bitbucket access. */
@@ -204,7 +236,10 @@ export function appliedWrites(...logs: readonly (readonly LoggedWrite[])[]): num
  * (`additionalGroups`, the Admin API's invite) made one more change per group it names.
  */
 export function appliedChanges(...logs: readonly (readonly LoggedWrite[])[]): number {
-  return logs.reduce((sum, log) => sum + log.filter(isAppliedWrite).reduce((n, entry) => n + 1 + invitedGroups(entry), 0), 0);
+  return logs.reduce(
+    (sum, log) => sum + log.filter(isAppliedWrite).reduce((n, entry) => n + 1 + invitedGroups(entry), 0),
+    0,
+  );
 }
 
 function invitedGroups(entry: LoggedWrite): number {
@@ -221,5 +256,8 @@ export function repeatedWrites(...logs: readonly (readonly LoggedWrite[])[]): { 
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   const repeated = [...seen].filter(([, n]) => n > 1);
-  return { count: repeated.reduce((sum, [, n]) => sum + n - 1, 0), examples: repeated.slice(0, 5).map(([key, n]) => `${n}x ${key}`) };
+  return {
+    count: repeated.reduce((sum, [, n]) => sum + n - 1, 0),
+    examples: repeated.slice(0, 5).map(([key, n]) => `${n}x ${key}`),
+  };
 }

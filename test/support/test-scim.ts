@@ -7,7 +7,12 @@ import { createApp, type AppParts } from '../../src/app/create-app';
 import type { ScimLogger } from '../../src/scim/error-response';
 import { profileNamed } from '../../src/scim/profile';
 import type { ScimResponse } from '../../src/scim/protocol';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions, type LocalKvsService } from '../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  loadEntityDefinitions,
+  type LocalKvsService,
+} from '../../src/storage/local-kvs';
 import { perTest } from './per-test';
 
 /** Base URL the in-process service believes it is served at. */
@@ -50,10 +55,16 @@ function parseQuery(search: string): Record<string, string[]> {
 }
 
 /** Starts an in-process service on an empty in-memory store. */
-export async function startTestScim(options: { profile?: 'lenient' | 'strict-rfc'; now?: () => Date } = {}): Promise<TestScim> {
+export async function startTestScim(
+  options: { profile?: 'lenient' | 'strict-rfc'; now?: () => Date } = {},
+): Promise<TestScim> {
   const errors: TestScim['errors'] = [];
-  const logger: ScimLogger = { error: (code, message, fields) => errors.push({ code, message, ...(fields ? { fields } : {}) }) };
-  const kvsService = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')) });
+  const logger: ScimLogger = {
+    error: (code, message, fields) => errors.push({ code, message, ...(fields ? { fields } : {}) }),
+  };
+  const kvsService = createLocalKvsService({
+    entities: loadEntityDefinitions(path.resolve(__dirname, '../../manifest.yml')),
+  });
   const kvs = createLocalKvs(kvsService);
   const profile = profileNamed(options.profile);
   const app = createApp({ kvs, logger, profile: () => profile, ...(options.now ? { now: options.now } : {}) });
@@ -68,9 +79,18 @@ export async function startTestScim(options: { profile?: 'lenient' | 'strict-rfc
       const headers: Record<string, string[]> = {};
       if (!callOptions.anonymous) headers.authorization = [`Bearer ${token}`];
       for (const [name, value] of Object.entries(callOptions.headers ?? {})) headers[name.toLowerCase()] = [value];
-      const body = callOptions.rawBody ?? (callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body));
-      if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = ['application/scim+json'];
-      const response: ScimResponse = await app.handleScim({ method, path: pathPart, query: parseQuery(search), headers, body, baseUrl: TEST_BASE_URL });
+      const body =
+        callOptions.rawBody ?? (callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body));
+      if (body !== undefined && headers['content-type'] === undefined)
+        headers['content-type'] = ['application/scim+json'];
+      const response: ScimResponse = await app.handleScim({
+        method,
+        path: pathPart,
+        query: parseQuery(search),
+        headers,
+        body,
+        baseUrl: TEST_BASE_URL,
+      });
       let parsed: unknown;
       if (response.body !== undefined && response.body !== '') {
         try {
@@ -92,10 +112,14 @@ export async function startTestScim(options: { profile?: 'lenient' | 'strict-rfc
  * an error, and the service is closed. The answer stands for the current test's service.
  */
 export function testScimPerTest(): TestScim {
-  const current = perTest('SCIM service', () => startTestScim(), async (scim) => {
-    expect(scim.errors).toEqual([]);
-    await scim.close();
-  });
+  const current = perTest(
+    'SCIM service',
+    () => startTestScim(),
+    async (scim) => {
+      expect(scim.errors).toEqual([]);
+      await scim.close();
+    },
+  );
   return {
     get app() {
       return current().app;

@@ -66,12 +66,25 @@ export class ValidatingRecorder {
         throw error;
       }
       const body = await response.text();
-      this.exchanges.push({ method: init.method, url, operation: operation?.key, body: init.body, status: response.status });
-      if (operation !== undefined && ((response.status >= 200 && response.status <= 299) || validator.documentsStatus(operation, response.status))) {
+      this.exchanges.push({
+        method: init.method,
+        url,
+        operation: operation?.key,
+        body: init.body,
+        status: response.status,
+      });
+      if (
+        operation !== undefined &&
+        ((response.status >= 200 && response.status <= 299) || validator.documentsStatus(operation, response.status))
+      ) {
         const responseHeaders: Record<string, string> = {};
         const contentType = response.headers.get('content-type');
         if (contentType !== null) responseHeaders['content-type'] = contentType;
-        const errors = validator.validateResponse(operation, { status: response.status, headers: responseHeaders, body }, { partial: requestsPartialResponse(query) });
+        const errors = validator.validateResponse(
+          operation,
+          { status: response.status, headers: responseHeaders, body },
+          { partial: requestsPartialResponse(query) },
+        );
         this.violations.push(...errors.map((e) => `response: ${e}`));
       }
       return { status: response.status, headers: response.headers, text: async () => body };

@@ -1,17 +1,36 @@
 /** The audit log on the local KVS: append, paging through each index, exports, redaction and retention. */
 import { exportAuditPage, csvCell, type AuditExportPage } from '../../src/sync/audit-export';
-import { AUDIT_ENTITY, AuditLog, MAX_DOC_BYTES, type AuditEntry, type AuditEntryInput, type AuditQuery } from '../../src/sync/audit-log';
+import {
+  AUDIT_ENTITY,
+  AuditLog,
+  MAX_DOC_BYTES,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditQuery,
+} from '../../src/sync/audit-log';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const DAY_MS = 86_400_000;
 
 function makeEntry(overrides: Partial<AuditEntryInput> = {}): AuditEntryInput {
-  return { source: 'sync', action: 'invite-user', target: { kind: 'User', id: 'u-1', display: 'ada@example.com' }, userKey: 'u-1', outcome: 'applied', ...overrides };
+  return {
+    source: 'sync',
+    action: 'invite-user',
+    target: { kind: 'User', id: 'u-1', display: 'ada@example.com' },
+    userKey: 'u-1',
+    outcome: 'applied',
+    ...overrides,
+  };
 }
 
 /** Every page of an export, followed by its cursors. */
-async function exportAll(log: AuditLog, query: Omit<AuditQuery, 'limit' | 'cursor'>, format: 'csv' | 'json', limits?: { maxBytes: number; maxQueries: number }): Promise<AuditExportPage[]> {
+async function exportAll(
+  log: AuditLog,
+  query: Omit<AuditQuery, 'limit' | 'cursor'>,
+  format: 'csv' | 'json',
+  limits?: { maxBytes: number; maxQueries: number },
+): Promise<AuditExportPage[]> {
   const pages: AuditExportPage[] = [];
   let cursor: string | undefined;
   do {
@@ -22,7 +41,10 @@ async function exportAll(log: AuditLog, query: Omit<AuditQuery, 'limit' | 'curso
   return pages;
 }
 
-async function everything(log: AuditLog, query: Omit<AuditQuery, 'cursor'>): Promise<{ entries: AuditEntry[]; pages: number }> {
+async function everything(
+  log: AuditLog,
+  query: Omit<AuditQuery, 'cursor'>,
+): Promise<{ entries: AuditEntry[]; pages: number }> {
   const entries: AuditEntry[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -44,7 +66,15 @@ describe('AuditLog', () => {
   });
 
   it('appends an entry that reads back as written, with keys folded to lower case', async () => {
-    const id = await log.append(makeEntry({ userKey: 'U-1', groupKey: 'G-1', before: { active: true }, after: { active: false }, detail: 'suspended' }));
+    const id = await log.append(
+      makeEntry({
+        userKey: 'U-1',
+        groupKey: 'G-1',
+        before: { active: true },
+        after: { active: false },
+        detail: 'suspended',
+      }),
+    );
     const page = await log.query({});
     expect(page).toEqual({
       entries: [
@@ -64,7 +94,12 @@ describe('AuditLog', () => {
       ],
       scanned: 1,
     });
-    expect(await fixture.kvs.entity(AUDIT_ENTITY).get(id)).toMatchObject({ at: new Date(T0).toISOString(), userKey: 'u-1', groupKey: 'g-1', outcome: 'applied' });
+    expect(await fixture.kvs.entity(AUDIT_ENTITY).get(id)).toMatchObject({
+      at: new Date(T0).toISOString(),
+      userKey: 'u-1',
+      groupKey: 'g-1',
+      outcome: 'applied',
+    });
   });
 
   it('refuses entries it cannot file', async () => {
@@ -94,24 +129,53 @@ describe('AuditLog', () => {
       expect(fixture.service.stats.snapshot().transactions).toBe(3);
     });
 
-    const steps = (entries: readonly AuditEntry[]): number[] => entries.map((e) => Number(e.action.slice('step-'.length)));
-    const expected = (predicate: (i: number) => boolean): number[] => Array.from({ length: COUNT }, (_, i) => COUNT - 1 - i).filter(predicate);
+    const steps = (entries: readonly AuditEntry[]): number[] =>
+      entries.map((e) => Number(e.action.slice('step-'.length)));
+    const expected = (predicate: (i: number) => boolean): number[] =>
+      Array.from({ length: COUNT }, (_, i) => COUNT - 1 - i).filter(predicate);
 
-    const indexCases: { name: string; query: Omit<AuditQuery, 'cursor' | 'limit'>; predicate: (i: number) => boolean }[] = [
+    const indexCases: {
+      name: string;
+      query: Omit<AuditQuery, 'cursor' | 'limit'>;
+      predicate: (i: number) => boolean;
+    }[] = [
       { name: 'the at index (no criteria)', query: {}, predicate: () => true },
       { name: 'by-user', query: { user: 'USER-A' }, predicate: (i) => i % 3 === 0 },
       { name: 'by-group', query: { group: 'group-g' }, predicate: (i) => i % 5 === 0 },
       { name: 'by-outcome', query: { outcome: 'failed' }, predicate: (i) => i % 4 === 0 },
-      { name: 'by-user with an outcome filter', query: { user: 'user-a', outcome: 'failed' }, predicate: (i) => i % 12 === 0 },
-      { name: 'by-group with a user filter', query: { group: 'group-g', user: 'user-a' }, predicate: (i) => i % 15 === 0 },
-      { name: 'the at index with a time range', query: { from: atOf(10), to: atOf(40) }, predicate: (i) => i >= 10 && i <= 40 },
-      { name: 'by-user with a time range', query: { user: 'user-a', from: new Date(atOf(30)) }, predicate: (i) => i % 3 === 0 && i >= 30 },
-      { name: 'by-outcome up to a time', query: { outcome: 'applied', to: atOf(20) }, predicate: (i) => i % 4 !== 0 && i <= 20 },
+      {
+        name: 'by-user with an outcome filter',
+        query: { user: 'user-a', outcome: 'failed' },
+        predicate: (i) => i % 12 === 0,
+      },
+      {
+        name: 'by-group with a user filter',
+        query: { group: 'group-g', user: 'user-a' },
+        predicate: (i) => i % 15 === 0,
+      },
+      {
+        name: 'the at index with a time range',
+        query: { from: atOf(10), to: atOf(40) },
+        predicate: (i) => i >= 10 && i <= 40,
+      },
+      {
+        name: 'by-user with a time range',
+        query: { user: 'user-a', from: new Date(atOf(30)) },
+        predicate: (i) => i % 3 === 0 && i >= 30,
+      },
+      {
+        name: 'by-outcome up to a time',
+        query: { outcome: 'applied', to: atOf(20) },
+        predicate: (i) => i % 4 !== 0 && i <= 20,
+      },
     ];
-    it.each(indexCases)('pages through $name newest first, 7 at a time, without repeats or gaps', async ({ query, predicate }) => {
-      const { entries } = await everything(log, { ...query, limit: 7 });
-      expect(steps(entries)).toEqual(expected(predicate));
-    });
+    it.each(indexCases)(
+      'pages through $name newest first, 7 at a time, without repeats or gaps',
+      async ({ query, predicate }) => {
+        const { entries } = await everything(log, { ...query, limit: 7 });
+        expect(steps(entries)).toEqual(expected(predicate));
+      },
+    );
 
     it('serves more than 20 entries in one page of up to 100 by reading several store pages', async () => {
       fixture.service.stats.reset();
@@ -130,8 +194,12 @@ describe('AuditLog', () => {
     it('refuses a cursor from another query', async () => {
       const first = await log.query({ user: 'user-a', limit: 5 });
       expect(first.cursor).toBeDefined();
-      await expect(log.query({ group: 'group-g', cursor: first.cursor ?? '' })).rejects.toThrow(/does not belong to this query/);
-      await expect(log.query({ user: 'user-b', cursor: first.cursor ?? '' })).rejects.toThrow(/does not belong to this query/);
+      await expect(log.query({ group: 'group-g', cursor: first.cursor ?? '' })).rejects.toThrow(
+        /does not belong to this query/,
+      );
+      await expect(log.query({ user: 'user-b', cursor: first.cursor ?? '' })).rejects.toThrow(
+        /does not belong to this query/,
+      );
       await expect(log.query({ cursor: 'garbage' })).rejects.toThrow(/does not belong to this query/);
     });
 
@@ -153,7 +221,9 @@ describe('AuditLog', () => {
       const whole = (await everything(log, { limit: 100 })).entries.map((e) => e.id);
       // One query page per export page (plus the exact re-read of a page cut short), and the query's limit made small.
       let queries = 0;
-      const counted = { query: (q: AuditQuery) => ((queries += 1), log.query({ ...q, limit: Math.min(q.limit ?? 50, 10) })) };
+      const counted = {
+        query: (q: AuditQuery) => ((queries += 1), log.query({ ...q, limit: Math.min(q.limit ?? 50, 10) })),
+      };
       const byQueries: AuditExportPage[] = [];
       let cursor: string | undefined;
       do {
@@ -164,16 +234,31 @@ describe('AuditLog', () => {
         cursor = page.cursor;
       } while (cursor !== undefined);
       expect(byQueries.map((p) => p.rows)).toEqual([10, 10, 10, 10, 10, 10, 10, 5]);
-      expect(byQueries.map((p) => p.body).join('').split('\r\n').slice(1, -1).map((line) => line.slice(0, line.indexOf(',')))).toEqual(whole);
-      for (const limits of [{ maxBytes: 2_000, maxQueries: 12 }, { maxBytes: 150, maxQueries: 12 }]) {
+      expect(
+        byQueries
+          .map((p) => p.body)
+          .join('')
+          .split('\r\n')
+          .slice(1, -1)
+          .map((line) => line.slice(0, line.indexOf(','))),
+      ).toEqual(whole);
+      for (const limits of [
+        { maxBytes: 2_000, maxQueries: 12 },
+        { maxBytes: 150, maxQueries: 12 },
+      ]) {
         const csv = await exportAll(log, {}, 'csv', limits);
         expect(csv.length).toBeGreaterThan(1);
         for (const page of csv) expect(page.rows === 1 || Buffer.byteLength(page.body) <= limits.maxBytes).toBe(true);
-        const lines = csv.map((p) => p.body).join('').split('\r\n');
+        const lines = csv
+          .map((p) => p.body)
+          .join('')
+          .split('\r\n');
         expect(lines[0]).toMatch(/^id,at,source/);
         expect(lines.slice(1, -1).map((line) => line.slice(0, line.indexOf(',')))).toEqual(whole);
         const json = await exportAll(log, {}, 'json', limits);
-        expect(json.flatMap((p) => (JSON.parse(p.body) as { entries: AuditEntry[] }).entries.map((e) => e.id))).toEqual(whole);
+        expect(json.flatMap((p) => (JSON.parse(p.body) as { entries: AuditEntry[] }).entries.map((e) => e.id))).toEqual(
+          whole,
+        );
       }
     });
   });
@@ -191,9 +276,13 @@ describe('AuditLog', () => {
     const [csv] = await exportAll(log, {}, 'csv');
     if (!csv) throw new Error('no page');
     const [header, row, end] = csv.body.split('\r\n');
-    expect(header).toBe('id,at,source,action,outcome,targetKind,targetId,targetDisplay,userKey,groupKey,before,after,detail,actor');
+    expect(header).toBe(
+      'id,at,source,action,outcome,targetKind,targetId,targetDisplay,userKey,groupKey,before,after,detail,actor',
+    );
     expect(end).toBe('');
-    expect(row).toContain(`,"'=HYPERLINK(""http://evil.example"",""click"")",applied,Group,'+cmd,"Team, ""Core""\nsecond line",'@admin,,"{""name"":""a,b""}",,'-2+3`);
+    expect(row).toContain(
+      `,"'=HYPERLINK(""http://evil.example"",""click"")",applied,Group,'+cmd,"Team, ""Core""\nsecond line",'@admin,,"{""name"":""a,b""}",,'-2+3`,
+    );
     expect(csv.body.split('\r\n')).toHaveLength(3);
   });
 
@@ -220,15 +309,26 @@ describe('AuditLog', () => {
     await log.append(
       makeEntry({
         target: { kind: 'Settings', id: 'credentials' },
-        before: { orgApiKey: 'key-old-1234', nested: [{ password: 'hunter2', note: 'kept' }], bitbucket_api_token: 'tok', Authorization: 'Bearer x' },
+        before: {
+          orgApiKey: 'key-old-1234',
+          nested: [{ password: 'hunter2', note: 'kept' }],
+          bitbucket_api_token: 'tok',
+          Authorization: 'Bearer x',
+        },
         after: { orgApiKey: 'key-new-5678', clientSecret: { value: 'deep' }, email: 'admin@example.com' },
       }),
     );
     const [entry] = (await log.query({})).entries;
-    expect(entry?.before).toEqual({ orgApiKey: '[redacted]', nested: [{ password: '[redacted]', note: 'kept' }], bitbucket_api_token: '[redacted]', Authorization: '[redacted]' });
+    expect(entry?.before).toEqual({
+      orgApiKey: '[redacted]',
+      nested: [{ password: '[redacted]', note: 'kept' }],
+      bitbucket_api_token: '[redacted]',
+      Authorization: '[redacted]',
+    });
     expect(entry?.after).toEqual({ orgApiKey: '[redacted]', clientSecret: '[redacted]', email: 'admin@example.com' });
     const raw = JSON.stringify(await exportAll(log, {}, 'json'));
-    for (const secret of ['key-old-1234', 'hunter2', 'key-new-5678', 'deep', 'Bearer x']) expect(raw).not.toContain(secret);
+    for (const secret of ['key-old-1234', 'hunter2', 'key-new-5678', 'deep', 'Bearer x'])
+      expect(raw).not.toContain(secret);
   });
 
   it('keeps entries small by replacing oversized before/after values with their size', async () => {

@@ -34,18 +34,105 @@ describe('evaluateBreaker', () => {
     allowed: number;
     tripped: boolean;
   }[] = [
-    { name: 'allows a request within the share', state: initialBreakerState, total: 1000, requested: 100, allowed: 100, tripped: false },
-    { name: 'trips on the first deactivation past the share', state: initialBreakerState, total: 1000, requested: 101, allowed: 100, tripped: true },
-    { name: 'counts deactivations already in the window', state: stateWith([minutes(-30), 95]), total: 1000, requested: 10, allowed: 5, tripped: true },
-    { name: 'forgets deactivations older than the window', state: stateWith([minutes(-60), 95]), total: 1000, requested: 100, allowed: 100, tripped: false },
-    { name: 'keeps the last minute of the window', state: stateWith([minutes(-59), 95]), total: 1000, requested: 6, allowed: 5, tripped: true },
-    { name: 'uses the configured window', state: stateWith([minutes(-90), 95]), breaker: { windowMinutes: 120 }, total: 1000, requested: 6, allowed: 5, tripped: true },
-    { name: 'never trips at or below minimumUsers in a small directory', state: initialBreakerState, total: 8, requested: 5, allowed: 5, tripped: false },
-    { name: 'trips above minimumUsers in a small directory', state: stateWith([minutes(-1), 5]), total: 8, requested: 1, allowed: 0, tripped: true },
-    { name: 'rounds the share down', state: initialBreakerState, breaker: { minimumUsers: 0 }, total: 99, requested: 10, allowed: 9, tripped: true },
-    { name: 'pauses everything once tripped', state: { ...initialBreakerState, tripped: true, reason: 'mass deletion' }, total: 1000, requested: 1, allowed: 0, tripped: true },
-    { name: 'allows zero requested without tripping', state: stateWith([minutes(0), 100]), total: 1000, requested: 0, allowed: 0, tripped: false },
-    { name: 'allows all with a share of 1', state: initialBreakerState, breaker: { maxDeactivationShare: 1 }, total: 50, requested: 50, allowed: 50, tripped: false },
+    {
+      name: 'allows a request within the share',
+      state: initialBreakerState,
+      total: 1000,
+      requested: 100,
+      allowed: 100,
+      tripped: false,
+    },
+    {
+      name: 'trips on the first deactivation past the share',
+      state: initialBreakerState,
+      total: 1000,
+      requested: 101,
+      allowed: 100,
+      tripped: true,
+    },
+    {
+      name: 'counts deactivations already in the window',
+      state: stateWith([minutes(-30), 95]),
+      total: 1000,
+      requested: 10,
+      allowed: 5,
+      tripped: true,
+    },
+    {
+      name: 'forgets deactivations older than the window',
+      state: stateWith([minutes(-60), 95]),
+      total: 1000,
+      requested: 100,
+      allowed: 100,
+      tripped: false,
+    },
+    {
+      name: 'keeps the last minute of the window',
+      state: stateWith([minutes(-59), 95]),
+      total: 1000,
+      requested: 6,
+      allowed: 5,
+      tripped: true,
+    },
+    {
+      name: 'uses the configured window',
+      state: stateWith([minutes(-90), 95]),
+      breaker: { windowMinutes: 120 },
+      total: 1000,
+      requested: 6,
+      allowed: 5,
+      tripped: true,
+    },
+    {
+      name: 'never trips at or below minimumUsers in a small directory',
+      state: initialBreakerState,
+      total: 8,
+      requested: 5,
+      allowed: 5,
+      tripped: false,
+    },
+    {
+      name: 'trips above minimumUsers in a small directory',
+      state: stateWith([minutes(-1), 5]),
+      total: 8,
+      requested: 1,
+      allowed: 0,
+      tripped: true,
+    },
+    {
+      name: 'rounds the share down',
+      state: initialBreakerState,
+      breaker: { minimumUsers: 0 },
+      total: 99,
+      requested: 10,
+      allowed: 9,
+      tripped: true,
+    },
+    {
+      name: 'pauses everything once tripped',
+      state: { ...initialBreakerState, tripped: true, reason: 'mass deletion' },
+      total: 1000,
+      requested: 1,
+      allowed: 0,
+      tripped: true,
+    },
+    {
+      name: 'allows zero requested without tripping',
+      state: stateWith([minutes(0), 100]),
+      total: 1000,
+      requested: 0,
+      allowed: 0,
+      tripped: false,
+    },
+    {
+      name: 'allows all with a share of 1',
+      state: initialBreakerState,
+      breaker: { maxDeactivationShare: 1 },
+      total: 50,
+      requested: 50,
+      allowed: 50,
+      tripped: false,
+    },
   ];
   it.each(cases)('$name', ({ state, breaker, now, total, requested, allowed, tripped }) => {
     const decision = evaluateBreaker(state, settings(breaker), now ?? T0, total, requested);
@@ -67,7 +154,9 @@ describe('evaluateBreaker', () => {
       allowedOneByOne += decision.allowed;
       state = recordDeactivations(state, decision.allowed, T0);
     }
-    expect(evaluateBreaker(initialBreakerState, settings({ minimumUsers: 0 }), T0, 200, 30).allowed).toBe(allowedOneByOne);
+    expect(evaluateBreaker(initialBreakerState, settings({ minimumUsers: 0 }), T0, 200, 30).allowed).toBe(
+      allowedOneByOne,
+    );
   });
 
   it('accepts the full settings object', () => {
@@ -77,7 +166,12 @@ describe('evaluateBreaker', () => {
 
 describe('recordDeactivations', () => {
   it('keeps one bucket per minute and drops buckets older than a day', () => {
-    const state = stateWith([minutes(-1500), 7], [minutes(-2), 1], [minutes(0), 2], [new Date(minutes(0).getTime() + 30_000), 3]);
+    const state = stateWith(
+      [minutes(-1500), 7],
+      [minutes(-2), 1],
+      [minutes(0), 2],
+      [new Date(minutes(0).getTime() + 30_000), 3],
+    );
     expect(state.recent).toEqual([
       { minute: Math.floor(minutes(-2).getTime() / 60_000), count: 1 },
       { minute: Math.floor(T0.getTime() / 60_000), count: 5 },
@@ -98,12 +192,20 @@ describe('CircuitBreakerStore', () => {
   let store: CircuitBreakerStore;
   beforeEach(() => {
     now = T0;
-    store = new CircuitBreakerStore({ kvs: fixture.kvs, now: () => now, sleep: () => new Promise((resolve) => setImmediate(resolve)) });
+    store = new CircuitBreakerStore({
+      kvs: fixture.kvs,
+      now: () => now,
+      sleep: () => new Promise((resolve) => setImmediate(resolve)),
+    });
   });
 
   it('counts admitted deactivations, trips, stays tripped, and resumes after confirm', async () => {
     expect(await store.admit(settings(), 100, 5)).toEqual({ allowed: 5, tripped: false });
-    expect(await store.admit(settings(), 100, 20)).toEqual({ allowed: 5, tripped: true, reason: expect.stringContaining('limit of 10') });
+    expect(await store.admit(settings(), 100, 20)).toEqual({
+      allowed: 5,
+      tripped: true,
+      reason: expect.stringContaining('limit of 10'),
+    });
     const tripped = await store.state();
     expect(tripped).toMatchObject({ tripped: true, trippedAt: T0.toISOString() });
     expect(tripped.recent.reduce((sum, b) => sum + b.count, 0)).toBe(10);
@@ -132,7 +234,9 @@ describe('CircuitBreakerStore', () => {
   });
 
   it('admits exactly the limit across concurrent runs', async () => {
-    const decisions = await Promise.all(Array.from({ length: 12 }, () => store.admit(settings({ minimumUsers: 0 }), 50, 1)));
+    const decisions = await Promise.all(
+      Array.from({ length: 12 }, () => store.admit(settings({ minimumUsers: 0 }), 50, 1)),
+    );
     expect(decisions.reduce((sum, d) => sum + d.allowed, 0)).toBe(5);
     expect(decisions.filter((d) => d.tripped).length).toBe(7);
     expect(await fixture.kvs.get(BREAKER_LEASE_KEY)).toBeUndefined();
@@ -140,7 +244,12 @@ describe('CircuitBreakerStore', () => {
 
   it('gives up with BreakerBusyError while another holder keeps the lease, and a crashed holder blocks only until the lease expires', async () => {
     await fixture.kvs.set(BREAKER_LEASE_KEY, { owner: 'crashed' }, { ttl: { value: 30, unit: 'SECONDS' } });
-    const impatient = new CircuitBreakerStore({ kvs: fixture.kvs, now: () => now, sleep: async () => undefined, maxAttempts: 3 });
+    const impatient = new CircuitBreakerStore({
+      kvs: fixture.kvs,
+      now: () => now,
+      sleep: async () => undefined,
+      maxAttempts: 3,
+    });
     await expect(impatient.admit(settings(), 100, 1)).rejects.toThrow(BreakerBusyError);
     fixture.clock.ms += 31_000;
     expect(await impatient.admit(settings(), 100, 1)).toEqual({ allowed: 1, tripped: false });

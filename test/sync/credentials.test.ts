@@ -1,5 +1,11 @@
 /** Credentials in Forge secret storage (the local KVS): validation, masking, partial updates and expiry warnings. */
-import { CredentialStore, CredentialValidationError, EXPIRY_WARNING_DAYS, secretSuffix, type Credentials } from '../../src/sync/credentials';
+import {
+  CredentialStore,
+  CredentialValidationError,
+  EXPIRY_WARNING_DAYS,
+  secretSuffix,
+  type Credentials,
+} from '../../src/sync/credentials';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
@@ -28,8 +34,12 @@ describe('CredentialStore', () => {
     expect(await store.load()).toBeUndefined();
     await store.save(makeCredentials());
     expect(await store.load()).toEqual(makeCredentials());
-    expect(await fixture.kvs.getSecret('credentials:org-api-key')).toMatchObject({ value: makeCredentials().orgApiKey });
-    expect(await fixture.kvs.getSecret('credentials:bitbucket-api-token')).toMatchObject({ value: makeCredentials().bitbucketApiToken });
+    expect(await fixture.kvs.getSecret('credentials:org-api-key')).toMatchObject({
+      value: makeCredentials().orgApiKey,
+    });
+    expect(await fixture.kvs.getSecret('credentials:bitbucket-api-token')).toMatchObject({
+      value: makeCredentials().bitbucketApiToken,
+    });
     // Nothing lands in the plain key space, which can be queried.
     expect((await fixture.kvs.query().getMany()).results).toEqual([]);
   });
@@ -40,12 +50,27 @@ describe('CredentialStore', () => {
     const view = await store.view();
     expect(view).toEqual({
       orgId: { configured: true, suffix: 'ef', updatedAt: NOW.toISOString() },
-      orgApiKey: { configured: true, suffix: '9Zq1', updatedAt: NOW.toISOString(), expiresAt: '2027-06-01T00:00:00.000Z' },
+      orgApiKey: {
+        configured: true,
+        suffix: '9Zq1',
+        updatedAt: NOW.toISOString(),
+        expiresAt: '2027-06-01T00:00:00.000Z',
+      },
       bitbucketEmail: { configured: true, suffix: '.com', updatedAt: NOW.toISOString() },
-      bitbucketApiToken: { configured: true, suffix: 'Kp7w', updatedAt: NOW.toISOString(), expiresAt: '2027-03-01T00:00:00.000Z' },
+      bitbucketApiToken: {
+        configured: true,
+        suffix: 'Kp7w',
+        updatedAt: NOW.toISOString(),
+        expiresAt: '2027-03-01T00:00:00.000Z',
+      },
     });
     const text = JSON.stringify(view);
-    for (const value of [credentials.orgId, credentials.orgApiKey, credentials.bitbucketEmail, credentials.bitbucketApiToken]) {
+    for (const value of [
+      credentials.orgId,
+      credentials.orgApiKey,
+      credentials.bitbucketEmail,
+      credentials.bitbucketApiToken,
+    ]) {
       expect(text).not.toContain(value);
     }
   });
@@ -76,10 +101,22 @@ describe('CredentialStore', () => {
     { name: 'an empty org id', credentials: makeCredentials({ orgId: '' }), field: 'orgId' },
     { name: 'an org id with spaces', credentials: makeCredentials({ orgId: 'my org' }), field: 'orgId' },
     { name: 'an API key with whitespace', credentials: makeCredentials({ orgApiKey: 'abc def' }), field: 'orgApiKey' },
-    { name: 'an email without a domain', credentials: makeCredentials({ bitbucketEmail: 'admin' }), field: 'bitbucketEmail' },
+    {
+      name: 'an email without a domain',
+      credentials: makeCredentials({ bitbucketEmail: 'admin' }),
+      field: 'bitbucketEmail',
+    },
     { name: 'a blank token', credentials: makeCredentials({ bitbucketApiToken: '   ' }), field: 'bitbucketApiToken' },
-    { name: 'an expiry that is not a date', credentials: makeCredentials({ orgApiKeyExpiresAt: 'next year' }), field: 'orgApiKeyExpiresAt' },
-    { name: 'a missing token', credentials: { ...makeCredentials(), bitbucketApiToken: undefined } as unknown as Credentials, field: 'bitbucketApiToken' },
+    {
+      name: 'an expiry that is not a date',
+      credentials: makeCredentials({ orgApiKeyExpiresAt: 'next year' }),
+      field: 'orgApiKeyExpiresAt',
+    },
+    {
+      name: 'a missing token',
+      credentials: { ...makeCredentials(), bitbucketApiToken: undefined } as unknown as Credentials,
+      field: 'bitbucketApiToken',
+    },
   ];
   it.each(invalid)('refuses $name and stores nothing', async ({ credentials, field }) => {
     const error = await store.save(credentials).catch((e: unknown) => e);
@@ -91,7 +128,12 @@ describe('CredentialStore', () => {
   it('updates one credential and keeps the others', async () => {
     await store.save(makeCredentials());
     await store.update({ bitbucketApiToken: 'ATATT-rotated-token-0001', bitbucketApiTokenExpiresAt: '2027-09-01' });
-    expect(await store.load()).toEqual(makeCredentials({ bitbucketApiToken: 'ATATT-rotated-token-0001', bitbucketApiTokenExpiresAt: '2027-09-01T00:00:00.000Z' }));
+    expect(await store.load()).toEqual(
+      makeCredentials({
+        bitbucketApiToken: 'ATATT-rotated-token-0001',
+        bitbucketApiTokenExpiresAt: '2027-09-01T00:00:00.000Z',
+      }),
+    );
   });
 
   it('drops the old expiry when a secret is replaced without one, and clears an expiry on null', async () => {
@@ -106,7 +148,9 @@ describe('CredentialStore', () => {
   });
 
   it('refuses an expiry for a secret that was never stored', async () => {
-    await expect(store.update({ orgApiKeyExpiresAt: '2027-01-01' })).rejects.toThrow(/orgApiKeyExpiresAt: cannot be set before orgApiKey/);
+    await expect(store.update({ orgApiKeyExpiresAt: '2027-01-01' })).rejects.toThrow(
+      /orgApiKeyExpiresAt: cannot be set before orgApiKey/,
+    );
   });
 
   it('deletes every credential on clear', async () => {
@@ -117,11 +161,29 @@ describe('CredentialStore', () => {
   });
 
   const warningCases: { name: string; expiresAt: string; severity?: 'expired' | 'expiring'; daysLeft?: number }[] = [
-    { name: 'no warning far from expiry', expiresAt: new Date(NOW.getTime() + (EXPIRY_WARNING_DAYS + 1) * DAY_MS).toISOString() },
-    { name: 'a warning exactly 14 days before', expiresAt: new Date(NOW.getTime() + EXPIRY_WARNING_DAYS * DAY_MS).toISOString(), severity: 'expiring', daysLeft: 14 },
-    { name: 'a warning on the last day', expiresAt: new Date(NOW.getTime() + 3600_000).toISOString(), severity: 'expiring', daysLeft: 0 },
+    {
+      name: 'no warning far from expiry',
+      expiresAt: new Date(NOW.getTime() + (EXPIRY_WARNING_DAYS + 1) * DAY_MS).toISOString(),
+    },
+    {
+      name: 'a warning exactly 14 days before',
+      expiresAt: new Date(NOW.getTime() + EXPIRY_WARNING_DAYS * DAY_MS).toISOString(),
+      severity: 'expiring',
+      daysLeft: 14,
+    },
+    {
+      name: 'a warning on the last day',
+      expiresAt: new Date(NOW.getTime() + 3600_000).toISOString(),
+      severity: 'expiring',
+      daysLeft: 0,
+    },
     { name: 'expired at this instant', expiresAt: NOW.toISOString(), severity: 'expired', daysLeft: 0 },
-    { name: 'expired days ago', expiresAt: new Date(NOW.getTime() - 3 * DAY_MS).toISOString(), severity: 'expired', daysLeft: -3 },
+    {
+      name: 'expired days ago',
+      expiresAt: new Date(NOW.getTime() - 3 * DAY_MS).toISOString(),
+      severity: 'expired',
+      daysLeft: -3,
+    },
   ];
   it.each(warningCases)('gives $name', async ({ expiresAt, severity, daysLeft }) => {
     await store.save(makeCredentials({ bitbucketApiTokenExpiresAt: expiresAt, orgApiKeyExpiresAt: '2030-01-01' }));
@@ -129,7 +191,15 @@ describe('CredentialStore', () => {
     if (severity === undefined) {
       expect(warnings).toEqual([]);
     } else {
-      expect(warnings).toEqual([{ credential: 'bitbucketApiToken', severity, daysLeft, expiresAt, message: expect.stringContaining('The Bitbucket API token') }]);
+      expect(warnings).toEqual([
+        {
+          credential: 'bitbucketApiToken',
+          severity,
+          daysLeft,
+          expiresAt,
+          message: expect.stringContaining('The Bitbucket API token'),
+        },
+      ]);
     }
   });
 
@@ -140,7 +210,11 @@ describe('CredentialStore', () => {
       ['orgApiKey', 'expired'],
       ['bitbucketApiToken', 'expiring'],
     ]);
-    expect(warnings[0]?.message).toBe('The organization API key expired on 2026-11-20; syncing fails until it is replaced');
-    expect(warnings[1]?.message).toBe('The Bitbucket API token expires on 2026-11-30 (in 6 days); replace it before then');
+    expect(warnings[0]?.message).toBe(
+      'The organization API key expired on 2026-11-20; syncing fails until it is replaced',
+    );
+    expect(warnings[1]?.message).toBe(
+      'The Bitbucket API token expires on 2026-11-30 (in 6 days); replace it before then',
+    );
   });
 });

@@ -90,7 +90,9 @@ describe('dispatcher kick window', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `User.u${i}`);
     await store.enqueue(keys);
     expect(await d.drain()).toBe(40);
-    const jobs = queue.pushed.flatMap((p) => p.jobs).filter((job): job is Extract<SyncJob, { type: 'sync' }> => job.type === 'sync');
+    const jobs = queue.pushed
+      .flatMap((p) => p.jobs)
+      .filter((job): job is Extract<SyncJob, { type: 'sync' }> => job.type === 'sync');
     for (const job of jobs) expect(job.entries.every((entry) => laneOf(entry.key) === job.lane)).toBe(true);
     expect(jobs.flatMap((job) => job.entries.map((entry) => entry.key)).sort()).toEqual([...keys].sort());
     expect(new Set(jobs.map((job) => job.lane)).size).toBe(SYNC_LANES);
@@ -108,12 +110,25 @@ describe('dispatcher kick window', () => {
       permissionQuietSeconds: 30,
       dispatcher: { now: () => fixture.clock.ms },
     });
-    await sync.settings.save({ ...(await sync.settings.get()), target: { orgId: 'o', directoryId: 'd', workspace: 'w', workspaceResourceId: 'r' } });
-    await sync.links.put({ key: 'Permissions.all', state: 'pending', attempts: 0, groupsChangedAt: new Date(fixture.clock.ms - 10_000).toISOString() });
+    await sync.settings.save({
+      ...(await sync.settings.get()),
+      target: { orgId: 'o', directoryId: 'd', workspace: 'w', workspaceResourceId: 'r' },
+    });
+    await sync.links.put({
+      key: 'Permissions.all',
+      state: 'pending',
+      attempts: 0,
+      groupsChangedAt: new Date(fixture.clock.ms - 10_000).toISOString(),
+    });
     await store.enqueue(['Permissions.all']);
     const [entry] = (await store.pendingChanges(5)).entries;
     if (!entry) throw new Error('no outbox entry');
-    const job = { v: 1, type: 'sync', lane: laneOf(entry.resourceKey), entries: [{ key: entry.resourceKey, version: entry.version }] } as const;
+    const job = {
+      v: 1,
+      type: 'sync',
+      lane: laneOf(entry.resourceKey),
+      entries: [{ key: entry.resourceKey, version: entry.version }],
+    } as const;
     await sync.dispatcher.handle(job);
     await sync.dispatcher.handle(job);
     expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([['drain', 20]]);
@@ -127,13 +142,24 @@ describe('dispatcher drains', () => {
 
   function parts() {
     const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
-    const sync = createSync({ kvs: fixture.kvs, store, queue, fetch: () => Promise.reject(new Error('no remote calls in this test')), dispatcher: { now: () => fixture.clock.ms } });
+    const sync = createSync({
+      kvs: fixture.kvs,
+      store,
+      queue,
+      fetch: () => Promise.reject(new Error('no remote calls in this test')),
+      dispatcher: { now: () => fixture.clock.ms },
+    });
     return { store, dispatcher: sync.dispatcher };
   }
 
-  const syncedKeys = (): string[] => queue.pushed.flatMap((p) => p.jobs.flatMap((job) => (job.type === 'sync' ? job.entries.map((e) => e.key) : [])));
+  const syncedKeys = (): string[] =>
+    queue.pushed.flatMap((p) => p.jobs.flatMap((job) => (job.type === 'sync' ? job.entries.map((e) => e.key) : [])));
   const drains = (): { sweep: boolean; delaySeconds: number | undefined }[] =>
-    queue.pushed.flatMap((p) => p.jobs.filter((job) => job.type === 'drain').map((job) => ({ sweep: job.type === 'drain' && job.sweep === true, delaySeconds: p.delaySeconds })));
+    queue.pushed.flatMap((p) =>
+      p.jobs
+        .filter((job) => job.type === 'drain')
+        .map((job) => ({ sweep: job.type === 'drain' && job.sweep === true, delaySeconds: p.delaySeconds })),
+    );
 
   beforeEach(() => {
     queue = new RecordingQueue();

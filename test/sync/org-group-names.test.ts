@@ -36,7 +36,9 @@ describe('OrgGroupNames', () => {
 
   it('never gives one name to two groups that claim it at once', async () => {
     const names = new OrgGroupNames(fixture.kvs);
-    const got = await Promise.all(['a', 'b', 'c', 'd'].map((id) => names.nameFor({ id, displayName: 'Ops' }, 'scim-', async () => false)));
+    const got = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((id) => names.nameFor({ id, displayName: 'Ops' }, 'scim-', async () => false)),
+    );
     expect(new Set(got).size).toBe(4);
     expect(got.filter((name) => name === 'scim-ops')).toHaveLength(1);
   });
@@ -69,7 +71,11 @@ describe('org group names in the sync', () => {
       ids.push(created.body.id);
       await converge();
     }
-    const patch = await scim('PATCH', `/Groups/${ids[2]}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }));
+    const patch = await scim(
+      'PATCH',
+      `/Groups/${ids[2]}`,
+      patchOp({ op: 'add', path: 'members', value: [{ value: user.body.id }] }),
+    );
     expect(patch.status).toBe(204);
     await converge();
 

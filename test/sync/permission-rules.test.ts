@@ -24,7 +24,10 @@ function grants(
   return { repositories: toMap(repositories), projects: toMap(projects) };
 }
 
-function plain(g: Grants): { repositories: Record<string, Record<string, string>>; projects: Record<string, Record<string, string>> } {
+function plain(g: Grants): {
+  repositories: Record<string, Record<string, string>>;
+  projects: Record<string, Record<string, string>>;
+} {
   const toRecord = (map: Map<string, Map<string, string>>): Record<string, Record<string, string>> =>
     Object.fromEntries([...map].map(([id, byGroup]) => [id, Object.fromEntries(byGroup)]));
   return { repositories: toRecord(g.repositories), projects: toRecord(g.projects) };
@@ -105,7 +108,10 @@ describe('desiredGrants', () => {
         makeRule({ id: 'b', projects: ['CORE'], level: 'create-repo' }),
         makeRule({ id: 'c', projects: ['WEB'], level: 'read' }),
       ],
-      expected: { projects: { CORE: { 'scim-developers': 'create-repo' }, WEB: { 'scim-developers': 'write' } }, repositories: {} },
+      expected: {
+        projects: { CORE: { 'scim-developers': 'create-repo' }, WEB: { 'scim-developers': 'write' } },
+        repositories: {},
+      },
     },
     {
       name: 'matches group names and project keys case-insensitively and uses the workspace spelling',
@@ -124,7 +130,10 @@ describe('desiredGrants', () => {
     },
     {
       name: 'keeps groups apart',
-      rules: [makeRule({ id: 'a', repositories: ['docs'], level: 'read' }), makeRule({ id: 'b', group: 'Leads', repositories: ['docs'], level: 'admin' })],
+      rules: [
+        makeRule({ id: 'a', repositories: ['docs'], level: 'read' }),
+        makeRule({ id: 'b', group: 'Leads', repositories: ['docs'], level: 'admin' }),
+      ],
       expected: { projects: {}, repositories: { docs: { 'scim-developers': 'read', 'scim-leads': 'admin' } } },
     },
     {
@@ -142,7 +151,13 @@ describe('explainRules', () => {
   it('reports unknown groups, unknown projects and patterns that match nothing', () => {
     const rules = [
       makeRule({ id: 'ok', projects: ['CORE'], repositories: ['api-*'], level: 'write' }),
-      makeRule({ id: 'typo', group: 'Develoeprs', projects: ['CORE', 'GONE'], repositories: ['nothing-*'], level: 'read' }),
+      makeRule({
+        id: 'typo',
+        group: 'Develoeprs',
+        projects: ['CORE', 'GONE'],
+        repositories: ['nothing-*'],
+        level: 'read',
+      }),
     ];
     expect(explainRules(rules, groups, projects, repositories)).toEqual([
       {
@@ -161,7 +176,11 @@ describe('explainRules', () => {
         projects: ['CORE'],
         unknownProjects: ['GONE'],
         repositoryPatterns: [{ pattern: 'nothing-*', repositories: [] }],
-        problems: ['No synced group is named "Develoeprs", so the rule grants nothing', 'Unknown project key: GONE', 'Pattern "nothing-*" matches no repository'],
+        problems: [
+          'No synced group is named "Develoeprs", so the rule grants nothing',
+          'Unknown project key: GONE',
+          'Pattern "nothing-*" matches no repository',
+        ],
       },
     ]);
   });
@@ -170,18 +189,33 @@ describe('explainRules', () => {
 describe('planGrantChanges', () => {
   const managed = new Set(['scim-developers', 'scim-leads']);
   const cases: { name: string; desired: Grants; actual: Grants; expected: GrantChange[] }[] = [
-    { name: 'changes nothing when grants are equal', desired: grants({ docs: { 'scim-developers': 'read' } }), actual: grants({ docs: { 'scim-developers': 'read' } }), expected: [] },
+    {
+      name: 'changes nothing when grants are equal',
+      desired: grants({ docs: { 'scim-developers': 'read' } }),
+      actual: grants({ docs: { 'scim-developers': 'read' } }),
+      expected: [],
+    },
     {
       name: 'puts a missing grant',
       desired: grants({ docs: { 'scim-developers': 'write' } }),
       actual: grants(),
-      expected: [{ kind: 'put', target: { type: 'repository', id: 'docs' }, groupSlug: 'scim-developers', permission: 'write' }],
+      expected: [
+        { kind: 'put', target: { type: 'repository', id: 'docs' }, groupSlug: 'scim-developers', permission: 'write' },
+      ],
     },
     {
       name: 'changes a different grant and records the one it replaces',
       desired: grants({}, { CORE: { 'scim-leads': 'admin' } }),
       actual: grants({}, { CORE: { 'scim-leads': 'create-repo' } }),
-      expected: [{ kind: 'put', target: { type: 'project', id: 'CORE' }, groupSlug: 'scim-leads', permission: 'admin', before: 'create-repo' }],
+      expected: [
+        {
+          kind: 'put',
+          target: { type: 'project', id: 'CORE' },
+          groupSlug: 'scim-leads',
+          permission: 'admin',
+          before: 'create-repo',
+        },
+      ],
     },
     {
       name: 'deletes an app-managed grant no rule supports',
@@ -200,7 +234,10 @@ describe('planGrantChanges', () => {
     },
     {
       name: 'orders changes by target type, target id and group',
-      desired: grants({ b: { 'scim-leads': 'read', 'scim-developers': 'read' }, a: { 'scim-leads': 'read' } }, { Z: { 'scim-leads': 'read' } }),
+      desired: grants(
+        { b: { 'scim-leads': 'read', 'scim-developers': 'read' }, a: { 'scim-leads': 'read' } },
+        { Z: { 'scim-leads': 'read' } },
+      ),
       actual: grants(),
       expected: [
         { kind: 'put', target: { type: 'project', id: 'Z' }, groupSlug: 'scim-leads', permission: 'read' },
@@ -216,12 +253,18 @@ describe('planGrantChanges', () => {
 
   it('converges: applying the planned changes leaves nothing to plan', () => {
     const desired = desiredGrants(
-      [makeRule({ id: 'a', projects: ['CORE'], repositories: ['api-*'], level: 'write' }), makeRule({ id: 'b', group: 'Leads', repositories: ['*'], level: 'admin' })],
+      [
+        makeRule({ id: 'a', projects: ['CORE'], repositories: ['api-*'], level: 'write' }),
+        makeRule({ id: 'b', group: 'Leads', repositories: ['*'], level: 'admin' }),
+      ],
       groups,
       projects,
       repositories,
     );
-    const actual = grants({ 'api-users': { 'scim-developers': 'read', outsiders: 'write' }, retired: { 'scim-leads': 'admin' } }, { WEB: { 'scim-developers': 'read' } });
+    const actual = grants(
+      { 'api-users': { 'scim-developers': 'read', outsiders: 'write' }, retired: { 'scim-leads': 'admin' } },
+      { WEB: { 'scim-developers': 'read' } },
+    );
     for (const change of planGrantChanges(desired, actual, managed)) {
       const map: Map<string, Map<string, string>> = isRepositoryChange(change) ? actual.repositories : actual.projects;
       const byGroup = map.get(change.target.id) ?? new Map<string, string>();

@@ -4,7 +4,12 @@
  */
 import { PermissionSyncer, type AppliedGrants } from '../../src/sync/permission-sync';
 import type { PermissionRule } from '../../src/sync/settings';
-import { TargetError, type BitbucketPermissions, type ProjectPermission, type RepositoryPermission } from '../../src/targets/ports';
+import {
+  TargetError,
+  type BitbucketPermissions,
+  type ProjectPermission,
+  type RepositoryPermission,
+} from '../../src/targets/ports';
 
 class FakeWorkspace implements BitbucketPermissions {
   readonly projects = new Map<string, Map<string, ProjectPermission>>();
@@ -30,9 +35,14 @@ class FakeWorkspace implements BitbucketPermissions {
   async listRepositories(): Promise<{ slug: string; projectKey: string | undefined }[]> {
     return [...this.repositories].map(([slug, r]) => ({ slug, projectKey: r.projectKey }));
   }
-  async listRepositoryGroupPermissions(slug: string): Promise<{ groupSlug: string; permission: RepositoryPermission }[]> {
+  async listRepositoryGroupPermissions(
+    slug: string,
+  ): Promise<{ groupSlug: string; permission: RepositoryPermission }[]> {
     this.reads.push(`repository:${slug}`);
-    return [...(this.repositories.get(slug)?.grants ?? [])].map(([groupSlug, permission]) => ({ groupSlug, permission }));
+    return [...(this.repositories.get(slug)?.grants ?? [])].map(([groupSlug, permission]) => ({
+      groupSlug,
+      permission,
+    }));
   }
   async putRepositoryGroupPermission(slug: string, groupSlug: string, permission: RepositoryPermission): Promise<void> {
     this.write(`put repository:${slug} ${groupSlug} ${permission}`);
@@ -62,25 +72,45 @@ class FakeWorkspace implements BitbucketPermissions {
 const DEVS = { displayName: 'Developers', groupSlug: 'scim-developers' };
 const OPS = { displayName: 'Ops', groupSlug: 'scim-ops' };
 
-function rule(id: string, group: string, level: PermissionRule['level'], targets: { projects?: string[]; repositories?: string[] }): PermissionRule {
+function rule(
+  id: string,
+  group: string,
+  level: PermissionRule['level'],
+  targets: { projects?: string[]; repositories?: string[] },
+): PermissionRule {
   return { id, group, level, projects: targets.projects ?? [], repositories: targets.repositories ?? [] };
 }
 
 function workspace(): FakeWorkspace {
-  return new FakeWorkspace(['WEB', 'OPS'], [
-    ['web-app', 'WEB'],
-    ['web-api', 'WEB'],
-    ['infra', 'OPS'],
-  ]);
+  return new FakeWorkspace(
+    ['WEB', 'OPS'],
+    [
+      ['web-app', 'WEB'],
+      ['web-api', 'WEB'],
+      ['infra', 'OPS'],
+    ],
+  );
 }
 
 describe('PermissionSyncer', () => {
   it('applies the highest grant per group and target with one write each, then nothing on a replay', async () => {
     const ws = workspace();
-    const rules = [rule('r1', 'developers', 'read', { repositories: ['web-*'] }), rule('r2', 'Developers', 'write', { repositories: ['web-api'] }), rule('r3', 'ops', 'admin', { projects: ['ops'] })];
+    const rules = [
+      rule('r1', 'developers', 'read', { repositories: ['web-*'] }),
+      rule('r2', 'Developers', 'write', { repositories: ['web-api'] }),
+      rule('r3', 'ops', 'admin', { projects: ['ops'] }),
+    ];
     const first = await new PermissionSyncer(ws, rules).run([DEVS, OPS], {}, false);
-    expect(ws.writes.sort()).toEqual(['put project:OPS scim-ops admin', 'put repository:web-api scim-developers write', 'put repository:web-app scim-developers read']);
-    expect(first.grants).toEqual({ 'project:OPS': { 'scim-ops': 'admin' }, 'repository:web-api': { 'scim-developers': 'write' }, 'repository:web-app': { 'scim-developers': 'read' } });
+    expect(ws.writes.sort()).toEqual([
+      'put project:OPS scim-ops admin',
+      'put repository:web-api scim-developers write',
+      'put repository:web-app scim-developers read',
+    ]);
+    expect(first.grants).toEqual({
+      'project:OPS': { 'scim-ops': 'admin' },
+      'repository:web-api': { 'scim-developers': 'write' },
+      'repository:web-app': { 'scim-developers': 'read' },
+    });
     expect(first.audit.map((a) => a.outcome)).toEqual(['applied', 'applied', 'applied']);
     ws.writes.length = 0;
     const replay = await new PermissionSyncer(ws, rules).run([DEVS, OPS], first.grants, false);
@@ -96,7 +126,10 @@ describe('PermissionSyncer', () => {
     ws.writes.length = 0;
     const narrow = [rule('r1', 'Developers', 'read', { repositories: ['web-app'] })];
     const second = await new PermissionSyncer(ws, narrow).run([DEVS], first.grants, false);
-    expect(ws.writes.sort()).toEqual(['delete repository:web-api scim-developers', 'put repository:web-app scim-developers read']);
+    expect(ws.writes.sort()).toEqual([
+      'delete repository:web-api scim-developers',
+      'put repository:web-app scim-developers read',
+    ]);
     expect(second.grants).toEqual({ 'repository:web-app': { 'scim-developers': 'read' } });
   });
 
@@ -108,7 +141,11 @@ describe('PermissionSyncer', () => {
     const rules = [rule('r1', 'Developers', 'read', { repositories: ['web-*'] })];
     const syncer = new PermissionSyncer(ws, rules);
     const plan = await syncer.plan([DEVS], {});
-    expect(plan.grants.find((g) => g.target.id === 'web-app')).toMatchObject({ desired: 'read', current: 'admin', action: 'foreign' });
+    expect(plan.grants.find((g) => g.target.id === 'web-app')).toMatchObject({
+      desired: 'read',
+      current: 'admin',
+      action: 'foreign',
+    });
     const result = await syncer.run([DEVS], {}, false);
     expect(ws.writes).toEqual(['put repository:web-api scim-developers read']);
     expect(ws.repositories.get('web-app')?.grants.get('scim-developers')).toBe('admin');
@@ -145,7 +182,11 @@ describe('PermissionSyncer', () => {
 
   it('plans without writing in dry-run and keeps its record unchanged', async () => {
     const ws = workspace();
-    const result = await new PermissionSyncer(ws, [rule('r1', 'Ops', 'read', { projects: ['OPS', 'WEB'] })]).run([OPS], {}, true);
+    const result = await new PermissionSyncer(ws, [rule('r1', 'Ops', 'read', { projects: ['OPS', 'WEB'] })]).run(
+      [OPS],
+      {},
+      true,
+    );
     expect(ws.writes).toEqual([]);
     expect(result.audit.map((a) => [a.action, a.outcome])).toEqual([
       ['put-grant', 'planned'],
@@ -160,7 +201,10 @@ describe('PermissionSyncer', () => {
     const rules = [rule('r1', 'Developers', 'read', { repositories: ['*'] })];
     const failed = await new PermissionSyncer(ws, rules).run([DEVS], {}, false);
     expect(failed.failed).toBe(1);
-    expect(failed.audit.find((a) => a.outcome === 'failed')).toMatchObject({ resourceKey: 'Permissions.repository:web-api', detail: 'no admin' });
+    expect(failed.audit.find((a) => a.outcome === 'failed')).toMatchObject({
+      resourceKey: 'Permissions.repository:web-api',
+      detail: 'no admin',
+    });
     expect(Object.keys(failed.grants).sort()).toEqual(['repository:infra', 'repository:web-app']);
     ws.failOn = () => new TargetError('rate-limited', 'slow down', { retryAfterMs: 5000 });
     const limited = await new PermissionSyncer(ws, rules).run([DEVS], failed.grants as AppliedGrants, false);

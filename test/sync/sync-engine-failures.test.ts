@@ -26,7 +26,9 @@ describe('sync engine: failures', () => {
   beforeEach(async () => {
     fault = undefined;
     audit = [];
-    ({ store, sync } = await emulatedSync(fixture, { fetch: (toEmulators) => async (url, init) => fault?.(url, init.method) ?? toEmulators(url, init) }));
+    ({ store, sync } = await emulatedSync(fixture, {
+      fetch: (toEmulators) => async (url, init) => fault?.(url, init.method) ?? toEmulators(url, init),
+    }));
   });
 
   /** An engine over the composition's links, settings and targets, with `naming` replaced where a test says. */
@@ -40,7 +42,11 @@ describe('sync engine: failures', () => {
         return connected.ok ? { admin: connected.admin, bitbucket: connected.bitbucket } : undefined;
       },
       emailOf: (user) => (typeof user.userName === 'string' ? user.userName : undefined),
-      naming: { orgGroupName: (displayName, prefix) => `${prefix}${displayName.toLowerCase()}`, groupSlug: slugifyGroupName, ...naming },
+      naming: {
+        orgGroupName: (displayName, prefix) => `${prefix}${displayName.toLowerCase()}`,
+        groupSlug: slugifyGroupName,
+        ...naming,
+      },
       audit: { record: async (entries) => void audit.push(...entries) },
       now: () => new Date(fixture.clock.ms),
     });
@@ -49,12 +55,15 @@ describe('sync engine: failures', () => {
   /** Every pending outbox entry, oldest first. */
   const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
-  const isGroupCreate = (url: string, method: string): boolean => method === 'POST' && new URL(url).pathname.endsWith('/groups');
+  const isGroupCreate = (url: string, method: string): boolean =>
+    method === 'POST' && new URL(url).pathname.endsWith('/groups');
 
   it('records a programming error failed with its chain, does not retry it, and goes on with the next resource', async () => {
     const broken = (await store.create('Group', { displayName: 'Broken' })).id;
     const fine = (await store.create('Group', { displayName: 'Fine' })).id;
-    const bug = new TypeError("Cannot read properties of undefined (reading 'slug')", { cause: new RangeError('slug table index 7 out of range') });
+    const bug = new TypeError("Cannot read properties of undefined (reading 'slug')", {
+      cause: new RangeError('slug table index 7 out of range'),
+    });
     const report = await engine({
       groupSlug: (name) => {
         if (name === 'scim-broken') throw bug;
@@ -67,10 +76,13 @@ describe('sync engine: failures', () => {
     expect(link).toMatchObject({
       state: 'failed',
       attempts: 1,
-      lastError: "A fault in the app stopped this change; it is not retried ← TypeError: Cannot read properties of undefined (reading 'slug') ← RangeError: slug table index 7 out of range",
+      lastError:
+        "A fault in the app stopped this change; it is not retried ← TypeError: Cannot read properties of undefined (reading 'slug') ← RangeError: slug table index 7 out of range",
     });
     expect(link?.nextRetryAt).toBeUndefined();
-    expect(audit).toContainEqual(expect.objectContaining({ resourceKey: `Group.${broken}`, outcome: 'failed', detail: link?.lastError }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({ resourceKey: `Group.${broken}`, outcome: 'failed', detail: link?.lastError }),
+    );
     // Not retried: its outbox entry is acknowledged (the admin's retry or a reconcile enqueues it again).
     expect((await pending()).map((e) => e.key)).not.toContain(`Group.${broken}`);
     // The batch went on: the next group was created and is synced.
@@ -85,15 +97,26 @@ describe('sync engine: failures', () => {
 
     fault = undefined;
     await store.enqueue([`Group.${id}`]);
-    await engine({ groupSlug: () => { throw new TypeError('groupSlug is not a function'); } }).process(await pending());
+    await engine({
+      groupSlug: () => {
+        throw new TypeError('groupSlug is not a function');
+      },
+    }).process(await pending());
     const link = await sync.links.get(`Group.${id}`);
-    expect(link).toMatchObject({ state: 'failed', attempts: 2, lastError: expect.stringContaining('TypeError: groupSlug is not a function') });
+    expect(link).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      lastError: expect.stringContaining('TypeError: groupSlug is not a function'),
+    });
     expect(link?.nextRetryAt).toBeUndefined();
   });
 
   it('retries a resource Atlassian answered 5xx for, with the answer in lastError', async () => {
     const id = (await store.create('Group', { displayName: 'Engineering' })).id;
-    fault = (url, method) => (isGroupCreate(url, method) ? stringResponse(503, { 'content-type': 'application/json' }, '{"message":"Service Unavailable"}') : undefined);
+    fault = (url, method) =>
+      isGroupCreate(url, method)
+        ? stringResponse(503, { 'content-type': 'application/json' }, '{"message":"Service Unavailable"}')
+        : undefined;
     const report = await engine().process(await pending());
 
     expect(report).toMatchObject({ failed: 1 });
@@ -109,7 +132,8 @@ describe('sync engine: failures', () => {
 
   it('hands the job back when Atlassian answers 429, leaving the resource in the outbox', async () => {
     const id = (await store.create('Group', { displayName: 'Engineering' })).id;
-    fault = (url, method) => (isGroupCreate(url, method) ? stringResponse(429, { 'retry-after': '3600' }, '') : undefined);
+    fault = (url, method) =>
+      isGroupCreate(url, method) ? stringResponse(429, { 'retry-after': '3600' }, '') : undefined;
     const report = await engine().process(await pending());
 
     expect(report).toMatchObject({ failed: 0, retryAfterSeconds: 3600 });

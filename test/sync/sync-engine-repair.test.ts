@@ -35,11 +35,20 @@ describe('sync engine: restoring what the organization lost', () => {
         return toEmulators(url, init);
       },
       sync: { permissionQuietSeconds: 0 },
-      settings: { rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }] },
+      settings: {
+        rules: [{ id: 'eng-plat', group: 'Engineering', projects: ['PLAT'], repositories: [], level: 'write' }],
+      },
     }));
     userIds = [];
-    for (const name of ['ada', 'grace', 'alan']) userIds.push((await store.create('User', { userName: `${name}@example.com`, active: true })).id);
-    groupId = (await store.create('Group', { displayName: 'Engineering' }, userIds.map((value) => ({ value, type: 'User' as const })))).id;
+    for (const name of ['ada', 'grace', 'alan'])
+      userIds.push((await store.create('User', { userName: `${name}@example.com`, active: true })).id);
+    groupId = (
+      await store.create(
+        'Group',
+        { displayName: 'Engineering' },
+        userIds.map((value) => ({ value, type: 'User' as const })),
+      )
+    ).id;
     await runUntilIdle();
     expect(orgGroup()?.members.size).toBe(3);
   });
@@ -71,13 +80,20 @@ describe('sync engine: restoring what the organization lost', () => {
     const group = orgGroup();
     if (!group) throw new Error('no org group');
     emulators.admin.state.groups.delete(group.id);
-    for (const [key, grant] of emulators.bitbucket.state.permissions) if (grant.groupSlug === slugifyGroupName(group.name)) emulators.bitbucket.state.permissions.delete(key);
+    for (const [key, grant] of emulators.bitbucket.state.permissions)
+      if (grant.groupSlug === slugifyGroupName(group.name)) emulators.bitbucket.state.permissions.delete(key);
   }
 
   async function processGroup(budget?: number): Promise<BatchReport> {
     await store.enqueue([`Group.${groupId}`]);
     const entries = (await pending()).filter((e) => e.key === `Group.${groupId}`);
-    return budget === undefined ? sync.engine.process(entries) : withinBudget({ calls: budget, millis: 60_000 }, { now: () => fixture.clock.ms, sleep: async () => undefined }, () => sync.engine.process(entries));
+    return budget === undefined
+      ? sync.engine.process(entries)
+      : withinBudget(
+          { calls: budget, millis: 60_000 },
+          { now: () => fixture.clock.ms, sleep: async () => undefined },
+          () => sync.engine.process(entries),
+        );
   }
 
   it('creates a lost group again with its Bitbucket role and every member in the same job, and calls it repaired', async () => {
@@ -86,16 +102,23 @@ describe('sync engine: restoring what the organization lost', () => {
     const report = await processGroup();
     const group = orgGroup();
     expect(group?.roles).toEqual([{ resourceId: EMULATED_TARGET.workspaceResourceId, roleId: 'atlassian/user' }]);
-    expect([...(group?.members ?? [])].sort()).toEqual(['ada', 'grace', 'alan'].map((n) => accountOf(`${n}@example.com`)?.accountId).sort());
+    expect([...(group?.members ?? [])].sort()).toEqual(
+      ['ada', 'grace', 'alan'].map((n) => accountOf(`${n}@example.com`)?.accountId).sort(),
+    );
     // create, role, three members
     expect(report).toMatchObject({ remoteWrites: 5, failed: 0, leftover: [] });
     const link = await sync.links.get(`Group.${groupId}`);
-    expect(link).toMatchObject({ state: 'synced', orgGroupId: group?.id, lastComparison: 'repaired', difference: 'the org group is missing; then the org group has no Bitbucket role; 3 members missing' });
+    expect(link).toMatchObject({
+      state: 'synced',
+      orgGroupId: group?.id,
+      lastComparison: 'repaired',
+      difference: 'the org group is missing; then the org group has no Bitbucket role; 3 members missing',
+    });
     expect(Date.parse(link?.lastComparedAt ?? '')).toBe(fixture.clock.ms);
     expect((await pending()).map((e) => e.key)).toEqual(['Permissions.all']);
   });
 
-  it('writes the recreated group\'s grants again and records the permission run\'s comparison', async () => {
+  it("writes the recreated group's grants again and records the permission run's comparison", async () => {
     const slug = slugifyGroupName('scim-engineering');
     expect(emulators.bitbucket.state.permissions.get(`project:PLAT:${slug}`)?.permission).toBe('write');
     deleteOrgGroup();
@@ -105,7 +128,12 @@ describe('sync engine: restoring what the organization lost', () => {
     // Permission sync is due because the group was created again; its run writes the grant to the new group.
     await runUntilIdle();
     expect(emulators.bitbucket.state.permissions.get(`project:PLAT:${slug}`)?.permission).toBe('write');
-    expect(await sync.links.get('Permissions.all')).toMatchObject({ state: 'synced', lastComparison: 'repaired', difference: '1 grant to change', lastComparedAt: new Date(fixture.clock.ms).toISOString() });
+    expect(await sync.links.get('Permissions.all')).toMatchObject({
+      state: 'synced',
+      lastComparison: 'repaired',
+      difference: '1 grant to change',
+      lastComparedAt: new Date(fixture.clock.ms).toISOString(),
+    });
     // Compared again with nothing lost: equal, and still synced.
     await store.enqueue(['Permissions.all', `Group.${groupId}`]);
     await runUntilIdle();
@@ -114,11 +142,13 @@ describe('sync engine: restoring what the organization lost', () => {
     expect((await sync.links.get(`Group.${groupId}`))?.difference).toBeUndefined();
   });
 
-  it('adds members over several jobs when one job\'s budget holds only some, stopping between two changes and never repeating one', async () => {
+  it("adds members over several jobs when one job's budget holds only some, stopping between two changes and never repeating one", async () => {
     const group = orgGroup();
     if (!group) throw new Error('no org group');
     group.members.clear();
-    const addsBefore = emulators.admin.writeLog.filter((w) => w.method === 'POST' && w.path.endsWith('/memberships')).length;
+    const addsBefore = emulators.admin.writeLog.filter(
+      (w) => w.method === 'POST' && w.path.endsWith('/memberships'),
+    ).length;
     const details: string[] = [];
     let jobs = 0;
     // The requests of each job after the first: the carried plan is applied without reading the org again.
@@ -141,11 +171,18 @@ describe('sync engine: restoring what the organization lost', () => {
     expect(details[0]).toMatch(/^1 change applied; 2 more follow in the next job$/);
     // requests[i] holds job i + 2's requests (recorded after job i + 1 returned): the carried jobs make member adds
     // only, no reads; the last one (the fresh comparison) reads the org and writes nothing.
-    expect(requests.slice(0, -2).flat().every((r) => /^POST .*\/memberships$/.test(r))).toBe(true);
+    expect(
+      requests
+        .slice(0, -2)
+        .flat()
+        .every((r) => /^POST .*\/memberships$/.test(r)),
+    ).toBe(true);
     expect(requests.slice(0, -2).flat().length).toBe(2);
     expect(requests.at(-2)?.some((r) => /memberships$/.test(r))).toBe(false);
     expect(orgGroup()?.members.size).toBe(3);
-    const adds = emulators.admin.writeLog.filter((w) => w.method === 'POST' && w.path.endsWith('/memberships')).slice(addsBefore);
+    const adds = emulators.admin.writeLog
+      .filter((w) => w.method === 'POST' && w.path.endsWith('/memberships'))
+      .slice(addsBefore);
     expect(adds).toHaveLength(3);
     expect(new Set(adds.map((w) => w.body)).size).toBe(3);
     expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'synced', lastComparison: 'equal' });
@@ -157,13 +194,22 @@ describe('sync engine: restoring what the organization lost', () => {
     expect(orgGroup()?.members.size).toBe(0);
     expect(orgGroup()?.roles).toEqual([]);
     expect(report.leftover).toEqual([`Group.${groupId}`]);
-    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'pending', lastComparison: 'different', difference: 'the org group is missing', detail: expect.stringContaining('follow in the next job') });
+    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({
+      state: 'pending',
+      lastComparison: 'different',
+      difference: 'the org group is missing',
+      detail: expect.stringContaining('follow in the next job'),
+    });
     // Its entry stayed in the outbox, so nothing is lost even before the dispatcher enqueues the leftover again.
     expect((await pending()).map((e) => e.key)).toContain(`Group.${groupId}`);
     await runUntilIdle();
     expect(orgGroup()?.members.size).toBe(3);
     expect(orgGroup()?.roles).toHaveLength(1);
-    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'synced', lastComparison: 'repaired', difference: 'the org group has no Bitbucket role; 3 members missing' });
+    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({
+      state: 'synced',
+      lastComparison: 'repaired',
+      difference: 'the org group has no Bitbucket role; 3 members missing',
+    });
   });
 
   it('lets a group wait for a member whose account the organization lost, re-invites the user, and then adds the new account', async () => {
@@ -174,14 +220,24 @@ describe('sync engine: restoring what the organization lost', () => {
     // The user's link still names the lost account, so the group's comparison plans to add that one.
     const report = await processGroup();
     expect(report).toMatchObject({ failed: 0, remoteWrites: 0, enqueuedMore: true });
-    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'pending', lastComparison: 'different', difference: '1 member missing', detail: expect.stringContaining('Waiting for 1 member account') });
+    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({
+      state: 'pending',
+      lastComparison: 'different',
+      difference: '1 member missing',
+      detail: expect.stringContaining('Waiting for 1 member account'),
+    });
     expect((await pending()).map((e) => e.key)).toEqual([`User.${userIds[1]}`]);
     await runUntilIdle();
     const account = accountOf('grace@example.com');
     expect(account?.accountId).not.toBe(lost.accountId);
     expect(orgGroup()?.members.has(account?.accountId ?? '')).toBe(true);
     expect(orgGroup()?.members.size).toBe(3);
-    expect(await sync.links.get(`User.${userIds[1]}`)).toMatchObject({ state: 'synced', accountId: account?.accountId, lastComparison: 'repaired', difference: 'no account in the organization' });
+    expect(await sync.links.get(`User.${userIds[1]}`)).toMatchObject({
+      state: 'synced',
+      accountId: account?.accountId,
+      lastComparison: 'repaired',
+      difference: 'no account in the organization',
+    });
     // The re-invite carried the membership (additionalGroups), so the group's next comparison finds it equal.
     expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'synced', lastComparison: 'equal' });
     expect((await sync.links.get(`Group.${groupId}`))?.awaitingMembers).toBeUndefined();
@@ -198,7 +254,12 @@ describe('sync engine: restoring what the organization lost', () => {
     };
     const report = await processGroup();
     expect(report).toMatchObject({ failed: 1, enqueuedMore: false });
-    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({ state: 'failed', lastComparison: 'different', difference: '1 member missing', lastError: expect.stringContaining('404') });
+    expect(await sync.links.get(`Group.${groupId}`)).toMatchObject({
+      state: 'failed',
+      lastComparison: 'different',
+      difference: '1 member missing',
+      lastError: expect.stringContaining('404'),
+    });
     expect(await sync.links.get(`User.${userIds[1]}`)).toMatchObject({ state: 'synced', accountId: grace.accountId });
     expect(await pending()).toEqual([]);
   });
@@ -211,8 +272,13 @@ describe('sync engine: restoring what the organization lost', () => {
     }
     const entries = (await pending()).filter((e) => e.key.startsWith('User.'));
     expect(entries).toHaveLength(3);
-    const counted = async (): Promise<number> => (await sync.breaker.state()).recent.reduce((sum, bucket) => sum + bucket.count, 0);
-    const report = await withinBudget({ calls: 30, millis: 60_000 }, { now: () => fixture.clock.ms, sleep: async () => undefined }, () => sync.engine.process(entries));
+    const counted = async (): Promise<number> =>
+      (await sync.breaker.state()).recent.reduce((sum, bucket) => sum + bucket.count, 0);
+    const report = await withinBudget(
+      { calls: 30, millis: 60_000 },
+      { now: () => fixture.clock.ms, sleep: async () => undefined },
+      () => sync.engine.process(entries),
+    );
     expect(report.leftover.length).toBeGreaterThan(0);
     expect(await counted()).toBe(entries.length - report.leftover.length);
     await store.enqueue(report.leftover);

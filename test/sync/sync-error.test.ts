@@ -13,7 +13,10 @@ import { TransformValidationError } from '../../src/sync/username-transform';
 import { TargetError } from '../../src/targets/ports';
 
 function kvsApiError(status: number, code: string): ForgeKvsAPIError {
-  return new ForgeKvsAPIError({ status, statusText: '', traceId: undefined, httpMethod: 'POST', httpPath: '/api/v1/set', responseBodyLength: 0 }, { code, message: `${code} from storage` });
+  return new ForgeKvsAPIError(
+    { status, statusText: '', traceId: undefined, httpMethod: 'POST', httpPath: '/api/v1/set', responseBodyLength: 0 },
+    { code, message: `${code} from storage` },
+  );
 }
 
 describe('syncErrorOf', () => {
@@ -33,7 +36,12 @@ describe('syncErrorOf', () => {
   });
 
   it.each([
-    ["Node's fetch failing", new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }) })],
+    [
+      "Node's fetch failing",
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }),
+      }),
+    ],
     ['a reset socket', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['an undici timeout', Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })],
     ['an expired request timeout', new DOMException('The operation was aborted due to timeout', 'TimeoutError')],
@@ -45,10 +53,18 @@ describe('syncErrorOf', () => {
 
   it.each([
     [new TargetError('transient', 'createGroup answered 503', { status: 503 }), 'target-unavailable', true],
-    [new TargetError('rate-limited', 'createGroup answered 429', { status: 429, retryAfterMs: 1000 }), 'throttled', true],
+    [
+      new TargetError('rate-limited', 'createGroup answered 429', { status: 429, retryAfterMs: 1000 }),
+      'throttled',
+      true,
+    ],
     [new TargetError('not-found', 'addMembership answered 404', { status: 404 }), 'target-rejected', false],
     [new TargetError('forbidden', 'addMembership answered 403', { status: 403 }), 'target-rejected', false],
-    [new TargetError('unexpected-response', 'listGroups answered 200 with an unexpected body'), 'target-rejected', false],
+    [
+      new TargetError('unexpected-response', 'listGroups answered 200 with an unexpected body'),
+      'target-rejected',
+      false,
+    ],
   ] as const)('keeps the retry rule of a TargetError (%s)', (error, kind, retryable) => {
     const failure = syncErrorOf(error);
     expect(failure).toMatchObject({ kind, retryable, message: error.message });
@@ -56,7 +72,12 @@ describe('syncErrorOf', () => {
   });
 
   it.each([
-    [new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', { retryAfterSeconds: 60 }), 'throttled'],
+    [
+      new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', {
+        retryAfterSeconds: 60,
+      }),
+      'throttled',
+    ],
     [new DirectoryError('unavailable', 'Storage is unavailable'), 'storage'],
     [new DirectoryError('contention', 'Too many concurrent writes'), 'storage'],
     [kvsApiError(429, 'RATE_LIMIT_EXCEEDED'), 'throttled'],
@@ -66,23 +87,45 @@ describe('syncErrorOf', () => {
     expect(syncErrorOf(error)).toMatchObject({ kind, retryable: true });
   });
 
-  it('returns a SyncError as it is, and counts the layer\'s named errors as SyncErrors of their kind', () => {
+  it("returns a SyncError as it is, and counts the layer's named errors as SyncErrors of their kind", () => {
     const own = new SyncError('conflict', 'Every org group name for "Eng" is taken');
     expect(syncErrorOf(own)).toBe(own);
-    expect(new SettingsValidationError([{ path: 'dryRun', message: 'must be true or false' }])).toMatchObject({ kind: 'config', retryable: true });
-    expect(new CredentialValidationError([{ field: 'orgApiKey', message: 'is required' }])).toMatchObject({ kind: 'config' });
-    expect(new TransformValidationError([{ field: 'pattern', message: 'must be a non-empty regular expression' }])).toMatchObject({ kind: 'config' });
+    expect(new SettingsValidationError([{ path: 'dryRun', message: 'must be true or false' }])).toMatchObject({
+      kind: 'config',
+      retryable: true,
+    });
+    expect(new CredentialValidationError([{ field: 'orgApiKey', message: 'is required' }])).toMatchObject({
+      kind: 'config',
+    });
+    expect(
+      new TransformValidationError([{ field: 'pattern', message: 'must be a non-empty regular expression' }]),
+    ).toMatchObject({ kind: 'config' });
     expect(new BreakerBusyError()).toMatchObject({ kind: 'conflict', retryable: true });
-    for (const error of [new SettingsValidationError([]), new CredentialValidationError([]), new TransformValidationError([]), new BreakerBusyError()]) expect(error).toBeInstanceOf(SyncError);
+    for (const error of [
+      new SettingsValidationError([]),
+      new CredentialValidationError([]),
+      new TransformValidationError([]),
+      new BreakerBusyError(),
+    ])
+      expect(error).toBeInstanceOf(SyncError);
   });
 });
 
 describe('errorChain', () => {
   it('names each cause, outermost first, and leaves out a wrapper that repeats its cause', () => {
     const socket = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
-    const target = new TargetError('transient', 'createGroup: the connection failed', {}, { cause: new TypeError('fetch failed', { cause: socket }) });
-    expect(errorChain(syncErrorOf(target))).toBe('createGroup: the connection failed ← TypeError: fetch failed ← connect ECONNREFUSED 10.0.0.1:443');
-    expect(errorChain(syncErrorOf(new TypeError('x is not a function')))).toBe('A fault in the app stopped this change; it is not retried ← TypeError: x is not a function');
+    const target = new TargetError(
+      'transient',
+      'createGroup: the connection failed',
+      {},
+      { cause: new TypeError('fetch failed', { cause: socket }) },
+    );
+    expect(errorChain(syncErrorOf(target))).toBe(
+      'createGroup: the connection failed ← TypeError: fetch failed ← connect ECONNREFUSED 10.0.0.1:443',
+    );
+    expect(errorChain(syncErrorOf(new TypeError('x is not a function')))).toBe(
+      'A fault in the app stopped this change; it is not retried ← TypeError: x is not a function',
+    );
     expect(errorChain('plain text')).toBe('plain text');
   });
 

@@ -20,13 +20,19 @@ function status(spec: 'admin-organization' | 'admin-organization-2026-06' | 'bit
 }
 
 describe('coverage guard: every operation the clients can call is current', () => {
-  it.each(adminOperations.map((op) => [op.key, op] as const))('Admin API %s exists in admin-organization-openapi.json and is not deprecated', (_key, op) => {
-    expect(status('admin-organization', op)).toEqual({ key: op.key, exists: true, deprecated: false });
-  });
+  it.each(adminOperations.map((op) => [op.key, op] as const))(
+    'Admin API %s exists in admin-organization-openapi.json and is not deprecated',
+    (_key, op) => {
+      expect(status('admin-organization', op)).toEqual({ key: op.key, exists: true, deprecated: false });
+    },
+  );
 
-  it.each(bitbucketOperations.map((op) => [op.key, op] as const))('Bitbucket %s exists in bitbucket-cloud-openapi.json and is not deprecated', (_key, op) => {
-    expect(status('bitbucket-cloud', op)).toEqual({ key: op.key, exists: true, deprecated: false });
-  });
+  it.each(bitbucketOperations.map((op) => [op.key, op] as const))(
+    'Bitbucket %s exists in bitbucket-cloud-openapi.json and is not deprecated',
+    (_key, op) => {
+      expect(status('bitbucket-cloud', op)).toEqual({ key: op.key, exists: true, deprecated: false });
+    },
+  );
 
   it('calls nothing that exists only in the 2026-06 organization spec, and no v1 path but the domains list (current, and v1 only)', () => {
     const onlyOld = validatorFor('admin-organization-2026-06')
@@ -35,26 +41,43 @@ describe('coverage guard: every operation the clients can call is current', () =
       .map((op) => op.key);
     expect(onlyOld.length).toBeGreaterThan(0);
     expect(adminOperations.filter((op) => onlyOld.includes(op.key))).toEqual([]);
-    expect(adminOperations.filter((op) => op.pathTemplate.startsWith('/v1/')).map((op) => op.key)).toEqual(['GET /v1/orgs/{orgId}/domains']);
+    expect(adminOperations.filter((op) => op.pathTemplate.startsWith('/v1/')).map((op) => op.key)).toEqual([
+      'GET /v1/orgs/{orgId}/domains',
+    ]);
   });
 
   it('writes permissions only through operations that take an API token (Basic auth)', () => {
-    for (const op of [BITBUCKET_OPERATIONS.putRepositoryGroupPermission, BITBUCKET_OPERATIONS.deleteProjectGroupPermission]) {
-      expect(validatorFor('bitbucket-cloud').operation(op.method, op.pathTemplate)?.operation['x-atlassian-auth-types']).toEqual(['api-token']);
+    for (const op of [
+      BITBUCKET_OPERATIONS.putRepositoryGroupPermission,
+      BITBUCKET_OPERATIONS.deleteProjectGroupPermission,
+    ]) {
+      expect(
+        validatorFor('bitbucket-cloud').operation(op.method, op.pathTemplate)?.operation['x-atlassian-auth-types'],
+      ).toEqual(['api-token']);
     }
     for (const op of bitbucketOperations) {
-      expect(validatorFor('bitbucket-cloud').operation(op.method, op.pathTemplate)?.operation['x-atlassian-auth-types']).toContain('api-token');
+      expect(
+        validatorFor('bitbucket-cloud').operation(op.method, op.pathTemplate)?.operation['x-atlassian-auth-types'],
+      ).toContain('api-token');
     }
   });
 
   it('would notice a deprecated or removed operation', () => {
-    expect(status('admin-organization', apiOperation('GET', '/v2/orgs/{orgId}/directories/{directoryId}/groups'))).toMatchObject({ exists: true, deprecated: true });
-    expect(status('admin-organization', apiOperation('POST', '/v1/orgs/{orgId}/directory/groups'))).toMatchObject({ exists: false });
-    expect(status('admin-organization-2026-06', apiOperation('POST', '/v1/orgs/{orgId}/directory/groups'))).toMatchObject({ exists: true });
+    expect(
+      status('admin-organization', apiOperation('GET', '/v2/orgs/{orgId}/directories/{directoryId}/groups')),
+    ).toMatchObject({ exists: true, deprecated: true });
+    expect(status('admin-organization', apiOperation('POST', '/v1/orgs/{orgId}/directory/groups'))).toMatchObject({
+      exists: false,
+    });
+    expect(
+      status('admin-organization-2026-06', apiOperation('POST', '/v1/orgs/{orgId}/directory/groups')),
+    ).toMatchObject({ exists: true });
   });
 
   it('lists only operations the emulators serve, so the contract tests can reach every one', () => {
-    expect(new AdminApiEmulator().servedOperations()).toEqual(expect.arrayContaining(adminOperations.map((op) => op.key)));
+    expect(new AdminApiEmulator().servedOperations()).toEqual(
+      expect.arrayContaining(adminOperations.map((op) => op.key)),
+    );
     const served = new BitbucketEmulator().servedOperations();
     expect(served).toEqual(expect.arrayContaining(bitbucketOperations.map((op) => op.key)));
   });
@@ -77,7 +100,11 @@ describe('coverage guard: the operation tables are complete', () => {
     await client.assignGroupRole(group.id, EMULATED_BITBUCKET_RESOURCE_ID, 'atlassian/user');
     await client.getGroupRoles(group.id);
     await client.revokeGroupRole(group.id, EMULATED_BITBUCKET_RESOURCE_ID, 'atlassian/user');
-    await client.inviteUsers(['cover2@corp.example'], { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/user', groupIds: [group.id] });
+    await client.inviteUsers(['cover2@corp.example'], {
+      resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+      roleId: 'atlassian/user',
+      groupIds: [group.id],
+    });
     await client.suspendUser(user.accountId);
     await client.restoreUser(user.accountId);
     await client.removeUser(user.accountId);
@@ -107,10 +134,21 @@ describe('coverage guard: the operation tables are complete', () => {
 
 describe('the validating recorder', () => {
   it('flags a request the spec does not describe and a success body that breaks the schema', async () => {
-    const recorder = new ValidatingRecorder(async () => stringResponse(200, { 'content-type': 'application/json' }, '{"data":"not a list"}'), [ADMIN_API]);
+    const recorder = new ValidatingRecorder(
+      async () => stringResponse(200, { 'content-type': 'application/json' }, '{"data":"not a list"}'),
+      [ADMIN_API],
+    );
     const headers = { authorization: 'Bearer k', 'content-type': 'application/json' };
-    await recorder.fetch(`${ADMIN_API.baseUrl}/v1/orgs/o/directory/groups`, { method: 'POST', headers, body: '{"name":"x"}' });
-    await recorder.fetch(`${ADMIN_API.baseUrl}/v2/orgs/o/directories/d/groups/search`, { method: 'POST', headers, body: '{"groupNames":["x"],"limit":500}' });
+    await recorder.fetch(`${ADMIN_API.baseUrl}/v1/orgs/o/directory/groups`, {
+      method: 'POST',
+      headers,
+      body: '{"name":"x"}',
+    });
+    await recorder.fetch(`${ADMIN_API.baseUrl}/v2/orgs/o/directories/d/groups/search`, {
+      method: 'POST',
+      headers,
+      body: '{"groupNames":["x"],"limit":500}',
+    });
     expect(recorder.violations).toEqual([
       expect.stringContaining('request: POST /v1/orgs/o/directory/groups'),
       expect.stringMatching(/^request: .*limit/),

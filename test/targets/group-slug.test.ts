@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { slugifyGroupName } from '../../emulators/bitbucket/bitbucket-state';
-import { GROUP_SLUG_MAX_LENGTH, groupSlugFor, hashedOrgGroupNameFor, orgGroupNameCandidates, orgGroupNameFor } from '../../src/targets/group-slug';
+import {
+  GROUP_SLUG_MAX_LENGTH,
+  groupSlugFor,
+  hashedOrgGroupNameFor,
+  orgGroupNameCandidates,
+  orgGroupNameFor,
+} from '../../src/targets/group-slug';
 
 const SLUG_SAFE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const HASHED = /-h[0-9a-f]{10}$/;
@@ -89,14 +95,18 @@ describe('hashedOrgGroupNameFor and orgGroupNameCandidates: the names used when 
 
   it('gives names that are their own slug, at most 62 characters, for any input', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 120 }), fc.constantFrom('', 'scim', 'Acme IdP', 'x'.repeat(70)), (name, prefix) => {
-        for (const result of orgGroupNameCandidates(name, prefix)) {
-          expect(result).toMatch(SLUG_SAFE);
-          expect(result.length).toBeLessThanOrEqual(GROUP_SLUG_MAX_LENGTH);
-          expect(groupSlugFor(result)).toBe(result);
-          expect(slugifyGroupName(result)).toBe(result);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 120 }),
+        fc.constantFrom('', 'scim', 'Acme IdP', 'x'.repeat(70)),
+        (name, prefix) => {
+          for (const result of orgGroupNameCandidates(name, prefix)) {
+            expect(result).toMatch(SLUG_SAFE);
+            expect(result.length).toBeLessThanOrEqual(GROUP_SLUG_MAX_LENGTH);
+            expect(groupSlugFor(result)).toBe(result);
+            expect(slugifyGroupName(result)).toBe(result);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -104,7 +114,11 @@ describe('hashedOrgGroupNameFor and orgGroupNameCandidates: the names used when 
   it('never gives two different SCIM names the same hashed name', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 80 })), { minLength: 2, maxLength: 40, selector: (name) => name.toLowerCase() }),
+        fc.uniqueArray(fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 80 })), {
+          minLength: 2,
+          maxLength: 40,
+          selector: (name) => name.toLowerCase(),
+        }),
         (names) => {
           const results = names.map((n) => hashedOrgGroupNameFor(n, 'scim'));
           expect(new Set(results).size).toBe(names.length);

@@ -50,16 +50,28 @@ describe('both clients over loopback HTTP, against linked emulators mounted on a
     const name = orgGroupNameFor('Platform Devs', 'scim');
     const group = await admin.createGroup(name);
     await admin.assignGroupRole(group.id, EMULATED_BITBUCKET_RESOURCE_ID, 'atlassian/user');
-    const [outcome] = await admin.inviteUsers(['dev@corp.example'], { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/user', groupIds: [group.id] });
-    expect(outcome).toEqual({ email: 'dev@corp.example', accountId: findUserByEmail(emulators.admin.state, 'dev@corp.example')?.accountId, failedGroupIds: [] });
+    const [outcome] = await admin.inviteUsers(['dev@corp.example'], {
+      resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+      roleId: 'atlassian/user',
+      groupIds: [group.id],
+    });
+    expect(outcome).toEqual({
+      email: 'dev@corp.example',
+      accountId: findUserByEmail(emulators.admin.state, 'dev@corp.example')?.accountId,
+      failedGroupIds: [],
+    });
     expect(await admin.listGroupMembers(group.id)).toEqual([outcome?.accountId]);
 
-    expect(await bitbucket.findMembersByEmail(['dev@corp.example'])).toEqual([{ accountId: outcome?.accountId, email: 'dev@corp.example' }]);
+    expect(await bitbucket.findMembersByEmail(['dev@corp.example'])).toEqual([
+      { accountId: outcome?.accountId, email: 'dev@corp.example' },
+    ]);
     const slug = groupSlugFor(name);
     expect(slug).toBe(name);
     await bitbucket.putRepositoryGroupPermission('platform-api', slug, 'write');
     await bitbucket.putProjectGroupPermission('PLAT', slug, 'read');
-    expect(await bitbucket.listRepositoryGroupPermissions('platform-api')).toEqual([{ groupSlug: slug, permission: 'write' }]);
+    expect(await bitbucket.listRepositoryGroupPermissions('platform-api')).toEqual([
+      { groupSlug: slug, permission: 'write' },
+    ]);
     expect(await bitbucket.listProjects()).toHaveLength(2);
 
     await admin.deleteGroup(group.id);
@@ -67,7 +79,11 @@ describe('both clients over loopback HTTP, against linked emulators mounted on a
   });
 
   it('reports a socket the server keeps destroying as transient, and retries one it destroyed once', async () => {
-    emulators.admin.faults.add({ match: { pathTemplate: ADMIN_API_OPERATIONS.listDirectories.pathTemplate }, onCalls: [1, 2, 3, 4, 5, 6], fault: { kind: 'drop' } });
+    emulators.admin.faults.add({
+      match: { pathTemplate: ADMIN_API_OPERATIONS.listDirectories.pathTemplate },
+      onCalls: [1, 2, 3, 4, 5, 6],
+      fault: { kind: 'drop' },
+    });
     const error = await rejectionOf(admin.listDirectories());
     expect(error).toMatchObject({ kind: 'transient', message: expect.stringContaining('connection failed') });
     expect(recorder.exchanges.map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);

@@ -19,6 +19,11 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
   const { code, responseDetails } = error as { code?: unknown; responseDetails?: { status?: unknown } };
-  const extra = [typeof responseDetails?.status === 'number' ? `HTTP ${responseDetails.status}` : '', typeof code === 'string' ? code : ''].filter((part) => part !== '').join(' ');
+  const extra = [
+    typeof responseDetails?.status === 'number' ? `HTTP ${responseDetails.status}` : '',
+    typeof code === 'string' ? code : '',
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
   return `${name}${error.message}${extra === '' ? '' : ` (${extra})`}`.slice(0, 300);
 }

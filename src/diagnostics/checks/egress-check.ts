@@ -30,22 +30,37 @@ function reachOf(answer: ProbeAnswer): Reach {
 }
 
 function describe(url: string, answer: ProbeAnswer): string {
-  if (answer.kind !== 'answered') return `GET ${shownUrl(url)}: ${answer.kind === 'egress-refused' ? 'refused by the platform' : 'no answer'} (${answer.detail})`;
+  if (answer.kind !== 'answered')
+    return `GET ${shownUrl(url)}: ${answer.kind === 'egress-refused' ? 'refused by the platform' : 'no answer'} (${answer.detail})`;
   return `GET ${shownUrl(url)} answered ${answer.status}${answer.proxyError ? ` with forge-proxy-error ${answer.proxyError}` : ''}`;
 }
 
 /** Runs the check. */
 export async function checkEgress(transport: SyncTransport, target: EgressTarget): Promise<CheckOutcome> {
   const credentials = await transport.credentials();
-  if (!credentials) return { verdict: 'inconclusive', finding: 'no-credentials', observed: 'No credentials are saved yet, so nothing was called. Save them under Connections.', steps: [] };
+  if (!credentials)
+    return {
+      verdict: 'inconclusive',
+      finding: 'no-credentials',
+      observed: 'No credentials are saved yet, so nothing was called. Save them under Connections.',
+      steps: [],
+    };
   const orgId = target.orgId || credentials.orgId || '';
   const bases = transport.baseUrls();
   const probes: { api: string; url: string; authorization: string }[] = [];
   if (orgId !== '') {
-    probes.push({ api: 'Admin API', url: `${bases.admin}${expandPath(ADMIN_API_OPERATIONS.listDirectories.pathTemplate, { orgId })}?limit=1`, authorization: adminAuthorization(credentials.orgApiKey) });
+    probes.push({
+      api: 'Admin API',
+      url: `${bases.admin}${expandPath(ADMIN_API_OPERATIONS.listDirectories.pathTemplate, { orgId })}?limit=1`,
+      authorization: adminAuthorization(credentials.orgApiKey),
+    });
   }
   if (target.workspace !== '') {
-    probes.push({ api: 'Bitbucket', url: `${bases.bitbucket}/2.0${expandPath('/workspaces/{workspace}', { workspace: target.workspace })}`, authorization: bitbucketAuthorization(credentials.bitbucketEmail, credentials.bitbucketApiToken) });
+    probes.push({
+      api: 'Bitbucket',
+      url: `${bases.bitbucket}/2.0${expandPath('/workspaces/{workspace}', { workspace: target.workspace })}`,
+      authorization: bitbucketAuthorization(credentials.bitbucketEmail, credentials.bitbucketApiToken),
+    });
   }
   const steps: DiagnosticStep[] = [];
   const reaches: Reach[] = [];
@@ -55,12 +70,35 @@ export async function checkEgress(transport: SyncTransport, target: EgressTarget
     reaches.push(reach);
     steps.push({ name: api, ok: reach === 'accepted' || reach === 'reached', detail: describe(url, answer) });
   }
-  const missing = [...(orgId === '' ? ['the organization id'] : []), ...(target.workspace === '' ? ['the workspace'] : [])];
-  if (missing.length > 0) steps.push({ name: 'Not called', ok: false, detail: `Not set yet: ${missing.join(' and ')}` });
+  const missing = [
+    ...(orgId === '' ? ['the organization id'] : []),
+    ...(target.workspace === '' ? ['the workspace'] : []),
+  ];
+  if (missing.length > 0)
+    steps.push({ name: 'Not called', ok: false, detail: `Not set yet: ${missing.join(' and ')}` });
   const summary = steps.map((step) => step.detail).join('; ');
-  if (reaches.includes('refused')) return { verdict: 'differs', finding: 'refused', observed: `The platform refused the app's fetch: ${summary}.`, steps };
-  if (reaches.includes('no-answer')) return { verdict: 'inconclusive', finding: 'no-answer', observed: `No answer came back: ${summary}.`, steps };
-  if (reaches.includes('credential-refused')) return { verdict: 'inconclusive', finding: 'credential-refused', observed: `The hosts were reached but refused the credentials: ${summary}.`, steps };
-  if (missing.length > 0 || reaches.includes('reached')) return { verdict: 'inconclusive', finding: 'partial', observed: `${summary || 'Nothing could be called'}.`, steps };
-  return { verdict: 'as-assumed', finding: 'reached', observed: `Both APIs answered with the saved credentials: ${summary}.`, steps };
+  if (reaches.includes('refused'))
+    return {
+      verdict: 'differs',
+      finding: 'refused',
+      observed: `The platform refused the app's fetch: ${summary}.`,
+      steps,
+    };
+  if (reaches.includes('no-answer'))
+    return { verdict: 'inconclusive', finding: 'no-answer', observed: `No answer came back: ${summary}.`, steps };
+  if (reaches.includes('credential-refused'))
+    return {
+      verdict: 'inconclusive',
+      finding: 'credential-refused',
+      observed: `The hosts were reached but refused the credentials: ${summary}.`,
+      steps,
+    };
+  if (missing.length > 0 || reaches.includes('reached'))
+    return { verdict: 'inconclusive', finding: 'partial', observed: `${summary || 'Nothing could be called'}.`, steps };
+  return {
+    verdict: 'as-assumed',
+    finding: 'reached',
+    observed: `Both APIs answered with the saved credentials: ${summary}.`,
+    steps,
+  };
 }

@@ -45,7 +45,11 @@ function isNotFound(error: unknown): boolean {
 }
 
 /** Runs the check on `repository`; `trace` receives what was created and what could not be removed. */
-export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, trace?: (trace: GroupSlugTrace) => void): Promise<CheckOutcome> {
+export async function checkGroupSlug(
+  deps: GroupSlugDeps,
+  repository: string,
+  trace?: (trace: GroupSlugTrace) => void,
+): Promise<CheckOutcome> {
   const { admin, bitbucket, settings, clock } = deps;
   const started = clock.now();
   const steps: DiagnosticStep[] = [];
@@ -54,7 +58,9 @@ export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, tr
   const leftBehind: string[] = [];
   const done = (outcome: CheckOutcome): CheckOutcome => {
     trace?.({ group: name, slug, repository, leftBehind });
-    return leftBehind.length === 0 ? outcome : { ...outcome, observed: `${outcome.observed} Left behind, remove by hand: ${leftBehind.join('; ')}.` };
+    return leftBehind.length === 0
+      ? outcome
+      : { ...outcome, observed: `${outcome.observed} Left behind, remove by hand: ${leftBehind.join('; ')}.` };
   };
 
   try {
@@ -62,7 +68,12 @@ export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, tr
     steps.push({ name: 'Repository', ok: true, detail: `${repository} has ${grants.length} group grant(s)` });
   } catch (error) {
     steps.push({ name: 'Repository', ok: false, detail: describeError(error) });
-    return done({ verdict: 'inconclusive', finding: 'no-repository', observed: `The repository ${repository} could not be read, so nothing was created (${describeError(error)}).`, steps });
+    return done({
+      verdict: 'inconclusive',
+      finding: 'no-repository',
+      observed: `The repository ${repository} could not be read, so nothing was created (${describeError(error)}).`,
+      steps,
+    });
   }
 
   let groupId: string | undefined;
@@ -72,42 +83,84 @@ export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, tr
   let outcome: CheckOutcome;
   try {
     creating = true;
-    const group = await admin.createGroup(name, 'Temporary group of the SCIM app Diagnostics; removed when the check ends');
+    const group = await admin.createGroup(
+      name,
+      'Temporary group of the SCIM app Diagnostics; removed when the check ends',
+    );
     groupId = group.id;
     steps.push({ name: 'Create the scratch group', ok: true, detail: `${name} (${group.id})` });
     const { workspaceResourceId } = settings.target;
     if (workspaceResourceId !== '' && settings.bitbucketRoleId !== '') {
       await admin.assignGroupRole(group.id, workspaceResourceId, settings.bitbucketRoleId);
       roleGranted = true;
-      steps.push({ name: 'Grant it Bitbucket access', ok: true, detail: `${settings.bitbucketRoleId} on ${workspaceResourceId}` });
+      steps.push({
+        name: 'Grant it Bitbucket access',
+        ok: true,
+        detail: `${settings.bitbucketRoleId} on ${workspaceResourceId}`,
+      });
     }
     let lastMiss: unknown;
     for (let attempt = 1; attempt <= GRANT_TRIES && !granted; attempt += 1) {
       try {
         await bitbucket.putRepositoryGroupPermission(repository, slug, 'read');
         granted = true;
-        steps.push({ name: 'Grant read under the computed slug', ok: true, detail: `PUT …/${repository}/permissions-config/groups/${slug} accepted (try ${attempt})` });
+        steps.push({
+          name: 'Grant read under the computed slug',
+          ok: true,
+          detail: `PUT …/${repository}/permissions-config/groups/${slug} accepted (try ${attempt})`,
+        });
       } catch (error) {
         if (!isNotFound(error)) throw error;
         lastMiss = error;
-        if (attempt < GRANT_TRIES && clock.now() - started + GRANT_RETRY_MS < DEADLINE_MS) await clock.sleep(GRANT_RETRY_MS);
+        if (attempt < GRANT_TRIES && clock.now() - started + GRANT_RETRY_MS < DEADLINE_MS)
+          await clock.sleep(GRANT_RETRY_MS);
         else break;
       }
     }
     if (!granted) {
-      steps.push({ name: 'Grant read under the computed slug', ok: false, detail: `Bitbucket does not know ${slug}: ${describeError(lastMiss)}` });
-      outcome = { verdict: 'differs', finding: 'unresolved', observed: `Bitbucket answered 404 for group_slug ${slug} of the new group ${name} after ${Math.round((clock.now() - started) / 1000)} s: the app's slug does not address it.`, steps };
+      steps.push({
+        name: 'Grant read under the computed slug',
+        ok: false,
+        detail: `Bitbucket does not know ${slug}: ${describeError(lastMiss)}`,
+      });
+      outcome = {
+        verdict: 'differs',
+        finding: 'unresolved',
+        observed: `Bitbucket answered 404 for group_slug ${slug} of the new group ${name} after ${Math.round((clock.now() - started) / 1000)} s: the app's slug does not address it.`,
+        steps,
+      };
     } else {
-      const found = (await bitbucket.listRepositoryGroupPermissions(repository)).find((grant) => grant.groupSlug === slug);
-      steps.push({ name: 'Read the grant back', ok: found?.permission === 'read', detail: found ? `${slug}: ${found.permission}` : `${slug} is not among the grants` });
+      const found = (await bitbucket.listRepositoryGroupPermissions(repository)).find(
+        (grant) => grant.groupSlug === slug,
+      );
+      steps.push({
+        name: 'Read the grant back',
+        ok: found?.permission === 'read',
+        detail: found ? `${slug}: ${found.permission}` : `${slug} is not among the grants`,
+      });
       outcome =
         found?.permission === 'read'
-          ? { verdict: 'as-assumed', finding: 'resolved', observed: `Bitbucket took and showed a read grant for ${slug}, the slug the app computes for its new group ${name}.`, steps }
-          : { verdict: 'differs', finding: 'unresolved', observed: `Bitbucket accepted a grant for ${slug} but does not list it for the group ${name}.`, steps };
+          ? {
+              verdict: 'as-assumed',
+              finding: 'resolved',
+              observed: `Bitbucket took and showed a read grant for ${slug}, the slug the app computes for its new group ${name}.`,
+              steps,
+            }
+          : {
+              verdict: 'differs',
+              finding: 'unresolved',
+              observed: `Bitbucket accepted a grant for ${slug} but does not list it for the group ${name}.`,
+              steps,
+            };
     }
   } catch (error) {
     steps.push({ name: 'Stopped', ok: false, detail: describeError(error) });
-    outcome = { verdict: 'inconclusive', finding: 'error', observed: `The check could not finish: ${describeError(error)}.`, steps };
+    outcome = {
+      verdict: 'inconclusive',
+      finding: 'error',
+      observed: `The check could not finish: ${describeError(error)}.`,
+      steps,
+    };
   }
 
   const cleanup = async (what: string, run: () => Promise<unknown>): Promise<void> => {
@@ -125,12 +178,22 @@ export async function checkGroupSlug(deps: GroupSlugDeps, repository: string, tr
       groupId = (await admin.findGroupByName(name))?.id;
     } catch (error) {
       leftBehind.push(`group ${name}, if it was created`);
-      steps.push({ name: `Clean up: group ${name}`, ok: false, detail: `Could not look it up: ${describeError(error)}` });
+      steps.push({
+        name: `Clean up: group ${name}`,
+        ok: false,
+        detail: `Could not look it up: ${describeError(error)}`,
+      });
     }
   }
-  if (granted) await cleanup(`read grant of ${slug} on ${repository}`, () => bitbucket.deleteRepositoryGroupPermission(repository, slug));
+  if (granted)
+    await cleanup(`read grant of ${slug} on ${repository}`, () =>
+      bitbucket.deleteRepositoryGroupPermission(repository, slug),
+    );
   const id = groupId;
-  if (id !== undefined && roleGranted) await cleanup(`Bitbucket access of ${name}`, () => admin.revokeGroupRole(id, settings.target.workspaceResourceId, settings.bitbucketRoleId));
+  if (id !== undefined && roleGranted)
+    await cleanup(`Bitbucket access of ${name}`, () =>
+      admin.revokeGroupRole(id, settings.target.workspaceResourceId, settings.bitbucketRoleId),
+    );
   if (id !== undefined) await cleanup(`group ${name}`, () => admin.deleteGroup(id));
   return done(outcome);
 }

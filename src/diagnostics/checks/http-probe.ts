@@ -33,12 +33,20 @@ export function isEgressRefusal(error: unknown): boolean {
 /** Sends one GET with these headers and reports what came back. */
 export async function probe(fetch: TargetFetch, url: string, headers: Record<string, string>): Promise<ProbeAnswer> {
   try {
-    const response = await fetch(url, { method: 'GET', headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const response = await fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...headers },
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
     const body = await response.text();
     const proxyError = response.headers.get('forge-proxy-error');
-    return proxyError === null ? { kind: 'answered', status: response.status, body } : { kind: 'answered', status: response.status, proxyError, body };
+    return proxyError === null
+      ? { kind: 'answered', status: response.status, body }
+      : { kind: 'answered', status: response.status, proxyError, body };
   } catch (error) {
-    return isEgressRefusal(error) ? { kind: 'egress-refused', detail: describeError(error) } : { kind: 'no-answer', detail: describeError(error) };
+    return isEgressRefusal(error)
+      ? { kind: 'egress-refused', detail: describeError(error) }
+      : { kind: 'no-answer', detail: describeError(error) };
   }
 }
 

@@ -23,13 +23,18 @@ interface Attempt {
 /** Whether a failed transaction was a condition that did not hold (409 or a code naming a condition), not some other failure. */
 function isConditionFailure(error: unknown): boolean {
   const details = error as { code?: unknown; responseDetails?: { status?: unknown } } | undefined;
-  return details?.responseDetails?.status === 409 || (typeof details?.code === 'string' && /CONDITION/i.test(details.code));
+  return (
+    details?.responseDetails?.status === 409 || (typeof details?.code === 'string' && /CONDITION/i.test(details.code))
+  );
 }
 
 async function claim(kvs: ForgeKvs, key: string): Promise<Attempt> {
   const absent = new Filter<Record<string, unknown>>().and('owner', FilterConditions.notExists());
   try {
-    await kvs.transact().set<Record<string, unknown>>(key, { owner: 'diagnostics' }, { entityName: CLAIM_ENTITY, conditions: absent }).execute();
+    await kvs
+      .transact()
+      .set<Record<string, unknown>>(key, { owner: 'diagnostics' }, { entityName: CLAIM_ENTITY, conditions: absent })
+      .execute();
     return { ok: true };
   } catch (error) {
     return { ok: false, error };
@@ -41,20 +46,63 @@ export async function checkKvsConditions(kvs: ForgeKvs): Promise<CheckOutcome> {
   const key = `${SCRATCH_CLAIM_PREFIX}${randomUUID()}`;
   const steps: DiagnosticStep[] = [];
   const first = await claim(kvs, key);
-  steps.push({ name: 'Set with NOT_EXISTS on a new key', ok: first.ok, detail: first.ok ? 'The transaction passed' : `Refused: ${describeError(first.error)}` });
+  steps.push({
+    name: 'Set with NOT_EXISTS on a new key',
+    ok: first.ok,
+    detail: first.ok ? 'The transaction passed' : `Refused: ${describeError(first.error)}`,
+  });
   const second = first.ok ? await claim(kvs, key) : undefined;
-  if (second) steps.push({ name: 'The same set on the key it created', ok: !second.ok, detail: second.ok ? 'The transaction passed again: the condition was not checked' : `Refused, as it must be: ${describeError(second.error)}` });
+  if (second)
+    steps.push({
+      name: 'The same set on the key it created',
+      ok: !second.ok,
+      detail: second.ok
+        ? 'The transaction passed again: the condition was not checked'
+        : `Refused, as it must be: ${describeError(second.error)}`,
+    });
   try {
     await kvs.entity(CLAIM_ENTITY).delete(key);
     steps.push({ name: 'Remove the scratch key', ok: true, detail: `${CLAIM_ENTITY} ${key} deleted` });
   } catch (error) {
-    steps.push({ name: 'Remove the scratch key', ok: false, detail: `${CLAIM_ENTITY} ${key} could not be deleted: ${describeError(error)}` });
+    steps.push({
+      name: 'Remove the scratch key',
+      ok: false,
+      detail: `${CLAIM_ENTITY} ${key} could not be deleted: ${describeError(error)}`,
+    });
   }
   if (!first.ok) {
-    if (!isConditionFailure(first.error)) return { verdict: 'inconclusive', finding: 'error', observed: `The first transaction failed for another reason than its condition: ${describeError(first.error)}`, steps };
-    return { verdict: 'differs', finding: 'missing-key-fails', observed: `A NOT_EXISTS condition did not pass on a key that does not exist (${describeError(first.error)}).`, steps };
+    if (!isConditionFailure(first.error))
+      return {
+        verdict: 'inconclusive',
+        finding: 'error',
+        observed: `The first transaction failed for another reason than its condition: ${describeError(first.error)}`,
+        steps,
+      };
+    return {
+      verdict: 'differs',
+      finding: 'missing-key-fails',
+      observed: `A NOT_EXISTS condition did not pass on a key that does not exist (${describeError(first.error)}).`,
+      steps,
+    };
   }
-  if (second?.ok) return { verdict: 'differs', finding: 'condition-ignored', observed: 'A NOT_EXISTS condition passed on a key that exists: transaction conditions were not checked.', steps };
-  if (second && !isConditionFailure(second.error)) return { verdict: 'inconclusive', finding: 'error', observed: `The second transaction failed for another reason than its condition: ${describeError(second.error)}`, steps };
-  return { verdict: 'as-assumed', finding: 'honoured', observed: 'A NOT_EXISTS condition passed on a new key and stopped the same write on the key once it existed.', steps };
+  if (second?.ok)
+    return {
+      verdict: 'differs',
+      finding: 'condition-ignored',
+      observed: 'A NOT_EXISTS condition passed on a key that exists: transaction conditions were not checked.',
+      steps,
+    };
+  if (second && !isConditionFailure(second.error))
+    return {
+      verdict: 'inconclusive',
+      finding: 'error',
+      observed: `The second transaction failed for another reason than its condition: ${describeError(second.error)}`,
+      steps,
+    };
+  return {
+    verdict: 'as-assumed',
+    finding: 'honoured',
+    observed: 'A NOT_EXISTS condition passed on a new key and stopped the same write on the key once it existed.',
+    steps,
+  };
 }

@@ -49,14 +49,22 @@ export function refusalKind(error: unknown): RefusalKind {
 }
 
 /** Makes the reads; never throws. */
-export async function probeStorageRequests(kvs: Pick<ForgeKvs, 'get'>, now: () => number = Date.now): Promise<ProbeObservation> {
+export async function probeStorageRequests(
+  kvs: Pick<ForgeKvs, 'get'>,
+  now: () => number = Date.now,
+): Promise<ProbeObservation> {
   const key = `diagnostics:probe:${randomUUID()}`;
   const started = now();
   for (let read = 1; read <= PROBE_READS; read += 1) {
     try {
       await kvs.get(key);
     } catch (error) {
-      return { reads: read - 1, refusedAt: read, refusal: { kind: refusalKind(error), detail: describeError(error) }, durationMs: now() - started };
+      return {
+        reads: read - 1,
+        refusedAt: read,
+        refusal: { kind: refusalKind(error), detail: describeError(error) },
+        durationMs: now() - started,
+      };
     }
   }
   return { reads: PROBE_READS, durationMs: now() - started };
@@ -75,7 +83,12 @@ export function outboundOutcome(observation: ProbeObservation): CheckOutcome {
     },
   ];
   if (observation.refusedAt === undefined) {
-    return { verdict: 'differs', finding: 'not-counted', observed: `All ${PROBE_READS} KVS reads of one invocation were answered: storage requests do not count toward its 100 outbound requests.`, steps };
+    return {
+      verdict: 'differs',
+      finding: 'not-counted',
+      observed: `All ${PROBE_READS} KVS reads of one invocation were answered: storage requests do not count toward its 100 outbound requests.`,
+      steps,
+    };
   }
   const kind = observation.refusal?.kind ?? 'other';
   if (kind === 'outbound-limit') {
@@ -86,8 +99,14 @@ export function outboundOutcome(observation: ProbeObservation): CheckOutcome {
       steps,
     };
   }
-  const why = kind === 'kvs-quota' ? 'the KVS rate quota, not the outbound limit' : 'something other than the outbound limit';
-  return { verdict: 'inconclusive', finding: kind === 'kvs-quota' ? 'kvs-quota' : 'error', observed: `Read ${observation.refusedAt} of the probe was refused by ${why} (${observation.refusal?.detail ?? ''}).`, steps };
+  const why =
+    kind === 'kvs-quota' ? 'the KVS rate quota, not the outbound limit' : 'something other than the outbound limit';
+  return {
+    verdict: 'inconclusive',
+    finding: kind === 'kvs-quota' ? 'kvs-quota' : 'error',
+    observed: `Read ${observation.refusedAt} of the probe was refused by ${why} (${observation.refusal?.detail ?? ''}).`,
+    steps,
+  };
 }
 
 /** Signs an observation for the page to hand back. */
@@ -98,11 +117,19 @@ export function sealObservation(signer: TokenSigner, observation: ProbeObservati
 function isObservation(value: unknown): value is ProbeObservation {
   if (typeof value !== 'object' || value === null) return false;
   const { reads, refusedAt, durationMs } = value as Record<string, unknown>;
-  return typeof reads === 'number' && typeof durationMs === 'number' && (refusedAt === undefined || typeof refusedAt === 'number');
+  return (
+    typeof reads === 'number' &&
+    typeof durationMs === 'number' &&
+    (refusedAt === undefined || typeof refusedAt === 'number')
+  );
 }
 
 /** The observation inside a sealed token this installation signed within OBSERVATION_TTL_MS; DiagnosticsError otherwise. */
-export function openObservation(signer: TokenSigner, sealed: string, now: number): { observation: ProbeObservation; at: number } {
+export function openObservation(
+  signer: TokenSigner,
+  sealed: string,
+  now: number,
+): { observation: ProbeObservation; at: number } {
   const payload = signer.verify(sealed);
   let parsed: unknown;
   try {
@@ -111,7 +138,9 @@ export function openObservation(signer: TokenSigner, sealed: string, now: number
     throw new DiagnosticsError('The observation is not one this installation signed', { cause: error });
   }
   const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-  if (record.p !== PURPOSE || typeof record.at !== 'number' || !isObservation(record.observation)) throw new DiagnosticsError('The observation is not one this installation signed');
-  if (now - record.at > OBSERVATION_TTL_MS || record.at > now + 60_000) throw new DiagnosticsError('The observation is too old: run the check again');
+  if (record.p !== PURPOSE || typeof record.at !== 'number' || !isObservation(record.observation))
+    throw new DiagnosticsError('The observation is not one this installation signed');
+  if (now - record.at > OBSERVATION_TTL_MS || record.at > now + 60_000)
+    throw new DiagnosticsError('The observation is too old: run the check again');
   return { observation: record.observation, at: record.at };
 }

@@ -8,9 +8,15 @@
 import { ExternalEndpointNotAllowedError, type FetchMethod } from '@forge/api';
 import type { TargetFetch, TargetFetchResponse } from '../../targets/http/target-fetch';
 import { DEFAULT_LATENCY, NO_LATENCY, type InvocationKind, type LatencyModel } from './limits';
-import type { ForgePlatformError} from './invocations';
+import type { ForgePlatformError } from './invocations';
 import { Invocations, type InvocationStats, type RuntimeClock } from './invocations';
-import { RuntimeEvents, type ConsumerHandler, type DeliveryOptions, type EventStats, type QueuePort } from './runtime-events';
+import {
+  RuntimeEvents,
+  type ConsumerHandler,
+  type DeliveryOptions,
+  type EventStats,
+  type QueuePort,
+} from './runtime-events';
 import { ViolationLedger, type RuntimeMode, type Violation } from './violations';
 
 /** Options of a runtime. */
@@ -55,13 +61,22 @@ export interface RuntimeStats {
 
 /** A Response-like answer for a call over the outbound budget: what ECO-491 reports Forge's proxy answering. */
 function fetchLimitResponse(): Response {
-  return new Response('', { status: 429, statusText: 'Too Many Requests', headers: { 'forge-proxy-error': 'FETCH_LIMIT_EXCEEDED' } });
+  return new Response('', {
+    status: 429,
+    statusText: 'Too Many Requests',
+    headers: { 'forge-proxy-error': 'FETCH_LIMIT_EXCEEDED' },
+  });
 }
 
 /** The platform's answer to a web trigger invocation it stopped or that failed (ECO-75: a timeout is 424). */
 function platformWebTriggerResponse(platform: ForgePlatformError | undefined): WebTriggerResult {
-  const status = platform?.code === 'FUNCTION_TIME_OUT' ? 424 : platform?.code === 'FUNCTION_PLATFORM_RATE_LIMITED' ? 429 : 500;
-  return { statusCode: status, headers: { 'content-type': ['text/plain'] }, body: platform ? platform.code : 'FUNCTION_ERROR' };
+  const status =
+    platform?.code === 'FUNCTION_TIME_OUT' ? 424 : platform?.code === 'FUNCTION_PLATFORM_RATE_LIMITED' ? 429 : 500;
+  return {
+    statusCode: status,
+    headers: { 'content-type': ['text/plain'] },
+    body: platform ? platform.code : 'FUNCTION_ERROR',
+  };
 }
 
 /** The system clock with timers that do not keep the process alive (a stopped host exits though events wait). */
@@ -97,7 +112,11 @@ export class ForgeRuntime {
   }
 
   /** A runtime on a virtual clock with the fixed latency model, for tests and benchmarks. */
-  static virtual(clock: RuntimeClock, mode: RuntimeMode = 'enforce', latency: LatencyModel = DEFAULT_LATENCY): ForgeRuntime {
+  static virtual(
+    clock: RuntimeClock,
+    mode: RuntimeMode = 'enforce',
+    latency: LatencyModel = DEFAULT_LATENCY,
+  ): ForgeRuntime {
     return new ForgeRuntime({ clock, mode, latency });
   }
 
@@ -126,7 +145,8 @@ export class ForgeRuntime {
   remote(fetch: TargetFetch): TargetFetch {
     return async (url, init): Promise<TargetFetchResponse> => {
       if (!(await this.invocations.admit('remote'))) return fetchLimitResponse();
-      if (this.options.egressAllowed && !this.options.egressAllowed(url)) throw new ExternalEndpointNotAllowedError(url);
+      if (this.options.egressAllowed && !this.options.egressAllowed(url))
+        throw new ExternalEndpointNotAllowedError(url);
       return fetch(url, init);
     };
   }
@@ -142,7 +162,9 @@ export class ForgeRuntime {
   }
 
   /** Wraps a web trigger function: each call is one invocation; a stopped or failed one answers as the platform does. */
-  webTrigger<R, C, W extends WebTriggerResult>(handler: (request: R, context: C) => Promise<W>): (request: R, context: C) => Promise<W | WebTriggerResult> {
+  webTrigger<R, C, W extends WebTriggerResult>(
+    handler: (request: R, context: C) => Promise<W>,
+  ): (request: R, context: C) => Promise<W | WebTriggerResult> {
     return async (request, context) => {
       const outcome = await this.invocations.run('webtrigger', () => handler(request, context), { label: 'scim' });
       return outcome.ok ? outcome.value : platformWebTriggerResponse(outcome.platform);
@@ -154,7 +176,11 @@ export class ForgeRuntime {
    * runtime's for this invocation (the local host runs the Diagnostics in `enforce`, because they observe Forge's
    * answers to a breach).
    */
-  async resolver<T>(label: string, handler: () => Promise<T>, options: { readonly mode?: RuntimeMode } = {}): Promise<T> {
+  async resolver<T>(
+    label: string,
+    handler: () => Promise<T>,
+    options: { readonly mode?: RuntimeMode } = {},
+  ): Promise<T> {
     return this.settle('resolver', label, handler, options.mode);
   }
 
@@ -194,7 +220,12 @@ export class ForgeRuntime {
     this.invocations.breach(violation);
   }
 
-  private async settle<T>(kind: InvocationKind, label: string, handler: () => Promise<T>, mode?: RuntimeMode): Promise<T> {
+  private async settle<T>(
+    kind: InvocationKind,
+    label: string,
+    handler: () => Promise<T>,
+    mode?: RuntimeMode,
+  ): Promise<T> {
     const outcome = await this.invocations.run(kind, handler, { label, ...(mode ? { mode } : {}) });
     if (outcome.ok) return outcome.value;
     throw outcome.error;

@@ -14,7 +14,8 @@ import { FORGE_LIMITS, type InvocationKind, type LatencyModel } from './limits';
 import type { RuntimeMode, Violation, ViolationLedger } from './violations';
 
 /** The error codes Forge reports for invocations it stopped (@forge/events InvocationErrorCode), and the local runtime's own shutdown. */
-export type PlatformFailureCode = 'FUNCTION_TIME_OUT' | 'FUNCTION_OUT_OF_MEMORY' | 'FUNCTION_PLATFORM_RATE_LIMITED' | 'RUNTIME_STOPPED';
+export type PlatformFailureCode =
+  'FUNCTION_TIME_OUT' | 'FUNCTION_OUT_OF_MEMORY' | 'FUNCTION_PLATFORM_RATE_LIMITED' | 'RUNTIME_STOPPED';
 
 /** The platform stopped an invocation, or refused a call of one it had stopped. */
 export class ForgePlatformError extends Error {
@@ -59,7 +60,12 @@ export interface Invocation {
 /** What came of one invocation. */
 export type InvocationOutcome<T> =
   | { readonly ok: true; readonly value: T; readonly invocation: Invocation }
-  | { readonly ok: false; readonly error: unknown; readonly platform: ForgePlatformError | undefined; readonly invocation: Invocation };
+  | {
+      readonly ok: false;
+      readonly error: unknown;
+      readonly platform: ForgePlatformError | undefined;
+      readonly invocation: Invocation;
+    };
 
 /** Figures over all invocations so far. */
 export interface InvocationStats {
@@ -86,7 +92,11 @@ export interface InvocationsOptions {
    */
   readonly storageCountsAsOutbound: boolean | (() => boolean);
   /** Overrides of FORGE_LIMITS for the runtime's own tests. */
-  readonly limits?: Partial<{ outboundRequestsPerInvocation: number; memoryBytesPerInvocation: number; invocationsPerMinute: number }>;
+  readonly limits?: Partial<{
+    outboundRequestsPerInvocation: number;
+    memoryBytesPerInvocation: number;
+    invocationsPerMinute: number;
+  }>;
 }
 
 function heapInUse(): number {
@@ -131,7 +141,15 @@ export class Invocations {
     this.options.ledger.add({
       ...violation,
       at: this.options.clock.now(),
-      ...(invocation ? { invocation: { id: invocation.id, kind: invocation.kind, ...(invocation.label ? { label: invocation.label } : {}) } } : {}),
+      ...(invocation
+        ? {
+            invocation: {
+              id: invocation.id,
+              kind: invocation.kind,
+              ...(invocation.label ? { label: invocation.label } : {}),
+            },
+          }
+        : {}),
     });
     return (invocation?.mode ?? this.options.mode) === 'enforce';
   }
@@ -141,7 +159,11 @@ export class Invocations {
    * the end of a wait on the app clock, that would pass its time limit; in enforce mode every later call of it
    * fails, and so does the invocation, whatever the handler returns.
    */
-  async run<T>(kind: InvocationKind, handler: () => Promise<T>, options: { readonly label?: string; readonly originId?: number; readonly mode?: RuntimeMode } = {}): Promise<InvocationOutcome<T>> {
+  async run<T>(
+    kind: InvocationKind,
+    handler: () => Promise<T>,
+    options: { readonly label?: string; readonly originId?: number; readonly mode?: RuntimeMode } = {},
+  ): Promise<InvocationOutcome<T>> {
     const id = this.nextId++;
     const invocation: Invocation = {
       id,
@@ -162,7 +184,10 @@ export class Invocations {
     };
     this.counts[kind] += 1;
     if (this.overInvocationRate(invocation)) {
-      const failure = new ForgePlatformError('FUNCTION_PLATFORM_RATE_LIMITED', `More than ${this.limit('invocationsPerMinute')} invocations in this minute`);
+      const failure = new ForgePlatformError(
+        'FUNCTION_PLATFORM_RATE_LIMITED',
+        `More than ${this.limit('invocationsPerMinute')} invocations in this minute`,
+      );
       invocation.failure = failure;
       return { ok: false, error: failure, platform: failure, invocation };
     }
@@ -171,7 +196,8 @@ export class Invocations {
         const value = await handler();
         this.sampleHeap(invocation);
         this.checkTime(invocation);
-        if (invocation.failure && invocation.mode === 'enforce') return { ok: false, error: invocation.failure, platform: invocation.failure, invocation };
+        if (invocation.failure && invocation.mode === 'enforce')
+          return { ok: false, error: invocation.failure, platform: invocation.failure, invocation };
         return { ok: true, value, invocation };
       } catch (error) {
         return { ok: false, error, platform: invocation.failure, invocation };
@@ -203,7 +229,8 @@ export class Invocations {
    */
   async admit(call: 'storage' | 'remote' | 'push'): Promise<boolean> {
     const invocation = this.current();
-    const latency = call === 'storage' ? this.options.latency.kvsMs : call === 'remote' ? this.options.latency.remoteMs : 0;
+    const latency =
+      call === 'storage' ? this.options.latency.kvsMs : call === 'remote' ? this.options.latency.remoteMs : 0;
     if (this.stopped && invocation) throw this.stopped;
     if (!invocation) {
       await this.options.clock.sleep(latency);
@@ -250,7 +277,10 @@ export class Invocations {
     });
     if (!refuse) return;
     if (invocation.failure === undefined) {
-      invocation.failure = new ForgePlatformError('FUNCTION_TIME_OUT', `The ${invocation.kind} invocation ran past its ${invocation.limitMs / 1000} s limit`);
+      invocation.failure = new ForgePlatformError(
+        'FUNCTION_TIME_OUT',
+        `The ${invocation.kind} invocation ran past its ${invocation.limitMs / 1000} s limit`,
+      );
       this.cutOffs += 1;
     }
     throw invocation.failure;
@@ -279,7 +309,15 @@ export class Invocations {
     this.minuteCount += 1;
     const allowed = this.limit('invocationsPerMinute');
     if (this.minuteCount <= allowed) return false;
-    return this.breach({ limit: 'invocations-per-minute', observed: this.minuteCount, allowed, detail: `invocation number ${this.minuteCount} in the minute from ${new Date(minute).toISOString()}` }, invocation);
+    return this.breach(
+      {
+        limit: 'invocations-per-minute',
+        observed: this.minuteCount,
+        allowed,
+        detail: `invocation number ${this.minuteCount} in the minute from ${new Date(minute).toISOString()}`,
+      },
+      invocation,
+    );
   }
 
   /** Reports a limit once per invocation; true when the call must fail. */
@@ -306,7 +344,10 @@ export class Invocations {
       detail: `${invocation.kind}${invocation.label ? ` ${invocation.label}` : ''} grew the heap by ${Math.round(delta / 1048576)} MB`,
     });
     if (!refuse) return;
-    invocation.failure = new ForgePlatformError('FUNCTION_OUT_OF_MEMORY', `The invocation used more than ${Math.round(allowed / 1048576)} MB`);
+    invocation.failure = new ForgePlatformError(
+      'FUNCTION_OUT_OF_MEMORY',
+      `The invocation used more than ${Math.round(allowed / 1048576)} MB`,
+    );
     throw invocation.failure;
   }
 

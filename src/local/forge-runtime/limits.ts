@@ -12,7 +12,10 @@ export type InvocationKind = 'webtrigger' | 'resolver' | 'consumer' | 'scheduled
 /** The limits, in the units their names say. */
 export const FORGE_LIMITS = {
   /** Run time of one invocation, by kind (DAC `/limits-invocation`; consumers and scheduled triggers with `timeoutSeconds: 900`). */
-  runtimeSeconds: { webtrigger: 55, resolver: 25, consumer: 900, scheduled: 900 } satisfies Record<InvocationKind, number>,
+  runtimeSeconds: { webtrigger: 55, resolver: 25, consumer: 900, scheduled: 900 } satisfies Record<
+    InvocationKind,
+    number
+  >,
   /** Outbound requests one invocation may make (ECO-491: the 101st answers 429 with `forge-proxy-error: FETCH_LIMIT_EXCEEDED`). */
   outboundRequestsPerInvocation: 100,
   /** Memory of one invocation (DAC `/limits-invocation`: 512 MB). */

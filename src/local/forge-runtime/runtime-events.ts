@@ -8,7 +8,13 @@
  * until the 24-hour retention window runs out (DAC `/runtime-reference/async-events-api`).
  */
 import { randomUUID } from 'node:crypto';
-import { InvocationLimitReachedError, PayloadTooBigError, RateLimitError, TooManyEventsError, type PushEvent } from '@forge/events';
+import {
+  InvocationLimitReachedError,
+  PayloadTooBigError,
+  RateLimitError,
+  TooManyEventsError,
+  type PushEvent,
+} from '@forge/events';
 import { validatePushEvents } from '@forge/events/out/validators';
 import { FORGE_LIMITS, type LatencyModel } from './limits';
 import type { Invocations, RuntimeClock } from './invocations';
@@ -82,7 +88,9 @@ function sizeKb(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value)) / 1024;
 }
 
-function isRetryRequest(value: unknown): value is { _retry: true; retryOptions: { retryAfter?: number; retryReason?: string; retryData?: unknown } } {
+function isRetryRequest(
+  value: unknown,
+): value is { _retry: true; retryOptions: { retryAfter?: number; retryReason?: string; retryData?: unknown } } {
   return typeof value === 'object' && value !== null && (value as { _retry?: unknown })._retry === true;
 }
 
@@ -152,27 +160,62 @@ export class RuntimeEvents {
       validatePushEvents(events);
     } catch (error) {
       const limit = limitOf(error);
-      if (limit === 'push-invalid' || this.invocations.breach({ limit, observed: limit === 'push-events' ? events.length : Math.round(sizeKb(events)), allowed: limit === 'push-events' ? FORGE_LIMITS.eventsPerPush : FORGE_LIMITS.pushPayloadKb, detail: (error as Error).message })) throw error;
+      if (
+        limit === 'push-invalid' ||
+        this.invocations.breach({
+          limit,
+          observed: limit === 'push-events' ? events.length : Math.round(sizeKb(events)),
+          allowed: limit === 'push-events' ? FORGE_LIMITS.eventsPerPush : FORGE_LIMITS.pushPayloadKb,
+          detail: (error as Error).message,
+        })
+      )
+        throw error;
     }
     const kb = sizeKb(events);
     this.counts.largestPushKb = Math.max(this.counts.largestPushKb, kb);
     const consumer = this.consumers.get(queueKey);
     if (consumer && consumer.timeoutSeconds > 55) {
       const largest = Math.max(...events.map((event) => sizeKb(event)));
-      if (largest > FORGE_LIMITS.eventKbForLongConsumers && this.invocations.breach({ limit: 'event-payload', observed: Math.round(largest), allowed: FORGE_LIMITS.eventKbForLongConsumers, detail: `an event of ${largest.toFixed(1)} KB for a consumer with timeoutSeconds ${consumer.timeoutSeconds}` })) {
-        throw new PayloadTooBigError(`Event payload exceeds ${FORGE_LIMITS.eventKbForLongConsumers} KB for consumers with a timeout over 55 seconds`);
+      if (
+        largest > FORGE_LIMITS.eventKbForLongConsumers &&
+        this.invocations.breach({
+          limit: 'event-payload',
+          observed: Math.round(largest),
+          allowed: FORGE_LIMITS.eventKbForLongConsumers,
+          detail: `an event of ${largest.toFixed(1)} KB for a consumer with timeoutSeconds ${consumer.timeoutSeconds}`,
+        })
+      ) {
+        throw new PayloadTooBigError(
+          `Event payload exceeds ${FORGE_LIMITS.eventKbForLongConsumers} KB for consumers with a timeout over 55 seconds`,
+        );
       }
     }
     const now = this.clock.now();
     while (this.recentEvents.length > 0 && (this.recentEvents[0]?.at ?? now) <= now - 60_000) this.recentEvents.shift();
     const lastMinute = this.recentEvents.reduce((sum, entry) => sum + entry.count, 0) + events.length;
-    if (lastMinute > FORGE_LIMITS.eventsPerMinute && this.invocations.breach({ limit: 'events-per-minute', observed: lastMinute, allowed: FORGE_LIMITS.eventsPerMinute, detail: `${lastMinute} events pushed in the last 60 s` })) {
+    if (
+      lastMinute > FORGE_LIMITS.eventsPerMinute &&
+      this.invocations.breach({
+        limit: 'events-per-minute',
+        observed: lastMinute,
+        allowed: FORGE_LIMITS.eventsPerMinute,
+        detail: `${lastMinute} events pushed in the last 60 s`,
+      })
+    ) {
       throw new RateLimitError('Too many events pushed; try again in a minute');
     }
     const originId = invocation?.originId ?? this.externalOrigin--;
     const chain = (this.pushesByOrigin.get(originId) ?? 0) + 1;
     this.pushesByOrigin.set(originId, chain);
-    if (chain > FORGE_LIMITS.pushesPerOriginatingInvocation && this.invocations.breach({ limit: 'cyclic-pushes', observed: chain, allowed: FORGE_LIMITS.pushesPerOriginatingInvocation, detail: `push number ${chain} descending from invocation ${originId}` })) {
+    if (
+      chain > FORGE_LIMITS.pushesPerOriginatingInvocation &&
+      this.invocations.breach({
+        limit: 'cyclic-pushes',
+        observed: chain,
+        allowed: FORGE_LIMITS.pushesPerOriginatingInvocation,
+        detail: `push number ${chain} descending from invocation ${originId}`,
+      })
+    ) {
       throw new InvocationLimitReachedError('The cyclic invocation limit was reached');
     }
     this.recentEvents.push({ at: now, count: events.length });
@@ -188,7 +231,10 @@ export class RuntimeEvents {
         ...(pushed.delayInSeconds !== undefined ? { delayInSeconds: pushed.delayInSeconds } : {}),
         ...(pushed.concurrency ? { concurrency: pushed.concurrency } : {}),
       };
-      this.schedule({ event, originId, enqueuedAt: now, attempt: 1, platformRetries: 0 }, this.latency.deliveryMs + (pushed.delayInSeconds ?? 0) * 1000);
+      this.schedule(
+        { event, originId, enqueuedAt: now, attempt: 1, platformRetries: 0 },
+        this.latency.deliveryMs + (pushed.delayInSeconds ?? 0) * 1000,
+      );
     }
     return { jobId };
   }
@@ -206,7 +252,11 @@ export class RuntimeEvents {
   }
 
   private pump(): void {
-    while (!this.stopped && this.ready.length > 0 && this.running < (this.options.maxParallel ?? Number.POSITIVE_INFINITY)) {
+    while (
+      !this.stopped &&
+      this.ready.length > 0 &&
+      this.running < (this.options.maxParallel ?? Number.POSITIVE_INFINITY)
+    ) {
       const index = this.options.shuffle ? Math.floor((this.options.random ?? Math.random)() * this.ready.length) : 0;
       const [pending] = this.ready.splice(index, 1);
       if (pending === undefined) break;
@@ -231,7 +281,10 @@ export class RuntimeEvents {
     if (pending.attempt > 1 || pending.platformRetries > 0) this.counts.redeliveries += 1;
     try {
       if (!consumer) throw new Error(`No consumer for queue ${pending.event.queueName}`);
-      const outcome = await this.invocations.run('consumer', () => consumer.handler(pending.event), { originId: pending.originId, label: `${pending.event.queueName} ${String(pending.event.body.type ?? '')}`.trim() });
+      const outcome = await this.invocations.run('consumer', () => consumer.handler(pending.event), {
+        originId: pending.originId,
+        label: `${pending.event.queueName} ${String(pending.event.body.type ?? '')}`.trim(),
+      });
       if (outcome.ok) this.settle(pending, outcome.value);
       else this.retry(pending, outcome.error, outcome.platform !== undefined);
     } finally {
@@ -246,13 +299,23 @@ export class RuntimeEvents {
     if (isRetryRequest(value)) {
       const retryData = value.retryOptions.retryData;
       if (retryData !== undefined && Buffer.byteLength(JSON.stringify(retryData)) > FORGE_LIMITS.retryDataBytes) {
-        this.invocations.breach({ limit: 'retry-data', observed: Buffer.byteLength(JSON.stringify(retryData)), allowed: FORGE_LIMITS.retryDataBytes, detail: 'retryData over 4 KB' });
+        this.invocations.breach({
+          limit: 'retry-data',
+          observed: Buffer.byteLength(JSON.stringify(retryData)),
+          allowed: FORGE_LIMITS.retryDataBytes,
+          detail: 'retryData over 4 KB',
+        });
       }
       const seconds = Math.min(FORGE_LIMITS.maxDelaySeconds, Math.max(1, value.retryOptions.retryAfter ?? 1));
       this.again(pending, seconds * 1000, value.retryOptions.retryReason ?? 'FUNCTION_RETRY_REQUEST', retryData);
       return;
     }
-    if (!this.stopped && (this.options.duplicateProbability ?? 0) > 0 && (this.options.random ?? Math.random)() < (this.options.duplicateProbability ?? 0) && pending.duplicate !== true) {
+    if (
+      !this.stopped &&
+      (this.options.duplicateProbability ?? 0) > 0 &&
+      (this.options.random ?? Math.random)() < (this.options.duplicateProbability ?? 0) &&
+      pending.duplicate !== true
+    ) {
       this.schedule({ ...pending, duplicate: true }, this.latency.deliveryMs);
     }
   }
@@ -262,21 +325,35 @@ export class RuntimeEvents {
     // A platform stop (time, memory, invocation rate) does not count as an app retry; Forge backs off up to 15 minutes.
     const attempt = platform ? pending.platformRetries + 1 : pending.attempt;
     const delayMs = Math.min(FORGE_LIMITS.maxDelaySeconds * 1000, 5000 * 2 ** Math.min(attempt - 1, 10));
-    const reason = platform ? ((error as { code?: string }).code ?? 'FUNCTION_PLATFORM_UNKNOWN_ERROR') : 'FUNCTION_ERROR';
+    const reason = platform
+      ? ((error as { code?: string }).code ?? 'FUNCTION_PLATFORM_UNKNOWN_ERROR')
+      : 'FUNCTION_ERROR';
     if (platform) pending.platformRetries += 1;
     this.again(pending, delayMs, reason, undefined, !platform);
   }
 
-  private again(pending: PendingEvent, delayMs: number, reason: string, retryData: unknown, countsAsRetry = true): void {
+  private again(
+    pending: PendingEvent,
+    delayMs: number,
+    reason: string,
+    retryData: unknown,
+    countsAsRetry = true,
+  ): void {
     if (this.stopped) return;
     const now = this.clock.now();
     if (now + delayMs - pending.enqueuedAt > FORGE_LIMITS.retentionSeconds * 1000) {
       this.counts.dropped += 1;
-      this.invocations.breach({ limit: 'event-dropped', detail: `event ${pending.event.eventId} (${String(pending.event.body.type ?? '')}) dropped after its 24-hour retention window` });
+      this.invocations.breach({
+        limit: 'event-dropped',
+        detail: `event ${pending.event.eventId} (${String(pending.event.body.type ?? '')}) dropped after its 24-hour retention window`,
+      });
       return;
     }
     const retryCount = pending.attempt + (countsAsRetry ? 0 : -1);
-    const event: DeliveredEvent = { ...pending.event, retryContext: { retryCount: Math.max(1, retryCount), retryReason: reason, retryData } };
+    const event: DeliveredEvent = {
+      ...pending.event,
+      retryContext: { retryCount: Math.max(1, retryCount), retryReason: reason, retryData },
+    };
     this.schedule({ ...pending, event, attempt: countsAsRetry ? pending.attempt + 1 : pending.attempt }, delayMs);
   }
 

@@ -45,7 +45,11 @@ export interface ValuePathFilter {
   readonly kind: 'valuePath';
   readonly path: string;
   readonly filter: Filter;
-  readonly then?: { readonly subAttribute: string; readonly operator: CompareOperator | 'pr'; readonly value: FilterValue };
+  readonly then?: {
+    readonly subAttribute: string;
+    readonly operator: CompareOperator | 'pr';
+    readonly value: FilterValue;
+  };
 }
 
 /** Any filter expression. */

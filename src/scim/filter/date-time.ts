@@ -50,11 +50,28 @@ export function parseDateTime(text: string): Instant | undefined {
   const hour = digitsAt(text, 11, 2);
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 60
+  ) {
     return undefined;
   }
   const separator = text.charAt(10);
-  if (text.charAt(4) !== '-' || text.charAt(7) !== '-' || (separator !== 'T' && separator !== 't') || text.charAt(13) !== ':' || text.charAt(16) !== ':') {
+  if (
+    text.charAt(4) !== '-' ||
+    text.charAt(7) !== '-' ||
+    (separator !== 'T' && separator !== 't') ||
+    text.charAt(13) !== ':' ||
+    text.charAt(16) !== ':'
+  ) {
     return undefined;
   }
   const monthLength = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);

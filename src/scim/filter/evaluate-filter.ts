@@ -82,7 +82,8 @@ function expand(value: unknown): unknown[] {
 function isPresent(value: unknown, depth = 0): boolean {
   if (value === undefined || value === null || value === '') return false;
   if (Array.isArray(value)) return depth < 3 && value.some((element) => isPresent(element, depth + 1));
-  if (typeof value === 'object') return depth < 3 && Object.values(value).some((element) => isPresent(element, depth + 1));
+  if (typeof value === 'object')
+    return depth < 3 && Object.values(value).some((element) => isPresent(element, depth + 1));
   return true;
 }
 
@@ -109,7 +110,13 @@ function resourceScope(resourceType: ResourceType, options: CompileOptions = {})
       const resolved = resolvePath(resourceType, path) ?? resolveInExtension(resourceType, path);
       const attribute = resolved?.attribute;
       if (!resolved || !attribute) {
-        if (options.undefinedAttributes === 'unassigned') return { label: path, definition: stringAttribute(path, 'Not defined for this resource type.'), read: () => [], unassigned: true };
+        if (options.undefinedAttributes === 'unassigned')
+          return {
+            label: path,
+            definition: stringAttribute(path, 'Not defined for this resource type.'),
+            read: () => [],
+            unassigned: true,
+          };
         return invalid(`The filter names '${path}', which is not an attribute of ${resourceType.name} resources`);
       }
       const subAttribute = resolved.subAttribute;
@@ -135,7 +142,8 @@ function elementScope(parent: AttributeDefinition, parentLabel: string): Scope {
     allowsValuePath: false,
     resolve(path) {
       const definition = findAttribute(parent.subAttributes, path);
-      if (!definition) return invalid(`The filter names '${path}' inside '${parentLabel}[…]', which has no such sub-attribute`);
+      if (!definition)
+        return invalid(`The filter names '${path}' inside '${parentLabel}[…]', which has no such sub-attribute`);
       return { label: `${parentLabel}.${path}`, definition, read: (record) => expand(member(record, definition.name)) };
     },
   };
@@ -159,7 +167,11 @@ function compareStrings(a: string, b: string): number {
  * Builds the test one attribute value must pass for `operator value`. `ne` never reaches here: it is evaluated
  * as the negation of `eq` per value. Type rules follow RFC 7644 section 3.4.2.2 table 3 and the notes under it.
  */
-function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, value: Exclude<FilterValue, null>): (candidate: unknown) => boolean {
+function valueTest(
+  target: Target,
+  operator: Exclude<CompareOperator, 'ne'>,
+  value: Exclude<FilterValue, null>,
+): (candidate: unknown) => boolean {
   const { definition, label } = target;
   const substring = operator === 'co' || operator === 'sw' || operator === 'ew';
   switch (definition.type) {
@@ -167,7 +179,8 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
     case 'reference':
     case 'binary': {
       // RFC 7644 section 3.4.2.2 rules out ordering binary values; substrings of base64 text mean nothing either.
-      if (definition.type === 'binary' && operator !== 'eq') return invalid(`'${label}' is binary; only eq, ne and pr apply to it`);
+      if (definition.type === 'binary' && operator !== 'eq')
+        return invalid(`'${label}' is binary; only eq, ne and pr apply to it`);
       // Unquoted numbers and booleans reach a string attribute from lenient clients (`externalId eq 12345`).
       const needle = typeof value === 'string' ? value : String(value);
       // caseExact=false text compares as unique names do (src/scim/resource/name-text.ts): NFC, then
@@ -189,21 +202,32 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
       // RFC 7644 section 3.4.2.2 rules out ordering booleans; substring operators make no sense for them.
       if (operator !== 'eq') return invalid(`'${label}' is boolean; only eq, ne and pr apply to it`);
       const lower = typeof value === 'string' ? value.toLowerCase() : undefined;
-      const expected = typeof value === 'boolean' ? value : lower === 'true' ? true : lower === 'false' ? false : undefined;
-      if (expected === undefined) return invalid(`'${label}' is boolean and cannot be compared with ${JSON.stringify(value)}`);
+      const expected =
+        typeof value === 'boolean' ? value : lower === 'true' ? true : lower === 'false' ? false : undefined;
+      if (expected === undefined)
+        return invalid(`'${label}' is boolean and cannot be compared with ${JSON.stringify(value)}`);
       return (candidate) => candidate === expected;
     }
     case 'integer':
     case 'decimal': {
       if (substring) return invalid(`'${label}' is a number; ${operator} applies only to strings`);
-      const expected = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-      if (!Number.isFinite(expected)) return invalid(`'${label}' is a number and cannot be compared with ${JSON.stringify(value)}`);
+      const expected =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && value.trim() !== ''
+            ? Number(value)
+            : Number.NaN;
+      if (!Number.isFinite(expected))
+        return invalid(`'${label}' is a number and cannot be compared with ${JSON.stringify(value)}`);
       return (candidate) => typeof candidate === 'number' && ORDERINGS[operator](candidate - expected);
     }
     case 'dateTime': {
       if (substring) return invalid(`'${label}' is a dateTime; ${operator} applies only to strings`);
       const expected = typeof value === 'string' ? parseDateTime(value) : undefined;
-      if (!expected) return invalid(`'${label}' is a dateTime and ${JSON.stringify(value)} is not a valid xsd:dateTime (RFC 7643 section 2.3.5)`);
+      if (!expected)
+        return invalid(
+          `'${label}' is a dateTime and ${JSON.stringify(value)} is not a valid xsd:dateTime (RFC 7643 section 2.3.5)`,
+        );
       return (candidate) => {
         const instant = typeof candidate === 'string' ? parseDateTime(candidate) : undefined;
         return instant !== undefined && ORDERINGS[operator](compareInstants(instant, expected));
@@ -221,11 +245,15 @@ function valueTest(target: Target, operator: Exclude<CompareOperator, 'ne'>, val
 function comparedTarget(target: Target): Target {
   if (target.definition.type !== 'complex') return target;
   const valueDefinition = findAttribute(target.definition.subAttributes, 'value');
-  if (!valueDefinition) return invalid(`'${target.label}' is complex and has no 'value' sub-attribute; compare one of its sub-attributes`);
+  if (!valueDefinition)
+    return invalid(`'${target.label}' is complex and has no 'value' sub-attribute; compare one of its sub-attributes`);
   return {
     label: `${target.label}.value`,
     definition: valueDefinition,
-    read: (record) => target.read(record).flatMap((element) => (isObject(element) ? expand(member(element, valueDefinition.name)) : [])),
+    read: (record) =>
+      target
+        .read(record)
+        .flatMap((element) => (isObject(element) ? expand(member(element, valueDefinition.name)) : [])),
   };
 }
 
@@ -286,9 +314,18 @@ function compile(filter: Filter, scope: Scope): FilterPredicate {
       if (outer.unassigned) return () => false;
       const elementMatches = compileElementFilter(filter.filter, outer.definition, outer.label);
       const then = filter.then;
-      const thenMatches = then ? compileComparison(elementScope(outer.definition, outer.label).resolve(then.subAttribute), then.operator, then.value) : undefined;
+      const thenMatches = then
+        ? compileComparison(
+            elementScope(outer.definition, outer.label).resolve(then.subAttribute),
+            then.operator,
+            then.value,
+          )
+        : undefined;
       // All conditions must hold for the same element, not each for some element (RFC 7644 section 3.4.2.2).
-      return (record) => outer.read(record).some((element) => isObject(element) && elementMatches(element) && (!thenMatches || thenMatches(element)));
+      return (record) =>
+        outer
+          .read(record)
+          .some((element) => isObject(element) && elementMatches(element) && (!thenMatches || thenMatches(element)));
     }
     default: {
       const unknown: never = filter;
@@ -298,7 +335,8 @@ function compile(filter: Filter, scope: Scope): FilterPredicate {
 }
 
 function compileElementFilter(filter: Filter, attribute: AttributeDefinition, label: string): FilterPredicate {
-  if (attribute.type !== 'complex') return invalid(`'${label}' is not a complex attribute, so it cannot take a value filter '[…]'`);
+  if (attribute.type !== 'complex')
+    return invalid(`'${label}' is not a complex attribute, so it cannot take a value filter '[…]'`);
   return compile(filter, elementScope(attribute, label));
 }
 
@@ -320,6 +358,10 @@ export function compileValueFilter(filter: Filter, attribute: AttributeDefinitio
 }
 
 /** True when `resource` matches `filter` (RFC 7644 section 3.4.2.2); throws ScimError invalidFilter for a filter the resource type cannot evaluate. */
-export function evaluateFilter(filter: Filter, resource: Readonly<Record<string, unknown>>, resourceType: ResourceType): boolean {
+export function evaluateFilter(
+  filter: Filter,
+  resource: Readonly<Record<string, unknown>>,
+  resourceType: ResourceType,
+): boolean {
   return compileFilter(filter, resourceType)(resource);
 }

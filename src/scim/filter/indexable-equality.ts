@@ -16,7 +16,13 @@ export interface IndexableEquality {
   readonly value: string;
 }
 
-const PREFERENCE: Readonly<Record<IndexKey, number>> = { id: 0, userName: 1, externalId: 2, workEmail: 3, displayName: 3 };
+const PREFERENCE: Readonly<Record<IndexKey, number>> = {
+  id: 0,
+  userName: 1,
+  externalId: 2,
+  workEmail: 3,
+  displayName: 3,
+};
 
 /** Operands joined by `and` at any depth; anything under `or` or `not` is a single opaque operand. */
 function conjuncts(filter: Filter): Filter[] {
@@ -49,7 +55,8 @@ function keyOfPath(path: string, resourceType: ResourceType): IndexKey | undefin
 function workEmailOf(filter: Filter & { kind: 'valuePath' }, resourceType: ResourceType): string | undefined {
   if (resourceType.name !== 'User') return undefined;
   const resolved = resolvePath(resourceType, filter.path);
-  if (resolved?.attribute?.name !== 'emails' || resolved.subAttribute || resolved.schemaUrn !== resourceType.schema.id) return undefined;
+  if (resolved?.attribute?.name !== 'emails' || resolved.subAttribute || resolved.schemaUrn !== resourceType.schema.id)
+    return undefined;
   let isWork = false;
   let email: string | undefined;
   for (const condition of conjuncts(filter.filter)) {
@@ -60,7 +67,8 @@ function workEmailOf(filter: Filter & { kind: 'valuePath' }, resourceType: Resou
     else if (name === 'value') email ??= condition.value;
   }
   const then = filter.then;
-  if (then?.operator === 'eq' && typeof then.value === 'string' && then.subAttribute.toLowerCase() === 'value') email ??= then.value;
+  if (then?.operator === 'eq' && typeof then.value === 'string' && then.subAttribute.toLowerCase() === 'value')
+    email ??= then.value;
   return isWork ? email : undefined;
 }
 

@@ -5,7 +5,14 @@
  */
 import { ScimError } from '../errors';
 import type { CompareOperator, Filter, FilterValue, PatchPath, ValuePathFilter } from './ast';
-import { checkFilterInput, MAX_FILTER_DEPTH, MAX_FILTER_TERMS, tokenizeFilter, type FailAt, type Token } from './tokenize-filter';
+import {
+  checkFilterInput,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_TERMS,
+  tokenizeFilter,
+  type FailAt,
+  type Token,
+} from './tokenize-filter';
 
 /** How permissive the value syntax is; comes from `ClientProfile.unquotedFilterValues`. */
 export interface FilterParseOptions {
@@ -18,7 +25,17 @@ export interface FilterParseOptions {
 
 const LENIENT: FilterParseOptions = { unquotedValues: true };
 
-const COMPARE_OPERATORS: ReadonlySet<string> = new Set<CompareOperator>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
+const COMPARE_OPERATORS: ReadonlySet<string> = new Set<CompareOperator>([
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'ew',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+]);
 
 function failWith(label: string, make: (detail: string) => ScimError): FailAt {
   return (message, offset) => {
@@ -74,7 +91,8 @@ function checkAttributePath(word: string, offset: number, allowSubAttribute: boo
     position += name.length + 1;
   }
   if (names.length > 2) fail(`'${shorten(word)}' has more than one sub-attribute`, offset);
-  if (names.length === 2 && !allowSubAttribute) fail(`a value filter '[' must follow an attribute, not the sub-attribute '${shorten(word)}'`, offset);
+  if (names.length === 2 && !allowSubAttribute)
+    fail(`a value filter '[' must follow an attribute, not the sub-attribute '${shorten(word)}'`, offset);
 }
 
 /** JSON number grammar of RFC 8259 section 6, checked by hand so that the scan stays linear. */
@@ -176,7 +194,8 @@ class Parser {
 
   private expectEnd(): void {
     const token = this.peek();
-    if (token.kind !== 'end') this.fail(`expected 'and', 'or' or the end of the input, found ${describe(token)}`, token.offset);
+    if (token.kind !== 'end')
+      this.fail(`expected 'and', 'or' or the end of the input, found ${describe(token)}`, token.offset);
   }
 
   /** `and` binds tighter than `or` (RFC 7644 section 3.4.2.2, order of operations); both associate to the left. */
@@ -220,7 +239,8 @@ class Parser {
       return { kind: 'not', filter };
     }
     // `and`/`or` here mean a missing operand; no SCIM attribute has those names.
-    if (token.kind === 'word' && !this.isKeyword(token, 'and') && !this.isKeyword(token, 'or')) return this.parseAttributeExpression(depth, inValuePath);
+    if (token.kind === 'word' && !this.isKeyword(token, 'and') && !this.isKeyword(token, 'or'))
+      return this.parseAttributeExpression(depth, inValuePath);
     return this.fail(`expected an attribute path, '(' or 'not', found ${describe(token)}`, token.offset);
   }
 
@@ -243,7 +263,8 @@ class Parser {
     const subAttribute = subAttributeAfterBracket(this.peek());
     if (subAttribute === undefined) return { kind: 'valuePath', path, filter };
     const subToken = this.next();
-    if (!isAttributeName(subAttribute)) this.fail(`'${shorten(subToken.text)}' is not a valid sub-attribute`, subToken.offset);
+    if (!isAttributeName(subAttribute))
+      this.fail(`'${shorten(subToken.text)}' is not a valid sub-attribute`, subToken.offset);
     const { operator, value } = this.parseComparison(subToken);
     return { kind: 'valuePath', path, filter, then: { subAttribute, operator, value } };
   }
@@ -267,7 +288,8 @@ class Parser {
       return { path, filter };
     }
     const subToken = this.next();
-    if (!isAttributeName(subAttribute)) this.fail(`'${shorten(subToken.text)}' is not a valid sub-attribute`, subToken.offset);
+    if (!isAttributeName(subAttribute))
+      this.fail(`'${shorten(subToken.text)}' is not a valid sub-attribute`, subToken.offset);
     this.expectEndOfPath();
     return { path, filter, subAttribute };
   }
@@ -290,9 +312,14 @@ class Parser {
 
   private parseComparison(subject: Token): { operator: CompareOperator | 'pr'; value: FilterValue } {
     const token = this.peek();
-    if (token.kind !== 'word') this.fail(`expected a comparison operator after '${shorten(subject.text)}', found ${describe(token)}`, token.offset);
+    if (token.kind !== 'word')
+      this.fail(
+        `expected a comparison operator after '${shorten(subject.text)}', found ${describe(token)}`,
+        token.offset,
+      );
     const operator = token.text.toLowerCase();
-    if (operator !== 'pr' && !COMPARE_OPERATORS.has(operator)) this.fail(`unknown comparison operator '${shorten(token.text)}'`, token.offset);
+    if (operator !== 'pr' && !COMPARE_OPERATORS.has(operator))
+      this.fail(`unknown comparison operator '${shorten(token.text)}'`, token.offset);
     this.countTerm(subject);
     this.next();
     if (operator === 'pr') return { operator, value: null };
@@ -303,7 +330,8 @@ class Parser {
   private parseValue(operatorToken: Token): FilterValue {
     const token = this.next();
     if (token.kind === 'string') return token.text;
-    if (token.kind !== 'word') this.fail(`expected a value after '${operatorToken.text}', found ${describe(token)}`, token.offset);
+    if (token.kind !== 'word')
+      this.fail(`expected a value after '${operatorToken.text}', found ${describe(token)}`, token.offset);
     const word = token.text;
     if (word === 'true') return true;
     if (word === 'false') return false;
@@ -313,7 +341,8 @@ class Parser {
       if (!Number.isFinite(number)) this.fail(`the number '${shorten(word)}' is out of range`, token.offset);
       return number;
     }
-    if (!this.options.unquotedValues) this.fail(`the value '${shorten(word)}' must be quoted, or be true, false, null or a number`, token.offset);
+    if (!this.options.unquotedValues)
+      this.fail(`the value '${shorten(word)}' must be quoted, or be true, false, null or a number`, token.offset);
     return word;
   }
 }

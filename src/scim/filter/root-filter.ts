@@ -47,7 +47,9 @@ export function definesPath(resourceType: ResourceType, path: string): boolean {
 export function checkFilterAcrossTypes(filter: Filter, resourceTypes: readonly ResourceType[]): void {
   for (const path of filterAttributePaths(filter)) {
     if (!resourceTypes.some((resourceType) => definesPath(resourceType, path))) {
-      throw ScimError.invalidFilter(`The filter names '${path}', which is not an attribute of ${resourceTypes.map((t) => t.name).join(' or ')} resources`);
+      throw ScimError.invalidFilter(
+        `The filter names '${path}', which is not an attribute of ${resourceTypes.map((t) => t.name).join(' or ')} resources`,
+      );
     }
   }
   for (const resourceType of resourceTypes) compileFilter(filter, resourceType, { undefinedAttributes: 'unassigned' });
@@ -67,7 +69,9 @@ export function cannotMatch(filter: Filter, resourceType: ResourceType): boolean
       continue;
     }
     const needsValue =
-      (current.kind === 'compare' && current.operator !== 'ne' && current.value !== null) || current.kind === 'present' || current.kind === 'valuePath';
+      (current.kind === 'compare' && current.operator !== 'ne' && current.value !== null) ||
+      current.kind === 'present' ||
+      current.kind === 'valuePath';
     if (needsValue && !definesPath(resourceType, current.path)) return true;
   }
   return false;

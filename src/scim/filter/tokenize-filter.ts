@@ -58,7 +58,16 @@ function hexValue(code: number): number {
   return -1;
 }
 
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 
 /** Reads a JSON string (RFC 8259 section 7) whose opening quote is at `start`; returns its value and the offset after it. */
 function readString(text: string, start: number, fail: FailAt): { value: string; end: number } {

@@ -2,13 +2,20 @@
  * The discovery endpoints (RFC 7644 section 4): /ServiceProviderConfig, /ResourceTypes and /Schemas, whose
  * documents discovery.ts builds, and the endpoints this service provider does not implement (501).
  */
-import { resourceTypeDocument, resourceTypeDocuments, schemaDocument, schemaDocuments, serviceProviderConfig } from '../discovery';
+import {
+  resourceTypeDocument,
+  resourceTypeDocuments,
+  schemaDocument,
+  schemaDocuments,
+  serviceProviderConfig,
+} from '../discovery';
 import { ScimError } from '../errors';
 import { resourceTypes, schemas } from '../schema/registry';
 import { json, listOf, type RouteHandler } from '../scim-context';
 
 /** GET /ServiceProviderConfig: the service provider's configuration with its paging limits (RFC 7643 section 5). */
-export const getServiceProviderConfig: RouteHandler = async (ctx) => json(200, serviceProviderConfig(ctx.baseUrl, ctx.limits));
+export const getServiceProviderConfig: RouteHandler = async (ctx) =>
+  json(200, serviceProviderConfig(ctx.baseUrl, ctx.limits));
 
 /** GET /ResourceTypes: every resource type (RFC 7643 section 6). */
 export const listResourceTypes: RouteHandler = async (ctx) => json(200, listOf(resourceTypeDocuments(ctx.baseUrl)));
@@ -32,7 +39,10 @@ export const getSchema: RouteHandler = async (ctx, id) => {
 
 /** Any request to /Me (RFC 7644 section 3.11): 501, as requests authenticate the provisioning client, not a user. */
 export const meNotSupported: RouteHandler = async () => {
-  throw ScimError.plain(501, '/Me is not supported: requests are authenticated as the provisioning client, not as a user');
+  throw ScimError.plain(
+    501,
+    '/Me is not supported: requests are authenticated as the provisioning client, not as a user',
+  );
 };
 
 /** Any request to /Bulk (RFC 7644 section 3.7): 501, as ServiceProviderConfig says bulk is not supported. */

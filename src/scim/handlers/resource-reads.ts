@@ -32,7 +32,8 @@ function rawQuery(request: ScimRequest): RawListParameters {
 
 /** The list parameters of a SearchRequest body, its member names matched case-insensitively (RFC 7644 section 3.4.3). */
 function rawSearch(body: unknown, profile: ClientProfile): RawListParameters {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ScimError.invalidSyntax('A SearchRequest must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw ScimError.invalidSyntax('A SearchRequest must be a JSON object');
   const record = body as Record<string, unknown>;
   const lookup = (name: string): unknown => {
     const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());
@@ -65,7 +66,8 @@ export function readResource(resourceType: ResourceType): RouteHandler {
   return async (ctx, id) => {
     const stored = await ctx.store.get(resourceType.name, id);
     if (!stored) throw ScimError.notFound(`${resourceType.name} ${id} not found`);
-    if (notModified(ctx.request, stored.version)) return { status: 304, headers: { etag: entityTag(stored.version) }, body: undefined };
+    if (notModified(ctx.request, stored.version))
+      return { status: 304, headers: { etag: entityTag(stored.version) }, body: undefined };
     return resourceResponse(ctx, stored, resourceType, 200);
   };
 }
@@ -91,7 +93,10 @@ export const searchAllResources: RouteHandler = async (ctx) => {
   let remaining = parameters.paging.count;
   for (const resourceType of resourceTypes) {
     if (parameters.filter && cannotMatch(parameters.filter, resourceType)) continue;
-    const all = await queryResources(ctx, resourceType, { ...parameters, paging: { method: 'index', offset: 0, count: ctx.limits.maxScan } });
+    const all = await queryResources(ctx, resourceType, {
+      ...parameters,
+      paging: { method: 'index', offset: 0, count: ctx.limits.maxScan },
+    });
     const page = all.page.slice(offset, offset + remaining);
     parts.push({ resourceType, total: all.total, page });
     offset = Math.max(0, offset - all.total);

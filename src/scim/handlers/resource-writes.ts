@@ -29,11 +29,16 @@ function dedupe(members: readonly MemberRef[]): StoredMember[] {
 }
 
 /** Types each member as 'User' or 'Group'; an unknown member is a 400 unless the profile keeps unresolved members. */
-async function resolveMembers(ctx: ScimContext, members: readonly MemberRef[], groupId: string | undefined): Promise<MemberRef[]> {
+async function resolveMembers(
+  ctx: ScimContext,
+  members: readonly MemberRef[],
+  groupId: string | undefined,
+): Promise<MemberRef[]> {
   const values = [...new Set(members.map((m) => m.value))];
   const kinds = await ctx.store.kindsOf(values);
   return members.map((member) => {
-    if (groupId !== undefined && member.value === groupId) throw ScimError.invalidValue('A group cannot be a member of itself');
+    if (groupId !== undefined && member.value === groupId)
+      throw ScimError.invalidValue('A group cannot be a member of itself');
     const type = kinds.get(member.value);
     if (!type && !ctx.profile.keepUnresolvedMembers) {
       throw ScimError.invalidValue(`Member "${member.value}" is neither a User nor a Group of this service provider`);
@@ -46,10 +51,15 @@ async function resolveMembers(ctx: ScimContext, members: readonly MemberRef[], g
 }
 
 /** The directory's changes of a PATCH's member changes: added members resolved, a member filter made a predicate. */
-async function resolveChanges(ctx: ScimContext, changes: readonly MemberChange[], groupId: string): Promise<MembershipChange[]> {
+async function resolveChanges(
+  ctx: ScimContext,
+  changes: readonly MemberChange[],
+  groupId: string,
+): Promise<MembershipChange[]> {
   const out: MembershipChange[] = [];
   for (const change of changes) {
-    if (change.kind === 'add' || change.kind === 'replace') out.push({ kind: change.kind, members: await resolveMembers(ctx, change.members, groupId) });
+    if (change.kind === 'add' || change.kind === 'replace')
+      out.push({ kind: change.kind, members: await resolveMembers(ctx, change.members, groupId) });
     else if (change.kind === 'removeWhere') out.push({ kind: 'removeWhere', matches: memberPredicate(change.filter) });
     else out.push(change);
   }
@@ -82,7 +92,12 @@ export function replaceResource(resourceType: ResourceType): RouteHandler {
       const version = expectedVersion(ctx.request, current) ?? current.version;
       checkUniqueName(resource, resourceType, current.resource);
       const next: ScimObject = { ...resource };
-      if (kind === 'User' && ctx.profile.putPreservesOmitted && next.active === undefined && current.resource.active !== undefined) {
+      if (
+        kind === 'User' &&
+        ctx.profile.putPreservesOmitted &&
+        next.active === undefined &&
+        current.resource.active !== undefined
+      ) {
         next.active = current.resource.active;
       }
       let nextMembers: MemberRef[] | undefined;
@@ -115,7 +130,9 @@ export function patchResource(resourceType: ResourceType): RouteHandler {
         const condition = changed || clientVersion !== undefined ? { expectedVersion: current.version } : {};
         stored = await ctx.store.updateGroup(id, changed ? resource : undefined, changes, condition);
       } else {
-        stored = changed ? await ctx.store.replace('User', id, resource, undefined, { expectedVersion: current.version }) : current;
+        stored = changed
+          ? await ctx.store.replace('User', id, resource, undefined, { expectedVersion: current.version })
+          : current;
       }
       // RFC 7644 section 3.5.2: 204 is allowed; Microsoft's collection and Entra expect it. A client that asks
       // for attributes gets the representation.

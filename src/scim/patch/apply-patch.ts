@@ -28,7 +28,12 @@ export interface PatchResult {
  * Applies `operations` to `resource` without mutating it. Throws ScimError (and returns nothing) if any operation
  * is invalid, so callers can store the result as one atomic change (RFC 7644 section 3.5.2: all or nothing).
  */
-export function applyPatch(resource: ScimObject, operations: readonly PatchOperation[], resourceType: ResourceType, profile: ClientProfile): PatchResult {
+export function applyPatch(
+  resource: ScimObject,
+  operations: readonly PatchOperation[],
+  resourceType: ResourceType,
+  profile: ClientProfile,
+): PatchResult {
   const patcher = new Patcher(cloneJson(resource), resourceType, profile);
   for (const operation of operations) patcher.apply(operation);
   const result = withSchemaList(patcher.resource, resourceType);
@@ -50,9 +55,13 @@ class Patcher {
 
   apply(operation: PatchOperation): void {
     if (!operation.path) {
-      if (operation.op === 'remove') throw ScimError.noTarget('A remove operation needs a path (RFC 7644 section 3.5.2.2).');
+      if (operation.op === 'remove')
+        throw ScimError.noTarget('A remove operation needs a path (RFC 7644 section 3.5.2.2).');
       // RFC 7644 sections 3.5.2.1 and 3.5.2.3: without a path the value is an object of attributes to add or replace.
-      if (!isPlainObject(operation.value)) throw ScimError.invalidValue(`A path-less ${operation.op} needs a JSON object value (RFC 7644 section 3.5.2.1).`);
+      if (!isPlainObject(operation.value))
+        throw ScimError.invalidValue(
+          `A path-less ${operation.op} needs a JSON object value (RFC 7644 section 3.5.2.1).`,
+        );
       for (const [key, raw] of Object.entries(operation.value)) this.applyKey(operation.op, key, raw);
       return;
     }
@@ -66,7 +75,8 @@ class Patcher {
     if (key.includes('[')) {
       // A value-path key (`emails[type eq "work"].value`) is a path in all but name: apply it as one, or
       // refuse it; never accept and drop it.
-      if (!this.profile.pathlessDottedKeys) throw ScimError.invalidPath(`A path-less value cannot hold the value-path key '${key}'`);
+      if (!this.profile.pathlessDottedKeys)
+        throw ScimError.invalidPath(`A path-less value cannot hold the value-path key '${key}'`);
       const path = parsePatchPath(key, { unquotedValues: this.profile.unquotedFilterValues });
       this.applyTarget(op, resolvePatchTarget(path, op, this.resourceType, this.profile, 'path'), raw, 'valueKey');
       return;
@@ -125,12 +135,14 @@ class Patcher {
     }
     if (raw === null || raw === undefined) {
       if (this.profile.emptyReplaceRemoves) this.remove(target, undefined);
-      else if (source === 'path') throw ScimError.invalidValue(`The ${op} of '${target.label}' needs a value (RFC 7644 section 3.5.2).`);
+      else if (source === 'path')
+        throw ScimError.invalidValue(`The ${op} of '${target.label}' needs a value (RFC 7644 section 3.5.2).`);
       return;
     }
     if (this.profile.emptyReplaceRemoves) {
       const { attribute, subAttribute } = target;
-      const complexObject = attribute.type === 'complex' && !attribute.multiValued && !subAttribute && isPlainObject(raw);
+      const complexObject =
+        attribute.type === 'complex' && !attribute.multiValued && !subAttribute && isPlainObject(raw);
       // An empty array adds nothing; only a replace with one clears the attribute.
       if (isBlank(raw) && !complexObject && !(op === 'add' && Array.isArray(raw))) {
         this.remove(target, undefined);
@@ -140,7 +152,8 @@ class Patcher {
       if (complexObject) {
         for (const [key, item] of Object.entries(raw)) {
           const sub = findAttribute(attribute.subAttributes, key);
-          if (sub && sub.mutability !== 'readOnly' && isBlank(item)) this.remove({ ...target, subAttribute: sub }, undefined);
+          if (sub && sub.mutability !== 'readOnly' && isBlank(item))
+            this.remove({ ...target, subAttribute: sub }, undefined);
         }
         raw = Object.fromEntries(Object.entries(raw).filter(([, item]) => !isBlank(item)));
       }
@@ -207,7 +220,9 @@ class Patcher {
       ? normalizeAttributeValue(subAttribute, raw, this.profile, target.label)
       : normalizeSingleValue(attribute, raw, this.profile, target.label);
     if (value === undefined) return;
-    const setsPrimary = subAttribute ? subAttribute.name === 'primary' && value === true : isPlainObject(value) && value['primary'] === true;
+    const setsPrimary = subAttribute
+      ? subAttribute.name === 'primary' && value === true
+      : isPlainObject(value) && value['primary'] === true;
     const container = this.container(target.extensionUrn, true);
     const current = asArray(container[attribute.name]);
     const matched = current.map((element) => this.matches(target, element));
@@ -232,12 +247,15 @@ class Patcher {
         ? { ...this.filterTerms(target), [subAttribute.name]: value }
         : { ...this.filterTerms(target), ...(value as ScimObject) };
       if (!this.matches(target, created)) {
-        throw ScimError.noTarget(`No value of '${target.label}' matches the filter, and the filter does not describe a value to create.`);
+        throw ScimError.noTarget(
+          `No value of '${target.label}' matches the filter, and the filter does not describe a value to create.`,
+        );
       }
       next = [...current, created];
       if (setsPrimary) chosen.push(created);
     }
-    if (chosen.length > 1) throw ScimError.invalidValue(`Only one value of '${attribute.name}' may be primary (RFC 7643 section 2.4).`);
+    if (chosen.length > 1)
+      throw ScimError.invalidValue(`Only one value of '${attribute.name}' may be primary (RFC 7643 section 2.4).`);
     container[attribute.name] = chosen.length === 1 ? clearOtherPrimaries(next, chosen) : next;
   }
 
@@ -279,7 +297,10 @@ class Patcher {
           const rest = withoutKey(element, subAttribute.name);
           // Lenient: an element without its `value` (an email with no address, Entra's way of clearing the
           // work email) carries nothing, so it goes whole; strict keeps the literal RFC 7644 section 3.5.2.2 result.
-          const lostValue = this.profile.emptyReplaceRemoves && subAttribute.name === 'value' && findAttribute(attribute.subAttributes, 'value') !== undefined;
+          const lostValue =
+            this.profile.emptyReplaceRemoves &&
+            subAttribute.name === 'value' &&
+            findAttribute(attribute.subAttributes, 'value') !== undefined;
           if (Object.keys(rest).length > 0 && !lostValue) kept.push(rest);
         }
       }
@@ -293,7 +314,8 @@ class Patcher {
    * is a removal by id; any other member filter is passed on for the store to evaluate.
    */
   private applyMembers(op: PatchOpName, target: MembersTarget, raw: unknown, source: TargetSource): void {
-    if (target.subAttribute) throw ScimError.invalidPath("Sub-attributes of 'members' cannot be patched; add or remove the member instead.");
+    if (target.subAttribute)
+      throw ScimError.invalidPath("Sub-attributes of 'members' cannot be patched; add or remove the member instead.");
     if (op === 'remove') {
       if (target.filter) {
         const values = memberValues(target.filter);
@@ -307,10 +329,14 @@ class Patcher {
       }
       return;
     }
-    if (target.filter) throw ScimError.invalidPath(`A value filter on 'members' is supported for remove only; ${op} with path 'members'.`);
+    if (target.filter)
+      throw ScimError.invalidPath(
+        `A value filter on 'members' is supported for remove only; ${op} with path 'members'.`,
+      );
     if (raw === null || raw === undefined || raw === '') {
       if (op === 'replace' && this.profile.emptyReplaceRemoves) this.memberChanges.push({ kind: 'removeAll' });
-      else if (source === 'path' && !this.profile.emptyReplaceRemoves) throw ScimError.invalidValue(`The ${op} of 'members' needs a value.`);
+      else if (source === 'path' && !this.profile.emptyReplaceRemoves)
+        throw ScimError.invalidValue(`The ${op} of 'members' needs a value.`);
       return;
     }
     const members = normalizeMembers(raw, this.profile);
@@ -386,16 +412,25 @@ function withoutKey(object: ScimObject, key: string): ScimObject {
 
 /** True when `element` carries every sub-attribute value of `listed` (or equals it, for simple values). */
 function includesValue(element: unknown, listed: unknown): boolean {
-  if (isPlainObject(element) && isPlainObject(listed)) return Object.entries(listed).every(([key, value]) => jsonEqual(element[key], value));
+  if (isPlainObject(element) && isPlainObject(listed))
+    return Object.entries(listed).every(([key, value]) => jsonEqual(element[key], value));
   return jsonEqual(element, listed);
 }
 
 /** RFC 7644 section 3.5.2: setting one value primary makes the server set the others' `primary` to false. */
 function clearOtherPrimaries(elements: readonly unknown[], chosen: readonly unknown[]): unknown[] {
-  return elements.map((element) => (isPlainObject(element) && !chosen.includes(element) && element['primary'] === true ? { ...element, primary: false } : element));
+  return elements.map((element) =>
+    isPlainObject(element) && !chosen.includes(element) && element['primary'] === true
+      ? { ...element, primary: false }
+      : element,
+  );
 }
 
-const MEMBER_VALUE_PATHS: ReadonlySet<string> = new Set(['value', 'members.value', `${GROUP_SCHEMA}:members.value`.toLowerCase()]);
+const MEMBER_VALUE_PATHS: ReadonlySet<string> = new Set([
+  'value',
+  'members.value',
+  `${GROUP_SCHEMA}:members.value`.toLowerCase(),
+]);
 
 /** The ids named by `value eq "id"` terms joined by `or`, or undefined if the filter is anything else. */
 function memberValues(filter: Filter): string[] | undefined {
@@ -404,7 +439,12 @@ function memberValues(filter: Filter): string[] | undefined {
     const right = left && memberValues(filter.right);
     return left && right ? [...left, ...right] : undefined;
   }
-  if (filter.kind === 'compare' && filter.operator === 'eq' && typeof filter.value === 'string' && MEMBER_VALUE_PATHS.has(filter.path.toLowerCase())) {
+  if (
+    filter.kind === 'compare' &&
+    filter.operator === 'eq' &&
+    typeof filter.value === 'string' &&
+    MEMBER_VALUE_PATHS.has(filter.path.toLowerCase())
+  ) {
     return [filter.value];
   }
   return undefined;

@@ -22,7 +22,8 @@ const OP_NAMES: readonly PatchOpName[] = ['add', 'replace', 'remove'];
  * value (sections 3.5.2.1 and 3.5.2.3), invalidPath for a path that does not parse or resolve.
  */
 export function parsePatchRequest(body: unknown, resourceType: ResourceType, profile: ClientProfile): PatchOperation[] {
-  if (!isPlainObject(body)) throw ScimError.invalidSyntax('The PATCH body must be a JSON object (RFC 7644 section 3.5.2).');
+  if (!isPlainObject(body))
+    throw ScimError.invalidSyntax('The PATCH body must be a JSON object (RFC 7644 section 3.5.2).');
   let schemas: unknown;
   let operations: unknown;
   for (const [key, value] of Object.entries(body)) {
@@ -30,19 +31,29 @@ export function parsePatchRequest(body: unknown, resourceType: ResourceType, pro
     if (lower === 'schemas') schemas = value;
     else if (lower === 'operations') operations = value;
   }
-  const listsPatchOp = Array.isArray(schemas) && schemas.some((urn) => typeof urn === 'string' && urn.toLowerCase() === PATCH_OP.toLowerCase());
+  const listsPatchOp =
+    Array.isArray(schemas) &&
+    schemas.some((urn) => typeof urn === 'string' && urn.toLowerCase() === PATCH_OP.toLowerCase());
   if (!listsPatchOp && !profile.tolerateMissingSchemas) {
     throw ScimError.invalidSyntax(`'schemas' must contain '${PATCH_OP}' (RFC 7644 section 3.5.2).`);
   }
-  if (!Array.isArray(operations)) throw ScimError.invalidSyntax("'Operations' must be a JSON array (RFC 7644 section 3.5.2).");
+  if (!Array.isArray(operations))
+    throw ScimError.invalidSyntax("'Operations' must be a JSON array (RFC 7644 section 3.5.2).");
   if (operations.length === 0) throw ScimError.invalidSyntax("'Operations' must contain at least one operation.");
   if (operations.length > MAX_PATCH_OPERATIONS) {
-    throw ScimError.invalidValue(`A PATCH request may carry at most ${MAX_PATCH_OPERATIONS} operations; this one has ${operations.length}.`);
+    throw ScimError.invalidValue(
+      `A PATCH request may carry at most ${MAX_PATCH_OPERATIONS} operations; this one has ${operations.length}.`,
+    );
   }
   return operations.map((operation: unknown, index) => parseOperation(operation, index, resourceType, profile));
 }
 
-function parseOperation(raw: unknown, index: number, resourceType: ResourceType, profile: ClientProfile): PatchOperation {
+function parseOperation(
+  raw: unknown,
+  index: number,
+  resourceType: ResourceType,
+  profile: ClientProfile,
+): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isPlainObject(raw)) throw ScimError.invalidSyntax(`${where} must be a JSON object.`);
   let opText: unknown;
@@ -62,11 +73,14 @@ function parseOperation(raw: unknown, index: number, resourceType: ResourceType,
   if (!op) throw ScimError.invalidSyntax(`${where}.op must be "add", "replace" or "remove" (RFC 7644 section 3.5.2).`);
   let path: PatchPath | undefined;
   if (pathText !== undefined && pathText !== null) {
-    if (typeof pathText !== 'string' || pathText.trim() === '') throw ScimError.invalidPath(`${where}.path must be a non-empty attribute path.`);
+    if (typeof pathText !== 'string' || pathText.trim() === '')
+      throw ScimError.invalidPath(`${where}.path must be a non-empty attribute path.`);
     path = parsePatchPath(pathText, { unquotedValues: profile.unquotedFilterValues });
     resolvePatchTarget(path, op, resourceType, profile, 'path');
   }
-  if (op === 'remove' && !path) throw ScimError.noTarget(`${where}: a remove operation needs a path (RFC 7644 section 3.5.2.2).`);
-  if (op !== 'remove' && !hasValue) throw ScimError.invalidValue(`${where}: the ${op} operation needs a value (RFC 7644 section 3.5.2).`);
+  if (op === 'remove' && !path)
+    throw ScimError.noTarget(`${where}: a remove operation needs a path (RFC 7644 section 3.5.2.2).`);
+  if (op !== 'remove' && !hasValue)
+    throw ScimError.invalidValue(`${where}: the ${op} operation needs a value (RFC 7644 section 3.5.2).`);
   return { op, ...(path ? { path } : {}), ...(hasValue ? { value } : {}) };
 }

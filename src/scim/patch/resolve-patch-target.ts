@@ -8,7 +8,14 @@ import { compileValueFilter, type FilterPredicate } from '../filter/evaluate-fil
 import type { ClientProfile } from '../profile';
 import { isForbiddenName } from '../resource/json-values';
 import type { AttributeDefinition, SchemaDefinition } from '../schema/attribute';
-import { findAttribute, findSchema, resolvePath, splitUrnPrefix, type ResolvedPath, type ResourceType } from '../schema/registry';
+import {
+  findAttribute,
+  findSchema,
+  resolvePath,
+  splitUrnPrefix,
+  type ResolvedPath,
+  type ResourceType,
+} from '../schema/registry';
 import type { PatchOpName } from './patch-operation';
 
 /** Where an operation lands. */
@@ -41,7 +48,13 @@ export type TargetSource = 'path' | 'valueKey';
  * For value keys, unknown names are handled like unknown body keys (dropped, or invalidSyntax when strict) and the
  * read-only `id`/`meta` are ignored (Okta sends `id` in its group rename).
  */
-export function resolvePatchTarget(path: PatchPath, op: PatchOpName, resourceType: ResourceType, profile: ClientProfile, source: TargetSource): PatchTarget {
+export function resolvePatchTarget(
+  path: PatchPath,
+  op: PatchOpName,
+  resourceType: ResourceType,
+  profile: ClientProfile,
+  source: TargetSource,
+): PatchTarget {
   const text = path.path;
   const names = pathNames(text, path.subAttribute, resourceType);
   if (names.some((name) => name === '') || names.some(isForbiddenName) || names.length > 2) {
@@ -53,7 +66,8 @@ export function resolvePatchTarget(path: PatchPath, op: PatchOpName, resourceTyp
   const resolved = resolveAttributePath(resourceType, text);
   if (!resolved) return unknownTarget(text, op, profile, source);
   if (!resolved.attribute) {
-    if (path.filter || path.subAttribute !== undefined || !resolved.schemaUrn) throw ScimError.invalidPath(`'${shown(text)}' is not a valid attribute path.`);
+    if (path.filter || path.subAttribute !== undefined || !resolved.schemaUrn)
+      throw ScimError.invalidPath(`'${shown(text)}' is not a valid attribute path.`);
     const schema = findSchema(resourceType, resolved.schemaUrn);
     if (!schema) throw ScimError.invalidPath(`'${shown(text)}' is not a valid attribute path.`);
     return { kind: 'extension', schema };
@@ -66,12 +80,18 @@ export function resolvePatchTarget(path: PatchPath, op: PatchOpName, resourceTyp
     if (!subAttribute) return unknownTarget(`${text}.${path.subAttribute}`, op, profile, source);
   }
   if (path.filter && !(attribute.multiValued && attribute.type === 'complex')) {
-    throw ScimError.invalidPath(`'${attribute.name}' is not a multi-valued complex attribute, so it takes no value filter.`);
+    throw ScimError.invalidPath(
+      `'${attribute.name}' is not a multi-valued complex attribute, so it takes no value filter.`,
+    );
   }
   const match = path.filter ? compileElementFilter(path.filter, attribute) : undefined;
   const extensionUrn = resolved.inExtension ? resolved.schemaUrn : undefined;
   if (resourceType.name === 'Group' && extensionUrn === undefined && attribute.name === 'members') {
-    return { kind: 'members', ...(path.filter ? { filter: path.filter } : {}), ...(subAttribute ? { subAttribute } : {}) };
+    return {
+      kind: 'members',
+      ...(path.filter ? { filter: path.filter } : {}),
+      ...(subAttribute ? { subAttribute } : {}),
+    };
   }
   const label = `${extensionUrn === undefined ? '' : `${extensionUrn}:`}${attribute.name}${path.filter ? '[…]' : ''}${subAttribute ? `.${subAttribute.name}` : ''}`;
   if (attribute.mutability === 'readOnly' || subAttribute?.mutability === 'readOnly') {

@@ -15,7 +15,9 @@ export function isPlainObject(value: unknown): value is ScimObject {
  * (GHSA-2mhw-wcx5-v3xj reached `toString`).
  */
 const FORBIDDEN_NAMES: ReadonlySet<string> = new Set(
-  [...Object.getOwnPropertyNames(Object.prototype), '__proto__', 'prototype', 'constructor'].map((name) => name.toLowerCase()),
+  [...Object.getOwnPropertyNames(Object.prototype), '__proto__', 'prototype', 'constructor'].map((name) =>
+    name.toLowerCase(),
+  ),
 );
 
 /** True when `name` is a prototype-related property name that must never be used as an attribute name. */
@@ -26,7 +28,8 @@ export function isForbiddenName(name: string): boolean {
 /** A deep copy of a JSON value, built with define semantics so own `__proto__` keys stay plain data. */
 export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item: unknown) => cloneJson(item)) as T;
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneJson(item)])) as T;
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneJson(item)])) as T;
   return value;
 }
 
@@ -34,12 +37,16 @@ export function cloneJson<T>(value: T): T {
 export function jsonEqual(left: unknown, right: unknown): boolean {
   if (left === right) return true;
   if (Array.isArray(left)) {
-    return Array.isArray(right) && left.length === right.length && left.every((item, index) => jsonEqual(item, right[index]));
+    return (
+      Array.isArray(right) && left.length === right.length && left.every((item, index) => jsonEqual(item, right[index]))
+    );
   }
   if (isPlainObject(left) && isPlainObject(right)) {
     const leftKeys = Object.keys(left);
     if (leftKeys.length !== Object.keys(right).length) return false;
-    return leftKeys.every((key) => Object.prototype.hasOwnProperty.call(right, key) && jsonEqual(left[key], right[key]));
+    return leftKeys.every(
+      (key) => Object.prototype.hasOwnProperty.call(right, key) && jsonEqual(left[key], right[key]),
+    );
   }
   return false;
 }

@@ -31,7 +31,9 @@ export function uniquenessKey(name: string): string {
 /** The first forbidden character of `name`, as U+XXXX, or undefined when there is none. */
 export function forbiddenCharacterIn(name: string): string | undefined {
   const found = FORBIDDEN.exec(name)?.[0];
-  return found === undefined ? undefined : `U+${(found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return found === undefined
+    ? undefined
+    : `U+${(found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /**
@@ -45,6 +47,8 @@ export function checkUniqueName(resource: ScimObject, resourceType: ResourceType
   if (typeof name !== 'string' || (previous !== undefined && previous[attribute] === name)) return;
   const character = forbiddenCharacterIn(name);
   if (character !== undefined) {
-    throw ScimError.invalidValue(`Attribute '${attribute}' contains ${character}; control, bidirectional-override and zero-width characters are not accepted.`);
+    throw ScimError.invalidValue(
+      `Attribute '${attribute}' contains ${character}; control, bidirectional-override and zero-width characters are not accepted.`,
+    );
   }
 }

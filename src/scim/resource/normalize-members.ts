@@ -72,7 +72,8 @@ function memberRef(item: unknown, profile: ClientProfile, path: string): MemberR
         break;
     }
   }
-  if (value === undefined || value === '') throw ScimError.invalidValue(`'${path}.value' is required: the id of the member.`);
+  if (value === undefined || value === '')
+    throw ScimError.invalidValue(`'${path}.value' is required: the id of the member.`);
   const shownName = display ?? displayAlias;
   return { value, ...(shownName !== undefined ? { display: shownName } : {}), ...(type !== undefined ? { type } : {}) };
 }

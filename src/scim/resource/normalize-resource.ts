@@ -19,7 +19,11 @@ import { validateResource } from './validate-resource';
  * ScimError: invalidSyntax for a non-object body, bad `schemas` or (strict) unknown keys; invalidValue for wrong
  * types and missing required attributes.
  */
-export function normalizeResource(body: unknown, resourceType: ResourceType, profile: ClientProfile): NormalizedResource {
+export function normalizeResource(
+  body: unknown,
+  resourceType: ResourceType,
+  profile: ClientProfile,
+): NormalizedResource {
   if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object.');
   const builder = new ResourceBuilder(resourceType, profile);
   let declared: string[] | undefined;
@@ -107,7 +111,12 @@ function readSchemas(raw: unknown): string[] | undefined {
  * the profile allows (Entra's group create adds a Microsoft URN); a missing list or missing URNs are tolerated when
  * the profile allows (OneLogin templates).
  */
-function checkSchemas(declared: readonly string[] | undefined, resource: ScimObject, resourceType: ResourceType, profile: ClientProfile): void {
+function checkSchemas(
+  declared: readonly string[] | undefined,
+  resource: ScimObject,
+  resourceType: ResourceType,
+  profile: ClientProfile,
+): void {
   const lower = new Set((declared ?? []).map((urn) => urn.toLowerCase()));
   for (const urn of declared ?? []) {
     if (!findSchema(resourceType, urn) && !profile.ignoreUnknownSchemas) {
@@ -117,6 +126,7 @@ function checkSchemas(declared: readonly string[] | undefined, resource: ScimObj
   if (profile.tolerateMissingSchemas) return;
   const needed = Array.isArray(resource['schemas']) ? (resource['schemas'] as string[]) : [];
   for (const urn of needed) {
-    if (!lower.has(urn.toLowerCase())) throw ScimError.invalidSyntax(`'schemas' must list '${urn}' (RFC 7643 section 3).`);
+    if (!lower.has(urn.toLowerCase()))
+      throw ScimError.invalidSyntax(`'schemas' must list '${urn}' (RFC 7643 section 3).`);
   }
 }

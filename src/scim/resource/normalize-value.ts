@@ -32,7 +32,12 @@ export function rejectUnknownAttribute(profile: ClientProfile, path: string): vo
  * Normalises the value of one attribute, honouring multiValued. Returns undefined when the value is absent: null,
  * an empty array, or a complex value with nothing left (RFC 7643 section 2.5 treats these as unassigned).
  */
-export function normalizeAttributeValue(definition: AttributeDefinition, raw: unknown, profile: ClientProfile, path: string): unknown {
+export function normalizeAttributeValue(
+  definition: AttributeDefinition,
+  raw: unknown,
+  profile: ClientProfile,
+  path: string,
+): unknown {
   if (raw === null || raw === undefined) return undefined;
   if (!definition.multiValued) return normalizeSingleValue(definition, raw, profile, path);
   let items: readonly unknown[];
@@ -40,7 +45,9 @@ export function normalizeAttributeValue(definition: AttributeDefinition, raw: un
   else if (profile.looseComplexValues) items = [raw];
   else throw ScimError.invalidValue(`Attribute '${path}' is multi-valued and must be a JSON array.`);
   if (items.length > MAX_MULTI_VALUES) {
-    throw ScimError.invalidValue(`Attribute '${path}' has ${items.length} values; at most ${MAX_MULTI_VALUES} are accepted.`);
+    throw ScimError.invalidValue(
+      `Attribute '${path}' has ${items.length} values; at most ${MAX_MULTI_VALUES} are accepted.`,
+    );
   }
   const values: unknown[] = [];
   for (const item of items) {
@@ -57,7 +64,12 @@ export function normalizeAttributeValue(definition: AttributeDefinition, raw: un
  * Normalises one value of an attribute, ignoring multiValued: a single-valued attribute's value, one element of a
  * multi-valued attribute, or a sub-attribute's value.
  */
-export function normalizeSingleValue(definition: AttributeDefinition, raw: unknown, profile: ClientProfile, path: string): unknown {
+export function normalizeSingleValue(
+  definition: AttributeDefinition,
+  raw: unknown,
+  profile: ClientProfile,
+  path: string,
+): unknown {
   if (raw === null || raw === undefined) return undefined;
   switch (definition.type) {
     case 'complex':
@@ -87,11 +99,19 @@ export function normalizeSingleValue(definition: AttributeDefinition, raw: unkno
   }
 }
 
-function normalizeComplex(definition: AttributeDefinition, raw: unknown, profile: ClientProfile, path: string): ScimObject | undefined {
+function normalizeComplex(
+  definition: AttributeDefinition,
+  raw: unknown,
+  profile: ClientProfile,
+  path: string,
+): ScimObject | undefined {
   let value = raw;
   if (profile.looseComplexValues) {
     if (Array.isArray(value) && !definition.multiValued && value.length === 1) value = value[0];
-    if ((typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') && findAttribute(definition.subAttributes, 'value')) {
+    if (
+      (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') &&
+      findAttribute(definition.subAttributes, 'value')
+    ) {
       value = { value };
     }
     if (value === null) return undefined;
@@ -119,5 +139,8 @@ function normalizeComplex(definition: AttributeDefinition, raw: unknown, profile
 export function assertSinglePrimary(definition: AttributeDefinition, values: readonly unknown[], path: string): void {
   if (!findAttribute(definition.subAttributes, 'primary')) return;
   const primaries = values.filter((value) => isPlainObject(value) && value['primary'] === true).length;
-  if (primaries > 1) throw ScimError.invalidValue(`Attribute '${path}' has ${primaries} values marked primary; at most one may be (RFC 7643 section 2.4).`);
+  if (primaries > 1)
+    throw ScimError.invalidValue(
+      `Attribute '${path}' has ${primaries} values marked primary; at most one may be (RFC 7643 section 2.4).`,
+    );
 }

@@ -19,6 +19,8 @@ export function withSchemaList(resource: ScimObject, resourceType: ResourceType)
     }
     body.push([key, value]);
   }
-  const ordered = resourceType.extensions.map((extension) => extension.schema.id).filter((urn) => present.includes(urn));
+  const ordered = resourceType.extensions
+    .map((extension) => extension.schema.id)
+    .filter((urn) => present.includes(urn));
   return Object.fromEntries([['schemas', [resourceType.schema.id, ...ordered]], ...body]) as ScimObject;
 }

@@ -19,4 +19,6 @@ export interface NormalizedResource {
  * MembershipChange, except that a filtered remove (`members[display eq "x"]`, RFC 7644 section 3.5.2.2) still
  * carries its filter; the service turns it into the directory's member predicate (filter/member-predicate.ts).
  */
-export type MemberChange = Exclude<MembershipChange, { readonly kind: 'removeWhere' }> | { readonly kind: 'removeWhere'; readonly filter: Filter };
+export type MemberChange =
+  | Exclude<MembershipChange, { readonly kind: 'removeWhere' }>
+  | { readonly kind: 'removeWhere'; readonly filter: Filter };

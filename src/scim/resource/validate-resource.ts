@@ -23,11 +23,17 @@ export function validateResource(resource: ScimObject, resourceType: ResourceTyp
 function checkContainer(container: ScimObject, attributes: readonly AttributeDefinition[], prefix: string): void {
   for (const definition of attributes) {
     const value = container[definition.name];
-    if (definition.required && definition.mutability !== 'readOnly' && (value === undefined || value === null || value === '')) {
+    if (
+      definition.required &&
+      definition.mutability !== 'readOnly' &&
+      (value === undefined || value === null || value === '')
+    ) {
       throw ScimError.invalidValue(`Attribute '${prefix}${definition.name}' is required and must not be empty.`);
     }
     if (definition.multiValued && Array.isArray(value) && value.length > MAX_MULTI_VALUES) {
-      throw ScimError.invalidValue(`Attribute '${prefix}${definition.name}' has ${value.length} values; at most ${MAX_MULTI_VALUES} are accepted.`);
+      throw ScimError.invalidValue(
+        `Attribute '${prefix}${definition.name}' has ${value.length} values; at most ${MAX_MULTI_VALUES} are accepted.`,
+      );
     }
   }
 }

@@ -8,7 +8,13 @@ export const atlassianUserSchema: SchemaDefinition = {
   name: 'AtlassianAccount',
   description: 'The Atlassian account linked to this user by Bitbucket SCIM Sync',
   attributes: [
-    stringAttribute('accountId', 'The Atlassian account id of the linked account.', { mutability: 'readOnly', caseExact: true }),
-    stringAttribute('syncState', 'pending, synced or failed.', { mutability: 'readOnly', canonicalValues: ['pending', 'synced', 'failed'] }),
+    stringAttribute('accountId', 'The Atlassian account id of the linked account.', {
+      mutability: 'readOnly',
+      caseExact: true,
+    }),
+    stringAttribute('syncState', 'pending, synced or failed.', {
+      mutability: 'readOnly',
+      canonicalValues: ['pending', 'synced', 'failed'],
+    }),
   ],
 };

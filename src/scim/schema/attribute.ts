@@ -4,7 +4,8 @@
  */
 
 /** Data types of RFC 7643 section 2.3. */
-export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'binary' | 'reference' | 'complex';
+export type AttributeType =
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'binary' | 'reference' | 'complex';
 
 /** Mutability values of RFC 7643 section 7. */
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
@@ -51,7 +52,12 @@ const DEFAULTS = {
 } as const;
 
 /** Builds a definition with the RFC 7643 section 2.2 defaults for whatever is not given. */
-export function attribute(name: string, type: AttributeType, description: string, options: Options = {}): AttributeDefinition {
+export function attribute(
+  name: string,
+  type: AttributeType,
+  description: string,
+  options: Options = {},
+): AttributeDefinition {
   return { name, type, description, ...DEFAULTS, ...options };
 }
 
@@ -82,7 +88,11 @@ export function multiValuedSubAttributes(
   return [
     attribute('value', valueType, 'The value of the attribute.', valueOptions),
     stringAttribute('display', 'A human-readable name, primarily used for display purposes.'),
-    stringAttribute('type', 'A label indicating the attribute\'s function.', canonicalTypes.length > 0 ? { canonicalValues: canonicalTypes } : {}),
+    stringAttribute(
+      'type',
+      "A label indicating the attribute's function.",
+      canonicalTypes.length > 0 ? { canonicalValues: canonicalTypes } : {},
+    ),
     attribute('primary', 'boolean', 'Indicates the primary or preferred value; at most one value may be primary.'),
   ];
 }

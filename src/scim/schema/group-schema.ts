@@ -11,21 +11,28 @@ export const groupSchema: SchemaDefinition = {
   name: 'Group',
   description: 'Group',
   attributes: [
-    stringAttribute('displayName', 'A human-readable name for the Group, unique case-insensitively (Atlassian group names are unique in an organization).', {
-      required: true,
-      uniqueness: 'server',
-    }),
+    stringAttribute(
+      'displayName',
+      'A human-readable name for the Group, unique case-insensitively (Atlassian group names are unique in an organization).',
+      {
+        required: true,
+        uniqueness: 'server',
+      },
+    ),
     complexAttribute(
       'members',
       'A list of members of the Group.',
       [
-        stringAttribute('value', 'Identifier of the member of this Group.', { mutability: 'immutable', caseExact: true }),
+        stringAttribute('value', 'Identifier of the member of this Group.', {
+          mutability: 'immutable',
+          caseExact: true,
+        }),
         attribute('$ref', 'reference', 'The URI corresponding to a SCIM resource that is a member of this Group.', {
           mutability: 'immutable',
           referenceTypes: ['User', 'Group'],
         }),
         stringAttribute('display', 'A human-readable name, primarily used for display purposes.'),
-        stringAttribute('type', 'A label indicating the type of resource, e.g., \'User\' or \'Group\'.', {
+        stringAttribute('type', "A label indicating the type of resource, e.g., 'User' or 'Group'.", {
           mutability: 'immutable',
           canonicalValues: ['User', 'Group'],
         }),

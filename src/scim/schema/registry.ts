@@ -2,7 +2,13 @@
  * Resource types (RFC 7643 section 6) and attribute-path resolution over the attribute table. Attribute names
  * and schema URNs compare case-insensitively (RFC 7643 section 2.1); resolution returns canonical names.
  */
-import { attribute, complexAttribute, stringAttribute, type AttributeDefinition, type SchemaDefinition } from './attribute';
+import {
+  attribute,
+  complexAttribute,
+  stringAttribute,
+  type AttributeDefinition,
+  type SchemaDefinition,
+} from './attribute';
 import { atlassianUserSchema } from './atlassian-user-schema';
 import { enterpriseUserSchema } from './enterprise-user-schema';
 import { groupSchema } from './group-schema';
@@ -16,18 +22,39 @@ export const commonAttributes: readonly AttributeDefinition[] = [
     returned: 'always',
     uniqueness: 'server',
   }),
-  stringAttribute('externalId', 'A String that is an identifier for the resource as defined by the provisioning client.', { caseExact: true }),
+  stringAttribute(
+    'externalId',
+    'A String that is an identifier for the resource as defined by the provisioning client.',
+    { caseExact: true },
+  ),
   complexAttribute(
     'meta',
     'A complex attribute containing resource metadata.',
     [
-      stringAttribute('resourceType', 'The name of the resource type of the resource.', { mutability: 'readOnly', caseExact: true }),
-      attribute('created', 'dateTime', 'The "DateTime" that the resource was added to the service provider.', { mutability: 'readOnly' }),
-      attribute('lastModified', 'dateTime', 'The most recent DateTime that the details of this resource were updated at the service provider.', {
+      stringAttribute('resourceType', 'The name of the resource type of the resource.', {
+        mutability: 'readOnly',
+        caseExact: true,
+      }),
+      attribute('created', 'dateTime', 'The "DateTime" that the resource was added to the service provider.', {
         mutability: 'readOnly',
       }),
-      attribute('location', 'reference', 'The URI of the resource being returned.', { mutability: 'readOnly', caseExact: true, referenceTypes: ['uri'] }),
-      stringAttribute('version', 'The version of the resource being returned.', { mutability: 'readOnly', caseExact: true }),
+      attribute(
+        'lastModified',
+        'dateTime',
+        'The most recent DateTime that the details of this resource were updated at the service provider.',
+        {
+          mutability: 'readOnly',
+        },
+      ),
+      attribute('location', 'reference', 'The URI of the resource being returned.', {
+        mutability: 'readOnly',
+        caseExact: true,
+        referenceTypes: ['uri'],
+      }),
+      stringAttribute('version', 'The version of the resource being returned.', {
+        mutability: 'readOnly',
+        caseExact: true,
+      }),
     ],
     { mutability: 'readOnly' },
   ),
@@ -73,7 +100,12 @@ export const groupResourceType: ResourceType = {
 export const resourceTypes: readonly ResourceType[] = [userResourceType, groupResourceType];
 
 /** Every schema this service provider serves at /Schemas. */
-export const schemas: readonly SchemaDefinition[] = [userSchema, enterpriseUserSchema, atlassianUserSchema, groupSchema];
+export const schemas: readonly SchemaDefinition[] = [
+  userSchema,
+  enterpriseUserSchema,
+  atlassianUserSchema,
+  groupSchema,
+];
 
 /** An attribute path resolved against a resource type, with canonical names. */
 export interface ResolvedPath {
@@ -88,7 +120,10 @@ export interface ResolvedPath {
 }
 
 /** Finds a definition by name, case-insensitively (RFC 7643 section 2.1). */
-export function findAttribute(list: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
+export function findAttribute(
+  list: readonly AttributeDefinition[] | undefined,
+  name: string,
+): AttributeDefinition | undefined {
   if (!list) return undefined;
   const lower = name.toLowerCase();
   return list.find((definition) => definition.name.toLowerCase() === lower);
@@ -109,7 +144,10 @@ export function findSchema(resourceType: ResourceType, urn: string): SchemaDefin
  * Splits a leading schema URN off an attribute path (RFC 7644 section 3.10): `urn:...:User:name.givenName`
  * gives the User schema and `name.givenName`. Returns undefined for a `urn:` path of no known schema.
  */
-export function splitUrnPrefix(resourceType: ResourceType, path: string): { schema: SchemaDefinition; rest: string } | undefined {
+export function splitUrnPrefix(
+  resourceType: ResourceType,
+  path: string,
+): { schema: SchemaDefinition; rest: string } | undefined {
   const lower = path.toLowerCase();
   let best: SchemaDefinition | undefined;
   for (const schema of schemasOf(resourceType)) {

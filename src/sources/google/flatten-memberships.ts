@@ -25,7 +25,10 @@ export interface FlattenReport {
 }
 
 /** The users of `groupId` reached through nesting (every user id found, selected or not), and whether CUSTOMER was met. */
-function reach(groupId: string, members: ReadonlyMap<string, readonly EncodedMember[]>): { users: Set<string>; customer: boolean; outsiders: Set<string> } {
+function reach(
+  groupId: string,
+  members: ReadonlyMap<string, readonly EncodedMember[]>,
+): { users: Set<string>; customer: boolean; outsiders: Set<string> } {
   const users = new Set<string>();
   const outsiders = new Set<string>();
   let customer = false;
@@ -75,7 +78,11 @@ export function findCycles(members: ReadonlyMap<string, readonly EncodedMember[]
 }
 
 /** Flattens `groupIds` given every group's direct members and the selected users. */
-export function flattenMemberships(groupIds: readonly string[], members: ReadonlyMap<string, readonly EncodedMember[]>, selectedUsers: ReadonlySet<string>): FlattenReport {
+export function flattenMemberships(
+  groupIds: readonly string[],
+  members: ReadonlyMap<string, readonly EncodedMember[]>,
+  selectedUsers: ReadonlySet<string>,
+): FlattenReport {
   const groups = new Map<string, FlatGroup>();
   const outside = new Set<string>();
   const notSelected = new Set<string>();

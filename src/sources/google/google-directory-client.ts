@@ -6,9 +6,23 @@
  * failures are retried with exponential backoff, as Google asks (developers.google.com/workspace/admin/directory/v1/limits),
  * within a bound per call; past it the error goes up and the pull resumes later from where it stopped.
  */
-import { asRecord, optionalArray, optionalBoolean, optionalString, requiredString, ShapeMismatch, type JsonRecord } from '../../targets/http/response-shape';
+import {
+  asRecord,
+  optionalArray,
+  optionalBoolean,
+  optionalString,
+  requiredString,
+  ShapeMismatch,
+  type JsonRecord,
+} from '../../targets/http/response-shape';
 import type { TargetClock, TargetFetch } from '../../targets/http/target-fetch';
-import type { DirectoryGroupRecord, DirectoryMemberRecord, DirectoryPage, DirectoryUserRecord, GoogleDirectory } from './google-directory';
+import type {
+  DirectoryGroupRecord,
+  DirectoryMemberRecord,
+  DirectoryPage,
+  DirectoryUserRecord,
+  GoogleDirectory,
+} from './google-directory';
 import { GoogleSourceError, type GoogleErrorKind } from './google-source-error';
 import type { GoogleTokenSource } from './google-token-source';
 import { GOOGLE_DIRECTORY_BASE_URL } from './scopes';
@@ -36,7 +50,12 @@ export interface GoogleRetryPolicy {
 }
 
 /** Defaults: 5 attempts, 1 s doubling to 16 s, a minute per call at most. */
-export const DEFAULT_GOOGLE_RETRY: GoogleRetryPolicy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 16_000, totalBudgetMs: 60_000 };
+export const DEFAULT_GOOGLE_RETRY: GoogleRetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 16_000,
+  totalBudgetMs: 60_000,
+};
 
 /** Options of the client. */
 export interface GoogleDirectoryClientOptions {
@@ -54,7 +73,10 @@ const QUOTA_REASONS = new Set(['userRateLimitExceeded', 'quotaExceeded', 'rateLi
 
 /** The error of an answer, from its status and Google's `error.errors[0].reason`. */
 function errorOf(status: number, body: unknown, what: string): GoogleSourceError {
-  const error = typeof body === 'object' && body !== null ? (body as { error?: { message?: unknown; errors?: { reason?: unknown }[] } }).error : undefined;
+  const error =
+    typeof body === 'object' && body !== null
+      ? (body as { error?: { message?: unknown; errors?: { reason?: unknown }[] } }).error
+      : undefined;
   const reason = typeof error?.errors?.[0]?.reason === 'string' ? error.errors[0].reason : undefined;
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
   let kind: GoogleErrorKind;
@@ -64,11 +86,16 @@ function errorOf(status: number, body: unknown, what: string): GoogleSourceError
   else if (status === 403) kind = 'forbidden';
   else if (status === 404) kind = 'not-found';
   else kind = 'invalid';
-  return new GoogleSourceError(kind, `${what}: Google answered ${status}${reason ? ` ${reason}` : ''}: ${message}`, { status, ...(reason ? { reason } : {}) });
+  return new GoogleSourceError(kind, `${what}: Google answered ${status}${reason ? ` ${reason}` : ''}: ${message}`, {
+    status,
+    ...(reason ? { reason } : {}),
+  });
 }
 
 function shapeError(what: string, error: unknown): GoogleSourceError {
-  return new GoogleSourceError('shape', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new GoogleSourceError('shape', `${what}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }
 
 function toUser(value: unknown, where: string): DirectoryUserRecord {
@@ -98,9 +125,15 @@ function toGroup(value: unknown, where: string): DirectoryGroupRecord {
 function toMember(value: unknown, where: string): DirectoryMemberRecord {
   const record = asRecord(value, where);
   const type = requiredString(record, 'type', where);
-  if (type !== 'USER' && type !== 'GROUP' && type !== 'CUSTOMER' && type !== 'EXTERNAL') throw new ShapeMismatch(`${where}.type`, `is ${type}, not a member type the app knows`);
+  if (type !== 'USER' && type !== 'GROUP' && type !== 'CUSTOMER' && type !== 'EXTERNAL')
+    throw new ShapeMismatch(`${where}.type`, `is ${type}, not a member type the app knows`);
   const email = optionalString(record, 'email', where);
-  return { id: requiredString(record, 'id', where), type, role: optionalString(record, 'role', where) ?? 'MEMBER', ...(email !== undefined ? { email } : {}) };
+  return {
+    id: requiredString(record, 'id', where),
+    type,
+    role: optionalString(record, 'role', where) ?? 'MEMBER',
+    ...(email !== undefined ? { email } : {}),
+  };
 }
 
 function pageOf<T>(body: JsonRecord, key: string, map: (value: unknown, where: string) => T): DirectoryPage<T> {
@@ -123,10 +156,18 @@ export class GoogleDirectoryClient implements GoogleDirectory {
     this.random = options.random ?? Math.random;
   }
 
-  async listUsers(options: { readonly orgUnitPath?: string; readonly pageToken?: string }): Promise<DirectoryPage<DirectoryUserRecord>> {
+  async listUsers(options: {
+    readonly orgUnitPath?: string;
+    readonly pageToken?: string;
+  }): Promise<DirectoryPage<DirectoryUserRecord>> {
     // orgUnitPath matches the unit and every unit below it (developers.google.com/admin-sdk/directory/v1/guides/search-users).
-    const query: Record<string, string> = { customer: 'my_customer', maxResults: String(GOOGLE_PAGE_SIZE.users), projection: 'basic' };
-    if (options.orgUnitPath !== undefined && options.orgUnitPath !== '/') query.query = `orgUnitPath='${options.orgUnitPath.replace(/'/g, "\\'")}'`;
+    const query: Record<string, string> = {
+      customer: 'my_customer',
+      maxResults: String(GOOGLE_PAGE_SIZE.users),
+      projection: 'basic',
+    };
+    if (options.orgUnitPath !== undefined && options.orgUnitPath !== '/')
+      query.query = `orgUnitPath='${options.orgUnitPath.replace(/'/g, "\\'")}'`;
     if (options.pageToken !== undefined) query.pageToken = options.pageToken;
     const body = await this.get('users.list', '/admin/directory/v1/users', query);
     return this.read('users.list', () => pageOf(body ?? {}, 'users', toUser));
@@ -139,15 +180,27 @@ export class GoogleDirectoryClient implements GoogleDirectory {
     return this.read('groups.list', () => pageOf(body ?? {}, 'groups', toGroup));
   }
 
-  async listMembers(groupKey: string, options: { readonly pageToken?: string }): Promise<DirectoryPage<DirectoryMemberRecord>> {
+  async listMembers(
+    groupKey: string,
+    options: { readonly pageToken?: string },
+  ): Promise<DirectoryPage<DirectoryMemberRecord>> {
     const query: Record<string, string> = { maxResults: String(GOOGLE_PAGE_SIZE.members) };
     if (options.pageToken !== undefined) query.pageToken = options.pageToken;
-    const body = await this.get('members.list', `/admin/directory/v1/groups/${encodeURIComponent(groupKey)}/members`, query);
+    const body = await this.get(
+      'members.list',
+      `/admin/directory/v1/groups/${encodeURIComponent(groupKey)}/members`,
+      query,
+    );
     return this.read('members.list', () => pageOf(body ?? {}, 'members', toMember));
   }
 
   async getUser(userKey: string): Promise<DirectoryUserRecord | undefined> {
-    const body = await this.get('users.get', `/admin/directory/v1/users/${encodeURIComponent(userKey)}`, { projection: 'basic' }, [404]);
+    const body = await this.get(
+      'users.get',
+      `/admin/directory/v1/users/${encodeURIComponent(userKey)}`,
+      { projection: 'basic' },
+      [404],
+    );
     return body === undefined ? undefined : this.read('users.get', () => toUser(body, '$'));
   }
 
@@ -160,7 +213,12 @@ export class GoogleDirectoryClient implements GoogleDirectory {
   }
 
   /** GETs a path; the parsed body, or undefined for a status in `absent`. Retries quota and transient failures. */
-  private async get(what: string, path: string, query: Record<string, string>, absent: readonly number[] = []): Promise<JsonRecord | undefined> {
+  private async get(
+    what: string,
+    path: string,
+    query: Record<string, string>,
+    absent: readonly number[] = [],
+  ): Promise<JsonRecord | undefined> {
     const url = `${this.baseUrl}${path}?${new URLSearchParams(query).toString()}`;
     const started = this.options.clock.now();
     let refreshed = false;
@@ -168,7 +226,10 @@ export class GoogleDirectoryClient implements GoogleDirectory {
       let failure: GoogleSourceError;
       try {
         const token = await this.options.tokens.token();
-        const response = await this.options.fetch(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+        const response = await this.options.fetch(url, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        });
         const text = await response.text();
         let body: unknown;
         try {

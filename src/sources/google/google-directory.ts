@@ -40,11 +40,17 @@ export interface DirectoryPage<T> {
 /** The reads of a pull. */
 export interface GoogleDirectory {
   /** users.list over the whole customer (`my_customer`), or below one org unit (that unit and every unit under it). */
-  listUsers(options: { readonly orgUnitPath?: string; readonly pageToken?: string }): Promise<DirectoryPage<DirectoryUserRecord>>;
+  listUsers(options: {
+    readonly orgUnitPath?: string;
+    readonly pageToken?: string;
+  }): Promise<DirectoryPage<DirectoryUserRecord>>;
   /** groups.list over the whole customer. */
   listGroups(options: { readonly pageToken?: string }): Promise<DirectoryPage<DirectoryGroupRecord>>;
   /** members.list of one group (direct members; nested groups appear as GROUP members). */
-  listMembers(groupKey: string, options: { readonly pageToken?: string }): Promise<DirectoryPage<DirectoryMemberRecord>>;
+  listMembers(
+    groupKey: string,
+    options: { readonly pageToken?: string },
+  ): Promise<DirectoryPage<DirectoryMemberRecord>>;
   /** users.get by id or email; undefined when there is no such user. */
   getUser(userKey: string): Promise<DirectoryUserRecord | undefined>;
 }

@@ -52,16 +52,26 @@ export class GoogleReader implements PullReader {
   }
 
   async read(raw: unknown, stage: Stage, canCall: () => boolean): Promise<{ cursor: unknown; done: boolean }> {
-    const cursor: Cursor = (raw as Cursor | undefined) ?? { step: 'groups', queue: [], index: 0, domains: [domainOf(this.options.subject)] };
+    const cursor: Cursor = (raw as Cursor | undefined) ?? {
+      step: 'groups',
+      queue: [],
+      index: 0,
+      domains: [domainOf(this.options.subject)],
+    };
     const { directory, selection } = this.options;
     while (cursor.step !== 'done' && canCall()) {
       if (cursor.step === 'groups') {
         const page = await directory.listGroups(cursor.pageToken ? { pageToken: cursor.pageToken } : {});
-        await stage.append('g', page.items.map((g): StagedGroup => [g.id, g.email, g.name]));
+        await stage.append(
+          'g',
+          page.items.map((g): StagedGroup => [g.id, g.email, g.name]),
+        );
         for (const group of page.items) {
           if (!cursor.domains.includes(domainOf(group.email))) cursor.domains.push(domainOf(group.email));
-          const selector = selection.users.kind === 'group' && selection.users.email.toLowerCase() === group.email.toLowerCase();
-          if ((groupSelected(selection.groups, group) || selector) && !cursor.queue.includes(group.id)) cursor.queue.push(group.id);
+          const selector =
+            selection.users.kind === 'group' && selection.users.email.toLowerCase() === group.email.toLowerCase();
+          if ((groupSelected(selection.groups, group) || selector) && !cursor.queue.includes(group.id))
+            cursor.queue.push(group.id);
         }
         if (page.nextPageToken !== undefined) cursor.pageToken = page.nextPageToken;
         else {
@@ -78,7 +88,11 @@ export class GoogleReader implements PullReader {
           else if (member.type === 'GROUP') {
             encoded.push(`g:${member.id}`);
             if (!cursor.queue.includes(member.id)) cursor.queue.push(member.id);
-          } else if (member.type === 'EXTERNAL' || (member.email !== undefined && !cursor.domains.includes(domainOf(member.email)))) encoded.push(`x:${member.email ?? member.id}`);
+          } else if (
+            member.type === 'EXTERNAL' ||
+            (member.email !== undefined && !cursor.domains.includes(domainOf(member.email)))
+          )
+            encoded.push(`x:${member.email ?? member.id}`);
           else encoded.push(`u:${member.id}`);
         }
         await stage.append('m', [[groupId, encoded] satisfies StagedMembers]);
@@ -94,8 +108,21 @@ export class GoogleReader implements PullReader {
       } else {
         const orgUnits = this.orgUnits();
         const unit = orgUnits[cursor.index] ?? '/';
-        const page = await directory.listUsers({ ...(unit !== '/' ? { orgUnitPath: unit } : {}), ...(cursor.pageToken ? { pageToken: cursor.pageToken } : {}) });
-        await stage.append('u', page.items.map((u): StagedUser => [u.id, u.primaryEmail, u.givenName, u.familyName, u.suspended || u.archived ? 1 : 0, u.orgUnitPath]));
+        const page = await directory.listUsers({
+          ...(unit !== '/' ? { orgUnitPath: unit } : {}),
+          ...(cursor.pageToken ? { pageToken: cursor.pageToken } : {}),
+        });
+        await stage.append(
+          'u',
+          page.items.map((u): StagedUser => [
+            u.id,
+            u.primaryEmail,
+            u.givenName,
+            u.familyName,
+            u.suspended || u.archived ? 1 : 0,
+            u.orgUnitPath,
+          ]),
+        );
         if (page.nextPageToken !== undefined) cursor.pageToken = page.nextPageToken;
         else {
           delete cursor.pageToken;
@@ -122,7 +149,10 @@ export class GoogleReader implements PullReader {
     if (selection.users.kind === 'group') {
       const email = selection.users.email.toLowerCase();
       const selector = groups.find((g) => g[1].toLowerCase() === email);
-      const reached = selector === undefined ? undefined : flattenMemberships([selector[0]], members, selectedIds).groups.get(selector[0]);
+      const reached =
+        selector === undefined
+          ? undefined
+          : flattenMemberships([selector[0]], members, selectedIds).groups.get(selector[0]);
       selectedIds = new Set(reached?.users ?? []);
     }
     const users: SourceUser[] = [...selectedIds].map((id) => {
@@ -130,9 +160,17 @@ export class GoogleReader implements PullReader {
       return { sourceId: id, email, givenName, familyName, active: inactive === 0 };
     });
     const chosen = groups.filter(([id, email, name]) => groupSelected(selection.groups, { id, email, name }));
-    const report = flattenMemberships(chosen.map((g) => g[0]), members, selectedIds);
+    const report = flattenMemberships(
+      chosen.map((g) => g[0]),
+      members,
+      selectedIds,
+    );
     const emailOf = new Map(groups.map((g) => [g[0], g[1]]));
-    const sourceGroups: SourceGroup[] = chosen.map(([id, email, name]) => ({ sourceId: id, name: name === '' ? email : name, memberSourceIds: report.groups.get(id)?.users ?? [] }));
+    const sourceGroups: SourceGroup[] = chosen.map(([id, email, name]) => ({
+      sourceId: id,
+      name: name === '' ? email : name,
+      memberSourceIds: report.groups.get(id)?.users ?? [],
+    }));
     const findings: PullFindings = {
       outsideDomain: { count: report.outsideDomain.length, sample: report.outsideDomain.slice(0, 20) },
       notSelected: report.notSelected,

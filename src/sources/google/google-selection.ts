@@ -17,8 +17,13 @@ export function selectionProblems(selection: GoogleSelection): string[] {
   const users = selection.users;
   if (users.kind === 'org-units') {
     if (users.paths.length === 0) problems.push('users.paths: name at least one org unit');
-    for (const path of users.paths) if (!/^\/[^']*$/.test(path)) problems.push(`users.paths: ${JSON.stringify(path)} is not an org unit path (it starts with / and has no quote)`);
-  } else if (users.kind === 'group' && !/^[^@\s]+@[^@\s]+$/.test(users.email)) problems.push('users.email: not a group email');
+    for (const path of users.paths)
+      if (!/^\/[^']*$/.test(path))
+        problems.push(
+          `users.paths: ${JSON.stringify(path)} is not an org unit path (it starts with / and has no quote)`,
+        );
+  } else if (users.kind === 'group' && !/^[^@\s]+@[^@\s]+$/.test(users.email))
+    problems.push('users.email: not a group email');
   const groups = selection.groups;
   if (groups.kind === 'list' && groups.emails.length === 0) problems.push('groups.emails: name at least one group');
   if (groups.kind === 'pattern' && groups.pattern.trim() === '') problems.push('groups.pattern: empty');
@@ -36,7 +41,10 @@ export function globMatches(pattern: string, text: string): boolean {
 }
 
 /** Whether a group is selected. */
-export function groupSelected(selection: GroupSelection, group: { readonly id: string; readonly email: string; readonly name: string }): boolean {
+export function groupSelected(
+  selection: GroupSelection,
+  group: { readonly id: string; readonly email: string; readonly name: string },
+): boolean {
   switch (selection.kind) {
     case 'all':
       return true;

@@ -18,7 +18,11 @@ export class GoogleSourceError extends Error {
   /** Google's `reason` (`userRateLimitExceeded`, `forbidden`, …) or the OAuth `error` (`invalid_grant`, …). */
   readonly reason: string | undefined;
 
-  constructor(kind: GoogleErrorKind, message: string, options: { status?: number; reason?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: GoogleErrorKind,
+    message: string,
+    options: { status?: number; reason?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GoogleSourceError';
     this.kind = kind;

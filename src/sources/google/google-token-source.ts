@@ -47,7 +47,11 @@ export class GoogleTokenSource {
   }
 
   private async exchange(now: number): Promise<{ token: string; expiresAt: number }> {
-    const assertion = signAssertion(this.options.key, { subject: this.options.subject, scopes: this.options.scopes, now });
+    const assertion = signAssertion(this.options.key, {
+      subject: this.options.subject,
+      scopes: this.options.scopes,
+      now,
+    });
     this.exchanges += 1;
     let response;
     try {
@@ -57,7 +61,7 @@ export class GoogleTokenSource {
         body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
       });
     } catch (error) {
-      throw new GoogleSourceError('transient', 'Google\'s token endpoint could not be reached', { cause: error });
+      throw new GoogleSourceError('transient', "Google's token endpoint could not be reached", { cause: error });
     }
     const text = await response.text();
     let body: Record<string, unknown> = {};
@@ -67,16 +71,26 @@ export class GoogleTokenSource {
     } catch {
       // Judged by status below.
     }
-    if (response.status >= 500 || response.status === 429) throw new GoogleSourceError('transient', `Google's token endpoint answered ${response.status}`, { status: response.status });
+    if (response.status >= 500 || response.status === 429)
+      throw new GoogleSourceError('transient', `Google's token endpoint answered ${response.status}`, {
+        status: response.status,
+      });
     if (response.status !== 200) {
       const reason = typeof body.error === 'string' ? body.error : undefined;
-      const description = typeof body.error_description === 'string' ? body.error_description : `HTTP ${response.status}`;
-      throw new GoogleSourceError('auth', `Google refused the service account's token request (${reason ?? response.status}): ${description}`, { status: response.status, ...(reason ? { reason } : {}) });
+      const description =
+        typeof body.error_description === 'string' ? body.error_description : `HTTP ${response.status}`;
+      throw new GoogleSourceError(
+        'auth',
+        `Google refused the service account's token request (${reason ?? response.status}): ${description}`,
+        { status: response.status, ...(reason ? { reason } : {}) },
+      );
     }
     const token = body.access_token;
     const expiresIn = body.expires_in;
     if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
-      throw new GoogleSourceError('shape', 'Google\'s token answer has no access_token and expires_in', { status: response.status });
+      throw new GoogleSourceError('shape', "Google's token answer has no access_token and expires_in", {
+        status: response.status,
+      });
     }
     return { token, expiresAt: now + expiresIn * 1000 };
   }

@@ -41,27 +41,38 @@ function text(object: Record<string, unknown>, field: string, problems: string[]
 
 /** Parses and checks a key file's text; throws ServiceAccountKeyError naming every problem. */
 export function parseServiceAccountKey(fileText: string): ServiceAccountKey {
-  if (Buffer.byteLength(fileText, 'utf8') > MAX_KEY_FILE_BYTES) throw new ServiceAccountKeyError([`the file is larger than ${MAX_KEY_FILE_BYTES / 1024} KB; a service account key is about 2 KB`]);
+  if (Buffer.byteLength(fileText, 'utf8') > MAX_KEY_FILE_BYTES)
+    throw new ServiceAccountKeyError([
+      `the file is larger than ${MAX_KEY_FILE_BYTES / 1024} KB; a service account key is about 2 KB`,
+    ]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(fileText);
   } catch {
-    throw new ServiceAccountKeyError(['the file is not JSON; upload the key file Google Cloud downloads (Keys > Add key > JSON)']);
+    throw new ServiceAccountKeyError([
+      'the file is not JSON; upload the key file Google Cloud downloads (Keys > Add key > JSON)',
+    ]);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ServiceAccountKeyError(['the file is not a JSON object']);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ServiceAccountKeyError(['the file is not a JSON object']);
   const object = parsed as Record<string, unknown>;
   const problems: string[] = [];
-  if (object.type !== 'service_account') problems.push(`type is ${JSON.stringify(object.type ?? null)}, not "service_account" (an OAuth client file is not a service account key)`);
+  if (object.type !== 'service_account')
+    problems.push(
+      `type is ${JSON.stringify(object.type ?? null)}, not "service_account" (an OAuth client file is not a service account key)`,
+    );
   const clientEmail = text(object, 'client_email', problems);
   const clientId = text(object, 'client_id', problems);
   const privateKeyId = text(object, 'private_key_id', problems);
   const privateKey = text(object, 'private_key', problems);
-  if (clientEmail !== '' && !/^[^@\s]+@[^@\s]+$/.test(clientEmail)) problems.push('client_email is not an email address');
+  if (clientEmail !== '' && !/^[^@\s]+@[^@\s]+$/.test(clientEmail))
+    problems.push('client_email is not an email address');
   if (clientId !== '' && !/^[0-9]{1,40}$/.test(clientId)) problems.push('client_id is not the numeric client id');
   if (privateKey !== '') {
     try {
       const key = createPrivateKey(privateKey);
-      if (key.asymmetricKeyType !== 'rsa') problems.push(`private_key is an ${key.asymmetricKeyType ?? 'unknown'} key, not RSA`);
+      if (key.asymmetricKeyType !== 'rsa')
+        problems.push(`private_key is an ${key.asymmetricKeyType ?? 'unknown'} key, not RSA`);
     } catch {
       problems.push('private_key is not a PEM private key');
     }

@@ -10,7 +10,12 @@ import type { SyncSettings } from '../../sync/settings';
 import type { PullGate } from './pull-runner';
 
 /** The pull's gate over the breaker's stored state and the settings' thresholds. */
-export function breakerGate(breaker: CircuitBreakerStore, settings: () => Promise<Pick<SyncSettings, 'circuitBreaker'>>, now: () => Date, source: string): PullGate {
+export function breakerGate(
+  breaker: CircuitBreakerStore,
+  settings: () => Promise<Pick<SyncSettings, 'circuitBreaker'>>,
+  now: () => Date,
+  source: string,
+): PullGate {
   return {
     async admit(requested, totalUsers, dryRun) {
       const state = await breaker.state();

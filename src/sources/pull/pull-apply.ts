@@ -18,7 +18,17 @@ export type { ApplyCounts } from '../../shared/source-types';
 
 /** Counts at zero. */
 export function emptyApplyCounts(): ApplyCounts {
-  return { usersCreated: 0, usersUpdated: 0, usersDeactivated: 0, groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membersAdded: 0, membersRemoved: 0, directoryWrites: 0 };
+  return {
+    usersCreated: 0,
+    usersUpdated: 0,
+    usersDeactivated: 0,
+    groupsCreated: 0,
+    groupsUpdated: 0,
+    groupsDeleted: 0,
+    membersAdded: 0,
+    membersRemoved: 0,
+    directoryWrites: 0,
+  };
 }
 
 /** Outbound requests an operation may cost at most (storage counted), so one is started only when it can finish. */
@@ -96,7 +106,12 @@ export class SnapshotCache {
   }
 }
 
-async function createAdopting(store: DirectoryStore, kind: 'User' | 'Group', resource: ScimObject, counts: ApplyCounts): Promise<string> {
+async function createAdopting(
+  store: DirectoryStore,
+  kind: 'User' | 'Group',
+  resource: ScimObject,
+  counts: ApplyCounts,
+): Promise<string> {
   try {
     counts.directoryWrites += 1;
     return (await store.create(kind, resource)).id;
@@ -115,8 +130,15 @@ async function createAdopting(store: DirectoryStore, kind: 'User' | 'Group', res
 }
 
 /** Runs one operation. */
-export async function applyOp(op: PullOp, store: DirectoryStore, snapshot: SnapshotCache, pullStore: PullStore, counts: ApplyCounts): Promise<void> {
-  const groupDirId = async (sourceId: string): Promise<string | undefined> => (sourceId.startsWith('dir:') ? sourceId.slice(4) : (await snapshot.groupSnapshot())[sourceId]?.[0]);
+export async function applyOp(
+  op: PullOp,
+  store: DirectoryStore,
+  snapshot: SnapshotCache,
+  pullStore: PullStore,
+  counts: ApplyCounts,
+): Promise<void> {
+  const groupDirId = async (sourceId: string): Promise<string | undefined> =>
+    sourceId.startsWith('dir:') ? sourceId.slice(4) : (await snapshot.groupSnapshot())[sourceId]?.[0];
   switch (op.k) {
     case 'create-user': {
       const id = await createAdopting(store, 'User', userResource(op.u), counts);
@@ -149,7 +171,8 @@ export async function applyOp(op: PullOp, store: DirectoryStore, snapshot: Snaps
         await store.replace('User', op.d, resource, undefined);
         counts.usersDeactivated += 1;
         if (op.s !== undefined) await snapshot.setUser(op.s, [op.d, fingerprint(resource), 0]);
-      } else if (op.s !== undefined && current !== undefined) await snapshot.setUser(op.s, [op.d, fingerprint(current.resource), 0]);
+      } else if (op.s !== undefined && current !== undefined)
+        await snapshot.setUser(op.s, [op.d, fingerprint(current.resource), 0]);
       return;
     }
     case 'create-group': {
@@ -179,7 +202,13 @@ export async function applyOp(op: PullOp, store: DirectoryStore, snapshot: Snaps
       if (id === undefined) return;
       counts.directoryWrites += 1;
       try {
-        await store.updateGroup(id, undefined, op.k === 'add-members' ? [{ kind: 'add', members: op.ids.map((value) => ({ value, type: 'User' })) }] : [{ kind: 'remove', values: op.ids }]);
+        await store.updateGroup(
+          id,
+          undefined,
+          op.k === 'add-members'
+            ? [{ kind: 'add', members: op.ids.map((value) => ({ value, type: 'User' })) }]
+            : [{ kind: 'remove', values: op.ids }],
+        );
       } catch (error) {
         // A group deleted meanwhile has no members to change.
         if (!(error instanceof DirectoryError) || error.kind !== 'not-found') throw error;

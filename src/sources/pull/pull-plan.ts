@@ -14,7 +14,15 @@ import type { GroupSnapshotEntry, UserSnapshotEntry } from './pull-store';
 /** One planned directory write (or snapshot-only adoption). `s` is the source id, `d` the directory id. */
 export type PullOp =
   | { readonly k: 'create-user'; readonly s: string; readonly u: SourceUser; readonly h: string; readonly a: 0 | 1 }
-  | { readonly k: 'update-user'; readonly s: string; readonly d: string; readonly u: SourceUser; readonly h: string; readonly a: 0 | 1; readonly deactivates: boolean }
+  | {
+      readonly k: 'update-user';
+      readonly s: string;
+      readonly d: string;
+      readonly u: SourceUser;
+      readonly h: string;
+      readonly a: 0 | 1;
+      readonly deactivates: boolean;
+    }
   | { readonly k: 'adopt-user'; readonly s: string; readonly d: string; readonly h: string; readonly a: 0 | 1 }
   | { readonly k: 'deactivate-user'; readonly s?: string; readonly d: string }
   | { readonly k: 'create-group'; readonly s: string; readonly r: ScimObject; readonly h: string }
@@ -22,7 +30,14 @@ export type PullOp =
   | { readonly k: 'adopt-group'; readonly s: string; readonly d: string }
   | { readonly k: 'add-members'; readonly s: string; readonly ids: readonly string[] }
   | { readonly k: 'remove-members'; readonly s: string; readonly ids: readonly string[] }
-  | { readonly k: 'group-done'; readonly s: string; readonly h: string; readonly mh: string; readonly gen: string; readonly parts: number }
+  | {
+      readonly k: 'group-done';
+      readonly s: string;
+      readonly h: string;
+      readonly mh: string;
+      readonly gen: string;
+      readonly parts: number;
+    }
   | { readonly k: 'delete-group'; readonly s?: string; readonly d: string };
 
 /** A directory user or group as the first pull after a switch finds it. */
@@ -54,7 +69,11 @@ function lower(value: unknown): string {
  * Plans the users. `existing` is the directory's users, given only when there is no snapshot yet (the first pull
  * after choosing this source); they are matched by externalId (the source id), then by userName (the email).
  */
-export function planUsers(users: readonly SourceUser[], snapshot: ReadonlyMap<string, UserSnapshotEntry>, existing: readonly ExistingResource[] | undefined): UserPlan {
+export function planUsers(
+  users: readonly SourceUser[],
+  snapshot: ReadonlyMap<string, UserSnapshotEntry>,
+  existing: readonly ExistingResource[] | undefined,
+): UserPlan {
   const ops: PullOp[] = [];
   let deactivations = 0;
   let unchanged = 0;
@@ -166,8 +185,11 @@ export async function planGroup(
   const before = dirId === undefined ? [] : await current(dirId);
   const wanted = new Set(memberIds);
   const present = new Set(before);
-  for (const ids of batches(memberIds.filter((id) => !present.has(id)))) ops.push({ k: 'add-members', s: source.sourceId, ids });
-  if (!keepMembers) for (const ids of batches(before.filter((id) => !wanted.has(id)))) ops.push({ k: 'remove-members', s: source.sourceId, ids });
+  for (const ids of batches(memberIds.filter((id) => !present.has(id))))
+    ops.push({ k: 'add-members', s: source.sourceId, ids });
+  if (!keepMembers)
+    for (const ids of batches(before.filter((id) => !wanted.has(id))))
+      ops.push({ k: 'remove-members', s: source.sourceId, ids });
   const memberSet = keepMembers ? [...new Set([...memberIds, ...before])] : [...memberIds];
   ops.push({ k: 'group-done', s: source.sourceId, h, mh: membershipFingerprint(memberSet), gen: generation, parts: 0 });
   return { ops, memberSet };
@@ -176,5 +198,8 @@ export async function planGroup(
 /** Deletes a group the source no longer names: its members leave in bounded batches first, so the delete stays small. */
 export function planGroupDelete(sourceId: string | undefined, dirId: string, members: readonly string[]): PullOp[] {
   const s = sourceId ?? `dir:${dirId}`;
-  return [...batches(members).map((ids): PullOp => ({ k: 'remove-members', s, ids })), { k: 'delete-group', ...(sourceId !== undefined ? { s: sourceId } : {}), d: dirId }];
+  return [
+    ...batches(members).map((ids): PullOp => ({ k: 'remove-members', s, ids })),
+    { k: 'delete-group', ...(sourceId !== undefined ? { s: sourceId } : {}), d: dirId },
+  ];
 }

@@ -27,7 +27,11 @@ export interface PullReader {
    * resume from and whether every page of every selected source has now been read. Throws the source's error on a
    * failure; what was staged before it stays, and the same cursor resumes.
    */
-  read(cursor: unknown, stage: Stage, canCall: () => boolean): Promise<{ readonly cursor: unknown; readonly done: boolean }>;
+  read(
+    cursor: unknown,
+    stage: Stage,
+    canCall: () => boolean,
+  ): Promise<{ readonly cursor: unknown; readonly done: boolean }>;
   /** The picture the staged records give (called only after `read` answered done). */
   assemble(stage: Stage): Promise<PulledDirectory>;
 }

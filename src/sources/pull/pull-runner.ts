@@ -11,10 +11,24 @@ import { randomUUID } from 'node:crypto';
 import { DirectoryError, type DirectoryStore } from '../../directory/directory-store';
 import type { PullFindings } from '../directory-source';
 import { applyOp, costOf, emptyApplyCounts, SnapshotCache, type ApplyCounts } from './pull-apply';
-import { holdDeactivations, planGroup, planGroupDelete, planUsers, type ExistingResource, type PullOp } from './pull-plan';
+import {
+  holdDeactivations,
+  planGroup,
+  planGroupDelete,
+  planUsers,
+  type ExistingResource,
+  type PullOp,
+} from './pull-plan';
 import type { PulledDirectory, PullReader } from './pull-reader';
 import { RunStage, type StagedChunks } from './pull-stage';
-import { batchedReads, bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type PullStore, type UserSnapshotEntry } from './pull-store';
+import {
+  batchedReads,
+  bucketOf,
+  USER_BUCKETS,
+  type GroupSnapshotEntry,
+  type PullStore,
+  type UserSnapshotEntry,
+} from './pull-store';
 import type { PullPhase, PullMode, PullSummary } from '../../shared/source-types';
 
 /** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
@@ -54,7 +68,11 @@ export interface PullRun {
 /** The circuit breaker as a pull asks it: may `requested` deactivations among `totalUsers` run now? */
 export interface PullGate {
   /** True to let them all run; false holds them all (and, unless `dryRun`, trips the breaker with `reason`). */
-  admit(requested: number, totalUsers: number, dryRun: boolean): Promise<{ readonly allowed: boolean; readonly reason?: string }>;
+  admit(
+    requested: number,
+    totalUsers: number,
+    dryRun: boolean,
+  ): Promise<{ readonly allowed: boolean; readonly reason?: string }>;
 }
 
 /** What an invocation achieved. */
@@ -145,7 +163,11 @@ export class PullRunner {
   }
 
   /** Starts a run unless one is in progress; the run's id (the one in progress when busy) and whether it is new. */
-  async start(mode: PullMode, trigger: string, config: string): Promise<{ readonly runId: string; readonly started: boolean }> {
+  async start(
+    mode: PullMode,
+    trigger: string,
+    config: string,
+  ): Promise<{ readonly runId: string; readonly started: boolean }> {
     const existing = await this.current();
     if (existing !== undefined) return { runId: existing.id, started: false };
     const at = this.now().toISOString();
@@ -189,13 +211,18 @@ export class PullRunner {
     const run = await this.current();
     if (run === undefined) return { state: 'idle' };
     run.invocations += 1;
-    const context: InvocationContext = { stage: new RunStage(pullStore, run.id, run.staged), snapshot: new SnapshotCache(pullStore) };
+    const context: InvocationContext = {
+      stage: new RunStage(pullStore, run.id, run.staged),
+      snapshot: new SnapshotCache(pullStore),
+    };
     const writesBefore = run.counts.directoryWrites;
     let result: PullStepResult = { state: 'more' };
     try {
       while (this.deps.canCall(RESERVE)) {
         if (run.phase === 'read') {
-          const read = await (await this.source(context)).read(run.cursor, context.stage, () => this.deps.canCall(RESERVE + 2));
+          const read = await (
+            await this.source(context)
+          ).read(run.cursor, context.stage, () => this.deps.canCall(RESERVE + 2));
           run.cursor = read.cursor;
           if (!read.done) break;
           run.phase = 'plan-users';
@@ -222,7 +249,11 @@ export class PullRunner {
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      run.error = { kind: String((error as { kind?: unknown }).kind ?? 'error'), message, at: this.now().toISOString() };
+      run.error = {
+        kind: String((error as { kind?: unknown }).kind ?? 'error'),
+        message,
+        at: this.now().toISOString(),
+      };
       result = { state: 'waiting', retryAfterSeconds: waitFor(error), error: message };
     }
     if (result.state !== 'done') {
@@ -240,7 +271,12 @@ export class PullRunner {
    * and on the first pull after a switch a scan of the directory (roughly one request per 25 resources).
    */
   private loadCost(run: PullRun, context: InvocationContext): number {
-    const staged = context.picture === undefined ? Object.entries(run.staged).filter(([kind]) => kind !== 'p1' && kind !== 'p2').reduce((sum, [, n]) => sum + batchedReads(n), 0) : 0;
+    const staged =
+      context.picture === undefined
+        ? Object.entries(run.staged)
+            .filter(([kind]) => kind !== 'p1' && kind !== 'p2')
+            .reduce((sum, [, n]) => sum + batchedReads(n), 0)
+        : 0;
     // The directory's groups are scanned only on the first pull (known once this invocation has asked).
     const scan = run.phase === 'plan-groups' && context.groups === undefined && context.first !== false ? 8 : 0;
     return staged + (context.users === undefined ? batchedReads(USER_BUCKETS) : 0) + 4 + scan;
@@ -263,7 +299,8 @@ export class PullRunner {
 
   private async existing(kind: 'User' | 'Group'): Promise<ExistingResource[]> {
     const out: ExistingResource[] = [];
-    for await (const batch of this.deps.store.scan(kind, MAX_EXISTING)) for (const item of batch) out.push({ id: item.id, resource: item.resource });
+    for await (const batch of this.deps.store.scan(kind, MAX_EXISTING))
+      for (const item of batch) out.push({ id: item.id, resource: item.resource });
     return out;
   }
 
@@ -275,13 +312,21 @@ export class PullRunner {
 
   private async planUserPhase(run: PullRun, context: InvocationContext): Promise<void> {
     const picture = await this.picture(context);
-    let plan = planUsers(picture.users, await this.users(context), (await this.firstPull(context)) ? await this.existing('User') : undefined);
+    let plan = planUsers(
+      picture.users,
+      await this.users(context),
+      (await this.firstPull(context)) ? await this.existing('User') : undefined,
+    );
     run.usersRead = picture.users.length;
     run.groupsRead = picture.groups.length;
     run.findings = picture.findings;
     run.unchangedUsers = plan.unchanged;
     if (plan.deactivations > 0) {
-      const decision = await this.deps.gate.admit(plan.deactivations, await this.deps.store.count('User'), run.mode === 'preview');
+      const decision = await this.deps.gate.admit(
+        plan.deactivations,
+        await this.deps.store.count('User'),
+        run.mode === 'preview',
+      );
       if (!decision.allowed) {
         run.held = plan.deactivations;
         if (decision.reason !== undefined) run.breakerReason = decision.reason;
@@ -291,7 +336,10 @@ export class PullRunner {
     // Users of one snapshot bucket together, so an invocation touches few buckets; users the source no longer names last.
     const bucket = (op: PullOp): number => ('s' in op && op.s !== undefined ? bucketOf(op.s) : 99);
     const ops = [...plan.ops].sort((a, b) => bucket(a) - bucket(b));
-    run.sample = ops.filter((op) => op.k !== 'adopt-user').slice(0, 20).map(describe);
+    run.sample = ops
+      .filter((op) => op.k !== 'adopt-user')
+      .slice(0, 20)
+      .map(describe);
     if (run.mode === 'preview') plannedCounts(ops, run.counts);
     else await context.stage.append('p1', ops);
     run.phase = run.mode === 'preview' ? 'plan-groups' : 'apply-users';
@@ -307,7 +355,8 @@ export class PullRunner {
     const existing = first ? (context.groups ??= await this.existing('Group')) : [];
     const matched = new Set(run.groupPlan.matched);
     // In a preview, users not created yet stand in under a placeholder id, so membership changes still count right.
-    const dirIdOf = (sourceId: string): string | undefined => users.get(sourceId)?.[0] ?? (run.mode === 'preview' ? `new:${sourceId}` : undefined);
+    const dirIdOf = (sourceId: string): string | undefined =>
+      users.get(sourceId)?.[0] ?? (run.mode === 'preview' ? `new:${sourceId}` : undefined);
     const membersOf = async (sourceId: string | undefined, dirId: string): Promise<string[]> => {
       const known: GroupSnapshotEntry | undefined = sourceId === undefined ? undefined : snapshot[sourceId];
       if (known !== undefined && known[3] !== '') return pullStore.memberSet(sourceId ?? '', known[3], known[4]);
@@ -316,7 +365,16 @@ export class PullRunner {
       return ids;
     };
     const emit = async (ops: readonly PullOp[]): Promise<void> => {
-      run.sample = run.sample.length >= 40 ? run.sample : [...run.sample, ...ops.filter((op) => op.k !== 'group-done' && op.k !== 'adopt-group').slice(0, 40 - run.sample.length).map(describe)];
+      run.sample =
+        run.sample.length >= 40
+          ? run.sample
+          : [
+              ...run.sample,
+              ...ops
+                .filter((op) => op.k !== 'group-done' && op.k !== 'adopt-group')
+                .slice(0, 40 - run.sample.length)
+                .map(describe),
+            ];
       if (run.mode === 'preview') plannedCounts(ops, run.counts);
       else await context.stage.append('p2', ops);
     };
@@ -324,13 +382,26 @@ export class PullRunner {
       if (!this.deps.canCall(RESERVE + GROUP_PLAN_COST)) return false;
       const source = picture.groups[run.groupPlan.index];
       if (source === undefined) break;
-      const match = first ? existing.find((g) => !matched.has(g.id) && g.resource.externalId === source.sourceId) ?? existing.find((g) => !matched.has(g.id) && String(g.resource.displayName ?? '').toLowerCase() === source.name.toLowerCase()) : undefined;
+      const match = first
+        ? (existing.find((g) => !matched.has(g.id) && g.resource.externalId === source.sourceId) ??
+          existing.find(
+            (g) =>
+              !matched.has(g.id) && String(g.resource.displayName ?? '').toLowerCase() === source.name.toLowerCase(),
+          ))
+        : undefined;
       if (match !== undefined) {
         matched.add(match.id);
         run.groupPlan.matched.push(match.id);
       }
       const memberIds = source.memberSourceIds.map(dirIdOf).filter((id): id is string => id !== undefined);
-      const plan = await planGroup({ source, memberIds }, snapshot[source.sourceId], match, (dirId) => membersOf(source.sourceId, dirId), run.id, run.held > 0);
+      const plan = await planGroup(
+        { source, memberIds },
+        snapshot[source.sourceId],
+        match,
+        (dirId) => membersOf(source.sourceId, dirId),
+        run.id,
+        run.held > 0,
+      );
       if (plan.ops.length === 0) run.unchangedGroups += 1;
       let ops = plan.ops;
       if (plan.memberSet !== undefined && run.mode === 'apply') {
@@ -342,8 +413,11 @@ export class PullRunner {
     }
     if (!run.groupPlan.deletes) {
       const named = new Set(picture.groups.map((g) => g.sourceId));
-      for (const [sourceId, entry] of Object.entries(snapshot)) if (!named.has(sourceId)) await emit(planGroupDelete(sourceId, entry[0], await membersOf(sourceId, entry[0])));
-      for (const group of existing) if (!matched.has(group.id)) await emit(planGroupDelete(undefined, group.id, await membersOf(undefined, group.id)));
+      for (const [sourceId, entry] of Object.entries(snapshot))
+        if (!named.has(sourceId)) await emit(planGroupDelete(sourceId, entry[0], await membersOf(sourceId, entry[0])));
+      for (const group of existing)
+        if (!matched.has(group.id))
+          await emit(planGroupDelete(undefined, group.id, await membersOf(undefined, group.id)));
       run.groupPlan.deletes = true;
     }
     run.phase = run.mode === 'preview' ? 'finish' : 'apply-groups';
@@ -361,7 +435,11 @@ export class PullRunner {
         const op = ops[run.plan.op];
         if (op === undefined) break;
         const newBucket = op.k.endsWith('-user') && 's' in op && op.s !== undefined && !context.snapshot.holds(op.s);
-        if (!this.deps.canCall(RESERVE + costOf(op)) || (newBucket && context.snapshot.bucketsHeld >= MAX_BUCKETS_PER_INVOCATION)) return false;
+        if (
+          !this.deps.canCall(RESERVE + costOf(op)) ||
+          (newBucket && context.snapshot.bucketsHeld >= MAX_BUCKETS_PER_INVOCATION)
+        )
+          return false;
         await applyOp(op, store, context.snapshot, pullStore, run.counts);
         run.plan.op += 1;
       }

@@ -37,7 +37,9 @@ export class RunStage implements Stage {
   async all<T>(kind: string): Promise<T[]> {
     const cached = this.loaded.get(kind);
     if (cached !== undefined) return cached as T[];
-    const chunks = await this.store.getMany<unknown[]>(Array.from({ length: this.chunks[kind] ?? 0 }, (_, n) => `stage:${this.runId}:${kind}:${n}`));
+    const chunks = await this.store.getMany<unknown[]>(
+      Array.from({ length: this.chunks[kind] ?? 0 }, (_, n) => `stage:${this.runId}:${kind}:${n}`),
+    );
     const items: unknown[] = chunks.flatMap((chunk) => chunk ?? []);
     items.push(...(this.buffers.get(kind)?.items ?? []));
     this.loaded.set(kind, items);
@@ -51,7 +53,9 @@ export class RunStage implements Stage {
 
   /** The keys of every chunk written, for the clean-up at the end of the run. */
   keys(): string[] {
-    return Object.entries(this.chunks).flatMap(([kind, count]) => Array.from({ length: count }, (_, n) => `stage:${this.runId}:${kind}:${n}`));
+    return Object.entries(this.chunks).flatMap(([kind, count]) =>
+      Array.from({ length: count }, (_, n) => `stage:${this.runId}:${kind}:${n}`),
+    );
   }
 
   private async flushKind(kind: string): Promise<void> {

@@ -17,7 +17,13 @@ export const USER_BUCKETS = 32;
 export type UserSnapshotEntry = [dirId: string, fingerprint: string, active: 0 | 1];
 
 /** A group's snapshot entry: directory id, resource fingerprint, membership fingerprint, member-set generation and parts. */
-export type GroupSnapshotEntry = [dirId: string, fingerprint: string, membership: string, generation: string, parts: number];
+export type GroupSnapshotEntry = [
+  dirId: string,
+  fingerprint: string,
+  membership: string,
+  generation: string,
+  parts: number,
+];
 
 /** The bucket of a source id. */
 export function bucketOf(sourceId: string): number {
@@ -75,10 +81,15 @@ export class PullStore {
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
     const found = new Map<string, T>();
     for (let i = 0; i < keys.length; i += RECORDS_PER_BATCH) {
-      const result = await this.kvs.batchGet<T>(keys.slice(i, i + RECORDS_PER_BATCH).map((key) => ({ key: `pull:${key}` })));
+      const result = await this.kvs.batchGet<T>(
+        keys.slice(i, i + RECORDS_PER_BATCH).map((key) => ({ key: `pull:${key}` })),
+      );
       for (const item of result.successfulKeys) found.set(item.key, item.value);
       const failed = result.failedKeys.filter((f) => f.error.code !== 'KEY_NOT_FOUND');
-      if (failed.length > 0) throw new Error(`KVS batch read failed for ${failed.length} pull records: ${failed[0]?.error.code ?? 'unknown'}`);
+      if (failed.length > 0)
+        throw new Error(
+          `KVS batch read failed for ${failed.length} pull records: ${failed[0]?.error.code ?? 'unknown'}`,
+        );
     }
     return keys.map((key) => found.get(`pull:${key}`));
   }
@@ -96,7 +107,11 @@ export class PullStore {
   /** Takes the pull's lease for `seconds` (FAIL_IF_EXISTS with a TTL, as the breaker's); false when another holds it. */
   async lease(owner: string, seconds: number): Promise<boolean> {
     try {
-      await this.kvs.set('pull:lease', { owner }, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: seconds, unit: 'SECONDS' } });
+      await this.kvs.set(
+        'pull:lease',
+        { owner },
+        { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: seconds, unit: 'SECONDS' } },
+      );
       return true;
     } catch (error) {
       if ((error as { code?: unknown }).code === 'KEY_CONFLICT') return false;
@@ -117,7 +132,9 @@ export class PullStore {
   /** Every user snapshot bucket. */
   async userSnapshot(): Promise<Map<string, UserSnapshotEntry>> {
     const out = new Map<string, UserSnapshotEntry>();
-    const buckets = await this.getMany<Record<string, UserSnapshotEntry>>(Array.from({ length: USER_BUCKETS }, (_, b) => `snap:u:${b}`));
+    const buckets = await this.getMany<Record<string, UserSnapshotEntry>>(
+      Array.from({ length: USER_BUCKETS }, (_, b) => `snap:u:${b}`),
+    );
     for (const bucket of buckets) for (const [id, entry] of Object.entries(bucket ?? {})) out.set(id, entry);
     return out;
   }
@@ -129,7 +146,9 @@ export class PullStore {
 
   /** A group's member set (directory user ids) of one generation. */
   async memberSet(groupSourceId: string, generation: string, parts: number): Promise<string[]> {
-    const chunks = await this.getMany<string[]>(Array.from({ length: parts }, (_, part) => `gm:${groupSourceId}:${generation}:${part}`));
+    const chunks = await this.getMany<string[]>(
+      Array.from({ length: parts }, (_, part) => `gm:${groupSourceId}:${generation}:${part}`),
+    );
     return chunks.flatMap((chunk) => chunk ?? []);
   }
 

@@ -17,20 +17,34 @@ const STRICT = profileNamed('strict-rfc');
 /** The directory resource of a pulled user. */
 export function userResource(user: SourceUser): ScimObject {
   const formatted = `${user.givenName} ${user.familyName}`.trim();
-  return normalizeResource({
-    schemas: [USER_SCHEMA],
-    userName: user.email,
-    externalId: user.sourceId,
-    ...(user.givenName !== '' || user.familyName !== '' ? { name: { givenName: user.givenName, familyName: user.familyName, formatted } } : {}),
-    displayName: formatted === '' ? user.email : formatted,
-    emails: [{ value: user.email, type: 'work', primary: true }],
-    active: user.active,
-  }, userResourceType, STRICT).resource;
+  return normalizeResource(
+    {
+      schemas: [USER_SCHEMA],
+      userName: user.email,
+      externalId: user.sourceId,
+      ...(user.givenName !== '' || user.familyName !== ''
+        ? { name: { givenName: user.givenName, familyName: user.familyName, formatted } }
+        : {}),
+      displayName: formatted === '' ? user.email : formatted,
+      emails: [{ value: user.email, type: 'work', primary: true }],
+      active: user.active,
+    },
+    userResourceType,
+    STRICT,
+  ).resource;
 }
 
 /** The directory resource of a pulled group (members travel beside it, as for SCIM). */
 export function groupResource(group: Pick<SourceGroup, 'sourceId' | 'name'>): ScimObject {
-  return normalizeResource({ schemas: [GROUP_SCHEMA], displayName: group.name === '' ? group.sourceId : group.name, externalId: group.sourceId }, groupResourceType, STRICT).resource;
+  return normalizeResource(
+    {
+      schemas: [GROUP_SCHEMA],
+      displayName: group.name === '' ? group.sourceId : group.name,
+      externalId: group.sourceId,
+    },
+    groupResourceType,
+    STRICT,
+  ).resource;
 }
 
 /** A short, stable fingerprint of a JSON value (12 base64url characters of SHA-256). */

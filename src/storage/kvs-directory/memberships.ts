@@ -3,7 +3,12 @@
  * member (manifest.yml), so a membership change touches only the members it names and never rewrites a group.
  */
 import { createHash } from 'node:crypto';
-import { DirectoryError, type MemberRef, type MembershipChange, type StoredMember } from '../../directory/directory-store';
+import {
+  DirectoryError,
+  type MemberRef,
+  type MembershipChange,
+  type StoredMember,
+} from '../../directory/directory-store';
 import type { ForgeKvs } from '../kvs-port';
 import { attempt, batchGet, chunk, commit, MAX_BATCH, QUERY_PAGE, Retry, type Write } from './transactions';
 
@@ -47,7 +52,10 @@ function toStoredMember(record: MemberRecord): StoredMember {
 export const MAX_MEMBER_WRITES = 1_000;
 
 function tooManyMembers(why: string): DirectoryError {
-  return new DirectoryError('too-many', `A request may change at most ${MAX_MEMBER_WRITES} group members, and this one cannot: ${why}. Send the change in several PATCH requests of at most ${MAX_MEMBER_WRITES} members`);
+  return new DirectoryError(
+    'too-many',
+    `A request may change at most ${MAX_MEMBER_WRITES} group members, and this one cannot: ${why}. Send the change in several PATCH requests of at most ${MAX_MEMBER_WRITES} members`,
+  );
 }
 
 /** Most named members whose records a membership change reads first, to write only what differs (4 batch reads). */
@@ -65,7 +73,11 @@ export class Memberships {
   async *members(groupId: string): AsyncIterable<readonly StoredMember[]> {
     let cursor: string | undefined;
     do {
-      let query = this.kvs.entity<MemberRecord>(MEMBER_ENTITY).query().index('by-group', { partition: [groupId] }).limit(QUERY_PAGE);
+      let query = this.kvs
+        .entity<MemberRecord>(MEMBER_ENTITY)
+        .query()
+        .index('by-group', { partition: [groupId] })
+        .limit(QUERY_PAGE);
       if (cursor) query = query.cursor(cursor);
       const page = await query.getMany();
       if (page.results.length > 0) yield page.results.map((r) => toStoredMember(r.value));
@@ -78,7 +90,11 @@ export class Memberships {
     const out: string[] = [];
     let cursor: string | undefined;
     do {
-      let query = this.kvs.entity<MemberRecord>(MEMBER_ENTITY).query().index('by-value', { partition: [memberId] }).limit(QUERY_PAGE);
+      let query = this.kvs
+        .entity<MemberRecord>(MEMBER_ENTITY)
+        .query()
+        .index('by-value', { partition: [memberId] })
+        .limit(QUERY_PAGE);
       if (cursor) query = query.cursor(cursor);
       const page = await query.getMany();
       for (const result of page.results) out.push(result.value.groupId);
@@ -99,7 +115,8 @@ export class Memberships {
         everyone = new Map();
         for await (const page of this.members(groupId)) {
           for (const member of page) everyone.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
-          if (everyone.size > limit) throw tooManyMembers(`the group has more than ${MAX_MEMBER_WRITES} members to replace or remove`);
+          if (everyone.size > limit)
+            throw tooManyMembers(`the group has more than ${MAX_MEMBER_WRITES} members to replace or remove`);
         }
       }
       return everyone;
@@ -107,7 +124,8 @@ export class Memberships {
     for (const change of changes) {
       switch (change.kind) {
         case 'add':
-          for (const member of change.members) desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+          for (const member of change.members)
+            desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
           break;
         case 'remove':
           for (const value of change.values) desired.set(memberKey(groupId, value), null);
@@ -117,7 +135,8 @@ export class Memberships {
           for (const key of (await loadEveryone()).keys()) desired.set(key, null);
           for (const key of desired.keys()) desired.set(key, null);
           if (change.kind === 'replace') {
-            for (const member of change.members) desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+            for (const member of change.members)
+              desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
           }
           break;
         }
@@ -139,7 +158,11 @@ export class Memberships {
     // and every named member is set or deleted: both are idempotent, and skipping the reads keeps a PATCH of 1,000
     // members within one invocation's 100 requests (docs/notes/forge-platform.md).
     const checked = everyone !== undefined || desired.size <= CHECKED_KEYS;
-    const current = everyone ?? (checked ? await batchGet<MemberRecord>(this.kvs, MEMBER_ENTITY, [...desired.keys()]) : new Map<string, MemberRecord>());
+    const current =
+      everyone ??
+      (checked
+        ? await batchGet<MemberRecord>(this.kvs, MEMBER_ENTITY, [...desired.keys()])
+        : new Map<string, MemberRecord>());
     const writes: Write[] = [];
     for (const [key, record] of desired) {
       const existing = current.get(key);

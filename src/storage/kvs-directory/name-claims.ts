@@ -78,7 +78,13 @@ export function takeClaim(key: string, owner: string): Write {
 }
 
 /** The claim writes of a name change (planClaimChange), reading the claims involved only when a key changes. */
-export async function claimChange(kvs: ForgeKvs, kind: ResourceKind, id: string, before: string, after: string | undefined): Promise<Write[]> {
+export async function claimChange(
+  kvs: ForgeKvs,
+  kind: ResourceKind,
+  id: string,
+  before: string,
+  after: string | undefined,
+): Promise<Write[]> {
   const keys = claimKeysToRead(kind, before, after);
   if (keys.length === 0) return [];
   const claims = await batchGet<{ owner: string }>(kvs, CLAIM_ENTITY, keys);
@@ -88,7 +94,13 @@ export async function claimChange(kvs: ForgeKvs, kind: ResourceKind, id: string,
 }
 
 /** Throws a uniqueness DirectoryError when a resource other than `owner` holds the claim `key` on `value`. */
-export async function assertClaimFree(kvs: ForgeKvs, kind: ResourceKind, key: string, owner: string, value: string): Promise<void> {
+export async function assertClaimFree(
+  kvs: ForgeKvs,
+  kind: ResourceKind,
+  key: string,
+  owner: string,
+  value: string,
+): Promise<void> {
   const claim = await kvs.entity<{ owner: string }>(CLAIM_ENTITY).get(key);
   if (claim && claim.owner !== owner) {
     const attribute = kind === 'User' ? 'userName' : 'displayName';

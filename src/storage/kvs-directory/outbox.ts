@@ -30,7 +30,11 @@ export class Outbox {
   }
 
   /** Pending entries oldest first, enqueued later than `after` (DirectoryStore.pendingChanges). */
-  async pendingChanges(limit: number, cursor?: string, after = ''): Promise<{ entries: PendingChange[]; cursor?: string }> {
+  async pendingChanges(
+    limit: number,
+    cursor?: string,
+    after = '',
+  ): Promise<{ entries: PendingChange[]; cursor?: string }> {
     let query = this.kvs
       .entity<{ resourceKey: string; version: number; enqueuedAt: string }>(OUTBOX_ENTITY)
       .query()
@@ -39,7 +43,11 @@ export class Outbox {
       .limit(Math.min(limit, QUERY_PAGE));
     if (cursor) query = query.cursor(cursor);
     const page = await query.getMany();
-    const entries = page.results.map((r) => ({ resourceKey: r.value.resourceKey, version: r.value.version, enqueuedAt: r.value.enqueuedAt }));
+    const entries = page.results.map((r) => ({
+      resourceKey: r.value.resourceKey,
+      version: r.value.version,
+      enqueuedAt: r.value.enqueuedAt,
+    }));
     return page.nextCursor ? { entries, cursor: page.nextCursor } : { entries };
   }
 

@@ -3,7 +3,13 @@
  * resource (manifest.yml), holding the resource with its timestamps, its version and the normalised values its lookup
  * indexes read, and staying well below Forge's 240 KiB value limit (DAC `/limits-kvs-ce`).
  */
-import { DirectoryError, type LookupKey, type ResourceKind, type StoredResource, type WriteCondition } from '../../directory/directory-store';
+import {
+  DirectoryError,
+  type LookupKey,
+  type ResourceKind,
+  type StoredResource,
+  type WriteCondition,
+} from '../../directory/directory-store';
 import type { ScimObject } from '../../directory/directory-store';
 import { nameIndexValue } from './name-claims';
 
@@ -50,13 +56,22 @@ export function uniqueValueOf(kind: ResourceKind, resource: ScimObject): string 
 function workEmailOf(resource: ScimObject): string | undefined {
   const emails = resource.emails;
   if (!Array.isArray(emails)) return undefined;
-  const work = emails.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && typeof e.type === 'string' && lower(e.type) === 'work');
+  const work = emails.filter(
+    (e): e is Record<string, unknown> =>
+      typeof e === 'object' && e !== null && typeof e.type === 'string' && lower(e.type) === 'work',
+  );
   const chosen = work.find((e) => e.primary === true) ?? work[0];
   return typeof chosen?.value === 'string' ? nameIndexValue(chosen.value) : undefined;
 }
 
 /** The record of `resource` at `version`; throws a too-large DirectoryError when it would not fit a KVS value. */
-export function toRecord(kind: ResourceKind, resource: ScimObject, version: number, created: string, lastModified: string): ResourceRecord {
+export function toRecord(
+  kind: ResourceKind,
+  resource: ScimObject,
+  version: number,
+  created: string,
+  lastModified: string,
+): ResourceRecord {
   const record: ResourceRecord = { version, doc: { resource, created, lastModified } };
   const externalId = resource.externalId;
   if (typeof externalId === 'string' && externalId !== '') record.externalId = externalId;
@@ -68,14 +83,24 @@ export function toRecord(kind: ResourceKind, resource: ScimObject, version: numb
     record.displayNameKey = nameIndexValue(uniqueValueOf(kind, resource));
   }
   if (Buffer.byteLength(JSON.stringify(record)) > MAX_RECORD_BYTES) {
-    throw new DirectoryError('too-large', `The ${kind} is larger than the ${MAX_RECORD_BYTES / 1024} KiB a record may hold`);
+    throw new DirectoryError(
+      'too-large',
+      `The ${kind} is larger than the ${MAX_RECORD_BYTES / 1024} KiB a record may hold`,
+    );
   }
   return record;
 }
 
 /** The port's view of a stored record. */
 export function toStored(kind: ResourceKind, id: string, record: ResourceRecord): StoredResource {
-  return { id, kind, version: record.version, created: record.doc.created, lastModified: record.doc.lastModified, resource: record.doc.resource };
+  return {
+    id,
+    kind,
+    version: record.version,
+    created: record.doc.created,
+    lastModified: record.doc.lastModified,
+    resource: record.doc.resource,
+  };
 }
 
 /** The index of the kind's entity that serves a lookup by `key` (manifest.yml), or undefined when none does. */
@@ -90,7 +115,10 @@ export function indexFor(kind: ResourceKind, key: LookupKey): string | undefined
 /** Throws a version-mismatch DirectoryError when the write's condition expects another version than `version`. */
 export function checkCondition(version: number, condition: WriteCondition | undefined): void {
   if (condition?.expectedVersion !== undefined && condition.expectedVersion !== version) {
-    throw new DirectoryError('version-mismatch', `The resource is at version ${version}, not ${condition.expectedVersion}`);
+    throw new DirectoryError(
+      'version-mismatch',
+      `The resource is at version ${version}, not ${condition.expectedVersion}`,
+    );
   }
 }
 

@@ -109,7 +109,10 @@ export class Roster {
     const index = (await this.readIndex(kind)).record?.body ?? { shards: [], next: 0 };
     const total = totalOf(index);
     if (total > limit) {
-      throw new DirectoryError('too-many', `The ${kind} collection holds ${total} resources, more than the ${limit} a filter or sort may examine`);
+      throw new DirectoryError(
+        'too-many',
+        `The ${kind} collection holds ${total} resources, more than the ${limit} a filter or sort may examine`,
+      );
     }
     for (const shards of chunk(index.shards, MAX_BATCH)) {
       const shardRecords = await batchGet<Shard>(
@@ -174,7 +177,12 @@ export class Roster {
       .filter((s) => s.count > 0);
     const shardWrite: Write =
       ids.length === 0
-        ? { kind: 'delete', key: rosterShardKey(kind, n), entityName: ROSTER_ENTITY, condition: versionIs(shard.version) }
+        ? {
+            kind: 'delete',
+            key: rosterShardKey(kind, n),
+            entityName: ROSTER_ENTITY,
+            condition: versionIs(shard.version),
+          }
         : {
             kind: 'set',
             key: rosterShardKey(kind, n),
@@ -201,7 +209,11 @@ export class Roster {
   }
 
   /** Finds the shard holding `id`; deletes are rare next to reads, so a walk over the shards is acceptable. */
-  private async shardHolding(kind: ResourceKind, index: RosterIndex, id: string): Promise<{ n: number; shard: Shard } | undefined> {
+  private async shardHolding(
+    kind: ResourceKind,
+    index: RosterIndex,
+    id: string,
+  ): Promise<{ n: number; shard: Shard } | undefined> {
     for (const shards of chunk(index.shards, MAX_BATCH)) {
       const records = await batchGet<Shard>(
         this.kvs,

@@ -57,7 +57,10 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /** The directory error a storage quota breach becomes. */
 export function throttled(error: unknown): DirectoryError {
-  return new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', { cause: error, retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS });
+  return new DirectoryError('throttled', 'Storage is over its per-installation quota; retry later', {
+    cause: error,
+    retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS,
+  });
 }
 
 /**
@@ -82,7 +85,8 @@ export async function attempt<T>(body: () => Promise<T>, sleep: Sleep = timerSle
 
 /** Executes writes as one transaction; when it fails, `diagnose` decides between a domain error and a retry. */
 export async function commit(kvs: ForgeKvs, writes: readonly Write[], diagnose: () => Promise<Retry>): Promise<void> {
-  if (writes.length > MAX_BATCH) throw new Error(`A transaction of ${writes.length} operations exceeds the KVS limit of ${MAX_BATCH}`);
+  if (writes.length > MAX_BATCH)
+    throw new Error(`A transaction of ${writes.length} operations exceeds the KVS limit of ${MAX_BATCH}`);
   let tx = kvs.transact();
   for (const write of writes) {
     if (write.kind === 'set-plain') {
@@ -90,9 +94,20 @@ export async function commit(kvs: ForgeKvs, writes: readonly Write[], diagnose: 
     } else if (write.kind === 'delete-plain') {
       tx = tx.delete(write.key);
     } else if (write.kind === 'set') {
-      tx = tx.set<Record<string, unknown>>(write.key, write.value as Record<string, unknown>, write.condition ? { entityName: write.entityName, conditions: write.condition } : { entityName: write.entityName });
+      tx = tx.set<Record<string, unknown>>(
+        write.key,
+        write.value as Record<string, unknown>,
+        write.condition
+          ? { entityName: write.entityName, conditions: write.condition }
+          : { entityName: write.entityName },
+      );
     } else {
-      tx = tx.delete<Record<string, unknown>>(write.key, write.condition ? { entityName: write.entityName, conditions: write.condition } : { entityName: write.entityName });
+      tx = tx.delete<Record<string, unknown>>(
+        write.key,
+        write.condition
+          ? { entityName: write.entityName, conditions: write.condition }
+          : { entityName: write.entityName },
+      );
     }
   }
   try {
@@ -114,7 +129,8 @@ export async function batchGetPlain<T>(kvs: ForgeKvs, keys: readonly string[]): 
     const result = await kvs.batchGet<T>(batch.map((key) => ({ key })));
     for (const item of result.successfulKeys) out.set(item.key, item.value);
     const failed = result.failedKeys.filter((f) => f.error.code !== 'KEY_NOT_FOUND');
-    if (failed.length > 0) throw new Error(`KVS batch read failed for ${failed.length} keys: ${failed[0]?.error.code ?? 'unknown'}`);
+    if (failed.length > 0)
+      throw new Error(`KVS batch read failed for ${failed.length} keys: ${failed[0]?.error.code ?? 'unknown'}`);
   }
   return out;
 }

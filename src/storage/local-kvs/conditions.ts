@@ -23,12 +23,7 @@ export type RangeConditionName =
 
 /** Conditions a filter or transaction condition may use. */
 export type FilterConditionName =
-  | RangeConditionName
-  | 'CONTAINS'
-  | 'NOT_CONTAINS'
-  | 'EXISTS'
-  | 'NOT_EXISTS'
-  | 'NOT_EQUAL_TO';
+  RangeConditionName | 'CONTAINS' | 'NOT_CONTAINS' | 'EXISTS' | 'NOT_EXISTS' | 'NOT_EQUAL_TO';
 
 /** A validated range condition. */
 export interface RangeCondition {
@@ -116,7 +111,10 @@ function parseFilterCondition(raw: unknown): FilterCondition {
     throw new KvsServiceError(KvsErrorCode.BAD_REQUEST, 'a filter condition needs a property');
   }
   if (typeof condition !== 'string' || !FILTER_CONDITIONS.has(condition)) {
-    throw new KvsServiceError(KvsErrorCode.INVALID_FILTER_CONDITION, `${String(condition)} is not a supported filter condition`);
+    throw new KvsServiceError(
+      KvsErrorCode.INVALID_FILTER_CONDITION,
+      `${String(condition)} is not a supported filter condition`,
+    );
   }
   const name = condition as FilterConditionName;
   return { property, condition: name, values: parseOperands(name, values) };
@@ -142,7 +140,10 @@ function parseOperands(condition: FilterConditionName, values: unknown): ScalarV
   if (condition === 'BETWEEN' && !sameScalarType(values[0], values[1])) {
     throw new KvsServiceError(KvsErrorCode.INVALID_FILTER_VALUES, 'BETWEEN needs two values of the same type');
   }
-  if ((condition === 'BEGINS_WITH' || condition === 'CONTAINS' || condition === 'NOT_CONTAINS') && typeof values[0] !== 'string') {
+  if (
+    (condition === 'BEGINS_WITH' || condition === 'CONTAINS' || condition === 'NOT_CONTAINS') &&
+    typeof values[0] !== 'string'
+  ) {
     throw new KvsServiceError(KvsErrorCode.INVALID_FILTER_VALUES, `${condition} needs a string value`);
   }
   return values as ScalarValue[];

@@ -187,7 +187,10 @@ function logName(generation: number): string {
 
 /** Encodes one log line: `<payload bytes> <crc32 hex> <payload>\n`, secrets sealed by `sealing` when given. */
 export function encodeRecord(mutations: readonly Mutation[], sealing?: SecretSealing): Buffer {
-  const payload = Buffer.from(JSON.stringify(sealing === undefined ? mutations : mutations.map((m) => sealing.mutationToDisk(m))), 'utf8');
+  const payload = Buffer.from(
+    JSON.stringify(sealing === undefined ? mutations : mutations.map((m) => sealing.mutationToDisk(m))),
+    'utf8',
+  );
   const header = Buffer.from(`${payload.length} ${crc32(payload).toString(16).padStart(8, '0')} `, 'latin1');
   return Buffer.concat([header, payload, Buffer.from([NEWLINE])]);
 }
@@ -231,7 +234,10 @@ function replayLog(
  * Decodes one log line without its newline, opening sealed secrets with `sealing`; undefined when the length or
  * checksum does not match. A secret that does not open throws (DataKeyError): that is a wrong key, not a torn line.
  */
-export function decodeRecord(line: Buffer, sealing: SecretSealing = new SecretSealing(undefined)): Mutation[] | undefined {
+export function decodeRecord(
+  line: Buffer,
+  sealing: SecretSealing = new SecretSealing(undefined),
+): Mutation[] | undefined {
   const firstSpace = line.indexOf(0x20);
   const secondSpace = firstSpace === -1 ? -1 : line.indexOf(0x20, firstSpace + 1);
   if (secondSpace === -1) {
@@ -258,7 +264,9 @@ export function decodeRecord(line: Buffer, sealing: SecretSealing = new SecretSe
   return parsed.map((m: DiskMutation) => (m.t === 'del' ? m : { ...m, item: sealing.fromDisk(m.ns, m.key, m.item) }));
 }
 
-type DiskMutation = { t: 'del'; ns: string; key: string } | { t: 'put'; ns: string; key: string; item: Parameters<SecretSealing['fromDisk']>[2] };
+type DiskMutation =
+  | { t: 'del'; ns: string; key: string }
+  | { t: 'put'; ns: string; key: string; item: Parameters<SecretSealing['fromDisk']>[2] };
 
 function isDiskMutation(value: unknown): value is DiskMutation {
   if (typeof value !== 'object' || value === null) {
@@ -283,7 +291,12 @@ function readSnapshot(
     throw error;
   }
   const lines = text.split('\n');
-  const header = JSON.parse(lines[0] ?? '') as { format?: unknown; version?: unknown; generation?: unknown; items?: unknown };
+  const header = JSON.parse(lines[0] ?? '') as {
+    format?: unknown;
+    version?: unknown;
+    generation?: unknown;
+    items?: unknown;
+  };
   if (
     header.format !== SNAPSHOT_FORMAT ||
     header.version !== SNAPSHOT_VERSION ||
@@ -311,7 +324,12 @@ function readSnapshot(
   return { generation: header.generation, items };
 }
 
-function writeSnapshot(file: string, generation: number, items: Iterable<[string, string, StoredItem]>, sealing: SecretSealing): void {
+function writeSnapshot(
+  file: string,
+  generation: number,
+  items: Iterable<[string, string, StoredItem]>,
+  sealing: SecretSealing,
+): void {
   const lines: string[] = [];
   let count = 0;
   for (const [ns, key, item] of items) {
@@ -365,7 +383,9 @@ function removeStaleLogs(directory: string, generation: number): void {
       // Created by a compaction that crashed before its snapshot was renamed into place.
       fs.rmSync(path.join(directory, name), { force: true });
     } else if (logGeneration > generation) {
-      throw new Error(`${path.join(directory, name)} is newer than the snapshot (generation ${generation}); refusing to guess`);
+      throw new Error(
+        `${path.join(directory, name)} is newer than the snapshot (generation ${generation}); refusing to guess`,
+      );
     }
     if (logGeneration < generation) {
       fs.rmSync(path.join(directory, name), { force: true });

@@ -39,7 +39,10 @@ export interface DataKey {
 export function defaultDataKeyFile(env: NodeJS.ProcessEnv = process.env): string {
   const given = env[DATA_KEY_FILE_ENV];
   if (given !== undefined && given !== '') return path.resolve(given);
-  const config = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
+  const config =
+    env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== ''
+      ? env.XDG_CONFIG_HOME
+      : path.join(os.homedir(), '.config');
   return path.join(config, 'bitbucket-scim-sync', 'data.key');
 }
 
@@ -52,7 +55,9 @@ export function dataKeyId(key: Buffer): string {
 export function assertKeyOutside(file: string, dataDir: string): void {
   const relative = path.relative(path.resolve(dataDir), path.resolve(file));
   if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
-    throw new DataKeyError(`The data key file ${file} is inside the data directory ${dataDir}; a copy of the directory would carry its key. Set ${DATA_KEY_FILE_ENV} to a path outside it.`);
+    throw new DataKeyError(
+      `The data key file ${file} is inside the data directory ${dataDir}; a copy of the directory would carry its key. Set ${DATA_KEY_FILE_ENV} to a path outside it.`,
+    );
   }
 }
 
@@ -70,7 +75,10 @@ export function loadOrCreateDataKey(file: string): DataKey {
   } catch (error) {
     const raced = readKey(file);
     if (raced !== undefined) return { key: raced, file, created: false, id: dataKeyId(raced) };
-    throw new DataKeyError(`Could not create the data key file ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new DataKeyError(
+      `Could not create the data key file ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   } finally {
     fs.rmSync(temp, { force: true });
   }
@@ -86,12 +94,16 @@ function readKey(file: string): Buffer | undefined {
     throw new DataKeyError(`Could not read the data key file ${file}: ${(error as Error).message}`, { cause: error });
   }
   if ((stat.mode & 0o077) !== 0) {
-    throw new DataKeyError(`The data key file ${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 ${file}`);
+    throw new DataKeyError(
+      `The data key file ${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 ${file}`,
+    );
   }
   const text = fs.readFileSync(file, 'utf8').trim();
   const key = Buffer.from(text, 'base64');
   if (key.length !== KEY_BYTES || key.toString('base64') !== text) {
-    throw new DataKeyError(`The data key file ${file} does not hold a data key (${KEY_BYTES} bytes in base64 on one line)`);
+    throw new DataKeyError(
+      `The data key file ${file} does not hold a data key (${KEY_BYTES} bytes in base64 on one line)`,
+    );
   }
   return key;
 }

@@ -43,7 +43,9 @@ export function normalizeEntityDefinitions(definitions: readonly EntityDefinitio
           throw new Error(`${where}: index ${index.name} uses undeclared attribute ${attribute}`);
         }
         if (!INDEXABLE_TYPES.has(type)) {
-          throw new Error(`${where}: index ${index.name} uses attribute ${attribute} of type ${type}, which cannot be indexed`);
+          throw new Error(
+            `${where}: index ${index.name} uses attribute ${attribute} of type ${type}, which cannot be indexed`,
+          );
         }
       }
       if (indexes.has(index.name)) {
@@ -77,7 +79,10 @@ function normalizeIndex(declared: unknown, where: string): NormalizedIndex {
 }
 
 /** Throws INVALID_ENTITY_VALUE unless `value` is an object whose attributes are all declared with matching types. */
-export function assertValidEntityValue(entity: NormalizedEntity, value: unknown): asserts value is Record<string, unknown> {
+export function assertValidEntityValue(
+  entity: NormalizedEntity,
+  value: unknown,
+): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new KvsServiceError(KvsErrorCode.INVALID_ENTITY_VALUE, `A value of entity ${entity.name} must be an object`);
   }

@@ -17,9 +17,4 @@ export {
 export type { RecoveryReport } from './data-directory';
 export { DATA_KEY_FILE_ENV, DataKeyError, defaultDataKeyFile } from './data-key';
 export type { TransactionConditionMode } from './transaction';
-export type {
-  AttributeType,
-  EntityAttributeDefinition,
-  EntityDefinition,
-  EntityIndexDefinition,
-} from './types';
+export type { AttributeType, EntityAttributeDefinition, EntityDefinition, EntityIndexDefinition } from './types';

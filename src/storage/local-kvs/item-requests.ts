@@ -6,7 +6,12 @@ import type { NormalizedEntity } from './types';
 import { writeItem, type WriteSet } from './write-set';
 
 /** Reads the item at the body's key of namespace `ns`; KEY_NOT_FOUND when none. */
-export function getItem(writes: WriteSet, body: unknown, ns: string, entity: NormalizedEntity | undefined): EngineResponse {
+export function getItem(
+  writes: WriteSet,
+  body: unknown,
+  ns: string,
+  entity: NormalizedEntity | undefined,
+): EngineResponse {
   const { key, options } = record(body);
   assertValidKey(key, entity === undefined ? 'kvs' : 'entity');
   const fields = parseMetadataFields(record(options ?? {}).metadataFields);
@@ -18,7 +23,12 @@ export function getItem(writes: WriteSet, body: unknown, ns: string, entity: Nor
 }
 
 /** Sets the body's value at its key, answering with the previous or latest item when the options ask. */
-export function setItem(writes: WriteSet, body: unknown, ns: string, entity: NormalizedEntity | undefined): EngineResponse {
+export function setItem(
+  writes: WriteSet,
+  body: unknown,
+  ns: string,
+  entity: NormalizedEntity | undefined,
+): EngineResponse {
   const { key, value, options } = record(body);
   const set = prepareSet(key, value, options, entity);
   const previous = writes.read(ns, set.key);
@@ -33,7 +43,12 @@ export function setItem(writes: WriteSet, body: unknown, ns: string, entity: Nor
 }
 
 /** Deletes the item at the body's key; KEY_NOT_FOUND when none. */
-export function deleteItem(writes: WriteSet, body: unknown, ns: string, entity: NormalizedEntity | undefined): EngineResponse {
+export function deleteItem(
+  writes: WriteSet,
+  body: unknown,
+  ns: string,
+  entity: NormalizedEntity | undefined,
+): EngineResponse {
   const { key } = record(body);
   assertValidKey(key, entity === undefined ? 'kvs' : 'entity');
   if (writes.read(ns, key) === undefined) {

@@ -84,7 +84,10 @@ export function assertValidEntityName(name: unknown): asserts name is string {
     );
   }
   if (!ENTITY_NAME_PATTERN.test(name)) {
-    throw new KvsServiceError(KvsErrorCode.INVALID_ENTITY_TYPE, `Entity name does not match ${ENTITY_NAME_PATTERN.source}`);
+    throw new KvsServiceError(
+      KvsErrorCode.INVALID_ENTITY_TYPE,
+      `Entity name does not match ${ENTITY_NAME_PATTERN.source}`,
+    );
   }
 }
 

@@ -158,7 +158,9 @@ export class MemoryStore {
       }
       return;
     }
-    const end = entries.findFirst((entry) => region.after(entry) || (cursor !== undefined && compareEntries(entry, cursor) >= 0));
+    const end = entries.findFirst(
+      (entry) => region.after(entry) || (cursor !== undefined && compareEntries(entry, cursor) >= 0),
+    );
     for (const entry of entries.descendingBefore(end)) {
       if (region.before(entry)) {
         return;
@@ -182,7 +184,9 @@ function createNamespace(ordered: boolean, indexes: NormalizedIndex[]): Namespac
   return {
     items: new Map(),
     keys: ordered ? new SortedList<string>(compareStrings) : undefined,
-    indexes: new Map(indexes.map((definition) => [definition.name, { definition, entries: new SortedList(compareEntries) }])),
+    indexes: new Map(
+      indexes.map((definition) => [definition.name, { definition, entries: new SortedList(compareEntries) }]),
+    ),
   };
 }
 

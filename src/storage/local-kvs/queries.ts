@@ -8,7 +8,15 @@ import { describe, type EngineResponse } from './engine-response';
 import { KvsErrorCode, KvsServiceError } from './errors';
 import { KVS_LIMITS } from './limits';
 import { entityNamespace, KV_NAMESPACE, partitionKey, type MemoryStore } from './memory-store';
-import { entityNamed, parseKeyWhere, parseLimit, parseMetadataFields, parsePartition, parseSort, record } from './request-fields';
+import {
+  entityNamed,
+  parseKeyWhere,
+  parseLimit,
+  parseMetadataFields,
+  parsePartition,
+  parseSort,
+  record,
+} from './request-fields';
 import { indexRegion, prefixRegion, type IndexEntry } from './scan';
 import type { NormalizedEntity, StoredItem } from './types';
 import type { WriteSet } from './write-set';
@@ -59,7 +67,11 @@ export function queryEntity(
   const range = request.range === undefined ? undefined : parseRangeCondition(request.range);
   const filter = request.filters === undefined ? undefined : parseFilter(request.filters);
   const order = parseSort(request.sort);
-  const pageSize = parseLimit(request.limit, KvsErrorCode.COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE, KVS_LIMITS.maxEntityQueryLimit);
+  const pageSize = parseLimit(
+    request.limit,
+    KvsErrorCode.COMPLEX_QUERY_PAGE_LIMIT_NOT_IN_RANGE,
+    KVS_LIMITS.maxEntityQueryLimit,
+  );
   const fields = parseMetadataFields(request.metadataFields ?? record(request.options ?? {}).metadataFields);
   const cursor = request.cursor === undefined ? undefined : decodeIndexCursor(request.cursor, index.name, partition);
 

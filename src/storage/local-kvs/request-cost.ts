@@ -78,7 +78,9 @@ export function requestCost(request: MeteredRequest, outcome: MeteredOutcome, un
     case 'read':
       return reads('error' in outcome ? 1 : units(outcome.responseBytes));
     case 'query':
-      return reads('error' in outcome ? 1 : units(outcome.responseBytes + sum(outcome.response.filteredOut ?? [], jsonBytes)));
+      return reads(
+        'error' in outcome ? 1 : units(outcome.responseBytes + sum(outcome.response.filteredOut ?? [], jsonBytes)),
+      );
     case 'batch-read':
       return reads('error' in outcome ? 1 : units(outcome.responseBytes));
     default:

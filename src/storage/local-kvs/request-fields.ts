@@ -77,7 +77,10 @@ function parseSetOptions(raw: unknown): SetOptions {
     const { value, unit } = record(ttl);
     const unitMs = typeof unit === 'string' ? TTL_UNIT_MS[unit] : undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || unitMs === undefined) {
-      throw new KvsServiceError(KvsErrorCode.INVALID_TTL, 'ttl needs a positive integer value and a unit of SECONDS, MINUTES, HOURS or DAYS');
+      throw new KvsServiceError(
+        KvsErrorCode.INVALID_TTL,
+        'ttl needs a positive integer value and a unit of SECONDS, MINUTES, HOURS or DAYS',
+      );
     }
     options.ttlMs = value * unitMs;
   }

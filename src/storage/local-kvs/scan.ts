@@ -58,8 +58,10 @@ export function indexRegion(partition: string, range: RangeCondition | undefined
 // high side" is `differs in type && compares greater`.
 function rangeValueRegion(range: RangeCondition): Region<ScalarValue> {
   const operand = range.values[0] as ScalarValue;
-  const higherType = (value: ScalarValue): boolean => !sameScalarType(value, operand) && compareScalars(value, operand) > 0;
-  const lowerType = (value: ScalarValue): boolean => !sameScalarType(value, operand) && compareScalars(value, operand) < 0;
+  const higherType = (value: ScalarValue): boolean =>
+    !sameScalarType(value, operand) && compareScalars(value, operand) > 0;
+  const lowerType = (value: ScalarValue): boolean =>
+    !sameScalarType(value, operand) && compareScalars(value, operand) < 0;
   switch (range.condition) {
     case 'EQUAL_TO':
       return { before: (v) => compareScalars(v, operand) < 0, after: (v) => compareScalars(v, operand) > 0 };

@@ -23,7 +23,12 @@ export function isDiskItem(value: unknown): value is DiskItem {
   if (typeof value !== 'object' || value === null) return false;
   const { createdAt, updatedAt, expireAt, sealed } = value as Record<string, unknown>;
   const payload = 'value' in value ? sealed === undefined : typeof sealed === 'string';
-  return payload && typeof createdAt === 'number' && typeof updatedAt === 'number' && (expireAt === undefined || typeof expireAt === 'number');
+  return (
+    payload &&
+    typeof createdAt === 'number' &&
+    typeof updatedAt === 'number' &&
+    (expireAt === undefined || typeof expireAt === 'number')
+  );
 }
 
 /** Seals secrets on their way to disk and opens them on the way back; without a cipher, items pass unchanged. */
@@ -46,13 +51,16 @@ export class SecretSealing {
       if (ns === SECRET_NAMESPACE && this.cipher !== undefined) this.plaintextSecrets += 1;
       return item;
     }
-    if (this.cipher === undefined) throw new Error(`The secret ${JSON.stringify(key)} is sealed but no data key was given`);
+    if (this.cipher === undefined)
+      throw new Error(`The secret ${JSON.stringify(key)} is sealed but no data key was given`);
     const { sealed, ...times } = item;
     return { ...times, value: this.cipher.open(ns, key, sealed) };
   }
 
   /** A mutation with its item in disk form. */
   mutationToDisk(mutation: Mutation): Mutation | { t: 'put'; ns: string; key: string; item: DiskItem } {
-    return mutation.t === 'put' ? { ...mutation, item: this.toDisk(mutation.ns, mutation.key, mutation.item) } : mutation;
+    return mutation.t === 'put'
+      ? { ...mutation, item: this.toDisk(mutation.ns, mutation.key, mutation.item) }
+      : mutation;
   }
 }

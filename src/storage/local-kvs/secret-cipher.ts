@@ -50,7 +50,10 @@ export class SecretCipher {
       const plain = Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]);
       return JSON.parse(plain.toString('utf8')) as unknown;
     } catch (error) {
-      throw new DataKeyError(`The secret ${JSON.stringify(key)} does not decrypt under data key ${this.id}: it was altered`, { cause: error });
+      throw new DataKeyError(
+        `The secret ${JSON.stringify(key)} does not decrypt under data key ${this.id}: it was altered`,
+        { cause: error },
+      );
     }
   }
 }

@@ -167,7 +167,10 @@ export function createLocalKvsService(options: LocalKvsServiceOptions): LocalKvs
     traceCounter += 1;
     const traceId = `local-kvs-${traceCounter}`;
     if (closed) {
-      return errorResponse(new KvsServiceError(KvsErrorCode.SERVICE_CLOSED, 'The local storage service is closed'), traceId);
+      return errorResponse(
+        new KvsServiceError(KvsErrorCode.SERVICE_CLOSED, 'The local storage service is closed'),
+        traceId,
+      );
     }
     try {
       return respond(path, init, traceId);

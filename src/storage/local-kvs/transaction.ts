@@ -22,7 +22,11 @@ import { writeItem, type WriteSet } from './write-set';
 export type TransactionConditionMode = 'evaluated' | 'missing-item-fails' | 'ignored';
 
 /** Whether a transaction condition holds for the item's attributes (undefined: no item), under the condition mode. */
-function conditionHolds(mode: TransactionConditionMode, condition: Filter, attributes: Record<string, unknown> | undefined): boolean {
+function conditionHolds(
+  mode: TransactionConditionMode,
+  condition: Filter,
+  attributes: Record<string, unknown> | undefined,
+): boolean {
   if (mode === 'ignored') return true;
   if (mode === 'missing-item-fails' && attributes === undefined) return false;
   return matchesFilter(condition, attributes);
@@ -71,8 +75,7 @@ export function transaction(
     const op = record(raw);
     const entity = op.entityName === undefined ? undefined : entityNamed(entities, op.entityName);
     const ns = entity === undefined ? KV_NAMESPACE : entityNamespace(entity.name);
-    const prepared =
-      kind === 'set' ? prepareSet(op.key, op.value, op.options, entity) : undefined;
+    const prepared = kind === 'set' ? prepareSet(op.key, op.value, op.options, entity) : undefined;
     assertValidKey(op.key, entity === undefined ? 'kvs' : 'entity');
     if (kind === 'check' && op.conditions === undefined) {
       throw badRequest('A transaction check needs conditions');

@@ -67,6 +67,4 @@ export interface StoredItem {
 }
 
 /** One physical change to the store; a committed request is a list of these, replayed verbatim from the log. */
-export type Mutation =
-  | { t: 'put'; ns: string; key: string; item: StoredItem }
-  | { t: 'del'; ns: string; key: string };
+export type Mutation = { t: 'put'; ns: string; key: string; item: StoredItem } | { t: 'del'; ns: string; key: string };

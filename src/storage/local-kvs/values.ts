@@ -5,7 +5,9 @@ export type ScalarValue = string | number | boolean;
 
 /** Whether `value` is a string, a finite number or a boolean. */
 export function isScalar(value: unknown): value is ScalarValue {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 // Values of different types never compare equal; they are grouped booleans, then numbers, then strings.

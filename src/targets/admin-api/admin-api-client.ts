@@ -16,7 +16,16 @@ import { decodeBody } from '../http/response-shape';
 import type { RetryPolicy } from '../http/retry-policy';
 import type { TargetClock, TargetFetch } from '../http/target-fetch';
 import type { CursorPage, InviteLine } from './admin-api-shapes';
-import { normaliseGroupId, readAccountIdPage, readDirectoryPage, readDomainPage, readGroupRolePage, readGroupSearchPage, readInviteResponse, readUserSearchPage } from './admin-api-shapes';
+import {
+  normaliseGroupId,
+  readAccountIdPage,
+  readDirectoryPage,
+  readDomainPage,
+  readGroupRolePage,
+  readGroupSearchPage,
+  readInviteResponse,
+  readUserSearchPage,
+} from './admin-api-shapes';
 
 /** The real API's base URL; the local host passes its emulator's instead. */
 export const ADMIN_API_BASE_URL = 'https://api.atlassian.com/admin';
@@ -108,7 +117,8 @@ export class AdminApiClient implements AdminDirectory {
 
   constructor(private readonly options: AdminApiClientOptions) {
     this.pageSize = options.pageSize ?? 100;
-    if (!(Number.isInteger(this.pageSize) && this.pageSize >= 1 && this.pageSize <= 100)) throw new RangeError('pageSize must be 1..100');
+    if (!(Number.isInteger(this.pageSize) && this.pageSize >= 1 && this.pageSize <= 100))
+      throw new RangeError('pageSize must be 1..100');
     this.groupLookupBudgetMs = options.groupLookupBudgetMs ?? 60_000;
     this.http = new RequestExecutor({
       baseUrl: options.baseUrl ?? ADMIN_API_BASE_URL,
@@ -129,14 +139,19 @@ export class AdminApiClient implements AdminDirectory {
   async listDirectories(): Promise<{ directoryId: string; name: string }[]> {
     const op = ADMIN_API_OPERATIONS.listDirectories;
     // On GET lists, "if [cursor is] present, all other parameters are discarded", so only cursor and limit follow.
-    return this.collect(op, (cursor) => ({ operation: op, pathParams: this.org(), query: { limit: this.pageSize, cursor } }), readDirectoryPage);
+    return this.collect(
+      op,
+      (cursor) => ({ operation: op, pathParams: this.org(), query: { limit: this.pageSize, cursor } }),
+      readDirectoryPage,
+    );
   }
 
   /** Finds accounts by exact email (searchDirectoryUsers `emails`, at most 100 per request) in the app's directory. */
   async findAccountsByEmail(emails: readonly string[]): Promise<DirectoryAccount[]> {
     const found = new Map<string, DirectoryAccount>();
     for (const batch of chunks(unique(emails, lowerCase), EMAILS_PER_SEARCH)) {
-      for (const account of await this.searchUsers({ emails: batch }, readUserSearchPage)) found.set(account.accountId, account);
+      for (const account of await this.searchUsers({ emails: batch }, readUserSearchPage))
+        found.set(account.accountId, account);
     }
     return [...found.values()];
   }
@@ -151,7 +166,10 @@ export class AdminApiClient implements AdminDirectory {
    * 200, or 206 when "at least one invitation failed", with a result per email; outcomes come back in the
    * order of `emails`, failed group assignments listed for retry through the membership endpoint.
    */
-  async inviteUsers(emails: readonly string[], access: { resourceId: string; roleId: string; groupIds: readonly string[] }): Promise<InviteOutcome[]> {
+  async inviteUsers(
+    emails: readonly string[],
+    access: { resourceId: string; roleId: string; groupIds: readonly string[] },
+  ): Promise<InviteOutcome[]> {
     const op = ADMIN_API_OPERATIONS.inviteUsers;
     const groupIds = unique(access.groupIds.map(normaliseGroupId), (id) => id);
     const outcomes: InviteOutcome[] = [];
@@ -162,7 +180,12 @@ export class AdminApiClient implements AdminDirectory {
         ...(groupIds.length === 0 ? {} : { additionalGroups: groupIds }),
         sendNotification: this.options.sendInviteNotification ?? false,
       };
-      const response = await this.http.execute({ operation: op, pathParams: this.org(), json: body, unsafeToRepeat: true });
+      const response = await this.http.execute({
+        operation: op,
+        pathParams: this.org(),
+        json: body,
+        unsafeToRepeat: true,
+      });
       const lines = decodeBody(op, response.status, response.body, readInviteResponse);
       for (const email of batch) outcomes.push(inviteOutcome(email, lines, groupIds));
     }
@@ -171,30 +194,49 @@ export class AdminApiClient implements AdminDirectory {
 
   /** Suspends the user's access in the directory. */
   async suspendUser(accountId: string): Promise<void> {
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.suspendUser, pathParams: { ...this.directory(), accountId }, unsafeToRepeat: true });
+    await this.http.execute({
+      operation: ADMIN_API_OPERATIONS.suspendUser,
+      pathParams: { ...this.directory(), accountId },
+      unsafeToRepeat: true,
+    });
   }
 
   /** Restores a suspended user's access in the directory. */
   async restoreUser(accountId: string): Promise<void> {
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.restoreUser, pathParams: { ...this.directory(), accountId }, unsafeToRepeat: true });
+    await this.http.execute({
+      operation: ADMIN_API_OPERATIONS.restoreUser,
+      pathParams: { ...this.directory(), accountId },
+      unsafeToRepeat: true,
+    });
   }
 
   /** Removes the user from the directory; memberships and roles are lost ("You'll need to assign their roles and group memberships again"). */
   async removeUser(accountId: string): Promise<void> {
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.removeUser, pathParams: { ...this.directory(), accountId } });
+    await this.http.execute({
+      operation: ADMIN_API_OPERATIONS.removeUser,
+      pathParams: { ...this.directory(), accountId },
+    });
   }
 
   /** The organization's verified domains, lower-cased (getDomains; claims with status `verified` only). */
   async listVerifiedDomains(): Promise<string[]> {
     const op = ADMIN_API_OPERATIONS.getDomains;
-    const domains = await this.collect(op, (cursor) => ({ operation: op, pathParams: this.org(), query: { cursor } }), readDomainPage);
+    const domains = await this.collect(
+      op,
+      (cursor) => ({ operation: op, pathParams: this.org(), query: { cursor } }),
+      readDomainPage,
+    );
     return domains.filter((domain) => domain.status === 'verified').map((domain) => domain.name.toLowerCase());
   }
 
   /** Finds a group by exact, case-insensitive name (searchDirectoryGroups `groupNames`). */
   async findGroupByName(name: string): Promise<DirectoryGroup | undefined> {
     const op = ADMIN_API_OPERATIONS.searchGroups;
-    const response = await this.http.execute({ operation: op, pathParams: this.directory(), json: { groupNames: [name], limit: this.pageSize } });
+    const response = await this.http.execute({
+      operation: op,
+      pathParams: this.directory(),
+      json: { groupNames: [name], limit: this.pageSize },
+    });
     const page = decodeBody(op, response.status, response.body, readGroupSearchPage);
     const wanted = name.toLowerCase();
     return page.items.find((group) => group.name.toLowerCase() === wanted);
@@ -219,7 +261,10 @@ export class AdminApiClient implements AdminDirectory {
       const after = `groups/search did not find "${name}" within ${this.groupLookupBudgetMs} ms`;
       throw response.status === 409
         ? new TargetError('conflict', `${op.key} answered 409, but ${after}`, { status: 409, operation: op.key })
-        : new TargetError('transient', `${op.key} answered ${response.status}, but ${after}`, { status: response.status, operation: op.key });
+        : new TargetError('transient', `${op.key} answered ${response.status}, but ${after}`, {
+            status: response.status,
+            operation: op.key,
+          });
     }
     return { ...group, existed: response.status === 409 && !response.earlierAttemptMayHaveApplied };
   }
@@ -228,12 +273,23 @@ export class AdminApiClient implements AdminDirectory {
   async deleteGroup(groupId: string): Promise<void> {
     const op = ADMIN_API_OPERATIONS.deleteGroup;
     const id = normaliseGroupId(groupId);
-    const response = await this.http.execute({ operation: op, pathParams: { ...this.directory(), groupId: id }, passStatuses: [404] });
+    const response = await this.http.execute({
+      operation: op,
+      pathParams: { ...this.directory(), groupId: id },
+      passStatuses: [404],
+    });
     if (response.status !== 404) return;
     const search = ADMIN_API_OPERATIONS.searchGroups;
-    const found = await this.http.execute({ operation: search, pathParams: this.directory(), json: { groupIds: [id], limit: 1 } });
+    const found = await this.http.execute({
+      operation: search,
+      pathParams: this.directory(),
+      json: { groupIds: [id], limit: 1 },
+    });
     if (decodeBody(search, found.status, found.body, readGroupSearchPage).items.some((group) => group.id === id)) {
-      throw new TargetError('not-found', `${op.key} answered 404 for group ${id}, which a search still finds`, { status: 404, operation: op.key });
+      throw new TargetError('not-found', `${op.key} answered 404 for group ${id}, which a search still finds`, {
+        status: 404,
+        operation: op.key,
+      });
     }
   }
 
@@ -244,23 +300,39 @@ export class AdminApiClient implements AdminDirectory {
   async addMember(groupId: string, accountId: string): Promise<'added' | 'already-member'> {
     const op = ADMIN_API_OPERATIONS.addMembership;
     const id = normaliseGroupId(groupId);
-    const response = await this.http.execute({ operation: op, pathParams: { ...this.directory(), groupId: id }, json: { accountId }, passStatuses: [409] });
+    const response = await this.http.execute({
+      operation: op,
+      pathParams: { ...this.directory(), groupId: id },
+      json: { accountId },
+      passStatuses: [409],
+    });
     if (response.status !== 409) return 'added';
     if (await this.isMember(id, accountId)) return response.earlierAttemptMayHaveApplied ? 'added' : 'already-member';
-    throw new TargetError('conflict', `${op.key} answered 409 and ${accountId} is not a member of ${id}: seat limit (the user limit of an app the group grants access to is exceeded)`, {
-      status: 409,
-      operation: op.key,
-    });
+    throw new TargetError(
+      'conflict',
+      `${op.key} answered 409 and ${accountId} is not a member of ${id}: seat limit (the user limit of an app the group grants access to is exceeded)`,
+      {
+        status: 409,
+        operation: op.key,
+      },
+    );
   }
 
   /** Removes a member; a 404 is read back, and a user who is not a member counts as removed already. */
   async removeMember(groupId: string, accountId: string): Promise<'removed' | 'not-member'> {
     const op = ADMIN_API_OPERATIONS.removeMembership;
     const id = normaliseGroupId(groupId);
-    const response = await this.http.execute({ operation: op, pathParams: { ...this.directory(), groupId: id, accountId }, passStatuses: [404] });
+    const response = await this.http.execute({
+      operation: op,
+      pathParams: { ...this.directory(), groupId: id, accountId },
+      passStatuses: [404],
+    });
     if (response.status !== 404) return 'removed';
     if (!(await this.isMember(id, accountId))) return response.earlierAttemptMayHaveApplied ? 'removed' : 'not-member';
-    throw new TargetError('not-found', `${op.key} answered 404, yet ${accountId} is still a member of ${id}`, { status: 404, operation: op.key });
+    throw new TargetError('not-found', `${op.key} answered 404, yet ${accountId} is still a member of ${id}`, {
+      status: 404,
+      operation: op.key,
+    });
   }
 
   /** The roles a group holds, per resource. */
@@ -276,14 +348,24 @@ export class AdminApiClient implements AdminDirectory {
   async assignGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void> {
     const id = normaliseGroupId(groupId);
     if (await this.holdsRole(id, resourceId, roleId)) return;
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.assignGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId }, unsafeToRepeat: true });
+    await this.http.execute({
+      operation: ADMIN_API_OPERATIONS.assignGroupRole,
+      pathParams: { ...this.directory(), groupId: id },
+      json: { resourceId, roleId },
+      unsafeToRepeat: true,
+    });
   }
 
   /** Revokes a role on a resource from a group; a role the group does not hold is left alone (repeat behaviour is undocumented). */
   async revokeGroupRole(groupId: string, resourceId: string, roleId: string): Promise<void> {
     const id = normaliseGroupId(groupId);
     if (!(await this.holdsRole(id, resourceId, roleId))) return;
-    await this.http.execute({ operation: ADMIN_API_OPERATIONS.revokeGroupRole, pathParams: { ...this.directory(), groupId: id }, json: { resourceId, roleId }, unsafeToRepeat: true });
+    await this.http.execute({
+      operation: ADMIN_API_OPERATIONS.revokeGroupRole,
+      pathParams: { ...this.directory(), groupId: id },
+      json: { resourceId, roleId },
+      unsafeToRepeat: true,
+    });
   }
 
   private org(): Record<string, string> {
@@ -295,7 +377,11 @@ export class AdminApiClient implements AdminDirectory {
   }
 
   /** Walks a cursor-paged listing; `request(undefined)` is the first page. */
-  private async collect<T>(op: ApiOperation, request: (cursor: string | undefined) => ApiRequest, read: (body: unknown) => CursorPage<T>): Promise<T[]> {
+  private async collect<T>(
+    op: ApiOperation,
+    request: (cursor: string | undefined) => ApiRequest,
+    read: (body: unknown) => CursorPage<T>,
+  ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
@@ -305,7 +391,10 @@ export class AdminApiClient implements AdminDirectory {
       items.push(...page.items);
       if (page.next === undefined) return items;
       if (seen.has(page.next) || pages >= MAX_PAGES) {
-        throw new TargetError('unexpected-response', `${op.key}: paging does not end (a cursor repeats)`, { status: response.status, operation: op.key });
+        throw new TargetError('unexpected-response', `${op.key}: paging does not end (a cursor repeats)`, {
+          status: response.status,
+          operation: op.key,
+        });
       }
       seen.add(page.next);
       cursor = page.next;
@@ -315,7 +404,8 @@ export class AdminApiClient implements AdminDirectory {
   /** searchDirectoryUsers in the app's directory: filters on the first page, then only cursor and limit (notes section 2). */
   private searchUsers<T>(filters: Record<string, unknown>, read: (body: unknown) => CursorPage<T>): Promise<T[]> {
     const op = ADMIN_API_OPERATIONS.searchUsers;
-    const json = (cursor: string | undefined): Record<string, unknown> => (cursor === undefined ? { ...filters, limit: this.pageSize } : { cursor, limit: this.pageSize });
+    const json = (cursor: string | undefined): Record<string, unknown> =>
+      cursor === undefined ? { ...filters, limit: this.pageSize } : { cursor, limit: this.pageSize };
     return this.collect(op, (cursor) => ({ operation: op, pathParams: this.directory(), json: json(cursor) }), read);
   }
 
@@ -324,7 +414,10 @@ export class AdminApiClient implements AdminDirectory {
     return members.includes(accountId);
   }
 
-  private groupRoles(groupId: string, resourceId: string | undefined): Promise<{ resourceId: string; roles: string[] }[]> {
+  private groupRoles(
+    groupId: string,
+    resourceId: string | undefined,
+  ): Promise<{ resourceId: string; roles: string[] }[]> {
     const op = ADMIN_API_OPERATIONS.listGroupRoles;
     const pathParams = { ...this.directory(), groupId };
     return this.collect(
@@ -332,7 +425,10 @@ export class AdminApiClient implements AdminDirectory {
       (cursor) => ({
         operation: op,
         pathParams,
-        query: cursor === undefined ? { limit: this.pageSize, resourceIds: resourceId === undefined ? undefined : [resourceId] } : { cursor, limit: this.pageSize },
+        query:
+          cursor === undefined
+            ? { limit: this.pageSize, resourceIds: resourceId === undefined ? undefined : [resourceId] }
+            : { cursor, limit: this.pageSize },
       }),
       readGroupRolePage,
     );
@@ -361,7 +457,8 @@ export class AdminApiClient implements AdminDirectory {
 /** One email's outcome from the invite answer; a group the answer does not confirm counts as failed. */
 function inviteOutcome(email: string, lines: readonly InviteLine[], groupIds: readonly string[]): InviteOutcome {
   const line = lines.find((l) => l.email.toLowerCase() === email.toLowerCase());
-  if (line === undefined) return { email, failedGroupIds: [...groupIds], error: 'The invite answer has no result for this email' };
+  if (line === undefined)
+    return { email, failedGroupIds: [...groupIds], error: 'The invite answer has no result for this email' };
   const invited = new Set(line.groupResults.filter((g) => g.status === 'INVITED').map((g) => g.group));
   const roleErrors = line.roleResults
     .filter((r) => r.status === 'ERROR')

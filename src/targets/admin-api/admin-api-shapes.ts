@@ -44,15 +44,26 @@ function nextCursor(page: JsonRecord): string | undefined {
 
 function cursorPage<T>(body: unknown, readItem: (item: JsonRecord, where: string) => T): CursorPage<T> {
   const page = asRecord(body, 'body');
-  const items = requiredArray(page, 'data', 'body').map((item, index) => readItem(asRecord(item, `body.data[${index}]`), `body.data[${index}]`));
+  const items = requiredArray(page, 'data', 'body').map((item, index) =>
+    readItem(asRecord(item, `body.data[${index}]`), `body.data[${index}]`),
+  );
   return { items, next: nextCursor(page) };
 }
 
-const ACCOUNT_STATUSES: readonly AccountStatus[] = ['active', 'suspended', 'not_invited', 'deactivated', 'for_deletion'];
+const ACCOUNT_STATUSES: readonly AccountStatus[] = [
+  'active',
+  'suspended',
+  'not_invited',
+  'deactivated',
+  'for_deletion',
+];
 
 /** `MultiDirectoryUserDirectoryPage` (getDirectoriesForOrg). */
 export function readDirectoryPage(body: unknown): CursorPage<{ directoryId: string; name: string }> {
-  return cursorPage(body, (item, where) => ({ directoryId: requiredString(item, 'directoryId', where), name: requiredString(item, 'name', where) }));
+  return cursorPage(body, (item, where) => ({
+    directoryId: requiredString(item, 'directoryId', where),
+    name: requiredString(item, 'name', where),
+  }));
 }
 
 /** `DomainPage` (getDomains): each domain's name and the status of its claim (`verified`, `unverified`, …). */
@@ -60,7 +71,10 @@ export function readDomainPage(body: unknown): CursorPage<{ name: string; status
   return cursorPage(body, (item, where) => {
     const attributes = optionalRecord(item, 'attributes', where) ?? {};
     const claim = optionalRecord(attributes, 'claim', `${where}.attributes`) ?? {};
-    return { name: requiredString(attributes, 'name', `${where}.attributes`), status: optionalString(claim, 'status', `${where}.attributes.claim`) };
+    return {
+      name: requiredString(attributes, 'name', `${where}.attributes`),
+      status: optionalString(claim, 'status', `${where}.attributes.claim`),
+    };
   });
 }
 
@@ -72,7 +86,8 @@ export function readUserSearchPage(body: unknown): CursorPage<DirectoryAccount> 
       accountId: requiredString(item, 'accountId', where),
       email: requiredString(item, 'email', where),
       status: oneOf(requiredString(item, 'status', where), ACCOUNT_STATUSES, `${where}.status`),
-      managementSource: source === undefined ? null : oneOf(source, ['invited', 'synced'] as const, `${where}.managementSource`),
+      managementSource:
+        source === undefined ? null : oneOf(source, ['invited', 'synced'] as const, `${where}.managementSource`),
     };
   });
 }
@@ -90,8 +105,15 @@ export function readGroupSearchPage(body: unknown): CursorPage<DirectoryGroup> {
   return cursorPage(body, (item, where) => {
     const externalSynced = optionalBoolean(item, 'externalSynced', where) ?? false;
     const access = optionalRecord(item, 'managementAccess', where);
-    const deletable = (access === undefined ? undefined : optionalBoolean(access, 'deletable', `${where}.managementAccess`)) ?? !externalSynced;
-    return { id: normaliseGroupId(requiredString(item, 'id', where)), name: requiredString(item, 'name', where), externalSynced, deletable };
+    const deletable =
+      (access === undefined ? undefined : optionalBoolean(access, 'deletable', `${where}.managementAccess`)) ??
+      !externalSynced;
+    return {
+      id: normaliseGroupId(requiredString(item, 'id', where)),
+      name: requiredString(item, 'name', where),
+      externalSynced,
+      deletable,
+    };
   });
 }
 
@@ -107,7 +129,12 @@ export function readGroupRolePage(body: unknown): CursorPage<{ resourceId: strin
 export interface InviteLine {
   readonly email: string;
   readonly accountId: string | undefined;
-  readonly roleResults: ReadonlyArray<{ resource: string | undefined; role: string | undefined; status: 'INVITED' | 'ERROR'; reason: string | undefined }>;
+  readonly roleResults: ReadonlyArray<{
+    resource: string | undefined;
+    role: string | undefined;
+    status: 'INVITED' | 'ERROR';
+    reason: string | undefined;
+  }>;
   readonly groupResults: ReadonlyArray<{ group: string; status: 'INVITED' | 'ERROR'; reason: string | undefined }>;
 }
 
@@ -144,6 +171,11 @@ export function readInviteResponse(body: unknown): InviteLine[] {
         });
       });
     });
-    return { email: requiredString(line, 'email', where), accountId: optionalString(line, 'id', where), roleResults, groupResults };
+    return {
+      email: requiredString(line, 'email', where),
+      accountId: optionalString(line, 'id', where),
+      roleResults,
+      groupResults,
+    };
   });
 }

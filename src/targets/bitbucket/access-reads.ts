@@ -11,7 +11,15 @@ import type { ApiOperation } from '../http/api-operation';
 import { apiOperation } from '../http/api-operation';
 import { RequestExecutor } from '../http/request-executor';
 import type { JsonRecord } from '../http/response-shape';
-import { asRecord, decodeBody, oneOf, optionalBoolean, optionalRecord, optionalString, requiredString } from '../http/response-shape';
+import {
+  asRecord,
+  decodeBody,
+  oneOf,
+  optionalBoolean,
+  optionalRecord,
+  optionalString,
+  requiredString,
+} from '../http/response-shape';
 import type { RetryPolicy } from '../http/retry-policy';
 import type { TargetClock, TargetFetch } from '../http/target-fetch';
 import type { BitbucketCredentials } from './bitbucket-client';
@@ -48,7 +56,11 @@ export interface AccessListingItems {
   readonly projects: { readonly key: string };
   readonly admins: { readonly accountId: string; readonly displayName: string };
   readonly members: { readonly accountId: string; readonly displayName: string };
-  readonly effective: { readonly repository: string; readonly accountId: string; readonly level: 'read' | 'write' | 'admin' };
+  readonly effective: {
+    readonly repository: string;
+    readonly accountId: string;
+    readonly level: 'read' | 'write' | 'admin';
+  };
   readonly 'group-grants': { readonly groupSlug: string; readonly groupName: string; readonly level: string };
   readonly 'user-grants': { readonly accountId: string; readonly displayName: string; readonly level: string };
 }
@@ -84,17 +96,24 @@ const PROJECT_LEVELS = ['read', 'write', 'create-repo', 'admin'] as const;
 function account(item: JsonRecord, where: string): { accountId: string; displayName: string } {
   const user = asRecord(item.user, `${where}.user`);
   // `account_id` is optional in the spec's `user`; the braced UUID stands in for it then.
-  const accountId = optionalString(user, 'account_id', `${where}.user`) ?? requiredString(user, 'uuid', `${where}.user`);
+  const accountId =
+    optionalString(user, 'account_id', `${where}.user`) ?? requiredString(user, 'uuid', `${where}.user`);
   return { accountId, displayName: optionalString(user, 'display_name', `${where}.user`) ?? accountId };
 }
 
-const READERS: { readonly [K in keyof AccessListingItems]: (item: JsonRecord, where: string) => AccessListingItems[K] | undefined } = {
+const READERS: {
+  readonly [K in keyof AccessListingItems]: (item: JsonRecord, where: string) => AccessListingItems[K] | undefined;
+} = {
   repositories: (item, where) => {
     const project = optionalRecord(item, 'project', where);
     const projectKey = project === undefined ? undefined : requiredString(project, 'key', `${where}.project`);
     // A repository that does not say is treated as private: nothing is opened up by a missing field.
     const isPrivate = optionalBoolean(item, 'is_private', where) ?? true;
-    return { slug: requiredString(item, 'slug', where), ...(projectKey !== undefined ? { projectKey } : {}), isPrivate };
+    return {
+      slug: requiredString(item, 'slug', where),
+      ...(projectKey !== undefined ? { projectKey } : {}),
+      isPrivate,
+    };
   },
   projects: (item, where) => ({ key: requiredString(item, 'key', where) }),
   admins: (item, where) => (optionalString(item, 'permission', where) === 'owner' ? account(item, where) : undefined),
@@ -102,16 +121,27 @@ const READERS: { readonly [K in keyof AccessListingItems]: (item: JsonRecord, wh
   effective: (item, where) => {
     const repository = asRecord(item.repository, `${where}.repository`);
     const fullName = optionalString(repository, 'full_name', `${where}.repository`);
-    const slug = fullName !== undefined && fullName.includes('/') ? fullName.slice(fullName.indexOf('/') + 1) : requiredString(repository, 'name', `${where}.repository`);
+    const slug =
+      fullName !== undefined && fullName.includes('/')
+        ? fullName.slice(fullName.indexOf('/') + 1)
+        : requiredString(repository, 'name', `${where}.repository`);
     const permission = requiredString(item, 'permission', where);
     if (permission === 'none') return undefined;
-    return { repository: slug, accountId: account(item, where).accountId, level: oneOf(permission, LEVELS, `${where}.permission`) };
+    return {
+      repository: slug,
+      accountId: account(item, where).accountId,
+      level: oneOf(permission, LEVELS, `${where}.permission`),
+    };
   },
   'group-grants': (item, where) => {
     const permission = requiredString(item, 'permission', where);
     if (permission === 'none') return undefined;
     const group = asRecord(item.group, `${where}.group`);
-    return { groupSlug: requiredString(group, 'slug', `${where}.group`), groupName: optionalString(group, 'name', `${where}.group`) ?? '', level: oneOf(permission, PROJECT_LEVELS, `${where}.permission`) };
+    return {
+      groupSlug: requiredString(group, 'slug', `${where}.group`),
+      groupName: optionalString(group, 'name', `${where}.group`) ?? '',
+      level: oneOf(permission, PROJECT_LEVELS, `${where}.permission`),
+    };
   },
   'user-grants': (item, where) => {
     const permission = requiredString(item, 'permission', where);
@@ -139,30 +169,63 @@ export class BitbucketAccessReader {
   /** Reads one page of a listing: the first one, or the one `next` names (a link an earlier page gave). */
   async page<L extends AccessListing>(listing: L, next?: string): Promise<AccessPage<AccessListingItems[L['list']]>> {
     const { operation, pathParams, query } = this.request(listing);
-    const response = await this.http.execute(next === undefined ? { operation, pathParams, query: { ...query, pagelen: 100 } } : { operation, url: next });
-    const read = READERS[listing.list] as (item: JsonRecord, where: string) => AccessListingItems[L['list']] | undefined;
+    const response = await this.http.execute(
+      next === undefined ? { operation, pathParams, query: { ...query, pagelen: 100 } } : { operation, url: next },
+    );
+    const read = READERS[listing.list] as (
+      item: JsonRecord,
+      where: string,
+    ) => AccessListingItems[L['list']] | undefined;
     const page = decodeBody(operation, response.status, response.body, (body) => readPage(body, read));
     return page.next === undefined ? { items: page.items } : { items: page.items, next: page.next };
   }
 
   /** Removes a person's direct grant on a repository or project ("if one exists": no grant is still a 204). */
   async deleteUserGrant(target: AccessTarget, accountId: string): Promise<void> {
-    const operation = target.type === 'repository' ? ACCESS_READ_OPERATIONS.deleteRepositoryUserPermission : ACCESS_READ_OPERATIONS.deleteProjectUserPermission;
-    const where: Record<string, string> = target.type === 'repository' ? { repo_slug: target.id } : { project_key: target.id };
-    await this.http.execute({ operation, pathParams: { workspace: this.options.workspace, ...where, selected_user_id: accountId }, unsafeToRepeat: true });
+    const operation =
+      target.type === 'repository'
+        ? ACCESS_READ_OPERATIONS.deleteRepositoryUserPermission
+        : ACCESS_READ_OPERATIONS.deleteProjectUserPermission;
+    const where: Record<string, string> =
+      target.type === 'repository' ? { repo_slug: target.id } : { project_key: target.id };
+    await this.http.execute({
+      operation,
+      pathParams: { workspace: this.options.workspace, ...where, selected_user_id: accountId },
+      unsafeToRepeat: true,
+    });
   }
 
-  private request(listing: AccessListing): { operation: ApiOperation; pathParams: Record<string, string>; query: Record<string, string> } {
+  private request(listing: AccessListing): {
+    operation: ApiOperation;
+    pathParams: Record<string, string>;
+    query: Record<string, string>;
+  } {
     const workspace = { workspace: this.options.workspace };
     switch (listing.list) {
       case 'repositories':
-        return { operation: ACCESS_READ_OPERATIONS.listRepositories, pathParams: workspace, query: { fields: 'next,values.slug,values.is_private,values.project.key' } };
+        return {
+          operation: ACCESS_READ_OPERATIONS.listRepositories,
+          pathParams: workspace,
+          query: { fields: 'next,values.slug,values.is_private,values.project.key' },
+        };
       case 'projects':
-        return { operation: ACCESS_READ_OPERATIONS.listProjects, pathParams: workspace, query: { fields: 'next,values.key' } };
+        return {
+          operation: ACCESS_READ_OPERATIONS.listProjects,
+          pathParams: workspace,
+          query: { fields: 'next,values.key' },
+        };
       case 'admins':
-        return { operation: ACCESS_READ_OPERATIONS.listWorkspacePermissions, pathParams: workspace, query: { q: 'permission="owner"' } };
+        return {
+          operation: ACCESS_READ_OPERATIONS.listWorkspacePermissions,
+          pathParams: workspace,
+          query: { q: 'permission="owner"' },
+        };
       case 'members':
-        return { operation: ACCESS_READ_OPERATIONS.listMembers, pathParams: workspace, query: { fields: 'next,values.user.account_id,values.user.uuid,values.user.display_name' } };
+        return {
+          operation: ACCESS_READ_OPERATIONS.listMembers,
+          pathParams: workspace,
+          query: { fields: 'next,values.user.account_id,values.user.uuid,values.user.display_name' },
+        };
       case 'effective':
         return { operation: ACCESS_READ_OPERATIONS.listEffectivePermissions, pathParams: workspace, query: {} };
       case 'group-grants':
@@ -177,7 +240,11 @@ export class BitbucketAccessReader {
             : repository
               ? ACCESS_READ_OPERATIONS.listRepositoryUserPermissions
               : ACCESS_READ_OPERATIONS.listProjectUserPermissions;
-        return { operation, pathParams: { ...workspace, ...(repository ? { repo_slug: target.id } : { project_key: target.id }) }, query: {} };
+        return {
+          operation,
+          pathParams: { ...workspace, ...(repository ? { repo_slug: target.id } : { project_key: target.id }) },
+          query: {},
+        };
       }
     }
   }

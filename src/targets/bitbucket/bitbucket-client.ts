@@ -81,9 +81,12 @@ function bbqlString(value: string): string {
  * The Authorization header of a workspace admin's API token: HTTP Basic with the Atlassian account email and the
  * token (Bitbucket Cloud's API tokens, "Using API tokens"); refused before any request when either is missing.
  */
-export async function bitbucketAuthorization(credentials: () => BitbucketCredentials | Promise<BitbucketCredentials>): Promise<string> {
+export async function bitbucketAuthorization(
+  credentials: () => BitbucketCredentials | Promise<BitbucketCredentials>,
+): Promise<string> {
   const { email, apiToken } = await credentials();
-  if (email.trim() === '' || apiToken.trim() === '') throw new TargetError('unauthorized', 'No Bitbucket email and API token are configured');
+  if (email.trim() === '' || apiToken.trim() === '')
+    throw new TargetError('unauthorized', 'No Bitbucket email and API token are configured');
   return `Basic ${Buffer.from(`${email}:${apiToken}`, 'utf8').toString('base64')}`;
 }
 
@@ -94,7 +97,8 @@ export class BitbucketClient implements BitbucketPermissions {
 
   constructor(private readonly options: BitbucketClientOptions) {
     this.pageLength = options.pageLength ?? 100;
-    if (!(Number.isInteger(this.pageLength) && this.pageLength >= 1 && this.pageLength <= 100)) throw new RangeError('pageLength must be 1..100');
+    if (!(Number.isInteger(this.pageLength) && this.pageLength >= 1 && this.pageLength <= 100))
+      throw new RangeError('pageLength must be 1..100');
     this.http = new RequestExecutor({
       baseUrl: options.baseUrl ?? BITBUCKET_BASE_URL,
       pathPrefix: '/2.0',
@@ -110,42 +114,86 @@ export class BitbucketClient implements BitbucketPermissions {
   /** Every project of the workspace. */
   async listProjects(): Promise<{ key: string; name: string }[]> {
     // A partial response ("fields", spec narrative "Partial responses") keeps pages small.
-    return this.collect(BITBUCKET_OPERATIONS.listProjects, this.workspace(), { fields: 'next,values.key,values.name' }, readProject);
+    return this.collect(
+      BITBUCKET_OPERATIONS.listProjects,
+      this.workspace(),
+      { fields: 'next,values.key,values.name' },
+      readProject,
+    );
   }
 
   /** Every repository of the workspace, with its project key. */
   async listRepositories(): Promise<{ slug: string; projectKey: string | undefined }[]> {
-    return this.collect(BITBUCKET_OPERATIONS.listRepositories, this.workspace(), { fields: 'next,values.slug,values.project.key' }, readRepository);
+    return this.collect(
+      BITBUCKET_OPERATIONS.listRepositories,
+      this.workspace(),
+      { fields: 'next,values.slug,values.project.key' },
+      readRepository,
+    );
   }
 
   /** Explicit group grants on a repository (`none` entries are not grants and are left out). */
-  async listRepositoryGroupPermissions(repoSlug: string): Promise<{ groupSlug: string; permission: RepositoryPermission }[]> {
-    return this.collect(BITBUCKET_OPERATIONS.listRepositoryGroupPermissions, { ...this.workspace(), repo_slug: repoSlug }, {}, readRepositoryGroupPermission);
+  async listRepositoryGroupPermissions(
+    repoSlug: string,
+  ): Promise<{ groupSlug: string; permission: RepositoryPermission }[]> {
+    return this.collect(
+      BITBUCKET_OPERATIONS.listRepositoryGroupPermissions,
+      { ...this.workspace(), repo_slug: repoSlug },
+      {},
+      readRepositoryGroupPermission,
+    );
   }
 
   /** Grants or changes a group's permission on a repository (PUT `{ "permission": … }`). */
-  async putRepositoryGroupPermission(repoSlug: string, groupSlug: string, permission: RepositoryPermission): Promise<void> {
-    await this.put(BITBUCKET_OPERATIONS.putRepositoryGroupPermission, { ...this.workspace(), repo_slug: repoSlug, group_slug: groupSlug }, permission);
+  async putRepositoryGroupPermission(
+    repoSlug: string,
+    groupSlug: string,
+    permission: RepositoryPermission,
+  ): Promise<void> {
+    await this.put(
+      BITBUCKET_OPERATIONS.putRepositoryGroupPermission,
+      { ...this.workspace(), repo_slug: repoSlug, group_slug: groupSlug },
+      permission,
+    );
   }
 
   /** Removes a group's permission on a repository ("if one exists": no grant is still a 204). */
   async deleteRepositoryGroupPermission(repoSlug: string, groupSlug: string): Promise<void> {
-    await this.http.execute({ operation: BITBUCKET_OPERATIONS.deleteRepositoryGroupPermission, pathParams: { ...this.workspace(), repo_slug: repoSlug, group_slug: groupSlug }, unsafeToRepeat: true });
+    await this.http.execute({
+      operation: BITBUCKET_OPERATIONS.deleteRepositoryGroupPermission,
+      pathParams: { ...this.workspace(), repo_slug: repoSlug, group_slug: groupSlug },
+      unsafeToRepeat: true,
+    });
   }
 
   /** Explicit group grants on a project. */
-  async listProjectGroupPermissions(projectKey: string): Promise<{ groupSlug: string; permission: ProjectPermission }[]> {
-    return this.collect(BITBUCKET_OPERATIONS.listProjectGroupPermissions, { ...this.workspace(), project_key: projectKey }, {}, readProjectGroupPermission);
+  async listProjectGroupPermissions(
+    projectKey: string,
+  ): Promise<{ groupSlug: string; permission: ProjectPermission }[]> {
+    return this.collect(
+      BITBUCKET_OPERATIONS.listProjectGroupPermissions,
+      { ...this.workspace(), project_key: projectKey },
+      {},
+      readProjectGroupPermission,
+    );
   }
 
   /** Grants or changes a group's permission on a project. */
   async putProjectGroupPermission(projectKey: string, groupSlug: string, permission: ProjectPermission): Promise<void> {
-    await this.put(BITBUCKET_OPERATIONS.putProjectGroupPermission, { ...this.workspace(), project_key: projectKey, group_slug: groupSlug }, permission);
+    await this.put(
+      BITBUCKET_OPERATIONS.putProjectGroupPermission,
+      { ...this.workspace(), project_key: projectKey, group_slug: groupSlug },
+      permission,
+    );
   }
 
   /** Removes a group's permission on a project. */
   async deleteProjectGroupPermission(projectKey: string, groupSlug: string): Promise<void> {
-    await this.http.execute({ operation: BITBUCKET_OPERATIONS.deleteProjectGroupPermission, pathParams: { ...this.workspace(), project_key: projectKey, group_slug: groupSlug }, unsafeToRepeat: true });
+    await this.http.execute({
+      operation: BITBUCKET_OPERATIONS.deleteProjectGroupPermission,
+      pathParams: { ...this.workspace(), project_key: projectKey, group_slug: groupSlug },
+      unsafeToRepeat: true,
+    });
   }
 
   /**
@@ -166,7 +214,12 @@ export class BitbucketClient implements BitbucketPermissions {
     for (let i = 0; i < wanted.length; i += EMAILS_PER_QUERY) {
       const batch = wanted.slice(i, i + EMAILS_PER_QUERY);
       const query = { q: `user.email IN (${batch.map(bbqlString).join(',')})`, fields: '+values.user.email' };
-      for (const member of await this.collect(BITBUCKET_OPERATIONS.listWorkspaceMembers, this.workspace(), query, readMemberWithEmail)) {
+      for (const member of await this.collect(
+        BITBUCKET_OPERATIONS.listWorkspaceMembers,
+        this.workspace(),
+        query,
+        readMemberWithEmail,
+      )) {
         found.set(member.accountId, member);
       }
     }
@@ -194,12 +247,19 @@ export class BitbucketClient implements BitbucketPermissions {
     const seen = new Set<string>();
     let next: string | undefined;
     for (let pages = 0; ; pages++) {
-      const response = await this.http.execute(next === undefined ? { operation: op, pathParams, query: { ...query, pagelen: this.pageLength } } : { operation: op, url: next });
+      const response = await this.http.execute(
+        next === undefined
+          ? { operation: op, pathParams, query: { ...query, pagelen: this.pageLength } }
+          : { operation: op, url: next },
+      );
       const page = decodeBody(op, response.status, response.body, (body) => readPage(body, read));
       items.push(...page.items);
       if (page.next === undefined) return items;
       if (seen.has(page.next) || pages >= MAX_PAGES) {
-        throw new TargetError('unexpected-response', `${op.key}: paging does not end (a next link repeats)`, { status: response.status, operation: op.key });
+        throw new TargetError('unexpected-response', `${op.key}: paging does not end (a next link repeats)`, {
+          status: response.status,
+          operation: op.key,
+        });
       }
       seen.add(page.next);
       next = page.next;
@@ -211,5 +271,6 @@ export class BitbucketClient implements BitbucketPermissions {
 function readWrittenGrant(body: unknown, permission: string): void {
   const grant = asRecord(body, 'body');
   requiredString(asRecord(grant.group, 'body.group'), 'slug', 'body.group');
-  if (requiredString(grant, 'permission', 'body') !== permission) throw new ShapeMismatch('body.permission', `is not ${JSON.stringify(permission)}`);
+  if (requiredString(grant, 'permission', 'body') !== permission)
+    throw new ShapeMismatch('body.permission', `is not ${JSON.stringify(permission)}`);
 }

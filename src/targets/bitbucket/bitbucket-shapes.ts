@@ -31,32 +31,51 @@ export function readProject(item: JsonRecord, where: string): { key: string; nam
 /** A `repository`: its slug and, when it has one, its project's key. */
 export function readRepository(item: JsonRecord, where: string): { slug: string; projectKey: string | undefined } {
   const project = optionalRecord(item, 'project', where);
-  return { slug: requiredString(item, 'slug', where), projectKey: project === undefined ? undefined : requiredString(project, 'key', `${where}.project`) };
+  return {
+    slug: requiredString(item, 'slug', where),
+    projectKey: project === undefined ? undefined : requiredString(project, 'key', `${where}.project`),
+  };
 }
 
 const REPOSITORY_PERMISSIONS: readonly RepositoryPermission[] = ['read', 'write', 'admin'];
 const PROJECT_PERMISSIONS: readonly ProjectPermission[] = ['read', 'write', 'create-repo', 'admin'];
 
-function groupPermission<T extends string>(item: JsonRecord, where: string, allowed: readonly T[]): { groupSlug: string; permission: T } | undefined {
+function groupPermission<T extends string>(
+  item: JsonRecord,
+  where: string,
+  allowed: readonly T[],
+): { groupSlug: string; permission: T } | undefined {
   const group = asRecord(item.group, `${where}.group`);
   const permission = requiredString(item, 'permission', where);
   // `none` is a documented value meaning "no explicit permission": not a grant.
   if (permission === 'none') return undefined;
-  return { groupSlug: requiredString(group, 'slug', `${where}.group`), permission: oneOf(permission, allowed, `${where}.permission`) };
+  return {
+    groupSlug: requiredString(group, 'slug', `${where}.group`),
+    permission: oneOf(permission, allowed, `${where}.permission`),
+  };
 }
 
 /** A `repository_group_permission`; undefined for `none`. */
-export function readRepositoryGroupPermission(item: JsonRecord, where: string): { groupSlug: string; permission: RepositoryPermission } | undefined {
+export function readRepositoryGroupPermission(
+  item: JsonRecord,
+  where: string,
+): { groupSlug: string; permission: RepositoryPermission } | undefined {
   return groupPermission(item, where, REPOSITORY_PERMISSIONS);
 }
 
 /** A `project_group_permission`; undefined for `none`. */
-export function readProjectGroupPermission(item: JsonRecord, where: string): { groupSlug: string; permission: ProjectPermission } | undefined {
+export function readProjectGroupPermission(
+  item: JsonRecord,
+  where: string,
+): { groupSlug: string; permission: ProjectPermission } | undefined {
   return groupPermission(item, where, PROJECT_PERMISSIONS);
 }
 
 /** A `workspace_membership` asked for with `fields=+values.user.email`: the member's account ID and email. */
 export function readMemberWithEmail(item: JsonRecord, where: string): { accountId: string; email: string } {
   const user = asRecord(item.user, `${where}.user`);
-  return { accountId: requiredString(user, 'account_id', `${where}.user`), email: requiredString(user, 'email', `${where}.user`) };
+  return {
+    accountId: requiredString(user, 'account_id', `${where}.user`),
+    email: requiredString(user, 'email', `${where}.user`),
+  };
 }

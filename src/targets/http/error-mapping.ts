@@ -81,11 +81,15 @@ export function serverRetryDelay(headers: HeaderReader, now: number): number | u
 const MAX_DETAIL_LENGTH = 300;
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function texts(...values: unknown[]): string | undefined {
-  const parts = values.filter((v): v is string | number => (typeof v === 'string' && v.trim() !== '') || typeof v === 'number').map(String);
+  const parts = values
+    .filter((v): v is string | number => (typeof v === 'string' && v.trim() !== '') || typeof v === 'number')
+    .map(String);
   return parts.length === 0 ? undefined : parts.join(': ');
 }
 
@@ -114,7 +118,13 @@ export function errorBodyDetail(body: string): string | undefined {
 }
 
 /** The TargetError for a non-2xx answer to `operation`. */
-export function errorForResponse(operation: string, status: number, headers: HeaderReader, body: string, now: number): TargetError {
+export function errorForResponse(
+  operation: string,
+  status: number,
+  headers: HeaderReader,
+  body: string,
+  now: number,
+): TargetError {
   const kind = kindForStatus(status);
   const detail = errorBodyDetail(body);
   const retryAfterMs = kind === 'rate-limited' || kind === 'transient' ? serverRetryDelay(headers, now) : undefined;

@@ -93,12 +93,15 @@ function encodeQuery(query: Readonly<Record<string, QueryValue>> | undefined): s
     if (value === undefined) continue;
     // encodeURIComponent rather than URLSearchParams: a space must travel as %20 and a plus as %2B, since
     // Bitbucket's `fields=+values.user.email` and BBQL's `IN (…)` mean different things with a literal `+`.
-    for (const item of typeof value === 'object' ? value : [String(value)]) parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(item)}`);
+    for (const item of typeof value === 'object' ? value : [String(value)])
+      parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(item)}`);
   }
   return parts.length === 0 ? '' : `?${parts.join('&')}`;
 }
 
-type Attempt = { readonly ok: true; readonly status: number; readonly body: unknown } | { readonly ok: false; readonly error: TargetError };
+type Attempt =
+  | { readonly ok: true; readonly status: number; readonly body: unknown }
+  | { readonly ok: false; readonly error: TargetError };
 
 /** Executes API calls with retries; see the module comment. */
 export class RequestExecutor {
@@ -127,15 +130,28 @@ export class RequestExecutor {
     for (let attempt = 1; ; attempt++) {
       await this.waitWhilePaused(request.operation, started);
       const outcome = await this.attempt(request, url);
-      if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: attempt, earlierAttemptMayHaveApplied: mayHaveApplied };
+      if (outcome.ok)
+        return {
+          status: outcome.status,
+          body: outcome.body,
+          attempts: attempt,
+          earlierAttemptMayHaveApplied: mayHaveApplied,
+        };
       const { error } = outcome;
       if (request.unsafeToRepeat && error.kind === 'transient') {
-        throw new TargetError('transient', `${error.message}; the outcome is unknown, so the write is not repeated blindly`, error.details, { cause: error });
+        throw new TargetError(
+          'transient',
+          `${error.message}; the outcome is unknown, so the write is not repeated blindly`,
+          error.details,
+          { cause: error },
+        );
       }
       const wait = retryWait(this.policy, error, attempt, this.clock.now() - started, this.random);
       if (wait === undefined) {
         if (attempt === 1 || !error.retryable) throw error;
-        throw new TargetError(error.kind, `${error.message}; gave up after ${attempt} attempts`, error.details, { cause: error.cause });
+        throw new TargetError(error.kind, `${error.message}; gave up after ${attempt} attempts`, error.details, {
+          cause: error.cause,
+        });
       }
       // A 429 was refused before it was applied; anything else transient may have been applied.
       if (error.kind === 'transient') mayHaveApplied = true;
@@ -144,10 +160,15 @@ export class RequestExecutor {
   }
 
   private urlFor(request: ApiRequest): string {
-    if (request.url === undefined) return `${this.apiRoot}${expandPath(request.operation.pathTemplate, request.pathParams ?? {})}${encodeQuery(request.query)}`;
+    if (request.url === undefined)
+      return `${this.apiRoot}${expandPath(request.operation.pathTemplate, request.pathParams ?? {})}${encodeQuery(request.query)}`;
     // Credentials go only where the configured API lives, whatever a paging link says.
     if (!request.url.startsWith(`${this.apiRoot}/`)) {
-      throw new TargetError('unexpected-response', `${request.operation.key}: a paging link leads outside ${this.apiRoot}`, { operation: request.operation.key });
+      throw new TargetError(
+        'unexpected-response',
+        `${request.operation.key}: a paging link leads outside ${this.apiRoot}`,
+        { operation: request.operation.key },
+      );
     }
     return request.url;
   }
@@ -158,7 +179,10 @@ export class RequestExecutor {
     if (this.pausedUntil === undefined || this.pausedUntil <= now) return;
     const wait = this.pausedUntil - now;
     if (now - started + wait > this.policy.totalBudgetMs) {
-      throw new TargetError('rate-limited', `${operation.key}: the rate limit is used up for another ${wait} ms`, { operation: operation.key, retryAfterMs: wait });
+      throw new TargetError('rate-limited', `${operation.key}: the rate limit is used up for another ${wait} ms`, {
+        operation: operation.key,
+        retryAfterMs: wait,
+      });
     }
     await this.clock.sleep(wait);
   }
@@ -167,13 +191,17 @@ export class RequestExecutor {
     const remaining = response.headers.get('x-ratelimit-remaining');
     if (remaining === null || remaining.trim() === '') return;
     const now = this.clock.now();
-    const reset = Number(remaining) <= 0 ? parseRateLimitReset(response.headers.get('x-ratelimit-reset'), now) : undefined;
+    const reset =
+      Number(remaining) <= 0 ? parseRateLimitReset(response.headers.get('x-ratelimit-reset'), now) : undefined;
     this.pausedUntil = reset === undefined ? undefined : now + reset;
   }
 
   private async attempt(request: ApiRequest, url: string): Promise<Attempt> {
     const { operation } = request;
-    const headers: Record<string, string> = { accept: 'application/json', authorization: await this.options.authorization() };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: await this.options.authorization(),
+    };
     let body: string | undefined;
     if (request.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -185,11 +213,19 @@ export class RequestExecutor {
     let text: string;
     await this.slots.acquire();
     try {
-      response = await this.options.fetch(url, { method: operation.method, headers, ...(body === undefined ? {} : { body }), ...(signal === undefined ? {} : { signal }) });
+      response = await this.options.fetch(url, {
+        method: operation.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(signal === undefined ? {} : { signal }),
+      });
       text = await response.text();
     } catch (cause) {
       const what = signal?.aborted === true ? `no answer within ${timeout} ms` : 'the connection failed';
-      return { ok: false, error: new TargetError('transient', `${operation.key}: ${what}`, { operation: operation.key }, { cause }) };
+      return {
+        ok: false,
+        error: new TargetError('transient', `${operation.key}: ${what}`, { operation: operation.key }, { cause }),
+      };
     } finally {
       this.slots.release();
     }
@@ -201,7 +237,12 @@ export class RequestExecutor {
         return { ok: true, status, body: JSON.parse(text) as unknown };
       } catch (cause) {
         if (status >= 300) return { ok: true, status, body: undefined };
-        const error = new TargetError('unexpected-response', `${operation.key} answered ${status} with a body that is not JSON`, { status, operation: operation.key }, { cause });
+        const error = new TargetError(
+          'unexpected-response',
+          `${operation.key} answered ${status} with a body that is not JSON`,
+          { status, operation: operation.key },
+          { cause },
+        );
         return { ok: false, error };
       }
     }

@@ -22,14 +22,16 @@ export class ShapeMismatch extends Error {
 
 /** The value as an object, or a mismatch. */
 export function asRecord(value: unknown, where: string): JsonRecord {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ShapeMismatch(where, 'is not an object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ShapeMismatch(where, 'is not an object');
   return value as JsonRecord;
 }
 
 /** A required string property. */
 export function requiredString(object: JsonRecord, key: string, where: string): string {
   const value = object[key];
-  if (typeof value !== 'string') throw new ShapeMismatch(`${where}.${key}`, value === undefined ? 'is missing' : 'is not a string');
+  if (typeof value !== 'string')
+    throw new ShapeMismatch(`${where}.${key}`, value === undefined ? 'is missing' : 'is not a string');
   return value;
 }
 
@@ -52,7 +54,8 @@ export function optionalBoolean(object: JsonRecord, key: string, where: string):
 /** A required array property. */
 export function requiredArray(object: JsonRecord, key: string, where: string): readonly unknown[] {
   const value = object[key];
-  if (!Array.isArray(value)) throw new ShapeMismatch(`${where}.${key}`, value === undefined ? 'is missing' : 'is not an array');
+  if (!Array.isArray(value))
+    throw new ShapeMismatch(`${where}.${key}`, value === undefined ? 'is missing' : 'is not an array');
   return value;
 }
 
@@ -72,7 +75,8 @@ export function optionalRecord(object: JsonRecord, key: string, where: string): 
 
 /** A string that must be one of `allowed`. */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], where: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new ShapeMismatch(where, `is ${JSON.stringify(value)}, not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new ShapeMismatch(where, `is ${JSON.stringify(value)}, not one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -90,6 +94,11 @@ export function decodeBody<T>(operation: ApiOperation, status: number, body: unk
     return read(body);
   } catch (error) {
     if (!(error instanceof ShapeMismatch)) throw error;
-    throw new TargetError('unexpected-response', `${operation.key} answered ${status} with an unexpected body: ${error.message}`, { status, operation: operation.key }, { cause: error });
+    throw new TargetError(
+      'unexpected-response',
+      `${operation.key} answered ${status} with an unexpected body: ${error.message}`,
+      { status, operation: operation.key },
+      { cause: error },
+    );
   }
 }

@@ -38,7 +38,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 /** A policy with the given overrides; throws on values that would make no sense. */
 export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY, ...overrides };
-  if (!(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1)) throw new RangeError('maxAttempts must be a positive integer');
+  if (!(Number.isInteger(policy.maxAttempts) && policy.maxAttempts >= 1))
+    throw new RangeError('maxAttempts must be a positive integer');
   for (const key of ['baseDelayMs', 'maxDelayMs', 'totalBudgetMs', 'requestTimeoutMs'] as const) {
     if (!(policy[key] >= 0)) throw new RangeError(`${key} must not be negative`);
   }
@@ -58,7 +59,13 @@ export function backoffDelay(policy: RetryPolicy, retry: number, random: () => n
  * How long to wait before the next attempt after `error` ended attempt number `attempt`, or undefined to
  * give up: not retryable, out of attempts, or the wait would overrun the budget.
  */
-export function retryWait(policy: RetryPolicy, error: TargetError, attempt: number, elapsedMs: number, random: () => number): number | undefined {
+export function retryWait(
+  policy: RetryPolicy,
+  error: TargetError,
+  attempt: number,
+  elapsedMs: number,
+  random: () => number,
+): number | undefined {
   if (!error.retryable || attempt >= policy.maxAttempts) return undefined;
   const wait = error.details.retryAfterMs ?? backoffDelay(policy, attempt, random);
   return elapsedMs + wait > policy.totalBudgetMs ? undefined : wait;

@@ -67,20 +67,37 @@ export function App(): ReactNode {
         SCIM provisioning
       </Heading>
       <p style={{ marginTop: 8, color: token('color.text.subtle', '#44546F') }}>
-        Your identity provider pushes users and groups here; the app turns them into Atlassian accounts, org groups
-        and Bitbucket permissions.
+        Your identity provider pushes users and groups here; the app turns them into Atlassian accounts, org groups and
+        Bitbucket permissions.
       </p>
       {/* A quiet reload keeps this on screen until the check answers again. */}
-      {consent !== undefined ? <ConsentRequired failure={consent} onRetry={onChanged} /> : <Sections status={status.state} selected={selected} onSelect={setSelected} onChanged={onChanged} />}
+      {consent !== undefined ? (
+        <ConsentRequired failure={consent} onRetry={onChanged} />
+      ) : (
+        <Sections status={status.state} selected={selected} onSelect={setSelected} onChanged={onChanged} />
+      )}
     </main>
   );
 }
 
 /** The readiness banner and one tab per section. */
-function Sections({ status, selected, onSelect, onChanged }: { readonly status: Loadable<AdminStatus>; readonly selected: number; readonly onSelect: (index: number) => void; readonly onChanged: () => void }): ReactNode {
+function Sections({
+  status,
+  selected,
+  onSelect,
+  onChanged,
+}: {
+  readonly status: Loadable<AdminStatus>;
+  readonly selected: number;
+  readonly onSelect: (index: number) => void;
+  readonly onChanged: () => void;
+}): ReactNode {
   return (
     <>
-      <ReadinessBanner status={status.status === 'ready' ? status.value : undefined} error={status.status === 'error' ? status.message : undefined} />
+      <ReadinessBanner
+        status={status.status === 'ready' ? status.value : undefined}
+        error={status.status === 'error' ? status.message : undefined}
+      />
       <div style={{ marginTop: 16 }}>
         <Tabs id="admin-sections" selected={selected} onChange={onSelect} shouldUnmountTabPanelOnChange>
           <TabList>
@@ -110,7 +127,13 @@ const BANNER = {
   running: { title: 'Provisioning is running', appearance: 'success' },
 } as const satisfies Record<AdminStatus['state'], { title: string; appearance: 'information' | 'success' }>;
 
-function ReadinessBanner({ status, error }: { readonly status: AdminStatus | undefined; readonly error: string | undefined }): ReactNode {
+function ReadinessBanner({
+  status,
+  error,
+}: {
+  readonly status: AdminStatus | undefined;
+  readonly error: string | undefined;
+}): ReactNode {
   if (error) {
     return (
       <div style={{ marginTop: 16 }}>
@@ -134,7 +157,11 @@ function ReadinessBanner({ status, error }: { readonly status: AdminStatus | und
         ) : null}
       </SectionMessage>
       {status.warnings.map((warning) => (
-        <SectionMessage key={warning.credential} appearance={warning.severity === 'expired' ? 'error' : 'warning'} title={warning.severity === 'expired' ? 'A credential has expired' : 'A credential expires soon'}>
+        <SectionMessage
+          key={warning.credential}
+          appearance={warning.severity === 'expired' ? 'error' : 'warning'}
+          title={warning.severity === 'expired' ? 'A credential has expired' : 'A credential expires soon'}
+        >
           <p>{warning.message}</p>
         </SectionMessage>
       ))}
@@ -153,8 +180,8 @@ export function MissingKey(): ReactNode {
         <SectionMessage appearance="warning" title="Open the admin URL that npm start printed">
           <p>
             The local admin page needs its key. <code>npm start</code> prints a link like{' '}
-            <code>http://127.0.0.1:8080/admin/#key=…</code>; open that link (or set <code>ADMIN_KEY</code> before starting
-            the host).
+            <code>http://127.0.0.1:8080/admin/#key=…</code>; open that link (or set <code>ADMIN_KEY</code> before
+            starting the host).
           </p>
         </SectionMessage>
       </div>

@@ -20,7 +20,11 @@ async function connect(): Promise<AdminEnvironment | undefined> {
   await setGlobalTheme({ colorMode: 'light' }).catch(() => undefined);
   // Pasting the admin URL into a tab that already shows the page changes only the hash: start again with the new key.
   window.addEventListener('hashchange', () => {
-    if (/(?:^#|&)key=/.test(window.location.hash) && takeAdminKey(window.location, window.sessionStorage, window.history)) window.location.reload();
+    if (
+      /(?:^#|&)key=/.test(window.location.hash) &&
+      takeAdminKey(window.location, window.sessionStorage, window.history)
+    )
+      window.location.reload();
   });
   const key = takeAdminKey(window.location, window.sessionStorage, window.history);
   if (key === undefined) return undefined;

@@ -1,7 +1,12 @@
 import { AdminApiEmulator } from '../../../emulators/admin-api/admin-emulator';
 import { findGroupByName, findUserByEmail, hasAccess } from '../../../emulators/admin-api/admin-state';
 import type { JsonValue } from '../../../emulators/openapi/openapi-types';
-import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID } from '../../../emulators/seed';
+import {
+  EMULATED_ADMIN,
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+} from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import { seedDirectoryUser } from '../../support/admin-seeds';
 import { OperationTally, adminRequest, at, exchange, list, text } from '../support/exchange';
@@ -59,7 +64,11 @@ describe('Admin API emulator: users', () => {
 
   it('pages with a cursor that keeps the first request filters', async () => {
     const { emulator, call } = setup();
-    for (let i = 0; i < 5; i++) seedDirectoryUser(emulator, `712020:user-${i}`, `user${i}@corp.example`, { name: `user${i}@corp.example`, nickname: `user${i}@corp.example` });
+    for (let i = 0; i < 5; i++)
+      seedDirectoryUser(emulator, `712020:user-${i}`, `user${i}@corp.example`, {
+        name: `user${i}@corp.example`,
+        nickname: `user${i}@corp.example`,
+      });
     const first = await call('POST', `${DIR}/users/search`, { emailDomains: ['corp.example'], limit: 2 });
     expect(list(first.json, 'data')).toHaveLength(2);
     const ids = list(first.json, 'data').map((u) => text(u, 'accountId'));
@@ -93,11 +102,17 @@ describe('Admin API emulator: users', () => {
     expect(response.status).toBe(200);
     const accountId = text(response.json, 'data', 0, 'id');
     expect(at(response.json, 'data', 0, 'results', 0)).toEqual({
-      roleAssignmentResult: [{ resource: EMULATED_BITBUCKET_RESOURCE_ID, role: 'atlassian/user', status: 'INVITED', statusReason: null }],
+      roleAssignmentResult: [
+        { resource: EMULATED_BITBUCKET_RESOURCE_ID, role: 'atlassian/user', status: 'INVITED', statusReason: null },
+      ],
       groupAssignmentResult: [{ group: groupId, status: 'INVITED', statusReason: null }],
     });
     const user = emulator.state.users.get(accountId);
-    expect(user).toMatchObject({ email: 'new.person@corp.example', directoryId: EMULATED_DIRECTORY_ID, membershipStatus: 'active' });
+    expect(user).toMatchObject({
+      email: 'new.person@corp.example',
+      directoryId: EMULATED_DIRECTORY_ID,
+      membershipStatus: 'active',
+    });
     expect(user !== undefined && hasAccess(emulator.state, user, EMULATED_BITBUCKET_RESOURCE_ID)).toBe(true);
     expect(emulator.state.groups.get(groupId)?.members.has(accountId)).toBe(true);
   });
@@ -115,10 +130,16 @@ describe('Admin API emulator: users', () => {
     const synced = emulator.state.groups.get(syncedGroup);
     if (synced === undefined) throw new Error('group missing');
     synced.externalSynced = true;
-    const response = await call('POST', `${ORG}/users/invite`, { emails: ['a@corp.example', 'b@corp.example'], additionalGroups: [okGroup, syncedGroup] });
+    const response = await call('POST', `${ORG}/users/invite`, {
+      emails: ['a@corp.example', 'b@corp.example'],
+      additionalGroups: [okGroup, syncedGroup],
+    });
     expect(response.status).toBe(206);
     for (const item of list(response.json, 'data')) {
-      expect(list(item, 'results', 0, 'groupAssignmentResult').map((r) => text(r, 'status'))).toEqual(['INVITED', 'ERROR']);
+      expect(list(item, 'results', 0, 'groupAssignmentResult').map((r) => text(r, 'status'))).toEqual([
+        'INVITED',
+        'ERROR',
+      ]);
     }
     expect(emulator.state.groups.get(okGroup)?.members.size).toBe(2);
     expect(synced.members.size).toBe(0);
@@ -161,7 +182,11 @@ describe('Admin API emulator: users', () => {
       permissionRules: [{ resource: EMULATED_BITBUCKET_RESOURCE_ID, role: 'atlassian/user' }],
     });
     expect((await call('DELETE', `${DIR}/users/${accountId}`)).status).toBe(204);
-    expect(emulator.state.users.get(accountId)).toMatchObject({ membershipStatus: 'no_membership', directoryId: undefined, roles: [] });
+    expect(emulator.state.users.get(accountId)).toMatchObject({
+      membershipStatus: 'no_membership',
+      directoryId: undefined,
+      roles: [],
+    });
     expect(emulator.state.groups.get(groupId)?.members.has(accountId)).toBe(false);
     expect((await call('DELETE', `${DIR}/users/${accountId}`)).status).toBe(404);
   });
@@ -232,17 +257,24 @@ describe('Admin API emulator: groups', () => {
   it('refuses members from outside the directory (404) and changes to IdP-synced groups (403)', async () => {
     const { emulator, call, createGroup } = setup();
     const groupId = await createGroup('guarded');
-    expect((await call('POST', `${DIR}/groups/${groupId}/memberships`, { accountId: '712020:stranger' })).status).toBe(404);
+    expect((await call('POST', `${DIR}/groups/${groupId}/memberships`, { accountId: '712020:stranger' })).status).toBe(
+      404,
+    );
     const group = emulator.state.groups.get(groupId);
     if (group === undefined) throw new Error('group missing');
     group.externalSynced = true;
-    expect((await call('POST', `${DIR}/groups/${groupId}/memberships`, { accountId: EMULATED_ADMIN.accountId })).status).toBe(403);
+    expect(
+      (await call('POST', `${DIR}/groups/${groupId}/memberships`, { accountId: EMULATED_ADMIN.accountId })).status,
+    ).toBe(403);
   });
 
   it('answers 409 for a new member when the group grants an app that is at its user limit', async () => {
     const { emulator, call, createGroup, invite } = setup();
     const groupId = await createGroup('licensed');
-    await call('POST', `${DIR}/groups/${groupId}/role-assignments/assign`, { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/user' });
+    await call('POST', `${DIR}/groups/${groupId}/role-assignments/assign`, {
+      resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+      roleId: 'atlassian/user',
+    });
     const accountId = await invite('late@corp.example');
     const resource = emulator.state.resources[0];
     if (resource === undefined) throw new Error('resource missing');
@@ -257,8 +289,13 @@ describe('Admin API emulator: groups', () => {
     const { call, createGroup } = setup();
     const groupId = await createGroup('expanded');
     await call('POST', `${DIR}/groups/${groupId}/memberships`, { accountId: EMULATED_ADMIN.accountId });
-    const response = await call('POST', `${DIR}/users/search`, { accountIds: [EMULATED_ADMIN.accountId], expand: ['groups'] });
-    expect(list(response.json, 'data', 0, 'groups')).toEqual([{ id: `ari:cloud:identity::group/${groupId}`, name: 'expanded' }]);
+    const response = await call('POST', `${DIR}/users/search`, {
+      accountIds: [EMULATED_ADMIN.accountId],
+      expand: ['groups'],
+    });
+    expect(list(response.json, 'data', 0, 'groups')).toEqual([
+      { id: `ari:cloud:identity::group/${groupId}`, name: 'expanded' },
+    ]);
   });
 });
 
@@ -277,7 +314,14 @@ describe('Admin API emulator: product access', () => {
     expect(hasAccess(emulator.state, user, EMULATED_BITBUCKET_RESOURCE_ID)).toBe(true);
     expect((await call('POST', `${DIR}/groups/${groupId}/role-assignments/assign`, body)).status).toBe(200);
     const roles = await call('GET', `${DIR}/groups/${groupId}/role-assignments`);
-    expect(list(roles.json, 'data')).toEqual([{ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, resourceOwner: 'bitbucket', roles: ['atlassian/user'], defaultRole: null }]);
+    expect(list(roles.json, 'data')).toEqual([
+      {
+        resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+        resourceOwner: 'bitbucket',
+        roles: ['atlassian/user'],
+        defaultRole: null,
+      },
+    ]);
     expect((await call('POST', `${DIR}/groups/${groupId}/role-assignments/revoke`, body)).status).toBe(204);
     expect(hasAccess(emulator.state, user, EMULATED_BITBUCKET_RESOURCE_ID)).toBe(false);
   });
@@ -291,29 +335,45 @@ describe('Admin API emulator: product access', () => {
     if (resource === undefined) throw new Error('resource missing');
     resource.capacity = 2;
     const path = `${DIR}/groups/${groupId}/role-assignments/assign`;
-    expect((await call('POST', path, { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/user' })).status).toBe(409);
+    expect(
+      (await call('POST', path, { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/user' })).status,
+    ).toBe(409);
     expect(emulator.state.groups.get(groupId)?.roles).toEqual([]);
-    expect((await call('POST', path, { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/customer' })).status).toBe(400);
+    expect(
+      (await call('POST', path, { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: 'atlassian/customer' })).status,
+    ).toBe(400);
   });
 
   it('finds the Bitbucket workspace resource with the workspaces search', async () => {
     const { call } = setup();
-    const response = await call('POST', `${ORG}/workspaces`, { query: { field: { name: 'attributes.type', values: ['bitbucket'] } } });
+    const response = await call('POST', `${ORG}/workspaces`, {
+      query: { field: { name: 'attributes.type', values: ['bitbucket'] } },
+    });
     expect(list(response.json, 'data').map((w) => text(w, 'id'))).toEqual([EMULATED_BITBUCKET_RESOURCE_ID]);
-    const none = await call('POST', `${ORG}/workspaces`, { query: { field: { name: 'attributes.type', values: ['confluence'] } } });
+    const none = await call('POST', `${ORG}/workspaces`, {
+      query: { field: { name: 'attributes.type', values: ['confluence'] } },
+    });
     expect(list(none.json, 'data')).toEqual([]);
   });
 });
 
 describe('Admin API emulator: domains', () => {
-  it('lists the organization\'s domains with their claim status, paged by a cursor in the next link (v1, current in the spec)', async () => {
+  it("lists the organization's domains with their claim status, paged by a cursor in the next link (v1, current in the spec)", async () => {
     const { call, emulator } = setup();
-    for (let i = 0; i < 25; i += 1) emulator.state.domains.push({ id: `d5c3a1e0-0000-4000-8000-1000000000${String(i).padStart(2, '0')}`, name: `d${i}.example`, status: 'unverified' });
+    for (let i = 0; i < 25; i += 1)
+      emulator.state.domains.push({
+        id: `d5c3a1e0-0000-4000-8000-1000000000${String(i).padStart(2, '0')}`,
+        name: `d${i}.example`,
+        status: 'unverified',
+      });
     const first = await call('GET', `/v1/orgs/${EMULATED_ORG_ID}/domains`);
     expect(first.status).toBe(200);
     const items = list(first.json, 'data');
     expect(items).toHaveLength(20);
-    expect(items[0]).toMatchObject({ type: 'domains', attributes: { name: 'example.com', claim: { status: 'verified' } } });
+    expect(items[0]).toMatchObject({
+      type: 'domains',
+      attributes: { name: 'example.com', claim: { status: 'verified' } },
+    });
     const next = new URL(text(first.json, 'links', 'next')).searchParams.get('cursor') ?? '';
     const second = await call('GET', `/v1/orgs/${EMULATED_ORG_ID}/domains`, undefined, { cursor: [next] });
     expect(list(second.json, 'data')).toHaveLength(7);
@@ -324,10 +384,15 @@ describe('Admin API emulator: domains', () => {
 describe('Admin API emulator: validation and the write log', () => {
   it('records a request the spec does not describe and answers 400', async () => {
     const emulator = new AdminApiEmulator();
-    const response = await emulator.handle(adminRequest('POST', `${DIR}/users/search`, { emails: ['a@b.example'], limit: 500 }));
+    const response = await emulator.handle(
+      adminRequest('POST', `${DIR}/users/search`, { emails: ['a@b.example'], limit: 500 }),
+    );
     expect(response.status).toBe(400);
     expect(emulator.violations).toHaveLength(1);
-    expect(emulator.violations[0]).toMatchObject({ side: 'request', operation: `POST /v2/orgs/{orgId}/directories/{directoryId}/users/search` });
+    expect(emulator.violations[0]).toMatchObject({
+      side: 'request',
+      operation: `POST /v2/orgs/{orgId}/directories/{directoryId}/users/search`,
+    });
   });
 
   it('records a request without the org key as a violation and answers 401', async () => {
@@ -353,7 +418,9 @@ describe('Admin API emulator: validation and the write log', () => {
     await call('POST', `${DIR}/groups`, { name: 'logged' });
     await clock.advance(1_000);
     await call('POST', `${DIR}/groups`, { name: 'logged' });
-    expect(emulator.writeLog.map((w) => [w.operation, w.status, w.applied, w.time - (emulator.writeLog[0]?.time ?? 0)])).toEqual([
+    expect(
+      emulator.writeLog.map((w) => [w.operation, w.status, w.applied, w.time - (emulator.writeLog[0]?.time ?? 0)]),
+    ).toEqual([
       ['POST /v2/orgs/{orgId}/directories/{directoryId}/groups', 201, true, 0],
       ['POST /v2/orgs/{orgId}/directories/{directoryId}/groups', 409, true, 1_000],
     ]);

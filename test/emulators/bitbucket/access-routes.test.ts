@@ -1,4 +1,10 @@
-import { ISSUE_17_WORKSPACE, planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts } from '../../../emulators/access-workspace';
+import {
+  ISSUE_17_WORKSPACE,
+  planAccessWorkspace,
+  seedAccessLayout,
+  seedHandMadeAccess,
+  seedIdpAccounts,
+} from '../../../emulators/access-workspace';
 import { ACCESS_ROUTE_KEYS } from '../../../emulators/bitbucket/access-routes';
 import { BitbucketEmulator } from '../../../emulators/bitbucket/bitbucket-emulator';
 import { permissionKey, slugifyGroupName, userPermissionKey } from '../../../emulators/bitbucket/bitbucket-state';
@@ -11,8 +17,20 @@ import { OperationTally, bitbucketRequest, exchange, list, text } from '../suppo
 
 const WS = EMULATED_WORKSPACE_SLUG;
 const tally = new OperationTally();
-const DEV_1 = { accountId: '712020:dev-1', uuid: '{00000000-0000-4000-8000-000000000001}', displayName: 'Dev One', nickname: 'dev1', email: 'dev1@corp.example' };
-const DEV_2 = { accountId: '712020:dev-2', uuid: '{00000000-0000-4000-8000-000000000002}', displayName: 'Dev Two', nickname: 'dev2', email: 'dev2@corp.example' };
+const DEV_1 = {
+  accountId: '712020:dev-1',
+  uuid: '{00000000-0000-4000-8000-000000000001}',
+  displayName: 'Dev One',
+  nickname: 'dev1',
+  email: 'dev1@corp.example',
+};
+const DEV_2 = {
+  accountId: '712020:dev-2',
+  uuid: '{00000000-0000-4000-8000-000000000002}',
+  displayName: 'Dev Two',
+  nickname: 'dev2',
+  email: 'dev2@corp.example',
+};
 
 function caller(emulator: CheckedEmulator) {
   return (method: string, path: string, body?: JsonValue, query: Record<string, string[]> = {}) =>
@@ -33,20 +51,38 @@ function pageQuery(link: string): Record<string, string[]> {
 }
 
 function effective(json: JsonValue | undefined): string[] {
-  return list(json, 'values').map((v) => `${text(v, 'repository', 'full_name').split('/')[1] ?? ''} ${text(v, 'user', 'account_id')} ${text(v, 'permission')}`);
+  return list(json, 'values').map(
+    (v) =>
+      `${text(v, 'repository', 'full_name').split('/')[1] ?? ''} ${text(v, 'user', 'account_id')} ${text(v, 'permission')}`,
+  );
 }
 
 describe('Bitbucket emulator: explicit user permissions (permissions-config/users)', () => {
   it('grants, reads, lists and removes a direct permission on a repository and on a project', async () => {
     const { emulator, call } = setup();
     const repoUser = `/repositories/${WS}/web-app/permissions-config/users/${DEV_1.accountId}`;
-    expect(text((await call('PUT', repoUser, { permission: 'write' })).json, 'type')).toBe('repository_user_permission');
+    expect(text((await call('PUT', repoUser, { permission: 'write' })).json, 'type')).toBe(
+      'repository_user_permission',
+    );
     expect(text((await call('GET', repoUser)).json, 'permission')).toBe('write');
     // By UUID in braces too, as the path parameter's description allows.
-    expect(text((await call('GET', `/repositories/${WS}/web-app/permissions-config/users/${encodeURIComponent(DEV_1.uuid)}`)).json, 'user', 'account_id')).toBe(DEV_1.accountId);
+    expect(
+      text(
+        (await call('GET', `/repositories/${WS}/web-app/permissions-config/users/${encodeURIComponent(DEV_1.uuid)}`))
+          .json,
+        'user',
+        'account_id',
+      ),
+    ).toBe(DEV_1.accountId);
     const projectUser = `/workspaces/${WS}/projects/PLAT/permissions-config/users/${DEV_2.accountId}`;
-    expect(text((await call('PUT', projectUser, { permission: 'create-repo' })).json, 'type')).toBe('project_user_permission');
-    expect(list((await call('GET', `/workspaces/${WS}/projects/PLAT/permissions-config/users`)).json, 'values').map((v) => text(v, 'permission'))).toEqual(['create-repo']);
+    expect(text((await call('PUT', projectUser, { permission: 'create-repo' })).json, 'type')).toBe(
+      'project_user_permission',
+    );
+    expect(
+      list((await call('GET', `/workspaces/${WS}/projects/PLAT/permissions-config/users`)).json, 'values').map((v) =>
+        text(v, 'permission'),
+      ),
+    ).toEqual(['create-repo']);
     expect(text((await call('GET', projectUser)).json, 'project', 'key')).toBe('PLAT');
     expect((await call('DELETE', repoUser)).status).toBe(204);
     expect((await call('GET', repoUser)).status).toBe(404);
@@ -57,12 +93,32 @@ describe('Bitbucket emulator: explicit user permissions (permissions-config/user
 
   it('answers 404 for an account it does not know, yet lists and removes a grant that outlived its membership', async () => {
     const { emulator, call } = setup();
-    expect((await call('PUT', `/repositories/${WS}/web-app/permissions-config/users/712020:stranger`, { permission: 'read' })).status).toBe(404);
-    emulator.state.userPermissions.set(userPermissionKey('repository', 'web-app', DEV_2.accountId), { kind: 'repository', target: 'web-app', accountId: DEV_2.accountId, permission: 'admin' });
-    emulator.state.members.splice(emulator.state.members.findIndex((m) => m.accountId === DEV_2.accountId), 1);
+    expect(
+      (
+        await call('PUT', `/repositories/${WS}/web-app/permissions-config/users/712020:stranger`, {
+          permission: 'read',
+        })
+      ).status,
+    ).toBe(404);
+    emulator.state.userPermissions.set(userPermissionKey('repository', 'web-app', DEV_2.accountId), {
+      kind: 'repository',
+      target: 'web-app',
+      accountId: DEV_2.accountId,
+      permission: 'admin',
+    });
+    emulator.state.members.splice(
+      emulator.state.members.findIndex((m) => m.accountId === DEV_2.accountId),
+      1,
+    );
     // The lingering grant still lists, with what Bitbucket knows of the account.
-    expect(list((await call('GET', `/repositories/${WS}/web-app/permissions-config/users`)).json, 'values').map((v) => text(v, 'user', 'account_id'))).toEqual([DEV_2.accountId]);
-    expect((await call('DELETE', `/repositories/${WS}/web-app/permissions-config/users/${DEV_2.accountId}`)).status).toBe(204);
+    expect(
+      list((await call('GET', `/repositories/${WS}/web-app/permissions-config/users`)).json, 'values').map((v) =>
+        text(v, 'user', 'account_id'),
+      ),
+    ).toEqual([DEV_2.accountId]);
+    expect(
+      (await call('DELETE', `/repositories/${WS}/web-app/permissions-config/users/${DEV_2.accountId}`)).status,
+    ).toBe(204);
     expect(emulator.state.userPermissions.size).toBe(0);
   });
 
@@ -70,7 +126,12 @@ describe('Bitbucket emulator: explicit user permissions (permissions-config/user
     const { emulator, call } = setup();
     for (let i = 0; i < 250; i++) {
       const accountId = `712020:user-${String(i).padStart(3, '0')}`;
-      emulator.state.userPermissions.set(userPermissionKey('repository', 'platform-api', accountId), { kind: 'repository', target: 'platform-api', accountId, permission: 'read' });
+      emulator.state.userPermissions.set(userPermissionKey('repository', 'platform-api', accountId), {
+        kind: 'repository',
+        target: 'platform-api',
+        accountId,
+        permission: 'read',
+      });
     }
     const seen: string[] = [];
     let query: Record<string, string[]> = { pagelen: ['100'] };
@@ -93,7 +154,16 @@ describe('Bitbucket emulator: explicit user permissions (permissions-config/user
 describe('Bitbucket emulator: user permissions with a linked Admin API', () => {
   it('refuses a grant to a known account without workspace access (400: "must be a member of the workspace")', async () => {
     const linked = createLinkedEmulators({ bitbucket: { rateLimit: false } });
-    const plan = planAccessWorkspace({ ...ISSUE_17_WORKSPACE, repositories: 4, projects: 2, people: 3, appGroups: 1, foreignGroups: 0, orphans: 0, userGrants: 0 });
+    const plan = planAccessWorkspace({
+      ...ISSUE_17_WORKSPACE,
+      repositories: 4,
+      projects: 2,
+      people: 3,
+      appGroups: 1,
+      foreignGroups: 0,
+      orphans: 0,
+      userGrants: 0,
+    });
     seedAccessLayout(linked.bitbucket.state, plan);
     seedIdpAccounts(linked, plan);
     const [first] = [...linked.admin.state.users.values()].filter((u) => u.email.startsWith('person-'));
@@ -112,19 +182,40 @@ describe('Bitbucket emulator: workspace roles and effective permissions', () => 
     const { emulator, call } = setup();
     emulator.state.workspaceAdmins.add(DEV_2.accountId);
     const all = await call('GET', `/workspaces/${WS}/permissions`);
-    expect(list(all.json, 'values').map((v) => `${text(v, 'user', 'account_id')} ${text(v, 'permission')}`).sort()).toEqual(
-      [`${EMULATED_ADMIN.accountId} owner`, `${DEV_1.accountId} member`, `${DEV_2.accountId} owner`].sort(),
-    );
+    expect(
+      list(all.json, 'values')
+        .map((v) => `${text(v, 'user', 'account_id')} ${text(v, 'permission')}`)
+        .sort(),
+    ).toEqual([`${EMULATED_ADMIN.accountId} owner`, `${DEV_1.accountId} member`, `${DEV_2.accountId} owner`].sort());
     const owners = await call('GET', `/workspaces/${WS}/permissions`, undefined, { q: ['permission="owner"'] });
-    expect(list(owners.json, 'values').map((v) => text(v, 'user', 'account_id')).sort()).toEqual([EMULATED_ADMIN.accountId, DEV_2.accountId].sort());
+    expect(
+      list(owners.json, 'values')
+        .map((v) => text(v, 'user', 'account_id'))
+        .sort(),
+    ).toEqual([EMULATED_ADMIN.accountId, DEV_2.accountId].sort());
   });
 
   it('derives the highest level per person: admins everywhere, project grants on its repositories, groups through their members', async () => {
     const { emulator, call } = setup();
     const s = emulator.state;
-    s.permissions.set(permissionKey('project', 'PLAT', 'developers'), { kind: 'project', target: 'PLAT', groupSlug: 'developers', permission: 'create-repo' });
-    s.userPermissions.set(userPermissionKey('repository', 'platform-api', DEV_1.accountId), { kind: 'repository', target: 'platform-api', accountId: DEV_1.accountId, permission: 'read' });
-    s.userPermissions.set(userPermissionKey('repository', 'web-app', DEV_2.accountId), { kind: 'repository', target: 'web-app', accountId: DEV_2.accountId, permission: 'admin' });
+    s.permissions.set(permissionKey('project', 'PLAT', 'developers'), {
+      kind: 'project',
+      target: 'PLAT',
+      groupSlug: 'developers',
+      permission: 'create-repo',
+    });
+    s.userPermissions.set(userPermissionKey('repository', 'platform-api', DEV_1.accountId), {
+      kind: 'repository',
+      target: 'platform-api',
+      accountId: DEV_1.accountId,
+      permission: 'read',
+    });
+    s.userPermissions.set(userPermissionKey('repository', 'web-app', DEV_2.accountId), {
+      kind: 'repository',
+      target: 'web-app',
+      accountId: DEV_2.accountId,
+      permission: 'admin',
+    });
     const all = await call('GET', `/workspaces/${WS}/permissions/repositories`, undefined, { pagelen: ['100'] });
     expect(effective(all.json).sort()).toEqual(
       [
@@ -138,8 +229,13 @@ describe('Bitbucket emulator: workspace roles and effective permissions', () => 
       ].sort(),
     );
     const one = await call('GET', `/workspaces/${WS}/permissions/repositories/web-app`);
-    expect(effective(one.json).sort()).toEqual([`web-app ${EMULATED_ADMIN.accountId} admin`, `web-app ${DEV_2.accountId} admin`].sort());
-    const aboveWrite = await call('GET', `/workspaces/${WS}/permissions/repositories`, undefined, { q: ['permission>"write"'], pagelen: ['100'] });
+    expect(effective(one.json).sort()).toEqual(
+      [`web-app ${EMULATED_ADMIN.accountId} admin`, `web-app ${DEV_2.accountId} admin`].sort(),
+    );
+    const aboveWrite = await call('GET', `/workspaces/${WS}/permissions/repositories`, undefined, {
+      q: ['permission>"write"'],
+      pagelen: ['100'],
+    });
     expect(effective(aboveWrite.json).every((line) => line.endsWith(' admin'))).toBe(true);
     expect(effective(aboveWrite.json)).toHaveLength(4);
   });
@@ -160,27 +256,40 @@ describe('Bitbucket emulator: the issue-17 workspace, linked to the Admin API', 
     expect(plan.leavers).toHaveLength(10);
     const call = caller(linked.bitbucket);
 
-    const owners = await call('GET', `/workspaces/${WS}/permissions`, undefined, { q: ['permission="owner"'], pagelen: ['100'] });
+    const owners = await call('GET', `/workspaces/${WS}/permissions`, undefined, {
+      q: ['permission="owner"'],
+      pagelen: ['100'],
+    });
     expect(list(owners.json, 'values')).toHaveLength(3);
     const members = await call('GET', `/workspaces/${WS}/members`, undefined, { pagelen: ['100'], page: ['6'] });
     // 500 people, 5 without an IdP identity and the seeded admin: 506 members, 6 on the sixth page.
     expect(list(members.json, 'values')).toHaveLength(6);
 
     // A member of a group the app did not make reaches what that group was granted.
-    const grant = plan.foreignGroupGrants.find((g) => g.kind === 'repository' && (plan.foreignGroups.find((f) => f.name === g.group)?.members.length ?? 0) > 0);
+    const grant = plan.foreignGroupGrants.find(
+      (g) => g.kind === 'repository' && (plan.foreignGroups.find((f) => f.name === g.group)?.members.length ?? 0) > 0,
+    );
     if (grant === undefined) throw new Error('the plan has no repository grant to a non-app group');
     const member = plan.foreignGroups.find((f) => f.name === grant.group)?.members[0] ?? '';
     const accountId = [...linked.admin.state.users.values()].find((u) => u.email === member)?.accountId ?? '';
-    const listing = await call('GET', `/workspaces/${WS}/permissions/repositories/${grant.target}`, undefined, { pagelen: ['100'] });
+    const listing = await call('GET', `/workspaces/${WS}/permissions/repositories/${grant.target}`, undefined, {
+      pagelen: ['100'],
+    });
     expect(effective(listing.json).some((line) => line.startsWith(`${grant.target} ${accountId} `))).toBe(true);
 
-    const repoGroups = await call('GET', `/repositories/${WS}/${grant.target}/permissions-config/groups`, undefined, { pagelen: ['100'] });
-    expect(list(repoGroups.json, 'values').map((v) => text(v, 'group', 'slug'))).toContain(slugifyGroupName(grant.group));
+    const repoGroups = await call('GET', `/repositories/${WS}/${grant.target}/permissions-config/groups`, undefined, {
+      pagelen: ['100'],
+    });
+    expect(list(repoGroups.json, 'values').map((v) => text(v, 'group', 'slug'))).toContain(
+      slugifyGroupName(grant.group),
+    );
   });
 });
 
 describe('Bitbucket emulator: coverage of the access-review reads', () => {
   it('exercised every access-review operation', () => {
-    expect([...tally.seen].filter((key) => ACCESS_ROUTE_KEYS.includes(key)).sort()).toEqual([...ACCESS_ROUTE_KEYS].sort());
+    expect([...tally.seen].filter((key) => ACCESS_ROUTE_KEYS.includes(key)).sort()).toEqual(
+      [...ACCESS_ROUTE_KEYS].sort(),
+    );
   });
 });

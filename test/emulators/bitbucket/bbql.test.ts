@@ -1,7 +1,14 @@
 import { BbqlSyntaxError, matchesBbql, parseBbql, valuesComparedWith } from '../../../emulators/bitbucket/bbql';
 import { applyFields } from '../../../emulators/bitbucket/partial-response';
 
-const repo = { slug: 'api', is_private: true, size: 10, project: { key: 'PLAT' }, tags: [{ name: 'a' }, { name: 'b' }], mainbranch: null };
+const repo = {
+  slug: 'api',
+  is_private: true,
+  size: 10,
+  project: { key: 'PLAT' },
+  tags: [{ name: 'a' }, { name: 'b' }],
+  mainbranch: null,
+};
 
 describe('BBQL', () => {
   it.each([
@@ -21,9 +28,12 @@ describe('BBQL', () => {
     expect(matchesBbql(parseBbql(query), repo)).toBe(expected);
   });
 
-  it.each(['slug =', 'slug "x"', '(slug = "x"', 'slug IN "x"', 'slug = "unterminated', 'slug ! "x"'])('rejects %s', (query) => {
-    expect(() => parseBbql(query)).toThrow(BbqlSyntaxError);
-  });
+  it.each(['slug =', 'slug "x"', '(slug = "x"', 'slug IN "x"', 'slug = "unterminated', 'slug ! "x"'])(
+    'rejects %s',
+    (query) => {
+      expect(() => parseBbql(query)).toThrow(BbqlSyntaxError);
+    },
+  );
 
   it('collects the values a field is compared with', () => {
     const node = parseBbql('user.email IN ("a@x", "b@x") OR user.email = "c@x" OR user.nickname = "d"');
@@ -35,13 +45,24 @@ describe('partial responses (fields)', () => {
   const full = { values: [{ type: 'm', user: { id: 1, email: 'a@x' }, links: { self: { href: 'h' } } }], next: 'n' };
 
   it('hides the extra fields by default and adds them with +', () => {
-    expect(applyFields(full, undefined, ['values.user.email'])).toEqual({ values: [{ type: 'm', user: { id: 1 }, links: { self: { href: 'h' } } }], next: 'n' });
+    expect(applyFields(full, undefined, ['values.user.email'])).toEqual({
+      values: [{ type: 'm', user: { id: 1 }, links: { self: { href: 'h' } } }],
+      next: 'n',
+    });
     expect(applyFields(full, '+values.user.email', ['values.user.email'])).toEqual(full);
   });
 
   it('removes with -, wildcards included, and keeps only listed fields otherwise', () => {
-    expect(applyFields(full, '-values.links,-next', [])).toEqual({ values: [{ type: 'm', user: { id: 1, email: 'a@x' } }] });
-    expect(applyFields(full, '-values.links.*', [])).toEqual({ values: [{ type: 'm', user: { id: 1, email: 'a@x' }, links: {} }], next: 'n' });
-    expect(applyFields(full, 'values.user.email,next', ['values.user.email'])).toEqual({ values: [{ user: { email: 'a@x' } }], next: 'n' });
+    expect(applyFields(full, '-values.links,-next', [])).toEqual({
+      values: [{ type: 'm', user: { id: 1, email: 'a@x' } }],
+    });
+    expect(applyFields(full, '-values.links.*', [])).toEqual({
+      values: [{ type: 'm', user: { id: 1, email: 'a@x' }, links: {} }],
+      next: 'n',
+    });
+    expect(applyFields(full, 'values.user.email,next', ['values.user.email'])).toEqual({
+      values: [{ user: { email: 'a@x' } }],
+      next: 'n',
+    });
   });
 });

@@ -16,7 +16,12 @@ export const ORG_API_KEY = 'test-org-api-key';
 export const API_TOKEN = 'test-api-token';
 
 /** A request to the Admin API emulator as the Admin API client builds it. */
-export function adminRequest(method: string, path: string, body?: JsonValue, query: Record<string, string[]> = {}): EmulatorRequest {
+export function adminRequest(
+  method: string,
+  path: string,
+  body?: JsonValue,
+  query: Record<string, string[]> = {},
+): EmulatorRequest {
   const headers: Record<string, string[]> = { authorization: [`Bearer ${ORG_API_KEY}`], accept: ['application/json'] };
   if (body !== undefined) headers['content-type'] = ['application/json'];
   return { method, path, query, headers, body: body === undefined ? undefined : JSON.stringify(body) };
@@ -60,14 +65,21 @@ export class OperationTally {
  * Sends `request`; asserts that the spec describes it, that the response conforms to the spec, and that
  * the emulator recorded no violation. Returns the parsed response.
  */
-export async function exchange(emulator: CheckedEmulator, spec: SpecName, request: EmulatorRequest, tally?: OperationTally): Promise<Exchanged> {
+export async function exchange(
+  emulator: CheckedEmulator,
+  spec: SpecName,
+  request: EmulatorRequest,
+  tally?: OperationTally,
+): Promise<Exchanged> {
   const validator = validatorFor(spec);
   const specPath = spec === 'bitbucket-cloud' ? request.path.replace(/^\/2\.0(?=\/)/, '') : request.path;
   const check = validator.validateRequest({ ...request, path: specPath });
   expect(check.errors).toEqual([]);
   const response = await emulator.handle(request);
   if (check.match.kind === 'matched') {
-    expect(validator.validateResponse(check.match.operation, response, { partial: requestsPartialResponse(request.query) })).toEqual([]);
+    expect(
+      validator.validateResponse(check.match.operation, response, { partial: requestsPartialResponse(request.query) }),
+    ).toEqual([]);
     tally?.seen.add(check.match.operation.key);
   }
   expect(emulator.violations).toEqual([]);

@@ -6,15 +6,29 @@
 import { InvocationLimitReachedError, PayloadTooBigError, RateLimitError, TooManyEventsError } from '@forge/events';
 import path from 'node:path';
 import { VirtualClock } from '../../../emulators/virtual-clock';
-import { ForgePlatformError, ForgeRuntime, FORGE_LIMITS, type DeliveredEvent, type RuntimeMode } from '../../../src/local/forge-runtime';
+import {
+  ForgePlatformError,
+  ForgeRuntime,
+  FORGE_LIMITS,
+  type DeliveredEvent,
+  type RuntimeMode,
+} from '../../../src/local/forge-runtime';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 
 const MANIFEST = path.resolve(__dirname, '../../../manifest.yml');
 
-function rig(mode: RuntimeMode = 'enforce', options: { storageCountsAsOutbound?: boolean | (() => boolean); egressAllowed?: (url: string) => boolean } = {}) {
+function rig(
+  mode: RuntimeMode = 'enforce',
+  options: { storageCountsAsOutbound?: boolean | (() => boolean); egressAllowed?: (url: string) => boolean } = {},
+) {
   const clock = new VirtualClock({ autoAdvance: true });
-  const runtime = new ForgeRuntime({ mode, clock, latency: { kvsMs: 30, remoteMs: 250, deliveryMs: 1000 }, ...options });
+  const runtime = new ForgeRuntime({
+    mode,
+    clock,
+    latency: { kvsMs: 30, remoteMs: 250, deliveryMs: 1000 },
+    ...options,
+  });
   const service = createLocalKvsService({ entities: loadEntityDefinitions(MANIFEST), clock: () => clock.now() });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
   /** Storage as the test sees it, outside any invocation and without the runtime's metering. */
@@ -38,8 +52,12 @@ describe('local Forge runtime, enforce mode', () => {
     const queue = runtime.queue('scim-sync');
     runtime.consume('scim-sync', async () => undefined);
     const pushed = runtime.resolver('push', async () => {
-      await expect(queue.push([{ body: bodyOf(99) }, { body: bodyOf(99) }, { body: bodyOf(3) }])).rejects.toBeInstanceOf(PayloadTooBigError);
-      await expect(queue.push(Array.from({ length: 51 }, () => ({ body: { v: 1 } })))).rejects.toBeInstanceOf(TooManyEventsError);
+      await expect(
+        queue.push([{ body: bodyOf(99) }, { body: bodyOf(99) }, { body: bodyOf(3) }]),
+      ).rejects.toBeInstanceOf(PayloadTooBigError);
+      await expect(queue.push(Array.from({ length: 51 }, () => ({ body: { v: 1 } })))).rejects.toBeInstanceOf(
+        TooManyEventsError,
+      );
       return queue.push([{ body: bodyOf(90) }, { body: bodyOf(90) }]);
     });
     await expect(pushed).resolves.toHaveProperty('jobId');
@@ -61,7 +79,12 @@ describe('local Forge runtime, enforce mode', () => {
     expect(statuses[100]).toEqual({ status: 429, proxy: 'FETCH_LIMIT_EXCEEDED' });
     expect(remoteCalls()).toBe(100);
     expect(runtime.violations.byLimit()).toEqual({ 'invocation-outbound-requests': 1 });
-    await expect(runtime.resolver('again', async () => (await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status)).resolves.toBe(200);
+    await expect(
+      runtime.resolver(
+        'again',
+        async () => (await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status,
+      ),
+    ).resolves.toBe(200);
   });
 
   it('counts storage requests toward the outbound budget behind one switch', async () => {
@@ -70,7 +93,10 @@ describe('local Forge runtime, enforce mode', () => {
       .resolver('storage', async () => {
         for (let i = 0; i < 101; i += 1) await counted.kvs.set(`k${i}`, i);
       })
-      .then(() => undefined, (error: unknown) => error as { responseDetails?: { status: number } });
+      .then(
+        () => undefined,
+        (error: unknown) => error as { responseDetails?: { status: number } },
+      );
     expect(failure?.responseDetails?.status).toBe(429);
     expect(await counted.direct.get('k99')).toBe(99);
     expect(await counted.direct.get('k100')).toBeUndefined();
@@ -157,7 +183,9 @@ describe('local Forge runtime, enforce mode', () => {
   it('refuses an event over 100 KB for a consumer with a timeout over 55 s', async () => {
     const { runtime } = rig();
     runtime.consume('scim-sync', async () => undefined, 900);
-    await expect(runtime.resolver('big', () => runtime.queue('scim-sync').push({ body: bodyOf(101) }))).rejects.toBeInstanceOf(PayloadTooBigError);
+    await expect(
+      runtime.resolver('big', () => runtime.queue('scim-sync').push({ body: bodyOf(101) })),
+    ).rejects.toBeInstanceOf(PayloadTooBigError);
     expect(runtime.violations.byLimit()).toEqual({ 'event-payload': 1 });
   });
 
@@ -166,7 +194,16 @@ describe('local Forge runtime, enforce mode', () => {
     const seen: number[] = [];
     runtime.consume('scim-sync', async () => {
       seen.push(clock.now());
-      return seen.length === 1 ? { _retry: true, retryOptions: { retryAfter: 120, retryReason: 'FUNCTION_UPSTREAM_RATE_LIMITED', retryData: { pad: 'x'.repeat(5000) } } } : undefined;
+      return seen.length === 1
+        ? {
+            _retry: true,
+            retryOptions: {
+              retryAfter: 120,
+              retryReason: 'FUNCTION_UPSTREAM_RATE_LIMITED',
+              retryData: { pad: 'x'.repeat(5000) },
+            },
+          }
+        : undefined;
     });
     await runtime.resolver('push', () => runtime.queue('scim-sync').push({ body: { v: 1 } }));
     await runtime.idle();
@@ -179,7 +216,8 @@ describe('local Forge runtime, enforce mode', () => {
     const { runtime } = rig();
     const trigger = runtime.webTrigger(async () => ({ statusCode: 200, headers: {} }));
     const statuses: number[] = [];
-    for (let i = 0; i < FORGE_LIMITS.invocationsPerMinute + 1; i += 1) statuses.push((await trigger(undefined, undefined)).statusCode);
+    for (let i = 0; i < FORGE_LIMITS.invocationsPerMinute + 1; i += 1)
+      statuses.push((await trigger(undefined, undefined)).statusCode);
     expect(statuses.filter((s) => s === 200)).toHaveLength(FORGE_LIMITS.invocationsPerMinute);
     expect(statuses.at(-1)).toBe(429);
   });
@@ -187,19 +225,35 @@ describe('local Forge runtime, enforce mode', () => {
   it('asks a storage-counting switch given as a function at each storage request', async () => {
     let counts = false;
     const { runtime, kvs } = rig('enforce', { storageCountsAsOutbound: () => counts });
-    const setMany = (prefix: string) => runtime.resolver('storage', async () => {
-      for (let i = 0; i < 101; i += 1) await kvs.set(`${prefix}${i}`, i);
-    });
+    const setMany = (prefix: string) =>
+      runtime.resolver('storage', async () => {
+        for (let i = 0; i < 101; i += 1) await kvs.set(`${prefix}${i}`, i);
+      });
     await expect(setMany('a')).resolves.toBeUndefined();
     counts = true;
     await expect(setMany('b')).rejects.toMatchObject({ responseDetails: { status: 429 } });
   });
 
   it('refuses fetch to a URL the egress switch does not allow with @forge/api ExternalEndpointNotAllowedError, counting the attempt', async () => {
-    const { runtime, fetch, remoteCalls } = rig('enforce', { egressAllowed: (url) => new URL(url).hostname !== 'api.bitbucket.org' });
-    const refused = runtime.resolver('egress', () => fetch('https://api.bitbucket.org/2.0/workspaces/x', { method: 'GET', headers: {} }));
-    await expect(refused).rejects.toMatchObject({ name: 'REQUEST_EGRESS_ALLOWLIST_ERR', status: 403, message: expect.stringContaining('URL not included in the external fetch backend permissions: https://api.bitbucket.org/2.0/workspaces/x') });
-    await expect(runtime.resolver('egress', async () => (await fetch('https://api.atlassian.com/admin', { method: 'GET', headers: {} })).status)).resolves.toBe(200);
+    const { runtime, fetch, remoteCalls } = rig('enforce', {
+      egressAllowed: (url) => new URL(url).hostname !== 'api.bitbucket.org',
+    });
+    const refused = runtime.resolver('egress', () =>
+      fetch('https://api.bitbucket.org/2.0/workspaces/x', { method: 'GET', headers: {} }),
+    );
+    await expect(refused).rejects.toMatchObject({
+      name: 'REQUEST_EGRESS_ALLOWLIST_ERR',
+      status: 403,
+      message: expect.stringContaining(
+        'URL not included in the external fetch backend permissions: https://api.bitbucket.org/2.0/workspaces/x',
+      ),
+    });
+    await expect(
+      runtime.resolver(
+        'egress',
+        async () => (await fetch('https://api.atlassian.com/admin', { method: 'GET', headers: {} })).status,
+      ),
+    ).resolves.toBe(200);
     expect(remoteCalls()).toBe(1);
   });
 
@@ -207,18 +261,28 @@ describe('local Forge runtime, enforce mode', () => {
     const { runtime, fetch } = rig('record');
     const calls = async (): Promise<number[]> => {
       const statuses: number[] = [];
-      for (let i = 0; i < 101; i += 1) statuses.push((await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status);
+      for (let i = 0; i < 101; i += 1)
+        statuses.push((await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status);
       return statuses;
     };
     expect((await runtime.scheduled('recorded', calls))[100]).toBe(200);
     // 101 calls of 250 ms would pass a resolver's 25 s: the budget is checked on a resolver with no latency.
     const quick = new ForgeRuntime({ mode: 'record', clock: new VirtualClock({ autoAdvance: true }) });
-    const quickFetch = quick.remote(async () => ({ status: 200, headers: { get: () => null }, text: async () => '{}' }));
-    const enforced = await quick.resolver('enforced', async () => {
-      const statuses: number[] = [];
-      for (let i = 0; i < 101; i += 1) statuses.push((await quickFetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status);
-      return statuses;
-    }, { mode: 'enforce' });
+    const quickFetch = quick.remote(async () => ({
+      status: 200,
+      headers: { get: () => null },
+      text: async () => '{}',
+    }));
+    const enforced = await quick.resolver(
+      'enforced',
+      async () => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 101; i += 1)
+          statuses.push((await quickFetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status);
+        return statuses;
+      },
+      { mode: 'enforce' },
+    );
     expect(enforced[100]).toBe(429);
     expect(quick.violations.byLimit()).toEqual({ 'invocation-outbound-requests': 1 });
   });
@@ -230,9 +294,14 @@ describe('local Forge runtime, record mode', () => {
     runtime.consume('scim-sync', async () => undefined);
     await runtime.resolver('record', async () => {
       await runtime.queue('scim-sync').push([{ body: bodyOf(99) }, { body: bodyOf(99) }, { body: bodyOf(3) }]);
-      for (let i = 0; i < 101; i += 1) expect((await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status).toBe(200);
+      for (let i = 0; i < 101; i += 1)
+        expect((await fetch('https://api.atlassian.com/x', { method: 'GET', headers: {} })).status).toBe(200);
       await runtime.appClock.sleep(26_000);
     });
-    expect(runtime.violations.byLimit()).toEqual({ 'invocation-outbound-requests': 1, 'invocation-time': 1, 'push-payload': 1 });
+    expect(runtime.violations.byLimit()).toEqual({
+      'invocation-outbound-requests': 1,
+      'invocation-time': 1,
+      'push-payload': 1,
+    });
   });
 });

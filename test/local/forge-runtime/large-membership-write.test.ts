@@ -17,15 +17,32 @@ jest.setTimeout(120_000);
 it('adds and removes 1,000 members in one web-trigger invocation each, within 100 requests, and refuses more', async () => {
   const clock = new VirtualClock({ autoAdvance: true });
   const runtime = new ForgeRuntime({ mode: 'enforce', clock, latency: DEFAULT_LATENCY });
-  const service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')), clock: () => clock.now() });
+  const service = createLocalKvsService({
+    entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')),
+    clock: () => clock.now(),
+  });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
-  const app = createApp({ kvs, logger: { error: () => undefined }, now: () => new Date(clock.now()), sleep: (ms) => runtime.appClock.sleep(ms) });
+  const app = createApp({
+    kvs,
+    logger: { error: () => undefined },
+    now: () => new Date(clock.now()),
+    sleep: (ms) => runtime.appClock.sleep(ms),
+  });
   const ids: string[] = [];
-  for (let i = 0; i < 1001; i += 1) ids.push((await app.store.create('User', { userName: `member${i}@example.com`, active: true })).id);
+  for (let i = 0; i < 1001; i += 1)
+    ids.push((await app.store.create('User', { userName: `member${i}@example.com`, active: true })).id);
   const group = await app.store.create('Group', { displayName: 'Everyone' });
   const { token } = await app.tokens.issue({ label: 'large' });
-  const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://large.invalid/scim/v2' }));
-  const patch = async (operation: object) => trigger(scimTriggerRequest(token, 'PATCH', `/Groups/${group.id}`, patchOp(operation), { excludedAttributes: ['members'] }), {});
+  const trigger = runtime.webTrigger(
+    makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://large.invalid/scim/v2' }),
+  );
+  const patch = async (operation: object) =>
+    trigger(
+      scimTriggerRequest(token, 'PATCH', `/Groups/${group.id}`, patchOp(operation), {
+        excludedAttributes: ['members'],
+      }),
+      {},
+    );
   const members = async () => {
     let count = 0;
     for await (const page of app.store.members(group.id)) count += page.length;
@@ -41,7 +58,10 @@ it('adds and removes 1,000 members in one web-trigger invocation each, within 10
   expect((await patch({ op: 'add', path: 'members', value: [{ value: ids[1000] }] })).statusCode).toBe(200);
   const replaced = await patch({ op: 'replace', path: 'members', value: [{ value: ids[0] }] });
   expect(replaced.statusCode).toBe(400);
-  expect(JSON.parse(String(replaced.body))).toMatchObject({ scimType: 'tooMany', detail: expect.stringContaining('at most 1000 group members') });
+  expect(JSON.parse(String(replaced.body))).toMatchObject({
+    scimType: 'tooMany',
+    detail: expect.stringContaining('at most 1000 group members'),
+  });
   expect(await members()).toBe(1001);
   const removed = await patch({ op: 'remove', path: 'members', value: thousand });
   expect(removed.statusCode).toBe(200);
@@ -50,7 +70,9 @@ it('adds and removes 1,000 members in one web-trigger invocation each, within 10
   const tooMany = await patch({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) });
   expect(tooMany.statusCode).toBe(400);
   expect(await members()).toBe(1);
-  console.log(`most requests in one PATCH invocation: ${afterAdd} (add), ${runtime.stats().invocations.maxOutboundRequests} (either)`);
+  console.log(
+    `most requests in one PATCH invocation: ${afterAdd} (add), ${runtime.stats().invocations.maxOutboundRequests} (either)`,
+  );
   expect(runtime.violations.byLimit()).toEqual({});
   expect(runtime.stats().invocations.maxOutboundRequests).toBeLessThanOrEqual(100);
   // The sync sees the final membership: the group's outbox entry carries its latest version.

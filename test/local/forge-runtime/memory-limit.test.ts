@@ -20,7 +20,10 @@ function collectGarbage(): void {
 it('fails an invocation that grows the heap past 512 MB at its next platform call, and refuses that call', async () => {
   const clock = new VirtualClock({ autoAdvance: true });
   const runtime = new ForgeRuntime({ mode: 'enforce', clock, latency: { kvsMs: 30, remoteMs: 250, deliveryMs: 1000 } });
-  const service = createLocalKvsService({ entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')), clock: () => clock.now() });
+  const service = createLocalKvsService({
+    entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')),
+    clock: () => clock.now(),
+  });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
   collectGarbage();
   const outcome = runtime.resolver('memory', async () => {

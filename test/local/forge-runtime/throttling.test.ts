@@ -20,12 +20,23 @@ function post(token: string, email: string): ForgeWebTriggerRequest {
 
 async function rig(writeUnitsPerMinute: number) {
   const clock = new VirtualClock({ autoAdvance: true });
-  const runtime = new ForgeRuntime({ mode: 'enforce', clock, latency: DEFAULT_LATENCY, storageCountsAsOutbound: false });
-  const service = createLocalKvsService({ entities: loadEntityDefinitions(MANIFEST), clock: () => clock.now(), quotas: { writeUnitsPerMinute } });
+  const runtime = new ForgeRuntime({
+    mode: 'enforce',
+    clock,
+    latency: DEFAULT_LATENCY,
+    storageCountsAsOutbound: false,
+  });
+  const service = createLocalKvsService({
+    entities: loadEntityDefinitions(MANIFEST),
+    clock: () => clock.now(),
+    quotas: { writeUnitsPerMinute },
+  });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
   const app = createApp({ kvs, logger: { error: () => undefined }, now: () => new Date(clock.now()) });
   const { token } = await app.tokens.issue({ label: 'throttling' });
-  const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://throttle.invalid/scim/v2' }));
+  const trigger = runtime.webTrigger(
+    makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://throttle.invalid/scim/v2' }),
+  );
   return { clock, runtime, app, token, trigger };
 }
 
@@ -61,7 +72,10 @@ describe('storage over its quota', () => {
       warn: (line) => lines.push(line),
     });
     const outcome = await runtime.resolver('consumer', () => worker({ body: { v: 1, type: 'drain' } }));
-    expect(outcome).toEqual({ _retry: true, retryOptions: { retryAfter: 60, retryReason: 'FUNCTION_UPSTREAM_RATE_LIMITED' } });
+    expect(outcome).toEqual({
+      _retry: true,
+      retryOptions: { retryAfter: 60, retryReason: 'FUNCTION_UPSTREAM_RATE_LIMITED' },
+    });
     expect(lines.join('\n')).toContain('SYNC_STORAGE_THROTTLED');
   });
 });

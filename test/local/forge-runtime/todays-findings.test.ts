@@ -11,7 +11,12 @@
 import path from 'node:path';
 import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { createLinkedEmulators } from '../../../emulators/linked-emulators';
-import { EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
+import {
+  EMULATED_BITBUCKET_RESOURCE_ID,
+  EMULATED_DIRECTORY_ID,
+  EMULATED_ORG_ID,
+  EMULATED_WORKSPACE_SLUG,
+} from '../../../emulators/seed';
 import { VirtualClock } from '../../../emulators/virtual-clock';
 import { createApp } from '../../../src/app/create-app';
 import { createSync, type SyncParts } from '../../../src/app/create-sync';
@@ -42,16 +47,39 @@ it('replays findings 1 to 4 in enforce mode without a breach outside the IdP bur
     entities: loadEntityDefinitions(path.resolve(__dirname, '../../../manifest.yml')),
     clock: () => clock.now(),
     quotaMode: 'enforce',
-    onQuotaViolation: (v) => runtime.report({ limit: v.limit, observed: v.observed, allowed: v.allowed, detail: `${v.path}: ${v.observed} against ${v.allowed}` }),
+    onQuotaViolation: (v) =>
+      runtime.report({
+        limit: v.limit,
+        observed: v.observed,
+        allowed: v.allowed,
+        detail: `${v.path}: ${v.observed} against ${v.allowed}`,
+      }),
   });
   const kvs = createLocalKvs({ fetch: runtime.storage(service.fetch) });
   const emulators = createLinkedEmulators({ clock });
-  const fetch = runtime.remote(emulatorFetch({ baseUrl: ADMIN_API_BASE_URL, emulator: emulators.admin }, { baseUrl: BITBUCKET_BASE_URL, emulator: emulators.bitbucket }));
+  const fetch = runtime.remote(
+    emulatorFetch(
+      { baseUrl: ADMIN_API_BASE_URL, emulator: emulators.admin },
+      { baseUrl: BITBUCKET_BASE_URL, emulator: emulators.bitbucket },
+    ),
+  );
   const late: { sync?: SyncParts } = {};
   const now = (): Date => new Date(clock.now());
-  const app = createApp({ kvs, logger: { error: () => undefined }, now, sleep: (ms) => runtime.appClock.sleep(ms), onWrite: async () => late.sync?.dispatcher.kick() });
+  const app = createApp({
+    kvs,
+    logger: { error: () => undefined },
+    now,
+    sleep: (ms) => runtime.appClock.sleep(ms),
+    onWrite: async () => late.sync?.dispatcher.kick(),
+  });
   const queue = new ForgeJobQueue(runtime.queue(SYNC_QUEUE_KEY));
-  runtime.consume(SYNC_QUEUE_KEY, makeSyncWorker({ handle: async (job) => (late.sync ? late.sync.dispatcher.handle(job) : undefined), warn: () => undefined }));
+  runtime.consume(
+    SYNC_QUEUE_KEY,
+    makeSyncWorker({
+      handle: async (job) => (late.sync ? late.sync.dispatcher.handle(job) : undefined),
+      warn: () => undefined,
+    }),
+  );
   late.sync = createSync({
     kvs,
     store: app.store,
@@ -64,10 +92,17 @@ it('replays findings 1 to 4 in enforce mode without a breach outside the IdP bur
   });
   await late.sync.settings.save({
     ...(await late.sync.settings.get()),
-    target: { orgId: EMULATED_ORG_ID, directoryId: EMULATED_DIRECTORY_ID, workspace: EMULATED_WORKSPACE_SLUG, workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID },
+    target: {
+      orgId: EMULATED_ORG_ID,
+      directoryId: EMULATED_DIRECTORY_ID,
+      workspace: EMULATED_WORKSPACE_SLUG,
+      workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+    },
   });
   const { token } = await app.tokens.issue({ label: 'findings' });
-  const trigger = runtime.webTrigger(makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://findings.invalid/scim/v2' }));
+  const trigger = runtime.webTrigger(
+    makeScimWebTrigger({ getApp: async () => app, getBaseUrl: async () => 'https://findings.invalid/scim/v2' }),
+  );
   const statuses = new Map<number, number>();
   let throttledWithoutRetryAfter = 0; // 429s and 503s
 
@@ -77,7 +112,11 @@ it('replays findings 1 to 4 in enforce mode without a breach outside the IdP bur
     Array.from({ length: LANES }, async () => {
       for (let i = next++; i < USERS; i = next++) {
         const email = `user${i}@example.com`;
-        const request = scimTriggerRequest(token, 'POST', '/Users', { userName: email, active: true, emails: [{ type: 'work', value: email, primary: true }] });
+        const request = scimTriggerRequest(token, 'POST', '/Users', {
+          userName: email,
+          active: true,
+          emails: [{ type: 'work', value: email, primary: true }],
+        });
         for (let attempt = 0; attempt < 20; attempt += 1) {
           const response = await trigger(request, {});
           statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
@@ -89,12 +128,17 @@ it('replays findings 1 to 4 in enforce mode without a breach outside the IdP bur
       }
     }),
   );
-  const created = (await app.store.count('User'));
-  await runtime.scheduled('reconcile', makeReconcile(() => queue));
+  const created = await app.store.count('User');
+  await runtime.scheduled(
+    'reconcile',
+    makeReconcile(() => queue),
+  );
   // Ten virtual minutes of the sync that follows; the queue is stopped after, converged or not.
   await Promise.race([runtime.idle(), clock.sleep(10 * 60_000)]);
   // A first load of 4,000 users leaves 4,000 entries in the outbox: one drain pushes them as 40 jobs of 100 at once.
-  await app.store.enqueue(Array.from({ length: 4000 }, (_, i) => `User.${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`));
+  await app.store.enqueue(
+    Array.from({ length: 4000 }, (_, i) => `User.${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`),
+  );
   await runtime.scheduled('drain', () => late.sync?.dispatcher.drain() ?? Promise.resolve(0));
   runtime.stop();
   await service.close();

@@ -3,7 +3,12 @@ import type { Filter } from '../../../src/scim/filter/ast';
 import { compileFilter, compileValueFilter, evaluateFilter } from '../../../src/scim/filter/evaluate-filter';
 import { parseFilter } from '../../../src/scim/filter/parse-filter';
 import { attribute, complexAttribute, stringAttribute } from '../../../src/scim/schema/attribute';
-import { findAttribute, groupResourceType, userResourceType, type ResourceType } from '../../../src/scim/schema/registry';
+import {
+  findAttribute,
+  groupResourceType,
+  userResourceType,
+  type ResourceType,
+} from '../../../src/scim/schema/registry';
 import { userSchema } from '../../../src/scim/schema/user-schema';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -65,13 +70,27 @@ const numericResourceType: ResourceType = {
       attribute('score', 'decimal', 'A decimal.'),
       attribute('ratings', 'integer', 'Many integers.', { multiValued: true }),
       stringAttribute('code', 'A case-exact string.', { caseExact: true }),
-      complexAttribute('parts', 'Complex values.', [attribute('size', 'integer', 'A size.'), stringAttribute('label', 'A label.')], { multiValued: true }),
+      complexAttribute(
+        'parts',
+        'Complex values.',
+        [attribute('size', 'integer', 'A size.'), stringAttribute('label', 'A label.')],
+        { multiValued: true },
+      ),
     ],
   },
   extensions: [],
 };
 
-const thing: Resource = { level: 10, score: 1.5, ratings: [3, 7], code: 'Abc', parts: [{ size: 2, label: 'x' }, { size: 9, label: 'y' }] };
+const thing: Resource = {
+  level: 10,
+  score: 1.5,
+  ratings: [3, 7],
+  code: 'Abc',
+  parts: [
+    { size: 2, label: 'x' },
+    { size: 9, label: 'y' },
+  ],
+};
 
 const lenient = { unquotedValues: true };
 
@@ -105,7 +124,12 @@ describe('evaluateFilter', () => {
       { filter: 'meta.resourceType eq "user"', expected: false },
       { filter: 'members.value eq "ABC"', expected: false, resource: group, resourceType: groupResourceType },
       { filter: 'members.value eq "abc"', expected: true, resource: group, resourceType: groupResourceType },
-      { filter: 'members.display eq "mandy pepperidge"', expected: true, resource: group, resourceType: groupResourceType },
+      {
+        filter: 'members.display eq "mandy pepperidge"',
+        expected: true,
+        resource: group,
+        resourceType: groupResourceType,
+      },
       { filter: 'displayName eq "tour guides"', expected: true, resource: group, resourceType: groupResourceType },
       { filter: 'code eq "abc"', expected: false, resource: thing, resourceType: numericResourceType },
       { filter: 'code sw "Ab"', expected: true, resource: thing, resourceType: numericResourceType },
@@ -126,7 +150,12 @@ describe('evaluateFilter', () => {
       { filter: `SCHEMAS eq "${CORE_USER}"`, expected: true },
       { filter: `schemas eq "${CORE_USER.toUpperCase()}"`, expected: false },
       { filter: 'schemas eq "urn:ietf:params:scim:schemas:core:2.0:Group"', expected: false },
-      { filter: 'schemas eq "urn:ietf:params:scim:schemas:core:2.0:Group"', expected: true, resource: group, resourceType: groupResourceType },
+      {
+        filter: 'schemas eq "urn:ietf:params:scim:schemas:core:2.0:Group"',
+        expected: true,
+        resource: group,
+        resourceType: groupResourceType,
+      },
       { filter: 'schemas pr', expected: true },
       { filter: 'schemas pr', expected: false, resource: { schemas: [] } },
     ],
@@ -134,14 +163,31 @@ describe('evaluateFilter', () => {
       { filter: 'DisplayName eq "BobIsAmazing"', expected: false },
       { filter: 'DisplayName eq "BobIsAmazing"', expected: true, resource: { displayName: 'BobIsAmazing' } },
       { filter: 'name.FamilyName eq Employee', expected: true },
-      { filter: 'name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)', expected: true },
-      { filter: 'name.FamilyName eq Employee and (emails.Value co example.net or emails.Value co example.edu)', expected: false },
+      {
+        filter: 'name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)',
+        expected: true,
+      },
+      {
+        filter: 'name.FamilyName eq Employee and (emails.Value co example.net or emails.Value co example.edu)',
+        expected: false,
+      },
       { filter: 'userName sw O', expected: false },
       { filter: 'userName sw O', expected: true, resource: { userName: 'oliver' } },
       { filter: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00', expected: false },
-      { filter: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00', expected: true, resource: { meta: { created: '2015-10-10T21:38:21.8617980Z' } } },
-      { filter: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00', expected: false, resource: { meta: { created: '2015-10-10T21:38:21.8617979Z' } } },
-      { filter: 'id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "26118915-6090-4610-87e4-49d8ca9f808d"', expected: true },
+      {
+        filter: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00',
+        expected: true,
+        resource: { meta: { created: '2015-10-10T21:38:21.8617980Z' } },
+      },
+      {
+        filter: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00',
+        expected: false,
+        resource: { meta: { created: '2015-10-10T21:38:21.8617979Z' } },
+      },
+      {
+        filter: 'id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "26118915-6090-4610-87e4-49d8ca9f808d"',
+        expected: true,
+      },
       { filter: 'id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "someone-else"', expected: false },
       { filter: `${ENTERPRISE}:manager eq "26118915-6090-4610-87e4-49d8ca9f808d"`, expected: true },
       { filter: `${ENTERPRISE}:manager.value eq "26118915-6090-4610-87E4-49D8CA9F808D"`, expected: false },
@@ -169,12 +215,24 @@ describe('evaluateFilter', () => {
       { filter: 'meta.lastModified ge "2011-05-13T04:42:34.1234567Z"', expected: true },
       { filter: 'meta.lastModified le "2011-05-13T04:42:34.1234567Z"', expected: true },
       { filter: 'meta.lastModified gt "2011-05-13T04:42:34.1234567Z"', expected: false },
-      { filter: 'meta.created gt "2020-01-01T00:30:00+01:00"', expected: true, resource: { meta: { created: '2020-01-01T00:00:00Z' } } },
-      { filter: 'meta.created lt "2020-01-01T00:30:00+01:00"', expected: false, resource: { meta: { created: '2020-01-01T00:00:00Z' } } },
-      { filter: 'meta.created gt "2000-01-01T00:00:00Z"', expected: false, resource: { meta: { created: 'not a date' } } },
+      {
+        filter: 'meta.created gt "2020-01-01T00:30:00+01:00"',
+        expected: true,
+        resource: { meta: { created: '2020-01-01T00:00:00Z' } },
+      },
+      {
+        filter: 'meta.created lt "2020-01-01T00:30:00+01:00"',
+        expected: false,
+        resource: { meta: { created: '2020-01-01T00:00:00Z' } },
+      },
+      {
+        filter: 'meta.created gt "2000-01-01T00:00:00Z"',
+        expected: false,
+        resource: { meta: { created: 'not a date' } },
+      },
       { filter: 'meta.created lt "2000-01-01T00:00:00Z"', expected: false, resource: { meta: { created: 12 } } },
     ],
-    'booleans': [
+    booleans: [
       { filter: 'active eq true', expected: true },
       { filter: 'active eq false', expected: false },
       { filter: 'active ne true', expected: false },
@@ -197,8 +255,18 @@ describe('evaluateFilter', () => {
       { filter: 'score lt -3', expected: false, resource: thing, resourceType: numericResourceType },
       { filter: 'ratings gt 5', expected: true, resource: thing, resourceType: numericResourceType },
       { filter: 'ratings gt 7', expected: false, resource: thing, resourceType: numericResourceType },
-      { filter: 'parts[size gt 5 and label eq "Y"]', expected: true, resource: thing, resourceType: numericResourceType },
-      { filter: 'parts[size gt 5 and label eq "x"]', expected: false, resource: thing, resourceType: numericResourceType },
+      {
+        filter: 'parts[size gt 5 and label eq "Y"]',
+        expected: true,
+        resource: thing,
+        resourceType: numericResourceType,
+      },
+      {
+        filter: 'parts[size gt 5 and label eq "x"]',
+        expected: false,
+        resource: thing,
+        resourceType: numericResourceType,
+      },
       { filter: 'level eq 10', expected: false, resource: { level: '10' }, resourceType: numericResourceType },
     ],
     'multi-valued attributes match when any value does': [
@@ -215,10 +283,23 @@ describe('evaluateFilter', () => {
       { filter: 'emails[type eq "work" and value co "example.org"]', expected: false },
       { filter: 'emails[type eq "home" and value co "example.org"]', expected: true },
       { filter: 'emails.type eq "work" and emails.value co "example.org"', expected: true },
-      { filter: 'emails[type eq "work" and value co "@x"]', expected: false, resource: { emails: [{ type: 'work', value: 'w@y' }, { type: 'home', value: 'h@x' }] } },
+      {
+        filter: 'emails[type eq "work" and value co "@x"]',
+        expected: false,
+        resource: {
+          emails: [
+            { type: 'work', value: 'w@y' },
+            { type: 'home', value: 'h@x' },
+          ],
+        },
+      },
       { filter: 'emails[Type EQ "WORK"]', expected: true },
       { filter: 'emails[not(type eq "work")]', expected: true },
-      { filter: 'emails[not(type eq "work")]', expected: false, resource: { emails: [{ type: 'work', value: 'w@y' }] } },
+      {
+        filter: 'emails[not(type eq "work")]',
+        expected: false,
+        resource: { emails: [{ type: 'work', value: 'w@y' }] },
+      },
       { filter: 'emails[type eq "work"].value pr', expected: true },
       { filter: 'emails[type eq "work"].display pr', expected: false },
       { filter: 'emails[type eq "work"].value eq "home@example.org"', expected: false },
@@ -265,7 +346,7 @@ describe('evaluateFilter', () => {
       { filter: 'name eq null', expected: false },
       { filter: 'phoneNumbers eq null', expected: true },
     ],
-    'logic': [
+    logic: [
       { filter: 'not (userName eq "a@b.com")', expected: false },
       { filter: 'not(title pr)', expected: false },
       { filter: 'NOT(userType pr)', expected: true },
@@ -276,7 +357,11 @@ describe('evaluateFilter', () => {
     ],
     'resource member names are matched case-insensitively as a fallback': [
       { filter: 'userName eq "x"', expected: true, resource: { UserName: 'X' } },
-      { filter: 'emails[type eq "work"].value eq "a"', expected: true, resource: { Emails: [{ Type: 'Work', VALUE: 'A' }] } },
+      {
+        filter: 'emails[type eq "work"].value eq "a"',
+        expected: true,
+        resource: { Emails: [{ Type: 'Work', VALUE: 'A' }] },
+      },
       { filter: 'department eq "d"', expected: true, resource: { [ENTERPRISE.toLowerCase()]: { department: 'D' } } },
     ],
   };
@@ -350,10 +435,18 @@ describe('evaluateFilter: filters the resource type cannot evaluate give invalid
   });
 
   it('rejects nested value paths in hand-built trees and unknown node kinds', () => {
-    const nested: Filter = { kind: 'valuePath', path: 'emails', filter: { kind: 'valuePath', path: 'type', filter: { kind: 'present', path: 'value' } } };
-    expect(() => compileFilter(nested, userResourceType)).toThrow(expect.objectContaining({ scimType: 'invalidFilter' }));
+    const nested: Filter = {
+      kind: 'valuePath',
+      path: 'emails',
+      filter: { kind: 'valuePath', path: 'type', filter: { kind: 'present', path: 'value' } },
+    };
+    expect(() => compileFilter(nested, userResourceType)).toThrow(
+      expect.objectContaining({ scimType: 'invalidFilter' }),
+    );
     const bogus = { kind: 'xor', left: { kind: 'present', path: 'title' } } as unknown as Filter;
-    expect(() => compileFilter(bogus, userResourceType)).toThrow(expect.objectContaining({ scimType: 'invalidFilter' }));
+    expect(() => compileFilter(bogus, userResourceType)).toThrow(
+      expect.objectContaining({ scimType: 'invalidFilter' }),
+    );
   });
 
   it('evaluates a 200-term and-chain and a 100 000-deep hand-built chain without recursion limits', () => {
@@ -369,15 +462,30 @@ describe('evaluateFilter: filters the resource type cannot evaluate give invalid
 describe('compileFilter and compileValueFilter', () => {
   it('compiles once and evaluates many resources', () => {
     const predicate = compileFilter(parseFilter('userName sw "a"', lenient), userResourceType);
-    expect([{ userName: 'alice' }, { userName: 'Bob' }, { userName: 'ANNA' }, {}].map(predicate)).toEqual([true, false, true, false]);
+    expect([{ userName: 'alice' }, { userName: 'Bob' }, { userName: 'ANNA' }, {}].map(predicate)).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('matches elements of a multi-valued complex attribute for PATCH targets', () => {
     const emails = findAttribute(userSchema.attributes, 'emails')!;
     const predicate = compileValueFilter(parseFilter('type eq "WORK" and value ew "@x.com"', lenient), emails);
-    expect([{ type: 'work', value: 'a@x.com' }, { type: 'home', value: 'b@x.com' }, { type: 'work', value: 'c@y.com' }].map(predicate)).toEqual([true, false, false]);
-    expect(() => compileValueFilter(parseFilter('nope pr', lenient), emails)).toThrow(expect.objectContaining({ scimType: 'invalidFilter' }));
+    expect(
+      [
+        { type: 'work', value: 'a@x.com' },
+        { type: 'home', value: 'b@x.com' },
+        { type: 'work', value: 'c@y.com' },
+      ].map(predicate),
+    ).toEqual([true, false, false]);
+    expect(() => compileValueFilter(parseFilter('nope pr', lenient), emails)).toThrow(
+      expect.objectContaining({ scimType: 'invalidFilter' }),
+    );
     const userName = findAttribute(userSchema.attributes, 'userName')!;
-    expect(() => compileValueFilter(parseFilter('value pr', lenient), userName)).toThrow(expect.objectContaining({ scimType: 'invalidFilter' }));
+    expect(() => compileValueFilter(parseFilter('value pr', lenient), userName)).toThrow(
+      expect.objectContaining({ scimType: 'invalidFilter' }),
+    );
   });
 });

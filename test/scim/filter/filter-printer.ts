@@ -16,7 +16,13 @@ export interface PrintStyle {
 }
 
 /** The plain RFC spelling. */
-export const plainStyle: PrintStyle = { upperCaseKeywords: false, spaceAfterNot: true, gap: ' ', escapeNonAscii: false, bareStrings: false };
+export const plainStyle: PrintStyle = {
+  upperCaseKeywords: false,
+  spaceAfterNot: true,
+  gap: ' ',
+  escapeNonAscii: false,
+  bareStrings: false,
+};
 
 function escapeUnit(code: number): string {
   return `\\u${code.toString(16).padStart(4, '0')}`;
@@ -39,7 +45,8 @@ function isBareWord(value: string): boolean {
 }
 
 function printValue(value: FilterValue, style: PrintStyle): string {
-  if (typeof value === 'string') return style.bareStrings && isBareWord(value) ? value : quoteString(value, style.escapeNonAscii);
+  if (typeof value === 'string')
+    return style.bareStrings && isBareWord(value) ? value : quoteString(value, style.escapeNonAscii);
   return JSON.stringify(value);
 }
 
@@ -50,7 +57,8 @@ function keyword(word: string, style: PrintStyle): string {
 function wrap(child: Filter, parent: 'and' | 'or', side: 'left' | 'right', style: PrintStyle): string {
   const text = printFilter(child, style);
   const isLogical = child.kind === 'and' || child.kind === 'or';
-  const needsParentheses = isLogical && !(child.kind === parent && side === 'left') && !(parent === 'or' && child.kind === 'and');
+  const needsParentheses =
+    isLogical && !(child.kind === parent && side === 'left') && !(parent === 'or' && child.kind === 'and');
   return needsParentheses ? `(${text})` : text;
 }
 
@@ -71,7 +79,10 @@ export function printFilter(filter: Filter, style: PrintStyle = plainStyle): str
       const head = `${filter.path}[${printFilter(filter.filter, style)}]`;
       const then = filter.then;
       if (!then) return head;
-      const tail = then.operator === 'pr' ? keyword('pr', style) : `${keyword(then.operator, style)}${gap}${printValue(then.value, style)}`;
+      const tail =
+        then.operator === 'pr'
+          ? keyword('pr', style)
+          : `${keyword(then.operator, style)}${gap}${printValue(then.value, style)}`;
       return `${head}.${then.subAttribute}${gap}${tail}`;
     }
   }

@@ -5,7 +5,13 @@ import { compileFilter, evaluateFilter } from '../../../src/scim/filter/evaluate
 import { findIndexableEquality, type IndexableEquality } from '../../../src/scim/filter/indexable-equality';
 import { parseAttributeList, parseFilter, parsePatchPath } from '../../../src/scim/filter/parse-filter';
 import type { AttributeDefinition } from '../../../src/scim/schema/attribute';
-import { commonAttributes, findAttribute, groupResourceType, userResourceType, type ResourceType } from '../../../src/scim/schema/registry';
+import {
+  commonAttributes,
+  findAttribute,
+  groupResourceType,
+  userResourceType,
+  type ResourceType,
+} from '../../../src/scim/schema/registry';
 import { uniquenessKey } from '../../../src/scim/resource/name-text';
 import { cleanUnicodeName, respellings } from '../unicode-names';
 import { printFilter, type PrintStyle } from './filter-printer';
@@ -34,7 +40,10 @@ const sampleUser = {
 };
 
 const attributeName = fc
-  .oneof(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,7}$/), fc.constantFrom('$ref', 'userName', 'emails', 'value', 'pr', 'eq', 'true'))
+  .oneof(
+    fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,7}$/),
+    fc.constantFrom('$ref', 'userName', 'emails', 'value', 'pr', 'eq', 'true'),
+  )
   .filter((name) => !['not', 'and', 'or'].includes(name.toLowerCase()));
 const urnPrefix = fc.constantFrom(
   '',
@@ -58,7 +67,12 @@ const anyValue: fc.Arbitrary<FilterValue> = fc.oneof(
 
 function comparisonOn(path: fc.Arbitrary<string>): fc.Arbitrary<Filter> {
   return fc.oneof(
-    fc.record({ kind: fc.constant('compare' as const), path, operator: fc.constantFrom(...OPERATORS), value: anyValue }),
+    fc.record({
+      kind: fc.constant('compare' as const),
+      path,
+      operator: fc.constantFrom(...OPERATORS),
+      value: anyValue,
+    }),
     fc.record({ kind: fc.constant('present' as const), path }),
   );
 }
@@ -69,7 +83,10 @@ function tree(leaf: fc.Arbitrary<Filter>, depth: number): fc.Arbitrary<Filter> {
   const child = tree(leaf, depth - 1);
   return fc.oneof(
     { weight: 3, arbitrary: leaf },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: child, right: child }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: child, right: child }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('not' as const), filter: child }) },
   );
 }
@@ -99,10 +116,13 @@ const valuePath: fc.Arbitrary<Filter> = fc
     filter: tree(comparisonOn(attributeName), 2),
     then: fc.option(thenClause, { nil: undefined }),
   })
-  .map(({ path, filter, then }): Filter => (then ? { kind: 'valuePath', path, filter, then } : { kind: 'valuePath', path, filter }));
-const anyFilter = tree(fc.oneof({ weight: 4, arbitrary: comparisonOn(attributePath) }, { weight: 1, arbitrary: valuePath }), 5).filter(
-  (filter) => countTerms(filter) <= 200,
-);
+  .map(({ path, filter, then }): Filter =>
+    then ? { kind: 'valuePath', path, filter, then } : { kind: 'valuePath', path, filter },
+  );
+const anyFilter = tree(
+  fc.oneof({ weight: 4, arbitrary: comparisonOn(attributePath) }, { weight: 1, arbitrary: valuePath }),
+  5,
+).filter((filter) => countTerms(filter) <= 200);
 const style: fc.Arbitrary<PrintStyle> = fc.record({
   upperCaseKeywords: fc.boolean(),
   spaceAfterNot: fc.boolean(),
@@ -134,7 +154,11 @@ describe('properties: printing a tree and parsing it back gives the same tree', 
         const text = `${path}[${printFilter(filter, printStyle)}]${subAttribute === undefined ? '' : `.${subAttribute}`}`;
         const expected = subAttribute === undefined ? { path, filter } : { path, filter, subAttribute };
         expect(parsePatchPath(text, lenient)).toEqual(expected);
-        expect(parseAttributeList(`id, ${text} ,userName`, lenient)).toEqual([{ path: 'id' }, expected, { path: 'userName' }]);
+        expect(parseAttributeList(`id, ${text} ,userName`, lenient)).toEqual([
+          { path: 'id' },
+          expected,
+          { path: 'userName' },
+        ]);
       }),
       { numRuns: 1000 },
     );
@@ -143,24 +167,87 @@ describe('properties: printing a tree and parsing it back gives the same tree', 
 
 describe('properties: hostile and random input', () => {
   const TOKENS = [
-    '(', ')', '[', ']', '"', '"a"', '"a\\"b"', '\\', '\\u00', 'not', 'NOT(', 'and', 'Or', 'eq', 'EQ', 'ne', 'co', 'sw', 'gt', 'le', 'pr',
-    'zz', 'true', 'false', 'null', '12', '-1.5e3', '1e999', '007', 'userName', 'emails', 'type', 'value', '.value', '.', ':', ',', '$ref',
-    'name.givenName', 'meta.created', 'urn:ietf:params:scim:schemas:core:2.0:User:', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
-    'members', 'schemas', '2015-10-10T14:38:21.8617979-07:00', 'é', '\u007f', '\n', '\ud800',
+    '(',
+    ')',
+    '[',
+    ']',
+    '"',
+    '"a"',
+    '"a\\"b"',
+    '\\',
+    '\\u00',
+    'not',
+    'NOT(',
+    'and',
+    'Or',
+    'eq',
+    'EQ',
+    'ne',
+    'co',
+    'sw',
+    'gt',
+    'le',
+    'pr',
+    'zz',
+    'true',
+    'false',
+    'null',
+    '12',
+    '-1.5e3',
+    '1e999',
+    '007',
+    'userName',
+    'emails',
+    'type',
+    'value',
+    '.value',
+    '.',
+    ':',
+    ',',
+    '$ref',
+    'name.givenName',
+    'meta.created',
+    'urn:ietf:params:scim:schemas:core:2.0:User:',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
+    'members',
+    'schemas',
+    '2015-10-10T14:38:21.8617979-07:00',
+    'é',
+    '\u007f',
+    '\n',
+    '\ud800',
   ];
   const soup = fc
-    .tuple(fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }), fc.array(fc.constantFrom('', ' ', '  '), { minLength: 80, maxLength: 80 }))
+    .tuple(
+      fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }),
+      fc.array(fc.constantFrom('', ' ', '  '), { minLength: 80, maxLength: 80 }),
+    )
     .map(([tokens, gaps]) => tokens.map((token, i) => `${token}${gaps[i] ?? ''}`).join(''));
-  const longSoup = fc.array(fc.constantFrom('(', ')', 'a pr', ' and ', ' or ', 'not(', 'x[', ']', '"', '\\'), { minLength: 500, maxLength: 1500 }).map((parts) => parts.join(''));
-  const grammarChars = fc.string({ unit: fc.constantFrom(...'abeqnotrpwsUR ()[]"\\.:,$-_019'.split('')), maxLength: 200 });
+  const longSoup = fc
+    .array(fc.constantFrom('(', ')', 'a pr', ' and ', ' or ', 'not(', 'x[', ']', '"', '\\'), {
+      minLength: 500,
+      maxLength: 1500,
+    })
+    .map((parts) => parts.join(''));
+  const grammarChars = fc.string({
+    unit: fc.constantFrom(...'abeqnotrpwsUR ()[]"\\.:,$-_019'.split('')),
+    maxLength: 200,
+  });
   const anything = fc.string({ unit: 'binary', maxLength: 300 });
-  const edit = fc.record({ at: fc.nat(), length: fc.nat({ max: 4 }), insert: fc.oneof(fc.constant(''), fc.constantFrom(...TOKENS)) });
+  const edit = fc.record({
+    at: fc.nat(),
+    length: fc.nat({ max: 4 }),
+    insert: fc.oneof(fc.constant(''), fc.constantFrom(...TOKENS)),
+  });
   // Valid filters with a few characters deleted or tokens inserted: near misses reach deep into the parser.
   const mutated = fc.tuple(anyFilter, style, fc.array(edit, { maxLength: 3 })).map(([filter, printStyle, edits]) =>
-    edits.reduce((text, { at, length, insert }) => {
-      const position = text.length === 0 ? 0 : at % text.length;
-      return text.slice(0, position) + insert + text.slice(position + length);
-    }, printFilter(filter, printStyle)),
+    edits.reduce(
+      (text, { at, length, insert }) => {
+        const position = text.length === 0 ? 0 : at % text.length;
+        return text.slice(0, position) + insert + text.slice(position + length);
+      },
+      printFilter(filter, printStyle),
+    ),
   );
   const inputs = fc.oneof(soup, longSoup, grammarChars, anything, mutated, mutated);
 
@@ -196,7 +283,12 @@ const CORE: Record<ResourceType['name'], string> = {
   User: 'urn:ietf:params:scim:schemas:core:2.0:User',
   Group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
 };
-const SCHEMAS_DEFINITION: AttributeDefinition = { ...commonAttributes[0]!, name: 'schemas', multiValued: true, caseExact: true };
+const SCHEMAS_DEFINITION: AttributeDefinition = {
+  ...commonAttributes[0]!,
+  name: 'schemas',
+  multiValued: true,
+  caseExact: true,
+};
 
 interface KnownPath {
   readonly path: string;
@@ -209,7 +301,8 @@ function knownPaths(resourceType: ResourceType): KnownPath[] {
   const add = (prefix: string, attributes: readonly AttributeDefinition[]): void => {
     for (const definition of attributes) {
       paths.push({ path: `${prefix}${definition.name}`, definition });
-      for (const sub of definition.subAttributes ?? []) paths.push({ path: `${prefix}${definition.name}.${sub.name}`, definition: sub });
+      for (const sub of definition.subAttributes ?? [])
+        paths.push({ path: `${prefix}${definition.name}.${sub.name}`, definition: sub });
     }
   };
   add('', commonAttributes);
@@ -219,19 +312,34 @@ function knownPaths(resourceType: ResourceType): KnownPath[] {
   return paths;
 }
 
-const DATE_RANGE = { min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true };
-const dateText = fc.tuple(fc.date(DATE_RANGE), fc.constantFrom('Z', '+01:00', '-07:00', '.1234567Z', '.5+05:30')).map(([date, zone]) => `${date.toISOString().slice(0, 19)}${zone}`);
+const DATE_RANGE = {
+  min: new Date('1900-01-01T00:00:00Z'),
+  max: new Date('2100-01-01T00:00:00Z'),
+  noInvalidDate: true,
+};
+const dateText = fc
+  .tuple(fc.date(DATE_RANGE), fc.constantFrom('Z', '+01:00', '-07:00', '.1234567Z', '.5+05:30'))
+  .map(([date, zone]) => `${date.toISOString().slice(0, 19)}${zone}`);
 
 /** Operator/value pairs the attribute's type admits (RFC 7644 section 3.4.2.2), so compiling never fails. */
-function validComparison(definition: AttributeDefinition): fc.Arbitrary<{ operator: CompareOperator; value: FilterValue }> {
+function validComparison(
+  definition: AttributeDefinition,
+): fc.Arbitrary<{ operator: CompareOperator; value: FilterValue }> {
   const withNull = fc.record({ operator: fc.constantFrom<CompareOperator>('eq', 'ne'), value: fc.constant(null) });
   const compared = definition.type === 'complex' ? findAttribute(definition.subAttributes, 'value') : definition;
   if (!compared) return withNull;
-  const pairs = (operators: CompareOperator[], value: fc.Arbitrary<FilterValue>) => fc.record({ operator: fc.constantFrom(...operators), value });
+  const pairs = (operators: CompareOperator[], value: fc.Arbitrary<FilterValue>) =>
+    fc.record({ operator: fc.constantFrom(...operators), value });
   switch (compared.type) {
     case 'string':
     case 'reference':
-      return fc.oneof(withNull, pairs([...OPERATORS], fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('work', 'WORK', 'a'), fc.integer(), fc.boolean())));
+      return fc.oneof(
+        withNull,
+        pairs(
+          [...OPERATORS],
+          fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('work', 'WORK', 'a'), fc.integer(), fc.boolean()),
+        ),
+      );
     case 'binary':
       return pairs(['eq', 'ne'], fc.string({ maxLength: 5 }));
     case 'boolean':
@@ -254,7 +362,9 @@ function validLeaf(paths: readonly KnownPath[]): fc.Arbitrary<Filter> {
   return fc.constantFrom(...paths).chain(({ path, definition }) =>
     fc.oneof(
       randomCase(path).map((written): Filter => ({ kind: 'present', path: written })),
-      fc.tuple(randomCase(path), validComparison(definition)).map(([written, { operator, value }]): Filter => ({ kind: 'compare', path: written, operator, value })),
+      fc
+        .tuple(randomCase(path), validComparison(definition))
+        .map(([written, { operator, value }]): Filter => ({ kind: 'compare', path: written, operator, value })),
     ),
   );
 }
@@ -274,17 +384,39 @@ function validFilter(resourceType: ResourceType): fc.Arbitrary<Filter> {
       ),
       { nil: undefined },
     );
-    return fc.tuple(inner, then).map(([filter, thenClause]): Filter => (thenClause ? { kind: 'valuePath', path, filter, then: thenClause } : { kind: 'valuePath', path, filter }));
+    return fc
+      .tuple(inner, then)
+      .map(([filter, thenClause]): Filter =>
+        thenClause ? { kind: 'valuePath', path, filter, then: thenClause } : { kind: 'valuePath', path, filter },
+      );
   });
   return tree(fc.oneof({ weight: 3, arbitrary: validLeaf(paths) }, { weight: 1, arbitrary: valuePaths }), 4);
 }
 
 function randomResource(resourceType: ResourceType): fc.Arbitrary<Record<string, unknown>> {
   const topNames = [...commonAttributes, ...resourceType.schema.attributes].map((definition) => definition.name);
-  const subNames = [...new Set([...commonAttributes, ...resourceType.schema.attributes, ...resourceType.extensions.flatMap((e) => e.schema.attributes)].flatMap((d) => (d.subAttributes ?? []).map((s) => s.name)))];
+  const subNames = [
+    ...new Set(
+      [
+        ...commonAttributes,
+        ...resourceType.schema.attributes,
+        ...resourceType.extensions.flatMap((e) => e.schema.attributes),
+      ].flatMap((d) => (d.subAttributes ?? []).map((s) => s.name)),
+    ),
+  ];
   const scalar = fc.oneof(
     fc.string({ maxLength: 6 }),
-    fc.constantFrom('work', 'Work', 'home', '', 'a', '2010-01-23T04:56:22Z', '2015-10-10T14:38:21.8617979-07:00', 'not-a-date', CORE[resourceType.name]),
+    fc.constantFrom(
+      'work',
+      'Work',
+      'home',
+      '',
+      'a',
+      '2010-01-23T04:56:22Z',
+      '2015-10-10T14:38:21.8617979-07:00',
+      'not-a-date',
+      CORE[resourceType.name],
+    ),
     fc.integer(),
     fc.double(),
     fc.boolean(),
@@ -292,16 +424,28 @@ function randomResource(resourceType: ResourceType): fc.Arbitrary<Record<string,
   );
   const json = fc.jsonValue({ maxDepth: 3 });
   const element = fc.dictionary(fc.constantFrom(...subNames), fc.oneof(scalar, json), { maxKeys: 5 });
-  const field = fc.oneof(scalar, json, element, fc.array(fc.oneof({ weight: 3, arbitrary: element }, { weight: 1, arbitrary: scalar }), { maxLength: 4 }));
+  const field = fc.oneof(
+    scalar,
+    json,
+    element,
+    fc.array(fc.oneof({ weight: 3, arbitrary: element }, { weight: 1, arbitrary: scalar }), { maxLength: 4 }),
+  );
   const base = fc.dictionary(fc.constantFrom(...topNames, 'schemas', 'USERNAME', 'Emails'), field, { maxKeys: 12 });
   const extensions = resourceType.extensions.map((extension) =>
-    fc.option(fc.dictionary(fc.constantFrom(...extension.schema.attributes.map((d) => d.name)), field, { maxKeys: 4 }), { nil: undefined }).map((value) => [extension.schema.id, value] as const),
+    fc
+      .option(
+        fc.dictionary(fc.constantFrom(...extension.schema.attributes.map((d) => d.name)), field, { maxKeys: 4 }),
+        { nil: undefined },
+      )
+      .map((value) => [extension.schema.id, value] as const),
   );
-  return fc.tuple(base, fc.oneof(field, fc.constant(undefined)), ...extensions).map(([record, _stray, ...extensionValues]) => {
-    const resource: Record<string, unknown> = { ...record };
-    for (const [urn, value] of extensionValues) if (value !== undefined) resource[urn] = value;
-    return resource;
-  });
+  return fc
+    .tuple(base, fc.oneof(field, fc.constant(undefined)), ...extensions)
+    .map(([record, _stray, ...extensionValues]) => {
+      const resource: Record<string, unknown> = { ...record };
+      for (const [urn, value] of extensionValues) if (value !== undefined) resource[urn] = value;
+      return resource;
+    });
 }
 
 describe('properties: evaluating valid filters on random resources', () => {
@@ -329,10 +473,17 @@ describe('properties: evaluating valid filters on random resources', () => {
       { kind: 'compare', path: 'primary', operator: 'eq', value: true },
       { kind: 'present', path: 'display' },
     );
-    const toTopLevel = (condition: Filter): Filter => (condition.kind === 'compare' || condition.kind === 'present' ? { ...condition, path: `emails.${condition.path}` } : condition);
+    const toTopLevel = (condition: Filter): Filter =>
+      condition.kind === 'compare' || condition.kind === 'present'
+        ? { ...condition, path: `emails.${condition.path}` }
+        : condition;
     fc.assert(
       fc.property(emailsCondition, emailsCondition, randomResource(userResourceType), (c1, c2, resource) => {
-        const together = evaluateFilter({ kind: 'valuePath', path: 'emails', filter: { kind: 'and', left: c1, right: c2 } }, resource, userResourceType);
+        const together = evaluateFilter(
+          { kind: 'valuePath', path: 'emails', filter: { kind: 'and', left: c1, right: c2 } },
+          resource,
+          userResourceType,
+        );
         if (together) {
           expect(evaluateFilter(toTopLevel(c1), resource, userResourceType)).toBe(true);
           expect(evaluateFilter(toTopLevel(c2), resource, userResourceType)).toBe(true);
@@ -358,7 +509,13 @@ describe('properties: an index hint never excludes a matching resource', () => {
         `displayName eq "${v}"`,
         `externalId pr`,
         ...(resourceType.name === 'User'
-          ? [`userName eq "${v}"`, `emails[type eq "work"].value eq "${v}"`, `emails[type eq "Work" and value eq "${v}"]`, `emails.value eq "${v}"`, `emails[value eq "${v}"]`]
+          ? [
+              `userName eq "${v}"`,
+              `emails[type eq "work"].value eq "${v}"`,
+              `emails[type eq "Work" and value eq "${v}"]`,
+              `emails.value eq "${v}"`,
+              `emails[value eq "${v}"]`,
+            ]
           : []),
       ),
     );
@@ -373,13 +530,18 @@ describe('properties: an index hint never excludes a matching resource', () => {
       case 'displayName':
         return typeof resource[key] === 'string' && (resource[key] as string).toLowerCase() === lower;
       case 'workEmail':
-        return ((resource.emails ?? []) as { type: string; value: string }[]).some((e) => e.type.toLowerCase() === 'work' && e.value.toLowerCase() === lower);
+        return ((resource.emails ?? []) as { type: string; value: string }[]).some(
+          (e) => e.type.toLowerCase() === 'work' && e.value.toLowerCase() === lower,
+        );
     }
   }
 
   for (const resourceType of [userResourceType, groupResourceType]) {
     it(`${resourceType.name}: a matching resource always has the hinted key`, () => {
-      const filters = tree(leafTexts(resourceType).map((text) => parseFilter(text, strict)), 3);
+      const filters = tree(
+        leafTexts(resourceType).map((text) => parseFilter(text, strict)),
+        3,
+      );
       let hinted = 0;
       fc.assert(
         fc.property(filters, resources, (filter, resource) => {
@@ -406,7 +568,9 @@ describe('properties: names in any Unicode spelling', () => {
   function keyHolds(resource: Record<string, unknown>, { key, value }: IndexableEquality): boolean {
     const wanted = uniquenessKey(value);
     if (key === 'workEmail') {
-      return ((resource.emails ?? []) as { type: string; value: string }[]).some((e) => e.type.toLowerCase() === 'work' && uniquenessKey(e.value) === wanted);
+      return ((resource.emails ?? []) as { type: string; value: string }[]).some(
+        (e) => e.type.toLowerCase() === 'work' && uniquenessKey(e.value) === wanted,
+      );
     }
     return typeof resource[key] === 'string' && uniquenessKey(resource[key] as string) === wanted;
   }
@@ -414,19 +578,29 @@ describe('properties: names in any Unicode spelling', () => {
   it('[security] an index hint never excludes a matching resource, and equal keys always match', () => {
     let matched = 0;
     fc.assert(
-      fc.property(spellings, fc.nat(), fc.nat(), fc.constantFrom('userName', 'emails[type eq "work"].value', 'displayName'), (names, stored, asked, attribute) => {
-        const storedName = names[stored % names.length]!;
-        const askedName = names[asked % names.length]!;
-        const resourceType = attribute === 'displayName' ? groupResourceType : userResourceType;
-        const resource = { userName: storedName, displayName: storedName, emails: [{ type: 'work', value: storedName }] };
-        const filter = parseFilter(filterText(attribute, askedName), strict);
-        const hint = findIndexableEquality(filter, resourceType);
-        expect(hint).toBeDefined();
-        const matches = evaluateFilter(filter, resource, resourceType);
-        if (matches) matched++;
-        if (hint && matches) expect(keyHolds(resource, hint)).toBe(true);
-        expect(matches).toBe(uniquenessKey(storedName) === uniquenessKey(askedName));
-      }),
+      fc.property(
+        spellings,
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom('userName', 'emails[type eq "work"].value', 'displayName'),
+        (names, stored, asked, attribute) => {
+          const storedName = names[stored % names.length]!;
+          const askedName = names[asked % names.length]!;
+          const resourceType = attribute === 'displayName' ? groupResourceType : userResourceType;
+          const resource = {
+            userName: storedName,
+            displayName: storedName,
+            emails: [{ type: 'work', value: storedName }],
+          };
+          const filter = parseFilter(filterText(attribute, askedName), strict);
+          const hint = findIndexableEquality(filter, resourceType);
+          expect(hint).toBeDefined();
+          const matches = evaluateFilter(filter, resource, resourceType);
+          if (matches) matched++;
+          if (hint && matches) expect(keyHolds(resource, hint)).toBe(true);
+          expect(matches).toBe(uniquenessKey(storedName) === uniquenessKey(askedName));
+        },
+      ),
       { numRuns: 1500 },
     );
     expect(matched).toBeGreaterThan(300);

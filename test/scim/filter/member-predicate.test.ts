@@ -11,13 +11,21 @@ describe('memberPredicate', () => {
     expect(byDisplay({ value: 'u2', display: 'Bob' })).toBe(false);
     expect(byDisplay({ value: 'u3' })).toBe(false);
     const byType = memberPredicate(parse('type eq "Group" or display sw "B"'));
-    expect([{ value: 'g', type: 'Group' }, { value: 'u', type: 'User', display: 'Bob' }, { value: 'x', type: 'User' }].map(byType)).toEqual([true, true, false]);
+    expect(
+      [
+        { value: 'g', type: 'Group' },
+        { value: 'u', type: 'User', display: 'Bob' },
+        { value: 'x', type: 'User' },
+      ].map(byType),
+    ).toEqual([true, true, false]);
     // RFC 7643 section 4.2 with src/scim/schema/group-schema.ts: a member's value is caseExact, its display is not.
     const byValue = memberPredicate(parse('value eq "u1"'));
     expect([byValue({ value: 'u1' }), byValue({ value: 'U1' })]).toEqual([true, false]);
   });
 
   it('refuses a filter that names no member attribute when it is built, not per member', () => {
-    expect(() => memberPredicate(parse('userName eq "x"'))).toThrow(expect.objectContaining({ scimType: 'invalidFilter' }));
+    expect(() => memberPredicate(parse('userName eq "x"'))).toThrow(
+      expect.objectContaining({ scimType: 'invalidFilter' }),
+    );
   });
 });

@@ -6,7 +6,12 @@ import { thrownBy } from '../../support/outcomes';
 const lenient = { unquotedValues: true };
 const strict = { unquotedValues: false };
 
-const cmp = (path: string, operator: CompareOperator, value: FilterValue): Filter => ({ kind: 'compare', path, operator, value });
+const cmp = (path: string, operator: CompareOperator, value: FilterValue): Filter => ({
+  kind: 'compare',
+  path,
+  operator,
+  value,
+});
 const pr = (path: string): Filter => ({ kind: 'present', path });
 const and = (left: Filter, right: Filter): Filter => ({ kind: 'and', left, right });
 const or = (left: Filter, right: Filter): Filter => ({ kind: 'or', left, right });
@@ -38,10 +43,22 @@ describe('parseFilter: valid filters (both profiles unless noted)', () => {
     { text: 'userName co "a"', expected: cmp('userName', 'co', 'a') },
     { text: 'userName sw "J"', expected: cmp('userName', 'sw', 'J') },
     { text: 'userName ew "n"', expected: cmp('userName', 'ew', 'n') },
-    { text: 'meta.lastModified gt "2011-05-13T04:42:34Z"', expected: cmp('meta.lastModified', 'gt', '2011-05-13T04:42:34Z') },
-    { text: 'meta.lastModified GE "2011-05-13T04:42:34Z"', expected: cmp('meta.lastModified', 'ge', '2011-05-13T04:42:34Z') },
-    { text: 'meta.lastModified lt "2011-05-13T04:42:34Z"', expected: cmp('meta.lastModified', 'lt', '2011-05-13T04:42:34Z') },
-    { text: 'meta.lastModified Le "2011-05-13T04:42:34Z"', expected: cmp('meta.lastModified', 'le', '2011-05-13T04:42:34Z') },
+    {
+      text: 'meta.lastModified gt "2011-05-13T04:42:34Z"',
+      expected: cmp('meta.lastModified', 'gt', '2011-05-13T04:42:34Z'),
+    },
+    {
+      text: 'meta.lastModified GE "2011-05-13T04:42:34Z"',
+      expected: cmp('meta.lastModified', 'ge', '2011-05-13T04:42:34Z'),
+    },
+    {
+      text: 'meta.lastModified lt "2011-05-13T04:42:34Z"',
+      expected: cmp('meta.lastModified', 'lt', '2011-05-13T04:42:34Z'),
+    },
+    {
+      text: 'meta.lastModified Le "2011-05-13T04:42:34Z"',
+      expected: cmp('meta.lastModified', 'le', '2011-05-13T04:42:34Z'),
+    },
     { text: 'active eq true', expected: cmp('active', 'eq', true) },
     { text: 'active eq false', expected: cmp('active', 'eq', false) },
     { text: 'title eq null', expected: cmp('title', 'eq', null) },
@@ -55,7 +72,10 @@ describe('parseFilter: valid filters (both profiles unless noted)', () => {
     { text: String.raw`displayName eq "\u00e9t\u00C9 \/ \n\t"`, expected: cmp('displayName', 'eq', 'étÉ / \n\t') },
     { text: String.raw`displayName eq "\ud83d\ude00"`, expected: cmp('displayName', 'eq', '\u{1F600}') },
     { text: 'displayName eq "(a and b) or [c]"', expected: cmp('displayName', 'eq', '(a and b) or [c]') },
-    { text: `displayName sw "O'Brien" or not (title pr)`, expected: or(cmp('displayName', 'sw', "O'Brien"), not(pr('title'))) },
+    {
+      text: `displayName sw "O'Brien" or not (title pr)`,
+      expected: or(cmp('displayName', 'sw', "O'Brien"), not(pr('title'))),
+    },
     { text: 'displayName eq "日本語"', expected: cmp('displayName', 'eq', '日本語') },
     { text: '   userName   eq   "a"   ', expected: cmp('userName', 'eq', 'a') },
     { text: 'userName eq "a b"', expected: cmp('userName', 'eq', 'a b') },
@@ -76,18 +96,39 @@ describe('parseFilter: valid filters (both profiles unless noted)', () => {
     { text: 'not(not(a pr))', expected: not(not(pr('a'))) },
     {
       text: 'userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")',
-      expected: and(cmp('userType', 'eq', 'Employee'), or(cmp('emails', 'co', 'example.com'), cmp('emails.value', 'co', 'example.org'))),
+      expected: and(
+        cmp('userType', 'eq', 'Employee'),
+        or(cmp('emails', 'co', 'example.com'), cmp('emails.value', 'co', 'example.org')),
+      ),
     },
     // Value paths (RFC 7644 section 3.4.2.2) and the Entra form with a trailing sub-attribute comparison.
-    { text: 'emails[type eq "work" and value co "@example.com"]', expected: vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@example.com'))) },
-    { text: 'emails[type eq "work"].value eq "x@y"', expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'value', operator: 'eq', value: 'x@y' }) },
-    { text: 'emails[type eq "work"].value pr', expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'value', operator: 'pr', value: null }) },
-    { text: 'emails[type eq "work"].Value EW ".com"', expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'Value', operator: 'ew', value: '.com' }) },
+    {
+      text: 'emails[type eq "work" and value co "@example.com"]',
+      expected: vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@example.com'))),
+    },
+    {
+      text: 'emails[type eq "work"].value eq "x@y"',
+      expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'value', operator: 'eq', value: 'x@y' }),
+    },
+    {
+      text: 'emails[type eq "work"].value pr',
+      expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'value', operator: 'pr', value: null }),
+    },
+    {
+      text: 'emails[type eq "work"].Value EW ".com"',
+      expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'Value', operator: 'ew', value: '.com' }),
+    },
     { text: 'emails[not(type eq "work")]', expected: vp('emails', not(cmp('type', 'eq', 'work'))) },
-    { text: 'emails[(type eq "a" or type eq "b") and primary eq true]', expected: vp('emails', and(or(cmp('type', 'eq', 'a'), cmp('type', 'eq', 'b')), cmp('primary', 'eq', true))) },
+    {
+      text: 'emails[(type eq "a" or type eq "b") and primary eq true]',
+      expected: vp('emails', and(or(cmp('type', 'eq', 'a'), cmp('type', 'eq', 'b')), cmp('primary', 'eq', true))),
+    },
     {
       text: 'userType eq "Employee" and emails[type eq "work" and value co "@example.com"]',
-      expected: and(cmp('userType', 'eq', 'Employee'), vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@example.com')))),
+      expected: and(
+        cmp('userType', 'eq', 'Employee'),
+        vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@example.com'))),
+      ),
     },
     { text: 'not(members[value eq "abc"])', expected: not(vp('members', cmp('value', 'eq', 'abc'))) },
     { text: 'members.$ref pr', expected: pr('members.$ref') },
@@ -96,20 +137,34 @@ describe('parseFilter: valid filters (both profiles unless noted)', () => {
     { text: `${ENTERPRISE}:manager.value eq "m"`, expected: cmp(`${ENTERPRISE}:manager.value`, 'eq', 'm') },
     { text: `${ENTERPRISE}:department pr`, expected: pr(`${ENTERPRISE}:department`) },
     { text: `${CORE_USER}:emails[type eq "work"]`, expected: vp(`${CORE_USER}:emails`, cmp('type', 'eq', 'work')) },
-    { text: 'schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"', expected: cmp('schemas', 'eq', 'urn:ietf:params:scim:schemas:core:2.0:User') },
+    {
+      text: 'schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"',
+      expected: cmp('schemas', 'eq', 'urn:ietf:params:scim:schemas:core:2.0:User'),
+    },
     // Identity-provider filters.
     { text: 'DisplayName eq "BobIsAmazing"', expected: cmp('DisplayName', 'eq', 'BobIsAmazing') },
     { text: 'userName eq "a@B.com"', expected: cmp('userName', 'eq', 'a@B.com') },
     { text: 'id eq "1" and manager eq "2"', expected: and(cmp('id', 'eq', '1'), cmp('manager', 'eq', '2')) },
     { text: 'externalId eq jyoung', expected: cmp('externalId', 'eq', 'jyoung'), lenientOnly: true },
     { text: 'userName sw O', expected: cmp('userName', 'sw', 'O'), lenientOnly: true },
-    { text: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00', expected: cmp('meta.Created', 'gt', '2015-10-10T14:38:21.8617979-07:00'), lenientOnly: true },
     {
-      text: 'name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)',
-      expected: and(cmp('name.FamilyName', 'eq', 'Employee'), or(cmp('emails.Value', 'co', 'example.com'), cmp('emails.Value', 'co', 'example.org'))),
+      text: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00',
+      expected: cmp('meta.Created', 'gt', '2015-10-10T14:38:21.8617979-07:00'),
       lenientOnly: true,
     },
-    { text: 'emails[type eq work].value eq a@b.c', expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'value', operator: 'eq', value: 'a@b.c' }), lenientOnly: true },
+    {
+      text: 'name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)',
+      expected: and(
+        cmp('name.FamilyName', 'eq', 'Employee'),
+        or(cmp('emails.Value', 'co', 'example.com'), cmp('emails.Value', 'co', 'example.org')),
+      ),
+      lenientOnly: true,
+    },
+    {
+      text: 'emails[type eq work].value eq a@b.c',
+      expected: vp('emails', cmp('type', 'eq', 'work'), { subAttribute: 'value', operator: 'eq', value: 'a@b.c' }),
+      lenientOnly: true,
+    },
     // Bare words that are JSON literals keep their JSON meaning; anything else is a string.
     { text: 'externalId eq 12345', expected: cmp('externalId', 'eq', 12345) },
     { text: 'active eq True', expected: cmp('active', 'eq', 'True'), lenientOnly: true },
@@ -137,7 +192,11 @@ describe('parseFilter: invalid filters give invalidFilter with the offset of the
     { text: 'userName eq "a")', offset: 15, mentions: "found ')'" },
     { text: 'userName eq', offset: 11, mentions: "expected a value after 'eq'" },
     { text: 'userName eq "a" and', offset: 19, mentions: 'expected an attribute path' },
-    { text: 'userName eq "a" or or title pr', offset: 19, mentions: "expected an attribute path, '(' or 'not', found 'or'" },
+    {
+      text: 'userName eq "a" or or title pr',
+      offset: 19,
+      mentions: "expected an attribute path, '(' or 'not', found 'or'",
+    },
     { text: '"a" eq userName', offset: 0, mentions: 'found the string "a"' },
     { text: 'userName', offset: 8, mentions: 'expected a comparison operator' },
     { text: 'userName eq "a" userName eq "b"', offset: 16, mentions: "expected 'and', 'or' or the end" },
@@ -206,16 +265,24 @@ describe('parseFilter: safety limits', () => {
 
   it('counts not and value paths as nesting levels', () => {
     expect(parseFilter(`${'not('.repeat(32)}a pr${')'.repeat(32)}`, strict).kind).toBe('not');
-    expectScimError(() => parseFilter(`${'not('.repeat(33)}a pr${')'.repeat(33)}`, strict), 'invalidFilter', 32 * 4 + 3);
+    expectScimError(
+      () => parseFilter(`${'not('.repeat(33)}a pr${')'.repeat(33)}`, strict),
+      'invalidFilter',
+      32 * 4 + 3,
+    );
     expect(parseFilter(nested(31, 'emails[type pr]'), strict)).toEqual(vp('emails', pr('type')));
     expectScimError(() => parseFilter(nested(32, 'emails[type pr]'), strict), 'invalidFilter', 32 + 6);
   });
 
   it('accepts 200 comparisons and rejects 201, including those inside value paths', () => {
     expect(parseFilter(chain(200), strict).kind).toBe('and');
-    expect(expectScimError(() => parseFilter(chain(201), strict), 'invalidFilter').detail).toContain('more than 200 comparisons');
+    expect(expectScimError(() => parseFilter(chain(201), strict), 'invalidFilter').detail).toContain(
+      'more than 200 comparisons',
+    );
     const inValuePaths = Array.from({ length: 67 }, () => 'x[a pr and b pr].c pr').join(' or ');
-    expect(expectScimError(() => parseFilter(inValuePaths, strict), 'invalidFilter').detail).toContain('more than 200 comparisons');
+    expect(expectScimError(() => parseFilter(inValuePaths, strict), 'invalidFilter').detail).toContain(
+      'more than 200 comparisons',
+    );
   });
 
   it('rejects hostile inputs quickly and without a stack overflow', () => {
@@ -264,13 +331,29 @@ describe('parsePatchPath', () => {
     { text: `${ENTERPRISE}:department`, expected: { path: `${ENTERPRISE}:department` } },
     { text: `${ENTERPRISE}:manager.value`, expected: { path: `${ENTERPRISE}:manager.value` } },
     { text: ENTERPRISE, expected: { path: ENTERPRISE } },
-    { text: 'emails[type eq "work"].value', expected: { path: 'emails', filter: cmp('type', 'eq', 'work'), subAttribute: 'value' } },
+    {
+      text: 'emails[type eq "work"].value',
+      expected: { path: 'emails', filter: cmp('type', 'eq', 'work'), subAttribute: 'value' },
+    },
     { text: 'members[value eq "abc"]', expected: { path: 'members', filter: cmp('value', 'eq', 'abc') } },
-    { text: 'addresses[type eq "work"].streetAddress', expected: { path: 'addresses', filter: cmp('type', 'eq', 'work'), subAttribute: 'streetAddress' } },
-    { text: 'emails[type eq "work" and primary eq true]', expected: { path: 'emails', filter: and(cmp('type', 'eq', 'work'), cmp('primary', 'eq', true)) } },
+    {
+      text: 'addresses[type eq "work"].streetAddress',
+      expected: { path: 'addresses', filter: cmp('type', 'eq', 'work'), subAttribute: 'streetAddress' },
+    },
+    {
+      text: 'emails[type eq "work" and primary eq true]',
+      expected: { path: 'emails', filter: and(cmp('type', 'eq', 'work'), cmp('primary', 'eq', true)) },
+    },
     { text: 'members[value EQ "a]b"]', expected: { path: 'members', filter: cmp('value', 'eq', 'a]b') } },
-    { text: `${CORE_USER}:emails[type eq "work"].value`, expected: { path: `${CORE_USER}:emails`, filter: cmp('type', 'eq', 'work'), subAttribute: 'value' } },
-    { text: 'emails[type eq work].value', expected: { path: 'emails', filter: cmp('type', 'eq', 'work'), subAttribute: 'value' }, lenientOnly: true },
+    {
+      text: `${CORE_USER}:emails[type eq "work"].value`,
+      expected: { path: `${CORE_USER}:emails`, filter: cmp('type', 'eq', 'work'), subAttribute: 'value' },
+    },
+    {
+      text: 'emails[type eq work].value',
+      expected: { path: 'emails', filter: cmp('type', 'eq', 'work'), subAttribute: 'value' },
+      lenientOnly: true,
+    },
   ];
 
   it.each(cases)('$text', ({ text, expected, lenientOnly }) => {
@@ -316,10 +399,22 @@ describe('parseAttributeList', () => {
     { text: '', expected: [] },
     { text: ' , ,', expected: [] },
     { text: 'emails[type eq "work"]', expected: [{ path: 'emails', filter: cmp('type', 'eq', 'work') }] },
-    { text: 'emails[type eq "a,b"],userName', expected: [{ path: 'emails', filter: cmp('type', 'eq', 'a,b') }, { path: 'userName' }] },
-    { text: String.raw`emails[value eq "a\",b"],title`, expected: [{ path: 'emails', filter: cmp('value', 'eq', 'a",b') }, { path: 'title' }] },
-    { text: 'emails[type eq a,b].value,id', expected: [{ path: 'emails', filter: cmp('type', 'eq', 'a,b'), subAttribute: 'value' }, { path: 'id' }] },
-    { text: `${ENTERPRISE}:department,${CORE_USER}:userName`, expected: [{ path: `${ENTERPRISE}:department` }, { path: `${CORE_USER}:userName` }] },
+    {
+      text: 'emails[type eq "a,b"],userName',
+      expected: [{ path: 'emails', filter: cmp('type', 'eq', 'a,b') }, { path: 'userName' }],
+    },
+    {
+      text: String.raw`emails[value eq "a\",b"],title`,
+      expected: [{ path: 'emails', filter: cmp('value', 'eq', 'a",b') }, { path: 'title' }],
+    },
+    {
+      text: 'emails[type eq a,b].value,id',
+      expected: [{ path: 'emails', filter: cmp('type', 'eq', 'a,b'), subAttribute: 'value' }, { path: 'id' }],
+    },
+    {
+      text: `${ENTERPRISE}:department,${CORE_USER}:userName`,
+      expected: [{ path: `${ENTERPRISE}:department` }, { path: `${CORE_USER}:userName` }],
+    },
   ];
 
   it.each(cases)('$text', ({ text, expected }) => {

@@ -10,7 +10,11 @@ const group = { displayName: 'Ops', members: [{ value: 'u1' }] };
 
 describe('root filters', () => {
   test('lists the resource-level paths, not those inside a value filter', () => {
-    expect(filterAttributePaths(parse('userName eq "a" or not (emails[type eq "work"] and members pr)'))).toEqual(['userName', 'emails', 'members']);
+    expect(filterAttributePaths(parse('userName eq "a" or not (emails[type eq "work"] and members pr)'))).toEqual([
+      'userName',
+      'emails',
+      'members',
+    ]);
   });
 
   test.each([
@@ -26,19 +30,29 @@ describe('root filters', () => {
   });
 
   test('without the option, an attribute the type lacks is still invalidFilter', () => {
-    expect(scimErrorOf(() => compileFilter(parse('userName eq "a"'), groupResourceType)).scimType).toBe('invalidFilter');
+    expect(scimErrorOf(() => compileFilter(parse('userName eq "a"'), groupResourceType)).scimType).toBe(
+      'invalidFilter',
+    );
   });
 
-  test.each(['userName eq "a"', 'members[value eq "u1"]', 'userName eq "a" or members pr', 'meta.created gt "2020-01-01T00:00:00Z"'])('accepts %s at the root', (text) => {
+  test.each([
+    'userName eq "a"',
+    'members[value eq "u1"]',
+    'userName eq "a" or members pr',
+    'meta.created gt "2020-01-01T00:00:00Z"',
+  ])('accepts %s at the root', (text) => {
     expect(() => checkFilterAcrossTypes(parse(text), resourceTypes)).not.toThrow();
   });
 
-  test.each(['nonsense eq "a"', 'userName eq "a" or nonsense pr', 'active gt true', 'members[nonsense eq "x"]', 'displayName gt 3 and emails co 1 and active co "x"'])(
-    'refuses %s at the root with invalidFilter',
-    (text) => {
-      expect(scimErrorOf(() => checkFilterAcrossTypes(parse(text), resourceTypes)).scimType).toBe('invalidFilter');
-    },
-  );
+  test.each([
+    'nonsense eq "a"',
+    'userName eq "a" or nonsense pr',
+    'active gt true',
+    'members[nonsense eq "x"]',
+    'displayName gt 3 and emails co 1 and active co "x"',
+  ])('refuses %s at the root with invalidFilter', (text) => {
+    expect(scimErrorOf(() => checkFilterAcrossTypes(parse(text), resourceTypes)).scimType).toBe('invalidFilter');
+  });
 
   test.each([
     ['userName eq "a"', 'Group', true],

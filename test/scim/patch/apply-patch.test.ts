@@ -36,7 +36,11 @@ describe('PATCH cases (parsePatchRequest + applyPatch)', () => {
 describe('applyPatch', () => {
   test('[RFC] returns a new object and leaves the stored one alone', () => {
     const stored = structuredClone(alice);
-    const operations = parsePatchRequest({ schemas: [], Operations: [{ op: 'replace', path: 'nickName', value: 'Al' }] }, userResourceType, lenientProfile);
+    const operations = parsePatchRequest(
+      { schemas: [], Operations: [{ op: 'replace', path: 'nickName', value: 'Al' }] },
+      userResourceType,
+      lenientProfile,
+    );
     const { resource } = applyPatch(stored, operations, userResourceType, lenientProfile);
     expect(resource).not.toBe(stored);
     expect(stored).toEqual(alice);
@@ -55,13 +59,24 @@ describe('applyPatch', () => {
   });
 
   test('[RFC] unchanged attributes keep their order, so an unchanged resource serialises identically', () => {
-    const operations = parsePatchRequest({ Operations: [{ op: 'add', path: 'emails', value: alice['emails'] }] }, userResourceType, lenientProfile);
+    const operations = parsePatchRequest(
+      { Operations: [{ op: 'add', path: 'emails', value: alice['emails'] }] },
+      userResourceType,
+      lenientProfile,
+    );
     const { resource } = applyPatch(alice, operations, userResourceType, lenientProfile);
     expect(JSON.stringify(resource)).toBe(JSON.stringify(alice));
   });
 
   test('[security] an operation list built in code is checked the same way as a parsed one', () => {
-    const error = scimErrorOf(() => applyPatch(alice, [{ op: 'add', path: { path: '__proto__.polluted' }, value: 1 }], userResourceType, lenientProfile));
+    const error = scimErrorOf(() =>
+      applyPatch(
+        alice,
+        [{ op: 'add', path: { path: '__proto__.polluted' }, value: 1 }],
+        userResourceType,
+        lenientProfile,
+      ),
+    );
     expect(error.scimType).toBe('invalidPath');
     expect(prototypeIsClean()).toBe(true);
   });

@@ -5,7 +5,13 @@
  */
 import type { ScimType } from '../../../src/scim/errors';
 import type { MemberChange, ScimObject } from '../../../src/scim/resource/types';
-import { ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA } from '../../../src/scim/schema/urns';
+import {
+  ATLASSIAN_USER_SCHEMA,
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_SCHEMA,
+  PATCH_OP,
+  USER_SCHEMA,
+} from '../../../src/scim/schema/urns';
 import { patchOp } from '../../support/scim-bodies';
 import type { ProfileChoice, Source } from '../resource/test-kit';
 
@@ -48,7 +54,11 @@ function aliceWith(changes: ScimObject): ScimObject {
   return result;
 }
 
-const bob: ScimObject = { schemas: [USER_SCHEMA], userName: 'bob', emails: [{ value: 'bob@home.example', type: 'home' }] };
+const bob: ScimObject = {
+  schemas: [USER_SCHEMA],
+  userName: 'bob',
+  emails: [{ value: 'bob@home.example', type: 'home' }],
+};
 const carol: ScimObject = { schemas: [USER_SCHEMA], userName: 'carol' };
 
 /** The stored group most cases start from; its members live elsewhere. */
@@ -186,7 +196,14 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'Group',
     profile: 'both',
     resource: engineering,
-    body: patchOp({ op: 'Add', path: 'members', value: [{ $ref: null, value: 'u3' }, { $ref: null, value: 'u4' }] }),
+    body: patchOp({
+      op: 'Add',
+      path: 'members',
+      value: [
+        { $ref: null, value: 'u3' },
+        { $ref: null, value: 'u4' },
+      ],
+    }),
     expected: engineering,
     memberChanges: [{ kind: 'add', members: [{ value: 'u3' }, { value: 'u4' }] }],
   },
@@ -257,7 +274,12 @@ export const patchCases: readonly PatchCase[] = [
     resource: alice,
     body: patchOp({
       op: 'replace',
-      value: { displayName: 'Alicia Smythe', 'name.givenName': 'Alicia', [`${ENT}:employeeNumber`]: '1234', [`${ENT}:manager.value`]: 'm1' },
+      value: {
+        displayName: 'Alicia Smythe',
+        'name.givenName': 'Alicia',
+        [`${ENT}:employeeNumber`]: '1234',
+        [`${ENT}:manager.value`]: 'm1',
+      },
     }),
     expected: aliceWith({
       displayName: 'Alicia Smythe',
@@ -520,7 +542,9 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'both',
     resource: alice,
-    body: JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[{"op":"add","value":{"__proto__":{"polluted":"yes"}}}]}`),
+    body: JSON.parse(
+      `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"add","value":{"__proto__":{"polluted":"yes"}}}]}`,
+    ),
     error: 'invalidPath',
   },
   {
@@ -576,7 +600,9 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'both',
     resource: alice,
-    body: JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[{"op":"add","value":{"${ENT}":{"__proto__":{"polluted":"yes"}}}}]}`),
+    body: JSON.parse(
+      `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"add","value":{"${ENT}":{"__proto__":{"polluted":"yes"}}}}]}`,
+    ),
     error: 'invalidPath',
   },
   {
@@ -585,7 +611,9 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'lenient',
     resource: alice,
-    body: JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"name","value":{"__proto__":{"polluted":"yes"},"givenName":"Al"}}]}`),
+    body: JSON.parse(
+      `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"name","value":{"__proto__":{"polluted":"yes"},"givenName":"Al"}}]}`,
+    ),
     expected: aliceWith({ name: { givenName: 'Al', familyName: 'Smith' } }),
   },
   {
@@ -594,7 +622,9 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'strict',
     resource: alice,
-    body: JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"name","value":{"__proto__":{"polluted":"yes"},"givenName":"Al"}}]}`),
+    body: JSON.parse(
+      `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"name","value":{"__proto__":{"polluted":"yes"},"givenName":"Al"}}]}`,
+    ),
     error: 'invalidSyntax',
   },
   {
@@ -728,9 +758,13 @@ export const patchCases: readonly PatchCase[] = [
     source: 'Entra default',
     resourceType: 'User',
     profile: 'lenient',
-    resource: aliceWith({ [ENT]: { department: 'R&D', manager: { value: 'm1', $ref: 'https://idp.example/Users/m1' } } }),
+    resource: aliceWith({
+      [ENT]: { department: 'R&D', manager: { value: 'm1', $ref: 'https://idp.example/Users/m1' } },
+    }),
     body: patchOp({ op: 'Replace', path: `${ENT}:manager`, value: 'm2' }),
-    expected: aliceWith({ [ENT]: { department: 'R&D', manager: { value: 'm2', $ref: 'https://idp.example/Users/m1' } } }),
+    expected: aliceWith({
+      [ENT]: { department: 'R&D', manager: { value: 'm2', $ref: 'https://idp.example/Users/m1' } },
+    }),
   },
   {
     name: 'a plain id for the complex manager is a type error',
@@ -765,7 +799,10 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'both',
     resource: alice,
-    body: patchOp({ op: 'Replace', path: `${ENT}:manager.value`, value: 'm3' }, { op: 'Remove', path: `${ENT}:department` }),
+    body: patchOp(
+      { op: 'Replace', path: `${ENT}:manager.value`, value: 'm3' },
+      { op: 'Remove', path: `${ENT}:department` },
+    ),
     expected: aliceWith({ [ENT]: { manager: { value: 'm3' } } }),
   },
 
@@ -775,7 +812,10 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'both',
     resource: alice,
-    body: patchOp({ op: 'Replace', path: 'manager.value', value: 'm4' }, { op: 'Replace', path: 'Department', value: 'Sales' }),
+    body: patchOp(
+      { op: 'Replace', path: 'manager.value', value: 'm4' },
+      { op: 'Replace', path: 'Department', value: 'Sales' },
+    ),
     expected: aliceWith({ [ENT]: { department: 'Sales', manager: { value: 'm4' } } }),
   },
 
@@ -921,7 +961,14 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'both',
     resource: alice,
-    body: patchOp({ op: 'add', path: 'emails', value: [{ value: 'a@x', primary: true }, { value: 'b@x', primary: true }] }),
+    body: patchOp({
+      op: 'add',
+      path: 'emails',
+      value: [
+        { value: 'a@x', primary: true },
+        { value: 'b@x', primary: true },
+      ],
+    }),
     error: 'invalidValue',
     detail: /primary/,
   },
@@ -958,7 +1005,13 @@ export const patchCases: readonly PatchCase[] = [
     source: 'Entra default',
     resourceType: 'User',
     profile: 'lenient',
-    resource: { ...alice, emails: [{ type: 'work', value: 'w@x', primary: true }, { type: 'home', value: 'h@x' }] },
+    resource: {
+      ...alice,
+      emails: [
+        { type: 'work', value: 'w@x', primary: true },
+        { type: 'home', value: 'h@x' },
+      ],
+    },
     body: patchOp({ op: 'Replace', path: 'emails[type eq "work"].value', value: '' }),
     expected: aliceWith({ emails: [{ type: 'home', value: 'h@x' }] }),
   },
@@ -1018,7 +1071,9 @@ export const patchCases: readonly PatchCase[] = [
     resource: engineering,
     body: patchOp({ op: 'remove', path: 'members[display eq "Ann"]' }),
     expected: engineering,
-    memberChanges: [{ kind: 'removeWhere', filter: { kind: 'compare', path: 'display', operator: 'eq', value: 'Ann' } }],
+    memberChanges: [
+      { kind: 'removeWhere', filter: { kind: 'compare', path: 'display', operator: 'eq', value: 'Ann' } },
+    ],
   },
   {
     name: 'a member sub-attribute path',
@@ -1035,7 +1090,10 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'Group',
     profile: 'both',
     resource: engineering,
-    body: patchOp({ op: 'add', value: { members: [{ value: 'u1' }] } }, { op: 'replace', value: { displayName: 'Eng', members: [{ value: 'u2' }] } }),
+    body: patchOp(
+      { op: 'add', value: { members: [{ value: 'u1' }] } },
+      { op: 'replace', value: { displayName: 'Eng', members: [{ value: 'u2' }] } },
+    ),
     expected: { ...engineering, displayName: 'Eng' },
     memberChanges: [
       { kind: 'add', members: [{ value: 'u1' }] },
@@ -1122,7 +1180,10 @@ export const patchCases: readonly PatchCase[] = [
     resourceType: 'User',
     profile: 'both',
     resource: alice,
-    body: patchOp({ op: 'replace', value: { id: 'x', meta: { resourceType: 'User' }, schemas: [USER_SCHEMA], nickName: 'Al' } }),
+    body: patchOp({
+      op: 'replace',
+      value: { id: 'x', meta: { resourceType: 'User' }, schemas: [USER_SCHEMA], nickName: 'Al' },
+    }),
     expected: aliceWith({ nickName: 'Al' }),
   },
 
@@ -1172,8 +1233,17 @@ export const patchCases: readonly PatchCase[] = [
     source: 'RFC',
     resourceType: 'User',
     profile: 'both',
-    resource: { ...bob, emails: [{ value: 'w@x', type: 'work' }, { value: 'h@x', type: 'home' }] },
-    body: patchOp({ op: 'add', path: 'emails[type eq "work"]', value: { display: 'Work' } }, { op: 'replace', path: 'emails[type eq "home"]', value: { value: 'h2@x' } }),
+    resource: {
+      ...bob,
+      emails: [
+        { value: 'w@x', type: 'work' },
+        { value: 'h@x', type: 'home' },
+      ],
+    },
+    body: patchOp(
+      { op: 'add', path: 'emails[type eq "work"]', value: { display: 'Work' } },
+      { op: 'replace', path: 'emails[type eq "home"]', value: { value: 'h2@x' } },
+    ),
     expected: {
       ...bob,
       emails: [

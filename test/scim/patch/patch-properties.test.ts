@@ -19,10 +19,40 @@ const ENT = ENTERPRISE_USER_SCHEMA;
 /** Keys that exercise the interesting branches: real names in odd case, extensions, read-only, unknown, prototype. */
 const keyArbitrary = fc.oneof(
   fc.constantFrom(
-    'userName', 'USERNAME', 'name', 'givenName', 'emails', 'value', 'Value', 'type', 'primary', 'Primary', 'active', 'displayName',
-    'members', 'display', 'displayName', '$ref', 'schemas', 'id', 'meta', 'groups', 'password', 'phoneNumbers', 'addresses',
-    'externalId', 'manager', ENT, `${ENT}:department`, `${ENT}:manager`, 'name.givenName', '__proto__', 'constructor',
-    'prototype', 'toString', 'adreses',
+    'userName',
+    'USERNAME',
+    'name',
+    'givenName',
+    'emails',
+    'value',
+    'Value',
+    'type',
+    'primary',
+    'Primary',
+    'active',
+    'displayName',
+    'members',
+    'display',
+    'displayName',
+    '$ref',
+    'schemas',
+    'id',
+    'meta',
+    'groups',
+    'password',
+    'phoneNumbers',
+    'addresses',
+    'externalId',
+    'manager',
+    ENT,
+    `${ENT}:department`,
+    `${ENT}:manager`,
+    'name.givenName',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'adreses',
   ),
   fc.string({ maxLength: 12 }),
 );
@@ -65,13 +95,40 @@ const bodyArbitrary = fc.oneof(
 );
 
 const pathArbitrary = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(
-    'userName', 'name', 'name.givenName', 'emails', 'emails.value', 'emails[type eq "work"].value', 'emails[type eq work]',
-    'emails[value co "@"].primary', 'phoneNumbers[type eq "mobile"]', 'members', 'members[value eq "u1"]',
-    'members[value eq "u1" or value eq "u2"]', 'members[display eq "x"]', `${ENT}:manager`, `${ENT}:manager.value`, ENT,
-    'manager', 'active', 'password', 'id', 'meta.created', 'groups', 'displayName', 'DisplayName', 'a.b.c',
-    '__proto__.polluted', 'constructor.prototype.polluted', 'toString.polluted4', 'name.__proto__',
-  ) },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'userName',
+      'name',
+      'name.givenName',
+      'emails',
+      'emails.value',
+      'emails[type eq "work"].value',
+      'emails[type eq work]',
+      'emails[value co "@"].primary',
+      'phoneNumbers[type eq "mobile"]',
+      'members',
+      'members[value eq "u1"]',
+      'members[value eq "u1" or value eq "u2"]',
+      'members[display eq "x"]',
+      `${ENT}:manager`,
+      `${ENT}:manager.value`,
+      ENT,
+      'manager',
+      'active',
+      'password',
+      'id',
+      'meta.created',
+      'groups',
+      'displayName',
+      'DisplayName',
+      'a.b.c',
+      '__proto__.polluted',
+      'constructor.prototype.polluted',
+      'toString.polluted4',
+      'name.__proto__',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 24 }) },
 );
 
@@ -90,7 +147,13 @@ const operationArbitrary = fc.record(
 
 /** Mostly well-formed PatchOp messages with one to three operations, sometimes any JSON at all. */
 const patchBodyArbitrary = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ schemas: fc.constant([PATCH_OP]), Operations: fc.array(operationArbitrary, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      schemas: fc.constant([PATCH_OP]),
+      Operations: fc.array(operationArbitrary, { minLength: 1, maxLength: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: jsonArbitrary },
 );
 
@@ -119,7 +182,11 @@ const typeArbitrary = fc.constantFrom(userResourceType, groupResourceType);
 /** True when no object anywhere in `value` has a key that is a prototype-related name. */
 function free(value: unknown): boolean {
   if (Array.isArray(value)) return value.every(free);
-  if (isPlainObject(value)) return Object.entries(value).every(([key, item]) => !isForbiddenName(key) && free(item)) && Object.getPrototypeOf(value) === Object.prototype;
+  if (isPlainObject(value))
+    return (
+      Object.entries(value).every(([key, item]) => !isForbiddenName(key) && free(item)) &&
+      Object.getPrototypeOf(value) === Object.prototype
+    );
   return true;
 }
 
@@ -152,28 +219,56 @@ describe('properties', () => {
   });
 
   test('[security] PATCH values nested up to the depth limit throw only ScimError, on every path', () => {
-    const stored: Record<'User' | 'Group', ScimObject> = { User: deepFreeze(structuredClone(alice)), Group: deepFreeze(structuredClone(engineering)) };
+    const stored: Record<'User' | 'Group', ScimObject> = {
+      User: deepFreeze(structuredClone(alice)),
+      Group: deepFreeze(structuredClone(engineering)),
+    };
     fc.assert(
-      fc.property(pathArbitrary, fc.constantFrom('add', 'replace', 'remove'), deepValueArbitrary, profileArbitrary, typeArbitrary, (path, op, value, profile, resourceType) => {
-        const body = deepFreeze({ schemas: [PATCH_OP], Operations: [{ op, path, value: value[0] }] });
-        onlyScimErrors(() => normalizeResource({ schemas: [USER_SCHEMA], userName: 'u', displayName: 'g', name: value[0], emails: value }, resourceType, profile));
-        const result = onlyScimErrors(() => applyPatch(stored[resourceType.name], parsePatchRequest(body, resourceType, profile), resourceType, profile));
-        if (result) expect(free(result.resource)).toBe(true);
-        expect(prototypeIsClean()).toBe(true);
-      }),
+      fc.property(
+        pathArbitrary,
+        fc.constantFrom('add', 'replace', 'remove'),
+        deepValueArbitrary,
+        profileArbitrary,
+        typeArbitrary,
+        (path, op, value, profile, resourceType) => {
+          const body = deepFreeze({ schemas: [PATCH_OP], Operations: [{ op, path, value: value[0] }] });
+          onlyScimErrors(() =>
+            normalizeResource(
+              { schemas: [USER_SCHEMA], userName: 'u', displayName: 'g', name: value[0], emails: value },
+              resourceType,
+              profile,
+            ),
+          );
+          const result = onlyScimErrors(() =>
+            applyPatch(
+              stored[resourceType.name],
+              parsePatchRequest(body, resourceType, profile),
+              resourceType,
+              profile,
+            ),
+          );
+          if (result) expect(free(result.resource)).toBe(true);
+          expect(prototypeIsClean()).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   test('[security] random PATCH requests throw only ScimError, never mutate the stored resource, never let a prototype key through', () => {
-    const stored: Record<'User' | 'Group', ScimObject> = { User: deepFreeze(structuredClone(alice)), Group: deepFreeze(structuredClone(engineering)) };
+    const stored: Record<'User' | 'Group', ScimObject> = {
+      User: deepFreeze(structuredClone(alice)),
+      Group: deepFreeze(structuredClone(engineering)),
+    };
     fc.assert(
       fc.property(patchBodyArbitrary, profileArbitrary, typeArbitrary, (raw, profile, resourceType) => {
         const body = deepFreeze(raw);
         const resource = stored[resourceType.name];
         const before = JSON.stringify(resource);
         const bodyBefore = JSON.stringify(body);
-        const result = onlyScimErrors(() => applyPatch(resource, parsePatchRequest(body, resourceType, profile), resourceType, profile));
+        const result = onlyScimErrors(() =>
+          applyPatch(resource, parsePatchRequest(body, resourceType, profile), resourceType, profile),
+        );
         expect(JSON.stringify(resource)).toBe(before);
         expect(JSON.stringify(body)).toBe(bodyBefore);
         if (result) expect(free(result.resource)).toBe(true);
@@ -189,7 +284,11 @@ describe('properties', () => {
         const attribute = resourceType.name === 'User' ? 'userName' : 'displayName';
         const forbidden = forbiddenCharacterIn(name) !== undefined;
         const created = onlyScimErrors(() => {
-          const { resource } = normalizeResource({ schemas: [resourceType.schema.id], [attribute]: name }, resourceType, profile);
+          const { resource } = normalizeResource(
+            { schemas: [resourceType.schema.id], [attribute]: name },
+            resourceType,
+            profile,
+          );
           checkUniqueName(resource, resourceType);
           return resource;
         });
@@ -197,7 +296,16 @@ describe('properties', () => {
         if (created) expect(created[attribute]).toBe(name);
         const current = resourceType.name === 'User' ? alice : engineering;
         const patched = onlyScimErrors(() => {
-          const { resource } = applyPatch(current, parsePatchRequest({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: attribute, value: name }] }, resourceType, profile), resourceType, profile);
+          const { resource } = applyPatch(
+            current,
+            parsePatchRequest(
+              { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: attribute, value: name }] },
+              resourceType,
+              profile,
+            ),
+            resourceType,
+            profile,
+          );
           checkUniqueName(resource, resourceType, current);
           return resource;
         });

@@ -16,9 +16,12 @@ describe('json-values', () => {
     expect(isBlank(value)).toBe(expected);
   });
 
-  test.each(['__proto__', '__PROTO__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'])('[security] %s is a forbidden name', (name) => {
-    expect(isForbiddenName(name)).toBe(true);
-  });
+  test.each(['__proto__', '__PROTO__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'])(
+    '[security] %s is a forbidden name',
+    (name) => {
+      expect(isForbiddenName(name)).toBe(true);
+    },
+  );
 
   test.each(['userName', 'name', 'value', 'emails', 'display'])('[security] %s is an allowed name', (name) => {
     expect(isForbiddenName(name)).toBe(false);

@@ -61,7 +61,9 @@ describe('checkUniqueName', () => {
     expect(user).toMatchObject({ status: 400, scimType: 'invalidValue' });
     expect(user.detail).toContain('userName');
     expect(user.detail).toContain('U+000D');
-    expect(scimErrorOf(() => checkUniqueName({ displayName: 'x\u202Ey' }, groupResourceType)).scimType).toBe('invalidValue');
+    expect(scimErrorOf(() => checkUniqueName({ displayName: 'x\u202Ey' }, groupResourceType)).scimType).toBe(
+      'invalidValue',
+    );
   });
 
   test('only the unique name is checked: a user displayName is free text', () => {
@@ -69,7 +71,11 @@ describe('checkUniqueName', () => {
   });
 
   test('a name stored before the rule is not refused while it stays unchanged', () => {
-    expect(() => checkUniqueName({ userName: 'old\u0000name', active: false }, userResourceType, { userName: 'old\u0000name' })).not.toThrow();
-    expect(() => checkUniqueName({ userName: 'new\u0000name' }, userResourceType, { userName: 'old\u0000name' })).toThrow();
+    expect(() =>
+      checkUniqueName({ userName: 'old\u0000name', active: false }, userResourceType, { userName: 'old\u0000name' }),
+    ).not.toThrow();
+    expect(() =>
+      checkUniqueName({ userName: 'new\u0000name' }, userResourceType, { userName: 'old\u0000name' }),
+    ).toThrow();
   });
 });

@@ -1,8 +1,21 @@
 import type { ScimType } from '../../../src/scim/errors';
 import { normalizeResource } from '../../../src/scim/resource/normalize-resource';
 import type { MemberRef, ScimObject } from '../../../src/scim/resource/types';
-import { ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../../../src/scim/schema/urns';
-import { deepFreeze, profilesFor, prototypeIsClean, resourceTypeNamed, scimErrorOf, type ProfileChoice, type Source } from './test-kit';
+import {
+  ATLASSIAN_USER_SCHEMA,
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_SCHEMA,
+  USER_SCHEMA,
+} from '../../../src/scim/schema/urns';
+import {
+  deepFreeze,
+  profilesFor,
+  prototypeIsClean,
+  resourceTypeNamed,
+  scimErrorOf,
+  type ProfileChoice,
+  type Source,
+} from './test-kit';
 
 interface BodyCase {
   readonly name: string;
@@ -139,7 +152,11 @@ const cases: readonly BodyCase[] = [
       schemas: [ENTERPRISE, USER_SCHEMA],
       [ENTERPRISE]: { Department: 'bob', Manager: { Value: 'SuzzyQ', displayName: 'Suzy Q' } },
     },
-    expected: { schemas: [USER_SCHEMA, ENTERPRISE], userName: 'UserName222', [ENTERPRISE]: { department: 'bob', manager: { value: 'SuzzyQ' } } },
+    expected: {
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      userName: 'UserName222',
+      [ENTERPRISE]: { department: 'bob', manager: { value: 'SuzzyQ' } },
+    },
   },
   {
     name: 'extension found under its URN case-insensitively, keys canonicalised',
@@ -154,8 +171,18 @@ const cases: readonly BodyCase[] = [
     source: 'RFC',
     resourceType: 'User',
     profile: 'both',
-    body: { userName: 'a', schemas: [USER_SCHEMA, ENTERPRISE], [`${ENTERPRISE}:department`]: 'Sales', [`${USER_SCHEMA}:nickName`]: 'Al' },
-    expected: { schemas: [USER_SCHEMA, ENTERPRISE], userName: 'a', [ENTERPRISE]: { department: 'Sales' }, nickName: 'Al' },
+    body: {
+      userName: 'a',
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      [`${ENTERPRISE}:department`]: 'Sales',
+      [`${USER_SCHEMA}:nickName`]: 'Al',
+    },
+    expected: {
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      userName: 'a',
+      [ENTERPRISE]: { department: 'Sales' },
+      nickName: 'Al',
+    },
   },
   {
     name: 'the same attribute nested and URN-prefixed is ambiguous',
@@ -189,23 +216,49 @@ const cases: readonly BodyCase[] = [
       [ENTERPRISE]: { manager: { value: 'm1', displayName: 'Boss', $ref: 'https://x/Users/m1' } },
       [ATLASSIAN_USER_SCHEMA]: { accountId: 'acc', syncState: 'synced' },
     },
-    expected: { schemas: [USER_SCHEMA, ENTERPRISE], userName: 'a', [ENTERPRISE]: { manager: { value: 'm1', $ref: 'https://x/Users/m1' } } },
+    expected: {
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      userName: 'a',
+      [ENTERPRISE]: { manager: { value: 'm1', $ref: 'https://x/Users/m1' } },
+    },
   },
   {
     name: 'strings are kept exactly as sent; non-canonical type values are accepted',
     source: 'RFC',
     resourceType: 'User',
     profile: 'both',
-    body: { userName: '  Mixed.Case@Example.COM ', schemas: [USER_SCHEMA], phoneNumbers: [{ value: '+1 (555) 010-0000', type: 'badge' }] },
-    expected: { schemas: [USER_SCHEMA], userName: '  Mixed.Case@Example.COM ', phoneNumbers: [{ value: '+1 (555) 010-0000', type: 'badge' }] },
+    body: {
+      userName: '  Mixed.Case@Example.COM ',
+      schemas: [USER_SCHEMA],
+      phoneNumbers: [{ value: '+1 (555) 010-0000', type: 'badge' }],
+    },
+    expected: {
+      schemas: [USER_SCHEMA],
+      userName: '  Mixed.Case@Example.COM ',
+      phoneNumbers: [{ value: '+1 (555) 010-0000', type: 'badge' }],
+    },
   },
   {
     name: 'duplicate type values are kept (the collection sends two work emails)',
     source: 'Microsoft collection',
     resourceType: 'User',
     profile: 'both',
-    body: { userName: 'emp1', schemas: [USER_SCHEMA], emails: [{ type: 'work', value: 'a@x' }, { type: 'work', value: 'b@x' }] },
-    expected: { schemas: [USER_SCHEMA], userName: 'emp1', emails: [{ type: 'work', value: 'a@x' }, { type: 'work', value: 'b@x' }] },
+    body: {
+      userName: 'emp1',
+      schemas: [USER_SCHEMA],
+      emails: [
+        { type: 'work', value: 'a@x' },
+        { type: 'work', value: 'b@x' },
+      ],
+    },
+    expected: {
+      schemas: [USER_SCHEMA],
+      userName: 'emp1',
+      emails: [
+        { type: 'work', value: 'a@x' },
+        { type: 'work', value: 'b@x' },
+      ],
+    },
   },
   {
     name: 'a number where a string is due names the attribute',
@@ -256,7 +309,14 @@ const cases: readonly BodyCase[] = [
     source: 'RFC',
     resourceType: 'User',
     profile: 'both',
-    body: { userName: 'a', schemas: [USER_SCHEMA], emails: [{ value: 'a@x', primary: true }, { value: 'b@x', primary: true }] },
+    body: {
+      userName: 'a',
+      schemas: [USER_SCHEMA],
+      emails: [
+        { value: 'a@x', primary: true },
+        { value: 'b@x', primary: true },
+      ],
+    },
     error: 'invalidValue',
     detail: /primary/,
   },
@@ -265,7 +325,11 @@ const cases: readonly BodyCase[] = [
     source: 'security',
     resourceType: 'User',
     profile: 'both',
-    body: { userName: 'a', schemas: [USER_SCHEMA], emails: Array.from({ length: 101 }, (_, index) => ({ value: `u${index}@x` })) },
+    body: {
+      userName: 'a',
+      schemas: [USER_SCHEMA],
+      emails: Array.from({ length: 101 }, (_, index) => ({ value: `u${index}@x` })),
+    },
     error: 'invalidValue',
     detail: /100/,
   },
@@ -313,7 +377,10 @@ const cases: readonly BodyCase[] = [
     source: 'Entra default',
     resourceType: 'Group',
     profile: 'strict',
-    body: { schemas: [GROUP_SCHEMA, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'], displayName: 'Engineering' },
+    body: {
+      schemas: [GROUP_SCHEMA, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+      displayName: 'Engineering',
+    },
     error: 'invalidSyntax',
   },
   {
@@ -339,7 +406,10 @@ const cases: readonly BodyCase[] = [
       ],
     },
     expected: { schemas: [GROUP_SCHEMA], displayName: 'Engineering' },
-    members: [{ value: 'u1', display: 'Ann' }, { value: 'u2', type: 'User' }],
+    members: [
+      { value: 'u1', display: 'Ann' },
+      { value: 'u2', type: 'User' },
+    ],
   },
   {
     name: 'a group body without members reports none',
@@ -355,7 +425,11 @@ const cases: readonly BodyCase[] = [
     source: 'Microsoft collection',
     resourceType: 'Group',
     profile: 'lenient',
-    body: { schemas: [GROUP_SCHEMA], displayName: 'G', members: ['string id 1', { value: 'u4', displayName: 'new User' }] },
+    body: {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'G',
+      members: ['string id 1', { value: 'u4', displayName: 'new User' }],
+    },
     expected: { schemas: [GROUP_SCHEMA], displayName: 'G' },
     members: [{ value: 'string id 1' }, { value: 'u4', display: 'new User' }],
   },
@@ -394,9 +468,30 @@ const cases: readonly BodyCase[] = [
     expected: { schemas: [GROUP_SCHEMA], displayName: 'G' },
     members: 'absent',
   },
-  { name: 'a JSON array body', source: 'Microsoft collection', resourceType: 'User', profile: 'both', body: [{ userName: 'a' }], error: 'invalidSyntax' },
-  { name: 'a JSON string body', source: 'Microsoft collection', resourceType: 'User', profile: 'both', body: 'userName', error: 'invalidSyntax' },
-  { name: 'a null body', source: 'Microsoft collection', resourceType: 'Group', profile: 'both', body: null, error: 'invalidSyntax' },
+  {
+    name: 'a JSON array body',
+    source: 'Microsoft collection',
+    resourceType: 'User',
+    profile: 'both',
+    body: [{ userName: 'a' }],
+    error: 'invalidSyntax',
+  },
+  {
+    name: 'a JSON string body',
+    source: 'Microsoft collection',
+    resourceType: 'User',
+    profile: 'both',
+    body: 'userName',
+    error: 'invalidSyntax',
+  },
+  {
+    name: 'a null body',
+    source: 'Microsoft collection',
+    resourceType: 'Group',
+    profile: 'both',
+    body: null,
+    error: 'invalidSyntax',
+  },
 ];
 
 describe('normalizeResource', () => {
@@ -424,9 +519,18 @@ describe('normalizeResource', () => {
     const schemas = `"schemas":["${USER_SCHEMA}","${ENTERPRISE}"]`;
     const bodies: [string, string][] = [
       ['top-level __proto__', `{${schemas},"__proto__":{"polluted":1},"userName":"a"}`],
-      ['__proto__ inside a complex attribute', `{${schemas},"userName":"a","name":{"__proto__":{"polluted":1},"givenName":"A"}}`],
-      ['__proto__ inside a multi-valued element', `{${schemas},"userName":"a","emails":[{"__proto__":{"polluted":1},"value":"a@x"}]}`],
-      ['__proto__ inside the extension', `{${schemas},"userName":"a","${ENTERPRISE}":{"__proto__":{"polluted":1},"department":"d"}}`],
+      [
+        '__proto__ inside a complex attribute',
+        `{${schemas},"userName":"a","name":{"__proto__":{"polluted":1},"givenName":"A"}}`,
+      ],
+      [
+        '__proto__ inside a multi-valued element',
+        `{${schemas},"userName":"a","emails":[{"__proto__":{"polluted":1},"value":"a@x"}]}`,
+      ],
+      [
+        '__proto__ inside the extension',
+        `{${schemas},"userName":"a","${ENTERPRISE}":{"__proto__":{"polluted":1},"department":"d"}}`,
+      ],
       ['URN-prefixed __proto__', `{${schemas},"userName":"a","${ENTERPRISE}:__proto__":{"polluted":1}}`],
       ['constructor.prototype', `{${schemas},"userName":"a","constructor":{"prototype":{"polluted":1}}}`],
       ['toString', `{${schemas},"userName":"a","toString":{"polluted4":1}}`],
@@ -443,7 +547,9 @@ describe('normalizeResource', () => {
         expect(result.resource['userName']).toBe('a');
       });
       test(`[security] ${name} is rejected as unknown (strict-rfc)`, () => {
-        const error = scimErrorOf(() => normalizeResource(JSON.parse(json), resourceTypeNamed('User'), profilesFor('strict')[0]![1]));
+        const error = scimErrorOf(() =>
+          normalizeResource(JSON.parse(json), resourceTypeNamed('User'), profilesFor('strict')[0]![1]),
+        );
         expect(error.scimType).toBe('invalidSyntax');
         expect(error.detail).toMatch(/__proto__|constructor|toString/);
         expect(prototypeIsClean()).toBe(true);

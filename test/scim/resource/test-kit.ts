@@ -5,7 +5,15 @@ import { groupResourceType, userResourceType, type ResourceType } from '../../..
 import { thrownBy } from '../../support/outcomes';
 
 /** Where a case comes from: the IdP or document whose behaviour it pins down. */
-export type Source = 'Entra default' | 'Entra aadOptscim062020' | 'Okta' | 'OneLogin' | 'JumpCloud' | 'RFC' | 'Microsoft collection' | 'security';
+export type Source =
+  | 'Entra default'
+  | 'Entra aadOptscim062020'
+  | 'Okta'
+  | 'OneLogin'
+  | 'JumpCloud'
+  | 'RFC'
+  | 'Microsoft collection'
+  | 'security';
 
 /** Which profiles a case runs in; rows that differ between profiles are written once per profile. */
 export type ProfileChoice = 'lenient' | 'strict' | 'both';
@@ -44,5 +52,8 @@ export function deepFreeze<T>(value: T): T {
 export function prototypeIsClean(): boolean {
   const probe: Record<string, unknown> = {};
   const pollutedNames = ['polluted', 'polluted2', 'polluted3', 'polluted4'];
-  return pollutedNames.every((name) => !(name in probe) && !(name in Object.prototype.toString)) && typeof probe.toString === 'function';
+  return (
+    pollutedNames.every((name) => !(name in probe) && !(name in Object.prototype.toString)) &&
+    typeof probe.toString === 'function'
+  );
 }

@@ -28,7 +28,9 @@ describe('validateResource', () => {
   test('[security] caps multi-valued attributes at the limit, inclusive', () => {
     const emails = (count: number) => Array.from({ length: count }, (_, index) => ({ value: `u${index}@x` }));
     expect(() => validateResource({ userName: 'a', emails: emails(MAX_MULTI_VALUES) }, userResourceType)).not.toThrow();
-    const error = scimErrorOf(() => validateResource({ userName: 'a', emails: emails(MAX_MULTI_VALUES + 1) }, userResourceType));
+    const error = scimErrorOf(() =>
+      validateResource({ userName: 'a', emails: emails(MAX_MULTI_VALUES + 1) }, userResourceType),
+    );
     expect(error.scimType).toBe('invalidValue');
     expect(error.detail).toContain(String(MAX_MULTI_VALUES));
   });

@@ -33,7 +33,15 @@ describe('flattening nested Google groups', () => {
 
   it('finds a self-membership and a three-group cycle', () => {
     expect(findCycles(new Map([['a', ['g:a']]]))).toEqual([['a']]);
-    expect(findCycles(new Map([['c', ['g:a']], ['a', ['g:b']], ['b', ['g:c']]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      findCycles(
+        new Map([
+          ['c', ['g:a']],
+          ['a', ['g:b']],
+          ['b', ['g:c']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
 });
 
@@ -41,14 +49,29 @@ describe('the Google selection', () => {
   it('matches group patterns on name or email, case-insensitively', () => {
     expect(globMatches('eng-*', 'ENG-Platform')).toBe(true);
     expect(globMatches('team-?', 'team-12')).toBe(false);
-    expect(groupSelected({ kind: 'pattern', pattern: '*@dev.example.com' }, { id: '1', email: 'ops@dev.example.com', name: 'Ops' })).toBe(true);
-    expect(groupSelected({ kind: 'list', emails: ['OPS@dev.example.com'] }, { id: '1', email: 'ops@dev.example.com', name: 'Ops' })).toBe(true);
+    expect(
+      groupSelected(
+        { kind: 'pattern', pattern: '*@dev.example.com' },
+        { id: '1', email: 'ops@dev.example.com', name: 'Ops' },
+      ),
+    ).toBe(true);
+    expect(
+      groupSelected(
+        { kind: 'list', emails: ['OPS@dev.example.com'] },
+        { id: '1', email: 'ops@dev.example.com', name: 'Ops' },
+      ),
+    ).toBe(true);
   });
 
   it('names what is wrong with a selection', () => {
-    expect(selectionProblems({ users: { kind: 'org-units', paths: ['Engineering', "/It's"] }, groups: { kind: 'list', emails: [] } })).toEqual([
+    expect(
+      selectionProblems({
+        users: { kind: 'org-units', paths: ['Engineering', "/It's"] },
+        groups: { kind: 'list', emails: [] },
+      }),
+    ).toEqual([
       expect.stringContaining('"Engineering"'),
-      expect.stringContaining("\"/It's\""),
+      expect.stringContaining('"/It\'s"'),
       'groups.emails: name at least one group',
     ]);
     expect(selectionProblems({ users: { kind: 'all' }, groups: { kind: 'all' } })).toEqual([]);

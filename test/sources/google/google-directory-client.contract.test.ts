@@ -36,10 +36,12 @@ describe('GoogleDirectoryClient against the Google emulator', () => {
     const expected = [...emulator.state.users.values()].filter((u) => u.orgUnitPath.startsWith('/Engineering'));
     expect(page.items.map((u) => u.id).sort()).toEqual(expected.map((u) => u.id).sort());
     expect(page.items.filter((u) => u.suspended).length).toBe(expected.filter((u) => u.suspended).length);
-    expect(page.items.every((u) => u.orgUnitPath === SEEDED_ORG_UNITS[0] || u.orgUnitPath === SEEDED_ORG_UNITS[1])).toBe(true);
+    expect(
+      page.items.every((u) => u.orgUnitPath === SEEDED_ORG_UNITS[0] || u.orgUnitPath === SEEDED_ORG_UNITS[1]),
+    ).toBe(true);
   });
 
-  it('reads groups and a group\'s members in pages of 200, with CUSTOMER, GROUP and outside members', async () => {
+  it("reads groups and a group's members in pages of 200, with CUSTOMER, GROUP and outside members", async () => {
     const { client, recorder } = harness({ seed: { users: 700, groups: 6 } });
     const groups = await client.listGroups({});
     expect(groups.items).toHaveLength(6);
@@ -51,7 +53,9 @@ describe('GoogleDirectoryClient against the Google emulator', () => {
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
     expect(recorder.count(GOOGLE_DIRECTORY_OPERATIONS.listMembers)).toBe(Math.ceil(members.length / 200));
-    expect(members.filter((m) => m.type === 'CUSTOMER')).toEqual([{ id: expect.any(String), type: 'CUSTOMER', role: 'MEMBER' }]);
+    expect(members.filter((m) => m.type === 'CUSTOMER')).toEqual([
+      { id: expect.any(String), type: 'CUSTOMER', role: 'MEMBER' },
+    ]);
     const group2 = [];
     pageToken = undefined;
     do {
@@ -75,8 +79,17 @@ describe('GoogleDirectoryClient against the Google emulator', () => {
     const { client, tokenBodies, emulator } = harness();
     await client.listGroups({});
     const assertion = new URLSearchParams(tokenBodies[0]).get('assertion') ?? '';
-    const claims = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(claims).toEqual(expect.objectContaining({ scope: GOOGLE_READ_ONLY_SCOPES.join(' '), sub: 'gadmin@example.com', aud: 'https://oauth2.googleapis.com/token' }));
+    const claims = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toEqual(
+      expect.objectContaining({
+        scope: GOOGLE_READ_ONLY_SCOPES.join(' '),
+        sub: 'gadmin@example.com',
+        aud: 'https://oauth2.googleapis.com/token',
+      }),
+    );
     expect([...emulator.state.tokens.values()].every((t) => t.scopes.every((s) => s.endsWith('.readonly')))).toBe(true);
   });
 
@@ -119,7 +132,7 @@ describe('GoogleDirectoryClient against the Google emulator', () => {
     expect(recorder.count(GOOGLE_DIRECTORY_OPERATIONS.listUsers)).toBe(1);
   });
 
-  it('reports a key the token endpoint does not know as an auth error with Google\'s reason', async () => {
+  it("reports a key the token endpoint does not know as an auth error with Google's reason", async () => {
     const { client } = harness({ key: newServiceAccountKey('unregistered') });
     expect(await rejection(client.listUsers({}))).toMatchObject({ kind: 'auth', reason: 'invalid_grant' });
   });
@@ -127,6 +140,8 @@ describe('GoogleDirectoryClient against the Google emulator', () => {
   it('answers undefined for a user that does not exist, and the user for one that does', async () => {
     const { client } = harness();
     expect(await client.getUser('nobody@example.com')).toBeUndefined();
-    expect(await client.getUser(seededUserId(2))).toEqual(expect.objectContaining({ id: seededUserId(2), suspended: false }));
+    expect(await client.getUser(seededUserId(2))).toEqual(
+      expect.objectContaining({ id: seededUserId(2), suspended: false }),
+    );
   });
 });

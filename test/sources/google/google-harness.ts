@@ -10,7 +10,11 @@ import { SEEDED_GOOGLE_ADMIN, seedGoogleDomain, type GoogleSeedOptions } from '.
 import { GoogleDirectoryClient, type GoogleRetryPolicy } from '../../../src/sources/google/google-directory-client';
 import { GoogleTokenSource } from '../../../src/sources/google/google-token-source';
 import { parseServiceAccountKey } from '../../../src/sources/google/service-account-key';
-import { GOOGLE_DIRECTORY_BASE_URL, GOOGLE_READ_ONLY_SCOPES, GOOGLE_TOKEN_URL } from '../../../src/sources/google/scopes';
+import {
+  GOOGLE_DIRECTORY_BASE_URL,
+  GOOGLE_READ_ONLY_SCOPES,
+  GOOGLE_TOKEN_URL,
+} from '../../../src/sources/google/scopes';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { clientHarness } from '../../support/client-harness';
 
@@ -46,8 +50,20 @@ export function googleHarness(options: GoogleHarnessOptions = {}) {
     client: ({ fetch, clock, emulator }) => {
       const registered = emulator.createServiceAccountKey();
       const keyFile = options.key ?? registered;
-      const tokens = new GoogleTokenSource({ key: parseServiceAccountKey(JSON.stringify(keyFile)), subject: options.subject ?? SEEDED_GOOGLE_ADMIN, scopes: GOOGLE_READ_ONLY_SCOPES, fetch, clock });
-      const client = new GoogleDirectoryClient({ tokens, fetch, clock, random: () => 0.5, ...(options.retry ? { retry: options.retry } : {}) });
+      const tokens = new GoogleTokenSource({
+        key: parseServiceAccountKey(JSON.stringify(keyFile)),
+        subject: options.subject ?? SEEDED_GOOGLE_ADMIN,
+        scopes: GOOGLE_READ_ONLY_SCOPES,
+        fetch,
+        clock,
+      });
+      const client = new GoogleDirectoryClient({
+        tokens,
+        fetch,
+        clock,
+        random: () => 0.5,
+        ...(options.retry ? { retry: options.retry } : {}),
+      });
       return { registered, tokens, client };
     },
   });

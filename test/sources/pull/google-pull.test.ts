@@ -11,7 +11,11 @@ async function directoryState(store: DirectoryStore) {
   const byId = new Map<string, string>();
   for await (const batch of store.scan('User', 100_000)) {
     for (const user of batch) {
-      users.set(String(user.resource.externalId), { id: user.id, userName: String(user.resource.userName), active: user.resource.active !== false });
+      users.set(String(user.resource.externalId), {
+        id: user.id,
+        userName: String(user.resource.userName),
+        active: user.resource.active !== false,
+      });
       byId.set(user.id, String(user.resource.externalId));
     }
   }
@@ -19,8 +23,13 @@ async function directoryState(store: DirectoryStore) {
   for await (const batch of store.scan('Group', 100_000)) {
     for (const group of batch) {
       const members: string[] = [];
-      for await (const page of store.members(group.id)) for (const m of page) members.push(byId.get(m.value) ?? `?${m.value}`);
-      groups.set(String(group.resource.externalId), { id: group.id, name: String(group.resource.displayName), members: members.sort() });
+      for await (const page of store.members(group.id))
+        for (const m of page) members.push(byId.get(m.value) ?? `?${m.value}`);
+      groups.set(String(group.resource.externalId), {
+        id: group.id,
+        name: String(group.resource.displayName),
+        members: members.sort(),
+      });
     }
   }
   return { users, groups };
@@ -29,15 +38,29 @@ async function directoryState(store: DirectoryStore) {
 /** What the directory must hold for the emulated account with every user and group selected. */
 function expected(h: Harness) {
   const state = h.emulator.state;
-  const users = new Map([...state.users.values()].map((u) => [u.id, { userName: u.primaryEmail, active: !u.suspended && !u.archived }]));
-  const groups = new Map([...state.groups.values()].map((g) => [g.id, { name: g.name, members: transitiveUsers(state, g.id).map((u) => u.id).sort() }]));
+  const users = new Map(
+    [...state.users.values()].map((u) => [u.id, { userName: u.primaryEmail, active: !u.suspended && !u.archived }]),
+  );
+  const groups = new Map(
+    [...state.groups.values()].map((g) => [
+      g.id,
+      {
+        name: g.name,
+        members: transitiveUsers(state, g.id)
+          .map((u) => u.id)
+          .sort(),
+      },
+    ]),
+  );
   return { users, groups };
 }
 
 async function expectConverged(h: Harness): Promise<void> {
   const actual = await directoryState(h.store);
   const want = expected(h);
-  expect(new Map([...actual.users].map(([id, u]) => [id, { userName: u.userName, active: u.active }]))).toEqual(want.users);
+  expect(new Map([...actual.users].map(([id, u]) => [id, { userName: u.userName, active: u.active }]))).toEqual(
+    want.users,
+  );
   expect(new Map([...actual.groups].map(([id, g]) => [id, { name: g.name, members: g.members }]))).toEqual(want.groups);
 }
 
@@ -53,13 +76,15 @@ async function outboxSize(store: DirectoryStore): Promise<number> {
 }
 
 describe('a Google Workspace pull into the directory', () => {
-  it('writes every user, group and flattened membership, in invocations within Forge\'s budget, and reports what it skipped', async () => {
+  it("writes every user, group and flattened membership, in invocations within Forge's budget, and reports what it skipped", async () => {
     const h = pullHarness({ seed: { users: 120, groups: 12 } });
     const { summary } = await h.pull();
     await expectConverged(h);
     expect(summary.changes).toEqual(expect.objectContaining({ usersCreated: 121, groupsCreated: 12 }));
     expect(summary.findings.outsideDomain).toEqual({ count: 1, sample: ['partner@outside.example'] });
-    expect(summary.findings.cycles).toEqual([[expect.stringContaining('team-010'), expect.stringContaining('team-011')]]);
+    expect(summary.findings.cycles).toEqual([
+      [expect.stringContaining('team-010'), expect.stringContaining('team-011')],
+    ]);
     expect(h.stats.maxCalls).toBeLessThanOrEqual(85);
     expect(h.stats.invocations).toBeGreaterThan(1);
     // Every written resource has its outbox entry, as a SCIM write leaves it.
@@ -90,15 +115,27 @@ describe('a Google Workspace pull into the directory', () => {
     if (!renamed || !suspended) throw new Error('seed');
     renamed.primaryEmail = 'renamed.six@example.com';
     suspended.suspended = true;
-    state.members.set(seededGroupId(3), (state.members.get(seededGroupId(3)) ?? []).filter((m) => m.id !== seededUserId(10)));
-    state.groups.set('03newgroup00001', { id: '03newgroup00001', email: 'new@example.com', name: 'New group', description: '' });
-    state.members.set('03newgroup00001', [{ type: 'GROUP', id: seededGroupId(3), email: 'x@example.com', role: 'MEMBER' }]);
+    state.members.set(
+      seededGroupId(3),
+      (state.members.get(seededGroupId(3)) ?? []).filter((m) => m.id !== seededUserId(10)),
+    );
+    state.groups.set('03newgroup00001', {
+      id: '03newgroup00001',
+      email: 'new@example.com',
+      name: 'New group',
+      description: '',
+    });
+    state.members.set('03newgroup00001', [
+      { type: 'GROUP', id: seededGroupId(3), email: 'x@example.com', role: 'MEMBER' },
+    ]);
     const { summary } = await h.pull();
     await expectConverged(h);
     const after = await directoryState(h.store);
     expect(after.users.get(seededUserId(6))?.id).toBe(before.users.get(seededUserId(6))?.id);
     expect(after.users.get(seededUserId(6))?.userName).toBe('renamed.six@example.com');
-    expect(summary.changes).toEqual(expect.objectContaining({ usersUpdated: 2, usersDeactivated: 1, groupsCreated: 1, usersCreated: 0 }));
+    expect(summary.changes).toEqual(
+      expect.objectContaining({ usersUpdated: 2, usersDeactivated: 1, groupsCreated: 1, usersCreated: 0 }),
+    );
   });
 
   it('holds every deactivation when a selection drops most users, trips the breaker, and applies them once an admin confirms', async () => {
@@ -108,7 +145,9 @@ describe('a Google Workspace pull into the directory', () => {
     const { summary } = await h.pull();
     expect(summary.heldDeactivations).toBeGreaterThan(100);
     expect(summary.changes.usersDeactivated).toBe(0);
-    expect([...(await directoryState(h.store)).users.values()].filter((u) => !u.active).length).toBe([...h.emulator.state.users.values()].filter((u) => u.suspended || u.archived).length);
+    expect([...(await directoryState(h.store)).users.values()].filter((u) => !u.active).length).toBe(
+      [...h.emulator.state.users.values()].filter((u) => u.suspended || u.archived).length,
+    );
     expect((await h.breaker.state()).tripped).toBe(true);
     await h.breaker.confirm(summary.heldDeactivations);
     const confirmed = await h.pull();
@@ -138,8 +177,16 @@ describe('a Google Workspace pull into the directory', () => {
 
   it('on the first pull after SCIM, adopts directory users by email and deactivates the ones Google does not have', async () => {
     const h = pullHarness({ seed: { users: 30, groups: 4 } });
-    const adopted = await h.store.create('User', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'user00003@example.com', active: true });
-    const stranger = await h.store.create('User', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'left@example.com', active: true });
+    const adopted = await h.store.create('User', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'user00003@example.com',
+      active: true,
+    });
+    const stranger = await h.store.create('User', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'left@example.com',
+      active: true,
+    });
     await h.pull();
     const state = await directoryState(h.store);
     expect(state.users.get(seededUserId(3))?.id).toBe(adopted.id);

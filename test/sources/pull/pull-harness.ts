@@ -13,7 +13,12 @@ import { GoogleTokenSource } from '../../../src/sources/google/google-token-sour
 import { GOOGLE_READ_ONLY_SCOPES } from '../../../src/sources/google/scopes';
 import { parseServiceAccountKey } from '../../../src/sources/google/service-account-key';
 import { breakerGate } from '../../../src/sources/pull/breaker-gate';
-import { PullRunner, type PullMode, type PullStepResult, type PullSummary } from '../../../src/sources/pull/pull-runner';
+import {
+  PullRunner,
+  type PullMode,
+  type PullStepResult,
+  type PullSummary,
+} from '../../../src/sources/pull/pull-runner';
 import { PullStore } from '../../../src/sources/pull/pull-store';
 import { KvsDirectoryStore } from '../../../src/storage/kvs-directory-store';
 import { meteredKvs } from '../../../src/storage/metered-kvs';
@@ -39,9 +44,20 @@ export function pullHarness(options: GoogleHarnessOptions & { selection?: Google
     spendCall();
     return google.fetch(url, init);
   };
-  const tokens = new GoogleTokenSource({ key: parseServiceAccountKey(JSON.stringify(google.registered)), subject: 'gadmin@example.com', scopes: GOOGLE_READ_ONLY_SCOPES, fetch: counting, clock: google.clock });
+  const tokens = new GoogleTokenSource({
+    key: parseServiceAccountKey(JSON.stringify(google.registered)),
+    subject: 'gadmin@example.com',
+    scopes: GOOGLE_READ_ONLY_SCOPES,
+    fetch: counting,
+    clock: google.clock,
+  });
   const client = new GoogleDirectoryClient({ tokens, fetch: counting, clock: google.clock, random: () => 0.5 });
-  const gate = breakerGate(breaker, async () => defaultSettings, () => new Date(fixture.clock.ms), 'Google Workspace');
+  const gate = breakerGate(
+    breaker,
+    async () => defaultSettings,
+    () => new Date(fixture.clock.ms),
+    'Google Workspace',
+  );
   let kicks = 0;
   const runner = new PullRunner({
     store,
@@ -58,11 +74,15 @@ export function pullHarness(options: GoogleHarnessOptions & { selection?: Google
   const step = async (): Promise<PullStepResult> => {
     fixture.clock.ms += 15_000;
     stats.invocations += 1;
-    return withinBudget({ calls: PULL_CALLS, millis: 450_000 }, { now: () => fixture.clock.ms, sleep: async () => undefined }, async () => {
-      const result = await runner.advance();
-      stats.maxCalls = Math.max(stats.maxCalls, callsSpent());
-      return result;
-    });
+    return withinBudget(
+      { calls: PULL_CALLS, millis: 450_000 },
+      { now: () => fixture.clock.ms, sleep: async () => undefined },
+      async () => {
+        const result = await runner.advance();
+        stats.maxCalls = Math.max(stats.maxCalls, callsSpent());
+        return result;
+      },
+    );
   };
   /** Starts a run and steps it to the end; waiting results are stepped through after their wait (at most `maxWaits`). */
   const pull = async (mode: PullMode = 'apply', maxWaits = 0): Promise<{ summary: PullSummary; waits: string[] }> => {

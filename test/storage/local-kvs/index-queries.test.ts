@@ -19,7 +19,12 @@ interface Person {
 const ENTITIES: EntityDefinition[] = [
   {
     name: 'person',
-    attributes: { name: { type: 'string' }, age: { type: 'integer' }, team: { type: 'string' }, active: { type: 'boolean' } },
+    attributes: {
+      name: { type: 'string' },
+      age: { type: 'integer' },
+      team: { type: 'string' },
+      active: { type: 'boolean' },
+    },
     indexes: ['name', 'age', { name: 'by-team', partition: ['team'], range: ['age'] }],
   },
 ];
@@ -47,7 +52,9 @@ type Query =
 const ageRange: fc.Arbitrary<EntityWhereClauses> = fc.oneof(
   fc.integer({ min: -3, max: 5 }).map((n) => ({ condition: 'EQUAL_TO', values: [n] }) as EntityWhereClauses),
   fc.integer({ min: -3, max: 5 }).map((n) => ({ condition: 'GREATER_THAN', values: [n] }) as EntityWhereClauses),
-  fc.integer({ min: -3, max: 5 }).map((n) => ({ condition: 'GREATER_THAN_EQUAL_TO', values: [n] }) as EntityWhereClauses),
+  fc
+    .integer({ min: -3, max: 5 })
+    .map((n) => ({ condition: 'GREATER_THAN_EQUAL_TO', values: [n] }) as EntityWhereClauses),
   fc.integer({ min: -3, max: 5 }).map((n) => ({ condition: 'LESS_THAN', values: [n] }) as EntityWhereClauses),
   fc.integer({ min: -3, max: 5 }).map((n) => ({ condition: 'LESS_THAN_EQUAL_TO', values: [n] }) as EntityWhereClauses),
   fc
@@ -119,7 +126,7 @@ describe('index queries against a reference model', () => {
   it('page through exactly the items a naive scan finds, in order, for any writes, query, limit and sort', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(write, { minLength: 10, maxLength: 80, size: "max" }),
+        fc.array(write, { minLength: 10, maxLength: 80, size: 'max' }),
         query,
         fc.integer({ min: 1, max: 20 }),
         fc.constantFrom(Sort.ASC, Sort.DESC),

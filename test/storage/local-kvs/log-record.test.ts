@@ -36,7 +36,9 @@ describe('write-ahead log records', () => {
   });
 
   it('rejects every truncation and every single-byte change of a record', () => {
-    const line = withoutNewline(encodeRecord([{ t: 'put', ns: 'kv', key: 'k', item: { value: { a: 'b' }, createdAt: 1, updatedAt: 2 } }]));
+    const line = withoutNewline(
+      encodeRecord([{ t: 'put', ns: 'kv', key: 'k', item: { value: { a: 'b' }, createdAt: 1, updatedAt: 2 } }]),
+    );
     for (let length = 0; length < line.length; length += 1) {
       expect(decodeRecord(line.subarray(0, length))).toBeUndefined();
     }

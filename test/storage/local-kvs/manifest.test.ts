@@ -32,9 +32,15 @@ describe('loadEntityDefinitions', () => {
     const service = createLocalKvsService({ entities });
     const kvs = createLocalKvs(service);
     await kvs.entity('scim-member').set('g1#u1', { groupId: 'g1', value: 'u1', type: 'User' });
-    const page = await kvs.entity('scim-member').query().index('by-group', { partition: ['g1'] }).getMany();
+    const page = await kvs
+      .entity('scim-member')
+      .query()
+      .index('by-group', { partition: ['g1'] })
+      .getMany();
     expect(page.results.map((r) => r.key)).toEqual(['g1#u1']);
-    await expect(kvs.entity('scim-user').set('u', { version: 1.5 })).rejects.toMatchObject({ code: 'INVALID_ENTITY_VALUE' });
+    await expect(kvs.entity('scim-user').set('u', { version: 1.5 })).rejects.toMatchObject({
+      code: 'INVALID_ENTITY_VALUE',
+    });
     await service.close();
   });
 
@@ -46,7 +52,9 @@ describe('loadEntityDefinitions', () => {
     const file = manifest(
       'app:\n  storage:\n    entities:\n      - name: thing\n        attributes:\n          a: { type: text }\n',
     );
-    expect(() => loadEntityDefinitions(file)).toThrow(`${file}: entity "thing": attribute a has unsupported type "text"`);
+    expect(() => loadEntityDefinitions(file)).toThrow(
+      `${file}: entity "thing": attribute a has unsupported type "text"`,
+    );
     expect(() => loadEntityDefinitions(manifest('app:\n  storage:\n    entities: yes\n'))).toThrow(/must be a list/);
   });
 });

@@ -4,7 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WhereConditions } from '@forge/kvs/out/conditions';
 import { MetadataField } from '@forge/kvs/out/interfaces/types';
-import { createLocalKvs, createLocalKvsService, type EntityDefinition, type LocalKvsService } from '../../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  type EntityDefinition,
+  type LocalKvsService,
+} from '../../../src/storage/local-kvs';
 
 const ENTITIES: EntityDefinition[] = [
   {
@@ -50,9 +55,17 @@ describe('local storage persistence', () => {
     await kvs.set('gone', 1);
     await kvs.delete('gone');
     await kvs.batchSet(
-      Array.from({ length: 5 }, (_, i) => ({ key: `m${i}`, value: { group: 'g1', user: `u${4 - i}`, rank: i }, entityName: 'member' })),
+      Array.from({ length: 5 }, (_, i) => ({
+        key: `m${i}`,
+        value: { group: 'g1', user: `u${4 - i}`, rank: i },
+        entityName: 'member',
+      })),
     );
-    await kvs.transact().set('m9', { group: 'g2', user: 'z', rank: 9 }, { entityName: 'member' }).delete('m0', { entityName: 'member' }).execute();
+    await kvs
+      .transact()
+      .set('m9', { group: 'g2', user: 'z', rank: 9 }, { entityName: 'member' })
+      .delete('m0', { entityName: 'member' })
+      .execute();
     now += 1000;
     await kvs.set('plain', { a: [3] });
     await stop(first);
@@ -69,7 +82,11 @@ describe('local storage persistence', () => {
     expect(await again.getSecret('secret')).toBe('shh');
     expect(await again.get('secret')).toBeUndefined();
     expect(await again.get('gone')).toBeUndefined();
-    const group = await again.entity('member').query().index('by-group', { partition: ['g1'] }).getMany();
+    const group = await again
+      .entity('member')
+      .query()
+      .index('by-group', { partition: ['g1'] })
+      .getMany();
     expect(group.results.map((r) => r.key)).toEqual(['m4', 'm3', 'm2', 'm1']);
     const ranked = await again.entity('member').query().index('rank').where(WhereConditions.greaterThan(3)).getMany();
     expect(ranked.results.map((r) => r.key)).toEqual(['m4', 'm9']);
@@ -87,7 +104,9 @@ describe('local storage persistence', () => {
     expect(names).toEqual(expect.arrayContaining(['LOCK', 'snapshot.jsonl']));
     expect(names.some((name) => /^wal-\d+\.log$/.test(name))).toBe(true);
     expect(modeOf(dataDir)).toBe('700');
-    expect(Object.fromEntries(names.map((name) => [name, modeOf(path.join(dataDir, name))]))).toEqual(Object.fromEntries(names.map((name) => [name, '600'])));
+    expect(Object.fromEntries(names.map((name) => [name, modeOf(path.join(dataDir, name))]))).toEqual(
+      Object.fromEntries(names.map((name) => [name, '600'])),
+    );
     await stop(service);
     dataDir = root;
   });
@@ -100,7 +119,8 @@ describe('local storage persistence', () => {
     for (const name of fs.readdirSync(dataDir)) fs.chmodSync(path.join(dataDir, name), 0o644);
     const second = start();
     expect((fs.statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
-    for (const name of fs.readdirSync(dataDir)) expect([name, (fs.statSync(path.join(dataDir, name)).mode & 0o777).toString(8)]).toEqual([name, '600']);
+    for (const name of fs.readdirSync(dataDir))
+      expect([name, (fs.statSync(path.join(dataDir, name)).mode & 0o777).toString(8)]).toEqual([name, '600']);
     expect(await createLocalKvs(second).get('a')).toBe(1);
   });
 
@@ -188,7 +208,9 @@ describe('local storage persistence', () => {
       members.push(...page.results.map((r) => r.key));
       cursor = page.nextCursor;
     } while (cursor !== undefined);
-    const expected = Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 8 !== 0).map((i) => `m${i}`);
+    const expected = Array.from({ length: 200 }, (_, i) => i)
+      .filter((i) => i % 8 !== 0)
+      .map((i) => `m${i}`);
     expect(members).toEqual(expected);
     expect(await again.get('k196')).toBe('x'.repeat(100));
   });
@@ -241,7 +263,15 @@ describe('local storage persistence', () => {
     const again = createLocalKvs(second);
     expect(await again.get('short')).toBeUndefined();
     expect(await again.get('long')).toBe(2);
-    expect((await again.entity('member').query().index('by-group', { partition: ['g'] }).getMany()).results).toEqual([]);
+    expect(
+      (
+        await again
+          .entity('member')
+          .query()
+          .index('by-group', { partition: ['g'] })
+          .getMany()
+      ).results,
+    ).toEqual([]);
     await again.set('trigger', 'a compaction');
     await stop(second);
     // The compaction after the restart left the expired items out of the snapshot altogether.

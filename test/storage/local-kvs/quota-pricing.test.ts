@@ -15,7 +15,9 @@ interface Thing {
 // Twenty entities of about 700 bytes each as returned: about 14,000 bytes in one page.
 async function twentyThings(rig: ReturnType<typeof quotaRig>): Promise<void> {
   for (let i = 0; i < 20; i += 1) {
-    await rig.kvs.entity<Thing>('thing').set(`thing-${String(i).padStart(2, '0')}`, { label: `label-${i}`, kind: 'k', blob: text(650) });
+    await rig.kvs
+      .entity<Thing>('thing')
+      .set(`thing-${String(i).padStart(2, '0')}`, { label: `label-${i}`, kind: 'k', blob: text(650) });
   }
 }
 
@@ -29,7 +31,10 @@ describe('quota pricing of queries and batches', () => {
     const bytes = Buffer.byteLength(JSON.stringify({ data: page.results }), 'utf8');
     expect(bytes).toBeGreaterThan(10_000);
     expect(bytes).toBeLessThan(20_000);
-    expect(rig.service.quota.snapshot()).toMatchObject({ readUnits: before.readUnits + 2, requests: before.requests + 1 });
+    expect(rig.service.quota.snapshot()).toMatchObject({
+      readUnits: before.readUnits + 2,
+      requests: before.requests + 1,
+    });
   });
 
   it('charges a query for the items its filters read and dropped', async () => {
@@ -88,7 +93,9 @@ describe('quota pricing of queries and batches', () => {
   it('charges a refused write for the body it sent and a refused read one unit', async () => {
     const rig = quotaRig();
     await rig.kvs.set('claimed', 1, { keyPolicy: 'FAIL_IF_EXISTS' });
-    await expect(rig.kvs.set('claimed', text(25_000), { keyPolicy: 'FAIL_IF_EXISTS' })).rejects.toMatchObject({ code: 'KEY_CONFLICT' });
+    await expect(rig.kvs.set('claimed', text(25_000), { keyPolicy: 'FAIL_IF_EXISTS' })).rejects.toMatchObject({
+      code: 'KEY_CONFLICT',
+    });
     await expect(rig.kvs.get('not/valid')).rejects.toMatchObject({ code: 'INVALID_KEY' });
     expect(rig.service.quota.snapshot()).toMatchObject({ writeUnits: 1 + 3, readUnits: 1, requests: 3 });
   });

@@ -16,7 +16,12 @@ async function oneUnitSets(rig: QuotaRig, count: number, spacingMs = 10): Promis
 
 describe('Forge storage quotas in the local service', () => {
   it('uses Forge figures by default: 1,000 requests/s, 4,000 read and write units/min, units of 10,000 bytes', () => {
-    expect(FORGE_KVS_QUOTAS).toEqual({ requestsPerSecond: 1000, readUnitsPerMinute: 4000, writeUnitsPerMinute: 4000, unitBytes: 10_000 });
+    expect(FORGE_KVS_QUOTAS).toEqual({
+      requestsPerSecond: 1000,
+      readUnitsPerMinute: 4000,
+      writeUnitsPerMinute: 4000,
+      unitBytes: 10_000,
+    });
     expect(quotaRig().service.quota.limits).toEqual(FORGE_KVS_QUOTAS);
   });
 
@@ -35,7 +40,13 @@ describe('Forge storage quotas in the local service', () => {
       await expectRateLimited(kvs.delete('late'));
       clock.ms += 1;
       expect(await kvs.get('late')).toBeUndefined();
-      expect(service.quota.snapshot()).toMatchObject({ requests: 1001, readUnits: 1001, writeUnits: 0, refused: 5, peakRequestsPerSecond: 1000 });
+      expect(service.quota.snapshot()).toMatchObject({
+        requests: 1001,
+        readUnits: 1001,
+        writeUnits: 0,
+        refused: 5,
+        peakRequestsPerSecond: 1000,
+      });
     });
 
     it('slides: a second after each request, one more is admitted, not a fresh thousand', async () => {
@@ -204,16 +215,26 @@ describe('Forge storage quotas in the local service', () => {
   describe('record mode', () => {
     it('applies a request over a quota and reports the violation', async () => {
       const violations: KvsQuotaViolation[] = [];
-      const { kvs, service } = quotaRig({ quotaMode: 'record', onQuotaViolation: (violation) => violations.push(violation) });
+      const { kvs, service } = quotaRig({
+        quotaMode: 'record',
+        onQuotaViolation: (violation) => violations.push(violation),
+      });
       for (let i = 0; i < 1000; i += 1) {
         await kvs.set(`k${i}`, i);
       }
       expect(violations).toEqual([]);
       await kvs.set('over', 'applied');
-      expect(violations).toEqual([{ limit: 'kvs-requests-per-second', at: START, observed: 1001, allowed: 1000, path: '/api/v1/set' }]);
+      expect(violations).toEqual([
+        { limit: 'kvs-requests-per-second', at: START, observed: 1001, allowed: 1000, path: '/api/v1/set' },
+      ]);
       expect(await kvs.get('over')).toBe('applied');
       expect(violations).toHaveLength(2);
-      expect(service.quota.snapshot()).toMatchObject({ requests: 1002, violations: 2, refused: 0, peakRequestsPerSecond: 1002 });
+      expect(service.quota.snapshot()).toMatchObject({
+        requests: 1002,
+        violations: 2,
+        refused: 0,
+        peakRequestsPerSecond: 1002,
+      });
     });
 
     it('reports each quota a request breaches, with overridden figures', async () => {
@@ -235,10 +256,15 @@ describe('Forge storage quotas in the local service', () => {
 
     it('reports breaches in enforce mode too, with the refused request', async () => {
       const violations: KvsQuotaViolation[] = [];
-      const { kvs } = quotaRig({ quotas: { requestsPerSecond: 1 }, onQuotaViolation: (violation) => violations.push(violation) });
+      const { kvs } = quotaRig({
+        quotas: { requestsPerSecond: 1 },
+        onQuotaViolation: (violation) => violations.push(violation),
+      });
       await kvs.set('a', 1);
       await expectRateLimited(kvs.set('b', 1));
-      expect(violations).toEqual([{ limit: 'kvs-requests-per-second', at: START, observed: 2, allowed: 1, path: '/api/v1/set' }]);
+      expect(violations).toEqual([
+        { limit: 'kvs-requests-per-second', at: START, observed: 2, allowed: 1, path: '/api/v1/set' },
+      ]);
     });
   });
 

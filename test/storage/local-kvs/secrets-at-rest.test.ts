@@ -2,7 +2,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createLocalKvs, createLocalKvsService, DataKeyError, defaultDataKeyFile, type LocalKvsService } from '../../../src/storage/local-kvs';
+import {
+  createLocalKvs,
+  createLocalKvsService,
+  DataKeyError,
+  defaultDataKeyFile,
+  type LocalKvsService,
+} from '../../../src/storage/local-kvs';
 import { encodeRecord } from '../../../src/storage/local-kvs/data-directory';
 import { loadOrCreateDataKey } from '../../../src/storage/local-kvs/data-key';
 import { SecretCipher } from '../../../src/storage/local-kvs/secret-cipher';
@@ -32,7 +38,11 @@ async function stop(service: LocalKvsService): Promise<void> {
 
 /** Every secret found in any file of the data directory. */
 function leaksIn(directory: string): string[] {
-  return fs.readdirSync(directory).flatMap((name) => leakedSecrets(fs.readFileSync(path.join(directory, name)), SECRETS).map((leak) => `${name}: ${leak}`));
+  return fs
+    .readdirSync(directory)
+    .flatMap((name) =>
+      leakedSecrets(fs.readFileSync(path.join(directory, name)), SECRETS).map((leak) => `${name}: ${leak}`),
+    );
 }
 
 beforeEach(() => {
@@ -73,7 +83,10 @@ describe('secrets at rest', () => {
     await stop(first);
 
     const again = createLocalKvs(start());
-    expect(await again.getSecret('credentials:org-api-key')).toEqual({ value: SECRETS.orgApiKey, updatedAt: '2026-01-01T00:00:00Z' });
+    expect(await again.getSecret('credentials:org-api-key')).toEqual({
+      value: SECRETS.orgApiKey,
+      updatedAt: '2026-01-01T00:00:00Z',
+    });
     expect(await again.getSecret('local:admin-key')).toBe(SECRETS.adminKey);
     expect(await again.getSecret('credentials:bitbucket-api-token')).toEqual({ value: SECRETS.apiToken });
   });
@@ -84,7 +97,9 @@ describe('secrets at rest', () => {
     await stop(first);
     const otherKey = path.join(root, 'elsewhere', 'data.key');
     expect(() => start({ dataKeyFile: otherKey })).toThrow(DataKeyError);
-    expect(() => start({ dataKeyFile: otherKey })).toThrow(/encrypted with data key [0-9a-f]{16}, but the key file holds key [0-9a-f]{16}: point DATA_KEY_FILE/);
+    expect(() => start({ dataKeyFile: otherKey })).toThrow(
+      /encrypted with data key [0-9a-f]{16}, but the key file holds key [0-9a-f]{16}: point DATA_KEY_FILE/,
+    );
     expect(fs.existsSync(otherKey)).toBe(false);
     // The lock was released: the right key still opens it.
     expect(await createLocalKvs(start()).getSecret('local:admin-key')).toBe(SECRETS.adminKey);
@@ -98,13 +113,20 @@ describe('secrets at rest', () => {
     const parts = sealed.split('.');
     const body = Buffer.from(parts[3] as string, 'base64url');
     body[0] = (body[0] as number) ^ 0x01;
-    expect(() => cipher.open('secret', 'a', [...parts.slice(0, 3), body.toString('base64url')].join('.'))).toThrow(DataKeyError);
+    expect(() => cipher.open('secret', 'a', [...parts.slice(0, 3), body.toString('base64url')].join('.'))).toThrow(
+      DataKeyError,
+    );
   });
 
   it('rewrites secrets an earlier version left in clear as soon as the directory is opened', async () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const clear = encodeRecord([
-      { t: 'put', ns: 'secret', key: 'credentials:org-api-key', item: { value: { value: SECRETS.orgApiKey }, createdAt: 1, updatedAt: 1 } },
+      {
+        t: 'put',
+        ns: 'secret',
+        key: 'credentials:org-api-key',
+        item: { value: { value: SECRETS.orgApiKey }, createdAt: 1, updatedAt: 1 },
+      },
       { t: 'put', ns: 'kv', key: 'local:admin-key', item: { value: SECRETS.adminKey, createdAt: 1, updatedAt: 1 } },
     ]);
     fs.writeFileSync(path.join(dataDir, 'wal-1.log'), clear);

@@ -3,7 +3,11 @@ import { createLocalKvs, createLocalKvsService, type EntityDefinition } from '..
 
 const ENTITIES: EntityDefinition[] = [{ name: 'thing', attributes: { label: { type: 'string' } }, indexes: ['label'] }];
 
-function post(service: { fetch: (path: string, init?: { body?: string }) => Promise<unknown> }, path: string, body: unknown) {
+function post(
+  service: { fetch: (path: string, init?: { body?: string }) => Promise<unknown> },
+  path: string,
+  body: unknown,
+) {
   return service.fetch(path, { body: typeof body === 'string' ? body : JSON.stringify(body) }) as Promise<Response>;
 }
 
@@ -28,7 +32,10 @@ describe('local storage service over HTTP', () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ code: 'KEY_NOT_FOUND', message: 'Provided key does not exist' });
 
-    const query = await post(service, '/api/v1/query', { limit: 1, where: [{ property: 'key', condition: 'BEGINS_WITH', values: ['k'] }] });
+    const query = await post(service, '/api/v1/query', {
+      limit: 1,
+      where: [{ property: 'key', condition: 'BEGINS_WITH', values: ['k'] }],
+    });
     expect(await query.json()).toEqual({ data: [{ key: 'k', value: { a: 1 } }] });
 
     const tx = await post(service, '/api/v1/transaction', { set: [{ key: 'k2', value: 2 }] });
@@ -47,9 +54,11 @@ describe('local storage service over HTTP', () => {
     );
     expect(await codeOf(post(service, '/api/v1/set', { key: 'k' }))).toBe('BAD_REQUEST');
     expect(await codeOf(post(service, '/api/v1/transaction', {}))).toBe('BAD_REQUEST');
-    expect(await codeOf(post(service, '/api/v1/query', { where: [{ property: 'value', condition: 'BEGINS_WITH', values: ['a'] }] }))).toBe(
-      'QUERY_WHERE_FIELD_INVALID',
-    );
+    expect(
+      await codeOf(
+        post(service, '/api/v1/query', { where: [{ property: 'value', condition: 'BEGINS_WITH', values: ['a'] }] }),
+      ),
+    ).toBe('QUERY_WHERE_FIELD_INVALID');
     expect(await codeOf(post(service, '/api/v1/query', { where: [{}, {}] }))).toBe('QUERY_WHERE_INVALID');
     const unknown = await post(service, '/api/v2/teleport', {});
     expect(unknown.status).toBe(404);
@@ -88,7 +97,14 @@ describe('local storage service over HTTP', () => {
     });
     const before = service.stats.snapshot();
     service.stats.reset();
-    expect(service.stats.snapshot()).toEqual({ total: 0, reads: 0, writes: 0, queries: 0, transactions: 0, byPath: {} });
+    expect(service.stats.snapshot()).toEqual({
+      total: 0,
+      reads: 0,
+      writes: 0,
+      queries: 0,
+      transactions: 0,
+      byPath: {},
+    });
     expect(before.total).toBe(9);
     await service.close();
   });
@@ -137,19 +153,30 @@ describe('local storage service over HTTP', () => {
     const make = (entities: unknown) => () => createLocalKvsService({ entities: entities as EntityDefinition[] });
     expect(make([{ name: 'ab', attributes: {} }])).toThrow(/at least 3/);
     expect(make([{ name: 'good', attributes: { a: { type: 'decimal' } } }])).toThrow(/unsupported type/);
-    expect(make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: ['b'] }])).toThrow(/undeclared attribute b/);
-    expect(make([{ name: 'good', attributes: { a: { type: 'any' } }, indexes: ['a'] }])).toThrow(/cannot be indexed/);
-    expect(make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: [{ name: 'i', range: ['a', 'a'] }] }])).toThrow(
-      /exactly one range/,
+    expect(make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: ['b'] }])).toThrow(
+      /undeclared attribute b/,
     );
-    expect(make([{ name: 'good', attributes: {} }, { name: 'good', attributes: {} }])).toThrow(/declared twice/);
-    expect(make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: ['a', 'a'] }])).toThrow(/declared twice/);
+    expect(make([{ name: 'good', attributes: { a: { type: 'any' } }, indexes: ['a'] }])).toThrow(/cannot be indexed/);
+    expect(
+      make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: [{ name: 'i', range: ['a', 'a'] }] }]),
+    ).toThrow(/exactly one range/);
+    expect(
+      make([
+        { name: 'good', attributes: {} },
+        { name: 'good', attributes: {} },
+      ]),
+    ).toThrow(/declared twice/);
+    expect(make([{ name: 'good', attributes: { a: { type: 'string' } }, indexes: ['a', 'a'] }])).toThrow(
+      /declared twice/,
+    );
   });
 });
 
 describe('the transactionConditions test switch', () => {
   const NOT_EXISTS = { and: [{ property: 'label', condition: 'NOT_EXISTS', values: [true] }] };
-  const create = (key: string) => ({ set: [{ key, value: { label: 'x' }, entityName: 'thing', conditions: NOT_EXISTS }] });
+  const create = (key: string) => ({
+    set: [{ key, value: { label: 'x' }, entityName: 'thing', conditions: NOT_EXISTS }],
+  });
 
   it.each([
     ['evaluated', 204, 409],

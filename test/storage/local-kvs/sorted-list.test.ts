@@ -6,7 +6,10 @@ const byNumber = (a: number, b: number): number => a - b;
 type Operation = { kind: 'insert' | 'delete'; value: number };
 
 const operations = fc.array(
-  fc.record({ kind: fc.constantFrom<'insert' | 'delete'>('insert', 'insert', 'delete'), value: fc.integer({ min: 0, max: 60 }) }),
+  fc.record({
+    kind: fc.constantFrom<'insert' | 'delete'>('insert', 'insert', 'delete'),
+    value: fc.integer({ min: 0, max: 60 }),
+  }),
   { maxLength: 300 },
 );
 
@@ -45,12 +48,17 @@ describe('SortedList', () => {
 
   it('seeks to the first element satisfying a monotone predicate and iterates both ways from there', () => {
     fc.assert(
-      fc.property(operations, fc.integer({ min: 2, max: 5 }), fc.integer({ min: -1, max: 62 }), (ops, chunkSize, pivot) => {
-        const { list, model } = replay(ops, chunkSize);
-        const position = list.findFirst((value) => value >= pivot);
-        expect([...list.ascendingFrom(position)]).toEqual(model.filter((value) => value >= pivot));
-        expect([...list.descendingBefore(position)]).toEqual(model.filter((value) => value < pivot).reverse());
-      }),
+      fc.property(
+        operations,
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: -1, max: 62 }),
+        (ops, chunkSize, pivot) => {
+          const { list, model } = replay(ops, chunkSize);
+          const position = list.findFirst((value) => value >= pivot);
+          expect([...list.ascendingFrom(position)]).toEqual(model.filter((value) => value >= pivot));
+          expect([...list.descendingBefore(position)]).toEqual(model.filter((value) => value < pivot).reverse());
+        },
+      ),
       { numRuns: 300 },
     );
   });

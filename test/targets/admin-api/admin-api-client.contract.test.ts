@@ -31,19 +31,37 @@ describe('AdminApiClient against the Admin API emulator: directories and users',
     const asked = [...emails, 'USER0@corp.example', 'nobody@corp.example', EMULATED_ADMIN.email];
     const found = await client.findAccountsByEmail(asked);
     expect(found).toHaveLength(151);
-    expect(found).toContainEqual({ accountId: '712020:user-7', email: 'user7@corp.example', status: 'active', managementSource: 'invited' });
-    expect(found).toContainEqual({ accountId: EMULATED_ADMIN.accountId, email: EMULATED_ADMIN.email, status: 'active', managementSource: null });
+    expect(found).toContainEqual({
+      accountId: '712020:user-7',
+      email: 'user7@corp.example',
+      status: 'active',
+      managementSource: 'invited',
+    });
+    expect(found).toContainEqual({
+      accountId: EMULATED_ADMIN.accountId,
+      email: EMULATED_ADMIN.email,
+      status: 'active',
+      managementSource: null,
+    });
     expect(recorder.count(OPS.searchUsers.key)).toBe(2);
   });
 
   it('reports status and management source as the directory has them', async () => {
     const { emulator, client } = harness();
     seedDirectoryUser(emulator, '712020:suspended', 'suspended@corp.example', { membershipStatus: 'suspended' });
-    seedDirectoryUser(emulator, '712020:synced', 'synced@corp.example', { managementSource: 'synced', accountStatus: 'inactive' });
+    seedDirectoryUser(emulator, '712020:synced', 'synced@corp.example', {
+      managementSource: 'synced',
+      accountStatus: 'inactive',
+    });
     const found = await client.findAccountsByEmail(['suspended@corp.example', 'synced@corp.example']);
     expect(found).toEqual(
       expect.arrayContaining([
-        { accountId: '712020:suspended', email: 'suspended@corp.example', status: 'suspended', managementSource: 'invited' },
+        {
+          accountId: '712020:suspended',
+          email: 'suspended@corp.example',
+          status: 'suspended',
+          managementSource: 'invited',
+        },
         { accountId: '712020:synced', email: 'synced@corp.example', status: 'deactivated', managementSource: 'synced' },
       ]),
     );
@@ -57,10 +75,14 @@ describe('AdminApiClient against the Admin API emulator: directories and users',
 
   it('lists a group members page by page, accepting the group ID in ARI form', async () => {
     const { emulator, client, recorder } = harness({ client: { pageSize: 2 } });
-    const ids = ['a', 'b', 'c', 'd', 'e'].map((n) => seedDirectoryUser(emulator, `712020:${n}`, `${n}@corp.example`).accountId);
+    const ids = ['a', 'b', 'c', 'd', 'e'].map(
+      (n) => seedDirectoryUser(emulator, `712020:${n}`, `${n}@corp.example`).accountId,
+    );
     seedDirectoryUser(emulator, '712020:outsider', 'outsider@corp.example');
     seedGroup(emulator, '11111111-1111-4111-8111-111111111111', 'scim-devs', { members: ids });
-    expect((await client.listGroupMembers('ari:cloud:identity::group/11111111-1111-4111-8111-111111111111')).sort()).toEqual(ids);
+    expect(
+      (await client.listGroupMembers('ari:cloud:identity::group/11111111-1111-4111-8111-111111111111')).sort(),
+    ).toEqual(ids);
     expect(recorder.count(OPS.searchUsers.key)).toBe(3);
     // Filters on the first page only, then cursor and limit (notes section 2); the ID without its ARI prefix.
     const bodies = recorder.exchanges.map((e) => JSON.parse(e.body ?? '{}') as Record<string, unknown>);
@@ -96,7 +118,11 @@ describe('AdminApiClient: invitations', () => {
   it('invites new users with the Bitbucket role and groups (200)', async () => {
     const { emulator, client } = harness();
     seedGroup(emulator, 'g-devs', 'scim-devs');
-    const outcomes = await client.inviteUsers(['new@corp.example'], { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: USER_ROLE, groupIds: ['g-devs'] });
+    const outcomes = await client.inviteUsers(['new@corp.example'], {
+      resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+      roleId: USER_ROLE,
+      groupIds: ['g-devs'],
+    });
     const user = findUserByEmail(emulator.state, 'new@corp.example');
     expect(outcomes).toEqual([{ email: 'new@corp.example', accountId: user?.accountId, failedGroupIds: [] }]);
     expect(user?.roles).toEqual([{ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: USER_ROLE }]);
@@ -122,7 +148,11 @@ describe('AdminApiClient: invitations', () => {
       sendNotification: false,
     });
     expect(outcomes).toEqual([
-      { email: 'ok@corp.example', accountId: findUserByEmail(emulator.state, 'ok@corp.example')?.accountId, failedGroupIds: ['g-synced'] },
+      {
+        email: 'ok@corp.example',
+        accountId: findUserByEmail(emulator.state, 'ok@corp.example')?.accountId,
+        failedGroupIds: ['g-synced'],
+      },
       {
         email: 'inactive@corp.example',
         accountId: '712020:inactive',
@@ -135,17 +165,31 @@ describe('AdminApiClient: invitations', () => {
   it('invites at most 25 emails per request and keeps the order of the emails asked for', async () => {
     const { emulator, client, recorder } = harness();
     const emails = Array.from({ length: 30 }, (_, i) => `invitee${i}@corp.example`);
-    const outcomes = await client.inviteUsers(emails, { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: USER_ROLE, groupIds: [] });
+    const outcomes = await client.inviteUsers(emails, {
+      resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+      roleId: USER_ROLE,
+      groupIds: [],
+    });
     expect(outcomes.map((o) => o.email)).toEqual(emails);
-    expect(outcomes.every((o) => o.accountId !== undefined && o.failedGroupIds.length === 0 && o.error === undefined)).toBe(true);
+    expect(
+      outcomes.every((o) => o.accountId !== undefined && o.failedGroupIds.length === 0 && o.error === undefined),
+    ).toBe(true);
     expect(recorder.count(OPS.inviteUsers.key)).toBe(2);
-    expect(emulator.writeLog.map((w) => (JSON.parse(w.body ?? '{}') as { emails: string[] }).emails.length)).toEqual([25, 5]);
+    expect(emulator.writeLog.map((w) => (JSON.parse(w.body ?? '{}') as { emails: string[] }).emails.length)).toEqual([
+      25, 5,
+    ]);
   });
 
   it('reports an organization without a paid subscription as payment-required, once', async () => {
     const { emulator, client } = harness();
     emulator.state.paidSubscription = false;
-    const error = await rejectionOf(client.inviteUsers(['x@corp.example'], { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: USER_ROLE, groupIds: [] }));
+    const error = await rejectionOf(
+      client.inviteUsers(['x@corp.example'], {
+        resourceId: EMULATED_BITBUCKET_RESOURCE_ID,
+        roleId: USER_ROLE,
+        groupIds: [],
+      }),
+    );
     expect(error).toBeInstanceOf(TargetError);
     expect(error).toMatchObject({ kind: 'payment-required', details: { status: 402 } });
     expect(emulator.writeLog).toHaveLength(1);
@@ -157,8 +201,18 @@ describe('AdminApiClient: groups', () => {
     const { emulator, client } = harness();
     seedGroup(emulator, 'g-devs', 'scim-devs');
     seedGroup(emulator, 'g-synced', 'IdP Group', { externalSynced: true });
-    expect(await client.findGroupByName('SCIM-Devs')).toEqual({ id: 'g-devs', name: 'scim-devs', externalSynced: false, deletable: true });
-    expect(await client.findGroupByName('idp group')).toEqual({ id: 'g-synced', name: 'IdP Group', externalSynced: true, deletable: false });
+    expect(await client.findGroupByName('SCIM-Devs')).toEqual({
+      id: 'g-devs',
+      name: 'scim-devs',
+      externalSynced: false,
+      deletable: true,
+    });
+    expect(await client.findGroupByName('idp group')).toEqual({
+      id: 'g-synced',
+      name: 'IdP Group',
+      externalSynced: true,
+      deletable: false,
+    });
     expect(await client.findGroupByName('scim')).toBeUndefined();
   });
 
@@ -166,7 +220,13 @@ describe('AdminApiClient: groups', () => {
     const { emulator, client, recorder } = harness();
     const group = await client.createGroup('scim-platform', 'Created by SCIM sync');
     const stored = findGroupByName(emulator.state, 'scim-platform');
-    expect(group).toEqual({ id: stored?.id, name: 'scim-platform', externalSynced: false, deletable: true, existed: false });
+    expect(group).toEqual({
+      id: stored?.id,
+      name: 'scim-platform',
+      externalSynced: false,
+      deletable: true,
+      existed: false,
+    });
     expect(stored?.description).toBe('Created by SCIM sync');
     expect(emulator.writeLog.map((w) => w.status)).toEqual([201]);
     expect(recorder.count(OPS.searchGroups.key)).toBe(1);
@@ -183,7 +243,10 @@ describe('AdminApiClient: groups', () => {
   });
 
   it('reports a created group that never shows up as transient, after the lookup budget', async () => {
-    const { client, clock } = harness({ emulator: { behaviour: { groupSearchDelayMs: 3_600_000 } }, client: { groupLookupBudgetMs: 10_000 } });
+    const { client, clock } = harness({
+      emulator: { behaviour: { groupSearchDelayMs: 3_600_000 } },
+      client: { groupLookupBudgetMs: 10_000 },
+    });
     const start = clock.now();
     const error = await rejectionOf(client.createGroup('scim-invisible'));
     expect(error).toMatchObject({ kind: 'transient', details: { status: 201, operation: OPS.createGroup.key } });
@@ -193,7 +256,13 @@ describe('AdminApiClient: groups', () => {
   it('resolves a 409 on create by looking the group up, as existed', async () => {
     const { emulator, client } = harness();
     seedGroup(emulator, 'g-old', 'scim-existing');
-    expect(await client.createGroup('SCIM-Existing')).toEqual({ id: 'g-old', name: 'scim-existing', externalSynced: false, deletable: true, existed: true });
+    expect(await client.createGroup('SCIM-Existing')).toEqual({
+      id: 'g-old',
+      name: 'scim-existing',
+      externalSynced: false,
+      deletable: true,
+      existed: true,
+    });
     expect(emulator.writeLog.map((w) => w.status)).toEqual([409]);
     expect(emulator.state.groups.size).toBe(1);
   });
@@ -214,7 +283,10 @@ describe('AdminApiClient: groups', () => {
   it('does not retry a refused delete of a group synced from an IdP (403)', async () => {
     const { emulator, client } = harness();
     seedGroup(emulator, 'g-synced', 'IdP Group', { externalSynced: true });
-    expect(await rejectionOf(client.deleteGroup('g-synced'))).toMatchObject({ kind: 'forbidden', details: { status: 403 } });
+    expect(await rejectionOf(client.deleteGroup('g-synced'))).toMatchObject({
+      kind: 'forbidden',
+      details: { status: 403 },
+    });
     expect(emulator.writeLog).toHaveLength(1);
   });
 });
@@ -270,7 +342,9 @@ describe('AdminApiClient: product access (group role assignments)', () => {
     await client.assignGroupRole('g-access', EMULATED_BITBUCKET_RESOURCE_ID, USER_ROLE);
     expect(group.roles).toEqual([{ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roleId: USER_ROLE }]);
     await client.assignGroupRole('g-access', EMULATED_BITBUCKET_RESOURCE_ID, USER_ROLE);
-    expect(await client.getGroupRoles('ari:cloud:identity::group/g-access')).toEqual([{ resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roles: [USER_ROLE] }]);
+    expect(await client.getGroupRoles('ari:cloud:identity::group/g-access')).toEqual([
+      { resourceId: EMULATED_BITBUCKET_RESOURCE_ID, roles: [USER_ROLE] },
+    ]);
     await client.revokeGroupRole('g-access', EMULATED_BITBUCKET_RESOURCE_ID, USER_ROLE);
     await client.revokeGroupRole('g-access', EMULATED_BITBUCKET_RESOURCE_ID, USER_ROLE);
     expect(group.roles).toEqual([]);
@@ -281,7 +355,9 @@ describe('AdminApiClient: product access (group role assignments)', () => {
   it('reports a role the resource does not accept as invalid, without retrying', async () => {
     const { emulator, client } = harness();
     seedGroup(emulator, 'g-x', 'scim-x');
-    expect(await rejectionOf(client.assignGroupRole('g-x', EMULATED_BITBUCKET_RESOURCE_ID, 'atlassian/viewer'))).toMatchObject({ kind: 'invalid', details: { status: 400 } });
+    expect(
+      await rejectionOf(client.assignGroupRole('g-x', EMULATED_BITBUCKET_RESOURCE_ID, 'atlassian/viewer')),
+    ).toMatchObject({ kind: 'invalid', details: { status: 400 } });
     expect(emulator.writeLog).toHaveLength(1);
   });
 
@@ -292,7 +368,10 @@ describe('AdminApiClient: product access (group role assignments)', () => {
     resource.capacity = 1;
     const user = seedDirectoryUser(emulator, '712020:s', 's@corp.example');
     seedGroup(emulator, 'g-s', 'scim-s', { members: [user.accountId] });
-    expect(await rejectionOf(client.assignGroupRole('g-s', EMULATED_BITBUCKET_RESOURCE_ID, USER_ROLE))).toMatchObject({ kind: 'conflict', details: { status: 409 } });
+    expect(await rejectionOf(client.assignGroupRole('g-s', EMULATED_BITBUCKET_RESOURCE_ID, USER_ROLE))).toMatchObject({
+      kind: 'conflict',
+      details: { status: 409 },
+    });
   });
 });
 
@@ -308,10 +387,12 @@ describe('AdminApiClient: credentials and response shapes', () => {
     const seen: string[] = [];
     const { client } = harness({
       client: { credentials: () => ({ apiKey: keys.shift() ?? 'spent' }) },
-      wrap: (inner): TargetFetch => (url, init) => {
-        seen.push(init.headers.authorization ?? '');
-        return inner(url, init);
-      },
+      wrap:
+        (inner): TargetFetch =>
+        (url, init) => {
+          seen.push(init.headers.authorization ?? '');
+          return inner(url, init);
+        },
     });
     await client.listDirectories();
     await client.listDirectories();
@@ -319,15 +400,20 @@ describe('AdminApiClient: credentials and response shapes', () => {
   });
 
   it('reports a 2xx body without the expected shape as unexpected-response', async () => {
-    const corrupt = (inner: TargetFetch): TargetFetch => async (url, init) => {
-      const response = await inner(url, init);
-      const body = JSON.parse(await response.text()) as { data: Array<Record<string, unknown>> };
-      for (const user of body.data) delete user.accountId;
-      return stringResponse(response.status, { 'content-type': 'application/json' }, JSON.stringify(body));
-    };
+    const corrupt =
+      (inner: TargetFetch): TargetFetch =>
+      async (url, init) => {
+        const response = await inner(url, init);
+        const body = JSON.parse(await response.text()) as { data: Array<Record<string, unknown>> };
+        for (const user of body.data) delete user.accountId;
+        return stringResponse(response.status, { 'content-type': 'application/json' }, JSON.stringify(body));
+      };
     const { client, recorder } = harness({ wrap: corrupt });
     const error = await rejectionOf(client.findAccountsByEmail([EMULATED_ADMIN.email]));
-    expect(error).toMatchObject({ kind: 'unexpected-response', details: { status: 200, operation: OPS.searchUsers.key } });
+    expect(error).toMatchObject({
+      kind: 'unexpected-response',
+      details: { status: 200, operation: OPS.searchUsers.key },
+    });
     expect((error as Error).message).toContain('body.data[0].accountId is missing');
     expect(recorder.count(OPS.searchUsers.key)).toBe(1);
   });

@@ -43,28 +43,48 @@ describe('AdminApiClient under injected faults', () => {
     emulator.faults.add({ match: CREATE, fault: { kind: 'status', status: 429, retryAfterSeconds: 10 } });
     const error = await rejectionOf(client.createGroup('scim-never'));
     expect(error).toBeInstanceOf(TargetError);
-    expect(error).toMatchObject({ kind: 'rate-limited', retryable: true, details: { status: 429, retryAfterMs: 10_000 } });
+    expect(error).toMatchObject({
+      kind: 'rate-limited',
+      retryable: true,
+      details: { status: 429, retryAfterMs: 10_000 },
+    });
     expect(emulator.writeLog.map((w) => w.status)).toEqual([429, 429, 429, 429]);
   });
 
   it('gives up with transient after the attempt budget of 5xx answers', async () => {
     const { emulator, client } = harness({ client: { retry: { maxAttempts: 3 } } });
-    emulator.faults.add({ match: { pathTemplate: OPS.removeUser.pathTemplate }, fault: { kind: 'status', status: 503 } });
-    expect(await rejectionOf(client.removeUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', details: { status: 503 } });
+    emulator.faults.add({
+      match: { pathTemplate: OPS.removeUser.pathTemplate },
+      fault: { kind: 'status', status: 503 },
+    });
+    expect(await rejectionOf(client.removeUser(EMULATED_ADMIN.accountId))).toMatchObject({
+      kind: 'transient',
+      details: { status: 503 },
+    });
     expect(emulator.writeLog.map((w) => w.status)).toEqual([503, 503, 503]);
   });
 
   it('never repeats a write that answers success again when its outcome is unknown', async () => {
     const { emulator, client } = harness({ client: { retry: { maxAttempts: 5 } } });
-    emulator.faults.add({ match: { pathTemplate: OPS.suspendUser.pathTemplate }, onCalls: [1], fault: { kind: 'drop', when: 'after-handling' } });
-    expect(await rejectionOf(client.suspendUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', message: expect.stringContaining('not repeated blindly') });
+    emulator.faults.add({
+      match: { pathTemplate: OPS.suspendUser.pathTemplate },
+      onCalls: [1],
+      fault: { kind: 'drop', when: 'after-handling' },
+    });
+    expect(await rejectionOf(client.suspendUser(EMULATED_ADMIN.accountId))).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('not repeated blindly'),
+    });
     expect(emulator.writeLog.map((w) => [w.status, w.applied])).toEqual([['dropped', true]]);
   });
 
   it('reports a connection that keeps dropping as transient', async () => {
     const { emulator, client } = harness({ client: { retry: { maxAttempts: 2 } } });
     emulator.faults.add({ match: { pathTemplate: OPS.removeUser.pathTemplate }, fault: { kind: 'drop' } });
-    expect(await rejectionOf(client.removeUser(EMULATED_ADMIN.accountId))).toMatchObject({ kind: 'transient', message: expect.stringContaining('connection failed') });
+    expect(await rejectionOf(client.removeUser(EMULATED_ADMIN.accountId))).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('connection failed'),
+    });
     expect(emulator.writeLog.map((w) => [w.status, w.applied])).toEqual([
       ['dropped', false],
       ['dropped', false],
@@ -84,7 +104,11 @@ describe('AdminApiClient under injected faults', () => {
     const { emulator, client } = harness();
     const user = seedDirectoryUser(emulator, '712020:lost', 'lost@corp.example');
     seedGroup(emulator, 'g-lost', 'scim-lost');
-    emulator.faults.add({ match: { pathTemplate: OPS.addMembership.pathTemplate }, onCalls: [1], fault: { kind: 'drop', when: 'after-handling' } });
+    emulator.faults.add({
+      match: { pathTemplate: OPS.addMembership.pathTemplate },
+      onCalls: [1],
+      fault: { kind: 'drop', when: 'after-handling' },
+    });
     expect(await client.addMember('g-lost', user.accountId)).toBe('added');
     expect(emulator.writeLog.map((w) => w.status)).toEqual(['dropped', 409]);
   });

@@ -1,4 +1,10 @@
-import { planAccessWorkspace, seedAccessLayout, seedHandMadeAccess, seedIdpAccounts, ISSUE_17_WORKSPACE } from '../../../emulators/access-workspace';
+import {
+  planAccessWorkspace,
+  seedAccessLayout,
+  seedHandMadeAccess,
+  seedIdpAccounts,
+  ISSUE_17_WORKSPACE,
+} from '../../../emulators/access-workspace';
 import { slugifyGroupName } from '../../../emulators/bitbucket/bitbucket-state';
 import { createLinkedEmulators } from '../../../emulators/linked-emulators';
 import { validatorFor } from '../../../emulators/openapi/validator';
@@ -14,7 +20,15 @@ import { BITBUCKET_API, BITBUCKET_CREDENTIALS, expectNoViolations } from '../sup
 function setup(rateLimit?: { limit: number; windowMs: number }) {
   const clock = new VirtualClock({ autoAdvance: true });
   const linked = createLinkedEmulators({ clock, bitbucket: { rateLimit: rateLimit ?? false } });
-  const plan = planAccessWorkspace({ ...ISSUE_17_WORKSPACE, repositories: 30, projects: 3, people: 60, appGroups: 6, foreignGroups: 3, userGrants: 250 });
+  const plan = planAccessWorkspace({
+    ...ISSUE_17_WORKSPACE,
+    repositories: 30,
+    projects: 3,
+    people: 60,
+    appGroups: 6,
+    foreignGroups: 3,
+    userGrants: 250,
+  });
   seedAccessLayout(linked.bitbucket.state, plan);
   seedIdpAccounts(linked, plan, 'scim-');
   seedHandMadeAccess(linked, plan, (name) => slugifyGroupName(`scim-${name}`));
@@ -22,12 +36,21 @@ function setup(rateLimit?: { limit: number; windowMs: number }) {
     clock,
     emulator: () => linked.bitbucket,
     api: BITBUCKET_API,
-    client: ({ fetch }) => new BitbucketAccessReader({ workspace: EMULATED_WORKSPACE_SLUG, credentials: () => BITBUCKET_CREDENTIALS, fetch, clock }),
+    client: ({ fetch }) =>
+      new BitbucketAccessReader({
+        workspace: EMULATED_WORKSPACE_SLUG,
+        credentials: () => BITBUCKET_CREDENTIALS,
+        fetch,
+        clock,
+      }),
   });
   return { linked, plan, recorder, reader };
 }
 
-async function all<L extends AccessListing>(reader: BitbucketAccessReader, listing: L): Promise<{ items: AccessListingItems[L['list']][]; pages: number }> {
+async function all<L extends AccessListing>(
+  reader: BitbucketAccessReader,
+  listing: L,
+): Promise<{ items: AccessListingItems[L['list']][]; pages: number }> {
   const items: AccessListingItems[L['list']][] = [];
   let next: string | undefined;
   let pages = 0;
@@ -45,7 +68,17 @@ describe('BitbucketAccessReader against the Bitbucket emulator', () => {
     const { linked, plan, recorder, reader } = setup();
     const repositories = await all(reader, { list: 'repositories' });
     expect(repositories.items).toHaveLength(30);
-    expect(repositories.items.filter((r) => !r.isPrivate).map((r) => r.slug).sort()).toEqual(plan.repositories.filter((r) => !r.isPrivate).map((r) => r.slug).sort());
+    expect(
+      repositories.items
+        .filter((r) => !r.isPrivate)
+        .map((r) => r.slug)
+        .sort(),
+    ).toEqual(
+      plan.repositories
+        .filter((r) => !r.isPrivate)
+        .map((r) => r.slug)
+        .sort(),
+    );
     expect((await all(reader, { list: 'projects' })).items.map((p) => p.key)).toEqual(['P0', 'P1', 'P2']);
     expect((await all(reader, { list: 'admins' })).items).toHaveLength(3);
     const members = await all(reader, { list: 'members' });
@@ -53,14 +86,20 @@ describe('BitbucketAccessReader against the Bitbucket emulator', () => {
     expect(members.pages).toBe(1);
 
     const userGrants = plan.userGrants.filter((g) => g.kind === 'repository');
-    const busiest = [...new Set(userGrants.map((g) => g.target))].map((t) => ({ t, n: userGrants.filter((g) => g.target === t).length })).sort((a, b) => b.n - a.n)[0];
+    const busiest = [...new Set(userGrants.map((g) => g.target))]
+      .map((t) => ({ t, n: userGrants.filter((g) => g.target === t).length }))
+      .sort((a, b) => b.n - a.n)[0];
     if (busiest === undefined) throw new Error('no user grants');
     const grants = await all(reader, { list: 'user-grants', target: { type: 'repository', id: busiest.t } });
     expect(grants.items).toHaveLength(busiest.n);
     const project = plan.foreignGroupGrants.find((g) => g.kind === 'project');
     if (project !== undefined) {
       const groups = await all(reader, { list: 'group-grants', target: { type: 'project', id: project.target } });
-      expect(groups.items).toContainEqual({ groupSlug: slugifyGroupName(project.group), groupName: project.group, level: project.level });
+      expect(groups.items).toContainEqual({
+        groupSlug: slugifyGroupName(project.group),
+        groupName: project.group,
+        level: project.level,
+      });
     }
     await all(reader, { list: 'group-grants', target: { type: 'repository', id: busiest.t } });
     await all(reader, { list: 'user-grants', target: { type: 'project', id: 'P0' } });
@@ -97,7 +136,11 @@ describe('BitbucketAccessReader against the Bitbucket emulator', () => {
   it('calls only current operations, and reads only through operations Forge could call too', () => {
     for (const op of Object.values(ACCESS_READ_OPERATIONS)) {
       const found = validatorFor('bitbucket-cloud').operation(op.method, op.pathTemplate);
-      expect({ key: op.key, exists: found !== undefined, deprecated: found?.operation.deprecated === true }).toEqual({ key: op.key, exists: true, deprecated: false });
+      expect({ key: op.key, exists: found !== undefined, deprecated: found?.operation.deprecated === true }).toEqual({
+        key: op.key,
+        exists: true,
+        deprecated: false,
+      });
       const auth = found?.operation['x-atlassian-auth-types'];
       expect(auth).toContain('api-token');
       if (op.method === 'GET') expect(auth).toContain('forge-oauth2');

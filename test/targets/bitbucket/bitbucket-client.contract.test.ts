@@ -28,7 +28,12 @@ describe('BitbucketClient against the Bitbucket emulator: workspace contents', (
 
   it('lists every repository with its project key, following next links', async () => {
     const { emulator, client, recorder } = harness({ client: { pageLength: 2 } });
-    const loose = { ...emulator.state.repositories[0], slug: 'loose', uuid: '{7a0e9d42-6b1c-4d8a-9f3e-1c2b3a4d5e09}', projectKey: 'GONE' };
+    const loose = {
+      ...emulator.state.repositories[0],
+      slug: 'loose',
+      uuid: '{7a0e9d42-6b1c-4d8a-9f3e-1c2b3a4d5e09}',
+      projectKey: 'GONE',
+    };
     emulator.state.repositories.push(loose as (typeof emulator.state.repositories)[number]);
     expect(await client.listRepositories()).toEqual([
       ...EMULATED_REPOSITORIES.map((r) => ({ slug: r.slug, projectKey: r.projectKey })),
@@ -40,9 +45,28 @@ describe('BitbucketClient against the Bitbucket emulator: workspace contents', (
   it('finds workspace members by email, at most 90 per query, with the email asked back', async () => {
     const { emulator, client, recorder } = harness();
     const emails = Array.from({ length: 120 }, (_, i) => `member${i}@corp.example`);
-    emails.forEach((email, i) => emulator.state.members.push({ accountId: `712020:m-${i}`, uuid: `{m-${i}}`, displayName: `M ${i}`, nickname: `m${i}`, email }));
-    emulator.state.members.push({ accountId: '712020:quoted', uuid: '{quoted}', displayName: 'Q', nickname: 'q', email: '"q\\uote"@corp.example' });
-    const found = await client.findMembersByEmail([...emails, 'MEMBER3@corp.example', 'stranger@corp.example', '"q\\uote"@corp.example']);
+    emails.forEach((email, i) =>
+      emulator.state.members.push({
+        accountId: `712020:m-${i}`,
+        uuid: `{m-${i}}`,
+        displayName: `M ${i}`,
+        nickname: `m${i}`,
+        email,
+      }),
+    );
+    emulator.state.members.push({
+      accountId: '712020:quoted',
+      uuid: '{quoted}',
+      displayName: 'Q',
+      nickname: 'q',
+      email: '"q\\uote"@corp.example',
+    });
+    const found = await client.findMembersByEmail([
+      ...emails,
+      'MEMBER3@corp.example',
+      'stranger@corp.example',
+      '"q\\uote"@corp.example',
+    ]);
     expect(found).toHaveLength(121);
     expect(found).toContainEqual({ accountId: '712020:m-3', email: 'member3@corp.example' });
     expect(found).toContainEqual({ accountId: '712020:quoted', email: '"q\\uote"@corp.example' });
@@ -56,10 +80,16 @@ describe('BitbucketClient: permissions-config for groups', () => {
   it('grants, lists, changes and removes a group permission on a repository', async () => {
     const { emulator, client } = harness();
     await client.putRepositoryGroupPermission('platform-api', 'developers', 'write');
-    expect(emulator.state.permissions.get(permissionKey('repository', 'platform-api', 'developers'))?.permission).toBe('write');
-    expect(await client.listRepositoryGroupPermissions('platform-api')).toEqual([{ groupSlug: 'developers', permission: 'write' }]);
+    expect(emulator.state.permissions.get(permissionKey('repository', 'platform-api', 'developers'))?.permission).toBe(
+      'write',
+    );
+    expect(await client.listRepositoryGroupPermissions('platform-api')).toEqual([
+      { groupSlug: 'developers', permission: 'write' },
+    ]);
     await client.putRepositoryGroupPermission('platform-api', 'developers', 'admin');
-    expect(await client.listRepositoryGroupPermissions('platform-api')).toEqual([{ groupSlug: 'developers', permission: 'admin' }]);
+    expect(await client.listRepositoryGroupPermissions('platform-api')).toEqual([
+      { groupSlug: 'developers', permission: 'admin' },
+    ]);
     await client.deleteRepositoryGroupPermission('platform-api', 'developers');
     expect(await client.listRepositoryGroupPermissions('platform-api')).toEqual([]);
     expect(JSON.parse(emulator.writeLog[0]?.body ?? '')).toEqual({ permission: 'write' });
@@ -81,7 +111,9 @@ describe('BitbucketClient: permissions-config for groups', () => {
 
   it('reports an unknown group as not-found, once', async () => {
     const { emulator, client } = harness();
-    expect(await rejectionOf(client.putRepositoryGroupPermission('platform-api', 'no-such-group', 'read'))).toMatchObject({
+    expect(
+      await rejectionOf(client.putRepositoryGroupPermission('platform-api', 'no-such-group', 'read')),
+    ).toMatchObject({
       kind: 'not-found',
       details: { status: 404, operation: OPS.putRepositoryGroupPermission.key },
     });
@@ -102,10 +134,12 @@ describe('BitbucketClient: permissions-config for groups', () => {
     const seen: string[] = [];
     const { client } = harness({
       client: { credentials: () => ({ email: EMULATED_ADMIN.email, apiToken: tokens.shift() ?? 'spent' }) },
-      wrap: (inner): TargetFetch => (url, init) => {
-        seen.push(Buffer.from((init.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8'));
-        return inner(url, init);
-      },
+      wrap:
+        (inner): TargetFetch =>
+        (url, init) => {
+          seen.push(Buffer.from((init.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8'));
+          return inner(url, init);
+        },
     });
     await client.putRepositoryGroupPermission('web-app', 'developers', 'read');
     await client.deleteRepositoryGroupPermission('web-app', 'developers');
@@ -113,11 +147,17 @@ describe('BitbucketClient: permissions-config for groups', () => {
   });
 
   it('reports a PUT answer that is not the grant just written as unexpected-response', async () => {
-    const corrupt = (inner: TargetFetch): TargetFetch => async (url, init) => {
-      const response = await inner(url, init);
-      const body = JSON.parse(await response.text()) as Record<string, unknown>;
-      return stringResponse(response.status, { 'content-type': 'application/json' }, JSON.stringify({ ...body, permission: 'read' }));
-    };
+    const corrupt =
+      (inner: TargetFetch): TargetFetch =>
+      async (url, init) => {
+        const response = await inner(url, init);
+        const body = JSON.parse(await response.text()) as Record<string, unknown>;
+        return stringResponse(
+          response.status,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ ...body, permission: 'read' }),
+        );
+      };
     const { client, emulator } = harness({ wrap: corrupt });
     expect(await rejectionOf(client.putRepositoryGroupPermission('web-app', 'developers', 'admin'))).toMatchObject({
       kind: 'unexpected-response',
@@ -127,19 +167,28 @@ describe('BitbucketClient: permissions-config for groups', () => {
   });
 
   it('reports a collection without values as unexpected-response', async () => {
-    const corrupt = (inner: TargetFetch): TargetFetch => async (url, init) => {
-      await inner(url, init);
-      return stringResponse(200, { 'content-type': 'application/json' }, JSON.stringify({ pagelen: 10, size: 0 }));
-    };
+    const corrupt =
+      (inner: TargetFetch): TargetFetch =>
+      async (url, init) => {
+        await inner(url, init);
+        return stringResponse(200, { 'content-type': 'application/json' }, JSON.stringify({ pagelen: 10, size: 0 }));
+      };
     const { client } = harness({ wrap: corrupt });
-    expect(await rejectionOf(client.listProjects())).toMatchObject({ kind: 'unexpected-response', message: expect.stringContaining('body.values is missing') });
+    expect(await rejectionOf(client.listProjects())).toMatchObject({
+      kind: 'unexpected-response',
+      message: expect.stringContaining('body.values is missing'),
+    });
   });
 });
 
 describe('BitbucketClient under injected faults', () => {
   it('waits out a 429 for the Retry-After time on the virtual clock, then succeeds', async () => {
     const { emulator, client } = harness({ emulator: { retryAfterHeader: true } });
-    emulator.faults.add({ match: REPO_PUT, onCalls: [1], fault: { kind: 'status', status: 429, retryAfterSeconds: 30 } });
+    emulator.faults.add({
+      match: REPO_PUT,
+      onCalls: [1],
+      fault: { kind: 'status', status: 429, retryAfterSeconds: 30 },
+    });
     await client.putRepositoryGroupPermission('platform-api', 'developers', 'read');
     const [refused, accepted] = emulator.writeLog;
     expect([refused?.status, accepted?.status]).toEqual([429, 200]);
@@ -158,7 +207,11 @@ describe('BitbucketClient under injected faults', () => {
 
   it('retries a 5xx on a read and then succeeds', async () => {
     const { emulator, client, recorder } = harness();
-    emulator.faults.add({ match: { pathTemplate: OPS.listProjects.pathTemplate }, onCalls: [1], fault: { kind: 'status', status: 502 } });
+    emulator.faults.add({
+      match: { pathTemplate: OPS.listProjects.pathTemplate },
+      onCalls: [1],
+      fault: { kind: 'status', status: 502 },
+    });
     expect(await client.listProjects()).toHaveLength(2);
     expect(recorder.exchanges.map((e) => e.status)).toEqual([502, 200]);
   });
@@ -166,10 +219,14 @@ describe('BitbucketClient under injected faults', () => {
   it('never repeats a grant write whose outcome is unknown (a 5xx or a lost answer): the next permission run reads it back', async () => {
     const { emulator, client } = harness();
     emulator.faults.add({ match: REPO_PUT, onCalls: [1], fault: { kind: 'status', status: 502 } });
-    expect(await rejectionOf(client.putRepositoryGroupPermission('platform-api', 'developers', 'read'))).toMatchObject({ kind: 'transient' });
+    expect(await rejectionOf(client.putRepositoryGroupPermission('platform-api', 'developers', 'read'))).toMatchObject({
+      kind: 'transient',
+    });
     expect(emulator.writeLog.map((w) => w.status)).toEqual([502]);
     emulator.faults.add({ match: { method: 'DELETE' }, fault: { kind: 'drop' } });
-    expect(await rejectionOf(client.deleteProjectGroupPermission('PLAT', 'developers'))).toMatchObject({ kind: 'transient' });
+    expect(await rejectionOf(client.deleteProjectGroupPermission('PLAT', 'developers'))).toMatchObject({
+      kind: 'transient',
+    });
     expect(emulator.writeLog.map((w) => w.status)).toEqual([502, 'dropped']);
   });
 
@@ -182,7 +239,11 @@ describe('BitbucketClient under injected faults', () => {
 
   it('retries a read whose connection dropped once', async () => {
     const { emulator, client, recorder } = harness();
-    emulator.faults.add({ match: { pathTemplate: OPS.listProjects.pathTemplate }, onCalls: [1], fault: { kind: 'drop' } });
+    emulator.faults.add({
+      match: { pathTemplate: OPS.listProjects.pathTemplate },
+      onCalls: [1],
+      fault: { kind: 'drop' },
+    });
     expect(await client.listProjects()).toHaveLength(2);
     expect(recorder.exchanges.map((e) => e.status)).toEqual(['failed', 200]);
   });

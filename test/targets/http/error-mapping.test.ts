@@ -1,4 +1,11 @@
-import { errorBodyDetail, errorForResponse, kindForStatus, parseRateLimitReset, parseRetryAfter, serverRetryDelay } from '../../../src/targets/http/error-mapping';
+import {
+  errorBodyDetail,
+  errorForResponse,
+  kindForStatus,
+  parseRateLimitReset,
+  parseRetryAfter,
+  serverRetryDelay,
+} from '../../../src/targets/http/error-mapping';
 import { TargetError } from '../../../src/targets/ports';
 
 const NOW = Date.UTC(2026, 8, 1, 12, 0, 0);
@@ -73,7 +80,9 @@ describe('X-RateLimit-Reset', () => {
   });
 
   it('yields to Retry-After when both are sent', () => {
-    expect(serverRetryDelay(headers({ 'retry-after': '3', 'x-ratelimit-reset': new Date(NOW + 60_000).toISOString() }), NOW)).toBe(3_000);
+    expect(
+      serverRetryDelay(headers({ 'retry-after': '3', 'x-ratelimit-reset': new Date(NOW + 60_000).toISOString() }), NOW),
+    ).toBe(3_000);
     expect(serverRetryDelay(headers({ 'x-ratelimit-reset': new Date(NOW + 60_000).toISOString() }), NOW)).toBe(60_000);
     expect(serverRetryDelay(headers({}), NOW)).toBeUndefined();
   });
@@ -81,10 +90,22 @@ describe('X-RateLimit-Reset', () => {
 
 describe('error bodies', () => {
   it.each([
-    ['Admin v2 Errors', { errors: [{ id: '1', status: '404', code: 'ADMIN-404', title: 'Not Found', detail: 'Group not found.' }] }, 'ADMIN-404: Group not found.'],
-    ['ApplicationError', { code: 'ADMIN-409-3', detail: 'Licence limit', id: 'x', status: '409', title: 'Conflict' }, 'ADMIN-409-3: Licence limit'],
+    [
+      'Admin v2 Errors',
+      { errors: [{ id: '1', status: '404', code: 'ADMIN-404', title: 'Not Found', detail: 'Group not found.' }] },
+      'ADMIN-404: Group not found.',
+    ],
+    [
+      'ApplicationError',
+      { code: 'ADMIN-409-3', detail: 'Licence limit', id: 'x', status: '409', title: 'Conflict' },
+      'ADMIN-409-3: Licence limit',
+    ],
     ['ProxyError', { code: 401, message: 'Unauthorized' }, '401: Unauthorized'],
-    ['Bitbucket error', { type: 'error', error: { message: 'Group developers not found.' } }, 'Group developers not found.'],
+    [
+      'Bitbucket error',
+      { type: 'error', error: { message: 'Group developers not found.' } },
+      'Group developers not found.',
+    ],
     ['user management', { key: 'forbidden.targetUnverified' }, 'forbidden.targetUnverified'],
   ])('reads the %s shape', (_label, body, detail) => {
     expect(errorBodyDetail(JSON.stringify(body))).toBe(detail);
@@ -97,7 +118,13 @@ describe('error bodies', () => {
   });
 
   it('builds a TargetError from the status, with the detail and the server wait', () => {
-    const error = errorForResponse('POST /x', 429, headers({ 'retry-after': '9' }), JSON.stringify({ errors: [{ code: 'ADMIN-429', detail: 'slow down' }] }), NOW);
+    const error = errorForResponse(
+      'POST /x',
+      429,
+      headers({ 'retry-after': '9' }),
+      JSON.stringify({ errors: [{ code: 'ADMIN-429', detail: 'slow down' }] }),
+      NOW,
+    );
     expect(error).toBeInstanceOf(TargetError);
     expect(error.kind).toBe('rate-limited');
     expect(error.retryable).toBe(true);
@@ -107,6 +134,9 @@ describe('error bodies', () => {
 
   it('honours Retry-After on a 503 too, and ignores it on a 4xx', () => {
     expect(errorForResponse('GET /y', 503, headers({ 'retry-after': '2' }), '', NOW).details.retryAfterMs).toBe(2_000);
-    expect(errorForResponse('GET /y', 404, headers({ 'retry-after': '2' }), '', NOW).details).toEqual({ status: 404, operation: 'GET /y' });
+    expect(errorForResponse('GET /y', 404, headers({ 'retry-after': '2' }), '', NOW).details).toEqual({
+      status: 404,
+      operation: 'GET /y',
+    });
   });
 });

@@ -34,11 +34,19 @@ function scripted(clock: VirtualClock, steps: Step[]) {
   return { fetch, calls };
 }
 
-const ok = (body: unknown = { ok: true }, headers: Record<string, string> = {}) => stringResponse(200, { 'content-type': 'application/json', ...headers }, JSON.stringify(body));
+const ok = (body: unknown = { ok: true }, headers: Record<string, string> = {}) =>
+  stringResponse(200, { 'content-type': 'application/json', ...headers }, JSON.stringify(body));
 const status = (code: number, headers: Record<string, string> = {}, body = '') => stringResponse(code, headers, body);
 
 function executor(clock: VirtualClock, fetch: TargetFetch, options: Partial<RequestExecutorOptions> = {}) {
-  return new RequestExecutor({ baseUrl: BASE, fetch, authorization: async () => 'Bearer key', clock, random: MIDDLE_JITTER, ...options });
+  return new RequestExecutor({
+    baseUrl: BASE,
+    fetch,
+    authorization: async () => 'Bearer key',
+    clock,
+    random: MIDDLE_JITTER,
+    ...options,
+  });
 }
 
 describe('RequestExecutor: building requests', () => {
@@ -48,7 +56,13 @@ describe('RequestExecutor: building requests', () => {
     const response = await executor(clock, fetch, { pathPrefix: '/2.0' }).execute({
       operation: CREATE,
       pathParams: { orgId: 'org/1' },
-      query: { q: 'user.email IN ("a+b@x.example")', fields: '+values.user.email', ids: ['a', 'b'], skipped: undefined, limit: 5 },
+      query: {
+        q: 'user.email IN ("a+b@x.example")',
+        fields: '+values.user.email',
+        ids: ['a', 'b'],
+        skipped: undefined,
+        limit: 5,
+      },
       json: { name: 'developers' },
     });
     expect(response).toEqual({ status: 200, body: { ok: true }, attempts: 1, earlierAttemptMayHaveApplied: false });
@@ -68,7 +82,10 @@ describe('RequestExecutor: building requests', () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [status(503), ok()]);
     const keys = ['old', 'new'];
-    await executor(clock, fetch, { authorization: async () => `Bearer ${keys.shift() ?? 'none'}` }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } });
+    await executor(clock, fetch, { authorization: async () => `Bearer ${keys.shift() ?? 'none'}` }).execute({
+      operation: GET_GROUP,
+      pathParams: { orgId: 'o', groupId: 'g' },
+    });
     expect(calls.map((c) => c.init.headers.authorization)).toEqual(['Bearer old', 'Bearer new']);
   });
 
@@ -76,7 +93,12 @@ describe('RequestExecutor: building requests', () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [ok()]);
     const failure = new TargetError('unauthorized', 'no key');
-    const error = await rejectionOf(executor(clock, fetch, { authorization: () => Promise.reject(failure) }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }));
+    const error = await rejectionOf(
+      executor(clock, fetch, { authorization: () => Promise.reject(failure) }).execute({
+        operation: GET_GROUP,
+        pathParams: { orgId: 'o', groupId: 'g' },
+      }),
+    );
     expect(error).toBe(failure);
     expect(calls).toHaveLength(0);
   });
@@ -86,7 +108,9 @@ describe('RequestExecutor: building requests', () => {
     const { fetch, calls } = scripted(clock, [ok()]);
     const run = executor(clock, fetch, { pathPrefix: '/2.0' });
     await run.execute({ operation: GET_GROUP, url: `${BASE}/2.0/v2/orgs/o/groups/g?page=2` });
-    const error = await rejectionOf(run.execute({ operation: GET_GROUP, url: 'https://evil.example/2.0/v2/orgs/o/groups/g?page=3' }));
+    const error = await rejectionOf(
+      run.execute({ operation: GET_GROUP, url: 'https://evil.example/2.0/v2/orgs/o/groups/g?page=3' }),
+    );
     expect(error).toMatchObject({ kind: 'unexpected-response' });
     expect(calls.map((c) => c.url)).toEqual([`${BASE}/2.0/v2/orgs/o/groups/g?page=2`]);
   });
@@ -104,7 +128,9 @@ describe('RequestExecutor: errors and retries', () => {
   ])('does not retry %i, which is %s', async (code, kind) => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [status(code, { 'retry-after': '1' }), ok()]);
-    const error = await rejectionOf(executor(clock, fetch).execute({ operation: CREATE, pathParams: { orgId: 'o' }, json: {} }));
+    const error = await rejectionOf(
+      executor(clock, fetch).execute({ operation: CREATE, pathParams: { orgId: 'o' }, json: {} }),
+    );
     expect(error).toBeInstanceOf(TargetError);
     expect(error).toMatchObject({ kind, details: { status: code, operation: CREATE.key } });
     expect(calls).toHaveLength(1);
@@ -114,7 +140,10 @@ describe('RequestExecutor: errors and retries', () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [status(500), status(502), status(503), ok()]);
     const start = clock.now();
-    const response = await executor(clock, fetch, { retry: { baseDelayMs: 1_000 } }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } });
+    const response = await executor(clock, fetch, { retry: { baseDelayMs: 1_000 } }).execute({
+      operation: GET_GROUP,
+      pathParams: { orgId: 'o', groupId: 'g' },
+    });
     expect(response.attempts).toBe(4);
     // Equal jitter at 0.5: three quarters of each doubling step (1 s, 2 s, 4 s).
     expect(calls.map((c) => c.at - start)).toEqual([0, 750, 750 + 1_500, 750 + 1_500 + 3_000]);
@@ -123,7 +152,12 @@ describe('RequestExecutor: errors and retries', () => {
   it('gives up after maxAttempts with a transient error', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [status(503), status(503), status(503), ok()]);
-    const error = await rejectionOf(executor(clock, fetch, { retry: { maxAttempts: 3 } }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }));
+    const error = await rejectionOf(
+      executor(clock, fetch, { retry: { maxAttempts: 3 } }).execute({
+        operation: GET_GROUP,
+        pathParams: { orgId: 'o', groupId: 'g' },
+      }),
+    );
     expect(error).toMatchObject({ kind: 'transient', details: { status: 503 } });
     expect((error as Error).message).toContain('gave up after 3 attempts');
     expect(calls).toHaveLength(3);
@@ -133,7 +167,10 @@ describe('RequestExecutor: errors and retries', () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [status(503), status(503), ok()]);
     const error = await rejectionOf(
-      executor(clock, fetch, { retry: { maxAttempts: 10, baseDelayMs: 1_000, totalBudgetMs: 2_000 } }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }),
+      executor(clock, fetch, { retry: { maxAttempts: 10, baseDelayMs: 1_000, totalBudgetMs: 2_000 } }).execute({
+        operation: GET_GROUP,
+        pathParams: { orgId: 'o', groupId: 'g' },
+      }),
     );
     expect(error).toMatchObject({ kind: 'transient' });
     // 750 ms fits, 750 + 1500 does not.
@@ -143,19 +180,33 @@ describe('RequestExecutor: errors and retries', () => {
   it('reports a rate limit that resets beyond the budget at once, with retryAfterMs for the worker', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [status(429, { 'retry-after': '3600' }), ok()]);
-    const error = await rejectionOf(executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }));
-    expect(error).toMatchObject({ kind: 'rate-limited', retryable: true, details: { status: 429, retryAfterMs: 3_600_000 } });
+    const error = await rejectionOf(
+      executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }),
+    );
+    expect(error).toMatchObject({
+      kind: 'rate-limited',
+      retryable: true,
+      details: { status: 429, retryAfterMs: 3_600_000 },
+    });
     expect(calls).toHaveLength(1);
   });
 
   it('turns a connection failure into a transient error and retries it', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [new TypeError('fetch failed'), ok()]);
-    const response = await executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } });
+    const response = await executor(clock, fetch).execute({
+      operation: GET_GROUP,
+      pathParams: { orgId: 'o', groupId: 'g' },
+    });
     expect(response.attempts).toBe(2);
     expect(calls).toHaveLength(2);
     const again = scripted(clock, [new TypeError('fetch failed')]);
-    const error = await rejectionOf(executor(clock, again.fetch, { retry: { maxAttempts: 1 } }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }));
+    const error = await rejectionOf(
+      executor(clock, again.fetch, { retry: { maxAttempts: 1 } }).execute({
+        operation: GET_GROUP,
+        pathParams: { orgId: 'o', groupId: 'g' },
+      }),
+    );
     expect(error).toMatchObject({ kind: 'transient', message: `${GET_GROUP.key}: the connection failed` });
     expect((error as Error).cause).toBeInstanceOf(TypeError);
   });
@@ -163,16 +214,28 @@ describe('RequestExecutor: errors and retries', () => {
   it('aborts an attempt that outlives the request timeout and reports it as transient', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const hang = (init: TargetFetchInit) =>
-      new Promise<TargetFetchResponse>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true }));
+      new Promise<TargetFetchResponse>((_resolve, reject) =>
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true }),
+      );
     const { fetch } = scripted(clock, [hang]);
-    const error = await rejectionOf(executor(clock, fetch, { retry: { maxAttempts: 1, requestTimeoutMs: 5 } }).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }));
+    const error = await rejectionOf(
+      executor(clock, fetch, { retry: { maxAttempts: 1, requestTimeoutMs: 5 } }).execute({
+        operation: GET_GROUP,
+        pathParams: { orgId: 'o', groupId: 'g' },
+      }),
+    );
     expect(error).toMatchObject({ kind: 'transient', message: `${GET_GROUP.key}: no answer within 5 ms` });
   });
 
   it('reports a 2xx body that is not JSON as unexpected-response, without retrying', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
-    const { fetch, calls } = scripted(clock, [status(200, { 'content-type': 'text/html' }, '<html>login</html>'), ok()]);
-    const error = await rejectionOf(executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }));
+    const { fetch, calls } = scripted(clock, [
+      status(200, { 'content-type': 'text/html' }, '<html>login</html>'),
+      ok(),
+    ]);
+    const error = await rejectionOf(
+      executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }),
+    );
     expect(error).toMatchObject({ kind: 'unexpected-response', details: { status: 200 } });
     expect(calls).toHaveLength(1);
   });
@@ -180,21 +243,39 @@ describe('RequestExecutor: errors and retries', () => {
   it('reports a redirect reaching the client as unexpected-response', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch } = scripted(clock, [status(302, { location: 'https://id.atlassian.com/login' })]);
-    expect(await rejectionOf(executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }))).toMatchObject({ kind: 'unexpected-response' });
+    expect(
+      await rejectionOf(
+        executor(clock, fetch).execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }),
+      ),
+    ).toMatchObject({ kind: 'unexpected-response' });
   });
 
   it('hands back statuses the caller resolves, saying whether an earlier attempt may have been applied', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const conflict = () => status(409, { 'content-type': 'application/json' }, '{"errors":[]}');
     const afterOutage = scripted(clock, [status(503), conflict()]);
-    expect(await executor(clock, afterOutage.fetch).execute({ operation: CREATE, pathParams: { orgId: 'o' }, json: {}, passStatuses: [409] })).toEqual({
+    expect(
+      await executor(clock, afterOutage.fetch).execute({
+        operation: CREATE,
+        pathParams: { orgId: 'o' },
+        json: {},
+        passStatuses: [409],
+      }),
+    ).toEqual({
       status: 409,
       body: { errors: [] },
       attempts: 2,
       earlierAttemptMayHaveApplied: true,
     });
     const afterRateLimit = scripted(clock, [status(429, { 'retry-after': '1' }), conflict()]);
-    expect(await executor(clock, afterRateLimit.fetch).execute({ operation: CREATE, pathParams: { orgId: 'o' }, json: {}, passStatuses: [409] })).toMatchObject({
+    expect(
+      await executor(clock, afterRateLimit.fetch).execute({
+        operation: CREATE,
+        pathParams: { orgId: 'o' },
+        json: {},
+        passStatuses: [409],
+      }),
+    ).toMatchObject({
       status: 409,
       earlierAttemptMayHaveApplied: false,
     });
@@ -206,7 +287,11 @@ describe('RequestExecutor: pacing and concurrency', () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const start = clock.now();
     const reset = new Date(start + 5_000).toISOString();
-    const { fetch, calls } = scripted(clock, [ok({}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }), ok({}, { 'x-ratelimit-remaining': '9' }), ok()]);
+    const { fetch, calls } = scripted(clock, [
+      ok({}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+      ok({}, { 'x-ratelimit-remaining': '9' }),
+      ok(),
+    ]);
     const run = executor(clock, fetch);
     const request = { operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } };
     await run.execute(request);
@@ -218,10 +303,15 @@ describe('RequestExecutor: pacing and concurrency', () => {
   it('reports a pause longer than the budget as rate-limited without sending', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const reset = new Date(clock.now() + 600_000).toISOString();
-    const { fetch, calls } = scripted(clock, [ok({}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }), ok()]);
+    const { fetch, calls } = scripted(clock, [
+      ok({}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+      ok(),
+    ]);
     const run = executor(clock, fetch);
     await run.execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } });
-    expect(await rejectionOf(run.execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } }))).toMatchObject({
+    expect(
+      await rejectionOf(run.execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: 'g' } })),
+    ).toMatchObject({
       kind: 'rate-limited',
       details: { retryAfterMs: 600_000 },
     });
@@ -243,7 +333,9 @@ describe('RequestExecutor: pacing and concurrency', () => {
       return ok();
     };
     const run = executor(clock, fetch, { maxConcurrency: limit });
-    await Promise.all([1, 2, 3, 4].map((n) => run.execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: String(n) } })));
+    await Promise.all(
+      [1, 2, 3, 4].map((n) => run.execute({ operation: GET_GROUP, pathParams: { orgId: 'o', groupId: String(n) } })),
+    );
     expect(most).toBe(expected);
   });
 });

@@ -32,7 +32,11 @@ export const ADMIN_API = { baseUrl: ADMIN_API_BASE_URL, spec: 'admin-organizatio
 export const BITBUCKET_API = { baseUrl: BITBUCKET_BASE_URL, spec: 'bitbucket-cloud', serverPath: '/2.0' } as const;
 
 /** An Admin API client for the emulated org with the tests' key and middle jitter; `options` override. */
-export function testAdminClient(fetch: TargetFetch, clock: TargetClock, options: Partial<AdminApiClientOptions> = {}): AdminApiClient {
+export function testAdminClient(
+  fetch: TargetFetch,
+  clock: TargetClock,
+  options: Partial<AdminApiClientOptions> = {},
+): AdminApiClient {
   return new AdminApiClient({
     orgId: EMULATED_ORG_ID,
     directoryId: EMULATED_DIRECTORY_ID,
@@ -45,7 +49,11 @@ export function testAdminClient(fetch: TargetFetch, clock: TargetClock, options:
 }
 
 /** A Bitbucket client for the emulated workspace with the tests' credentials and middle jitter; `options` override. */
-export function testBitbucketClient(fetch: TargetFetch, clock: TargetClock, options: Partial<BitbucketClientOptions> = {}): BitbucketClient {
+export function testBitbucketClient(
+  fetch: TargetFetch,
+  clock: TargetClock,
+  options: Partial<BitbucketClientOptions> = {},
+): BitbucketClient {
   return new BitbucketClient({
     workspace: EMULATED_WORKSPACE_SLUG,
     credentials: () => BITBUCKET_CREDENTIALS,
@@ -82,7 +90,9 @@ export interface BitbucketHarnessOptions {
 }
 
 /** A Bitbucket client against a Bitbucket emulator, at the real base URL, on one virtual clock. */
-export function bitbucketHarness(options: BitbucketHarnessOptions = {}): ClientHarness<BitbucketEmulator, BitbucketClient> {
+export function bitbucketHarness(
+  options: BitbucketHarnessOptions = {},
+): ClientHarness<BitbucketEmulator, BitbucketClient> {
   return clientHarness({
     emulator: (clock) => new BitbucketEmulator({ ...options.emulator, clock }),
     api: BITBUCKET_API,

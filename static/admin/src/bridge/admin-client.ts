@@ -31,7 +31,10 @@ export class AdminCallError extends Error {
 
 /** Calls resolvers by key with the contract's payload and result types. */
 export interface AdminClient {
-  call<K extends AdminKey>(key: K, ...payload: PayloadOf<K> extends undefined ? [] : [PayloadOf<K>]): Promise<ResultOf<K>>;
+  call<K extends AdminKey>(
+    key: K,
+    ...payload: PayloadOf<K> extends undefined ? [] : [PayloadOf<K>]
+  ): Promise<ResultOf<K>>;
 }
 
 /** Reads an `{ error: { reason, message } }` reply, or undefined when the reply is a result. */
@@ -40,7 +43,10 @@ export function failureOf(reply: unknown): AdminCallError | undefined {
   const error = (reply as { error: unknown }).error;
   if (typeof error !== 'object' || error === null) return new AdminCallError('internal', 'The call failed');
   const { reason, message } = error as { reason?: unknown; message?: unknown };
-  return new AdminCallError(typeof reason === 'string' ? reason : 'internal', typeof message === 'string' ? message : 'The call failed');
+  return new AdminCallError(
+    typeof reason === 'string' ? reason : 'internal',
+    typeof message === 'string' ? message : 'The call failed',
+  );
 }
 
 /** Makes a typed client over a transport. */
@@ -63,7 +69,8 @@ export function makeAdminClient(transport: Transport): AdminClient {
 export const CONSENT_REASONS: readonly string[] = ['grant-required', 'consent-required'];
 
 /** What the page tells an admin who has not yet allowed the app access. */
-export const CONSENT_MESSAGE = 'The app needs your permission to ask Bitbucket, as you, whether you are an admin of this workspace. Allow access when Atlassian asks, then try again.';
+export const CONSENT_MESSAGE =
+  'The app needs your permission to ask Bitbucket, as you, whether you are an admin of this workspace. Allow access when Atlassian asks, then try again.';
 
 /** True when a failed call means the admin has not yet allowed the app to use Bitbucket as them. */
 export function needsConsent(error: unknown): boolean {

@@ -31,7 +31,10 @@ export function localTransport(adminKey: string, endpoint: URL): Transport {
         body: JSON.stringify({ key, payload }),
       });
     } catch (error) {
-      throw new AdminCallError('unreachable', `The local host did not answer (${error instanceof Error ? error.message : String(error)}). Is npm start running?`);
+      throw new AdminCallError(
+        'unreachable',
+        `The local host did not answer (${error instanceof Error ? error.message : String(error)}). Is npm start running?`,
+      );
     }
     let body: unknown;
     try {
@@ -41,7 +44,11 @@ export function localTransport(adminKey: string, endpoint: URL): Transport {
     }
     const failure = failureOf(body);
     if (failure) {
-      if (response.status === 401) throw new AdminCallError('bad-key', `${failure.message} Open the admin URL that npm start printed (it carries the key).`);
+      if (response.status === 401)
+        throw new AdminCallError(
+          'bad-key',
+          `${failure.message} Open the admin URL that npm start printed (it carries the key).`,
+        );
       throw failure;
     }
     if (!response.ok || typeof body !== 'object' || body === null || !('result' in body)) {

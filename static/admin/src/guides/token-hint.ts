@@ -13,11 +13,15 @@ function retiringNote(retiring: readonly TokenView[]): string {
 /** The token hint for the live tokens and the token just issued on the page, if any. */
 export function tokenHintFor(tokens: readonly TokenView[], issued: IssuedToken | undefined): string {
   const retiring = tokens.filter((token) => token.retiring === true && token.id !== issued?.view.id);
-  if (issued) return `Use the token generated on this page (it ends in …${issued.view.suffix}); it is shown only once.${retiringNote(retiring)}`;
-  const active = tokens.filter((token) => token.retiring !== true).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  if (issued)
+    return `Use the token generated on this page (it ends in …${issued.view.suffix}); it is shown only once.${retiringNote(retiring)}`;
+  const active = tokens
+    .filter((token) => token.retiring !== true)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   if (active) {
     return `A token ending in …${active.suffix} is active; if you no longer have it, generate a new one on this page (tokens are shown only once).${retiringNote(retiring)}`;
   }
-  if (retiring.length > 0) return `Generate a new token under "Bearer tokens" on this page; it is shown only once.${retiringNote(retiring)}`;
+  if (retiring.length > 0)
+    return `Generate a new token under "Bearer tokens" on this page; it is shown only once.${retiringNote(retiring)}`;
   return 'Generate one under "Bearer tokens" on this page; it is shown only once.';
 }

@@ -81,7 +81,12 @@ function renderBlock(block: Block, key: number, context: RenderContext): ReactNo
     }
     case 'code':
       return (
-        <pre key={key} style={codeBlockStyle} tabIndex={0} aria-label={block.language ? `${block.language} code` : 'code'}>
+        <pre
+          key={key}
+          style={codeBlockStyle}
+          tabIndex={0}
+          aria-label={block.language ? `${block.language} code` : 'code'}
+        >
           <code>{block.text}</code>
         </pre>
       );

@@ -20,7 +20,12 @@ export type Alignment = 'left' | 'center' | 'right' | undefined;
 export type Block =
   | { readonly kind: 'heading'; readonly level: number; readonly content: readonly Inline[] }
   | { readonly kind: 'paragraph'; readonly content: readonly Inline[] }
-  | { readonly kind: 'list'; readonly ordered: boolean; readonly start: number; readonly items: readonly (readonly Block[])[] }
+  | {
+      readonly kind: 'list';
+      readonly ordered: boolean;
+      readonly start: number;
+      readonly items: readonly (readonly Block[])[];
+    }
   | { readonly kind: 'code'; readonly language: string; readonly text: string }
   | { readonly kind: 'quote'; readonly blocks: readonly Block[] }
   | { readonly kind: 'rule' }
@@ -65,12 +70,21 @@ function isBlank(line: string | undefined): boolean {
 function startsTable(lines: readonly string[], index: number): boolean {
   const line = lines[index];
   const next = lines[index + 1];
-  return line !== undefined && next !== undefined && line.includes('|') && TABLE_SEPARATOR.test(next) && next.includes('-');
+  return (
+    line !== undefined && next !== undefined && line.includes('|') && TABLE_SEPARATOR.test(next) && next.includes('-')
+  );
 }
 
 function startsBlock(lines: readonly string[], index: number): boolean {
   const line = lines[index] ?? '';
-  return FENCE.test(line) || HEADING.test(line) || RULE.test(line) || QUOTE.test(line) || LIST_ITEM.test(line) || startsTable(lines, index);
+  return (
+    FENCE.test(line) ||
+    HEADING.test(line) ||
+    RULE.test(line) ||
+    QUOTE.test(line) ||
+    LIST_ITEM.test(line) ||
+    startsTable(lines, index)
+  );
 }
 
 function parseBlocks(lines: readonly string[], variables: Variables): Block[] {
@@ -98,7 +112,11 @@ function parseBlocks(lines: readonly string[], variables: Variables): Block[] {
     }
     const heading = HEADING.exec(line);
     if (heading) {
-      blocks.push({ kind: 'heading', level: heading[1]?.length ?? 1, content: parseInline(heading[2] ?? '', variables) });
+      blocks.push({
+        kind: 'heading',
+        level: heading[1]?.length ?? 1,
+        content: parseInline(heading[2] ?? '', variables),
+      });
       i += 1;
       continue;
     }
@@ -117,7 +135,12 @@ function parseBlocks(lines: readonly string[], variables: Variables): Block[] {
         rows.push(header.map((_, column) => parseInline(cells[column] ?? '', variables)));
         i += 1;
       }
-      blocks.push({ kind: 'table', align: header.map((_, column) => align[column]), header: header.map((cell) => parseInline(cell, variables)), rows });
+      blocks.push({
+        kind: 'table',
+        align: header.map((_, column) => align[column]),
+        header: header.map((cell) => parseInline(cell, variables)),
+        rows,
+      });
       continue;
     }
     if (QUOTE.test(line)) {
@@ -185,7 +208,8 @@ function parseList(lines: readonly string[], first: number, variables: Variables
     let ahead = i;
     while (ahead < lines.length && isBlank(lines[ahead])) ahead += 1;
     const nextItem = LIST_ITEM.exec(lines[ahead] ?? '');
-    if (!nextItem || indentOf(lines[ahead] ?? '') >= contentColumn || (nextItem[1] ?? '').length > indent.length + 3) break;
+    if (!nextItem || indentOf(lines[ahead] ?? '') >= contentColumn || (nextItem[1] ?? '').length > indent.length + 3)
+      break;
     i = ahead;
   }
   return { block: { kind: 'list', ordered, start, items }, next: i };
@@ -338,5 +362,7 @@ function findClosing(source: string, from: number, marker: string): number {
 
 /** The plain text of inline content (for labels and keys). */
 export function plainText(content: readonly Inline[]): string {
-  return content.map((node) => (node.kind === 'text' || node.kind === 'code' ? node.text : plainText(node.children))).join('');
+  return content
+    .map((node) => (node.kind === 'text' || node.kind === 'code' ? node.text : plainText(node.children)))
+    .join('');
 }

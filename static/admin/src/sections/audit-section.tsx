@@ -34,7 +34,10 @@ interface OutcomeOption {
   readonly value: AuditOutcome | '';
 }
 
-const OUTCOME_OPTIONS: readonly OutcomeOption[] = [{ label: 'Any outcome', value: '' }, ...OUTCOMES.map((outcome) => ({ label: outcome, value: outcome }))];
+const OUTCOME_OPTIONS: readonly OutcomeOption[] = [
+  { label: 'Any outcome', value: '' },
+  ...OUTCOMES.map((outcome) => ({ label: outcome, value: outcome })),
+];
 
 /** The filter form as typed; applied to the query only on "Apply". */
 interface Filters {
@@ -105,7 +108,10 @@ export function AuditSection(_props: SectionProps): ReactNode {
   /** Cursors of the pages before the current one; the current page's cursor is the last. */
   const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
-  const page = useLoader(() => client.call('audit/query', { ...queryOf(applied), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }), JSON.stringify([applied, cursor]));
+  const page = useLoader(
+    () => client.call('audit/query', { ...queryOf(applied), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
+    JSON.stringify([applied, cursor]),
+  );
   const [exported, setExported] = useState<string | undefined>(undefined);
   const exportLog = useAction(async (format: 'csv' | 'json') => {
     // The export comes in pages of at most 1 MB (one resolver answer each): CSV pages concatenate, JSON pages' entries join.
@@ -143,10 +149,20 @@ export function AuditSection(_props: SectionProps): ReactNode {
       >
         <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: 12 }}>
           <Field id="audit-from" label="From">
-            <Textfield id="audit-from" type="datetime-local" value={form.from} onChange={(event) => set({ from: event.currentTarget.value })} />
+            <Textfield
+              id="audit-from"
+              type="datetime-local"
+              value={form.from}
+              onChange={(event) => set({ from: event.currentTarget.value })}
+            />
           </Field>
           <Field id="audit-to" label="To">
-            <Textfield id="audit-to" type="datetime-local" value={form.to} onChange={(event) => set({ to: event.currentTarget.value })} />
+            <Textfield
+              id="audit-to"
+              type="datetime-local"
+              value={form.to}
+              onChange={(event) => set({ to: event.currentTarget.value })}
+            />
           </Field>
           <Field id="audit-outcome" label="Outcome">
             <Select<OutcomeOption, false>
@@ -158,13 +174,30 @@ export function AuditSection(_props: SectionProps): ReactNode {
             />
           </Field>
           <Field id="audit-user" label="User (email, userName or SCIM id)">
-            <Textfield id="audit-user" value={form.user} onChange={(event) => set({ user: event.currentTarget.value })} testId="audit-user" />
+            <Textfield
+              id="audit-user"
+              value={form.user}
+              onChange={(event) => set({ user: event.currentTarget.value })}
+              testId="audit-user"
+            />
           </Field>
           <Field id="audit-group" label="Group (name or SCIM id)">
-            <Textfield id="audit-group" value={form.group} onChange={(event) => set({ group: event.currentTarget.value })} testId="audit-group" />
+            <Textfield
+              id="audit-group"
+              value={form.group}
+              onChange={(event) => set({ group: event.currentTarget.value })}
+              testId="audit-group"
+            />
           </Field>
           <Field id="audit-text" label="Search">
-            <Textfield id="audit-text" type="search" value={form.text} onChange={(event) => set({ text: event.currentTarget.value })} placeholder="action, target, detail…" testId="audit-text" />
+            <Textfield
+              id="audit-text"
+              type="search"
+              value={form.text}
+              onChange={(event) => set({ text: event.currentTarget.value })}
+              placeholder="action, target, detail…"
+              testId="audit-text"
+            />
           </Field>
         </div>
         <div style={{ display: 'flex', gap: 8, marginTop: 12, flexWrap: 'wrap', alignItems: 'center' }}>
@@ -188,7 +221,11 @@ export function AuditSection(_props: SectionProps): ReactNode {
             Export JSON
           </Button>
         </div>
-        <p role="status" aria-live="polite" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F'), minHeight: 16 }}>
+        <p
+          role="status"
+          aria-live="polite"
+          style={{ fontSize: 12, color: token('color.text.subtle', '#44546F'), minHeight: 16 }}
+        >
           {exported ?? ''}
         </p>
         {applied.text.trim() ? (
@@ -203,7 +240,11 @@ export function AuditSection(_props: SectionProps): ReactNode {
           <div data-testid="audit-entries">
             <ResolvedFilters view={view} />
             {applied.text.trim() && view.scanned !== undefined ? (
-              <p role="status" data-testid="audit-search-status" style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
+              <p
+                role="status"
+                data-testid="audit-search-status"
+                style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}
+              >
                 {`${view.entries.length} match${view.entries.length === 1 ? '' : 'es'} for "${applied.text.trim()}" among ${view.scanned} entries searched on this page${view.cursor ? '; older entries are not searched yet' : ', the oldest included'}.`}
               </p>
             ) : null}
@@ -232,23 +273,37 @@ export function AuditSection(_props: SectionProps): ReactNode {
                     content: (
                       <span>
                         {entry.target.kind} {entry.target.display ?? entry.target.id}
-                        {entry.target.display ? <span style={{ display: 'block', fontSize: 11, color: token('color.text.subtle', '#44546F') }}>{entry.target.id}</span> : null}
+                        {entry.target.display ? (
+                          <span
+                            style={{ display: 'block', fontSize: 11, color: token('color.text.subtle', '#44546F') }}
+                          >
+                            {entry.target.id}
+                          </span>
+                        ) : null}
                       </span>
                     ),
                   },
-                  { key: 'outcome', content: <Lozenge appearance={OUTCOME_APPEARANCE[entry.outcome]}>{entry.outcome}</Lozenge> },
+                  {
+                    key: 'outcome',
+                    content: <Lozenge appearance={OUTCOME_APPEARANCE[entry.outcome]}>{entry.outcome}</Lozenge>,
+                  },
                   { key: 'detail', content: <span style={{ overflowWrap: 'anywhere' }}>{entry.detail ?? '—'}</span> },
                 ],
               }))}
               emptyView={
                 applied.text.trim() && view.cursor ? (
                   <EmptyState title={`No match among the ${view.scanned ?? 0} entries searched`}>
-                    <Button onClick={() => setCursors((current) => [...current, view.cursor])} testId="audit-search-more">
+                    <Button
+                      onClick={() => setCursors((current) => [...current, view.cursor])}
+                      testId="audit-search-more"
+                    >
                       Search older entries
                     </Button>
                   </EmptyState>
                 ) : JSON.stringify(applied) === JSON.stringify(NO_FILTERS) ? (
-                  <EmptyState title="The audit log is empty">Entries appear once the identity provider pushes changes or an admin changes settings.</EmptyState>
+                  <EmptyState title="The audit log is empty">
+                    Entries appear once the identity provider pushes changes or an admin changes settings.
+                  </EmptyState>
                 ) : (
                   <EmptyState title="No entries match these filters" />
                 )
@@ -258,7 +313,11 @@ export function AuditSection(_props: SectionProps): ReactNode {
               <Button isDisabled={cursors.length <= 1} onClick={() => setCursors((current) => current.slice(0, -1))}>
                 Newer
               </Button>
-              <Button isDisabled={!view.cursor} onClick={() => setCursors((current) => [...current, view.cursor])} testId="audit-older">
+              <Button
+                isDisabled={!view.cursor}
+                onClick={() => setCursors((current) => [...current, view.cursor])}
+                testId="audit-older"
+              >
                 Older
               </Button>
             </nav>

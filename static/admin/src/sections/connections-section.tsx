@@ -56,7 +56,8 @@ function changes(form: FormState, status: CredentialsStatus): SaveCredentialsPay
   if (form.orgApiKey.trim()) payload.orgApiKey = form.orgApiKey.trim();
   if (form.bitbucketEmail.trim()) payload.bitbucketEmail = form.bitbucketEmail.trim();
   if (form.bitbucketApiToken.trim()) payload.bitbucketApiToken = form.bitbucketApiToken.trim();
-  if (form.orgApiKeyExpiresAt !== dateInputValue(status.credentials.orgApiKey.expiresAt)) payload.orgApiKeyExpiresAt = endOfDay(form.orgApiKeyExpiresAt);
+  if (form.orgApiKeyExpiresAt !== dateInputValue(status.credentials.orgApiKey.expiresAt))
+    payload.orgApiKeyExpiresAt = endOfDay(form.orgApiKeyExpiresAt);
   if (form.bitbucketApiTokenExpiresAt !== dateInputValue(status.credentials.bitbucketApiToken.expiresAt)) {
     payload.bitbucketApiTokenExpiresAt = endOfDay(form.bitbucketApiTokenExpiresAt);
   }
@@ -91,7 +92,13 @@ export function ConnectionsSection({ onChanged }: SectionProps): ReactNode {
   );
 }
 
-function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStatus; readonly onSaved: (next: CredentialsStatus) => void }): ReactNode {
+function CredentialsForm({
+  status,
+  onSaved,
+}: {
+  readonly status: CredentialsStatus;
+  readonly onSaved: (next: CredentialsStatus) => void;
+}): ReactNode {
   const { client } = useAdmin();
   const [form, setForm] = useState<FormState>(() => initialForm(status));
   const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
@@ -116,10 +123,15 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
     onSaved(next);
   });
   const [confirmClear, setConfirmClear] = useState(false);
-  const field = (name: keyof FormState, label: string, options: { secret?: boolean; type?: string; helper?: string; current?: string } = {}): ReactNode => {
+  const field = (
+    name: keyof FormState,
+    label: string,
+    options: { secret?: boolean; type?: string; helper?: string; current?: string } = {},
+  ): ReactNode => {
     const id = `connections-${name}`;
     const error = errors[name];
-    const helper = options.helper ?? (options.current ? `Stored: ${options.current}. Leave empty to keep it.` : undefined);
+    const helper =
+      options.helper ?? (options.current ? `Stored: ${options.current}. Leave empty to keep it.` : undefined);
     return (
       <Field id={id} label={label} helper={helper} error={error}>
         <Textfield
@@ -153,7 +165,11 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
     >
       {status.warnings.map((warning) => (
         <div key={warning.credential} style={{ marginTop: 8 }}>
-          <SectionMessage headingLevel="h3" appearance={warning.severity === 'expired' ? 'error' : 'warning'} title={`${CREDENTIAL_NAMES[warning.credential]} ${warning.severity === 'expired' ? 'has expired' : `expires in ${warning.daysLeft} days`}`}>
+          <SectionMessage
+            headingLevel="h3"
+            appearance={warning.severity === 'expired' ? 'error' : 'warning'}
+            title={`${CREDENTIAL_NAMES[warning.credential]} ${warning.severity === 'expired' ? 'has expired' : `expires in ${warning.daysLeft} days`}`}
+          >
             <p>{warning.message}</p>
           </SectionMessage>
         </div>
@@ -183,7 +199,9 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
               content: view[name].configured ? (
                 <code>{masked(view[name].suffix)}</code>
               ) : (
-                <Lozenge appearance="default">{status.inUse?.source === 'environment' ? 'not saved: the environment’s is used' : 'not set'}</Lozenge>
+                <Lozenge appearance="default">
+                  {status.inUse?.source === 'environment' ? 'not saved: the environment’s is used' : 'not set'}
+                </Lozenge>
               ),
             },
             { key: 'updated', content: formatTime(view[name].updatedAt) },
@@ -195,14 +213,28 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
       <div style={{ display: 'grid', gap: 24, gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)' }}>
         <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
           <legend style={{ fontWeight: 600, paddingTop: 12 }}>Atlassian organization (Admin API)</legend>
-          {field('orgId', 'Organization id', { ...(view.orgId.configured ? { current: masked(view.orgId.suffix) } : {}) })}
-          {field('orgApiKey', 'Org API key', { secret: true, ...(view.orgApiKey.configured ? { current: masked(view.orgApiKey.suffix) } : {}) })}
-          {field('orgApiKeyExpiresAt', 'Org API key expires on', { type: 'date', helper: 'The expiry you chose when creating the key; the page warns 14 days before.' })}
+          {field('orgId', 'Organization id', {
+            ...(view.orgId.configured ? { current: masked(view.orgId.suffix) } : {}),
+          })}
+          {field('orgApiKey', 'Org API key', {
+            secret: true,
+            ...(view.orgApiKey.configured ? { current: masked(view.orgApiKey.suffix) } : {}),
+          })}
+          {field('orgApiKeyExpiresAt', 'Org API key expires on', {
+            type: 'date',
+            helper: 'The expiry you chose when creating the key; the page warns 14 days before.',
+          })}
         </fieldset>
         <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
           <legend style={{ fontWeight: 600, paddingTop: 12 }}>Bitbucket workspace admin</legend>
-          {field('bitbucketEmail', 'Admin email', { type: 'email', ...(view.bitbucketEmail.configured ? { current: masked(view.bitbucketEmail.suffix) } : {}) })}
-          {field('bitbucketApiToken', 'API token', { secret: true, ...(view.bitbucketApiToken.configured ? { current: masked(view.bitbucketApiToken.suffix) } : {}) })}
+          {field('bitbucketEmail', 'Admin email', {
+            type: 'email',
+            ...(view.bitbucketEmail.configured ? { current: masked(view.bitbucketEmail.suffix) } : {}),
+          })}
+          {field('bitbucketApiToken', 'API token', {
+            secret: true,
+            ...(view.bitbucketApiToken.configured ? { current: masked(view.bitbucketApiToken.suffix) } : {}),
+          })}
           {field('bitbucketApiTokenExpiresAt', 'API token expires on', { type: 'date' })}
         </fieldset>
       </div>
@@ -217,15 +249,28 @@ function CredentialsForm({ status, onSaved }: { readonly status: CredentialsStat
           </SectionMessage>
         </div>
       ) : null}
-      <ActionError error={save.error ?? clear.error} onDismiss={() => [save, clear].forEach((action) => action.clearError())} />
+      <ActionError
+        error={save.error ?? clear.error}
+        onDismiss={() => [save, clear].forEach((action) => action.clearError())}
+      />
       <div style={{ display: 'flex', gap: 8, marginTop: 16, alignItems: 'center', flexWrap: 'wrap' }}>
-        <Button appearance="primary" type="submit" isLoading={save.pending} isDisabled={Object.keys(payload).length === 0} testId="connections-save">
+        <Button
+          appearance="primary"
+          type="submit"
+          isLoading={save.pending}
+          isDisabled={Object.keys(payload).length === 0}
+          testId="connections-save"
+        >
           Save credentials
         </Button>
         {confirmClear ? (
           <>
             <span>Remove every stored credential? The sync stops until new ones are saved.</span>
-            <Button appearance="danger" onClick={() => void clear.run().then(() => setConfirmClear(false))} isLoading={clear.pending}>
+            <Button
+              appearance="danger"
+              onClick={() => void clear.run().then(() => setConfirmClear(false))}
+              isLoading={clear.pending}
+            >
               Remove them
             </Button>
             <Button appearance="subtle" onClick={() => setConfirmClear(false)}>
@@ -252,7 +297,9 @@ function ConnectionTest(): ReactNode {
   return (
     <section aria-labelledby="connections-test-heading" style={{ marginTop: 24 }}>
       <SubTitle id="connections-test-heading">Test the connections</SubTitle>
-      <p style={{ color: token('color.text.subtle', '#44546F') }}>Calls both APIs with the stored credentials and says what works and what is missing.</p>
+      <p style={{ color: token('color.text.subtle', '#44546F') }}>
+        Calls both APIs with the stored credentials and says what works and what is missing.
+      </p>
       <Button onClick={() => void test.run()} isLoading={test.pending} testId="connections-test">
         Test connection
       </Button>
@@ -262,7 +309,12 @@ function ConnectionTest(): ReactNode {
         <div style={{ display: 'grid', gap: 12, marginTop: 12 }} data-testid="connections-report">
           {reports.length === 0 ? <EmptyState title="Nothing was tested" /> : null}
           {reports.map((report) => (
-            <SectionMessage headingLevel="h3" key={report.api} appearance={report.ok ? 'success' : 'error'} title={`${report.api === 'admin' ? 'Atlassian Admin API' : 'Bitbucket'}: ${report.ok ? 'works' : 'not working'}`}>
+            <SectionMessage
+              headingLevel="h3"
+              key={report.api}
+              appearance={report.ok ? 'success' : 'error'}
+              title={`${report.api === 'admin' ? 'Atlassian Admin API' : 'Bitbucket'}: ${report.ok ? 'works' : 'not working'}`}
+            >
               <ul style={{ paddingLeft: 0, listStyle: 'none' }}>
                 {report.checks.map((check) => (
                   <li key={check.name} style={{ display: 'flex', gap: 8, alignItems: 'baseline', marginTop: 4 }}>
@@ -292,9 +344,13 @@ function DirectoryPicker({ onChanged }: SectionProps): ReactNode {
   const settings = useLoader(() => client.call('settings/get'));
   const [errors, setErrors] = useState<string | undefined>(undefined);
   const save = useAction(async (current: SyncSettings, directoryId: string) => {
-    const result = await client.call('settings/save', { settings: { ...current, target: { ...current.target, directoryId } } });
+    const result = await client.call('settings/save', {
+      settings: { ...current, target: { ...current.target, directoryId } },
+    });
     if (!result.ok) {
-      setErrors(result.errors.map((error) => (error.path ? `${error.path}: ${error.message}` : error.message)).join('; '));
+      setErrors(
+        result.errors.map((error) => (error.path ? `${error.path}: ${error.message}` : error.message)).join('; '),
+      );
       return;
     }
     setErrors(undefined);
@@ -304,13 +360,27 @@ function DirectoryPicker({ onChanged }: SectionProps): ReactNode {
   return (
     <section aria-labelledby="connections-directory-heading" style={{ marginTop: 24 }}>
       <SubTitle id="connections-directory-heading">Target directory</SubTitle>
-      <p style={{ color: token('color.text.subtle', '#44546F') }}>The org directory the app creates accounts and groups in.</p>
+      <p style={{ color: token('color.text.subtle', '#44546F') }}>
+        The org directory the app creates accounts and groups in.
+      </p>
       <LoadableView state={settings.state} what="the settings" onRetry={() => settings.reload()}>
         {(current) => (
-          <LoadableView state={directories.state} what="the organization's directories" onRetry={() => directories.reload()}>
+          <LoadableView
+            state={directories.state}
+            what="the organization's directories"
+            onRetry={() => directories.reload()}
+          >
             {(list) => {
-              const options: DirectoryOption[] = list.map((directory) => ({ label: `${directory.name} (${directory.id})`, value: directory.id }));
-              if (list.length === 0) return <EmptyState title="The organization has no directories the app can see">Check the org id and API key, then test the connection.</EmptyState>;
+              const options: DirectoryOption[] = list.map((directory) => ({
+                label: `${directory.name} (${directory.id})`,
+                value: directory.id,
+              }));
+              if (list.length === 0)
+                return (
+                  <EmptyState title="The organization has no directories the app can see">
+                    Check the org id and API key, then test the connection.
+                  </EmptyState>
+                );
               return (
                 <Field id="connections-directory" label="Directory" error={save.error ?? errors}>
                   <Select<DirectoryOption, false>

@@ -13,17 +13,30 @@ import { VisuallyHidden } from '../ui/visually-hidden';
 export function VerdictLozenge({ result }: { readonly result: DiagnosticResult }): ReactNode {
   if (result.verdict === 'as-assumed') return <Lozenge appearance="success">As assumed</Lozenge>;
   if (result.verdict === 'inconclusive') return <Lozenge appearance="default">Inconclusive</Lozenge>;
-  return result.impact === 'adapted' ? <Lozenge appearance="moved">Differs: adapted</Lozenge> : <Lozenge appearance="removed">Differs: refusing</Lozenge>;
+  return result.impact === 'adapted' ? (
+    <Lozenge appearance="moved">Differs: adapted</Lozenge>
+  ) : (
+    <Lozenge appearance="removed">Differs: refusing</Lozenge>
+  );
 }
 
-const termStyle = { fontSize: 12, fontWeight: 600, color: token('color.text.subtle', '#44546F'), marginTop: 8 } as const;
+const termStyle = {
+  fontSize: 12,
+  fontWeight: 600,
+  color: token('color.text.subtle', '#44546F'),
+  marginTop: 8,
+} as const;
 const definitionStyle = { margin: '2px 0 0' } as const;
 
 /** When a result was taken, and how long the check ran. */
 export function RanAt({ result }: { readonly result: DiagnosticResult }): ReactNode {
   return (
     <span style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>
-      Ran <time dateTime={result.at} title={formatTime(result.at)}>{formatAgo(result.at)}</time>, took {result.durationMs} ms
+      Ran{' '}
+      <time dateTime={result.at} title={formatTime(result.at)}>
+        {formatAgo(result.at)}
+      </time>
+      , took {result.durationMs} ms
       {result.emulated ? ', against the emulated APIs (plumbing only)' : ''}
     </span>
   );
@@ -55,7 +68,8 @@ export function ResultDetails({ result }: { readonly result: DiagnosticResult })
           <ol style={{ margin: '4px 0 0', paddingLeft: 20, fontSize: 12 }}>
             {result.steps.map((step, index) => (
               <li key={`${index}-${step.name}`}>
-                <span style={{ fontWeight: 600 }}>{step.name}</span> <span aria-hidden="true">{step.ok ? '✓' : '✗'}</span>
+                <span style={{ fontWeight: 600 }}>{step.name}</span>{' '}
+                <span aria-hidden="true">{step.ok ? '✓' : '✗'}</span>
                 <VisuallyHidden>{step.ok ? 'succeeded:' : 'did not succeed:'}</VisuallyHidden> {step.detail}
               </li>
             ))}

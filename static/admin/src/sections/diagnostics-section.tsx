@@ -9,7 +9,13 @@ import SectionMessage from '@atlaskit/section-message';
 import Select from '@atlaskit/select';
 import { token } from '@atlaskit/tokens';
 import { useRef, useState, type ReactNode } from 'react';
-import type { DiagnosticCheckId, DiagnosticCheckInfo, DiagnosticResult, DiagnosticsView, RepositoryChoice } from '../../../../src/shared/diagnostics-api';
+import type {
+  DiagnosticCheckId,
+  DiagnosticCheckInfo,
+  DiagnosticResult,
+  DiagnosticsView,
+  RepositoryChoice,
+} from '../../../../src/shared/diagnostics-api';
 import { useAdmin } from '../admin-context';
 import type { SectionProps } from '../app';
 import { describeError, type AdminClient } from '../bridge/admin-client';
@@ -20,14 +26,20 @@ import { useLoader, type Loader } from '../ui/use-loader';
 import { ResultDetails } from './diagnostics-result';
 
 /** Runs one check as the resolvers expect: the storage probe's signed observation goes back to be recorded. */
-async function runCheck(client: AdminClient, check: DiagnosticCheckId, extra: { repository?: string; confirmed?: boolean } = {}): Promise<DiagnosticResult> {
+async function runCheck(
+  client: AdminClient,
+  check: DiagnosticCheckId,
+  extra: { repository?: string; confirmed?: boolean } = {},
+): Promise<DiagnosticResult> {
   const answer = await client.call('diagnostics/run', { check, ...extra });
   if (answer.kind === 'result') return answer.result;
   return client.call('diagnostics/record', { sealed: answer.sealed });
 }
 
 function withResult(view: DiagnosticsView, result: DiagnosticResult): DiagnosticsView {
-  const results = view.checks.map((check) => (check.id === result.check ? result : view.results.find((r) => r.check === check.id))).filter((r): r is DiagnosticResult => r !== undefined);
+  const results = view.checks
+    .map((check) => (check.id === result.check ? result : view.results.find((r) => r.check === check.id)))
+    .filter((r): r is DiagnosticResult => r !== undefined);
   return { ...view, results };
 }
 
@@ -49,7 +61,10 @@ export function DiagnosticsSection({ onChanged }: SectionProps): ReactNode {
   const [errors, setErrors] = useState<Partial<Record<DiagnosticCheckId, string>>>({});
   const [progress, setProgress] = useState('');
 
-  const runOne = async (check: DiagnosticCheckId, extra?: { repository?: string; confirmed?: boolean }): Promise<boolean> => {
+  const runOne = async (
+    check: DiagnosticCheckId,
+    extra?: { repository?: string; confirmed?: boolean },
+  ): Promise<boolean> => {
     setRunning(check);
     setErrors((current) => ({ ...current, [check]: undefined }));
     try {
@@ -91,15 +106,26 @@ export function DiagnosticsSection({ onChanged }: SectionProps): ReactNode {
         {(value) => (
           <>
             {value.emulated ? (
-              <SectionMessage headingLevel="h3" appearance="information" title="These run against the emulated Atlassian APIs">
+              <SectionMessage
+                headingLevel="h3"
+                appearance="information"
+                title="These run against the emulated Atlassian APIs"
+              >
                 <p>
-                  This host has no Atlassian credentials, so the checks meet the emulators and the local Forge runtime: their answers prove the
-                  plumbing, not what Forge or Atlassian do. Only an installation on Forge answers the questions.
+                  This host has no Atlassian credentials, so the checks meet the emulators and the local Forge runtime:
+                  their answers prove the plumbing, not what Forge or Atlassian do. Only an installation on Forge
+                  answers the questions.
                 </p>
               </SectionMessage>
             ) : null}
             <div style={{ display: 'flex', gap: 8, alignItems: 'center', marginTop: 12, flexWrap: 'wrap' }}>
-              <Button appearance="primary" onClick={() => void runAll(value.checks)} isLoading={running !== undefined && progress.startsWith('Running')} isDisabled={running !== undefined} testId="diagnostics-run-all">
+              <Button
+                appearance="primary"
+                onClick={() => void runAll(value.checks)}
+                isLoading={running !== undefined && progress.startsWith('Running')}
+                isDisabled={running !== undefined}
+                testId="diagnostics-run-all"
+              >
                 Run the checks
               </Button>
               <span role="status" aria-live="polite" style={{ fontSize: 12 }} data-testid="diagnostics-progress">
@@ -143,7 +169,13 @@ function CheckCard({ check, result, running, busy, error, onDismissError, onRun 
         <SubTitle id={headingId}>{check.title}</SubTitle>
         {check.needsConfirmation ? null : (
           <div style={{ marginTop: 24 }}>
-            <Button onClick={() => void onRun()} isLoading={running} isDisabled={busy} aria-label={`Run the check: ${check.title}`} testId={`diagnostics-run-${check.id}`}>
+            <Button
+              onClick={() => void onRun()}
+              isLoading={running}
+              isDisabled={busy}
+              aria-label={`Run the check: ${check.title}`}
+              testId={`diagnostics-run-${check.id}`}
+            >
               Run
             </Button>
           </div>
@@ -171,7 +203,15 @@ interface RepositoryOption {
 }
 
 /** The group-slug check's repository choice and its confirmation. */
-function SlugCheckControls({ running, busy, onRun }: { readonly running: boolean; readonly busy: boolean; readonly onRun: CheckCardProps['onRun'] }): ReactNode {
+function SlugCheckControls({
+  running,
+  busy,
+  onRun,
+}: {
+  readonly running: boolean;
+  readonly busy: boolean;
+  readonly onRun: CheckCardProps['onRun'];
+}): ReactNode {
   const { client } = useAdmin();
   const repositories: Loader<readonly RepositoryChoice[]> = useLoader(() => client.call('diagnostics/repositories'));
   const [repository, setRepository] = useState<string | undefined>(undefined);
@@ -180,9 +220,16 @@ function SlugCheckControls({ running, busy, onRun }: { readonly running: boolean
     <div style={{ marginTop: 8 }}>
       <LoadableView state={repositories.state} what="the repositories" onRetry={() => repositories.reload()}>
         {(choices) => {
-          const options: RepositoryOption[] = choices.map((choice) => ({ value: choice.slug, label: choice.projectKey ? `${choice.slug} (${choice.projectKey})` : choice.slug }));
+          const options: RepositoryOption[] = choices.map((choice) => ({
+            value: choice.slug,
+            label: choice.projectKey ? `${choice.slug} (${choice.projectKey})` : choice.slug,
+          }));
           return (
-            <Field id="diagnostics-repository" label="Repository for the scratch grant" helper="The first 100 repositories of the workspace. A read grant for an empty group changes nothing anybody can do.">
+            <Field
+              id="diagnostics-repository"
+              label="Repository for the scratch grant"
+              helper="The first 100 repositories of the workspace. A read grant for an empty group changes nothing anybody can do."
+            >
               <Select<RepositoryOption, false>
                 inputId="diagnostics-repository"
                 options={options}
@@ -204,11 +251,17 @@ function SlugCheckControls({ running, busy, onRun }: { readonly running: boolean
         {confirming && repository ? (
           <SectionMessage headingLevel="h3" appearance="warning" title="Create a scratch group and a grant?">
             <p>
-              The check creates an org group named like the app&apos;s groups, grants it Bitbucket access and read on {repository}, reads the
-              grant back, then revokes the grant and the access and deletes the group. Each step is in the audit log.
+              The check creates an org group named like the app&apos;s groups, grants it Bitbucket access and read on{' '}
+              {repository}, reads the grant back, then revokes the grant and the access and deletes the group. Each step
+              is in the audit log.
             </p>
             <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
-              <Button appearance="warning" onClick={() => void onRun({ repository, confirmed: true }).then(() => setConfirming(false))} isLoading={running} testId="diagnostics-slug-confirm">
+              <Button
+                appearance="warning"
+                onClick={() => void onRun({ repository, confirmed: true }).then(() => setConfirming(false))}
+                isLoading={running}
+                testId="diagnostics-slug-confirm"
+              >
                 Create, grant and remove
               </Button>
               <Button appearance="subtle" onClick={() => setConfirming(false)} isDisabled={running}>
@@ -217,7 +270,11 @@ function SlugCheckControls({ running, busy, onRun }: { readonly running: boolean
             </div>
           </SectionMessage>
         ) : (
-          <Button onClick={() => setConfirming(true)} isDisabled={busy || repository === undefined} testId="diagnostics-slug-start">
+          <Button
+            onClick={() => setConfirming(true)}
+            isDisabled={busy || repository === undefined}
+            testId="diagnostics-slug-start"
+          >
             Run this check…
           </Button>
         )}

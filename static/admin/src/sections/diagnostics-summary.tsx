@@ -19,17 +19,23 @@ export function DiagnosticsSummary(): ReactNode {
       <LoadableView state={view.state} what="the Diagnostics results" onRetry={() => view.reload()}>
         {({ checks, results }) =>
           results.length === 0 ? (
-            <EmptyState title="No Diagnostics have run yet">Run them under Diagnostics to learn what this installation answers.</EmptyState>
+            <EmptyState title="No Diagnostics have run yet">
+              Run them under Diagnostics to learn what this installation answers.
+            </EmptyState>
           ) : (
             <ul style={{ listStyle: 'none', margin: 0, padding: 0, display: 'grid', gap: 8 }}>
               {results.map((result) => (
                 <li key={result.check} data-testid={`status-diagnostic-${result.check}`} data-verdict={result.verdict}>
                   <div style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-                    <span style={{ fontWeight: 600 }}>{checks.find((check) => check.id === result.check)?.title ?? result.check}</span>
+                    <span style={{ fontWeight: 600 }}>
+                      {checks.find((check) => check.id === result.check)?.title ?? result.check}
+                    </span>
                     <VerdictLozenge result={result} />
                     <RanAt result={result} />
                   </div>
-                  <div style={{ fontSize: 14 }}>{result.verdict === 'as-assumed' ? result.observed : `${result.observed} ${result.reaction}`}</div>
+                  <div style={{ fontSize: 14 }}>
+                    {result.verdict === 'as-assumed' ? result.observed : `${result.observed} ${result.reaction}`}
+                  </div>
                 </li>
               ))}
             </ul>

@@ -25,7 +25,12 @@ const REFUSALS: Readonly<Record<string, string>> = {
   'not-approved': 'The current settings have no approved preview: preview the changes and approve them first.',
 };
 
-const boxStyle = { border: `1px solid ${token('color.border', '#091E4224')}`, borderRadius: 3, padding: '8px 16px 16px', marginTop: 12 } as const;
+const boxStyle = {
+  border: `1px solid ${token('color.border', '#091E4224')}`,
+  borderRadius: 3,
+  padding: '8px 16px 16px',
+  marginTop: 12,
+} as const;
 const subtle = { fontSize: 12, color: token('color.text.subtle', '#44546F') } as const;
 
 /** How often the panel asks again while a pull or preview runs. */
@@ -42,7 +47,11 @@ export function PullCounts({ summary, testId }: { readonly summary: PullSummary;
     ['Users to create', 'Users created', c.usersCreated],
     ['Users to update', 'Users updated', c.usersUpdated],
     ['Users to deactivate', 'Users deactivated', c.usersDeactivated],
-    ['Deactivations the circuit breaker would hold', 'Deactivations held by the circuit breaker', summary.heldDeactivations],
+    [
+      'Deactivations the circuit breaker would hold',
+      'Deactivations held by the circuit breaker',
+      summary.heldDeactivations,
+    ],
     ['Groups to create', 'Groups created', c.groupsCreated],
     ['Groups to update', 'Groups updated', c.groupsUpdated],
     ['Groups to delete', 'Groups deleted', c.groupsDeleted],
@@ -50,7 +59,10 @@ export function PullCounts({ summary, testId }: { readonly summary: PullSummary;
     ['Memberships to remove', 'Memberships removed', c.membersRemoved],
   ];
   return (
-    <dl data-testid={testId} style={{ display: 'grid', gridTemplateColumns: 'max-content max-content', gap: '2px 16px', margin: '8px 0 0' }}>
+    <dl
+      data-testid={testId}
+      style={{ display: 'grid', gridTemplateColumns: 'max-content max-content', gap: '2px 16px', margin: '8px 0 0' }}
+    >
       {rows.map(([before, after, value]) => (
         <div key={before} style={{ display: 'contents' }}>
           <dt style={subtle}>{applied ? after : before}</dt>
@@ -68,9 +80,16 @@ function Findings({ summary }: { readonly summary: PullSummary }): ReactNode {
   const f = summary.findings;
   const items: string[] = [];
   const one = (n: number, singular: string, plural: string): string => `${n} ${n === 1 ? singular : plural}`;
-  if (f.outsideDomain.count > 0) items.push(`${one(f.outsideDomain.count, 'member outside your domain was', 'members outside your domain were')} skipped (${f.outsideDomain.sample.join(', ')}).`);
-  if (f.notSelected > 0) items.push(`${one(f.notSelected, 'group member is', 'group members are')} not among the selected users and left out.`);
-  for (const cycle of f.cycles) items.push(`Nested groups form a cycle: ${cycle.join(' → ')}. Each group gets the members of the whole cycle.`);
+  if (f.outsideDomain.count > 0)
+    items.push(
+      `${one(f.outsideDomain.count, 'member outside your domain was', 'members outside your domain were')} skipped (${f.outsideDomain.sample.join(', ')}).`,
+    );
+  if (f.notSelected > 0)
+    items.push(
+      `${one(f.notSelected, 'group member is', 'group members are')} not among the selected users and left out.`,
+    );
+  for (const cycle of f.cycles)
+    items.push(`Nested groups form a cycle: ${cycle.join(' → ')}. Each group gets the members of the whole cycle.`);
   if (summary.breakerReason) items.push(summary.breakerReason);
   if (items.length === 0) return null;
   return (
@@ -83,7 +102,15 @@ function Findings({ summary }: { readonly summary: PullSummary }): ReactNode {
 }
 
 /** The pull's state and actions, for a source view that `onView` replaces after each call. */
-export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonly view: SourceView; readonly onView: (next: SourceView) => void; readonly headingLevel?: 'h3' | 'h4' }): ReactNode {
+export function GooglePullPanel({
+  view,
+  onView,
+  headingLevel = 'h3',
+}: {
+  readonly view: SourceView;
+  readonly onView: (next: SourceView) => void;
+  readonly headingLevel?: 'h3' | 'h4';
+}): ReactNode {
   const { client } = useAdmin();
   const status: PullStatus = view.status;
   const [note, setNote] = useState<string | undefined>(undefined);
@@ -100,12 +127,22 @@ export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonl
 
   const start = useAction(async (kind: 'source/preview' | 'source/sync-now') => {
     const result = await client.call(kind);
-    setNote(result.started ? (kind === 'source/preview' ? 'Preview started: it reads Google and writes nothing.' : 'Pull started.') : (REFUSALS[result.refused ?? ''] ?? `Not started (${result.refused ?? 'another run is in progress'}).`));
+    setNote(
+      result.started
+        ? kind === 'source/preview'
+          ? 'Preview started: it reads Google and writes nothing.'
+          : 'Pull started.'
+        : (REFUSALS[result.refused ?? ''] ?? `Not started (${result.refused ?? 'another run is in progress'}).`),
+    );
     onView(await client.call('source/get'));
   });
   const approve = useAction(async () => {
     const result = await client.call('source/approve');
-    setNote(result.approved ? 'Approved: pulls apply from now on, on the schedule and with "Sync now".' : 'The preview is of other settings: preview again.');
+    setNote(
+      result.approved
+        ? 'Approved: pulls apply from now on, on the schedule and with "Sync now".'
+        : 'The preview is of other settings: preview again.',
+    );
     onView(await client.call('source/get'));
   });
 
@@ -116,10 +153,20 @@ export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonl
     <div data-testid="google-pull">
       <SubTitle id="google-pull-heading">Pull</SubTitle>
       <div style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap', marginTop: 8 }}>
-        <Button onClick={() => void start.run('source/preview')} isLoading={start.pending} isDisabled={running} testId="google-preview">
+        <Button
+          onClick={() => void start.run('source/preview')}
+          isLoading={start.pending}
+          isDisabled={running}
+          testId="google-preview"
+        >
           Preview changes
         </Button>
-        <Button appearance="primary" onClick={() => void start.run('source/sync-now')} isDisabled={running || !status.approved} testId="google-sync-now">
+        <Button
+          appearance="primary"
+          onClick={() => void start.run('source/sync-now')}
+          isDisabled={running || !status.approved}
+          testId="google-sync-now"
+        >
           Sync now
         </Button>
         <Lozenge appearance={status.approved ? 'success' : 'moved'} testId="google-approval">
@@ -129,17 +176,25 @@ export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonl
       <p role="status" aria-live="polite" style={{ ...subtle, minHeight: 16 }} data-testid="google-pull-note">
         {note ?? ''}
       </p>
-      <ActionError error={start.error ?? approve.error} onDismiss={() => [start, approve].forEach((a) => a.clearError())} />
+      <ActionError
+        error={start.error ?? approve.error}
+        onDismiss={() => [start, approve].forEach((a) => a.clearError())}
+      />
       {status.running ? (
         <div style={{ marginTop: 8 }} data-testid="google-running">
-          <SectionMessage headingLevel={headingLevel} appearance={status.running.error ? 'warning' : 'information'} title={`${status.running.mode === 'preview' ? 'Preview' : 'Pull'} in progress: ${status.running.phase}`}>
+          <SectionMessage
+            headingLevel={headingLevel}
+            appearance={status.running.error ? 'warning' : 'information'}
+            title={`${status.running.mode === 'preview' ? 'Preview' : 'Pull'} in progress: ${status.running.phase}`}
+          >
             <p>
               Started {formatTime(status.running.startedAt)}, {status.running.invocations} invocations so far.
             </p>
             {status.running.error ? (
               <p data-testid="google-running-error">
-                Stopped on an error at {formatTime(status.running.error.at)} ({status.running.error.kind}): {status.running.error.message}. No one is
-                deactivated until a pull has read every page; it resumes by itself.
+                Stopped on an error at {formatTime(status.running.error.at)} ({status.running.error.kind}):{' '}
+                {status.running.error.message}. No one is deactivated until a pull has read every page; it resumes by
+                itself.
               </p>
             ) : null}
           </SectionMessage>
@@ -148,11 +203,15 @@ export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonl
       <div style={boxStyle} data-testid="google-preview-result">
         <SubTitle>Preview</SubTitle>
         {preview === undefined ? (
-          <p>No preview yet. A preview reads Google with the current settings and shows what a pull would change, without changing anything.</p>
+          <p>
+            No preview yet. A preview reads Google with the current settings and shows what a pull would change, without
+            changing anything.
+          </p>
         ) : (
           <>
             <p style={subtle}>
-              {formatTime(preview.finishedAt)} ({formatAgo(preview.finishedAt)}){previewCurrent ? '' : ': of earlier settings, preview again'}.
+              {formatTime(preview.finishedAt)} ({formatAgo(preview.finishedAt)})
+              {previewCurrent ? '' : ': of earlier settings, preview again'}.
             </p>
             <PullCounts summary={preview} testId="google-preview-counts" />
             <Findings summary={preview} />
@@ -168,7 +227,12 @@ export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonl
             ) : null}
             {previewCurrent && !status.approved ? (
               <div style={{ marginTop: 12 }}>
-                <Button appearance="primary" onClick={() => void approve.run()} isLoading={approve.pending} testId="google-approve">
+                <Button
+                  appearance="primary"
+                  onClick={() => void approve.run()}
+                  isLoading={approve.pending}
+                  testId="google-approve"
+                >
                   Approve these changes
                 </Button>
               </div>
@@ -183,7 +247,9 @@ export function GooglePullPanel({ view, onView, headingLevel = 'h3' }: { readonl
         ) : (
           <>
             <p style={subtle}>
-              {formatTime(last.finishedAt)} ({formatAgo(last.finishedAt)}), {last.invocations} invocations; {last.unchangedUsers} users and {last.unchangedGroups} groups unchanged; {last.changes.directoryWrites} directory writes.
+              {formatTime(last.finishedAt)} ({formatAgo(last.finishedAt)}), {last.invocations} invocations;{' '}
+              {last.unchangedUsers} users and {last.unchangedGroups} groups unchanged; {last.changes.directoryWrites}{' '}
+              directory writes.
             </p>
             <PullCounts summary={last} testId="google-last-pull-counts" />
             <Findings summary={last} />

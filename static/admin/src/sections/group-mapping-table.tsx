@@ -27,7 +27,9 @@ export function GroupMappingTable(): ReactNode {
         {(view) => (
           <>
             <DynamicTable
-              caption={<TableCaption>{`${view.total} group${view.total === 1 ? '' : 's'} pushed by the identity provider`}</TableCaption>}
+              caption={
+                <TableCaption>{`${view.total} group${view.total === 1 ? '' : 's'} pushed by the identity provider`}</TableCaption>
+              }
               head={{
                 cells: [
                   { key: 'idp', content: 'IdP group' },
@@ -40,12 +42,26 @@ export function GroupMappingTable(): ReactNode {
                 key: group.id,
                 cells: [
                   { key: 'idp', content: group.displayName },
-                  { key: 'org', content: group.orgGroupName ? <code data-testid="group-mapping-org">{group.orgGroupName}</code> : 'not created yet' },
+                  {
+                    key: 'org',
+                    content: group.orgGroupName ? (
+                      <code data-testid="group-mapping-org">{group.orgGroupName}</code>
+                    ) : (
+                      'not created yet'
+                    ),
+                  },
                   { key: 'slug', content: group.groupSlug ? <code>{group.groupSlug}</code> : '—' },
-                  { key: 'state', content: <Lozenge appearance={STATE_APPEARANCE[group.state]}>{group.state}</Lozenge> },
+                  {
+                    key: 'state',
+                    content: <Lozenge appearance={STATE_APPEARANCE[group.state]}>{group.state}</Lozenge>,
+                  },
                 ],
               }))}
-              emptyView={<EmptyState title="No groups yet">Groups appear here once the identity provider pushes them.</EmptyState>}
+              emptyView={
+                <EmptyState title="No groups yet">
+                  Groups appear here once the identity provider pushes them.
+                </EmptyState>
+              }
             />
             {view.total > PAGE ? (
               <nav aria-label="Group pages" style={{ display: 'flex', gap: 8, marginTop: 8 }}>

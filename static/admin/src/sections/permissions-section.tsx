@@ -35,11 +35,23 @@ interface RuleDraft {
 }
 
 function draftOf(rule: PermissionRule): RuleDraft {
-  return { id: rule.id, group: rule.group, projects: rule.projects.join(', '), repositories: rule.repositories.join(', '), level: rule.level };
+  return {
+    id: rule.id,
+    group: rule.group,
+    projects: rule.projects.join(', '),
+    repositories: rule.repositories.join(', '),
+    level: rule.level,
+  };
 }
 
 function ruleOf(draft: RuleDraft): PermissionRule {
-  return { id: draft.id, group: draft.group.trim(), projects: listItems(draft.projects), repositories: listItems(draft.repositories), level: draft.level };
+  return {
+    id: draft.id,
+    group: draft.group.trim(),
+    projects: listItems(draft.projects),
+    repositories: listItems(draft.repositories),
+    level: draft.level,
+  };
 }
 
 function nextId(rules: readonly RuleDraft[]): string {
@@ -49,7 +61,13 @@ function nextId(rules: readonly RuleDraft[]): string {
   return `rule-${n}`;
 }
 
-const CHANGE_APPEARANCE = { add: 'success', change: 'moved', remove: 'removed', same: 'default', blocked: 'removed' } as const satisfies Record<GrantPreview['change'], string>;
+const CHANGE_APPEARANCE = {
+  add: 'success',
+  change: 'moved',
+  remove: 'removed',
+  same: 'default',
+  blocked: 'removed',
+} as const satisfies Record<GrantPreview['change'], string>;
 
 const cellStyle = { padding: '4px 8px 4px 0', verticalAlign: 'top' } as const;
 
@@ -64,10 +82,29 @@ const selectStyle = {
 } as const;
 
 /** A native picker under a rule's field: choosing an option calls `onPick` and the picker returns to its prompt. */
-function Picker({ id, label, prompt, options, onPick }: { readonly id: string; readonly label: string; readonly prompt: string; readonly options: readonly { readonly value: string; readonly label: string }[]; readonly onPick: (value: string) => void }): ReactNode {
+function Picker({
+  id,
+  label,
+  prompt,
+  options,
+  onPick,
+}: {
+  readonly id: string;
+  readonly label: string;
+  readonly prompt: string;
+  readonly options: readonly { readonly value: string; readonly label: string }[];
+  readonly onPick: (value: string) => void;
+}): ReactNode {
   if (options.length === 0) return null;
   return (
-    <select id={id} aria-label={label} data-testid={id} value="" onChange={(event) => event.currentTarget.value && onPick(event.currentTarget.value)} style={{ ...selectStyle, height: 28, marginTop: 4, width: '100%', fontSize: 12 }}>
+    <select
+      id={id}
+      aria-label={label}
+      data-testid={id}
+      value=""
+      onChange={(event) => event.currentTarget.value && onPick(event.currentTarget.value)}
+      style={{ ...selectStyle, height: 28, marginTop: 4, width: '100%', fontSize: 12 }}
+    >
       <option value="">{prompt}</option>
       {options.map((option) => (
         <option key={option.value} value={option.value}>
@@ -106,7 +143,13 @@ export function PermissionsSection({ onChanged }: SectionProps): ReactNode {
   );
 }
 
-function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; readonly onSaved: (next: SyncSettings) => void }): ReactNode {
+function RulesEditor({
+  settings,
+  onSaved,
+}: {
+  readonly settings: SyncSettings;
+  readonly onSaved: (next: SyncSettings) => void;
+}): ReactNode {
   const { client } = useAdmin();
   const [rules, setRules] = useState<readonly RuleDraft[]>(() => settings.rules.map(draftOf));
   const [errors, setErrors] = useState<readonly SettingsError[]>([]);
@@ -114,7 +157,9 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
   const [saved, setSaved] = useState(false);
   const targets = useLoader(() => client.call('rules/targets'));
   const picks: RuleTargetsView | undefined = targets.state.status === 'ready' ? targets.state.value : undefined;
-  const runPreview = useAction(async () => setPreview(await client.call('rules/preview', { rules: rules.map(ruleOf) })));
+  const runPreview = useAction(async () =>
+    setPreview(await client.call('rules/preview', { rules: rules.map(ruleOf) })),
+  );
   const save = useAction(async () => {
     const result = await client.call('settings/save', { settings: { ...settings, rules: rules.map(ruleOf) } });
     if (!result.ok) {
@@ -134,7 +179,9 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
   };
   const errorOf = (index: number, field: string): string | undefined => {
     const prefix = `rules[${index}]`;
-    return errors.filter((error) => error.path === `${prefix}.${field}` || error.path.startsWith(`${prefix}.${field}[`)).map((error) => humanRulePaths(error.message))[0];
+    return errors
+      .filter((error) => error.path === `${prefix}.${field}` || error.path.startsWith(`${prefix}.${field}[`))
+      .map((error) => humanRulePaths(error.message))[0];
   };
   const dirty = JSON.stringify(settings.rules.map(draftOf)) !== JSON.stringify(rules);
 
@@ -168,7 +215,15 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
             {rules.map((rule, index) => (
               <tr key={rule.id} style={{ borderBottom: `1px solid ${token('color.border', '#091E4224')}` }}>
                 <td style={cellStyle}>
-                  <RuleInput index={index} field="group" label="Group" value={rule.group} error={errorOf(index, 'group')} onChange={(group) => change(index, { group })} placeholder="e.g. Engineering" />
+                  <RuleInput
+                    index={index}
+                    field="group"
+                    label="Group"
+                    value={rule.group}
+                    error={errorOf(index, 'group')}
+                    onChange={(group) => change(index, { group })}
+                    placeholder="e.g. Engineering"
+                  />
                   <Picker
                     id={`rule-${index}-group-picker`}
                     label={`Pick the IdP group of rule ${index + 1}`}
@@ -178,22 +233,44 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
                   />
                 </td>
                 <td style={cellStyle}>
-                  <RuleInput index={index} field="projects" label="Project keys" value={rule.projects} error={errorOf(index, 'projects')} onChange={(projects) => change(index, { projects })} placeholder="e.g. CORE, WEB" />
+                  <RuleInput
+                    index={index}
+                    field="projects"
+                    label="Project keys"
+                    value={rule.projects}
+                    error={errorOf(index, 'projects')}
+                    onChange={(projects) => change(index, { projects })}
+                    placeholder="e.g. CORE, WEB"
+                  />
                   <Picker
                     id={`rule-${index}-project-picker`}
                     label={`Add a project to rule ${index + 1}`}
                     prompt="Add a project…"
-                    options={(picks?.projects ?? []).map((project) => ({ value: project.key, label: `${project.key} (${project.name})` }))}
+                    options={(picks?.projects ?? []).map((project) => ({
+                      value: project.key,
+                      label: `${project.key} (${project.name})`,
+                    }))}
                     onPick={(key) => change(index, { projects: withItem(rule.projects, key) })}
                   />
                 </td>
                 <td style={cellStyle}>
-                  <RuleInput index={index} field="repositories" label="Repository patterns" value={rule.repositories} error={errorOf(index, 'repositories')} onChange={(repositories) => change(index, { repositories })} placeholder="e.g. api-*" />
+                  <RuleInput
+                    index={index}
+                    field="repositories"
+                    label="Repository patterns"
+                    value={rule.repositories}
+                    error={errorOf(index, 'repositories')}
+                    onChange={(repositories) => change(index, { repositories })}
+                    placeholder="e.g. api-*"
+                  />
                   <Picker
                     id={`rule-${index}-repository-picker`}
                     label={`Add a repository to rule ${index + 1}`}
                     prompt="Add a repository…"
-                    options={(picks?.repositories ?? []).map((repository) => ({ value: repository.slug, label: repository.projectKey ? `${repository.slug} (${repository.projectKey})` : repository.slug }))}
+                    options={(picks?.repositories ?? []).map((repository) => ({
+                      value: repository.slug,
+                      label: repository.projectKey ? `${repository.slug} (${repository.projectKey})` : repository.slug,
+                    }))}
                     onPick={(slug) => change(index, { repositories: withItem(rule.repositories, slug) })}
                   />
                 </td>
@@ -206,15 +283,27 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
                     style={selectStyle}
                   >
                     {LEVELS.map((level) => (
-                      <option key={level} value={level} disabled={!levelAllowed(level, rule.repositories) && level !== rule.level}>
+                      <option
+                        key={level}
+                        value={level}
+                        disabled={!levelAllowed(level, rule.repositories) && level !== rule.level}
+                      >
                         {levelAllowed(level, rule.repositories) ? level : `${level} (projects only)`}
                       </option>
                     ))}
                   </select>
-                  {errorOf(index, 'level') ? <div style={{ color: token('color.text.danger', '#AE2E24'), fontSize: 12 }}>{errorOf(index, 'level')}</div> : null}
+                  {errorOf(index, 'level') ? (
+                    <div style={{ color: token('color.text.danger', '#AE2E24'), fontSize: 12 }}>
+                      {errorOf(index, 'level')}
+                    </div>
+                  ) : null}
                 </td>
                 <td style={cellStyle}>
-                  <Button appearance="subtle" onClick={() => setRules((current) => current.filter((_, i) => i !== index))} aria-label={`Remove rule ${index + 1}`}>
+                  <Button
+                    appearance="subtle"
+                    onClick={() => setRules((current) => current.filter((_, i) => i !== index))}
+                    aria-label={`Remove rule ${index + 1}`}
+                  >
                     Remove
                   </Button>
                 </td>
@@ -238,16 +327,39 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
           </SectionMessage>
         </div>
       ) : null}
-      {picks?.detail ? <p style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>{picks.detail}</p> : null}
-      <ActionError error={(save.error ?? runPreview.error) === undefined ? undefined : humanRulePaths(save.error ?? runPreview.error ?? '')} onDismiss={() => [save, runPreview].forEach((action) => action.clearError())} />
+      {picks?.detail ? (
+        <p style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>{picks.detail}</p>
+      ) : null}
+      <ActionError
+        error={
+          (save.error ?? runPreview.error) === undefined
+            ? undefined
+            : humanRulePaths(save.error ?? runPreview.error ?? '')
+        }
+        onDismiss={() => [save, runPreview].forEach((action) => action.clearError())}
+      />
       <div style={{ display: 'flex', gap: 8, marginTop: 12, alignItems: 'center', flexWrap: 'wrap' }}>
-        <Button onClick={() => setRules((current) => [...current, { id: nextId(current), group: '', projects: '', repositories: '', level: 'read' }])} testId="permissions-add-rule">
+        <Button
+          onClick={() =>
+            setRules((current) => [
+              ...current,
+              { id: nextId(current), group: '', projects: '', repositories: '', level: 'read' },
+            ])
+          }
+          testId="permissions-add-rule"
+        >
           Add rule
         </Button>
         <Button onClick={() => void runPreview.run()} isLoading={runPreview.pending} testId="permissions-preview">
           Preview grants
         </Button>
-        <Button appearance="primary" onClick={() => void save.run()} isLoading={save.pending} isDisabled={!dirty} testId="permissions-save">
+        <Button
+          appearance="primary"
+          onClick={() => void save.run()}
+          isLoading={save.pending}
+          isDisabled={!dirty}
+          testId="permissions-save"
+        >
           Save rules
         </Button>
         <span role="status" aria-live="polite">
@@ -256,17 +368,50 @@ function RulesEditor({ settings, onSaved }: { readonly settings: SyncSettings; r
       </div>
       <section aria-labelledby="permissions-preview-heading" style={{ marginTop: 24 }}>
         <SubTitle id="permissions-preview-heading">Preview</SubTitle>
-        {runPreview.pending ? <LoadingState what="the preview" /> : preview ? <PreviewView preview={preview} /> : <EmptyState title="No preview yet">Preview the rules above (saved or not) to see the grants they lead to.</EmptyState>}
+        {runPreview.pending ? (
+          <LoadingState what="the preview" />
+        ) : preview ? (
+          <PreviewView preview={preview} />
+        ) : (
+          <EmptyState title="No preview yet">
+            Preview the rules above (saved or not) to see the grants they lead to.
+          </EmptyState>
+        )}
       </section>
     </div>
   );
 }
 
-function RuleInput({ index, field, label, value, error, onChange, placeholder }: { readonly index: number; readonly field: string; readonly label: string; readonly value: string; readonly error: string | undefined; readonly onChange: (value: string) => void; readonly placeholder: string }): ReactNode {
+function RuleInput({
+  index,
+  field,
+  label,
+  value,
+  error,
+  onChange,
+  placeholder,
+}: {
+  readonly index: number;
+  readonly field: string;
+  readonly label: string;
+  readonly value: string;
+  readonly error: string | undefined;
+  readonly onChange: (value: string) => void;
+  readonly placeholder: string;
+}): ReactNode {
   const id = `rule-${index}-${field}`;
   return (
     <>
-      <Textfield id={id} aria-label={`${label} of rule ${index + 1}`} value={value} onChange={(event) => onChange(event.currentTarget.value)} isInvalid={Boolean(error)} placeholder={placeholder} aria-describedby={error ? `${id}-error` : undefined} testId={id} />
+      <Textfield
+        id={id}
+        aria-label={`${label} of rule ${index + 1}`}
+        value={value}
+        onChange={(event) => onChange(event.currentTarget.value)}
+        isInvalid={Boolean(error)}
+        placeholder={placeholder}
+        aria-describedby={error ? `${id}-error` : undefined}
+        testId={id}
+      />
       {error ? (
         <div id={`${id}-error`} style={{ color: token('color.text.danger', '#AE2E24'), fontSize: 12 }}>
           {error}
@@ -290,7 +435,8 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
         <div style={{ marginTop: 8 }}>
           <SectionMessage headingLevel="h3" appearance="warning" title="Groups the identity provider has not pushed">
             <p>
-              These rules grant nothing until the identity provider pushes the group: {preview.unknownGroups.join(', ')}.
+              These rules grant nothing until the identity provider pushes the group: {preview.unknownGroups.join(', ')}
+              .
             </p>
           </SectionMessage>
         </div>
@@ -317,7 +463,10 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
       </p>
       {counts.blocked > 0 ? (
         <SectionMessage headingLevel="h3" appearance="warning" title="Some grants are blocked">
-          <p>Bitbucket already has a grant the app did not make for these groups; the app never changes those. Remove them in Bitbucket if the rules should apply.</p>
+          <p>
+            Bitbucket already has a grant the app did not make for these groups; the app never changes those. Remove
+            them in Bitbucket if the rules should apply.
+          </p>
         </SectionMessage>
       ) : null}
       <DynamicTable
@@ -335,7 +484,10 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
         rows={preview.grants.map((grant: GrantPreview) => ({
           key: `${grant.target.type}:${grant.target.id}:${grant.groupSlug}`,
           cells: [
-            { key: 'target', content: `${grant.target.type === 'project' ? 'Project' : 'Repository'} ${grant.target.id}` },
+            {
+              key: 'target',
+              content: `${grant.target.type === 'project' ? 'Project' : 'Repository'} ${grant.target.id}`,
+            },
             { key: 'group', content: <span title={`Bitbucket group slug: ${grant.groupSlug}`}>{grant.group}</span> },
             { key: 'current', content: grant.current ?? '—' },
             { key: 'desired', content: grant.desired ?? 'none' },
@@ -344,7 +496,11 @@ function PreviewView({ preview }: { readonly preview: RulesPreview }): ReactNode
           ],
         }))}
         rowsPerPage={20}
-        emptyView={<EmptyState title="The rules grant nothing">No pushed group matches a rule, or the projects and repositories do not exist.</EmptyState>}
+        emptyView={
+          <EmptyState title="The rules grant nothing">
+            No pushed group matches a rule, or the projects and repositories do not exist.
+          </EmptyState>
+        }
       />
     </div>
   );

@@ -25,7 +25,11 @@ import { useAction, useLoader } from '../ui/use-loader';
 import { DomainNote, TransformCheck } from './transform-check';
 
 const OPERATIONS: readonly { readonly key: keyof SyncOperations; readonly label: string; readonly helper: string }[] = [
-  { key: 'create', label: 'Create accounts', helper: 'Invite people who have no Atlassian account yet, with Bitbucket access.' },
+  {
+    key: 'create',
+    label: 'Create accounts',
+    helper: 'Invite people who have no Atlassian account yet, with Bitbucket access.',
+  },
   { key: 'update', label: 'Update accounts', helper: 'Apply profile changes the identity provider sends.' },
   { key: 'reactivate', label: 'Reactivate', helper: 'Restore people the identity provider activates again.' },
   { key: 'deactivate', label: 'Deactivate', helper: 'Act on deactivations and deletions (see below).' },
@@ -167,12 +171,20 @@ function BreakerPanel(): ReactNode {
   }
   return (
     <div style={{ marginTop: 12 }} data-testid="provisioning-breaker">
-      <SectionMessage headingLevel="h3" appearance="warning" title="Deactivations are paused: the circuit breaker tripped">
+      <SectionMessage
+        headingLevel="h3"
+        appearance="warning"
+        title="Deactivations are paused: the circuit breaker tripped"
+      >
         <p>
-          {sentence(breaker.reason ?? 'Too many deactivations within the window')} Tripped {formatTime(breaker.trippedAt)}; {status.state.value.waitingDeactivations} deactivation
+          {sentence(breaker.reason ?? 'Too many deactivations within the window')} Tripped{' '}
+          {formatTime(breaker.trippedAt)}; {status.state.value.waitingDeactivations} deactivation
           {status.state.value.waitingDeactivations === 1 ? ' waits' : 's wait'}.
         </p>
-        <p>Check the identity provider first (a removed assignment or deleted group). Once the changes are intended, confirm to let them through.</p>
+        <p>
+          Check the identity provider first (a removed assignment or deleted group). Once the changes are intended,
+          confirm to let them through.
+        </p>
         <ActionError error={confirm.error} onDismiss={confirm.clearError} />
         <Button appearance="warning" onClick={() => void confirm.run()} isLoading={confirm.pending}>
           Confirm and resume deactivations
@@ -186,7 +198,13 @@ function errorsByPath(errors: readonly SettingsError[]): Readonly<Record<string,
   return Object.fromEntries(errors.map((error) => [error.path, error.message]));
 }
 
-function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettings; readonly onSaved: (next: SyncSettings) => void }): ReactNode {
+function ProvisioningForm({
+  settings,
+  onSaved,
+}: {
+  readonly settings: SyncSettings;
+  readonly onSaved: (next: SyncSettings) => void;
+}): ReactNode {
   const { client } = useAdmin();
   const [draft, setDraft] = useState<Draft>(() => draftOf(settings));
   const [errors, setErrors] = useState<readonly SettingsError[]>([]);
@@ -219,7 +237,14 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
     >
       <section aria-labelledby="provisioning-operations-heading">
         <SubTitle id="provisioning-operations-heading">Operations</SubTitle>
-        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(300px, 1fr))', gap: 8, marginTop: 8 }}>
+        <div
+          style={{
+            display: 'grid',
+            gridTemplateColumns: 'repeat(auto-fill, minmax(300px, 1fr))',
+            gap: 8,
+            marginTop: 8,
+          }}
+        >
           {OPERATIONS.map((operation) => {
             const id = `provisioning-op-${operation.key}`;
             return (
@@ -229,7 +254,9 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
                 label={operation.label}
                 helper={operation.helper}
                 isChecked={draft.operations[operation.key]}
-                onChange={() => update({ operations: { ...draft.operations, [operation.key]: !draft.operations[operation.key] } })}
+                onChange={() =>
+                  update({ operations: { ...draft.operations, [operation.key]: !draft.operations[operation.key] } })
+                }
               />
             );
           })}
@@ -311,8 +338,20 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
           />
         </div>
         <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: 16 }}>
-          <NumberField id="provisioning-share" label="Most users deactivated per window (%)" value={draft.sharePercent} onChange={(sharePercent) => update({ sharePercent })} error={byPath['circuitBreaker.maxDeactivationShare']} />
-          <NumberField id="provisioning-window" label="Window (minutes)" value={draft.windowMinutes} onChange={(windowMinutes) => update({ windowMinutes })} error={byPath['circuitBreaker.windowMinutes']} />
+          <NumberField
+            id="provisioning-share"
+            label="Most users deactivated per window (%)"
+            value={draft.sharePercent}
+            onChange={(sharePercent) => update({ sharePercent })}
+            error={byPath['circuitBreaker.maxDeactivationShare']}
+          />
+          <NumberField
+            id="provisioning-window"
+            label="Window (minutes)"
+            value={draft.windowMinutes}
+            onChange={(windowMinutes) => update({ windowMinutes })}
+            error={byPath['circuitBreaker.windowMinutes']}
+          />
           <NumberField
             id="provisioning-minimum"
             label="Never trip at or below (users)"
@@ -338,7 +377,13 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
       ) : null}
       <ActionError error={save.error} onDismiss={save.clearError} />
       <div style={{ display: 'flex', gap: 8, marginTop: 16, alignItems: 'center' }}>
-        <Button appearance="primary" type="submit" isLoading={save.pending} isDisabled={!dirty} testId="provisioning-save">
+        <Button
+          appearance="primary"
+          type="submit"
+          isLoading={save.pending}
+          isDisabled={!dirty}
+          testId="provisioning-save"
+        >
           Save provisioning settings
         </Button>
         <Button
@@ -359,20 +404,51 @@ function ProvisioningForm({ settings, onSaved }: { readonly settings: SyncSettin
   );
 }
 
-function NumberField({ id, label, value, onChange, error }: { readonly id: string; readonly label: string; readonly value: string; readonly onChange: (value: string) => void; readonly error: string | undefined }): ReactNode {
+function NumberField({
+  id,
+  label,
+  value,
+  onChange,
+  error,
+}: {
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly error: string | undefined;
+}): ReactNode {
   return (
     <Field id={id} label={label} error={error}>
-      <Textfield id={id} inputMode="decimal" value={value} onChange={(event) => onChange(event.currentTarget.value)} isInvalid={Boolean(error)} aria-describedby={describedBy(id, false, error)} />
+      <Textfield
+        id={id}
+        inputMode="decimal"
+        value={value}
+        onChange={(event) => onChange(event.currentTarget.value)}
+        isInvalid={Boolean(error)}
+        aria-describedby={describedBy(id, false, error)}
+      />
     </Field>
   );
 }
 
 const DEFAULT_SAMPLES = 'ada.lovelace@corp.example.com\ngrace\nALAN.TURING@Example.COM';
 
-function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; readonly onChange: (change: Partial<Draft>) => void; readonly errors: Readonly<Record<string, string>> }): ReactNode {
+function TransformEditor({
+  draft,
+  onChange,
+  errors,
+}: {
+  readonly draft: Draft;
+  readonly onChange: (change: Partial<Draft>) => void;
+  readonly errors: Readonly<Record<string, string>>;
+}): ReactNode {
   const { client } = useAdmin();
   const [samples, setSamples] = useState(DEFAULT_SAMPLES);
-  const [preview, setPreview] = useState<{ readonly view?: TransformPreviewView; readonly error?: string; readonly loading: boolean }>({ loading: true });
+  const [preview, setPreview] = useState<{
+    readonly view?: TransformPreviewView;
+    readonly error?: string;
+    readonly loading: boolean;
+  }>({ loading: true });
   const transform = draft.transformOn ? { pattern: draft.pattern, replacement: draft.replacement } : null;
   const transformKey = JSON.stringify(transform);
 
@@ -443,9 +519,21 @@ function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; r
           </Field>
         </div>
       ) : null}
-      <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 2fr)', gap: 16, alignItems: 'start' }}>
-        <Field id="provisioning-samples" label="Sample userNames (one per line)" helper="The preview also runs over the directory's most recent userNames.">
-          <TextArea id="provisioning-samples" value={samples} onChange={(event) => setSamples(event.currentTarget.value)} minimumRows={4} aria-describedby="provisioning-samples-helper" />
+      <div
+        style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 2fr)', gap: 16, alignItems: 'start' }}
+      >
+        <Field
+          id="provisioning-samples"
+          label="Sample userNames (one per line)"
+          helper="The preview also runs over the directory's most recent userNames."
+        >
+          <TextArea
+            id="provisioning-samples"
+            value={samples}
+            onChange={(event) => setSamples(event.currentTarget.value)}
+            minimumRows={4}
+            aria-describedby="provisioning-samples-helper"
+          />
         </Field>
         <div style={{ marginTop: 12 }} aria-live="polite" data-testid="provisioning-preview">
           <TransformPreviewTable preview={preview} matchBy={draft.matchBy} />
@@ -456,7 +544,13 @@ function TransformEditor({ draft, onChange, errors }: { readonly draft: Draft; r
   );
 }
 
-function TransformPreviewTable({ preview, matchBy }: { readonly preview: { readonly view?: TransformPreviewView; readonly error?: string; readonly loading: boolean }; readonly matchBy: Draft['matchBy'] }): ReactNode {
+function TransformPreviewTable({
+  preview,
+  matchBy,
+}: {
+  readonly preview: { readonly view?: TransformPreviewView; readonly error?: string; readonly loading: boolean };
+  readonly matchBy: Draft['matchBy'];
+}): ReactNode {
   if (preview.error) {
     return (
       <SectionMessage headingLevel="h3" appearance="error" title="The preview failed">
@@ -493,7 +587,20 @@ function TransformPreviewTable({ preview, matchBy }: { readonly preview: { reado
       rows={result.samples.map((sample, index) => ({
         key: `${index}:${sample.input}`,
         cells: [
-          { key: 'input', content: <span>{sample.input}{recent.has(sample.input) ? <> <Lozenge>recent</Lozenge></> : null}</span> },
+          {
+            key: 'input',
+            content: (
+              <span>
+                {sample.input}
+                {recent.has(sample.input) ? (
+                  <>
+                    {' '}
+                    <Lozenge>recent</Lozenge>
+                  </>
+                ) : null}
+              </span>
+            ),
+          },
           { key: 'output', content: <code>{sample.output}</code> },
           {
             key: 'check',

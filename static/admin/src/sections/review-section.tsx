@@ -10,7 +10,13 @@ import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { useEffect, useState, type ReactNode } from 'react';
-import type { AccessChange, ReviewDiffView, ReviewRunView, ReviewStatusView, SnapshotMeta } from '../../../../src/shared/review-api';
+import type {
+  AccessChange,
+  ReviewDiffView,
+  ReviewRunView,
+  ReviewStatusView,
+  SnapshotMeta,
+} from '../../../../src/shared/review-api';
 import { useAdmin } from '../admin-context';
 import type { SectionProps } from '../app';
 import { downloadText } from '../ui/download';
@@ -31,11 +37,18 @@ const WAITING = {
 } as const;
 
 function progressText(run: ReviewRunView): string {
-  if (run.status === 'done') return `Finished ${formatTime(run.finishedAt ?? run.startedAt)} after ${run.steps} step(s) and ${run.bitbucketRequests} Bitbucket request(s).`;
+  if (run.status === 'done')
+    return `Finished ${formatTime(run.finishedAt ?? run.startedAt)} after ${run.steps} step(s) and ${run.bitbucketRequests} Bitbucket request(s).`;
   if (run.status === 'failed') return `Failed: ${run.error ?? 'unknown error'}`;
   if (run.status === 'cancelled') return 'Cancelled.';
-  const targets = run.targets > 0 ? `${run.targetsRead} of ${run.targets} repositories and projects read` : `reading ${run.bitbucketPhase}`;
-  const wait = run.waiting !== undefined ? `; ${WAITING[run.waiting.reason]}${run.waiting.until ? ` (until ${formatTime(run.waiting.until)})` : ''}` : '';
+  const targets =
+    run.targets > 0
+      ? `${run.targetsRead} of ${run.targets} repositories and projects read`
+      : `reading ${run.bitbucketPhase}`;
+  const wait =
+    run.waiting !== undefined
+      ? `; ${WAITING[run.waiting.reason]}${run.waiting.until ? ` (until ${formatTime(run.waiting.until)})` : ''}`
+      : '';
   return `Running since ${formatTime(run.startedAt)}: ${targets}, ${run.bitbucketRequests} Bitbucket request(s) in ${run.steps} step(s)${wait}.`;
 }
 
@@ -46,7 +59,11 @@ function snapshotLabel(meta: SnapshotMeta): string {
 function changeText(change: AccessChange): string {
   const before = change.before ? `${change.before.level} via ${change.before.paths.map(describePath).join('; ')}` : '';
   const after = change.after ? `${change.after.level} via ${change.after.paths.map(describePath).join('; ')}` : '';
-  return change.change === 'added' ? `gained ${after}` : change.change === 'removed' ? `lost ${before}` : `${before} → ${after}`;
+  return change.change === 'added'
+    ? `gained ${after}`
+    : change.change === 'removed'
+      ? `lost ${before}`
+      : `${before} → ${after}`;
 }
 
 /** The diff between two stored reviews. */
@@ -81,8 +98,16 @@ function ReviewDiff({ snapshots }: { readonly snapshots: readonly SnapshotMeta[]
       {view !== undefined ? (
         <div data-testid="review-diff">
           <DynamicTable
-            caption={<TableCaption>{`${view.total} change(s)${view.total > view.changes.length ? `, ${view.offset + 1} to ${view.offset + view.changes.length} shown` : ''}`}</TableCaption>}
-            head={{ cells: [{ key: 'target', content: 'Repository or project' }, { key: 'who', content: 'Account' }, { key: 'change', content: 'Change' }] }}
+            caption={
+              <TableCaption>{`${view.total} change(s)${view.total > view.changes.length ? `, ${view.offset + 1} to ${view.offset + view.changes.length} shown` : ''}`}</TableCaption>
+            }
+            head={{
+              cells: [
+                { key: 'target', content: 'Repository or project' },
+                { key: 'who', content: 'Account' },
+                { key: 'change', content: 'Change' },
+              ],
+            }}
             rows={view.changes.map((c) => ({
               key: `${c.target.type}:${c.target.id}:${c.accountId}`,
               cells: [
@@ -94,10 +119,16 @@ function ReviewDiff({ snapshots }: { readonly snapshots: readonly SnapshotMeta[]
             emptyView={<EmptyState title="No access changed between these reviews" />}
           />
           <nav aria-label="Diff pages" style={{ display: 'flex', gap: 8 }}>
-            <Button isDisabled={view.offset === 0} onClick={() => void diff.run(Math.max(0, view.offset - view.changes.length))}>
+            <Button
+              isDisabled={view.offset === 0}
+              onClick={() => void diff.run(Math.max(0, view.offset - view.changes.length))}
+            >
               Previous
             </Button>
-            <Button isDisabled={view.offset + view.changes.length >= view.total} onClick={() => void diff.run(view.offset + view.changes.length)}>
+            <Button
+              isDisabled={view.offset + view.changes.length >= view.total}
+              onClick={() => void diff.run(view.offset + view.changes.length)}
+            >
               Next
             </Button>
           </nav>
@@ -117,7 +148,9 @@ function ReviewExport({ snapshotId }: { readonly snapshotId: string }): ReactNod
     const name = page === 1 ? result.fileName : result.fileName.replace(/\.(csv|json)$/, `-part${page}.$1`);
     downloadText(name, result.body, result.contentType);
     setNext(result.cursor !== undefined ? { format, cursor: result.cursor, page: page + 1 } : undefined);
-    setNote(`${result.rows} of ${result.totalRows} row(s) exported as ${format.toUpperCase()} in ${name}${result.cursor !== undefined ? '; download the next part for the rest' : ''}.`);
+    setNote(
+      `${result.rows} of ${result.totalRows} row(s) exported as ${format.toUpperCase()} in ${name}${result.cursor !== undefined ? '; download the next part for the rest' : ''}.`,
+    );
   });
   return (
     <div>
@@ -155,20 +188,29 @@ export function ReviewSection(_props: SectionProps): ReactNode {
     return () => clearInterval(timer);
   }, [running, reload]);
   const act = useAction(async (key: 'review/start' | 'review/step' | 'review/cancel') => {
-    const view: ReviewStatusView = key === 'review/start' ? await client.call('review/start', {}) : await client.call(key);
+    const view: ReviewStatusView =
+      key === 'review/start' ? await client.call('review/start', {}) : await client.call(key);
     status.set(view);
   });
 
   return (
     <div>
-      <SectionTitle description="Who can reach each repository and project, through which group, grant or rule, and the people who left the identity provider but still can.">Access review</SectionTitle>
+      <SectionTitle description="Who can reach each repository and project, through which group, grant or rule, and the people who left the identity provider but still can.">
+        Access review
+      </SectionTitle>
       <LoadableView state={status.state} what="the access review" onRetry={() => reload()}>
         {(view) => {
           const snapshot = view.snapshots.find((s) => s.id === selected) ?? view.snapshots[0];
           return (
             <div>
               <div style={{ display: 'flex', gap: 8, flexWrap: 'wrap', alignItems: 'center' }}>
-                <Button appearance="primary" onClick={() => void act.run('review/start')} isDisabled={running} isLoading={act.pending} testId="review-start">
+                <Button
+                  appearance="primary"
+                  onClick={() => void act.run('review/start')}
+                  isDisabled={running}
+                  isLoading={act.pending}
+                  testId="review-start"
+                >
                   Start a review
                 </Button>
                 <Button onClick={() => void act.run('review/step')} isDisabled={!running} testId="review-step">
@@ -178,8 +220,15 @@ export function ReviewSection(_props: SectionProps): ReactNode {
                   Cancel
                 </Button>
               </div>
-              <p role="status" data-testid="review-progress" data-run-status={view.run?.status ?? 'none'} style={{ ...subtle, marginTop: 8 }}>
-                {view.run !== undefined ? progressText(view.run) : 'No review yet. A review reads Bitbucket a little at a time, leaving permission sync its share of the token.'}
+              <p
+                role="status"
+                data-testid="review-progress"
+                data-run-status={view.run?.status ?? 'none'}
+                style={{ ...subtle, marginTop: 8 }}
+              >
+                {view.run !== undefined
+                  ? progressText(view.run)
+                  : 'No review yet. A review reads Bitbucket a little at a time, leaving permission sync its share of the token.'}
               </p>
               <ActionError error={act.error} onDismiss={act.clearError} title="That did not work" />
               <SubTitle id="review-snapshots-title">Stored reviews</SubTitle>
@@ -187,35 +236,51 @@ export function ReviewSection(_props: SectionProps): ReactNode {
                 <EmptyState title="No review has finished yet" />
               ) : (
                 <div data-testid="review-snapshots">
-                <DynamicTable
-                  caption={<TableCaption>The last 12 reviews are kept</TableCaption>}
-                  head={{ cells: [{ key: 'at', content: 'Finished' }, { key: 'scope', content: 'Covers' }, { key: 'flags', content: 'Flags' }, { key: 'open', content: '' }] }}
-                  rows={view.snapshots.map((s) => ({
-                    key: s.id,
-                    cells: [
-                      { key: 'at', content: formatTime(s.finishedAt) },
-                      { key: 'scope', content: `${s.summary.repositories} repositories, ${s.summary.projects} projects, ${s.summary.people} people` },
-                      { key: 'flags', content: `${s.summary.leavers} leaver(s), ${s.summary.orphans} orphan(s), ${s.summary.handMade} hand-made, ${s.summary.drift} drift` },
-                      {
-                        key: 'open',
-                        content:
-                          s.id === snapshot?.id ? (
-                            <strong>shown below</strong>
-                          ) : (
-                            <Button appearance="subtle" onClick={() => setSelected(s.id)}>
-                              Show
-                            </Button>
-                          ),
-                      },
-                    ],
-                  }))}
-                />
+                  <DynamicTable
+                    caption={<TableCaption>The last 12 reviews are kept</TableCaption>}
+                    head={{
+                      cells: [
+                        { key: 'at', content: 'Finished' },
+                        { key: 'scope', content: 'Covers' },
+                        { key: 'flags', content: 'Flags' },
+                        { key: 'open', content: '' },
+                      ],
+                    }}
+                    rows={view.snapshots.map((s) => ({
+                      key: s.id,
+                      cells: [
+                        { key: 'at', content: formatTime(s.finishedAt) },
+                        {
+                          key: 'scope',
+                          content: `${s.summary.repositories} repositories, ${s.summary.projects} projects, ${s.summary.people} people`,
+                        },
+                        {
+                          key: 'flags',
+                          content: `${s.summary.leavers} leaver(s), ${s.summary.orphans} orphan(s), ${s.summary.handMade} hand-made, ${s.summary.drift} drift`,
+                        },
+                        {
+                          key: 'open',
+                          content:
+                            s.id === snapshot?.id ? (
+                              <strong>shown below</strong>
+                            ) : (
+                              <Button appearance="subtle" onClick={() => setSelected(s.id)}>
+                                Show
+                              </Button>
+                            ),
+                        },
+                      ],
+                    }))}
+                  />
                 </div>
               )}
               {snapshot !== undefined ? (
                 <div data-testid="review-snapshot" data-snapshot-id={snapshot.id}>
                   {snapshot.crossCheck !== undefined && snapshot.crossCheck.mismatched > 0 ? (
-                    <SectionMessage appearance="warning" title="Bitbucket's effective permissions differ from the review">
+                    <SectionMessage
+                      appearance="warning"
+                      title="Bitbucket's effective permissions differ from the review"
+                    >
                       <p>{`${snapshot.crossCheck.mismatched} of ${snapshot.crossCheck.compared} person-repository levels differ; the export has the review's reasoning for each.`}</p>
                     </SectionMessage>
                   ) : null}

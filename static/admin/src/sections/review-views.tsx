@@ -10,7 +10,14 @@ import SectionMessage from '@atlaskit/section-message';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import { useState, type ReactNode } from 'react';
-import type { AccessPath, AccessRowView, CleanupResult, ReviewFlagsView, ReviewPersonView, ReviewSearchView } from '../../../../src/shared/review-api';
+import type {
+  AccessPath,
+  AccessRowView,
+  CleanupResult,
+  ReviewFlagsView,
+  ReviewPersonView,
+  ReviewSearchView,
+} from '../../../../src/shared/review-api';
 import { useAdmin } from '../admin-context';
 import { SubTitle, TableCaption } from '../ui/headings';
 import { Field } from '../ui/field';
@@ -21,7 +28,12 @@ const subtle = { fontSize: 12, color: token('color.text.subtle', '#44546F') } as
 
 /** One path in words: how, at which level, from which origin. */
 export function describePath(path: AccessPath): string {
-  const via = path.kind === 'workspace-admin' ? 'workspace admin' : path.kind === 'public' ? 'public repository' : `${path.kind.replace('-', ' ')}${path.groupSlug ? ` ${path.groupSlug}` : ''}`;
+  const via =
+    path.kind === 'workspace-admin'
+      ? 'workspace admin'
+      : path.kind === 'public'
+        ? 'public repository'
+        : `${path.kind.replace('-', ' ')}${path.groupSlug ? ` ${path.groupSlug}` : ''}`;
   const from = path.project ? ` (from project ${path.project}${path.granted ? `, granted ${path.granted}` : ''})` : '';
   const origin =
     path.origin.kind === 'rule'
@@ -43,16 +55,41 @@ function StatusLozenge({ person }: { readonly person: ReviewPersonView }): React
   return <Lozenge appearance={person.idpStatus === 'active' ? 'success' : 'removed'}>{person.idpStatus}</Lozenge>;
 }
 
-function AccessTable({ rows, more, caption, by }: { readonly rows: readonly AccessRowView[]; readonly more: number; readonly caption: string; readonly by: 'person' | 'target' }): ReactNode {
+function AccessTable({
+  rows,
+  more,
+  caption,
+  by,
+}: {
+  readonly rows: readonly AccessRowView[];
+  readonly more: number;
+  readonly caption: string;
+  readonly by: 'person' | 'target';
+}): ReactNode {
   return (
     <>
       <DynamicTable
         caption={<TableCaption>{caption}</TableCaption>}
-        head={{ cells: [{ key: 'who', content: by === 'person' ? 'Person' : 'Repository or project' }, { key: 'status', content: 'IdP status' }, { key: 'level', content: 'Level' }, { key: 'paths', content: 'Through' }] }}
+        head={{
+          cells: [
+            { key: 'who', content: by === 'person' ? 'Person' : 'Repository or project' },
+            { key: 'status', content: 'IdP status' },
+            { key: 'level', content: 'Level' },
+            { key: 'paths', content: 'Through' },
+          ],
+        }}
         rows={rows.map((row) => ({
           key: `${row.target.type}:${row.target.id}:${row.person.accountId}`,
           cells: [
-            { key: 'who', content: by === 'person' ? <span style={{ overflowWrap: 'anywhere' }}>{personLabel(row.person)}</span> : `${row.target.type} ${row.target.id}` },
+            {
+              key: 'who',
+              content:
+                by === 'person' ? (
+                  <span style={{ overflowWrap: 'anywhere' }}>{personLabel(row.person)}</span>
+                ) : (
+                  `${row.target.type} ${row.target.id}`
+                ),
+            },
             { key: 'status', content: <StatusLozenge person={row.person} /> },
             { key: 'level', content: row.level },
             {
@@ -79,7 +116,9 @@ export function ReviewLookup({ snapshotId }: { readonly snapshotId: string }): R
   const { client } = useAdmin();
   const [text, setText] = useState('');
   const [found, setFound] = useState<ReviewSearchView | undefined>(undefined);
-  const [chosen, setChosen] = useState<{ kind: 'target'; type: 'repository' | 'project'; id: string } | { kind: 'person'; accountId: string } | undefined>(undefined);
+  const [chosen, setChosen] = useState<
+    { kind: 'target'; type: 'repository' | 'project'; id: string } | { kind: 'person'; accountId: string } | undefined
+  >(undefined);
   const search = useAction(async () => {
     setFound(await client.call('review/search', { snapshotId, text }));
     setChosen(undefined);
@@ -89,8 +128,16 @@ export function ReviewLookup({ snapshotId }: { readonly snapshotId: string }): R
       chosen === undefined
         ? undefined
         : chosen.kind === 'target'
-          ? { by: 'person' as const, caption: `Everyone who reaches ${chosen.type} ${chosen.id}`, view: await client.call('review/target', { snapshotId, type: chosen.type, id: chosen.id }) }
-          : { by: 'target' as const, caption: 'Everything this person reaches', view: await client.call('review/person', { snapshotId, accountId: chosen.accountId }) },
+          ? {
+              by: 'person' as const,
+              caption: `Everyone who reaches ${chosen.type} ${chosen.id}`,
+              view: await client.call('review/target', { snapshotId, type: chosen.type, id: chosen.id }),
+            }
+          : {
+              by: 'target' as const,
+              caption: 'Everything this person reaches',
+              view: await client.call('review/person', { snapshotId, accountId: chosen.accountId }),
+            },
     JSON.stringify([snapshotId, chosen]),
   );
   return (
@@ -106,7 +153,12 @@ export function ReviewLookup({ snapshotId }: { readonly snapshotId: string }): R
       >
         <div style={{ flex: 1 }}>
           <Field id="review-search" label="Repository, project key or person (name, email, account ID)">
-            <Textfield id="review-search" value={text} onChange={(event) => setText(event.currentTarget.value)} testId="review-search" />
+            <Textfield
+              id="review-search"
+              value={text}
+              onChange={(event) => setText(event.currentTarget.value)}
+              testId="review-search"
+            />
           </Field>
         </div>
         <Button type="submit" isLoading={search.pending} testId="review-search-go">
@@ -117,12 +169,20 @@ export function ReviewLookup({ snapshotId }: { readonly snapshotId: string }): R
       {found !== undefined ? (
         <div data-testid="review-matches" style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginTop: 8 }}>
           {found.targets.map((t) => (
-            <Button key={`${t.target.type}:${t.target.id}`} appearance="subtle" onClick={() => setChosen({ kind: 'target', type: t.target.type, id: t.target.id })}>
+            <Button
+              key={`${t.target.type}:${t.target.id}`}
+              appearance="subtle"
+              onClick={() => setChosen({ kind: 'target', type: t.target.type, id: t.target.id })}
+            >
               {`${t.target.type} ${t.target.id} (${t.people})`}
             </Button>
           ))}
           {found.people.map((p) => (
-            <Button key={p.accountId} appearance="subtle" onClick={() => setChosen({ kind: 'person', accountId: p.accountId })}>
+            <Button
+              key={p.accountId}
+              appearance="subtle"
+              onClick={() => setChosen({ kind: 'person', accountId: p.accountId })}
+            >
               {`person ${personLabel(p)}`}
             </Button>
           ))}
@@ -132,7 +192,11 @@ export function ReviewLookup({ snapshotId }: { readonly snapshotId: string }): R
       {chosen !== undefined ? (
         <div data-testid="review-detail" style={{ marginTop: 8 }}>
           <LoadableView state={detail.state} what="the access" onRetry={() => detail.reload()}>
-            {(value) => (value === undefined ? null : <AccessTable rows={value.view.rows} more={value.view.more} caption={value.caption} by={value.by} />)}
+            {(value) =>
+              value === undefined ? null : (
+                <AccessTable rows={value.view.rows} more={value.view.more} caption={value.caption} by={value.by} />
+              )
+            }
           </LoadableView>
         </div>
       ) : null}
@@ -144,11 +208,18 @@ function CleanupReport({ result }: { readonly result: CleanupResult }): ReactNod
   const grants = result.leavers.reduce((sum, l) => sum + l.removed.length, 0);
   return (
     <div data-testid="review-cleanup-result" style={{ marginTop: 8 }}>
-      <SectionMessage appearance={result.paused ? 'warning' : result.dryRun ? 'information' : 'success'} title={result.dryRun ? `Dry run: ${grants} direct grant(s) would be removed` : `${grants} direct grant(s) removed`}>
+      <SectionMessage
+        appearance={result.paused ? 'warning' : result.dryRun ? 'information' : 'success'}
+        title={
+          result.dryRun ? `Dry run: ${grants} direct grant(s) would be removed` : `${grants} direct grant(s) removed`
+        }
+      >
         <ul style={{ margin: 0, paddingLeft: 16 }}>
           {result.leavers.map((l) => (
             <li key={l.accountId}>
-              {l.userName}: {l.skipped ?? (l.removed.map((g) => `${g.target.type} ${g.target.id} (${g.level})`).join(', ') || 'nothing')}
+              {l.userName}:{' '}
+              {l.skipped ??
+                (l.removed.map((g) => `${g.target.type} ${g.target.id} (${g.level})`).join(', ') || 'nothing')}
               {l.failed.length > 0 ? ` — failed: ${l.failed.map((f) => `${f.target.id}: ${f.error}`).join('; ')}` : ''}
             </li>
           ))}
@@ -160,7 +231,17 @@ function CleanupReport({ result }: { readonly result: CleanupResult }): ReactNod
   );
 }
 
-function FlagList({ title, items, total, testId }: { readonly title: string; readonly items: readonly string[]; readonly total: number; readonly testId: string }): ReactNode {
+function FlagList({
+  title,
+  items,
+  total,
+  testId,
+}: {
+  readonly title: string;
+  readonly items: readonly string[];
+  readonly total: number;
+  readonly testId: string;
+}): ReactNode {
   return (
     <div data-testid={testId}>
       <p style={{ fontWeight: 600, marginBottom: 4 }}>{`${title}: ${total}`}</p>
@@ -179,7 +260,13 @@ function FlagList({ title, items, total, testId }: { readonly title: string; rea
 }
 
 /** The flags of a review, and the leaver clean-up. */
-export function ReviewFlags({ snapshotId, onCleaned }: { readonly snapshotId: string; readonly onCleaned: () => void }): ReactNode {
+export function ReviewFlags({
+  snapshotId,
+  onCleaned,
+}: {
+  readonly snapshotId: string;
+  readonly onCleaned: () => void;
+}): ReactNode {
   const { client } = useAdmin();
   const flags = useLoader(() => client.call('review/flags', { snapshotId }), snapshotId);
   const [result, setResult] = useState<CleanupResult | undefined>(undefined);
@@ -200,13 +287,21 @@ export function ReviewFlags({ snapshotId, onCleaned }: { readonly snapshotId: st
         {(view: ReviewFlagsView) => (
           <div style={{ display: 'grid', gap: 8 }}>
             <div data-testid="review-leavers">
-              <p style={{ fontWeight: 600, marginBottom: 4 }}>{`Leavers who still have access: ${view.totals.leavers}`}</p>
-              {view.leavers.length === 0 ? <p style={subtle}>No deactivated or deleted IdP user reaches anything.</p> : null}
+              <p
+                style={{ fontWeight: 600, marginBottom: 4 }}
+              >{`Leavers who still have access: ${view.totals.leavers}`}</p>
+              {view.leavers.length === 0 ? (
+                <p style={subtle}>No deactivated or deleted IdP user reaches anything.</p>
+              ) : null}
               <ul style={{ marginTop: 0, paddingLeft: 16 }}>
                 {view.leavers.map((l) => (
                   <li key={l.accountId} style={{ marginBottom: 4 }}>
                     <span>{`${l.identity.userName} (${l.identity.status}): ${l.directGrants.length} direct grant(s)`}</span>
-                    {l.otherPaths.length > 0 ? <span style={subtle}>{`; also ${l.otherPaths.join('; ')} (group memberships are the sync's)`}</span> : null}{' '}
+                    {l.otherPaths.length > 0 ? (
+                      <span
+                        style={subtle}
+                      >{`; also ${l.otherPaths.join('; ')} (group memberships are the sync's)`}</span>
+                    ) : null}{' '}
                     {l.directGrants.length > 0 ? (
                       <Button appearance="subtle" onClick={() => void cleanup.run(true, [l.accountId])}>
                         {`Dry run for ${l.identity.userName}`}
@@ -216,12 +311,24 @@ export function ReviewFlags({ snapshotId, onCleaned }: { readonly snapshotId: st
                 ))}
               </ul>
               <div style={{ display: 'flex', gap: 8 }}>
-                <Button onClick={() => void cleanup.run(true)} isDisabled={view.totals.leavers === 0} isLoading={cleanup.pending} testId="review-cleanup-dry-run">
+                <Button
+                  onClick={() => void cleanup.run(true)}
+                  isDisabled={view.totals.leavers === 0}
+                  isLoading={cleanup.pending}
+                  testId="review-cleanup-dry-run"
+                >
                   Dry run: remove all leavers' direct grants
                 </Button>
                 <Button
                   appearance="danger"
-                  onClick={() => void cleanup.run(false, result?.dryRun === true ? result.leavers.filter((l) => l.removed.length > 0).map((l) => l.accountId) : undefined)}
+                  onClick={() =>
+                    void cleanup.run(
+                      false,
+                      result?.dryRun === true
+                        ? result.leavers.filter((l) => l.removed.length > 0).map((l) => l.accountId)
+                        : undefined,
+                    )
+                  }
                   isDisabled={result?.dryRun !== true || view.totals.leavers === 0}
                   isLoading={cleanup.pending}
                   testId="review-cleanup-apply"
@@ -232,18 +339,29 @@ export function ReviewFlags({ snapshotId, onCleaned }: { readonly snapshotId: st
               <ActionError error={cleanup.error} onDismiss={cleanup.clearError} title="The clean-up failed" />
               {result !== undefined ? <CleanupReport result={result} /> : null}
             </div>
-            <FlagList testId="review-orphans" title="Workspace members with no IdP identity" total={view.totals.orphans} items={view.orphans.map((o) => `${o.displayName}${o.admin ? ' (workspace admin)' : ''}`)} />
+            <FlagList
+              testId="review-orphans"
+              title="Workspace members with no IdP identity"
+              total={view.totals.orphans}
+              items={view.orphans.map((o) => `${o.displayName}${o.admin ? ' (workspace admin)' : ''}`)}
+            />
             <FlagList
               testId="review-hand-made"
               title="Grants made by hand on targets the rules manage"
               total={view.totals.handMade}
-              items={view.handMade.map((h) => `${h.target.type} ${h.target.id}: ${h.principal.type === 'group' ? `group ${h.principal.slug}` : `user ${h.principal.accountId}`} ${h.level}`)}
+              items={view.handMade.map(
+                (h) =>
+                  `${h.target.type} ${h.target.id}: ${h.principal.type === 'group' ? `group ${h.principal.slug}` : `user ${h.principal.accountId}`} ${h.level}`,
+              )}
             />
             <FlagList
               testId="review-drift"
               title="App grants changed by hand (the reconcile under Status repairs them)"
               total={view.totals.drift}
-              items={view.drift.map((d) => `${d.target.type} ${d.target.id}: ${d.groupSlug} ${d.actual ?? 'removed'} (app made ${d.applied})`)}
+              items={view.drift.map(
+                (d) =>
+                  `${d.target.type} ${d.target.id}: ${d.groupSlug} ${d.actual ?? 'removed'} (app made ${d.applied})`,
+              )}
             />
             {view.totals.drift > 0 ? (
               <div>
@@ -253,7 +371,11 @@ export function ReviewFlags({ snapshotId, onCleaned }: { readonly snapshotId: st
                 <span role="status" style={subtle}>
                   {reconcileQueued ?? ''}
                 </span>
-                <ActionError error={reconcile.error} onDismiss={reconcile.clearError} title="The reconcile could not start" />
+                <ActionError
+                  error={reconcile.error}
+                  onDismiss={reconcile.clearError}
+                  title="The reconcile could not start"
+                />
               </div>
             ) : null}
             <p style={subtle} data-testid="review-cross-check">

@@ -57,7 +57,8 @@ export function SettingsTransferSection({ onChanged }: SectionProps): ReactNode 
         setErrors(undefined);
         setImported(false);
       },
-      (error: unknown) => setFileError(`Could not read ${file.name}: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        setFileError(`Could not read ${file.name}: ${error instanceof Error ? error.message : String(error)}`),
     );
   };
 
@@ -86,7 +87,13 @@ export function SettingsTransferSection({ onChanged }: SectionProps): ReactNode 
           changed unless the whole document is valid.
         </p>
         <Field id="settings-file" label="Settings file" error={fileError}>
-          <input id="settings-file" type="file" accept="application/json,.json" onChange={(event) => readFile(event.currentTarget.files?.[0])} data-testid="settings-file" />
+          <input
+            id="settings-file"
+            type="file"
+            accept="application/json,.json"
+            onChange={(event) => readFile(event.currentTarget.files?.[0])}
+            data-testid="settings-file"
+          />
         </Field>
         <Field id="settings-document" label="Or paste the JSON document">
           <TextArea
@@ -102,7 +109,13 @@ export function SettingsTransferSection({ onChanged }: SectionProps): ReactNode 
           />
         </Field>
         <div style={{ display: 'flex', gap: 8, marginTop: 12, alignItems: 'center' }}>
-          <Button appearance="primary" onClick={() => void importSettings.run()} isLoading={importSettings.pending} isDisabled={pasted.trim() === ''} testId="settings-import">
+          <Button
+            appearance="primary"
+            onClick={() => void importSettings.run()}
+            isLoading={importSettings.pending}
+            isDisabled={pasted.trim() === ''}
+            testId="settings-import"
+          >
             Validate and import
           </Button>
           <span role="status" aria-live="polite">
@@ -112,7 +125,11 @@ export function SettingsTransferSection({ onChanged }: SectionProps): ReactNode 
         <ActionError error={importSettings.error} onDismiss={importSettings.clearError} title="The import failed" />
         {errors ? (
           <div style={{ marginTop: 12 }} data-testid="settings-import-errors">
-            <SectionMessage headingLevel="h3" appearance="error" title={`Not imported: ${errors.length} problem${errors.length === 1 ? '' : 's'} found`}>
+            <SectionMessage
+              headingLevel="h3"
+              appearance="error"
+              title={`Not imported: ${errors.length} problem${errors.length === 1 ? '' : 's'} found`}
+            >
               <DynamicTable
                 caption={<TableCaption>Problems by path</TableCaption>}
                 head={{

@@ -66,7 +66,12 @@ export function SetupSection({ onChanged }: SectionProps): ReactNode {
           <SubTitle id="setup-idp-heading">Identity provider</SubTitle>
           <LoadableView state={setup.state} what="the chosen identity provider" onRetry={() => setup.reload()}>
             {(view) => (
-              <Field id="setup-idp" label="Your identity provider" helper="The guide below shows where to paste the URL and token." error={saveIdp.error}>
+              <Field
+                id="setup-idp"
+                label="Your identity provider"
+                helper="The guide below shows where to paste the URL and token."
+                error={saveIdp.error}
+              >
                 <Select<IdpOption, false>
                   inputId="setup-idp"
                   options={IDP_OPTIONS}
@@ -85,10 +90,20 @@ export function SetupSection({ onChanged }: SectionProps): ReactNode {
           <SubTitle>SCIM base URL</SubTitle>
           <LoadableView state={baseUrl.state} what="the SCIM base URL" onRetry={() => baseUrl.reload()}>
             {(value) => (
-              <Field id="setup-base-url" label="SCIM base URL" helper="Paste this into your identity provider as the SCIM base (tenant) URL.">
+              <Field
+                id="setup-base-url"
+                label="SCIM base URL"
+                helper="Paste this into your identity provider as the SCIM base (tenant) URL."
+              >
                 <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
                   <div style={{ flex: 1 }}>
-                    <Textfield id="setup-base-url" value={value.url} isReadOnly aria-describedby={describedBy('setup-base-url', true, undefined)} testId="setup-base-url" />
+                    <Textfield
+                      id="setup-base-url"
+                      value={value.url}
+                      isReadOnly
+                      aria-describedby={describedBy('setup-base-url', true, undefined)}
+                      testId="setup-base-url"
+                    />
                   </div>
                   <CopyButton value={value.url} what="SCIM base URL" />
                 </div>
@@ -113,13 +128,25 @@ export function SetupSection({ onChanged }: SectionProps): ReactNode {
       </div>
       <DirectorySourcePanel onChanged={onChanged} />
       <section aria-labelledby="setup-guide-heading" style={{ marginTop: 24 }}>
-        <GuidePanel idp={setup.state.status === 'ready' ? setup.state.value.idp : undefined} baseUrl={url} tokenHint={tokenHint} />
+        <GuidePanel
+          idp={setup.state.status === 'ready' ? setup.state.value.idp : undefined}
+          baseUrl={url}
+          tokenHint={tokenHint}
+        />
       </section>
     </div>
   );
 }
 
-function GuidePanel({ idp, baseUrl, tokenHint }: { readonly idp: IdpId | undefined; readonly baseUrl: string | undefined; readonly tokenHint: string }): ReactNode {
+function GuidePanel({
+  idp,
+  baseUrl,
+  tokenHint,
+}: {
+  readonly idp: IdpId | undefined;
+  readonly baseUrl: string | undefined;
+  readonly tokenHint: string;
+}): ReactNode {
   const { openLink } = useAdmin();
   if (idp === undefined) {
     return (
@@ -175,7 +202,10 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
   const overlapValue = positiveNumber(overlap);
   const issue = useAction(async () => {
     if (daysValue === 'invalid') return;
-    const next = await client.call('tokens/issue', { ...(label.trim() ? { label: label.trim() } : {}), ...(daysValue ? { expiresInDays: daysValue } : {}) });
+    const next = await client.call('tokens/issue', {
+      ...(label.trim() ? { label: label.trim() } : {}),
+      ...(daysValue ? { expiresInDays: daysValue } : {}),
+    });
     setLabel('');
     onIssued(next);
   });
@@ -203,10 +233,21 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
       {issued ? (
         <div style={{ marginTop: 8 }}>
           <SectionMessage headingLevel="h3" appearance="success" title="Copy the new token now: it is shown only once">
-            <Field id="setup-issued-token" label="New bearer token" helper="Paste it into your identity provider. Only its hash is kept.">
+            <Field
+              id="setup-issued-token"
+              label="New bearer token"
+              helper="Paste it into your identity provider. Only its hash is kept."
+            >
               <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
                 <div style={{ flex: 1 }}>
-                  <Textfield id="setup-issued-token" value={issued.token} isReadOnly isMonospaced aria-describedby={describedBy('setup-issued-token', true, undefined)} testId="setup-issued-token" />
+                  <Textfield
+                    id="setup-issued-token"
+                    value={issued.token}
+                    isReadOnly
+                    isMonospaced
+                    aria-describedby={describedBy('setup-issued-token', true, undefined)}
+                    testId="setup-issued-token"
+                  />
                 </div>
                 <CopyButton value={issued.token} what="bearer token" />
               </div>
@@ -217,7 +258,10 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
           </SectionMessage>
         </div>
       ) : null}
-      <ActionError error={issue.error ?? rotate.error ?? revoke.error} onDismiss={() => [issue, rotate, revoke].forEach((action) => action.clearError())} />
+      <ActionError
+        error={issue.error ?? rotate.error ?? revoke.error}
+        onDismiss={() => [issue, rotate, revoke].forEach((action) => action.clearError())}
+      />
       <LoadableView state={tokens.state} what="tokens" onRetry={() => tokens.reload()}>
         {(views) => (
           <DynamicTable
@@ -237,32 +281,57 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
                 { key: 'token', content: <code style={{ whiteSpace: 'nowrap' }}>…{view.suffix}</code> },
                 { key: 'label', content: view.label ?? '—' },
                 { key: 'created', content: <span style={{ whiteSpace: 'nowrap' }}>{formatTime(view.createdAt)}</span> },
-                { key: 'expires', content: view.retiring ? `retiring: valid until ${formatTime(view.expiresAt)}` : view.expiresAt ? formatDate(view.expiresAt) : 'never' },
+                {
+                  key: 'expires',
+                  content: view.retiring
+                    ? `retiring: valid until ${formatTime(view.expiresAt)}`
+                    : view.expiresAt
+                      ? formatDate(view.expiresAt)
+                      : 'never',
+                },
                 {
                   key: 'actions',
                   content: (
-                    <Button appearance="subtle" onClick={() => setConfirming(view)} isDisabled={revoke.pending} aria-label={`Revoke token ending in ${view.suffix}`}>
+                    <Button
+                      appearance="subtle"
+                      onClick={() => setConfirming(view)}
+                      isDisabled={revoke.pending}
+                      aria-label={`Revoke token ending in ${view.suffix}`}
+                    >
                       Revoke
                     </Button>
                   ),
                 },
               ],
             }))}
-            emptyView={<EmptyState title="No live tokens">Generate one, then paste it into your identity provider.</EmptyState>}
+            emptyView={
+              <EmptyState title="No live tokens">Generate one, then paste it into your identity provider.</EmptyState>
+            }
             testId="setup-tokens"
           />
         )}
       </LoadableView>
       {confirming ? (
         <div style={{ marginTop: 8 }} data-testid="setup-revoke-confirmation">
-          <SectionMessage headingLevel="h3" appearance="warning" title={`Revoke the token ending in …${confirming.suffix}?`}>
+          <SectionMessage
+            headingLevel="h3"
+            appearance="warning"
+            title={`Revoke the token ending in …${confirming.suffix}?`}
+          >
             <p>
               It stops working at once. An identity provider still using it fails every provisioning cycle from now on
               (Microsoft Entra ID quarantines the app after repeated failures).{' '}
-              {list.length > 1 ? 'Make sure your identity provider uses the other token first.' : 'It is the only live token: generate or rotate first, unless provisioning should stop.'}
+              {list.length > 1
+                ? 'Make sure your identity provider uses the other token first.'
+                : 'It is the only live token: generate or rotate first, unless provisioning should stop.'}
             </p>
             <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
-              <Button appearance="danger" onClick={() => void revoke.run(confirming.id)} isLoading={revoke.pending} testId="setup-revoke-confirm">
+              <Button
+                appearance="danger"
+                onClick={() => void revoke.run(confirming.id)}
+                isLoading={revoke.pending}
+                testId="setup-revoke-confirm"
+              >
                 {`Revoke …${confirming.suffix}`}
               </Button>
               <Button onClick={() => setConfirming(undefined)} testId="setup-revoke-cancel">
@@ -276,9 +345,19 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
         <legend style={legendStyle}>New token</legend>
         <div style={{ display: 'grid', gap: 8, gridTemplateColumns: '1fr 1fr' }}>
           <Field id="setup-token-label" label="Label (optional)">
-            <Textfield id="setup-token-label" value={label} onChange={(event) => setLabel(event.currentTarget.value)} maxLength={80} placeholder="e.g. Okta production" />
+            <Textfield
+              id="setup-token-label"
+              value={label}
+              onChange={(event) => setLabel(event.currentTarget.value)}
+              maxLength={80}
+              placeholder="e.g. Okta production"
+            />
           </Field>
-          <Field id="setup-token-days" label="Expires in days (optional)" error={daysValue === 'invalid' ? 'Enter a number of days above 0' : undefined}>
+          <Field
+            id="setup-token-days"
+            label="Expires in days (optional)"
+            error={daysValue === 'invalid' ? 'Enter a number of days above 0' : undefined}
+          >
             <Textfield
               id="setup-token-days"
               type="number"
@@ -291,7 +370,13 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
           </Field>
         </div>
         <div style={{ marginTop: 12 }}>
-          <Button appearance="primary" onClick={() => void issue.run()} isLoading={issue.pending} isDisabled={daysValue === 'invalid'} testId="setup-generate-token">
+          <Button
+            appearance="primary"
+            onClick={() => void issue.run()}
+            isLoading={issue.pending}
+            isDisabled={daysValue === 'invalid'}
+            testId="setup-generate-token"
+          >
             Generate token
           </Button>
         </div>
@@ -304,7 +389,11 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
         </p>
         <div style={{ display: 'flex', gap: 8, alignItems: 'flex-end' }}>
           <div style={{ width: 160 }}>
-            <Field id="setup-overlap" label="Overlap in hours" error={overlapValue === 'invalid' || overlapValue === undefined ? 'Enter hours above 0' : undefined}>
+            <Field
+              id="setup-overlap"
+              label="Overlap in hours"
+              error={overlapValue === 'invalid' || overlapValue === undefined ? 'Enter hours above 0' : undefined}
+            >
               <Textfield
                 id="setup-overlap"
                 type="number"
@@ -312,11 +401,21 @@ function TokensPanel({ tokens, issued, onIssued, onDismissIssued, onRevoked }: T
                 value={overlap}
                 onChange={(event) => setOverlap(event.currentTarget.value)}
                 isInvalid={overlapValue === 'invalid' || overlapValue === undefined}
-                aria-describedby={describedBy('setup-overlap', false, overlapValue === 'invalid' || overlapValue === undefined ? 'invalid' : undefined)}
+                aria-describedby={describedBy(
+                  'setup-overlap',
+                  false,
+                  overlapValue === 'invalid' || overlapValue === undefined ? 'invalid' : undefined,
+                )}
               />
             </Field>
           </div>
-          <Button onClick={() => void rotate.run()} isLoading={rotate.pending} isDisabled={overlapValue === 'invalid' || overlapValue === undefined || daysValue === 'invalid' || list.length === 0}>
+          <Button
+            onClick={() => void rotate.run()}
+            isLoading={rotate.pending}
+            isDisabled={
+              overlapValue === 'invalid' || overlapValue === undefined || daysValue === 'invalid' || list.length === 0
+            }
+          >
             Rotate tokens
           </Button>
         </div>

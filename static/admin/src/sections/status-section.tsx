@@ -33,7 +33,11 @@ const _everyStateListed: [Exclude<SyncState, (typeof STATES)[number]>] extends [
 const STATE_APPEARANCE = { failed: 'removed', pending: 'inprogress', skipped: 'moved', synced: 'success' } as const;
 
 /** What the last comparison with the organization found, in words. */
-const COMPARISON_WORDS = { equal: 'no difference', different: 'difference found', repaired: 'difference repaired' } as const;
+const COMPARISON_WORDS = {
+  equal: 'no difference',
+  different: 'difference found',
+  repaired: 'difference repaired',
+} as const;
 
 /** When a resource was last compared with the organization and what that found ("2 minutes ago: difference repaired"). */
 function LastComparison({ item }: { readonly item: SyncItemView }): ReactNode {
@@ -65,7 +69,15 @@ const statStyle = {
   padding: '8px 12px',
 } as const;
 
-function Stat({ label, value, detail }: { readonly label: string; readonly value: ReactNode; readonly detail?: string }): ReactNode {
+function Stat({
+  label,
+  value,
+  detail,
+}: {
+  readonly label: string;
+  readonly value: ReactNode;
+  readonly detail?: string;
+}): ReactNode {
   return (
     <div style={statStyle}>
       <dt style={{ fontSize: 12, color: token('color.text.subtle', '#44546F') }}>{label}</dt>
@@ -105,7 +117,9 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
     return result;
   });
   const view = status.state.status === 'ready' ? status.state.value : undefined;
-  const queued = queuedAfter !== undefined && !(view !== undefined && view.lastReconcileAt !== queuedAfter.reconcile && !view.running && view.queueDepth === 0);
+  const queued =
+    queuedAfter !== undefined &&
+    !(view !== undefined && view.lastReconcileAt !== queuedAfter.reconcile && !view.running && view.queueDepth === 0);
   useEffect(() => {
     if (queuedAfter !== undefined && !queued) setQueuedAfter(undefined);
   }, [queued, queuedAfter]);
@@ -118,7 +132,12 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
           <span role="status" aria-live="polite" style={{ fontSize: 12 }}>
             {queued ? 'A full sync is queued.' : ''}
           </span>
-          <Button appearance="primary" onClick={() => void syncNow.run()} isLoading={syncNow.pending} testId="status-sync-now">
+          <Button
+            appearance="primary"
+            onClick={() => void syncNow.run()}
+            isLoading={syncNow.pending}
+            testId="status-sync-now"
+          >
             Sync now
           </Button>
         </div>
@@ -132,7 +151,13 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
         <SubTitle id="status-items-heading">Resources by state</SubTitle>
         <div role="group" aria-label="Show resources in state" style={{ display: 'flex', gap: 4, marginTop: 8 }}>
           {STATES.map((option) => (
-            <Button key={option} appearance={option === state ? 'primary' : 'subtle'} onClick={() => setState(option)} aria-pressed={option === state} testId={`status-state-${option}`}>
+            <Button
+              key={option}
+              appearance={option === state ? 'primary' : 'subtle'}
+              onClick={() => setState(option)}
+              aria-pressed={option === state}
+              testId={`status-state-${option}`}
+            >
               {option}
             </Button>
           ))}
@@ -145,7 +170,9 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
         <LoadableView state={activity.state} what="the activity" onRetry={() => activity.reload()}>
           {(buckets) =>
             buckets.length === 0 || buckets.every((bucket) => bucket.applied + bucket.failed + bucket.other === 0) ? (
-              <EmptyState title="No activity in the last 24 hours">Changes appear here once the identity provider pushes users or groups.</EmptyState>
+              <EmptyState title="No activity in the last 24 hours">
+                Changes appear here once the identity provider pushes users or groups.
+              </EmptyState>
             ) : (
               <ActivityChart buckets={buckets} title="Audit entries per hour by outcome" />
             )
@@ -156,7 +183,15 @@ export function StatusSection({ onChanged }: SectionProps): ReactNode {
   );
 }
 
-function Overview({ view, state, onPickState }: { readonly view: SyncStatusView; readonly state: SyncState; readonly onPickState: (state: SyncState) => void }): ReactNode {
+function Overview({
+  view,
+  state,
+  onPickState,
+}: {
+  readonly view: SyncStatusView;
+  readonly state: SyncState;
+  readonly onPickState: (state: SyncState) => void;
+}): ReactNode {
   const total = STATES.reduce((sum, option) => sum + view.counts[option], 0);
   const settled = view.counts.synced + view.counts.skipped + view.counts.failed;
   const running = view.running || view.queueDepth > 0;
@@ -174,26 +209,48 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
         <div style={{ marginTop: 8 }}>
           <SectionMessage headingLevel="h3" appearance="warning" title="Deactivations are paused">
             <p>
-              {sentence(view.breaker.reason ?? 'The circuit breaker tripped')} {view.waitingDeactivations} deactivation{view.waitingDeactivations === 1 ? ' waits' : 's wait'}. Confirm under Provisioning once they are intended.
+              {sentence(view.breaker.reason ?? 'The circuit breaker tripped')} {view.waitingDeactivations} deactivation
+              {view.waitingDeactivations === 1 ? ' waits' : 's wait'}. Confirm under Provisioning once they are
+              intended.
             </p>
           </SectionMessage>
         </div>
       ) : null}
-      <dl style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))', gap: 8, margin: '12px 0 0', padding: 0 }}>
+      <dl
+        style={{
+          display: 'grid',
+          gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))',
+          gap: 8,
+          margin: '12px 0 0',
+          padding: 0,
+        }}
+      >
         <Stat label="Queue depth" value={view.queueDepthIsLowerBound ? `${view.queueDepth}+` : view.queueDepth} />
         <Stat label="Users" value={view.totals.users} />
         <Stat label="Groups" value={view.totals.groups} />
         <Stat
           label="Bitbucket permissions"
-          value={<span data-testid="status-permissions">{view.permissions ? `${view.permissions.state}, ${view.permissions.grants} grant${view.permissions.grants === 1 ? '' : 's'}` : 'not run yet'}</span>}
+          value={
+            <span data-testid="status-permissions">
+              {view.permissions
+                ? `${view.permissions.state}, ${view.permissions.grants} grant${view.permissions.grants === 1 ? '' : 's'}`
+                : 'not run yet'}
+            </span>
+          }
           {...(view.permissions?.lastError
             ? { detail: view.permissions.lastError }
             : view.permissions?.lastComparedAt
-              ? { detail: `Last compared with Bitbucket ${formatTime(view.permissions.lastComparedAt)}: ${view.permissions.lastComparison ? COMPARISON_WORDS[view.permissions.lastComparison] : '—'}` }
+              ? {
+                  detail: `Last compared with Bitbucket ${formatTime(view.permissions.lastComparedAt)}: ${view.permissions.lastComparison ? COMPARISON_WORDS[view.permissions.lastComparison] : '—'}`,
+                }
               : {})}
         />
         <Stat label="Last sync" value={formatAgo(view.lastSyncAt)} detail={formatTime(view.lastSyncAt)} />
-        <Stat label="Last reconcile" value={formatAgo(view.lastReconcileAt)} detail={formatTime(view.lastReconcileAt)} />
+        <Stat
+          label="Last reconcile"
+          value={formatAgo(view.lastReconcileAt)}
+          detail={formatTime(view.lastReconcileAt)}
+        />
       </dl>
       <div style={{ marginTop: 12 }}>
         {running ? (
@@ -201,10 +258,18 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
             <p style={{ margin: '0 0 4px' }} id="status-progress-label">
               Syncing: {settled} of {total} resources settled, {view.queueDepth} queued.
             </p>
-            <ProgressBar ariaLabel="Sync progress" value={total > 0 ? settled / total : 0} isIndeterminate={total === 0} />
+            <ProgressBar
+              ariaLabel="Sync progress"
+              value={total > 0 ? settled / total : 0}
+              isIndeterminate={total === 0}
+            />
           </>
         ) : (
-          <p style={{ margin: 0 }}>{total === 0 ? 'Nothing has been synced yet.' : 'The sync is idle: every change the identity provider pushed has been processed.'}</p>
+          <p style={{ margin: 0 }}>
+            {total === 0
+              ? 'Nothing has been synced yet.'
+              : 'The sync is idle: every change the identity provider pushed has been processed.'}
+          </p>
         )}
       </div>
       <div style={{ display: 'flex', gap: 12, marginTop: 12, flexWrap: 'wrap' }} aria-label="Resources by sync state">
@@ -214,7 +279,17 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
             type="button"
             onClick={() => onPickState(option)}
             aria-pressed={option === state}
-            style={{ background: 'none', border: 0, padding: 0, cursor: 'pointer', display: 'inline-flex', gap: 4, alignItems: 'center', color: 'inherit', font: 'inherit' }}
+            style={{
+              background: 'none',
+              border: 0,
+              padding: 0,
+              cursor: 'pointer',
+              display: 'inline-flex',
+              gap: 4,
+              alignItems: 'center',
+              color: 'inherit',
+              font: 'inherit',
+            }}
             data-testid={`status-count-${option}`}
             data-count={view.counts[option]}
           >
@@ -231,7 +306,15 @@ function Overview({ view, state, onPickState }: { readonly view: SyncStatusView;
   );
 }
 
-function ItemsList({ state, version, onRetried }: { readonly state: SyncState; readonly version: number; readonly onRetried: () => void }): ReactNode {
+function ItemsList({
+  state,
+  version,
+  onRetried,
+}: {
+  readonly state: SyncState;
+  readonly version: number;
+  readonly onRetried: () => void;
+}): ReactNode {
   const { client } = useAdmin();
   const [pages, setPages] = useState(1);
   const items = useLoader(async () => {
@@ -299,8 +382,16 @@ function ItemsList({ state, version, onRetried }: { readonly state: SyncState; r
                     key: 'detail',
                     content: (
                       <span>
-                        {item.lastError ? <span style={{ color: token('color.text.danger', '#AE2E24') }}>{item.lastError}</span> : (item.detail ?? (item.accountId ? `account ${item.accountId}` : '—'))}
-                        {item.nextRetryAt ? <span style={{ display: 'block', fontSize: 12 }}>next retry {formatTime(item.nextRetryAt)}</span> : null}
+                        {item.lastError ? (
+                          <span style={{ color: token('color.text.danger', '#AE2E24') }}>{item.lastError}</span>
+                        ) : (
+                          (item.detail ?? (item.accountId ? `account ${item.accountId}` : '—'))
+                        )}
+                        {item.nextRetryAt ? (
+                          <span style={{ display: 'block', fontSize: 12 }}>
+                            next retry {formatTime(item.nextRetryAt)}
+                          </span>
+                        ) : null}
                       </span>
                     ),
                   },
@@ -310,18 +401,25 @@ function ItemsList({ state, version, onRetried }: { readonly state: SyncState; r
                     key: 'actions',
                     content:
                       item.state === 'failed' || item.state === 'skipped' ? (
-                        <Button appearance="subtle" onClick={() => void retry.run([item.key])} isDisabled={retry.pending} aria-label={`Retry ${item.display}`}>
+                        <Button
+                          appearance="subtle"
+                          onClick={() => void retry.run([item.key])}
+                          isDisabled={retry.pending}
+                          aria-label={`Retry ${item.display}`}
+                        >
                           Retry
                         </Button>
                       ) : null,
                   },
                 ],
               }))}
-              emptyView={<EmptyState title={`No ${state} resources`}>{state === 'failed' ? 'Nothing has failed.' : 'Pick another state above.'}</EmptyState>}
+              emptyView={
+                <EmptyState title={`No ${state} resources`}>
+                  {state === 'failed' ? 'Nothing has failed.' : 'Pick another state above.'}
+                </EmptyState>
+              }
             />
-            {more ? (
-              <Button onClick={() => setPages((count) => count + 1)}>Show more</Button>
-            ) : null}
+            {more ? <Button onClick={() => setPages((count) => count + 1)}>Show more</Button> : null}
           </>
         )}
       </LoadableView>

@@ -15,7 +15,9 @@ const SERIES = [
 
 function hourLabel(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
 /** Picks a round maximum for the y axis (1, 2, 5, 10, 20, 50, …) at or above the largest bar. */
@@ -43,18 +45,37 @@ export function ActivityChart({ buckets, title }: ActivityChartProps): ReactNode
   const slot = plotWidth / Math.max(1, buckets.length);
   const barWidth = Math.max(2, slot * 0.7);
   const y = (value: number): number => MARGIN.top + plotHeight - (value / maximum) * plotHeight;
-  const sum = (key: 'applied' | 'failed' | 'other'): number => buckets.reduce((total, bucket) => total + bucket[key], 0);
+  const sum = (key: 'applied' | 'failed' | 'other'): number =>
+    buckets.reduce((total, bucket) => total + bucket[key], 0);
   const summary = `${sum('applied')} applied, ${sum('failed')} failed, ${sum('other')} planned or skipped over ${buckets.length} hours; busiest hour ${Math.max(0, ...totals)} entries.`;
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
   return (
     <figure style={{ margin: 0 }}>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-labelledby="activity-title activity-desc" style={{ display: 'block' }}>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        width="100%"
+        role="img"
+        aria-labelledby="activity-title activity-desc"
+        style={{ display: 'block' }}
+      >
         <title id="activity-title">{title}</title>
         <desc id="activity-desc">{summary}</desc>
         {[0, 0.5, 1].map((fraction) => (
           <g key={fraction}>
-            <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(maximum * fraction)} y2={y(maximum * fraction)} stroke={token('color.border', '#091E4224')} />
-            <text x={MARGIN.left - 6} y={y(maximum * fraction) + 4} textAnchor="end" fontSize={11} fill={token('color.text.subtle', '#44546F')}>
+            <line
+              x1={MARGIN.left}
+              x2={WIDTH - MARGIN.right}
+              y1={y(maximum * fraction)}
+              y2={y(maximum * fraction)}
+              stroke={token('color.border', '#091E4224')}
+            />
+            <text
+              x={MARGIN.left - 6}
+              y={y(maximum * fraction) + 4}
+              textAnchor="end"
+              fontSize={11}
+              fill={token('color.text.subtle', '#44546F')}
+            >
               {Math.round(maximum * fraction)}
             </text>
           </g>
@@ -70,10 +91,18 @@ export function ActivityChart({ buckets, title }: ActivityChartProps): ReactNode
                 const top = y(base + value);
                 const height = y(base) - top;
                 base += value;
-                return value > 0 ? <rect key={series.key} x={x} y={top} width={barWidth} height={height} fill={series.color} /> : null;
+                return value > 0 ? (
+                  <rect key={series.key} x={x} y={top} width={barWidth} height={height} fill={series.color} />
+                ) : null;
               })}
               {index % labelEvery === 0 ? (
-                <text x={x + barWidth / 2} y={HEIGHT - 8} textAnchor="middle" fontSize={11} fill={token('color.text.subtle', '#44546F')}>
+                <text
+                  x={x + barWidth / 2}
+                  y={HEIGHT - 8}
+                  textAnchor="middle"
+                  fontSize={11}
+                  fill={token('color.text.subtle', '#44546F')}
+                >
                   {hourLabel(bucket.hour)}
                 </text>
               ) : null}
@@ -84,7 +113,10 @@ export function ActivityChart({ buckets, title }: ActivityChartProps): ReactNode
       <figcaption style={{ display: 'flex', gap: 16, fontSize: 12, marginTop: 4 }}>
         {SERIES.map((series) => (
           <span key={series.key} style={{ display: 'inline-flex', alignItems: 'center', gap: 4 }}>
-            <span aria-hidden="true" style={{ width: 10, height: 10, background: series.color, display: 'inline-block', borderRadius: 2 }} />
+            <span
+              aria-hidden="true"
+              style={{ width: 10, height: 10, background: series.color, display: 'inline-block', borderRadius: 2 }}
+            />
             {series.label}: {sum(series.key)}
           </span>
         ))}

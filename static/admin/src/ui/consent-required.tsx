@@ -24,8 +24,8 @@ export function ConsentRequired({ failure, onRetry }: ConsentRequiredProps): Rea
     <div style={{ marginTop: 16 }} data-testid="consent-required">
       <SectionMessage appearance="warning" title="Allow the app to access Bitbucket as you">
         <p>
-          Only workspace admins can manage SCIM provisioning, and the app checks that you are one by asking Bitbucket
-          as you. You have not yet allowed it to do that.
+          Only workspace admins can manage SCIM provisioning, and the app checks that you are one by asking Bitbucket as
+          you. You have not yet allowed it to do that.
         </p>
         <p>
           Atlassian asks whether to allow access: choose <strong>Allow access</strong>, then select{' '}

@@ -39,7 +39,11 @@ export function CopyButton({ value, what, testId }: CopyButtonProps): ReactNode 
   }, [result]);
   return (
     <span style={{ display: 'inline-flex', alignItems: 'center', gap: 8 }}>
-      <Button onClick={() => void copyText(value).then((ok) => setResult(ok ? 'copied' : 'failed'))} aria-label={`Copy ${what}`} {...(testId ? { testId } : {})}>
+      <Button
+        onClick={() => void copyText(value).then((ok) => setResult(ok ? 'copied' : 'failed'))}
+        aria-label={`Copy ${what}`}
+        {...(testId ? { testId } : {})}
+      >
         Copy
       </Button>
       <span role="status" aria-live="polite" style={{ fontSize: 12 }}>

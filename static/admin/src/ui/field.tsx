@@ -35,7 +35,13 @@ export function Field({ id, label, helper, error, children, isRequired }: FieldP
     <div style={{ marginTop: 12 }}>
       <label
         htmlFor={id}
-        style={{ display: 'block', fontSize: 12, fontWeight: 600, color: token('color.text.subtle', '#44546F'), marginBottom: 4 }}
+        style={{
+          display: 'block',
+          fontSize: 12,
+          fontWeight: 600,
+          color: token('color.text.subtle', '#44546F'),
+          marginBottom: 4,
+        }}
       >
         {label}
         {isRequired ? (
@@ -52,7 +58,11 @@ export function Field({ id, label, helper, error, children, isRequired }: FieldP
         </div>
       ) : null}
       {error ? (
-        <div id={errorId(id)} role="alert" style={{ fontSize: 12, color: token('color.text.danger', '#AE2E24'), marginTop: 4 }}>
+        <div
+          id={errorId(id)}
+          role="alert"
+          style={{ fontSize: 12, color: token('color.text.danger', '#AE2E24'), marginTop: 4 }}
+        >
           {error}
         </div>
       ) : null}

@@ -4,7 +4,13 @@ import { token } from '@atlaskit/tokens';
 import type { ReactNode } from 'react';
 
 /** A section's title (h2) with an optional line of explanation under it. */
-export function SectionTitle({ children, description }: { readonly children: ReactNode; readonly description?: ReactNode }): ReactNode {
+export function SectionTitle({
+  children,
+  description,
+}: {
+  readonly children: ReactNode;
+  readonly description?: ReactNode;
+}): ReactNode {
   return (
     <div style={{ marginBottom: 8 }}>
       <Heading size="large" as="h2">
@@ -28,5 +34,7 @@ export function SubTitle({ id, children }: { readonly id?: string; readonly chil
 
 /** A table caption in body text size (DynamicTable renders captions as large as a heading). */
 export function TableCaption({ children }: { readonly children: ReactNode }): ReactNode {
-  return <span style={{ fontSize: 14, fontWeight: 600, color: token('color.text.subtle', '#44546F') }}>{children}</span>;
+  return (
+    <span style={{ fontSize: 14, fontWeight: 600, color: token('color.text.subtle', '#44546F') }}>{children}</span>
+  );
 }

@@ -49,11 +49,32 @@ export function EmptyState({ title, children }: { readonly title: string; readon
 }
 
 /** A failed action's message, with a way to dismiss it. */
-export function ActionError({ error, onDismiss, title = 'That did not work' }: { readonly error: string | undefined; readonly onDismiss?: () => void; readonly title?: string }): ReactNode {
+export function ActionError({
+  error,
+  onDismiss,
+  title = 'That did not work',
+}: {
+  readonly error: string | undefined;
+  readonly onDismiss?: () => void;
+  readonly title?: string;
+}): ReactNode {
   if (!error) return null;
   return (
     <div style={{ margin: '12px 0' }}>
-      <SectionMessage headingLevel="h3" appearance="error" title={title} {...(onDismiss ? { actions: [<SectionMessageAction key="dismiss" onClick={onDismiss}>Dismiss</SectionMessageAction>] } : {})}>
+      <SectionMessage
+        headingLevel="h3"
+        appearance="error"
+        title={title}
+        {...(onDismiss
+          ? {
+              actions: [
+                <SectionMessageAction key="dismiss" onClick={onDismiss}>
+                  Dismiss
+                </SectionMessageAction>,
+              ],
+            }
+          : {})}
+      >
         <p>{error}</p>
       </SectionMessage>
     </div>
