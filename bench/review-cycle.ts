@@ -42,15 +42,13 @@ function pendingRules(rig: ReviewRig, writes: number): PermissionRule[] {
   const free = rig.plan.repositories
     .filter((r) => !covered.has(`repository:${r.slug}`) && !covered.has(`project:${r.projectKey}`))
     .slice(0, Math.ceil(writes / perGroup));
-  return rig.plan.appGroups
-    .slice(0, perGroup)
-    .map((g, i) => ({
-      id: `bench-${i}`,
-      group: g.name,
-      projects: [],
-      repositories: free.map((r) => r.slug),
-      level: 'read' as const,
-    }));
+  return rig.plan.appGroups.slice(0, perGroup).map((g, i) => ({
+    id: `bench-${i}`,
+    group: g.name,
+    projects: [],
+    repositories: free.map((r) => r.slug),
+    level: 'read' as const,
+  }));
 }
 
 /** The rules with half the benchmark's own rules raised to write: a rule change that rewrites 250 grants. */

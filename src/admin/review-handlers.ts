@@ -70,14 +70,12 @@ function personView(person: ReviewPerson | undefined, accountId: string): Review
 function rows(loaded: LoadedReview, entries: readonly AccessEntry[]): { rows: AccessRowView[]; more: number } {
   const people = new Map(loaded.review.people.map((p) => [p.accountId, p]));
   return {
-    rows: entries
-      .slice(0, MAX_ROWS)
-      .map((e) => ({
-        person: personView(people.get(e.accountId), e.accountId),
-        target: e.target,
-        level: e.level,
-        paths: e.paths,
-      })),
+    rows: entries.slice(0, MAX_ROWS).map((e) => ({
+      person: personView(people.get(e.accountId), e.accountId),
+      target: e.target,
+      level: e.level,
+      paths: e.paths,
+    })),
     more: Math.max(0, entries.length - MAX_ROWS),
   };
 }
