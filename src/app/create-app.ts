@@ -18,6 +18,7 @@ import { SettingsStore } from '../sync/settings-store';
 import { SyncLinks } from '../sync/sync-links';
 import { headerValue, type ScimRequest, type ScimResponse } from '../scim/protocol';
 import type { ScimObject } from '../scim/resource/types';
+import { bearerToken } from '../scim/authentication';
 import { scimWriteOf, type ScimWrite } from '../scim/router';
 import { scimActor, withAuditActor } from '../sync/audit-actor';
 import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
@@ -196,14 +197,12 @@ export function createApp(options: AppOptions): AppParts {
       cachedSource = { at, pulled: (await sources.get()).kind !== 'scim' };
     return cachedSource.pulled;
   };
-  const bearer = (request: ScimRequest): string | undefined =>
-    /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request, 'authorization') ?? '')?.[1];
   const handleScim: App['handleScim'] = async (request) => {
     // The route's write (src/scim/router.ts): its operation, resource type and id; none for reads and unroutable requests.
     const write = scimWriteOf(request);
     const before = write?.id ? await store.get(write.resourceType, write.id).catch(() => undefined) : undefined;
     // Unauthenticated writes still get their 401 from the service; authenticated ones meet the pull source's 403.
-    const refused = write !== undefined && (await pulledSource()) && (await tokens.verify(bearer(request)));
+    const refused = write !== undefined && (await pulledSource()) && (await tokens.verify(bearerToken(request)));
     const response = refused ? pulledSourceRefusal() : await serve(request);
     // Counted in memory and written at most every 10 s, so a flood of bad tokens costs no storage quota to speak of.
     if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
