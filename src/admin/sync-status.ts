@@ -5,6 +5,9 @@
  */
 import type { SyncStatusView } from '../shared/admin-api';
 import { LAST_RECONCILE_KEY, LAST_SYNC_KEY } from '../sync/dispatcher';
+import type { ForgeKvs } from '../storage/kvs-port';
+import { SYNC_LANES } from '../sync/jobs';
+import { lastLaneJobAt } from '../sync/lane-pace';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { LinkDoc, SyncState } from '../sync/sync-links';
 import type { AdminHandlerDeps, AdminParts, AdminSync } from './admin-parts';
@@ -47,6 +50,14 @@ export async function heldDeactivations(
   return paused + (status?.lastPull?.heldDeactivations ?? 0);
 }
 
+/** When the last sync batch finished (ISO 8601): a paced job's lane allowance or, unpaced, LAST_SYNC_KEY. */
+async function lastSyncTime(kvs: Pick<ForgeKvs, 'get'>): Promise<string | undefined> {
+  const lanes = Array.from({ length: SYNC_LANES }, (_, lane) => `lane-${lane}`);
+  const [written, paced] = await Promise.all([kvs.get<string>(LAST_SYNC_KEY), lastLaneJobAt(kvs, lanes)]);
+  const times = [written ? Date.parse(written) : NaN, paced ?? NaN].filter((time) => Number.isFinite(time));
+  return times.length > 0 ? new Date(Math.max(...times)).toISOString() : undefined;
+}
+
 /** The answer of `sync/status`. */
 export async function syncStatus(
   deps: Pick<AdminHandlerDeps, 'kvs' | 'getPull'>,
@@ -66,7 +77,7 @@ export async function syncStatus(
       sync.links.countByState(STATE_COUNT_PAGES),
       app.store.count('User'),
       app.store.count('Group'),
-      deps.kvs.get<string>(LAST_SYNC_KEY),
+      lastSyncTime(deps.kvs),
       deps.kvs.get<string>(LAST_RECONCILE_KEY),
       sync.breaker.state(),
       sync.settings.get(),

@@ -33,7 +33,10 @@ import type { BatchReport } from './engine-ports';
 import type { SyncEngine } from './sync-engine';
 
 const KICK_KEY = 'dispatch:kick';
-/** Plain KVS keys with the time of the last finished batch and the last reconcile (ISO 8601), for the status page. */
+/**
+ * Plain KVS keys with the time of the last finished batch and the last reconcile (ISO 8601), for the status page. A
+ * paced job's finish is in its lane's allowance instead (src/sync/lane-pace.ts lastLaneJobAt).
+ */
 export const LAST_SYNC_KEY = 'status:last-sync';
 /** See LAST_SYNC_KEY. */
 export const LAST_RECONCILE_KEY = 'status:last-reconcile';
@@ -221,7 +224,7 @@ export class Dispatcher {
         clock,
         async () => {
           try {
-            return await this.handleJob(job);
+            return await this.handleJob(job, pace !== undefined);
           } finally {
             used = storageUnitsSpent();
           }
@@ -233,7 +236,7 @@ export class Dispatcher {
     }
   }
 
-  private async handleJob(job: SyncJob): Promise<JobOutcome> {
+  private async handleJob(job: SyncJob, paced: boolean): Promise<JobOutcome> {
     if (job.type === 'drain') {
       await this.drain(job.sweep ? { sweep: true } : {});
       return undefined;
@@ -249,7 +252,9 @@ export class Dispatcher {
     const others = job.entries.filter((entry) => laneOf(entry.key) !== lane).map((entry) => entry.key);
     const report = await this.engine.process(mine);
     this.options.onBatch?.(report);
-    await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
+    // A paced job's lane allowance, saved after every job, says when it finished (lastLaneJobAt, lane-pace.ts): the
+    // status page reads that, and the job spends no write on LAST_SYNC_KEY.
+    if (!paced) await this.kvs.set(LAST_SYNC_KEY, new Date().toISOString());
     // Entries the budget left behind are enqueued again (after the watermark), so the next drain takes them.
     const again = [...report.leftover, ...others];
     if (again.length > 0) await this.store.enqueue(again);

@@ -12,6 +12,8 @@ import type { StorageAllowance } from './call-budget';
 export const LANE_ALLOWANCE_CAP: StorageAllowance = { read: 120, write: 120 };
 
 const KEY_PREFIX = 'pace:';
+/** How long a lane's saved allowance is kept: the status page's "last sync" is read from it (lastLaneJobAt). */
+const KEPT_SECONDS = 30 * 86_400;
 
 interface SavedAllowance {
   readonly at: number;
@@ -52,7 +54,7 @@ export class LanePace {
       read: Math.min(this.cap.read, start.read + minutes * this.perMinute.read - used.read),
       write: Math.min(this.cap.write, start.write + minutes * this.perMinute.write - used.write),
     };
-    await this.kvs.set(`${KEY_PREFIX}${lane}`, left, { ttl: { value: 86_400, unit: 'SECONDS' } });
+    await this.kvs.set(`${KEY_PREFIX}${lane}`, left, { ttl: { value: KEPT_SECONDS, unit: 'SECONDS' } });
   }
 }
 
@@ -65,4 +67,11 @@ function isSaved(value: unknown): value is SavedAllowance {
     typeof v.read === 'number' &&
     typeof v.write === 'number'
   );
+}
+
+/** When the last job of any of `lanes` (lane names as the dispatcher keys them, `lane-<n>`) finished, or undefined. */
+export async function lastLaneJobAt(kvs: Pick<ForgeKvs, 'get'>, lanes: readonly string[]): Promise<number | undefined> {
+  const saved = await Promise.all(lanes.map((lane) => kvs.get<SavedAllowance>(`${KEY_PREFIX}${lane}`)));
+  const times = saved.filter(isSaved).map((allowance) => allowance.at);
+  return times.length > 0 ? Math.max(...times) : undefined;
 }
