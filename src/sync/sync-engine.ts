@@ -60,21 +60,32 @@ export class SyncEngine {
     }
     const byKind = (prefix: string): SyncEntry[] => entries.filter((e) => e.key.startsWith(prefix));
     let groupsChanged = false;
+    const permissionEntries = byKind('Permissions.');
+    const permissionsOn = settings.permissionSync && deps.permissions !== undefined;
+    let done = true;
+    // Permissions go first when they are due: a run has a fixed cost (the app's groups and the workspace's listings)
+    // before its first comparison, which only a fresh budget surely holds; users and groups then take what is left,
+    // each started only when it can finish. Group changes in this batch make permissions due again (noteDue below).
+    if (permissionsOn && permissionEntries.length > 0) {
+      const wait = await this.debounce.wait();
+      if (wait > 0) report.drainAfterSeconds = wait;
+      try {
+        done = wait === 0 && (await this.permissions.run(settings, report));
+      } catch (error) {
+        // Bitbucket's hourly limit (recorded on the Permissions link by the run) holds back permissions, not the
+        // Admin API work of this batch: the entry waits for a drain after the limit ends.
+        if (!(error instanceof TargetError && error.kind === 'rate-limited')) throw error;
+        done = false;
+        report.drainAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 60_000) / 1000));
+      }
+      // A run the budget cut short goes on in the next job (its entry stays and is queued again).
+      if (!done && wait === 0 && this.ctx.state.permissionsLeft)
+        report.leftover.push(...permissionEntries.map((e) => e.key));
+    }
     try {
       await this.users.sync(byKind('User.'), settings, targets.admin, report);
       groupsChanged = await this.groups.sync(byKind('Group.'), settings, targets.admin, report);
-      const permissionEntries = byKind('Permissions.');
-      const permissionsOn = settings.permissionSync && deps.permissions !== undefined;
       if (permissionsOn && groupsChanged) await this.debounce.noteDue();
-      let done = true;
-      if (permissionsOn && permissionEntries.length > 0) {
-        const wait = await this.debounce.wait();
-        if (wait > 0) report.drainAfterSeconds = wait;
-        done = wait === 0 && (await this.permissions.run(settings, report));
-        // A run the budget cut short goes on in the next job (its entry stays and is queued again).
-        if (!done && wait === 0 && this.ctx.state.permissionsLeft)
-          report.leftover.push(...permissionEntries.map((e) => e.key));
-      }
       // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.
       if (done) for (const entry of permissionEntries) await deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {
