@@ -1,4 +1,4 @@
-/** What a Diagnostics check answers before the runner adds its assumption, reaction and time (src/diagnostics/run-check.ts). */
+/** What a Diagnostics check answers before the runner adds its assumption, reaction and time (src/diagnostics/diagnostics-handlers.ts). */
 import type { DiagnosticStep, DiagnosticVerdict } from '../../shared/diagnostics-api';
 
 /** A check's observation. */
