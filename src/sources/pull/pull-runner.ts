@@ -8,9 +8,10 @@
  * writes nothing but its summary.
  */
 import { randomUUID } from 'node:crypto';
-import { DirectoryError, type DirectoryStore } from '../../directory/directory-store';
-import type { PullFindings } from '../directory-source';
-import { applyOp, costOf, emptyApplyCounts, SnapshotCache, type ApplyCounts } from './pull-apply';
+import { DirectoryError } from '../../directory/directory-store';
+import { applyOp, costOf, SnapshotCache } from './pull-apply';
+import { describe, plannedCounts } from './planned-changes';
+import { newPullRun, type PullRun, type PullRunnerDeps, type PullStepResult } from './pull-run';
 import {
   holdDeactivations,
   planGroup,
@@ -20,81 +21,15 @@ import {
   type PullOp,
 } from './pull-plan';
 import type { PulledDirectory, PullReader } from './pull-reader';
-import { RunStage, type StagedChunks } from './pull-stage';
-import {
-  batchedReads,
-  bucketOf,
-  USER_BUCKETS,
-  type GroupSnapshotEntry,
-  type PullStore,
-  type UserSnapshotEntry,
-} from './pull-store';
-import type { PullPhase, PullMode, PullSummary } from '../../shared/source-types';
+import { RunStage } from './pull-stage';
+import { batchedReads, bucketOf, USER_BUCKETS, type GroupSnapshotEntry, type UserSnapshotEntry } from './pull-store';
+import type { PullMode, PullSummary } from '../../shared/source-types';
 
 /** The admin page's data (src/shared/source-types.ts), re-exported for the source's modules. */
 export type { PullPhase, PullMode, PullSummary } from '../../shared/source-types';
 
-/** The state of a run between invocations (the `pull:run` record). */
-export interface PullRun {
-  readonly v: 1;
-  readonly id: string;
-  readonly mode: PullMode;
-  readonly trigger: string;
-  readonly config: string;
-  readonly startedAt: string;
-  updatedAt: string;
-  phase: PullPhase;
-  cursor?: unknown;
-  /** Chunks staged by kind: the reader's, and the plans `p1` (users) and `p2` (groups). */
-  staged: StagedChunks;
-  /** Where applying stands in the current plan's chunks. */
-  plan: { chunk: number; op: number };
-  /** Where group planning stands: the next desired group, then the deletions; first-pull matches taken so far. */
-  groupPlan: { index: number; deletes: boolean; matched: string[] };
-  counts: ApplyCounts;
-  usersRead: number;
-  groupsRead: number;
-  unchangedUsers: number;
-  unchangedGroups: number;
-  held: number;
-  breakerReason?: string;
-  findings?: PullFindings;
-  sample: string[];
-  invocations: number;
-  /** The last failure; the run resumes after it. */
-  error?: { readonly kind: string; readonly message: string; readonly at: string };
-}
-
-/** The circuit breaker as a pull asks it: may `requested` deactivations among `totalUsers` run now? */
-export interface PullGate {
-  /** True to let them all run; false holds them all (and, unless `dryRun`, trips the breaker with `reason`). */
-  admit(
-    requested: number,
-    totalUsers: number,
-    dryRun: boolean,
-  ): Promise<{ readonly allowed: boolean; readonly reason?: string }>;
-}
-
-/** What an invocation achieved. */
-export type PullStepResult =
-  | { readonly state: 'idle' }
-  | { readonly state: 'more' }
-  | { readonly state: 'done'; readonly summary: PullSummary }
-  | { readonly state: 'waiting'; readonly retryAfterSeconds: number; readonly error: string };
-
-/** What the runner needs. */
-export interface PullRunnerDeps {
-  readonly store: DirectoryStore;
-  readonly pullStore: PullStore;
-  /** The source, built from the stored configuration (its client and selection). */
-  readonly reader: () => Promise<PullReader>;
-  readonly gate: PullGate;
-  /** Whether `calls` more outbound requests fit in this invocation (src/sync/call-budget.ts budgetAllows). */
-  readonly canCall: (calls: number) => boolean;
-  /** After an invocation wrote the directory: the sync dispatcher's kick. */
-  readonly afterWrites?: () => Promise<void>;
-  readonly now?: () => Date;
-}
+/** The run record, the breaker's question, an invocation's result and the runner's needs (pull-run.ts), kept importable here. */
+export type { PullRun, PullGate, PullStepResult, PullRunnerDeps } from './pull-run';
 
 /** Requests kept back for saving progress at the end of an invocation. */
 const RESERVE = 14;
@@ -108,45 +43,6 @@ function waitFor(error: unknown): number {
   if (error instanceof DirectoryError && error.kind === 'throttled') return error.retryAfterSeconds ?? 60;
   const kind = (error as { kind?: unknown }).kind;
   return kind === 'quota' || kind === 'transient' ? 60 : 900;
-}
-
-function describe(op: PullOp): string {
-  switch (op.k) {
-    case 'create-user':
-      return `create user ${op.u.email}`;
-    case 'update-user':
-      return `${op.deactivates ? 'deactivate' : 'update'} user ${op.u.email}`;
-    case 'deactivate-user':
-      return `deactivate user ${op.s ?? op.d} (left the selection)`;
-    case 'create-group':
-      return `create group ${String(op.r.displayName)}`;
-    case 'update-group':
-      return `rename group to ${String(op.r.displayName)}`;
-    case 'add-members':
-      return `add ${op.ids.length} members to group ${op.s}`;
-    case 'remove-members':
-      return `remove ${op.ids.length} members from group ${op.s}`;
-    case 'delete-group':
-      return `delete group ${op.s ?? op.d}`;
-    default:
-      return op.k;
-  }
-}
-
-/** Counts what a list of operations would change (a preview's figures). */
-function plannedCounts(ops: readonly PullOp[], into: ApplyCounts): void {
-  for (const op of ops) {
-    if (op.k === 'create-user') into.usersCreated += 1;
-    else if (op.k === 'update-user') {
-      into.usersUpdated += 1;
-      if (op.deactivates) into.usersDeactivated += 1;
-    } else if (op.k === 'deactivate-user') into.usersDeactivated += 1;
-    else if (op.k === 'create-group') into.groupsCreated += 1;
-    else if (op.k === 'update-group') into.groupsUpdated += 1;
-    else if (op.k === 'delete-group') into.groupsDeleted += 1;
-    else if (op.k === 'add-members') into.membersAdded += op.ids.length;
-    else if (op.k === 'remove-members') into.membersRemoved += op.ids.length;
-  }
 }
 
 /** Runs pulls. */
@@ -170,28 +66,7 @@ export class PullRunner {
   ): Promise<{ readonly runId: string; readonly started: boolean }> {
     const existing = await this.current();
     if (existing !== undefined) return { runId: existing.id, started: false };
-    const at = this.now().toISOString();
-    const run: PullRun = {
-      v: 1,
-      id: randomUUID().slice(0, 13),
-      mode,
-      trigger,
-      config,
-      startedAt: at,
-      updatedAt: at,
-      phase: 'read',
-      staged: {},
-      plan: { chunk: 0, op: 0 },
-      groupPlan: { index: 0, deletes: false, matched: [] },
-      counts: emptyApplyCounts(),
-      usersRead: 0,
-      groupsRead: 0,
-      unchangedUsers: 0,
-      unchangedGroups: 0,
-      held: 0,
-      sample: [],
-      invocations: 0,
-    };
+    const run = newPullRun(randomUUID().slice(0, 13), mode, trigger, config, this.now().toISOString());
     await this.deps.pullStore.set('run', run);
     return { runId: run.id, started: true };
   }
