@@ -3,21 +3,15 @@
  * handler Forge calls, with Forge-shaped requests, over the production directory store running on the
  * local KVS service (embedded, persisted under DATA_DIR).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
 import { createApp } from '../app/create-app';
-import {
-  makeScimWebTrigger,
-  type ForgeWebTriggerHandler,
-  type ForgeWebTriggerRequest,
-} from '../forge/scim-web-trigger';
+import { makeScimWebTrigger, type ForgeWebTriggerHandler } from '../forge/scim-web-trigger';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
 import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
 import { makeReviewStep } from '../forge/review-step';
 import { reviewParts } from '../review/create-review';
 import { ForgeRuntime, NO_LATENCY, systemRuntimeClock } from './forge-runtime';
-import { errorResponse } from '../scim/error-response';
 import { profileNamed } from '../scim/profile';
 import { defaultServiceLimits } from '../scim/service';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../storage/local-kvs';
@@ -49,9 +43,11 @@ import {
   systemClock,
 } from '../../emulators';
 import type { LocalHost, LocalHostOptions } from './local-host-types';
+import { createLocalServer } from './local-server';
+import { createScimRoute, PEER_HEADER, SCIM_PREFIX } from './scim-route';
 
-/** Where the SCIM API is served on the local host. */
-export const SCIM_PREFIX = '/scim/v2';
+/** Where the SCIM API is served on the local host (scim-route.ts), kept importable here. */
+export { SCIM_PREFIX } from './scim-route';
 
 /** The local host's options and handle (local-host-types.ts), kept importable here for test/e2e, which issue 15 must not touch. */
 export type { LocalHostOptions, LocalHost } from './local-host-types';
@@ -62,57 +58,6 @@ export const EMULATED_TARGET: SyncSettings['target'] = {
   workspace: EMULATED_WORKSPACE_SLUG,
   workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
 };
-
-/** The header the local host gives the app the socket's peer address in; a client's own copy is dropped. */
-const PEER_HEADER = 'x-local-peer-address';
-
-function forgeHeaders(request: IncomingMessage): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(request.headersDistinct)) {
-    if (values && name !== PEER_HEADER) out[name] = values;
-  }
-  out[PEER_HEADER] = [request.socket.remoteAddress ?? 'unknown'];
-  return out;
-}
-
-function forgeQuery(search: URLSearchParams): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [name, value] of search) (out[name] ??= []).push(value);
-  return out;
-}
-
-/**
- * Reads a request body as UTF-8 (RFC 8259 section 8.1, which RFC 7644 section 3.8 requires). The decoder is fatal:
- * invalid bytes are refused, never silently turned into U+FFFD, which would make different byte strings one name.
- * Only this host sees the bytes; on Forge the platform decodes the body before the web trigger gets it, so there
- * the check cannot be made (and U+FFFD in the text may well have been sent as such).
- */
-async function readBody(request: IncomingMessage, limit: number): Promise<string | 'too-large' | 'invalid-utf8'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) return 'too-large';
-    chunks.push(buffer);
-  }
-  try {
-    // ignoreBOM keeps a byte order mark in the text, as Buffer#toString did, so JSON.parse still refuses it.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks));
-  } catch {
-    return 'invalid-utf8';
-  }
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  headers: Record<string, string | string[]>,
-  body: string | undefined,
-): void {
-  response.writeHead(status, headers);
-  response.end(body);
-}
 
 /** Resolves when `work` settles or after `ms`, whichever comes first. */
 function within(ms: number, work: Promise<unknown>): Promise<void> {
@@ -323,70 +268,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }),
   );
 
-  const server: Server = createServer((request, response) => {
-    void handle(request, response).catch((error: unknown) => {
-      logger.error('LOCAL-E500', 'Local host failed to serve a request', {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      if (!response.headersSent) {
-        const failure = errorResponse(500, 'Internal server error');
-        send(response, failure.status, failure.headers, failure.body);
-      } else {
-        response.destroy();
-      }
-    });
+  const server = createLocalServer({
+    emulatorRouter,
+    emulatorState,
+    scim: createScimRoute(webTrigger),
+    adminBridge,
+    scimBaseUrl: () => scimBaseUrl,
+    logger,
   });
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (emulatorRouter?.(request, response)) return;
-    if (emulatorState?.(request, response, new URL(request.url ?? '/', 'http://local.invalid').pathname)) return;
-    const url = new URL(request.url ?? '/', 'http://local.invalid');
-    const pathname = url.pathname;
-    if (
-      pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() ||
-      pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)
-    ) {
-      const body = await readBody(request, defaultServiceLimits.maxBodyBytes);
-      if (body === 'too-large') {
-        const tooLarge = errorResponse(413, `The request body exceeds ${defaultServiceLimits.maxBodyBytes} bytes`);
-        send(response, tooLarge.status, { ...tooLarge.headers, connection: 'close' }, tooLarge.body);
-        request.resume();
-        return;
-      }
-      if (body === 'invalid-utf8') {
-        const invalid = errorResponse(400, 'The request body is not valid UTF-8', 'invalidSyntax');
-        send(response, invalid.status, invalid.headers, invalid.body);
-        return;
-      }
-      const forgeRequest: ForgeWebTriggerRequest = {
-        method: (request.method ?? 'GET').toUpperCase(),
-        path: pathname,
-        userPath: pathname.slice(SCIM_PREFIX.length),
-        headers: forgeHeaders(request),
-        queryParameters: forgeQuery(url.searchParams),
-        body: body === '' ? undefined : body,
-      } as ForgeWebTriggerRequest;
-      const result = await webTrigger(forgeRequest, {});
-      send(response, result.statusCode, result.headers ?? {}, result.body);
-      return;
-    }
-    if (await adminBridge(request, response, pathname)) return;
-    if (pathname === '/' || pathname === '/healthz') {
-      send(
-        response,
-        200,
-        { 'content-type': 'application/json' },
-        JSON.stringify({ service: 'bitbucket-scim-sync', scim: scimBaseUrl }),
-      );
-      return;
-    }
-    send(
-      response,
-      404,
-      { 'content-type': 'application/json' },
-      JSON.stringify({ error: 'Not found', scim: scimBaseUrl }),
-    );
-  }
 
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
