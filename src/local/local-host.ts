@@ -5,52 +5,47 @@
  */
 import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
+import { makeAdminHandlers } from '../admin/admin-handlers';
+import { makeDiagnosticsHandlers } from '../diagnostics/diagnostics-handlers';
+import { makeReviewStep } from '../forge/review-step';
+import { reviewParts } from '../review/create-review';
+import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
 import { createApp } from '../app/create-app';
 import { makeScimWebTrigger, type ForgeWebTriggerHandler } from '../forge/scim-web-trigger';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
 import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
-import { makeReviewStep } from '../forge/review-step';
-import { reviewParts } from '../review/create-review';
-import { ForgeRuntime, NO_LATENCY, systemRuntimeClock } from './forge-runtime';
 import { profileNamed } from '../scim/profile';
-import { defaultServiceLimits } from '../scim/service';
-import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../storage/local-kvs';
-import { makeDiagnosticsHandlers } from '../diagnostics/diagnostics-handlers';
-import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
-import { storageCountsAsOutbound } from '../diagnostics/verdicts';
 import { createSync, type SyncParts } from '../app/create-sync';
-import { makeAdminHandlers } from '../admin/admin-handlers';
 import type { AdoptOutcome } from '../auth/bearer-tokens';
-import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
-import { localAdminKey, localEmulatorKey } from './local-secrets';
-import { countingEmulator, createEmulatorStateRoute } from './emulator-state-route';
+import { localAdminKey } from './local-secrets';
+import { createEmulatorStateRoute } from './emulator-state-route';
 import type { SyncSettings } from '../sync/settings';
 import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from './settings-file';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { PullParts } from '../sources/create-pull';
-import { localGoogleEmulator, startLocalPull } from './local-google';
+import { startLocalPull } from './local-google';
 import type { EngineAudit } from '../sync/engine-ports';
 import {
-  createEmulatorRouter,
   EMULATOR_BITBUCKET_EMAIL,
   listenOn,
-  createLinkedEmulators,
   EMULATED_BITBUCKET_RESOURCE_ID,
   EMULATED_DIRECTORY_ID,
   EMULATED_ORG_ID,
   EMULATED_WORKSPACE_SLUG,
   STATE_PATH,
-  systemClock,
 } from '../../emulators';
 import type { LocalHost, LocalHostOptions } from './local-host-types';
 import { createLocalServer } from './local-server';
 import { createScimRoute, PEER_HEADER, SCIM_PREFIX } from './scim-route';
+import { openLocalRuntime } from './local-runtime';
+import { createLocalEmulators } from './local-emulators';
 
 /** Where the SCIM API is served on the local host (scim-route.ts), kept importable here. */
 export { SCIM_PREFIX } from './scim-route';
 
 /** The local host's options and handle (local-host-types.ts), kept importable here for test/e2e, which issue 15 must not touch. */
 export type { LocalHostOptions, LocalHost } from './local-host-types';
+
 /** The targets of the emulated organization, stored as settings when nothing else was configured. */
 export const EMULATED_TARGET: SyncSettings['target'] = {
   orgId: EMULATED_ORG_ID,
@@ -75,79 +70,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const logger = options.logger ?? consoleLogger;
   // A bad settings file is refused before the data directory is opened (and locked).
   const settingsPatch = options.settingsFile ? await readSettingsPatch(options.settingsFile) : undefined;
-  const manifestPath = options.manifestPath ?? path.resolve(__dirname, '../../manifest.yml');
-  const kvsService = createLocalKvsService({
-    entities: loadEntityDefinitions(manifestPath),
-    dataDir: options.dataDir,
-    ...(options.dataKeyFile !== undefined ? { dataKeyFile: options.dataKeyFile } : {}),
-    fsync: options.fsync ?? false,
-    // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
-    quotaMode: 'record',
-    onQuotaViolation: (violation) =>
-      runtime.report({
-        limit: violation.limit,
-        observed: violation.observed,
-        allowed: violation.allowed,
-        detail: `${violation.path}: ${violation.observed} against ${violation.allowed}`,
-      }),
-    ...(options.transactionConditions ? { transactionConditions: options.transactionConditions } : {}),
-  });
-  // Until the stored Diagnostics verdict is read below, storage counts (the stricter reading).
-  let storageCounts = true;
-  const runtime = new ForgeRuntime({
-    mode: options.runtimeMode ?? 'record',
-    clock: systemRuntimeClock,
-    latency: NO_LATENCY,
-    storageCountsAsOutbound: options.storageCountsAsOutbound ?? (() => storageCounts),
-    ...(options.egressAllowed ? { egressAllowed: options.egressAllowed } : {}),
-    delivery: {
-      // As Forge delivers: in parallel, bounded only by the jobs' concurrency keys (one job per sync lane, one drain).
-      ...options.queue,
-      onError: (error) =>
-        logger.error('SYNC-JOB', 'A sync job failed and will be retried', {
-          error: error instanceof Error ? error.message : String(error),
-        }),
-    },
-  });
-  // The first breach of each limit is logged; all are counted in runtime.violations.
-  const logged = new Set<string>();
-  runtime.onViolation((violation) => {
-    // The Diagnostics' storage probe passes the outbound limit on purpose, in its own enforced invocation.
-    if (violation.invocation?.label?.startsWith('diagnostics/')) return;
-    if (logged.has(violation.limit)) return;
-    logged.add(violation.limit);
-    logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, {
-      detail: violation.detail,
-    });
-  });
-  const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
-  // The counting switch is a stored setting: what the Diagnostics last observed (src/diagnostics/verdicts.ts).
-  storageCounts = storageCountsAsOutbound(await DiagnosticsStore.for(kvs).results());
+  const { kvsService, runtime, kvs, useDiagnostics } = await openLocalRuntime(options, logger);
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
-  // The emulators require a key as the real APIs require credentials; the host's own sync uses it (below).
-  const emulatorKey = options.atlassian ? undefined : await localEmulatorKey(kvs, options.emulatorKey);
-  const emulators =
-    emulatorKey === undefined
-      ? undefined
-      : createLinkedEmulators({
-          clock: systemClock,
-          key: emulatorKey,
-          ...options.emulators,
-          ...(options.emulatorSeed !== undefined
-            ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } }
-            : {}),
-        });
-  const google = emulators ? await localGoogleEmulator(kvs, options.googleSeed) : undefined;
-  const emulatorRequests = { admin: 0, bitbucket: 0 };
-  const emulatorRouter = emulators
-    ? createEmulatorRouter({
-        admin: countingEmulator(emulators.admin, () => (emulatorRequests.admin += 1)),
-        bitbucket: countingEmulator(emulators.bitbucket, () => (emulatorRequests.bitbucket += 1)),
-        ...(google ? { google: google.emulator } : {}),
-        maxBodyBytes: defaultServiceLimits.maxBodyBytes,
-      })
-    : undefined;
+  const { emulatorKey, emulators, google, emulatorRequests, emulatorRouter } = await createLocalEmulators(kvs, options);
   let emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
@@ -243,9 +169,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         lookupPermission,
         kvs,
         emulated: emulators !== undefined,
-        onRecorded: (results) => {
-          storageCounts = storageCountsAsOutbound(results);
-        },
+        onRecorded: useDiagnostics,
       }),
     },
     adminKey,
