@@ -3,17 +3,11 @@
  * handler Forge calls, with Forge-shaped requests, over the production directory store running on the
  * local KVS service (embedded, persisted under DATA_DIR).
  */
-import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
-import { makeAdminHandlers } from '../admin/admin-handlers';
-import { makeDiagnosticsHandlers } from '../diagnostics/diagnostics-handlers';
-import { makeReviewStep } from '../forge/review-step';
-import { reviewParts } from '../review/create-review';
-import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
 import { createApp } from '../app/create-app';
 import { makeScimWebTrigger, type ForgeWebTriggerHandler } from '../forge/scim-web-trigger';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
-import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
+import { makeSyncWorker } from '../forge/sync-worker';
 import { profileNamed } from '../scim/profile';
 import { createSync, type SyncParts } from '../app/create-sync';
 import type { AdoptOutcome } from '../auth/bearer-tokens';
@@ -39,6 +33,8 @@ import { createLocalServer } from './local-server';
 import { createScimRoute, PEER_HEADER, SCIM_PREFIX } from './scim-route';
 import { openLocalRuntime } from './local-runtime';
 import { createLocalEmulators } from './local-emulators';
+import { createLocalAdminRoute } from './local-admin-route';
+import { startLocalSchedules } from './local-schedules';
 
 /** Where the SCIM API is served on the local host (scim-route.ts), kept importable here. */
 export { SCIM_PREFIX } from './scim-route';
@@ -146,40 +142,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const getPull = async (): Promise<PullParts> =>
     late.pull ?? Promise.reject(new Error('The directory pull is not started yet'));
   const adminKey = await localAdminKey(kvs, options.adminKey);
-  // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
-  const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({
-    status: 200,
-    permission: 'owner',
-  });
-  const adminBridge = createAdminBridge({
-    handlers: {
-      ...makeAdminHandlers({
-        getApp: async () => app,
-        getSync: async () => sync,
-        getBaseUrl: async () => scimBaseUrl,
-        getPull,
-        lookupPermission,
-        kvs,
-        emulated: emulators !== undefined,
-        environmentCredentials: options.atlassian !== undefined,
-      }),
-      ...makeDiagnosticsHandlers({
-        getApp: async () => app,
-        getSync: async () => sync,
-        lookupPermission,
-        kvs,
-        emulated: emulators !== undefined,
-        onRecorded: useDiagnostics,
-      }),
+  const adminBridge = createLocalAdminRoute(
+    {
+      app,
+      sync,
+      kvs,
+      runtime,
+      logger,
+      adminKey,
+      emulated: emulators !== undefined,
+      scimBaseUrl: () => scimBaseUrl,
+      getPull,
+      onRecorded: useDiagnostics,
     },
-    adminKey,
-    staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),
-    logger,
-    // The Diagnostics observe Forge's answers to a breach, so they run enforced even while the host records.
-    runAsResolver: (key, call) =>
-      runtime.resolver(key, call, key.startsWith('diagnostics/') ? { mode: 'enforce' } : {}),
-    installContext: options.installContext ?? (emulators ? EMULATED_BITBUCKET_RESOURCE_ID : LOCAL_INSTALL_CONTEXT),
-  });
+    options,
+  );
   // The emulated organization can be looked at (as `npm run emulators` serves it), behind the admin key for now.
   const adminKeyValue = adminKey;
   const emulatorState = emulators
@@ -220,23 +197,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}),
   });
   late.pull = localPull.pull;
-  const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
-  const reconcile = makeReconcile(() => queue);
-  const reconcileTimer =
-    reconcileEvery > 0
-      ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery)
-      : undefined;
-  reconcileTimer?.unref();
-  const reviewEvery = options.reviewStepIntervalMs ?? 300_000;
-  const reviewStep = makeReviewStep(
-    async () => reviewParts(app, sync),
-    (line) => logger.error('REVIEW-E500', line, {}),
-  );
-  const reviewTimer =
-    reviewEvery > 0
-      ? setInterval(() => void runtime.scheduled('review-step', reviewStep).catch(() => undefined), reviewEvery)
-      : undefined;
-  reviewTimer?.unref();
+  const schedules = startLocalSchedules({ runtime, queue, app, sync, logger }, options);
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
   await sync.dispatcher.releaseAllLeases();
@@ -261,9 +222,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     pull: localPull.pull,
     google: google?.emulator,
     async close() {
-      if (reconcileTimer) clearInterval(reconcileTimer);
+      schedules.stop();
       localPull.stop();
-      if (reviewTimer) clearInterval(reviewTimer);
       runtime.stop();
       // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
       // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.
