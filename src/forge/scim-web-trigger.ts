@@ -21,7 +21,7 @@ export interface ForgeWebTriggerRequest {
   readonly headers?: Readonly<Record<string, readonly string[]>>;
   /**
    * The raw body; Forge does not parse it, but it has decoded the bytes into a string already, so invalid UTF-8
-   * cannot be told apart from a U+FFFD the client sent (the local host refuses invalid bytes: local-host.ts readBody).
+   * cannot be told apart from a U+FFFD the client sent (the local host refuses invalid bytes: scim-route.ts readBody).
    */
   readonly body?: string;
   /** Query parameter values per name; optional in @forge/api's types, so a request without any is read as none. */

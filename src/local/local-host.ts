@@ -3,171 +3,44 @@
  * handler Forge calls, with Forge-shaped requests, over the production directory store running on the
  * local KVS service (embedded, persisted under DATA_DIR).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import path from 'node:path';
 import { consoleLogger } from '../app/console-logger';
-import { createApp, type AppParts } from '../app/create-app';
-import {
-  makeScimWebTrigger,
-  type ForgeWebTriggerHandler,
-  type ForgeWebTriggerRequest,
-} from '../forge/scim-web-trigger';
+import { createApp } from '../app/create-app';
+import { makeScimWebTrigger, type ForgeWebTriggerHandler } from '../forge/scim-web-trigger';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../forge/forge-job-queue';
-import { makeReconcile, makeSyncWorker } from '../forge/sync-worker';
-import { makeReviewStep } from '../forge/review-step';
-import { reviewParts } from '../review/create-review';
-import { ForgeRuntime, NO_LATENCY, systemRuntimeClock, type DeliveryOptions, type RuntimeMode } from './forge-runtime';
-import { errorResponse, type ScimLogger } from '../scim/error-response';
+import { makeSyncWorker } from '../forge/sync-worker';
 import { profileNamed } from '../scim/profile';
-import { defaultServiceLimits } from '../scim/service';
-import {
-  createLocalKvs,
-  createLocalKvsService,
-  loadEntityDefinitions,
-  type LocalKvsService,
-  type TransactionConditionMode,
-} from '../storage/local-kvs';
-import { makeDiagnosticsHandlers } from '../diagnostics/diagnostics-handlers';
-import { DiagnosticsStore } from '../diagnostics/diagnostics-store';
-import { storageCountsAsOutbound } from '../diagnostics/verdicts';
-import { createSync, type SyncParts, type TargetCredentials } from '../app/create-sync';
-import { makeAdminHandlers } from '../admin/admin-handlers';
+import { createSync, type SyncParts } from '../app/create-sync';
 import type { AdoptOutcome } from '../auth/bearer-tokens';
-import { createAdminBridge, LOCAL_INSTALL_CONTEXT } from './admin-bridge';
-import { localAdminKey, localEmulatorKey } from './local-secrets';
-import { countingEmulator, createEmulatorStateRoute } from './emulator-state-route';
+import { localAdminKey } from './local-secrets';
+import { createEmulatorStateRoute } from './emulator-state-route';
 import type { SyncSettings } from '../sync/settings';
 import { applySettingsFile, readSettingsPatch, type SettingsFileReport } from './settings-file';
 import { PERMISSIONS_KEY } from '../sync/jobs';
 import type { PullParts } from '../sources/create-pull';
-import { localGoogleEmulator, startLocalPull } from './local-google';
+import { startLocalPull } from './local-google';
 import type { EngineAudit } from '../sync/engine-ports';
 import {
-  createEmulatorRouter,
   EMULATOR_BITBUCKET_EMAIL,
   listenOn,
-  createLinkedEmulators,
   EMULATED_BITBUCKET_RESOURCE_ID,
   EMULATED_DIRECTORY_ID,
   EMULATED_ORG_ID,
   EMULATED_WORKSPACE_SLUG,
   STATE_PATH,
-  systemClock,
-  type GoogleSeedOptions,
-  type GoogleWorkspaceEmulator,
-  type LinkedEmulatorOptions,
-  type LinkedEmulators,
 } from '../../emulators';
+import type { LocalHost, LocalHostOptions } from './local-host-types';
+import { createLocalServer } from './local-server';
+import { createScimRoute, PEER_HEADER, SCIM_PREFIX } from './scim-route';
+import { openLocalRuntime } from './local-runtime';
+import { createLocalEmulators } from './local-emulators';
+import { createLocalAdminRoute } from './local-admin-route';
+import { startLocalSchedules } from './local-schedules';
 
-/** Where the SCIM API is served on the local host. */
-export const SCIM_PREFIX = '/scim/v2';
+/** Where the SCIM API is served on the local host (scim-route.ts), kept importable here. */
+export { SCIM_PREFIX } from './scim-route';
 
-/** Options of the local host. */
-export interface LocalHostOptions {
-  readonly port: number;
-  readonly host: string;
-  readonly dataDir: string;
-  /** The key file secrets in dataDir are encrypted under (default DATA_KEY_FILE, else ~/.config/bitbucket-scim-sync/data.key). */
-  readonly dataKeyFile?: string;
-  /**
-   * A token chosen by the operator (SCIM_BEARER_TOKEN), adopted once (BearerTokens.adopt): its hash is stored unless
-   * it was revoked or rotated out before or two tokens are valid already; without it a token is generated on first start.
-   */
-  readonly bearerToken?: string;
-  /** `lenient` or `strict-rfc`, pinned (SCIM_PROFILE); without it the settings' `scimProfile` applies. */
-  readonly profile?: string;
-  /** The manifest whose `app.storage.entities` the local KVS enforces. */
-  readonly manifestPath?: string;
-  readonly logger?: ScimLogger;
-  /** fsync every write (power-loss durability); off by default, an acknowledged write survives kill -9 either way. */
-  readonly fsync?: boolean;
-  /** Real Atlassian credentials; without them the host serves and uses the emulators. */
-  readonly atlassian?: TargetCredentials;
-  /** Base URLs the clients call with `atlassian` credentials instead of Atlassian's (emulators run as a process of their own). */
-  readonly targetBaseUrls?: { readonly admin?: string; readonly bitbucket?: string };
-  /** A settings document merged over the stored settings at start, only the fields it names (SETTINGS_FILE). */
-  readonly settingsFile?: string;
-  /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
-  readonly reconcileIntervalMs?: number;
-  /** How often the access review steps (Forge: every five minutes); 0 switches it off. */
-  readonly reviewStepIntervalMs?: number;
-  /** Delivery semantics of the runtime's queue (tests: duplicates, shuffling). */
-  readonly queue?: Omit<DeliveryOptions, 'onError'>;
-  /** How the local Forge runtime answers a breach of Forge's limits (default `record` until the app fits them). */
-  readonly runtimeMode?: RuntimeMode;
-  /** Where the engine records its changes. */
-  readonly audit?: EngineAudit;
-  /** Seed of the emulators' fault injection (tests). */
-  readonly emulatorSeed?: number;
-  /** The clients' clock (tests pass one whose sleep returns at once, so retries and backoff cost no wall time). */
-  readonly targetClock?: { now(): number; sleep(ms: number): Promise<void> };
-  /** Seconds before a batch's retryable failures are tried again (default 60). */
-  readonly retryDelaySeconds?: number;
-  /** Seconds without group changes before permission sync runs (default 5 locally; Forge waits 30). */
-  readonly permissionQuietSeconds?: number;
-  /** The dispatcher's kick window and first drain delay in seconds (defaults 10 and 2; tests shorten them). */
-  readonly kick?: { readonly windowSeconds: number; readonly drainDelaySeconds: number };
-  /** The key the admin page's local bridge requires (ADMIN_KEY); generated and kept in the store when absent. */
-  readonly adminKey?: string;
-  /** The built admin page (default static/admin/dist). */
-  readonly adminStaticDir?: string;
-  /** The key the served emulators require (local-secrets.ts); generated and kept in the store when absent. */
-  readonly emulatorKey?: string;
-  /**
-   * Pins whether the runtime counts KVS requests as outbound requests; without it the stored Diagnostics verdict
-   * decides, and until there is one they count (src/diagnostics/verdicts.ts).
-   */
-  readonly storageCountsAsOutbound?: boolean;
-  /** Test switch of the runtime: the URLs `fetch` may reach (default all). */
-  readonly egressAllowed?: (url: string) => boolean;
-  /** Test switch of the local KVS service: how transaction conditions are evaluated (default `evaluated`). */
-  readonly transactionConditions?: TransactionConditionMode;
-  /** Test switches of the emulators (for instance `groupSlugOf`). */
-  readonly emulators?: Pick<LinkedEmulatorOptions, 'groupSlugOf' | 'groupsNeedBitbucketRole'>;
-  /**
-   * The installation context the admin bridge gives every call (Forge's `installContext`); default the emulated
-   * workspace's ARI with the emulators, LOCAL_INSTALL_CONTEXT otherwise.
-   */
-  readonly installContext?: string;
-  /** The emulated Google Workspace account (default: seedGoogleDomain's 40 users and 6 groups). */
-  readonly googleSeed?: GoogleSeedOptions;
-  /** How often the pull's schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
-  readonly pullTickMs?: number;
-  /** Test switch: the longest a pull waits before resuming after a failure (default: what the pull asks, up to Forge's 900 s). */
-  readonly pullRetryDelaySeconds?: number;
-}
-
-/** A running local host. */
-export interface LocalHost {
-  readonly url: string;
-  readonly scimBaseUrl: string;
-  /** The token generated on this start, shown once; undefined when one already existed or was given. */
-  readonly generatedToken: string | undefined;
-  /** What became of `bearerToken`, when one was given. */
-  readonly bearerTokenOutcome: AdoptOutcome | undefined;
-  readonly app: AppParts;
-  readonly kvs: LocalKvsService;
-  readonly sync: SyncParts;
-  /** The local Forge runtime the host's invocations, storage and queue run on. */
-  readonly runtime: ForgeRuntime;
-  /** The emulated Atlassian APIs, when no real credentials were given. */
-  readonly emulators: LinkedEmulators | undefined;
-  /** Base URLs of the emulated APIs, and where their state is served (with the admin key), when emulated. */
-  readonly emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
-  /** The key the emulated APIs require (Bearer for the Admin API, Basic with the emulated admin's email for Bitbucket), when emulated. */
-  readonly emulatorKey: string | undefined;
-  /** The admin page's URL, with the admin key in its fragment. */
-  readonly adminUrl: string;
-  /** The admin page's key (the local bridge's credential). */
-  readonly adminKey: string;
-  /** What the settings file changed at this start, when one was given. */
-  readonly settingsFileReport: SettingsFileReport | undefined;
-  /** The directory pull (Google Workspace as the source). */
-  readonly pull: PullParts;
-  /** The emulated Google Workspace, served with the emulated Atlassian APIs. */
-  readonly google: GoogleWorkspaceEmulator | undefined;
-  close(): Promise<void>;
-}
+/** The local host's options and handle (local-host-types.ts), kept importable here for test/e2e, which issue 15 must not touch. */
+export type { LocalHostOptions, LocalHost } from './local-host-types';
 
 /** The targets of the emulated organization, stored as settings when nothing else was configured. */
 export const EMULATED_TARGET: SyncSettings['target'] = {
@@ -176,57 +49,6 @@ export const EMULATED_TARGET: SyncSettings['target'] = {
   workspace: EMULATED_WORKSPACE_SLUG,
   workspaceResourceId: EMULATED_BITBUCKET_RESOURCE_ID,
 };
-
-/** The header the local host gives the app the socket's peer address in; a client's own copy is dropped. */
-const PEER_HEADER = 'x-local-peer-address';
-
-function forgeHeaders(request: IncomingMessage): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(request.headersDistinct)) {
-    if (values && name !== PEER_HEADER) out[name] = values;
-  }
-  out[PEER_HEADER] = [request.socket.remoteAddress ?? 'unknown'];
-  return out;
-}
-
-function forgeQuery(search: URLSearchParams): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [name, value] of search) (out[name] ??= []).push(value);
-  return out;
-}
-
-/**
- * Reads a request body as UTF-8 (RFC 8259 section 8.1, which RFC 7644 section 3.8 requires). The decoder is fatal:
- * invalid bytes are refused, never silently turned into U+FFFD, which would make different byte strings one name.
- * Only this host sees the bytes; on Forge the platform decodes the body before the web trigger gets it, so there
- * the check cannot be made (and U+FFFD in the text may well have been sent as such).
- */
-async function readBody(request: IncomingMessage, limit: number): Promise<string | 'too-large' | 'invalid-utf8'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) return 'too-large';
-    chunks.push(buffer);
-  }
-  try {
-    // ignoreBOM keeps a byte order mark in the text, as Buffer#toString did, so JSON.parse still refuses it.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks));
-  } catch {
-    return 'invalid-utf8';
-  }
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  headers: Record<string, string | string[]>,
-  body: string | undefined,
-): void {
-  response.writeHead(status, headers);
-  response.end(body);
-}
 
 /** Resolves when `work` settles or after `ms`, whichever comes first. */
 function within(ms: number, work: Promise<unknown>): Promise<void> {
@@ -244,79 +66,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const logger = options.logger ?? consoleLogger;
   // A bad settings file is refused before the data directory is opened (and locked).
   const settingsPatch = options.settingsFile ? await readSettingsPatch(options.settingsFile) : undefined;
-  const manifestPath = options.manifestPath ?? path.resolve(__dirname, '../../manifest.yml');
-  const kvsService = createLocalKvsService({
-    entities: loadEntityDefinitions(manifestPath),
-    dataDir: options.dataDir,
-    ...(options.dataKeyFile !== undefined ? { dataKeyFile: options.dataKeyFile } : {}),
-    fsync: options.fsync ?? false,
-    // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
-    quotaMode: 'record',
-    onQuotaViolation: (violation) =>
-      runtime.report({
-        limit: violation.limit,
-        observed: violation.observed,
-        allowed: violation.allowed,
-        detail: `${violation.path}: ${violation.observed} against ${violation.allowed}`,
-      }),
-    ...(options.transactionConditions ? { transactionConditions: options.transactionConditions } : {}),
-  });
-  // Until the stored Diagnostics verdict is read below, storage counts (the stricter reading).
-  let storageCounts = true;
-  const runtime = new ForgeRuntime({
-    mode: options.runtimeMode ?? 'record',
-    clock: systemRuntimeClock,
-    latency: NO_LATENCY,
-    storageCountsAsOutbound: options.storageCountsAsOutbound ?? (() => storageCounts),
-    ...(options.egressAllowed ? { egressAllowed: options.egressAllowed } : {}),
-    delivery: {
-      // As Forge delivers: in parallel, bounded only by the jobs' concurrency keys (one job per sync lane, one drain).
-      ...options.queue,
-      onError: (error) =>
-        logger.error('SYNC-JOB', 'A sync job failed and will be retried', {
-          error: error instanceof Error ? error.message : String(error),
-        }),
-    },
-  });
-  // The first breach of each limit is logged; all are counted in runtime.violations.
-  const logged = new Set<string>();
-  runtime.onViolation((violation) => {
-    // The Diagnostics' storage probe passes the outbound limit on purpose, in its own enforced invocation.
-    if (violation.invocation?.label?.startsWith('diagnostics/')) return;
-    if (logged.has(violation.limit)) return;
-    logged.add(violation.limit);
-    logger.error('FORGE-LIMIT', `A Forge limit was breached (record mode: counted, not refused): ${violation.limit}`, {
-      detail: violation.detail,
-    });
-  });
-  const kvs = createLocalKvs({ fetch: runtime.storage(kvsService.fetch) });
-  // The counting switch is a stored setting: what the Diagnostics last observed (src/diagnostics/verdicts.ts).
-  storageCounts = storageCountsAsOutbound(await DiagnosticsStore.for(kvs).results());
+  const { kvsService, runtime, kvs, useDiagnostics } = await openLocalRuntime(options, logger);
   // SCIM_PROFILE pins the profile; without it the settings' scimProfile applies, as on Forge.
   const pinnedProfile = options.profile ? profileNamed(options.profile) : undefined;
-  // The emulators require a key as the real APIs require credentials; the host's own sync uses it (below).
-  const emulatorKey = options.atlassian ? undefined : await localEmulatorKey(kvs, options.emulatorKey);
-  const emulators =
-    emulatorKey === undefined
-      ? undefined
-      : createLinkedEmulators({
-          clock: systemClock,
-          key: emulatorKey,
-          ...options.emulators,
-          ...(options.emulatorSeed !== undefined
-            ? { admin: { seed: options.emulatorSeed }, bitbucket: { seed: options.emulatorSeed } }
-            : {}),
-        });
-  const google = emulators ? await localGoogleEmulator(kvs, options.googleSeed) : undefined;
-  const emulatorRequests = { admin: 0, bitbucket: 0 };
-  const emulatorRouter = emulators
-    ? createEmulatorRouter({
-        admin: countingEmulator(emulators.admin, () => (emulatorRequests.admin += 1)),
-        bitbucket: countingEmulator(emulators.bitbucket, () => (emulatorRequests.bitbucket += 1)),
-        ...(google ? { google: google.emulator } : {}),
-        maxBodyBytes: defaultServiceLimits.maxBodyBytes,
-      })
-    : undefined;
+  const { emulatorKey, emulators, google, emulatorRequests, emulatorRouter } = await createLocalEmulators(kvs, options);
   let emulatorUrls: { admin: string; bitbucket: string; state: string } | undefined;
   const engineAudit: EngineAudit = options.audit ?? { record: async () => undefined };
   // The app's write hook and the queue's handler need the dispatcher, which needs both: bound once built.
@@ -389,42 +142,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const getPull = async (): Promise<PullParts> =>
     late.pull ?? Promise.reject(new Error('The directory pull is not started yet'));
   const adminKey = await localAdminKey(kvs, options.adminKey);
-  // The bridge lets only holders of the admin key through, and they stand for the workspace's admin.
-  const lookupPermission = async (): Promise<{ status: number; permission: string }> => ({
-    status: 200,
-    permission: 'owner',
-  });
-  const adminBridge = createAdminBridge({
-    handlers: {
-      ...makeAdminHandlers({
-        getApp: async () => app,
-        getSync: async () => sync,
-        getBaseUrl: async () => scimBaseUrl,
-        getPull,
-        lookupPermission,
-        kvs,
-        emulated: emulators !== undefined,
-        environmentCredentials: options.atlassian !== undefined,
-      }),
-      ...makeDiagnosticsHandlers({
-        getApp: async () => app,
-        getSync: async () => sync,
-        lookupPermission,
-        kvs,
-        emulated: emulators !== undefined,
-        onRecorded: (results) => {
-          storageCounts = storageCountsAsOutbound(results);
-        },
-      }),
+  const adminBridge = createLocalAdminRoute(
+    {
+      app,
+      sync,
+      kvs,
+      runtime,
+      logger,
+      adminKey,
+      emulated: emulators !== undefined,
+      scimBaseUrl: () => scimBaseUrl,
+      getPull,
+      onRecorded: useDiagnostics,
     },
-    adminKey,
-    staticDir: options.adminStaticDir ?? path.resolve(__dirname, '../../static/admin/dist'),
-    logger,
-    // The Diagnostics observe Forge's answers to a breach, so they run enforced even while the host records.
-    runAsResolver: (key, call) =>
-      runtime.resolver(key, call, key.startsWith('diagnostics/') ? { mode: 'enforce' } : {}),
-    installContext: options.installContext ?? (emulators ? EMULATED_BITBUCKET_RESOURCE_ID : LOCAL_INSTALL_CONTEXT),
-  });
+    options,
+  );
   // The emulated organization can be looked at (as `npm run emulators` serves it), behind the admin key for now.
   const adminKeyValue = adminKey;
   const emulatorState = emulators
@@ -437,70 +169,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }),
   );
 
-  const server: Server = createServer((request, response) => {
-    void handle(request, response).catch((error: unknown) => {
-      logger.error('LOCAL-E500', 'Local host failed to serve a request', {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      if (!response.headersSent) {
-        const failure = errorResponse(500, 'Internal server error');
-        send(response, failure.status, failure.headers, failure.body);
-      } else {
-        response.destroy();
-      }
-    });
+  const server = createLocalServer({
+    emulatorRouter,
+    emulatorState,
+    scim: createScimRoute(webTrigger),
+    adminBridge,
+    scimBaseUrl: () => scimBaseUrl,
+    logger,
   });
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (emulatorRouter?.(request, response)) return;
-    if (emulatorState?.(request, response, new URL(request.url ?? '/', 'http://local.invalid').pathname)) return;
-    const url = new URL(request.url ?? '/', 'http://local.invalid');
-    const pathname = url.pathname;
-    if (
-      pathname.toLowerCase() === SCIM_PREFIX.toLowerCase() ||
-      pathname.toLowerCase().startsWith(`${SCIM_PREFIX.toLowerCase()}/`)
-    ) {
-      const body = await readBody(request, defaultServiceLimits.maxBodyBytes);
-      if (body === 'too-large') {
-        const tooLarge = errorResponse(413, `The request body exceeds ${defaultServiceLimits.maxBodyBytes} bytes`);
-        send(response, tooLarge.status, { ...tooLarge.headers, connection: 'close' }, tooLarge.body);
-        request.resume();
-        return;
-      }
-      if (body === 'invalid-utf8') {
-        const invalid = errorResponse(400, 'The request body is not valid UTF-8', 'invalidSyntax');
-        send(response, invalid.status, invalid.headers, invalid.body);
-        return;
-      }
-      const forgeRequest: ForgeWebTriggerRequest = {
-        method: (request.method ?? 'GET').toUpperCase(),
-        path: pathname,
-        userPath: pathname.slice(SCIM_PREFIX.length),
-        headers: forgeHeaders(request),
-        queryParameters: forgeQuery(url.searchParams),
-        body: body === '' ? undefined : body,
-      } as ForgeWebTriggerRequest;
-      const result = await webTrigger(forgeRequest, {});
-      send(response, result.statusCode, result.headers ?? {}, result.body);
-      return;
-    }
-    if (await adminBridge(request, response, pathname)) return;
-    if (pathname === '/' || pathname === '/healthz') {
-      send(
-        response,
-        200,
-        { 'content-type': 'application/json' },
-        JSON.stringify({ service: 'bitbucket-scim-sync', scim: scimBaseUrl }),
-      );
-      return;
-    }
-    send(
-      response,
-      404,
-      { 'content-type': 'application/json' },
-      JSON.stringify({ error: 'Not found', scim: scimBaseUrl }),
-    );
-  }
 
   const url = await listenOn(server, options.port, options.host);
   scimBaseUrl = `${url}${SCIM_PREFIX}`;
@@ -521,23 +197,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}),
   });
   late.pull = localPull.pull;
-  const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
-  const reconcile = makeReconcile(() => queue);
-  const reconcileTimer =
-    reconcileEvery > 0
-      ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery)
-      : undefined;
-  reconcileTimer?.unref();
-  const reviewEvery = options.reviewStepIntervalMs ?? 300_000;
-  const reviewStep = makeReviewStep(
-    async () => reviewParts(app, sync),
-    (line) => logger.error('REVIEW-E500', line, {}),
-  );
-  const reviewTimer =
-    reviewEvery > 0
-      ? setInterval(() => void runtime.scheduled('review-step', reviewStep).catch(() => undefined), reviewEvery)
-      : undefined;
-  reviewTimer?.unref();
+  const schedules = startLocalSchedules({ runtime, queue, app, sync, logger }, options);
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
   await sync.dispatcher.releaseAllLeases();
@@ -562,9 +222,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     pull: localPull.pull,
     google: google?.emulator,
     async close() {
-      if (reconcileTimer) clearInterval(reconcileTimer);
+      schedules.stop();
       localPull.stop();
-      if (reviewTimer) clearInterval(reviewTimer);
       runtime.stop();
       // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
       // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.

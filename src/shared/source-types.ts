@@ -98,7 +98,7 @@ export interface PullFindings {
   readonly cycles: readonly (readonly string[])[];
 }
 
-/** A pull in progress as the page shows it (the run's record is src/sources/pull/pull-runner.ts, PullRun). */
+/** A pull in progress as the page shows it (the run's record is src/sources/pull/pull-run.ts, PullRun). */
 export interface PullRunView {
   readonly id: string;
   readonly mode: PullMode;

@@ -7,7 +7,7 @@
  */
 import { evaluateBreaker, type CircuitBreakerStore } from '../../sync/circuit-breaker';
 import type { SyncSettings } from '../../sync/settings';
-import type { PullGate } from './pull-runner';
+import type { PullGate } from './pull-run';
 
 /** The pull's gate over the breaker's stored state and the settings' thresholds. */
 export function breakerGate(
