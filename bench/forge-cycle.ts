@@ -30,7 +30,7 @@ import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../src/forge/sc
 import { makeReconcile, makeSyncWorker } from '../src/forge/sync-worker';
 import { DEFAULT_LATENCY, scaledLatency, type RuntimeMode } from '../src/local/forge-runtime';
 import type { PermissionRule } from '../src/sync/settings';
-import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { countingEmulator, forgeRig, busiestMinuteLines, usageLines } from './forge-rig';
 

@@ -45,7 +45,7 @@ import {
 } from '../src/storage/local-kvs';
 import { loadSettingsFile } from '../src/local/settings-file';
 import type { PermissionRule } from '../src/sync/settings';
-import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { VirtualJobQueue } from './virtual-job-queue';
 

@@ -36,7 +36,7 @@ import { PlanCarry } from '../sync/plan-carry';
 import { TokenUsage } from '../sync/token-usage';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
 import { connectionBlock, permissionSyncBlock } from '../diagnostics/verdicts';
-import { ADMIN_API_BASE_URL } from '../targets/admin-api/admin-api-client';
+import { ADMIN_API_BASE_URL } from '../targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../targets/bitbucket/bitbucket-client';
 import type { ConnectedTargets, ConnectOptions, SyncTransport, TargetCredentials } from '../sync/sync-connection';
 

@@ -3,7 +3,7 @@ import { BitbucketEmulator } from '../../emulators/bitbucket/bitbucket-emulator'
 import { stringResponse } from '../../emulators/emulator-fetch';
 import { validatorFor } from '../../emulators/openapi/validator';
 import { EMULATED_BITBUCKET_RESOURCE_ID } from '../../emulators/seed';
-import { ADMIN_API_OPERATIONS } from '../../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_OPERATIONS } from '../../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_OPERATIONS } from '../../src/targets/bitbucket/bitbucket-client';
 import type { ApiOperation } from '../../src/targets/http/api-operation';
 import { apiOperation } from '../../src/targets/http/api-operation';

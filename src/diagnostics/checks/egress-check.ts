@@ -6,7 +6,7 @@
  */
 import type { SyncTransport } from '../../sync/sync-connection';
 import type { DiagnosticStep } from '../../shared/diagnostics-api';
-import { ADMIN_API_OPERATIONS } from '../../targets/admin-api/admin-api-client';
+import { ADMIN_API_OPERATIONS } from '../../targets/admin-api/admin-api-operations';
 import { expandPath } from '../../targets/http/api-operation';
 import type { CheckOutcome } from './check-outcome';
 import { adminAuthorization, bitbucketAuthorization, probe, shownUrl, type ProbeAnswer } from './http-probe';

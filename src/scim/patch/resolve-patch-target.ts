@@ -38,6 +38,11 @@ export type PatchTarget =
       readonly label: string;
     };
 
+/** A PatchTarget that edits an attribute of the resource itself. */
+export type AttributeTarget = Extract<PatchTarget, { kind: 'attribute' }>;
+/** A PatchTarget on a Group's `members`. */
+export type MembersTarget = Extract<PatchTarget, { kind: 'members' }>;
+
 /** Whether the path came from an operation's `path` or from a key of a path-less value; errors differ (see below). */
 export type TargetSource = 'path' | 'valueKey';
 

@@ -8,14 +8,7 @@
  */
 import type { AdminDirectory, DirectoryAccount, DirectoryGroup, InviteOutcome } from '../ports';
 import { TargetError } from '../ports';
-import type { ApiOperation } from '../http/api-operation';
-import { apiOperation } from '../http/api-operation';
-import type { ApiRequest, ApiResponse } from '../http/request-executor';
-import { RequestExecutor } from '../http/request-executor';
 import { decodeBody } from '../http/response-shape';
-import type { RetryPolicy } from '../http/retry-policy';
-import type { TargetClock, TargetFetch } from '../http/target-fetch';
-import type { CursorPage, InviteLine } from './admin-api-shapes';
 import {
   normaliseGroupId,
   readAccountIdPage,
@@ -26,122 +19,33 @@ import {
   readInviteResponse,
   readUserSearchPage,
 } from './admin-api-shapes';
-
-/** The real API's base URL; the local host passes its emulator's instead. */
-export const ADMIN_API_BASE_URL = 'https://api.atlassian.com/admin';
-
-const ORG = '/v2/orgs/{orgId}';
-const DIRECTORY = `${ORG}/directories/{directoryId}`;
-const GROUP = `${DIRECTORY}/groups/{groupId}`;
-
-/** Every Admin API operation the client can call. */
-export const ADMIN_API_OPERATIONS = {
-  listDirectories: apiOperation('GET', `${ORG}/directories`),
-  searchUsers: apiOperation('POST', `${DIRECTORY}/users/search`),
-  inviteUsers: apiOperation('POST', `${ORG}/users/invite`),
-  suspendUser: apiOperation('POST', `${DIRECTORY}/users/{accountId}/suspend`),
-  restoreUser: apiOperation('POST', `${DIRECTORY}/users/{accountId}/restore`),
-  removeUser: apiOperation('DELETE', `${DIRECTORY}/users/{accountId}`),
-  createGroup: apiOperation('POST', `${DIRECTORY}/groups`),
-  searchGroups: apiOperation('POST', `${DIRECTORY}/groups/search`),
-  deleteGroup: apiOperation('DELETE', GROUP),
-  addMembership: apiOperation('POST', `${GROUP}/memberships`),
-  removeMembership: apiOperation('DELETE', `${GROUP}/memberships/{accountId}`),
-  listGroupRoles: apiOperation('GET', `${GROUP}/role-assignments`),
-  assignGroupRole: apiOperation('POST', `${GROUP}/role-assignments/assign`),
-  revokeGroupRole: apiOperation('POST', `${GROUP}/role-assignments/revoke`),
-  getDomains: apiOperation('GET', '/v1/orgs/{orgId}/domains'),
-} as const satisfies Record<string, ApiOperation>;
-
-/** `users/search` takes 1..100 `emails` (MultiDirectoryUserSearchRequest). */
-const EMAILS_PER_SEARCH = 100;
-/** The invite takes 1..25 `emails` (MultidirectoryInviteApiRequest; notes section 3.3). */
-const EMAILS_PER_INVITE = 25;
-/** A listing that repeats a cursor or runs past this many pages is broken, not long. */
-const MAX_PAGES = 10_000;
-
-/** The org API key; a key without scopes (notes section 1). */
-export interface AdminApiCredentials {
-  readonly apiKey: string;
-}
-
-/** Configuration of the client. */
-export interface AdminApiClientOptions {
-  readonly orgId: string;
-  /** The directory the app's groups and users live in (writes need a real ID, not `-`). */
-  readonly directoryId: string;
-  /** Asked on every request, so a rotated key takes effect at once. */
-  readonly credentials: () => AdminApiCredentials | Promise<AdminApiCredentials>;
-  readonly fetch: TargetFetch;
-  /** Defaults to ADMIN_API_BASE_URL. */
-  readonly baseUrl?: string;
-  readonly clock?: TargetClock;
-  /** Jitter source in [0, 1). */
-  readonly random?: () => number;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Requests in flight at once; default 2. */
-  readonly maxConcurrency?: number;
-  /** `limit` of paged reads, 1..100; default 100. */
-  readonly pageSize?: number;
-  /** How long to keep searching for a group the API just created; default 60 s (notes section 8). */
-  readonly groupLookupBudgetMs?: number;
-  /** `sendNotification` of invites; default false, the API's own default. */
-  readonly sendInviteNotification?: boolean;
-}
-
-function unique(values: readonly string[], key: (value: string) => string): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const value of values) {
-    const k = key(value);
-    if (value === '' || seen.has(k)) continue;
-    seen.add(k);
-    out.push(value);
-  }
-  return out;
-}
-
-function chunks<T>(values: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
-  return out;
-}
-
-const lowerCase = (value: string): string => value.toLowerCase();
+import { ADMIN_API_OPERATIONS, EMAILS_PER_INVITE, EMAILS_PER_SEARCH } from './admin-api-operations';
+import type { AdminApiClientOptions } from './admin-api-options';
+import { AdminApiSession } from './admin-api-session';
+import { chunks, lowerCase, unique } from './email-batches';
+import { inviteOutcome } from './invite-outcome';
 
 /** The Admin API v2 client; see the module comment. */
 export class AdminApiClient implements AdminDirectory {
-  private readonly http: RequestExecutor;
+  private readonly session: AdminApiSession;
+  private readonly http: AdminApiSession['http'];
   private readonly pageSize: number;
   private readonly groupLookupBudgetMs: number;
 
   constructor(private readonly options: AdminApiClientOptions) {
-    this.pageSize = options.pageSize ?? 100;
-    if (!(Number.isInteger(this.pageSize) && this.pageSize >= 1 && this.pageSize <= 100))
-      throw new RangeError('pageSize must be 1..100');
+    this.session = new AdminApiSession(options);
+    this.http = this.session.http;
+    this.pageSize = this.session.pageSize;
     this.groupLookupBudgetMs = options.groupLookupBudgetMs ?? 60_000;
-    this.http = new RequestExecutor({
-      baseUrl: options.baseUrl ?? ADMIN_API_BASE_URL,
-      fetch: options.fetch,
-      authorization: async () => {
-        const { apiKey } = await options.credentials();
-        if (apiKey.trim() === '') throw new TargetError('unauthorized', 'No org API key is configured');
-        return `Bearer ${apiKey}`;
-      },
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-      ...(options.random === undefined ? {} : { random: options.random }),
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
-    });
   }
 
   /** Lists the org's directories (getDirectoriesForOrg); also the cheap credential check of setup. */
   async listDirectories(): Promise<{ directoryId: string; name: string }[]> {
     const op = ADMIN_API_OPERATIONS.listDirectories;
     // On GET lists, "if [cursor is] present, all other parameters are discarded", so only cursor and limit follow.
-    return this.collect(
+    return this.session.collect(
       op,
-      (cursor) => ({ operation: op, pathParams: this.org(), query: { limit: this.pageSize, cursor } }),
+      (cursor) => ({ operation: op, pathParams: this.session.org(), query: { limit: this.pageSize, cursor } }),
       readDirectoryPage,
     );
   }
@@ -150,7 +54,7 @@ export class AdminApiClient implements AdminDirectory {
   async findAccountsByEmail(emails: readonly string[]): Promise<DirectoryAccount[]> {
     const found = new Map<string, DirectoryAccount>();
     for (const batch of chunks(unique(emails, lowerCase), EMAILS_PER_SEARCH)) {
-      for (const account of await this.searchUsers({ emails: batch }, readUserSearchPage))
+      for (const account of await this.session.searchUsers({ emails: batch }, readUserSearchPage))
         found.set(account.accountId, account);
     }
     return [...found.values()];
@@ -158,7 +62,10 @@ export class AdminApiClient implements AdminDirectory {
 
   /** Account IDs of a group's members (searchDirectoryUsers `groupIds`). */
   async listGroupMembers(groupId: string): Promise<string[]> {
-    return unique(await this.searchUsers({ groupIds: [normaliseGroupId(groupId)] }, readAccountIdPage), (id) => id);
+    return unique(
+      await this.session.searchUsers({ groupIds: [normaliseGroupId(groupId)] }, readAccountIdPage),
+      (id) => id,
+    );
   }
 
   /**
@@ -182,7 +89,7 @@ export class AdminApiClient implements AdminDirectory {
       };
       const response = await this.http.execute({
         operation: op,
-        pathParams: this.org(),
+        pathParams: this.session.org(),
         json: body,
         unsafeToRepeat: true,
       });
@@ -196,7 +103,7 @@ export class AdminApiClient implements AdminDirectory {
   async suspendUser(accountId: string): Promise<void> {
     await this.http.execute({
       operation: ADMIN_API_OPERATIONS.suspendUser,
-      pathParams: { ...this.directory(), accountId },
+      pathParams: { ...this.session.directory(), accountId },
       unsafeToRepeat: true,
     });
   }
@@ -205,7 +112,7 @@ export class AdminApiClient implements AdminDirectory {
   async restoreUser(accountId: string): Promise<void> {
     await this.http.execute({
       operation: ADMIN_API_OPERATIONS.restoreUser,
-      pathParams: { ...this.directory(), accountId },
+      pathParams: { ...this.session.directory(), accountId },
       unsafeToRepeat: true,
     });
   }
@@ -214,16 +121,16 @@ export class AdminApiClient implements AdminDirectory {
   async removeUser(accountId: string): Promise<void> {
     await this.http.execute({
       operation: ADMIN_API_OPERATIONS.removeUser,
-      pathParams: { ...this.directory(), accountId },
+      pathParams: { ...this.session.directory(), accountId },
     });
   }
 
   /** The organization's verified domains, lower-cased (getDomains; claims with status `verified` only). */
   async listVerifiedDomains(): Promise<string[]> {
     const op = ADMIN_API_OPERATIONS.getDomains;
-    const domains = await this.collect(
+    const domains = await this.session.collect(
       op,
-      (cursor) => ({ operation: op, pathParams: this.org(), query: { cursor } }),
+      (cursor) => ({ operation: op, pathParams: this.session.org(), query: { cursor } }),
       readDomainPage,
     );
     return domains.filter((domain) => domain.status === 'verified').map((domain) => domain.name.toLowerCase());
@@ -234,7 +141,7 @@ export class AdminApiClient implements AdminDirectory {
     const op = ADMIN_API_OPERATIONS.searchGroups;
     const response = await this.http.execute({
       operation: op,
-      pathParams: this.directory(),
+      pathParams: this.session.directory(),
       json: { groupNames: [name], limit: this.pageSize },
     });
     const page = decodeBody(op, response.status, response.body, readGroupSearchPage);
@@ -252,7 +159,7 @@ export class AdminApiClient implements AdminDirectory {
     const op = ADMIN_API_OPERATIONS.createGroup;
     const response = await this.http.execute({
       operation: op,
-      pathParams: this.directory(),
+      pathParams: this.session.directory(),
       json: description === undefined ? { name } : { name, description },
       passStatuses: [409],
     });
@@ -275,14 +182,14 @@ export class AdminApiClient implements AdminDirectory {
     const id = normaliseGroupId(groupId);
     const response = await this.http.execute({
       operation: op,
-      pathParams: { ...this.directory(), groupId: id },
+      pathParams: { ...this.session.directory(), groupId: id },
       passStatuses: [404],
     });
     if (response.status !== 404) return;
     const search = ADMIN_API_OPERATIONS.searchGroups;
     const found = await this.http.execute({
       operation: search,
-      pathParams: this.directory(),
+      pathParams: this.session.directory(),
       json: { groupIds: [id], limit: 1 },
     });
     if (decodeBody(search, found.status, found.body, readGroupSearchPage).items.some((group) => group.id === id)) {
@@ -302,7 +209,7 @@ export class AdminApiClient implements AdminDirectory {
     const id = normaliseGroupId(groupId);
     const response = await this.http.execute({
       operation: op,
-      pathParams: { ...this.directory(), groupId: id },
+      pathParams: { ...this.session.directory(), groupId: id },
       json: { accountId },
       passStatuses: [409],
     });
@@ -324,7 +231,7 @@ export class AdminApiClient implements AdminDirectory {
     const id = normaliseGroupId(groupId);
     const response = await this.http.execute({
       operation: op,
-      pathParams: { ...this.directory(), groupId: id, accountId },
+      pathParams: { ...this.session.directory(), groupId: id, accountId },
       passStatuses: [404],
     });
     if (response.status !== 404) return 'removed';
@@ -350,7 +257,7 @@ export class AdminApiClient implements AdminDirectory {
     if (await this.holdsRole(id, resourceId, roleId)) return;
     await this.http.execute({
       operation: ADMIN_API_OPERATIONS.assignGroupRole,
-      pathParams: { ...this.directory(), groupId: id },
+      pathParams: { ...this.session.directory(), groupId: id },
       json: { resourceId, roleId },
       unsafeToRepeat: true,
     });
@@ -362,55 +269,14 @@ export class AdminApiClient implements AdminDirectory {
     if (!(await this.holdsRole(id, resourceId, roleId))) return;
     await this.http.execute({
       operation: ADMIN_API_OPERATIONS.revokeGroupRole,
-      pathParams: { ...this.directory(), groupId: id },
+      pathParams: { ...this.session.directory(), groupId: id },
       json: { resourceId, roleId },
       unsafeToRepeat: true,
     });
   }
 
-  private org(): Record<string, string> {
-    return { orgId: this.options.orgId };
-  }
-
-  private directory(): Record<string, string> {
-    return { orgId: this.options.orgId, directoryId: this.options.directoryId };
-  }
-
-  /** Walks a cursor-paged listing; `request(undefined)` is the first page. */
-  private async collect<T>(
-    op: ApiOperation,
-    request: (cursor: string | undefined) => ApiRequest,
-    read: (body: unknown) => CursorPage<T>,
-  ): Promise<T[]> {
-    const items: T[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    for (let pages = 0; ; pages++) {
-      const response: ApiResponse = await this.http.execute(request(cursor));
-      const page = decodeBody(op, response.status, response.body, read);
-      items.push(...page.items);
-      if (page.next === undefined) return items;
-      if (seen.has(page.next) || pages >= MAX_PAGES) {
-        throw new TargetError('unexpected-response', `${op.key}: paging does not end (a cursor repeats)`, {
-          status: response.status,
-          operation: op.key,
-        });
-      }
-      seen.add(page.next);
-      cursor = page.next;
-    }
-  }
-
-  /** searchDirectoryUsers in the app's directory: filters on the first page, then only cursor and limit (notes section 2). */
-  private searchUsers<T>(filters: Record<string, unknown>, read: (body: unknown) => CursorPage<T>): Promise<T[]> {
-    const op = ADMIN_API_OPERATIONS.searchUsers;
-    const json = (cursor: string | undefined): Record<string, unknown> =>
-      cursor === undefined ? { ...filters, limit: this.pageSize } : { cursor, limit: this.pageSize };
-    return this.collect(op, (cursor) => ({ operation: op, pathParams: this.directory(), json: json(cursor) }), read);
-  }
-
   private async isMember(groupId: string, accountId: string): Promise<boolean> {
-    const members = await this.searchUsers({ accountIds: [accountId], groupIds: [groupId] }, readAccountIdPage);
+    const members = await this.session.searchUsers({ accountIds: [accountId], groupIds: [groupId] }, readAccountIdPage);
     return members.includes(accountId);
   }
 
@@ -419,8 +285,8 @@ export class AdminApiClient implements AdminDirectory {
     resourceId: string | undefined,
   ): Promise<{ resourceId: string; roles: string[] }[]> {
     const op = ADMIN_API_OPERATIONS.listGroupRoles;
-    const pathParams = { ...this.directory(), groupId };
-    return this.collect(
+    const pathParams = { ...this.session.directory(), groupId };
+    return this.session.collect(
       op,
       (cursor) => ({
         operation: op,
@@ -452,21 +318,4 @@ export class AdminApiClient implements AdminDirectory {
       await clock.sleep(Math.min(delay, this.groupLookupBudgetMs - elapsed));
     }
   }
-}
-
-/** One email's outcome from the invite answer; a group the answer does not confirm counts as failed. */
-function inviteOutcome(email: string, lines: readonly InviteLine[], groupIds: readonly string[]): InviteOutcome {
-  const line = lines.find((l) => l.email.toLowerCase() === email.toLowerCase());
-  if (line === undefined)
-    return { email, failedGroupIds: [...groupIds], error: 'The invite answer has no result for this email' };
-  const invited = new Set(line.groupResults.filter((g) => g.status === 'INVITED').map((g) => g.group));
-  const roleErrors = line.roleResults
-    .filter((r) => r.status === 'ERROR')
-    .map((r) => `${r.role ?? 'role'} on ${r.resource ?? 'resource'}: ${r.reason ?? 'failed'}`);
-  return {
-    email,
-    ...(line.accountId === undefined ? {} : { accountId: line.accountId }),
-    failedGroupIds: groupIds.filter((id) => !invited.has(id)),
-    ...(roleErrors.length === 0 ? {} : { error: roleErrors.join('; ') }),
-  };
 }

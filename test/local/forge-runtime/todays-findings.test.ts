@@ -25,7 +25,7 @@ import { makeScimWebTrigger } from '../../../src/forge/scim-web-trigger';
 import { makeReconcile, makeSyncWorker } from '../../../src/forge/sync-worker';
 import { DEFAULT_LATENCY, ForgeRuntime, type Violation } from '../../../src/local/forge-runtime';
 import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '../../../src/storage/local-kvs';
-import { ADMIN_API_BASE_URL } from '../../../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_BASE_URL } from '../../../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../../../src/targets/bitbucket/bitbucket-client';
 import { scimTriggerRequest } from '../../support/forge-requests';
 

@@ -1,7 +1,7 @@
 import { findGroupByName, findUserByEmail } from '../../../emulators/admin-api/admin-state';
 import { stringResponse } from '../../../emulators/emulator-fetch';
 import { EMULATED_ADMIN, EMULATED_BITBUCKET_RESOURCE_ID, EMULATED_DIRECTORY_ID } from '../../../emulators/seed';
-import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-operations';
 import type { TargetFetch } from '../../../src/targets/http/target-fetch';
 import { TargetError } from '../../../src/targets/ports';
 import { seedDirectoryUser, seedGroup } from '../../support/admin-seeds';

@@ -1,6 +1,6 @@
 import { findGroupByName } from '../../../emulators/admin-api/admin-state';
 import { EMULATED_ADMIN } from '../../../emulators/seed';
-import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_OPERATIONS } from '../../../src/targets/admin-api/admin-api-operations';
 import { TargetError } from '../../../src/targets/ports';
 import { seedDirectoryUser, seedGroup } from '../../support/admin-seeds';
 import { rejectionOf } from '../../support/outcomes';

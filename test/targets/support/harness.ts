@@ -7,8 +7,9 @@ import type { AdminApiEmulatorOptions } from '../../../emulators/admin-api/admin
 import { BitbucketEmulator } from '../../../emulators/bitbucket/bitbucket-emulator';
 import type { BitbucketEmulatorOptions } from '../../../emulators/bitbucket/bitbucket-emulator';
 import { EMULATED_DIRECTORY_ID, EMULATED_ORG_ID, EMULATED_WORKSPACE_SLUG } from '../../../emulators/seed';
-import type { AdminApiClientOptions } from '../../../src/targets/admin-api/admin-api-client';
-import { ADMIN_API_BASE_URL, AdminApiClient } from '../../../src/targets/admin-api/admin-api-client';
+import type { AdminApiClientOptions } from '../../../src/targets/admin-api/admin-api-options';
+import { AdminApiClient } from '../../../src/targets/admin-api/admin-api-client';
+import { ADMIN_API_BASE_URL } from '../../../src/targets/admin-api/admin-api-operations';
 import type { BitbucketClientOptions } from '../../../src/targets/bitbucket/bitbucket-client';
 import { BITBUCKET_BASE_URL, BitbucketClient } from '../../../src/targets/bitbucket/bitbucket-client';
 import type { TargetClock, TargetFetch } from '../../../src/targets/http/target-fetch';
