@@ -48,12 +48,6 @@ export interface PermissionSyncResult {
   readonly refused?: string;
   /** Changes the invocation's budget left for the next job (after at least one applied); the run plans them again there. */
   readonly left?: number;
-  /**
-   * Set when the budget let the run read only some of the projects and repositories (in key order): the last one it
-   * compared. The next job's run goes on after it (`after`), so a workspace of many rules is compared over several
-   * invocations of at most 100 requests each.
-   */
-  readonly resumeAfter?: string;
 }
 
 /** Permission sync: the slice of the permission-rules module the engine calls. */
@@ -63,7 +57,6 @@ export interface PermissionSync {
     groups: readonly { displayName: string; groupSlug: string }[],
     applied: Record<string, Record<string, string>>,
     dryRun: boolean,
-    after?: string,
   ): Promise<PermissionSyncResult>;
 }
 

@@ -26,9 +26,6 @@ export class PermissionDebounce {
       ...(link ?? { key, state: 'pending', attempts: 0 }),
       groupsChangedAt: now,
       permissionsDueSince: link?.permissionsDueSince ?? now,
-      // A run going on in slices compared its earlier parts with the old groups: it starts again from the first.
-      permissionsResumeAfter: undefined,
-      permissionsPassPlanned: undefined,
     } as LinkDoc);
     await this.ctx.deps.store.enqueue([key]);
     this.ctx.state.enqueued = true;

@@ -29,7 +29,7 @@ export class PermissionRun {
     const link = await links.get(key);
     let result: PermissionSyncResult;
     try {
-      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun, link?.permissionsResumeAfter);
+      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited')
@@ -71,39 +71,19 @@ export class PermissionRun {
         key,
         grants: result.grants,
         state: 'pending',
-        permissionsPassPlanned: (link?.permissionsPassPlanned ?? 0) + appliedCount,
         detail: `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job`,
       } as LinkDoc);
       await this.ctx.deps.audit.record(result.audit);
       return false;
     }
-    const slicePlanned = result.audit.filter((e) => e.outcome !== 'skipped').length;
-    if (result.resumeAfter !== undefined && !problem) {
-      // The budget let this job compare only part of the projects and repositories: the next job goes on after the
-      // last one compared, and the comparison is reported once every part has been compared.
-      this.ctx.state.permissionsLeft = true;
-      await links.put({
-        ...(link ?? { attempts: 0 }),
-        key,
-        grants: result.grants,
-        state: 'pending',
-        permissionsResumeAfter: result.resumeAfter,
-        permissionsPassPlanned: (link?.permissionsPassPlanned ?? 0) + slicePlanned,
-        detail: `Compared up to ${result.resumeAfter}; the rest follows in the next job`,
-      } as LinkDoc);
-      await this.ctx.deps.audit.record(result.audit);
-      return false;
-    }
     // The run compared the grants with Bitbucket: any change it planned was a difference, repaired only when all succeeded.
-    const planned = slicePlanned + (link?.permissionsPassPlanned ?? 0);
+    const planned = result.audit.filter((e) => e.outcome !== 'skipped').length;
     const lastComparison = planned === 0 && !problem ? 'equal' : problem || settings.dryRun ? 'different' : 'repaired';
     const difference = planned > 0 ? `${planned} grant${planned === 1 ? '' : 's'} to change` : undefined;
     const base = {
       ...(link ?? { attempts: 0 }),
       key,
       grants: result.grants,
-      permissionsResumeAfter: undefined,
-      permissionsPassPlanned: undefined,
       lastComparedAt: this.ctx.now().toISOString(),
       lastComparison,
       difference,

@@ -48,12 +48,6 @@ export interface PermissionPlan {
 
 /** Calls to keep for one more grant change: its write, then the record and the audit at the run's end. */
 const CALLS_PER_GRANT = 4;
-/**
- * Calls reading one project's or repository's group permissions may take (a page, and a retry), and what the run
- * keeps after its last read to apply at least one change: a plan stops reading when fewer are left.
- */
-const CALLS_PER_TARGET_READ = 2;
-const CALLS_AFTER_READS = CALLS_PER_GRANT + 2;
 
 /** The record key of a target. */
 export function targetKey(target: { type: 'project' | 'repository'; id: string }): string {
@@ -101,17 +95,12 @@ export class PermissionSyncer implements PermissionSync {
     private readonly rules: readonly PermissionRule[],
   ) {}
 
-  /**
-   * Reads what the plan needs from Bitbucket and plans; writes nothing. With `slice`, only the projects and
-   * repositories after `slice.after` (in key order) are compared, and reading stops when the invocation's budget
-   * would not leave room to apply a change: `resumeAfter` then names the last one compared.
-   */
+  /** Reads what the plan needs from Bitbucket and plans; writes nothing. */
   async plan(
     groups: readonly RuleGroup[],
     applied: AppliedGrants,
     rules: readonly PermissionRule[] = this.rules,
-    slice?: { readonly after?: string },
-  ): Promise<PermissionPlan & { readonly resumeAfter?: string }> {
+  ): Promise<PermissionPlan> {
     const [projects, repositories] = await Promise.all([
       this.bitbucket.listProjects(),
       this.bitbucket.listRepositories(),
@@ -129,15 +118,7 @@ export class PermissionSyncer implements PermissionSync {
       if (target) targets.set(key, target);
     }
     const actual: Grants = { projects: new Map(), repositories: new Map() };
-    const compared = new Set<string>();
-    let resumeAfter: string | undefined;
-    for (const [key, target] of [...targets].sort(byKey)) {
-      if (slice?.after !== undefined && key <= slice.after) continue;
-      if (slice && compared.size > 0 && !budgetAllows(CALLS_PER_TARGET_READ + CALLS_AFTER_READS)) {
-        resumeAfter = [...compared].pop();
-        break;
-      }
-      compared.add(key);
+    for (const [, target] of [...targets].sort(byKey)) {
       const exists = target.type === 'project' ? existingProjects.has(target.id) : existingRepositories.has(target.id);
       // A deleted project or repository took its grants with it; there is nothing to read or revoke.
       if (!exists) continue;
@@ -152,9 +133,7 @@ export class PermissionSyncer implements PermissionSync {
     const managed = new Set(groups.map((g) => g.groupSlug));
     for (const groupsOfTarget of Object.values(applied))
       for (const slug of Object.keys(groupsOfTarget)) managed.add(slug);
-    const inSlice = (target: { type: 'project' | 'repository'; id: string }): boolean =>
-      !slice || compared.has(targetKey(target));
-    const candidates = planGrantChanges(desired, actual, managed).filter((change) => inSlice(change.target));
+    const candidates = planGrantChanges(desired, actual, managed);
     const byPair = new Map(candidates.map((change) => [pairKey(change.target, change.groupSlug), change]));
     const nextApplied = copyApplied(applied);
     const grants: PlannedGrant[] = [];
@@ -172,7 +151,6 @@ export class PermissionSyncer implements PermissionSync {
       if (target) for (const slug of Object.keys(groupsOfTarget)) pairs.set(pairKey(target, slug), { target, slug });
     }
     for (const [pair, { target, slug }] of [...pairs].sort(byKey)) {
-      if (!inSlice(target)) continue;
       const key = targetKey(target);
       const want = (target.type === 'project' ? desired.projects : desired.repositories).get(target.id)?.get(slug);
       const have = (target.type === 'project' ? actual.projects : actual.repositories).get(target.id)?.get(slug);
@@ -202,20 +180,12 @@ export class PermissionSyncer implements PermissionSync {
         action,
       });
     }
-    return { grants, changes, explanations, nextApplied, ...(resumeAfter !== undefined ? { resumeAfter } : {}) };
+    return { grants, changes, explanations, nextApplied };
   }
 
   /** Plans, then applies each change (or records it as planned in dry-run); a rate limit stops the run and is rethrown. */
-  async run(
-    groups: readonly RuleGroup[],
-    applied: AppliedGrants,
-    dryRun: boolean,
-    resumeFrom?: string,
-  ): Promise<PermissionSyncResult> {
-    const plan = await this.plan(groups, applied, this.rules, {
-      ...(resumeFrom !== undefined ? { after: resumeFrom } : {}),
-    });
-    const resume = plan.resumeAfter !== undefined ? { resumeAfter: plan.resumeAfter } : {};
+  async run(groups: readonly RuleGroup[], applied: AppliedGrants, dryRun: boolean): Promise<PermissionSyncResult> {
+    const plan = await this.plan(groups, applied);
     const record = copyApplied(plan.nextApplied);
     const audit: EngineAuditEntry[] = [];
     let failed = 0;
@@ -250,7 +220,7 @@ export class PermissionSyncer implements PermissionSync {
         audit.push({ ...entryBase, outcome: 'failed', detail: errorChain(error) });
       }
     }
-    return { grants: dryRun ? applied : record, audit, failed, ...resume };
+    return { grants: dryRun ? applied : record, audit, failed };
   }
 
   private async apply(change: GrantChange): Promise<void> {

@@ -33,10 +33,6 @@ export interface LinkDoc {
   readonly groupsChangedAt?: string;
   /** See groupsChangedAt. */
   readonly permissionsDueSince?: string;
-  /** Permissions only: the project or repository a run compared last before its budget ran out (PermissionSyncResult.resumeAfter). */
-  readonly permissionsResumeAfter?: string;
-  /** Permissions only: grant changes planned by the earlier slices of the run that is going on. */
-  readonly permissionsPassPlanned?: number;
   /** Permissions record only: Bitbucket refused the last run for its rate limit until then; no run starts before. */
   readonly rateLimitedUntil?: string;
   /** The user is deactivated with `revoke-access`: its app-group memberships were taken away and come back on reactivation. */

@@ -2,7 +2,6 @@
  * Permission sync against an in-memory Bitbucket workspace: the rules' grants are applied with the fewest
  * writes, only grants the app made are ever changed or removed, and failures and rate limits are reported.
  */
-import { spendCall, withinBudget } from '../../src/sync/call-budget';
 import { PermissionSyncer, type AppliedGrants } from '../../src/sync/permission-sync';
 import type { PermissionRule } from '../../src/sync/settings';
 import {
@@ -211,54 +210,5 @@ describe('PermissionSyncer', () => {
     const limited = await new PermissionSyncer(ws, rules).run([DEVS], failed.grants as AppliedGrants, false);
     expect(limited.interruptedBy?.kind).toBe('rate-limited');
     expect(limited.grants).toEqual(failed.grants);
-  });
-});
-
-describe('PermissionSyncer within an invocation budget', () => {
-  // Every Bitbucket call of the fake costs one call of the budget, as the metered fetch makes a real one cost.
-  class MeteredWorkspace extends FakeWorkspace {
-    override async listRepositoryGroupPermissions(slug: string) {
-      spendCall();
-      return super.listRepositoryGroupPermissions(slug);
-    }
-    override async putRepositoryGroupPermission(slug: string, groupSlug: string, permission: RepositoryPermission) {
-      spendCall();
-      return super.putRepositoryGroupPermission(slug, groupSlug, permission);
-    }
-  }
-
-  it('compares many repositories over several jobs, each within its calls, and ends where one unbounded run ends', async () => {
-    const slugs = Array.from({ length: 60 }, (_, i) => `repo-${String(i).padStart(2, '0')}`);
-    const ws = new MeteredWorkspace(
-      ['WEB'],
-      slugs.map((slug) => [slug, 'WEB'] as [string, string]),
-    );
-    const rules = [rule('r1', 'developers', 'write', { repositories: ['repo-*'] })];
-    const syncer = new PermissionSyncer(ws, rules);
-    let grants: AppliedGrants = {};
-    let resumeFrom: string | undefined;
-    const spentPerJob: number[] = [];
-    for (let job = 0; job < 20; job += 1) {
-      let spent = 0;
-      const result = await withinBudget(
-        { calls: 30, millis: 60_000 },
-        { now: () => 0, sleep: async () => undefined },
-        async () => {
-          const outcome = await syncer.run([DEVS], grants, false, resumeFrom);
-          spent = ws.reads.length + ws.writes.length;
-          return outcome;
-        },
-      );
-      spentPerJob.push(spent - spentPerJob.reduce((a, b) => a + b, 0));
-      grants = result.grants;
-      if (result.left === undefined) resumeFrom = result.resumeAfter;
-      if (result.left === undefined && result.resumeAfter === undefined) break;
-    }
-    expect(spentPerJob.length).toBeGreaterThan(2);
-    expect(Math.max(...spentPerJob)).toBeLessThanOrEqual(30);
-    expect(Object.keys(grants)).toHaveLength(60);
-    expect(ws.writes).toHaveLength(60);
-    // Each repository was read once per job that compared it, never twice in one pass.
-    expect(new Set(ws.reads).size).toBe(60);
   });
 });
