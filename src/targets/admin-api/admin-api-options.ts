@@ -1,6 +1,5 @@
 /** How the Admin API client is configured: the org and directory it works in, the key, and its transport settings. */
-import type { RetryPolicy } from '../http/retry-policy';
-import type { TargetClock, TargetFetch } from '../http/target-fetch';
+import type { TransportOptions } from '../http/target-fetch';
 
 /** The org API key; a key without scopes (notes section 1). */
 export interface AdminApiCredentials {
@@ -8,21 +7,12 @@ export interface AdminApiCredentials {
 }
 
 /** Configuration of the client. */
-export interface AdminApiClientOptions {
+export interface AdminApiClientOptions extends TransportOptions {
   readonly orgId: string;
   /** The directory the app's groups and users live in (writes need a real ID, not `-`). */
   readonly directoryId: string;
   /** Asked on every request, so a rotated key takes effect at once. */
   readonly credentials: () => AdminApiCredentials | Promise<AdminApiCredentials>;
-  readonly fetch: TargetFetch;
-  /** Defaults to ADMIN_API_BASE_URL. */
-  readonly baseUrl?: string;
-  readonly clock?: TargetClock;
-  /** Jitter source in [0, 1). */
-  readonly random?: () => number;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Requests in flight at once; default 2. */
-  readonly maxConcurrency?: number;
   /** `limit` of paged reads, 1..100; default 100. */
   readonly pageSize?: number;
   /** How long to keep searching for a group the API just created; default 60 s (notes section 8). */

@@ -12,8 +12,7 @@ import type { QueryValue } from '../http/request-executor';
 import { RequestExecutor } from '../http/request-executor';
 import type { JsonRecord } from '../http/response-shape';
 import { ShapeMismatch, asRecord, decodeBody, requiredString } from '../http/response-shape';
-import type { RetryPolicy } from '../http/retry-policy';
-import type { TargetClock, TargetFetch } from '../http/target-fetch';
+import type { TransportOptions } from '../http/target-fetch';
 import {
   readMemberWithEmail,
   readPage,
@@ -54,20 +53,11 @@ export interface BitbucketCredentials {
 }
 
 /** Configuration of the client. */
-export interface BitbucketClientOptions {
+export interface BitbucketClientOptions extends TransportOptions {
   /** The workspace slug (or `{uuid}`). */
   readonly workspace: string;
   /** Asked on every request, so a rotated token takes effect at once. */
   readonly credentials: () => BitbucketCredentials | Promise<BitbucketCredentials>;
-  readonly fetch: TargetFetch;
-  /** Defaults to BITBUCKET_BASE_URL. */
-  readonly baseUrl?: string;
-  readonly clock?: TargetClock;
-  /** Jitter source in [0, 1). */
-  readonly random?: () => number;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Requests in flight at once; default 2. */
-  readonly maxConcurrency?: number;
   /** `pagelen` of collections, 1..100 (the documented maximum); default 100. */
   readonly pageLength?: number;
 }

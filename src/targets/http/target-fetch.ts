@@ -4,6 +4,7 @@
  * in-process adapter to the emulators. `TargetClock` is the emulators' `Clock` shape, so retries and
  * pacing wait on a virtual clock in tests.
  */
+import type { RetryPolicy } from './retry-policy';
 
 /** What a target client hands to fetch: always a method and headers, a string body when there is one. */
 export interface TargetFetchInit {
@@ -37,3 +38,16 @@ export const systemTargetClock: TargetClock = {
   now: () => Date.now(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
+
+/** How a target client reaches its API: the options the Admin API and Bitbucket clients share. */
+export interface TransportOptions {
+  readonly fetch: TargetFetch;
+  /** Defaults to the client's own base URL. */
+  readonly baseUrl?: string;
+  readonly clock?: TargetClock;
+  /** Jitter source in [0, 1). */
+  readonly random?: () => number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Requests in flight at once; default 2. */
+  readonly maxConcurrency?: number;
+}
