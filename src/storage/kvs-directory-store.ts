@@ -58,7 +58,6 @@ import {
   absent,
   attempt,
   batchGet,
-  batchGetPlain,
   chunk,
   commit,
   MAX_BATCH,
@@ -143,7 +142,7 @@ export class KvsDirectoryStore implements DirectoryStore {
 
   async kindsOf(ids: readonly string[]): Promise<Map<string, ResourceKind>> {
     const storable = [...new Set(ids.filter(isStorableId))];
-    const markers = await batchGetPlain<string>(this.kvs, storable.map(kindMarkerKey));
+    const markers = await batchGet<string>(this.kvs, undefined, storable.map(kindMarkerKey));
     const out = new Map<string, ResourceKind>();
     const unmarked: string[] = [];
     for (const id of storable) {

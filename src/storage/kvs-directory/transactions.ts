@@ -121,26 +121,18 @@ export async function commit(kvs: ForgeKvs, writes: readonly Write[], diagnose: 
   }
 }
 
-/** Reads plain (non-entity) keys in batches of at most 25; a missing key is absent from the map. */
-export async function batchGetPlain<T>(kvs: ForgeKvs, keys: readonly string[]): Promise<Map<string, T>> {
+/** Reads the items of `entityName` (plain keys when undefined) at `keys` in batches of at most 25; a missing key is absent from the map. */
+export async function batchGet<T>(
+  kvs: ForgeKvs,
+  entityName: string | undefined,
+  keys: readonly string[],
+): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   for (const batch of chunk([...new Set(keys)], MAX_BATCH)) {
     if (batch.length === 0) continue;
-    const result = await kvs.batchGet<T>(batch.map((key) => ({ key })));
-    for (const item of result.successfulKeys) out.set(item.key, item.value);
-    const failed = result.failedKeys.filter((f) => f.error.code !== 'KEY_NOT_FOUND');
-    if (failed.length > 0)
-      throw new Error(`KVS batch read failed for ${failed.length} keys: ${failed[0]?.error.code ?? 'unknown'}`);
-  }
-  return out;
-}
-
-/** Reads the items of `entityName` at `keys` in batches of at most 25; a missing key is absent from the map. */
-export async function batchGet<T>(kvs: ForgeKvs, entityName: string, keys: readonly string[]): Promise<Map<string, T>> {
-  const out = new Map<string, T>();
-  for (const batch of chunk([...new Set(keys)], MAX_BATCH)) {
-    if (batch.length === 0) continue;
-    const result = await kvs.batchGet<T>(batch.map((key) => ({ key, entityName })));
+    const result = await kvs.batchGet<T>(
+      batch.map((key) => (entityName === undefined ? { key } : { key, entityName })),
+    );
     for (const item of result.successfulKeys) out.set(item.key, item.value);
     const failed = result.failedKeys.filter((f) => f.error.code !== 'KEY_NOT_FOUND');
     if (failed.length > 0) {
