@@ -76,7 +76,7 @@ export class SyncEngine {
         // Admin API work of this batch: the entry waits for a drain after the limit ends.
         if (!(error instanceof TargetError && error.kind === 'rate-limited')) throw error;
         done = false;
-        report.drainAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 60_000) / 1000));
+        report.drainAfterSeconds = retryAfterSeconds(error);
       }
       // A run the budget cut short goes on in the next job (its entry stays and is queued again).
       if (!done && wait === 0 && this.ctx.state.permissionsLeft)
@@ -90,7 +90,7 @@ export class SyncEngine {
       if (done) for (const entry of permissionEntries) await deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {
       if (error instanceof TargetError && error.kind === 'rate-limited') {
-        report.retryAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 60_000) / 1000));
+        report.retryAfterSeconds = retryAfterSeconds(error);
       } else {
         throw error;
       }
@@ -111,4 +111,9 @@ export class SyncEngine {
     }
     return groups;
   }
+}
+
+/** Whole seconds (at least one) until a rate-limited target takes requests again; a minute when it did not say. */
+function retryAfterSeconds(error: TargetError): number {
+  return Math.max(1, Math.ceil((error.details.retryAfterMs ?? 60_000) / 1000));
 }
