@@ -4,7 +4,8 @@
  * (30 ms a KVS request, 250 ms an API call, 1 s push to delivery; --slow doubles them).
  *
  * Per size N (users; N/20 groups, 3 memberships a user, one permission rule a group): an IdP pushes Entra-style
- * (filter GET then POST per user and group, member PATCHes of 50) at 15 requests a second through the SCIM web
+ * (filter GET then POST per user and group, member PATCHes of 50; a 429 or 503 retried after its Retry-After, at
+ * most IDP_TRIES tries) at 15 requests a second through the SCIM web
  * trigger, then the sync runs to convergence (outbox empty, queue idle); then one group of N members (10,000 at
  * most) is added in PATCHes of 1,000 and synced; then the scheduled reconcile runs and is synced. In enforce mode the first breach of any limit
  * stops the size (it failed a call, as it would on Forge); a phase that has not converged within 12 virtual hours,
@@ -38,6 +39,8 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SCIM_BASE = 'https://bench.invalid/x1/scim/v2';
 const INTAKE_PER_SECOND = 15;
 const IDP_LANES = 4;
+/** Tries of one SCIM request, the first included, before the IdP gives up on it (and the run counts a failure). */
+const IDP_TRIES = 20;
 const PHASE_CAP_MS = 12 * 3600_000;
 const BITBUCKET_PER_HOUR = 1000;
 const KVS_WRITE_UNITS_PER_MINUTE = 4000;
@@ -92,6 +95,8 @@ interface SizeResult {
   readonly kvsWriteUnitsPerRemoteChange: number | undefined;
   readonly peakHeapMb: number;
   readonly scim429s: number;
+  /** SCIM requests the IdP gave up on after IDP_TRIES tries, or that failed otherwise (5xx other than a retried 503). */
+  readonly scimFailures: number;
   readonly peakRssMb: number;
 }
 
@@ -176,6 +181,8 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   let scimRequests = 0;
   let scimWrites = 0;
   let scim429s = 0;
+  let scim503s = 0;
+  let scimFailures = 0;
   let peakRss = 0;
   const sampleRss = (): void => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -198,8 +205,18 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     } as unknown as ForgeWebTriggerRequest;
     scimRequests += 1;
     if (method !== 'GET') scimWrites += 1;
-    const response = await trigger(request, {});
-    if (response.statusCode === 429) scim429s += 1;
+    let response = await trigger(request, {});
+    // Like Entra and Okta, the IdP retries a throttled or busy request after the Retry-After it was given.
+    for (let tries = 1; (response.statusCode === 429 || response.statusCode === 503) && tries < IDP_TRIES; tries += 1) {
+      if (response.statusCode === 429) scim429s += 1;
+      else scim503s += 1;
+      const retryAfter = Number(response.headers?.['Retry-After']?.[0] ?? response.headers?.['retry-after']?.[0] ?? 1);
+      await clock.sleep(Math.max(1, Number.isFinite(retryAfter) ? retryAfter : 1) * 1000);
+      if (stopped) break;
+      await slot();
+      response = await trigger(request, {});
+    }
+    if (response.statusCode >= 500 || response.statusCode === 429) scimFailures += 1;
     if (scimRequests % 2000 === 0) sampleRss();
     return response.body && response.statusCode < 300
       ? (JSON.parse(response.body) as Record<string, unknown>)
@@ -324,7 +341,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   notePhase('push');
   const pushedAt = clock.now();
   console.log(
-    `  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`,
+    `  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429 and ${scim503s} 503 before a retry went through, ${scimFailures} given up), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`,
   );
   const scimWriteRequests = byKind.get('webtrigger')?.requests ?? 0;
   // Units the web trigger wrote (the SCIM writes' own cost; the sync runs meanwhile and is counted apart).
@@ -411,6 +428,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     kvsWriteUnitsPerRemoteChange: remoteWrites > 0 ? syncWriteUnits / remoteWrites : undefined,
     peakHeapMb: stats.invocations.peakHeapDeltaBytes / 1048576,
     scim429s,
+    scimFailures,
     peakRssMb: peakRss / 1048576,
   };
   console.log(
@@ -469,6 +487,7 @@ async function main(): Promise<void> {
     kvs_write_units_per_remote_change: round(Math.max(0, ...results.map((r) => r.kvsWriteUnitsPerRemoteChange ?? 0))),
     peak_heap_mb_per_invocation: round(Math.max(0, ...results.map((r) => r.peakHeapMb)), 0),
     scim_429s: results.reduce((sum, r) => sum + r.scim429s, 0),
+    scim_failures: results.reduce((sum, r) => sum + r.scimFailures, 0),
     completed_100k: at(100_000)?.completed ?? false,
     peak_rss_mb_10k: round(at(10_000)?.peakRssMb, 0),
     fatal: Object.fromEntries(results.filter((r) => r.fatal).map((r) => [r.users, r.fatal])),

@@ -23,6 +23,7 @@ import { scimWriteOf, type ScimWrite } from '../scim/router';
 import { scimActor, withAuditActor } from '../sync/audit-actor';
 import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
 import { IdpContactRecorder } from '../auth/idp-contact';
+import { recordingStore } from './recording-store';
 import type { App } from './app';
 
 /** How long a function instance keeps the settings' SCIM profile before reading it again. */
@@ -168,9 +169,10 @@ export function createApp(options: AppOptions): AppParts {
       cachedProfile = { at, profile: profileNamed((await settings.get()).scimProfile) };
     return cachedProfile.profile;
   };
+  // The identity provider's writes meet the stored Diagnostics verdicts (src/diagnostics/verdicts.ts); the sync does not.
+  const guarded = new GuardedDirectoryStore(store, DiagnosticsStore.for(options.kvs));
   const serve = createScimService({
-    // The identity provider's writes meet the stored Diagnostics verdicts (src/diagnostics/verdicts.ts); the sync does not.
-    store: new GuardedDirectoryStore(store, DiagnosticsStore.for(options.kvs)),
+    store: guarded,
     authenticate: (token) => tokens.verify(token),
     profile: options.profile ?? profileFromSettings,
     logger: options.logger,
@@ -200,10 +202,12 @@ export function createApp(options: AppOptions): AppParts {
   const handleScim: App['handleScim'] = async (request) => {
     // The route's write (src/scim/router.ts): its operation, resource type and id; none for reads and unroutable requests.
     const write = scimWriteOf(request);
-    const before = write?.id ? await store.get(write.resourceType, write.id).catch(() => undefined) : undefined;
     // Unauthenticated writes still get their 401 from the service; authenticated ones meet the pull source's 403.
     const refused = write !== undefined && (await pulledSource()) && (await tokens.verify(bearerToken(request)));
-    const response = refused ? pulledSourceRefusal() : await serve(request);
+    // The audit's before and after are what the handlers read and wrote (src/app/recording-store.ts): no extra reads.
+    const seen = recordingStore(guarded);
+    const response = refused ? pulledSourceRefusal() : await serve(request, seen.store);
+    const before = write?.id ? seen.firstRead(write.resourceType, write.id) : undefined;
     // Counted in memory and written at most every 10 s, so a flood of bad tokens costs no storage quota to speak of.
     if (response.status === 401) await authFailures.record(options.failureSource?.(request)).catch(logFailure);
     else {
@@ -218,8 +222,8 @@ export function createApp(options: AppOptions): AppParts {
     }
     // Unauthenticated requests are not the IdP's writes; every routed write is, accepted or refused.
     if (write && response.status !== 401) {
-      // A 204 carries no user: read it back so the entry can say what changed (one read; a group's PATCH is
-      // described by its operations, so membership changes cost no extra read).
+      // A 204 carries no user: the version the handler wrote (or, when nothing changed, read) says what changed; a
+      // group's PATCH is described by its operations.
       const stored =
         write.resourceType === 'User' &&
         write.id &&
@@ -227,10 +231,10 @@ export function createApp(options: AppOptions): AppParts {
         response.status >= 200 &&
         response.status < 300 &&
         write.operation !== 'delete'
-          ? (await store.get(write.resourceType, write.id).catch(() => undefined))?.resource
+          ? (seen.lastWritten(write.resourceType, write.id) ?? before)
           : undefined;
       await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () =>
-        auditLog.append(scimWriteAudit(request, response, write, before?.resource, stored)),
+        auditLog.append(scimWriteAudit(request, response, write, before, stored)),
       ).catch((error: unknown) =>
         options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', {
           error: error instanceof Error ? error.message : String(error),

@@ -100,6 +100,12 @@ export interface PendingChange {
 /** Options of a conditional write: the version the caller last saw (from If-Match), if any. */
 export interface WriteCondition {
   readonly expectedVersion?: number;
+  /**
+   * The resource as the caller has just read it, for the store to build on instead of reading it again (a storage
+   * read fewer a SCIM write); a stale one costs the store a retry, never a lost write, since every write is
+   * conditional on the version it builds on.
+   */
+  readonly basis?: StoredResource;
 }
 
 /** The port. Every write is atomic for the record it names; see each method for membership atomicity. */

@@ -32,6 +32,7 @@ import {
   type StoredResource,
   type WriteCondition,
 } from '../directory/directory-store';
+import { GroupWrites } from './kvs-directory/group-writes';
 import { Memberships } from './kvs-directory/memberships';
 import {
   assertClaimFree,
@@ -43,6 +44,7 @@ import {
 } from './kvs-directory/name-claims';
 import { Outbox } from './kvs-directory/outbox';
 import {
+  basisRecord,
   checkCondition,
   ENTITY,
   indexFor,
@@ -58,9 +60,7 @@ import {
   absent,
   attempt,
   batchGet,
-  chunk,
   commit,
-  MAX_BATCH,
   QUERY_PAGE,
   Retry,
   throttled,
@@ -106,6 +106,7 @@ export class KvsDirectoryStore implements DirectoryStore {
   private readonly roster: Roster;
   private readonly memberships: Memberships;
   private readonly outbox: Outbox;
+  private readonly groups: GroupWrites;
 
   constructor(options: KvsDirectoryStoreOptions) {
     // Every public call answers a storage quota breach as DirectoryError('throttled'), in this one place.
@@ -125,6 +126,7 @@ export class KvsDirectoryStore implements DirectoryStore {
     this.roster = new Roster(this.kvs);
     this.memberships = new Memberships(this.kvs);
     this.outbox = new Outbox(this.kvs, this.now);
+    this.groups = new GroupWrites(this.kvs, this.memberships, this.outbox, this.now, this.sleep);
   }
 
   async get(kind: ResourceKind, id: string): Promise<StoredResource | undefined> {
@@ -245,8 +247,12 @@ export class KvsDirectoryStore implements DirectoryStore {
     if (kind === 'Group') {
       return this.updateGroup(id, resource, members === undefined ? [] : [{ kind: 'replace', members }], condition);
     }
+    // The first try builds on the caller's read when it gave one; a retry means it changed, so later tries read.
+    let fresh = basisRecord(kind, id, condition);
     return attempt(async () => {
-      const current = isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id) : undefined;
+      const current =
+        fresh ?? (isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id) : undefined);
+      fresh = undefined;
       if (!current) throw new DirectoryError('not-found', `${kind} ${id} not found`);
       checkCondition(current.version, condition);
       const record = toRecord(kind, resource, current.version + 1, current.doc.created, this.now().toISOString());
@@ -281,93 +287,18 @@ export class KvsDirectoryStore implements DirectoryStore {
     changes: readonly MembershipChange[],
     condition?: WriteCondition,
   ): Promise<StoredResource> {
-    const initial = isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id) : undefined;
+    const initial =
+      basisRecord('Group', id, condition) ??
+      (isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id) : undefined);
     if (!initial) throw new DirectoryError('not-found', `Group ${id} not found`);
     checkCondition(initial.version, condition);
-    const memberWrites = await this.memberships.planWrites(id, changes);
-    const renamed = resource !== undefined && JSON.stringify(resource) !== JSON.stringify(initial.doc.resource);
-    if (!renamed && memberWrites.length === 0) return toStored('Group', id, initial);
-
-    // The first transaction carries the resource change, the group's next version with its outbox entry, and as many
-    // member writes as fit. More member writes follow in transactions of 25 that do not read or write the group, and
-    // then one more version and outbox entry, so that a sync job started by the first entry while they were landing
-    // looks again. Member writes are idempotent: a failure between transactions leaves a state that the IdP's retried
-    // request completes (validation happened before any write). A PATCH of 1,000 members so takes about 45 requests
-    // rather than 90 (and 44 group and outbox rewrites fewer). A rename takes one claim and releases at most two
-    // (planClaimChange).
-    const firstRoom = MAX_BATCH - 2 - (renamed ? 3 : 0);
-    const rest = chunk(memberWrites.slice(firstRoom), MAX_BATCH);
-    // The closing version rides with the last member writes when they leave room for it.
-    const last = rest[rest.length - 1];
-    const closing = last !== undefined && last.length <= MAX_BATCH - 2 ? last : [];
-    let latest = await this.writeGroupVersion(
-      id,
-      renamed ? resource : undefined,
-      memberWrites.slice(0, firstRoom),
-      condition,
-      initial,
-    );
-    for (const batch of closing.length > 0 ? rest.slice(0, -1) : rest) {
-      await attempt(() => commit(this.kvs, batch, async () => new Retry('member write failed')), this.sleep);
-    }
-    if (rest.length > 0) latest = await this.writeGroupVersion(id, undefined, closing, undefined);
-    return toStored('Group', id, latest);
-  }
-
-  /** Writes a group's next version (renamed to `resource` when given) with its outbox entry and `memberWrites`. */
-  private async writeGroupVersion(
-    id: string,
-    resource: ScimObject | undefined,
-    memberWrites: readonly Write[],
-    condition: WriteCondition | undefined,
-    known?: ResourceRecord,
-  ): Promise<ResourceRecord> {
-    // The first try may build on a record the caller has just read (one read unit fewer a group write); a retry
-    // means it changed, so later tries read it again.
-    let fresh = known;
-    return attempt(async () => {
-      const current = fresh ?? (await this.kvs.entity<ResourceRecord>(ENTITY.Group).get(id));
-      fresh = undefined;
-      if (!current) throw new DirectoryError('not-found', `Group ${id} not found`);
-      checkCondition(current.version, condition);
-      const record = toRecord(
-        'Group',
-        resource ?? current.doc.resource,
-        current.version + 1,
-        current.doc.created,
-        this.now().toISOString(),
-      );
-      const writes: Write[] = [
-        ...(resource
-          ? await claimChange(
-              this.kvs,
-              'Group',
-              id,
-              uniqueValueOf('Group', current.doc.resource),
-              uniqueValueOf('Group', resource),
-            )
-          : []),
-        { kind: 'set', key: id, entityName: ENTITY.Group, value: record, condition: versionIs(current.version) },
-        this.outbox.entry('Group', id, record.version),
-        ...memberWrites,
-      ];
-      await commit(this.kvs, writes, async () => {
-        if (resource)
-          await assertClaimFree(
-            this.kvs,
-            'Group',
-            claimKey('Group', uniqueValueOf('Group', resource)),
-            id,
-            uniqueValueOf('Group', resource),
-          );
-        return new Retry('group version changed');
-      });
-      return record;
-    }, this.sleep);
+    return toStored('Group', id, await this.groups.update(id, initial, resource, changes, condition));
   }
 
   async delete(kind: ResourceKind, id: string, condition?: WriteCondition): Promise<void> {
-    const current = isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id) : undefined;
+    const current =
+      basisRecord(kind, id, condition) ??
+      (isStorableId(id) ? await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id) : undefined);
     if (!current) throw new DirectoryError('not-found', `${kind} ${id} not found`);
     checkCondition(current.version, condition);
     // Memberships go first: if the request dies half-way the resource still exists, and the IdP's retried
@@ -376,8 +307,11 @@ export class KvsDirectoryStore implements DirectoryStore {
       await this.updateGroup(groupId, undefined, [{ kind: 'remove', values: [id] }]);
     }
     if (kind === 'Group') await this.memberships.deleteAll(id);
+    // Nothing above changes the record itself, so the first try builds on it; a retry reads it again.
+    let fresh: ResourceRecord | undefined = current;
     await attempt(async () => {
-      const latest = await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id);
+      const latest = fresh ?? (await this.kvs.entity<ResourceRecord>(ENTITY[kind]).get(id));
+      fresh = undefined;
       if (!latest) throw new DirectoryError('not-found', `${kind} ${id} not found`);
       checkCondition(latest.version, condition);
       const writes: Write[] = [

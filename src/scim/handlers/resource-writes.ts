@@ -105,7 +105,7 @@ export function replaceResource(resourceType: ResourceType): RouteHandler {
         if (members) nextMembers = await resolveMembers(ctx, members, id);
         else if (!ctx.profile.putPreservesOmitted) nextMembers = [];
       }
-      const stored = await ctx.store.replace(kind, id, next, nextMembers, { expectedVersion: version });
+      const stored = await ctx.store.replace(kind, id, next, nextMembers, { expectedVersion: version, basis: current });
       return resourceResponse(ctx, stored, resourceType, 200);
     });
   };
@@ -127,11 +127,17 @@ export function patchResource(resourceType: ResourceType): RouteHandler {
       let stored: StoredResource;
       if (kind === 'Group') {
         const changes = await resolveChanges(ctx, memberChanges, id);
-        const condition = changed || clientVersion !== undefined ? { expectedVersion: current.version } : {};
+        const condition =
+          changed || clientVersion !== undefined
+            ? { expectedVersion: current.version, basis: current }
+            : { basis: current };
         stored = await ctx.store.updateGroup(id, changed ? resource : undefined, changes, condition);
       } else {
         stored = changed
-          ? await ctx.store.replace('User', id, resource, undefined, { expectedVersion: current.version })
+          ? await ctx.store.replace('User', id, resource, undefined, {
+              expectedVersion: current.version,
+              basis: current,
+            })
           : current;
       }
       // RFC 7644 section 3.5.2: 204 is allowed; Microsoft's collection and Entra expect it. A client that asks
@@ -148,7 +154,11 @@ export function deleteResource(resourceType: ResourceType): RouteHandler {
     const current = await ctx.store.get(resourceType.name, id);
     if (!current) throw ScimError.notFound(`${resourceType.name} ${id} not found`);
     const version = expectedVersion(ctx.request, current);
-    await ctx.store.delete(resourceType.name, id, version === undefined ? {} : { expectedVersion: version });
+    await ctx.store.delete(
+      resourceType.name,
+      id,
+      version === undefined ? { basis: current } : { expectedVersion: version, basis: current },
+    );
     return { status: 204, headers: {}, body: undefined };
   };
 }

@@ -10,7 +10,7 @@ import {
   type StoredMember,
 } from '../../directory/directory-store';
 import type { ForgeKvs } from '../kvs-port';
-import { attempt, batchGet, chunk, commit, MAX_BATCH, QUERY_PAGE, Retry, type Write } from './transactions';
+import { absent, attempt, batchGet, chunk, commit, MAX_BATCH, QUERY_PAGE, Retry, type Write } from './transactions';
 
 const MEMBER_ENTITY = 'scim-member';
 
@@ -63,6 +63,13 @@ export const CHECKED_KEYS = 100;
 
 function sameMember(a: MemberRecord | undefined, b: MemberRecord): boolean {
   return a !== undefined && a.value === b.value && a.display === b.display && a.type === b.type;
+}
+
+/** Thrown when a transaction of planNewMembers' writes failed because a member it adds is there already. */
+export class MembersPresent extends Error {
+  constructor() {
+    super('A member the change adds is already in the group');
+  }
 }
 
 /** The membership records: reads by group and by member, and the writes that membership changes come to. */
@@ -173,6 +180,30 @@ export class Memberships {
       }
     }
     return writes;
+  }
+
+  /**
+   * The writes of membership changes that only add at most CHECKED_KEYS members, planned without reading: each a set
+   * on the condition that the record is absent, so a transaction that names a member already there fails whole and
+   * the caller plans again with planWrites (MembersPresent). IdPs add members that are new far more often than not,
+   * and this spares a PATCH of 50 its two batch reads (at 15 PATCHes a second, 1,800 of Forge's 4,000 read units a
+   * minute). Undefined for any other change.
+   */
+  planNewMembers(groupId: string, changes: readonly MembershipChange[]): Write[] | undefined {
+    if (changes.length === 0 || changes.some((change) => change.kind !== 'add')) return undefined;
+    const desired = new Map<string, MemberRecord>();
+    for (const change of changes)
+      if (change.kind === 'add')
+        for (const member of change.members)
+          desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+    if (desired.size === 0 || desired.size > CHECKED_KEYS) return undefined;
+    return [...desired].map(([key, value]) => ({
+      kind: 'set',
+      key,
+      entityName: MEMBER_ENTITY,
+      value,
+      condition: absent('groupId'),
+    }));
   }
 
   /** Deletes every membership record of a group, in transactions of at most 25. */

@@ -112,6 +112,17 @@ export function indexFor(kind: ResourceKind, key: LookupKey): string | undefined
   return undefined;
 }
 
+/** The record a write's `basis` describes when it is resource `kind` `id` (WriteCondition), else undefined. */
+export function basisRecord(
+  kind: ResourceKind,
+  id: string,
+  condition: WriteCondition | undefined,
+): ResourceRecord | undefined {
+  const basis = condition?.basis;
+  if (!basis || basis.kind !== kind || basis.id !== id) return undefined;
+  return toRecord(kind, basis.resource, basis.version, basis.created, basis.lastModified);
+}
+
 /** Throws a version-mismatch DirectoryError when the write's condition expects another version than `version`. */
 export function checkCondition(version: number, condition: WriteCondition | undefined): void {
   if (condition?.expectedVersion !== undefined && condition.expectedVersion !== version) {
