@@ -110,7 +110,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   });
   const { clock, runtime, kvs, usage, byKind, byMinute } = rig;
   const emulators = createLinkedEmulators({ clock });
-  const adminTally = { calls: 0 };
+  const adminTally = { calls: 0, byOperation: new Map<string, number>() };
   const bitbucketTally = { calls: 0 };
   const fetch = runtime.remote(
     emulatorFetch(
@@ -376,6 +376,12 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   );
   console.log(
     `  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS: the web trigger ${scimWriteRequests} requests (${scimWriteUnits} write units) for ${scimWritesAtPush} SCIM writes, the sync ${syncWriteRequests} requests (${syncWriteUnits} write units) for ${remoteWrites} remote writes`,
+  );
+  console.log(
+    `  Admin API calls by operation until then: ${[...adminTally.byOperation.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([operation, count]) => `${operation} ${count}`)
+      .join('; ')}`,
   );
   let completed = converged;
   if (completed) {

@@ -58,11 +58,32 @@ export interface ForgeRig {
   close(): Promise<void>;
 }
 
-/** An emulator whose every request adds one to `tally.calls` first. */
-export function countingEmulator(emulator: Emulator, tally: { calls: number }): Emulator {
+/** Calls counted by countingEmulator: all of them, and by operation (`GET /v2/orgs/{id}/...`) when asked. */
+export interface CallTally {
+  calls: number;
+  byOperation?: Map<string, number>;
+}
+
+/** `path` with its ids (UUIDs, numbers, Atlassian account ids, emails, long hex) as `{id}`, so calls group by operation. */
+function operationOf(method: string, path: string): string {
+  const shape = path
+    .split('/')
+    .map((segment) =>
+      /^[0-9a-f-]{8,}$|^\d+$|^[0-9a-z]+:[0-9a-f-]+$|@|%40|^[0-9a-f]{24,}$/i.test(segment) ? '{id}' : segment,
+    )
+    .join('/');
+  return `${method} ${shape}`;
+}
+
+/** An emulator whose every request adds one to `tally.calls` (and to its operation's count) first. */
+export function countingEmulator(emulator: Emulator, tally: CallTally): Emulator {
   return {
     async handle(request) {
       tally.calls += 1;
+      if (tally.byOperation) {
+        const operation = operationOf(request.method, request.path);
+        tally.byOperation.set(operation, (tally.byOperation.get(operation) ?? 0) + 1);
+      }
       return emulator.handle(request);
     },
   };
