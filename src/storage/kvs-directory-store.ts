@@ -11,8 +11,9 @@
  *   touch only the members named and never rewrite a group (memberships.ts).
  * - scim-claim: uniqueness claims for userName and group displayName, taken in the write's transaction
  *   (name-claims.ts).
- * - scim-roster: per collection, an index record and shards of at most SHARD_CAPACITY ids in insertion
- *   order, so `startIndex` paging reads one index, at most two shards and the page's records (roster.ts).
+ * - scim-roster: per collection, an index record, shards of at most SHARD_CAPACITY ids in insertion order and
+ *   the open shard (the tail) under a fixed key, so `startIndex` paging reads one index, at most two shards and
+ *   the page's records, and a create reads the index and the tail in one batch get (roster.ts).
  * - sync-outbox: the entry each change leaves for the sync engine, in the change's transaction (outbox.ts).
  * This module composes them into the DirectoryStore port; transactions.ts runs their writes.
  */

@@ -1,65 +1,34 @@
 /**
- * The roster of a resource collection in the KVS directory store: per kind, an index record and shards of at most
- * SHARD_CAPACITY ids in insertion order (`scim-roster`, manifest.yml), so counting reads one record and `startIndex`
- * paging reads the index, at most two shards and the page's records, at any offset.
+ * The roster of a resource collection in the KVS directory store: per kind an index record, numbered shards of at
+ * most SHARD_CAPACITY ids and a tail that appends go to, all in insertion order (roster-layout.ts). Counting reads
+ * one record, `startIndex` paging reads the index, at most two shards and the page's records at any offset, and an
+ * append reads the index and the tail in one batch get: one read request of one unit at 10,000 resources.
  */
 import { DirectoryError, type ResourceKind } from '../../directory/directory-store';
 import type { ForgeKvs } from '../kvs-port';
+import {
+  decodeRosterIndex,
+  EMPTY_INDEX,
+  encodeRosterIndex,
+  ROSTER_ENTITY,
+  rosterIndexKey,
+  rosterShardKey,
+  rosterTailKey,
+  segmentsOf,
+  SHARD_CAPACITY,
+  totalOf,
+  type RosterIndex,
+  type RosterRecord,
+  type Segment,
+  type Shard,
+  type StoredRosterIndex,
+} from './roster-layout';
 import { absent, batchGet, chunk, MAX_BATCH, Retry, versionIs, type Write } from './transactions';
 
-/**
- * Ids per roster shard: 150 UUIDs serialise to about 6 KB, so reading a shard costs one 10 KB quota unit and a
- * create's transaction (record, claim, outbox entry, shard and index) stays near one write unit up to ~10,000
- * resources and two at 100,000 (DAC `/limits-kvs-ce`).
- */
-export const SHARD_CAPACITY = 150;
-
-const ROSTER_ENTITY = 'scim-roster';
-
-interface RosterIndex {
-  shards: { n: number; count: number }[];
-  next: number;
-}
-
-/** The stored form of a RosterIndex: shard numbers and counts as one flat list of pairs, about 8 bytes a shard. */
-interface StoredRosterIndex {
-  s: number[];
-  next: number;
-}
-
-function decodeRosterIndex(body: StoredRosterIndex | undefined): RosterIndex {
-  if (!body) return { shards: [], next: 0 };
-  const shards: { n: number; count: number }[] = [];
-  for (let i = 0; i + 1 < body.s.length; i += 2) shards.push({ n: body.s[i] ?? 0, count: body.s[i + 1] ?? 0 });
-  return { shards, next: body.next };
-}
-
-function encodeRosterIndex(index: RosterIndex): StoredRosterIndex {
-  return { s: index.shards.flatMap((shard) => [shard.n, shard.count]), next: index.next };
-}
-
-interface RosterRecord<T> {
-  version: number;
-  body: T;
-}
-
-type Shard = RosterRecord<{ ids: string[] }>;
-
-interface Versioned<T> {
-  key: string;
-  record: T | undefined;
-}
-
-function rosterIndexKey(kind: ResourceKind): string {
-  return `${kind.toLowerCase()}.index`;
-}
-
-function rosterShardKey(kind: ResourceKind, n: number): string {
-  return `${kind.toLowerCase()}.shard.${n}`;
-}
-
-function totalOf(index: RosterIndex): number {
-  return index.shards.reduce((sum, shard) => sum + shard.count, 0);
+/** The index record as read: its version (undefined when there is none yet) and decoded body. */
+interface ReadIndex {
+  version: number | undefined;
+  body: RosterIndex;
 }
 
 /** The rosters of both collections: reads for counting, paging and scans, and the writes that keep them current. */
@@ -68,37 +37,36 @@ export class Roster {
 
   /** How many resources the collection holds, from its index record alone. */
   async count(kind: ResourceKind): Promise<number> {
-    const index = await this.readIndex(kind);
-    return index.record ? totalOf(index.record.body) : 0;
+    return totalOf((await this.readIndex(kind)).body);
   }
 
   /** The ids at 0-based positions `offset` to `offset + count` of the roster order, and the collection's size. */
   async pageIds(kind: ResourceKind, offset: number, count: number): Promise<{ totalResults: number; ids: string[] }> {
-    const index = (await this.readIndex(kind)).record?.body ?? { shards: [], next: 0 };
+    const index = (await this.readIndex(kind)).body;
     const totalResults = totalOf(index);
     if (count <= 0 || offset >= totalResults) return { totalResults, ids: [] };
-    const wanted: { n: number; from: number; take: number }[] = [];
+    const wanted: { key: string; from: number; take: number }[] = [];
     let skip = offset;
     let remaining = count;
-    for (const shard of index.shards) {
+    for (const segment of segmentsOf(kind, index)) {
       if (remaining <= 0) break;
-      if (skip >= shard.count) {
-        skip -= shard.count;
+      if (skip >= segment.count) {
+        skip -= segment.count;
         continue;
       }
-      const take = Math.min(shard.count - skip, remaining);
-      wanted.push({ n: shard.n, from: skip, take });
+      const take = Math.min(segment.count - skip, remaining);
+      wanted.push({ key: segment.key, from: skip, take });
       remaining -= take;
       skip = 0;
     }
-    const shardRecords = await batchGet<Shard>(
+    const records = await batchGet<Shard>(
       this.kvs,
       ROSTER_ENTITY,
-      wanted.map((w) => rosterShardKey(kind, w.n)),
+      wanted.map((w) => w.key),
     );
     const ids: string[] = [];
     for (const w of wanted) {
-      const shard = shardRecords.get(rosterShardKey(kind, w.n));
+      const shard = records.get(w.key);
       if (shard) ids.push(...shard.body.ids.slice(w.from, w.from + w.take));
     }
     return { totalResults, ids };
@@ -106,7 +74,7 @@ export class Roster {
 
   /** Every id of the collection in roster order, in batches of at most 25; a too-many DirectoryError past `limit`. */
   async *idBatches(kind: ResourceKind, limit: number): AsyncIterable<string[]> {
-    const index = (await this.readIndex(kind)).record?.body ?? { shards: [], next: 0 };
+    const index = (await this.readIndex(kind)).body;
     const total = totalOf(index);
     if (total > limit) {
       throw new DirectoryError(
@@ -114,115 +82,149 @@ export class Roster {
         `The ${kind} collection holds ${total} resources, more than the ${limit} a filter or sort may examine`,
       );
     }
-    for (const shards of chunk(index.shards, MAX_BATCH)) {
-      const shardRecords = await batchGet<Shard>(
-        this.kvs,
-        ROSTER_ENTITY,
-        shards.map((s) => rosterShardKey(kind, s.n)),
-      );
-      for (const shard of shards) {
-        const ids = shardRecords.get(rosterShardKey(kind, shard.n))?.body.ids ?? [];
-        yield* chunk(ids, MAX_BATCH);
-      }
-    }
-  }
-
-  /** The writes that add `id` at the end of the roster: its last shard (or a new one) and the index. */
-  async append(kind: ResourceKind, id: string): Promise<Write[]> {
-    const index = await this.readIndex(kind);
-    const body: RosterIndex = index.record?.body ?? { shards: [], next: 0 };
-    const last = body.shards[body.shards.length - 1];
-    let shardNumber: number;
-    let shard: Shard | undefined;
-    let shards: { n: number; count: number }[];
-    let next = body.next;
-    if (last && last.count < SHARD_CAPACITY) {
-      shardNumber = last.n;
-      shard = await this.kvs.entity<Shard>(ROSTER_ENTITY).get(rosterShardKey(kind, shardNumber));
-      shards = body.shards.map((s) => (s.n === shardNumber ? { n: s.n, count: s.count + 1 } : s));
-    } else {
-      shardNumber = next;
-      next += 1;
-      shards = [...body.shards, { n: shardNumber, count: 1 }];
-    }
-    if (last && last.count < SHARD_CAPACITY && !shard) throw new Retry('roster shard missing');
-    return [
-      {
-        kind: 'set',
-        key: rosterShardKey(kind, shardNumber),
-        entityName: ROSTER_ENTITY,
-        value: { version: (shard?.version ?? 0) + 1, body: { ids: [...(shard?.body.ids ?? []), id] } },
-        condition: shard ? versionIs(shard.version) : absent('version'),
-      },
-      {
-        kind: 'set',
-        key: index.key,
-        entityName: ROSTER_ENTITY,
-        value: { version: (index.record?.version ?? 0) + 1, body: encodeRosterIndex({ shards, next }) },
-        condition: index.record ? versionIs(index.record.version) : absent('version'),
-      },
-    ];
-  }
-
-  /** The writes that take `id` out of the roster (none when it is not listed); an emptied shard is deleted. */
-  async remove(kind: ResourceKind, id: string): Promise<Write[]> {
-    const index = await this.readIndex(kind);
-    if (!index.record) return [];
-    const shardRecords = await this.shardHolding(kind, index.record.body, id);
-    if (!shardRecords) return [];
-    const { n, shard } = shardRecords;
-    const ids = shard.body.ids.filter((x) => x !== id);
-    const shards = index.record.body.shards
-      .map((s) => (s.n === n ? { n, count: ids.length } : s))
-      .filter((s) => s.count > 0);
-    const shardWrite: Write =
-      ids.length === 0
-        ? {
-            kind: 'delete',
-            key: rosterShardKey(kind, n),
-            entityName: ROSTER_ENTITY,
-            condition: versionIs(shard.version),
-          }
-        : {
-            kind: 'set',
-            key: rosterShardKey(kind, n),
-            entityName: ROSTER_ENTITY,
-            value: { version: shard.version + 1, body: { ids } },
-            condition: versionIs(shard.version),
-          };
-    return [
-      shardWrite,
-      {
-        kind: 'set',
-        key: index.key,
-        entityName: ROSTER_ENTITY,
-        value: { version: index.record.version + 1, body: encodeRosterIndex({ shards, next: index.record.body.next }) },
-        condition: versionIs(index.record.version),
-      },
-    ];
-  }
-
-  private async readIndex(kind: ResourceKind): Promise<Versioned<RosterRecord<RosterIndex>>> {
-    const key = rosterIndexKey(kind);
-    const stored = await this.kvs.entity<RosterRecord<StoredRosterIndex>>(ROSTER_ENTITY).get(key);
-    return { key, record: stored ? { version: stored.version, body: decodeRosterIndex(stored.body) } : undefined };
-  }
-
-  /** Finds the shard holding `id`; deletes are rare next to reads, so a walk over the shards is acceptable. */
-  private async shardHolding(
-    kind: ResourceKind,
-    index: RosterIndex,
-    id: string,
-  ): Promise<{ n: number; shard: Shard } | undefined> {
-    for (const shards of chunk(index.shards, MAX_BATCH)) {
+    for (const segments of chunk(segmentsOf(kind, index), MAX_BATCH)) {
       const records = await batchGet<Shard>(
         this.kvs,
         ROSTER_ENTITY,
-        shards.map((s) => rosterShardKey(kind, s.n)),
+        segments.map((s) => s.key),
       );
-      for (const s of shards) {
-        const shard = records.get(rosterShardKey(kind, s.n));
-        if (shard?.body.ids.includes(id)) return { n: s.n, shard };
+      for (const segment of segments) yield* chunk(records.get(segment.key)?.body.ids ?? [], MAX_BATCH);
+    }
+  }
+
+  /**
+   * The writes that add `id` at the end of the roster, from one batch read of the index and the tail: the tail and
+   * the index, and when the tail fills, its ids moved to the next numbered shard and an empty tail. Both records are
+   * written under their read versions, so of concurrent appends one commits and the others retry with its result;
+   * a torn read (a batch get is no snapshot) fails a condition too, as every tail write also writes the index.
+   *
+   * An index of the layout before the tail (no `t`) is migrated here: its last shard, when not full, becomes the
+   * tail (one more read, once per collection) and is deleted in the same transaction.
+   */
+  async append(kind: ResourceKind, id: string): Promise<Write[]> {
+    const indexKey = rosterIndexKey(kind);
+    const tailKey = rosterTailKey(kind);
+    const records = await batchGet<RosterRecord<unknown>>(this.kvs, ROSTER_ENTITY, [indexKey, tailKey]);
+    const storedIndex = records.get(indexKey) as RosterRecord<StoredRosterIndex> | undefined;
+    const tail = records.get(tailKey) as Shard | undefined;
+    const index = decodeRosterIndex(storedIndex?.body);
+    if ((index.tail ?? 0) > 0 && !tail) throw new Retry('roster tail missing');
+    const writes: Write[] = [];
+    let shards = index.shards;
+    let next = index.next;
+    // With a tail layout index the tail record holds the open shard's ids; so it does with an index that an older
+    // version of the app rewrote without `t` after a newer one had started the tail.
+    let ids = tail?.body.ids ?? [];
+    const last = shards[shards.length - 1];
+    if (index.tail === undefined && !tail && last && last.count < SHARD_CAPACITY) {
+      const open = await this.kvs.entity<Shard>(ROSTER_ENTITY).get(rosterShardKey(kind, last.n));
+      if (!open) throw new Retry('roster shard missing');
+      writes.push({
+        kind: 'delete',
+        key: rosterShardKey(kind, last.n),
+        entityName: ROSTER_ENTITY,
+        condition: versionIs(open.version),
+      });
+      shards = shards.slice(0, -1);
+      ids = open.body.ids;
+    }
+    ids = [...ids, id];
+    if (ids.length >= SHARD_CAPACITY) {
+      writes.push({
+        kind: 'set',
+        key: rosterShardKey(kind, next),
+        entityName: ROSTER_ENTITY,
+        value: { version: 1, body: { ids } },
+        condition: absent('version'),
+      });
+      shards = [...shards, { n: next, count: ids.length }];
+      next += 1;
+      ids = [];
+    }
+    writes.push(
+      {
+        kind: 'set',
+        key: tailKey,
+        entityName: ROSTER_ENTITY,
+        value: { version: (tail?.version ?? 0) + 1, body: { ids } },
+        condition: tail ? versionIs(tail.version) : absent('version'),
+      },
+      this.indexWrite(kind, { version: storedIndex?.version, body: index }, { shards, next, tail: ids.length }),
+    );
+    return writes;
+  }
+
+  /** The writes that take `id` out of the roster (none when it is not listed); an emptied numbered shard is deleted. */
+  async remove(kind: ResourceKind, id: string): Promise<Write[]> {
+    const index = await this.readIndex(kind);
+    if (index.version === undefined) return [];
+    // An index without `t` may still have a tail (see append), so the tail is searched too.
+    const segments = segmentsOf(kind, index.body);
+    if (index.body.tail === undefined) segments.push({ key: rosterTailKey(kind), count: 0 });
+    const holding = await this.segmentHolding(segments, id);
+    if (!holding) return [];
+    const { key, shard } = holding;
+    const ids = shard.body.ids.filter((x) => x !== id);
+    let body: RosterIndex;
+    let shardWrite: Write;
+    if (key === rosterTailKey(kind)) {
+      body = { ...index.body, tail: ids.length };
+      shardWrite = this.shardSet(key, shard, ids);
+    } else {
+      const shards = index.body.shards
+        .map((s) => (rosterShardKey(kind, s.n) === key ? { n: s.n, count: ids.length } : s))
+        .filter((s) => s.count > 0);
+      body = { ...index.body, shards };
+      shardWrite =
+        ids.length === 0
+          ? { kind: 'delete', key, entityName: ROSTER_ENTITY, condition: versionIs(shard.version) }
+          : this.shardSet(key, shard, ids);
+    }
+    return [shardWrite, this.indexWrite(kind, index, body)];
+  }
+
+  private shardSet(key: string, shard: Shard, ids: string[]): Write {
+    return {
+      kind: 'set',
+      key,
+      entityName: ROSTER_ENTITY,
+      value: { version: shard.version + 1, body: { ids } },
+      condition: versionIs(shard.version),
+    };
+  }
+
+  /** The write of the index's next version `body`, conditional on the version `read` was read at. */
+  private indexWrite(kind: ResourceKind, read: ReadIndex, body: RosterIndex): Write {
+    return {
+      kind: 'set',
+      key: rosterIndexKey(kind),
+      entityName: ROSTER_ENTITY,
+      value: { version: (read.version ?? 0) + 1, body: encodeRosterIndex(body) },
+      condition: read.version === undefined ? absent('version') : versionIs(read.version),
+    };
+  }
+
+  private async readIndex(kind: ResourceKind): Promise<ReadIndex> {
+    const stored = await this.kvs.entity<RosterRecord<StoredRosterIndex>>(ROSTER_ENTITY).get(rosterIndexKey(kind));
+    return stored
+      ? { version: stored.version, body: decodeRosterIndex(stored.body) }
+      : { version: undefined, body: EMPTY_INDEX };
+  }
+
+  /** Finds the segment holding `id`; deletes are rare next to reads, so a walk over the shards is acceptable. */
+  private async segmentHolding(
+    segments: readonly Segment[],
+    id: string,
+  ): Promise<{ key: string; shard: Shard } | undefined> {
+    for (const batch of chunk(segments, MAX_BATCH)) {
+      const records = await batchGet<Shard>(
+        this.kvs,
+        ROSTER_ENTITY,
+        batch.map((s) => s.key),
+      );
+      for (const segment of batch) {
+        const shard = records.get(segment.key);
+        if (shard?.body.ids.includes(id)) return { key: segment.key, shard };
       }
     }
     return undefined;
