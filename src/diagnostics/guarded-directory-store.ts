@@ -51,6 +51,10 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.page(kind, offset, count);
   }
 
+  idPage(kind: ResourceKind, maxIds: number, cursor?: string): Promise<{ ids: string[]; cursor?: string }> {
+    return this.inner.idPage(kind, maxIds, cursor);
+  }
+
   scan(kind: ResourceKind, limit: number): AsyncIterable<readonly StoredResource[]> {
     return this.inner.scan(kind, limit);
   }

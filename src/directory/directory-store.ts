@@ -125,6 +125,12 @@ export interface DirectoryStore {
   count(kind: ResourceKind): Promise<number>;
   /** Reads `count` resources from 0-based position `offset` of the stable roster order; cost independent of offset. */
   page(kind: ResourceKind, offset: number, count: number): Promise<ResourcePage>;
+  /**
+   * A page of about `maxIds` of the collection's ids, without reading the resources, from where `cursor` (the
+   * previous page's) left off; no cursor after the last page. A cursor stays valid while resources come and go: no
+   * id present throughout is skipped. What the reconcile enqueues, one bounded page an invocation.
+   */
+  idPage(kind: ResourceKind, maxIds: number, cursor?: string): Promise<{ ids: string[]; cursor?: string }>;
   /** Reads the whole collection in batches, for filters and sorts that no index serves; stops after `limit`. */
   scan(kind: ResourceKind, limit: number): AsyncIterable<readonly StoredResource[]>;
 

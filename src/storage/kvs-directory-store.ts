@@ -89,6 +89,7 @@ const THROTTLE_GUARDED = [
   'find',
   'count',
   'page',
+  'idPage',
   'create',
   'replace',
   'updateGroup',
@@ -203,6 +204,13 @@ export class KvsDirectoryStore implements DirectoryStore {
     const records = await this.getMany(kind, ids);
     const resources = ids.map((id) => records.get(id)).filter((r): r is StoredResource => r !== undefined);
     return { totalResults, resources };
+  }
+
+  async idPage(kind: ResourceKind, maxIds: number, cursor?: string): Promise<{ ids: string[]; cursor?: string }> {
+    const from = cursor === undefined ? 0 : Number.parseInt(cursor, 10);
+    if (!Number.isSafeInteger(from) || from < 0) throw new RangeError(`Not an id page cursor: ${cursor}`);
+    const page = await this.roster.idPage(kind, from, maxIds);
+    return page.next === undefined ? { ids: page.ids } : { ids: page.ids, cursor: String(page.next) };
   }
 
   async *scan(kind: ResourceKind, limit: number): AsyncIterable<readonly StoredResource[]> {

@@ -18,7 +18,14 @@ export interface SyncEntry {
 export type SyncJob =
   | { readonly v: 1; readonly type: 'sync'; readonly entries: readonly SyncEntry[]; readonly lane?: number }
   | { readonly v: 1; readonly type: 'drain'; readonly sweep?: true }
-  | { readonly v: 1; readonly type: 'reconcile' };
+  | {
+      readonly v: 1;
+      readonly type: 'reconcile';
+      /** The collection this step enqueues (users first, then groups); absent for the first step. */
+      readonly kind?: 'User' | 'Group';
+      /** Where the step's page of ids starts (DirectoryStore.idPage); absent for a collection's first page. */
+      readonly cursor?: string;
+    };
 
 /** The one outbox and sync-link key of the workspace's permission grants (all rules are planned together). */
 export const PERMISSIONS_KEY = 'Permissions.all';
@@ -52,7 +59,12 @@ export function parseSyncJob(body: unknown): SyncJob | undefined {
   if (candidate.v !== 1) return undefined;
   if (candidate.type === 'drain')
     return candidate.sweep === true ? { v: 1, type: 'drain', sweep: true } : { v: 1, type: 'drain' };
-  if (candidate.type === 'reconcile') return { v: 1, type: 'reconcile' };
+  if (candidate.type === 'reconcile') {
+    const kind = candidate.kind === 'User' || candidate.kind === 'Group' ? candidate.kind : undefined;
+    const cursor =
+      kind && typeof candidate.cursor === 'string' && /^\d{1,9}$/.test(candidate.cursor) ? candidate.cursor : undefined;
+    return { v: 1, type: 'reconcile', ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) };
+  }
   if (candidate.type !== 'sync' || !Array.isArray(candidate.entries) || candidate.entries.length > MAX_ENTRIES_PER_JOB)
     return undefined;
   const entries: SyncEntry[] = [];

@@ -177,6 +177,39 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       await expectDirectoryError(tooMany, 'too-many');
     });
 
+    it('pages through every id without reading resources, skipping none while resources come and go', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 320; i += 1) ids.push((await store.create('User', makeUser(`page-${i}`))).id);
+      const all = async (maxIds: number, during?: (page: number) => Promise<void>): Promise<string[]> => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.idPage('User', maxIds, cursor);
+          expect(page.ids.length).toBeGreaterThan(0);
+          seen.push(...page.ids);
+          cursor = page.cursor;
+          pages += 1;
+          await during?.(pages);
+        } while (cursor !== undefined && pages < 1000);
+        return seen;
+      };
+      expect((await all(100)).sort()).toEqual([...ids].sort());
+      expect((await all(1000)).sort()).toEqual([...ids].sort());
+      // Creates and deletes between pages: every id there throughout is listed, none twice.
+      const added: string[] = [];
+      const deleted = new Set([ids[0], ids[200]]);
+      const seen = await all(100, async (page) => {
+        if (page === 1) {
+          for (const id of deleted) await store.delete('User', String(id));
+          for (let i = 0; i < 40; i += 1) added.push((await store.create('User', makeUser(`late-${i}`))).id);
+        }
+      });
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of ids) if (!deleted.has(id)) expect(seen).toContain(id);
+      expect((await store.idPage('Group', 100)).ids).toEqual([]);
+    });
+
     it('keeps group membership in separate records and applies changes in order', async () => {
       const users = await Promise.all(['m1', 'm2', 'm3', 'm4'].map((n) => store.create('User', makeUser(n))));
       const [u1, u2, u3, u4] = users.map((u) => u.id) as [string, string, string, string];

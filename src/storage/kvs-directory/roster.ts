@@ -72,6 +72,34 @@ export class Roster {
     return { totalResults, ids };
   }
 
+  /**
+   * A page of the collection's ids from numbered shard `from` on, whole shards (at most 25) up to about `maxIds`,
+   * the tail last; `next` is where the following page starts, undefined after the tail. Shard numbers only grow (a
+   * full tail moves to the next number), so a page start stays valid while resources come and go: an id added
+   * meanwhile is listed once, in a later page or the tail.
+   */
+  async idPage(kind: ResourceKind, from: number, maxIds: number): Promise<{ ids: string[]; next?: number }> {
+    const index = (await this.readIndex(kind)).body;
+    const remaining = index.shards.filter((shard) => shard.n >= from);
+    const taken: { n: number; count: number }[] = [];
+    let size = 0;
+    for (const shard of remaining) {
+      if (taken.length > 0 && (size + shard.count > maxIds || taken.length === MAX_BATCH - 1)) break;
+      taken.push(shard);
+      size += shard.count;
+    }
+    const tail = index.tail ?? 0;
+    const withTail = taken.length === remaining.length && tail > 0 && (taken.length === 0 || size + tail <= maxIds);
+    const keys = [...taken.map((shard) => rosterShardKey(kind, shard.n)), ...(withTail ? [rosterTailKey(kind)] : [])];
+    const records = await batchGet<Shard>(this.kvs, ROSTER_ENTITY, keys);
+    const ids = keys.flatMap((key) => records.get(key)?.body.ids ?? []);
+    const last = taken[taken.length - 1];
+    if (taken.length < remaining.length) return { ids, ...(last ? { next: last.n + 1 } : {}) };
+    if (withTail || tail === 0) return { ids };
+    // The tail did not fit beside the shards read: it is the next page, found by a start past every shard.
+    return { ids, next: index.next };
+  }
+
   /** Every id of the collection in roster order, in batches of at most 25; a too-many DirectoryError past `limit`. */
   async *idBatches(kind: ResourceKind, limit: number): AsyncIterable<string[]> {
     const index = (await this.readIndex(kind)).body;
