@@ -106,6 +106,10 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.pendingChanges(limit, cursor, after);
   }
 
+  pendingVersions(resourceKeys: readonly string[]): Promise<Map<string, number>> {
+    return this.inner.pendingVersions(resourceKeys);
+  }
+
   acknowledge(resourceKey: string, version: number): Promise<boolean> {
     return this.inner.acknowledge(resourceKey, version);
   }

@@ -168,6 +168,12 @@ export interface DirectoryStore {
     cursor?: string,
     after?: string,
   ): Promise<{ entries: PendingChange[]; cursor?: string }>;
+  /**
+   * The version at which each of `resourceKeys` is pending in the outbox; a key that is not pending is absent. A job
+   * holding an entry whose resource is no longer pending at that version was done by another job, or a newer entry
+   * will be (at-least-once delivery, re-enqueued work): it skips it.
+   */
+  pendingVersions(resourceKeys: readonly string[]): Promise<Map<string, number>>;
   /** Removes an outbox entry if it still has `version`; false when a newer change re-enqueued the resource. */
   acknowledge(resourceKey: string, version: number): Promise<boolean>;
   /**

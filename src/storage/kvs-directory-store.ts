@@ -97,6 +97,7 @@ const THROTTLE_GUARDED = [
   'groupsOf',
   'pendingChanges',
   'acknowledge',
+  'pendingVersions',
   'enqueue',
 ] as const;
 
@@ -352,6 +353,10 @@ export class KvsDirectoryStore implements DirectoryStore {
 
   async acknowledge(resourceKey: string, version: number): Promise<boolean> {
     return this.outbox.acknowledge(resourceKey, version);
+  }
+
+  async pendingVersions(resourceKeys: readonly string[]): Promise<Map<string, number>> {
+    return this.outbox.pendingVersions(resourceKeys);
   }
 
   async enqueue(resourceKeys: readonly string[]): Promise<void> {

@@ -40,8 +40,13 @@ export class SyncEngine {
     return this.ctx.run(() => this.processBatch(entries));
   }
 
-  private async processBatch(entries: readonly SyncEntry[]): Promise<BatchReport> {
+  private async processBatch(delivered: readonly SyncEntry[]): Promise<BatchReport> {
     const deps = this.ctx.deps;
+    // Entries no longer pending at their version are skipped: a job did them already (delivery is at least once), or
+    // a newer entry of the resource is pending and its job will do them. One batch read; each group plan skipped
+    // saves three Admin API reads and its storage (bench:forge at 1,000 users planned some groups twice in a row).
+    const pendingAt = await deps.store.pendingVersions(delivered.map((entry) => entry.key));
+    const entries = delivered.filter((entry) => pendingAt.get(entry.key) === entry.version);
     const settings = await deps.settings();
     const targets = await deps.targets();
     const report = {

@@ -414,6 +414,18 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       expect(await versionOf(key)).toBeUndefined();
     });
 
+    it('says at which version each resource is pending, and leaves out what is not', async () => {
+      const user = await store.create('User', makeUser('pending@example.com'));
+      const group = await store.create('Group', makeGroup('Pending'));
+      await store.acknowledge(`Group.${group.id}`, group.version);
+      const versions = await store.pendingVersions([`User.${user.id}`, `Group.${group.id}`, 'User.nobody']);
+      expect(Object.fromEntries(versions)).toEqual({ [`User.${user.id}`]: user.version });
+      await store.enqueue([`Group.${group.id}`]);
+      const requeued = (await store.pendingVersions([`Group.${group.id}`])).get(`Group.${group.id}`);
+      expect(requeued).toEqual(expect.any(Number));
+      expect(requeued).not.toBe(group.version);
+    });
+
     it('reads any page for a bounded number of storage operations, whatever the directory size', async () => {
       if (!subject.operations) return;
       for (let i = 0; i < 2500; i += 1) await store.create('User', makeUser(`bulk-${i}`));

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { WhereConditions } from '@forge/kvs';
 import type { PendingChange, ResourceKind } from '../../directory/directory-store';
 import type { ForgeKvs } from '../kvs-port';
-import { chunk, MAX_BATCH, QUERY_PAGE, versionIs, type Write } from './transactions';
+import { batchGet, chunk, MAX_BATCH, QUERY_PAGE, versionIs, type Write } from './transactions';
 
 const OUTBOX_ENTITY = 'sync-outbox';
 
@@ -49,6 +49,12 @@ export class Outbox {
       enqueuedAt: r.value.enqueuedAt,
     }));
     return page.nextCursor ? { entries, cursor: page.nextCursor } : { entries };
+  }
+
+  /** The version each of `resourceKeys` is pending at; a key not pending is absent (DirectoryStore.pendingVersions). */
+  async pendingVersions(resourceKeys: readonly string[]): Promise<Map<string, number>> {
+    const found = await batchGet<{ version: number }>(this.kvs, OUTBOX_ENTITY, resourceKeys);
+    return new Map([...found].map(([key, entry]) => [key, entry.version]));
   }
 
   /** Removes the entry if it still has `version`; false when a newer change re-enqueued the resource. */
