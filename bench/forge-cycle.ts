@@ -111,7 +111,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const { clock, runtime, kvs, usage, byKind, byMinute } = rig;
   const emulators = createLinkedEmulators({ clock });
   const adminTally = { calls: 0, byOperation: new Map<string, number>() };
-  const bitbucketTally = { calls: 0 };
+  const bitbucketTally = { calls: 0, byOperation: new Map<string, number>() };
   const fetch = runtime.remote(
     emulatorFetch(
       { baseUrl: ADMIN_API_BASE_URL, emulator: countingEmulator(emulators.admin, adminTally) },
@@ -379,6 +379,12 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   );
   console.log(
     `  Admin API calls by operation until then: ${[...adminTally.byOperation.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([operation, count]) => `${operation} ${count}`)
+      .join('; ')}`,
+  );
+  console.log(
+    `  Bitbucket calls by operation until then: ${[...bitbucketTally.byOperation.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([operation, count]) => `${operation} ${count}`)
       .join('; ')}`,

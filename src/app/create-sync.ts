@@ -32,6 +32,7 @@ import type { BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
+import { PermissionCarry } from '../sync/permission-carry';
 import { PlanCarry } from '../sync/plan-carry';
 import { TokenUsage } from '../sync/token-usage';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
@@ -249,6 +250,7 @@ export function createSync(options: SyncOptions): SyncParts {
     store: options.store,
     links,
     carry: new PlanCarry(kvs),
+    permissionCarry: new PermissionCarry(kvs),
     settings: async () => {
       current = await settingsStore.get();
       return engineSettings(current);
@@ -318,14 +320,14 @@ export function createSync(options: SyncOptions): SyncParts {
       return decision.allowed;
     },
     permissions: {
-      run: async (groups, applied, dryRun) => {
+      run: async (groups, applied, dryRun, carried) => {
         if (!lastBitbucket || !current) return { grants: applied, audit: [] };
         // The slugs the app computes are not what Bitbucket knows its groups by: no grant is written to a guessed name.
         const refused = permissionSyncBlock(await diagnostics.results({ maxAgeMs: VERDICT_CACHE_MS }));
         if (refused !== undefined) return { grants: applied, audit: [], refused };
         const before = bitbucketRequests;
         try {
-          return await new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun);
+          return await new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun, carried);
         } finally {
           await tokenUsage.record(bitbucketRequests - before);
         }

@@ -3,6 +3,7 @@
  * links, targets, audit, circuit breaker, permission sync) and the report of one batch. The engine's steps
  * (src/sync/sync-engine.ts and the modules it composes) all work against these.
  */
+import type { CarriedGrants, PermissionCarry } from './permission-carry';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, TargetError } from '../targets/ports';
@@ -46,8 +47,12 @@ export interface PermissionSyncResult {
   readonly interruptedBy?: TargetError;
   /** Set when permission sync refused to run (a failed Diagnostics check): the reason, recorded on the Permissions item. */
   readonly refused?: string;
-  /** Changes the invocation's budget left for the next job (after at least one applied); the run plans them again there. */
+  /** Changes the invocation's budget left for the next job (after at least one applied). */
   readonly left?: number;
+  /** Those changes, for the next job to apply without planning again (src/sync/permission-carry.ts). */
+  readonly carry?: CarriedGrants;
+  /** Whether this run applied a carry instead of planning: a fresh comparison follows it. */
+  readonly fromCarry?: boolean;
 }
 
 /** Permission sync: the slice of the permission-rules module the engine calls. */
@@ -57,6 +62,7 @@ export interface PermissionSync {
     groups: readonly { displayName: string; groupSlug: string }[],
     applied: Record<string, Record<string, string>>,
     dryRun: boolean,
+    carried?: CarriedGrants,
   ): Promise<PermissionSyncResult>;
 }
 
@@ -90,6 +96,8 @@ export interface SyncEngineDeps {
   readonly now?: () => Date;
   /** Where a group's member changes a job could not apply wait for the next job (src/sync/plan-carry.ts). */
   readonly carry?: PlanCarry;
+  /** Where grant changes a permission run could not apply wait for the next job (src/sync/permission-carry.ts). */
+  readonly permissionCarry?: PermissionCarry;
 }
 
 /** What a batch did. */

@@ -27,9 +27,11 @@ export class PermissionRun {
     const key = PERMISSIONS_KEY;
     const links = this.ctx.links;
     const link = await links.get(key);
+    const carry = this.ctx.deps.permissionCarry;
+    const carried = carry && !settings.dryRun ? await carry.take(this.ctx.now().getTime()) : undefined;
     let result: PermissionSyncResult;
     try {
-      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun);
+      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun, carried);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited')
@@ -63,8 +65,11 @@ export class PermissionRun {
       : failed > 0
         ? `${failed} permission change(s) failed`
         : undefined;
+    // What a run cut short leaves is carried to the next job; a carry used up or no longer valid is forgotten.
+    if (carry && result.carry && !problem) await carry.save(result.carry, this.ctx.now().getTime());
+    else if (carry && carried) await carry.drop();
     if (result.left !== undefined && !problem) {
-      // Cut short by the budget: what was applied is recorded, the rest is planned again by the next job.
+      // Cut short by the budget: what was applied is recorded, the rest is applied (or planned again) by the next job.
       this.ctx.state.permissionsLeft = true;
       await links.put({
         ...(link ?? { attempts: 0 }),
@@ -72,6 +77,20 @@ export class PermissionRun {
         grants: result.grants,
         state: 'pending',
         detail: `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job`,
+      } as LinkDoc);
+      await this.ctx.deps.audit.record(result.audit);
+      return false;
+    }
+    if (result.fromCarry && !problem) {
+      // The carried changes are applied; they were planned before the jobs that applied them, so a fresh comparison
+      // (one run's reads) follows in the next job before the grants are called synced.
+      this.ctx.state.permissionsLeft = true;
+      await links.put({
+        ...(link ?? { attempts: 0 }),
+        key,
+        grants: result.grants,
+        state: 'pending',
+        detail: 'The planned grant changes are applied; a fresh comparison with Bitbucket follows',
       } as LinkDoc);
       await this.ctx.deps.audit.record(result.audit);
       return false;

@@ -5,6 +5,7 @@
  * that record belongs to somebody else and is left alone. Only the targets the rules name or the record holds
  * are read, so the cost follows the rules, not the size of the workspace.
  */
+import { createHash } from 'node:crypto';
 import type { BitbucketPermissions, ProjectPermission, RepositoryPermission } from '../targets/ports';
 import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
@@ -21,6 +22,7 @@ import {
 } from './permission-rules';
 import type { PermissionRule } from './settings';
 import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './engine-ports';
+import type { CarriedGrants } from './permission-carry';
 import { errorChain } from './sync-error';
 
 /** Applied grants as the sync link stores them: `project:<key>` or `repository:<slug>` -> group slug -> level. */
@@ -183,16 +185,42 @@ export class PermissionSyncer implements PermissionSync {
     return { grants, changes, explanations, nextApplied };
   }
 
-  /** Plans, then applies each change (or records it as planned in dry-run); a rate limit stops the run and is rethrown. */
-  async run(groups: readonly RuleGroup[], applied: AppliedGrants, dryRun: boolean): Promise<PermissionSyncResult> {
-    const plan = await this.plan(groups, applied);
+  /** What a plan is made for: the app's groups and the rules (a carried plan holds only while both are unchanged). */
+  planStamp(groups: readonly RuleGroup[]): string {
+    const slugs = groups.map((group) => `${group.groupSlug}\u0000${group.displayName}`).sort();
+    return createHash('sha256')
+      .update(JSON.stringify({ slugs, rules: this.rules }))
+      .digest('base64url');
+  }
+
+  /**
+   * Plans, then applies each change (or records it as planned in dry-run); a rate limit stops the run and is rethrown.
+   * With `carried` changes of the same stamp it applies those instead of planning (no Bitbucket reads); a run its
+   * budget cuts short returns the rest to carry.
+   */
+  async run(
+    groups: readonly RuleGroup[],
+    applied: AppliedGrants,
+    dryRun: boolean,
+    carried?: CarriedGrants,
+  ): Promise<PermissionSyncResult> {
+    const stamp = this.planStamp(groups);
+    const fromCarry = !dryRun && carried !== undefined && carried.stamp === stamp;
+    const plan = fromCarry ? { changes: carried.changes, nextApplied: applied } : await this.plan(groups, applied);
     const record = copyApplied(plan.nextApplied);
     const audit: EngineAuditEntry[] = [];
     let failed = 0;
     for (const [index, change] of plan.changes.entries()) {
-      // After one change at least, the run stops when the invocation's budget is spent; the next job plans the rest.
+      // After one change at least, the run stops when the invocation's budget is spent; the next job applies the rest.
       if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT))
-        return { grants: record, audit, failed, left: plan.changes.length - index };
+        return {
+          grants: record,
+          audit,
+          failed,
+          left: plan.changes.length - index,
+          carry: { stamp, changes: plan.changes.slice(index) },
+          fromCarry,
+        };
       const key = targetKey(change.target);
       const resourceKey = `Permissions.${key}`;
       const display = `${change.groupSlug} on ${change.target.type} ${change.target.id}`;
@@ -220,7 +248,7 @@ export class PermissionSyncer implements PermissionSync {
         audit.push({ ...entryBase, outcome: 'failed', detail: errorChain(error) });
       }
     }
-    return { grants: dryRun ? applied : record, audit, failed };
+    return { grants: dryRun ? applied : record, audit, failed, fromCarry };
   }
 
   private async apply(change: GrantChange): Promise<void> {

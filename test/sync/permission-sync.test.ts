@@ -2,6 +2,7 @@
  * Permission sync against an in-memory Bitbucket workspace: the rules' grants are applied with the fewest
  * writes, only grants the app made are ever changed or removed, and failures and rate limits are reported.
  */
+import { spendCall, withinBudget } from '../../src/sync/call-budget';
 import { PermissionSyncer, type AppliedGrants } from '../../src/sync/permission-sync';
 import type { PermissionRule } from '../../src/sync/settings';
 import {
@@ -210,5 +211,80 @@ describe('PermissionSyncer', () => {
     const limited = await new PermissionSyncer(ws, rules).run([DEVS], failed.grants as AppliedGrants, false);
     expect(limited.interruptedBy?.kind).toBe('rate-limited');
     expect(limited.grants).toEqual(failed.grants);
+  });
+});
+
+describe('PermissionSyncer: a run its budget cuts short', () => {
+  /** Each write spends four of the job's requests, as the real client would count a write and its retries. */
+  class MeteredWorkspace extends FakeWorkspace {
+    listings = 0;
+    override async listProjects(): Promise<{ key: string; name: string }[]> {
+      this.listings += 1;
+      return super.listProjects();
+    }
+    override async putRepositoryGroupPermission(
+      slug: string,
+      group: string,
+      level: RepositoryPermission,
+    ): Promise<void> {
+      for (let i = 0; i < 4; i += 1) spendCall();
+      return super.putRepositoryGroupPermission(slug, group, level);
+    }
+  }
+  const rules = [rule('r1', 'developers', 'read', { repositories: ['web-*', 'infra'] })];
+  const job = <T>(calls: number, body: () => Promise<T>): Promise<T> =>
+    withinBudget({ calls, millis: 60_000 }, () => 0, body);
+
+  it('hands the rest to the next job, which applies it without reading Bitbucket again', async () => {
+    const ws = new MeteredWorkspace(
+      ['WEB', 'OPS'],
+      [
+        ['web-app', 'WEB'],
+        ['web-api', 'WEB'],
+        ['infra', 'OPS'],
+      ],
+    );
+    const first = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    expect(first.left).toBe(1);
+    expect(first.carry?.changes).toHaveLength(1);
+    expect(ws.writes).toHaveLength(2);
+    const reads = { listings: ws.listings, targets: ws.reads.length };
+    const second = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], first.grants, false, first.carry));
+    expect(second.fromCarry).toBe(true);
+    expect(second.left).toBeUndefined();
+    expect({ listings: ws.listings, targets: ws.reads.length }).toEqual(reads);
+    expect(ws.writes).toHaveLength(3);
+    expect(second.grants).toEqual({
+      'repository:infra': { 'scim-developers': 'read' },
+      'repository:web-api': { 'scim-developers': 'read' },
+      'repository:web-app': { 'scim-developers': 'read' },
+    });
+    // The fresh comparison that follows finds nothing to do.
+    const third = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], second.grants, false));
+    expect(third.fromCarry).toBe(false);
+    expect(ws.writes).toHaveLength(3);
+  });
+
+  it('plans again when the groups or the rules are not the ones the carry was planned for', async () => {
+    const ws = new MeteredWorkspace(
+      ['WEB', 'OPS'],
+      [
+        ['web-app', 'WEB'],
+        ['web-api', 'WEB'],
+        ['infra', 'OPS'],
+      ],
+    );
+    const first = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    const listings = ws.listings;
+    const otherRules = [rule('r1', 'developers', 'write', { repositories: ['web-*', 'infra'] })];
+    const again = await job(99, () =>
+      new PermissionSyncer(ws, otherRules).run([DEVS], first.grants, false, first.carry),
+    );
+    expect(again.fromCarry).toBe(false);
+    expect(ws.listings).toBe(listings + 1);
+    const withOps = await job(99, () =>
+      new PermissionSyncer(ws, rules).run([DEVS, OPS], again.grants, false, first.carry),
+    );
+    expect(withOps.fromCarry).toBe(false);
   });
 });
