@@ -8,6 +8,7 @@
 import type { BitbucketPermissions, ProjectPermission, RepositoryPermission } from '../targets/ports';
 import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
+import { appendCalls } from './resource-budget';
 import {
   desiredGrants,
   explainRules,
@@ -46,7 +47,10 @@ export interface PermissionPlan {
   readonly nextApplied: AppliedGrants;
 }
 
-/** Calls to keep for one more grant change: its write, then the record and the audit at the run's end. */
+/**
+ * Calls to keep for one more grant change: its write, then what the run ends with (the Bitbucket token's usage, a
+ * read and a write, and the Permissions link); its audit entries are counted apart (appendCalls).
+ */
 const CALLS_PER_GRANT = 4;
 
 /** The record key of a target. */
@@ -191,7 +195,7 @@ export class PermissionSyncer implements PermissionSync {
     let failed = 0;
     for (const [index, change] of plan.changes.entries()) {
       // After one change at least, the run stops when the invocation's budget is spent; the next job plans the rest.
-      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT))
+      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT + appendCalls(audit.length + 1)))
         return { grants: record, audit, failed, left: plan.changes.length - index };
       const key = targetKey(change.target);
       const resourceKey = `Permissions.${key}`;
