@@ -12,7 +12,13 @@ import type { EngineSettings } from './engine-ports';
 import type { SyncEntry } from './jobs';
 import { memberAccountLost } from './lost-members';
 import { planGroup, type Change } from './planner';
-import { CALLS_PER_FOLLOW_UP, CALLS_PER_GROUP, MILLIS_PER_RESOURCE, planCalls } from './resource-budget';
+import {
+  CALLS_PER_FOLLOW_UP,
+  CALLS_PER_GROUP,
+  CALLS_TO_TAKE_CARRY,
+  MILLIS_PER_RESOURCE,
+  planCalls,
+} from './resource-budget';
 import type { ResourceApplier } from './resource-applier';
 import { SyncError } from './sync-error';
 import type { LinkDoc } from './sync-links';
@@ -32,6 +38,11 @@ export class GroupSync {
     report: BatchTally,
   ): Promise<boolean> {
     if (entries.length === 0) return false;
+    // After earlier resources of the batch left no room for one group, not even the shared reads.
+    if (this.ctx.state.started > 0 && !budgetAllows(CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
+      report.leftover.push(...entries.map((e) => e.key));
+      return false;
+    }
     let structural = false;
     const ids = entries.map((e) => e.key.slice('Group.'.length));
     const groups = await this.ctx.deps.store.getMany('Group', ids);
@@ -40,14 +51,22 @@ export class GroupSync {
       // What an earlier job planned and could not apply is applied without planning again, while the group's directory
       // version (members included) is the one it was planned for.
       const directoryVersion = groups.get(entry.key.slice('Group.'.length))?.version;
+      const carry = this.ctx.deps.carry && directoryVersion !== undefined ? this.ctx.deps.carry : undefined;
+      // The budget is asked before the carry is read: a group left over costs nothing here and keeps its carry.
+      const first = this.ctx.state.started === 0;
+      if (!first && !budgetAllows((carry ? CALLS_TO_TAKE_CARRY : 0) + CALLS_PER_GROUP, MILLIS_PER_RESOURCE)) {
+        report.leftover.push(entry.key);
+        continue;
+      }
       const carried =
-        this.ctx.deps.carry && directoryVersion !== undefined
-          ? await this.ctx.deps.carry.take(entry.key, directoryVersion, this.ctx.now().getTime())
+        carry && directoryVersion !== undefined
+          ? await carry.take(entry.key, directoryVersion, this.ctx.now().getTime())
           : undefined;
       if (carried) this.ctx.state.carried.add(entry.key);
-      // A large group's plan costs more (planCalls): its size is known from its last comparison.
-      const size = carried ? 0 : (links.get(entry.key)?.memberCount ?? 0);
-      if (this.ctx.state.started > 0 && !budgetAllows(CALLS_PER_GROUP + planCalls(size), MILLIS_PER_RESOURCE)) {
+      // A carried plan was admitted above (dropping it now would lose it); a plan to make costs more for a large group
+      // (planCalls): its size is known from its last comparison.
+      const size = links.get(entry.key)?.memberCount ?? 0;
+      if (!first && !carried && !budgetAllows(CALLS_PER_GROUP + planCalls(size), MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }

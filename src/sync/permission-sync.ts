@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { BitbucketPermissions, ProjectPermission, RepositoryPermission } from '../targets/ports';
 import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
+import { appendCalls } from './resource-budget';
 import {
   desiredGrants,
   explainRules,
@@ -48,8 +49,13 @@ export interface PermissionPlan {
   readonly nextApplied: AppliedGrants;
 }
 
-/** Calls to keep for one more grant change: its write, then the record and the audit at the run's end. */
+/**
+ * Calls to keep for one more grant change: its write, then what the run ends with (the Bitbucket token's usage, a
+ * read and a write, and the Permissions link); its audit entries are counted apart (appendCalls).
+ */
 const CALLS_PER_GRANT = 4;
+/** The write that carries a cut-short run's rest to the next job (src/sync/permission-carry.ts). */
+const CALLS_TO_CARRY = 1;
 
 /** The record key of a target. */
 export function targetKey(target: { type: 'project' | 'repository'; id: string }): string {
@@ -212,7 +218,7 @@ export class PermissionSyncer implements PermissionSync {
     let failed = 0;
     for (const [index, change] of plan.changes.entries()) {
       // After one change at least, the run stops when the invocation's budget is spent; the next job applies the rest.
-      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT))
+      if (!dryRun && index > 0 && !budgetAllows(CALLS_PER_GRANT + appendCalls(audit.length + 1) + CALLS_TO_CARRY))
         return {
           grants: record,
           audit,

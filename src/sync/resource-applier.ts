@@ -11,7 +11,7 @@ import type { BatchTally, EngineContext } from './engine-context';
 import type { EngineAuditEntry, EngineSettings } from './engine-ports';
 import type { SyncEntry } from './jobs';
 import { isRemoteWrite, type Change } from './planner';
-import { CALLS_PER_CHANGE, MILLIS_PER_CHANGE } from './resource-budget';
+import { CALLS_PER_CHANGE, MILLIS_PER_CHANGE, recordCalls } from './resource-budget';
 import { nextRetryAt } from './retry-backoff';
 import { errorChain, syncErrorOf } from './sync-error';
 import type { LinkDoc } from './sync-links';
@@ -54,12 +54,13 @@ export class ResourceApplier {
       for (let pass = 0; queue.length > 0; pass += 1) {
         for (const change of queue) {
           // Every job applies at least one change, so a resource too large for one invocation still progresses; the next
-          // job plans the rest from fresh reads, so nothing applied here is sent again.
+          // job plans the rest from fresh reads, so nothing applied here is sent again. The room kept grows with the
+          // audit entries this resource will record (recordCalls), which are written after its last change.
           if (
             !settings.dryRun &&
             appliedHere > 0 &&
             isRemoteWrite(change) &&
-            !budgetAllows(CALLS_PER_CHANGE, MILLIS_PER_CHANGE)
+            !budgetAllows(CALLS_PER_CHANGE + recordCalls(audit.length + 1), MILLIS_PER_CHANGE)
           ) {
             const writes = queue.filter(isRemoteWrite);
             const more = writes.length - writes.indexOf(change);

@@ -20,10 +20,38 @@ export const CALLS_PER_FOLLOW_UP = 20;
 /** What asking the circuit breaker costs (the user count, its lease, state and audit entry). */
 export const CALLS_TO_ADMIT = 8;
 /**
- * Calls (an Admin API write, the audit and link writes after it) and time to keep for one more change of a resource
- * being applied: a huge group's members are added over several jobs, each stopping between two changes.
+ * Calls and time to keep for one more change of a resource being applied: its Admin API write, then what the resource
+ * ends with (the carry of the rest or the outbox acknowledgement with its read-back, and the link); its audit entries
+ * are counted apart (recordCalls). A huge group's members are added over several jobs, each stopping between two
+ * changes.
  */
 export const CALLS_PER_CHANGE = 4;
+/**
+ * Entries one request of the audit record handles: AuditLog.appendMany writes 25 to a transaction, and a group's
+ * member entries first read their accounts' index records and links in batches of 25 (src/app/create-sync.ts
+ * audit.record, src/sync/sync-links.ts).
+ */
+const AUDIT_ENTRIES_PER_CALL = 25;
+
+/**
+ * What recording `entries` audit entries of one resource may cost: for every 25, an append and, for a group's member
+ * changes, the reads of their accounts' index records and links. It grows with the changes a job applies, so a job
+ * keeps it for the entries it has and the one it is about to add before each change.
+ */
+export function recordCalls(entries: number): number {
+  return 3 * Math.ceil(entries / AUDIT_ENTRIES_PER_CALL);
+}
+
+/** What only appending `entries` audit entries costs (entries with no member accounts to look up: grants). */
+export function appendCalls(entries: number): number {
+  return Math.ceil(entries / AUDIT_ENTRIES_PER_CALL);
+}
+
+/**
+ * What taking a group's carried plan costs (src/sync/plan-carry.ts take: its read, and its delete when one was
+ * there): spent before the group's own cost, so a job asks for both before it reads the carry.
+ */
+export const CALLS_TO_TAKE_CARRY = 2;
 /** See CALLS_PER_CHANGE. */
 export const MILLIS_PER_CHANGE = 5_000;
 

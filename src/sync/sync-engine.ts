@@ -74,6 +74,8 @@ export class SyncEngine {
     if (permissionsOn && permissionEntries.length > 0) {
       const wait = await this.debounce.wait();
       if (wait > 0) report.drainAfterSeconds = wait;
+      // A run is the batch's first resource: the users and groups after it start only when the budget still holds one.
+      if (wait === 0) this.ctx.state.started += 1;
       try {
         done = wait === 0 && (await this.permissions.run(settings, report));
       } catch (error) {

@@ -36,6 +36,11 @@ export class UserSync {
     report: BatchTally,
   ): Promise<void> {
     if (entries.length === 0) return;
+    // After an earlier resource of the batch (a permission run) left no room for one user, not even the shared reads.
+    if (this.ctx.state.started > 0 && !budgetAllows(CALLS_PER_USER, MILLIS_PER_RESOURCE)) {
+      report.leftover.push(...entries.map((e) => e.key));
+      return;
+    }
     const ids = entries.map((e) => e.key.slice('User.'.length));
     const users = await this.ctx.deps.store.getMany('User', ids);
     const links = await this.ctx.links.getMany(entries.map((e) => e.key));

@@ -9,6 +9,8 @@ import { createSync, type SyncOptions, type SyncParts } from '../../src/app/crea
 import type { DirectoryStore } from '../../src/directory/directory-store';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import { meteredKvs } from '../../src/storage/metered-kvs';
+import { budgetStorageMeter } from '../../src/sync/call-budget';
 import type { SyncEntry } from '../../src/sync/jobs';
 import type { SyncSettings } from '../../src/sync/settings';
 import type { TargetFetch } from '../../src/targets/http/target-fetch';
@@ -26,6 +28,11 @@ export interface EmulatedSyncOptions {
   readonly sync?: Partial<SyncOptions>;
   /** Settings saved over the defaults, after the target. */
   readonly settings?: Partial<SyncSettings>;
+  /**
+   * Whether the directory store's storage requests count against the running call budget, as the app's store's do
+   * (src/app/create-app.ts); off by default, so a test's budget covers the sync's own requests only.
+   */
+  readonly meteredStore?: boolean;
 }
 
 /** What was built. */
@@ -42,7 +49,10 @@ export async function emulatedSync(fixture: KvsFixture, options: EmulatedSyncOpt
     { baseUrl: ADMIN_BASE, emulator: emulators.admin },
     { baseUrl: BITBUCKET_BASE, emulator: emulators.bitbucket },
   );
-  const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+  const store = new KvsDirectoryStore({
+    kvs: options.meteredStore ? meteredKvs(fixture.kvs, budgetStorageMeter) : fixture.kvs,
+    now: () => new Date(fixture.clock.ms),
+  });
   const sync = createSync({
     kvs: fixture.kvs,
     store,
