@@ -23,6 +23,7 @@ import { scimWriteOf, type ScimWrite } from '../scim/router';
 import { scimActor, withAuditActor } from '../sync/audit-actor';
 import { describeScimChange, presentedTokenSuffix } from './scim-change-summary';
 import { IdpContactRecorder } from '../auth/idp-contact';
+import { IntakeGate, membershipWriteCost } from './intake-gate';
 import { recordingStore } from './recording-store';
 import type { App } from './app';
 
@@ -63,6 +64,8 @@ export interface AppOptions {
   readonly scheduleFlush?: (run: () => void, ms: number) => void;
   /** Waits between tries of a contended storage write; default a timer (the local Forge runtime's clock in benchmarks). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The gate of the IdP's membership writes (src/app/intake-gate.ts); default one over `kvs`; false for none. */
+  readonly intakeGate?: IntakeGate | false;
 }
 
 /** The App plus the parts the admin resolvers, the local host and tests reach into. */
@@ -199,9 +202,27 @@ export function createApp(options: AppOptions): AppParts {
       cachedSource = { at, pulled: (await sources.get()).kind !== 'scim' };
     return cachedSource.pulled;
   };
+  const intakeGate =
+    options.intakeGate === false ? undefined : (options.intakeGate ?? new IntakeGate(kvs, () => now().getTime()));
   const handleScim: App['handleScim'] = async (request) => {
     // The route's write (src/scim/router.ts): its operation, resource type and id; none for reads and unroutable requests.
     const write = scimWriteOf(request);
+    // An authenticated write of a group's members first passes the intake gate (src/app/intake-gate.ts); one it holds
+    // is answered 429 with Retry-After before it touches storage, and is not audited: under pressure each entry would
+    // be one more write.
+    const cost =
+      write && intakeGate ? membershipWriteCost(request.method, write.resourceType, request.body) : undefined;
+    if (cost && intakeGate && (await tokens.verify(bearerToken(request)))) {
+      // A gate that cannot read its bucket lets the write through: the write meets storage's own refusal then.
+      const decision = await intakeGate.admit(cost).catch(() => ({ admitted: true }) as const);
+      if (!decision.admitted)
+        return errorResponse(
+          429,
+          'The app is taking in group members as fast as its storage quota allows; retry later',
+          undefined,
+          { 'retry-after': String(decision.retryAfterSeconds) },
+        );
+    }
     // Unauthenticated writes still get their 401 from the service; authenticated ones meet the pull source's 403.
     const refused = write !== undefined && (await pulledSource()) && (await tokens.verify(bearerToken(request)));
     // The audit's before and after are what the handlers read and wrote (src/app/recording-store.ts): no extra reads.

@@ -1,9 +1,9 @@
 /**
  * What the IdP's commonest writes read from storage through the SCIM web trigger: at 15 requests a second an IdP
  * spends Forge's 4,000 read units a minute by itself at 4.4 units a request, so each read is pinned here. A member
- * PATCH of 50 reads the group once and the members' kind markers in two batches (it read 8 times before the audit
- * took what the handler read, the store built on the handler's read and new members were written unread); a user's
- * PATCH reads the user once (it read 4 times).
+ * PATCH of 50 reads the intake gate's bucket (src/app/intake-gate.ts), the group once and the members' kind markers
+ * in two batches (it read 8 times before the audit took what the handler read, the store built on the handler's read
+ * and new members were written unread); a user's PATCH reads the user once (it read 4 times).
  */
 import path from 'node:path';
 import { VirtualClock } from '../../../emulators/virtual-clock';
@@ -14,7 +14,7 @@ import { createLocalKvs, createLocalKvsService, loadEntityDefinitions } from '..
 import { scimTriggerRequest } from '../../support/forge-requests';
 import { deactivation, patchOp } from '../../support/scim-bodies';
 
-it('reads the group and two batches of markers for a PATCH adding 50 members, and a user once for its PATCH', async () => {
+it('reads the gate, the group and two batches of markers for a PATCH adding 50 members, and a user once for its PATCH', async () => {
   const clock = new VirtualClock({ autoAdvance: true });
   const runtime = new ForgeRuntime({ mode: 'enforce', clock, latency: DEFAULT_LATENCY });
   let reads: string[] | undefined;
@@ -55,7 +55,8 @@ it('reads the group and two batches of markers for a PATCH adding 50 members, an
     `/Groups/${group.id}`,
     patchOp({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }),
   );
-  expect(added).toEqual(['entity/get 1', 'batch/get 1', 'batch/get 1']);
+  // The intake gate's bucket (src/app/intake-gate.ts), the group, and the markers.
+  expect(added).toEqual(['get 1', 'entity/get 1', 'batch/get 1', 'batch/get 1']);
   const deactivated = await readsOf('PATCH', `/Users/${ids[0]}`, deactivation());
   expect(deactivated).toEqual(['entity/get 1']);
 
