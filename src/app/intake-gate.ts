@@ -15,12 +15,17 @@
  */
 import type { ForgeKvs } from '../storage/kvs-port';
 
-/** Units a minute the gated writes may spend, of each kind, over all shards. */
-export const INTAKE_UNITS_PER_MINUTE = 1_600;
-/** Shards of the bucket: a request charges one, chosen at random. */
-const SHARDS = 4;
+/**
+ * Units a minute the gated writes may spend, of each kind, over all shards: with the sync's sustained 2,000 and its
+ * lanes' saved 600 (src/sync/call-budget.ts, lane-pace.ts) that leaves 400 of the 4,000 for the writes not gated and
+ * for charges lost to concurrent updates. bench:forge at 10,000 users with 1,600 here still took the installation
+ * over its write quota while the IdP pushed members.
+ */
+export const INTAKE_UNITS_PER_MINUTE = 1_000;
+/** Shards of the bucket: a request charges one, chosen at random, so concurrent requests rarely share a key. */
+export const INTAKE_SHARDS = 8;
 /** How far ahead a shard may be booked before it refuses: a burst of about 10 seconds of its rate. */
-const BURST_MS = 10_000;
+export const INTAKE_BURST_MS = 10_000;
 const KEY_PREFIX = 'intake-gate:';
 
 /** What a gated write is expected to cost: the larger of its read and write units. */
@@ -43,15 +48,15 @@ export class IntakeGate {
 
   /** Charges `cost` to a shard, or says how long to wait when the shard is booked past its burst. */
   async admit(cost: IntakeCost): Promise<IntakeDecision> {
-    const key = `${KEY_PREFIX}${Math.min(SHARDS - 1, Math.floor(this.random() * SHARDS))}`;
-    const msPerUnit = 60_000 / (this.unitsPerMinute / SHARDS);
+    const key = `${KEY_PREFIX}${Math.min(INTAKE_SHARDS - 1, Math.floor(this.random() * INTAKE_SHARDS))}`;
+    const msPerUnit = 60_000 / (this.unitsPerMinute / INTAKE_SHARDS);
     const now = this.now();
     const stored = await this.kvs.get<number>(key);
     const emptyAt = Math.max(typeof stored === 'number' ? stored : 0, now);
     const next = emptyAt + Math.max(1, cost.units) * msPerUnit;
     // A shard with nothing booked admits any one write, however large (a PATCH of 1,000 members is 42 units).
-    if (emptyAt > now && next - now > BURST_MS) {
-      return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((next - now - BURST_MS) / 1000)) };
+    if (emptyAt > now && next - now > INTAKE_BURST_MS) {
+      return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((next - now - INTAKE_BURST_MS) / 1000)) };
     }
     // A day is far longer than any booking lasts; the key only has to outlive the bucket.
     await this.kvs.set(key, next, { ttl: { value: 86_400, unit: 'SECONDS' } });
@@ -61,8 +66,8 @@ export class IntakeGate {
 
 /**
  * The cost of a SCIM write that changes a group's members, or undefined for any other request (not gated): reads
- * of the group and of the members' kind markers (25 a batch), and writes of 25 membership records a transaction
- * with the group's version and the audit entry. The body is read leniently: a malformed one is the SCIM layer's to
+ * of the gate's bucket, the group and the members' kind markers (25 a batch), and writes of 25 membership records a
+ * transaction with the group's version, the audit entry and the gate's bucket. The body is read leniently: a malformed one is the SCIM layer's to
  * refuse, and costs nothing here.
  */
 export function membershipWriteCost(
@@ -79,8 +84,8 @@ export function membershipWriteCost(
   }
   const members = countMembers(method, parsed);
   if (members === 0) return undefined;
-  const reads = 1 + Math.ceil(members / 25);
-  const writes = Math.ceil((members + 2) / 25) + 1;
+  const reads = 2 + Math.ceil(members / 25);
+  const writes = Math.ceil((members + 2) / 25) + 2;
   return { units: Math.max(reads, writes) };
 }
 
