@@ -68,29 +68,23 @@ export class PermissionRun {
     // What a run cut short leaves is carried to the next job; a carry used up or no longer valid is forgotten.
     if (carry && result.carry && !problem) await carry.save(result.carry, this.ctx.now().getTime());
     else if (carry && carried) await carry.drop();
-    if (result.left !== undefined && !problem) {
-      // Cut short by the budget: what was applied is recorded, the rest is applied (or planned again) by the next job.
+    // Cut short by the budget (the rest is applied, or planned again, by the next job), or a carry applied: it was
+    // planned before the jobs that applied it, so a fresh comparison (one run's reads) follows before the grants are
+    // called synced. Either way the entry goes on, pending.
+    const unfinished =
+      result.left !== undefined
+        ? `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job`
+        : result.fromCarry
+          ? 'The planned grant changes are applied; a fresh comparison with Bitbucket follows'
+          : undefined;
+    if (unfinished !== undefined && !problem) {
       this.ctx.state.permissionsLeft = true;
       await links.put({
         ...(link ?? { attempts: 0 }),
         key,
         grants: result.grants,
         state: 'pending',
-        detail: `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job`,
-      } as LinkDoc);
-      await this.ctx.deps.audit.record(result.audit);
-      return false;
-    }
-    if (result.fromCarry && !problem) {
-      // The carried changes are applied; they were planned before the jobs that applied them, so a fresh comparison
-      // (one run's reads) follows in the next job before the grants are called synced.
-      this.ctx.state.permissionsLeft = true;
-      await links.put({
-        ...(link ?? { attempts: 0 }),
-        key,
-        grants: result.grants,
-        state: 'pending',
-        detail: 'The planned grant changes are applied; a fresh comparison with Bitbucket follows',
+        detail: unfinished,
       } as LinkDoc);
       await this.ctx.deps.audit.record(result.audit);
       return false;

@@ -2,16 +2,18 @@
  * The sync composed as for Forge (createSync) over in-process linked emulators and a local KVS, its target the
  * emulated organization: what the sync engine tests run against; and the outbox read as the engine's entries.
  */
-import { createLinkedEmulators, type LinkedEmulators } from '../../emulators';
+import { createLinkedEmulators, slugifyGroupName, type LinkedEmulators } from '../../emulators';
 import { emulatorFetch } from '../../emulators/emulator-fetch';
 import type { KvsFixture } from '../../rigs/local-kvs-fixture';
-import { createSync, type SyncOptions, type SyncParts } from '../../src/app/create-sync';
+import { createSync, engineSettings, type SyncOptions, type SyncParts } from '../../src/app/create-sync';
 import type { DirectoryStore } from '../../src/directory/directory-store';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { meteredKvs } from '../../src/storage/metered-kvs';
 import { budgetStorageMeter } from '../../src/sync/call-budget';
+import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
+import { SyncEngine } from '../../src/sync/sync-engine';
 import type { SyncSettings } from '../../src/sync/settings';
 import type { TargetFetch } from '../../src/targets/http/target-fetch';
 
@@ -82,4 +84,45 @@ export async function pendingEntries(store: DirectoryStore): Promise<SyncEntry[]
     cursor = page.cursor;
   } while (cursor);
   return out;
+}
+
+/** Processes what is pending, batch after batch, as the dispatcher's jobs would (leftovers go back to the outbox). */
+export async function runUntilIdle(built: Pick<EmulatedSync, 'store' | 'sync'>): Promise<void> {
+  for (let round = 0; round < 10; round += 1) {
+    const entries = await pendingEntries(built.store);
+    if (entries.length === 0) return;
+    const report = await built.sync.engine.process(entries);
+    if (report.leftover.length > 0) await built.store.enqueue(report.leftover);
+  }
+  throw new Error('the outbox did not empty');
+}
+
+/**
+ * An engine over the composition's links, settings and targets, with org group names `<prefix><displayName in lower
+ * case>`, `naming` replaced where a test says, and its audit entries pushed onto `audit`.
+ */
+export function engineOf(
+  built: Pick<EmulatedSync, 'store' | 'sync'>,
+  fixture: KvsFixture,
+  audit: EngineAuditEntry[],
+  naming?: Partial<SyncEngineDeps['naming']>,
+): SyncEngine {
+  const { store, sync } = built;
+  return new SyncEngine({
+    store,
+    links: sync.links,
+    settings: async () => engineSettings(await sync.settings.get()),
+    targets: async () => {
+      const connected = await sync.connect();
+      return connected.ok ? { admin: connected.admin, bitbucket: connected.bitbucket } : undefined;
+    },
+    emailOf: (user) => (typeof user.userName === 'string' ? user.userName : undefined),
+    naming: {
+      orgGroupName: (displayName, prefix) => `${prefix}${displayName.toLowerCase()}`,
+      groupSlug: slugifyGroupName,
+      ...naming,
+    },
+    audit: { record: async (entries) => void audit.push(...entries) },
+    now: () => new Date(fixture.clock.ms),
+  });
 }

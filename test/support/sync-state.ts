@@ -24,14 +24,25 @@ export type ScimCall = (method: string, path: string, body?: unknown) => Promise
 /** A ScimCall over HTTP to a SCIM base URL with a bearer token. */
 export function scimOverHttp(baseUrl: string, token: string): ScimCall {
   return async (method, p, body) => {
-    const response = await fetch(`${baseUrl}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(20_000),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    // Like Entra and Okta, a write the app holds back with 429 (its intake gate, src/app/intake-gate.ts) is sent
+    // again after its Retry-After.
+    for (let tries = 1; ; tries += 1) {
+      const response = await fetch(`${baseUrl}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      const text = await response.text();
+      if (response.status === 429 && tries < 10) {
+        const seconds = Number(response.headers.get('retry-after') ?? '1');
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(30, Number.isFinite(seconds) ? seconds : 1) * 1000),
+        );
+        continue;
+      }
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    }
   };
 }
 

@@ -13,6 +13,7 @@ import { callsSpent, withinBudget } from '../../src/sync/call-budget';
 import type { BatchReport } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
 import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { runUntilIdle as runUntilIdleOf } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 const REPOSITORIES = 30;
@@ -52,16 +53,7 @@ describe('sync engine: a job within its call budget', () => {
 
   const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
-  /** Processes what is pending, batch after batch, with no budget (leftovers go back to the outbox). */
-  async function runUntilIdle(): Promise<void> {
-    for (let round = 0; round < 10; round += 1) {
-      const entries = await pending();
-      if (entries.length === 0) return;
-      const report = await sync.engine.process(entries);
-      if (report.leftover.length > 0) await store.enqueue(report.leftover);
-    }
-    throw new Error('the outbox did not empty');
-  }
+  const runUntilIdle = (): Promise<void> => runUntilIdleOf({ store, sync });
 
   /** Runs one job of `keys` (their pending entries, oldest first) within `calls` requests; says what it spent. */
   async function job(

@@ -6,13 +6,13 @@
  */
 import { slugifyGroupName } from '../../emulators';
 import { stringResponse } from '../../emulators/emulator-fetch';
-import { engineSettings, type SyncParts } from '../../src/app/create-sync';
+import type { SyncParts } from '../../src/app/create-sync';
 import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
-import { SyncEngine } from '../../src/sync/sync-engine';
+import type { SyncEngine } from '../../src/sync/sync-engine';
 import type { TargetFetchResponse } from '../../src/targets/http/target-fetch';
-import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { emulatedSync, engineOf, pendingEntries } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: failures', () => {
@@ -32,25 +32,8 @@ describe('sync engine: failures', () => {
   });
 
   /** An engine over the composition's links, settings and targets, with `naming` replaced where a test says. */
-  function engine(naming?: Partial<SyncEngineDeps['naming']>): SyncEngine {
-    return new SyncEngine({
-      store,
-      links: sync.links,
-      settings: async () => engineSettings(await sync.settings.get()),
-      targets: async () => {
-        const connected = await sync.connect();
-        return connected.ok ? { admin: connected.admin, bitbucket: connected.bitbucket } : undefined;
-      },
-      emailOf: (user) => (typeof user.userName === 'string' ? user.userName : undefined),
-      naming: {
-        orgGroupName: (displayName, prefix) => `${prefix}${displayName.toLowerCase()}`,
-        groupSlug: slugifyGroupName,
-        ...naming,
-      },
-      audit: { record: async (entries) => void audit.push(...entries) },
-      now: () => new Date(fixture.clock.ms),
-    });
-  }
+  const engine = (naming?: Partial<SyncEngineDeps['naming']>): SyncEngine =>
+    engineOf({ store, sync }, fixture, audit, naming);
 
   /** Every pending outbox entry, oldest first. */
   const pending = (): Promise<SyncEntry[]> => pendingEntries(store);

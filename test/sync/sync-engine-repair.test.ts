@@ -15,6 +15,7 @@ import { withinBudget } from '../../src/sync/call-budget';
 import type { BatchReport } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
 import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { runUntilIdle as runUntilIdleOf } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: restoring what the organization lost', () => {
@@ -56,16 +57,7 @@ describe('sync engine: restoring what the organization lost', () => {
   /** Every pending outbox entry, oldest first. */
   const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
-  /** Processes what is pending, batch after batch, as the dispatcher's jobs would (leftovers go back to the outbox). */
-  async function runUntilIdle(): Promise<void> {
-    for (let round = 0; round < 10; round += 1) {
-      const entries = await pending();
-      if (entries.length === 0) return;
-      const report = await sync.engine.process(entries);
-      if (report.leftover.length > 0) await store.enqueue(report.leftover);
-    }
-    throw new Error('the outbox did not empty');
-  }
+  const runUntilIdle = (): Promise<void> => runUntilIdleOf({ store, sync });
 
   function orgGroup() {
     return [...emulators.admin.state.groups.values()].find((g) => g.name === 'scim-engineering');

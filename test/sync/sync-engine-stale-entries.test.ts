@@ -4,13 +4,12 @@
  * do it. Either way planning it again would only repeat the Admin API's reads. Runs the engine over the in-process
  * emulators and a local KVS, counting every request that reaches them.
  */
-import { slugifyGroupName } from '../../emulators';
-import { engineSettings, type SyncParts } from '../../src/app/create-sync';
+import type { SyncParts } from '../../src/app/create-sync';
 import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import type { EngineAuditEntry } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
-import { SyncEngine } from '../../src/sync/sync-engine';
-import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import type { SyncEngine } from '../../src/sync/sync-engine';
+import { emulatedSync, engineOf, pendingEntries } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 describe('sync engine: entries no longer pending', () => {
@@ -31,24 +30,7 @@ describe('sync engine: entries no longer pending', () => {
     }));
   });
 
-  function engine(): SyncEngine {
-    return new SyncEngine({
-      store,
-      links: sync.links,
-      settings: async () => engineSettings(await sync.settings.get()),
-      targets: async () => {
-        const connected = await sync.connect();
-        return connected.ok ? { admin: connected.admin, bitbucket: connected.bitbucket } : undefined;
-      },
-      emailOf: (user) => (typeof user.userName === 'string' ? user.userName : undefined),
-      naming: {
-        orgGroupName: (displayName, prefix) => `${prefix}${displayName.toLowerCase()}`,
-        groupSlug: slugifyGroupName,
-      },
-      audit: { record: async (entries) => void audit.push(...entries) },
-      now: () => new Date(fixture.clock.ms),
-    });
-  }
+  const engine = (): SyncEngine => engineOf({ store, sync }, fixture, audit);
 
   const pending = (): Promise<SyncEntry[]> => pendingEntries(store);
 
