@@ -3,7 +3,8 @@
  * that job applies them without reading Bitbucket's listings again. A run's reads are a fixed cost (the projects, the
  * repositories and each target's group permissions) against Bitbucket's 1,000 requests an hour; at 10,000 users the
  * 1,167 grants of bench:forge took about 17 jobs, and planning each again spent some 1,200 requests on reads alone.
- * A carry holds only while the app's groups and the rules are the ones it was planned for (its stamp) and while young;
+ * A carry holds only while the rules are the ones it was planned for (its stamp) and every group its changes name is
+ * still an app group under the same name, and while young (groups that appeared since wait for the fresh comparison);
  * puts are idempotent at Bitbucket, and after a carry is used up the next job compares afresh once.
  */
 import type { ForgeKvs } from '../storage/kvs-port';
@@ -15,10 +16,12 @@ export const PERMISSION_CARRY_MAX_AGE_MS = 10 * 60_000;
 /** Most changes one carry holds (about 110 bytes each: well under a KVS value's 240 KiB). */
 export const PERMISSION_CARRY_MAX_CHANGES = 1_500;
 
-/** Grant changes planned for one stamp of the app's groups and rules. */
+/** Grant changes planned for one stamp of the rules, and the app groups they name. */
 export interface CarriedGrants {
-  /** What the plan was made for (src/sync/permission-sync.ts planStamp). */
+  /** The rules the plan was made for (src/sync/permission-sync.ts rulesStamp). */
   readonly stamp: string;
+  /** The app groups the changes name, as slug and displayName: the carry holds while each is still there, unchanged. */
+  readonly groups: readonly string[];
   readonly changes: readonly GrantChange[];
 }
 
@@ -36,7 +39,7 @@ export class PermissionCarry {
       await this.drop();
       return false;
     }
-    const stored: StoredGrants = { stamp: left.stamp, changes: left.changes, at: now };
+    const stored: StoredGrants = { stamp: left.stamp, groups: left.groups, changes: left.changes, at: now };
     await this.kvs.set(KEY, stored, { ttl: { value: 3_600, unit: 'SECONDS' } });
     return true;
   }
@@ -44,9 +47,10 @@ export class PermissionCarry {
   /** The carried changes when young enough, else undefined (the run checks the stamp: src/sync/permission-sync.ts). */
   async take(now: number): Promise<CarriedGrants | undefined> {
     const stored = await this.kvs.get<StoredGrants>(KEY);
-    if (!stored || typeof stored.stamp !== 'string' || !Array.isArray(stored.changes)) return undefined;
+    if (!stored || typeof stored.stamp !== 'string' || !Array.isArray(stored.changes) || !Array.isArray(stored.groups))
+      return undefined;
     if (now - stored.at > PERMISSION_CARRY_MAX_AGE_MS || now < stored.at) return undefined;
-    return { stamp: stored.stamp, changes: stored.changes };
+    return { stamp: stored.stamp, groups: stored.groups, changes: stored.changes };
   }
 
   /** Forgets the carry (used up, or no longer to be trusted). */

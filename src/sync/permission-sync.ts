@@ -191,12 +191,9 @@ export class PermissionSyncer implements PermissionSync {
     return { grants, changes, explanations, nextApplied };
   }
 
-  /** What a plan is made for: the app's groups and the rules (a carried plan holds only while both are unchanged). */
-  planStamp(groups: readonly RuleGroup[]): string {
-    const slugs = groups.map((group) => `${group.groupSlug}\u0000${group.displayName}`).sort();
-    return createHash('sha256')
-      .update(JSON.stringify({ slugs, rules: this.rules }))
-      .digest('base64url');
+  /** What a plan is made for: the rules (a carried plan holds only while they are unchanged). */
+  rulesStamp(): string {
+    return createHash('sha256').update(JSON.stringify(this.rules)).digest('base64url');
   }
 
   /**
@@ -210,8 +207,15 @@ export class PermissionSyncer implements PermissionSync {
     dryRun: boolean,
     carried?: CarriedGrants,
   ): Promise<PermissionSyncResult> {
-    const stamp = this.planStamp(groups);
-    const fromCarry = !dryRun && carried !== undefined && carried.stamp === stamp;
+    // A carry holds while the rules and every group its changes name (slug and displayName, which the rules match)
+    // are unchanged; groups that appeared since are the fresh comparison's, after the carry.
+    const stamp = this.rulesStamp();
+    const current = new Map(groups.map((group) => [group.groupSlug, groupEntry(group)]));
+    const fromCarry =
+      !dryRun &&
+      carried !== undefined &&
+      carried.stamp === stamp &&
+      carried.groups.every((entry) => current.get(entry.slice(0, entry.indexOf('\u0000'))) === entry);
     const plan = fromCarry ? { changes: carried.changes, nextApplied: applied } : await this.plan(groups, applied);
     const record = copyApplied(plan.nextApplied);
     const audit: EngineAuditEntry[] = [];
@@ -224,7 +228,7 @@ export class PermissionSyncer implements PermissionSync {
           audit,
           failed,
           left: plan.changes.length - index,
-          carry: { stamp, changes: plan.changes.slice(index) },
+          carry: carryOf(stamp, plan.changes.slice(index), current),
           fromCarry,
         };
       const key = targetKey(change.target);
@@ -276,4 +280,19 @@ export class PermissionSyncer implements PermissionSync {
       );
     else await this.bitbucket.deleteProjectGroupPermission(change.target.id, change.groupSlug);
   }
+}
+
+/** How a carry names an app group: its slug and displayName. */
+function groupEntry(group: RuleGroup): string {
+  return `${group.groupSlug}\u0000${group.displayName}`;
+}
+
+/** The rest of a run to carry: its changes, and the app groups (as groupEntry) they name. */
+function carryOf(stamp: string, changes: readonly GrantChange[], current: ReadonlyMap<string, string>): CarriedGrants {
+  const named = new Set<string>();
+  for (const change of changes) {
+    const entry = current.get(change.groupSlug);
+    if (entry !== undefined) named.add(entry);
+  }
+  return { stamp, groups: [...named].sort(), changes };
 }

@@ -266,26 +266,46 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
     expect(ws.writes).toHaveLength(3);
   });
 
-  it('plans again when the groups or the rules are not the ones the carry was planned for', async () => {
-    const ws = new MeteredWorkspace(
-      ['WEB', 'OPS'],
-      [
-        ['web-app', 'WEB'],
-        ['web-api', 'WEB'],
-        ['infra', 'OPS'],
-      ],
-    );
-    const first = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
-    const listings = ws.listings;
+  it('plans again when the rules or a group the carry names changed, not when other groups appeared', async () => {
+    const fresh = () =>
+      new MeteredWorkspace(
+        ['WEB', 'OPS'],
+        [
+          ['web-app', 'WEB'],
+          ['web-api', 'WEB'],
+          ['infra', 'OPS'],
+        ],
+      );
+    const cutShort = async (ws: MeteredWorkspace) =>
+      job(9, () => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    // Other rules: planned again.
+    let ws = fresh();
+    let first = await cutShort(ws);
+    let listings = ws.listings;
     const otherRules = [rule('r1', 'developers', 'write', { repositories: ['web-*', 'infra'] })];
     const again = await job(99, () =>
       new PermissionSyncer(ws, otherRules).run([DEVS], first.grants, false, first.carry),
     );
     expect(again.fromCarry).toBe(false);
     expect(ws.listings).toBe(listings + 1);
-    const withOps = await job(99, () =>
-      new PermissionSyncer(ws, rules).run([DEVS, OPS], again.grants, false, first.carry),
+    // The group the carry names renamed (the rules match displayNames): planned again.
+    ws = fresh();
+    first = await cutShort(ws);
+    listings = ws.listings;
+    const renamed = { ...DEVS, displayName: 'Developers (old)' };
+    const afterRename = await job(99, () =>
+      new PermissionSyncer(ws, rules).run([renamed], first.grants, false, first.carry),
     );
-    expect(withOps.fromCarry).toBe(false);
+    expect(afterRename.fromCarry).toBe(false);
+    expect(ws.listings).toBe(listings + 1);
+    // Another group appeared: the carry still holds; the new group's grants are the fresh comparison's.
+    ws = fresh();
+    first = await cutShort(ws);
+    listings = ws.listings;
+    const withOps = await job(99, () =>
+      new PermissionSyncer(ws, rules).run([DEVS, OPS], first.grants, false, first.carry),
+    );
+    expect(withOps.fromCarry).toBe(true);
+    expect(ws.listings).toBe(listings);
   });
 });
