@@ -33,6 +33,7 @@ import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
 import { PermissionCarry } from '../sync/permission-carry';
+import { keptWorkspaceListings } from '../sync/workspace-listings';
 import { PlanCarry } from '../sync/plan-carry';
 import { TokenUsage } from '../sync/token-usage';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
@@ -327,7 +328,8 @@ export function createSync(options: SyncOptions): SyncParts {
         if (refused !== undefined) return { grants: applied, audit: [], refused };
         const before = bitbucketRequests;
         try {
-          return await new PermissionSyncer(lastBitbucket, current.rules).run(groups, applied, dryRun, carried);
+          const bitbucket = keptWorkspaceListings(lastBitbucket, kvs, () => now().getTime());
+          return await new PermissionSyncer(bitbucket, current.rules).run(groups, applied, dryRun, carried);
         } finally {
           await tokenUsage.record(bitbucketRequests - before);
         }
