@@ -1,2 +1,11 @@
 /** Forge loads handlers from src/index.ts (handler `index.x`); the map of the manifest is src/forge/index.ts. */
-export { scimHandler, adminResolver, syncWorker, reconcile, pullWorker, pullSchedule, reviewStep } from './forge/index';
+export {
+  scimHandler,
+  adminResolver,
+  syncWorker,
+  reconcile,
+  pullWorker,
+  pullSchedule,
+  reviewStep,
+  fiveMinute,
+} from './forge/index';

@@ -2,6 +2,7 @@
  * The map of the manifest: one export per `function` module handler. Each entry point only wires real
  * dependencies into logic that lives, testable, in its own file.
  */
+import { makeFiveMinute } from './five-minute';
 import { asUser, route, webTrigger } from '@forge/api';
 import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
@@ -81,11 +82,20 @@ export const reconcile = makeReconcile(() => new ForgeJobQueue());
 /** The `directory-pull` queue consumer (`pull-worker` function): one bounded invocation of a Google Workspace pull. */
 export const pullWorker = makePullWorker(getForgePull);
 
-/** The five-minute scheduled trigger (`pull-schedule-fn`): starts a pull when the admin's schedule says one is due. */
+/** Starts a pull when the admin's schedule says one is due (every five minutes, through `fiveMinute`). */
 export const pullSchedule = makePullSchedule(getForgePull);
 
-/** The access review's step (`review-step-fn` function, every five minutes): src/forge/review-step.ts. */
+/** The access review's step (every five minutes): src/forge/review-step.ts. */
 export const reviewStep = makeReviewStep(
   async () => reviewParts(await getForgeApp(), await getForgeSync()),
+  (line) => console.warn(line),
+);
+
+/** The one five-minute scheduled trigger (`five-minute-fn`): the pull schedule, then the review's step. */
+export const fiveMinute = makeFiveMinute(
+  [
+    { name: 'pull-schedule', run: pullSchedule },
+    { name: 'review-step', run: reviewStep },
+  ],
   (line) => console.warn(line),
 );

@@ -29,7 +29,7 @@ export function makePullWorker(getPull: () => Promise<PullParts>): (event: unkno
   };
 }
 
-/** The scheduled trigger (`pull-schedule`, every five minutes); 204 satisfies both readings of its return value. */
+/** The pull schedule, run every five minutes by the five-minute trigger (src/forge/five-minute.ts); 204 satisfies both readings of its return value. */
 export function makePullSchedule(getPull: () => Promise<PullParts>): () => Promise<{ statusCode: 204 }> {
   return async () => {
     await (await getPull()).tick();

@@ -1,5 +1,5 @@
 /**
- * The access review's scheduled step (`review-step-fn`, every five minutes): one bounded step of the running review
+ * The access review's scheduled step (every five minutes, through `five-minute-fn`: src/forge/five-minute.ts): one bounded step of the running review
  * (src/review/review-runner.ts) inside the invocation's budget, and nothing when no review runs. Like the reconcile it
  * answers 204 (DAC /events-reference/scheduled-trigger); a failed step is logged and the next one tries again.
  */
