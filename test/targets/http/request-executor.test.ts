@@ -227,6 +227,19 @@ describe('RequestExecutor: errors and retries', () => {
     expect(error).toMatchObject({ kind: 'transient', message: `${GET_GROUP.key}: no answer within 5 ms` });
   });
 
+  it("ends an attempt's timeout once it answers, so its signal never fires afterwards", async () => {
+    const clock = new VirtualClock({ autoAdvance: true });
+    const { fetch, calls } = scripted(clock, [ok()]);
+    await executor(clock, fetch, { retry: { maxAttempts: 1, requestTimeoutMs: 5 } }).execute({
+      operation: GET_GROUP,
+      pathParams: { orgId: 'o', groupId: 'g' },
+    });
+    const signal = calls[0]?.init.signal;
+    expect(signal).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(signal?.aborted).toBe(false);
+  });
+
   it('reports a 2xx body that is not JSON as unexpected-response, without retrying', async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     const { fetch, calls } = scripted(clock, [
