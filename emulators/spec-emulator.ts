@@ -3,7 +3,7 @@
  * the rate limit and any injected faults, run the operation's route, validate the response, and record
  * violations and writes. The Admin API and Bitbucket emulators supply only routes and an API dialect.
  */
-import type { EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from './emulator-types';
+import type { EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry, WriteLogOptions } from './emulator-types';
 import type { Fault, FaultInjector, RateDecision, RollingWindowLimiter } from './faults';
 import { DroppedConnectionError } from './faults';
 import type { JsonValue } from './openapi/openapi-types';
@@ -77,7 +77,7 @@ export interface ApiDialect {
 }
 
 /** Shared settings of an emulator. */
-export interface SpecEmulatorOptions {
+export interface SpecEmulatorOptions extends WriteLogOptions {
   readonly validator: OpenApiValidator;
   readonly dialect: ApiDialect;
   readonly routes: readonly Route[];
@@ -106,7 +106,7 @@ export class RouteError extends Error {
 export class SpecEmulator {
   /** Every spec violation seen so far; tests assert it stays empty. */
   readonly violations: Violation[] = [];
-  /** Every mutating call received so far. */
+  /** Every mutating call received so far (none when the options say not to keep them). */
   readonly writeLog: WriteLogEntry[] = [];
   private readonly options: SpecEmulatorOptions;
   private readonly routes: ReadonlyMap<string, Route>;
@@ -333,7 +333,7 @@ export class SpecEmulator {
     handledStatus?: number,
   ): void {
     if (!route.mutating) return;
-    this.writeLog.push({
+    const entry: WriteLogEntry = {
       method: request.method,
       path: request.path,
       operation: operation.key,
@@ -342,7 +342,9 @@ export class SpecEmulator {
       status,
       applied,
       ...(handledStatus !== undefined ? { handledStatus } : {}),
-    });
+    };
+    if (this.options.keepWriteLog !== false) this.writeLog.push(entry);
+    this.options.onWrite?.(entry);
   }
 
   private recordViolation(

@@ -4,7 +4,14 @@
  * admin-organization-openapi.json; v1 paths are not served, since they are gone from that file.
  */
 import { bearerToken, sameSecret } from '../emulator-access';
-import type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from '../emulator-types';
+import type {
+  Emulator,
+  EmulatorRequest,
+  EmulatorResponse,
+  Violation,
+  WriteLogEntry,
+  WriteLogOptions,
+} from '../emulator-types';
 import type { RateDecision } from '../faults';
 import { FaultInjector, RollingWindowLimiter } from '../faults';
 import type { JsonValue } from '../openapi/openapi-types';
@@ -28,7 +35,7 @@ export interface RateLimitSettings {
 }
 
 /** Options of the Admin API emulator. */
-export interface AdminApiEmulatorOptions {
+export interface AdminApiEmulatorOptions extends WriteLogOptions {
   /** Defaults to a manual VirtualClock. */
   readonly clock?: Clock;
   /** Seed for generated IDs and probabilistic faults. */
@@ -142,6 +149,8 @@ export class AdminApiEmulator implements Emulator {
       clock: this.clock,
       faults: this.faults,
       limiter: () => this.limiter,
+      keepWriteLog: options.keepWriteLog,
+      onWrite: options.onWrite,
     });
   }
 

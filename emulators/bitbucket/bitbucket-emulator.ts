@@ -4,7 +4,14 @@
  * bitbucket-cloud-openapi.json, and each credential gets Bitbucket's 1,000 requests in a rolling hour.
  */
 import { basicMatches } from '../emulator-access';
-import type { Emulator, EmulatorRequest, EmulatorResponse, Violation, WriteLogEntry } from '../emulator-types';
+import type {
+  Emulator,
+  EmulatorRequest,
+  EmulatorResponse,
+  Violation,
+  WriteLogEntry,
+  WriteLogOptions,
+} from '../emulator-types';
 import type { RateDecision } from '../faults';
 import { FaultInjector, RollingWindowLimiter } from '../faults';
 import type { JsonValue } from '../openapi/openapi-types';
@@ -24,7 +31,7 @@ import { seedBitbucketState } from './bitbucket-state';
 export const BITBUCKET_RATE_LIMIT = { limit: 1000, windowMs: 3_600_000 } as const;
 
 /** Options of the Bitbucket emulator. */
-export interface BitbucketEmulatorOptions {
+export interface BitbucketEmulatorOptions extends WriteLogOptions {
   /** Defaults to a manual VirtualClock. */
   readonly clock?: Clock;
   /** Seed for probabilistic faults. */
@@ -156,6 +163,8 @@ export class BitbucketEmulator implements Emulator {
       clock: this.clock,
       faults: this.faults,
       limiter: () => this.limiter,
+      keepWriteLog: options.keepWriteLog,
+      onWrite: options.onWrite,
     });
   }
 

@@ -426,6 +426,22 @@ describe('Admin API emulator: validation and the write log', () => {
     ]);
     expect(emulator.writeLog[0]?.body).toBe(JSON.stringify({ name: 'logged' }));
   });
+
+  it('tells onWrite of every mutating call, and keeps none in the log when told not to', async () => {
+    const told: [string, number | 'dropped'][] = [];
+    const { emulator, call } = setup({
+      keepWriteLog: false,
+      onWrite: (entry) => told.push([entry.operation, entry.status]),
+    });
+    await call('POST', `${DIR}/groups/search`, {});
+    await call('POST', `${DIR}/groups`, { name: 'counted' });
+    await call('POST', `${DIR}/groups`, { name: 'counted' });
+    expect(told).toEqual([
+      ['POST /v2/orgs/{orgId}/directories/{directoryId}/groups', 201],
+      ['POST /v2/orgs/{orgId}/directories/{directoryId}/groups', 409],
+    ]);
+    expect(emulator.writeLog).toEqual([]);
+  });
 });
 
 describe('Admin API emulator: coverage of this file', () => {

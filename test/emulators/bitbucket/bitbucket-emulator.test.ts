@@ -249,6 +249,18 @@ describe('Bitbucket emulator: permissions-config for groups', () => {
     expect(emulator.writeLog.map((w) => `${w.method} ${w.status}`)).toEqual(['PUT 200', 'DELETE 204']);
     expect(emulator.writeLog[0]?.path).toBe(`/2.0/repositories/${WS}/web-app/permissions-config/groups/developers`);
   });
+
+  it('tells onWrite of the writes, and keeps none in the log when told not to', async () => {
+    const told: string[] = [];
+    const { emulator, call } = setup({
+      keepWriteLog: false,
+      onWrite: (entry) => told.push(`${entry.method} ${entry.status}`),
+    });
+    await call('GET', `/repositories/${WS}`);
+    await call('PUT', `/repositories/${WS}/web-app/permissions-config/groups/developers`, { permission: 'read' });
+    expect(told).toEqual(['PUT 200']);
+    expect(emulator.writeLog).toEqual([]);
+  });
 });
 
 describe('Bitbucket emulator: coverage of this file', () => {
