@@ -10,10 +10,12 @@
  * most) is added in PATCHes of 1,000 and synced; then the scheduled reconcile runs and is synced. In enforce mode the first breach of any limit
  * stops the size (it failed a call, as it would on Forge); a phase that has not converged within 12 virtual hours,
  * or whose wall time passes --phase-minutes, stops it too. The figures so far are printed with the violations. It prints figures and asserts nothing; its last line is one JSON
- * object (the keys the strict-runtime issue names).
+ * object (the keys the strict-runtime issue names). Each size runs in a child process of its own, with a V8 heap limit
+ * sized to it (bench/forge-sizes.ts); its peak RSS is that process's.
  */
 import { performance } from 'node:perf_hooks';
 import { emulatorFetch } from '../emulators/emulator-fetch';
+import type { WriteLogOptions } from '../emulators/emulator-types';
 import { createLinkedEmulators } from '../emulators/linked-emulators';
 import { xorshiftRandom } from '../emulators/random';
 import {
@@ -23,17 +25,25 @@ import {
   EMULATED_PROJECTS,
   EMULATED_WORKSPACE_SLUG,
 } from '../emulators/seed';
-import { snapshotEmulators } from '../emulators/snapshot';
 import { createApp } from '../src/app/create-app';
 import { createSync, type SyncParts } from '../src/app/create-sync';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../src/forge/forge-job-queue';
 import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../src/forge/scim-web-trigger';
 import { makeReconcile, makeSyncWorker } from '../src/forge/sync-worker';
-import { DEFAULT_LATENCY, scaledLatency, type RuntimeMode } from '../src/local/forge-runtime';
+import { DEFAULT_LATENCY, scaledLatency } from '../src/local/forge-runtime';
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import { countingEmulator, forgeRig, busiestMinuteLines, usageLines } from './forge-rig';
+import {
+  childSize,
+  parseOptions,
+  reportToParent,
+  runSizes,
+  summaryOf,
+  type Options,
+  type SizeResult,
+} from './forge-sizes';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SCIM_BASE = 'https://bench.invalid/x1/scim/v2';
@@ -45,59 +55,9 @@ const PHASE_CAP_MS = 12 * 3600_000;
 const BITBUCKET_PER_HOUR = 1000;
 const KVS_WRITE_UNITS_PER_MINUTE = 4000;
 
-interface Options {
-  readonly sizes: number[];
-  readonly slow: boolean;
-  readonly mode: RuntimeMode;
-  readonly phaseMinutes: number;
-  /** Whether KVS requests count toward the 100 outbound requests (the runtime's switch; --storage-not-outbound turns it off). */
-  readonly storageCountsAsOutbound: boolean;
-}
-
-function parseOptions(argv: readonly string[]): Options {
-  let sizes = [1000, 10_000, 100_000];
-  let slow = false;
-  let mode: RuntimeMode = 'enforce';
-  let phaseMinutes = 6;
-  let storageCountsAsOutbound = true;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--sizes')
-      sizes = String(argv[(i += 1)])
-        .split(',')
-        .map(Number);
-    else if (arg === '--slow') slow = true;
-    else if (arg === '--record') mode = 'record';
-    else if (arg === '--storage-not-outbound') storageCountsAsOutbound = false;
-    else if (arg === '--phase-minutes') phaseMinutes = Number(argv[(i += 1)]);
-    else throw new Error(`Unknown option ${arg}; see the comment at the top of bench/forge-cycle.ts`);
-  }
-  if (sizes.some((n) => !Number.isInteger(n) || n < 20)) throw new Error('--sizes takes whole numbers of at least 20');
-  return { sizes, slow, mode, phaseMinutes, storageCountsAsOutbound };
-}
-
 function succeeded(entry: { status: number | 'dropped'; handledStatus?: number; applied: boolean }): boolean {
   const status = entry.status === 'dropped' ? entry.handledStatus : entry.status;
   return entry.applied && status !== undefined && status >= 200 && status < 300;
-}
-
-/** Figures of one size. */
-interface SizeResult {
-  readonly users: number;
-  readonly completed: boolean;
-  readonly fatal: string | undefined;
-  readonly violations: number;
-  readonly convergeRatio: number | undefined;
-  readonly adminCallsPerWrite: number | undefined;
-  readonly deliveriesPerEntry: number;
-  readonly maxInvocationFraction: number;
-  readonly kvsWriteUnitsPerScimWrite: number | undefined;
-  readonly kvsWriteUnitsPerRemoteChange: number | undefined;
-  readonly peakHeapMb: number;
-  readonly scim429s: number;
-  /** SCIM requests the IdP gave up on after IDP_TRIES tries, or that failed otherwise (5xx other than a retried 503). */
-  readonly scimFailures: number;
-  readonly peakRssMb: number;
 }
 
 async function runSize(users: number, options: Options): Promise<SizeResult> {
@@ -109,7 +69,15 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     storageCountsAsOutbound: options.storageCountsAsOutbound,
   });
   const { clock, runtime, kvs, usage, byKind, byMinute } = rig;
-  const emulators = createLinkedEmulators({ clock });
+  // Writes that succeeded, counted as the emulators record them; they keep no write log (it grew with every write).
+  const successes = { admin: 0, bitbucket: 0 };
+  const counted = (api: keyof typeof successes): WriteLogOptions => ({
+    keepWriteLog: false,
+    onWrite: (entry) => {
+      if (succeeded(entry)) successes[api] += 1;
+    },
+  });
+  const emulators = createLinkedEmulators({ clock, admin: counted('admin'), bitbucket: counted('bitbucket') });
   const adminTally = { calls: 0, byOperation: new Map<string, number>() };
   const bitbucketTally = { calls: 0, byOperation: new Map<string, number>() };
   const fetch = runtime.remote(
@@ -265,7 +233,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   });
 
   const pushStartRef = { at: clock.now() };
-  const before = snapshotEmulators(emulators, { admin: 0, bitbucket: 0 }, { stateOnly: false });
+  const adminSuccessesBefore = successes.admin;
   let fatal: string | undefined;
   // In enforce mode a breach failed some call: today's figures stop at the first one.
   let stopped = false;
@@ -351,18 +319,16 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const converged = await converge('initial sync');
   notePhase('initial sync');
   const convergedAt = clock.now();
-  const afterInitial = snapshotEmulators(emulators, { admin: adminTally.calls, bitbucket: bitbucketTally.calls });
-  const adminWrites = afterInitial.writeLog.admin.slice(before.writeLog.admin.length).filter(succeeded).length;
+  const adminWrites = successes.admin - adminSuccessesBefore;
   const adminCallsAtConvergence = adminTally.calls;
-  const remoteWrites = adminWrites + afterInitial.writeLog.bitbucket.filter(succeeded).length;
+  const remoteWrites = adminWrites + successes.bitbucket;
   const syncWriteRequests = (byKind.get('consumer')?.requests ?? 0) + (byKind.get('scheduled')?.requests ?? 0);
   const syncWriteUnits = (byKind.get('consumer')?.writeUnits ?? 0) + (byKind.get('scheduled')?.writeUnits ?? 0);
   void syncUnitsAtPush;
-  const grants = afterInitial.bitbucket.permissions.length;
+  const permissions = [...emulators.bitbucket.state.permissions.values()];
+  const grants = permissions.length;
   const bitbucketMinimum =
-    grants === 0
-      ? 0
-      : grants + new Set(afterInitial.bitbucket.permissions.map((p) => `${p.kind}:${p.target}`)).size + 2;
+    grants === 0 ? 0 : grants + new Set(permissions.map((p) => `${p.kind}:${p.target}`)).size + 2;
   const bounds = {
     bitbucket: bitbucketMinimum === 0 ? 0 : Math.floor((bitbucketMinimum - 1) / BITBUCKET_PER_HOUR) * 3600_000,
     kvs: ((users + groups + memberships) / KVS_WRITE_UNITS_PER_MINUTE) * 60_000,
@@ -472,6 +438,9 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // A size runs in a child process of its own (bench/forge-sizes.ts), which hands its figures back.
+  const size = childSize();
+  if (size !== undefined) return reportToParent(await runSize(size, options));
   console.log(`Forge-fit benchmark on the local Forge runtime (${options.mode} mode)`);
   const model = options.slow ? scaledLatency(DEFAULT_LATENCY, 2) : DEFAULT_LATENCY;
   console.log(
@@ -480,31 +449,8 @@ async function main(): Promise<void> {
   console.log(
     'KVS quotas: 1,000 requests/s, 4,000 read and 4,000 write units of 10,000 bytes a minute (sliding windows). In enforce mode a size stops at its first violation.',
   );
-  const results: SizeResult[] = [];
-  for (const size of options.sizes) results.push(await runSize(size, options));
-  const at = (n: number): SizeResult | undefined => results.find((r) => r.users === n);
-  const round = (x: number | undefined, digits = 2): number | null =>
-    x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
-  const summary = {
-    mode: options.mode,
-    slow: options.slow,
-    sizes: options.sizes,
-    violations: results.reduce((sum, r) => sum + r.violations, 0),
-    converge_ratio_10k: round(at(10_000)?.convergeRatio),
-    admin_calls_per_write_1k: round(at(1000)?.adminCallsPerWrite),
-    admin_calls_per_write_10k: round(at(10_000)?.adminCallsPerWrite),
-    deliveries_per_entry: round(Math.max(0, ...results.map((r) => r.deliveriesPerEntry))),
-    max_invocation_fraction: round(Math.max(0, ...results.map((r) => r.maxInvocationFraction))),
-    kvs_write_units_per_scim_write: round(Math.max(0, ...results.map((r) => r.kvsWriteUnitsPerScimWrite ?? 0))),
-    kvs_write_units_per_remote_change: round(Math.max(0, ...results.map((r) => r.kvsWriteUnitsPerRemoteChange ?? 0))),
-    peak_heap_mb_per_invocation: round(Math.max(0, ...results.map((r) => r.peakHeapMb)), 0),
-    scim_429s: results.reduce((sum, r) => sum + r.scim429s, 0),
-    scim_failures: results.reduce((sum, r) => sum + r.scimFailures, 0),
-    completed_100k: at(100_000)?.completed ?? false,
-    peak_rss_mb_10k: round(at(10_000)?.peakRssMb, 0),
-    fatal: Object.fromEntries(results.filter((r) => r.fatal).map((r) => [r.users, r.fatal])),
-  };
-  console.log(JSON.stringify(summary));
+  const results = await runSizes(options);
+  console.log(JSON.stringify(summaryOf(options, results)));
 }
 
 main().catch((error: unknown) => {
