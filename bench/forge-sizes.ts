@@ -125,11 +125,10 @@ async function runChild(users: number): Promise<SizeResult> {
   });
   clearInterval(poll);
   const peakMb = Math.max(report?.maxRssMb ?? 0, polledMb);
-  console.log(
-    `  child process: heap limit ${heapMb} MB, peak RSS (VmHWM) ${peakMb > 0 ? peakMb.toFixed(0) : 'unknown'} MB`,
-  );
+  const peak = peakMb > 0 ? `${peakMb.toFixed(0)} MB` : 'unknown';
+  console.log(`  child process: heap limit ${heapMb} MB, peak RSS (VmHWM) ${peak}`);
   if (report) return report.result;
-  const fatal = `the size's child process ended (${signal ?? `exit code ${code}`}) before reporting its figures; heap limit ${heapMb} MB, peak RSS ${peakMb.toFixed(0)} MB`;
+  const fatal = `the size's child process ended (${signal ?? `exit code ${code}`}) before reporting its figures; heap limit ${heapMb} MB, peak RSS ${peak}`;
   console.log(`  FATAL: ${fatal}`);
   return {
     users,
