@@ -1,10 +1,10 @@
 /**
  * How bench/forge-cycle.ts runs its sizes: its options, each size in a child process of its own with a V8 heap
- * limit sized to it, and the summary line. Under its default limit (about 4 GB on this machine) V8 lets the heap grow
- * to about four times what is live before it collects (measured with --trace-gc at 10,000 users: 1,180 MB committed
- * for about 250 MB live, which held 1,455 MB of RSS); under a limit near the size's need it grows by less than
- * twice (V8's heap controller scales its growing factor with the limit below 2 GB), and a size no longer starts
- * on the heap the size before it left. A child that dies is reported as that size's fatal; the run goes on.
+ * limit sized to it, and the summary line. Under its default limit (4,144 MB on this machine) V8 let the heap of a
+ * 10,000-user run grow to about five times what was live before collecting (process.memoryUsage() every 5 s: 1,245
+ * MB committed and 1,346 MB of RSS while full collections left about 250 MB); under 1,098 MB, about two and a half
+ * times (460 MB committed and 546 MB of RSS for about 180 MB live). A size also no longer starts on the heap the
+ * size before it left. A child that dies is reported as that size's fatal, and the run goes on.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
