@@ -34,7 +34,7 @@ import { DEFAULT_LATENCY, scaledLatency } from '../src/local/forge-runtime';
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
-import { countingEmulator, forgeRig, busiestMinuteLines, usageLines } from './forge-rig';
+import { countingEmulator, forgeRig, busiestMinuteLines, operationCounts, usageLines } from './forge-rig';
 import {
   childSize,
   parseOptions,
@@ -343,18 +343,8 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   console.log(
     `  Admin API: ${adminTally.calls} calls for ${adminWrites} writes; Bitbucket: ${bitbucketTally.calls} calls, ${grants} grants; KVS: the web trigger ${scimWriteRequests} requests (${scimWriteUnits} write units) for ${scimWritesAtPush} SCIM writes, the sync ${syncWriteRequests} requests (${syncWriteUnits} write units) for ${remoteWrites} remote writes`,
   );
-  console.log(
-    `  Admin API calls by operation until then: ${[...adminTally.byOperation.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([operation, count]) => `${operation} ${count}`)
-      .join('; ')}`,
-  );
-  console.log(
-    `  Bitbucket calls by operation until then: ${[...bitbucketTally.byOperation.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([operation, count]) => `${operation} ${count}`)
-      .join('; ')}`,
-  );
+  console.log(`  Admin API calls by operation until then: ${operationCounts(adminTally)}`);
+  console.log(`  Bitbucket calls by operation until then: ${operationCounts(bitbucketTally)}`);
   let completed = converged;
   if (completed) {
     const big = Array.from({ length: Math.min(users, 10_000) }, (_, i) => userIds[i] ?? '');

@@ -75,6 +75,14 @@ function operationOf(method: string, path: string): string {
   return `${method} ${shape}`;
 }
 
+/** A tally's calls by operation, the commonest first: `GET /v2/... 120; POST /v2/... 80`. */
+export function operationCounts(tally: CallTally): string {
+  return [...(tally.byOperation ?? new Map<string, number>()).entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([operation, count]) => `${operation} ${count}`)
+    .join('; ');
+}
+
 /** An emulator whose every request adds one to `tally.calls` (and to its operation's count) first. */
 export function countingEmulator(emulator: Emulator, tally: CallTally): Emulator {
   return {
