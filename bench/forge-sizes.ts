@@ -1,10 +1,10 @@
 /**
  * How bench/forge-cycle.ts runs its sizes: its options, each size in a child process of its own with a V8 heap
  * limit sized to it, and the summary line. Under its default limit (4,144 MB on this machine) V8 let the heap of a
- * 10,000-user run grow to about five times what was live before collecting (process.memoryUsage() every 5 s: 1,245
- * MB committed and 1,346 MB of RSS while full collections left about 250 MB); under 1,098 MB, about two and a half
- * times (460 MB committed and 546 MB of RSS for about 180 MB live). A size also no longer starts on the heap the
- * size before it left. A child that dies is reported as that size's fatal, and the run goes on.
+ * 10,000-user run grow to about five times what was live before collecting (1,245 MB committed while full
+ * collections left about 250 MB); under 1,098 MB, to about two and a half times (434 MB for about 190 MB), and the
+ * peak RSS went from 1,136 MB to 524 MB (README). A size also no longer starts on the heap the size before it left.
+ * A child that dies is reported as that size's fatal, and the run goes on.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -69,8 +69,8 @@ const SIZE_VARIABLE = 'FORGE_BENCH_CHILD_SIZE';
 /** The heap of a size: a base for code, emulators and the runtime, and a share per user. */
 const HEAP_BASE_MB = 512;
 /**
- * About two and a half times the 22 KB a user took of the live heap after seven minutes at 10,000 users (222 MB
- * live, 128 MB of it the KVS store), for the state a converged run adds (links, audit entries, the big group).
+ * About three times the 19 KB a user takes of the live heap at 10,000 users (about 190 MB after the initial sync
+ * converged, most of it the KVS store), for what a longer run adds (audit entries, the big group's links).
  */
 const HEAP_KB_PER_USER = 60;
 /** The most any size gets, so its process stays well under the run's 8 GiB with code, buffers and the young generation. */
