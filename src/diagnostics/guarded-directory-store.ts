@@ -94,6 +94,10 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.members(groupId);
   }
 
+  memberPage(groupId: string, cursor?: string): Promise<{ members: StoredMember[]; cursor?: string }> {
+    return this.inner.memberPage(groupId, cursor);
+  }
+
   groupsOf(memberId: string): Promise<string[]> {
     return this.inner.groupsOf(memberId);
   }

@@ -156,6 +156,12 @@ export interface DirectoryStore {
 
   /** Reads a group's members in batches. */
   members(groupId: string): AsyncIterable<readonly StoredMember[]>;
+  /**
+   * One page (at most 100) of a group's members, from `cursor` (a page's `cursor`, or none for the first): a reader
+   * that stops between pages resumes where it stopped (src/sync/member-scan.ts), and a member there throughout is
+   * listed once.
+   */
+  memberPage(groupId: string, cursor?: string): Promise<{ members: StoredMember[]; cursor?: string }>;
   /** The groups that list `memberId` as a member (the User `groups` attribute). */
   groupsOf(memberId: string): Promise<string[]>;
 

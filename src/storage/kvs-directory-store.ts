@@ -339,6 +339,10 @@ export class KvsDirectoryStore implements DirectoryStore {
     return this.memberships.members(groupId);
   }
 
+  memberPage(groupId: string, cursor?: string): Promise<{ members: StoredMember[]; cursor?: string }> {
+    return this.memberships.page(groupId, cursor);
+  }
+
   async groupsOf(memberId: string): Promise<string[]> {
     return this.memberships.groupsOf(memberId);
   }

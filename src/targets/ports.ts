@@ -42,6 +42,8 @@ export interface AdminDirectory {
   findAccountsByEmail(emails: readonly string[]): Promise<DirectoryAccount[]>;
   /** Account ids of a group's members (`users/search` with `groupIds`). */
   listGroupMembers(groupId: string): Promise<string[]>;
+  /** One page (at most 100) of a group's members' account ids, from the cursor the previous page gave. */
+  listGroupMembersPage(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }>;
   /** Invites users with Bitbucket access and group memberships. */
   inviteUsers(
     emails: readonly string[],

@@ -210,6 +210,39 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       expect((await store.idPage('Group', 100)).ids).toEqual([]);
     });
 
+    it("pages a group's members from a cursor: each member there throughout is listed once", async () => {
+      const users = [];
+      for (let i = 0; i < 230; i += 1) users.push((await store.create('User', makeUser(`paged-${i}`))).id);
+      const group = await store.create(
+        'Group',
+        makeGroup('Paged'),
+        users.map((value) => ({ value, type: 'User' })),
+      );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.memberPage(group.id, cursor);
+        expect(page.members.length).toBeLessThanOrEqual(100);
+        seen.push(...page.members.map((m) => m.value));
+        cursor = page.cursor;
+        pages += 1;
+        // Between pages, one member leaves and another joins: the rest are each listed once.
+        if (pages === 1)
+          await store.updateGroup(group.id, undefined, [
+            { kind: 'remove', values: [users[229]!] },
+            {
+              kind: 'add',
+              members: [{ value: (await store.create('User', makeUser('paged-late'))).id, type: 'User' }],
+            },
+          ]);
+      } while (cursor !== undefined && pages < 100);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of users.slice(0, 229)) expect(seen).toContain(id);
+      expect(await store.memberPage('no-such-group')).toEqual({ members: [] });
+    });
+
     it('keeps group membership in separate records and applies changes in order', async () => {
       const users = await Promise.all(['m1', 'm2', 'm3', 'm4'].map((n) => store.create('User', makeUser(n))));
       const [u1, u2, u3, u4] = users.map((u) => u.id) as [string, string, string, string];

@@ -80,16 +80,23 @@ export class Memberships {
   async *members(groupId: string): AsyncIterable<readonly StoredMember[]> {
     let cursor: string | undefined;
     do {
-      let query = this.kvs
-        .entity<MemberRecord>(MEMBER_ENTITY)
-        .query()
-        .index('by-group', { partition: [groupId] })
-        .limit(QUERY_PAGE);
-      if (cursor) query = query.cursor(cursor);
-      const page = await query.getMany();
-      if (page.results.length > 0) yield page.results.map((r) => toStoredMember(r.value));
-      cursor = page.nextCursor;
+      const page = await this.page(groupId, cursor);
+      if (page.members.length > 0) yield page.members;
+      cursor = page.cursor;
     } while (cursor);
+  }
+
+  /** One page of a group's members (at most 100) from `cursor`, and the cursor of the next when there is one. */
+  async page(groupId: string, cursor?: string): Promise<{ members: StoredMember[]; cursor?: string }> {
+    let query = this.kvs
+      .entity<MemberRecord>(MEMBER_ENTITY)
+      .query()
+      .index('by-group', { partition: [groupId] })
+      .limit(QUERY_PAGE);
+    if (cursor) query = query.cursor(cursor);
+    const page = await query.getMany();
+    const members = page.results.map((r) => toStoredMember(r.value));
+    return page.nextCursor ? { members, cursor: page.nextCursor } : { members };
   }
 
   /** The ids of the groups that list `memberId` as a member. */

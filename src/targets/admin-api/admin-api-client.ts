@@ -68,6 +68,16 @@ export class AdminApiClient implements AdminDirectory {
     );
   }
 
+  /** One page of a group's members' account IDs (searchDirectoryUsers `groupIds`), from a page's cursor. */
+  async listGroupMembersPage(groupId: string, cursor?: string): Promise<{ accountIds: string[]; cursor?: string }> {
+    const page = await this.session.searchUsersPage(
+      { groupIds: [normaliseGroupId(groupId)] },
+      cursor,
+      readAccountIdPage,
+    );
+    return page.next === undefined ? { accountIds: page.items } : { accountIds: page.items, cursor: page.next };
+  }
+
   /**
    * Invites users with the given role on a resource and group memberships, 25 per request. The answer is
    * 200, or 206 when "at least one invitation failed", with a result per email; outcomes come back in the

@@ -75,6 +75,18 @@ export class AdminApiSession {
     }
   }
 
+  /** One page of searchDirectoryUsers in the app's directory: the filters on the first (no cursor), then the cursor. */
+  async searchUsersPage<T>(
+    filters: Record<string, unknown>,
+    cursor: string | undefined,
+    read: (body: unknown) => CursorPage<T>,
+  ): Promise<CursorPage<T>> {
+    const op = ADMIN_API_OPERATIONS.searchUsers;
+    const json = cursor === undefined ? { ...filters, limit: this.pageSize } : { cursor, limit: this.pageSize };
+    const response = await this.http.execute({ operation: op, pathParams: this.directory(), json });
+    return decodeBody(op, response.status, response.body, read);
+  }
+
   /** searchDirectoryUsers in the app's directory: filters on the first page, then only cursor and limit (notes section 2). */
   searchUsers<T>(filters: Record<string, unknown>, read: (body: unknown) => CursorPage<T>): Promise<T[]> {
     const op = ADMIN_API_OPERATIONS.searchUsers;

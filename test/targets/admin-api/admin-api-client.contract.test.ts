@@ -93,6 +93,30 @@ describe('AdminApiClient against the Admin API emulator: directories and users',
     ]);
   });
 
+  it('reads a group members one page at a time, each from the cursor the one before gave', async () => {
+    const { emulator, client, recorder } = harness({ client: { pageSize: 2 } });
+    const ids = ['a', 'b', 'c', 'd', 'e'].map(
+      (n) => seedDirectoryUser(emulator, `712020:${n}`, `${n}@corp.example`).accountId,
+    );
+    seedGroup(emulator, 'g-paged', 'scim-paged', { members: ids });
+    const seen: string[] = [];
+    const first = await client.listGroupMembersPage('g-paged');
+    expect(first.accountIds).toHaveLength(2);
+    seen.push(...first.accountIds);
+    let cursor = first.cursor;
+    while (cursor !== undefined) {
+      const page = await client.listGroupMembersPage('g-paged', cursor);
+      seen.push(...page.accountIds);
+      cursor = page.cursor;
+    }
+    expect(seen.sort()).toEqual(ids);
+    // One request a page: filters on the first only, then cursor and limit (notes section 2).
+    expect(recorder.count(OPS.searchUsers.key)).toBe(3);
+    const bodies = recorder.exchanges.map((e) => JSON.parse(e.body ?? '{}') as Record<string, unknown>);
+    expect(bodies[0]).toEqual({ groupIds: ['g-paged'], limit: 2 });
+    expect(Object.keys(bodies[2] ?? {}).sort()).toEqual(['cursor', 'limit']);
+  });
+
   it('suspends, restores and removes a user in the directory', async () => {
     const { emulator, client } = harness();
     const user = seedDirectoryUser(emulator, '712020:life', 'life@corp.example');
