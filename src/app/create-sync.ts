@@ -34,6 +34,7 @@ import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
 import { PermissionCarry } from '../sync/permission-carry';
 import { keptWorkspaceListings } from '../sync/workspace-listings';
+import { MemberScans } from '../sync/member-scan';
 import { PlanCarry } from '../sync/plan-carry';
 import { TokenUsage } from '../sync/token-usage';
 import { DiagnosticsStore, VERDICT_CACHE_MS } from '../diagnostics/diagnostics-store';
@@ -251,6 +252,7 @@ export function createSync(options: SyncOptions): SyncParts {
     store: options.store,
     links,
     carry: new PlanCarry(kvs),
+    scans: new MemberScans(kvs, () => now().getTime()),
     permissionCarry: new PermissionCarry(kvs),
     settings: async () => {
       current = await settingsStore.get();

@@ -7,6 +7,7 @@ import type { CarriedGrants, PermissionCarry } from './permission-carry';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, TargetError } from '../targets/ports';
+import type { MemberScans } from './member-scan';
 import type { PlanCarry } from './plan-carry';
 import type { Change, PlanSettings } from './planner';
 import type { SyncLinks } from './sync-links';
@@ -96,6 +97,8 @@ export interface SyncEngineDeps {
   readonly now?: () => Date;
   /** Where a group's member changes a job could not apply wait for the next job (src/sync/plan-carry.ts). */
   readonly carry?: PlanCarry;
+  /** Where a huge group's comparison in steps keeps its place between jobs (src/sync/member-scan.ts). */
+  readonly scans?: MemberScans;
   /** Where grant changes a permission run could not apply wait for the next job (src/sync/permission-carry.ts). */
   readonly permissionCarry?: PermissionCarry;
 }

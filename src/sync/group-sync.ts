@@ -22,6 +22,7 @@ import {
 import type { ResourceApplier } from './resource-applier';
 import { SyncError } from './sync-error';
 import type { LinkDoc } from './sync-links';
+import { SCAN_MAX_MEMBERS, SCAN_MIN_MEMBERS, type MemberScans } from './member-scan';
 
 /** Syncs the groups of a batch. */
 export class GroupSync {
@@ -64,15 +65,24 @@ export class GroupSync {
           : undefined;
       if (carried) this.ctx.state.carried.add(entry.key);
       // A carried plan was admitted above (dropping it now would lose it); a plan to make costs more for a large group
-      // (planCalls): its size is known from its last comparison.
-      const size = links.get(entry.key)?.memberCount ?? 0;
-      if (!first && !carried && !budgetAllows(CALLS_PER_GROUP + planCalls(size), MILLIS_PER_RESOURCE)) {
+      // (planCalls): its size is known from its last comparison. A huge group is compared in steps instead, each as
+      // far as the budget goes.
+      const group = groups.get(entry.key.slice('Group.'.length));
+      const link = links.get(entry.key);
+      const size = link?.memberCount ?? 0;
+      const scans = this.ctx.deps.scans;
+      const inSteps =
+        !carried && scans && group && link?.orgGroupId && settings.operations.groupSync && size > SCAN_MIN_MEMBERS;
+      if (!first && !carried && !budgetAllows(CALLS_PER_GROUP + (inSteps ? 0 : planCalls(size)), MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
       }
       this.ctx.state.started += 1;
-      const group = groups.get(entry.key.slice('Group.'.length));
-      const link = links.get(entry.key);
+      if (inSteps && link?.orgGroupId) {
+        const inputs = { entry, group, link, orgGroupId: link.orgGroupId };
+        if (await this.compareInSteps(scans, inputs, settings, admin, report)) structural = true;
+        continue;
+      }
       await this.applier.apply(
         entry,
         carried ?? (await this.planGroupEntry(entry.key, group, link, settings, admin)),
@@ -99,6 +109,93 @@ export class GroupSync {
     return structural;
   }
 
+  /**
+   * One step of a huge group's comparison (src/sync/member-scan.ts); when the scan ends, its plan is applied as any
+   * other is. True when the set of app groups changed.
+   */
+  private async compareInSteps(
+    scans: MemberScans,
+    inputs: { entry: SyncEntry; group: StoredResource; link: LinkDoc; orgGroupId: string },
+    settings: EngineSettings,
+    admin: AdminDirectory,
+    report: BatchTally,
+  ): Promise<boolean> {
+    const { entry, group, link, orgGroupId } = inputs;
+    const { key } = entry;
+    const step = await scans.step(
+      { key, groupId: group.id, version: group.version, orgGroupId },
+      {
+        store: this.ctx.deps.store,
+        othersMany: (keys) => this.ctx.links.othersMany(keys),
+        userKeysOf: (accountIds) => this.ctx.deps.links.userKeysOf(accountIds),
+        admin,
+      },
+    );
+    if (step.kind === 'progress') {
+      report.leftover.push(key);
+      return false;
+    }
+    let changes: Change[];
+    if (step.kind === 'too-large') {
+      this.ctx.state.memberCounts.set(key, step.memberCount);
+      changes = [
+        {
+          kind: 'skip',
+          key,
+          reason: `The group has more than ${SCAN_MAX_MEMBERS} members, and the app compares groups up to that size`,
+        },
+      ];
+    } else {
+      const { result } = step;
+      // The org group the scan compared with must still be this group's: otherwise it is planned afresh (created,
+      // linked, or left alone when someone else syncs it), and compared in steps after that.
+      const remote = link.orgGroupName ? await admin.findGroupByName(link.orgGroupName) : undefined;
+      if (!remote || remote.id !== orgGroupId || remote.externalSynced) {
+        changes = await this.planGroupEntry(key, group, link, settings, admin);
+      } else {
+        this.ctx.state.memberCounts.set(key, result.memberCount);
+        const roles = settings.workspaceResourceId
+          ? (await admin.getGroupRoles(orgGroupId))
+              .filter((r) => r.resourceId === settings.workspaceResourceId)
+              .flatMap((r) => r.roles)
+          : [];
+        changes = [
+          ...(settings.workspaceResourceId !== '' && !roles.includes(settings.bitbucketRoleId)
+            ? [
+                {
+                  kind: 'assign-role',
+                  key,
+                  orgGroupId,
+                  resourceId: settings.workspaceResourceId,
+                  roleId: settings.bitbucketRoleId,
+                } as const,
+              ]
+            : []),
+          ...result.adds.map((accountId): Change => ({ kind: 'add-member', key, orgGroupId, accountId })),
+          ...result.removes.map((accountId): Change => ({ kind: 'remove-member', key, orgGroupId, accountId })),
+        ];
+        // What did not fit the scan's lists, and a change to the group since the scan began, are found by the next
+        // comparison, which follows this one (the entry is not acknowledged).
+        if (result.incomplete || result.version !== group.version) this.ctx.state.carried.add(key);
+      }
+    }
+    let structural = false;
+    await this.applier.apply(
+      entry,
+      changes,
+      settings,
+      report,
+      async (change) => {
+        const changed = await this.applyGroupChange(change, group, settings, admin);
+        if (changed === true) structural = true;
+        return changed;
+      },
+      link,
+      group,
+    );
+    return structural;
+  }
+
   private async planGroupEntry(
     key: string,
     group: StoredResource | undefined,
@@ -115,16 +212,47 @@ export class GroupSync {
         : undefined;
     const lookupName = link?.orgGroupName ?? desiredName;
     const remote: DirectoryGroup | undefined = lookupName ? await admin.findGroupByName(lookupName) : undefined;
-    const actual = remote ? new Set(await admin.listGroupMembers(remote.id)) : new Set<string>();
     const memberAccounts = new Set<string>();
     const appAccounts = new Set<string>();
     const memberKeys = new Set<string>();
+    let actual = new Set<string>();
     let userLinks = new Map<string, LinkDoc>();
-    if (group) {
+    // A group the org does not have yet is created first, its members compared once it is there (their count is kept
+    // for that comparison's budget); a group someone else syncs is not written.
+    const membersMatter = remote !== undefined && !remote.externalSynced;
+    // Past SCAN_MIN_MEMBERS on either side, the members are compared in steps (src/sync/member-scan.ts) from the next
+    // job on: this plan holds the group's other changes, and a comparison follows it.
+    const cap = group && this.ctx.deps.scans ? SCAN_MIN_MEMBERS : Number.POSITIVE_INFINITY;
+    let tooLarge = false;
+    if (group && !remote?.externalSynced) {
       const members: StoredMember[] = [];
-      for await (const page of this.ctx.deps.store.members(group.id)) members.push(...page);
+      let cursor: string | undefined;
+      do {
+        const page = await this.ctx.deps.store.memberPage(group.id, cursor);
+        members.push(...page.members);
+        cursor = page.cursor;
+        if (members.length > cap) tooLarge = true;
+      } while (cursor !== undefined && !tooLarge);
       for (const member of members) if (member.type === 'User') memberKeys.add(`User.${member.value}`);
-      this.ctx.state.memberCounts.set(key, memberKeys.size);
+      this.ctx.state.memberCounts.set(key, tooLarge ? Math.max(members.length, cap + 1) : memberKeys.size);
+    }
+    if (remote && !tooLarge) {
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await admin.listGroupMembersPage(remote.id, cursor);
+        listed.push(...page.accountIds);
+        cursor = page.cursor;
+        if (listed.length > cap) tooLarge = true;
+      } while (cursor !== undefined && !tooLarge);
+      if (tooLarge) this.ctx.state.memberCounts.set(key, Math.max(memberKeys.size, cap + 1));
+      else actual = new Set(listed);
+    }
+    if (tooLarge) {
+      memberKeys.clear();
+      this.ctx.state.carried.add(key);
+    }
+    if (group && membersMatter && !tooLarge) {
       // Read after the org's members, so an account added since (an invite carrying this group) is seen with its link.
       userLinks = await this.ctx.links.othersMany([...memberKeys]);
       for (const userLink of userLinks.values()) {
@@ -140,7 +268,7 @@ export class GroupSync {
     // user is a member here and whose link, as read, named no account yet: it was linked since (an invite carrying this
     // group) and is left for the next comparison. Only these few are looked up, not every member of the org group.
     const others = [...actual].filter((accountId) => !appAccounts.has(accountId));
-    for (const [accountId, userKey] of await this.ctx.deps.links.userKeysOf(others)) {
+    for (const [accountId, userKey] of others.length > 0 ? await this.ctx.deps.links.userKeysOf(others) : []) {
       const linked = userLinks.get(userKey)?.accountId;
       if (!memberKeys.has(userKey) || (linked !== undefined && linked !== accountId)) appAccounts.add(accountId);
     }
