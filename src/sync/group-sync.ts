@@ -22,7 +22,7 @@ import {
 import type { ResourceApplier } from './resource-applier';
 import { SyncError } from './sync-error';
 import type { LinkDoc } from './sync-links';
-import { SCAN_MAX_MEMBERS, SCAN_MIN_MEMBERS, type MemberScans } from './member-scan';
+import { SCAN_MAX_MEMBERS, SCAN_MIN_MEMBERS, type MemberScans, type ScanResult } from './member-scan';
 
 /** Syncs the groups of a batch. */
 export class GroupSync {
@@ -71,8 +71,14 @@ export class GroupSync {
       const link = links.get(entry.key);
       const size = link?.memberCount ?? 0;
       const scans = this.ctx.deps.scans;
+      // A group deleted from the directory is always taken apart in steps: its org group may be large whatever its size
+      // was, and its members are all looked up in the account index.
       const inSteps =
-        !carried && scans && group && link?.orgGroupId && settings.operations.groupSync && size > SCAN_MIN_MEMBERS;
+        !carried &&
+        scans &&
+        link?.orgGroupId &&
+        settings.operations.groupSync &&
+        (group === undefined || size > SCAN_MIN_MEMBERS);
       if (!first && !carried && !budgetAllows(CALLS_PER_GROUP + (inSteps ? 0 : planCalls(size)), MILLIS_PER_RESOURCE)) {
         report.leftover.push(entry.key);
         continue;
@@ -115,28 +121,39 @@ export class GroupSync {
    */
   private async compareInSteps(
     scans: MemberScans,
-    inputs: { entry: SyncEntry; group: StoredResource; link: LinkDoc; orgGroupId: string },
+    inputs: { entry: SyncEntry; group: StoredResource | undefined; link: LinkDoc; orgGroupId: string },
     settings: EngineSettings,
     admin: AdminDirectory,
     report: BatchTally,
   ): Promise<boolean> {
     const { entry, group, link, orgGroupId } = inputs;
     const { key } = entry;
-    const step = await scans.step(
-      { key, groupId: group.id, version: group.version, orgGroupId },
-      {
-        store: this.ctx.deps.store,
-        othersMany: (keys) => this.ctx.links.othersMany(keys),
-        userKeysOf: (accountIds) => this.ctx.deps.links.userKeysOf(accountIds),
-        admin,
-      },
-    );
-    if (step.kind === 'progress') {
+    // The org group the scan compares with must still be this group's: otherwise the group is planned afresh (created,
+    // linked, or left alone when someone else syncs it), and compared in steps after that. A deleted group's is looked
+    // up before each step (it may be gone already), a present group's once its scan has ended.
+    const remoteOf = async (): Promise<DirectoryGroup | undefined> =>
+      link.orgGroupName ? admin.findGroupByName(link.orgGroupName) : undefined;
+    const ours = (remote: DirectoryGroup | undefined): remote is DirectoryGroup =>
+      remote !== undefined && remote.id === orgGroupId && !remote.externalSynced;
+    let remote = group === undefined ? await remoteOf() : undefined;
+    const step =
+      group === undefined && !ours(remote)
+        ? undefined
+        : await scans.step(
+            { key, ...(group ? { groupId: group.id } : {}), version: group?.version ?? 0, orgGroupId },
+            {
+              store: this.ctx.deps.store,
+              othersMany: (keys) => this.ctx.links.othersMany(keys),
+              userKeysOf: (accountIds) => this.ctx.deps.links.userKeysOf(accountIds),
+              admin,
+            },
+          );
+    if (step?.kind === 'progress') {
       report.leftover.push(key);
       return false;
     }
     let changes: Change[];
-    if (step.kind === 'too-large') {
+    if (step?.kind === 'too-large') {
       this.ctx.state.memberCounts.set(key, step.memberCount);
       changes = [
         {
@@ -146,37 +163,31 @@ export class GroupSync {
         },
       ];
     } else {
-      const { result } = step;
-      // The org group the scan compared with must still be this group's: otherwise it is planned afresh (created,
-      // linked, or left alone when someone else syncs it), and compared in steps after that.
-      const remote = link.orgGroupName ? await admin.findGroupByName(link.orgGroupName) : undefined;
-      if (!remote || remote.id !== orgGroupId || remote.externalSynced) {
-        changes = await this.planGroupEntry(key, group, link, settings, admin);
-      } else {
+      if (step && group) remote = await remoteOf();
+      if (!step || !ours(remote)) changes = await this.planGroupEntry(key, group, link, settings, admin);
+      else {
+        const { result } = step;
         this.ctx.state.memberCounts.set(key, result.memberCount);
-        const roles = settings.workspaceResourceId
-          ? (await admin.getGroupRoles(orgGroupId))
-              .filter((r) => r.resourceId === settings.workspaceResourceId)
-              .flatMap((r) => r.roles)
-          : [];
-        changes = [
-          ...(settings.workspaceResourceId !== '' && !roles.includes(settings.bitbucketRoleId)
-            ? [
-                {
-                  kind: 'assign-role',
-                  key,
-                  orgGroupId,
-                  resourceId: settings.workspaceResourceId,
-                  roleId: settings.bitbucketRoleId,
-                } as const,
-              ]
-            : []),
-          ...result.adds.map((accountId): Change => ({ kind: 'add-member', key, orgGroupId, accountId })),
-          ...result.removes.map((accountId): Change => ({ kind: 'remove-member', key, orgGroupId, accountId })),
-        ];
         // What did not fit the scan's lists, and a change to the group since the scan began, are found by the next
         // comparison, which follows this one (the entry is not acknowledged).
-        if (result.incomplete || result.version !== group.version) this.ctx.state.carried.add(key);
+        if (result.incomplete || (group && result.version !== group.version)) this.ctx.state.carried.add(key);
+        changes = group
+          ? await this.scannedChanges(key, result, settings, admin)
+          : // A deleted group: its org group goes when only the app's accounts are in it; otherwise they leave it.
+            planGroup(
+              {
+                key,
+                desired: { deleted: true },
+                link,
+                group: remote,
+                actualMemberAccountIds: new Set([...result.removes, ...result.outsiders]),
+                appAccountIds: new Set(result.removes),
+                rolesOnWorkspace: [],
+                workspaceResourceId: settings.workspaceResourceId,
+                bitbucketRoleId: settings.bitbucketRoleId,
+              },
+              settings,
+            );
       }
     }
     let structural = false;
@@ -194,6 +205,38 @@ export class GroupSync {
       group,
     );
     return structural;
+  }
+
+  /** A present group's changes from its finished scan: the workspace role when it lacks it, then its members. */
+  private async scannedChanges(
+    key: string,
+    result: ScanResult,
+    settings: EngineSettings,
+    admin: AdminDirectory,
+  ): Promise<Change[]> {
+    const { orgGroupId } = result;
+    const roles = settings.workspaceResourceId
+      ? (await admin.getGroupRoles(orgGroupId))
+          .filter((r) => r.resourceId === settings.workspaceResourceId)
+          .flatMap((r) => r.roles)
+      : [];
+    const role: Change[] =
+      settings.workspaceResourceId !== '' && !roles.includes(settings.bitbucketRoleId)
+        ? [
+            {
+              kind: 'assign-role',
+              key,
+              orgGroupId,
+              resourceId: settings.workspaceResourceId,
+              roleId: settings.bitbucketRoleId,
+            },
+          ]
+        : [];
+    return [
+      ...role,
+      ...result.adds.map((accountId): Change => ({ kind: 'add-member', key, orgGroupId, accountId })),
+      ...result.removes.map((accountId): Change => ({ kind: 'remove-member', key, orgGroupId, accountId })),
+    ];
   }
 
   private async planGroupEntry(

@@ -31,6 +31,8 @@ export const SCAN_MAX_MEMBERS = 60_000;
 const SHARD_BYTES = 90_000;
 /** Most accounts each of the scan's lists keeps (removals, revoked and unlinked members); past it, compared again. */
 const LIST_CAP = 250;
+/** Outsiders a scan keeps: a deleted group's org group with any is not deleted, whatever their number. */
+const OUTSIDERS_KEPT = 10;
 /** Plain KVS keys of a scan expire after this; a scan older than SCAN_MAX_AGE_MS starts again. */
 const SCAN_TTL_SECONDS = 3_600;
 const SCAN_MAX_AGE_MS = 30 * 60_000;
@@ -60,6 +62,8 @@ interface ScanState {
   /** Members whose link named no account when read: an org member linked to one since is left alone. */
   unlinked: string[];
   removes: string[];
+  /** Some of the org members that are not the app's accounts (a deleted group's org group keeps them). */
+  outsiders?: string[];
   /** Accounts the org listing matched, as a bit per kept account in order (base64). */
   matched?: string;
   /** A list passed its cap: the plan holds what fitted, and the group is compared again after it. */
@@ -69,7 +73,8 @@ interface ScanState {
 /** Where a group is compared, and what the scan's reads go through. */
 export interface ScanInput {
   readonly key: string;
-  readonly groupId: string;
+  /** The directory group's id; none for a group deleted from the directory (its org group's app accounts go). */
+  readonly groupId?: string;
   readonly version: number;
   readonly orgGroupId: string;
 }
@@ -90,6 +95,8 @@ export interface ScanResult {
   readonly adds: string[];
   readonly removes: string[];
   readonly memberCount: number;
+  /** A few of the org members that are not the app's accounts (none when there are none). */
+  readonly outsiders: string[];
   /** Some of what the group needs did not fit the scan's lists: compare it again once this is applied. */
   readonly incomplete: boolean;
 }
@@ -138,7 +145,7 @@ export class MemberScans {
             version: input.version,
             orgGroupId: input.orgGroupId,
             startedAt: now,
-            phase: 'members',
+            phase: input.groupId === undefined ? 'org' : 'members',
             shards: 0,
             open: [],
             memberCount: 0,
@@ -165,8 +172,13 @@ export class MemberScans {
 
   /** Reads member pages with their links while the budget allows; the accounts wanted go to the open shard. */
   private async readMembers(input: ScanInput, state: ScanState, reads: ScanReads): Promise<void> {
-    while (state.phase === 'members' && budgetAllows(MEMBER_PAGE_CALLS + STEP_CALLS, MILLIS_PER_RESOURCE)) {
-      const page = await reads.store.memberPage(input.groupId, state.cursor);
+    const groupId = input.groupId;
+    while (
+      groupId !== undefined &&
+      state.phase === 'members' &&
+      budgetAllows(MEMBER_PAGE_CALLS + STEP_CALLS, MILLIS_PER_RESOURCE)
+    ) {
+      const page = await reads.store.memberPage(groupId, state.cursor);
       const userKeys = page.members.filter((m: StoredMember) => m.type === 'User').map((m) => `User.${m.value}`);
       const links = userKeys.length > 0 ? await reads.othersMany(userKeys) : new Map<string, LinkDoc>();
       for (const userKey of userKeys) {
@@ -224,9 +236,16 @@ export class MemberScans {
       }
       // The org group's other members: the app's own accounts are removed, except one whose user is a member here
       // and whose link, as read, named no account yet (linked since: the next comparison sees it).
-      if (others.length > 0 && mayRemove)
-        for (const [account, userKey] of await reads.userKeysOf(others))
-          if (!unlinked.has(userKey)) pushCapped(state, state.removes, account);
+      if (others.length > 0 && mayRemove) {
+        const owners = await reads.userKeysOf(others);
+        for (const account of others) {
+          const userKey = owners.get(account);
+          if (userKey === undefined) {
+            state.outsiders ??= [];
+            if (state.outsiders.length < OUTSIDERS_KEPT) state.outsiders.push(account);
+          } else if (!unlinked.has(userKey)) pushCapped(state, state.removes, account);
+        }
+      }
       if (page.cursor === undefined) ended = true;
       else state.cursor = page.cursor;
     }
@@ -241,6 +260,7 @@ export class MemberScans {
       version: state.version,
       adds: [...new Set(adds)].sort(),
       removes: [...new Set(state.removes)].sort(),
+      outsiders: state.outsiders ?? [],
       memberCount: state.memberCount,
       incomplete: state.overflow || !mayRemove,
     };

@@ -132,4 +132,29 @@ describe('sync engine: a huge group compared in steps', () => {
     expect(org?.members.size).toBe(MEMBERS - leaving.length);
     expect(await sync.links.get(groupKey)).toMatchObject({ state: 'synced', memberCount: MEMBERS - leaving.length });
   }, 120_000);
+
+  it('takes a deleted group apart in steps: the org group goes when only app accounts are in it, otherwise they leave it', async () => {
+    const org = orgGroup();
+    if (!org) throw new Error('no org group');
+    const outsider = '712020:outsider-keeps';
+    seedDirectoryUser(emulators.admin, outsider, 'keeps@elsewhere.example');
+    org.members.add(outsider);
+    await store.delete('Group', groupId);
+    const { spent, withGroup } = await runJobs();
+    expect(Math.max(...spent)).toBeLessThanOrEqual(BUDGET);
+    expect(withGroup).toBeGreaterThan(1);
+    // An outsider is there: the app's accounts left, the group stays.
+    expect([...org.members]).toEqual([outsider]);
+    expect(orgGroup()).toBeDefined();
+    expect(await fixture.kvs.get(`scan:${groupKey}`)).toBeUndefined();
+
+    // Once only the app's accounts are in it, the next deletion takes the org group away.
+    const accounts = await accountsOf(userIds.slice(0, MEMBERS));
+    org.members.clear();
+    for (const account of accounts) org.members.add(account);
+    await store.enqueue([groupKey]);
+    const again = await runJobs();
+    expect(Math.max(...again.spent)).toBeLessThanOrEqual(BUDGET);
+    expect(orgGroup()).toBeUndefined();
+  }, 120_000);
 });
