@@ -34,7 +34,15 @@ import { DEFAULT_LATENCY, scaledLatency } from '../src/local/forge-runtime';
 import type { PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
-import { countingEmulator, forgeRig, busiestMinuteLines, operationCounts, usageLines } from './forge-rig';
+import {
+  busiestMinuteLines,
+  callTimeline,
+  countingEmulator,
+  forgeRig,
+  operationCounts,
+  usageLines,
+  timedTally,
+} from './forge-rig';
 import {
   childSize,
   parseOptions,
@@ -79,7 +87,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   });
   const emulators = createLinkedEmulators({ clock, admin: counted('admin'), bitbucket: counted('bitbucket') });
   const adminTally = { calls: 0, byOperation: new Map<string, number>() };
-  const bitbucketTally = { calls: 0, byOperation: new Map<string, number>() };
+  const bitbucketTally = timedTally(() => clock.now());
   const fetch = runtime.remote(
     emulatorFetch(
       { baseUrl: ADMIN_API_BASE_URL, emulator: countingEmulator(emulators.admin, adminTally) },
@@ -345,6 +353,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   );
   console.log(`  Admin API calls by operation until then: ${operationCounts(adminTally)}`);
   console.log(`  Bitbucket calls by operation until then: ${operationCounts(bitbucketTally)}`);
+  console.log(`  Bitbucket successes: ${callTimeline(bitbucketTally, pushStart)}`);
   let completed = converged;
   if (completed) {
     const big = Array.from({ length: Math.min(users, 10_000) }, (_, i) => userIds[i] ?? '');

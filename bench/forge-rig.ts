@@ -62,6 +62,11 @@ export interface ForgeRig {
 export interface CallTally {
   calls: number;
   byOperation?: Map<string, number>;
+  /** Answers by status code, when kept. */
+  byStatus?: Map<number, number>;
+  /** When each call that succeeded (2xx) was answered (`now()`), when kept. */
+  successAt?: number[];
+  now?: () => number;
 }
 
 /** `path` with its ids (UUIDs, numbers, Atlassian account ids, emails, long hex) as `{id}`, so calls group by operation. */
@@ -75,12 +80,32 @@ function operationOf(method: string, path: string): string {
   return `${method} ${shape}`;
 }
 
-/** A tally's calls by operation, the commonest first: `GET /v2/... 120; POST /v2/... 80`. */
-export function operationCounts(tally: CallTally): string {
-  return [...(tally.byOperation ?? new Map<string, number>()).entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([operation, count]) => `${operation} ${count}`)
-    .join('; ');
+/** A tally that also keeps its answers by status and when each success came. */
+export function timedTally(now: () => number): CallTally {
+  return { calls: 0, byOperation: new Map(), byStatus: new Map(), successAt: [], now };
+}
+
+/** A tally's calls by operation, the commonest `top` first: `GET /v2/... 120; POST /v2/... 80; 40 more (55 calls)`. */
+export function operationCounts(tally: CallTally, top = 12): string {
+  const sorted = [...(tally.byOperation ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1]);
+  const rest = sorted.slice(top);
+  const shown = sorted.slice(0, top).map(([operation, count]) => `${operation} ${count}`);
+  if (rest.length > 0)
+    shown.push(`${rest.length} more operations (${rest.reduce((sum, [, count]) => sum + count, 0)} calls)`);
+  return shown.join('; ');
+}
+
+/**
+ * When a tally's successful calls were answered, in minutes after `since`: the first, the 100th, 500th and 1,000th,
+ * and the last; and its answers by status (`200 1167; 429 40`).
+ */
+export function callTimeline(tally: CallTally, since: number): string {
+  const at = tally.successAt ?? [];
+  const minute = (i: number): string => (at[i] === undefined ? '-' : ((at[i] - since) / 60_000).toFixed(1));
+  const marks = [0, 99, 499, 999].filter((i) => i < at.length).map((i) => `#${i + 1} at ${minute(i)}`);
+  if (at.length > 0) marks.push(`last (#${at.length}) at ${minute(at.length - 1)}`);
+  const statuses = [...(tally.byStatus ?? new Map<number, number>()).entries()].sort((a, b) => a[0] - b[0]);
+  return `${marks.join(', ') || 'none'} virtual min; answers ${statuses.map(([status, n]) => `${status} ${n}`).join('; ')}`;
 }
 
 /** An emulator whose every request adds one to `tally.calls` (and to its operation's count) first. */
@@ -92,7 +117,11 @@ export function countingEmulator(emulator: Emulator, tally: CallTally): Emulator
         const operation = operationOf(request.method, request.path);
         tally.byOperation.set(operation, (tally.byOperation.get(operation) ?? 0) + 1);
       }
-      return emulator.handle(request);
+      const response = await emulator.handle(request);
+      tally.byStatus?.set(response.status, (tally.byStatus.get(response.status) ?? 0) + 1);
+      if (tally.successAt && tally.now && response.status >= 200 && response.status < 300)
+        tally.successAt.push(tally.now());
+      return response;
     },
   };
 }

@@ -234,8 +234,9 @@ export class GroupSync {
         : [];
     return [
       ...role,
-      ...result.adds.map((accountId): Change => ({ kind: 'add-member', key, orgGroupId, accountId })),
+      // Removals first: access that should end ends before access that should begin is granted.
       ...result.removes.map((accountId): Change => ({ kind: 'remove-member', key, orgGroupId, accountId })),
+      ...result.adds.map((accountId): Change => ({ kind: 'add-member', key, orgGroupId, accountId })),
     ];
   }
 

@@ -14,6 +14,8 @@ import type { Change } from './planner';
 export const CARRY_MAX_AGE_MS = 10 * 60_000;
 /** Most account ids one carry holds (about 46 bytes each: well under a KVS value's 240 KiB). */
 export const CARRY_MAX_ACCOUNTS = 4_000;
+/** Most bytes of account ids one carry holds (an account id may have up to 128 characters). */
+const CARRY_MAX_BYTES = 200_000;
 
 interface StoredCarry {
   readonly version: number;
@@ -34,8 +36,10 @@ export class PlanCarry {
   constructor(private readonly kvs: Pick<ForgeKvs, 'get' | 'set' | 'delete'>) {}
 
   /**
-   * Keeps what is left of a group's plan, made at directory version `version`, for the next job; false (nothing kept) when it holds anything
-   * but member changes of one org group, or more than CARRY_MAX_ACCOUNTS of them: the next job plans again then.
+   * Keeps what is left of a group's plan, made at directory version `version`, for the next job; false (nothing kept)
+   * when it holds anything but member changes of one org group: the next job plans again then. Past
+   * CARRY_MAX_ACCOUNTS (or CARRY_MAX_BYTES of account ids) it keeps the removals first, then as many additions as fit:
+   * a fresh comparison follows every carry, and finds the rest (a 10,000-member group's first plan adds 10,000).
    */
   async save(resourceKey: string, version: number, left: readonly Change[], now: number): Promise<boolean> {
     const members = left.filter((c): c is MemberChange => c.kind === 'add-member' || c.kind === 'remove-member');
@@ -43,19 +47,28 @@ export class PlanCarry {
     if (
       orgGroupId === undefined ||
       members.length !== left.length ||
-      members.length > CARRY_MAX_ACCOUNTS ||
       members.some((c) => c.orgGroupId !== orgGroupId)
     ) {
       await this.drop(resourceKey);
       return false;
     }
-    const carry: StoredCarry = {
-      version,
-      at: now,
-      orgGroupId,
-      add: members.filter((c) => c.kind === 'add-member').map((c) => c.accountId),
-      remove: members.filter((c) => c.kind === 'remove-member').map((c) => c.accountId),
+    let room = CARRY_MAX_ACCOUNTS;
+    let bytes = CARRY_MAX_BYTES;
+    const fits = (accountId: string): boolean => {
+      if (room === 0 || bytes < accountId.length + 3) return false;
+      room -= 1;
+      bytes -= accountId.length + 3;
+      return true;
     };
+    const remove = members
+      .filter((c) => c.kind === 'remove-member')
+      .map((c) => c.accountId)
+      .filter(fits);
+    const add = members
+      .filter((c) => c.kind === 'add-member')
+      .map((c) => c.accountId)
+      .filter(fits);
+    const carry: StoredCarry = { version, at: now, orgGroupId, add, remove };
     await this.kvs.set(keyOf(resourceKey), carry, { ttl: { value: 3_600, unit: 'SECONDS' } });
     return true;
   }
@@ -69,15 +82,16 @@ export class PlanCarry {
     if (carry === undefined) return undefined;
     await this.drop(resourceKey);
     if (carry.version !== version || now - carry.at > CARRY_MAX_AGE_MS || now < carry.at) return undefined;
+    // Removals first: access that should end ends before access that should begin is granted.
     return [
-      ...carry.add.map((accountId): Change => ({
-        kind: 'add-member',
+      ...carry.remove.map((accountId): Change => ({
+        kind: 'remove-member',
         key: resourceKey,
         orgGroupId: carry.orgGroupId,
         accountId,
       })),
-      ...carry.remove.map((accountId): Change => ({
-        kind: 'remove-member',
+      ...carry.add.map((accountId): Change => ({
+        kind: 'add-member',
         key: resourceKey,
         orgGroupId: carry.orgGroupId,
         accountId,
