@@ -22,6 +22,7 @@ import { makePullSchedule, makePullWorker, pullQueue } from '../forge/pull-worke
 import { createPull, PULL_QUEUE_KEY, type PullParts } from '../sources/create-pull';
 import { parseServiceAccountKey } from '../sources/google/service-account-key';
 import type { ForgeKvs } from '../storage/kvs-port';
+import { CHAINED_KICK_BUDGET } from '../sync/lineage-budget';
 import type { TargetClock } from '../targets/http/target-fetch';
 import type { ForgeRuntime } from './forge-runtime';
 
@@ -76,7 +77,8 @@ export function startLocalPull(options: LocalPullOptions): { readonly pull: Pull
     queue: cap === undefined ? queue : (delaySeconds) => queue(Math.min(cap, delaySeconds)),
     breaker: options.sync.breaker,
     syncSettings: () => options.sync.settings.get(),
-    afterWrites: () => options.sync.dispatcher.kick(),
+    // As on Forge (src/forge/forge-app.ts): a pull's invocation is no origin, so its kick gets a small budget.
+    afterWrites: () => options.sync.dispatcher.kick(CHAINED_KICK_BUDGET),
     auditLog: options.app.auditLog,
     ...(emulated && base
       ? {

@@ -201,8 +201,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
   await sync.dispatcher.releaseAllLeases();
-  // Whatever the outbox held when the host stopped is synced now.
-  await queue.push([{ v: 1, type: 'drain', sweep: true }]);
+  // Whatever the outbox held when the host stopped is synced now (a sweep with a fresh lineage budget).
+  await sync.dispatcher.drainSoon();
 
   return {
     url,
