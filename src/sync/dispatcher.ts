@@ -30,6 +30,7 @@ import {
   type BudgetClock,
   type BudgetLimits,
 } from './call-budget';
+import { advanceWatermark, drainStart } from './drain-watermark';
 import { LanePace, lastLaneJobAt } from './lane-pace';
 import { budgetOf, ORIGIN_PUSH_BUDGET, spendInTurn, splitBudget, withBudget } from './lineage-budget';
 import {
@@ -60,29 +61,6 @@ const LEASE_PREFIX = 'lease:';
 /** Plain KVS key holding when the one drain scheduled for deferred work fires (milliseconds since the epoch). */
 const DEFERRED_DRAIN_KEY = 'dispatch:deferred';
 const MAX_PUSH = 50;
-/** Plain KVS key holding the enqueue time of the newest entry a drain queued: later drains push only newer ones. */
-const WATERMARK_KEY = 'dispatch:watermark';
-
-/**
- * The watermark: drains push entries enqueued from `at` on, except those in `queued` (`<enqueuedAt>|<key>@<version>`),
- * which a drain queued already. `at` lags the drain by WATERMARK_LAG_MS: a write stamps its outbox entry before it
- * commits, so an entry can become visible after a drain read past its time; the lag lets the next drain see it.
- */
-interface Watermark {
-  readonly at: string;
-  readonly queued: readonly string[];
-}
-
-/** How far the watermark lags a drain: longer than a write takes from stamping its outbox entry to committing it. */
-const WATERMARK_LAG_MS = 60_000;
-/** Most entries the watermark remembers as queued (about 70 bytes each, well under a KVS value's 240 KiB). */
-const MAX_REMEMBERED = 2000;
-/**
- * How long entries a drain queued are left to their jobs before any drain pushes them again: the watermark expires
- * then, and a sweep (a drain from the start: after failures, unleased entries, deferrals, a restart) pushes whatever
- * is still pending. Longer than a job runs (leases last 900 s; jobs end far sooner).
- */
-const QUEUED_FOR_SECONDS = 600;
 /**
  * Entries one drain pushes at most: 100 jobs of ENTRIES_PER_JOB (100 events), read in 30 pages of 20, well inside
  * 100 outbound requests; one such drain every DRAIN_PACE_SECONDS is 400 events a minute, under Forge's 500.
@@ -199,23 +177,17 @@ export class Dispatcher {
 
   /**
    * Pushes pending outbox entries as sync jobs, at most MAX_DRAIN_ENTRIES, and schedules the next drain when more
-   * are pending. A drain pushes only entries enqueued after those the last drains queued (the watermark), so work
-   * already on the queue is not delivered again; a sweep pushes every pending entry. `budget` is the pushes the
-   * drain's lineage may still make (a direct call is an origin). Returns how many entries it queued.
+   * are pending. A drain pushes only entries enqueued after those the last drains queued (the watermark,
+   * src/sync/drain-watermark.ts), so work already on the queue is not delivered again; a sweep pushes every pending
+   * entry. `budget` is the pushes the drain's lineage may still make (a direct call is an origin). Returns how many
+   * entries it queued.
    */
   async drain(options: { readonly sweep?: boolean; readonly budget?: number } = {}): Promise<number> {
     const budget = options.budget ?? ORIGIN_PUSH_BUDGET;
     // A drain that may push nothing could queue nothing: what is pending waits for a fresh origin (resume).
     if (budget < 1) return 0;
     const startedAt = (this.options.now ?? Date.now)();
-    const stored = options.sweep ? undefined : await this.kvs.get<Watermark>(WATERMARK_KEY);
-    const mark =
-      typeof stored === 'object' && stored !== null && typeof stored.at === 'string' && Array.isArray(stored.queued)
-        ? stored
-        : undefined;
-    const after = mark ? new Date(Date.parse(mark.at) - 1).toISOString() : '';
-    // An entry enqueued again (a new time, perhaps the same version) is new work, so the time is part of the match.
-    const already = new Set(mark?.queued ?? []);
+    const start = await drainStart(this.kvs, options.sweep === true);
     let cursor: string | undefined;
     const pending: PendingChange[] = [];
     let more = false;
@@ -225,9 +197,9 @@ export class Dispatcher {
         more = true;
         break;
       }
-      const page = await this.store.pendingChanges(100, cursor, after);
+      const page = await this.store.pendingChanges(100, cursor, start.after);
       cursor = page.cursor;
-      const fresh = page.entries.filter((e) => !already.has(`${e.enqueuedAt}|${e.resourceKey}@${e.version}`));
+      const fresh = page.entries.filter((e) => !start.queued(e));
       const last = pending.at(-1)?.enqueuedAt;
       // Past the cap only entries of the last one's instant are taken, so no instant is split between drains.
       const taken = pending.length < MAX_DRAIN_ENTRIES ? fresh : fresh.filter((e) => e.enqueuedAt === last);
@@ -254,17 +226,7 @@ export class Dispatcher {
     const shares = splitBudget(left - (nextBudget > 0 ? 1 + nextBudget : 0), jobs.length);
     const budgeted = jobs.map((job, i) => withBudget(job, shares[i] ?? 0));
     for (let i = 0; i < budgeted.length; i += MAX_PUSH) await this.queue.push(budgeted.slice(i, i + MAX_PUSH));
-    const newest = pending.at(-1)?.enqueuedAt;
-    if (newest !== undefined) {
-      // Everything before `at` was pushed (or was pushed before and is still pending: a sweep's to bring back).
-      const lagged = new Date(startedAt - WATERMARK_LAG_MS).toISOString();
-      const at = more ? newest : newest < lagged ? newest : lagged;
-      const queued = [...(mark?.queued ?? []), ...pending.map((e) => `${e.enqueuedAt}|${e.resourceKey}@${e.version}`)]
-        .filter((item) => item.slice(0, item.indexOf('|')) >= at)
-        .slice(-MAX_REMEMBERED);
-      const next: Watermark = { at, queued };
-      await this.kvs.set(WATERMARK_KEY, next, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
-    }
+    await advanceWatermark(this.kvs, start, pending, more, startedAt);
     if (nextBudget > 0)
       await this.queue.push([withBudget({ v: 1, type: 'drain' }, nextBudget)], { delaySeconds: DRAIN_PACE_SECONDS });
     return pending.length;
