@@ -1,8 +1,8 @@
 /**
  * The sync's Forge entry points: the consumer of the `scim-sync` queue, which reads a job and hands it to the
- * dispatcher, and the scheduled reconcile and sync sweep. A body the consumer cannot read is logged (ids only, never
- * the body) and acknowledged, because a thrown error makes Forge redeliver the event for up to 24 hours
- * (DAC /runtime-reference/async-events-api) and it would fail the same way every time.
+ * dispatcher, the scheduled reconcile, and the sync sweep the five-minute trigger runs. A body the consumer cannot
+ * read is logged (ids only, never the body) and acknowledged, because a thrown error makes Forge redeliver the event
+ * for up to 24 hours (DAC /runtime-reference/async-events-api) and it would fail the same way every time.
  */
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { DirectoryError } from '../directory/directory-store';
@@ -103,9 +103,9 @@ export function makeReconcile(queue: () => JobQueue): () => Promise<{ statusCode
 }
 
 /**
- * The five-minute sync sweep (`sync-sweep-fn`): a fresh origin that resumes what a lineage which spent its budget of
- * pushes left in the outbox (Dispatcher.resume); with nothing pending it reads one page and ends. 204, as the
- * reconcile (DAC /events-reference/scheduled-trigger).
+ * The sync sweep, the third job of the five-minute trigger (`five-minute-fn`, src/forge/five-minute.ts): a fresh
+ * origin that resumes what a lineage which spent its budget of pushes left in the outbox (Dispatcher.resume); with
+ * nothing pending it reads one page and ends. 204, as the reconcile (DAC /events-reference/scheduled-trigger).
  */
 export function makeSyncSweep(
   dispatcher: () => Promise<Pick<Dispatcher, 'resume'>>,

@@ -6,8 +6,9 @@
  * origin starts a lineage with ORIGIN_PUSH_BUDGET; each push costs one, and the pushing invocation hands what it has
  * left to the events it pushes, split between them (never more than it has), so the pushes of a whole tree never
  * exceed its origin's budget, however large the directory. A lineage that has spent its budget stops pushing; what
- * it leaves in the outbox waits for the next fresh origin: the five-minute sync sweep (src/forge/sync-sweep.ts), an
- * IdP write's kick, or the hourly reconcile (src/sync/dispatcher.ts).
+ * it leaves in the outbox waits for the next fresh origin: the sync sweep, a job of the five-minute trigger
+ * (src/forge/five-minute.ts, src/forge/sync-worker.ts makeSyncSweep), an IdP write's kick, or the hourly reconcile
+ * (src/sync/dispatcher.ts).
  */
 import type { SyncJob } from './jobs';
 
