@@ -3,11 +3,13 @@
  * local Forge runtime in `enforce` mode, on a virtual clock: an engine that always leaves work over makes the sync a
  * tree of thousands of pushes (drains push jobs, jobs push drains), more than one origin may make. The lineage budget
  * (src/sync/lineage-budget.ts) keeps every tree within the limit, and the five-minute sync sweep resumes what a spent
- * lineage left, so all the work is done. The dispatcher, the queue adapter, the consumer and the scheduled sweep are
- * the app's own; only the engine is a stand-in.
+ * lineage left, so all the work is done. The dispatcher, the queue adapter, the consumer and the five-minute trigger
+ * that runs the sweep (src/forge/five-minute.ts) are the app's own; only the engine is a stand-in, and the trigger's
+ * other two jobs have nothing to do.
  */
 import path from 'node:path';
 import { VirtualClock } from '../../../emulators/virtual-clock';
+import { fiveMinuteSteps, makeFiveMinute } from '../../../src/forge/five-minute';
 import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../../../src/forge/forge-job-queue';
 import { makeSyncSweep, makeSyncWorker } from '../../../src/forge/sync-worker';
 import { DEFAULT_LATENCY, FORGE_LIMITS, ForgeRuntime } from '../../../src/local/forge-runtime';
@@ -96,17 +98,24 @@ it('keeps every tree of pushes of a long sync within the cyclic limit, and still
   });
   await webTrigger({}, {});
   const startedAt = clock.now();
-  const sweep = makeSyncSweep(async () => dispatcher);
+  const nothingToDo = async () => ({ statusCode: 204 as const });
+  const syncSweep = makeSyncSweep(async () => dispatcher);
+  const warnings: string[] = [];
+  const fiveMinute = makeFiveMinute(
+    fiveMinuteSteps({ pullSchedule: nothingToDo, reviewStep: nothingToDo, syncSweep }),
+    (line) => warnings.push(line),
+  );
   let sweeps = 0;
   let finished = false;
-  // Forge runs the sync sweep every five minutes, a fresh origin each time; twelve virtual hours at most.
+  // Forge runs the five-minute trigger, and so the sync sweep, every five minutes, a fresh origin each time; twelve
+  // virtual hours at most.
   while (!finished && clock.now() - startedAt < 12 * 3600_000 && runtime.violations.total === 0) {
     await clock.sleep(SWEEP_EVERY_MS);
     const pending = (await store.pendingChanges(1)).entries.length;
     const idle = await Promise.race([runtime.idle().then(() => true), clock.sleep(1).then(() => false)]);
     finished = pending === 0 && idle;
     if (!finished) {
-      await runtime.scheduled('sync-sweep', sweep);
+      await runtime.scheduled('five-minute', fiveMinute);
       sweeps += 1;
     }
   }
@@ -120,6 +129,7 @@ it('keeps every tree of pushes of a long sync within the cyclic limit, and still
       `at most ${stats.events.maxPushesPerOrigin} from one origin, ${sweeps} sync sweeps, ${minutes.toFixed(0)} virtual min`,
   );
   expect(runtime.violations.summary()).toEqual([]);
+  expect(warnings).toEqual([]);
   expect(finished).toBe(true);
   // Every resource was worked on PASSES times (or more: a job delivered twice), and the groups the first passes
   // enqueued too.
