@@ -162,6 +162,23 @@ describe('dispatcher lineage budgets', () => {
     ]);
   });
 
+  it("passes a reconcile's lineage on from step to step, and leaves the step for the sync sweep when too little is left", async () => {
+    const { store, dispatcher } = parts();
+    await store.create('User', { userName: 'a@example.com' });
+    const reconcileSteps = () => queue.pushed.flatMap((p) => p.jobs).filter((job) => job.type === 'reconcile');
+    // The next step (the groups) gets all but its push and the three this step's drain may spend.
+    await dispatcher.reconcile({ budget: 20 });
+    expect(reconcileSteps()).toEqual([{ v: 1, type: 'reconcile', kind: 'Group', budget: 16 }]);
+    expect(queue.spent()).toBeLessThanOrEqual(20);
+    queue.pushed.length = 0;
+    await dispatcher.reconcile({ budget: 1 });
+    expect(reconcileSteps()).toEqual([]);
+    // The sync sweep, a fresh origin, pushes the step the reconcile stopped at, once.
+    expect(await dispatcher.resume()).toBe('reconcile');
+    expect(reconcileSteps()).toEqual([{ v: 1, type: 'reconcile', kind: 'Group', budget: ORIGIN_PUSH_BUDGET - 1 }]);
+    expect(await dispatcher.resume()).not.toBe('reconcile');
+  });
+
   it('gives a kick inside a queue consumer only what it is given, and nothing below the two pushes it needs', async () => {
     const { dispatcher } = parts();
     await dispatcher.kick(3);
