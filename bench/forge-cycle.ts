@@ -5,13 +5,15 @@
  *
  * Per size N (users; N/20 groups, 3 memberships a user, one permission rule a group): an IdP pushes Entra-style
  * (filter GET then POST per user and group, member PATCHes of 50; a 429 or 503 retried after its Retry-After, at
- * most IDP_TRIES tries) at 15 requests a second through the SCIM web
- * trigger, then the sync runs to convergence (outbox empty, queue idle); then one group of N members (10,000 at
- * most) is added in PATCHes of 1,000 and synced; then the scheduled reconcile runs and is synced. In enforce mode the first breach of any limit
- * stops the size (it failed a call, as it would on Forge); a phase that has not converged within 12 virtual hours,
- * or whose wall time passes --phase-minutes, stops it too. The figures so far are printed with the violations. It prints figures and asserts nothing; its last line is one JSON
- * object (the keys the strict-runtime issue names). Each size runs in a child process of its own, with a V8 heap limit
- * sized to it (bench/forge-sizes.ts); its peak RSS is that process's.
+ * most IDP_TRIES tries) at 15 requests a second through the SCIM web trigger, then the sync runs to convergence
+ * (outbox empty, queue idle); then one group of N members (10,000 at most) is added in PATCHes of 1,000 and synced;
+ * then the scheduled reconcile runs and is synced. The five-minute trigger with the sync sweep runs every five
+ * virtual minutes throughout, as on Forge (bench/five-minute-trigger.ts). In enforce mode the first breach of any
+ * limit stops the size (it failed a call, as it would on Forge); a phase that has not converged within 12 virtual
+ * hours, or whose wall time passes --phase-minutes, stops it too. The figures so far are printed with the violations.
+ * It prints figures and asserts nothing; its last line is one JSON object (the keys the strict-runtime issue names).
+ * Each size runs in a child process of its own, with a V8 heap limit sized to it (bench/forge-sizes.ts); its peak
+ * RSS is that process's.
  */
 import { performance } from 'node:perf_hooks';
 import { emulatorFetch } from '../emulators/emulator-fetch';
@@ -40,9 +42,11 @@ import {
   countingEmulator,
   forgeRig,
   operationCounts,
-  usageLines,
+  phaseBreaches,
   timedTally,
+  usageLines,
 } from './forge-rig';
+import { startFiveMinuteTrigger } from './five-minute-trigger';
 import {
   childSize,
   parseOptions,
@@ -251,19 +255,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     fatal = `first violation ${violation.limit} at ${((violation.at - pushStartRef.at) / 60_000).toFixed(1)} virtual min: ${violation.detail}`;
   });
   const phaseWallCapMs = options.phaseMinutes * 60_000;
-  // Breaches by limit at the end of each phase, so a record run shows which phase made them.
-  const phaseBreaches: string[] = [];
-  let breachesBefore: Record<string, number> = {};
-  const notePhase = (label: string): void => {
-    const now = runtime.violations.byLimit();
-    const delta = Object.entries(now)
-      .map(([limit, count]) => [limit, count - (breachesBefore[limit] ?? 0)] as const)
-      .filter(([, count]) => count > 0);
-    phaseBreaches.push(
-      `${label}: ${delta.length === 0 ? 'none' : delta.map(([limit, count]) => `${limit} ${count}`).join(', ')}`,
-    );
-    breachesBefore = now;
-  };
+  const phases = phaseBreaches(runtime);
   const converge = async (label: string): Promise<boolean> => {
     const phaseStart = clock.now();
     const wallPhaseStart = performance.now();
@@ -286,6 +278,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     }
   };
 
+  const fiveMinute = startFiveMinuteTrigger(rig, { app, sync, fetch });
   console.log(
     `\n== ${users} users, ${groups} groups, ${users * 3} memberships, ${rules.length} rules (${options.mode}${options.slow ? ', --slow' : ''})`,
   );
@@ -314,7 +307,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     }
   }
   await idp(memberOps);
-  notePhase('push');
+  phases.note('push');
   const pushedAt = clock.now();
   console.log(
     `  pushed ${scimRequests} SCIM requests in ${((pushedAt - pushStart) / 60_000).toFixed(1)} virtual min (${scim429s} answered 429 and ${scim503s} 503 before a retry went through, ${scimFailures} given up), wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s`,
@@ -325,7 +318,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   const syncUnitsAtPush = (byKind.get('consumer')?.writeUnits ?? 0) + (byKind.get('scheduled')?.writeUnits ?? 0);
   const scimWritesAtPush = scimWrites;
   const converged = await converge('initial sync');
-  notePhase('initial sync');
+  phases.note('initial sync');
   const convergedAt = clock.now();
   const adminWrites = successes.admin - adminSuccessesBefore;
   const adminCallsAtConvergence = adminTally.calls;
@@ -369,7 +362,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     });
     await idp(bigOps);
     completed = await converge('group of all members');
-    notePhase('group of all members');
+    phases.note('group of all members');
     console.log(
       completed
         ? `  a group of ${big.length} members converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min`
@@ -382,13 +375,14 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       makeReconcile(() => queue),
     );
     completed = await converge('reconcile');
-    notePhase('reconcile');
+    phases.note('reconcile');
     console.log(
       completed
         ? `  reconcile converged at ${((clock.now() - pushStart) / 60_000).toFixed(1)} virtual min`
         : `  NOT converged: ${fatal}`,
     );
   }
+  fiveMinute.stop();
   sampleRss();
   const stats = runtime.stats();
   const deliveries = [...delivered.values()];
@@ -416,7 +410,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   console.log(
     `  KVS by invocation kind (requests / read units / write units): ${[...byKind.entries()].map(([kind, row]) => `${kind} ${row.requests} / ${row.readUnits} / ${row.writeUnits}`).join('; ')}`,
   );
-  console.log(`  breaches by phase: ${phaseBreaches.join('; ')}`);
+  console.log(`  breaches by phase: ${phases.lines.join('; ')}`);
   console.log(
     `  violations: ${stats.violations}${stats.violations > 0 ? `\n    ${runtime.violations.summary().join('\n    ')}` : ''}`,
   );
@@ -425,7 +419,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       `max outbound requests in one invocation ${stats.invocations.maxOutboundRequests}, peak heap growth in one invocation ${result.peakHeapMb.toFixed(0)} MB`,
   );
   console.log(
-    `  queue: ${stats.events.pushes} pushes, ${stats.events.eventsPushed} events, largest push ${stats.events.largestPushKb.toFixed(0)} KB, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries), ${result.deliveriesPerEntry.toFixed(2)} deliveries per outbox entry`,
+    `  queue: ${stats.events.pushes} pushes, ${stats.events.eventsPushed} events, largest push ${stats.events.largestPushKb.toFixed(0)} KB, ${stats.events.deliveries} deliveries (${stats.events.redeliveries} redeliveries), ${result.deliveriesPerEntry.toFixed(2)} deliveries per outbox entry, at most ${stats.events.maxPushesPerOrigin} pushes from one origin; five-minute trigger ${fiveMinute.runs()} runs, ${fiveMinute.failures.length} failed steps${fiveMinute.failures[0] ? ` (first: ${fiveMinute.failures[0]})` : ''}`,
   );
   console.log(
     `  wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s, peak RSS ${result.peakRssMb.toFixed(0)} MB`,

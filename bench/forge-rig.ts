@@ -228,3 +228,25 @@ export function usageLines(usage: ReadonlyMap<string, KvsUsage>, top = 20): stri
     .slice(0, top)
     .map(([key, row]) => `${key}: ${row.requests} / ${row.readUnits} / ${row.writeUnits}`);
 }
+
+/** Breaches by limit at the end of each phase of a run (`note` at a phase's end), so a record run shows which made them. */
+export function phaseBreaches(runtime: Pick<ForgeRuntime, 'violations'>): {
+  note(label: string): void;
+  readonly lines: readonly string[];
+} {
+  const lines: string[] = [];
+  let before: Record<string, number> = {};
+  return {
+    lines,
+    note(label) {
+      const now = runtime.violations.byLimit();
+      const delta = Object.entries(now)
+        .map(([limit, count]) => [limit, count - (before[limit] ?? 0)] as const)
+        .filter(([, count]) => count > 0);
+      lines.push(
+        `${label}: ${delta.length === 0 ? 'none' : delta.map(([limit, count]) => `${limit} ${count}`).join(', ')}`,
+      );
+      before = now;
+    },
+  };
+}

@@ -7,5 +7,6 @@ export {
   pullWorker,
   pullSchedule,
   reviewStep,
+  syncSweep,
   fiveMinute,
 } from './forge/index';

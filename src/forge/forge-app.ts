@@ -11,6 +11,7 @@ import { createSync, type SyncParts } from '../app/create-sync';
 import { ForgeJobQueue } from './forge-job-queue';
 import type { TargetFetch } from '../targets/http/target-fetch';
 import type { EngineAudit } from '../sync/engine-ports';
+import { CHAINED_KICK_BUDGET } from '../sync/lineage-budget';
 import { createPull, type PullParts } from '../sources/create-pull';
 import { pullQueue } from './pull-worker';
 
@@ -67,7 +68,8 @@ export function getForgePull(): Promise<PullParts> {
       queue: pullQueue(),
       breaker: syncParts.breaker,
       syncSettings: () => syncParts.settings.get(),
-      afterWrites: () => syncParts.dispatcher.kick(),
+      // A pull's invocation is a queue consumer, no origin: its kick gets a small lineage budget (lineage-budget.ts).
+      afterWrites: () => syncParts.dispatcher.kick(CHAINED_KICK_BUDGET),
       auditLog: parts.auditLog,
     }),
   );

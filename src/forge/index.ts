@@ -2,7 +2,7 @@
  * The map of the manifest: one export per `function` module handler. Each entry point only wires real
  * dependencies into logic that lives, testable, in its own file.
  */
-import { makeFiveMinute } from './five-minute';
+import { fiveMinuteSteps, makeFiveMinute } from './five-minute';
 import { asUser, route, webTrigger } from '@forge/api';
 import type { InvocationError } from '@forge/events';
 import { kvs } from '@forge/kvs';
@@ -15,7 +15,7 @@ import type { WorkspacePermissionLookup } from '../admin/workspace-admin';
 import { makeAdminResolver } from './admin-resolver';
 import type { SyncEvent } from './sync-worker';
 import { ForgeJobQueue } from './forge-job-queue';
-import { makeReconcile, makeSyncWorker } from './sync-worker';
+import { makeReconcile, makeSyncSweep, makeSyncWorker } from './sync-worker';
 import { cacheFirstSuccess, makeScimWebTrigger } from './scim-web-trigger';
 
 /** The web trigger key of the SCIM endpoint in manifest.yml. */
@@ -91,11 +91,16 @@ export const reviewStep = makeReviewStep(
   (line) => console.warn(line),
 );
 
-/** The one five-minute scheduled trigger (`five-minute-fn`): the pull schedule, then the review's step. */
-export const fiveMinute = makeFiveMinute(
-  [
-    { name: 'pull-schedule', run: pullSchedule },
-    { name: 'review-step', run: reviewStep },
-  ],
-  (line) => console.warn(line),
+/**
+ * The sync sweep (every five minutes): a fresh origin of queue pushes that resumes the sync where a lineage spent its
+ * budget (src/sync/lineage-budget.ts), and does nothing when the outbox is empty.
+ */
+export const syncSweep = makeSyncSweep(async () => (await getForgeSync()).dispatcher);
+
+/**
+ * The one five-minute scheduled trigger (`five-minute-fn`): the pull schedule, the review's step, then the sync sweep,
+ * each whatever the others did (src/forge/five-minute.ts).
+ */
+export const fiveMinute = makeFiveMinute(fiveMinuteSteps({ pullSchedule, reviewStep, syncSweep }), (line) =>
+  console.warn(line),
 );

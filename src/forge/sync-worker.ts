@@ -1,18 +1,23 @@
 /**
- * The consumer of the `scim-sync` queue: reads a job and hands it to the dispatcher. A body it cannot read is
- * logged (ids only, never the body) and acknowledged, because a thrown error makes Forge redeliver the event
+ * The sync's Forge entry points: the consumer of the `scim-sync` queue, which reads a job and hands it to the
+ * dispatcher, the scheduled reconcile, and the sync sweep the five-minute trigger runs. A body the consumer cannot
+ * read is logged (ids only, never the body) and acknowledged, because a thrown error makes Forge redeliver the event
  * for up to 24 hours (DAC /runtime-reference/async-events-api) and it would fail the same way every time.
  */
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { DirectoryError } from '../directory/directory-store';
 import { isStorageThrottled, THROTTLED_RETRY_AFTER_SECONDS } from '../storage/kvs-port';
+import type { Dispatcher } from '../sync/dispatcher';
 import { parseSyncJob, type JobOutcome, type JobQueue, type SyncJob } from '../sync/jobs';
+import { ORIGIN_PUSH_BUDGET, withBudget } from '../sync/lineage-budget';
 
 /** The fields of a Forge async event the worker reads (@forge/events AsyncEvent). */
 export interface SyncEvent {
   readonly body?: unknown;
   readonly jobId?: string;
   readonly eventId?: string;
+  /** Present on a redelivery (after a retry request, a thrown error or a platform stop), counting from 1. */
+  readonly retryContext?: { readonly retryCount?: number };
 }
 
 /** The log code of an event the worker could not read and dropped; stable so that alerts can match it. */
@@ -26,7 +31,11 @@ export interface SyncWorkerDeps {
   readonly warn: (line: string) => void;
 }
 
-/** Handles one event; returns a retry request when the job must come back later (an upstream rate limit). */
+/**
+ * Handles one event; returns a retry request when the job must come back later (an upstream rate limit). A
+ * redelivered job runs with no pushes left to its lineage (src/sync/lineage-budget.ts): its first delivery may have
+ * pushed its follow-ups already, and pushing them again would spend the lineage's budget twice.
+ */
 export async function handleSyncEvent(event: SyncEvent | undefined, deps: SyncWorkerDeps): Promise<JobOutcome> {
   const job = parseSyncJob(event?.body);
   if (!job) {
@@ -35,7 +44,8 @@ export async function handleSyncEvent(event: SyncEvent | undefined, deps: SyncWo
     );
     return undefined;
   }
-  return deps.handle(job);
+  const redelivered = (event?.retryContext?.retryCount ?? 0) >= 1;
+  return deps.handle(redelivered ? withBudget(job, 0) : job);
 }
 
 /**
@@ -86,7 +96,22 @@ function throttledStorage(error: unknown): boolean {
  */
 export function makeReconcile(queue: () => JobQueue): () => Promise<{ statusCode: 204 }> {
   return async () => {
-    await queue().push([{ v: 1, type: 'reconcile' }]);
+    // A scheduled trigger is an origin: the reconcile's lineage has its budget less this push.
+    await queue().push([withBudget({ v: 1, type: 'reconcile' }, ORIGIN_PUSH_BUDGET - 1)]);
+    return { statusCode: 204 };
+  };
+}
+
+/**
+ * The sync sweep, the third job of the five-minute trigger (`five-minute-fn`, src/forge/five-minute.ts): a fresh
+ * origin that resumes what a lineage which spent its budget of pushes left in the outbox (Dispatcher.resume); with
+ * nothing pending it reads one page and ends. 204, as the reconcile (DAC /events-reference/scheduled-trigger).
+ */
+export function makeSyncSweep(
+  dispatcher: () => Promise<Pick<Dispatcher, 'resume'>>,
+): () => Promise<{ statusCode: 204 }> {
+  return async () => {
+    await (await dispatcher()).resume();
     return { statusCode: 204 };
   };
 }

@@ -1,10 +1,10 @@
 /**
  * Google Workspace on the local host: the pull (src/sources/create-pull.ts) on the local Forge runtime, its queue
- * consumer and its five-minute schedule, and, with the emulated Atlassian APIs, the emulated Google Workspace
- * (emulators/google) served at /emulated/google with a seeded account. Its service account key is generated once and
- * kept in the store's secret storage, registered with the emulator at every start, and used when no key was
- * uploaded, impersonating the seeded admin: choosing Google Workspace as the source on the Set-up page is then
- * enough to try a pull. An uploaded key is registered with the emulator too (it stands for Google accepting it).
+ * consumer and its schedule (run by the five-minute trigger, src/local/local-schedules.ts), and, with the emulated
+ * Atlassian APIs, the emulated Google Workspace (emulators/google) served at /emulated/google with a seeded account.
+ * Its service account key is generated once and kept in the store's secret storage, registered with the emulator at
+ * every start, and used when no key was uploaded, impersonating the seeded admin: choosing Google Workspace as the
+ * source on the Set-up page is then enough to try a pull. An uploaded key is registered with the emulator too (it stands for Google accepting it).
  */
 import {
   GOOGLE_PREFIX,
@@ -18,10 +18,12 @@ import {
 } from '../../emulators';
 import type { AppParts } from '../app/create-app';
 import type { SyncParts } from '../app/create-sync';
+import type { ScheduledHandler } from '../forge/five-minute';
 import { makePullSchedule, makePullWorker, pullQueue } from '../forge/pull-worker';
 import { createPull, PULL_QUEUE_KEY, type PullParts } from '../sources/create-pull';
 import { parseServiceAccountKey } from '../sources/google/service-account-key';
 import type { ForgeKvs } from '../storage/kvs-port';
+import { CHAINED_KICK_BUDGET } from '../sync/lineage-budget';
 import type { TargetClock } from '../targets/http/target-fetch';
 import type { ForgeRuntime } from './forge-runtime';
 
@@ -56,14 +58,15 @@ export interface LocalPullOptions {
     readonly keyFile: ServiceAccountKeyFile;
     readonly url: string;
   };
-  /** How often the schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
-  readonly tickMs: number;
   /** The longest delay a pushed pull event may have (a test's fast resume after a failure); default Forge's 900 s. */
   readonly maxDelaySeconds?: number;
 }
 
-/** The pull of a local host, its consumer registered and its schedule running. */
-export function startLocalPull(options: LocalPullOptions): { readonly pull: PullParts; stop(): void } {
+/** The pull of a local host, its consumer registered, and its schedule for the five-minute trigger to run. */
+export function startLocalPull(options: LocalPullOptions): {
+  readonly pull: PullParts;
+  readonly schedule: ScheduledHandler;
+} {
   const { runtime, emulated } = options;
   const base = emulated ? `${emulated.url}${GOOGLE_PREFIX}` : undefined;
   const queue = pullQueue(runtime.queue(PULL_QUEUE_KEY));
@@ -76,7 +79,8 @@ export function startLocalPull(options: LocalPullOptions): { readonly pull: Pull
     queue: cap === undefined ? queue : (delaySeconds) => queue(Math.min(cap, delaySeconds)),
     breaker: options.sync.breaker,
     syncSettings: () => options.sync.settings.get(),
-    afterWrites: () => options.sync.dispatcher.kick(),
+    // As on Forge (src/forge/forge-app.ts): a pull's invocation is no origin, so its kick gets a small budget.
+    afterWrites: () => options.sync.dispatcher.kick(CHAINED_KICK_BUDGET),
     auditLog: options.app.auditLog,
     ...(emulated && base
       ? {
@@ -116,16 +120,5 @@ export function startLocalPull(options: LocalPullOptions): { readonly pull: Pull
   }
   const getPull = async (): Promise<PullParts> => pull;
   runtime.consume(PULL_QUEUE_KEY, makePullWorker(getPull));
-  const schedule = makePullSchedule(getPull);
-  const timer =
-    options.tickMs > 0
-      ? setInterval(() => void runtime.scheduled('pull-schedule', schedule).catch(() => undefined), options.tickMs)
-      : undefined;
-  timer?.unref();
-  return {
-    pull,
-    stop() {
-      if (timer) clearInterval(timer);
-    },
-  };
+  return { pull, schedule: makePullSchedule(getPull) };
 }

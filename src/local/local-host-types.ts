@@ -45,8 +45,11 @@ export interface LocalHostOptions {
   readonly settingsFile?: string;
   /** How often the reconcile runs (Forge: hourly); 0 switches it off. */
   readonly reconcileIntervalMs?: number;
-  /** How often the access review steps (Forge: every five minutes); 0 switches it off. */
-  readonly reviewStepIntervalMs?: number;
+  /**
+   * How often the five-minute trigger runs its jobs, the pull schedule, the access review's step and the sync sweep
+   * (Forge: every five minutes, src/local/local-schedules.ts); 0 switches it off.
+   */
+  readonly fiveMinuteIntervalMs?: number;
   /** Delivery semantics of the runtime's queue (tests: duplicates, shuffling). */
   readonly queue?: Omit<DeliveryOptions, 'onError'>;
   /** How the local Forge runtime answers a breach of Forge's limits (default `record` until the app fits them). */
@@ -87,8 +90,6 @@ export interface LocalHostOptions {
   readonly installContext?: string;
   /** The emulated Google Workspace account (default: seedGoogleDomain's 40 users and 6 groups). */
   readonly googleSeed?: GoogleSeedOptions;
-  /** How often the pull's schedule looks for a due pull (Forge: five minutes); 0 switches it off. */
-  readonly pullTickMs?: number;
   /** Test switch: the longest a pull waits before resuming after a failure (default: what the pull asks, up to Forge's 900 s). */
   readonly pullRetryDelaySeconds?: number;
 }

@@ -193,16 +193,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     sync,
     clock: options.targetClock ?? runtime.appClock,
     ...(google ? { emulated: { ...google, url } } : {}),
-    tickMs: options.pullTickMs ?? 300_000,
     ...(options.pullRetryDelaySeconds !== undefined ? { maxDelaySeconds: options.pullRetryDelaySeconds } : {}),
   });
   late.pull = localPull.pull;
-  const schedules = startLocalSchedules({ runtime, queue, app, sync, logger }, options);
+  const schedules = startLocalSchedules(
+    { runtime, queue, app, sync, logger, pullSchedule: localPull.schedule },
+    options,
+  );
   // This process holds the data directory's lock, so no job of an earlier run is alive: its leases (left by a
   // kill) would only hold its resources back until they expire.
   await sync.dispatcher.releaseAllLeases();
-  // Whatever the outbox held when the host stopped is synced now.
-  await queue.push([{ v: 1, type: 'drain', sweep: true }]);
+  // Whatever the outbox held when the host stopped is synced now (a sweep with a fresh lineage budget).
+  await sync.dispatcher.drainSoon();
 
   return {
     url,
@@ -223,7 +225,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     google: google?.emulator,
     async close() {
       schedules.stop();
-      localPull.stop();
       runtime.stop();
       // Each step is bounded, so a sync job still talking to the emulators on this server cannot hold the data
       // directory's lock past a stop: the store is closed (and the lock released) within a few seconds.

@@ -1,12 +1,15 @@
 /**
- * The local host's schedules, as Forge's scheduled triggers: the reconcile (Forge: hourly) and the access review's
- * step (Forge: every five minutes), each run as a scheduled invocation of the local runtime.
+ * The local host's schedules, as Forge's scheduled triggers (manifest.yml `scheduledTrigger`): the reconcile (Forge:
+ * hourly) and the five-minute trigger, which runs the pull schedule, the access review's step and the sync sweep in
+ * one scheduled invocation of the local runtime, as `five-minute-fn` does on Forge (src/forge/five-minute.ts): the
+ * jobs share its outbound requests, its time and its queue pushes there as they do on Forge.
  */
 import type { AppParts } from '../app/create-app';
 import type { SyncParts } from '../app/create-sync';
+import { fiveMinuteSteps, makeFiveMinute, type ScheduledHandler } from '../forge/five-minute';
 import type { ForgeJobQueue } from '../forge/forge-job-queue';
 import { makeReviewStep } from '../forge/review-step';
-import { makeReconcile } from '../forge/sync-worker';
+import { makeReconcile, makeSyncSweep } from '../forge/sync-worker';
 import { reviewParts } from '../review/create-review';
 import type { ScimLogger } from '../scim/error-response';
 import type { ForgeRuntime } from './forge-runtime';
@@ -19,12 +22,14 @@ export interface LocalScheduleParts {
   readonly app: AppParts;
   readonly sync: SyncParts;
   readonly logger: ScimLogger;
+  /** The pull's schedule (src/local/local-google.ts), the five-minute trigger's first job. */
+  readonly pullSchedule: ScheduledHandler;
 }
 
 /** Starts the schedules (an interval of 0 switches one off); `stop` clears them. */
 export function startLocalSchedules(
   parts: LocalScheduleParts,
-  options: Pick<LocalHostOptions, 'reconcileIntervalMs' | 'reviewStepIntervalMs'>,
+  options: Pick<LocalHostOptions, 'reconcileIntervalMs' | 'fiveMinuteIntervalMs'>,
 ): { stop(): void } {
   const { runtime, queue, app, sync, logger } = parts;
   const reconcileEvery = options.reconcileIntervalMs ?? 3600_000;
@@ -34,20 +39,25 @@ export function startLocalSchedules(
       ? setInterval(() => void runtime.scheduled('reconcile', reconcile).catch(() => undefined), reconcileEvery)
       : undefined;
   reconcileTimer?.unref();
-  const reviewEvery = options.reviewStepIntervalMs ?? 300_000;
+  const fiveMinuteEvery = options.fiveMinuteIntervalMs ?? 300_000;
   const reviewStep = makeReviewStep(
     async () => reviewParts(app, sync),
     (line) => logger.error('REVIEW-E500', line, {}),
   );
-  const reviewTimer =
-    reviewEvery > 0
-      ? setInterval(() => void runtime.scheduled('review-step', reviewStep).catch(() => undefined), reviewEvery)
+  const syncSweep = makeSyncSweep(async () => sync.dispatcher);
+  const fiveMinute = makeFiveMinute(
+    fiveMinuteSteps({ pullSchedule: parts.pullSchedule, reviewStep, syncSweep }),
+    (line) => logger.error('FIVE-MINUTE-E500', line, {}),
+  );
+  const fiveMinuteTimer =
+    fiveMinuteEvery > 0
+      ? setInterval(() => void runtime.scheduled('five-minute', fiveMinute).catch(() => undefined), fiveMinuteEvery)
       : undefined;
-  reviewTimer?.unref();
+  fiveMinuteTimer?.unref();
   return {
     stop() {
       if (reconcileTimer) clearInterval(reconcileTimer);
-      if (reviewTimer) clearInterval(reviewTimer);
+      if (fiveMinuteTimer) clearInterval(fiveMinuteTimer);
     },
   };
 }

@@ -6,6 +6,18 @@
  * A drain pages through the outbox and pushes sync jobs of ENTRIES_PER_JOB entries, at most 50 jobs per push. A job
  * holds the entries of one lane (src/sync/jobs.ts laneOf), and the queue runs one job of a lane at a time, so
  * duplicated or overlapping deliveries never work on one resource at once.
+ *
+ * Forge allows 1,000 pushes among the invocations descending from one originating invocation, and a sync is a tree
+ * of them: drains push jobs and the next drain, jobs push drains for what they left or enqueued, for deferred work
+ * and for failures. So every job carries its lineage's budget of pushes (src/sync/lineage-budget.ts): a fresh origin
+ * (an IdP write's kick, the scheduled reconcile and sync sweep, an admin's request) starts with ORIGIN_PUSH_BUDGET;
+ * each push costs one and hands out only what is left. A drain gives half of what it has left to the next drain
+ * while more entries wait (the chain that queues the backlog) and the other half to its jobs, or all of it to its
+ * jobs when it queued everything; a job spends its share on its follow-ups. A redelivered job pushes nothing
+ * (src/forge/sync-worker.ts), since its first delivery spent its share already. When a lineage has spent its budget,
+ * its work waits in the outbox for the next origin: entries a job enqueued again are after the watermark, so any
+ * drain takes them, and the sync sweep, every five minutes, pushes a drain with a fresh budget while work is
+ * pending, and a sweep once no job or drain has finished for a while (resume).
  */
 import { WhereConditions } from '@forge/kvs';
 import type { DirectoryStore, PendingChange } from '../directory/directory-store';
@@ -18,15 +30,19 @@ import {
   type BudgetClock,
   type BudgetLimits,
 } from './call-budget';
-import { LanePace } from './lane-pace';
+import { advanceWatermark, drainStart } from './drain-watermark';
+import { LanePace, lastLaneJobAt } from './lane-pace';
+import { budgetOf, ORIGIN_PUSH_BUDGET, spendInTurn, splitBudget, withBudget } from './lineage-budget';
 import {
+  entriesFitting,
   ENTRIES_PER_JOB,
+  jobsFor,
   laneOf,
+  parseSyncJob,
   PERMISSIONS_KEY,
   SYNC_LANES,
   type JobOutcome,
   type JobQueue,
-  type SyncEntry,
   type SyncJob,
 } from './jobs';
 import type { BatchReport } from './engine-ports';
@@ -45,29 +61,6 @@ const LEASE_PREFIX = 'lease:';
 /** Plain KVS key holding when the one drain scheduled for deferred work fires (milliseconds since the epoch). */
 const DEFERRED_DRAIN_KEY = 'dispatch:deferred';
 const MAX_PUSH = 50;
-/** Plain KVS key holding the enqueue time of the newest entry a drain queued: later drains push only newer ones. */
-const WATERMARK_KEY = 'dispatch:watermark';
-
-/**
- * The watermark: drains push entries enqueued from `at` on, except those in `queued` (`<enqueuedAt>|<key>@<version>`),
- * which a drain queued already. `at` lags the drain by WATERMARK_LAG_MS: a write stamps its outbox entry before it
- * commits, so an entry can become visible after a drain read past its time; the lag lets the next drain see it.
- */
-interface Watermark {
-  readonly at: string;
-  readonly queued: readonly string[];
-}
-
-/** How far the watermark lags a drain: longer than a write takes from stamping its outbox entry to committing it. */
-const WATERMARK_LAG_MS = 60_000;
-/** Most entries the watermark remembers as queued (about 70 bytes each, well under a KVS value's 240 KiB). */
-const MAX_REMEMBERED = 2000;
-/**
- * How long entries a drain queued are left to their jobs before any drain pushes them again: the watermark expires
- * then, and a sweep (a drain from the start: after failures, unleased entries, deferrals, a restart) pushes whatever
- * is still pending. Longer than a job runs (leases last 900 s; jobs end far sooner).
- */
-const QUEUED_FOR_SECONDS = 600;
 /**
  * Entries one drain pushes at most: 100 jobs of ENTRIES_PER_JOB (100 events), read in 30 pages of 20, well inside
  * 100 outbound requests; one such drain every DRAIN_PACE_SECONDS is 400 events a minute, under Forge's 500.
@@ -77,8 +70,23 @@ const MAX_DRAIN_ENTRIES = 100 * ENTRIES_PER_JOB;
 const DRAIN_RESERVE_CALLS = 12;
 /** Ids one reconcile step enqueues: 20 transactions of 25 outbox entries and a read or two of the roster. */
 const RECONCILE_PAGE = 500;
+/**
+ * Pushes a reconcile step's drain may spend of the reconcile's lineage: its page's jobs (500 entries are about 84
+ * jobs, two pushes) and one for a job's follow-up; the rest goes on to the next step, so one lineage reconciles some
+ * 220 steps (110,000 users and groups) before the sync sweep takes over (resume).
+ */
+const RECONCILE_DRAIN_BUDGET = 3;
+/** Plain KVS key holding the next step (its job) of a reconcile whose lineage spent its budget, for the sync sweep. */
+const RECONCILE_RESUME_KEY = 'dispatch:reconcile-resume';
+
 /** Seconds between a drain that stopped at MAX_DRAIN_ENTRIES and the next, keeping under 500 events a minute. */
 const DRAIN_PACE_SECONDS = 15;
+/**
+ * How long no job or drain may have finished, with work pending, before the sync sweep pushes a sweep rather than a
+ * plain drain: the queue is then taken to hold nothing (a job runs at most 450 s, src/sync/call-budget.ts), so
+ * pushing every pending entry again delivers nothing twice that is still queued, bar a job waiting out a retry.
+ */
+const QUIET_BEFORE_SWEEP_MS = 5 * 60_000;
 
 /** Dispatcher options. */
 export interface DispatcherOptions {
@@ -104,12 +112,18 @@ export class Dispatcher {
     private readonly store: DirectoryStore,
     private readonly kvs: ForgeKvs,
     private readonly queue: JobQueue,
-    private readonly engine: SyncEngine,
+    private readonly engine: Pick<SyncEngine, 'process'>,
     private readonly options: DispatcherOptions = {},
   ) {}
 
-  /** Schedules a drain soon and one at the end of the kick window, unless this window's first kick did already. */
-  async kick(): Promise<void> {
+  /**
+   * Schedules a drain soon and one at the end of the kick window, unless this window's first kick did already. The
+   * two drains share `budget`, the pushes the kick's lineage may make: a fresh one for an IdP's write in a web
+   * trigger, CHAINED_KICK_BUDGET for a write inside a queue consumer (src/sync/lineage-budget.ts).
+   */
+  async kick(budget = ORIGIN_PUSH_BUDGET): Promise<void> {
+    // Two pushes, each drain with at least one of its own; with less the sync sweep takes the write.
+    if (budget < 4) return;
     const windowSeconds = this.options.kickWindowSeconds ?? 10;
     const now = (this.options.now ?? Date.now)();
     // This instance scheduled the drains of the current window itself: its trailing drain covers this write,
@@ -118,38 +132,62 @@ export class Dispatcher {
     // A kick key older than its window no longer absorbs kicks.
     if (!(await this.claim(KICK_KEY, now, windowSeconds, (since) => now - since < windowSeconds * 1000))) return;
     const soon = this.options.drainDelaySeconds ?? 2;
-    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: soon });
+    const [first = 0, trailing = 0] = splitBudget(budget - 2, 2);
+    await this.queue.push([withBudget({ v: 1, type: 'drain' }, first)], { delaySeconds: soon });
     this.windowStartedAt = now;
-    await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: Math.max(soon, windowSeconds) + 1 });
+    await this.queue.push([withBudget({ v: 1, type: 'drain' }, trailing)], {
+      delaySeconds: Math.max(soon, windowSeconds) + 1,
+    });
   }
 
   private windowStartedAt: number | undefined;
 
   /** Schedules a sweep now, whatever the kick window (an admin's retry, a restart): every pending entry is pushed. */
   async drainSoon(): Promise<void> {
-    await this.queue.push([{ v: 1, type: 'drain', sweep: true }]);
+    await this.queue.push([withBudget({ v: 1, type: 'drain', sweep: true }, ORIGIN_PUSH_BUDGET - 1)]);
   }
 
   /** Schedules a reconcile now (an admin's "sync now"). */
   async requestReconcile(): Promise<void> {
-    await this.queue.push([{ v: 1, type: 'reconcile' }]);
+    await this.queue.push([withBudget({ v: 1, type: 'reconcile' }, ORIGIN_PUSH_BUDGET - 1)]);
+  }
+
+  /**
+   * The sync sweep's step (a scheduled trigger, so a fresh origin): when outbox work is pending, pushes a drain with a
+   * fresh lineage budget, which takes what a lineage that spent its budget left after the watermark; a sweep, which
+   * pushes every pending entry again (failed and deferred ones behind the watermark too), only when no job or drain
+   * has finished for QUIET_BEFORE_SWEEP_MS, so nothing is queued that it would deliver twice. A reconcile whose
+   * lineage spent its budget goes on first, from the step it left (its step drains too). Says what it pushed.
+   */
+  async resume(): Promise<'nothing' | 'reconcile' | 'drain' | 'sweep'> {
+    const step = parseSyncJob(await this.kvs.get(RECONCILE_RESUME_KEY));
+    if (step?.type === 'reconcile') {
+      await this.queue.push([withBudget(step, ORIGIN_PUSH_BUDGET - 1)]);
+      await this.kvs.delete(RECONCILE_RESUME_KEY);
+      return 'reconcile';
+    }
+    if ((await this.store.pendingChanges(1)).entries.length === 0) return 'nothing';
+    const lanes = [...Array.from({ length: SYNC_LANES }, (_, lane) => `lane-${lane}`), 'drain'];
+    const last = await lastLaneJobAt(this.kvs, lanes);
+    const quiet = last === undefined || (this.options.now ?? Date.now)() - last >= QUIET_BEFORE_SWEEP_MS;
+    const job: SyncJob = quiet ? { v: 1, type: 'drain', sweep: true } : { v: 1, type: 'drain' };
+    await this.queue.push([withBudget(job, ORIGIN_PUSH_BUDGET - 1)]);
+    return quiet ? 'sweep' : 'drain';
   }
 
   /**
    * Pushes pending outbox entries as sync jobs, at most MAX_DRAIN_ENTRIES, and schedules the next drain when more
-   * are pending. A drain pushes only entries enqueued after those the last drains queued (the watermark), so work
-   * already on the queue is not delivered again; a sweep pushes every pending entry. Returns how many it queued.
+   * are pending. A drain pushes only entries enqueued after those the last drains queued (the watermark,
+   * src/sync/drain-watermark.ts), so work already on the queue is not delivered again; a sweep pushes every pending
+   * entry. `budget` is the pushes the drain's lineage may still make (a direct call is an origin). Returns how many
+   * entries it queued.
    */
-  async drain(options: { readonly sweep?: boolean } = {}): Promise<number> {
+  async drain(options: { readonly sweep?: boolean; readonly budget?: number } = {}): Promise<number> {
+    const budget = options.budget ?? ORIGIN_PUSH_BUDGET;
+    // A drain that may push nothing could queue nothing: what is pending waits for a fresh origin (resume).
+    if (budget < 1) return 0;
     const startedAt = (this.options.now ?? Date.now)();
-    const stored = options.sweep ? undefined : await this.kvs.get<Watermark>(WATERMARK_KEY);
-    const mark =
-      typeof stored === 'object' && stored !== null && typeof stored.at === 'string' && Array.isArray(stored.queued)
-        ? stored
-        : undefined;
-    const after = mark ? new Date(Date.parse(mark.at) - 1).toISOString() : '';
-    // An entry enqueued again (a new time, perhaps the same version) is new work, so the time is part of the match.
-    const already = new Set(mark?.queued ?? []);
+    const start = await drainStart(this.kvs, options.sweep === true);
     let cursor: string | undefined;
     const pending: PendingChange[] = [];
     let more = false;
@@ -159,9 +197,9 @@ export class Dispatcher {
         more = true;
         break;
       }
-      const page = await this.store.pendingChanges(100, cursor, after);
+      const page = await this.store.pendingChanges(100, cursor, start.after);
       cursor = page.cursor;
-      const fresh = page.entries.filter((e) => !already.has(`${e.enqueuedAt}|${e.resourceKey}@${e.version}`));
+      const fresh = page.entries.filter((e) => !start.queued(e));
       const last = pending.at(-1)?.enqueuedAt;
       // Past the cap only entries of the last one's instant are taken, so no instant is split between drains.
       const taken = pending.length < MAX_DRAIN_ENTRIES ? fresh : fresh.filter((e) => e.enqueuedAt === last);
@@ -172,47 +210,67 @@ export class Dispatcher {
       }
       more = cursor !== undefined;
     } while (cursor);
-    const entries: SyncEntry[] = pending.map((e) => ({ key: e.resourceKey, version: e.version }));
-    const jobs: SyncJob[] = [];
-    const byLane = Array.from({ length: SYNC_LANES }, (): SyncEntry[] => []);
-    for (const entry of entries) byLane[laneOf(entry.key)]?.push(entry);
-    for (const [lane, laneEntries] of byLane.entries()) {
-      for (let i = 0; i < laneEntries.length; i += ENTRIES_PER_JOB)
-        jobs.push({ v: 1, type: 'sync', lane, entries: laneEntries.slice(i, i + ENTRIES_PER_JOB) });
+    // Each push of MAX_PUSH jobs costs the lineage one (a job is about 1 KB, so a push never splits by size): past
+    // what it can pay, keeping two for the next drain where it can, the drain takes fewer entries and leaves the rest.
+    const reserve = budget >= 3 ? 2 : 0;
+    if (Math.ceil(jobsFor(pending).length / MAX_PUSH) > budget - (more ? reserve : 0)) {
+      const kept = entriesFitting(pending, (budget - reserve) * MAX_PUSH);
+      if (kept < pending.length) more = true;
+      pending.length = kept;
     }
-    for (let i = 0; i < jobs.length; i += MAX_PUSH) await this.queue.push(jobs.slice(i, i + MAX_PUSH));
-    const newest = pending.at(-1)?.enqueuedAt;
-    if (newest !== undefined) {
-      // Everything before `at` was pushed (or was pushed before and is still pending: a sweep's to bring back).
-      const lagged = new Date(startedAt - WATERMARK_LAG_MS).toISOString();
-      const at = more ? newest : newest < lagged ? newest : lagged;
-      const queued = [...(mark?.queued ?? []), ...pending.map((e) => `${e.enqueuedAt}|${e.resourceKey}@${e.version}`)]
-        .filter((item) => item.slice(0, item.indexOf('|')) >= at)
-        .slice(-MAX_REMEMBERED);
-      const next: Watermark = { at, queued };
-      await this.kvs.set(WATERMARK_KEY, next, { ttl: { value: QUEUED_FOR_SECONDS, unit: 'SECONDS' } });
-    }
-    if (more) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: DRAIN_PACE_SECONDS });
-    return entries.length;
+    const jobs = jobsFor(pending);
+    const jobPushes = Math.ceil(jobs.length / MAX_PUSH);
+    // What is left goes half to the next drain while more entries wait, and the rest to the jobs, evenly.
+    const left = budget - jobPushes;
+    const nextBudget = more && left >= 2 ? left - 1 - Math.floor((left - 1) / 2) : 0;
+    const shares = splitBudget(left - (nextBudget > 0 ? 1 + nextBudget : 0), jobs.length);
+    const budgeted = jobs.map((job, i) => withBudget(job, shares[i] ?? 0));
+    for (let i = 0; i < budgeted.length; i += MAX_PUSH) await this.queue.push(budgeted.slice(i, i + MAX_PUSH));
+    await advanceWatermark(this.kvs, start, pending, more, startedAt);
+    if (nextBudget > 0)
+      await this.queue.push([withBudget({ v: 1, type: 'drain' }, nextBudget)], { delaySeconds: DRAIN_PACE_SECONDS });
+    return pending.length;
   }
 
   /**
    * One step of the scheduled reconcile: enqueues a page of RECONCILE_PAGE users or groups (read as ids, not records)
    * and queues the next step, then drains; the last step enqueues the permissions and records the time. A step
    * spends about 25 of an invocation's 100 requests whatever the directory's size (it read the whole directory in
-   * one invocation before: 10,000 users were some 470 requests). Returns how many entries the drain queued.
+   * one invocation before: 10,000 users were some 470 requests). The steps are a chain on the reconcile's lineage
+   * (`budget`, src/sync/lineage-budget.ts): the next step gets all but the push that queues it and what this step's
+   * drain may spend; a step with too little for both leaves where it stopped for the sync sweep to go on (resume).
+   * Returns how many entries the drain queued.
    */
-  async reconcile(step: { readonly kind?: 'User' | 'Group'; readonly cursor?: string } = {}): Promise<number> {
+  async reconcile(
+    step: { readonly kind?: 'User' | 'Group'; readonly cursor?: string; readonly budget?: number } = {},
+  ): Promise<number> {
+    const budget = step.budget ?? ORIGIN_PUSH_BUDGET;
     const kind = step.kind ?? 'User';
     const page = await this.store.idPage(kind, RECONCILE_PAGE, step.cursor);
     await this.store.enqueue(page.ids.map((id) => `${kind}.${id}`));
-    if (page.cursor !== undefined) await this.queue.push([{ v: 1, type: 'reconcile', kind, cursor: page.cursor }]);
-    else if (kind === 'User') await this.queue.push([{ v: 1, type: 'reconcile', kind: 'Group' }]);
-    else {
+    const next: SyncJob | undefined =
+      page.cursor !== undefined
+        ? { v: 1, type: 'reconcile', kind, cursor: page.cursor }
+        : kind === 'User'
+          ? { v: 1, type: 'reconcile', kind: 'Group' }
+          : undefined;
+    let drainBudget = budget;
+    if (next) {
+      const kept = Math.max(0, Math.min(RECONCILE_DRAIN_BUDGET, Math.floor((budget - 1) / 2)));
+      if (budget - 1 - kept >= 1) {
+        await this.queue.push([withBudget(next, budget - 1 - kept)]);
+        drainBudget = kept;
+      } else if (budget >= 1) {
+        // Too little to go on: the sync sweep pushes the next step from a fresh origin within the hour, after which
+        // the next hourly reconcile starts again anyway.
+        await this.kvs.set(RECONCILE_RESUME_KEY, next, { ttl: { value: 3600, unit: 'SECONDS' } });
+      }
+      // A step with no budget at all is a redelivery, whose first delivery went on, or an older version's step.
+    } else {
       await this.store.enqueue([PERMISSIONS_KEY]);
       await this.kvs.set(LAST_RECONCILE_KEY, new Date().toISOString());
     }
-    return this.drain();
+    return this.drain({ budget: drainBudget });
   }
 
   /** Handles one delivered job within one invocation's budget; asks for a later retry when Atlassian rate-limited it. */
@@ -247,12 +305,13 @@ export class Dispatcher {
   }
 
   private async handleJob(job: SyncJob, paced: boolean): Promise<JobOutcome> {
+    const budget = budgetOf(job);
     if (job.type === 'drain') {
-      await this.drain(job.sweep ? { sweep: true } : {});
+      await this.drain(job.sweep ? { sweep: true, budget } : { budget });
       return undefined;
     }
     if (job.type === 'reconcile') {
-      await this.reconcile(job);
+      await this.reconcile({ ...job, budget });
       return undefined;
     }
     // Only the job's own lane runs here; entries of other lanes (a job pushed without a lane) go back to the outbox,
@@ -268,23 +327,37 @@ export class Dispatcher {
     // Entries the budget left behind are enqueued again (after the watermark), so the next drain takes them.
     const again = [...report.leftover, ...others];
     if (again.length > 0) await this.store.enqueue(again);
-    if (report.enqueuedMore || again.length > 0) await this.queue.push([{ v: 1, type: 'drain' }], { delaySeconds: 1 });
-    if (report.drainAfterSeconds !== undefined) await this.drainLater(Math.min(900, report.drainAfterSeconds));
+    // The follow-ups, in this order, as far as the job's share of its lineage's budget goes; what it cannot pay for
+    // waits for the next origin (resume): entries enqueued again are after the watermark, failed and deferred ones
+    // are behind it, for a sweep.
+    const followUps: ((share: number) => Promise<boolean>)[] = [];
+    if (report.enqueuedMore || again.length > 0)
+      followUps.push(async (share) => {
+        await this.queue.push([withBudget({ v: 1, type: 'drain' }, share)], { delaySeconds: 1 });
+        return true;
+      });
+    const deferred = report.drainAfterSeconds;
+    if (deferred !== undefined) followUps.push((share) => this.drainLater(Math.min(900, deferred), share));
     // Failed entries are behind the watermark: a sweep brings them back.
     if (report.failed > 0)
-      await this.queue.push([{ v: 1, type: 'drain', sweep: true }], {
-        delaySeconds: this.options.retryDelaySeconds ?? 60,
+      followUps.push(async (share) => {
+        await this.queue.push([withBudget({ v: 1, type: 'drain', sweep: true }, share)], {
+          delaySeconds: this.options.retryDelaySeconds ?? 60,
+        });
+        return true;
       });
+    await spendInTurn(budget, followUps);
     return report.retryAfterSeconds !== undefined
       ? { retryAfterSeconds: Math.min(report.retryAfterSeconds, 900) }
       : undefined;
   }
 
   /**
-   * Schedules one drain for work the engine deferred (permission sync waiting for quiet or for a rate limit),
-   * unless one is already scheduled to fire by then: many jobs meeting the same wait cost one queue event.
+   * Schedules one drain, with `budget` of its own, for work the engine deferred (permission sync waiting for quiet or
+   * for a rate limit), unless one is already scheduled to fire by then: many jobs meeting the same wait cost one queue
+   * event. Says whether it pushed.
    */
-  private async drainLater(delaySeconds: number): Promise<void> {
+  private async drainLater(delaySeconds: number, budget: number): Promise<boolean> {
     const now = (this.options.now ?? Date.now)();
     const fireAt = now + delaySeconds * 1000;
     // A drain scheduled to fire by then covers this wait; one that has fired already does not.
@@ -296,9 +369,10 @@ export class Dispatcher {
         (scheduled) => scheduled > now && scheduled <= fireAt,
       ))
     )
-      return;
+      return false;
     // The deferred entry (permission sync) is behind the watermark by then: a sweep pushes it.
-    await this.queue.push([{ v: 1, type: 'drain', sweep: true }], { delaySeconds });
+    await this.queue.push([withBudget({ v: 1, type: 'drain', sweep: true }, budget)], { delaySeconds });
+    return true;
   }
 
   /**

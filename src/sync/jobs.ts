@@ -3,6 +3,7 @@
  * 500 events a minute per installation (50 per push), so a job carries a batch of resources and every
  * handler is idempotent (DAC /runtime-reference/async-events-api, /limits-async-events).
  */
+import type { PendingChange } from '../directory/directory-store';
 
 /** One outbox entry to sync: the resource key and the version that enqueued it (acknowledged after success). */
 export interface SyncEntry {
@@ -13,11 +14,19 @@ export interface SyncEntry {
 /**
  * A queued job. `v` lets a newer app version recognise events pushed by an older one. A sync job runs in a lane
  * (laneOf): the queue lets one job of a lane run at a time (a Forge concurrency key per lane), so no two jobs ever
- * work on one resource at once; a job without a lane (pushed by an older version) runs in lane 0.
+ * work on one resource at once; a job without a lane (pushed by an older version) runs in lane 0. `budget` is the
+ * queue pushes the job and everything it leads to may still make (src/sync/lineage-budget.ts); events of older
+ * versions have none and are read as having no pushes left.
  */
 export type SyncJob =
-  | { readonly v: 1; readonly type: 'sync'; readonly entries: readonly SyncEntry[]; readonly lane?: number }
-  | { readonly v: 1; readonly type: 'drain'; readonly sweep?: true }
+  | {
+      readonly v: 1;
+      readonly type: 'sync';
+      readonly entries: readonly SyncEntry[];
+      readonly lane?: number;
+      readonly budget?: number;
+    }
+  | { readonly v: 1; readonly type: 'drain'; readonly sweep?: true; readonly budget?: number }
   | {
       readonly v: 1;
       readonly type: 'reconcile';
@@ -25,7 +34,11 @@ export type SyncJob =
       readonly kind?: 'User' | 'Group';
       /** Where the step's page of ids starts (DirectoryStore.idPage); absent for a collection's first page. */
       readonly cursor?: string;
+      readonly budget?: number;
     };
+
+/** Largest lineage budget an event may carry: Forge's 1,000 pushes from one originating invocation. */
+const MAX_BUDGET = 1000;
 
 /** The one outbox and sync-link key of the workspace's permission grants (all rules are planned together). */
 export const PERMISSIONS_KEY = 'Permissions.all';
@@ -52,8 +65,57 @@ export function laneOf(key: string): number {
   return hash % SYNC_LANES;
 }
 
-/** Reads a job body; anything else is undefined (logged and acknowledged by the consumer, never thrown). */
+/** Sync jobs of outbox entries: ENTRIES_PER_JOB entries of one lane in each, lane by lane, oldest first in a lane. */
+export function jobsFor(pending: readonly PendingChange[]): SyncJob[] {
+  const jobs: SyncJob[] = [];
+  const byLane = Array.from({ length: SYNC_LANES }, (): SyncEntry[] => []);
+  for (const e of pending) byLane[laneOf(e.resourceKey)]?.push({ key: e.resourceKey, version: e.version });
+  for (const [lane, laneEntries] of byLane.entries()) {
+    for (let i = 0; i < laneEntries.length; i += ENTRIES_PER_JOB)
+      jobs.push({ v: 1, type: 'sync', lane, entries: laneEntries.slice(i, i + ENTRIES_PER_JOB) });
+  }
+  return jobs;
+}
+
+/**
+ * How many of `pending` (oldest first) fit in `maxJobs` jobs (jobsFor): whole instants of `enqueuedAt` where that
+ * keeps any, so an instant is split only when it alone needs more jobs.
+ */
+export function entriesFitting(pending: readonly PendingChange[], maxJobs: number): number {
+  const filled = new Array<number>(SYNC_LANES).fill(0);
+  let jobs = 0;
+  let fit = pending.length;
+  for (const [i, e] of pending.entries()) {
+    const lane = laneOf(e.resourceKey);
+    if ((filled[lane] ?? 0) % ENTRIES_PER_JOB === 0) {
+      if (jobs === maxJobs) {
+        fit = i;
+        break;
+      }
+      jobs += 1;
+    }
+    filled[lane] = (filled[lane] ?? 0) + 1;
+  }
+  if (fit === pending.length) return fit;
+  let whole = fit;
+  while (whole > 0 && pending[whole - 1]?.enqueuedAt === pending[fit]?.enqueuedAt) whole -= 1;
+  return whole > 0 ? whole : fit;
+}
+
+/**
+ * Reads a job body; anything else is undefined (logged and acknowledged by the consumer, never thrown). A budget
+ * that is not a whole number from 0 to 1,000 is left out, as in an older version's event (no pushes left).
+ */
 export function parseSyncJob(body: unknown): SyncJob | undefined {
+  const job = parseJobBody(body);
+  if (!job) return undefined;
+  const budget = (body as Record<string, unknown>).budget;
+  return typeof budget === 'number' && Number.isSafeInteger(budget) && budget >= 0 && budget <= MAX_BUDGET
+    ? { ...job, budget }
+    : job;
+}
+
+function parseJobBody(body: unknown): SyncJob | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const candidate = body as Record<string, unknown>;
   if (candidate.v !== 1) return undefined;

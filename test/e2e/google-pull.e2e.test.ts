@@ -154,7 +154,7 @@ function remoteWrites(h: InProcessHost): number {
 
 describe('Google Workspace as the directory source', () => {
   it('pulls 500 users and 50 nested groups into the organization exactly, follows changes, writes nothing unchanged, and holds a mass deactivation', async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN, googleSeed: { users: 500, groups: 50 }, pullTickMs: 0 });
+    started = await startInProcessHost({ bearerToken: TOKEN, googleSeed: { users: 500, groups: 50 } });
     const h = started;
     const call = adminOverHttp(h);
     const accounts = new Map<string, string>();
@@ -253,7 +253,7 @@ describe('Google Workspace as the directory source', () => {
   }, 240_000);
 
   it('switches from SCIM by email, and a pull that fails part-way deactivates no one, shows why, and resumes', async () => {
-    started = await startInProcessHost({ bearerToken: TOKEN, googleSeed: { users: 120, groups: 12 }, pullTickMs: 0, pullRetryDelaySeconds: 1 });
+    started = await startInProcessHost({ bearerToken: TOKEN, googleSeed: { users: 120, groups: 12 }, pullRetryDelaySeconds: 1 });
     const h = started;
     const call = adminOverHttp(h);
     const state = h.host.google?.state;

@@ -1,6 +1,7 @@
 import { adminResolver, syncWorker } from '../../src/forge/index';
-import { makeReconcile } from '../../src/forge/sync-worker';
+import { makeReconcile, makeSyncSweep } from '../../src/forge/sync-worker';
 import type { SyncJob } from '../../src/sync/jobs';
+import { ORIGIN_PUSH_BUDGET } from '../../src/sync/lineage-budget';
 
 // The backend context Forge adds to a resolver call (@forge/resolver getDefinitions, second argument).
 const RUNTIME = { installContext: 'ari:cloud:bitbucket::workspace/0000', principal: { accountId: 'acc-1' } };
@@ -53,6 +54,21 @@ describe('reconcile', () => {
     const pushed: SyncJob[] = [];
     const reconcile = makeReconcile(() => ({ push: async (jobs) => void pushed.push(...jobs) }));
     await expect(reconcile()).resolves.toEqual({ statusCode: 204 });
-    expect(pushed).toEqual([{ v: 1, type: 'reconcile' }]);
+    // A scheduled trigger is an origin: the reconcile's lineage gets the origin's budget less this push.
+    expect(pushed).toEqual([{ v: 1, type: 'reconcile', budget: ORIGIN_PUSH_BUDGET - 1 }]);
+  });
+});
+
+describe('syncSweep', () => {
+  it('resumes through the dispatcher and reports success with 204', async () => {
+    let resumed = 0;
+    const sweep = makeSyncSweep(async () => ({
+      resume: async () => {
+        resumed += 1;
+        return 'nothing' as const;
+      },
+    }));
+    await expect(sweep()).resolves.toEqual({ statusCode: 204 });
+    expect(resumed).toBe(1);
   });
 });

@@ -17,6 +17,23 @@ describe('parseSyncJob', () => {
       { v: 1, type: 'reconcile' },
     ],
     [
+      { v: 1, type: 'drain', sweep: true, budget: 40 },
+      { v: 1, type: 'drain', sweep: true, budget: 40 },
+    ],
+    // A budget out of range or not whole is left out: the job runs, with no pushes left to its lineage.
+    [
+      { v: 1, type: 'reconcile', budget: 1001 },
+      { v: 1, type: 'reconcile' },
+    ],
+    [
+      { v: 1, type: 'drain', budget: -1 },
+      { v: 1, type: 'drain' },
+    ],
+    [
+      { v: 1, type: 'sync', lane: 2, entries: [{ key: 'User.b', version: 1 }], budget: 2.5 },
+      { v: 1, type: 'sync', lane: 2, entries: [{ key: 'User.b', version: 1 }] },
+    ],
+    [
       {
         v: 1,
         type: 'sync',
@@ -68,6 +85,24 @@ describe('handleSyncEvent', () => {
     });
     expect(handled).toEqual([{ v: 1, type: 'drain' }]);
     expect(outcome).toEqual({ retryAfterSeconds: 30 });
+  });
+
+  it('hands a redelivered job on with no pushes left to its lineage, which its first delivery spent already', async () => {
+    const handled: SyncJob[] = [];
+    const deps = {
+      handle: async (job: SyncJob) => {
+        handled.push(job);
+        return undefined;
+      },
+      warn: () => undefined,
+    };
+    const body = { v: 1, type: 'drain', budget: 300 };
+    await handleSyncEvent(makeEvent(body), deps);
+    await handleSyncEvent({ ...makeEvent(body), retryContext: { retryCount: 1 } }, deps);
+    expect(handled).toEqual([
+      { v: 1, type: 'drain', budget: 300 },
+      { v: 1, type: 'drain', budget: 0 },
+    ]);
   });
 
   it('logs an unreadable event by its ids only and acknowledges it', async () => {

@@ -1,7 +1,8 @@
 /**
  * The local host started inside the test process on a fresh data directory, with the emulated Atlassian APIs,
- * no scheduled reconcile, immediate retries, a one-second kick window and a client clock that never sleeps, so
- * sync tests run fast; one per test, with SCIM calls to it; and the host restarted on one data directory.
+ * no scheduled reconcile or five-minute trigger, immediate retries, a one-second kick window and a client clock that
+ * never sleeps, so sync tests run fast; one per test, with SCIM calls to it; and the host restarted on one data
+ * directory.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ export async function startInProcessHost(
     host: '127.0.0.1',
     dataDir,
     reconcileIntervalMs: 0,
-    reviewStepIntervalMs: 0,
+    fiveMinuteIntervalMs: 0,
     retryDelaySeconds: 0,
     kick: { windowSeconds: 1, drainDelaySeconds: 0 },
     permissionQuietSeconds: 0,

@@ -42,6 +42,8 @@ describe('dispatcher kick window', () => {
       ['drain', 2],
       ['drain', 11],
     ]);
+    // A web trigger's kick is an origin: its two pushes and the two drains' lineages share one budget.
+    expect(queue.pushed.map((p) => p.jobs[0]?.budget)).toEqual([449, 449]);
     now += 4000;
     fixture.clock.ms += 4000;
     await d.kick();
@@ -77,7 +79,7 @@ describe('dispatcher kick window', () => {
     const d = dispatcher();
     const keys = ['User.a', 'User.b', 'User.c', 'User.d', 'User.e', 'User.f', 'User.g', 'User.h'];
     expect(new Set(keys.map(laneOf)).size).toBeGreaterThan(1);
-    await d.handle({ v: 1, type: 'sync', entries: keys.map((key) => ({ key, version: 1 })) });
+    await d.handle({ v: 1, type: 'sync', entries: keys.map((key) => ({ key, version: 1 })), budget: 10 });
     const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
     const pending = (await store.pendingChanges(20)).entries.map((e) => e.resourceKey).sort();
     expect(pending).toEqual(keys.filter((key) => laneOf(key) !== 0).sort());
@@ -128,6 +130,7 @@ describe('dispatcher kick window', () => {
       type: 'sync',
       lane: laneOf(entry.resourceKey),
       entries: [{ key: entry.resourceKey, version: entry.version }],
+      budget: 10,
     } as const;
     await sync.dispatcher.handle(job);
     await sync.dispatcher.handle(job);

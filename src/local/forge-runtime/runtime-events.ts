@@ -82,6 +82,8 @@ export interface EventStats {
   readonly redeliveries: number;
   readonly dropped: number;
   readonly largestPushKb: number;
+  /** Most pushes descending from one originating invocation (Forge refuses the 1,001st: the cyclic limit). */
+  readonly maxPushesPerOrigin: number;
 }
 
 function sizeKb(value: unknown): number {
@@ -114,7 +116,15 @@ export class RuntimeEvents {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private externalOrigin = -1;
-  private counts = { pushes: 0, eventsPushed: 0, deliveries: 0, redeliveries: 0, dropped: 0, largestPushKb: 0 };
+  private counts = {
+    pushes: 0,
+    eventsPushed: 0,
+    deliveries: 0,
+    redeliveries: 0,
+    dropped: 0,
+    largestPushKb: 0,
+    maxPushesPerOrigin: 0,
+  };
 
   constructor(
     private readonly invocations: Invocations,
@@ -207,6 +217,7 @@ export class RuntimeEvents {
     const originId = invocation?.originId ?? this.externalOrigin--;
     const chain = (this.pushesByOrigin.get(originId) ?? 0) + 1;
     this.pushesByOrigin.set(originId, chain);
+    this.counts.maxPushesPerOrigin = Math.max(this.counts.maxPushesPerOrigin, chain);
     if (
       chain > FORGE_LIMITS.pushesPerOriginatingInvocation &&
       this.invocations.breach({
