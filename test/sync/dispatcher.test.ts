@@ -269,6 +269,7 @@ describe('dispatcher reconcile', () => {
     });
     const steps: SyncJob[] = [{ v: 1, type: 'reconcile' }];
     const perStep: number[] = [];
+    const delays: number[] = [];
     while (steps.length > 0) {
       const step = steps.shift();
       if (step?.type !== 'reconcile') break;
@@ -278,7 +279,9 @@ describe('dispatcher reconcile', () => {
       await dispatcher.reconcile(step);
       // The drain's own reads and pushes are bounded by the budget; the step's part is what is measured here.
       perStep.push(requests);
-      steps.push(...queue.pushed.flatMap((p) => p.jobs).filter((job) => job.type === 'reconcile'));
+      const next = queue.pushed.filter((p) => p.jobs.some((job) => job.type === 'reconcile'));
+      delays.push(...next.map((p) => p.delaySeconds ?? 0));
+      steps.push(...next.flatMap((p) => p.jobs).filter((job) => job.type === 'reconcile'));
       expect(steps.length).toBeLessThanOrEqual(1);
     }
     const pending = new Set<string>();
@@ -293,6 +296,9 @@ describe('dispatcher reconcile', () => {
     );
     // 1,230 users in pages of 500 or so whole shards, then the groups: four steps, none near 100 requests.
     expect(perStep.length).toBeGreaterThanOrEqual(4);
+    // A page with more of its kind after it makes the next step wait 20 s, so the steps' jobs stay within Forge's 500
+    // events a minute; after the last page of users the groups' step follows at once.
+    expect(delays).toEqual([20, 20, 0]);
     expect(Math.max(...perStep)).toBeLessThan(100);
     expect(await fixture.kvs.get('status:last-reconcile')).toEqual(expect.any(String));
   });
