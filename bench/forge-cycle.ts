@@ -90,7 +90,8 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     },
   });
   const emulators = createLinkedEmulators({ clock, admin: counted('admin'), bitbucket: counted('bitbucket') });
-  const adminTally = { calls: 0, byOperation: new Map<string, number>() };
+  // Org groups' creations are timed: permission grants can start only once their groups are there.
+  const adminTally = timedTally(() => clock.now(), 'POST /v2/orgs/emulated-org/directories/emulated-directory/groups');
   const bitbucketTally = timedTally(() => clock.now());
   const fetch = runtime.remote(
     emulatorFetch(
@@ -347,6 +348,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
   console.log(`  Admin API calls by operation until then: ${operationCounts(adminTally)}`);
   console.log(`  Bitbucket calls by operation until then: ${operationCounts(bitbucketTally)}`);
   console.log(`  Bitbucket successes: ${callTimeline(bitbucketTally, pushStart)}`);
+  console.log(`  org groups created: ${callTimeline(adminTally, pushStart)}`);
   let completed = converged;
   if (completed) {
     const big = Array.from({ length: Math.min(users, 10_000) }, (_, i) => userIds[i] ?? '');

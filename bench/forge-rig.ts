@@ -67,6 +67,8 @@ export interface CallTally {
   /** When each call that succeeded (2xx) was answered (`now()`), when kept. */
   successAt?: number[];
   now?: () => number;
+  /** Only this operation's successes are timed (`POST /v2/.../groups`), when set. */
+  timedOperation?: string;
 }
 
 /** `path` with its ids (UUIDs, numbers, Atlassian account ids, emails, long hex) as `{id}`, so calls group by operation. */
@@ -81,8 +83,15 @@ function operationOf(method: string, path: string): string {
 }
 
 /** A tally that also keeps its answers by status and when each success came. */
-export function timedTally(now: () => number): CallTally {
-  return { calls: 0, byOperation: new Map(), byStatus: new Map(), successAt: [], now };
+export function timedTally(now: () => number, timedOperation?: string): CallTally {
+  return {
+    calls: 0,
+    byOperation: new Map(),
+    byStatus: new Map(),
+    successAt: [],
+    now,
+    ...(timedOperation ? { timedOperation } : {}),
+  };
 }
 
 /** A tally's calls by operation, the commonest `top` first: `GET /v2/... 120; POST /v2/... 80; 40 more (55 calls)`. */
@@ -119,7 +128,9 @@ export function countingEmulator(emulator: Emulator, tally: CallTally): Emulator
       }
       const response = await emulator.handle(request);
       tally.byStatus?.set(response.status, (tally.byStatus.get(response.status) ?? 0) + 1);
-      if (tally.successAt && tally.now && response.status >= 200 && response.status < 300)
+      const timed =
+        tally.timedOperation === undefined || tally.timedOperation === operationOf(request.method, request.path);
+      if (timed && tally.successAt && tally.now && response.status >= 200 && response.status < 300)
         tally.successAt.push(tally.now());
       return response;
     },
