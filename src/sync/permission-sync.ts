@@ -141,9 +141,7 @@ function digestOf(desired: Grants): string {
     ['repository', desired.repositories],
   ] as const)
     for (const id of [...map.keys()].sort())
-      for (const [slug, level] of [...(map.get(id) ?? new Map<string, string>())].sort(([a], [b]) =>
-        a < b ? -1 : a > b ? 1 : 0,
-      ))
+      for (const [slug, level] of [...(map.get(id) ?? new Map<string, string>())].sort(byFirst))
         hash.update(`${type}\u0000${id}\u0000${slug}\u0000${level}\n`);
   return hash.digest('base64url');
 }
