@@ -32,7 +32,7 @@ import type { BitbucketPermissions } from '../targets/ports';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
 import { budgetStorageMeter, spendCall } from '../sync/call-budget';
-import { PermissionCarry } from '../sync/permission-carry';
+import { PermissionPasses } from '../sync/permission-pass';
 import { keptWorkspaceListings } from '../sync/workspace-listings';
 import { MemberScans } from '../sync/member-scan';
 import { PlanCarry } from '../sync/plan-carry';
@@ -253,7 +253,7 @@ export function createSync(options: SyncOptions): SyncParts {
     links,
     carry: new PlanCarry(kvs),
     scans: new MemberScans(kvs, () => now().getTime()),
-    permissionCarry: new PermissionCarry(kvs),
+    permissionPasses: new PermissionPasses(kvs),
     settings: async () => {
       current = await settingsStore.get();
       return engineSettings(current);
@@ -323,7 +323,7 @@ export function createSync(options: SyncOptions): SyncParts {
       return decision.allowed;
     },
     permissions: {
-      run: async (groups, applied, dryRun, carried) => {
+      run: async (groups, applied, dryRun, pass) => {
         if (!lastBitbucket || !current) return { grants: applied, audit: [] };
         // The slugs the app computes are not what Bitbucket knows its groups by: no grant is written to a guessed name.
         const refused = permissionSyncBlock(await diagnostics.results({ maxAgeMs: VERDICT_CACHE_MS }));
@@ -331,7 +331,12 @@ export function createSync(options: SyncOptions): SyncParts {
         const before = bitbucketRequests;
         try {
           const bitbucket = keptWorkspaceListings(lastBitbucket, kvs, () => now().getTime());
-          return await new PermissionSyncer(bitbucket, current.rules).run(groups, applied, dryRun, carried);
+          return await new PermissionSyncer(bitbucket, current.rules, current.target.workspace).run(
+            groups,
+            applied,
+            dryRun,
+            pass,
+          );
         } finally {
           await tokenUsage.record(bitbucketRequests - before);
         }

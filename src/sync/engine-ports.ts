@@ -3,11 +3,11 @@
  * links, targets, audit, circuit breaker, permission sync) and the report of one batch. The engine's steps
  * (src/sync/sync-engine.ts and the modules it composes) all work against these.
  */
-import type { CarriedGrants, PermissionCarry } from './permission-carry';
 import type { DirectoryStore } from '../directory/directory-store';
 import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, TargetError } from '../targets/ports';
 import type { MemberScans } from './member-scan';
+import type { PermissionPass, PermissionPasses } from './permission-pass';
 import type { PlanCarry } from './plan-carry';
 import type { Change, PlanSettings } from './planner';
 import type { SyncLinks } from './sync-links';
@@ -48,22 +48,28 @@ export interface PermissionSyncResult {
   readonly interruptedBy?: TargetError;
   /** Set when permission sync refused to run (a failed Diagnostics check): the reason, recorded on the Permissions item. */
   readonly refused?: string;
-  /** Changes the invocation's budget left for the next job (after at least one applied). */
-  readonly left?: number;
-  /** Those changes, for the next job to apply without planning again (src/sync/permission-carry.ts). */
-  readonly carry?: CarriedGrants;
-  /** Whether this run applied a carry instead of planning: a fresh comparison follows it. */
-  readonly fromCarry?: boolean;
+  /**
+   * Set when the invocation's budget ended the run before it compared every project and repository (or when a rate
+   * limit or an unreadable target interrupted it): where the next job goes on (src/sync/permission-pass.ts).
+   */
+  readonly pass?: PermissionPass;
+  /** How many projects and repositories the run compares. */
+  readonly targets?: number;
+  /** Set when the run finished: the grant changes its whole pass made (or planned) and those that failed, over every job. */
+  readonly totals?: { readonly planned: number; readonly failed: number };
 }
 
 /** Permission sync: the slice of the permission-rules module the engine calls. */
 export interface PermissionSync {
-  /** Plans and applies grants for every app group, given the grants the app applied before; returns what it holds now. */
+  /**
+   * Plans and applies grants for every app group, given the grants the app applied before, going on from the pass an
+   * earlier job left; returns what it holds now.
+   */
   run(
     groups: readonly { displayName: string; groupSlug: string }[],
     applied: Record<string, Record<string, string>>,
     dryRun: boolean,
-    carried?: CarriedGrants,
+    pass?: PermissionPass,
   ): Promise<PermissionSyncResult>;
 }
 
@@ -99,8 +105,8 @@ export interface SyncEngineDeps {
   readonly carry?: PlanCarry;
   /** Where a huge group's comparison in steps keeps its place between jobs (src/sync/member-scan.ts). */
   readonly scans?: MemberScans;
-  /** Where grant changes a permission run could not apply wait for the next job (src/sync/permission-carry.ts). */
-  readonly permissionCarry?: PermissionCarry;
+  /** Where a permission run compared over several jobs keeps its place between them (src/sync/permission-pass.ts). */
+  readonly permissionPasses?: PermissionPasses;
 }
 
 /** What a batch did. */

@@ -1,6 +1,7 @@
 /**
  * One permission run of a batch and what it leaves on the Permissions link: the grants the app holds, the
- * comparison with Bitbucket, a failure with its retry, or the rest of a run its budget cut short.
+ * comparison with Bitbucket, a failure with its retry, or how far a run its budget cut short got (the run goes on in
+ * the next job from its pass, src/sync/permission-pass.ts).
  */
 import { TargetError } from '../targets/ports';
 import type { BatchTally, EngineContext } from './engine-context';
@@ -19,7 +20,7 @@ export class PermissionRun {
     private readonly appGroups: () => Promise<{ displayName: string; groupSlug: string }[]>,
   ) {}
 
-  /** Runs permission sync; true when every change succeeded. */
+  /** Runs permission sync (this job's part of it); true when the run finished and every change succeeded. */
   async run(settings: EngineSettings, report: BatchTally): Promise<boolean> {
     const permissions = this.ctx.deps.permissions;
     if (!permissions) return true;
@@ -27,11 +28,11 @@ export class PermissionRun {
     const key = PERMISSIONS_KEY;
     const links = this.ctx.links;
     const link = await links.get(key);
-    const carry = this.ctx.deps.permissionCarry;
-    const carried = carry && !settings.dryRun ? await carry.take(this.ctx.now().getTime()) : undefined;
+    const passes = this.ctx.deps.permissionPasses;
+    const kept = passes ? await passes.take(this.ctx.now().getTime()) : undefined;
     let result: PermissionSyncResult;
     try {
-      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun, carried);
+      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun, kept);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited')
@@ -57,40 +58,42 @@ export class PermissionRun {
     const appliedCount = result.audit.filter((e) => e.outcome === 'applied').length;
     report.remoteWrites += appliedCount;
     report.applied += appliedCount;
-    const failed = result.failed ?? 0;
-    report.failed += failed;
-    // What Status shows of a run that did not finish: the rate limit that stopped it, or how many changes failed (each is in the audit).
+    report.failed += result.failed ?? 0;
+    // The record goes first, then the audit, then the pass: a job cut off before it keeps its pass compares again
+    // what it had compared (and finds it equal), while a pass ahead of the record would leave grants unrecorded.
+    const keepPass = async (): Promise<void> => {
+      if (passes && result.pass) await passes.save(result.pass, this.ctx.now().getTime());
+      else if (passes && kept) await passes.drop();
+    };
+    const finished = result.pass === undefined;
+    const totals = result.totals ?? {
+      planned: result.audit.filter((e) => e.outcome !== 'skipped').length,
+      failed: result.failed ?? 0,
+    };
+    // What Status shows of a run that did not finish well: the rate limit (or unreadable target) that stopped it, or
+    // how many changes of the whole run failed (each is in the audit).
     const problem = result.interruptedBy
       ? errorChain(result.interruptedBy)
-      : failed > 0
-        ? `${failed} permission change(s) failed`
+      : finished && totals.failed > 0
+        ? `${totals.failed} permission change(s) failed`
         : undefined;
-    // What a run cut short leaves is carried to the next job; a carry used up or no longer valid is forgotten.
-    if (carry && result.carry && !problem) await carry.save(result.carry, this.ctx.now().getTime());
-    else if (carry && carried) await carry.drop();
-    // Cut short by the budget (the rest is applied, or planned again, by the next job), or a carry applied: it was
-    // planned before the jobs that applied it, so a fresh comparison (one run's reads) follows before the grants are
-    // called synced. Either way the entry goes on, pending.
-    const unfinished =
-      result.left !== undefined
-        ? `${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; ${result.left} more follow${result.left === 1 ? 's' : ''} in the next job`
-        : result.fromCarry
-          ? 'The planned grant changes are applied; a fresh comparison with Bitbucket follows'
-          : undefined;
-    if (unfinished !== undefined && !problem) {
+    if (!finished && !problem) {
+      // Cut short by the budget: the next job goes on from the pass, and the entry goes on, pending.
       this.ctx.state.permissionsLeft = true;
+      const compared = result.pass?.compared ?? 0;
       await links.put({
         ...(link ?? { attempts: 0 }),
         key,
         grants: result.grants,
         state: 'pending',
-        detail: unfinished,
+        detail: `${compared} of ${result.targets ?? compared} projects and repositories compared, ${appliedCount} grant change${appliedCount === 1 ? '' : 's'} applied; the rest follows in the next job`,
       } as LinkDoc);
       await this.ctx.deps.audit.record(result.audit);
+      await keepPass();
       return false;
     }
     // The run compared the grants with Bitbucket: any change it planned was a difference, repaired only when all succeeded.
-    const planned = result.audit.filter((e) => e.outcome !== 'skipped').length;
+    const planned = totals.planned;
     const lastComparison = planned === 0 && !problem ? 'equal' : problem || settings.dryRun ? 'different' : 'repaired';
     const difference = planned > 0 ? `${planned} grant${planned === 1 ? '' : 's'} to change` : undefined;
     const base = {
@@ -103,13 +106,14 @@ export class PermissionRun {
     } as LinkDoc;
     if (problem) {
       const attempts = (link?.attempts ?? 0) + 1;
+      const limited = result.interruptedBy?.kind === 'rate-limited' ? result.interruptedBy : undefined;
       await links.put({
         ...base,
         state: 'failed',
         lastError: problem,
         attempts,
         nextRetryAt: nextRetryAt(this.ctx.now(), attempts),
-        ...(result.interruptedBy ? { rateLimitedUntil: this.debounce.rateLimitEnd(result.interruptedBy) } : {}),
+        ...(limited ? { rateLimitedUntil: this.debounce.rateLimitEnd(limited) } : {}),
       });
     } else {
       // In a dry run the differences stay: the grants are not called synced while they differ.
@@ -124,6 +128,7 @@ export class PermissionRun {
       } as LinkDoc);
     }
     await this.ctx.deps.audit.record(result.audit);
+    await keepPass();
     if (result.interruptedBy) throw result.interruptedBy;
     return problem === undefined;
   }

@@ -215,28 +215,26 @@ describe('PermissionSyncer', () => {
 });
 
 describe('PermissionSyncer: a run its budget cuts short', () => {
-  /** Each write spends four of the job's requests, as the real client would count a write and its retries. */
+  /** Each read and each write spends one of the job's requests, as the real client counts them. */
   class MeteredWorkspace extends FakeWorkspace {
-    listings = 0;
-    override async listProjects(): Promise<{ key: string; name: string }[]> {
-      this.listings += 1;
-      return super.listProjects();
+    override async listRepositoryGroupPermissions(
+      slug: string,
+    ): Promise<{ groupSlug: string; permission: RepositoryPermission }[]> {
+      spendCall();
+      return super.listRepositoryGroupPermissions(slug);
     }
     override async putRepositoryGroupPermission(
       slug: string,
       group: string,
       level: RepositoryPermission,
     ): Promise<void> {
-      for (let i = 0; i < 4; i += 1) spendCall();
+      spendCall();
       return super.putRepositoryGroupPermission(slug, group, level);
     }
   }
   const rules = [rule('r1', 'developers', 'read', { repositories: ['web-*', 'infra'] })];
-  const job = <T>(calls: number, body: () => Promise<T>): Promise<T> =>
-    withinBudget({ calls, millis: 60_000 }, () => 0, body);
-
-  it('hands the rest to the next job, which applies it without reading Bitbucket again', async () => {
-    const ws = new MeteredWorkspace(
+  const fresh = (): MeteredWorkspace =>
+    new MeteredWorkspace(
       ['WEB', 'OPS'],
       [
         ['web-app', 'WEB'],
@@ -244,68 +242,126 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
         ['infra', 'OPS'],
       ],
     );
-    const first = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
-    const left = first.left ?? 0;
-    expect(left).toBeGreaterThanOrEqual(1);
-    expect(first.carry?.changes).toHaveLength(left);
-    expect(ws.writes).toHaveLength(3 - left);
-    const reads = { listings: ws.listings, targets: ws.reads.length };
-    const second = await job(99, () => new PermissionSyncer(ws, rules).run([DEVS], first.grants, false, first.carry));
-    expect(second.fromCarry).toBe(true);
-    expect(second.left).toBeUndefined();
-    expect({ listings: ws.listings, targets: ws.reads.length }).toEqual(reads);
+  /** A job of 10 requests compares two of the three repositories (each needs 8 left before it is read). */
+  const job = <T>(body: () => Promise<T>, calls = 10): Promise<T> =>
+    withinBudget({ calls, millis: 60_000 }, () => 0, body);
+  const ALL_READ = {
+    'repository:infra': { 'scim-developers': 'read' },
+    'repository:web-api': { 'scim-developers': 'read' },
+    'repository:web-app': { 'scim-developers': 'read' },
+  };
+
+  it('compares and repairs the targets it can, and the next job goes on after the last one without reading it again', async () => {
+    const ws = fresh();
+    const first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    expect(first.pass).toMatchObject({ after: 'repository:web-api', compared: 2, planned: 2, failed: 0 });
+    expect(first.totals).toBeUndefined();
+    expect(first.targets).toBe(3);
+    expect(ws.reads).toEqual(['repository:infra', 'repository:web-api']);
+    expect(ws.writes.sort()).toEqual([
+      'put repository:infra scim-developers read',
+      'put repository:web-api scim-developers read',
+    ]);
+    const second = await job(() => new PermissionSyncer(ws, rules).run([DEVS], first.grants, false, first.pass));
+    expect(second.pass).toBeUndefined();
+    expect(second.totals).toEqual({ planned: 3, failed: 0 });
+    expect(ws.reads).toEqual(['repository:infra', 'repository:web-api', 'repository:web-app']);
+    expect(second.grants).toEqual(ALL_READ);
+    // Outside a budget (the rule preview, a test) a run compares every target at once.
+    const whole = await new PermissionSyncer(fresh(), rules).run([DEVS], {}, false);
+    expect(whole.pass).toBeUndefined();
+    expect(whole.grants).toEqual(ALL_READ);
+  });
+
+  it('stops between two changes of one target when the budget holds no more, and the next job reads that target again', async () => {
+    const ws = fresh();
+    const groups = [DEVS, OPS, { displayName: 'QA', groupSlug: 'scim-qa' }];
+    const everyone = ['developers', 'ops', 'qa'].map((group) =>
+      rule(group, group, 'read', { repositories: ['infra'] }),
+    );
+    // 7 requests: the read and the first change, then no other (each needs 6 left).
+    const first = await job(() => new PermissionSyncer(ws, everyone).run(groups, {}, false), 7);
+    expect(ws.writes).toEqual(['put repository:infra scim-developers read']);
+    expect(first.pass).toMatchObject({ compared: 0 });
+    expect(first.pass?.after).toBeUndefined();
+    const second = await job(() => new PermissionSyncer(ws, everyone).run(groups, first.grants, false, first.pass), 99);
+    expect(second.pass).toBeUndefined();
+    expect(ws.reads).toEqual(['repository:infra', 'repository:infra']);
     expect(ws.writes).toHaveLength(3);
+    expect(second.grants).toEqual({
+      'repository:infra': { 'scim-developers': 'read', 'scim-ops': 'read', 'scim-qa': 'read' },
+    });
+    expect(second.totals).toEqual({ planned: 3, failed: 0 });
+  });
+
+  it('never touches a grant that is not its own, whichever job compares the target', async () => {
+    const ws = fresh();
+    ws.repositories.get('web-app')?.grants.set('scim-developers', 'admin');
+    ws.repositories.get('web-app')?.grants.set('hand-made', 'write');
+    const first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    const second = await job(() => new PermissionSyncer(ws, rules).run([DEVS], first.grants, false, first.pass));
+    expect(second.pass).toBeUndefined();
+    expect(ws.repositories.get('web-app')?.grants).toEqual(
+      new Map([
+        ['scim-developers', 'admin'],
+        ['hand-made', 'write'],
+      ]),
+    );
+    expect(ws.writes.some((write) => write.includes('web-app'))).toBe(false);
     expect(second.grants).toEqual({
       'repository:infra': { 'scim-developers': 'read' },
       'repository:web-api': { 'scim-developers': 'read' },
-      'repository:web-app': { 'scim-developers': 'read' },
     });
-    // The fresh comparison that follows finds nothing to do.
-    const third = await job(9, () => new PermissionSyncer(ws, rules).run([DEVS], second.grants, false));
-    expect(third.fromCarry).toBe(false);
-    expect(ws.writes).toHaveLength(3);
   });
 
-  it('plans again when the rules or a group the carry names changed, not when other groups appeared', async () => {
-    const fresh = () =>
-      new MeteredWorkspace(
-        ['WEB', 'OPS'],
-        [
-          ['web-app', 'WEB'],
-          ['web-api', 'WEB'],
-          ['infra', 'OPS'],
-        ],
-      );
-    const cutShort = async (ws: MeteredWorkspace) =>
-      job(9, () => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
-    // Other rules: planned again.
+  it('starts a new pass for other rules or a live run after a dry one, and goes around when the desired grants changed', async () => {
+    // Other rules: the pass starts again from the first target.
     let ws = fresh();
-    let first = await cutShort(ws);
-    let listings = ws.listings;
-    const otherRules = [rule('r1', 'developers', 'write', { repositories: ['web-*', 'infra'] })];
-    const again = await job(99, () =>
-      new PermissionSyncer(ws, otherRules).run([DEVS], first.grants, false, first.carry),
-    );
-    expect(again.fromCarry).toBe(false);
-    expect(ws.listings).toBe(listings + 1);
-    // The group the carry names renamed (the rules match displayNames): planned again.
+    let first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    const writeRules = [rule('r1', 'developers', 'write', { repositories: ['web-*', 'infra'] })];
+    const other = await job(() => new PermissionSyncer(ws, writeRules).run([DEVS], first.grants, false, first.pass));
+    expect(other.pass?.after).toBe('repository:web-api');
+    expect(ws.reads.slice(2)).toEqual(['repository:infra', 'repository:web-api']);
+    // A dry run's pass planned changes it did not make: a live run does not go on from it.
     ws = fresh();
-    first = await cutShort(ws);
-    listings = ws.listings;
-    const renamed = { ...DEVS, displayName: 'Developers (old)' };
-    const afterRename = await job(99, () =>
-      new PermissionSyncer(ws, rules).run([renamed], first.grants, false, first.carry),
-    );
-    expect(afterRename.fromCarry).toBe(false);
-    expect(ws.listings).toBe(listings + 1);
-    // Another group appeared: the carry still holds; the new group's grants are the fresh comparison's.
+    // A dry run writes nothing: 9 requests hold two targets.
+    const dry = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, true), 9);
+    expect(dry.pass?.after).toBe('repository:web-api');
+    const live = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false, dry.pass));
+    expect(live.pass?.after).toBe('repository:web-api');
+    expect(ws.writes.sort()).toEqual([
+      'put repository:infra scim-developers read',
+      'put repository:web-api scim-developers read',
+    ]);
+    // A group the rules name appears: the targets compared before it are compared again, going around.
     ws = fresh();
-    first = await cutShort(ws);
-    listings = ws.listings;
-    const withOps = await job(99, () =>
-      new PermissionSyncer(ws, rules).run([DEVS, OPS], first.grants, false, first.carry),
+    const both = [...rules, rule('r2', 'ops', 'write', { repositories: ['web-*', 'infra'] })];
+    first = await job(() => new PermissionSyncer(ws, both).run([DEVS], {}, false));
+    expect(first.pass).toMatchObject({ after: 'repository:web-api' });
+    const around = await job(
+      () => new PermissionSyncer(ws, both).run([DEVS, OPS], first.grants, false, first.pass),
+      99,
     );
-    expect(withOps.fromCarry).toBe(true);
-    expect(ws.listings).toBe(listings);
+    expect(around.pass).toBeUndefined();
+    expect(ws.reads).toEqual([
+      'repository:infra',
+      'repository:web-api',
+      'repository:web-app',
+      'repository:infra',
+      'repository:web-api',
+    ]);
+    expect(around.grants).toEqual({
+      'repository:infra': { 'scim-developers': 'read', 'scim-ops': 'write' },
+      'repository:web-api': { 'scim-developers': 'read', 'scim-ops': 'write' },
+      'repository:web-app': { 'scim-developers': 'read', 'scim-ops': 'write' },
+    });
+    expect(around.totals).toEqual({ planned: 4, failed: 0 });
+    // A group no rule names appears: the pass holds.
+    ws = fresh();
+    first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    const qa = { displayName: 'QA', groupSlug: 'scim-qa' };
+    const holds = await job(() => new PermissionSyncer(ws, rules).run([DEVS, qa], first.grants, false, first.pass));
+    expect(holds.pass).toBeUndefined();
+    expect(ws.reads).toEqual(['repository:infra', 'repository:web-api', 'repository:web-app']);
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * A permission run's pass (src/sync/permission-pass.ts): the target it compares next, going around when the desired
+ * grants changed, and the pass kept between jobs while young.
+ */
+import {
+  nextTarget,
+  PERMISSION_PASS_MAX_AGE_MS,
+  PermissionPasses,
+  passToGoOn,
+  type PermissionPass,
+} from '../../src/sync/permission-pass';
+import { kvsPerTest } from '../support/kvs-per-test';
+
+const fixture = kvsPerTest();
+
+const KEYS = ['project:A', 'project:B', 'repository:a', 'repository:b'];
+
+/** Every key a pass compares from `pass` on, in order, as the run walks them. */
+function walk(keys: readonly string[], pass: Pick<PermissionPass, 'after' | 'until' | 'wrapped'>): string[] {
+  const seen: string[] = [];
+  let at = { ...pass };
+  for (let next = nextTarget(keys, at); next !== undefined && seen.length < 20; next = nextTarget(keys, at)) {
+    seen.push(next.key);
+    at = { ...at, after: next.key, ...(next.wrapped ? { wrapped: true } : {}) };
+  }
+  return seen;
+}
+
+it('walks the targets in key order from where a pass stopped, and around to where it began when it began later', () => {
+  expect(walk(KEYS, {})).toEqual(KEYS);
+  expect(walk(KEYS, { after: 'project:B' })).toEqual(['repository:a', 'repository:b']);
+  // Begun after project:B (the desired grants changed there): on to the end, then from the first back to project:B.
+  expect(walk(KEYS, { after: 'project:B', until: 'project:B' })).toEqual([
+    'repository:a',
+    'repository:b',
+    'project:A',
+    'project:B',
+  ]);
+  // The targets changed meanwhile: a key no longer there still marks the place.
+  expect(walk(['project:A', 'repository:b'], { after: 'project:B', until: 'project:B' })).toEqual([
+    'repository:b',
+    'project:A',
+  ]);
+  expect(walk(KEYS, { after: 'project:A', until: 'project:B', wrapped: true })).toEqual(['project:B']);
+  expect(walk([], {})).toEqual([]);
+});
+
+it('goes on with a pass made for the same stamp, around from its place when the desired grants changed, anew otherwise', () => {
+  const kept: PermissionPass = {
+    stamp: 's',
+    desired: 'd',
+    after: 'project:B',
+    compared: 2,
+    planned: 3,
+    failed: 1,
+    startedAt: 5,
+  };
+  expect(passToGoOn(kept, 's', 'd')).toBe(kept);
+  expect(passToGoOn(kept, 's', 'd2')).toEqual({
+    stamp: 's',
+    desired: 'd2',
+    after: 'project:B',
+    until: 'project:B',
+    compared: 0,
+    planned: 0,
+    failed: 0,
+  });
+  expect(passToGoOn(kept, 's2', 'd')).toEqual({ stamp: 's2', desired: 'd', compared: 0, planned: 0, failed: 0 });
+  expect(passToGoOn(undefined, 's', 'd')).toEqual({ stamp: 's', desired: 'd', compared: 0, planned: 0, failed: 0 });
+  expect(passToGoOn({ ...kept, after: undefined }, 's', 'd2')).toEqual({
+    stamp: 's',
+    desired: 'd2',
+    compared: 0,
+    planned: 0,
+    failed: 0,
+  });
+});
+
+it('keeps a pass for the next job while young, from when it began, and forgets it when dropped or too old', async () => {
+  const passes = new PermissionPasses(fixture.kvs);
+  expect(await passes.take(0)).toBeUndefined();
+  const pass: PermissionPass = { stamp: 's', desired: 'd', after: 'project:A', compared: 1, planned: 0, failed: 0 };
+  await passes.save(pass, 1_000);
+  expect(await passes.take(2_000)).toEqual({ ...pass, startedAt: 1_000 });
+  // Saved again later, it keeps the time it began: its age counts from there.
+  await passes.save({ ...pass, after: 'project:B', startedAt: 1_000 }, 60_000);
+  expect(await passes.take(1_000 + PERMISSION_PASS_MAX_AGE_MS)).toMatchObject({ after: 'project:B', startedAt: 1_000 });
+  expect(await passes.take(1_000 + PERMISSION_PASS_MAX_AGE_MS + 1)).toBeUndefined();
+  await passes.drop();
+  expect(await passes.take(2_000)).toBeUndefined();
+});

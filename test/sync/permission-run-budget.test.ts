@@ -1,0 +1,137 @@
+/**
+ * A permission run over more projects and repositories than one invocation can read is compared over several jobs,
+ * each within its call budget (src/sync/call-budget.ts: 78 of Forge's 100 requests), its place kept between them
+ * (src/sync/permission-pass.ts). Reading each target's group permissions is one Bitbucket request: past about 70
+ * targets a run in one job made more than 100 requests (issue 11). Runs the engine as composed for Forge over the
+ * in-process emulators, the directory store's requests counted against each job's budget.
+ */
+import { permissionKey, type LinkedEmulators } from '../../emulators';
+import type { SyncParts } from '../../src/app/create-sync';
+import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
+import { callsSpent, CONSUMER_BUDGET, withinBudget } from '../../src/sync/call-budget';
+import { PERMISSIONS_KEY } from '../../src/sync/jobs';
+import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { kvsPerTest } from '../support/kvs-per-test';
+
+/** A Forge job's share of its 100 requests. */
+const BUDGET = CONSUMER_BUDGET.calls;
+const REPOSITORIES = 150;
+const APP_GROUP = 'scim-engineering';
+const slugOf = (i: number): string => `bulk-${String(i).padStart(3, '0')}`;
+
+describe('permission sync: a run over many repositories, within each job budget', () => {
+  const fixture = kvsPerTest();
+  let emulators: LinkedEmulators;
+  let store: KvsDirectoryStore;
+  let sync: SyncParts;
+
+  /** Runs jobs of what is pending, each within BUDGET, until the outbox is empty; what each job spent. */
+  async function runJobs(maxJobs = 60): Promise<{ spent: number[]; withPermissions: number }> {
+    const spent: number[] = [];
+    let withPermissions = 0;
+    const clock = { now: () => fixture.clock.ms, sleep: async () => undefined };
+    for (let job = 0; job < maxJobs; job += 1) {
+      const entries = (await pendingEntries(store)).slice(0, 25);
+      if (entries.length === 0) return { spent, withPermissions };
+      if (entries.some((e) => e.key === PERMISSIONS_KEY)) withPermissions += 1;
+      const report = await withinBudget({ calls: BUDGET, millis: 600_000 }, clock, async () => {
+        const done = await sync.engine.process(entries);
+        spent.push(callsSpent());
+        return done;
+      });
+      if (report.leftover.length > 0) await store.enqueue(report.leftover);
+      fixture.clock.ms += 5_000;
+    }
+    throw new Error(
+      `the outbox did not empty in ${maxJobs} jobs: ${JSON.stringify(await sync.links.get(PERMISSIONS_KEY))}`,
+    );
+  }
+
+  /** Bitbucket's group grants on the bulk repositories, as `slug|group` -> level. */
+  function grants(): Map<string, string> {
+    return new Map(
+      [...emulators.bitbucket.state.permissions.values()]
+        .filter((p) => p.kind === 'repository' && p.target.startsWith('bulk-'))
+        .map((p): [string, string] => [`${p.target}|${p.groupSlug}`, p.permission]),
+    );
+  }
+
+  /** What a test expects: `level` for the app group on each of `slugs`, and the grants made by hand. */
+  function expected(slugs: readonly string[], level: string): Map<string, string> {
+    const out = new Map(slugs.map((slug): [string, string] => [`${slug}|${APP_GROUP}`, level]));
+    // Made by hand: the app group's admin grant on bulk-010 is not the app's, nor is any grant of another group.
+    out.set(`bulk-010|${APP_GROUP}`, 'admin');
+    for (const slug of ['bulk-003', 'bulk-077', 'bulk-149']) out.set(`${slug}|hand-made`, 'write');
+    return new Map([...out].sort());
+  }
+
+  beforeEach(async () => {
+    ({ emulators, store, sync } = await emulatedSync(fixture, {
+      meteredStore: true,
+      sync: { permissionQuietSeconds: 0 },
+      settings: {
+        rules: [{ id: 'bulk', group: 'Engineering', projects: [], repositories: ['bulk-*'], level: 'write' }],
+      },
+    }));
+    const template = emulators.bitbucket.state.repositories[0];
+    if (!template) throw new Error('no seeded repository');
+    for (let i = 0; i < REPOSITORIES; i += 1)
+      emulators.bitbucket.state.repositories.push({
+        ...template,
+        slug: slugOf(i),
+        name: slugOf(i),
+        uuid: `{00000000-0000-4000-8000-${String(i).padStart(12, '0')}}`,
+      });
+    emulators.bitbucket.state.groups.push({ slug: 'hand-made', name: 'Hand made' });
+    const handMade = [
+      { target: 'bulk-010', groupSlug: APP_GROUP, permission: 'admin' as const },
+      ...['bulk-003', 'bulk-077', 'bulk-149'].map((target) => ({
+        target,
+        groupSlug: 'hand-made',
+        permission: 'write' as const,
+      })),
+    ];
+    for (const grant of handMade)
+      emulators.bitbucket.state.permissions.set(permissionKey('repository', grant.target, grant.groupSlug), {
+        kind: 'repository',
+        ...grant,
+      });
+  });
+
+  it('grants every repository over several jobs of at most 78 requests, then narrows them, never touching a grant made by hand', async () => {
+    const members = [];
+    for (let i = 0; i < 2; i += 1)
+      members.push({
+        value: (await store.create('User', { userName: `eng${i}@example.com`, active: true })).id,
+        type: 'User' as const,
+      });
+    await store.create('Group', { displayName: 'Engineering' }, members);
+    const all = Array.from({ length: REPOSITORIES }, (_, i) => slugOf(i));
+
+    const first = await runJobs();
+    expect(Math.max(...first.spent)).toBeLessThanOrEqual(BUDGET);
+    expect(first.withPermissions).toBeGreaterThan(2);
+    expect(new Map([...grants()].sort())).toEqual(expected(all, 'write'));
+    expect(await sync.links.get(PERMISSIONS_KEY)).toMatchObject({ state: 'synced', lastComparison: 'repaired' });
+    expect(await fixture.kvs.get('pass:Permissions.all')).toBeUndefined();
+
+    // The rules narrow to bulk-000 to bulk-099, read: 100 grants lowered, 50 removed, over several jobs again.
+    await sync.settings.save({
+      ...(await sync.settings.get()),
+      rules: [{ id: 'bulk', group: 'Engineering', projects: [], repositories: ['bulk-0*'], level: 'read' }],
+    });
+    await store.enqueue([PERMISSIONS_KEY]);
+    const second = await runJobs();
+    expect(Math.max(...second.spent)).toBeLessThanOrEqual(BUDGET);
+    expect(second.withPermissions).toBeGreaterThan(2);
+    expect(new Map([...grants()].sort())).toEqual(expected(all.slice(0, 100), 'read'));
+    expect(await sync.links.get(PERMISSIONS_KEY)).toMatchObject({ state: 'synced', lastComparison: 'repaired' });
+
+    // Nothing left to change: one more run compares every repository again and finds them equal.
+    await store.enqueue([PERMISSIONS_KEY]);
+    const third = await runJobs();
+    expect(Math.max(...third.spent)).toBeLessThanOrEqual(BUDGET);
+    expect(await sync.links.get(PERMISSIONS_KEY)).toMatchObject({ state: 'synced', lastComparison: 'equal' });
+    expect(new Map([...grants()].sort())).toEqual(expected(all.slice(0, 100), 'read'));
+  }, 120_000);
+});
