@@ -15,6 +15,7 @@ const FOLDER_RANKS = {
   shared: 0, // the admin page's data types
   directory: 0, // the directory port and its own record types
   targets: 0, // Admin API, Bitbucket and Google clients
+  lang: 0, // helpers of the language itself, that know nothing of the app (withOverrides)
   scim: 1, // the pure SCIM protocol core
   storage: 2, // the KVS port module, the KVS directory store, the local KVS
   auth: 3,

@@ -3,17 +3,17 @@
  * (src/local/forge-runtime), in `enforce` mode unless --record, on a virtual clock with the fixed latency model
  * (30 ms a KVS request, 250 ms an API call, 1 s push to delivery; --slow doubles them).
  *
- * Per size N (users; N/20 groups, 3 memberships a user, one permission rule a group): an IdP pushes Entra-style
- * (filter GET then POST per user and group, member PATCHes of 50; a 429 or 503 retried after its Retry-After, at
- * most IDP_TRIES tries) at 15 requests a second through the SCIM web trigger, then the sync runs to convergence
- * (outbox empty, queue idle); then one group of N members (10,000 at most) is added in PATCHes of 1,000 and synced;
- * then the scheduled reconcile runs and is synced. The five-minute trigger with the sync sweep runs every five
- * virtual minutes throughout, as on Forge (bench/five-minute-trigger.ts). In enforce mode the first breach of any
- * limit stops the size (it failed a call, as it would on Forge); a phase that has not converged within 12 virtual
- * hours, or whose wall time passes --phase-minutes, stops it too. The figures so far are printed with the violations.
- * It prints figures and asserts nothing; its last line is one JSON object (the keys the strict-runtime issue names).
- * Each size runs in a child process of its own, with a V8 heap limit sized to it (bench/forge-sizes.ts); its peak
- * RSS is that process's.
+ * Per size N (users; N/20 groups, 3 memberships a user, a permission rule for each of the first 500 groups, the most
+ * settings hold: MAX_RULES): an IdP pushes Entra-style (filter GET then POST per user and group, member PATCHes of 50;
+ * a 429 or 503 retried after its Retry-After, at most IDP_TRIES tries) at 15 requests a second through the SCIM web
+ * trigger, then the sync runs to convergence (outbox empty, queue idle); then one group of N members (10,000 at
+ * most) is added in PATCHes of 1,000 and synced; then the scheduled reconcile runs and is synced. The five-minute
+ * trigger with the sync sweep runs every five virtual minutes throughout, as on Forge (bench/five-minute-trigger.ts).
+ * In enforce mode the first breach of any limit stops the size (it failed a call, as it would on Forge); a phase that
+ * has not converged within 12 virtual hours, or whose wall time passes --phase-minutes, stops it too. The figures so
+ * far are printed with the violations. It prints figures and asserts nothing; its last line is one JSON object (the
+ * keys the strict-runtime issue names). Each size runs in a child process of its own, with a V8 heap limit sized to
+ * it (bench/forge-sizes.ts); its peak RSS is that process's.
  */
 import { performance } from 'node:perf_hooks';
 import { emulatorFetch } from '../emulators/emulator-fetch';
@@ -33,7 +33,7 @@ import { ForgeJobQueue, SYNC_QUEUE_KEY } from '../src/forge/forge-job-queue';
 import { makeScimWebTrigger, type ForgeWebTriggerRequest } from '../src/forge/scim-web-trigger';
 import { makeReconcile, makeSyncWorker } from '../src/forge/sync-worker';
 import { DEFAULT_LATENCY, scaledLatency } from '../src/local/forge-runtime';
-import type { PermissionRule } from '../src/sync/settings';
+import { MAX_RULES, type PermissionRule } from '../src/sync/settings';
 import { ADMIN_API_BASE_URL } from '../src/targets/admin-api/admin-api-operations';
 import { BITBUCKET_BASE_URL } from '../src/targets/bitbucket/bitbucket-client';
 import {
@@ -137,7 +137,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     dispatcher: { now: () => clock.now() },
   });
   late.sync = sync;
-  const rules: PermissionRule[] = Array.from({ length: groups }, (_, g) => ({
+  const rules: PermissionRule[] = Array.from({ length: Math.min(groups, MAX_RULES) }, (_, g) => ({
     id: `team-${g}`,
     group: `Team ${g}`,
     projects: [EMULATED_PROJECTS[g % EMULATED_PROJECTS.length]?.key ?? 'PLAT'],

@@ -6,7 +6,7 @@ import type { DirectoryStore } from '../directory/directory-store';
 import { errorResponse, type ScimLogger } from '../scim/error-response';
 import { SourceSettingsStore } from '../sources/source-settings';
 import { profileNamed, type ClientProfile } from '../scim/profile';
-import { createScimService, type ServiceLimits } from '../scim/service';
+import { createScimService, defaultServiceLimits, type ServiceLimits } from '../scim/service';
 import { KvsDirectoryStore } from '../storage/kvs-directory-store';
 import type { ForgeKvs } from '../storage/kvs-port';
 import { meteredKvs } from '../storage/metered-kvs';
@@ -17,6 +17,7 @@ import { AuditLog, type AuditEntryInput } from '../sync/audit-log';
 import { SettingsStore } from '../sync/settings-store';
 import { SyncLinks } from '../sync/sync-links';
 import { headerValue, type ScimRequest, type ScimResponse } from '../scim/protocol';
+import { peekBody } from '../scim/request-body';
 import type { ScimObject } from '../scim/resource/types';
 import { bearerToken } from '../scim/authentication';
 import { scimWriteOf, type ScimWrite } from '../scim/router';
@@ -91,7 +92,8 @@ function parseJson(text: string | undefined): unknown {
 /**
  * The audit entry of one SCIM write (source `scim`), as the router named it (src/scim/router.ts): before is the
  * stored resource, after the response or the PATCH operations; `stored` is the resource as stored after the write,
- * when the response did not carry it, so the detail can say what changed (`active: true -> false`).
+ * when the response did not carry it, so the detail can say what changed (`active: true -> false`). The request's
+ * body is read through the service's checks (peekBody, `maxBodyBytes`): one the service refused is not parsed.
  */
 export function scimWriteAudit(
   request: ScimRequest,
@@ -99,12 +101,13 @@ export function scimWriteAudit(
   write: ScimWrite,
   before: unknown,
   stored?: ScimObject,
+  maxBodyBytes: number = defaultServiceLimits.maxBodyBytes,
 ): AuditEntryInput {
   const operation = write.operation;
   const responseBody = parseJson(response.body) as Record<string, unknown> | undefined;
   const ok = response.status >= 200 && response.status < 300;
   const id = write.id ?? (ok && typeof responseBody?.id === 'string' ? responseBody.id : '(new)');
-  const requestBody = parseJson(request.body) as Record<string, unknown> | undefined;
+  const requestBody = peekBody(request, maxBodyBytes) as Record<string, unknown> | undefined;
   const after = !ok
     ? undefined
     : operation === 'delete'
@@ -202,6 +205,8 @@ export function createApp(options: AppOptions): AppParts {
       cachedSource = { at, pulled: (await sources.get()).kind !== 'scim' };
     return cachedSource.pulled;
   };
+  // The service's body limit, so that the gate prices no body the service refuses (src/scim/request-body.ts).
+  const maxBodyBytes = options.limits?.maxBodyBytes ?? defaultServiceLimits.maxBodyBytes;
   const intakeGate =
     options.intakeGate === false ? undefined : (options.intakeGate ?? new IntakeGate(kvs, () => now().getTime()));
   const handleScim: App['handleScim'] = async (request) => {
@@ -210,8 +215,7 @@ export function createApp(options: AppOptions): AppParts {
     // An authenticated write of a group's members first passes the intake gate (src/app/intake-gate.ts); one it holds
     // is answered 429 with Retry-After before it touches storage, and is not audited: under pressure each entry would
     // be one more write.
-    const cost =
-      write && intakeGate ? membershipWriteCost(request.method, write.resourceType, request.body) : undefined;
+    const cost = write && intakeGate ? membershipWriteCost(request, write.resourceType, maxBodyBytes) : undefined;
     if (cost && intakeGate && (await tokens.verify(bearerToken(request)))) {
       // A gate that cannot read its bucket lets the write through: the write meets storage's own refusal then.
       const decision = await intakeGate.admit(cost).catch(() => ({ admitted: true }) as const);
@@ -255,7 +259,7 @@ export function createApp(options: AppOptions): AppParts {
           ? (seen.lastWritten(write.resourceType, write.id) ?? before)
           : undefined;
       await withAuditActor(scimActor(presentedTokenSuffix(headerValue(request, 'authorization'))), () =>
-        auditLog.append(scimWriteAudit(request, response, write, before, stored)),
+        auditLog.append(scimWriteAudit(request, response, write, before, stored, maxBodyBytes)),
       ).catch((error: unknown) =>
         options.logger.error('AUDIT-WRITE', 'Could not record a SCIM write in the audit log', {
           error: error instanceof Error ? error.message : String(error),

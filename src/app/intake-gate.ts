@@ -13,6 +13,8 @@
  * that last-writer-wins updates rarely lose a charge; the share is set below what is free to leave room for the few
  * that are lost. Creates, user writes and reads are not gated: each costs at most 2 units of either kind.
  */
+import type { ScimRequest } from '../scim/protocol';
+import { peekBody } from '../scim/request-body';
 import type { ForgeKvs } from '../storage/kvs-port';
 
 /**
@@ -67,22 +69,20 @@ export class IntakeGate {
 /**
  * The cost of a SCIM write that changes a group's members, or undefined for any other request (not gated): reads
  * of the gate's bucket, the group and the members' kind markers (25 a batch), and writes of 25 membership records a
- * transaction with the group's version, the audit entry and the gate's bucket. The body is read leniently: a malformed one is the SCIM layer's to
- * refuse, and costs nothing here.
+ * transaction with the group's version, the audit entry and the gate's bucket. The body is read through the SCIM
+ * layer's own checks (src/scim/request-body.ts peekBody, with the service's `maxBodyBytes`): one the service refuses
+ * (too large, too deep, not JSON) costs nothing here and is never parsed, and meets the service's RFC 7644 section
+ * 3.12 error rather than this gate's 429.
  */
 export function membershipWriteCost(
-  method: string,
+  request: ScimRequest,
   resourceType: string,
-  body: string | undefined,
+  maxBodyBytes: number,
 ): IntakeCost | undefined {
-  if (resourceType !== 'Group' || !body) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const members = countMembers(method, parsed);
+  if (resourceType !== 'Group' || !request.body) return undefined;
+  const parsed = peekBody(request, maxBodyBytes);
+  if (parsed === undefined) return undefined;
+  const members = countMembers(request.method.toUpperCase(), parsed);
   if (members === 0) return undefined;
   const reads = 2 + Math.ceil(members / 25);
   const writes = Math.ceil((members + 2) / 25) + 2;

@@ -6,6 +6,7 @@
  * lost a race reads the winner's version (src/scim/preconditions.ts optimistic).
  */
 import type { DirectoryStore, ResourceKind, StoredResource } from '../directory/directory-store';
+import { withOverrides } from '../lang/with-overrides';
 import type { ScimObject } from '../scim/resource/types';
 
 /** A request's view of the store and what it saw. */
@@ -38,16 +39,8 @@ export function recordingStore(inner: DirectoryStore): RecordingStore {
     updateGroup: async (id, resource, changes, condition) =>
       wrote(await inner.updateGroup(id, resource, changes, condition)),
   };
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const override = overrides[property as keyof DirectoryStore];
-      if (override) return override;
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
   return {
-    store,
+    store: withOverrides(inner, overrides),
     firstRead: (kind, id) => reads.get(keyOf(kind, id)),
     lastWritten: (kind, id) => writes.get(keyOf(kind, id)),
   };

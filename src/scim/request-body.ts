@@ -45,3 +45,18 @@ export function parseBody(request: ScimRequest): unknown {
     throw ScimError.invalidSyntax('The request body is not valid JSON', error);
   }
 }
+
+/**
+ * The JSON body as a handler would read it, or undefined where the service refuses the request for its body (over
+ * `maxBodyBytes`, not JSON, too deep, malformed or missing): for a host that looks at a write before the service
+ * does (src/app/intake-gate.ts), through the same checks, so that no body is parsed unguarded.
+ */
+export function peekBody(request: ScimRequest, maxBodyBytes: number): unknown {
+  try {
+    checkRequestBody(request, maxBodyBytes);
+    return parseBody(request);
+  } catch (error) {
+    if (error instanceof ScimError) return undefined;
+    throw error;
+  }
+}

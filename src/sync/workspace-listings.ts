@@ -6,6 +6,7 @@
  * granted within the age at the latest; one deleted since makes the plan's read of its grants fail, and the run is
  * retried. The access review, the rule preview and the connection test read Bitbucket directly.
  */
+import { withOverrides } from '../lang/with-overrides';
 import type { ForgeKvs } from '../storage/kvs-port';
 import type { BitbucketPermissions } from '../targets/ports';
 
@@ -40,12 +41,5 @@ export function keptWorkspaceListings(
     listProjects: () => kept('listings:projects', () => bitbucket.listProjects()),
     listRepositories: () => kept('listings:repositories', () => bitbucket.listRepositories()),
   };
-  return new Proxy(bitbucket, {
-    get(target, property, receiver) {
-      const override = overrides[property as keyof BitbucketPermissions];
-      if (override) return override;
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return withOverrides(bitbucket, overrides);
 }

@@ -6,6 +6,7 @@ import {
   IntakeGate,
   membershipWriteCost,
 } from '../../src/app/intake-gate';
+import { MAX_JSON_DEPTH } from '../../src/scim/json-depth';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 const fixture = kvsPerTest();
@@ -55,27 +56,41 @@ it('admits one write larger than the burst when its shard has nothing booked', a
   expect((await gate.admit({ units: 1 })).admitted).toBe(false);
 });
 
+/** The gate's price of a write, with the service's default body limit. */
+function priceOf(method: string, resourceType: string, body: string, maxBodyBytes = 1024 * 1024) {
+  const headers = { 'content-type': ['application/scim+json'] };
+  const request = { method, path: `/${resourceType}s/g1`, query: {}, headers, body, baseUrl: 'https://scim.test' };
+  return membershipWriteCost(request, resourceType, maxBodyBytes);
+}
+
 it('prices writes that change a group’s members, and nothing else', () => {
   const members = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `u${i}` }));
   const patch = (operations: unknown[]) => JSON.stringify({ Operations: operations });
-  expect(membershipWriteCost('PATCH', 'Group', patch([{ op: 'add', path: 'members', value: members(50) }]))).toEqual({
+  expect(priceOf('PATCH', 'Group', patch([{ op: 'add', path: 'members', value: members(50) }]))).toEqual({
     units: 5,
   });
-  expect(membershipWriteCost('PATCH', 'Group', patch([{ op: 'remove', path: 'members[value eq "u1"]' }]))).toEqual({
+  expect(priceOf('PATCH', 'Group', patch([{ op: 'remove', path: 'members[value eq "u1"]' }]))).toEqual({
     units: 3,
   });
-  expect(membershipWriteCost('PATCH', 'Group', patch([{ op: 'add', value: { members: members(1000) } }]))).toEqual({
+  expect(priceOf('PATCH', 'Group', patch([{ op: 'add', value: { members: members(1000) } }]))).toEqual({
     units: 43,
   });
-  expect(membershipWriteCost('POST', 'Group', JSON.stringify({ displayName: 'x', members: members(3) }))).toEqual({
+  expect(priceOf('POST', 'Group', JSON.stringify({ displayName: 'x', members: members(3) }))).toEqual({
     units: 3,
   });
-  expect(membershipWriteCost('PATCH', 'Group', patch([{ op: 'replace', path: 'displayName', value: 'y' }]))).toBe(
-    undefined,
-  );
-  expect(membershipWriteCost('POST', 'Group', JSON.stringify({ displayName: 'x' }))).toBeUndefined();
-  expect(membershipWriteCost('PATCH', 'User', patch([{ op: 'add', path: 'members', value: members(5) }]))).toBe(
-    undefined,
-  );
-  expect(membershipWriteCost('PATCH', 'Group', '{not json')).toBeUndefined();
+  expect(priceOf('PATCH', 'Group', patch([{ op: 'replace', path: 'displayName', value: 'y' }]))).toBe(undefined);
+  expect(priceOf('POST', 'Group', JSON.stringify({ displayName: 'x' }))).toBeUndefined();
+  expect(priceOf('PATCH', 'User', patch([{ op: 'add', path: 'members', value: members(5) }]))).toBe(undefined);
+  expect(priceOf('PATCH', 'Group', '{not json')).toBeUndefined();
+});
+
+it('prices no body the SCIM layer refuses: too large, too deep, or not JSON', () => {
+  const body = JSON.stringify({ Operations: [{ op: 'add', path: 'members', value: [{ value: 'u1' }] }] });
+  expect(priceOf('PATCH', 'Group', body, Buffer.byteLength(body))).toEqual({ units: 3 });
+  expect(priceOf('PATCH', 'Group', body, Buffer.byteLength(body) - 1)).toBeUndefined();
+  const deep = `${'['.repeat(MAX_JSON_DEPTH)}1${']'.repeat(MAX_JSON_DEPTH)}`;
+  expect(priceOf('PATCH', 'Group', body.replace('"u1"', `"u1","x":${deep}`))).toBeUndefined();
+  const headers = { 'content-type': ['text/plain'] };
+  const plain = { method: 'PATCH', path: '/Groups/g1', query: {}, headers, body, baseUrl: 'https://scim.test' };
+  expect(membershipWriteCost(plain, 'Group', 1024 * 1024)).toBeUndefined();
 });

@@ -61,6 +61,18 @@ const RANK_CASES: readonly Case[] = [
     fires: [RANK],
   },
   {
+    name: 'lang (0) -> targets (0)',
+    file: 'src/lang/x.ts',
+    code: "import { y } from '../targets/y';\nexport const x = y;\n",
+    fires: [RANK],
+  },
+  {
+    name: 'storage (2) -> lang (0) is allowed',
+    file: 'src/storage/x.ts',
+    code: "import { y } from '../lang/y';\nexport const x = y;\n",
+    fires: [],
+  },
+  {
     name: 'scim (1) -> storage (2)',
     file: 'src/scim/x.ts',
     code: "import { y } from '../storage/y';\nexport const x = y;\n",

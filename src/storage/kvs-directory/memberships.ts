@@ -36,6 +36,15 @@ function toMemberRecord(groupId: string, member: MemberRef): MemberRecord {
   return record;
 }
 
+/** Puts the record of each of `members` in `desired` under its key in `groupId` (of two with one value, the last). */
+function desireMembers(
+  desired: { set(key: string, record: MemberRecord): unknown },
+  groupId: string,
+  members: readonly MemberRef[],
+): void {
+  for (const member of members) desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+}
+
 function toStoredMember(record: MemberRecord): StoredMember {
   const member: { value: string; display?: string; type?: string } = { value: record.value };
   if (record.display !== undefined) member.display = record.display;
@@ -138,8 +147,7 @@ export class Memberships {
     for (const change of changes) {
       switch (change.kind) {
         case 'add':
-          for (const member of change.members)
-            desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+          desireMembers(desired, groupId, change.members);
           break;
         case 'remove':
           for (const value of change.values) desired.set(memberKey(groupId, value), null);
@@ -148,10 +156,7 @@ export class Memberships {
         case 'replace': {
           for (const key of (await loadEveryone()).keys()) desired.set(key, null);
           for (const key of desired.keys()) desired.set(key, null);
-          if (change.kind === 'replace') {
-            for (const member of change.members)
-              desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
-          }
+          if (change.kind === 'replace') desireMembers(desired, groupId, change.members);
           break;
         }
         case 'removeWhere': {
@@ -199,10 +204,7 @@ export class Memberships {
   planNewMembers(groupId: string, changes: readonly MembershipChange[]): Write[] | undefined {
     if (changes.length === 0 || changes.some((change) => change.kind !== 'add')) return undefined;
     const desired = new Map<string, MemberRecord>();
-    for (const change of changes)
-      if (change.kind === 'add')
-        for (const member of change.members)
-          desired.set(memberKey(groupId, member.value), toMemberRecord(groupId, member));
+    for (const change of changes) if (change.kind === 'add') desireMembers(desired, groupId, change.members);
     if (desired.size === 0 || desired.size > CHECKED_KEYS) return undefined;
     return [...desired].map(([key, value]) => ({
       kind: 'set',
