@@ -94,11 +94,7 @@ export class GroupSync {
         carried ?? (await this.planGroupEntry(entry.key, group, link, settings, admin)),
         settings,
         report,
-        async (change) => {
-          const changed = await this.applyGroupChange(change, group, settings, admin);
-          if (changed === true) structural = true;
-          return changed;
-        },
+        this.applying(group, settings, admin, () => (structural = true)),
         link,
         group,
         async () => {
@@ -191,19 +187,8 @@ export class GroupSync {
       }
     }
     let structural = false;
-    await this.applier.apply(
-      entry,
-      changes,
-      settings,
-      report,
-      async (change) => {
-        const changed = await this.applyGroupChange(change, group, settings, admin);
-        if (changed === true) structural = true;
-        return changed;
-      },
-      link,
-      group,
-    );
+    const apply = this.applying(group, settings, admin, () => (structural = true));
+    await this.applier.apply(entry, changes, settings, report, apply, link, group);
     return structural;
   }
 
@@ -339,6 +324,20 @@ export class GroupSync {
       },
       settings,
     );
+  }
+
+  /** Applies a group's changes one by one, calling `structural` when one changed the set of app groups. */
+  private applying(
+    group: StoredResource | undefined,
+    settings: EngineSettings,
+    admin: AdminDirectory,
+    structural: () => void,
+  ): (change: Change) => Promise<boolean | 'waiting'> {
+    return async (change) => {
+      const changed = await this.applyGroupChange(change, group, settings, admin);
+      if (changed === true) structural();
+      return changed;
+    };
   }
 
   /**

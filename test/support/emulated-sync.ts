@@ -10,7 +10,7 @@ import type { DirectoryStore } from '../../src/directory/directory-store';
 import { EMULATED_TARGET } from '../../src/local/local-host';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { meteredKvs } from '../../src/storage/metered-kvs';
-import { budgetStorageMeter } from '../../src/sync/call-budget';
+import { budgetStorageMeter, callsSpent, withinBudget } from '../../src/sync/call-budget';
 import type { EngineAuditEntry, SyncEngineDeps } from '../../src/sync/engine-ports';
 import type { SyncEntry } from '../../src/sync/jobs';
 import { SyncEngine } from '../../src/sync/sync-engine';
@@ -125,4 +125,35 @@ export function engineOf(
     audit: { record: async (entries) => void audit.push(...entries) },
     now: () => new Date(fixture.clock.ms),
   });
+}
+
+/**
+ * Runs jobs of what is pending (25 entries at most, oldest first), each within `budget` calls as a Forge consumer's
+ * would be, until the outbox is empty; what each job spent and how many jobs held `watch`. The clock moves 5 s a job.
+ */
+export async function runBudgetedJobs(
+  built: Pick<EmulatedSync, 'store' | 'sync'>,
+  fixture: KvsFixture,
+  options: { readonly budget: number; readonly watch: string; readonly maxJobs: number },
+): Promise<{ spent: number[]; watched: number }> {
+  const spent: number[] = [];
+  let watched = 0;
+  const clock = { now: () => fixture.clock.ms, sleep: async () => undefined };
+  for (let job = 0; job < options.maxJobs; job += 1) {
+    const entries = (await pendingEntries(built.store)).slice(0, 25);
+    if (entries.length === 0) return { spent, watched };
+    if (entries.some((e) => e.key === options.watch)) watched += 1;
+    const report = await withinBudget({ calls: options.budget, millis: 600_000 }, clock, async () => {
+      const done = await built.sync.engine.process(entries);
+      spent.push(callsSpent());
+      return done;
+    });
+    if (report.leftover.length > 0) await built.store.enqueue(report.leftover);
+    fixture.clock.ms += 5_000;
+  }
+  const left = await pendingEntries(built.store);
+  const links = await Promise.all(left.slice(0, 3).map((e) => built.sync.links.get(e.key)));
+  throw new Error(
+    `the outbox did not empty in ${options.maxJobs} jobs: ${JSON.stringify(left.slice(0, 5))} ${JSON.stringify(links)}`,
+  );
 }

@@ -7,10 +7,10 @@
 import type { LinkedEmulators } from '../../emulators';
 import type { SyncParts } from '../../src/app/create-sync';
 import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
-import { callsSpent, withinBudget } from '../../src/sync/call-budget';
+import { withinBudget } from '../../src/sync/call-budget';
 import { SCAN_MIN_MEMBERS } from '../../src/sync/member-scan';
 import { seedDirectoryUser } from '../support/admin-seeds';
-import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { emulatedSync, pendingEntries, runBudgetedJobs } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 /** A Forge job's share of its 100 requests (src/sync/call-budget.ts). */
@@ -28,26 +28,12 @@ describe('sync engine: a huge group compared in steps', () => {
 
   /** Runs jobs of what is pending, each within BUDGET, until the outbox is empty; what each job spent. */
   async function runJobs(maxJobs = 400): Promise<{ spent: number[]; withGroup: number }> {
-    const spent: number[] = [];
-    let withGroup = 0;
-    const clock = { now: () => fixture.clock.ms, sleep: async () => undefined };
-    for (let job = 0; job < maxJobs; job += 1) {
-      const entries = (await pendingEntries(store)).slice(0, 25);
-      if (entries.length === 0) return { spent, withGroup };
-      if (entries.some((e) => e.key === groupKey)) withGroup += 1;
-      const report = await withinBudget({ calls: BUDGET, millis: 600_000 }, clock, async () => {
-        const done = await sync.engine.process(entries);
-        spent.push(callsSpent());
-        return done;
-      });
-      if (report.leftover.length > 0) await store.enqueue(report.leftover);
-      fixture.clock.ms += 5_000;
-    }
-    const left = await pendingEntries(store);
-    const links = await Promise.all(left.slice(0, 3).map((e) => sync.links.get(e.key)));
-    throw new Error(
-      `the outbox did not empty in ${maxJobs} jobs: ${JSON.stringify(left.slice(0, 5))} ${JSON.stringify(links)} ${JSON.stringify(await fixture.kvs.get(`scan:${groupKey}`))?.slice(0, 600)}`,
-    );
+    const { spent, watched } = await runBudgetedJobs({ store, sync }, fixture, {
+      budget: BUDGET,
+      watch: groupKey,
+      maxJobs,
+    });
+    return { spent, withGroup: watched };
   }
 
   const orgGroup = () => [...emulators.admin.state.groups.values()].find((g) => g.name === 'scim-everyone');

@@ -8,9 +8,9 @@
 import { permissionKey, type LinkedEmulators } from '../../emulators';
 import type { SyncParts } from '../../src/app/create-sync';
 import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
-import { callsSpent, CONSUMER_BUDGET, withinBudget } from '../../src/sync/call-budget';
+import { CONSUMER_BUDGET } from '../../src/sync/call-budget';
 import { PERMISSIONS_KEY } from '../../src/sync/jobs';
-import { emulatedSync, pendingEntries } from '../support/emulated-sync';
+import { emulatedSync, runBudgetedJobs } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 /** A Forge job's share of its 100 requests. */
@@ -27,24 +27,9 @@ describe('permission sync: a run over many repositories, within each job budget'
 
   /** Runs jobs of what is pending, each within BUDGET, until the outbox is empty; what each job spent. */
   async function runJobs(maxJobs = 60): Promise<{ spent: number[]; withPermissions: number }> {
-    const spent: number[] = [];
-    let withPermissions = 0;
-    const clock = { now: () => fixture.clock.ms, sleep: async () => undefined };
-    for (let job = 0; job < maxJobs; job += 1) {
-      const entries = (await pendingEntries(store)).slice(0, 25);
-      if (entries.length === 0) return { spent, withPermissions };
-      if (entries.some((e) => e.key === PERMISSIONS_KEY)) withPermissions += 1;
-      const report = await withinBudget({ calls: BUDGET, millis: 600_000 }, clock, async () => {
-        const done = await sync.engine.process(entries);
-        spent.push(callsSpent());
-        return done;
-      });
-      if (report.leftover.length > 0) await store.enqueue(report.leftover);
-      fixture.clock.ms += 5_000;
-    }
-    throw new Error(
-      `the outbox did not empty in ${maxJobs} jobs: ${JSON.stringify(await sync.links.get(PERMISSIONS_KEY))}`,
-    );
+    const options = { budget: BUDGET, watch: PERMISSIONS_KEY, maxJobs };
+    const { spent, watched } = await runBudgetedJobs({ store, sync }, fixture, options);
+    return { spent, withPermissions: watched };
   }
 
   /** Bitbucket's group grants on the bulk repositories, as `slug|group` -> level. */
