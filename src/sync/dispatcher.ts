@@ -368,10 +368,6 @@ export class Dispatcher {
    * is what the job's lineage may still push. Says whether it pushed.
    */
   private async drainLater(delaySeconds: number, budget: number): Promise<boolean> {
-    // The job names the entry pending now; the engine answers the one pending when it runs, should groups change
-    // meanwhile (src/sync/sync-engine.ts).
-    const version = (await this.store.pendingVersions([PERMISSIONS_KEY])).get(PERMISSIONS_KEY);
-    if (version === undefined) return false;
     const now = (this.options.now ?? Date.now)();
     const fireAt = now + delaySeconds * 1000;
     // A run scheduled to fire by then covers this wait; one that has fired already does not.
@@ -384,7 +380,13 @@ export class Dispatcher {
       ))
     )
       return false;
-    const job: SyncJob = { v: 1, type: 'sync', lane: PERMISSIONS_LANE, entries: [{ key: PERMISSIONS_KEY, version }] };
+    // The engine answers the Permissions entry pending when the job runs, whatever version this names.
+    const job: SyncJob = {
+      v: 1,
+      type: 'sync',
+      lane: PERMISSIONS_LANE,
+      entries: [{ key: PERMISSIONS_KEY, version: 0 }],
+    };
     await this.queue.push([withBudget(job, budget)], { delaySeconds });
     return true;
   }
