@@ -40,7 +40,6 @@ import {
   laneOf,
   parseSyncJob,
   PERMISSIONS_KEY,
-  PERMISSIONS_LANE,
   SYNC_LANES,
   type JobOutcome,
   type JobQueue,
@@ -362,15 +361,14 @@ export class Dispatcher {
   }
 
   /**
-   * Schedules the permission sync the engine deferred (waiting for quiet or for a rate limit) as a job of its own lane,
-   * unless one is already scheduled to fire by then: many jobs meeting the same wait cost one queue event. A drain
-   * would reach its entry only behind every entry queued before it (a sweep pages the outbox oldest first). `budget`
-   * is what the job's lineage may still push. Says whether it pushed.
+   * Schedules one drain, with `budget` of its own, for work the engine deferred (permission sync waiting for quiet or
+   * for a rate limit), unless one is already scheduled to fire by then: many jobs meeting the same wait cost one queue
+   * event. Says whether it pushed.
    */
   private async drainLater(delaySeconds: number, budget: number): Promise<boolean> {
     const now = (this.options.now ?? Date.now)();
     const fireAt = now + delaySeconds * 1000;
-    // A run scheduled to fire by then covers this wait; one that has fired already does not.
+    // A drain scheduled to fire by then covers this wait; one that has fired already does not.
     if (
       !(await this.claim(
         DEFERRED_DRAIN_KEY,
@@ -380,14 +378,8 @@ export class Dispatcher {
       ))
     )
       return false;
-    // The engine answers the Permissions entry pending when the job runs, whatever version this names.
-    const job: SyncJob = {
-      v: 1,
-      type: 'sync',
-      lane: PERMISSIONS_LANE,
-      entries: [{ key: PERMISSIONS_KEY, version: 0 }],
-    };
-    await this.queue.push([withBudget(job, budget)], { delaySeconds });
+    // The deferred entry (permission sync) is behind the watermark by then: a sweep pushes it.
+    await this.queue.push([withBudget({ v: 1, type: 'drain', sweep: true }, budget)], { delaySeconds });
     return true;
   }
 
