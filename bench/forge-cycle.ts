@@ -41,6 +41,7 @@ import {
   callTimeline,
   countingEmulator,
   forgeRig,
+  progressLine,
   operationCounts,
   phaseBreaches,
   timedTally,
@@ -185,6 +186,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
       body: body === undefined ? undefined : JSON.stringify(body),
     } as unknown as ForgeWebTriggerRequest;
     scimRequests += 1;
+    if (scimRequests % 20_000 === 0) console.log(progressLine(scimRequests, clock.now() - pushStartRef.at, wallStart));
     if (method !== 'GET') scimWrites += 1;
     let response = await trigger(request, {});
     // Like Entra and Okta, the IdP retries a throttled or busy request after the Retry-After it was given.

@@ -5,6 +5,7 @@
  * calls. Used by bench/forge-cycle.ts and bench/google-cycle.ts.
  */
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Emulator } from '../emulators/emulator-types';
 import { VirtualClock } from '../emulators/virtual-clock';
 import {
@@ -260,4 +261,11 @@ export function phaseBreaches(runtime: Pick<ForgeRuntime, 'violations'>): {
       before = now;
     },
   };
+}
+
+/** A line a long push prints as it goes (the figures come only when a size ends): requests, virtual and wall time. */
+export function progressLine(requests: number, virtualMs: number, wallStart: number): string {
+  const wall = (performance.now() - wallStart) / 1000;
+  const rss = process.memoryUsage().rss / 1024 ** 2;
+  return `  ... ${requests} SCIM requests, ${(virtualMs / 60_000).toFixed(1)} virtual min, wall ${wall.toFixed(0)} s, RSS ${rss.toFixed(0)} MB`;
 }
