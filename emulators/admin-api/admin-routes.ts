@@ -15,6 +15,7 @@ import {
   hasAccess,
   userStatus,
   usersWithAccess,
+  UserMap,
 } from './admin-state';
 import type { PageRequest } from './admin-paging';
 import { filterList, pageFromBody, pageFromQuery, pageOf } from './admin-paging';
@@ -204,7 +205,15 @@ function searchUsers(env: AdminRouteEnvironment, context: RouteContext): RouteRe
   const roleIds = filterList(f, 'roleIds');
   const expand = filterList(f, 'expand') ?? [];
 
-  const matching = [...env.state.users.values()].filter((user) => {
+  // With an email or group filter only those users can match: an index finds them, in the users' own order.
+  const users = env.state.users;
+  const candidates =
+    users instanceof UserMap && (emails !== undefined || groupIds !== undefined)
+      ? emails !== undefined
+        ? users.inOrder([], emails)
+        : users.inOrder(groupIds?.flatMap((id) => [...(env.state.groups.get(id)?.members ?? [])]) ?? [])
+      : [...users.values()];
+  const matching = candidates.filter((user) => {
     if (scope !== '-' && user.directoryId !== scope) return false;
     if (emails !== undefined && !emails.includes(user.email.toLowerCase())) return false;
     if (term !== undefined && !user.name.toLowerCase().includes(term) && !user.email.toLowerCase().includes(term))

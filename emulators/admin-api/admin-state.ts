@@ -175,6 +175,9 @@ export function findUserByEmail(state: AdminState, email: string): AdminUser | u
  */
 export class UserMap extends Map<string, AdminUser> {
   private readonly emails = new Map<string, string[]>();
+  /** Each user's place in the map's own order (a key set again keeps its place, as in a Map). */
+  private readonly places = new Map<string, number>();
+  private nextPlace = 0;
 
   override set(accountId: string, user: AdminUser): this {
     const before = super.get(accountId);
@@ -184,6 +187,7 @@ export class UserMap extends Map<string, AdminUser> {
     if (this.emails) {
       const key = user.email.toLowerCase();
       this.emails.set(key, [...(this.emails.get(key) ?? []), accountId]);
+      if (!this.places.has(accountId)) this.places.set(accountId, (this.nextPlace += 1));
     }
     return this;
   }
@@ -191,35 +195,31 @@ export class UserMap extends Map<string, AdminUser> {
   override delete(accountId: string): boolean {
     const before = super.get(accountId);
     if (before) this.unindex(before);
+    this.places.delete(accountId);
     return super.delete(accountId);
   }
 
   override clear(): void {
     this.emails.clear();
+    this.places.clear();
     super.clear();
   }
 
   /** The user with this email (lower case), if any. */
   byEmail(email: string): AdminUser | undefined {
-    const ids = this.emails.get(email) ?? [];
-    if (ids.length <= 1) return ids[0] === undefined ? undefined : super.get(ids[0]);
-    let first: AdminUser | undefined;
-    let firstAt = Number.POSITIVE_INFINITY;
-    for (const id of ids) {
-      const user = super.get(id);
-      const at = user ? this.order(id) : Number.POSITIVE_INFINITY;
-      if (user && at < firstAt) [first, firstAt] = [user, at];
-    }
-    return first;
+    return this.inOrder(this.emails.get(email) ?? [])[0];
   }
 
-  private order(accountId: string): number {
-    let i = 0;
-    for (const key of super.keys()) {
-      if (key === accountId) return i;
-      i += 1;
+  /** The users with these account ids or emails (lower case), in the map's own order, as a scan would meet them. */
+  inOrder(accountIds: Iterable<string>, emails: readonly string[] = []): AdminUser[] {
+    const ids = new Set(accountIds);
+    for (const email of emails) for (const id of this.emails.get(email) ?? []) ids.add(id);
+    const found: AdminUser[] = [];
+    for (const id of ids) {
+      const user = super.get(id);
+      if (user) found.push(user);
     }
-    return i;
+    return found.sort((x, y) => (this.places.get(x.accountId) ?? 0) - (this.places.get(y.accountId) ?? 0));
   }
 
   private unindex(user: AdminUser): void {
