@@ -3,7 +3,7 @@
  * links) or takes the plan an earlier job carried, and its changes are applied within the invocation's budget. A
  * group the org created is compared again at once, so its role and members follow in the same job when they fit.
  */
-import type { StoredMember, StoredResource } from '../directory/directory-store';
+import type { StoredResource } from '../directory/directory-store';
 import type { AdminDirectory, DirectoryGroup } from '../targets/ports';
 import { TargetError } from '../targets/ports';
 import { budgetAllows } from './call-budget';
@@ -200,11 +200,7 @@ export class GroupSync {
     admin: AdminDirectory,
   ): Promise<Change[]> {
     const { orgGroupId } = result;
-    const roles = settings.workspaceResourceId
-      ? (await admin.getGroupRoles(orgGroupId))
-          .filter((r) => r.resourceId === settings.workspaceResourceId)
-          .flatMap((r) => r.roles)
-      : [];
+    const roles = await workspaceRoles(admin, orgGroupId, settings);
     const role: Change[] =
       settings.workspaceResourceId !== '' && !roles.includes(settings.bitbucketRoleId)
         ? [
@@ -254,28 +250,22 @@ export class GroupSync {
     const cap = group && this.ctx.deps.scans ? SCAN_MIN_MEMBERS : Number.POSITIVE_INFINITY;
     let tooLarge = false;
     if (group && !remote?.externalSynced) {
-      const members: StoredMember[] = [];
-      let cursor: string | undefined;
-      do {
+      const members = await readCapped(cap, async (cursor) => {
         const page = await this.ctx.deps.store.memberPage(group.id, cursor);
-        members.push(...page.members);
-        cursor = page.cursor;
-        if (members.length > cap) tooLarge = true;
-      } while (cursor !== undefined && !tooLarge);
-      for (const member of members) if (member.type === 'User') memberKeys.add(`User.${member.value}`);
-      this.ctx.state.memberCounts.set(key, tooLarge ? Math.max(members.length, cap + 1) : memberKeys.size);
+        return { items: page.members, cursor: page.cursor };
+      });
+      tooLarge = members.more;
+      for (const member of members.items) if (member.type === 'User') memberKeys.add(`User.${member.value}`);
+      this.ctx.state.memberCounts.set(key, tooLarge ? Math.max(members.items.length, cap + 1) : memberKeys.size);
     }
     if (remote && !tooLarge) {
-      const listed: string[] = [];
-      let cursor: string | undefined;
-      do {
+      const listed = await readCapped(cap, async (cursor) => {
         const page = await admin.listGroupMembersPage(remote.id, cursor);
-        listed.push(...page.accountIds);
-        cursor = page.cursor;
-        if (listed.length > cap) tooLarge = true;
-      } while (cursor !== undefined && !tooLarge);
+        return { items: page.accountIds, cursor: page.cursor };
+      });
+      tooLarge = listed.more;
       if (tooLarge) this.ctx.state.memberCounts.set(key, Math.max(memberKeys.size, cap + 1));
-      else actual = new Set(listed);
+      else actual = new Set(listed.items);
     }
     if (tooLarge) {
       memberKeys.clear();
@@ -301,12 +291,7 @@ export class GroupSync {
       const linked = userLinks.get(userKey)?.accountId;
       if (!memberKeys.has(userKey) || (linked !== undefined && linked !== accountId)) appAccounts.add(accountId);
     }
-    const roles =
-      remote && settings.workspaceResourceId
-        ? (await admin.getGroupRoles(remote.id))
-            .filter((r) => r.resourceId === settings.workspaceResourceId)
-            .flatMap((r) => r.roles)
-        : [];
+    const roles = remote ? await workspaceRoles(admin, remote.id, settings) : [];
     return planGroup(
       {
         key,
@@ -407,4 +392,31 @@ export class GroupSync {
         throw new SyncError('bug', `A group sync cannot apply ${change.kind}`);
     }
   }
+}
+
+/** The roles an org group holds on the workspace's Bitbucket resource (none to read without one). */
+async function workspaceRoles(admin: AdminDirectory, orgGroupId: string, settings: EngineSettings): Promise<string[]> {
+  if (!settings.workspaceResourceId) return [];
+  return (await admin.getGroupRoles(orgGroupId))
+    .filter((r) => r.resourceId === settings.workspaceResourceId)
+    .flatMap((r) => r.roles);
+}
+
+/**
+ * Reads a cursor-paged listing page by page until it ends or holds more than `cap` items (`more`: it stopped there),
+ * so a plan reads a huge group's listings no further than it takes to know it is huge.
+ */
+async function readCapped<T>(
+  cap: number,
+  page: (cursor: string | undefined) => Promise<{ items: readonly T[]; cursor?: string | undefined }>,
+): Promise<{ items: T[]; more: boolean }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const read = await page(cursor);
+    items.push(...read.items);
+    cursor = read.cursor;
+    if (items.length > cap) return { items, more: true };
+  } while (cursor !== undefined);
+  return { items, more: false };
 }
