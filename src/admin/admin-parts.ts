@@ -34,7 +34,7 @@ export interface AdminApp {
 
 /** What the admin calls use of the sync (src/app/create-sync.ts, SyncParts), the access review's needs included. */
 export interface AdminSync extends ReviewSync {
-  readonly engine: Pick<SyncEngine, 'appGroups'>;
+  readonly engine: Pick<SyncEngine, 'ruleGroups'>;
   readonly dispatcher: Pick<Dispatcher, 'drainSoon' | 'requestReconcile'>;
   readonly credentials: CredentialStore;
   readonly auditLog: AuditLog;

@@ -26,7 +26,7 @@ async function previewRules(record: Record<string, unknown>, { sync }: AdminPart
       throw new AdminError('invalid-input', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
     rules = parsed.settings.rules;
   }
-  const groups = await sync.engine.appGroups();
+  const groups = await sync.engine.ruleGroups(rules.map((rule) => rule.group));
   const connected = await sync.connect();
   const knownNames = new Set(groups.map((g) => g.displayName.toLowerCase()));
   const unknownGroups = [...new Set(rules.map((r) => r.group).filter((name) => !knownNames.has(name.toLowerCase())))];

@@ -43,6 +43,10 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.find(kind, key, value);
   }
 
+  findByNames(kind: ResourceKind, names: readonly string[]): Promise<StoredResource[]> {
+    return this.inner.findByNames(kind, names);
+  }
+
   count(kind: ResourceKind): Promise<number> {
     return this.inner.count(kind);
   }

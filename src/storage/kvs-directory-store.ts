@@ -37,8 +37,10 @@ import { GroupWrites } from './kvs-directory/group-writes';
 import { Memberships } from './kvs-directory/memberships';
 import {
   assertClaimFree,
+  CLAIM_ENTITY,
   claimChange,
   claimKey,
+  claimKeysOf,
   legacyNameIndexValue,
   nameIndexValue,
   takeClaim,
@@ -194,6 +196,26 @@ export class KvsDirectoryStore implements DirectoryStore {
       } while (cursor);
     }
     return [...found.values()];
+  }
+
+  async findByNames(kind: ResourceKind, names: readonly string[]): Promise<StoredResource[]> {
+    // Every stored name holds its claim (taken in the write's transaction), so the claims name the owners; a claim
+    // whose owner no longer carries the name (never left behind by a committed write) is not taken for it.
+    const wanted = new Set(names.flatMap((name) => [nameIndexValue(name), legacyNameIndexValue(name)]));
+    const claims = await batchGet<{ owner: string }>(
+      this.kvs,
+      CLAIM_ENTITY,
+      names.flatMap((name) => claimKeysOf(kind, name)),
+    );
+    const owners = [...new Set([...claims.values()].map((claim) => claim.owner))];
+    const records = await this.getMany(kind, owners);
+    return owners
+      .map((id) => records.get(id))
+      .filter((r): r is StoredResource => r !== undefined)
+      .filter((r) => {
+        const name = uniqueValueOf(kind, r.resource);
+        return wanted.has(nameIndexValue(name)) || wanted.has(legacyNameIndexValue(name));
+      });
   }
 
   async count(kind: ResourceKind): Promise<number> {

@@ -8,6 +8,7 @@ import type { ScimObject } from '../scim/resource/types';
 import type { AdminDirectory, BitbucketPermissions, TargetError } from '../targets/ports';
 import type { MemberScans } from './member-scan';
 import type { PermissionPass, PermissionPasses } from './permission-pass';
+import type { RuleGroup } from './permission-rules';
 import type { PlanCarry } from './plan-carry';
 import type { Change, PlanSettings } from './planner';
 import type { SyncLinks } from './sync-links';
@@ -59,14 +60,17 @@ export interface PermissionSyncResult {
   readonly totals?: { readonly planned: number; readonly failed: number };
 }
 
+/** The app's groups that exist in the org among those named (by displayName, as permission rules name them). */
+export type GroupsByName = (names: readonly string[]) => Promise<readonly RuleGroup[]>;
+
 /** Permission sync: the slice of the permission-rules module the engine calls. */
 export interface PermissionSync {
   /**
-   * Plans and applies grants for every app group, given the grants the app applied before, going on from the pass an
+   * Plans and applies grants for the app groups the rules name (read through `groups`), given the grants the app applied before, going on from the pass an
    * earlier job left; returns what it holds now.
    */
   run(
-    groups: readonly { displayName: string; groupSlug: string }[],
+    groups: GroupsByName,
     applied: Record<string, Record<string, string>>,
     dryRun: boolean,
     pass?: PermissionPass,

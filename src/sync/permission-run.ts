@@ -5,7 +5,7 @@
  */
 import { TargetError } from '../targets/ports';
 import type { BatchTally, EngineContext } from './engine-context';
-import type { EngineSettings, PermissionSyncResult } from './engine-ports';
+import type { EngineSettings, GroupsByName, PermissionSyncResult } from './engine-ports';
 import { PERMISSIONS_KEY } from './jobs';
 import type { PermissionDebounce } from './permission-debounce';
 import { nextRetryAt } from './retry-backoff';
@@ -17,14 +17,13 @@ export class PermissionRun {
   constructor(
     private readonly ctx: EngineContext,
     private readonly debounce: PermissionDebounce,
-    private readonly appGroups: () => Promise<{ displayName: string; groupSlug: string }[]>,
+    private readonly groups: GroupsByName,
   ) {}
 
   /** Runs permission sync (this job's part of it); true when the run finished and every change succeeded. */
   async run(settings: EngineSettings, report: BatchTally): Promise<boolean> {
     const permissions = this.ctx.deps.permissions;
     if (!permissions) return true;
-    const groups = await this.appGroups();
     const key = PERMISSIONS_KEY;
     const links = this.ctx.links;
     const link = await links.get(key);
@@ -32,7 +31,7 @@ export class PermissionRun {
     const kept = passes ? await passes.take(this.ctx.now().getTime()) : undefined;
     let result: PermissionSyncResult;
     try {
-      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun, kept);
+      result = await permissions.run(this.groups, link?.grants ?? {}, settings.dryRun, kept);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited')

@@ -30,7 +30,7 @@ import {
   type RuleRepository,
 } from './permission-rules';
 import type { PermissionRule } from './settings';
-import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './engine-ports';
+import type { EngineAuditEntry, GroupsByName, PermissionSync, PermissionSyncResult } from './engine-ports';
 import { nextTarget, passToGoOn, type PermissionPass } from './permission-pass';
 import { errorChain } from './sync-error';
 
@@ -109,7 +109,10 @@ interface Survey {
   readonly projects: readonly RuleProject[];
   readonly repositories: readonly RuleRepository[];
   readonly desired: Grants;
-  /** The app's groups and every group its record names: only their grants are the app's business. */
+  /**
+   * The app's groups the rules name and every group its record names: only their grants are the app's business (a
+   * target's other grants are never compared: compareTarget goes over the desired and recorded slugs only).
+   */
   readonly managed: ReadonlySet<string>;
   /** Every target the rules or the record name, by key in key order, and whether it is still in the workspace. */
   readonly targets: ReadonlyMap<string, { readonly target: Target; readonly exists: boolean }>;
@@ -213,6 +216,14 @@ function byFirst<T>([a]: readonly [string, T], [b]: readonly [string, T]): numbe
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A lookup by name over groups already read: those of `groups` whose displayName is one asked for, case-insensitively. */
+export function groupsAmong(groups: readonly RuleGroup[]): GroupsByName {
+  return async (names) => {
+    const wanted = new Set(names.map((name) => name.toLowerCase()));
+    return groups.filter((group) => wanted.has(group.displayName.toLowerCase()));
+  };
+}
+
 /** Plans and applies permission grants against one Bitbucket workspace. */
 export class PermissionSyncer implements PermissionSync {
   constructor(
@@ -262,12 +273,13 @@ export class PermissionSyncer implements PermissionSync {
    * target that cannot be read, stops the run with what it applied so far (interruptedBy).
    */
   async run(
-    groups: readonly RuleGroup[],
+    groups: GroupsByName,
     applied: AppliedGrants,
     dryRun: boolean,
     kept?: PermissionPass,
   ): Promise<PermissionSyncResult> {
-    const survey = await this.survey(groups, applied, this.rules);
+    const named = await groups(this.rules.map((rule) => rule.group));
+    const survey = await this.survey(named, applied, this.rules);
     let pass = passToGoOn(kept, this.passStamp(dryRun), digestOf(survey.desired));
     const keys = [...survey.targets.keys()];
     const record = copyApplied(applied);

@@ -299,6 +299,34 @@ export function describeDirectoryStoreContract(name: string, open: () => Promise
       expect(await store.find('Group', 'displayName', 'admins')).toEqual([]);
     });
 
+    it('finds groups and users by many names at once, compared as find compares, at a cost set by the names', async () => {
+      const admins = await store.create('Group', makeGroup('Admins'));
+      const cafe = await store.create('Group', makeGroup('Caf\u00e9'));
+      const renamed = await store.create('Group', makeGroup('Readers'));
+      await store.updateGroup(renamed.id, makeGroup('Reviewers'), []);
+      for (let i = 0; i < 60; i += 1) await store.create('Group', makeGroup(`Bulk ${i}`));
+      const user = await store.create('User', makeUser('ann@example.com'));
+      const before = subject.operations?.();
+      const found = await store.findByNames('Group', [
+        'ADMINS',
+        'cafe\u0301',
+        'Readers',
+        'Reviewers',
+        'Nobody',
+        'admins',
+      ]);
+      const spent = before === undefined ? undefined : (subject.operations?.() ?? 0) - before;
+      expect(found.map((g) => g.id).sort()).toEqual([admins.id, cafe.id, renamed.id].sort());
+      expect(found.find((g) => g.id === renamed.id)?.resource.displayName).toBe('Reviewers');
+      // Two batched reads (the claims, then their owners), whatever the collection holds: never a scan of 63 groups.
+      if (spent !== undefined) expect(spent).toBeLessThanOrEqual(4);
+      expect((await store.findByNames('User', ['ANN@example.com'])).map((u) => u.id)).toEqual([user.id]);
+      expect(await store.findByNames('User', ['Admins'])).toEqual([]);
+      expect(await store.findByNames('Group', [])).toEqual([]);
+      await store.delete('Group', admins.id);
+      expect(await store.findByNames('Group', ['Admins'])).toEqual([]);
+    });
+
     it('deleting a user removes it from every group and bumps those groups', async () => {
       const user = await store.create('User', makeUser('leaver'));
       const stayer = await store.create('User', makeUser('stayer'));

@@ -39,6 +39,11 @@ function legacyClaimKey(kind: ResourceKind, name: string): string {
   return `${kind.toLowerCase()}.${sha256(legacyNameIndexValue(name))}`;
 }
 
+/** The keys a claim on `name` may be held under: the current one, and the lower-cased name's of an older record. */
+export function claimKeysOf(kind: ResourceKind, name: string): string[] {
+  return [...new Set([claimKey(kind, name), legacyClaimKey(kind, name)])];
+}
+
 /** The claims to read before a change of a resource's name from `before` to `after` (undefined: created or deleted). */
 export function claimKeysToRead(kind: ResourceKind, before: string | undefined, after: string | undefined): string[] {
   if (before === undefined) return after === undefined ? [] : [claimKey(kind, after)];
