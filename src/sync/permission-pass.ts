@@ -13,9 +13,33 @@
  * once more against the new grants, and none twice. A pass made for other rules, another dry-run setting or another
  * workspace (its stamp), or older than PERMISSION_PASS_MAX_AGE_MS, is not continued: the run starts a new one.
  */
+import { createHash } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
+import type { RuleGroup } from './permission-rules';
 
 const KEY = 'pass:Permissions.all';
+const GROUPS_KEY = 'pass:Permissions.groups';
+/**
+ * How long the groups the rules name are reused while the app's groups have not changed (the Permissions link's
+ * `groupsChangedAt`); a change it cannot see (one made while permission sync was off) shows within this.
+ */
+export const RULE_GROUPS_MAX_AGE_MS = 10 * 60_000;
+/** Largest list of rule groups kept (UTF-8 JSON); a longer one is read again in each job. */
+const MAX_GROUPS_BYTES = 100 * 1024;
+
+/** The rule groups a job read, with what they were read for. */
+interface KeptGroups {
+  readonly names: string;
+  readonly changedAt: string;
+  readonly savedAt: number;
+  readonly groups: readonly RuleGroup[];
+}
+
+/** A digest of the names the rules ask for, as they are compared (case-insensitively). */
+function namesDigest(names: readonly string[]): string {
+  const folded = [...new Set(names.map((name) => name.toLowerCase()))].sort();
+  return createHash('sha256').update(folded.join('\u0000')).digest('base64url');
+}
 /** How long a pass may be continued; an older one starts again (its comparisons would be reported as the run's). */
 export const PERMISSION_PASS_MAX_AGE_MS = 30 * 60_000;
 /** Plain KVS keys of a pass expire after this. */
@@ -75,7 +99,10 @@ export function passToGoOn(kept: PermissionPass | undefined, stamp: string, desi
     : { stamp, desired, after: from, until: from, compared: 0, planned: 0, failed: 0 };
 }
 
-/** The permission run's pass on a plain KVS key (`pass:Permissions.all`), kept an hour at most. */
+/**
+ * The permission run's pass on a plain KVS key (`pass:Permissions.all`), kept an hour at most, and the groups its rules
+ * name as a job read them (`pass:Permissions.groups`).
+ */
 export class PermissionPasses {
   constructor(private readonly kvs: Pick<ForgeKvs, 'get' | 'set' | 'delete'>) {}
 
@@ -98,6 +125,35 @@ export class PermissionPasses {
   async save(pass: PermissionPass, now: number): Promise<void> {
     const kept: PermissionPass = { ...pass, startedAt: pass.startedAt ?? now };
     await this.kvs.set(KEY, kept, { ttl: { value: PASS_TTL_SECONDS, unit: 'SECONDS' } });
+  }
+
+  /**
+   * The groups a job of this run read for the same `names`, while the app's groups have not changed since
+   * (`changedAt`, the Permissions link's groupsChangedAt) and for RULE_GROUPS_MAX_AGE_MS at most: at 500 rules,
+   * reading them costs 40 of a job's requests, which the run's targets need (bench/forge-cycle.ts).
+   */
+  async keptGroups(
+    names: readonly string[],
+    changedAt: string,
+    now: number,
+  ): Promise<readonly RuleGroup[] | undefined> {
+    const kept = await this.kvs.get<KeptGroups>(GROUPS_KEY);
+    if (!kept || !Array.isArray(kept.groups) || typeof kept.savedAt !== 'number') return undefined;
+    if (kept.names !== namesDigest(names) || kept.changedAt !== changedAt) return undefined;
+    if (now - kept.savedAt > RULE_GROUPS_MAX_AGE_MS || now < kept.savedAt) return undefined;
+    return kept.groups;
+  }
+
+  /** Keeps the groups read for `names` for the run's next jobs (see keptGroups); a list too long is not kept. */
+  async keepGroups(
+    names: readonly string[],
+    changedAt: string,
+    groups: readonly RuleGroup[],
+    now: number,
+  ): Promise<void> {
+    const kept: KeptGroups = { names: namesDigest(names), changedAt, savedAt: now, groups };
+    if (Buffer.byteLength(JSON.stringify(kept), 'utf8') > MAX_GROUPS_BYTES) return;
+    await this.kvs.set(GROUPS_KEY, kept, { ttl: { value: PASS_TTL_SECONDS, unit: 'SECONDS' } });
   }
 
   /** Forgets the pass (the run finished, or it is no longer to be continued). */

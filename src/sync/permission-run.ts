@@ -28,10 +28,22 @@ export class PermissionRun {
     const links = this.ctx.links;
     const link = await links.get(key);
     const passes = this.ctx.deps.permissionPasses;
-    const kept = passes ? await passes.take(this.ctx.now().getTime()) : undefined;
+    const now = this.ctx.now().getTime();
+    const kept = passes ? await passes.take(now) : undefined;
+    // The groups the rules name, as an earlier job of the run read them while no group changed since.
+    const changedAt = link?.groupsChangedAt ?? '';
+    const groups: GroupsByName = passes
+      ? async (names) => {
+          const earlier = await passes.keptGroups(names, changedAt, now);
+          if (earlier) return earlier;
+          const found = await this.groups(names);
+          await passes.keepGroups(names, changedAt, found, now);
+          return found;
+        }
+      : this.groups;
     let result: PermissionSyncResult;
     try {
-      result = await permissions.run(this.groups, link?.grants ?? {}, settings.dryRun, kept);
+      result = await permissions.run(groups, link?.grants ?? {}, settings.dryRun, kept);
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited')

@@ -7,6 +7,7 @@ import {
   PERMISSION_PASS_MAX_AGE_MS,
   PermissionPasses,
   passToGoOn,
+  RULE_GROUPS_MAX_AGE_MS,
   type PermissionPass,
 } from '../../src/sync/permission-pass';
 import { kvsPerTest } from '../support/kvs-per-test';
@@ -88,4 +89,25 @@ it('keeps a pass for the next job while young, from when it began, and forgets i
   expect(await passes.take(1_000 + PERMISSION_PASS_MAX_AGE_MS + 1)).toBeUndefined();
   await passes.drop();
   expect(await passes.take(2_000)).toBeUndefined();
+});
+
+it('reuses the groups a job read for the same names while no group changed, for ten minutes at most', async () => {
+  const passes = new PermissionPasses(fixture.kvs);
+  const groups = [{ displayName: 'Engineering', groupSlug: 'scim-engineering' }];
+  const at = 1_000_000;
+  expect(await passes.keptGroups(['Engineering'], 'c1', at)).toBeUndefined();
+  await passes.keepGroups(['Engineering', 'Ops'], 'c1', groups, at);
+  // The same names in another order and case: the rules compare them case-insensitively.
+  expect(await passes.keptGroups(['ops', 'ENGINEERING', 'Ops'], 'c1', at + 60_000)).toEqual(groups);
+  expect(await passes.keptGroups(['Engineering'], 'c1', at)).toBeUndefined();
+  expect(await passes.keptGroups(['Engineering', 'Ops'], 'c2', at)).toBeUndefined();
+  expect(await passes.keptGroups(['Engineering', 'Ops'], 'c1', at + RULE_GROUPS_MAX_AGE_MS + 1)).toBeUndefined();
+  // A list too long to keep cheaply is read again in each job.
+  const many = Array.from({ length: 2_000 }, (_, i) => ({
+    displayName: `Group ${i} ${'x'.repeat(40)}`,
+    groupSlug: `g-${i}`,
+  }));
+  await passes.keepGroups(['Big'], 'c3', many, at);
+  expect(await passes.keptGroups(['Big'], 'c3', at)).toBeUndefined();
+  expect(await passes.keptGroups(['Engineering', 'Ops'], 'c1', at)).toEqual(groups);
 });
