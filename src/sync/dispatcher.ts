@@ -31,7 +31,7 @@ import {
   type BudgetLimits,
 } from './call-budget';
 import { advanceWatermark, drainStart } from './drain-watermark';
-import { LanePace, lastLaneJobAt } from './lane-pace';
+import { FINISH_REFRESH_MS, LanePace, lastLaneJobAt } from './lane-pace';
 import { budgetOf, ORIGIN_PUSH_BUDGET, spendInTurn, splitBudget, withBudget } from './lineage-budget';
 import {
   entriesFitting,
@@ -176,7 +176,9 @@ export class Dispatcher {
     if ((await this.store.pendingChanges(1)).entries.length === 0) return 'nothing';
     const lanes = [...Array.from({ length: SYNC_LANES }, (_, lane) => `lane-${lane}`), 'drain'];
     const last = await lastLaneJobAt(this.kvs, lanes);
-    const quiet = last === undefined || (this.options.now ?? Date.now)() - last >= QUIET_BEFORE_SWEEP_MS;
+    // A lane's saved finish time may lag its last job's finish by FINISH_REFRESH_MS (src/sync/lane-pace.ts).
+    const quiet =
+      last === undefined || (this.options.now ?? Date.now)() - last >= QUIET_BEFORE_SWEEP_MS + FINISH_REFRESH_MS;
     const job: SyncJob = quiet ? { v: 1, type: 'drain', sweep: true } : { v: 1, type: 'drain' };
     await this.queue.push([withBudget(job, ORIGIN_PUSH_BUDGET - 1)]);
     return quiet ? 'sweep' : 'drain';
