@@ -3,8 +3,9 @@
  * invocation at its 101st outbound request (src/local/forge-runtime/limits.ts). Here the handler, composed as
  * src/forge/index.ts composes it from the app's own parts, runs on the local Forge runtime in `enforce` mode (storage
  * requests counted as outbound) with each job at its most: a Google Workspace pull due, with a source configured and
- * approved; an access review in progress over a workspace of 220 targets, stepped until it finishes; and a sync
- * sweep with outbox work pending. No invocation may pass 100 requests, and every job must have done its work.
+ * approved; an access review in progress over a workspace of 220 targets and the app's 540 links, stepped until it
+ * finishes; and a sync sweep with outbox work pending. No invocation may pass 100 requests, and every job must have
+ * done its work. Raising the review step's budget (src/forge/review-step.ts) from 75 to 95 makes it fail.
  */
 import path from 'node:path';
 import {
@@ -14,6 +15,7 @@ import {
   seedHandMadeAccess,
   seedIdpAccounts,
 } from '../../../emulators/access-workspace';
+import { findUserByEmail } from '../../../emulators/admin-api/admin-state';
 import { slugifyGroupName } from '../../../emulators/bitbucket/bitbucket-state';
 import { emulatorFetch } from '../../../emulators/emulator-fetch';
 import { GoogleWorkspaceEmulator } from '../../../emulators/google/google-emulator';
@@ -137,6 +139,32 @@ it('keeps the pull schedule, a review step and the sync sweep within 100 outboun
   runtime.consume(SYNC_QUEUE_KEY, async () => void (pushed.sync += 1));
   runtime.consume(PULL_QUEUE_KEY, async () => void (pushed.pull += 1));
 
+  // What the app knows of that workspace: a link for each of its 500 people and 40 groups, as a sync leaves them, so
+  // the review reads pages of the app's side too.
+  for (const [i, person] of plan.people.entries()) {
+    const account = findUserByEmail(emulators.admin.state, person.email);
+    if (account !== undefined)
+      await sync.links.put({
+        key: `User.u${i}`,
+        state: 'synced',
+        attempts: 0,
+        accountId: account.accountId,
+        email: person.email,
+      });
+  }
+  const orgGroups = [...emulators.admin.state.groups.values()];
+  for (const [i, group] of plan.appGroups.entries()) {
+    const org = orgGroups.find((g) => g.name === `scim-${group.name}`);
+    if (org !== undefined)
+      await sync.links.put({
+        key: `Group.g${i}`,
+        state: 'synced',
+        attempts: 0,
+        orgGroupId: org.id,
+        orgGroupName: org.name,
+        groupSlug: slugifyGroupName(org.name),
+      });
+  }
   const review = reviewParts(app, sync);
   await review.runner.start({ kind: 'workspace' });
 
