@@ -8,8 +8,9 @@ import { withinBudget, type BudgetLimits } from '../sync/call-budget';
 
 /**
  * What one step may spend: Forge's 100 outbound requests less what the five-minute trigger's other jobs spend in the
- * same invocation (the pull schedule's check and start, about 6; the sync sweep, about 10) and a margin, and well under
- * the 900 s the function has.
+ * same invocation at their most (the pull schedule's check and start of a due pull, 10; the sync sweep with work
+ * pending, 7) and a margin, and well under the 900 s the function has. Measured with every job at its most in
+ * test/local/forge-runtime/five-minute-requests.test.ts: a review step made at most 68 of its 75, the invocation 85.
  */
 export const REVIEW_STEP_BUDGET: BudgetLimits = { calls: 75, millis: 600_000 };
 

@@ -33,10 +33,10 @@ export interface StorageAllowance {
 /**
  * The default for a queue consumer: 78 of Forge's 100 requests for the engine's work, each resource, change and grant
  * started only while its whole cost (its closing link, carry and audit writes included: src/sync/resource-budget.ts)
- * is left. The other 22 are what a job spends past the engine's checks, about 15 at most: the lane's allowance read
- * before the budget starts and saved after it (2), the batch's closing writes (permission sync due again: 3; the
- * Permissions entry's acknowledgement: 2) and the dispatcher's after the engine (status: 1; re-enqueueing what is
- * left: 1 per 25 entries; a deferred drain's claim: 3). Half of its 900 s so a job never nears the limit, and 400
+ * is left. The other 22 are what a job spends past the engine's checks, about 16 at most: its entries' pending
+ * versions and the lane's allowance read before the budget starts and the allowance saved after it (3), the batch's
+ * closing writes (permission sync due again: 3; the Permissions entry's acknowledgement: 2) and the dispatcher's after
+ * the engine (status: 1; re-enqueueing what is left: 1 per 25 entries; a deferred drain's claim: 3). Half of its 900 s so a job never nears the limit, and 400
  * read and 400 write units a minute: with SYNC_LANES (4) lanes and one drain at a time (src/forge/forge-job-queue.ts),
  * the sustained sync uses at most 2,000 of the installation's 4,000 a minute (plus what idle lanes saved up,
  * src/sync/lane-pace.ts), and leaves the rest to the SCIM web trigger.

@@ -36,17 +36,24 @@ export class SyncEngine {
     this.permissions = new PermissionRun(this.ctx, this.debounce, (names) => this.ruleGroups(names));
   }
 
-  /** Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions. */
-  async process(entries: readonly SyncEntry[]): Promise<BatchReport> {
-    return this.ctx.run(() => this.processBatch(entries));
+  /**
+   * Syncs a batch of outbox entries; users first, then groups (which need the users' account ids), then permissions.
+   * `pendingAt` is the outbox's pending version of each entry's resource when the caller read it already
+   * (DirectoryStore.pendingVersions); the engine reads it otherwise.
+   */
+  async process(entries: readonly SyncEntry[], pendingAt?: ReadonlyMap<string, number>): Promise<BatchReport> {
+    return this.ctx.run(() => this.processBatch(entries, pendingAt));
   }
 
-  private async processBatch(delivered: readonly SyncEntry[]): Promise<BatchReport> {
+  private async processBatch(
+    delivered: readonly SyncEntry[],
+    knownPendingAt: ReadonlyMap<string, number> | undefined,
+  ): Promise<BatchReport> {
     const deps = this.ctx.deps;
     // Entries no longer pending at their version are skipped: a job did them already (delivery is at least once), or
     // a newer entry of the resource is pending and its job will do them. One batch read; each group plan skipped
     // saves three Admin API reads and its storage (bench:forge at 1,000 users planned some groups twice in a row).
-    const pendingAt = await deps.store.pendingVersions(delivered.map((entry) => entry.key));
+    const pendingAt = knownPendingAt ?? (await deps.store.pendingVersions(delivered.map((entry) => entry.key)));
     const entries = delivered.filter((entry) => pendingAt.get(entry.key) === entry.version);
     const settings = await deps.settings();
     const targets = await deps.targets();

@@ -79,11 +79,36 @@ describe('dispatcher kick window', () => {
     const d = dispatcher();
     const keys = ['User.a', 'User.b', 'User.c', 'User.d', 'User.e', 'User.f', 'User.g', 'User.h'];
     expect(new Set(keys.map(laneOf)).size).toBeGreaterThan(1);
-    await d.handle({ v: 1, type: 'sync', entries: keys.map((key) => ({ key, version: 1 })), budget: 10 });
     const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
-    const pending = (await store.pendingChanges(20)).entries.map((e) => e.resourceKey).sort();
-    expect(pending).toEqual(keys.filter((key) => laneOf(key) !== 0).sort());
+    await store.enqueue(keys);
+    const versions = await store.pendingVersions(keys);
+    const entries = keys.map((key) => ({ key, version: versions.get(key) ?? 0 }));
+    await d.handle({ v: 1, type: 'sync', entries, budget: 10 });
+    // Entries of other lanes are enqueued again (a version of their own); the lane's own are not.
+    const after = await store.pendingVersions(keys);
+    const requeued = keys.filter((key) => after.has(key) && after.get(key) !== versions.get(key));
+    expect(requeued.sort()).toEqual(keys.filter((key) => laneOf(key) !== 0).sort());
     expect(queue.pushed.some((p) => p.jobs[0]?.type === 'drain')).toBe(true);
+  });
+
+  it('ends a job whose entries are done or superseded after one read, without its lane allowance', async () => {
+    const d = dispatcher();
+    const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    const [superseded = '', done = ''] = Array.from({ length: 20 }, (_, i) => `User.u${i}`).filter(
+      (key) => laneOf(key) === 0,
+    );
+    const keys = [superseded, done];
+    await store.enqueue(keys);
+    const first = await store.pendingVersions(keys);
+    // A newer entry of one resource is pending (its own job does it), the other's is gone (a job did it already).
+    await store.enqueue([superseded]);
+    expect(await store.acknowledge(done, first.get(done) ?? 0)).toBe(true);
+    const entries = keys.map((key) => ({ key, version: first.get(key) ?? 0 }));
+    fixture.service.stats.reset();
+    expect(await d.handle({ v: 1, type: 'sync', lane: 0, entries, budget: 10 })).toBeUndefined();
+    expect(fixture.service.stats.snapshot()).toMatchObject({ total: 1, writes: 0, transactions: 0 });
+    expect(queue.pushed).toHaveLength(0);
+    expect(await fixture.kvs.get('pace:lane-0')).toBeUndefined();
   });
 
   it('puts the entries of one lane in each job it pushes', async () => {

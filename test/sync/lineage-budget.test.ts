@@ -131,13 +131,17 @@ describe('dispatcher lineage budgets', () => {
 
   it("spends a job's share on its follow-ups, and makes none without one, leaving its leftovers to any drain", async () => {
     const { store, dispatcher } = parts();
-    const entry = { key: 'User.a', version: 1 };
-    const job = { v: 1, type: 'sync', lane: laneOf(entry.key), entries: [entry] } as const;
+    // The job's entry is pending at its version (a job whose entries are not ends at once, doing nothing).
+    const job = async () => {
+      await store.enqueue(['User.a']);
+      const version = (await store.pendingVersions(['User.a'])).get('User.a') ?? 0;
+      return { v: 1, type: 'sync', lane: laneOf('User.a'), entries: [{ key: 'User.a', version }] } as const;
+    };
     engine.report = { leftover: ['User.a'], failed: 1 };
-    await dispatcher.handle(job);
+    await dispatcher.handle(await job());
     expect(queue.pushed).toEqual([]);
     expect((await store.pendingChanges(5)).entries.map((e) => e.resourceKey)).toEqual(['User.a']);
-    await dispatcher.handle({ ...job, budget: 9 });
+    await dispatcher.handle({ ...(await job()), budget: 9 });
     // A drain for the leftover soon, a sweep for the failure after the retry delay, each with a share of the rest.
     expect(queue.pushed).toEqual([
       { jobs: [{ v: 1, type: 'drain', budget: 4 }], delaySeconds: 1 },
