@@ -9,6 +9,7 @@ import type { AdminDirectory, BitbucketPermissions, TargetError } from '../targe
 import type { MemberScans } from './member-scan';
 import type { PermissionPass, PermissionPasses } from './permission-pass';
 import type { PlanCarry } from './plan-carry';
+import type { PermissionRule } from './settings';
 import type { Change, PlanSettings } from './planner';
 import type { SyncLinks } from './sync-links';
 
@@ -19,6 +20,11 @@ export interface EngineSettings extends PlanSettings {
   readonly bitbucketRoleId: string;
   readonly workspaceResourceId: string;
   readonly permissionSync: boolean;
+  /**
+   * The permission rules, for a run to tell which app groups they name (src/sync/permission-hold.ts); a run given none
+   * treats every app group as named.
+   */
+  readonly permissionRules?: readonly PermissionRule[];
 }
 
 /** One audit entry the engine emits per change. */

@@ -93,6 +93,7 @@ export class SyncEngine {
       await this.users.sync(byKind('User.'), settings, targets.admin, report);
       groupsChanged = await this.groups.sync(byKind('Group.'), settings, targets.admin, report);
       if (permissionsOn && groupsChanged) await this.debounce.noteDue();
+      else if (permissionsOn && byKind('Group.').length > 0) await this.debounce.noteGroupsSynced();
       // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.
       if (done) for (const entry of permissionEntries) await deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {
