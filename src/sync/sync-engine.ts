@@ -12,7 +12,7 @@ import { TargetError } from '../targets/ports';
 import { EngineContext } from './engine-context';
 import type { BatchReport, SyncEngineDeps } from './engine-ports';
 import { GroupSync } from './group-sync';
-import type { SyncEntry } from './jobs';
+import { PERMISSIONS_KEY, type SyncEntry } from './jobs';
 import { PermissionDebounce } from './permission-debounce';
 import { PermissionRun } from './permission-run';
 import { ResourceApplier } from './resource-applier';
@@ -46,7 +46,14 @@ export class SyncEngine {
     // a newer entry of the resource is pending and its job will do them. One batch read; each group plan skipped
     // saves three Admin API reads and its storage (bench:forge at 1,000 users planned some groups twice in a row).
     const pendingAt = await deps.store.pendingVersions(delivered.map((entry) => entry.key));
-    const entries = delivered.filter((entry) => pendingAt.get(entry.key) === entry.version);
+    // Permission sync plans from fresh reads whatever made it due: its job answers the entry pending now, so one queued
+    // directly after a wait (src/sync/dispatcher.ts drainLater) runs although group changes queued it again since.
+    const entries = delivered
+      .map((entry) => {
+        const pending = pendingAt.get(entry.key);
+        return entry.key === PERMISSIONS_KEY && pending !== undefined ? { key: entry.key, version: pending } : entry;
+      })
+      .filter((entry) => pendingAt.get(entry.key) === entry.version);
     const settings = await deps.settings();
     const targets = await deps.targets();
     const report = {
