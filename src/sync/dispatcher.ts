@@ -384,7 +384,12 @@ export class Dispatcher {
     )
       return false;
     // The engine answers the Permissions entry pending when the job runs, whatever version this names.
-    const job: SyncJob = { v: 1, type: 'sync', lane: PERMISSIONS_LANE, entries: [{ key: PERMISSIONS_KEY, version: 0 }] };
+    const job: SyncJob = {
+      v: 1,
+      type: 'sync',
+      lane: PERMISSIONS_LANE,
+      entries: [{ key: PERMISSIONS_KEY, version: 0 }],
+    };
     const [own = 0, drain = 0] = splitBudget(budget, 2);
     const jobs = [withBudget(job, own), ...(drain > 0 ? [withBudget({ v: 1, type: 'drain' } as const, drain)] : [])];
     await this.queue.push(jobs, { delaySeconds });

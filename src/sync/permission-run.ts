@@ -66,7 +66,12 @@ export class PermissionRun {
     const kept = passes ? await passes.take(now.getTime()) : undefined;
     let ran: PermissionSyncResult;
     try {
-      ran = await permissions.run(ready, held.length > 0 ? withoutHeld(recorded, heldSlugs) : recorded, settings.dryRun, kept);
+      ran = await permissions.run(
+        ready,
+        held.length > 0 ? withoutHeld(recorded, heldSlugs) : recorded,
+        settings.dryRun,
+        kept,
+      );
     } catch (error) {
       // Bitbucket's limit is per credential and hourly: every run before the wait is over would only spend it on reads.
       if (error instanceof TargetError && error.kind === 'rate-limited')

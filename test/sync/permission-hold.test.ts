@@ -48,9 +48,24 @@ describe('permission hold: the pure parts', () => {
 
   it('finds the group slugs of failed grant changes, and the pending groups among those it is asked about', async () => {
     const audit = [
-      { action: 'put-grant' as const, resourceKey: 'Permissions.project:PLAT', display: `${ENG} on project PLAT`, outcome: 'failed' as const },
-      { action: 'put-grant' as const, resourceKey: 'Permissions.repository:web-app', display: `${ENG} on repository web-app`, outcome: 'failed' as const },
-      { action: 'put-grant' as const, resourceKey: 'Permissions.project:WEB', display: `${DESIGN} on project WEB`, outcome: 'applied' as const },
+      {
+        action: 'put-grant' as const,
+        resourceKey: 'Permissions.project:PLAT',
+        display: `${ENG} on project PLAT`,
+        outcome: 'failed' as const,
+      },
+      {
+        action: 'put-grant' as const,
+        resourceKey: 'Permissions.repository:web-app',
+        display: `${ENG} on repository web-app`,
+        outcome: 'failed' as const,
+      },
+      {
+        action: 'put-grant' as const,
+        resourceKey: 'Permissions.project:WEB',
+        display: `${DESIGN} on project WEB`,
+        outcome: 'applied' as const,
+      },
     ];
     expect([...failedGrantSlugs(audit)]).toEqual([[ENG, 2]]);
     const groups = [
