@@ -157,6 +157,7 @@ export function engineSettings(settings: SyncSettings): EngineSettings {
     bitbucketRoleId: settings.bitbucketRoleId,
     workspaceResourceId: settings.target.workspaceResourceId,
     permissionSync: settings.operations.permissionSync,
+    permissionRules: settings.rules,
   };
 }
 

@@ -36,10 +36,12 @@ export interface StorageAllowance {
  * is left. The other 22 are what a job spends past the engine's checks, about 16 at most: its entries' pending
  * versions and the lane's allowance read before the budget starts and the allowance saved after it (3), the batch's
  * closing writes (permission sync due again: 3; the Permissions entry's acknowledgement: 2) and the dispatcher's after
- * the engine (status: 1; re-enqueueing what is left: 1 per 25 entries; a deferred drain's claim: 3). Half of its 900 s so a job never nears the limit, and 400
- * read and 400 write units a minute: with SYNC_LANES (4) lanes and one drain at a time (src/forge/forge-job-queue.ts),
- * the sustained sync uses at most 2,000 of the installation's 4,000 a minute (plus what idle lanes saved up,
- * src/sync/lane-pace.ts), and leaves the rest to the SCIM web trigger.
+ * the engine (status: 1; re-enqueueing what is left: 1 per 25 entries; a deferred drain's claim: 3). Half of its 900 s
+ * so a job never nears the limit, and 400 read and 400 write units a minute: with SYNC_LANES (5) lanes and one drain at
+ * a time (src/forge/forge-job-queue.ts), the sustained sync uses at most 2,400 of the installation's 4,000 a minute
+ * (plus what idle lanes saved up, src/sync/lane-pace.ts; the permission lane's runs spend mostly Bitbucket requests,
+ * little storage), and leaves the rest to the SCIM web trigger (whose membership writes the intake gate holds to
+ * 1,000: src/app/intake-gate.ts).
  */
 export const CONSUMER_BUDGET: BudgetLimits = {
   calls: 78,

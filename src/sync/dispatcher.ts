@@ -37,9 +37,11 @@ import {
   entriesFitting,
   ENTRIES_PER_JOB,
   jobsFor,
+  livePending,
   laneOf,
   parseSyncJob,
   PERMISSIONS_KEY,
+  PERMISSIONS_LANE,
   SYNC_LANES,
   type JobOutcome,
   type JobQueue,
@@ -295,7 +297,7 @@ export class Dispatcher {
     // 1,000 users (a group re-enqueued by each user invited before it existed, bench:forge). The read is not charged to
     // the lane, like the allowance's own read; the engine takes its versions rather than reading them again.
     const pendingAt = job.type === 'sync' ? await this.store.pendingVersions(job.entries.map((e) => e.key)) : undefined;
-    if (job.type === 'sync' && job.entries.every((entry) => pendingAt?.get(entry.key) !== entry.version)) return;
+    if (job.type === 'sync' && pendingAt && livePending(job.entries, pendingAt).length === 0) return;
     const pace = budget.kvsUnitsPerMinute ? new LanePace(this.kvs, budget.kvsUnitsPerMinute) : undefined;
     // Drains and reconciles share one concurrency key (src/forge/forge-job-queue.ts), and so one allowance.
     const lane = job.type === 'sync' ? `lane-${job.lane ?? 0}` : 'drain';
@@ -373,14 +375,18 @@ export class Dispatcher {
   }
 
   /**
-   * Schedules one drain, with `budget` of its own, for work the engine deferred (permission sync waiting for quiet or
-   * for a rate limit), unless one is already scheduled to fire by then: many jobs meeting the same wait cost one queue
-   * event. Says whether it pushed.
+   * Schedules the permission sync the engine deferred (waiting for quiet, for a rate limit, or for the groups a run
+   * holds back, src/sync/permission-hold.ts) as a job of its own lane, unless one is already scheduled to fire by then:
+   * many jobs meeting the same wait cost one push. A drain would reach its entry only behind every entry queued before
+   * it (a sweep pages the outbox oldest first). A plain drain goes with it, for what the run waits for: group entries
+   * that a job whose lineage could not pay for a drain enqueued again after the watermark. `budget` is what the job's
+   * lineage may still push, split between the two, so a chain of waits halves it at every step and ends (the sync
+   * sweep takes over). Says whether it pushed.
    */
   private async drainLater(delaySeconds: number, budget: number): Promise<boolean> {
     const now = (this.options.now ?? Date.now)();
     const fireAt = now + delaySeconds * 1000;
-    // A drain scheduled to fire by then covers this wait; one that has fired already does not.
+    // A run scheduled to fire by then covers this wait; one that has fired already does not.
     if (
       !(await this.claim(
         DEFERRED_DRAIN_KEY,
@@ -390,8 +396,16 @@ export class Dispatcher {
       ))
     )
       return false;
-    // The deferred entry (permission sync) is behind the watermark by then: a sweep pushes it.
-    await this.queue.push([withBudget({ v: 1, type: 'drain', sweep: true }, budget)], { delaySeconds });
+    // The engine answers the Permissions entry pending when the job runs, whatever version this names.
+    const job: SyncJob = {
+      v: 1,
+      type: 'sync',
+      lane: PERMISSIONS_LANE,
+      entries: [{ key: PERMISSIONS_KEY, version: 0 }],
+    };
+    const [own = 0, drain = 0] = splitBudget(budget, 2);
+    const jobs = [withBudget(job, own), ...(drain > 0 ? [withBudget({ v: 1, type: 'drain' } as const, drain)] : [])];
+    await this.queue.push(jobs, { delaySeconds });
     return true;
   }
 

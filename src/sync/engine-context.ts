@@ -31,6 +31,8 @@ export interface BatchTally {
   failed: number;
   deferred: number;
   readonly leftover: string[];
+  /** Seconds after which the batch's deferred work (a permission run waiting for groups) should be looked at again. */
+  drainAfterSeconds?: number | undefined;
 }
 
 /** The engine's collaborators, its clock and the running batch's state, handed to each of its steps. */

@@ -10,6 +10,7 @@ import type { MemberScans } from './member-scan';
 import type { PermissionPass, PermissionPasses } from './permission-pass';
 import type { RuleGroup } from './permission-rules';
 import type { PlanCarry } from './plan-carry';
+import type { PermissionRule } from './settings';
 import type { Change, PlanSettings } from './planner';
 import type { SyncLinks } from './sync-links';
 
@@ -20,6 +21,8 @@ export interface EngineSettings extends PlanSettings {
   readonly bitbucketRoleId: string;
   readonly workspaceResourceId: string;
   readonly permissionSync: boolean;
+  /** The permission rules: a run reads the app groups they name (src/sync/permission-run.ts). */
+  readonly permissionRules: readonly PermissionRule[];
 }
 
 /** One audit entry the engine emits per change. */

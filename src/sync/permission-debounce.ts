@@ -31,6 +31,14 @@ export class PermissionDebounce {
     this.ctx.state.enqueued = true;
   }
 
+  /**
+   * After a job of groups that changed no app group: while permission runs hold groups back for their own sync
+   * (src/sync/permission-hold.ts), makes permission sync due again, so the held grants follow once the groups synced.
+   */
+  async noteGroupsSynced(): Promise<void> {
+    if ((await this.ctx.links.get(PERMISSIONS_KEY))?.heldSince !== undefined) await this.noteDue();
+  }
+
   /** When Bitbucket's rate limit that `error` reports ends (ISO 8601). */
   rateLimitEnd(error: TargetError): string {
     return new Date(this.ctx.now().getTime() + (error.details.retryAfterMs ?? 60_000)).toISOString();

@@ -17,6 +17,11 @@ import { createHash } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
 import type { RuleGroup } from './permission-rules';
 
+/** An app group the rules name: its id, the displayName they name it by and its Bitbucket slug. */
+export interface NamedGroup extends RuleGroup {
+  readonly id: string;
+}
+
 const KEY = 'pass:Permissions.all';
 const GROUPS_KEY = 'pass:Permissions.groups';
 /**
@@ -32,7 +37,7 @@ interface KeptGroups {
   readonly names: string;
   readonly changedAt: string;
   readonly savedAt: number;
-  readonly groups: readonly RuleGroup[];
+  readonly groups: readonly NamedGroup[];
 }
 
 /** A digest of the names the rules ask for, as they are compared (case-insensitively). */
@@ -136,7 +141,7 @@ export class PermissionPasses {
     names: readonly string[],
     changedAt: string,
     now: number,
-  ): Promise<readonly RuleGroup[] | undefined> {
+  ): Promise<readonly NamedGroup[] | undefined> {
     const kept = await this.kvs.get<KeptGroups>(GROUPS_KEY);
     if (!kept || !Array.isArray(kept.groups) || typeof kept.savedAt !== 'number') return undefined;
     if (kept.names !== namesDigest(names) || kept.changedAt !== changedAt) return undefined;
@@ -148,7 +153,7 @@ export class PermissionPasses {
   async keepGroups(
     names: readonly string[],
     changedAt: string,
-    groups: readonly RuleGroup[],
+    groups: readonly NamedGroup[],
     now: number,
   ): Promise<void> {
     const kept: KeptGroups = { names: namesDigest(names), changedAt, savedAt: now, groups };

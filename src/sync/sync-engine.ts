@@ -12,10 +12,10 @@ import { TargetError } from '../targets/ports';
 import { EngineContext } from './engine-context';
 import type { BatchReport, SyncEngineDeps } from './engine-ports';
 import { GroupSync } from './group-sync';
-import type { SyncEntry } from './jobs';
+import { livePending, type SyncEntry } from './jobs';
 import { PermissionDebounce } from './permission-debounce';
 import { PermissionRun } from './permission-run';
-import type { RuleGroup } from './permission-rules';
+import type { NamedGroup } from './permission-pass';
 import { ResourceApplier } from './resource-applier';
 import { UserSync } from './user-sync';
 
@@ -54,7 +54,7 @@ export class SyncEngine {
     // a newer entry of the resource is pending and its job will do them. One batch read; each group plan skipped
     // saves three Admin API reads and its storage (bench:forge at 1,000 users planned some groups twice in a row).
     const pendingAt = knownPendingAt ?? (await deps.store.pendingVersions(delivered.map((entry) => entry.key)));
-    const entries = delivered.filter((entry) => pendingAt.get(entry.key) === entry.version);
+    const entries = livePending(delivered, pendingAt);
     const settings = await deps.settings();
     const targets = await deps.targets();
     const report = {
@@ -101,6 +101,7 @@ export class SyncEngine {
       await this.users.sync(byKind('User.'), settings, targets.admin, report);
       groupsChanged = await this.groups.sync(byKind('Group.'), settings, targets.admin, report);
       if (permissionsOn && groupsChanged) await this.debounce.noteDue();
+      else if (permissionsOn && byKind('Group.').length > 0) await this.debounce.noteGroupsSynced();
       // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.
       if (done) for (const entry of permissionEntries) await deps.store.acknowledge(entry.key, entry.version);
     } catch (error) {
@@ -119,13 +120,13 @@ export class SyncEngine {
    * displayName and Bitbucket group slug. Read by name, so a run costs the same with 50 groups as with 5,000 (a scan
    * of every group and its link was 425 storage requests in one invocation at 100,000 users: bench/forge-cycle.ts).
    */
-  async ruleGroups(names: readonly string[]): Promise<RuleGroup[]> {
+  async ruleGroups(names: readonly string[]): Promise<NamedGroup[]> {
     const found = await this.ctx.deps.store.findByNames('Group', [...new Set(names)]);
     const links = await this.ctx.links.getMany(found.map((g) => `Group.${g.id}`));
-    const groups: RuleGroup[] = [];
+    const groups: NamedGroup[] = [];
     for (const group of found) {
       const slug = links.get(`Group.${group.id}`)?.groupSlug;
-      if (slug) groups.push({ displayName: String(group.resource.displayName ?? ''), groupSlug: slug });
+      if (slug) groups.push({ id: group.id, displayName: String(group.resource.displayName ?? ''), groupSlug: slug });
     }
     return groups;
   }

@@ -33,6 +33,15 @@ export interface LinkDoc {
   readonly groupsChangedAt?: string;
   /** See groupsChangedAt. */
   readonly permissionsDueSince?: string;
+  /**
+   * Permissions record only: since when runs have waited for app groups whose own sync is pending, which groups (ids)
+   * and what the last run that finished while waiting compared against (src/sync/permission-hold.ts).
+   */
+  readonly heldSince?: string;
+  /** See heldSince. */
+  readonly heldGroups?: readonly string[];
+  /** See heldSince. */
+  readonly heldReady?: string;
   /** Permissions record only: Bitbucket refused the last run for its rate limit until then; no run starts before. */
   readonly rateLimitedUntil?: string;
   /** The user is deactivated with `revoke-access`: its app-group memberships were taken away and come back on reactivation. */

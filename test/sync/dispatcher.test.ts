@@ -4,7 +4,7 @@
  */
 import { createSync } from '../../src/app/create-sync';
 import { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
-import { laneOf, SYNC_LANES, type JobQueue, type SyncJob } from '../../src/sync/jobs';
+import { laneOf, PERMISSIONS_LANE, SYNC_LANES, type JobQueue, type SyncJob } from '../../src/sync/jobs';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 class RecordingQueue implements JobQueue {
@@ -114,24 +114,33 @@ describe('dispatcher kick window', () => {
   it('puts the entries of one lane in each job it pushes', async () => {
     const d = dispatcher();
     const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
-    const keys = Array.from({ length: 40 }, (_, i) => `User.u${i}`);
+    const keys = [...Array.from({ length: 40 }, (_, i) => `User.u${i}`), 'Permissions.all'];
     await store.enqueue(keys);
-    expect(await d.drain()).toBe(40);
+    expect(await d.drain()).toBe(41);
     const jobs = queue.pushed
       .flatMap((p) => p.jobs)
       .filter((job): job is Extract<SyncJob, { type: 'sync' }> => job.type === 'sync');
     for (const job of jobs) expect(job.entries.every((entry) => laneOf(entry.key) === job.lane)).toBe(true);
     expect(jobs.flatMap((job) => job.entries.map((entry) => entry.key)).sort()).toEqual([...keys].sort());
     expect(new Set(jobs.map((job) => job.lane)).size).toBe(SYNC_LANES);
+    // Users and groups share the first lanes; permission sync has the last to itself.
+    expect(jobs.filter((job) => job.lane === PERMISSIONS_LANE).flatMap((job) => job.entries)).toEqual([
+      expect.objectContaining({ key: 'Permissions.all' }),
+    ]);
   });
 
-  it('defers permission sync while groups are changing, with one queued drain however many jobs meet the wait', async () => {
+  it('defers permission sync while groups are changing, with one job of its own lane queued however many jobs meet the wait, which runs it although it was queued again since', async () => {
     const store = new KvsDirectoryStore({ kvs: fixture.kvs, now: () => new Date(fixture.clock.ms) });
+    let remoteCalls = 0;
     const sync = createSync({
       kvs: fixture.kvs,
       store,
       queue,
-      fetch: () => Promise.reject(new Error('no remote calls in this test')),
+      fetch: () => {
+        remoteCalls += 1;
+        return Promise.reject(new Error('no remote calls in this test'));
+      },
+      clock: { now: () => fixture.clock.ms, sleep: async () => undefined },
       credentials: async () => ({ orgApiKey: 'k', bitbucketEmail: 'a@b.example', bitbucketApiToken: 't' }),
       now: () => new Date(fixture.clock.ms),
       permissionQuietSeconds: 30,
@@ -159,8 +168,22 @@ describe('dispatcher kick window', () => {
     } as const;
     await sync.dispatcher.handle(job);
     await sync.dispatcher.handle(job);
-    expect(queue.pushed.map((p) => [p.jobs[0]?.type, p.delaySeconds])).toEqual([['drain', 20]]);
+    // One push after the wait, however many jobs met it: a job of the permission lane (a drain would reach the entry
+    // only behind everything queued before it), with a plain drain for what the run waits for, each with half the
+    // job's share of its lineage's budget.
+    expect(queue.pushed.map((p) => [p.jobs.map((j) => j.type), p.delaySeconds])).toEqual([[['sync', 'drain'], 20]]);
+    const shares = queue.pushed[0]?.jobs.map((j) => j.budget ?? 0) ?? [];
+    expect(Math.abs((shares[0] ?? 0) - (shares[1] ?? 0))).toBeLessThanOrEqual(1);
+    const [deferred] = queue.pushed[0]?.jobs ?? [];
+    expect(deferred).toMatchObject({ lane: PERMISSIONS_LANE, entries: [{ key: 'Permissions.all' }] });
     expect((await store.pendingChanges(5)).entries).toHaveLength(1);
+    // Groups change again meanwhile: the Permissions entry is queued anew, and the deferred job still runs it.
+    await store.enqueue(['Permissions.all']);
+    fixture.clock.ms += 30_000;
+    if (deferred?.type !== 'sync') throw new Error('no deferred job');
+    expect(remoteCalls).toBe(0);
+    await expect(sync.dispatcher.handle(deferred)).rejects.toThrow('GET /workspaces/{workspace}/projects');
+    expect(remoteCalls).toBeGreaterThan(0);
   });
 });
 

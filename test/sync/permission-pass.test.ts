@@ -93,7 +93,7 @@ it('keeps a pass for the next job while young, from when it began, and forgets i
 
 it('reuses the groups a job read for the same names while no group changed, for ten minutes at most', async () => {
   const passes = new PermissionPasses(fixture.kvs);
-  const groups = [{ displayName: 'Engineering', groupSlug: 'scim-engineering' }];
+  const groups = [{ id: 'g1', displayName: 'Engineering', groupSlug: 'scim-engineering' }];
   const at = 1_000_000;
   expect(await passes.keptGroups(['Engineering'], 'c1', at)).toBeUndefined();
   await passes.keepGroups(['Engineering', 'Ops'], 'c1', groups, at);
@@ -104,6 +104,7 @@ it('reuses the groups a job read for the same names while no group changed, for 
   expect(await passes.keptGroups(['Engineering', 'Ops'], 'c1', at + RULE_GROUPS_MAX_AGE_MS + 1)).toBeUndefined();
   // A list too long to keep cheaply is read again in each job.
   const many = Array.from({ length: 2_000 }, (_, i) => ({
+    id: `g${i}`,
     displayName: `Group ${i} ${'x'.repeat(40)}`,
     groupSlug: `g-${i}`,
   }));
