@@ -335,6 +335,17 @@ export class GroupSync {
     _settings: EngineSettings,
     admin: AdminDirectory,
   ): Promise<boolean | 'waiting'> {
+    const changed = await this.applyOne(change, group, admin);
+    // At once, not only at the batch's end: a batch cut short by a rate limit still tells permission runs.
+    if (changed === true) await this.ctx.deps.permissionPasses?.noteGroupsChanged();
+    return changed;
+  }
+
+  private async applyOne(
+    change: Change,
+    group: StoredResource | undefined,
+    admin: AdminDirectory,
+  ): Promise<boolean | 'waiting'> {
     const key = change.key;
     const link = await this.ctx.links.get(key);
     switch (change.kind) {

@@ -13,7 +13,7 @@
  * once more against the new grants, and none twice. A pass made for other rules, another dry-run setting or another
  * workspace (its stamp), or older than PERMISSION_PASS_MAX_AGE_MS, is not continued: the run starts a new one.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ForgeKvs } from '../storage/kvs-port';
 import type { RuleGroup } from './permission-rules';
 
@@ -25,8 +25,14 @@ export interface NamedGroup extends RuleGroup {
 const KEY = 'pass:Permissions.all';
 const GROUPS_KEY = 'pass:Permissions.groups';
 /**
- * How long the groups the rules name are reused while the app's groups have not changed (the Permissions link's
- * `groupsChangedAt`); a change it cannot see (one made while permission sync was off) shows within this.
+ * A token group sync replaces whenever the app's groups change (src/sync/group-sync.ts, src/sync/sync-engine.ts): the groups
+ * kept under GROUPS_KEY hold while it is the one they were read under. A key of its own, written by nothing else, so
+ * no read-modify-write of the Permissions link (which a run writes back whole) can bring an older value back.
+ */
+const GROUPS_CHANGED_KEY = 'pass:Permissions.groups-changed';
+/**
+ * How long the groups the rules name are reused while the app's groups have not changed (GROUPS_CHANGED_KEY); a
+ * change nothing marked shows within this.
  */
 export const RULE_GROUPS_MAX_AGE_MS = 10 * 60_000;
 /** Largest list of rule groups kept (UTF-8 JSON); a longer one is read again in each job. */
@@ -134,7 +140,7 @@ export class PermissionPasses {
 
   /**
    * The groups a job of this run read for the same `names`, while the app's groups have not changed since
-   * (`changedAt`, the Permissions link's groupsChangedAt) and for RULE_GROUPS_MAX_AGE_MS at most: at 500 rules,
+   * (`changedAt`, the groupsChangedToken read before them) and for RULE_GROUPS_MAX_AGE_MS at most: at 500 rules,
    * reading them costs 40 of a job's requests, which the run's targets need (bench/forge-cycle.ts).
    */
   async keptGroups(
@@ -159,6 +165,16 @@ export class PermissionPasses {
     const kept: KeptGroups = { names: namesDigest(names), changedAt, savedAt: now, groups };
     if (Buffer.byteLength(JSON.stringify(kept), 'utf8') > MAX_GROUPS_BYTES) return;
     await this.kvs.set(GROUPS_KEY, kept, { ttl: { value: PASS_TTL_SECONDS, unit: 'SECONDS' } });
+  }
+
+  /** The token of the app's groups as they are now; read before the groups, so a change after it shows next time. */
+  async groupsChangedToken(): Promise<string> {
+    return (await this.kvs.get<string>(GROUPS_CHANGED_KEY)) ?? '';
+  }
+
+  /** Marks that the app's groups changed: groups kept before are read again. */
+  async noteGroupsChanged(): Promise<void> {
+    await this.kvs.set(GROUPS_CHANGED_KEY, randomUUID());
   }
 
   /** Forgets the pass (the run finished, or it is no longer to be continued). */

@@ -48,7 +48,7 @@ export class PermissionRun {
     const passes = this.ctx.deps.permissionPasses;
     const groups = await this.namedGroups(
       rules.map((rule) => rule.group),
-      link?.groupsChangedAt ?? '',
+      passes ? await passes.groupsChangedToken() : '',
       now.getTime(),
     );
     // Groups a grant failed for while their own sync was pending are left alone while it still is, for MAX_HOLD_MS at
@@ -222,7 +222,7 @@ export class PermissionRun {
 
   /**
    * The app groups the rules name, as an earlier job of the run read them while no group changed since (`changedAt`,
-   * the Permissions link's groupsChangedAt; src/sync/permission-pass.ts keptGroups), or read now.
+   * the token read before them: src/sync/permission-pass.ts keptGroups), or read now.
    */
   private async namedGroups(
     names: readonly string[],

@@ -100,6 +100,8 @@ export class SyncEngine {
     try {
       await this.users.sync(byKind('User.'), settings, targets.admin, report);
       groupsChanged = await this.groups.sync(byKind('Group.'), settings, targets.admin, report);
+      // Groups kept for permission runs are read again, whether or not permission sync is on now.
+      if (groupsChanged) await deps.permissionPasses?.noteGroupsChanged();
       if (permissionsOn && groupsChanged) await this.debounce.noteDue();
       else if (permissionsOn && byKind('Group.').length > 0) await this.debounce.noteGroupsSynced();
       // A deferred or failed permission run keeps its outbox entry, so a later drain runs it again.

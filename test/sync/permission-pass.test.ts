@@ -112,3 +112,15 @@ it('reuses the groups a job read for the same names while no group changed, for 
   expect(await passes.keptGroups(['Big'], 'c3', at)).toBeUndefined();
   expect(await passes.keptGroups(['Engineering', 'Ops'], 'c1', at)).toEqual(groups);
 });
+
+it('gives a new groups token each time the groups change, so groups kept under the old one are read again', async () => {
+  const passes = new PermissionPasses(fixture.kvs);
+  const first = await passes.groupsChangedToken();
+  await passes.keepGroups(['Engineering'], first, [{ id: 'g1', displayName: 'Engineering', groupSlug: 'e' }], 0);
+  await passes.noteGroupsChanged();
+  const second = await passes.groupsChangedToken();
+  expect(second).not.toBe(first);
+  expect(await passes.keptGroups(['Engineering'], second, 0)).toBeUndefined();
+  await passes.noteGroupsChanged();
+  expect(await passes.groupsChangedToken()).not.toBe(second);
+});
