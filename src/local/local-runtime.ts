@@ -51,7 +51,10 @@ export async function openLocalRuntime(
     dataDir: options.dataDir,
     ...(options.dataKeyFile !== undefined ? { dataKeyFile: options.dataKeyFile } : {}),
     fsync: options.fsync ?? false,
-    // On the system clock the host runs far faster than Forge's network-bound storage calls, so it meters without refusing for now.
+    // Storage quotas are metered and reported here, not refused: on the system clock, with no latency, the host makes
+    // storage requests far faster than Forge's network-bound ones, so a quota a minute would stop what Forge lets
+    // through. The benchmarks enforce them on a virtual clock with Forge's latencies (bench/forge-cycle.ts), and
+    // the tests that replay the Forge review's findings do too (test/local/forge-runtime/todays-findings.test.ts).
     quotaMode: 'record',
     onQuotaViolation: (violation) =>
       runtime.report({
@@ -65,7 +68,7 @@ export async function openLocalRuntime(
   // Until the stored Diagnostics verdict is read below, storage counts (the stricter reading).
   let storageCounts = true;
   const runtime = new ForgeRuntime({
-    mode: options.runtimeMode ?? 'record',
+    mode: options.runtimeMode ?? 'enforce',
     clock: systemRuntimeClock,
     latency: NO_LATENCY,
     storageCountsAsOutbound: options.storageCountsAsOutbound ?? (() => storageCounts),
