@@ -17,7 +17,7 @@ import { AdminError } from './workspace-admin';
 export type RuleKeys = 'rules/preview' | 'rules/targets';
 
 /** `rules/preview`: the grants of `record.rules` (default: the saved rules) against Bitbucket's current ones. */
-async function previewRules(record: Record<string, unknown>, { sync }: AdminParts): Promise<RulesPreview> {
+async function previewRules(record: Record<string, unknown>, { app, sync }: AdminParts): Promise<RulesPreview> {
   const settings = await sync.settings.get();
   let rules = settings.rules;
   if (record.rules !== undefined) {
@@ -26,7 +26,16 @@ async function previewRules(record: Record<string, unknown>, { sync }: AdminPart
       throw new AdminError('invalid-input', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
     rules = parsed.settings.rules;
   }
-  const groups = await sync.engine.ruleGroups(rules.map((rule) => rule.group));
+  // The groups as the rules name them; the preview shows each by the displayName the IdP gave it.
+  const named = await sync.engine.ruleGroups(rules.map((rule) => rule.group));
+  const records = await app.store.getMany(
+    'Group',
+    named.map((g) => g.id),
+  );
+  const groups = named.map((g) => ({
+    ...g,
+    displayName: String(records.get(g.id)?.resource.displayName ?? g.displayName),
+  }));
   const connected = await sync.connect();
   const knownNames = new Set(groups.map((g) => g.displayName.toLowerCase()));
   const unknownGroups = [...new Set(rules.map((r) => r.group).filter((name) => !knownNames.has(name.toLowerCase())))];

@@ -43,8 +43,8 @@ export class GuardedDirectoryStore implements DirectoryStore {
     return this.inner.find(kind, key, value);
   }
 
-  findByNames(kind: ResourceKind, names: readonly string[]): Promise<StoredResource[]> {
-    return this.inner.findByNames(kind, names);
+  idsByNames(kind: ResourceKind, names: readonly string[]): Promise<Map<string, string>> {
+    return this.inner.idsByNames(kind, names);
   }
 
   count(kind: ResourceKind): Promise<number> {

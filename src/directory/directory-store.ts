@@ -122,11 +122,12 @@ export interface DirectoryStore {
   /** Index lookup; userName and displayName compare case-insensitively, the others exactly. */
   find(kind: ResourceKind, key: LookupKey, value: string): Promise<StoredResource[]>;
   /**
-   * The resources whose unique name (a user's userName, a group's displayName) is one of `names`, compared as `find`
-   * compares them, in batched reads: the cost follows the names asked for, not the collection (what permission rules,
+   * For each of `names` that a stored resource holds as its unique name (a user's userName, a group's displayName,
+   * compared as `find` compares them), the id of that resource; names no resource holds are absent. Batched reads of
+   * the uniqueness claims alone: the cost follows the names asked for, not the collection (what permission rules,
    * which name groups, read: src/sync/sync-engine.ts).
    */
-  findByNames(kind: ResourceKind, names: readonly string[]): Promise<StoredResource[]>;
+  idsByNames(kind: ResourceKind, names: readonly string[]): Promise<Map<string, string>>;
   /** Counts the collection without reading it. */
   count(kind: ResourceKind): Promise<number>;
   /** Reads `count` resources from 0-based position `offset` of the stable roster order; cost independent of offset. */

@@ -198,24 +198,22 @@ export class KvsDirectoryStore implements DirectoryStore {
     return [...found.values()];
   }
 
-  async findByNames(kind: ResourceKind, names: readonly string[]): Promise<StoredResource[]> {
-    // Every stored name holds its claim (taken in the write's transaction), so the claims name the owners; a claim
-    // whose owner no longer carries the name (never left behind by a committed write) is not taken for it.
-    const wanted = new Set(names.flatMap((name) => [nameIndexValue(name), legacyNameIndexValue(name)]));
+  async idsByNames(kind: ResourceKind, names: readonly string[]): Promise<Map<string, string>> {
+    // Every stored name holds its claim, taken and released in the same transaction as the record's write (and a
+    // record stored before NFC comparison under the lower-cased name's key: claimKeysOf), so the claims alone answer.
     const claims = await batchGet<{ owner: string }>(
       this.kvs,
       CLAIM_ENTITY,
       names.flatMap((name) => claimKeysOf(kind, name)),
     );
-    const owners = [...new Set([...claims.values()].map((claim) => claim.owner))];
-    const records = await this.getMany(kind, owners);
-    return owners
-      .map((id) => records.get(id))
-      .filter((r): r is StoredResource => r !== undefined)
-      .filter((r) => {
-        const name = uniqueValueOf(kind, r.resource);
-        return wanted.has(nameIndexValue(name)) || wanted.has(legacyNameIndexValue(name));
-      });
+    const out = new Map<string, string>();
+    for (const name of names) {
+      const owner = claimKeysOf(kind, name)
+        .map((key) => claims.get(key)?.owner)
+        .find((id) => id !== undefined);
+      if (owner !== undefined) out.set(name, owner);
+    }
+    return out;
   }
 
   async count(kind: ResourceKind): Promise<number> {
