@@ -48,6 +48,14 @@ export class GroupSync {
     const ids = entries.map((e) => e.key.slice('Group.'.length));
     const groups = await this.ctx.deps.store.getMany('Group', ids);
     const links = await this.ctx.links.getMany(entries.map((e) => e.key));
+    // Groups of the batch the org does not have yet: all of them are created before any one's members are added, so
+    // permission runs can grant to every group of an initial load minutes after it arrives, not as the members' adds
+    // (about 70 calls a group) come to each (the first grant waits for its group: README, converge ratio).
+    const toCreate = new Set(
+      entries
+        .filter((e) => !links.get(e.key)?.orgGroupId && groups.has(e.key.slice('Group.'.length)))
+        .map((e) => e.key),
+    );
     for (const entry of entries) {
       // What an earlier job planned and could not apply is applied without planning again, while the group's directory
       // version (members included) is the one it was planned for.
@@ -84,6 +92,7 @@ export class GroupSync {
         continue;
       }
       this.ctx.state.started += 1;
+      toCreate.delete(entry.key);
       if (inSteps && link?.orgGroupId) {
         const inputs = { entry, group, link, orgGroupId: link.orgGroupId };
         if (await this.compareInSteps(scans, inputs, settings, admin, report)) structural = true;
@@ -100,6 +109,7 @@ export class GroupSync {
         async () => {
           // A group the org created (new, or anew after someone deleted it) is compared again at once: with its id
           // known, role and members follow in the same job, when the budget allows; otherwise in the next job.
+          if (toCreate.size > 0) return undefined;
           const size = this.ctx.state.memberCounts.get(entry.key) ?? 0;
           if (!budgetAllows(CALLS_PER_FOLLOW_UP + planCalls(size), MILLIS_PER_RESOURCE)) return undefined;
           const refreshed = await this.ctx.links.get(entry.key);
