@@ -112,7 +112,12 @@ export function operationCounts(tally: CallTally, top = 12): string {
 export function callTimeline(tally: CallTally, since: number): string {
   const at = tally.successAt ?? [];
   const minute = (i: number): string => (at[i] === undefined ? '-' : ((at[i] - since) / 60_000).toFixed(1));
-  const marks = [0, 99, 499, 999].filter((i) => i < at.length).map((i) => `#${i + 1} at ${minute(i)}`);
+  // The 90th and 99th percentiles too: whether a late last one is a straggler or the tail of a slow stream.
+  const tail = at.length >= 20 ? [Math.ceil(at.length * 0.9) - 1, Math.ceil(at.length * 0.99) - 1] : [];
+  const marks = [...new Set([0, 99, 499, 999, ...tail])]
+    .filter((i) => i < at.length - 1)
+    .sort((a, b) => a - b)
+    .map((i) => `#${i + 1} at ${minute(i)}`);
   if (at.length > 0) marks.push(`last (#${at.length}) at ${minute(at.length - 1)}`);
   const statuses = [...(tally.byStatus ?? new Map<number, number>()).entries()].sort((a, b) => a[0] - b[0]);
   return `${marks.join(', ') || 'none'} virtual min; answers ${statuses.map(([status, n]) => `${status} ${n}`).join('; ')}`;
