@@ -10,7 +10,7 @@ import type { SyncParts } from '../../src/app/create-sync';
 import type { KvsDirectoryStore } from '../../src/storage/kvs-directory-store';
 import { CONSUMER_BUDGET } from '../../src/sync/call-budget';
 import { PERMISSIONS_KEY } from '../../src/sync/jobs';
-import { emulatedSync, runBudgetedJobs } from '../support/emulated-sync';
+import { emulatedSync, pendingEntries, runBudgetedJobs } from '../support/emulated-sync';
 import { kvsPerTest } from '../support/kvs-per-test';
 
 /** A Forge job's share of its 100 requests. */
@@ -139,5 +139,32 @@ describe('permission sync: a run over many repositories, within each job budget'
     expect(first.withPermissions).toBeLessThanOrEqual(5);
     expect(new Map([...grants()].sort())).toEqual(expected(all, 'write'));
     expect(await sync.links.get(PERMISSIONS_KEY)).toMatchObject({ state: 'synced', lastComparison: 'repaired' });
+  }, 120_000);
+  it('reads the named groups again after a group change, even when a job writes back an older Permissions link', async () => {
+    await sync.settings.save({
+      ...(await sync.settings.get()),
+      rules: [
+        { id: 'eng', group: 'Engineering', projects: [], repositories: ['bulk-00?'], level: 'write' },
+        { id: 'ops', group: 'Ops', projects: [], repositories: ['bulk-01?'], level: 'read' },
+      ],
+    });
+    await store.create('Group', { displayName: 'Engineering' });
+    await runJobs();
+    const first = Array.from({ length: 10 }, (_, i) => slugOf(i));
+    // The app group's grants on bulk-000 to bulk-009, beside the admin grant on bulk-010 made by hand.
+    const engineering = [...grants().keys()].filter((k) => k.includes(APP_GROUP)).sort();
+    expect(engineering).toEqual([...first, 'bulk-010'].map((slug) => `${slug}|${APP_GROUP}`));
+    // The Permissions link as a permission job reads it, before Ops is there.
+    const read = await sync.links.get(PERMISSIONS_KEY);
+    if (!read) throw new Error('no Permissions link');
+    await store.create('Group', { displayName: 'Ops' });
+    const ops = (await pendingEntries(store)).filter((e) => e.key.startsWith('Group.'));
+    await sync.engine.process(ops);
+    // A permission job that read the link before writes it back whole after Ops arrived (its groupsChangedAt too).
+    await sync.links.put(read);
+    await store.enqueue([PERMISSIONS_KEY]);
+    await runJobs();
+    const opsGrants = [...grants()].filter(([k]) => k.endsWith('|scim-ops'));
+    expect(opsGrants).toEqual(Array.from({ length: 10 }, (_, i): [string, string] => [`bulk-01${i}|scim-ops`, 'read']));
   }, 120_000);
 });
