@@ -10,7 +10,8 @@
  * most) is added in PATCHes of 1,000 and synced; then the scheduled reconcile runs and is synced. The five-minute
  * trigger with the sync sweep runs every five virtual minutes throughout, as on Forge (bench/five-minute-trigger.ts).
  * In enforce mode the first breach of any limit stops the size (it failed a call, as it would on Forge); a phase that
- * has not converged within 12 virtual hours, or whose wall time passes --phase-minutes, stops it too. The figures so
+ * has not converged within 12 virtual hours, or whose wall time passes --phase-minutes (by default 6 up to 20,000 users
+ * and 30 at 100,000: phaseMinutesFor), stops it too. The figures so
  * far are printed with the violations. It prints figures and asserts nothing; its last line is one JSON object (the
  * keys the strict-runtime issue names). Each size runs in a child process of its own, with a V8 heap limit sized to
  * it (bench/forge-sizes.ts); its peak RSS is that process's.
@@ -51,6 +52,7 @@ import { startFiveMinuteTrigger } from './five-minute-trigger';
 import {
   childSize,
   parseOptions,
+  phaseMinutesFor,
   reportToParent,
   runSizes,
   summaryOf,
@@ -257,7 +259,7 @@ async function runSize(users: number, options: Options): Promise<SizeResult> {
     stopped = true;
     fatal = `first violation ${violation.limit} at ${((violation.at - pushStartRef.at) / 60_000).toFixed(1)} virtual min: ${violation.detail}`;
   });
-  const phaseWallCapMs = options.phaseMinutes * 60_000;
+  const phaseWallCapMs = (options.phaseMinutes ?? phaseMinutesFor(users)) * 60_000;
   const phases = phaseBreaches(runtime);
   const converge = async (label: string): Promise<boolean> => {
     const phaseStart = clock.now();
