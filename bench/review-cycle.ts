@@ -19,7 +19,7 @@ import { EMULATED_WORKSPACE_SLUG } from '../emulators/seed';
 import { reviewRig, type ReviewRig } from '../rigs/review-rig';
 import { STEP_REQUESTS } from '../src/review/read-gate';
 import type { SnapshotMeta } from '../src/review/review-snapshot';
-import { groupsAmong, PermissionSyncer } from '../src/sync/permission-sync';
+import { PermissionSyncer } from '../src/sync/permission-sync';
 import type { PermissionRule } from '../src/sync/settings';
 import { BitbucketClient } from '../src/targets/bitbucket/bitbucket-client';
 import { TargetError } from '../src/targets/ports';
@@ -103,7 +103,7 @@ async function permissionRun(
   for (;;) {
     attempts += 1;
     try {
-      const result = await new PermissionSyncer(client, rules).run(groupsAmong(groups), rig.known.applied, false);
+      const result = await new PermissionSyncer(client, rules).run(groups, rig.known.applied, false);
       rig.known.applied = result.grants;
       writes += result.audit.filter((e) => e.outcome === 'applied').length;
       if (result.interruptedBy === undefined && (result.failed ?? 0) === 0) break;

@@ -63,17 +63,14 @@ export interface PermissionSyncResult {
   readonly totals?: { readonly planned: number; readonly failed: number };
 }
 
-/** The app's groups that exist in the org among those named (by displayName, as permission rules name them). */
-export type GroupsByName = (names: readonly string[]) => Promise<readonly RuleGroup[]>;
-
 /** Permission sync: the slice of the permission-rules module the engine calls. */
 export interface PermissionSync {
   /**
-   * Plans and applies grants for the app groups the rules name (read through `groups`), given the grants the app applied before, going on from the pass an
+   * Plans and applies grants for the app groups the rules name (`groups`), given the grants the app applied before, going on from the pass an
    * earlier job left; returns what it holds now.
    */
   run(
-    groups: GroupsByName,
+    groups: readonly RuleGroup[],
     applied: Record<string, Record<string, string>>,
     dryRun: boolean,
     pass?: PermissionPass,

@@ -19,7 +19,6 @@ import {
   withoutHeld,
   type HeldGroupCandidate,
 } from './permission-hold';
-import { groupsAmong } from './permission-sync';
 import { nextRetryAt } from './retry-backoff';
 import { errorChain } from './sync-error';
 import type { LinkDoc } from './sync-links';
@@ -72,7 +71,7 @@ export class PermissionRun {
     let ran: PermissionSyncResult;
     try {
       ran = await permissions.run(
-        groupsAmong(ready),
+        ready,
         held.length > 0 ? withoutHeld(recorded, heldSlugs) : recorded,
         settings.dryRun,
         kept,

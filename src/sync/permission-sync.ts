@@ -30,7 +30,7 @@ import {
   type RuleRepository,
 } from './permission-rules';
 import type { PermissionRule } from './settings';
-import type { EngineAuditEntry, GroupsByName, PermissionSync, PermissionSyncResult } from './engine-ports';
+import type { EngineAuditEntry, PermissionSync, PermissionSyncResult } from './engine-ports';
 import { nextTarget, passToGoOn, type PermissionPass } from './permission-pass';
 import { errorChain } from './sync-error';
 
@@ -216,14 +216,6 @@ function byFirst<T>([a]: readonly [string, T], [b]: readonly [string, T]): numbe
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A lookup by name over groups already read: those of `groups` whose displayName is one asked for, case-insensitively. */
-export function groupsAmong(groups: readonly RuleGroup[]): GroupsByName {
-  return async (names) => {
-    const wanted = new Set(names.map((name) => name.toLowerCase()));
-    return groups.filter((group) => wanted.has(group.displayName.toLowerCase()));
-  };
-}
-
 /** Plans and applies permission grants against one Bitbucket workspace. */
 export class PermissionSyncer implements PermissionSync {
   constructor(
@@ -273,13 +265,12 @@ export class PermissionSyncer implements PermissionSync {
    * target that cannot be read, stops the run with what it applied so far (interruptedBy).
    */
   async run(
-    groups: GroupsByName,
+    groups: readonly RuleGroup[],
     applied: AppliedGrants,
     dryRun: boolean,
     kept?: PermissionPass,
   ): Promise<PermissionSyncResult> {
-    const named = await groups(this.rules.map((rule) => rule.group));
-    const survey = await this.survey(named, applied, this.rules);
+    const survey = await this.survey(groups, applied, this.rules);
     let pass = passToGoOn(kept, this.passStamp(dryRun), digestOf(survey.desired));
     const keys = [...survey.targets.keys()];
     const record = copyApplied(applied);

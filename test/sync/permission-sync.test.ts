@@ -3,7 +3,7 @@
  * writes, only grants the app made are ever changed or removed, and failures and rate limits are reported.
  */
 import { spendCall, withinBudget } from '../../src/sync/call-budget';
-import { groupsAmong, PermissionSyncer, type AppliedGrants } from '../../src/sync/permission-sync';
+import { PermissionSyncer, type AppliedGrants } from '../../src/sync/permission-sync';
 import type { PermissionRule } from '../../src/sync/settings';
 import {
   TargetError,
@@ -101,7 +101,7 @@ describe('PermissionSyncer', () => {
       rule('r2', 'Developers', 'write', { repositories: ['web-api'] }),
       rule('r3', 'ops', 'admin', { projects: ['ops'] }),
     ];
-    const first = await new PermissionSyncer(ws, rules).run(groupsAmong([DEVS, OPS]), {}, false);
+    const first = await new PermissionSyncer(ws, rules).run([DEVS, OPS], {}, false);
     expect(ws.writes.sort()).toEqual([
       'put project:OPS scim-ops admin',
       'put repository:web-api scim-developers write',
@@ -114,7 +114,7 @@ describe('PermissionSyncer', () => {
     });
     expect(first.audit.map((a) => a.outcome)).toEqual(['applied', 'applied', 'applied']);
     ws.writes.length = 0;
-    const replay = await new PermissionSyncer(ws, rules).run(groupsAmong([DEVS, OPS]), first.grants, false);
+    const replay = await new PermissionSyncer(ws, rules).run([DEVS, OPS], first.grants, false);
     expect(ws.writes).toEqual([]);
     expect(replay.grants).toEqual(first.grants);
     expect(ws.reads.filter((r) => r === 'repository:infra')).toEqual([]);
@@ -123,10 +123,10 @@ describe('PermissionSyncer', () => {
   it('revokes and lowers only its own grants when rules change', async () => {
     const ws = workspace();
     const wide = [rule('r1', 'Developers', 'write', { repositories: ['web-*'] })];
-    const first = await new PermissionSyncer(ws, wide).run(groupsAmong([DEVS]), {}, false);
+    const first = await new PermissionSyncer(ws, wide).run([DEVS], {}, false);
     ws.writes.length = 0;
     const narrow = [rule('r1', 'Developers', 'read', { repositories: ['web-app'] })];
-    const second = await new PermissionSyncer(ws, narrow).run(groupsAmong([DEVS]), first.grants, false);
+    const second = await new PermissionSyncer(ws, narrow).run([DEVS], first.grants, false);
     expect(ws.writes.sort()).toEqual([
       'delete repository:web-api scim-developers',
       'put repository:web-app scim-developers read',
@@ -147,7 +147,7 @@ describe('PermissionSyncer', () => {
       current: 'admin',
       action: 'foreign',
     });
-    const result = await syncer.run(groupsAmong([DEVS]), {}, false);
+    const result = await syncer.run([DEVS], {}, false);
     expect(ws.writes).toEqual(['put repository:web-api scim-developers read']);
     expect(ws.repositories.get('web-app')?.grants.get('scim-developers')).toBe('admin');
     expect(ws.repositories.get('infra')?.grants.get('scim-developers')).toBe('read');
@@ -159,11 +159,11 @@ describe('PermissionSyncer', () => {
     const ws = workspace();
     ws.projects.get('WEB')?.set('scim-developers', 'write');
     const rules = [rule('r1', 'Developers', 'write', { projects: ['WEB'] })];
-    const adopted = await new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false);
+    const adopted = await new PermissionSyncer(ws, rules).run([DEVS], {}, false);
     expect(ws.writes).toEqual([]);
     expect(adopted.grants).toEqual({ 'project:WEB': { 'scim-developers': 'write' } });
     ws.projects.get('WEB')?.delete('scim-developers');
-    const none = await new PermissionSyncer(ws, []).run(groupsAmong([DEVS]), adopted.grants, false);
+    const none = await new PermissionSyncer(ws, []).run([DEVS], adopted.grants, false);
     expect(ws.writes).toEqual([]);
     expect(none.grants).toEqual({});
   });
@@ -171,11 +171,11 @@ describe('PermissionSyncer', () => {
   it('revokes the grants of a group the IdP deleted, and drops grants on a deleted repository without a call', async () => {
     const ws = workspace();
     const rules = [rule('r1', 'Ops', 'write', { repositories: ['infra', 'web-app'] })];
-    const first = await new PermissionSyncer(ws, rules).run(groupsAmong([OPS]), {}, false);
+    const first = await new PermissionSyncer(ws, rules).run([OPS], {}, false);
     ws.writes.length = 0;
     ws.reads.length = 0;
     ws.repositories.delete('web-app');
-    const after = await new PermissionSyncer(ws, rules).run(groupsAmong([]), first.grants, false);
+    const after = await new PermissionSyncer(ws, rules).run([], first.grants, false);
     expect(ws.writes).toEqual(['delete repository:infra scim-ops']);
     expect(after.grants).toEqual({});
     expect(ws.reads).not.toContain('repository:web-app');
@@ -184,7 +184,7 @@ describe('PermissionSyncer', () => {
   it('plans without writing in dry-run and keeps its record unchanged', async () => {
     const ws = workspace();
     const result = await new PermissionSyncer(ws, [rule('r1', 'Ops', 'read', { projects: ['OPS', 'WEB'] })]).run(
-      groupsAmong([OPS]),
+      [OPS],
       {},
       true,
     );
@@ -200,7 +200,7 @@ describe('PermissionSyncer', () => {
     const ws = workspace();
     ws.failOn = (write) => (write.includes('web-api') ? new TargetError('forbidden', 'no admin') : undefined);
     const rules = [rule('r1', 'Developers', 'read', { repositories: ['*'] })];
-    const failed = await new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false);
+    const failed = await new PermissionSyncer(ws, rules).run([DEVS], {}, false);
     expect(failed.failed).toBe(1);
     expect(failed.audit.find((a) => a.outcome === 'failed')).toMatchObject({
       resourceKey: 'Permissions.repository:web-api',
@@ -208,11 +208,7 @@ describe('PermissionSyncer', () => {
     });
     expect(Object.keys(failed.grants).sort()).toEqual(['repository:infra', 'repository:web-app']);
     ws.failOn = () => new TargetError('rate-limited', 'slow down', { retryAfterMs: 5000 });
-    const limited = await new PermissionSyncer(ws, rules).run(
-      groupsAmong([DEVS]),
-      failed.grants as AppliedGrants,
-      false,
-    );
+    const limited = await new PermissionSyncer(ws, rules).run([DEVS], failed.grants as AppliedGrants, false);
     expect(limited.interruptedBy?.kind).toBe('rate-limited');
     expect(limited.grants).toEqual(failed.grants);
   });
@@ -257,7 +253,7 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
 
   it('compares and repairs the targets it can, and the next job goes on after the last one without reading it again', async () => {
     const ws = fresh();
-    const first = await job(() => new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false));
+    const first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
     expect(first.pass).toMatchObject({ after: 'repository:web-api', compared: 2, planned: 2, failed: 0 });
     expect(first.totals).toBeUndefined();
     expect(first.targets).toBe(3);
@@ -266,15 +262,13 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
       'put repository:infra scim-developers read',
       'put repository:web-api scim-developers read',
     ]);
-    const second = await job(() =>
-      new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), first.grants, false, first.pass),
-    );
+    const second = await job(() => new PermissionSyncer(ws, rules).run([DEVS], first.grants, false, first.pass));
     expect(second.pass).toBeUndefined();
     expect(second.totals).toEqual({ planned: 3, failed: 0 });
     expect(ws.reads).toEqual(['repository:infra', 'repository:web-api', 'repository:web-app']);
     expect(second.grants).toEqual(ALL_READ);
     // Outside a budget (the rule preview, a test) a run compares every target at once.
-    const whole = await new PermissionSyncer(fresh(), rules).run(groupsAmong([DEVS]), {}, false);
+    const whole = await new PermissionSyncer(fresh(), rules).run([DEVS], {}, false);
     expect(whole.pass).toBeUndefined();
     expect(whole.grants).toEqual(ALL_READ);
   });
@@ -286,14 +280,11 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
       rule(group, group, 'read', { repositories: ['infra'] }),
     );
     // 7 requests: the read and the first change, then no other (each needs 6 left).
-    const first = await job(() => new PermissionSyncer(ws, everyone).run(groupsAmong(groups), {}, false), 7);
+    const first = await job(() => new PermissionSyncer(ws, everyone).run(groups, {}, false), 7);
     expect(ws.writes).toEqual(['put repository:infra scim-developers read']);
     expect(first.pass).toMatchObject({ compared: 0 });
     expect(first.pass?.after).toBeUndefined();
-    const second = await job(
-      () => new PermissionSyncer(ws, everyone).run(groupsAmong(groups), first.grants, false, first.pass),
-      99,
-    );
+    const second = await job(() => new PermissionSyncer(ws, everyone).run(groups, first.grants, false, first.pass), 99);
     expect(second.pass).toBeUndefined();
     expect(ws.reads).toEqual(['repository:infra', 'repository:infra']);
     expect(ws.writes).toHaveLength(3);
@@ -307,10 +298,8 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
     const ws = fresh();
     ws.repositories.get('web-app')?.grants.set('scim-developers', 'admin');
     ws.repositories.get('web-app')?.grants.set('hand-made', 'write');
-    const first = await job(() => new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false));
-    const second = await job(() =>
-      new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), first.grants, false, first.pass),
-    );
+    const first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
+    const second = await job(() => new PermissionSyncer(ws, rules).run([DEVS], first.grants, false, first.pass));
     expect(second.pass).toBeUndefined();
     expect(ws.repositories.get('web-app')?.grants).toEqual(
       new Map([
@@ -328,19 +317,17 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
   it('starts a new pass for other rules or a live run after a dry one, and goes around when the desired grants changed', async () => {
     // Other rules: the pass starts again from the first target.
     let ws = fresh();
-    let first = await job(() => new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false));
+    let first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
     const writeRules = [rule('r1', 'developers', 'write', { repositories: ['web-*', 'infra'] })];
-    const other = await job(() =>
-      new PermissionSyncer(ws, writeRules).run(groupsAmong([DEVS]), first.grants, false, first.pass),
-    );
+    const other = await job(() => new PermissionSyncer(ws, writeRules).run([DEVS], first.grants, false, first.pass));
     expect(other.pass?.after).toBe('repository:web-api');
     expect(ws.reads.slice(2)).toEqual(['repository:infra', 'repository:web-api']);
     // A dry run's pass planned changes it did not make: a live run does not go on from it.
     ws = fresh();
     // A dry run writes nothing: 9 requests hold two targets.
-    const dry = await job(() => new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, true), 9);
+    const dry = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, true), 9);
     expect(dry.pass?.after).toBe('repository:web-api');
-    const live = await job(() => new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false, dry.pass));
+    const live = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false, dry.pass));
     expect(live.pass?.after).toBe('repository:web-api');
     expect(ws.writes.sort()).toEqual([
       'put repository:infra scim-developers read',
@@ -349,10 +336,10 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
     // A group the rules name appears: the targets compared before it are compared again, going around.
     ws = fresh();
     const both = [...rules, rule('r2', 'ops', 'write', { repositories: ['web-*', 'infra'] })];
-    first = await job(() => new PermissionSyncer(ws, both).run(groupsAmong([DEVS]), {}, false));
+    first = await job(() => new PermissionSyncer(ws, both).run([DEVS], {}, false));
     expect(first.pass).toMatchObject({ after: 'repository:web-api' });
     const around = await job(
-      () => new PermissionSyncer(ws, both).run(groupsAmong([DEVS, OPS]), first.grants, false, first.pass),
+      () => new PermissionSyncer(ws, both).run([DEVS, OPS], first.grants, false, first.pass),
       99,
     );
     expect(around.pass).toBeUndefined();
@@ -371,11 +358,9 @@ describe('PermissionSyncer: a run its budget cuts short', () => {
     expect(around.totals).toEqual({ planned: 4, failed: 0 });
     // A group no rule names appears: the pass holds.
     ws = fresh();
-    first = await job(() => new PermissionSyncer(ws, rules).run(groupsAmong([DEVS]), {}, false));
+    first = await job(() => new PermissionSyncer(ws, rules).run([DEVS], {}, false));
     const qa = { displayName: 'QA', groupSlug: 'scim-qa' };
-    const holds = await job(() =>
-      new PermissionSyncer(ws, rules).run(groupsAmong([DEVS, qa]), first.grants, false, first.pass),
-    );
+    const holds = await job(() => new PermissionSyncer(ws, rules).run([DEVS, qa], first.grants, false, first.pass));
     expect(holds.pass).toBeUndefined();
     expect(ws.reads).toEqual(['repository:infra', 'repository:web-api', 'repository:web-app']);
   });
